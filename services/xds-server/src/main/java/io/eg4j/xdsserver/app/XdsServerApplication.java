@@ -1,0 +1,12 @@
+package io.eg4j.xdsserver.app;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/** The xds-server service. */
+@SpringBootApplication
+public class XdsServerApplication {
+  public static void main(String[] args) {
+    SpringApplication.run(XdsServerApplication.class, args);
+  }
+}

@@ -1,0 +1,108 @@
+package io.eg4j.model.bus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM encryption of payloads that carry Secret data (DESIGN.md invariant 6). The ciphertext
+ * is {@code base64(keyId || 0x00 || iv || ciphertext+tag)} so that a reader can pick the right key
+ * during rotation.
+ */
+public final class SecretBox {
+  private static final int IV_BYTES = 12;
+  private static final int TAG_BITS = 128;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final String keyId;
+  private final SecretKey key;
+
+  /** A box around a 32-byte key, identified by {@code keyId}. */
+  public SecretBox(String keyId, byte[] keyBytes) {
+    if (keyBytes.length != 32) {
+      throw new IllegalArgumentException("AES-256 key must be 32 bytes, got " + keyBytes.length);
+    }
+    this.keyId = keyId;
+    this.key = new SecretKeySpec(keyBytes, "AES");
+  }
+
+  /**
+   * Loads the key file (32 raw bytes or 44 base64 characters), creating it with mode 0600 when it
+   * does not exist and {@code create} is true. Standalone mode creates it under the data dir.
+   */
+  public static SecretBox fromFile(Path file, boolean create) throws IOException {
+    if (!Files.exists(file)) {
+      if (!create) {
+        throw new IOException("bus encryption key not found: " + file);
+      }
+      byte[] fresh = new byte[32];
+      RANDOM.nextBytes(fresh);
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, Base64.getEncoder().encodeToString(fresh));
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system; nothing more we can do
+      }
+    }
+    byte[] raw = Files.readAllBytes(file);
+    byte[] keyBytes = raw.length == 32 ? raw : Base64.getDecoder().decode(new String(raw).trim());
+    return new SecretBox(ContentHash.sha256(keyBytes).substring(0, 8), keyBytes);
+  }
+
+  /** The short id of this key, written in front of every ciphertext. */
+  public String keyId() {
+    return keyId;
+  }
+
+  /** Encrypts the JSON of {@code payload} into a text node. */
+  public JsonNode seal(JsonNode payload) {
+    try {
+      byte[] plain = Json.MAPPER.writeValueAsBytes(payload);
+      byte[] iv = new byte[IV_BYTES];
+      RANDOM.nextBytes(iv);
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, iv));
+      byte[] sealed = cipher.doFinal(plain);
+      byte[] id = keyId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      ByteBuffer out = ByteBuffer.allocate(id.length + 1 + iv.length + sealed.length);
+      out.put(id).put((byte) 0).put(iv).put(sealed);
+      return TextNode.valueOf(Base64.getEncoder().encodeToString(out.array()));
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot encrypt payload", e);
+    }
+  }
+
+  /** Decrypts what {@link #seal} produced. */
+  public JsonNode open(JsonNode sealed) {
+    try {
+      byte[] all = Base64.getDecoder().decode(sealed.asText());
+      int sep = 0;
+      while (sep < all.length && all[sep] != 0) {
+        sep++;
+      }
+      String id = new String(all, 0, sep, java.nio.charset.StandardCharsets.US_ASCII);
+      if (!id.equals(keyId)) {
+        throw new IllegalStateException(
+            "payload was encrypted with key " + id + ", this service holds key " + keyId);
+      }
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, sep + 1, IV_BYTES));
+      byte[] plain = cipher.doFinal(all, sep + 1 + IV_BYTES, all.length - sep - 1 - IV_BYTES);
+      return Json.MAPPER.readTree(plain);
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot decrypt payload: " + e.getMessage(), e);
+    }
+  }
+}

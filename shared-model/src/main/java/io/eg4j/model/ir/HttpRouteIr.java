@@ -1,0 +1,194 @@
+package io.eg4j.model.ir;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One HTTP route: a single match of a single HTTPRoute or GRPCRoute rule, bound to one hostname.
+ * Exactly one of {@code destination}, {@code redirect} or {@code directResponse} says what happens
+ * to a matching request.
+ *
+ * @param name unique within the listener: {@code httproute/ns/name/rule/N/match/M/hostname}
+ * @param hostname the virtual host this route belongs to ({@code *} for any)
+ * @param pathMatch path match, or null for any path
+ * @param headerMatches header matches, all must match
+ * @param queryMatches query parameter matches, all must match
+ * @param method HTTP method to match, or null for any
+ * @param destination the weighted backends to forward to
+ * @param redirect a redirect response instead of forwarding
+ * @param directResponse a fixed response instead of forwarding (for example the spec's 500 when no
+ *     backend is valid)
+ * @param rewrite URL rewrite applied before forwarding
+ * @param requestHeaders request header modifications
+ * @param responseHeaders response header modifications
+ * @param mirrors request mirrors
+ * @param timeout request timeout, null for Envoy's default
+ * @param retry retry policy, or null for none
+ * @param cors CORS policy, or null
+ * @param grpc true when the route came from a GRPCRoute
+ * @param metadata free-form labels the xds-server copies into route metadata (resource kind, name)
+ */
+public record HttpRouteIr(
+    String name,
+    String hostname,
+    StringMatchIr pathMatch,
+    List<StringMatchIr> headerMatches,
+    List<StringMatchIr> queryMatches,
+    String method,
+    RouteDestinationIr destination,
+    RedirectIr redirect,
+    DirectResponseIr directResponse,
+    UrlRewriteIr rewrite,
+    HeaderModsIr requestHeaders,
+    HeaderModsIr responseHeaders,
+    List<MirrorIr> mirrors,
+    DurationIr timeout,
+    RetryIr retry,
+    CorsIr cors,
+    boolean grpc,
+    Map<String, String> metadata) {
+
+  public HttpRouteIr {
+    IrValidation.requireName(name, "route");
+    hostname = hostname == null ? "*" : hostname;
+    headerMatches = XdsIr.copy(headerMatches);
+    queryMatches = XdsIr.copy(queryMatches);
+    mirrors = XdsIr.copy(mirrors);
+    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    int actions =
+        (destination != null ? 1 : 0)
+            + (redirect != null ? 1 : 0)
+            + (directResponse != null ? 1 : 0);
+    if (actions != 1) {
+      throw new IllegalArgumentException(
+          "route " + name + " needs exactly one of destination, redirect, directResponse");
+    }
+  }
+
+  /**
+   * A string match on a path, header or query parameter.
+   *
+   * @param name header or query parameter name; null for a path match
+   * @param type Exact, Prefix (path prefix, segment-aware), RegularExpression
+   * @param value the value to match
+   * @param invert true to match when the value does not match
+   */
+  public record StringMatchIr(String name, String type, String value, boolean invert) {
+    public StringMatchIr {
+      if (type == null) {
+        throw new IllegalArgumentException("match type is required");
+      }
+    }
+  }
+
+  /**
+   * A redirect.
+   *
+   * @param scheme new scheme, or null to keep
+   * @param hostname new host, or null to keep
+   * @param port new port, or null to keep
+   * @param path path rewrite for the redirect, or null to keep
+   * @param statusCode 301, 302, 303, 307 or 308
+   */
+  public record RedirectIr(
+      String scheme,
+      String hostname,
+      Integer port,
+      UrlRewriteIr.PathRewriteIr path,
+      int statusCode) {}
+
+  /**
+   * A direct response.
+   *
+   * @param statusCode the HTTP status
+   * @param body optional body
+   */
+  public record DirectResponseIr(int statusCode, String body) {}
+
+  /**
+   * A URL rewrite.
+   *
+   * @param hostname new Host header, or null to keep
+   * @param path path rewrite, or null to keep
+   */
+  public record UrlRewriteIr(String hostname, PathRewriteIr path) {
+    /**
+     * A path rewrite.
+     *
+     * @param type ReplaceFullPath or ReplacePrefixMatch
+     * @param value the replacement
+     * @param matchedPrefix for ReplacePrefixMatch, the prefix of the route match being replaced
+     */
+    public record PathRewriteIr(String type, String value, String matchedPrefix) {}
+  }
+
+  /**
+   * Header modifications.
+   *
+   * @param add headers appended to existing values
+   * @param set headers overwritten
+   * @param remove header names removed
+   */
+  public record HeaderModsIr(
+      Map<String, String> add, Map<String, String> set, List<String> remove) {
+    public HeaderModsIr {
+      add = add == null ? Map.of() : Map.copyOf(add);
+      set = set == null ? Map.of() : Map.copyOf(set);
+      remove = XdsIr.copy(remove);
+    }
+  }
+
+  /**
+   * A mirror.
+   *
+   * @param destination where mirrored requests go
+   * @param percent the share mirrored, 0 to 100
+   */
+  public record MirrorIr(RouteDestinationIr destination, double percent) {}
+
+  /**
+   * A retry policy.
+   *
+   * @param attempts number of retries
+   * @param retryOn Envoy retry-on conditions
+   * @param retriableStatusCodes HTTP statuses that trigger a retry
+   * @param perTryTimeout per-try timeout or null
+   * @param backoff base interval or null
+   */
+  public record RetryIr(
+      int attempts,
+      List<String> retryOn,
+      List<Integer> retriableStatusCodes,
+      DurationIr perTryTimeout,
+      DurationIr backoff) {
+    public RetryIr {
+      retryOn = XdsIr.copy(retryOn);
+      retriableStatusCodes = XdsIr.copy(retriableStatusCodes);
+    }
+  }
+
+  /**
+   * A CORS policy.
+   *
+   * @param allowOrigins origin matches (exact or wildcard)
+   * @param allowMethods methods
+   * @param allowHeaders request headers
+   * @param exposeHeaders response headers exposed
+   * @param maxAgeSeconds max age, or null
+   * @param allowCredentials whether credentials are allowed
+   */
+  public record CorsIr(
+      List<String> allowOrigins,
+      List<String> allowMethods,
+      List<String> allowHeaders,
+      List<String> exposeHeaders,
+      Long maxAgeSeconds,
+      boolean allowCredentials) {
+    public CorsIr {
+      allowOrigins = XdsIr.copy(allowOrigins);
+      allowMethods = XdsIr.copy(allowMethods);
+      allowHeaders = XdsIr.copy(allowHeaders);
+      exposeHeaders = XdsIr.copy(exposeHeaders);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package io.eg4j.model.ir;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The infrastructure IR of one proxy fleet: what the provisioner needs to run Envoy for a Gateway
+ * (or for a GatewayClass when gateways are merged).
+ *
+ * @param name the fleet name, also the key on {@code eg4j.infra-ir}; equal to the xDS IR key it
+ *     serves, so a proxy's node cluster names its config
+ * @param namespace namespace where the fleet runs
+ * @param ownerGatewayNamespace the owning Gateway's namespace (null when merged)
+ * @param ownerGatewayName the owning Gateway's name, or the GatewayClass name when merged
+ * @param listeners the ports Envoy listens on
+ * @param labels labels for the fleet's objects (Gateway infrastructure labels plus ownership)
+ * @param annotations annotations for the fleet's objects
+ * @param envoyProxy the EnvoyProxy spec in effect, as JSON text, or null for the defaults
+ */
+public record InfraIr(
+    String name,
+    String namespace,
+    String ownerGatewayNamespace,
+    String ownerGatewayName,
+    List<ProxyListenerIr> listeners,
+    Map<String, String> labels,
+    Map<String, String> annotations,
+    String envoyProxy) {
+
+  public InfraIr {
+    IrValidation.requireName(name, "fleet");
+    listeners = XdsIr.sorted(listeners, Comparator.comparing(ProxyListenerIr::name));
+    labels =
+        labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
+    annotations =
+        annotations == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+  }
+
+  /**
+   * One port of the fleet.
+   *
+   * @param name listener name
+   * @param protocol HTTP, HTTPS, TLS, TCP or UDP
+   * @param containerPort the port Envoy binds
+   * @param servicePort the port the Service exposes
+   */
+  public record ProxyListenerIr(String name, String protocol, int containerPort, int servicePort) {}
+}
