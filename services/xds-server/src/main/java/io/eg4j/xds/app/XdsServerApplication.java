@@ -1,4 +1,4 @@
-package io.eg4j.xdsserver.app;
+package io.eg4j.xds.app;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
