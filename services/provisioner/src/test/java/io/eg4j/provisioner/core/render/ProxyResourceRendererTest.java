@@ -1,0 +1,93 @@
+package io.eg4j.provisioner.core.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eg4j.model.ir.InfraIr;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Properties of the renderer that the golden files show only by example. */
+class ProxyResourceRendererTest {
+  private static final ProxyResourceRenderer RENDERER =
+      new ProxyResourceRenderer(RenderSettings.of("eg-system", "xds.eg-system.svc", 18000));
+
+  private static InfraIr ir(String name, String envoyProxy) {
+    return new InfraIr(
+        name,
+        "eg-system",
+        "default",
+        "eg",
+        List.of(new InfraIr.ProxyListenerIr("http", "HTTP", 10080, 80)),
+        Map.of(),
+        Map.of(),
+        envoyProxy);
+  }
+
+  @Test
+  void longFleetNamesStayWithinTheKubernetesNameLimit() {
+    String longName = "a-very-long-namespace-name-for-tenants/" + "g".repeat(200);
+    InfraIr ir = ir(longName, null);
+    String name = RENDERER.resourceName(ir);
+    assertThat(name).hasSizeLessThanOrEqualTo(63).startsWith("envoy-");
+    assertThat(ProxyResourceRenderer.fleetLabelValue(longName)).hasSizeLessThanOrEqualTo(63);
+    // Distinct fleets that share a long prefix still get distinct names.
+    assertThat(RENDERER.resourceName(ir(longName + "x", null))).isNotEqualTo(name);
+  }
+
+  @Test
+  void aDefaultFleetDeletesTheKindsItDoesNotUse() {
+    RenderedFleet fleet = RENDERER.render(ir("default/eg", null), null);
+    assertThat(fleet.find("Deployment").isDelete()).isFalse();
+    assertThat(fleet.find("DaemonSet").isDelete()).isTrue();
+    assertThat(fleet.find("HorizontalPodAutoscaler").isDelete()).isTrue();
+    assertThat(fleet.find("PodDisruptionBudget").isDelete()).isTrue();
+    assertThat(fleet.warnings()).isEmpty();
+  }
+
+  @Test
+  void aDaemonSetFleetDeletesTheDeployment() {
+    RenderedFleet fleet =
+        RENDERER.render(
+            ir("default/eg", "{\"provider\":{\"kubernetes\":{\"envoyDaemonSet\":{}}}}"), null);
+    assertThat(fleet.find("DaemonSet").isDelete()).isFalse();
+    assertThat(fleet.find("Deployment").isDelete()).isTrue();
+  }
+
+  @Test
+  void malformedEnvoyProxyFallsBackToDefaultsWithAWarning() {
+    RenderedFleet fleet = RENDERER.render(ir("default/eg", "{not json"), null);
+    assertThat(fleet.warnings()).singleElement().asString().contains("not valid JSON");
+    assertThat(fleet.find("Service").body().at("/spec/type").asText()).isEqualTo("LoadBalancer");
+  }
+
+  @Test
+  void aNewBootstrapChangesThePodTemplateSoPodsRoll() {
+    RenderedFleet a = RENDERER.render(ir("default/eg", null), null);
+    RenderedFleet b =
+        new ProxyResourceRenderer(RenderSettings.of("eg-system", "other-xds.eg-system.svc", 18000))
+            .render(ir("default/eg", null), null);
+    String path = "/spec/template/metadata/annotations/eg4j.io~1bootstrap-hash";
+    assertThat(a.find("Deployment").body().at(path).asText())
+        .isNotBlank()
+        .isNotEqualTo(b.find("Deployment").body().at(path).asText());
+  }
+
+  @Test
+  void mergePatchRemovesNullsAndStrategicMergeMergesNamedLists() throws Exception {
+    var mapper = io.eg4j.model.bus.Json.MAPPER;
+    var target =
+        mapper.readTree(
+            "{\"a\":1,\"b\":{\"c\":2},\"l\":[{\"name\":\"x\",\"v\":1},{\"name\":\"y\"}]}");
+    var merged = JsonPatches.mergePatch(target, mapper.readTree("{\"a\":null,\"b\":{\"d\":3}}"));
+    assertThat(merged.toString())
+        .isEqualTo("{\"b\":{\"c\":2,\"d\":3},\"l\":[{\"name\":\"x\",\"v\":1},{\"name\":\"y\"}]}");
+    var smp =
+        JsonPatches.strategicMergePatch(
+            target, mapper.readTree("{\"l\":[{\"name\":\"x\",\"w\":2},{\"name\":\"z\"}]}"));
+    assertThat(smp.get("l").toString())
+        .isEqualTo("[{\"name\":\"x\",\"v\":1,\"w\":2},{\"name\":\"y\"},{\"name\":\"z\"}]");
+    // A plain merge patch replaces lists whole.
+    assertThat(JsonPatches.mergePatch(target, mapper.readTree("{\"l\":[]}")).get("l")).isEmpty();
+  }
+}
