@@ -1,0 +1,182 @@
+package io.eg4j.xds.core;
+
+import static io.eg4j.xds.core.Protos.ads;
+import static io.eg4j.xds.core.Protos.any;
+
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import io.eg4j.model.ir.TcpListenerIr;
+import io.eg4j.model.ir.UdpListenerIr;
+import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds Envoy clusters, one per backend group: a destination with one backendRef becomes one
+ * cluster named after the destination; a destination that splits traffic by weight becomes one
+ * cluster per backendRef (named after the setting) and the route or TCP proxy weighs them. IP
+ * endpoints come through EDS; FQDN endpoints are resolved by Envoy (STRICT_DNS).
+ */
+public final class ClusterXdsTranslator {
+  /** Where system CA certificates live in the Envoy image, for upstream TLS without a CA. */
+  static final String SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
+
+  /**
+   * One cluster a route or proxy points at.
+   *
+   * @param name cluster name
+   * @param weight relative weight when split
+   * @param setting the backend group behind it
+   */
+  public record ClusterRef(String name, int weight, DestinationSettingIr setting) {}
+
+  /** The clusters a destination needs, with their weights; zero-weight backends are left out. */
+  public static List<ClusterRef> refs(RouteDestinationIr dest) {
+    if (dest.settings().size() == 1) {
+      DestinationSettingIr s = dest.settings().get(0);
+      return List.of(new ClusterRef(dest.name(), Math.max(1, s.weight()), s));
+    }
+    List<ClusterRef> out = new ArrayList<>();
+    for (DestinationSettingIr s : dest.settings()) {
+      if (s.weight() > 0) {
+        out.add(new ClusterRef(s.name(), s.weight(), s));
+      }
+    }
+    return out;
+  }
+
+  /** Every cluster an IR needs, by name (first definition wins), sorted by name. */
+  static Map<String, ClusterRef> allRefs(XdsIr ir) {
+    Map<String, ClusterRef> out = new TreeMap<>();
+    for (HttpListenerIr l : ir.http()) {
+      for (HttpRouteIr r : l.routes()) {
+        if (r.destination() != null) {
+          add(out, r.destination());
+        }
+        for (HttpRouteIr.MirrorIr m : r.mirrors()) {
+          add(out, m.destination());
+        }
+      }
+    }
+    for (TcpListenerIr l : ir.tcp()) {
+      for (TcpListenerIr.TcpRouteIr r : l.routes()) {
+        add(out, r.destination());
+      }
+    }
+    for (UdpListenerIr u : ir.udp()) {
+      List<ClusterRef> refs = refs(u.destination());
+      if (!refs.isEmpty()) {
+        out.putIfAbsent(refs.get(0).name(), refs.get(0));
+      }
+    }
+    return out;
+  }
+
+  private static void add(Map<String, ClusterRef> out, RouteDestinationIr dest) {
+    for (ClusterRef r : refs(dest)) {
+      out.putIfAbsent(r.name(), r);
+    }
+  }
+
+  /** Translates the clusters of an IR. */
+  public List<Cluster> translate(XdsIr ir) {
+    List<Cluster> out = new ArrayList<>();
+    for (ClusterRef ref : allRefs(ir).values()) {
+      out.add(cluster(ref));
+    }
+    return out;
+  }
+
+  static boolean isDns(DestinationSettingIr s) {
+    return "FQDN".equalsIgnoreCase(s.addressType());
+  }
+
+  private static Cluster cluster(ClusterRef ref) {
+    DestinationSettingIr s = ref.setting();
+    Cluster.Builder c =
+        Cluster.newBuilder()
+            .setName(ref.name())
+            .setConnectTimeout(Protos.seconds(10))
+            .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+            .setPerConnectionBufferLimitBytes(Protos.u32(32768));
+    if (isDns(s)) {
+      // Envoy resolves the names itself and follows DNS changes.
+      c.setType(Cluster.DiscoveryType.STRICT_DNS)
+          .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+          .setLoadAssignment(EndpointXdsTranslator.assignment(ref.name(), s));
+    } else {
+      c.setType(Cluster.DiscoveryType.EDS)
+          .setEdsClusterConfig(
+              Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads()).setServiceName(ref.name()));
+    }
+    HttpProtocolOptions.Builder http = null;
+    switch (s.protocol().toUpperCase(java.util.Locale.ROOT)) {
+      case "HTTP2", "GRPC", "H2C" ->
+          http =
+              HttpProtocolOptions.newBuilder()
+                  .setExplicitHttpConfig(
+                      HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                          .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()));
+      case "WS", "WEBSOCKET" ->
+          // WebSocket needs HTTP/1.1 upstream for the Upgrade handshake.
+          http =
+              HttpProtocolOptions.newBuilder()
+                  .setExplicitHttpConfig(
+                      HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+      default -> {}
+    }
+    if (http != null) {
+      c.putTypedExtensionProtocolOptions(
+          "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", any(http.build()));
+    }
+    if (s.tls() != null) {
+      c.setTransportSocket(upstreamTls(s.tls()));
+    }
+    return c.build();
+  }
+
+  private static TransportSocket upstreamTls(RouteDestinationIr.UpstreamTlsIr tls) {
+    CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
+    if (tls.caCertificates() != null && !tls.caCertificates().isBlank()) {
+      v.setTrustedCa(Protos.inline(tls.caCertificates()));
+    } else {
+      v.setTrustedCa(
+          io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(SYSTEM_CA_FILE));
+    }
+    List<String> sans =
+        tls.subjectAltNames().isEmpty() && tls.sni() != null
+            ? List.of(tls.sni())
+            : tls.subjectAltNames();
+    for (String san : sans) {
+      v.addMatchTypedSubjectAltNames(
+          SubjectAltNameMatcher.newBuilder()
+              .setSanType(SubjectAltNameMatcher.SanType.DNS)
+              .setMatcher(StringMatcher.newBuilder().setExact(san)));
+    }
+    UpstreamTlsContext.Builder ctx =
+        UpstreamTlsContext.newBuilder()
+            .setCommonTlsContext(CommonTlsContext.newBuilder().setValidationContext(v));
+    if (tls.sni() != null) {
+      ctx.setSni(tls.sni());
+    }
+    return TransportSocket.newBuilder()
+        .setName("envoy.transport_sockets.tls")
+        .setTypedConfig(any(ctx.build()))
+        .build();
+  }
+}

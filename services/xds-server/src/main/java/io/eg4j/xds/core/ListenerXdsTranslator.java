@@ -1,0 +1,229 @@
+package io.eg4j.xds.core;
+
+import static io.eg4j.xds.core.Protos.ads;
+import static io.eg4j.xds.core.Protos.any;
+
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.TcpListenerIr;
+import io.eg4j.model.ir.TlsIr;
+import io.eg4j.model.ir.UdpListenerIr;
+import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.listener.v3.UdpListenerConfig;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds Envoy listeners: one per bound address and port for HTTP, HTTPS, TLS and TCP (see {@link
+ * PortGroup}), and one per UDP listener.
+ */
+public final class ListenerXdsTranslator {
+  /** The tls_inspector listener filter name. */
+  static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
+
+  /** Translates the listeners of an IR. */
+  public List<Listener> translate(XdsIr ir) {
+    List<Listener> out = new ArrayList<>();
+    for (PortGroup g : PortGroup.of(ir)) {
+      out.add(tcpBased(g));
+    }
+    for (UdpListenerIr u : ir.udp()) {
+      out.add(udp(u));
+    }
+    return out;
+  }
+
+  private Listener tcpBased(PortGroup g) {
+    Listener.Builder l =
+        Listener.newBuilder()
+            .setName(g.envoyName())
+            .setAddress(address(g.address(), g.port(), SocketAddress.Protocol.TCP))
+            // Large headers and many connections: the buffer limit matches Envoy Gateway's.
+            .setPerConnectionBufferLimitBytes(Protos.u32(32768));
+    boolean needsSni = false;
+    if (!g.plainHttp().isEmpty()) {
+      l.addFilterChains(
+          FilterChain.newBuilder()
+              .setName(g.plainRouteConfigName())
+              .addFilters(hcm(g.plainRouteConfigName(), statPrefix(g.envoyName()), false)));
+    }
+    for (HttpListenerIr h : g.https()) {
+      needsSni = true;
+      FilterChain.Builder fc =
+          FilterChain.newBuilder()
+              .setName(h.name())
+              .setFilterChainMatch(sniMatch(h.hostnames()))
+              .addFilters(hcm(h.name(), statPrefix(h.name()), true))
+              .setTransportSocket(downstreamTls(h.tls(), true));
+      l.addFilterChains(fc);
+    }
+    for (TcpListenerIr t : g.tcp()) {
+      for (TcpListenerIr.TcpRouteIr r : t.routes()) {
+        FilterChain.Builder fc = FilterChain.newBuilder().setName(t.name() + "/" + r.name());
+        if (!r.sniHostnames().isEmpty() || r.tls() != null) {
+          needsSni = true;
+          fc.setFilterChainMatch(sniMatch(r.sniHostnames()));
+        }
+        if (r.tls() != null) {
+          fc.setTransportSocket(downstreamTls(r.tls(), false));
+        }
+        fc.addFilters(tcpProxy(statPrefix(t.name() + "/" + r.name()), r.destination()));
+        l.addFilterChains(fc);
+      }
+    }
+    if (needsSni) {
+      // SNI is read before a filter chain is chosen: TLS passthrough and HTTPS by hostname.
+      l.addListenerFilters(
+          ListenerFilter.newBuilder()
+              .setName(TLS_INSPECTOR)
+              .setTypedConfig(any(TlsInspector.getDefaultInstance())));
+    }
+    return l.build();
+  }
+
+  private static FilterChainMatch sniMatch(List<String> hostnames) {
+    FilterChainMatch.Builder m = FilterChainMatch.newBuilder();
+    for (String h : hostnames) {
+      // "*" (no hostname) matches any SNI, which Envoy expresses as no server_names at all.
+      if (!"*".equals(h)) {
+        m.addServerNames(h);
+      }
+    }
+    return m.build();
+  }
+
+  private static Filter hcm(String routeConfigName, String statPrefix, boolean tls) {
+    HttpConnectionManager.Builder hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix(statPrefix)
+            .setCodecType(HttpConnectionManager.CodecType.AUTO)
+            .setRds(
+                Rds.newBuilder().setConfigSource(ads()).setRouteConfigName(routeConfigName).build())
+            .setUseRemoteAddress(com.google.protobuf.BoolValue.of(true))
+            .setNormalizePath(com.google.protobuf.BoolValue.of(true))
+            .setMergeSlashes(true)
+            .setPathWithEscapedSlashesAction(
+                HttpConnectionManager.PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT)
+            // Virtual hosts match on the host name only, as Gateway API hostnames carry no port.
+            .setStripAnyHostPort(true)
+            // WebSocket upgrades pass through on every route (Envoy Gateway does the same).
+            .addUpgradeConfigs(
+                HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
+            .addHttpFilters(
+                HttpFilter.newBuilder()
+                    .setName(RouteXdsTranslator.CORS_FILTER)
+                    .setTypedConfig(any(Cors.getDefaultInstance())))
+            .addHttpFilters(
+                HttpFilter.newBuilder()
+                    .setName("envoy.filters.http.router")
+                    .setTypedConfig(any(Router.getDefaultInstance())));
+    if (tls) {
+      hcm.setHttp2ProtocolOptions(
+          io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+              .setMaxConcurrentStreams(Protos.u32(100))
+              .build());
+    }
+    return Filter.newBuilder()
+        .setName("envoy.filters.network.http_connection_manager")
+        .setTypedConfig(any(hcm.build()))
+        .build();
+  }
+
+  private static Filter tcpProxy(String statPrefix, io.eg4j.model.ir.RouteDestinationIr dest) {
+    TcpProxy.Builder tp = TcpProxy.newBuilder().setStatPrefix(statPrefix);
+    List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(dest);
+    if (refs.size() == 1) {
+      tp.setCluster(refs.get(0).name());
+    } else if (refs.isEmpty()) {
+      tp.setCluster(dest.name());
+    } else {
+      TcpProxy.WeightedCluster.Builder wc = TcpProxy.WeightedCluster.newBuilder();
+      for (ClusterXdsTranslator.ClusterRef r : refs) {
+        wc.addClusters(
+            TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
+                .setName(r.name())
+                .setWeight(r.weight()));
+      }
+      tp.setWeightedClusters(wc);
+    }
+    return Filter.newBuilder()
+        .setName("envoy.filters.network.tcp_proxy")
+        .setTypedConfig(any(tp.build()))
+        .build();
+  }
+
+  private static TransportSocket downstreamTls(TlsIr tls, boolean http) {
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+    for (TlsIr.CertificateIr c : tls.certificates()) {
+      common.addTlsCertificateSdsSecretConfigs(
+          SdsSecretConfig.newBuilder().setName(c.name()).setSdsConfig(ads()));
+    }
+    if (!tls.alpnProtocols().isEmpty()) {
+      common.addAllAlpnProtocols(tls.alpnProtocols());
+    } else if (http) {
+      // Envoy Gateway offers h2 and http/1.1 on HTTPS listeners by default.
+      common.addAlpnProtocols("h2").addAlpnProtocols("http/1.1");
+    }
+    DownstreamTlsContext ctx =
+        DownstreamTlsContext.newBuilder().setCommonTlsContext(common).build();
+    return TransportSocket.newBuilder()
+        .setName("envoy.transport_sockets.tls")
+        .setTypedConfig(any(ctx))
+        .build();
+  }
+
+  private static Listener udp(UdpListenerIr u) {
+    List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(u.destination());
+    String cluster = refs.isEmpty() ? u.destination().name() : refs.get(0).name();
+    com.github.xds.type.matcher.v3.Matcher matcher =
+        com.github.xds.type.matcher.v3.Matcher.newBuilder()
+            .setOnNoMatch(
+                com.github.xds.type.matcher.v3.Matcher.OnMatch.newBuilder()
+                    .setAction(
+                        com.github.xds.core.v3.TypedExtensionConfig.newBuilder()
+                            .setName("route")
+                            .setTypedConfig(any(Route.newBuilder().setCluster(cluster).build()))))
+            .build();
+    UdpProxyConfig cfg =
+        UdpProxyConfig.newBuilder().setStatPrefix(statPrefix(u.name())).setMatcher(matcher).build();
+    return Listener.newBuilder()
+        .setName(u.name())
+        .setAddress(address(u.address(), u.port(), SocketAddress.Protocol.UDP))
+        .setUdpListenerConfig(UdpListenerConfig.getDefaultInstance())
+        .addListenerFilters(
+            ListenerFilter.newBuilder()
+                .setName("envoy.filters.udp_listener.udp_proxy")
+                .setTypedConfig(any(cfg)))
+        .build();
+  }
+
+  static Address address(String host, int port, SocketAddress.Protocol protocol) {
+    return Address.newBuilder()
+        .setSocketAddress(
+            SocketAddress.newBuilder().setAddress(host).setPortValue(port).setProtocol(protocol))
+        .build();
+  }
+
+  private static String statPrefix(String name) {
+    return name.replace('/', '-');
+  }
+}

@@ -1,0 +1,155 @@
+package io.eg4j.xds.core;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Duration;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/** Small helpers for building and printing Envoy protos. */
+public final class Protos {
+  private Protos() {}
+
+  /** Packs a message into an {@code Any}. */
+  public static Any any(Message m) {
+    return Any.pack(m);
+  }
+
+  /** A protobuf duration from milliseconds. */
+  public static Duration millis(long ms) {
+    return Duration.newBuilder()
+        .setSeconds(ms / 1000)
+        .setNanos((int) (ms % 1000) * 1_000_000)
+        .build();
+  }
+
+  /** A protobuf duration from seconds. */
+  public static Duration seconds(long s) {
+    return Duration.newBuilder().setSeconds(s).build();
+  }
+
+  /** A uint32 wrapper. */
+  public static UInt32Value u32(int v) {
+    return UInt32Value.of(v);
+  }
+
+  /** An inline data source. */
+  public static DataSource inline(String text) {
+    return DataSource.newBuilder().setInlineString(text).build();
+  }
+
+  /** The config source that says "over the ADS stream, v3". */
+  public static ConfigSource ads() {
+    return ConfigSource.newBuilder()
+        .setAds(AggregatedConfigSource.getDefaultInstance())
+        .setResourceApiVersion(ApiVersion.V3)
+        .build();
+  }
+
+  /** Deterministic bytes of a message (map entries sorted), the basis of content versions. */
+  public static byte[] deterministicBytes(Message m) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(m.getSerializedSize());
+      CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+      out.useDeterministicSerialization();
+      m.writeTo(out);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** SHA-256 (hex, first 16 bytes) of one message's deterministic encoding. */
+  public static String hash(Message m) {
+    return hash(List.of(m));
+  }
+
+  /** SHA-256 (hex, first 16 bytes) over messages' deterministic encodings, in order. */
+  public static String hash(List<? extends Message> messages) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Message m : messages) {
+        byte[] b = deterministicBytes(m);
+        md.update(
+            new byte[] {
+              (byte) (b.length >>> 24),
+              (byte) (b.length >>> 16),
+              (byte) (b.length >>> 8),
+              (byte) b.length
+            });
+        md.update(b);
+      }
+      byte[] d = md.digest();
+      return HexFormat.of().formatHex(d, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Prints a message as JSON with Envoy's snake_case field names and Any types resolved. */
+  public static String json(Message m) {
+    try {
+      return JsonFormat.printer()
+          .usingTypeRegistry(TypeRegistryHolder.REGISTRY)
+          .preservingProtoFieldNames()
+          .print(m);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + m.getDescriptorForType().getFullName(), e);
+    }
+  }
+
+  /** Every message type eg4j packs into an {@code Any}, so JSON printing can expand them. */
+  static final class TypeRegistryHolder {
+    static final JsonFormat.TypeRegistry REGISTRY =
+        JsonFormat.TypeRegistry.newBuilder()
+            .add(
+                io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
+                    .HttpConnectionManager.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                    .getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                    .getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route.getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+                    .getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                    .getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                    .getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                    .getDescriptor())
+            .add(io.envoyproxy.envoy.config.listener.v3.Listener.getDescriptor())
+            .add(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.getDescriptor())
+            .add(io.envoyproxy.envoy.config.cluster.v3.Cluster.getDescriptor())
+            .add(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
+            .add(io.envoyproxy.envoy.admin.v3.ListenersConfigDump.getDescriptor())
+            .add(io.envoyproxy.envoy.admin.v3.RoutesConfigDump.getDescriptor())
+            .add(io.envoyproxy.envoy.admin.v3.ClustersConfigDump.getDescriptor())
+            .add(io.envoyproxy.envoy.admin.v3.EndpointsConfigDump.getDescriptor())
+            .add(io.envoyproxy.envoy.admin.v3.SecretsConfigDump.getDescriptor())
+            .build();
+  }
+}

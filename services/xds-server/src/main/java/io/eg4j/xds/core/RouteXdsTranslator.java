@@ -1,0 +1,407 @@
+package io.eg4j.xds.core;
+
+import static io.eg4j.xds.core.Protos.any;
+
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.HttpRouteIr.StringMatchIr;
+import io.eg4j.model.ir.HttpRouteIr.UrlRewriteIr.PathRewriteIr;
+import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Builds route configurations: one per plain-HTTP port (its listeners merged) and one per HTTPS
+ * listener. Each hostname becomes a virtual host; Envoy picks virtual hosts exact first, then the
+ * longest wildcard suffix, then {@code *}, which is Gateway API's hostname precedence. Routes keep
+ * the translator's precedence order inside a virtual host (Envoy takes the first match).
+ */
+public final class RouteXdsTranslator {
+  /** The CORS HTTP filter name; routes carry their policy as per-filter config. */
+  static final String CORS_FILTER = "envoy.filters.http.cors";
+
+  /** Translates the route configurations of an IR. */
+  public List<RouteConfiguration> translate(XdsIr ir) {
+    List<RouteConfiguration> out = new ArrayList<>();
+    for (PortGroup g : PortGroup.of(ir)) {
+      if (!g.plainHttp().isEmpty()) {
+        out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp()));
+      }
+      for (HttpListenerIr h : g.https()) {
+        out.add(routeConfig(h.name(), List.of(h)));
+      }
+    }
+    return out;
+  }
+
+  private static RouteConfiguration routeConfig(String name, List<HttpListenerIr> listeners) {
+    // Hostname -> routes, in listener order then the translator's route order.
+    Map<String, List<HttpRouteIr>> byHost = new TreeMap<>();
+    for (HttpListenerIr l : listeners) {
+      for (HttpRouteIr r : l.routes()) {
+        byHost.computeIfAbsent(r.hostname(), k -> new ArrayList<>()).add(r);
+      }
+    }
+    RouteConfiguration.Builder rc =
+        RouteConfiguration.newBuilder()
+            .setName(name)
+            // Unknown clusters fail the route, not the whole configuration (make-before-break).
+            .setValidateClusters(BoolValue.of(false))
+            .setIgnorePortInHostMatching(true);
+    for (Map.Entry<String, List<HttpRouteIr>> e : byHost.entrySet()) {
+      VirtualHost.Builder vh =
+          VirtualHost.newBuilder().setName(name + "/" + e.getKey()).addDomains(e.getKey());
+      for (HttpRouteIr r : e.getValue()) {
+        vh.addRoutes(route(r));
+      }
+      rc.addVirtualHosts(vh);
+    }
+    return rc.build();
+  }
+
+  static Route route(HttpRouteIr r) {
+    Route.Builder b = Route.newBuilder().setName(r.name()).setMatch(match(r));
+    if (r.directResponse() != null) {
+      DirectResponseAction.Builder d =
+          DirectResponseAction.newBuilder().setStatus(r.directResponse().statusCode());
+      if (r.directResponse().body() != null) {
+        d.setBody(Protos.inline(r.directResponse().body()));
+      }
+      b.setDirectResponse(d);
+    } else if (r.redirect() != null) {
+      b.setRedirect(redirect(r));
+    } else {
+      b.setRoute(action(r));
+    }
+    if (r.requestHeaders() != null) {
+      b.addAllRequestHeadersToAdd(headerOptions(r.requestHeaders()));
+      b.addAllRequestHeadersToRemove(r.requestHeaders().remove());
+    }
+    if (r.responseHeaders() != null) {
+      b.addAllResponseHeadersToAdd(headerOptions(r.responseHeaders()));
+      b.addAllResponseHeadersToRemove(r.responseHeaders().remove());
+    }
+    if (r.cors() != null) {
+      b.putTypedPerFilterConfig(CORS_FILTER, any(cors(r.cors())));
+    }
+    if (!r.metadata().isEmpty()) {
+      Struct.Builder s = Struct.newBuilder();
+      new TreeMap<>(r.metadata())
+          .forEach((k, v) -> s.putFields(k, Value.newBuilder().setStringValue(v).build()));
+      b.setMetadata(Metadata.newBuilder().putFilterMetadata("eg4j", s.build()));
+    }
+    return b.build();
+  }
+
+  private static RouteMatch match(HttpRouteIr r) {
+    RouteMatch.Builder m = RouteMatch.newBuilder();
+    StringMatchIr p = r.pathMatch();
+    if (p == null) {
+      m.setPrefix("/");
+    } else {
+      switch (p.type()) {
+        case "Exact" -> m.setPath(p.value());
+        case "RegularExpression" -> m.setSafeRegex(regex(p.value()));
+        default -> {
+          // Gateway API prefixes match whole path segments: /foo matches /foo and /foo/bar, not
+          // /foobar. path_separated_prefix is exactly that (it wants no trailing slash).
+          String prefix = trimSlash(p.value());
+          if (prefix.equals("/")) {
+            m.setPrefix("/");
+          } else {
+            m.setPathSeparatedPrefix(prefix);
+          }
+        }
+      }
+    }
+    for (StringMatchIr h : r.headerMatches()) {
+      m.addHeaders(
+          HeaderMatcher.newBuilder()
+              .setName(h.name())
+              .setStringMatch(stringMatch(h))
+              .setInvertMatch(h.invert()));
+    }
+    for (StringMatchIr q : r.queryMatches()) {
+      m.addQueryParameters(
+          QueryParameterMatcher.newBuilder().setName(q.name()).setStringMatch(stringMatch(q)));
+    }
+    if (r.method() != null) {
+      m.addHeaders(
+          HeaderMatcher.newBuilder()
+              .setName(":method")
+              .setStringMatch(StringMatcher.newBuilder().setExact(r.method())));
+    }
+    if (r.grpc()) {
+      // GRPCRoute matches only gRPC requests (content-type application/grpc*).
+      m.setGrpc(RouteMatch.GrpcRouteMatchOptions.getDefaultInstance());
+    }
+    return m.build();
+  }
+
+  private static StringMatcher stringMatch(StringMatchIr s) {
+    return switch (s.type()) {
+      case "RegularExpression" -> StringMatcher.newBuilder().setSafeRegex(regex(s.value())).build();
+      case "Prefix" -> StringMatcher.newBuilder().setPrefix(s.value()).build();
+      default -> StringMatcher.newBuilder().setExact(s.value()).build();
+    };
+  }
+
+  private static RegexMatcher regex(String re) {
+    return RegexMatcher.newBuilder().setRegex(re).build();
+  }
+
+  private static RouteAction action(HttpRouteIr r) {
+    RouteAction.Builder a = RouteAction.newBuilder();
+    List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(r.destination());
+    if (refs.size() == 1) {
+      a.setCluster(refs.get(0).name());
+    } else if (refs.isEmpty()) {
+      // Every backend has weight 0: nothing may receive traffic (Gateway API: 500).
+      a.setClusterNotFoundResponseCode(
+              RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR)
+          .setCluster(r.destination().name());
+    } else {
+      WeightedCluster.Builder wc = WeightedCluster.newBuilder();
+      for (ClusterXdsTranslator.ClusterRef ref : refs) {
+        wc.addClusters(
+            WeightedCluster.ClusterWeight.newBuilder()
+                .setName(ref.name())
+                .setWeight(Protos.u32(ref.weight())));
+      }
+      a.setWeightedClusters(wc);
+    }
+    // A route whose cluster is missing answers 500, as the spec asks for an invalid backendRef.
+    a.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+    if (r.rewrite() != null) {
+      if (r.rewrite().hostname() != null) {
+        a.setHostRewriteLiteral(r.rewrite().hostname());
+      }
+      if (r.rewrite().path() != null) {
+        PathRewriteIr p = r.rewrite().path();
+        if ("ReplaceFullPath".equals(p.type())) {
+          a.setRegexRewrite(fullPath(p.value()));
+        } else {
+          String prefix = prefixOf(r, p);
+          String value = p.value() == null ? "/" : p.value();
+          if (trimSlash(value).equals("/")) {
+            a.setRegexRewrite(stripPrefix(prefix));
+          } else {
+            a.setPrefixRewrite(trimSlash(value));
+          }
+        }
+      }
+    }
+    if (r.timeout() != null) {
+      a.setTimeout(Protos.millis(r.timeout().millis()));
+    }
+    if (r.retry() != null) {
+      a.setRetryPolicy(retry(r.retry()));
+    }
+    for (HttpRouteIr.MirrorIr m : r.mirrors()) {
+      List<ClusterXdsTranslator.ClusterRef> mrefs = ClusterXdsTranslator.refs(m.destination());
+      RouteAction.RequestMirrorPolicy.Builder mp =
+          RouteAction.RequestMirrorPolicy.newBuilder()
+              .setCluster(mrefs.isEmpty() ? m.destination().name() : mrefs.get(0).name());
+      if (m.percent() < 100) {
+        mp.setRuntimeFraction(
+            RuntimeFractionalPercent.newBuilder()
+                .setDefaultValue(
+                    FractionalPercent.newBuilder()
+                        .setNumerator((int) Math.round(m.percent() * 10_000))
+                        .setDenominator(FractionalPercent.DenominatorType.MILLION)));
+      }
+      a.addRequestMirrorPolicies(mp);
+    }
+    if (r.destination().settings().stream().anyMatch(s -> s.protocol().equalsIgnoreCase("WS"))) {
+      a.addUpgradeConfigs(
+          RouteAction.UpgradeConfig.newBuilder()
+              .setUpgradeType("websocket")
+              .setEnabled(BoolValue.of(true)));
+    }
+    return a.build();
+  }
+
+  private static RedirectAction redirect(HttpRouteIr r) {
+    HttpRouteIr.RedirectIr rd = r.redirect();
+    RedirectAction.Builder b = RedirectAction.newBuilder();
+    if (rd.scheme() != null) {
+      b.setSchemeRedirect(rd.scheme());
+    }
+    if (rd.hostname() != null) {
+      b.setHostRedirect(rd.hostname());
+    }
+    if (rd.port() != null) {
+      b.setPortRedirect(rd.port());
+    }
+    if (rd.path() != null) {
+      if ("ReplaceFullPath".equals(rd.path().type())) {
+        b.setPathRedirect(rd.path().value());
+      } else {
+        String prefix = prefixOf(r, rd.path());
+        String value = rd.path().value() == null ? "/" : rd.path().value();
+        if (trimSlash(value).equals("/")) {
+          b.setRegexRewrite(stripPrefix(prefix));
+        } else {
+          b.setPrefixRewrite(trimSlash(value));
+        }
+      }
+    }
+    b.setResponseCode(
+        switch (rd.statusCode()) {
+          case 301 -> RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY;
+          case 303 -> RedirectAction.RedirectResponseCode.SEE_OTHER;
+          case 307 -> RedirectAction.RedirectResponseCode.TEMPORARY_REDIRECT;
+          case 308 -> RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT;
+          default -> RedirectAction.RedirectResponseCode.FOUND;
+        });
+    return b.build();
+  }
+
+  /** The prefix a ReplacePrefixMatch replaces: the IR's, else the route's own prefix match. */
+  private static String prefixOf(HttpRouteIr r, PathRewriteIr p) {
+    if (p.matchedPrefix() != null) {
+      return trimSlash(p.matchedPrefix());
+    }
+    if (r.pathMatch() != null && "PathPrefix".equals(r.pathMatch().type())
+        || r.pathMatch() != null && "Prefix".equals(r.pathMatch().type())) {
+      return trimSlash(r.pathMatch().value());
+    }
+    return "/";
+  }
+
+  /**
+   * Replacing a prefix with "/" must not leave a double slash ({@code /prefix/x} to {@code /x}),
+   * which prefix_rewrite would; a regex that eats the prefix and its trailing slashes does it.
+   */
+  private static RegexMatchAndSubstitute stripPrefix(String prefix) {
+    String p = prefix.equals("/") ? "" : Pattern.quote(prefix);
+    return RegexMatchAndSubstitute.newBuilder()
+        .setPattern(regex("^" + p + "/*"))
+        .setSubstitution("/")
+        .build();
+  }
+
+  private static RegexMatchAndSubstitute fullPath(String value) {
+    return RegexMatchAndSubstitute.newBuilder()
+        .setPattern(regex("^/.*$"))
+        .setSubstitution(value.replace("\\", "\\\\"))
+        .build();
+  }
+
+  private static String trimSlash(String s) {
+    if (s == null || s.isEmpty()) {
+      return "/";
+    }
+    String t = s;
+    while (t.length() > 1 && t.endsWith("/")) {
+      t = t.substring(0, t.length() - 1);
+    }
+    return t;
+  }
+
+  private static List<HeaderValueOption> headerOptions(HttpRouteIr.HeaderModsIr mods) {
+    List<HeaderValueOption> out = new ArrayList<>();
+    new TreeMap<>(mods.set())
+        .forEach(
+            (k, v) ->
+                out.add(
+                    HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder().setKey(k).setValue(v))
+                        .setAppendAction(
+                            HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+                        .build()));
+    new TreeMap<>(mods.add())
+        .forEach(
+            (k, v) ->
+                out.add(
+                    HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder().setKey(k).setValue(v))
+                        .setAppendAction(
+                            HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)
+                        .build()));
+    return out;
+  }
+
+  private static RetryPolicy retry(HttpRouteIr.RetryIr r) {
+    LinkedHashMap<String, Boolean> on = new LinkedHashMap<>();
+    r.retryOn().forEach(x -> on.put(x, true));
+    if (!r.retriableStatusCodes().isEmpty()) {
+      on.put("retriable-status-codes", true);
+    }
+    if (on.isEmpty()) {
+      on.put("connect-failure", true);
+      on.put("refused-stream", true);
+      on.put("retriable-status-codes", true);
+    }
+    RetryPolicy.Builder b =
+        RetryPolicy.newBuilder()
+            .setRetryOn(String.join(",", on.keySet()))
+            .setNumRetries(Protos.u32(r.attempts()));
+    b.addAllRetriableStatusCodes(r.retriableStatusCodes());
+    if (r.perTryTimeout() != null) {
+      b.setPerTryTimeout(Protos.millis(r.perTryTimeout().millis()));
+    }
+    if (r.backoff() != null) {
+      b.setRetryBackOff(
+          RetryPolicy.RetryBackOff.newBuilder()
+              .setBaseInterval(Protos.millis(Math.max(1, r.backoff().millis()))));
+    }
+    return b.build();
+  }
+
+  private static CorsPolicy cors(HttpRouteIr.CorsIr c) {
+    CorsPolicy.Builder b = CorsPolicy.newBuilder();
+    for (String origin : c.allowOrigins()) {
+      if (origin.contains("*")) {
+        String re =
+            String.join(
+                ".*",
+                java.util.Arrays.stream(origin.split("\\*", -1)).map(Pattern::quote).toList());
+        b.addAllowOriginStringMatch(StringMatcher.newBuilder().setSafeRegex(regex(re)));
+      } else {
+        b.addAllowOriginStringMatch(StringMatcher.newBuilder().setExact(origin));
+      }
+    }
+    if (!c.allowMethods().isEmpty()) {
+      b.setAllowMethods(String.join(", ", c.allowMethods()));
+    }
+    if (!c.allowHeaders().isEmpty()) {
+      b.setAllowHeaders(String.join(", ", c.allowHeaders()));
+    }
+    if (!c.exposeHeaders().isEmpty()) {
+      b.setExposeHeaders(String.join(", ", c.exposeHeaders()));
+    }
+    if (c.maxAgeSeconds() != null) {
+      b.setMaxAge(String.valueOf(c.maxAgeSeconds()));
+    }
+    b.setAllowCredentials(BoolValue.of(c.allowCredentials()));
+    return b.build();
+  }
+}

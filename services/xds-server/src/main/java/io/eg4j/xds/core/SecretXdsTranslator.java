@@ -1,0 +1,48 @@
+package io.eg4j.xds.core;
+
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.TcpListenerIr;
+import io.eg4j.model.ir.TlsIr;
+import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds the SDS resources: one secret per listener certificate, named like the IR certificate
+ * ({@code namespace/secret}), shared by every listener that uses it.
+ */
+public final class SecretXdsTranslator {
+  /** Translates the secrets of an IR. */
+  public List<Secret> translate(XdsIr ir) {
+    Map<String, Secret> out = new TreeMap<>();
+    for (HttpListenerIr l : ir.http()) {
+      add(out, l.tls());
+    }
+    for (TcpListenerIr l : ir.tcp()) {
+      for (TcpListenerIr.TcpRouteIr r : l.routes()) {
+        add(out, r.tls());
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  private static void add(Map<String, Secret> out, TlsIr tls) {
+    if (tls == null) {
+      return;
+    }
+    for (TlsIr.CertificateIr c : tls.certificates()) {
+      out.putIfAbsent(
+          c.name(),
+          Secret.newBuilder()
+              .setName(c.name())
+              .setTlsCertificate(
+                  TlsCertificate.newBuilder()
+                      .setCertificateChain(Protos.inline(c.certificateChain()))
+                      .setPrivateKey(Protos.inline(c.privateKey())))
+              .build());
+    }
+  }
+}
