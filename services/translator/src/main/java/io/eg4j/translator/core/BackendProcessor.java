@@ -1,0 +1,54 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.InetAddress;
+
+/** Envoy Gateway Backend resources: validates each and sets its Accepted condition. */
+final class BackendProcessor {
+  private final TranslationContext ctx;
+
+  BackendProcessor(TranslationContext ctx) {
+    this.ctx = ctx;
+  }
+
+  void process() {
+    for (ObjectNode b : ctx.backendList) {
+      StatusCollector.Entry e = ctx.statuses.entry(b).withConditions();
+      if (!ctx.config.extensionApis().enableBackend()) {
+        // Envoy Gateway reports a disabled Backend API with this (unusual) condition.
+        e.conditions.set(
+            new Condition(
+                "Invalid",
+                "False",
+                "Accepted",
+                "The Backend was not accepted since Backend is not enabled in Envoy Gateway Config"));
+        continue;
+      }
+      String err = validate(Nodes.spec(b));
+      if (err == null) {
+        e.conditions.set(Condition.isTrue("Accepted", "Accepted", "The Backend was accepted"));
+      } else {
+        e.conditions.set(Condition.isFalse("Accepted", "InvalidBackend", err));
+      }
+    }
+  }
+
+  private static String validate(JsonNode spec) {
+    for (JsonNode ep : Nodes.list(spec, "endpoints")) {
+      JsonNode ip = Nodes.obj(ep, "ip");
+      if (!ip.isMissingNode()) {
+        String a = Nodes.text(ip, "address", "");
+        if (!a.matches("^[0-9.]+$|^[0-9a-fA-F:]+$")) {
+          return "IP address " + a + " is invalid";
+        }
+        try {
+          InetAddress.getByName(a);
+        } catch (Exception ex) {
+          return "IP address " + a + " is invalid";
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,285 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Resolves a route's backendRef to endpoints: validates group, kind, cross-namespace permission
+ * (ReferenceGrant), port and existence, then reads Service EndpointSlices, ServiceImport
+ * EndpointSlices or Backend endpoints, and picks the upstream protocol from appProtocol.
+ */
+final class BackendRefProcessor {
+  /** The outcome: a setting (null when invalid), an error (null when valid), the weight. */
+  record Result(DestinationSettingIr setting, RouteErrors.RouteError error, int weight) {
+    boolean valid() {
+      return error == null;
+    }
+  }
+
+  private final TranslationContext ctx;
+  private final BackendTlsPolicyProcessor tlsPolicies;
+
+  BackendRefProcessor(TranslationContext ctx, BackendTlsPolicyProcessor tlsPolicies) {
+    this.ctx = ctx;
+    this.tlsPolicies = tlsPolicies;
+  }
+
+  static int weight(JsonNode ref) {
+    Integer w = Nodes.integer(ref, "weight");
+    return w == null || w < 0 ? 1 : w;
+  }
+
+  /** Resolves one backendRef of a route for one parent. */
+  Result resolve(String settingName, JsonNode ref, RouteContext route, RouteContext.Parent parent) {
+    int weight = weight(ref);
+    String group = Nodes.text(ref, "group", "");
+    String kind = Nodes.text(ref, "kind", "Service");
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", route.namespace);
+    Integer port = Nodes.integer(ref, "port");
+    RouteErrors.RouteError err = validate(route, group, kind, name, ns, port);
+    if (err != null) {
+      return new Result(null, err, weight);
+    }
+    if (weight == 0) {
+      return new Result(null, null, 0);
+    }
+    String protocol = defaultProtocol(route.kind);
+    String l4 = route.kind.equals("UDPRoute") ? "UDP" : "TCP";
+    RouteDestinationIr.UpstreamTlsIr tls;
+    try {
+      tls = tlsPolicies.apply(group, kind, name, ns, port, parent);
+    } catch (BackendTlsPolicyProcessor.InvalidPolicyException e) {
+      return new Result(
+          null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", e.getMessage()), weight);
+    }
+    List<EndpointIr> endpoints = new ArrayList<>();
+    String addressType;
+    switch (kind) {
+      case "Service", "ServiceImport" -> {
+        boolean isImport = kind.equals("ServiceImport");
+        ObjectNode svc = isImport ? ctx.serviceImports.get(ns + "/" + name) : ctx.service(ns, name);
+        JsonNode svcPort = null;
+        for (JsonNode p : Nodes.list(Nodes.spec(svc), "ports")) {
+          if (port.equals(Nodes.integer(p, "port"))
+              && Nodes.text(p, "protocol", "TCP").equals(l4)) {
+            svcPort = p;
+            break;
+          }
+        }
+        String appProtocol = Nodes.text(svcPort, "appProtocol");
+        if ("kubernetes.io/h2c".equals(appProtocol)) {
+          protocol = "HTTP2";
+        } else if ("grpc".equals(appProtocol) && !isImport) {
+          protocol = "GRPC";
+        } else if ("kubernetes.io/ws".equals(appProtocol)
+            || "kubernetes.io/wss".equals(appProtocol)) {
+          protocol = protocol.equals("HTTP") ? "WS" : protocol;
+        }
+        String portName = Nodes.text(svcPort, "name", "");
+        List<ObjectNode> slices =
+            isImport
+                ? ctx.endpointSlicesByServiceImport.getOrDefault(ns + "/" + name, List.of())
+                : ctx.endpointSlicesByService.getOrDefault(ns + "/" + name, List.of());
+        Set<String> types = new LinkedHashSet<>();
+        for (ObjectNode slice : slices) {
+          String at = Nodes.text(slice, "addressType", "IPv4");
+          types.add(at.equals("FQDN") ? "FQDN" : "IP");
+          for (JsonNode ep : Nodes.list(slice, "endpoints")) {
+            JsonNode cond = Nodes.obj(ep, "conditions");
+            for (JsonNode sp : Nodes.list(slice, "ports")) {
+              if (!Nodes.text(sp, "name", "").equals(portName)
+                  || !Nodes.text(sp, "protocol", "TCP").equals(l4)) {
+                continue;
+              }
+              Integer epPort = Nodes.integer(sp, "port");
+              if (epPort == null || epPort < 1 || epPort > 65535) {
+                continue;
+              }
+              boolean draining =
+                  Nodes.has(cond, "serving") && Nodes.has(cond, "terminating")
+                      ? Nodes.bool(cond, "terminating", false) || !Nodes.bool(cond, "serving", true)
+                      : !Nodes.bool(cond, "ready", true);
+              if (draining) {
+                continue;
+              }
+              for (String addr : Nodes.texts(ep, "addresses")) {
+                if (!addr.isEmpty()) {
+                  endpoints.add(new EndpointIr(addr, epPort));
+                }
+              }
+            }
+          }
+        }
+        if (endpoints.isEmpty()) {
+          return new Result(
+              null,
+              new RouteErrors.RouteError(
+                  "BackendsAvailable",
+                  "EndpointsNotFound",
+                  "no ready endpoints for the related " + kind + " " + ns + "/" + name),
+              weight);
+        }
+        if (types.size() > 1) {
+          return new Result(
+              null,
+              RouteErrors.RouteError.resolvedRefs(
+                  "UnsupportedAddressType",
+                  "mixed endpointslice address type for the same backendRef is not supported"),
+              weight);
+        }
+        addressType = types.isEmpty() ? "IP" : types.iterator().next();
+      }
+      case "Backend" -> {
+        ObjectNode backend = ctx.backends.get(ns + "/" + name);
+        JsonNode spec = Nodes.spec(backend);
+        for (String ap : Nodes.texts(spec, "appProtocols")) {
+          switch (ap) {
+            case "gateway.envoyproxy.io/h2c" -> protocol = "HTTP2";
+            case "gateway.envoyproxy.io/ws", "gateway.envoyproxy.io/wss" ->
+                protocol = protocol.equals("HTTP") ? "WS" : protocol;
+            default -> {}
+          }
+        }
+        if ("DynamicResolver".equals(Nodes.text(spec, "type"))) {
+          return new Result(
+              new DestinationSettingIr(settingName, weight, protocol, "DYNAMIC", List.of(), tls),
+              null,
+              weight);
+        }
+        Set<String> types = new LinkedHashSet<>();
+        int count = 0;
+        for (JsonNode ep : Nodes.list(spec, "endpoints")) {
+          count++;
+          JsonNode ip = Nodes.obj(ep, "ip");
+          JsonNode fqdn = Nodes.obj(ep, "fqdn");
+          if (!ip.isMissingNode()) {
+            types.add("IP");
+            Integer p = Nodes.integer(ip, "port");
+            String a = Nodes.text(ip, "address");
+            if (a != null && p != null && p > 0 && p < 65536) {
+              endpoints.add(new EndpointIr(a, p));
+            }
+          } else if (!fqdn.isMissingNode()) {
+            types.add("FQDN");
+            Integer p = Nodes.integer(fqdn, "port");
+            String h = Nodes.text(fqdn, "hostname");
+            if (h != null && p != null && p > 0 && p < 65536) {
+              endpoints.add(new EndpointIr(h, p));
+            }
+          } else if (!Nodes.obj(ep, "unix").isMissingNode()) {
+            types.add("UDS");
+          }
+        }
+        if (types.size() > 1) {
+          return new Result(
+              null,
+              RouteErrors.RouteError.resolvedRefs(
+                  "UnsupportedAddressType",
+                  "mixed FQDN and IP or Unix address type for the same backendRef is not supported"),
+              weight);
+        }
+        addressType = types.isEmpty() || count == 0 ? "IP" : types.iterator().next();
+        if (addressType.equals("UDS")) {
+          addressType = "IP";
+        }
+      }
+      default -> {
+        return new Result(
+            null,
+            RouteErrors.RouteError.resolvedRefs("InvalidKind", "unsupported kind " + kind),
+            weight);
+      }
+    }
+    return new Result(
+        new DestinationSettingIr(settingName, weight, protocol, addressType, endpoints, tls),
+        null,
+        weight);
+  }
+
+  private static String defaultProtocol(String routeKind) {
+    return switch (routeKind) {
+      case "GRPCRoute" -> "GRPC";
+      case "TCPRoute", "TLSRoute" -> "TCP";
+      case "UDPRoute" -> "UDP";
+      default -> "HTTP";
+    };
+  }
+
+  /** The validation of validateBackendRef: null when the ref may be used. */
+  RouteErrors.RouteError validate(
+      RouteContext route, String group, String kind, String name, String ns, Integer port) {
+    boolean backendKind = kind.equals("Backend") && group.equals(TranslationContext.EG_GROUP);
+    if (!group.isEmpty()
+        && !group.equals(TranslationContext.MCS_GROUP)
+        && !group.equals(TranslationContext.EG_GROUP)) {
+      return RouteErrors.RouteError.resolvedRefs(
+          "InvalidKind",
+          "Group is invalid, only the core API group (specified by omitting the group field or"
+              + " setting it to an empty string), multicluster.x-k8s.io and gateway.envoyproxy.io"
+              + " are supported");
+    }
+    if (!kind.equals("Service") && !kind.equals("ServiceImport") && !backendKind) {
+      return RouteErrors.RouteError.resolvedRefs(
+          "InvalidKind",
+          "Kind is invalid, only Service, MCS ServiceImport and Envoy Gateway Backend are supported");
+    }
+    if (backendKind && !ctx.config.extensionApis().enableBackend()) {
+      return RouteErrors.RouteError.resolvedRefs(
+          "InvalidKind", "Backend is disabled in Envoy Gateway configuration");
+    }
+    if (!ns.equals(route.namespace)
+        && !ctx.referenceAllowed(
+            TranslationContext.GATEWAY_GROUP, route.kind, route.namespace, group, kind, ns, name)) {
+      return RouteErrors.RouteError.resolvedRefs(
+          "RefNotPermitted",
+          "Backend ref to "
+              + kind
+              + " "
+              + ns
+              + "/"
+              + name
+              + " not permitted by any ReferenceGrant.");
+    }
+    String l4 = route.kind.equals("UDPRoute") ? "UDP" : "TCP";
+    switch (kind) {
+      case "Service", "ServiceImport" -> {
+        if (port == null) {
+          return RouteErrors.RouteError.resolvedRefs(
+              "PortNotSpecified",
+              "A valid port number corresponding to a port on the Service must be specified");
+        }
+        ObjectNode svc =
+            kind.equals("Service")
+                ? ctx.service(ns, name)
+                : ctx.serviceImports.get(ns + "/" + name);
+        if (svc == null) {
+          return RouteErrors.RouteError.resolvedRefs(
+              "BackendNotFound", kind + " " + ns + "/" + name + " not found");
+        }
+        for (JsonNode p : Nodes.list(Nodes.spec(svc), "ports")) {
+          if (port.equals(Nodes.integer(p, "port"))
+              && Nodes.text(p, "protocol", "TCP").equals(l4)) {
+            return null;
+          }
+        }
+        return RouteErrors.RouteError.resolvedRefs(
+            "PortNotFound", l4 + " Port " + port + " not found on " + kind + " " + ns + "/" + name);
+      }
+      default -> {
+        if (ctx.backends.get(ns + "/" + name) == null) {
+          return RouteErrors.RouteError.resolvedRefs(
+              "BackendNotFound", "Backend " + ns + "/" + name + " not found");
+        }
+        return null;
+      }
+    }
+  }
+}

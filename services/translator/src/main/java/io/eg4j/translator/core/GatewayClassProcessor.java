@@ -1,0 +1,69 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Selects the GatewayClasses this controller owns ({@code spec.controllerName} equals the
+ * configured controller name) and resolves their {@code parametersRef} to an EnvoyProxy.
+ */
+final class GatewayClassProcessor {
+  /** A GatewayClass of ours with the EnvoyProxy spec it carries. */
+  record GatewayClassContext(ObjectNode gatewayClass, String name, JsonNode envoyProxy) {
+    /** True when the class's EnvoyProxy merges all its Gateways into one fleet. */
+    boolean mergeGateways() {
+      return Nodes.bool(envoyProxy, "mergeGateways", false);
+    }
+  }
+
+  private final TranslationContext ctx;
+
+  GatewayClassProcessor(TranslationContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** Our GatewayClasses, oldest first; sets their status when they carry parameters. */
+  List<GatewayClassContext> process() {
+    List<GatewayClassContext> out = new ArrayList<>();
+    for (ObjectNode gc : ctx.gatewayClasses) {
+      String controller = Nodes.text(Nodes.spec(gc), "controllerName", "");
+      if (!controller.equals(ctx.config.controllerName())) {
+        continue;
+      }
+      JsonNode envoyProxy = defaultEnvoyProxy();
+      JsonNode ref = Nodes.obj(Nodes.spec(gc), "parametersRef");
+      if (!ref.isMissingNode()) {
+        StatusCollector.Entry status = ctx.statuses.entry(gc).withConditions();
+        String kind = Nodes.text(ref, "kind", "");
+        String group = Nodes.text(ref, "group", "");
+        String ns = Nodes.text(ref, "namespace", "");
+        ObjectNode ep =
+            kind.equals("EnvoyProxy") && group.equals(TranslationContext.EG_GROUP)
+                ? ctx.envoyProxies.get(ns + "/" + Nodes.text(ref, "name", ""))
+                : null;
+        String invalid =
+            ep == null
+                ? "the referenced EnvoyProxy was not found"
+                : EnvoyProxyValidator.validate(ep);
+        if (invalid != null) {
+          status.conditions.set(
+              Condition.isFalse(
+                  "Accepted", "InvalidParameters", "Invalid GatewayClass parameters: " + invalid));
+        } else {
+          status.conditions.set(Condition.isTrue("Accepted", "Accepted", "Valid GatewayClass"));
+          envoyProxy = Nodes.spec(ep);
+        }
+      }
+      out.add(new GatewayClassContext(gc, Nodes.name(gc), envoyProxy));
+    }
+    return out;
+  }
+
+  private JsonNode defaultEnvoyProxy() {
+    JsonNode ep = ctx.config.envoyProxy();
+    return ep == null || ep.isMissingNode() ? MissingNode.getInstance() : ep;
+  }
+}

@@ -1,0 +1,120 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.translator.core.GatewayClassProcessor.GatewayClassContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Picks the Gateways of one GatewayClass, rejects the ones that cannot be served (invalid
+ * EnvoyProxy, unsupported address types), resolves the EnvoyProxy each uses, and creates their IR
+ * entries: one xDS IR and one infra IR per Gateway, or per GatewayClass when merged.
+ */
+final class GatewayProcessor {
+  static final String OWNING_GATEWAY_NAME = "gateway.envoyproxy.io/owning-gateway-name";
+  static final String OWNING_GATEWAY_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace";
+  static final String OWNING_GATEWAYCLASS = "gateway.envoyproxy.io/owning-gatewayclass";
+
+  private final TranslationContext ctx;
+
+  GatewayProcessor(TranslationContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** The accepted Gateways of a class, oldest first. Rejected ones get their status here. */
+  List<GatewayContext> relevantGateways(GatewayClassContext gc) {
+    List<GatewayContext> accepted = new ArrayList<>();
+    for (ObjectNode gw : ctx.gateways) {
+      if (!Nodes.text(Nodes.spec(gw), "gatewayClassName", "").equals(gc.name())) {
+        continue;
+      }
+      GatewayContext g = new GatewayContext(gw, ctx.statuses.entry(gw));
+      g.envoyProxy = gc.envoyProxy();
+      JsonNode ref = Nodes.obj(Nodes.obj(g.spec(), "infrastructure"), "parametersRef");
+      if (!ref.isMissingNode()
+          && "EnvoyProxy".equals(Nodes.text(ref, "kind"))
+          && TranslationContext.EG_GROUP.equals(Nodes.text(ref, "group"))) {
+        ObjectNode ep = ctx.envoyProxies.get(g.namespace + "/" + Nodes.text(ref, "name", ""));
+        if (ep != null) {
+          g.envoyProxyFromGateway = ep;
+          String invalid = EnvoyProxyValidator.validate(ep);
+          StatusCollector.RefStatus anc =
+              ctx.statuses.entry(ep).ancestor(gatewayRef(g), "Gateway/" + g, "");
+          if (invalid != null) {
+            anc.conditions.set(Condition.isFalse("Accepted", "InvalidParameters", invalid));
+            g.status.conditions.set(
+                Condition.isFalse(
+                    "Accepted", "InvalidParameters", "Invalid parametersRef: " + invalid));
+            continue;
+          }
+          anc.conditions.set(
+              Condition.isTrue("Accepted", "Accepted", "EnvoyProxy has been accepted."));
+          g.envoyProxy = Nodes.spec(ep);
+        }
+      }
+      String badAddress = unsupportedAddressType(g);
+      if (badAddress != null) {
+        g.status.conditions.set(
+            Condition.isFalse(
+                "Accepted",
+                "UnsupportedAddress",
+                "Gateway has an address with an unsupported type: " + badAddress));
+        continue;
+      }
+      g.irKey = gc.mergeGateways() ? gc.name() : g.namespace + "/" + g.name;
+      accepted.add(g);
+    }
+    return accepted;
+  }
+
+  private static ObjectNode gatewayRef(GatewayContext g) {
+    ObjectNode ref = Nodes.object();
+    ref.put("group", TranslationContext.GATEWAY_GROUP);
+    ref.put("kind", "Gateway");
+    ref.put("namespace", g.namespace);
+    ref.put("name", g.name);
+    return ref;
+  }
+
+  private static String unsupportedAddressType(GatewayContext g) {
+    for (JsonNode a : Nodes.list(g.spec(), "addresses")) {
+      String type = Nodes.text(a, "type", "IPAddress");
+      if (!type.equals("IPAddress") && !type.equals("Hostname")) {
+        return type;
+      }
+    }
+    return null;
+  }
+
+  /** Creates the IR entries of the accepted Gateways. */
+  void initIr(
+      GatewayClassContext gc,
+      List<GatewayContext> gateways,
+      Map<String, IrBuilders.XdsBuilder> xds,
+      Map<String, IrBuilders.InfraBuilder> infra) {
+    for (GatewayContext g : gateways) {
+      xds.computeIfAbsent(g.irKey, IrBuilders.XdsBuilder::new);
+      IrBuilders.InfraBuilder ib = infra.computeIfAbsent(g.irKey, IrBuilders.InfraBuilder::new);
+      boolean gwNamespaceMode = ctx.config.provider().gatewayNamespaceMode();
+      ib.namespace = gwNamespaceMode ? g.namespace : ctx.config.controllerNamespace();
+      if (gc.mergeGateways()) {
+        ib.ownerName = gc.name();
+        ib.ownerNamespace = null;
+        ib.labels.put(OWNING_GATEWAYCLASS, gc.name());
+      } else {
+        ib.ownerName = g.name;
+        ib.ownerNamespace = g.namespace;
+        ib.labels.put(OWNING_GATEWAY_NAME, g.name);
+        ib.labels.put(OWNING_GATEWAY_NAMESPACE, g.namespace);
+      }
+      JsonNode infraSpec = Nodes.obj(g.spec(), "infrastructure");
+      ib.labels.putAll(Nodes.map(infraSpec, "labels"));
+      ib.annotations.putAll(Nodes.map(infraSpec, "annotations"));
+      if (g.envoyProxy != null && !g.envoyProxy.isMissingNode()) {
+        ib.envoyProxy = g.envoyProxy.toString();
+      }
+    }
+  }
+}

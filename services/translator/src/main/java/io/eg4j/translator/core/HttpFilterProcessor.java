@@ -1,0 +1,466 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Processes HTTPRoute and GRPCRoute filters into what the IR route needs: redirect, direct
+ * response, URL rewrite, header modifiers, mirrors, CORS, and the Envoy Gateway HTTPRouteFilter
+ * extension. Invalid filters become typed route errors; the rule then answers 500.
+ */
+final class HttpFilterProcessor {
+  private static final Pattern DNS1123 =
+      Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+  private static final Pattern HEADER_NAME = Pattern.compile("^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$");
+
+  /** What the filters of one rule (or one backendRef) produce. */
+  static final class Filters {
+    HttpRouteIr.RedirectIr redirect;
+    HttpRouteIr.DirectResponseIr directResponse;
+    String rewriteHost;
+    HttpRouteIr.UrlRewriteIr.PathRewriteIr rewritePath;
+    boolean hostRewriteSet;
+    final Map<String, String> addRequest = new LinkedHashMap<>();
+    final Map<String, String> setRequest = new LinkedHashMap<>();
+    final List<String> removeRequest = new ArrayList<>();
+    final Map<String, String> addResponse = new LinkedHashMap<>();
+    final Map<String, String> setResponse = new LinkedHashMap<>();
+    final List<String> removeResponse = new ArrayList<>();
+    final List<HttpRouteIr.MirrorIr> mirrors = new ArrayList<>();
+    HttpRouteIr.CorsIr cors;
+    final List<RouteErrors.RouteError> errors = new ArrayList<>();
+
+    /** Filters seen, by kind, for backend filter validation. */
+    final Set<String> kinds = new HashSet<>();
+
+    HttpRouteIr.UrlRewriteIr rewrite() {
+      return rewriteHost == null && rewritePath == null
+          ? null
+          : new HttpRouteIr.UrlRewriteIr(rewriteHost, rewritePath);
+    }
+
+    HttpRouteIr.HeaderModsIr requestHeaders() {
+      return addRequest.isEmpty() && setRequest.isEmpty() && removeRequest.isEmpty()
+          ? null
+          : new HttpRouteIr.HeaderModsIr(addRequest, setRequest, removeRequest);
+    }
+
+    HttpRouteIr.HeaderModsIr responseHeaders() {
+      return addResponse.isEmpty() && setResponse.isEmpty() && removeResponse.isEmpty()
+          ? null
+          : new HttpRouteIr.HeaderModsIr(addResponse, setResponse, removeResponse);
+    }
+
+    boolean hasAcceptedError() {
+      return errors.stream().anyMatch(e -> e.type().equals("Accepted"));
+    }
+  }
+
+  private final TranslationContext ctx;
+  private final BackendRefProcessor backends;
+
+  HttpFilterProcessor(TranslationContext ctx, BackendRefProcessor backends) {
+    this.ctx = ctx;
+    this.backends = backends;
+  }
+
+  private static RouteErrors.RouteError invalid(String message) {
+    return RouteErrors.RouteError.accepted("UnsupportedValue", message);
+  }
+
+  /** Processes a filter list. {@code matches} are the rule's matches (for prefix rewrites). */
+  Filters process(
+      List<JsonNode> filters,
+      List<JsonNode> matches,
+      RouteContext route,
+      RouteContext.Parent parent,
+      String mirrorPrefix) {
+    Filters f = new Filters();
+    boolean grpc = route.kind.equals("GRPCRoute");
+    int mirrorIdx = 0;
+    for (JsonNode filter : filters) {
+      if (f.directResponse != null) {
+        break;
+      }
+      String type = Nodes.text(filter, "type", "");
+      f.kinds.add(type);
+      switch (type) {
+        case "RequestHeaderModifier" ->
+            headers(
+                Nodes.obj(filter, "requestHeaderModifier"),
+                f.addRequest,
+                f.setRequest,
+                f.removeRequest,
+                f);
+        case "ResponseHeaderModifier" ->
+            headers(
+                Nodes.obj(filter, "responseHeaderModifier"),
+                f.addResponse,
+                f.setResponse,
+                f.removeResponse,
+                f);
+        case "RequestRedirect" -> {
+          if (grpc) {
+            f.errors.add(invalid("RequestRedirect is not supported on GRPCRoute"));
+          } else {
+            redirect(Nodes.obj(filter, "requestRedirect"), matches, f);
+          }
+        }
+        case "URLRewrite" -> {
+          if (grpc) {
+            f.errors.add(invalid("URLRewrite is not supported on GRPCRoute"));
+          } else {
+            urlRewrite(Nodes.obj(filter, "urlRewrite"), matches, f);
+          }
+        }
+        case "RequestMirror" ->
+            mirror(
+                Nodes.obj(filter, "requestMirror"),
+                route,
+                parent,
+                mirrorPrefix + "/" + mirrorIdx++,
+                f);
+        case "CORS" -> {
+          if (grpc) {
+            f.errors.add(invalid("CORS is not supported on GRPCRoute"));
+          } else {
+            cors(Nodes.obj(filter, "cors"), f);
+          }
+        }
+        case "ExtensionRef" -> extensionRef(Nodes.obj(filter, "extensionRef"), route, matches, f);
+        default -> {
+          f.errors.add(invalid("Unknown custom filter type: " + type));
+          f.directResponse = new HttpRouteIr.DirectResponseIr(500, null);
+        }
+      }
+    }
+    if (!f.mirrors.isEmpty() && (f.redirect != null || f.directResponse != null)) {
+      f.errors.add(
+          RouteRouteErrorFactory.incompatible(
+              "RequestMirror cannot be combined with RequestRedirect or a direct response"));
+    }
+    return f;
+  }
+
+  /** Holds the IncompatibleFilters error constructor apart so the reason is spelled once. */
+  static final class RouteRouteErrorFactory {
+    private RouteRouteErrorFactory() {}
+
+    static RouteErrors.RouteError incompatible(String message) {
+      return RouteErrors.RouteError.accepted("IncompatibleFilters", message);
+    }
+  }
+
+  private void headers(
+      JsonNode mod,
+      Map<String, String> add,
+      Map<String, String> set,
+      List<String> remove,
+      Filters f) {
+    if (mod.isMissingNode()) {
+      f.errors.add(invalid("header modifier filter is missing its configuration"));
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    for (String k : add.keySet()) {
+      seen.add(k.toLowerCase(Locale.ROOT));
+    }
+    for (String k : set.keySet()) {
+      seen.add(k.toLowerCase(Locale.ROOT));
+    }
+    for (String op : List.of("set", "add")) {
+      for (JsonNode h : Nodes.list(mod, op)) {
+        String name = Nodes.text(h, "name", "");
+        String value = Nodes.text(h, "value", "");
+        String err = headerNameError(name);
+        if (err == null && value.isEmpty()) {
+          err = "header " + name + " has an empty value";
+        }
+        if (err != null) {
+          f.errors.add(invalid(err));
+          return;
+        }
+        if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+          continue;
+        }
+        (op.equals("set") ? set : add).put(name, value);
+      }
+    }
+    for (String name : Nodes.texts(mod, "remove")) {
+      String err = headerNameError(name);
+      if (err != null) {
+        f.errors.add(invalid(err));
+        return;
+      }
+      if (!remove.contains(name)) {
+        remove.add(name);
+      }
+    }
+  }
+
+  private static String headerNameError(String name) {
+    if (name.isEmpty()) {
+      return "header name is empty";
+    }
+    if (!HEADER_NAME.matcher(name).matches()) {
+      return "header name " + name + " is invalid";
+    }
+    if (name.equalsIgnoreCase("host")) {
+      return "header " + name + " cannot be modified";
+    }
+    return null;
+  }
+
+  private static boolean validHostname(String h) {
+    return h.length() <= 253 && DNS1123.matcher(h).matches() && !h.matches("^[0-9.]+$");
+  }
+
+  private HttpRouteIr.UrlRewriteIr.PathRewriteIr pathModifier(
+      JsonNode path, List<JsonNode> matches, Filters f, String what) {
+    String type = Nodes.text(path, "type", "");
+    switch (type) {
+      case "ReplaceFullPath" -> {
+        String v = Nodes.text(path, "replaceFullPath");
+        if (v == null) {
+          f.errors.add(invalid(what + " path ReplaceFullPath needs replaceFullPath"));
+          return null;
+        }
+        return new HttpRouteIr.UrlRewriteIr.PathRewriteIr("ReplaceFullPath", v, null);
+      }
+      case "ReplacePrefixMatch" -> {
+        String v = Nodes.text(path, "replacePrefixMatch");
+        if (v == null) {
+          f.errors.add(invalid(what + " path ReplacePrefixMatch needs replacePrefixMatch"));
+          return null;
+        }
+        String prefix = null;
+        for (JsonNode m : matches) {
+          JsonNode p = Nodes.obj(m, "path");
+          if (!Nodes.text(p, "type", "PathPrefix").equals("PathPrefix")) {
+            f.errors.add(
+                invalid(
+                    "ReplacePrefixMatch must be used in conjunction with a PathPrefix path match"));
+            return null;
+          }
+          prefix = Nodes.text(p, "value", "/");
+        }
+        return new HttpRouteIr.UrlRewriteIr.PathRewriteIr("ReplacePrefixMatch", v, prefix);
+      }
+      default -> {
+        f.errors.add(invalid(what + " path type " + type + " is invalid"));
+        return null;
+      }
+    }
+  }
+
+  private void redirect(JsonNode r, List<JsonNode> matches, Filters f) {
+    if (f.redirect != null) {
+      f.errors.add(
+          invalid("Cannot configure multiple requestRedirect filters for a single HTTPRouteRule"));
+      return;
+    }
+    String scheme = Nodes.text(r, "scheme");
+    if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
+      f.errors.add(
+          invalid("Scheme: " + scheme + " is unsupported, only 'https' and 'http' are supported"));
+      return;
+    }
+    Integer status = Nodes.integer(r, "statusCode");
+    int code = status == null ? 302 : status;
+    if (!List.of(301, 302, 303, 307, 308).contains(code)) {
+      f.errors.add(
+          invalid(
+              "Status code "
+                  + code
+                  + " is invalid, only 301, 302, 303, 307 and 308 are supported"));
+      return;
+    }
+    String hostname = Nodes.text(r, "hostname");
+    if (hostname != null && !validHostname(hostname)) {
+      f.errors.add(invalid("hostname " + hostname + " is invalid"));
+      return;
+    }
+    HttpRouteIr.UrlRewriteIr.PathRewriteIr path = null;
+    JsonNode p = Nodes.obj(r, "path");
+    if (!p.isMissingNode()) {
+      path = pathModifier(p, matches, f, "redirect");
+      if (path == null) {
+        return;
+      }
+    }
+    Integer port = Nodes.integer(r, "port");
+    f.redirect = new HttpRouteIr.RedirectIr(scheme, hostname, port, path, code);
+  }
+
+  private void urlRewrite(JsonNode r, List<JsonNode> matches, Filters f) {
+    if (r.isMissingNode()) {
+      f.errors.add(invalid("URLRewrite filter is missing its configuration"));
+      return;
+    }
+    if (f.kinds.contains("URLRewrite#seen")) {
+      f.errors.add(
+          invalid("Cannot configure multiple urlRewrite filters for a single HTTPRouteRule"));
+      return;
+    }
+    f.kinds.add("URLRewrite#seen");
+    String hostname = Nodes.text(r, "hostname");
+    if (hostname != null) {
+      if (!validHostname(hostname)) {
+        f.errors.add(invalid("hostname " + hostname + " is invalid"));
+        return;
+      }
+      if (f.hostRewriteSet) {
+        f.errors.add(invalid("Cannot configure multiple hostname rewrites"));
+        return;
+      }
+      f.hostRewriteSet = true;
+      f.rewriteHost = hostname;
+    }
+    JsonNode p = Nodes.obj(r, "path");
+    if (!p.isMissingNode()) {
+      if (f.rewritePath != null) {
+        f.errors.add(invalid("Cannot configure multiple path rewrites"));
+        return;
+      }
+      HttpRouteIr.UrlRewriteIr.PathRewriteIr path = pathModifier(p, matches, f, "URLRewrite");
+      if (path != null) {
+        f.rewritePath = path;
+      }
+    }
+  }
+
+  private void mirror(
+      JsonNode m, RouteContext route, RouteContext.Parent parent, String name, Filters f) {
+    JsonNode ref = Nodes.obj(m, "backendRef");
+    if (ref.isMissingNode()) {
+      f.errors.add(invalid("RequestMirror filter needs a backendRef"));
+      return;
+    }
+    BackendRefProcessor.Result r = backends.resolve(name + "/backend/0", ref, route, parent);
+    if (!r.valid()) {
+      if (!r.error().type().equals("BackendsAvailable")) {
+        f.errors.add(r.error());
+      }
+      return;
+    }
+    if (r.setting() == null) {
+      return;
+    }
+    double percent = 100;
+    Integer pct = Nodes.integer(m, "percent");
+    JsonNode fraction = Nodes.obj(m, "fraction");
+    if (pct != null) {
+      percent = pct;
+    } else if (!fraction.isMissingNode()) {
+      Integer num = Nodes.integer(fraction, "numerator");
+      Integer den = Nodes.integer(fraction, "denominator");
+      if (num != null) {
+        percent = 100.0 * num / (den == null || den == 0 ? 100 : den);
+      }
+    }
+    f.mirrors.add(
+        new HttpRouteIr.MirrorIr(
+            new RouteDestinationIr(name, List.of(r.setting())),
+            Math.max(0, Math.min(100, percent))));
+  }
+
+  private void cors(JsonNode c, Filters f) {
+    Integer maxAge = Nodes.integer(c, "maxAge");
+    f.cors =
+        new HttpRouteIr.CorsIr(
+            Nodes.texts(c, "allowOrigins"),
+            Nodes.texts(c, "allowMethods"),
+            Nodes.texts(c, "allowHeaders"),
+            Nodes.texts(c, "exposeHeaders"),
+            maxAge == null ? null : maxAge.longValue(),
+            Nodes.bool(c, "allowCredentials", false));
+  }
+
+  private void extensionRef(JsonNode ref, RouteContext route, List<JsonNode> matches, Filters f) {
+    String group = Nodes.text(ref, "group", "");
+    String kind = Nodes.text(ref, "kind", "");
+    String name = Nodes.text(ref, "name", "");
+    if (!group.equals(TranslationContext.EG_GROUP) || !kind.equals("HTTPRouteFilter")) {
+      f.errors.add(invalid("Unknown custom filter " + group + "/" + kind));
+      f.directResponse = new HttpRouteIr.DirectResponseIr(500, null);
+      return;
+    }
+    ObjectNode filter = ctx.httpRouteFilters.get(route.namespace + "/" + name);
+    if (filter == null) {
+      f.errors.add(
+          RouteErrors.RouteError.resolvedRefs(
+              "UnsupportedValue",
+              "Unable to translate HTTPRouteFilter: " + route.namespace + "/" + name));
+      return;
+    }
+    JsonNode spec = Nodes.spec(filter);
+    JsonNode rewrite = Nodes.obj(spec, "urlRewrite");
+    if (!rewrite.isMissingNode()) {
+      JsonNode host = Nodes.obj(rewrite, "hostname");
+      if (!host.isMissingNode()) {
+        String type = Nodes.text(host, "type", "");
+        if (f.hostRewriteSet) {
+          f.errors.add(invalid("Cannot configure multiple hostname rewrites"));
+          return;
+        }
+        switch (type) {
+          case "Header", "Backend" -> {}
+          case "PathRegex" -> {
+            if (route.kind.equals("GRPCRoute")) {
+              f.errors.add(invalid("PathRegex hostname rewrite is not supported on GRPCRoute"));
+              return;
+            }
+            String err = Re2.validate(Nodes.text(Nodes.obj(host, "pathRegex"), "pattern"));
+            if (err != null) {
+              f.errors.add(invalid(err));
+              return;
+            }
+          }
+          default -> {
+            f.errors.add(invalid("hostname rewrite type " + type + " is invalid"));
+            return;
+          }
+        }
+        f.hostRewriteSet = true;
+      }
+      JsonNode path = Nodes.obj(rewrite, "path");
+      if (!path.isMissingNode()) {
+        if (f.rewritePath != null) {
+          f.errors.add(invalid("Cannot configure multiple path rewrites"));
+          return;
+        }
+        JsonNode rr = Nodes.obj(path, "replaceRegexMatch");
+        String pattern = Nodes.text(rr, "pattern");
+        if (pattern == null || pattern.isEmpty()) {
+          f.errors.add(invalid("replaceRegexMatch needs a pattern"));
+          return;
+        }
+        String err = Re2.validate(pattern);
+        if (err != null) {
+          f.errors.add(invalid(err));
+          return;
+        }
+        f.rewritePath =
+            new HttpRouteIr.UrlRewriteIr.PathRewriteIr(
+                "ReplaceRegexMatch", Nodes.text(rr, "substitution", ""), pattern);
+      }
+    }
+    JsonNode dr = Nodes.obj(spec, "directResponse");
+    if (!dr.isMissingNode()) {
+      Integer code = Nodes.integer(dr, "statusCode");
+      JsonNode body = Nodes.obj(dr, "body");
+      f.directResponse =
+          new HttpRouteIr.DirectResponseIr(code == null ? 200 : code, Nodes.text(body, "inline"));
+    }
+  }
+}

@@ -1,0 +1,512 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.DurationIr;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.HttpRouteIr.StringMatchIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * HTTPRoute and GRPCRoute: attaches each route to the listeners its parentRefs select, turns every
+ * rule match into IR routes (one per match and per intersected hostname), resolves backends and
+ * filters, and sets the route's parent conditions (Accepted, ResolvedRefs, PartiallyInvalid per
+ * GEP-1364, BackendsAvailable).
+ */
+final class HttpRouteProcessor {
+  private final TranslationContext ctx;
+  private final RouteParentResolver resolver;
+  private final BackendRefProcessor backends;
+  private final HttpFilterProcessor filters;
+  private final boolean grpc;
+
+  HttpRouteProcessor(
+      TranslationContext ctx,
+      RouteParentResolver resolver,
+      BackendRefProcessor backends,
+      HttpFilterProcessor filters,
+      boolean grpc) {
+    this.ctx = ctx;
+    this.resolver = resolver;
+    this.backends = backends;
+    this.filters = filters;
+    this.grpc = grpc;
+  }
+
+  /** An IR route before it is bound to a hostname and a listener. */
+  private static final class Draft {
+    String name;
+    StringMatchIr path;
+    final List<StringMatchIr> headers = new ArrayList<>();
+    final List<StringMatchIr> queries = new ArrayList<>();
+    String method;
+    RouteDestinationIr destination;
+    HttpRouteIr.RedirectIr redirect;
+    HttpRouteIr.DirectResponseIr direct;
+    HttpFilterProcessor.Filters filters;
+    DurationIr timeout;
+    HttpRouteIr.RetryIr retry;
+    Map<String, String> metadata;
+  }
+
+  void process(
+      List<ObjectNode> routes,
+      List<GatewayContext> gateways,
+      Map<String, IrBuilders.XdsBuilder> xds) {
+    String kind = grpc ? "GRPCRoute" : "HTTPRoute";
+    for (ObjectNode r : routes) {
+      RouteContext route = new RouteContext(r, kind);
+      if (!resolver.resolve(route, gateways)) {
+        continue;
+      }
+      for (RouteContext.Parent parent : route.parents) {
+        processParent(route, parent, xds);
+      }
+    }
+  }
+
+  private void processParent(
+      RouteContext route, RouteContext.Parent parent, Map<String, IrBuilders.XdsBuilder> xds) {
+    RouteErrors errors = new RouteErrors();
+    TreeSet<Integer> unaccepted = new TreeSet<>();
+    List<JsonNode> rules = route.rules();
+    List<Draft> drafts = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      drafts.addAll(processRule(route, parent, rules.get(i), i, errors, unaccepted));
+    }
+    Conditions c = parent.conditions();
+    for (String type : errors.types()) {
+      String reason = errors.reason(type);
+      String message = errors.message(type);
+      if (type.equals("Accepted")) {
+        if (unaccepted.size() == rules.size()) {
+          c.set(Condition.isFalse("Accepted", reason, message));
+        } else {
+          c.set(
+              Condition.isTrue(
+                  "PartiallyInvalid", reason, "Dropped Rule(s) " + unaccepted + ": " + message));
+          c.set(Condition.isTrue("Accepted", "Accepted", "Route is accepted"));
+        }
+      } else {
+        c.set(Condition.isFalse(type, reason, message));
+      }
+    }
+    if (!c.has("ResolvedRefs", "False")) {
+      c.set(
+          Condition.isTrue(
+              "ResolvedRefs", "ResolvedRefs", "Resolved all the Object references for the Route"));
+    }
+    if (grpc && c.has("Accepted", "False")) {
+      return;
+    }
+    boolean intersects = parent.listeners.isEmpty();
+    for (ListenerContext l : parent.listeners) {
+      List<String> hosts = RouteParentResolver.computeHosts(route.hostnames(), l);
+      if (hosts.isEmpty()) {
+        continue;
+      }
+      intersects = true;
+      l.status.attachedRoutes++;
+      if (!l.ready) {
+        continue;
+      }
+      IrBuilders.HttpListener irl = xds.get(l.gateway.irKey).http.get(l.irName());
+      if (irl == null) {
+        continue;
+      }
+      for (String host : hosts) {
+        for (Draft d : drafts) {
+          irl.routes.add(bind(d, host, l));
+        }
+      }
+    }
+    if (!intersects) {
+      c.set(
+          Condition.isFalse(
+              "Accepted",
+              "NoMatchingListenerHostname",
+              "There were no hostname intersections between the "
+                  + route.kind
+                  + " and this parent ref's Listener(s)."));
+    }
+  }
+
+  private HttpRouteIr bind(Draft d, String host, ListenerContext l) {
+    HttpRouteIr.RedirectIr redirect = d.redirect;
+    if (redirect != null && redirect.port() == null) {
+      int port = l.portOrZero();
+      if ("http".equalsIgnoreCase(redirect.scheme())) {
+        port = 80;
+      } else if ("https".equalsIgnoreCase(redirect.scheme())) {
+        port = 443;
+      }
+      redirect =
+          new HttpRouteIr.RedirectIr(
+              redirect.scheme(), redirect.hostname(), port, redirect.path(), redirect.statusCode());
+    }
+    RouteDestinationIr dest = d.destination;
+    HttpRouteIr.DirectResponseIr direct = d.direct;
+    if (direct != null) {
+      redirect = null;
+      dest = null;
+    } else if (redirect != null) {
+      dest = null;
+    } else if (dest == null) {
+      direct = new HttpRouteIr.DirectResponseIr(500, null);
+    }
+    HttpFilterProcessor.Filters f = d.filters;
+    return new HttpRouteIr(
+        d.name + "/" + host.replace('.', '_'),
+        host,
+        d.path,
+        d.headers,
+        d.queries,
+        d.method,
+        dest,
+        redirect,
+        direct,
+        f == null ? null : f.rewrite(),
+        f == null ? null : f.requestHeaders(),
+        f == null ? null : f.responseHeaders(),
+        f == null ? List.of() : f.mirrors,
+        d.timeout,
+        d.retry,
+        f == null ? null : f.cors,
+        grpc,
+        d.metadata);
+  }
+
+  private List<Draft> processRule(
+      RouteContext route,
+      RouteContext.Parent parent,
+      JsonNode rule,
+      int ruleIdx,
+      RouteErrors errors,
+      TreeSet<Integer> unaccepted) {
+    String rulePrefix = route.irPrefix() + "/rule/" + ruleIdx;
+    List<JsonNode> matches = Nodes.list(rule, "matches");
+    HttpFilterProcessor.Filters f =
+        filters.process(
+            Nodes.list(rule, "filters"), matches, route, parent, rulePrefix + "/mirror");
+    boolean filterError = !f.errors.isEmpty();
+    for (RouteErrors.RouteError e : f.errors) {
+      errors.add(e);
+      if (e.type().equals("Accepted")) {
+        unaccepted.add(ruleIdx);
+      }
+    }
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("kind", route.kind);
+    metadata.put("namespace", route.namespace);
+    metadata.put("name", route.name);
+    String ruleName = Nodes.text(rule, "name");
+    if (ruleName != null) {
+      metadata.put("sectionName", ruleName);
+    }
+    List<Draft> drafts;
+    try {
+      drafts = grpc ? grpcDrafts(rulePrefix, matches) : httpDrafts(rule, rulePrefix, matches);
+    } catch (RuleException e) {
+      errors.add(RouteErrors.RouteError.accepted(e.reason, e.getMessage()));
+      unaccepted.add(ruleIdx);
+      return List.of();
+    }
+    for (Draft d : drafts) {
+      d.filters = f;
+      d.metadata = metadata;
+      d.redirect = f.redirect;
+      d.direct = f.directResponse;
+    }
+    // Backends.
+    List<DestinationSettingIr> settings = new ArrayList<>();
+    boolean destError = false;
+    boolean noEndpoints = false;
+    List<JsonNode> refs = Nodes.list(rule, "backendRefs");
+    for (int i = 0; i < refs.size(); i++) {
+      JsonNode ref = refs.get(i);
+      String settingName = rulePrefix + "/backend/" + i;
+      RouteErrors.RouteError backendFilterError = backendFilters(ref, route, parent);
+      BackendRefProcessor.Result res =
+          backendFilterError != null
+              ? new BackendRefProcessor.Result(
+                  null, backendFilterError, BackendRefProcessor.weight(ref))
+              : backends.resolve(settingName, ref, route, parent);
+      if (!res.valid()) {
+        errors.add(res.error());
+        if (res.error().type().equals("BackendsAvailable")) {
+          noEndpoints = true;
+        } else {
+          destError = true;
+        }
+        continue;
+      }
+      if (res.setting() != null && res.weight() > 0) {
+        settings.add(res.setting());
+      }
+    }
+    int validWeight = 0;
+    for (DestinationSettingIr s : settings) {
+      if (!s.endpoints().isEmpty() || "DYNAMIC".equals(s.addressType())) {
+        validWeight += s.weight();
+      }
+    }
+    HttpRouteIr.DirectResponseIr fallback = null;
+    if (filterError) {
+      fallback = new HttpRouteIr.DirectResponseIr(500, null);
+    } else if (validWeight == 0) {
+      fallback = new HttpRouteIr.DirectResponseIr(noEndpoints && !destError ? 503 : 500, null);
+    }
+    RouteDestinationIr destination =
+        settings.isEmpty() ? null : new RouteDestinationIr(rulePrefix, settings);
+    for (Draft d : drafts) {
+      if (filterError) {
+        d.direct = fallback;
+      } else if (d.direct == null && d.redirect == null) {
+        if (fallback != null) {
+          d.direct = fallback;
+        } else {
+          d.destination = destination;
+        }
+      }
+    }
+    return drafts;
+  }
+
+  /** Validates and applies filters on one backendRef; returns an error or null. */
+  private RouteErrors.RouteError backendFilters(
+      JsonNode ref, RouteContext route, RouteContext.Parent parent) {
+    List<JsonNode> fl = Nodes.list(ref, "filters");
+    if (fl.isEmpty()) {
+      return null;
+    }
+    for (JsonNode filter : fl) {
+      String type = Nodes.text(filter, "type", "");
+      boolean supported =
+          switch (type) {
+            case "RequestHeaderModifier", "ResponseHeaderModifier", "ExtensionRef" -> true;
+            case "URLRewrite" -> Nodes.obj(Nodes.obj(filter, "urlRewrite"), "path").isMissingNode();
+            default -> false;
+          };
+      if (!supported) {
+        return RouteErrors.RouteError.resolvedRefs(
+            "UnsupportedRefValue", "The " + type + " filter is not supported within a BackendRef");
+      }
+    }
+    HttpFilterProcessor.Filters f = filters.process(fl, List.of(), route, parent, "backend");
+    if (!f.errors.isEmpty()) {
+      return RouteErrors.RouteError.resolvedRefs(
+          "InvalidBackendFilters", f.errors.get(0).message());
+    }
+    return null;
+  }
+
+  private static final class RuleException extends Exception {
+    final String reason;
+
+    RuleException(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+  }
+
+  private List<Draft> httpDrafts(JsonNode rule, String prefix, List<JsonNode> matches)
+      throws RuleException {
+    JsonNode sp = Nodes.obj(rule, "sessionPersistence");
+    if (!sp.isMissingNode()) {
+      if (Nodes.has(sp, "idleTimeout")) {
+        throw new RuleException(
+            "UnsupportedValue", "idle timeout is not supported in envoy gateway");
+      }
+      String type = Nodes.text(sp, "type", "Cookie");
+      if (!type.equals("Cookie") && !type.equals("Header")) {
+        throw new RuleException("UnsupportedValue", "unknown session persistence type " + type);
+      }
+      String abs = Nodes.text(sp, "absoluteTimeout");
+      if (abs != null) {
+        try {
+          DurationIr.parse(abs);
+        } catch (IllegalArgumentException e) {
+          throw new RuleException("UnsupportedValue", e.getMessage());
+        }
+      }
+    }
+    DurationIr timeout = null;
+    JsonNode timeouts = Nodes.obj(rule, "timeouts");
+    boolean hasRetry = Nodes.has(rule, "retry");
+    String request = Nodes.text(timeouts, "request");
+    String backendRequest = Nodes.text(timeouts, "backendRequest");
+    if (request != null) {
+      timeout = durationOr15s(request);
+    }
+    if (backendRequest != null && !hasRetry) {
+      timeout = durationOr15s(backendRequest);
+    }
+    HttpRouteIr.RetryIr retry = null;
+    if (hasRetry) {
+      JsonNode r = Nodes.obj(rule, "retry");
+      Integer attempts = Nodes.integer(r, "attempts");
+      List<Integer> codes = new ArrayList<>();
+      for (JsonNode code : Nodes.list(r, "codes")) {
+        if (code.canConvertToInt()) {
+          codes.add(code.asInt());
+        }
+      }
+      DurationIr backoff = null;
+      DurationIr perTry = null;
+      String b = Nodes.text(r, "backoff");
+      if (b != null) {
+        try {
+          backoff = DurationIr.parse(b);
+          if (backendRequest != null) {
+            perTry = DurationIr.parse(backendRequest);
+          }
+        } catch (IllegalArgumentException e) {
+          backoff = null;
+        }
+      }
+      retry =
+          new HttpRouteIr.RetryIr(
+              attempts == null ? 1 : attempts,
+              codes.isEmpty() ? List.of() : List.of("retriable-status-codes"),
+              codes,
+              perTry,
+              backoff);
+    }
+    List<Draft> out = new ArrayList<>();
+    if (matches.isEmpty()) {
+      Draft d = new Draft();
+      d.name = prefix + "/match/-1";
+      d.timeout = timeout;
+      d.retry = retry;
+      out.add(d);
+      return out;
+    }
+    for (int j = 0; j < matches.size(); j++) {
+      JsonNode m = matches.get(j);
+      Draft d = new Draft();
+      d.name = prefix + "/match/" + j;
+      d.timeout = timeout;
+      d.retry = retry;
+      JsonNode path = Nodes.obj(m, "path");
+      if (!path.isMissingNode()) {
+        String type = Nodes.text(path, "type", "PathPrefix");
+        String value = Nodes.text(path, "value", "/");
+        switch (type) {
+          case "Exact" -> d.path = new StringMatchIr(null, "Exact", value, false);
+          case "RegularExpression" -> {
+            String err = Re2.validate(value);
+            if (err != null) {
+              throw new RuleException("UnsupportedValue", err);
+            }
+            d.path = new StringMatchIr(null, "RegularExpression", value, false);
+          }
+          case "PathPrefix" -> d.path = new StringMatchIr(null, "Prefix", value, false);
+          default ->
+              throw new RuleException("UnsupportedValue", "unsupported path match type " + type);
+        }
+      }
+      for (JsonNode h : Nodes.list(m, "headers")) {
+        d.headers.add(stringMatch(h));
+      }
+      for (JsonNode q : Nodes.list(m, "queryParams")) {
+        d.queries.add(stringMatch(q));
+      }
+      d.method = Nodes.text(m, "method");
+      out.add(d);
+    }
+    return out;
+  }
+
+  private static DurationIr durationOr15s(String text) {
+    try {
+      return DurationIr.parse(text);
+    } catch (IllegalArgumentException e) {
+      return new DurationIr(15_000);
+    }
+  }
+
+  private static StringMatchIr stringMatch(JsonNode h) throws RuleException {
+    String name = Nodes.text(h, "name", "");
+    String value = Nodes.text(h, "value", "");
+    String type = Nodes.text(h, "type", "Exact");
+    switch (type) {
+      case "Exact" -> {
+        return new StringMatchIr(name, "Exact", value, false);
+      }
+      case "RegularExpression" -> {
+        String err = Re2.validate(value);
+        if (err != null) {
+          throw new RuleException("UnsupportedValue", err);
+        }
+        return new StringMatchIr(name, "RegularExpression", value, false);
+      }
+      default -> throw new RuleException("UnsupportedValue", "unsupported match type " + type);
+    }
+  }
+
+  private static final String SERVICE_RE = "(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*";
+  private static final String METHOD_RE = "[A-Za-z_][A-Za-z_0-9]*";
+
+  private List<Draft> grpcDrafts(String prefix, List<JsonNode> matches) throws RuleException {
+    List<Draft> out = new ArrayList<>();
+    if (matches.isEmpty()) {
+      Draft d = new Draft();
+      d.name = prefix + "/match/-1";
+      out.add(d);
+      return out;
+    }
+    for (int j = 0; j < matches.size(); j++) {
+      JsonNode m = matches.get(j);
+      Draft d = new Draft();
+      d.name = prefix + "/match/" + j;
+      for (JsonNode h : Nodes.list(m, "headers")) {
+        d.headers.add(stringMatch(h));
+      }
+      JsonNode method = Nodes.obj(m, "method");
+      if (!method.isMissingNode()) {
+        String type = Nodes.text(method, "type", "Exact");
+        String service = Nodes.text(method, "service");
+        String meth = Nodes.text(method, "method");
+        if (type.equals("RegularExpression")) {
+          for (String re : new String[] {service, meth}) {
+            if (re != null) {
+              String err = Re2.validate(re);
+              if (err != null) {
+                throw new RuleException("UnsupportedValue", err);
+              }
+            }
+          }
+          if (service != null || meth != null) {
+            d.path =
+                new StringMatchIr(
+                    null,
+                    "RegularExpression",
+                    "/"
+                        + (service != null ? service : SERVICE_RE)
+                        + "/"
+                        + (meth != null ? meth : METHOD_RE),
+                    false);
+          }
+        } else if (type.equals("Exact")) {
+          if (service != null && meth != null) {
+            d.path = new StringMatchIr(null, "Exact", "/" + service + "/" + meth, false);
+          } else if (meth != null) {
+            d.headers.add(new StringMatchIr(":path", "Suffix", "/" + meth, false));
+          } else if (service != null) {
+            d.path = new StringMatchIr(null, "Prefix", "/" + service, false);
+          }
+        } else {
+          throw new RuleException("UnsupportedValue", "unsupported method match type " + type);
+        }
+      }
+      out.add(d);
+    }
+    return out;
+  }
+}
