@@ -1,0 +1,26 @@
+package io.eg4j.provisioner.core;
+
+import io.eg4j.model.ir.InfraIr;
+
+/**
+ * Where the provisioner sends the desired state of each proxy fleet. The Kafka consumer calls it
+ * for every record of {@code eg4j.infra-ir}; the mode ({@code host} or {@code kubernetes}) decides
+ * which implementation runs. Implementations must be idempotent: the same infra IR applied twice
+ * changes nothing the second time.
+ */
+public interface FleetSink {
+
+  /**
+   * Makes the fleet look like {@code ir}: creates it when new, updates it when changed.
+   *
+   * @param ir the fleet's infra IR; its name is the fleet key
+   */
+  void apply(InfraIr ir);
+
+  /**
+   * Removes the fleet (its infra IR was tombstoned). Removing an unknown fleet does nothing.
+   *
+   * @param fleet the fleet name
+   */
+  void remove(String fleet);
+}

@@ -1,0 +1,83 @@
+package io.eg4j.provisioner.core;
+
+import io.eg4j.model.bootstrap.EnvoyBootstrap;
+import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
+import io.eg4j.model.ir.InfraIr;
+import java.util.Objects;
+
+/**
+ * Computes the local Envoy process of a fleet from its infra IR (host mode). Pure: the caller
+ * supplies the admin port, so the same inputs always give the same spec.
+ *
+ * <p>Ports: Envoy binds the listener ports it receives over xDS, which are the infra IR's {@code
+ * containerPort}s. Like Envoy Gateway, the translator already shifts privileged Gateway ports
+ * (below 1024) by 10000, so a Gateway listener on port 80 is served on 10080 by a non-root Envoy.
+ */
+public final class HostProxyPlanner {
+  private final Settings settings;
+
+  /**
+   * Where host-mode proxies find the xds-server.
+   *
+   * @param xdsHost xds-server address
+   * @param xdsPort xds-server gRPC port
+   * @param tls client TLS files for mTLS to the xds-server, or null for plaintext
+   * @param instance a suffix that makes node ids unique per provisioner (e.g. its pid)
+   */
+  public record Settings(
+      String xdsHost, int xdsPort, EnvoyBootstrapSpec.XdsTls tls, String instance) {
+    public Settings {
+      Objects.requireNonNull(xdsHost, "xdsHost");
+      Objects.requireNonNull(instance, "instance");
+    }
+  }
+
+  /** A planner for one provisioner. */
+  public HostProxyPlanner(Settings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /**
+   * The process that serves {@code ir}.
+   *
+   * @param ir the fleet's infra IR
+   * @param adminPort the loopback port of the Envoy admin interface
+   * @return the desired process
+   */
+  public HostProxySpec plan(InfraIr ir, int adminPort) {
+    // common.md "Node naming": cluster = the xDS IR key (= fleet name), id = <key>/<instance>.
+    EnvoyBootstrapSpec spec =
+        EnvoyBootstrapSpec.of(
+            ir.name() + "/" + settings.instance(),
+            ir.name(),
+            settings.xdsHost(),
+            settings.xdsPort(),
+            adminPort);
+    if (settings.tls() != null) {
+      spec = spec.withTls(settings.tls());
+    }
+    return new HostProxySpec(
+        ir.name(), fileStem(ir.name()), spec, EnvoyBootstrap.render(spec), ir.listeners());
+  }
+
+  /**
+   * A file-name-safe, collision-free form of a fleet name: characters other than letters, digits,
+   * dot and dash are written as {@code _xx} hex escapes, so {@code default/eg} becomes {@code
+   * default_2feg}.
+   */
+  public static String fileStem(String fleet) {
+    StringBuilder sb = new StringBuilder(fleet.length() + 8);
+    for (char c : fleet.toCharArray()) {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.') {
+        sb.append(c);
+      } else {
+        sb.append('_').append(String.format("%02x", (int) c & 0xff));
+      }
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,76 @@
+package io.eg4j.standalone;
+
+import io.eg4j.standalone.cli.CertgenCommand;
+import io.eg4j.standalone.cli.TranslateCommand;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The {@code eg4j} command: {@code run}, {@code translate}, {@code certgen} and {@code help}.
+ *
+ * <p>Dispatch touches no Spring or Kafka class until {@code run} is chosen, so {@code translate}
+ * starts in a fraction of a second.
+ */
+public final class Main {
+  private Main() {}
+
+  /** Entry point; exits with the command's status. */
+  public static void main(String[] args) {
+    int code = run(Arrays.asList(args), System.out, System.err);
+    if (code >= 0) {
+      System.exit(code);
+    }
+  }
+
+  /**
+   * Runs a command.
+   *
+   * @return the exit status, or -1 when the command keeps running in the background ({@code run})
+   */
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.isEmpty()) {
+      usage(err);
+      return 2;
+    }
+    List<String> rest = args.subList(1, args.size());
+    switch (args.get(0)) {
+      case "translate":
+        return TranslateCommand.run(rest, System.in, out, err);
+      case "certgen":
+        return CertgenCommand.run(rest, out, err);
+      case "run":
+        return RunCommand.run(rest, out, err);
+      case "help", "-h", "--help":
+        usage(out);
+        return 0;
+      default:
+        err.println("eg4j: unknown command " + args.get(0));
+        usage(err);
+        return 2;
+    }
+  }
+
+  static void usage(PrintStream s) {
+    s.println(
+        """
+        Usage: eg4j COMMAND [ARGS]
+
+        Commands:
+          run DIR [--demo-echo] [--data-dir D] [--clean] [--config FILE] [--envoy PATH]
+              Run eg4j on this machine: a Kafka broker (KRaft) and the five services in one JVM,
+              reading Gateway API manifests from DIR and running Envoy as local processes.
+              --demo-echo   start an echo backend for each 127.0.0.1 Backend endpoint in DIR
+              --data-dir D  where the broker, statuses and proxy files live (default .eg4j/data)
+              --clean       wipe the data directory first
+              --config FILE an EnvoyGateway config file (default: file provider, host infra,
+                            Backend API enabled)
+              --envoy PATH  the envoy binary (default: envoy on PATH)
+          translate --config FILE --output status|xds|infra [INPUT.yaml]
+              Translate manifests offline and print the result.
+          certgen [ARGS]
+              Generate the xDS TLS certificates.
+          help
+              This text.""");
+  }
+}

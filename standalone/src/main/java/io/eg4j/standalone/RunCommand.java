@@ -1,0 +1,101 @@
+package io.eg4j.standalone;
+
+import io.eg4j.standalone.launcher.Standalone;
+import io.eg4j.standalone.launcher.StandaloneOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code eg4j run DIR}: starts standalone mode and keeps it running until Ctrl-C. */
+final class RunCommand {
+  private RunCommand() {}
+
+  /** Parsed arguments of {@code run}. */
+  record Args(Path dir, Path dataDir, boolean clean, boolean demoEcho, Path config, String envoy) {}
+
+  /** Parses {@code run} arguments; throws IllegalArgumentException with a usage message. */
+  static Args parse(List<String> args) {
+    Path dir = null;
+    Path dataDir = Path.of(".eg4j", "data");
+    boolean clean = false;
+    boolean demoEcho = false;
+    Path config = null;
+    String envoy = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--clean" -> clean = true;
+        case "--demo-echo" -> demoEcho = true;
+        case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
+        case "--config" -> config = Path.of(value(args, ++i, a));
+        case "--envoy" -> envoy = value(args, ++i, a);
+        default -> {
+          if (a.startsWith("--data-dir=")) {
+            dataDir = Path.of(a.substring("--data-dir=".length()));
+          } else if (a.startsWith("--config=")) {
+            config = Path.of(a.substring("--config=".length()));
+          } else if (a.startsWith("--envoy=")) {
+            envoy = a.substring("--envoy=".length());
+          } else if (a.startsWith("-")) {
+            throw new IllegalArgumentException("unknown option " + a);
+          } else if (dir != null) {
+            throw new IllegalArgumentException("only one manifest directory, got " + a);
+          } else {
+            dir = Path.of(a);
+          }
+        }
+      }
+    }
+    if (dir == null) {
+      throw new IllegalArgumentException("missing the manifest directory: eg4j run DIR");
+    }
+    return new Args(dir, dataDir, clean, demoEcho, config, envoy);
+  }
+
+  private static String value(List<String> args, int i, String option) {
+    if (i >= args.size()) {
+      throw new IllegalArgumentException(option + " needs a value");
+    }
+    return args.get(i);
+  }
+
+  static int run(List<String> rawArgs, PrintStream out, PrintStream err) {
+    Args a;
+    try {
+      a = parse(rawArgs);
+    } catch (IllegalArgumentException e) {
+      err.println("eg4j run: " + e.getMessage());
+      return 2;
+    }
+    System.setProperty("eg4j.log.file", a.dataDir().resolve("logs/eg4j.log").toString());
+    StandaloneOptions options =
+        new StandaloneOptions(
+            a.dir(), a.dataDir(), a.clean(), a.demoEcho(), true, a.envoy(), a.config(), null, out);
+    Standalone standalone;
+    try {
+      standalone = Standalone.start(options);
+    } catch (Exception e) {
+      err.println("eg4j run: could not start: " + e.getMessage());
+      err.println("  details in " + a.dataDir().resolve("logs/eg4j.log"));
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("Stopping eg4j...");
+                  standalone.close();
+                  out.println("Stopped: no broker or Envoy process is left running.");
+                  stopped.countDown();
+                },
+                "eg4j-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

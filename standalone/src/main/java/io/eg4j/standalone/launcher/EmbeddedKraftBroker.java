@@ -1,0 +1,170 @@
+package io.eg4j.standalone.launcher;
+
+import io.eg4j.model.bus.BusSettings;
+import io.eg4j.model.bus.Topics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real Apache Kafka broker in KRaft mode, broker and controller in one node, running in this JVM
+ * with all its data under one directory. The storage is formatted with Kafka's own formatter the
+ * first time and reused afterwards, so topics (and with them every service's state) survive a
+ * restart. It listens on loopback only.
+ */
+public final class EmbeddedKraftBroker implements AutoCloseable {
+  private static final int NODE_ID = 1;
+
+  private final KafkaRaftServer server;
+  private final int port;
+  private final Path logDir;
+
+  private EmbeddedKraftBroker(KafkaRaftServer server, int port, Path logDir) {
+    this.server = server;
+    this.port = port;
+    this.logDir = logDir;
+  }
+
+  /**
+   * Formats {@code dataDir} when needed and starts the broker.
+   *
+   * @param dataDir the broker's directory (created when missing)
+   * @param port the client port
+   * @param controllerPort the KRaft controller port
+   * @return the running broker, with the eg4j topics created
+   */
+  public static EmbeddedKraftBroker start(Path dataDir, int port, int controllerPort)
+      throws Exception {
+    Path logDir = dataDir.toAbsolutePath();
+    Files.createDirectories(logDir);
+    Properties props = config(logDir, port, controllerPort);
+    KafkaConfig config = KafkaConfig.fromProps(props, false);
+    if (!Files.exists(logDir.resolve("meta.properties"))) {
+      format(config, logDir);
+    }
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    EmbeddedKraftBroker broker = new EmbeddedKraftBroker(server, port, logDir);
+    try {
+      broker.createTopics(Duration.ofSeconds(60));
+    } catch (Exception e) {
+      broker.close();
+      throw e;
+    }
+    return broker;
+  }
+
+  static Properties config(Path logDir, int port, int controllerPort) {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", String.valueOf(NODE_ID));
+    p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+    p.put(
+        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", logDir.toString());
+    // One node: every internal topic has one replica.
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("num.partitions", "1");
+    p.put("default.replication.factor", "1");
+    // Consumers join at once instead of waiting for more members that never come.
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // Big IR records (DESIGN.md invariant 5): accept what the producers may send.
+    p.put("message.max.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
+    p.put("replica.fetch.max.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
+    // Compaction runs often enough on a laptop-sized log.
+    p.put("log.cleaner.backoff.ms", "5000");
+    p.put("log.retention.check.interval.ms", "60000");
+    return p;
+  }
+
+  private static void format(KafkaConfig config, Path logDir) throws Exception {
+    PrintStream quiet = new PrintStream(PrintStream.nullOutputStream());
+    Formatter f =
+        new Formatter()
+            .setPrintStream(quiet)
+            .setNodeId(NODE_ID)
+            .setClusterId(Uuid.randomUuid().toString())
+            .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+            .setReleaseVersion(MetadataVersion.latestProduction())
+            .setIgnoreFormatted(true)
+            .setControllerListenerName("CONTROLLER")
+            .setMetadataLogDirectory(config.metadataLogDir())
+            .setDirectories(List.of(logDir.toString()));
+    f.run();
+  }
+
+  /** The eg4j topics with their settings, so the services find them ready. */
+  private void createTopics(Duration timeout) throws Exception {
+    List<NewTopic> topics = new ArrayList<>();
+    for (String t : Topics.COMPACTED) {
+      topics.add(new NewTopic(t, 1, (short) 1).configs(Topics.compactedTopicConfig()));
+      topics.add(
+          new NewTopic(Topics.deadLetter(t), 1, (short) 1).configs(Topics.deadLetterTopicConfig()));
+    }
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) timeout.toMillis()))) {
+      for (NewTopic t : topics) {
+        try {
+          admin.createTopics(List.of(t)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        } catch (TimeoutException e) {
+          throw new IOException("Kafka did not create topic " + t.name() + " in " + timeout, e);
+        }
+      }
+    }
+  }
+
+  /** {@code host:port} for clients. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  /** The broker's log directory. */
+  public Path logDir() {
+    return logDir;
+  }
+
+  /** Stops the broker and waits for it. */
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+  }
+}

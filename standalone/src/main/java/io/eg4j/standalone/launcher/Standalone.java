@@ -1,0 +1,393 @@
+package io.eg4j.standalone.launcher;
+
+import io.eg4j.model.bus.SecretBox;
+import io.eg4j.model.echo.EchoServer;
+import io.eg4j.provisioner.host.EnvoyBinary;
+import io.eg4j.provisioner.host.HostEnvoyProvisioner;
+import io.eg4j.provisioner.host.HostProxyEvents;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * eg4j on one machine: a KRaft broker and the five services in this JVM, the watcher on a directory
+ * of manifests, the provisioner running local Envoy processes, statuses written to files.
+ *
+ * <p>Each service is its own Spring Boot application context with its own properties, so the
+ * services stay as independent as in a cluster: they share nothing but the bus.
+ */
+public final class Standalone implements AutoCloseable {
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+  private final StandaloneOptions options;
+  private final DataDir dataDir;
+  private final PrintStream out;
+  private final Map<String, ConfigurableApplicationContext> contexts =
+      Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
+  private final List<EchoServer> echoes = new ArrayList<>();
+  private EmbeddedKraftBroker broker;
+  private int xdsPort;
+  private Path gatewayConfig;
+  private String envoyBinary;
+  private boolean closed;
+
+  private Standalone(StandaloneOptions options) {
+    this.options = options;
+    this.dataDir = new DataDir(options.dataDir());
+    this.out = options.out();
+  }
+
+  /**
+   * Starts everything and returns when every service reports ready. On failure whatever started is
+   * stopped again before the exception propagates.
+   */
+  public static Standalone start(StandaloneOptions options) throws Exception {
+    // Five Spring contexts in one JVM must not each re-initialise logging: logback.xml configures
+    // it once for the whole process.
+    System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+    Standalone s = new Standalone(options);
+    try {
+      s.startAll();
+      return s;
+    } catch (Exception | Error e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws Exception {
+    if (!Files.isDirectory(options.manifests())) {
+      throw new IOException("manifest directory not found: " + options.manifests());
+    }
+    if (options.clean() && dataDir.wipe()) {
+      out.println("Wiped " + dataDir.root());
+    }
+    dataDir.prepare();
+    SecretBox.fromFile(dataDir.busKey(), true);
+    gatewayConfig = options.gatewayConfig() != null ? options.gatewayConfig() : defaultConfig();
+    out.println("eg4j standalone");
+    out.println("  manifests  " + options.manifests());
+    out.println("  data dir   " + dataDir.root());
+
+    long t0 = System.nanoTime();
+    int brokerPort = options.defaultPorts() ? Ports.preferOrFree(19092) : Ports.free();
+    int controllerPort = Ports.free();
+    broker = EmbeddedKraftBroker.start(dataDir.kafka(), brokerPort, controllerPort);
+    out.printf(
+        "Kafka broker (KRaft) up at %s in %s (data in %s)%n",
+        broker.bootstrapServers(), seconds(t0), dataDir.kafka());
+
+    xdsPort = options.defaultPorts() ? Ports.preferOrFree(18000) : Ports.free();
+    for (ServiceSpec spec : ServiceSpec.ALL) {
+      httpPorts.put(
+          spec.name(),
+          options.defaultPorts() ? Ports.preferOrFree(spec.defaultHttpPort()) : Ports.free());
+    }
+    envoyBinary = options.envoyBinary() != null ? options.envoyBinary() : "envoy";
+    Optional<Path> envoy = EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"));
+    if (envoy.isEmpty()) {
+      out.println("WARNING: " + EnvoyBinary.INSTALL_HINT);
+    }
+
+    if (options.demoEcho()) {
+      for (int port : DemoBackends.loopbackPorts(options.manifests())) {
+        echoes.add(EchoServer.start(port, "echo-" + port, "default"));
+        out.printf("Demo echo backend on http://127.0.0.1:%d%n", port);
+      }
+    }
+
+    for (ServiceSpec spec : ServiceSpec.ALL) {
+      startService(spec.name());
+    }
+    out.println(
+        "eg4j is up. Edit the YAML in "
+            + options.manifests()
+            + " and Envoy follows; Ctrl-C stops everything.");
+  }
+
+  /** Starts (or restarts) one service and waits until it is ready. */
+  public synchronized void startService(String name) throws Exception {
+    ServiceSpec spec = ServiceSpec.named(name);
+    if (contexts.containsKey(name)) {
+      throw new IllegalStateException(name + " is already running");
+    }
+    long t0 = System.nanoTime();
+    Class<?> app;
+    try {
+      app = Class.forName(spec.applicationClass());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          name + " is not on the classpath (" + spec.applicationClass() + ")", e);
+    }
+    Map<String, String> props = properties(spec, app);
+    String[] args =
+        props.entrySet().stream()
+            .map(e -> "--" + e.getKey() + "=" + e.getValue())
+            .toArray(String[]::new);
+    ConfigurableApplicationContext ctx =
+        new SpringApplicationBuilder(app)
+            .registerShutdownHook(false)
+            .logStartupInfo(false)
+            .run(args);
+    contexts.put(name, ctx);
+    boolean ready = awaitReady(ctx, READY_TIMEOUT);
+    out.printf(
+        "%s %s in %s (%s)%n",
+        name, ready ? "ready" : "started but NOT READY", seconds(t0), describe(spec));
+    if (name.equals("provisioner")) {
+      ctx.getBeanProvider(HostEnvoyProvisioner.class).ifAvailable(p -> p.addListener(printer()));
+    }
+  }
+
+  /** Stops one service (tests restart services to prove they rebuild from the topics). */
+  public synchronized void stopService(String name) {
+    ConfigurableApplicationContext ctx = contexts.remove(name);
+    if (ctx != null) {
+      ctx.close();
+    }
+  }
+
+  private Map<String, String> properties(ServiceSpec spec, Class<?> app) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("spring.application.name", "eg4j-" + spec.name());
+    // Every service jar has its own application.yaml at the classpath root; in one JVM only the
+    // first would be found, so each context reads the file of its own jar.
+    p.put("spring.config.location", ownConfigLocations(app));
+    p.put("spring.main.banner-mode", "off");
+    p.put("spring.main.cloud-platform", "none");
+    p.put("spring.cloud.kubernetes.enabled", "false");
+    p.put("spring.cloud.kubernetes.discovery.enabled", "false");
+    p.put("spring.cloud.kubernetes.config.enabled", "false");
+    p.put("spring.cloud.kubernetes.secrets.enabled", "false");
+    p.put("spring.cloud.kubernetes.leader.enabled", "false");
+    p.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
+    p.put("eg4j.bus.create-topics", "true");
+    p.put("eg4j.bus.secret-key-file", dataDir.busKey().toString());
+    p.put("eg4j.bus.create-secret-key", "true");
+    p.put("server.port", String.valueOf(httpPorts.get(spec.name())));
+    p.put("server.address", "127.0.0.1");
+    p.put("management.endpoint.health.probes.enabled", "true");
+    p.put("management.endpoints.web.exposure.include", "health,info,prometheus");
+    // Only the xds-server serves gRPC; the other contexts see the gRPC starter on the shared
+    // classpath and must not open a server of their own.
+    p.put("spring.grpc.server.enabled", String.valueOf(spec.name().equals("xds-server")));
+    switch (spec.name()) {
+      case "watcher" -> {
+        p.put("eg4j.watcher.source", "file");
+        p.put("eg4j.watcher.directory", options.manifests().toString());
+      }
+      case "translator" -> p.put("eg4j.translator.config-file", gatewayConfig.toString());
+      case "xds-server" -> {
+        p.put("spring.grpc.server.port", String.valueOf(xdsPort));
+        p.put("spring.grpc.server.address", "127.0.0.1");
+        p.put("eg4j.xds.tls.enabled", "false");
+      }
+      case "status-writer" -> {
+        p.put("eg4j.status-writer.mode", "file");
+        p.put("eg4j.status-writer.directory", dataDir.status().toString());
+      }
+      case "provisioner" -> {
+        p.put("eg4j.provisioner.mode", "host");
+        p.put("eg4j.provisioner.xds-address", "127.0.0.1");
+        p.put("eg4j.provisioner.xds-port", String.valueOf(xdsPort));
+        p.put("eg4j.provisioner.work-dir", dataDir.envoy().toString());
+        p.put("eg4j.provisioner.envoy-binary", envoyBinary);
+      }
+      default -> {}
+    }
+    p.putAll(options.extraProperties());
+    return p;
+  }
+
+  /** {@code optional:} locations of the application.yaml/properties next to the app class. */
+  static String ownConfigLocations(Class<?> app) {
+    URL src = app.getProtectionDomain().getCodeSource().getLocation();
+    String base = src.toString();
+    if (base.endsWith(".jar")) {
+      base = "jar:" + base + "!/";
+    } else if (!base.endsWith("/")) {
+      base = base + "/";
+    }
+    List<String> out = new ArrayList<>();
+    for (String f : List.of("application.properties", "application.yaml", "application.yml")) {
+      out.add("optional:" + base + f);
+    }
+    return String.join(",", out);
+  }
+
+  private String describe(ServiceSpec spec) {
+    int http = httpPorts.get(spec.name());
+    return switch (spec.name()) {
+      case "xds-server" -> "ADS gRPC on 127.0.0.1:" + xdsPort + ", actuator port " + http;
+      case "status-writer" -> "statuses written to " + dataDir.status() + ", actuator port " + http;
+      case "provisioner" ->
+          "host mode, envoy "
+              + EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"))
+                  .map(Path::toString)
+                  .orElse("NOT FOUND")
+              + ", proxy logs in "
+              + dataDir.envoy()
+              + ", actuator port "
+              + http;
+      case "watcher" -> "watching " + options.manifests() + ", actuator port " + http;
+      case "translator" -> "config " + gatewayConfig + ", actuator port " + http;
+      default -> "actuator port " + http;
+    };
+  }
+
+  private HostProxyEvents printer() {
+    return new HostProxyEvents() {
+      @Override
+      public void listening(String fleet, List<String> urls) {
+        if (urls.isEmpty()) {
+          out.printf("Envoy of %s has no listeners%n", fleet);
+        }
+        for (String url : urls) {
+          out.printf("Envoy listening on %s (%s)%n", url, fleet);
+        }
+      }
+
+      @Override
+      public void exited(String fleet, int exitCode, long restartInMillis) {
+        out.printf(
+            "Envoy of %s exited with code %d; restarting in %d ms (log: %s)%n",
+            fleet, exitCode, restartInMillis, dataDir.envoy());
+      }
+
+      @Override
+      public void stopped(String fleet) {
+        out.printf("Envoy of %s stopped%n", fleet);
+      }
+    };
+  }
+
+  /** Waits until the context says it accepts traffic and its readiness group is UP. */
+  static boolean awaitReady(ConfigurableApplicationContext ctx, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ApplicationAvailability availability =
+        ctx.getBeanProvider(ApplicationAvailability.class).getIfAvailable();
+    HealthEndpoint health = ctx.getBeanProvider(HealthEndpoint.class).getIfAvailable();
+    while (System.nanoTime() < deadline) {
+      boolean accepting =
+          availability == null
+              || availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+      boolean up = true;
+      if (health != null) {
+        HealthDescriptor d = health.healthForPath("readiness");
+        up = d == null || Status.UP.equals(d.getStatus());
+      }
+      if (accepting && up) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return false;
+  }
+
+  private Path defaultConfig() throws IOException {
+    Path f = dataDir.gatewayConfig();
+    if (!Files.exists(f)) {
+      // Envoy Gateway's own standalone configuration: the file provider and the host
+      // infrastructure provider, with the Backend API enabled (the quickstart routes to a Backend).
+      Files.writeString(
+          f,
+          """
+          apiVersion: gateway.envoyproxy.io/v1alpha1
+          kind: EnvoyGateway
+          gateway:
+            controllerName: gateway.envoyproxy.io/gatewayclass-controller
+          provider:
+            type: Custom
+            custom:
+              resource:
+                type: File
+                file:
+                  paths: ["%s"]
+              infrastructure:
+                type: Host
+                host: {}
+          extensionApis:
+            enableBackend: true
+          """
+              .formatted(options.manifests()));
+    }
+    return f;
+  }
+
+  private static String seconds(long startNanos) {
+    return String.format("%.1f s", (System.nanoTime() - startNanos) / 1e9);
+  }
+
+  /** The broker's bootstrap servers. */
+  public String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  /** The xds-server's gRPC port. */
+  public int xdsPort() {
+    return xdsPort;
+  }
+
+  /** The data directory. */
+  public DataDir dataDir() {
+    return dataDir;
+  }
+
+  /** A running service's context, or null. */
+  public ConfigurableApplicationContext context(String service) {
+    return contexts.get(service);
+  }
+
+  /** The host-mode provisioner, when the provisioner runs. */
+  public Optional<HostEnvoyProvisioner> provisioner() {
+    ConfigurableApplicationContext ctx = contexts.get("provisioner");
+    return ctx == null
+        ? Optional.empty()
+        : Optional.ofNullable(ctx.getBeanProvider(HostEnvoyProvisioner.class).getIfAvailable());
+  }
+
+  /** Stops the services (last started first), the broker and the echo backends. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<String> names = new ArrayList<>(contexts.keySet());
+    Collections.reverse(names);
+    for (String name : names) {
+      try {
+        stopService(name);
+      } catch (RuntimeException e) {
+        out.println("error stopping " + name + ": " + e);
+      }
+    }
+    if (broker != null) {
+      try {
+        broker.close();
+      } catch (RuntimeException e) {
+        out.println("error stopping the Kafka broker: " + e);
+      }
+    }
+    echoes.forEach(EchoServer::close);
+    echoes.clear();
+  }
+}

@@ -1,0 +1,68 @@
+package io.eg4j.standalone.launcher;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What to run in standalone mode.
+ *
+ * @param manifests the directory of YAML manifests the watcher reads
+ * @param dataDir where the broker, statuses, proxies, certificates and keys live
+ * @param clean wipe {@code dataDir} first
+ * @param demoEcho start an echo backend for every 127.0.0.1 Backend endpoint in the manifests
+ * @param defaultPorts try the documented default ports first (19092, 18000, 19001-19005); false
+ *     takes free ports only (tests)
+ * @param envoyBinary the envoy executable, or null for {@code envoy} on PATH
+ * @param gatewayConfig an EnvoyGateway config file, or null for the standalone default
+ * @param extraProperties properties added to every service (tests)
+ * @param out where progress lines go
+ */
+public record StandaloneOptions(
+    Path manifests,
+    Path dataDir,
+    boolean clean,
+    boolean demoEcho,
+    boolean defaultPorts,
+    String envoyBinary,
+    Path gatewayConfig,
+    Map<String, String> extraProperties,
+    PrintStream out) {
+
+  public StandaloneOptions {
+    Objects.requireNonNull(manifests, "manifests");
+    Objects.requireNonNull(dataDir, "dataDir");
+    manifests = manifests.toAbsolutePath().normalize();
+    dataDir = dataDir.toAbsolutePath().normalize();
+    extraProperties = extraProperties == null ? Map.of() : Map.copyOf(extraProperties);
+    out = out == null ? System.out : out;
+  }
+
+  /** Options for a test: free ports, no echo, progress to {@code out}. */
+  public static StandaloneOptions forTest(Path manifests, Path dataDir, PrintStream out) {
+    return new StandaloneOptions(manifests, dataDir, false, false, false, null, null, null, out);
+  }
+
+  /** The same options with more service properties. */
+  public StandaloneOptions withProperties(Map<String, String> more) {
+    Map<String, String> all = new java.util.HashMap<>(extraProperties);
+    all.putAll(more);
+    return new StandaloneOptions(
+        manifests, dataDir, clean, demoEcho, defaultPorts, envoyBinary, gatewayConfig, all, out);
+  }
+
+  /** The same options with the demo echo backends on or off. */
+  public StandaloneOptions withDemoEcho(boolean on) {
+    return new StandaloneOptions(
+        manifests,
+        dataDir,
+        clean,
+        on,
+        defaultPorts,
+        envoyBinary,
+        gatewayConfig,
+        extraProperties,
+        out);
+  }
+}
