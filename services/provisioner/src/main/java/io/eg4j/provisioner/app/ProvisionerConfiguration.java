@@ -26,7 +26,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -82,7 +81,11 @@ public class ProvisionerConfiguration {
    * the pipeline can be exercised.
    */
   @Bean
-  @ConditionalOnMissingBean(FleetSink.class)
+  @ConditionalOnProperty(
+      prefix = "eg4j.provisioner",
+      name = "mode",
+      havingValue = "kubernetes",
+      matchIfMissing = true)
   FleetSink pendingKubernetesSink(MeterRegistry registry) {
     return new FleetSink() {
       @Override
