@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.eg4j.model.bus.Json;
 import java.util.regex.Pattern;
 
 /**
@@ -18,6 +17,20 @@ public final class EnvoyBootstrap {
   public static final String XDS_CLUSTER = "xds_cluster";
 
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  /** YAML that quotes strings which look like numbers, so Envoy reads them as strings. */
+  private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+      new com.fasterxml.jackson.dataformat.yaml.YAMLMapper(
+          com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+              .disable(
+                  com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature
+                      .WRITE_DOC_START_MARKER)
+              .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(
+                  com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature
+                      .ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+              .build());
+
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
   private EnvoyBootstrap() {}
@@ -25,7 +38,7 @@ public final class EnvoyBootstrap {
   /** Renders the bootstrap as YAML text. */
   public static String render(EnvoyBootstrapSpec spec) {
     try {
-      return Json.YAML.writeValueAsString(tree(spec));
+      return YAML.writeValueAsString(tree(spec));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write bootstrap", e);
     }
@@ -43,9 +56,8 @@ public final class EnvoyBootstrap {
     ObjectNode ads = dynamic.putObject("ads_config");
     ads.put("api_type", spec.delta() ? "DELTA_GRPC" : "GRPC");
     ads.put("transport_api_version", "V3");
-    // The node is identical on every request of a stream; sending it once saves bandwidth on
-    // large configs.
-    ads.put("set_node_on_first_message_only", true);
+    // The node goes on every request (no set_node_on_first_message_only): java-control-plane
+    // picks the snapshot from the node of each request, not of the stream.
     ads.putArray("grpc_services")
         .addObject()
         .putObject("envoy_grpc")
