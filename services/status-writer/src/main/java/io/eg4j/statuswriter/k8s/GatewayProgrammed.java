@@ -1,0 +1,152 @@
+package io.eg4j.statuswriter.k8s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The part of a Gateway's status that only the cluster knows: {@code addresses} from the proxy
+ * fleet's Service and the {@code Programmed} condition from its Service and workload, computed the
+ * way Envoy Gateway's status updater does ({@code UpdateGatewayStatusProgrammedCondition}).
+ */
+public final class GatewayProgrammed {
+  static final String ADDRESS_NOT_ASSIGNED = "No addresses have been assigned to the Gateway";
+  static final String NO_RESOURCES = "Deployment replicas unavailable";
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  private static final int MAX_ADDRESSES = 16;
+
+  private GatewayProgrammed() {}
+
+  /**
+   * Sets {@code addresses} and the {@code Programmed} condition on a Gateway status.
+   *
+   * @param status the status to change (the translator's, before the diff)
+   * @param gateway the Gateway object (its spec.addresses decide where addresses come from)
+   * @param service the fleet's Service, or null when it does not exist (yet)
+   * @param workload the fleet's Deployment or DaemonSet, or null
+   * @param generation the Gateway's generation, for observedGeneration
+   */
+  public static void apply(
+      ObjectNode status, JsonNode gateway, JsonNode service, JsonNode workload, long generation) {
+    List<String> ips = new ArrayList<>();
+    List<String> hostnames = new ArrayList<>();
+    if (service != null) {
+      JsonNode spec = service.path("spec");
+      String type = spec.path("type").asText("ClusterIP");
+      if (gateway.path("spec").path("addresses").isArray()
+          && !gateway.path("spec").path("addresses").isEmpty()) {
+        // Addresses the user asked for end up as external IPs (or cluster IPs) of the Service.
+        JsonNode from =
+            spec.path("externalIPs").isArray() && !spec.path("externalIPs").isEmpty()
+                ? spec.path("externalIPs")
+                : spec.path("clusterIPs");
+        from.forEach(a -> ips.add(a.asText()));
+      } else if (type.equals("LoadBalancer")) {
+        for (JsonNode ingress : service.path("status").path("loadBalancer").path("ingress")) {
+          if (!ingress.path("ip").asText("").isEmpty()) {
+            ips.add(ingress.path("ip").asText());
+          } else if (!ingress.path("hostname").asText("").isEmpty()) {
+            hostnames.add(ingress.path("hostname").asText());
+          }
+        }
+      } else if (type.equals("ClusterIP")) {
+        JsonNode clusterIps = spec.path("clusterIPs");
+        if (clusterIps.isArray() && !clusterIps.isEmpty()) {
+          clusterIps.forEach(a -> addIfSet(ips, a.asText()));
+        } else {
+          addIfSet(ips, spec.path("clusterIP").asText(""));
+        }
+      }
+    }
+    ArrayNode addresses = F.arrayNode();
+    ips.stream()
+        .filter(a -> !a.equals("None"))
+        .forEach(a -> addresses.add(address("IPAddress", a)));
+    hostnames.forEach(h -> addresses.add(address("Hostname", h)));
+    if (service == null || addresses.isEmpty()) {
+      status.remove("addresses");
+    } else {
+      status.set("addresses", addresses);
+    }
+
+    ObjectNode programmed;
+    if (addresses.isEmpty()) {
+      programmed = condition("False", "AddressNotAssigned", ADDRESS_NOT_ASSIGNED, generation);
+    } else if (addresses.size() > MAX_ADDRESSES) {
+      programmed =
+          condition(
+              "False",
+              "Invalid",
+              "Too many addresses ("
+                  + addresses.size()
+                  + ") have been assigned to the Gateway, the maximum number of addresses is 16",
+              generation);
+      ArrayNode truncated = F.arrayNode();
+      for (int i = 0; i < MAX_ADDRESSES; i++) {
+        truncated.add(addresses.get(i));
+      }
+      status.set("addresses", truncated);
+    } else {
+      int available = 0;
+      int total = 0;
+      if (workload != null && "DaemonSet".equals(workload.path("kind").asText())) {
+        available = workload.path("status").path("numberAvailable").asInt(0);
+        total = workload.path("status").path("currentNumberScheduled").asInt(0);
+      } else if (workload != null) {
+        available = workload.path("status").path("availableReplicas").asInt(0);
+        total = workload.path("status").path("replicas").asInt(0);
+      }
+      programmed =
+          available > 0
+              ? condition(
+                  "True",
+                  "Programmed",
+                  "Address assigned to the Gateway, "
+                      + available
+                      + "/"
+                      + total
+                      + " envoy Deployment replicas available",
+                  generation)
+              : condition("False", "NoResources", NO_RESOURCES, generation);
+    }
+    ArrayNode conditions =
+        status.path("conditions").isArray()
+            ? (ArrayNode) status.get("conditions")
+            : status.putArray("conditions");
+    for (int i = 0; i < conditions.size(); i++) {
+      if ("Programmed".equals(conditions.get(i).path("type").asText())) {
+        conditions.set(i, programmed);
+        return;
+      }
+    }
+    conditions.add(programmed);
+  }
+
+  private static void addIfSet(List<String> list, String v) {
+    if (v != null && !v.isEmpty()) {
+      list.add(v);
+    }
+  }
+
+  private static ObjectNode address(String type, String value) {
+    ObjectNode a = F.objectNode();
+    a.put("type", type);
+    a.put("value", value);
+    return a;
+  }
+
+  private static ObjectNode condition(String status, String reason, String message, long gen) {
+    ObjectNode c = F.objectNode();
+    c.put("type", "Programmed");
+    c.put("status", status);
+    c.put("reason", reason);
+    c.put("message", message);
+    if (gen > 0) {
+      c.put("observedGeneration", gen);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,196 @@
+package io.eg4j.statuswriter.k8s;
+
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.k8s.LeaderElection;
+import io.eg4j.model.status.ResourceStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes mode of the status-writer: statuses from {@code eg4j.status} go to status
+ * subresources, coalesced per key and rate limited, written only by the replica that holds the
+ * {@code eg4j-status-writer} Lease. It also watches the proxy fleets' Services and workloads, so a
+ * Gateway's {@code addresses} and {@code Programmed} follow a load balancer that assigns an address
+ * later, or replicas that become available.
+ */
+public final class KubernetesStatusSink implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesStatusSink.class);
+
+  /**
+   * Settings of the sink.
+   *
+   * @param controllerName our controller name
+   * @param leaseNamespace the namespace of the Lease
+   * @param leaseName the Lease name
+   * @param identity this replica's identity (the pod name)
+   * @param timing leader election timing
+   * @param writesPerSecond sustained status writes per second
+   * @param burst writes allowed at once
+   * @param maxAttempts tries per status when writes conflict
+   * @param watchProxies true to watch the fleets' Services and workloads for Gateway statuses
+   */
+  public record Settings(
+      String controllerName,
+      String leaseNamespace,
+      String leaseName,
+      String identity,
+      LeaderElection.Timing timing,
+      double writesPerSecond,
+      int burst,
+      int maxAttempts,
+      boolean watchProxies) {
+    public Settings {
+      Objects.requireNonNull(leaseNamespace, "leaseNamespace");
+      leaseName = leaseName == null ? "eg4j-status-writer" : leaseName;
+      Objects.requireNonNull(identity, "identity");
+      timing = timing == null ? LeaderElection.Timing.DEFAULT : timing;
+    }
+  }
+
+  private final KubernetesClient client;
+  private final Settings settings;
+  private final KubernetesStatusWriter writer;
+  private final StatusWriteQueue queue;
+  private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+  private LeaderElection election;
+
+  /** A sink; call {@link #start()} to begin. */
+  public KubernetesStatusSink(KubernetesClient client, Settings settings, MeterRegistry meters) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.writer =
+        new KubernetesStatusWriter(
+            client, settings.controllerName(), meters, settings.maxAttempts(), Clock.systemUTC());
+    this.queue =
+        new StatusWriteQueue(
+            writer::write,
+            this::isLeader,
+            settings.writesPerSecond(),
+            settings.burst(),
+            Duration.ofSeconds(1));
+    Gauge.builder("eg4j.leader", this, s -> s.isLeader() ? 1 : 0)
+        .description("1 while this replica holds the lease and writes")
+        .tag("service", "status-writer")
+        .register(meters);
+  }
+
+  /** Starts the writer, the leader election and the proxy watches. */
+  public synchronized void start() {
+    queue.start();
+    election =
+        LeaderElection.start(
+            client,
+            settings.leaseNamespace(),
+            settings.leaseName(),
+            settings.identity(),
+            settings.timing(),
+            new LeaderElection.Listener() {
+              @Override
+              public void onStartLeading() {
+                // A new leader cannot know what its predecessor wrote; the writer skips what is
+                // already there.
+                queue.requeueAll();
+              }
+
+              @Override
+              public void onStopLeading() {
+                queue.wake();
+              }
+            });
+    if (settings.watchProxies()) {
+      watchProxies();
+    }
+  }
+
+  /** A status from the bus. */
+  public void accept(ResourceStatus status) {
+    queue.submit(status);
+  }
+
+  /** A status tombstone from the bus. */
+  public void remove(ResourceKey key) {
+    queue.remove(key);
+  }
+
+  /** True while this replica writes. */
+  public boolean isLeader() {
+    return election != null && election.isLeader();
+  }
+
+  /** The queue, for readiness and tests. */
+  public StatusWriteQueue queue() {
+    return queue;
+  }
+
+  private void watchProxies() {
+    ResourceEventHandler<GenericKubernetesResource> handler =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(GenericKubernetesResource obj) {
+            changed(obj);
+          }
+
+          @Override
+          public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+            changed(newObj);
+          }
+
+          @Override
+          public void onDelete(GenericKubernetesResource obj, boolean unknownFinalState) {
+            changed(obj);
+          }
+        };
+    for (String[] kind :
+        new String[][] {{"v1", "Service"}, {"apps/v1", "Deployment"}, {"apps/v1", "DaemonSet"}}) {
+      SharedIndexInformer<GenericKubernetesResource> informer =
+          client
+              .genericKubernetesResources(kind[0], kind[1])
+              .inAnyNamespace()
+              .withLabelSelector(ProxyLabels.PROXY_SELECTOR)
+              .inform(handler, Duration.ofMinutes(10).toMillis());
+      informers.add(informer);
+    }
+  }
+
+  private void changed(GenericKubernetesResource obj) {
+    Map<String, String> labels = obj.getMetadata().getLabels();
+    if (labels == null) {
+      return;
+    }
+    String gwName = labels.get(ProxyLabels.OWNING_GATEWAY_NAME);
+    String gwNs = labels.get(ProxyLabels.OWNING_GATEWAY_NAMESPACE);
+    if (gwName != null && gwNs != null) {
+      queue.requeue(
+          k ->
+              KubernetesStatusWriter.isGateway(k)
+                  && k.namespace().equals(gwNs)
+                  && k.name().equals(gwName));
+    } else if (labels.containsKey(ProxyLabels.OWNING_GATEWAYCLASS)) {
+      // A merged fleet serves every Gateway of its class; the writer skips those unchanged.
+      queue.requeue(KubernetesStatusWriter::isGateway);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    informers.forEach(SharedIndexInformer::close);
+    informers.clear();
+    if (election != null) {
+      election.close();
+    }
+    queue.close();
+    LOG.info("status sink closed");
+  }
+}

@@ -1,0 +1,212 @@
+package io.eg4j.statuswriter.k8s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.Json;
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.k8s.WatchedKind;
+import io.eg4j.model.status.ResourceStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Writes one status to an object's status subresource: get, change, skip if equal (ignoring {@code
+ * lastTransitionTime}), write, and on a 409 conflict get again and retry. Models: Envoy Gateway's
+ * {@code provider/kubernetes/status_updater.go}, Strimzi's {@code StatusDiff}.
+ *
+ * <p>A Gateway also gets {@code addresses} and its {@code Programmed} condition from the proxy
+ * fleet's Service and workload, as Envoy Gateway does.
+ *
+ * <p>Counts every outcome in {@code eg4j.status.writes} (tag {@code result}: written, skipped,
+ * conflict, failed).
+ */
+public final class KubernetesStatusWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesStatusWriter.class);
+
+  /** Envoy Gateway's default controller name. */
+  public static final String DEFAULT_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
+
+  /** What a write did. */
+  public enum Result {
+    /** The status subresource was updated. */
+    WRITTEN,
+    /** The object already had this status. */
+    SKIPPED,
+    /** The object does not exist (any more), or its kind has no status eg4j writes. */
+    GONE,
+    /** The write failed, after retries for conflicts. */
+    FAILED
+  }
+
+  private final KubernetesClient client;
+  private final String controllerName;
+  private final MeterRegistry meters;
+  private final int maxAttempts;
+  private final Clock clock;
+
+  /**
+   * A writer.
+   *
+   * @param client the Kubernetes client
+   * @param controllerName our controller name (to keep other controllers' route parent entries)
+   * @param meters where {@code eg4j.status.writes} is counted
+   * @param maxAttempts how many times one status is tried when it conflicts
+   * @param clock the clock for new condition transitions
+   */
+  public KubernetesStatusWriter(
+      KubernetesClient client,
+      String controllerName,
+      MeterRegistry meters,
+      int maxAttempts,
+      Clock clock) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.controllerName = controllerName == null ? DEFAULT_CONTROLLER : controllerName;
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.maxAttempts = Math.max(1, maxAttempts);
+    this.clock = clock == null ? Clock.systemUTC() : clock;
+  }
+
+  /** Writes a status, retrying conflicts. Never throws for API errors: they are counted. */
+  public Result write(ResourceStatus status) {
+    ResourceKey key = status.key();
+    Optional<WatchedKind> kind = WatchedKind.find(key.group(), key.kind());
+    if (kind.isEmpty() || !kind.get().hasStatus()) {
+      LOG.debug("no status subresource is written for kind {}", key);
+      return Result.GONE;
+    }
+    MDC.put("resource", key.toString());
+    try {
+      ResourceDefinitionContext ctx = kind.get().context();
+      for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+        GenericKubernetesResource current;
+        try {
+          current = resource(ctx, key).get();
+        } catch (KubernetesClientException e) {
+          count("failed");
+          LOG.warn("cannot read {}: {}", key, e.getMessage());
+          return Result.FAILED;
+        }
+        if (current == null) {
+          return Result.GONE;
+        }
+        JsonNode currentStatus =
+            Json.MAPPER.valueToTree(current.getAdditionalProperties().get("status"));
+        ObjectNode published = status.status().deepCopy();
+        long generation =
+            current.getMetadata().getGeneration() == null
+                ? status.observedGeneration()
+                : current.getMetadata().getGeneration();
+        if (isGateway(key)) {
+          addInfrastructureStatus(published, current, generation);
+        }
+        StatusDiff.fillObservedGeneration(published, status.observedGeneration());
+        ObjectNode desired =
+            StatusDiff.merge(currentStatus, published, controllerName, clock.instant());
+        if (StatusDiff.equalIgnoringTransitionTimes(currentStatus, desired)) {
+          count("skipped");
+          return Result.SKIPPED;
+        }
+        current.setAdditionalProperty("status", Json.MAPPER.convertValue(desired, Map.class));
+        try {
+          // updateStatus sends the resourceVersion we read: a concurrent change answers 409.
+          var op = client.genericKubernetesResources(ctx);
+          (ctx.isNamespaceScoped() ? op.inNamespace(key.namespace()) : op)
+              .resource(current)
+              .updateStatus();
+          count("written");
+          return Result.WRITTEN;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+            count("conflict");
+            LOG.debug("conflict writing {} (attempt {}), reading it again", key, attempt);
+            continue;
+          }
+          if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+            return Result.GONE;
+          }
+          count("failed");
+          LOG.warn("cannot write status of {}: {}", key, e.getMessage());
+          return Result.FAILED;
+        }
+      }
+      count("failed");
+      LOG.warn("status of {} still conflicts after {} attempts", key, maxAttempts);
+      return Result.FAILED;
+    } finally {
+      MDC.remove("resource");
+    }
+  }
+
+  private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(
+      ResourceDefinitionContext ctx, ResourceKey key) {
+    var op = client.genericKubernetesResources(ctx);
+    return ctx.isNamespaceScoped()
+        ? op.inNamespace(key.namespace()).withName(key.name())
+        : op.withName(key.name());
+  }
+
+  static boolean isGateway(ResourceKey key) {
+    return WatchedKind.GATEWAY_API.equals(key.group()) && "Gateway".equals(key.kind());
+  }
+
+  private void addInfrastructureStatus(
+      ObjectNode status, GenericKubernetesResource gateway, long generation) {
+    JsonNode gw = Json.MAPPER.valueToTree(gateway);
+    String ns = gateway.getMetadata().getNamespace();
+    String name = gateway.getMetadata().getName();
+    Map<String, String> byGateway =
+        Map.of(ProxyLabels.OWNING_GATEWAY_NAME, name, ProxyLabels.OWNING_GATEWAY_NAMESPACE, ns);
+    String className = gw.path("spec").path("gatewayClassName").asText("");
+    Map<String, String> byClass = Map.of(ProxyLabels.OWNING_GATEWAYCLASS, className);
+    try {
+      JsonNode svc = first("v1", "Service", byGateway);
+      if (svc == null && !className.isEmpty()) {
+        svc = first("v1", "Service", byClass);
+      }
+      JsonNode workload = first("apps/v1", "Deployment", byGateway);
+      if (workload == null) {
+        workload = first("apps/v1", "DaemonSet", byGateway);
+      }
+      if (workload == null && !className.isEmpty()) {
+        workload = first("apps/v1", "Deployment", byClass);
+        if (workload == null) {
+          workload = first("apps/v1", "DaemonSet", byClass);
+        }
+      }
+      GatewayProgrammed.apply(status, gw, svc, workload, generation);
+    } catch (KubernetesClientException e) {
+      // Without the fleet's state the translator's status is still worth writing.
+      LOG.warn("cannot read the proxy fleet of Gateway {}/{}: {}", ns, name, e.getMessage());
+    }
+  }
+
+  private JsonNode first(String apiVersion, String kind, Map<String, String> labels) {
+    List<GenericKubernetesResource> items =
+        client
+            .genericKubernetesResources(apiVersion, kind)
+            .inAnyNamespace()
+            .withLabels(labels)
+            .list()
+            .getItems();
+    if (items.isEmpty()) {
+      return null;
+    }
+    return Json.MAPPER.valueToTree(items.get(0));
+  }
+
+  private void count(String result) {
+    meters.counter("eg4j.status.writes", "result", result).increment();
+  }
+}

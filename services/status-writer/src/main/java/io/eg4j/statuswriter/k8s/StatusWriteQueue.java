@@ -1,0 +1,247 @@
+package io.eg4j.statuswriter.k8s;
+
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.status.ResourceStatus;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Coalesces statuses per key (last write wins), rate limits the writes, and writes only while this
+ * replica is the leader.
+ *
+ * <p>It keeps the latest status of every live key, not only the pending ones: a replica that
+ * becomes the leader calls {@link #requeueAll()} and converges the whole cluster without waiting
+ * for the translator to publish again. The writer skips statuses that are already on the objects,
+ * so a takeover costs reads, not writes.
+ *
+ * <p>One worker thread writes; a key is never written twice at once, and a status that arrives
+ * while its key is being written is written after it.
+ */
+public final class StatusWriteQueue implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusWriteQueue.class);
+
+  private final Function<ResourceStatus, KubernetesStatusWriter.Result> writer;
+  private final BooleanSupplier leader;
+  private final TokenBucket limiter;
+  private final Duration retryDelay;
+  private final Map<ResourceKey, ResourceStatus> latest = new HashMap<>();
+  private final LinkedHashSet<ResourceKey> pending = new LinkedHashSet<>();
+  private final Map<ResourceKey, Integer> failures = new HashMap<>();
+  private final Thread worker;
+  private boolean writing;
+  private volatile boolean closed;
+
+  /**
+   * A queue.
+   *
+   * @param writer writes one status
+   * @param leader true while this replica may write
+   * @param writesPerSecond the sustained write rate
+   * @param burst how many writes may go at once after a quiet period
+   * @param retryDelay how long a failed write waits before it is tried again
+   */
+  public StatusWriteQueue(
+      Function<ResourceStatus, KubernetesStatusWriter.Result> writer,
+      BooleanSupplier leader,
+      double writesPerSecond,
+      int burst,
+      Duration retryDelay) {
+    this.writer = Objects.requireNonNull(writer, "writer");
+    this.leader = Objects.requireNonNull(leader, "leader");
+    this.limiter = new TokenBucket(writesPerSecond, burst);
+    this.retryDelay = retryDelay == null ? Duration.ofSeconds(1) : retryDelay;
+    this.worker = new Thread(this::run, "status-writer");
+    this.worker.setDaemon(true);
+  }
+
+  /** Starts the worker. */
+  public void start() {
+    worker.start();
+  }
+
+  /** A new status for a key; replaces any pending one. */
+  public synchronized void submit(ResourceStatus status) {
+    latest.put(status.key(), status);
+    pending.add(status.key());
+    failures.remove(status.key());
+    notifyAll();
+  }
+
+  /** The key's status was tombstoned (object gone): nothing is written for it any more. */
+  public synchronized void remove(ResourceKey key) {
+    latest.remove(key);
+    pending.remove(key);
+    failures.remove(key);
+  }
+
+  /** Queues every known status again, as a new leader must. */
+  public synchronized void requeueAll() {
+    pending.addAll(latest.keySet());
+    notifyAll();
+  }
+
+  /** Queues again the known statuses whose key matches (a Gateway whose Service changed). */
+  public synchronized void requeue(Predicate<ResourceKey> which) {
+    for (ResourceKey k : latest.keySet()) {
+      if (which.test(k)) {
+        pending.add(k);
+      }
+    }
+    notifyAll();
+  }
+
+  /** Wakes the worker, after leadership changed. */
+  public synchronized void wake() {
+    notifyAll();
+  }
+
+  /** How many keys wait to be written. */
+  public synchronized int pending() {
+    return pending.size() + (writing ? 1 : 0);
+  }
+
+  /** How many keys have a known status. */
+  public synchronized int known() {
+    return latest.size();
+  }
+
+  /** Waits until nothing is pending (tests, benchmarks); false on timeout. */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (pending() == 0) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return pending() == 0;
+  }
+
+  private void run() {
+    while (!closed) {
+      ResourceStatus next;
+      synchronized (this) {
+        while (!closed && (pending.isEmpty() || !leader.getAsBoolean())) {
+          try {
+            // Leadership has no callback into this loop, so look again now and then.
+            wait(200);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        if (closed) {
+          return;
+        }
+        Iterator<ResourceKey> it = pending.iterator();
+        ResourceKey key = it.next();
+        it.remove();
+        next = latest.get(key);
+        if (next == null) {
+          continue;
+        }
+        writing = true;
+      }
+      try {
+        limiter.acquire();
+        KubernetesStatusWriter.Result result;
+        try {
+          result = writer.apply(next);
+        } catch (RuntimeException e) {
+          LOG.warn("status of {} not written: {}", next.key(), e.toString());
+          result = KubernetesStatusWriter.Result.FAILED;
+        }
+        if (result == KubernetesStatusWriter.Result.FAILED) {
+          retryLater(next);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        synchronized (this) {
+          writing = false;
+        }
+      }
+    }
+  }
+
+  private void retryLater(ResourceStatus failed) {
+    int n;
+    synchronized (this) {
+      n = failures.merge(failed.key(), 1, Integer::sum);
+    }
+    // Back off exponentially up to a minute; a failed key does not block the others.
+    long delay = Math.min(60_000L, retryDelay.toMillis() << Math.min(6, n - 1));
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(delay);
+              } catch (InterruptedException e) {
+                return;
+              }
+              synchronized (this) {
+                if (latest.get(failed.key()) == failed) {
+                  pending.add(failed.key());
+                  notifyAll();
+                }
+              }
+            },
+            "status-retry");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** The keys with a known status, for diagnostics. */
+  public synchronized List<ResourceKey> keys() {
+    return List.copyOf(latest.keySet());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (this) {
+      notifyAll();
+    }
+    worker.interrupt();
+  }
+
+  /** A plain token bucket: {@code rate} permits a second, at most {@code burst} saved up. */
+  static final class TokenBucket {
+    private final double rate;
+    private final double burst;
+    private double tokens;
+    private long last = System.nanoTime();
+
+    TokenBucket(double rate, int burst) {
+      if (rate <= 0 || burst < 1) {
+        throw new IllegalArgumentException("rate and burst must be positive");
+      }
+      this.rate = rate;
+      this.burst = burst;
+      this.tokens = burst;
+    }
+
+    synchronized void acquire() throws InterruptedException {
+      while (true) {
+        long now = System.nanoTime();
+        tokens = Math.min(burst, tokens + (now - last) / 1e9 * rate);
+        last = now;
+        if (tokens >= 1) {
+          tokens -= 1;
+          return;
+        }
+        long waitNanos = (long) ((1 - tokens) / rate * 1e9);
+        Thread.sleep(Math.max(1, waitNanos / 1_000_000), (int) (waitNanos % 1_000_000));
+      }
+    }
+  }
+}
