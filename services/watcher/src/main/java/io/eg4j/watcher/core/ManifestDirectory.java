@@ -1,0 +1,182 @@
+package io.eg4j.watcher.core;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.ContentHash;
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.yaml.ManifestReader;
+import io.eg4j.model.yaml.ManifestReader.ManifestException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The objects of a directory tree of Kubernetes YAML ({@code *.yaml}, {@code *.yml}; hidden files
+ * and directories are ignored). Each {@link #scan()} re-reads only files whose bytes changed.
+ *
+ * <p>A file that fails to parse keeps the objects it last parsed to, so one typo does not delete a
+ * user's Gateway; its error is reported once per change of the file. Not thread-safe: one thread
+ * scans.
+ */
+public final class ManifestDirectory {
+  private final Path root;
+  private final Map<Path, FileState> files = new HashMap<>();
+
+  /** What one file held when it was last read. */
+  private record FileState(
+      String bytesHash, Map<ResourceKey, ObjectNode> objects, ManifestException error) {}
+
+  /**
+   * The result of a scan.
+   *
+   * @param objects every object of every file, by key (for a key in several files the file that
+   *     sorts last wins)
+   * @param complete false while some file has never parsed, so absent keys may still be in it
+   * @param newErrors errors of files that changed since the last scan and failed to parse
+   * @param changed whether any file was added, changed or removed since the last scan
+   */
+  public record Scan(
+      Map<ResourceKey, ObjectNode> objects,
+      boolean complete,
+      List<ManifestException> newErrors,
+      boolean changed) {}
+
+  /** A directory; it need not exist yet. */
+  public ManifestDirectory(Path root) {
+    this.root = root;
+  }
+
+  /** The directory. */
+  public Path root() {
+    return root;
+  }
+
+  /** Whether a path is a manifest file name this source reads. */
+  public static boolean isManifest(Path file) {
+    String name = file.getFileName().toString();
+    return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
+  }
+
+  /**
+   * Reads the directory.
+   *
+   * @return the objects and what went wrong
+   * @throws UncheckedIOException when the directory cannot be listed
+   */
+  public Scan scan() {
+    TreeSet<Path> present = list();
+    boolean changed = files.keySet().retainAll(present);
+    List<ManifestException> errors = new ArrayList<>();
+    for (Path file : present) {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(file);
+      } catch (NoSuchFileException e) {
+        changed |= files.remove(file) != null;
+        continue;
+      } catch (IOException e) {
+        // Unreadable now (permissions, a half-written rename): keep what we had.
+        continue;
+      }
+      String hash = ContentHash.sha256(bytes);
+      FileState prev = files.get(file);
+      if (prev != null && prev.bytesHash().equals(hash)) {
+        continue;
+      }
+      changed = true;
+      try {
+        files.put(file, new FileState(hash, parse(file, bytes), null));
+      } catch (ManifestException e) {
+        errors.add(e);
+        files.put(file, new FileState(hash, prev == null ? null : prev.objects(), e));
+      }
+    }
+    Map<ResourceKey, ObjectNode> all = new LinkedHashMap<>();
+    boolean complete = true;
+    for (var e : new TreeMap<>(files).entrySet()) {
+      FileState s = e.getValue();
+      if (s.objects() == null) {
+        complete = false;
+        continue;
+      }
+      all.putAll(s.objects());
+    }
+    return new Scan(all, complete, errors, changed);
+  }
+
+  /** The errors of files that currently fail to parse, by file. */
+  public Map<Path, ManifestException> currentErrors() {
+    Map<Path, ManifestException> out = new TreeMap<>();
+    files.forEach(
+        (path, state) -> {
+          if (state.error() != null) {
+            out.put(path, state.error());
+          }
+        });
+    return out;
+  }
+
+  private Map<ResourceKey, ObjectNode> parse(Path file, byte[] bytes) throws ManifestException {
+    List<ObjectNode> docs;
+    try {
+      docs = ManifestReader.read(file.toString(), new ByteArrayInputStream(bytes));
+    } catch (ManifestException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ManifestException(file.toString(), 0, e.getMessage(), e);
+    }
+    Map<ResourceKey, ObjectNode> out = new LinkedHashMap<>();
+    for (ObjectNode doc : docs) {
+      if (doc.path("metadata").path("name").asText("").isEmpty()) {
+        throw new ManifestException(
+            file.toString(),
+            0,
+            "a " + doc.path("kind").asText() + " document needs metadata.name",
+            null);
+      }
+      out.put(ManifestObjects.normalize(doc), doc);
+    }
+    return out;
+  }
+
+  private TreeSet<Path> list() {
+    TreeSet<Path> out = new TreeSet<>();
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.filter(p -> !hiddenBelowRoot(p))
+          .filter(Files::isRegularFile)
+          .filter(ManifestDirectory::isManifest)
+          .forEach(out::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + root, e);
+    } catch (UncheckedIOException e) {
+      // A directory vanished during the walk; the next scan sees the new state.
+      if (!(e.getCause() instanceof NoSuchFileException)) {
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  private boolean hiddenBelowRoot(Path p) {
+    Path rel = root.relativize(p);
+    for (Path part : rel) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,28 @@
+package io.eg4j.watcher.core;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.ResourceKey;
+import java.util.Map;
+
+/** Where a {@link ResourceSource} delivers the objects it sees (the bus publisher). */
+public interface ResourceSink {
+  /**
+   * The complete current state of the source. Keys published earlier and absent now are deleted,
+   * unless {@code complete} is false.
+   *
+   * @param objects every object the source holds now, by key
+   * @param complete false when part of the source could not be read (a malformed file seen for the
+   *     first time), so absence proves nothing and no deletion may follow from it
+   */
+  void resync(Map<ResourceKey, ObjectNode> objects, boolean complete);
+
+  /** One object was added or changed (for event-driven sources). */
+  default void upsert(ResourceKey key, ObjectNode object) {
+    throw new UnsupportedOperationException("this sink only takes full resyncs");
+  }
+
+  /** One object was deleted (for event-driven sources). */
+  default void delete(ResourceKey key) {
+    throw new UnsupportedOperationException("this sink only takes full resyncs");
+  }
+}

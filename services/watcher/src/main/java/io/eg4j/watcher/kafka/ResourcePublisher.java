@@ -1,0 +1,185 @@
+package io.eg4j.watcher.kafka;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.ContentHash;
+import io.eg4j.model.bus.Envelope;
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.bus.SecretBox;
+import io.eg4j.model.bus.Topics;
+import io.eg4j.watcher.core.ResourceSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the watcher's objects to {@code eg4j.resources}: each object's full state under its
+ * {@link ResourceKey}, only when its content hash changed (DESIGN.md invariant 3), and a tombstone
+ * for each key that disappeared. It starts from the keys the topic holds (set with {@link
+ * #startFrom}), so the first complete resync also tombstones keys deleted while the watcher was
+ * down (invariant 2). Secret objects are sealed with {@link SecretBox} (invariant 6).
+ *
+ * <p>Called from one source thread at a time ({@code synchronized}).
+ */
+public final class ResourcePublisher implements ResourceSink {
+  private static final Logger LOG = LoggerFactory.getLogger(ResourcePublisher.class);
+
+  /** The producer name written in every envelope. */
+  public static final String PRODUCER = "watcher";
+
+  private final Producer<String, Envelope> producer;
+  private final Optional<SecretBox> secrets;
+  private final SealedHash sealedHash;
+  private final MeterRegistry meters;
+  private final Timer latency;
+  private final Map<String, String> published = new HashMap<>();
+  private final java.util.Set<ResourceKey> refusedSecrets = new java.util.HashSet<>();
+  private volatile boolean synced;
+
+  /**
+   * A publisher.
+   *
+   * @param producer the envelope producer (bus overrides applied)
+   * @param secrets the box sealing Secret data; when empty, Secrets are not published
+   * @param sealedHash the keyed hash used as content hash of sealed payloads
+   * @param meters where {@code eg4j.watcher.events} and {@code eg4j.watcher.publish.latency} go
+   */
+  public ResourcePublisher(
+      Producer<String, Envelope> producer,
+      Optional<SecretBox> secrets,
+      SealedHash sealedHash,
+      MeterRegistry meters) {
+    this.producer = producer;
+    this.secrets = secrets;
+    this.sealedHash = sealedHash;
+    this.meters = meters;
+    this.latency =
+        Timer.builder("eg4j.watcher.publish.latency")
+            .description("From seeing a change to the broker's ack of its records")
+            .register(meters);
+  }
+
+  /** Seeds what is on the topic now: key to content hash (from a start-up read). */
+  public synchronized void startFrom(Map<String, Envelope> onTopic) {
+    published.clear();
+    onTopic.forEach((k, v) -> published.put(k, v.contentHash()));
+  }
+
+  /** Whether a complete resync has been published (readiness). */
+  public boolean synced() {
+    return synced;
+  }
+
+  @Override
+  public synchronized void resync(Map<ResourceKey, ObjectNode> objects, boolean complete) {
+    long start = System.nanoTime();
+    List<Pending> sends = new ArrayList<>();
+    Map<String, ResourceKey> present = new HashMap<>();
+    for (var e : objects.entrySet()) {
+      ResourceKey key = e.getKey();
+      String k = key.toString();
+      present.put(k, key);
+      Envelope env = changedEnvelope(key, e.getValue());
+      if (env == null) {
+        continue;
+      }
+      sends.add(new Pending(k, key.kind(), env));
+    }
+    if (complete) {
+      for (String k : published.keySet()) {
+        if (!present.containsKey(k)) {
+          sends.add(new Pending(k, kindOf(k), null));
+        }
+      }
+    } else if (!synced) {
+      LOG.warn("some manifests do not parse yet; keys missing from them are not deleted");
+    }
+    if (sends.isEmpty()) {
+      synced |= complete;
+      return;
+    }
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
+    for (Pending p : sends) {
+      acks.add(producer.send(new ProducerRecord<>(Topics.RESOURCES, p.key(), p.envelope())));
+    }
+    producer.flush();
+    int failed = 0;
+    for (int i = 0; i < sends.size(); i++) {
+      Pending p = sends.get(i);
+      try {
+        acks.get(i).get(30, TimeUnit.SECONDS);
+        if (p.envelope() == null) {
+          published.remove(p.key());
+        } else {
+          published.put(p.key(), p.envelope().contentHash());
+        }
+        Counter.builder("eg4j.watcher.events")
+            .description("Objects published to eg4j.resources (changes and deletions)")
+            .tag("kind", p.kind())
+            .register(meters)
+            .increment();
+        LOG.info("{} {}", p.envelope() == null ? "deleted" : "published", p.key());
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception ex) {
+        // Left out of `published`, so the next resync sends it again.
+        failed++;
+        LOG.error("could not publish {}: {}", p.key(), ex.toString());
+      }
+    }
+    latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    synced |= complete && failed == 0;
+  }
+
+  /** The envelope to publish, or null when the topic already has this content (or never may). */
+  private Envelope changedEnvelope(ResourceKey key, ObjectNode object) {
+    String onTopic = published.get(key.toString());
+    if (!isSecret(key)) {
+      Envelope env = Envelope.wrap("resource", PRODUCER, object);
+      return env.contentHash().equals(onTopic) ? null : env;
+    }
+    if (secrets.isEmpty()) {
+      if (!refusedSecrets.add(key)) {
+        return null;
+      }
+      LOG.error(
+          "Secret {} not published: no eg4j.bus.secret-key-file is set, and Secret data never"
+              + " crosses the bus in plaintext",
+          key);
+      return null;
+    }
+    String hash = sealedHash.of(ContentHash.of(object));
+    if (hash.equals(onTopic)) {
+      return null;
+    }
+    return new Envelope(
+        Envelope.CURRENT_SCHEMA, "resource", hash, PRODUCER, true, secrets.get().seal(object));
+  }
+
+  /** Secrets are the kind whose data is sealed on the bus. */
+  static boolean isSecret(ResourceKey key) {
+    return key.group().isEmpty() && "Secret".equals(key.kind());
+  }
+
+  private static String kindOf(String key) {
+    try {
+      return ResourceKey.parse(key).kind();
+    } catch (IllegalArgumentException e) {
+      return "unknown";
+    }
+  }
+
+  private record Pending(String key, String kind, Envelope envelope) {}
+}
