@@ -1,0 +1,98 @@
+package io.eg4j.statuswriter.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.status.ResourceStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Coalescing and leadership of the write queue, with a recording writer. */
+class StatusWriteQueueTest {
+  private static ResourceStatus status(String name, int version) {
+    return new ResourceStatus(
+        new ResourceKey("gateway.networking.k8s.io", "HTTPRoute", "default", name),
+        "v1",
+        version,
+        JsonNodeFactory.instance.objectNode().put("v", version));
+  }
+
+  @Test
+  void coalescesPerKeyAndWritesOnlyWhileLeader() throws Exception {
+    List<ResourceStatus> written = new CopyOnWriteArrayList<>();
+    AtomicBoolean leader = new AtomicBoolean(false);
+    try (StatusWriteQueue q =
+        new StatusWriteQueue(
+            s -> {
+              written.add(s);
+              return KubernetesStatusWriter.Result.WRITTEN;
+            },
+            leader::get,
+            1000,
+            1000,
+            Duration.ofMillis(10))) {
+      q.start();
+      for (int i = 1; i <= 100; i++) {
+        q.submit(status("a", i));
+        q.submit(status("b", i));
+      }
+      Thread.sleep(300);
+      assertThat(written).isEmpty();
+      leader.set(true);
+      q.wake();
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      // One write per key, with the last status (last write wins).
+      assertThat(written).hasSize(2);
+      assertThat(written).allSatisfy(s -> assertThat(s.observedGeneration()).isEqualTo(100));
+
+      q.requeueAll();
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(written).hasSize(4);
+
+      q.remove(status("a", 0).key());
+      q.requeueAll();
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(written).hasSize(5);
+    }
+  }
+
+  @Test
+  void aFailedWriteIsRetried() throws Exception {
+    List<ResourceStatus> attempts = new CopyOnWriteArrayList<>();
+    try (StatusWriteQueue q =
+        new StatusWriteQueue(
+            s -> {
+              attempts.add(s);
+              return attempts.size() < 3
+                  ? KubernetesStatusWriter.Result.FAILED
+                  : KubernetesStatusWriter.Result.WRITTEN;
+            },
+            () -> true,
+            1000,
+            10,
+            Duration.ofMillis(10))) {
+      q.start();
+      q.submit(status("a", 1));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (attempts.size() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(attempts).hasSize(3);
+    }
+  }
+
+  @Test
+  void theRateLimitSpacesWrites() throws Exception {
+    StatusWriteQueue.TokenBucket bucket = new StatusWriteQueue.TokenBucket(50, 1);
+    long start = System.nanoTime();
+    for (int i = 0; i < 11; i++) {
+      bucket.acquire();
+    }
+    // Ten waits of 20 ms each at 50/s; generous bounds, this only checks that it waits at all.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(150));
+  }
+}
