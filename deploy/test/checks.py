@@ -620,6 +620,42 @@ RBAC_CASES = [
     _rbac_case("multi-tenant", ["team-a", "team-b", "team-c"]),
 ]
 
+def watched_kinds():
+    """(group, plural, namespaced, has_status) from shared-model's WatchedKind.ALL: what the
+    watcher really watches and the status-writer really writes."""
+    src = glob.glob(os.path.join(ROOT, "shared-model", "src", "main", "java", "**", "WatchedKind.java"), recursive=True)
+    check(src, "shared-model WatchedKind.java not found")
+    text = open(src[0]).read()
+    body = text[text.index("List<WatchedKind> ALL"):]
+    body = body[: body.index(");\n")]
+    consts = {"GATEWAY_API": "gateway.networking.k8s.io", "ENVOY_GATEWAY": "gateway.envoyproxy.io"}
+    out = set()
+    for m in re.finditer(r'gw\(\s*"[^"]+",\s*"[^"]+",\s*"([^"]+)",\s*(true|false),\s*(true|false)\s*\)', body):
+        out.add(("gateway.networking.k8s.io", m.group(1), m.group(2) == "true", True))
+    for m in re.finditer(r'eg\(\s*"[^"]+",\s*"([^"]+)",\s*(true|false)\s*\)', body):
+        out.add(("gateway.envoyproxy.io", m.group(1), True, m.group(2) == "true"))
+    for m in re.finditer(r'new WatchedKind\(\s*("[^"]*"|\w+),\s*"[^"]+",\s*"[^"]+",\s*"([^"]+)",\s*(true|false),\s*[^,]+,\s*(true|false),\s*(true|false)\s*\)', body):
+        g = m.group(1)
+        g = g.strip('"') if g.startswith('"') else consts[g]
+        out.add((g, m.group(2), m.group(3) == "true", m.group(5) == "true"))
+    check(len(out) == body.count("gw(") + body.count("eg(") + body.count("new WatchedKind("), f"parsed {len(out)} kinds from {src[0]}")
+    return out
+
+
+@case("RBAC matches the code: watcher reads exactly WatchedKind.ALL, status-writer writes exactly the kinds with status")
+def t_rbac_vs_code():
+    kinds = watched_kinds()
+    g = grants("default")
+    watcher = {(grp, res) for sa, scope, grp, res, v in g if sa == cname("watcher")}
+    want = {(grp, plural) for grp, plural, _, _ in kinds}
+    check(watcher == want, f"watcher RBAC vs WatchedKind.ALL: extra {sorted(watcher - want)}, missing {sorted(want - watcher)}")
+    status = {(grp, res) for sa, scope, grp, res, v in g if sa == cname("status-writer") and res.endswith("/status")}
+    want = {(grp, plural + "/status") for grp, plural, _, st in kinds if st}
+    check(status == want, f"status-writer */status vs WatchedKind hasStatus: extra {sorted(status - want)}, missing {sorted(want - status)}")
+    cluster = {(grp, plural) for grp, plural, ns, _ in kinds if not ns}
+    check(cluster <= CLUSTER_SCOPED, f"cluster-scoped kinds the chart does not treat as such: {cluster - CLUSTER_SCOPED}")
+
+
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "escalate", "bind", "impersonate"}
 
 
@@ -863,6 +899,28 @@ def t_compose_content():
     check(s["echo"].get("network_mode") == "service:envoy", "echo shares Envoy's network namespace (the quickstart's 127.0.0.1 backend)")
     for f in re.findall(r"\./([\w./-]+)", json.dumps(s["envoy"])):
         check(os.path.exists(os.path.join(ROOT, f)), f"envoy mounts missing ./{f}")
+
+
+@case("compose matches examples/quickstart: Envoy node cluster = its Gateway, its listener ports published, echo on its Backend port")
+def t_compose_quickstart():
+    qs = os.path.join(ROOT, "examples", "quickstart")
+    check(os.path.isdir(qs), "examples/quickstart is missing")
+    docs = []
+    for f in sorted(glob.glob(os.path.join(qs, "*.y*ml"))):
+        docs += load_all(open(f).read())
+    gws = [d for d in docs if d["kind"] == "Gateway"]
+    check(len(gws) == 1, f"expected one Gateway in the quickstart, found {len(gws)}")
+    gw = gws[0]
+    key = f"{gw['metadata'].get('namespace', 'default')}/{gw['metadata']['name']}"
+    boot = yaml.safe_load(open(os.path.join(ROOT, "deploy", "compose", "envoy-bootstrap.yaml")))
+    check(boot["node"]["cluster"] == key, f"bootstrap node.cluster {boot['node']['cluster']} != Gateway {key}")
+    compose = yaml.safe_load(open(os.path.join(ROOT, "docker-compose.yml")))["services"]
+    published = {str(p).rsplit(":", 1)[-1] for p in compose["envoy"]["ports"]}
+    for listener in gw["spec"]["listeners"]:
+        port = listener["port"] + (10000 if listener["port"] < 1024 else 0)
+        check(str(port) in published, f"listener {listener['name']} port {port} not published by envoy ({published})")
+    backend_ports = {ep["ip"]["port"] for d in docs if d["kind"] == "Backend" for ep in d["spec"]["endpoints"] if "ip" in ep}
+    check(backend_ports == {int(compose["echo"]["environment"]["HTTP_PORT"])}, f"echo port vs Backend {backend_ports}")
 
 
 @case("compose Envoy bootstrap is accepted by `envoy --mode validate`")

@@ -2,7 +2,8 @@
 Least-privilege rules, one set per service. deploy/test/rbac_allowlist.yaml declares the same
 grants independently, and deploy/test checks the rendered Roles against it.
 
-The watcher reads every kind the translator needs (docs/architecture.md) and writes nothing.
+The watcher reads every kind the translator needs (shared-model's WatchedKind.ALL) and writes
+nothing.
 */}}
 {{- define "eg4j.rbac.watcher.namespaced" -}}
 - apiGroups: [""]
@@ -13,9 +14,6 @@ The watcher reads every kind the translator needs (docs/architecture.md) and wri
   verbs: [get, list, watch]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [backendtlspolicies, gateways, grpcroutes, httproutes, listenersets, referencegrants, tcproutes, tlsroutes, udproutes]
-  verbs: [get, list, watch]
-- apiGroups: [gateway.networking.x-k8s.io]
-  resources: [xbackendtrafficpolicies]
   verbs: [get, list, watch]
 - apiGroups: [gateway.envoyproxy.io]
   resources: [backends, backendtrafficpolicies, clienttrafficpolicies, envoyextensionpolicies, envoypatchpolicies, envoyproxies, httproutefilters, securitypolicies]
@@ -49,12 +47,6 @@ absent on purpose.
   verbs: [get]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [backendtlspolicies/status, gateways/status, grpcroutes/status, httproutes/status, listenersets/status, tcproutes/status, tlsroutes/status, udproutes/status]
-  verbs: [get, patch, update]
-- apiGroups: [gateway.networking.x-k8s.io]
-  resources: [xbackendtrafficpolicies]
-  verbs: [get]
-- apiGroups: [gateway.networking.x-k8s.io]
-  resources: [xbackendtrafficpolicies/status]
   verbs: [get, patch, update]
 - apiGroups: [gateway.envoyproxy.io]
   resources: [backends, backendtrafficpolicies, clienttrafficpolicies, envoyextensionpolicies, envoypatchpolicies, envoyproxies, securitypolicies]
