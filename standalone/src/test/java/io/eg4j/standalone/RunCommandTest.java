@@ -1,0 +1,74 @@
+package io.eg4j.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RunCommandTest {
+
+  @Test
+  void defaults() {
+    RunCommand.Args a = RunCommand.parse(List.of("examples/quickstart"));
+    assertThat(a.dir()).isEqualTo(Path.of("examples/quickstart"));
+    assertThat(a.dataDir()).isEqualTo(Path.of(".eg4j/data"));
+    assertThat(a.clean()).isFalse();
+    assertThat(a.demoEcho()).isFalse();
+    assertThat(a.config()).isNull();
+    assertThat(a.envoy()).isNull();
+  }
+
+  @Test
+  void everyOption() {
+    RunCommand.Args a =
+        RunCommand.parse(
+            List.of(
+                "--demo-echo",
+                "dir",
+                "--data-dir",
+                "/tmp/d",
+                "--clean",
+                "--config=c.yaml",
+                "--envoy",
+                ".venv/bin/envoy"));
+    assertThat(a.dir()).isEqualTo(Path.of("dir"));
+    assertThat(a.dataDir()).isEqualTo(Path.of("/tmp/d"));
+    assertThat(a.clean()).isTrue();
+    assertThat(a.demoEcho()).isTrue();
+    assertThat(a.config()).isEqualTo(Path.of("c.yaml"));
+    assertThat(a.envoy()).isEqualTo(".venv/bin/envoy");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "--nope", "a b", "--data-dir"})
+  void badArgumentsAreRejected(String args) {
+    List<String> list = args.isEmpty() ? List.of() : List.of(args.split(" "));
+    if (list.equals(List.of("--data-dir"))) {
+      list = List.of("dir", "--data-dir");
+    }
+    List<String> finalList = list;
+    assertThatThrownBy(() -> RunCommand.parse(finalList))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void mainPrintsUsageAndRejectsUnknownCommands() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    assertThat(Main.run(List.of("help"), o, e)).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("run DIR", "translate", "certgen");
+    assertThat(Main.run(List.of("frobnicate"), o, e)).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command frobnicate");
+    assertThat(Main.run(List.of("run"), o, e)).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing the manifest directory");
+  }
+}

@@ -1,0 +1,47 @@
+package io.eg4j.standalone.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DataDirTest {
+  @TempDir Path tmp;
+
+  @Test
+  void prepareCreatesTheLayoutAndWipeRemovesIt() throws IOException {
+    DataDir d = new DataDir(tmp.resolve("data")).prepare();
+    assertThat(d.kafka()).isDirectory();
+    assertThat(d.status()).isDirectory();
+    assertThat(d.envoy()).isDirectory();
+    assertThat(d.certs()).isDirectory();
+    assertThat(d.root().resolve(DataDir.MARKER)).exists();
+    Files.writeString(d.status().resolve("x.yaml"), "x");
+    assertThat(d.wipe()).isTrue();
+    assertThat(d.root()).doesNotExist();
+    assertThat(d.wipe()).isFalse();
+  }
+
+  @Test
+  void aForeignDirectoryIsNeverWipedNorUsed() throws IOException {
+    Path foreign = tmp.resolve("home");
+    Files.createDirectories(foreign);
+    Files.writeString(foreign.resolve("precious.txt"), "keep me");
+    DataDir d = new DataDir(foreign);
+    assertThatThrownBy(d::wipe).hasMessageContaining("refusing");
+    assertThatThrownBy(d::prepare).hasMessageContaining("not created by eg4j");
+    assertThat(foreign.resolve("precious.txt")).hasContent("keep me");
+  }
+
+  @Test
+  void anEmptyDirectoryIsAdopted() throws IOException {
+    Path empty = tmp.resolve("empty");
+    Files.createDirectories(empty);
+    new DataDir(empty).prepare();
+    assertThat(empty.resolve(DataDir.MARKER)).exists();
+  }
+}
