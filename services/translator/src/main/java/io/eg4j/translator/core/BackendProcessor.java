@@ -27,11 +27,34 @@ final class BackendProcessor {
       }
       String err = validate(Nodes.spec(b));
       if (err == null) {
+        err = localAddress(Nodes.spec(b));
+      }
+      if (err != null) {
+        // Envoy Gateway reports an invalid Backend with this (unusual) condition shape.
+        e.conditions.set(new Condition("Invalid", "False", "Accepted", err));
+        continue;
+      }
+      if (err == null) {
         e.conditions.set(Condition.isTrue("Accepted", "Accepted", "The Backend was accepted"));
       } else {
         e.conditions.set(Condition.isFalse("Accepted", "InvalidBackend", err));
       }
     }
+  }
+
+  /** An error when an endpoint points at the proxy's own host (loopback), else null. */
+  static String localAddress(JsonNode spec) {
+    for (JsonNode ep : Nodes.list(spec, "endpoints")) {
+      String ip = Nodes.text(Nodes.obj(ep, "ip"), "address");
+      if (ip != null && (ip.startsWith("127.") || ip.equals("::1") || ip.equals("0.0.0.0"))) {
+        return "IP address " + ip + " in the loopback range is not allowed";
+      }
+      String host = Nodes.text(Nodes.obj(ep, "fqdn"), "hostname");
+      if (host != null && host.equalsIgnoreCase("localhost")) {
+        return "hostname localhost is not allowed";
+      }
+    }
+    return null;
   }
 
   private static String validate(JsonNode spec) {

@@ -178,6 +178,20 @@ final class BackendRefProcessor {
             types.add("UDS");
           }
         }
+        if (BackendProcessor.localAddress(spec) != null) {
+          return new Result(
+              null,
+              RouteErrors.RouteError.resolvedRefs(
+                  "InvalidAddress", BackendProcessor.localAddress(spec)),
+              weight);
+        }
+        if (types.contains("UDS")) {
+          return new Result(
+              null,
+              RouteErrors.RouteError.resolvedRefs(
+                  "UnsupportedAddressType", "unix domain socket endpoints are not supported"),
+              weight);
+        }
         if (types.size() > 1) {
           return new Result(
               null,

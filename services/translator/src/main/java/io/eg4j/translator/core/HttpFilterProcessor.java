@@ -348,9 +348,7 @@ final class HttpFilterProcessor {
     }
     BackendRefProcessor.Result r = backends.resolve(name + "/backend/0", ref, route, parent);
     if (!r.valid()) {
-      if (!r.error().type().equals("BackendsAvailable")) {
-        f.errors.add(r.error());
-      }
+      f.errors.add(r.error());
       return;
     }
     if (r.setting() == null) {
@@ -417,7 +415,10 @@ final class HttpFilterProcessor {
           case "Header", "Backend" -> {}
           case "PathRegex" -> {
             if (route.kind.equals("GRPCRoute")) {
-              f.errors.add(invalid("PathRegex hostname rewrite is not supported on GRPCRoute"));
+              f.errors.add(
+                  RouteErrors.RouteError.resolvedRefs(
+                      "UnsupportedValue",
+                      "PathRegex hostname rewrite is not supported on GRPCRoute"));
               return;
             }
             String err = Re2.validate(Nodes.text(Nodes.obj(host, "pathRegex"), "pattern"));

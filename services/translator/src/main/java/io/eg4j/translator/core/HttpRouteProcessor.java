@@ -55,6 +55,12 @@ final class HttpRouteProcessor {
     Map<String, String> metadata;
   }
 
+  /** A bound IR route, remembered to detect rules of different routes that match the same. */
+  private record Bound(
+      String listener, String signature, RouteContext route, RouteContext.Parent parent) {}
+
+  private final List<Bound> bound = new ArrayList<>();
+
   void process(
       List<ObjectNode> routes,
       List<GatewayContext> gateways,
@@ -69,6 +75,48 @@ final class HttpRouteProcessor {
         processParent(route, parent, xds);
       }
     }
+    detectOverlaps();
+  }
+
+  /**
+   * Rules of different HTTPRoutes on one listener that match exactly the same requests: only the
+   * oldest is served, so every route involved gets RouteRulesOverlap.
+   */
+  private void detectOverlaps() {
+    Map<String, List<Bound>> bySignature = new LinkedHashMap<>();
+    for (Bound b : bound) {
+      bySignature
+          .computeIfAbsent(b.listener() + "|" + b.signature(), k -> new ArrayList<>())
+          .add(b);
+    }
+    for (List<Bound> group : bySignature.values()) {
+      long routes =
+          group.stream().map(b -> b.route().namespace + "/" + b.route().name).distinct().count();
+      if (routes < 2) {
+        continue;
+      }
+      for (Bound b : group) {
+        b.parent()
+            .conditions()
+            .set(
+                Condition.isTrue(
+                    "RouteRulesOverlap",
+                    "RouteRulesOverlap",
+                    "Rules of this route overlap with rules of another route on the same listener"));
+      }
+    }
+  }
+
+  private static String signature(HttpRouteIr r) {
+    return r.hostname()
+        + "|"
+        + r.pathMatch()
+        + "|"
+        + r.headerMatches()
+        + "|"
+        + r.queryMatches()
+        + "|"
+        + r.method();
   }
 
   private void processParent(
@@ -122,7 +170,9 @@ final class HttpRouteProcessor {
       }
       for (String host : hosts) {
         for (Draft d : drafts) {
-          irl.routes.add(bind(d, host, l));
+          HttpRouteIr ir = bind(d, host, l);
+          irl.routes.add(ir);
+          bound.add(new Bound(l.irName(), signature(ir), route, parent));
         }
       }
     }
@@ -194,7 +244,7 @@ final class HttpRouteProcessor {
     HttpFilterProcessor.Filters f =
         filters.process(
             Nodes.list(rule, "filters"), matches, route, parent, rulePrefix + "/mirror");
-    boolean filterError = !f.errors.isEmpty();
+    boolean filterError = f.errors.stream().anyMatch(e -> !e.type().equals("BackendsAvailable"));
     for (RouteErrors.RouteError e : f.errors) {
       errors.add(e);
       if (e.type().equals("Accepted")) {
@@ -249,6 +299,13 @@ final class HttpRouteProcessor {
       if (res.setting() != null && res.weight() > 0) {
         settings.add(res.setting());
       }
+    }
+    if (refs.size() > 1 && settings.stream().anyMatch(L4Backends::dynamic)) {
+      errors.add(
+          RouteErrors.RouteError.resolvedRefs(
+              "InvalidBackendRef", "dynamic resolver is not supported for multiple backendRefs"));
+      settings.clear();
+      destError = true;
     }
     int validWeight = 0;
     for (DestinationSettingIr s : settings) {

@@ -43,7 +43,16 @@ final class L4Backends {
         }
       }
     }
+    if (i > 1 && settings.stream().anyMatch(L4Backends::dynamic)) {
+      errors.add(
+          RouteErrors.RouteError.resolvedRefs(
+              "InvalidBackendRef", "dynamic resolver is not supported for multiple backendRefs"));
+    }
     return new Resolved(settings, errors);
+  }
+
+  static boolean dynamic(DestinationSettingIr s) {
+    return "DYNAMIC".equals(s.addressType());
   }
 
   /** Sets ResolvedRefs on the parent from the errors. */

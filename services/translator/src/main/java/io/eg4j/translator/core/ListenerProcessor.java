@@ -58,6 +58,7 @@ final class ListenerProcessor {
           validateHostname(l);
         }
       }
+      new GatewayTlsProcessor(ctx).gatewayConditions(g);
       Set<String> ports = new HashSet<>();
       for (ListenerContext l : g.listeners) {
         if (finalizeConditions(l)) {
@@ -66,6 +67,85 @@ final class ListenerProcessor {
         }
       }
     }
+    detectOverlappingTls(gateways);
+  }
+
+  /**
+   * GEP-3567: HTTPS listeners that share a port (in one Gateway, or across merged Gateways) and
+   * whose certificates or hostnames overlap can receive each other's connections through HTTP/2
+   * connection coalescing; they stay programmed but are flagged.
+   */
+  static void detectOverlappingTls(List<GatewayContext> gateways) {
+    Map<String, List<ListenerContext>> groups = new LinkedHashMap<>();
+    for (GatewayContext g : gateways) {
+      for (ListenerContext l : g.listeners) {
+        if (l.ready && l.protocol.equals("HTTPS") && l.port != null) {
+          groups.computeIfAbsent(g.irKey + ":" + l.port, k -> new ArrayList<>()).add(l);
+        }
+      }
+    }
+    for (List<ListenerContext> ls : groups.values()) {
+      for (int i = 0; i < ls.size(); i++) {
+        for (int j = i + 1; j < ls.size(); j++) {
+          ListenerContext a = ls.get(i);
+          ListenerContext b = ls.get(j);
+          if (certificatesOverlap(a, b)) {
+            for (ListenerContext x : List.of(a, b)) {
+              x.status.conditions.set(
+                  Condition.isTrue(
+                      "OverlappingTLSConfig",
+                      "OverlappingCertificates",
+                      "The certificate of this listener overlaps with another listener's on the same port"));
+            }
+          } else if (hostnamesOverlap(a.hostname, b.hostname)) {
+            for (ListenerContext x : List.of(a, b)) {
+              Condition c = x.status.conditions.get("OverlappingTLSConfig");
+              if (c == null) {
+                x.status.conditions.set(
+                    Condition.isTrue(
+                        "OverlappingTLSConfig",
+                        "OverlappingHostnames",
+                        "The hostname of this listener overlaps with another listener's on the same port"));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean certificatesOverlap(ListenerContext a, ListenerContext b) {
+    for (TlsIr.CertificateIr ca : a.certificates) {
+      for (TlsIr.CertificateIr cb : b.certificates) {
+        if (ca.name().equals(cb.name())) {
+          continue;
+        }
+        for (String x : ca.serverNames()) {
+          for (String y : cb.serverNames()) {
+            if (hostnamesOverlap(x, y)) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  static boolean hostnamesOverlap(String a, String b) {
+    if (a == null || b == null) {
+      return true;
+    }
+    return a.equalsIgnoreCase(b) || wildcardCovers(a, b) || wildcardCovers(b, a);
+  }
+
+  private static boolean wildcardCovers(String wildcard, String host) {
+    if (!wildcard.startsWith("*.")) {
+      return false;
+    }
+    String suffix = wildcard.substring(1).toLowerCase(java.util.Locale.ROOT);
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return h.endsWith(suffix) && h.length() > suffix.length();
   }
 
   /** Supported route kinds for the listener's protocol (validateAllowedRoutes). */
@@ -254,6 +334,9 @@ final class ListenerProcessor {
           return;
         }
         resolveCertificates(l);
+        if (!l.status.conditions.has("ResolvedRefs", "False")) {
+          new GatewayTlsProcessor(ctx).validateListener(l);
+        }
       }
       case "TLS" -> {
         if (!l.hasTls()) {

@@ -3,7 +3,6 @@ package io.eg4j.translator.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import java.util.Map;
 
 /**
  * ListenerSets (GEP-1713): attaches them to their parent Gateway when the Gateway's {@code
@@ -90,30 +89,56 @@ final class ListenerSetProcessor {
 
   /**
    * Marks ListenerSet listeners that clash with a listener of higher precedence (the Gateway's own,
-   * an older ListenerSet's) or with a sibling in the same ListenerSet.
+   * then older ListenerSets') or with a sibling in the same ListenerSet. A port belongs to the
+   * protocol family of the first non-conflicted listeners on it; a listener that lost the port on
+   * protocol is left out of hostname checks.
    */
   static void detectConflicts(GatewayContext g) {
     List<ListenerContext> all = g.listeners;
     for (ListenerContext l : all) {
-      if (l.listenerSet == null || l.port == null) {
+      if (l.listenerSet == null || l.port == null || unsupported(l)) {
         continue;
       }
-      String reason = null;
+      List<ListenerContext> higher = new java.util.ArrayList<>();
+      List<ListenerContext> siblings = new java.util.ArrayList<>();
       for (ListenerContext o : all) {
-        if (o == l || o.port == null || !o.port.equals(l.port)) {
+        if (o == l || o.port == null || !o.port.equals(l.port) || unsupported(o)) {
           continue;
         }
-        boolean higher = o.listenerSet == null || precedes(g, o.listenerSet, l.listenerSet);
-        boolean sibling = o.listenerSet == l.listenerSet;
-        if (!higher && !sibling) {
-          continue;
+        if (o.listenerSet == l.listenerSet) {
+          siblings.add(o);
+        } else if (o.listenerSet == null || precedes(g, o.listenerSet, l.listenerSet)) {
+          if (!isProtocolConflicted(o)) {
+            higher.add(o);
+          }
         }
-        if (!family(o.protocol).equals(family(l.protocol))) {
-          reason = "ProtocolConflict";
-          break;
+      }
+      String reason = null;
+      if (!higher.isEmpty()) {
+        for (ListenerContext o : higher) {
+          if (!family(o.protocol).equals(family(l.protocol))) {
+            reason = "ProtocolConflict";
+          }
         }
-        if (java.util.Objects.equals(o.hostname, l.hostname) && reason == null) {
-          reason = "HostnameConflict";
+      } else {
+        for (ListenerContext o : siblings) {
+          if (!family(o.protocol).equals(family(l.protocol))) {
+            reason = "ProtocolConflict";
+          }
+        }
+      }
+      if (reason == null) {
+        for (ListenerContext o : higher) {
+          if (java.util.Objects.equals(o.hostname, l.hostname)) {
+            reason = "HostnameConflict";
+          }
+        }
+        for (ListenerContext o : siblings) {
+          if (!isProtocolConflicted(o)
+              && family(o.protocol).equals(family(l.protocol))
+              && java.util.Objects.equals(o.hostname, l.hostname)) {
+            reason = "HostnameConflict";
+          }
         }
       }
       if (reason != null) {
@@ -126,6 +151,16 @@ final class ListenerSetProcessor {
         l.status.conditions.set(Condition.isFalse("Programmed", reason, msg));
       }
     }
+  }
+
+  private static boolean unsupported(ListenerContext l) {
+    Condition c = l.status.conditions.get("Accepted");
+    return c != null && c.reason().equals("UnsupportedProtocol");
+  }
+
+  private static boolean isProtocolConflicted(ListenerContext l) {
+    Condition c = l.status.conditions.get("Conflicted");
+    return c != null && c.status().equals("True") && c.reason().equals("ProtocolConflict");
   }
 
   private static boolean precedes(GatewayContext g, ListenerSetContext a, ListenerSetContext b) {
@@ -150,32 +185,38 @@ final class ListenerSetProcessor {
         Condition.isFalse("Conflicted", "NoConflicts", "No conflicts detected"));
   }
 
-  /** Computes ListenerSet top-level conditions from their listeners. */
+  /**
+   * Computes ListenerSet top-level conditions: Accepted reflects the listeners' Accepted
+   * conditions, Programmed whether any listener is programmed.
+   */
   void status(List<GatewayContext> gateways) {
     for (GatewayContext g : gateways) {
       for (ListenerSetContext ls : g.listenerSets) {
-        int valid = 0;
+        int accepted = 0;
+        int programmed = 0;
         for (ListenerContext l : ls.listeners) {
+          if (l.status.conditions.has("Accepted", "True")) {
+            accepted++;
+          }
           if (l.ready) {
-            valid++;
+            programmed++;
           }
         }
+        int n = ls.listeners.size();
         Conditions c = ls.status.conditions;
-        if (ls.listeners.isEmpty() || valid == ls.listeners.size()) {
+        if (accepted == n) {
           c.set(Condition.isTrue("Accepted", "Accepted", "ListenerSet accepted"));
-          c.set(Condition.isTrue("Programmed", "Programmed", "ListenerSet programmed"));
-        } else if (valid == 0) {
+        } else if (accepted == 0) {
           c.set(Condition.isFalse("Accepted", "ListenersNotValid", "No listener is valid"));
-          c.set(Condition.isFalse("Programmed", "ListenersNotValid", "No listener is valid"));
         } else {
           c.set(Condition.isTrue("Accepted", "ListenersNotValid", "Some listeners are invalid"));
+        }
+        if (programmed > 0 || n == 0) {
           c.set(Condition.isTrue("Programmed", "Programmed", "ListenerSet programmed"));
+        } else {
+          c.set(Condition.isFalse("Programmed", "ListenersNotValid", "No listener is programmed"));
         }
       }
     }
-  }
-
-  static Map<String, String> unused() {
-    return Map.of();
   }
 }

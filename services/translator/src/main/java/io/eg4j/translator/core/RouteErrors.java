@@ -2,7 +2,6 @@ package io.eg4j.translator.core;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +37,7 @@ final class RouteErrors {
   }
 
   String reason(String type) {
-    Set<String> reasons = new LinkedHashSet<>();
+    Set<String> reasons = new java.util.TreeSet<>();
     for (RouteError e : byType.getOrDefault(type, List.of())) {
       reasons.add(e.reason());
     }

@@ -41,13 +41,11 @@ final class TcpRouteProcessor {
         if (parent.rejected()) {
           continue;
         }
-        boolean accepted = false;
         for (ListenerContext l : parent.listeners) {
-          if (l.status.attachedRoutes >= 1 || !l.ready) {
+          l.status.attachedRoutes++;
+          if (!l.ready) {
             continue;
           }
-          l.status.attachedRoutes++;
-          accepted = true;
           IrBuilders.TcpListener irl = xds.get(l.gateway.irKey).tcp.get(l.irName());
           if (irl != null) {
             List<String> sni =
@@ -56,13 +54,6 @@ final class TcpRouteProcessor {
                 new TcpListenerIr.TcpRouteIr(
                     route.irPrefix(), sni, irl.tls, res.destination(route.irPrefix())));
           }
-        }
-        if (!accepted) {
-          parent
-              .conditions()
-              .set(
-                  Condition.isFalse(
-                      "Accepted", "UnsupportedValue", "Multiple routes on the same TCP listener"));
         }
       }
     }

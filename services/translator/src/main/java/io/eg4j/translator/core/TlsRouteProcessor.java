@@ -29,6 +29,15 @@ final class TlsRouteProcessor {
       }
       for (RouteContext.Parent parent : route.parents) {
         L4Backends.Resolved res = L4Backends.resolve(backends, route, parent, route.rules());
+        boolean terminating =
+            parent.listeners.stream().anyMatch(l -> l.hasTls() && l.tlsMode().equals("Terminate"));
+        if (terminating && res.settings().stream().anyMatch(L4Backends::dynamic)) {
+          res.errors()
+              .add(
+                  RouteErrors.RouteError.resolvedRefs(
+                      "UnsupportedValue",
+                      "dynamic resolver backends are not supported on TLS terminating listeners"));
+        }
         L4Backends.setResolvedRefs(parent, res.errors());
         boolean intersects = parent.listeners.isEmpty();
         for (ListenerContext l : parent.listeners) {

@@ -37,28 +37,16 @@ final class UdpRouteProcessor {
         if (parent.rejected()) {
           continue;
         }
-        boolean accepted = false;
         for (ListenerContext l : parent.listeners) {
-          if (l.status.attachedRoutes >= 1) {
-            continue;
-          }
           l.status.attachedRoutes++;
           if (!l.ready) {
             continue;
           }
-          accepted = true;
           IrBuilders.UdpListener irl = xds.get(l.gateway.irKey).udp.get(l.irName());
           if (irl != null) {
             irl.routeName = route.irPrefix();
             irl.destination = res.destination(route.irPrefix());
           }
-        }
-        if (!accepted) {
-          parent
-              .conditions()
-              .set(
-                  Condition.isFalse(
-                      "Accepted", "UnsupportedValue", "Multiple routes on the same UDP listener"));
         }
       }
     }

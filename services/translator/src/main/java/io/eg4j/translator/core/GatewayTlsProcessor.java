@@ -1,0 +1,191 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Gateway-level TLS ({@code spec.tls}, GEP-91 and GEP-3155): client certificate validation for
+ * HTTPS listeners ({@code frontend.default} and {@code frontend.perPort}), and the client
+ * certificate the Gateway presents to backends ({@code backend.clientCertificateRef}).
+ */
+final class GatewayTlsProcessor {
+  private final TranslationContext ctx;
+
+  GatewayTlsProcessor(TranslationContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** The frontend validation block that applies to a listener's port, or a missing node. */
+  private static JsonNode validationFor(GatewayContext g, int port) {
+    JsonNode frontend = Nodes.obj(Nodes.obj(g.spec(), "tls"), "frontend");
+    for (JsonNode pp : Nodes.list(frontend, "perPort")) {
+      if (Integer.valueOf(port).equals(Nodes.integer(pp, "port"))) {
+        return Nodes.obj(Nodes.obj(pp, "tls"), "validation");
+      }
+    }
+    return Nodes.obj(Nodes.obj(frontend, "default"), "validation");
+  }
+
+  /**
+   * Checks the CA references that validate client certificates on an HTTPS listener; returns true
+   * when they are usable (or there are none).
+   */
+  boolean validateListener(ListenerContext l) {
+    if (l.listenerSet != null || !l.protocol.equals("HTTPS") || l.port == null) {
+      return true;
+    }
+    JsonNode validation = validationFor(l.gateway, l.port);
+    if (validation.isMissingNode()) {
+      return true;
+    }
+    for (JsonNode ref : Nodes.list(validation, "caCertificateRefs")) {
+      String group = Nodes.text(ref, "group", "");
+      String kind = Nodes.text(ref, "kind", "ConfigMap");
+      String name = Nodes.text(ref, "name", "");
+      String ns = Nodes.text(ref, "namespace", l.gateway.namespace);
+      String reason = null;
+      String message = null;
+      if (!group.isEmpty() || !(kind.equals("ConfigMap") || kind.equals("Secret"))) {
+        reason = "InvalidCACertificateKind";
+        message = "Unsupported CA certificate reference kind " + kind;
+      } else if (!ns.equals(l.gateway.namespace)
+          && !ctx.referenceAllowed(
+              TranslationContext.GATEWAY_GROUP,
+              "Gateway",
+              l.gateway.namespace,
+              "",
+              kind,
+              ns,
+              name)) {
+        reason = "RefNotPermitted";
+        message = "CA certificate reference to " + kind + " " + ns + "/" + name + " not permitted";
+      } else {
+        String pem = caData(kind, ns, name);
+        if (pem == null) {
+          reason = "InvalidCACertificateRef";
+          message = kind + " " + ns + "/" + name + " not found or has no CA certificate";
+        } else {
+          try {
+            CertificateValidator.parseCertificates(pem);
+          } catch (CertificateValidator.InvalidException e) {
+            reason = "InvalidCACertificateRef";
+            message = kind + " " + ns + "/" + name + ": " + e.getMessage();
+          }
+        }
+      }
+      if (reason != null) {
+        l.status.conditions.set(Condition.isFalse("Accepted", "NoValidCACertificate", message));
+        l.status.conditions.set(Condition.isFalse("Programmed", reason, message));
+        l.status.conditions.set(Condition.isFalse("ResolvedRefs", reason, message));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String caData(String kind, String ns, String name) {
+    if (kind.equals("ConfigMap")) {
+      ObjectNode cm = ctx.configMaps.get(ns + "/" + name);
+      return cm == null ? null : Nodes.text(Nodes.obj(cm, "data"), "ca.crt");
+    }
+    ObjectNode s = ctx.secret(ns, name);
+    if (s == null) {
+      return null;
+    }
+    byte[] b = CertificateValidator.secretData(s, "ca.crt");
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
+  }
+
+  /** Sets the Gateway's own TLS conditions once its listeners are validated. */
+  void gatewayConditions(GatewayContext g) {
+    JsonNode tls = Nodes.obj(g.spec(), "tls");
+    JsonNode frontend = Nodes.obj(tls, "frontend");
+    JsonNode backend = Nodes.obj(tls, "backend");
+    if (frontend.isMissingNode() && backend.isMissingNode()) {
+      return;
+    }
+    boolean frontendInvalid = false;
+    for (ListenerContext l : g.ownListeners()) {
+      Condition c = l.status.conditions.get("Accepted");
+      if (c != null && c.reason().equals("NoValidCACertificate")) {
+        frontendInvalid = true;
+      }
+    }
+    Conditions conditions = g.status.conditions;
+    if (frontendInvalid) {
+      conditions.set(
+          Condition.isFalse(
+              "ResolvedRefs",
+              "InvalidParameters",
+              "Invalid client certificate validation settings"));
+    } else {
+      conditions.set(
+          Condition.isTrue("ResolvedRefs", "ResolvedRefs", "Gateway TLS references are resolved"));
+    }
+    if (insecureFallback(frontend)) {
+      conditions.set(
+          Condition.isTrue(
+              "InsecureFrontendValidationMode",
+              "ConfigurationChanged",
+              "Client certificate validation allows insecure fallback"));
+    }
+    JsonNode ref = Nodes.obj(backend, "clientCertificateRef");
+    if (!ref.isMissingNode()) {
+      String[] err = validateClientCertificate(g, ref);
+      if (err != null) {
+        conditions.set(Condition.isFalse("ResolvedRefs", err[0], err[1]));
+      }
+    }
+  }
+
+  private static boolean insecureFallback(JsonNode frontend) {
+    if ("AllowInsecureFallback"
+        .equals(Nodes.text(Nodes.obj(Nodes.obj(frontend, "default"), "validation"), "mode"))) {
+      return true;
+    }
+    for (JsonNode pp : Nodes.list(frontend, "perPort")) {
+      if ("AllowInsecureFallback"
+          .equals(Nodes.text(Nodes.obj(Nodes.obj(pp, "tls"), "validation"), "mode"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private String[] validateClientCertificate(GatewayContext g, JsonNode ref) {
+    String group = Nodes.text(ref, "group", "");
+    String kind = Nodes.text(ref, "kind", "Secret");
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", g.namespace);
+    String invalid = "InvalidClientCertificateRef";
+    if (!group.isEmpty() || !kind.equals("Secret")) {
+      return new String[] {invalid, "client certificate reference must be a core Secret"};
+    }
+    if (!ns.equals(g.namespace)
+        && !ctx.referenceAllowed(
+            TranslationContext.GATEWAY_GROUP, "Gateway", g.namespace, "", "Secret", ns, name)) {
+      return new String[] {
+        "RefNotPermitted",
+        "client certificate reference to Secret " + ns + "/" + name + " not permitted"
+      };
+    }
+    ObjectNode secret = ctx.secret(ns, name);
+    if (secret == null) {
+      return new String[] {invalid, "Secret " + ns + "/" + name + " does not exist"};
+    }
+    byte[] crt = CertificateValidator.secretData(secret, "tls.crt");
+    byte[] key = CertificateValidator.secretData(secret, "tls.key");
+    if (crt == null || key == null) {
+      return new String[] {
+        invalid, "Secret " + ns + "/" + name + " must contain tls.crt and tls.key"
+      };
+    }
+    try {
+      CertificateValidator.parseKeyPair(crt, key);
+      return null;
+    } catch (CertificateValidator.InvalidException e) {
+      return new String[] {invalid, "Secret " + ns + "/" + name + ": " + e.getMessage()};
+    }
+  }
+}
