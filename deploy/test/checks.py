@@ -812,6 +812,53 @@ def t_metric_names_static():
     check(any("eg4j_leader" in e for e in alerts.values()), "leader alert")
 
 
+def registered_meters():
+    """Micrometer meter names the services' source registers, by module:
+    Counter/Timer/Gauge/DistributionSummary.builder("x") and registry.counter/timer/gauge("x")."""
+    out = {}
+    pat = re.compile(r'(?:Counter|Timer|Gauge|DistributionSummary|LongTaskTimer)\.builder\(\s*"(eg4j\.[a-z0-9_.]+)"'
+                     r'|\.(?:counter|timer|gauge|summary)\(\s*"(eg4j\.[a-z0-9_.]+)"')
+    kinds = re.compile(r'(Counter|Timer|Gauge|DistributionSummary|LongTaskTimer)\.builder|\.(counter|timer|gauge|summary)\(')
+    for f in glob.glob(os.path.join(ROOT, "**", "src", "main", "java", "**", "*.java"), recursive=True):
+        text = open(f, encoding="utf-8", errors="replace").read()
+        module = os.path.relpath(f, ROOT).split(os.sep + "src" + os.sep)[0]
+        for m in pat.finditer(text):
+            name = m.group(1) or m.group(2)
+            k = kinds.match(text, m.start()) or kinds.search(text, m.start())
+            kind = (k.group(1) or k.group(2)).lower() if k else "?"
+            out.setdefault(name, set()).add((module, kind))
+    return out
+
+
+def prometheus_names(name, kind):
+    base = name.replace(".", "_")
+    if kind in ("counter",):
+        return {base + "_total"}
+    if kind in ("timer", "longtasktimer"):
+        return {base + "_seconds_count", base + "_seconds_sum", base + "_seconds_max"}
+    if kind in ("distributionsummary", "summary"):
+        return {base + "_count", base + "_sum", base + "_max"}
+    return {base}
+
+
+@case("every eg4j_* metric the dashboards and alerts use is registered in the services' source, with the meter type its suffix implies")
+def t_metric_names_in_code():
+    meters = registered_meters()
+    exposed = {}
+    for name, where in meters.items():
+        for module, kind in where:
+            for pn in prometheus_names(name, kind):
+                exposed.setdefault(pn, set()).add(module)
+    used = set()
+    for _, _, expr in dashboard_exprs() + alert_exprs():
+        used |= {n for n in metric_names(expr) if n.startswith("eg4j_")}
+    found = {n: sorted(exposed[n]) for n in sorted(used) if n in exposed}
+    missing = sorted(used - set(exposed))
+    for n, mods in found.items():
+        print(f"    {n}: {', '.join(mods)}")
+    check(not missing, f"not registered anywhere in src/main: {missing}")
+
+
 def scrape(urls):
     seen = {}
     for url in urls:
