@@ -32,6 +32,7 @@ final class AdsTestClient implements AutoCloseable {
 
   private final String host;
   private final int port;
+  private final java.nio.file.Path certs;
   private final Node node;
   private final Map<String, DiscoveryResponse> latest = new ConcurrentHashMap<>();
   private final List<Seen> history = new CopyOnWriteArrayList<>();
@@ -39,9 +40,16 @@ final class AdsTestClient implements AutoCloseable {
   private volatile StreamObserver<DiscoveryRequest> requests;
   private volatile boolean closed;
 
-  AdsTestClient(String host, int port, String nodeCluster) {
+  /**
+   * A client of the xds-server at host:port, as a proxy of {@code nodeCluster}.
+   *
+   * @param certs the directory with ca.crt, client.crt and client.key for mTLS, or null for
+   *     plaintext
+   */
+  AdsTestClient(String host, int port, String nodeCluster, java.nio.file.Path certs) {
     this.host = host;
     this.port = port;
+    this.certs = certs;
     this.node = Node.newBuilder().setCluster(nodeCluster).setId(nodeCluster + "/test").build();
   }
 
@@ -50,7 +58,22 @@ final class AdsTestClient implements AutoCloseable {
     if (channel != null) {
       channel.shutdownNow();
     }
-    channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port);
+    if (certs == null) {
+      b.usePlaintext();
+    } else {
+      try {
+        b.sslContext(
+            io.grpc.netty.GrpcSslContexts.forClient()
+                .trustManager(certs.resolve("ca.crt").toFile())
+                .keyManager(
+                    certs.resolve("client.crt").toFile(), certs.resolve("client.key").toFile())
+                .build());
+      } catch (javax.net.ssl.SSLException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    channel = b.build();
     requests =
         AggregatedDiscoveryServiceGrpc.newStub(channel)
             .streamAggregatedResources(

@@ -63,6 +63,10 @@ class PipelineIT {
     }
   }
 
+  private Path certs() {
+    return stack.xdsTls() ? stack.dataDir().certs() : null;
+  }
+
   private Path statusDir() {
     return stack.dataDir().status();
   }
@@ -77,7 +81,8 @@ class PipelineIT {
   @Test
   @Order(1)
   void aDroppedFileIsServedAndItsStatusWrittenAndDeletingRemovesBoth() throws Exception {
-    try (AdsTestClient ads = new AdsTestClient("127.0.0.1", stack.xdsPort(), "default/eg")) {
+    try (AdsTestClient ads =
+        new AdsTestClient("127.0.0.1", stack.xdsPort(), "default/eg", certs())) {
       ads.connect();
       for (String f : List.of("gateway.yaml", "backend.yaml", "route.yaml")) {
         Files.copy(staging.resolve(f), manifests.resolve(f));
@@ -105,7 +110,8 @@ class PipelineIT {
     for (String f : List.of("gateway.yaml", "backend.yaml", "route.yaml")) {
       Files.copy(staging.resolve(f), manifests.resolve(f));
     }
-    try (AdsTestClient ads = new AdsTestClient("127.0.0.1", stack.xdsPort(), "default/eg")) {
+    try (AdsTestClient ads =
+        new AdsTestClient("127.0.0.1", stack.xdsPort(), "default/eg", certs())) {
       ads.connect();
       ads.await("the quickstart config", WAIT, PipelineIT::servesTheQuickstart);
       String listenerVersion = ads.version(AdsTestClient.LDS);

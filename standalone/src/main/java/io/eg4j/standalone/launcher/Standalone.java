@@ -46,6 +46,7 @@ public final class Standalone implements AutoCloseable {
   private int xdsPort;
   private Path gatewayConfig;
   private String envoyBinary;
+  private boolean xdsTls;
   private boolean closed;
 
   private Standalone(StandaloneOptions options) {
@@ -100,6 +101,7 @@ public final class Standalone implements AutoCloseable {
           spec.name(),
           options.defaultPorts() ? Ports.preferOrFree(spec.defaultHttpPort()) : Ports.free());
     }
+    xdsTls = ensureCerts();
     envoyBinary = options.envoyBinary() != null ? options.envoyBinary() : "envoy";
     Optional<Path> envoy = EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"));
     if (envoy.isEmpty()) {
@@ -197,7 +199,12 @@ public final class Standalone implements AutoCloseable {
       case "xds-server" -> {
         p.put("spring.grpc.server.port", String.valueOf(xdsPort));
         p.put("spring.grpc.server.address", "127.0.0.1");
-        p.put("eg4j.xds.tls.enabled", "false");
+        p.put("eg4j.xds.tls.enabled", String.valueOf(xdsTls));
+        if (xdsTls) {
+          p.put("eg4j.xds.tls.cert-file", dataDir.certs().resolve("server.crt").toString());
+          p.put("eg4j.xds.tls.key-file", dataDir.certs().resolve("server.key").toString());
+          p.put("eg4j.xds.tls.ca-file", dataDir.certs().resolve("ca.crt").toString());
+        }
       }
       case "status-writer" -> {
         p.put("eg4j.status-writer.mode", "file");
@@ -209,6 +216,15 @@ public final class Standalone implements AutoCloseable {
         p.put("eg4j.provisioner.xds-port", String.valueOf(xdsPort));
         p.put("eg4j.provisioner.work-dir", dataDir.envoy().toString());
         p.put("eg4j.provisioner.envoy-binary", envoyBinary);
+        if (xdsTls) {
+          p.put(
+              "eg4j.provisioner.xds-tls.cert-file",
+              dataDir.certs().resolve("client.crt").toString());
+          p.put(
+              "eg4j.provisioner.xds-tls.key-file",
+              dataDir.certs().resolve("client.key").toString());
+          p.put("eg4j.provisioner.xds-tls.ca-file", dataDir.certs().resolve("ca.crt").toString());
+        }
       }
       default -> {}
     }
@@ -235,7 +251,12 @@ public final class Standalone implements AutoCloseable {
   private String describe(ServiceSpec spec) {
     int http = httpPorts.get(spec.name());
     return switch (spec.name()) {
-      case "xds-server" -> "ADS gRPC on 127.0.0.1:" + xdsPort + ", actuator port " + http;
+      case "xds-server" ->
+          "ADS gRPC on 127.0.0.1:"
+              + xdsPort
+              + (xdsTls ? " with mTLS (certificates in " + dataDir.certs() + ")" : " in plaintext")
+              + ", actuator port "
+              + http;
       case "status-writer" -> "statuses written to " + dataDir.status() + ", actuator port " + http;
       case "provisioner" ->
           "host mode, envoy "
@@ -300,6 +321,42 @@ public final class Standalone implements AutoCloseable {
       Thread.sleep(100);
     }
     return false;
+  }
+
+  /** The certificate files certgen writes, all of which mTLS between Envoy and xDS needs. */
+  static final List<String> CERT_FILES =
+      List.of("ca.crt", "server.crt", "server.key", "client.crt", "client.key");
+
+  /**
+   * Makes sure {@code <data-dir>/certs} holds the xDS mTLS certificates, generating them with
+   * {@code eg4j certgen} when any is missing. Returns false (plaintext on loopback) when certgen
+   * cannot make them.
+   */
+  private boolean ensureCerts() {
+    Path dir = dataDir.certs();
+    if (CERT_FILES.stream().allMatch(f -> Files.exists(dir.resolve(f)))) {
+      return true;
+    }
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code =
+        io.eg4j.standalone.cli.CertgenCommand.run(
+            List.of("--out", dir.toString(), "--san", "127.0.0.1", "--san", "localhost"),
+            new PrintStream(java.io.OutputStream.nullOutputStream()),
+            new PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    if (code == 0 && CERT_FILES.stream().allMatch(f -> Files.exists(dir.resolve(f)))) {
+      out.println("Generated xDS mTLS certificates in " + dir);
+      return true;
+    }
+    out.println(
+        "WARNING: could not generate xDS certificates ("
+            + err.toString(java.nio.charset.StandardCharsets.UTF_8).trim()
+            + "); xDS runs in plaintext on loopback");
+    return false;
+  }
+
+  /** True when the xds-server requires mTLS (certificates in {@code dataDir().certs()}). */
+  public boolean xdsTls() {
+    return xdsTls;
   }
 
   private Path defaultConfig() throws IOException {
