@@ -363,6 +363,30 @@ def t_values_schema():
               f"{args}: unclear error: {p.stderr.strip()[:400]}")
 
 
+@case("NOTES.txt renders for every profile and tells the next steps")
+def t_notes():
+    # helm template does not render NOTES.txt, and install --dry-run wants a cluster: render it
+    # from a copy of the chart where it is wrapped in a ConfigMap.
+    work = tempfile.mkdtemp(prefix="eg4j-notes-")
+    try:
+        chart = os.path.join(work, "eg4j")
+        shutil.copytree(CHART, chart)
+        notes = open(os.path.join(chart, "templates", "NOTES.txt")).read()
+        with open(os.path.join(chart, "templates", "_zz_notes.tpl"), "w") as f:
+            f.write('{{- define "zz.notes" -}}\n' + notes + "\n{{- end -}}\n")
+        with open(os.path.join(chart, "templates", "zz-notes.yaml"), "w") as f:
+            f.write('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{{ include "zz.notes" . | indent 4 }}\n')
+        for profile, args in PROFILES.items():
+            out = helm("template", RELEASE, chart, "-n", NAMESPACE, *KUBE, *args, "--show-only", "templates/zz-notes.yaml").stdout
+            text = yaml.safe_load(out)["data"]["notes"]
+            check("rollout status" in text and "GatewayClass" in text, f"[{profile}] notes:\n{text}")
+            check(f"{RELEASE}-xds-server.{NAMESPACE}.svc.cluster.local:18000" in text, f"[{profile}] xDS address missing")
+            if profile == "multi-tenant":
+                check("team-a, team-b, team-c" in text and "crds.install=false" in text, text)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # workloads
 

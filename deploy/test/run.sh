@@ -29,12 +29,18 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$PY_PACKAG
   echo "$PY_PACKAGES" > "$STAMP"
 fi
 
-# helm: built once from the Go module proxy into the cache.
+# helm: built once from the Go module proxy into the cache, with the link flags of helm's own
+# Makefile (its version, and the Kubernetes version of its client-go, v0.37 -> 1.37, which
+# `helm template` and `install --dry-run` assume without a cluster; go install alone says 1.20).
 HELM="$CACHE/bin/helm"
-# A helm built by go install reports only its minor version (the release ldflags are not set).
-if [ ! -x "$HELM" ] || ! "$HELM" version --template '{{.Version}}' 2>/dev/null | grep -qx "${HELM_VERSION%.*}"; then
+if [ ! -x "$HELM" ] || ! "$HELM" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; then
   echo "deploy/test: building helm $HELM_VERSION (go install, cached in $CACHE/bin)"
-  GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  H=helm.sh/helm/v3
+  GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install -ldflags "-s -w \
+    -X $H/internal/version.version=$HELM_VERSION \
+    -X $H/pkg/chartutil.k8sVersionMajor=1 -X $H/pkg/chartutil.k8sVersionMinor=37 \
+    -X $H/pkg/lint/rules.k8sVersionMajor=1 -X $H/pkg/lint/rules.k8sVersionMinor=37" \
+    "$H/cmd/helm@$HELM_VERSION"
 fi
 export HELM
 echo "deploy/test: $("$HELM" version --short), $("$VENV/bin/python" --version)"
