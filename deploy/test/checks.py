@@ -451,6 +451,19 @@ def t_xds():
         check(m["spec"]["ports"][0]["port"] == port, f"{comp} metrics port")
 
 
+@case("NetworkPolicy (multi-tenant profile): ingress only on each service's actuator port, xDS 18000 from the release namespace")
+def t_network_policy():
+    check(not objects("default", "NetworkPolicy"), "off by default")
+    for comp, port in COMPONENTS.items():
+        np = by_name("multi-tenant", "NetworkPolicy", cname(comp))
+        dep = by_name("multi-tenant", "Deployment", cname(comp))
+        check(np["spec"]["podSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"], f"{comp}: selector")
+        ports = sorted(p["port"] for r in np["spec"]["ingress"] for p in r["ports"])
+        check(ports == sorted([port] + ([18000] if comp == "xds-server" else [])), f"{comp}: ports {ports}")
+        metrics = np["spec"]["ingress"][0]["from"]
+        check(metrics[0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}, f"{comp}: metrics peers")
+
+
 def app_config(profile, comp):
     cm = by_name(profile, "ConfigMap", cname(comp))
     return yaml.safe_load(cm["data"]["application.yaml"])
