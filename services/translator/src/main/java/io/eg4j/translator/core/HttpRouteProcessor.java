@@ -72,7 +72,11 @@ final class HttpRouteProcessor {
         continue;
       }
       for (RouteContext.Parent parent : route.parents) {
-        processParent(route, parent, xds);
+        try {
+          processParent(route, parent, xds);
+        } catch (RuntimeException e) {
+          RouteParentResolver.rejectMalformed(parent, e);
+        }
       }
     }
     detectOverlaps();

@@ -489,6 +489,10 @@ final class ListenerProcessor {
   }
 
   private void validateHostname(ListenerContext l) {
+    if (l.port == null || l.port < 1 || l.port > 65535) {
+      l.status.conditions.set(
+          Condition.isFalse("Programmed", "Invalid", "Listener port must be between 1 and 65535."));
+    }
     if ((l.protocol.equals("TCP") || l.protocol.equals("UDP")) && l.hostname != null) {
       l.status.conditions.set(
           Condition.isFalse(

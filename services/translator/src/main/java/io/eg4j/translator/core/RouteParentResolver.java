@@ -24,6 +24,9 @@ final class RouteParentResolver {
   boolean resolve(RouteContext route, List<GatewayContext> gateways) {
     boolean relevant = false;
     for (JsonNode ref : Nodes.list(route.spec(), "parentRefs")) {
+      if (!ref.isObject()) {
+        continue;
+      }
       String group = Nodes.text(ref, "group", TranslationContext.GATEWAY_GROUP);
       String kind = Nodes.text(ref, "kind", "Gateway");
       String ns = Nodes.text(ref, "namespace", route.namespace);
@@ -101,6 +104,18 @@ final class RouteParentResolver {
       rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Route is accepted"));
     }
     return relevant;
+  }
+
+  /**
+   * Last line of defence for input shapes no validation anticipated: the parent rejects the route
+   * with a condition instead of the translation failing.
+   */
+  static void rejectMalformed(RouteContext.Parent parent, RuntimeException e) {
+    parent
+        .conditions()
+        .set(
+            Condition.isFalse(
+                "Accepted", "UnsupportedValue", "The route could not be translated: " + e));
   }
 
   /**

@@ -28,32 +28,36 @@ final class TcpRouteProcessor {
         continue;
       }
       for (RouteContext.Parent parent : route.parents) {
-        if (route.rules().size() != 1) {
-          parent
-              .conditions()
-              .set(
-                  Condition.isFalse(
-                      "Accepted", "InvalidRule", "One and only one rule is supported"));
-          continue;
-        }
-        L4Backends.Resolved res = L4Backends.resolve(backends, route, parent, route.rules());
-        L4Backends.setResolvedRefs(parent, res.errors());
-        if (parent.rejected()) {
-          continue;
-        }
-        for (ListenerContext l : parent.listeners) {
-          l.status.attachedRoutes++;
-          if (!l.ready) {
+        try {
+          if (route.rules().size() != 1) {
+            parent
+                .conditions()
+                .set(
+                    Condition.isFalse(
+                        "Accepted", "InvalidRule", "One and only one rule is supported"));
             continue;
           }
-          IrBuilders.TcpListener irl = xds.get(l.gateway.irKey).tcp.get(l.irName());
-          if (irl != null) {
-            List<String> sni =
-                irl.tls != null && l.hostname != null ? List.of(l.hostname) : List.of();
-            irl.routes.add(
-                new TcpListenerIr.TcpRouteIr(
-                    route.irPrefix(), sni, irl.tls, res.destination(route.irPrefix())));
+          L4Backends.Resolved res = L4Backends.resolve(backends, route, parent, route.rules());
+          L4Backends.setResolvedRefs(parent, res.errors());
+          if (parent.rejected()) {
+            continue;
           }
+          for (ListenerContext l : parent.listeners) {
+            l.status.attachedRoutes++;
+            if (!l.ready) {
+              continue;
+            }
+            IrBuilders.TcpListener irl = xds.get(l.gateway.irKey).tcp.get(l.irName());
+            if (irl != null) {
+              List<String> sni =
+                  irl.tls != null && l.hostname != null ? List.of(l.hostname) : List.of();
+              irl.routes.add(
+                  new TcpListenerIr.TcpRouteIr(
+                      route.irPrefix(), sni, irl.tls, res.destination(route.irPrefix())));
+            }
+          }
+        } catch (RuntimeException e) {
+          RouteParentResolver.rejectMalformed(parent, e);
         }
       }
     }

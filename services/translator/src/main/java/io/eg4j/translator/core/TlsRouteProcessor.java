@@ -28,45 +28,50 @@ final class TlsRouteProcessor {
         continue;
       }
       for (RouteContext.Parent parent : route.parents) {
-        L4Backends.Resolved res = L4Backends.resolve(backends, route, parent, route.rules());
-        boolean terminating =
-            parent.listeners.stream().anyMatch(l -> l.hasTls() && l.tlsMode().equals("Terminate"));
-        if (terminating && res.settings().stream().anyMatch(L4Backends::dynamic)) {
-          res.errors()
-              .add(
-                  RouteErrors.RouteError.resolvedRefs(
-                      "UnsupportedValue",
-                      "dynamic resolver backends are not supported on TLS terminating listeners"));
-        }
-        L4Backends.setResolvedRefs(parent, res.errors());
-        boolean intersects = parent.listeners.isEmpty();
-        for (ListenerContext l : parent.listeners) {
-          List<String> hosts = RouteParentResolver.computeHosts(route.hostnames(), l);
-          if (hosts.isEmpty()) {
-            continue;
+        try {
+          L4Backends.Resolved res = L4Backends.resolve(backends, route, parent, route.rules());
+          boolean terminating =
+              parent.listeners.stream()
+                  .anyMatch(l -> l.hasTls() && l.tlsMode().equals("Terminate"));
+          if (terminating && res.settings().stream().anyMatch(L4Backends::dynamic)) {
+            res.errors()
+                .add(
+                    RouteErrors.RouteError.resolvedRefs(
+                        "UnsupportedValue",
+                        "dynamic resolver backends are not supported on TLS terminating listeners"));
           }
-          intersects = true;
-          l.status.attachedRoutes++;
-          if (!l.ready) {
-            continue;
+          L4Backends.setResolvedRefs(parent, res.errors());
+          boolean intersects = parent.listeners.isEmpty();
+          for (ListenerContext l : parent.listeners) {
+            List<String> hosts = RouteParentResolver.computeHosts(route.hostnames(), l);
+            if (hosts.isEmpty()) {
+              continue;
+            }
+            intersects = true;
+            l.status.attachedRoutes++;
+            if (!l.ready) {
+              continue;
+            }
+            IrBuilders.TcpListener irl = xds.get(l.gateway.irKey).tcp.get(l.irName());
+            if (irl != null) {
+              List<String> sni = hosts.contains("*") ? List.of() : hosts;
+              irl.routes.add(
+                  new TcpListenerIr.TcpRouteIr(
+                      route.irPrefix(), sni, irl.tls, res.destination(route.irPrefix())));
+            }
           }
-          IrBuilders.TcpListener irl = xds.get(l.gateway.irKey).tcp.get(l.irName());
-          if (irl != null) {
-            List<String> sni = hosts.contains("*") ? List.of() : hosts;
-            irl.routes.add(
-                new TcpListenerIr.TcpRouteIr(
-                    route.irPrefix(), sni, irl.tls, res.destination(route.irPrefix())));
+          if (!intersects) {
+            parent
+                .conditions()
+                .set(
+                    Condition.isFalse(
+                        "Accepted",
+                        "NoMatchingListenerHostname",
+                        "There were no hostname intersections between the TLSRoute and this parent"
+                            + " ref's Listener(s)."));
           }
-        }
-        if (!intersects) {
-          parent
-              .conditions()
-              .set(
-                  Condition.isFalse(
-                      "Accepted",
-                      "NoMatchingListenerHostname",
-                      "There were no hostname intersections between the TLSRoute and this parent"
-                          + " ref's Listener(s)."));
+        } catch (RuntimeException e) {
+          RouteParentResolver.rejectMalformed(parent, e);
         }
       }
     }

@@ -47,7 +47,15 @@ public final class Translator {
 
     // GatewayClasses first: only Gateways of a class we control are translated at all.
     for (GatewayClassContext gc : new GatewayClassProcessor(ctx).process()) {
-      translateClass(ctx, gc, xds, infra);
+      try {
+        translateClass(ctx, gc, xds, infra);
+      } catch (RuntimeException e) {
+        // Input no validation anticipated must not stop the pipeline: report it on the class.
+        statuses
+            .entry(gc.gatewayClass())
+            .conditions
+            .set(Condition.isFalse("Accepted", "Invalid", "Translation failed: " + e));
+      }
     }
     // Backends get their status whether or not a route uses them.
     processBackends(ctx);

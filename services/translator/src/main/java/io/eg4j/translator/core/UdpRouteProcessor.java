@@ -24,29 +24,33 @@ final class UdpRouteProcessor {
         continue;
       }
       for (RouteContext.Parent parent : route.parents) {
-        if (route.rules().size() != 1) {
-          parent
-              .conditions()
-              .set(
-                  Condition.isFalse(
-                      "Accepted", "InvalidRule", "One and only one rule is supported"));
-          continue;
-        }
-        L4Backends.Resolved res = L4Backends.resolve(backends, route, parent, route.rules());
-        L4Backends.setResolvedRefs(parent, res.errors());
-        if (parent.rejected()) {
-          continue;
-        }
-        for (ListenerContext l : parent.listeners) {
-          l.status.attachedRoutes++;
-          if (!l.ready) {
+        try {
+          if (route.rules().size() != 1) {
+            parent
+                .conditions()
+                .set(
+                    Condition.isFalse(
+                        "Accepted", "InvalidRule", "One and only one rule is supported"));
             continue;
           }
-          IrBuilders.UdpListener irl = xds.get(l.gateway.irKey).udp.get(l.irName());
-          if (irl != null) {
-            irl.routeName = route.irPrefix();
-            irl.destination = res.destination(route.irPrefix());
+          L4Backends.Resolved res = L4Backends.resolve(backends, route, parent, route.rules());
+          L4Backends.setResolvedRefs(parent, res.errors());
+          if (parent.rejected()) {
+            continue;
           }
+          for (ListenerContext l : parent.listeners) {
+            l.status.attachedRoutes++;
+            if (!l.ready) {
+              continue;
+            }
+            IrBuilders.UdpListener irl = xds.get(l.gateway.irKey).udp.get(l.irName());
+            if (irl != null) {
+              irl.routeName = route.irPrefix();
+              irl.destination = res.destination(route.irPrefix());
+            }
+          }
+        } catch (RuntimeException e) {
+          RouteParentResolver.rejectMalformed(parent, e);
         }
       }
     }
