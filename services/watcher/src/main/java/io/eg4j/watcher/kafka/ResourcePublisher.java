@@ -42,7 +42,6 @@ public final class ResourcePublisher implements ResourceSink {
   private final Optional<SecretBox> secrets;
   private final SealedHash sealedHash;
   private final MeterRegistry meters;
-  private final Timer latency;
   private final Map<String, String> published = new HashMap<>();
   private final java.util.Set<ResourceKey> refusedSecrets = new java.util.HashSet<>();
   private volatile boolean synced;
@@ -64,10 +63,6 @@ public final class ResourcePublisher implements ResourceSink {
     this.secrets = secrets;
     this.sealedHash = sealedHash;
     this.meters = meters;
-    this.latency =
-        Timer.builder("eg4j.watcher.publish.latency")
-            .description("From seeing a change to the broker's ack of its records")
-            .register(meters);
   }
 
   /** Seeds what is on the topic now: key to content hash (from a start-up read). */
@@ -139,7 +134,10 @@ public final class ResourcePublisher implements ResourceSink {
         LOG.error("could not publish {}: {}", p.key(), ex.toString());
       }
     }
-    latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    Timer.builder("eg4j.watcher.publish.latency")
+        .description("From seeing a change to the broker's ack of its records")
+        .register(meters)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     synced |= complete && failed == 0;
   }
 

@@ -1,0 +1,68 @@
+package io.eg4j.translator.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** Settings of the translator ({@code eg4j.translator.*}). */
+@ConfigurationProperties("eg4j.translator")
+public class TranslatorProperties {
+  /** Envoy Gateway's EnvoyGateway config file (YAML); Envoy Gateway's defaults when unset. */
+  private Path configFile;
+
+  /** How long eg4j.resources must be quiet before a translation. */
+  private Duration debounce = Duration.ofMillis(75);
+
+  /** The longest a change waits for its translation under a steady stream of changes. */
+  private Duration maxDelay = Duration.ofSeconds(1);
+
+  /**
+   * The consumer group of the translator replicas. eg4j.resources has one partition, so the group
+   * gives it to one replica, the only one that publishes; the others stand by and take over on
+   * rebalance.
+   */
+  private String groupId = "eg4j-translator";
+
+  /** Consumer session timeout: how soon a standby takes over from a replica that died. */
+  private Duration sessionTimeout = Duration.ofSeconds(10);
+
+  public Path getConfigFile() {
+    return configFile;
+  }
+
+  public void setConfigFile(Path configFile) {
+    this.configFile = configFile;
+  }
+
+  public Duration getDebounce() {
+    return debounce;
+  }
+
+  public void setDebounce(Duration debounce) {
+    this.debounce = debounce;
+  }
+
+  public Duration getMaxDelay() {
+    return maxDelay;
+  }
+
+  public void setMaxDelay(Duration maxDelay) {
+    this.maxDelay = maxDelay;
+  }
+
+  public String getGroupId() {
+    return groupId;
+  }
+
+  public void setGroupId(String groupId) {
+    this.groupId = groupId;
+  }
+
+  public Duration getSessionTimeout() {
+    return sessionTimeout;
+  }
+
+  public void setSessionTimeout(Duration sessionTimeout) {
+    this.sessionTimeout = sessionTimeout;
+  }
+}

@@ -1,0 +1,185 @@
+package io.eg4j.translator.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.ContentHash;
+import io.eg4j.model.bus.Envelope;
+import io.eg4j.model.bus.Json;
+import io.eg4j.model.bus.Topics;
+import io.eg4j.model.bus.kafka.CompactedTopicReader;
+import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.translator.core.TranslateResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes a translation to the output topics, sending only what changed since what the topics
+ * hold (DESIGN.md invariant 3) and a tombstone for each key that disappeared. It learns what the
+ * topics hold by reading them ({@link #load}) when its replica becomes the active one, so a restart
+ * or a failover publishes nothing that is already there.
+ *
+ * <p>Order: infra IR and xDS IR before statuses, so a status never announces a config the data
+ * plane cannot get yet.
+ */
+public final class OutputPublisher {
+  private static final Logger LOG = LoggerFactory.getLogger(OutputPublisher.class);
+
+  /** The producer name written in every envelope. */
+  public static final String PRODUCER = "translator";
+
+  /** The output topics, in publishing order. */
+  static final List<String> OUTPUTS = List.of(Topics.INFRA_IR, Topics.XDS_IR, Topics.STATUS);
+
+  private final Producer<String, Envelope> producer;
+  private final MeterRegistry meters;
+  private final Map<String, Map<String, String>> published = new HashMap<>();
+
+  /**
+   * A publisher.
+   *
+   * @param producer the envelope producer
+   * @param meters where {@code eg4j.translator.publishes} (tag topic) is counted
+   */
+  public OutputPublisher(Producer<String, Envelope> producer, MeterRegistry meters) {
+    this.producer = producer;
+    this.meters = meters;
+    OUTPUTS.forEach(t -> published.put(t, new HashMap<>()));
+  }
+
+  /** Reads what the output topics hold now. */
+  public void load(Map<String, Object> consumerProps, Duration timeout) {
+    for (String topic : OUTPUTS) {
+      Map<String, String> hashes = new HashMap<>();
+      CompactedTopicReader.read(consumerProps, topic, timeout)
+          .forEach((k, env) -> hashes.put(k, fingerprint(topic, env.payload())));
+      published.put(topic, hashes);
+      LOG.info("{} holds {} keys", topic, hashes.size());
+    }
+  }
+
+  /**
+   * Publishes what changed.
+   *
+   * @param result a translation
+   * @return the number of records sent
+   */
+  public int publish(TranslateResult result) {
+    Map<String, Map<String, JsonNode>> desired = new LinkedHashMap<>();
+    Map<String, JsonNode> infra = new LinkedHashMap<>();
+    result.infraIr().forEach((k, v) -> infra.put(k, Json.MAPPER.valueToTree(v)));
+    Map<String, JsonNode> xds = new LinkedHashMap<>();
+    result.xdsIr().forEach((k, v) -> xds.put(k, Json.MAPPER.valueToTree(v)));
+    Map<String, JsonNode> status = new LinkedHashMap<>();
+    for (ResourceStatus s : result.statuses()) {
+      status.put(s.key().toString(), Json.MAPPER.valueToTree(s));
+    }
+    desired.put(Topics.INFRA_IR, infra);
+    desired.put(Topics.XDS_IR, xds);
+    desired.put(Topics.STATUS, status);
+    int sent = 0;
+    for (String topic : OUTPUTS) {
+      sent += publishTopic(topic, desired.get(topic));
+    }
+    return sent;
+  }
+
+  private int publishTopic(String topic, Map<String, JsonNode> desired) {
+    Map<String, String> onTopic = published.get(topic);
+    List<String> keys = new ArrayList<>();
+    List<String> hashes = new ArrayList<>();
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
+    for (var e : desired.entrySet()) {
+      String hash = fingerprint(topic, e.getValue());
+      if (hash.equals(onTopic.get(e.getKey()))) {
+        continue;
+      }
+      Envelope env = Envelope.wrap(typeOf(topic), PRODUCER, e.getValue());
+      keys.add(e.getKey());
+      hashes.add(hash);
+      acks.add(producer.send(new ProducerRecord<>(topic, e.getKey(), env)));
+    }
+    for (String k : onTopic.keySet()) {
+      if (!desired.containsKey(k)) {
+        keys.add(k);
+        hashes.add(null);
+        acks.add(producer.send(new ProducerRecord<>(topic, k, null)));
+      }
+    }
+    if (acks.isEmpty()) {
+      return 0;
+    }
+    producer.flush();
+    int ok = 0;
+    for (int i = 0; i < acks.size(); i++) {
+      try {
+        acks.get(i).get(30, TimeUnit.SECONDS);
+        if (hashes.get(i) == null) {
+          onTopic.remove(keys.get(i));
+        } else {
+          onTopic.put(keys.get(i), hashes.get(i));
+        }
+        ok++;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
+        // Not recorded as published, so the next translation sends it again.
+        LOG.error("could not publish {} to {}: {}", keys.get(i), topic, e.toString());
+      }
+    }
+    Counter.builder("eg4j.translator.publishes")
+        .description("Records the translator published (changes and tombstones)")
+        .tag("topic", topic)
+        .register(meters)
+        .increment(ok);
+    LOG.info("published {} records to {}", ok, topic);
+    return ok;
+  }
+
+  /** The envelope type of an output topic. */
+  static String typeOf(String topic) {
+    return switch (topic) {
+      case Topics.XDS_IR -> "xds-ir";
+      case Topics.INFRA_IR -> "infra-ir";
+      case Topics.STATUS -> "status";
+      default -> throw new IllegalArgumentException(topic);
+    };
+  }
+
+  /**
+   * What decides whether a payload changed. For statuses, {@code lastTransitionTime} is left out:
+   * the core stamps every condition with the translation time, and a condition that did not change
+   * must neither be republished nor get a new transition time.
+   */
+  static String fingerprint(String topic, JsonNode payload) {
+    if (!Topics.STATUS.equals(topic)) {
+      return ContentHash.of(payload);
+    }
+    JsonNode copy = payload.deepCopy();
+    stripTransitionTimes(copy);
+    return ContentHash.of(copy);
+  }
+
+  private static void stripTransitionTimes(JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      o.remove("lastTransitionTime");
+      o.forEach(OutputPublisher::stripTransitionTimes);
+    } else if (node instanceof ArrayNode a) {
+      a.forEach(OutputPublisher::stripTransitionTimes);
+    }
+  }
+}

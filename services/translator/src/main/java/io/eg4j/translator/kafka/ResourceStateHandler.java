@@ -1,0 +1,190 @@
+package io.eg4j.translator.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.Envelope;
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.bus.SecretBox;
+import io.eg4j.model.bus.kafka.BusConsumerLoop;
+import io.eg4j.translator.core.ResourceSnapshot;
+import io.eg4j.translator.core.TranslateResult;
+import io.eg4j.translator.core.Translator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The translator's consumer of {@code eg4j.resources}: it keeps every object in memory (Secrets
+ * opened), and once caught up with the end offsets found at assignment (DESIGN.md invariant 1) it
+ * translates after each change, debounced, and publishes the result. Nothing is published before
+ * catch-up, so a restarted or newly active replica never publishes a partial snapshot.
+ *
+ * <p>Runs on the consumer loop's thread only.
+ */
+public final class ResourceStateHandler implements BusConsumerLoop.Handler {
+  private static final Logger LOG = LoggerFactory.getLogger(ResourceStateHandler.class);
+
+  /**
+   * Timing of translations.
+   *
+   * @param quiet how long the input must be quiet before a translation (debounce)
+   * @param maxDelay the longest a change waits under a steady stream of changes
+   */
+  public record Debounce(Duration quiet, Duration maxDelay) {}
+
+  private final Translator translator;
+  private final OutputPublisher publisher;
+  private final Runnable loadOutputs;
+  private final Optional<SecretBox> secrets;
+  private final Debounce debounce;
+  private final MeterRegistry meters;
+  private final Map<ResourceKey, ObjectNode> objects = new HashMap<>();
+  private final Map<ResourceKey, String> hashes = new HashMap<>();
+  private boolean active;
+  private boolean dirty;
+  private long firstChange;
+  private long lastChange;
+
+  /**
+   * A handler.
+   *
+   * @param translator the pure core
+   * @param publisher where results go
+   * @param loadOutputs reads what the output topics hold into {@code publisher} (at catch-up)
+   * @param secrets opens sealed Secret payloads
+   * @param debounce translation timing
+   * @param meters where {@code eg4j.translator.translation} is timed
+   */
+  public ResourceStateHandler(
+      Translator translator,
+      OutputPublisher publisher,
+      Runnable loadOutputs,
+      Optional<SecretBox> secrets,
+      Debounce debounce,
+      MeterRegistry meters) {
+    this.translator = translator;
+    this.publisher = publisher;
+    this.loadOutputs = loadOutputs;
+    this.secrets = secrets;
+    this.debounce = debounce;
+    this.meters = meters;
+  }
+
+  @Override
+  public void onAssigned(Collection<TopicPartition> partitions) {
+    // The assignment is read again from the beginning: start from nothing.
+    objects.clear();
+    hashes.clear();
+    active = false;
+    dirty = false;
+  }
+
+  @Override
+  public void onRevoked(Collection<TopicPartition> partitions) {
+    // Another replica takes over; stop publishing at once.
+    active = false;
+    dirty = false;
+  }
+
+  @Override
+  public void onRecord(ConsumerRecord<String, byte[]> record, Envelope envelope) {
+    ResourceKey key = ResourceKey.parse(record.key());
+    if (envelope == null) {
+      if (objects.remove(key) != null) {
+        hashes.remove(key);
+        changed();
+      }
+      return;
+    }
+    if (envelope.contentHash() != null && envelope.contentHash().equals(hashes.get(key))) {
+      return;
+    }
+    JsonNode payload = envelope.payload();
+    if (envelope.encrypted()) {
+      SecretBox box =
+          secrets.orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "encrypted payload but no eg4j.bus.secret-key-file is configured"));
+      payload = box.open(payload);
+    }
+    if (!(payload instanceof ObjectNode object)) {
+      throw new IllegalArgumentException("payload of a resource must be an object");
+    }
+    objects.put(key, object);
+    hashes.put(key, envelope.contentHash());
+    changed();
+  }
+
+  private void changed() {
+    long now = System.nanoTime();
+    if (!dirty) {
+      firstChange = now;
+    }
+    dirty = true;
+    lastChange = now;
+  }
+
+  @Override
+  public void onCaughtUp() {
+    loadOutputs.run();
+    active = true;
+    dirty = false;
+    translateAndPublish();
+  }
+
+  @Override
+  public void afterPoll(boolean caughtUp) {
+    if (!active || !caughtUp || !dirty) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - lastChange >= debounce.quiet().toNanos()
+        || now - firstChange >= debounce.maxDelay().toNanos()) {
+      translateAndPublish();
+    }
+  }
+
+  private void translateAndPublish() {
+    dirty = false;
+    TranslateResult result;
+    Timer.Sample sample = Timer.start();
+    try {
+      // Copies, so whatever the core does to its input never leaks into the state kept here.
+      Map<ResourceKey, ObjectNode> copy = new TreeMap<>();
+      objects.forEach((k, v) -> copy.put(k, v.deepCopy()));
+      result = translator.translate(ResourceSnapshot.of(copy));
+    } catch (RuntimeException e) {
+      // A bug in the core must not stop the pipeline; the next change tries again.
+      LOG.error("translation of {} objects failed", objects.size(), e);
+      return;
+    } finally {
+      sample.stop(
+          Timer.builder("eg4j.translator.translation")
+              .description("One translation of the whole snapshot")
+              .register(meters));
+    }
+    int sent = publisher.publish(result);
+    LOG.info(
+        "translated {} objects: {} statuses, {} xDS IR, {} infra IR; {} records published",
+        objects.size(),
+        result.statuses().size(),
+        result.xdsIr().size(),
+        result.infraIr().size(),
+        sent);
+  }
+
+  /** The number of objects held (for tests and health details). */
+  public int size() {
+    return objects.size();
+  }
+}
