@@ -1,0 +1,212 @@
+package io.eg4j.xds.app;
+
+import io.eg4j.model.bus.SecretBox;
+import io.eg4j.model.bus.Topics;
+import io.eg4j.xds.core.XdsEvents;
+import io.eg4j.xds.core.XdsSnapshots;
+import io.eg4j.xds.kafka.NackPublisher;
+import io.eg4j.xds.kafka.XdsIrConsumer;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.grpc.BindableService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the snapshot component, the ADS gRPC service, the IR consumer, metrics and NACKs. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({XdsServerProperties.class, XdsBusProperties.class})
+public class XdsServerConfiguration {
+  private static final Logger log = LoggerFactory.getLogger(XdsServerConfiguration.class);
+
+  @Bean(destroyMethod = "close")
+  Producer<String, byte[]> xdsProducer(KafkaProperties kafka) {
+    Map<String, Object> cfg = new HashMap<>(kafka.buildProducerProperties());
+    cfg.put("compression.type", "zstd");
+    cfg.put("max.request.size", io.eg4j.model.bus.BusSettings.MAX_MESSAGE_BYTES);
+    return new KafkaProducer<>(cfg, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @Bean
+  NackPublisher nackPublisher(Producer<String, byte[]> xdsProducer) {
+    return new NackPublisher(xdsProducer);
+  }
+
+  @Bean
+  XdsEvents xdsEvents(MeterRegistry registry, NackPublisher nacks) {
+    AtomicInteger connected = new AtomicInteger();
+    Gauge.builder("eg4j.xds.connected.envoys", connected, AtomicInteger::get)
+        .description("Open ADS streams")
+        .register(registry);
+    return new XdsEvents() {
+      @Override
+      public void pushed(String irKey, String version) {
+        Counter.builder("eg4j.xds.snapshot.pushes")
+            .description("Snapshots set (each make-before-break step counts)")
+            .tag("ir_key", irKey)
+            .register(registry)
+            .increment();
+      }
+
+      @Override
+      public void nack(String irKey, String typeUrl, String version, String error, String node) {
+        String key = irKey == null ? "" : irKey;
+        log.warn("Envoy {} rejected {} version {} of {}: {}", node, typeUrl, version, key, error);
+        Counter.builder("eg4j.xds.nacks")
+            .description("Envoy NACKs")
+            .tag("ir_key", key)
+            .tag("type_url", typeUrl)
+            .register(registry)
+            .increment();
+        nacks.publish(key, typeUrl, version, error, node);
+      }
+
+      @Override
+      public void connected(int streams) {
+        connected.set(streams);
+      }
+    };
+  }
+
+  @Bean(destroyMethod = "close")
+  XdsSnapshots xdsSnapshots(XdsEvents events, XdsServerProperties props) {
+    return new XdsSnapshots(events, props.getStepTimeout());
+  }
+
+  @Bean
+  V3DiscoveryServer discoveryServer(XdsSnapshots snapshots) {
+    return new V3DiscoveryServer(List.of(snapshots.callbacks()), snapshots.cache());
+  }
+
+  /** ADS, state-of-the-world and delta: the one service eg4j's Envoy bootstrap uses. */
+  @Bean
+  BindableService aggregatedDiscoveryService(V3DiscoveryServer server) {
+    return server.getAggregatedDiscoveryServiceImpl();
+  }
+
+  @Bean
+  XdsIrConsumer xdsIrConsumer(
+      KafkaProperties kafka,
+      Producer<String, byte[]> xdsProducer,
+      XdsSnapshots snapshots,
+      XdsBusProperties bus,
+      MeterRegistry registry)
+      throws IOException {
+    Optional<SecretBox> box =
+        bus.getSecretKeyFile() == null || bus.getSecretKeyFile().isBlank()
+            ? Optional.empty()
+            : Optional.of(SecretBox.fromFile(Path.of(bus.getSecretKeyFile()), false));
+    return new XdsIrConsumer(
+        kafka.buildConsumerProperties(),
+        xdsProducer,
+        snapshots,
+        box,
+        topic ->
+            Counter.builder("eg4j.bus.dead.letters")
+                .tag("topic", topic)
+                .register(registry)
+                .increment());
+  }
+
+  @Bean
+  SmartLifecycle xdsIrConsumerLifecycle(XdsIrConsumer consumer) {
+    return new SmartLifecycle() {
+      private Thread thread;
+
+      @Override
+      public void start() {
+        thread = new Thread(consumer, "eg4j-xds-ir-consumer");
+        thread.setDaemon(true);
+        thread.start();
+      }
+
+      @Override
+      public void stop() {
+        consumer.stop();
+        if (thread != null) {
+          try {
+            thread.join(10_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        thread = null;
+      }
+
+      @Override
+      public boolean isRunning() {
+        return thread != null;
+      }
+    };
+  }
+
+  /** In the readiness group: DOWN until the IR topic has been read up to its start-up end. */
+  @Bean
+  HealthIndicator xdsCatchUp(XdsIrConsumer consumer) {
+    return () ->
+        consumer.caughtUp()
+            ? Health.up().build()
+            : Health.outOfService().withDetail("reason", "reading " + Topics.XDS_IR).build();
+  }
+
+  @Bean
+  Topics0 xdsTopics(XdsBusProperties bus) {
+    return new Topics0(bus);
+  }
+
+  @Bean
+  NewTopic xdsIrTopic(Topics0 t) {
+    return t.compacted(Topics.XDS_IR);
+  }
+
+  @Bean
+  NewTopic xdsIrDeadLetterTopic(Topics0 t) {
+    return t.deadLetter(Topics.deadLetter(Topics.XDS_IR));
+  }
+
+  @Bean
+  NewTopic xdsNackTopic(Topics0 t) {
+    return t.compacted(Topics.XDS_NACKS);
+  }
+
+  /** Topic definitions from the bus settings. */
+  static final class Topics0 {
+    private final XdsBusProperties bus;
+
+    Topics0(XdsBusProperties bus) {
+      this.bus = bus;
+    }
+
+    NewTopic compacted(String name) {
+      Map<String, String> cfg = new HashMap<>(Topics.compactedTopicConfig());
+      cfg.put("min.insync.replicas", String.valueOf(bus.getMinInsyncReplicas()));
+      return new NewTopic(name, bus.getPartitions(), bus.getReplicationFactor()).configs(cfg);
+    }
+
+    NewTopic deadLetter(String name) {
+      Map<String, String> cfg = new HashMap<>(Topics.deadLetterTopicConfig());
+      cfg.put("min.insync.replicas", String.valueOf(bus.getMinInsyncReplicas()));
+      return new NewTopic(name, bus.getPartitions(), bus.getReplicationFactor()).configs(cfg);
+    }
+  }
+}

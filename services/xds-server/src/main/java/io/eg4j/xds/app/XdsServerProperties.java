@@ -1,0 +1,73 @@
+package io.eg4j.xds.app;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** xds-server settings ({@code eg4j.xds.*}). */
+@ConfigurationProperties("eg4j.xds")
+public class XdsServerProperties {
+  /** mTLS between Envoy and the xds-server. */
+  private final Tls tls = new Tls();
+
+  /** How long one make-before-break step waits for every Envoy's ACK before going on. */
+  private Duration stepTimeout = Duration.ofSeconds(5);
+
+  public Tls getTls() {
+    return tls;
+  }
+
+  public Duration getStepTimeout() {
+    return stepTimeout;
+  }
+
+  public void setStepTimeout(Duration stepTimeout) {
+    this.stepTimeout = stepTimeout;
+  }
+
+  /** gRPC server TLS; when enabled, Envoy must present a client certificate signed by the CA. */
+  public static class Tls {
+    /** Serve ADS over TLS and require client certificates. */
+    private boolean enabled;
+
+    /** PEM server certificate chain. */
+    private String certFile;
+
+    /** PEM (PKCS#8) server private key. */
+    private String keyFile;
+
+    /** PEM CA that signs Envoy client certificates. */
+    private String caFile;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getCertFile() {
+      return certFile;
+    }
+
+    public void setCertFile(String certFile) {
+      this.certFile = certFile;
+    }
+
+    public String getKeyFile() {
+      return keyFile;
+    }
+
+    public void setKeyFile(String keyFile) {
+      this.keyFile = keyFile;
+    }
+
+    public String getCaFile() {
+      return caFile;
+    }
+
+    public void setCaFile(String caFile) {
+      this.caFile = caFile;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.eg4j.xds.core;
+
+/**
+ * What the snapshot component reports to the outside world (metrics, the NACK topic, logs). The
+ * core stays free of Micrometer and Kafka; the app wires these to them.
+ */
+public interface XdsEvents {
+  /** A new snapshot (one make-before-break step) was set for an IR key. */
+  default void pushed(String irKey, String version) {}
+
+  /**
+   * Envoy rejected a resource.
+   *
+   * @param irKey the node cluster (IR key)
+   * @param typeUrl the rejected type
+   * @param version the version Envoy rejected
+   * @param error Envoy's error message
+   * @param node the node id
+   */
+  default void nack(String irKey, String typeUrl, String version, String error, String node) {}
+
+  /** The number of connected ADS streams changed. */
+  default void connected(int streams) {}
+
+  /** Events that go nowhere. */
+  XdsEvents NONE = new XdsEvents() {};
+}

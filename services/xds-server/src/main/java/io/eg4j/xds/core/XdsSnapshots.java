@@ -1,0 +1,442 @@
+package io.eg4j.xds.core;
+
+import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One xDS snapshot per IR key (node cluster = IR key), with make-before-break updates (DESIGN.md
+ * invariant 4).
+ *
+ * <p>Every version is a hash of content, so replicas fed the same IR serve the same versions, and
+ * an IR whose resources did not change causes no push (invariant 3). An update walks from what is
+ * served to what is desired in steps, each waiting until every connected Envoy of the key has
+ * acknowledged the previous one (or a timeout passes):
+ *
+ * <ol>
+ *   <li>new clusters and their endpoints are added while listeners and routes stay as they were;
+ *   <li>listeners, routes and secrets switch, old clusters still present;
+ *   <li>clusters nothing uses any more are removed.
+ * </ol>
+ *
+ * Steps that change nothing are skipped, so a pure endpoint or route change is one push.
+ */
+public final class XdsSnapshots implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(XdsSnapshots.class);
+
+  private final SimpleCache<String> cache = new SimpleCache<>(node -> node.getCluster());
+  private final XdsTranslator translator = new XdsTranslator();
+  private final XdsEvents events;
+  private final Duration stepTimeout;
+  private final Map<String, KeyState> keys = new ConcurrentHashMap<>();
+  private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService stepper;
+
+  /**
+   * @param events where pushes, NACKs and connection counts are reported
+   * @param stepTimeout how long a make-before-break step waits for Envoy's ACKs at most
+   */
+  public XdsSnapshots(XdsEvents events, Duration stepTimeout) {
+    this.events = Objects.requireNonNull(events);
+    this.stepTimeout = stepTimeout;
+    this.stepper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "eg4j-xds-snapshots");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** The cache the discovery server reads. */
+  public SimpleCache<String> cache() {
+    return cache;
+  }
+
+  /**
+   * Sets the desired state of an IR key. Returns false, and pushes nothing, when the resulting
+   * resources are the ones already desired.
+   */
+  public boolean update(XdsIr ir) {
+    return update(ir.key(), translator.translate(ir));
+  }
+
+  /** Sets the desired resources of an IR key; see {@link #update(XdsIr)}. */
+  public boolean update(String key, XdsResources desired) {
+    Versions v = Versions.of(desired);
+    KeyState state = keys.computeIfAbsent(key, k -> new KeyState());
+    synchronized (state) {
+      if (state.desired != null && state.desiredVersions.equals(v)) {
+        return false;
+      }
+      state.desired = desired;
+      state.desiredVersions = v;
+      state.waitUntilNanos = 0;
+      state.waitFor = Map.of();
+      state.rejected = false;
+    }
+    stepper.execute(() -> advance(key));
+    return true;
+  }
+
+  /**
+   * Forgets an IR key (its Gateway is gone). Envoys still connected keep their last configuration:
+   * an empty push would only break traffic that is about to stop anyway.
+   */
+  public void remove(String key) {
+    keys.remove(key);
+    if (!cache.clearSnapshot(key)) {
+      log.debug("snapshot of {} kept: Envoys are still watching it", key);
+    }
+  }
+
+  /** The content version of what is desired for a key, or null. */
+  public String desiredVersion(String key) {
+    KeyState s = keys.get(key);
+    return s == null || s.desiredVersions == null ? null : s.desiredVersions.combined();
+  }
+
+  /** True when what is served for a key is what is desired (no step pending). */
+  public boolean settled(String key) {
+    KeyState s = keys.get(key);
+    if (s == null) {
+      return true;
+    }
+    synchronized (s) {
+      return s.desiredVersions != null && s.desiredVersions.equals(s.servedVersions);
+    }
+  }
+
+  /** The IR keys with a desired state. */
+  public Set<String> keys() {
+    return Set.copyOf(keys.keySet());
+  }
+
+  /** The number of open xDS streams. */
+  public int connectedStreams() {
+    return streams.size();
+  }
+
+  /** Callbacks for the discovery server: stream counting, ACK tracking and NACK reporting. */
+  public DiscoveryServerCallbacks callbacks() {
+    return new Callbacks();
+  }
+
+  @Override
+  public void close() {
+    stepper.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // make-before-break steps
+
+  private void advance(String key) {
+    try {
+      step(key);
+    } catch (RuntimeException e) {
+      // A failed step must not kill the stepper thread; the next update tries again.
+      log.error("xDS {}: cannot set snapshot", key, e);
+    }
+  }
+
+  private void step(String key) {
+    KeyState state = keys.get(key);
+    if (state == null) {
+      return;
+    }
+    synchronized (state) {
+      if (state.desired == null) {
+        return;
+      }
+      if (!state.waitFor.isEmpty() && !acked(key, state.waitFor)) {
+        if (state.rejected) {
+          // Envoy refused this step and still uses the previous one: removing what that one
+          // needs would break live traffic. Hold until the next update.
+          log.warn(
+              "xDS {}: Envoy rejected step {}; holding until the next update", key, state.waitFor);
+          return;
+        }
+        if (System.nanoTime() < state.waitUntilNanos) {
+          stepper.schedule(() -> advance(key), 10, TimeUnit.MILLISECONDS);
+          return;
+        }
+        log.warn("xDS {}: Envoy did not acknowledge {} in time; continuing", key, state.waitFor);
+      }
+      state.waitFor = Map.of();
+      if (state.desiredVersions.equals(state.servedVersions)) {
+        return;
+      }
+      Step step = nextStep(state.served, state.desired);
+      serve(key, state, step.resources());
+      if (!state.desiredVersions.equals(state.servedVersions)) {
+        state.waitFor = step.waitFor(state.servedVersions);
+        state.waitUntilNanos = System.nanoTime() + stepTimeout.toNanos();
+        stepper.execute(() -> advance(key));
+      }
+    }
+  }
+
+  /** One step from what is served towards what is desired, and the types Envoy must ACK. */
+  record Step(XdsResources resources, List<String> ackTypes) {
+    Map<String, String> waitFor(Versions v) {
+      Map<String, String> out = new LinkedHashMap<>();
+      for (String t : ackTypes) {
+        out.put(t, v.of(t));
+      }
+      return out;
+    }
+  }
+
+  /** The next make-before-break step; pure, so it is tested on its own. */
+  static Step nextStep(XdsResources served, XdsResources desired) {
+    if (served == null) {
+      // Nothing served yet: nothing can break.
+      return new Step(desired, List.of());
+    }
+    Map<String, Cluster> servedClusters = byName(served.clusters(), Cluster::getName);
+    boolean adds =
+        desired.clusters().stream().anyMatch(c -> !servedClusters.containsKey(c.getName()));
+    List<Cluster> clusters = union(desired.clusters(), served.clusters(), Cluster::getName);
+    List<ClusterLoadAssignment> endpoints =
+        union(desired.endpoints(), served.endpoints(), ClusterLoadAssignment::getClusterName);
+    List<Secret> secrets = union(desired.secrets(), served.secrets(), Secret::getName);
+    if (adds) {
+      // 1. New clusters (and their endpoints, and new certificates) before anything uses them.
+      return new Step(
+          new XdsResources(served.listeners(), served.routes(), clusters, endpoints, secrets),
+          List.of(Resources.V3.CLUSTER_TYPE_URL, Resources.V3.ENDPOINT_TYPE_URL));
+    }
+    boolean frontChanges = !Versions.of(served).front().equals(Versions.of(desired).front());
+    if (frontChanges && clusters.size() != desired.clusters().size()) {
+      // 2. Switch listeners and routes while the old clusters are still there.
+      return new Step(
+          new XdsResources(desired.listeners(), desired.routes(), clusters, endpoints, secrets),
+          List.of(Resources.V3.LISTENER_TYPE_URL, Resources.V3.ROUTE_TYPE_URL));
+    }
+    // 3. Exactly the desired state: unused clusters and secrets go last.
+    return new Step(desired, List.of());
+  }
+
+  private void serve(String key, KeyState state, XdsResources res) {
+    Versions v = Versions.of(res);
+    Snapshot snapshot = snapshot(res, v);
+    cache.setSnapshot(key, snapshot);
+    state.served = res;
+    state.servedVersions = v;
+    events.pushed(key, v.combined());
+  }
+
+  private static Snapshot snapshot(XdsResources res, Versions v) {
+    return ContentSnapshot.of(res, v);
+  }
+
+  private static <T> Map<String, T> byName(List<T> list, Function<T, String> name) {
+    Map<String, T> m = new LinkedHashMap<>();
+    list.forEach(x -> m.put(name.apply(x), x));
+    return m;
+  }
+
+  /** The desired items plus served items whose names the desired list lacks. */
+  private static <T> List<T> union(List<T> desired, List<T> served, Function<T, String> name) {
+    Map<String, T> m = byName(desired, name);
+    for (T s : served) {
+      m.putIfAbsent(name.apply(s), s);
+    }
+    return List.copyOf(m.values());
+  }
+
+  private boolean acked(String key, Map<String, String> waitFor) {
+    for (StreamState s : streams.values()) {
+      if (!key.equals(s.group)) {
+        continue;
+      }
+      for (Map.Entry<String, String> e : waitFor.entrySet()) {
+        // A stream that never asked for a type is not waiting for it.
+        if (s.subscribed.contains(e.getKey()) && !e.getValue().equals(s.acked.get(e.getKey()))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The content versions of one set of resources.
+   *
+   * @param listeners LDS version
+   * @param routes RDS version
+   * @param clusters CDS version
+   * @param endpoints EDS version
+   * @param secrets SDS version
+   */
+  record Versions(
+      String listeners, String routes, String clusters, String endpoints, String secrets) {
+    static Versions of(XdsResources r) {
+      return new Versions(
+          XdsResources.versionOf(r.listeners()),
+          XdsResources.versionOf(r.routes()),
+          XdsResources.versionOf(r.clusters()),
+          XdsResources.versionOf(r.endpoints()),
+          XdsResources.versionOf(r.secrets()));
+    }
+
+    String of(String typeUrl) {
+      return switch (typeUrl) {
+        case Resources.V3.LISTENER_TYPE_URL -> listeners;
+        case Resources.V3.ROUTE_TYPE_URL -> routes;
+        case Resources.V3.CLUSTER_TYPE_URL -> clusters;
+        case Resources.V3.ENDPOINT_TYPE_URL -> endpoints;
+        default -> secrets;
+      };
+    }
+
+    String front() {
+      return listeners + routes;
+    }
+
+    String combined() {
+      return ContentVersions.combine(listeners, routes, clusters, endpoints, secrets);
+    }
+  }
+
+  /** Hash helpers for combined versions. */
+  static final class ContentVersions {
+    private ContentVersions() {}
+
+    static String combine(String... parts) {
+      return io.eg4j.model.bus.ContentHash.sha256(String.join("/", parts)).substring(0, 32);
+    }
+  }
+
+  private static final class KeyState {
+    XdsResources desired;
+    Versions desiredVersions;
+    XdsResources served;
+    Versions servedVersions;
+    Map<String, String> waitFor = Map.of();
+    long waitUntilNanos;
+    boolean rejected;
+  }
+
+  private static final class StreamState {
+    volatile String group;
+    volatile String nodeId = "";
+    final Set<String> subscribed = ConcurrentHashMap.newKeySet();
+    final Map<String, String> acked = new ConcurrentHashMap<>();
+    final Map<String, String> deltaNonces = new ConcurrentHashMap<>();
+  }
+
+  private void rejected(String key) {
+    KeyState state = key == null ? null : keys.get(key);
+    if (state != null) {
+      synchronized (state) {
+        state.rejected = true;
+      }
+    }
+  }
+
+  private final class Callbacks implements DiscoveryServerCallbacks {
+    @Override
+    public void onStreamOpen(long streamId, String typeUrl) {
+      streams.put(streamId, new StreamState());
+      events.connected(streams.size());
+    }
+
+    @Override
+    public void onStreamClose(long streamId, String typeUrl) {
+      closed(streamId);
+    }
+
+    @Override
+    public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+      log.debug("xDS stream {} closed with error: {}", streamId, error.toString());
+      closed(streamId);
+    }
+
+    private void closed(long streamId) {
+      if (streams.remove(streamId) != null) {
+        events.connected(streams.size());
+      }
+    }
+
+    private StreamState stream(long streamId, io.envoyproxy.envoy.config.core.v3.Node node) {
+      StreamState s = streams.computeIfAbsent(streamId, id -> new StreamState());
+      // Envoy may send the node on the first request only (set_node_on_first_message_only).
+      if (node != null && !node.getCluster().isEmpty()) {
+        s.group = node.getCluster();
+        s.nodeId = node.getId();
+      }
+      return s;
+    }
+
+    @Override
+    public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+      StreamState s = stream(streamId, request.hasNode() ? request.getNode() : null);
+      s.subscribed.add(request.getTypeUrl());
+      if (request.hasErrorDetail()) {
+        rejected(s.group);
+        events.nack(
+            s.group,
+            request.getTypeUrl(),
+            request.getVersionInfo(),
+            request.getErrorDetail().getMessage(),
+            s.nodeId);
+      } else if (!request.getResponseNonce().isEmpty()) {
+        s.acked.put(request.getTypeUrl(), request.getVersionInfo());
+      }
+    }
+
+    @Override
+    public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+      StreamState s = stream(streamId, request.hasNode() ? request.getNode() : null);
+      s.subscribed.add(request.getTypeUrl());
+      String version = s.deltaNonces.remove(request.getResponseNonce());
+      if (request.hasErrorDetail()) {
+        rejected(s.group);
+        events.nack(
+            s.group,
+            request.getTypeUrl(),
+            version == null ? "" : version,
+            request.getErrorDetail().getMessage(),
+            s.nodeId);
+      } else if (version != null) {
+        s.acked.put(request.getTypeUrl(), version);
+      }
+    }
+
+    @Override
+    public void onV3StreamResponse(
+        long streamId, DiscoveryRequest request, DiscoveryResponse response) {}
+
+    @Override
+    public void onV3StreamDeltaResponse(
+        long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+      StreamState s = streams.get(streamId);
+      if (s != null) {
+        s.deltaNonces.put(response.getNonce(), response.getSystemVersionInfo());
+      }
+    }
+  }
+}
