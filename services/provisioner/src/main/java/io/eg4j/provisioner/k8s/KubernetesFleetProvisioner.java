@@ -2,6 +2,7 @@ package io.eg4j.provisioner.k8s;
 
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.ir.InfraIr;
+import io.eg4j.provisioner.core.FleetSink;
 import io.eg4j.provisioner.core.render.DesiredObject;
 import io.eg4j.provisioner.core.render.OwnerRef;
 import io.eg4j.provisioner.core.render.ProxyResourceRenderer;
@@ -36,7 +37,7 @@ import org.slf4j.MDC;
  * <p>Where the API server does not speak server-side apply (fabric8's mock server answers 415), the
  * applier falls back to get-then-create-or-update and remembers that for the rest of its life.
  */
-public final class KubernetesFleetProvisioner {
+public final class KubernetesFleetProvisioner implements FleetSink {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesFleetProvisioner.class);
 
   /** The field manager of every apply, so {@code kubectl} shows who owns which field. */
@@ -102,6 +103,7 @@ public final class KubernetesFleetProvisioner {
   }
 
   /** Makes the fleet match {@code ir}; a non-leader only remembers it. */
+  @Override
   public synchronized void apply(InfraIr ir) {
     desired.put(ir.name(), ir);
     if (!leader.getAsBoolean()) {
@@ -128,6 +130,7 @@ public final class KubernetesFleetProvisioner {
   }
 
   /** Removes every object of the fleet, wherever it runs; a non-leader only forgets the fleet. */
+  @Override
   public synchronized void remove(String fleet) {
     desired.remove(fleet);
     if (!leader.getAsBoolean()) {
