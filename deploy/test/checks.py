@@ -1049,7 +1049,7 @@ def t_image():
     print(f"    {tar}: {os.path.getsize(tar) // (1024 * 1024)} MiB, {len(manifest['Layers'])} layers, user {cfg['User']}")
 
 
-@case("image runs: its entrypoint starts XdsServerApplication as uid 65532 on a read-only root with a /tmp tmpfs")
+@case("image runs: XdsServerApplication as uid 65532 on a read-only root with a /tmp tmpfs; liveness 200, not ready without Kafka")
 def t_image_runs():
     check(os.geteuid() == 0, "needs root for chroot and mounts (CI runs as root)")
     tar = os.path.join(ROOT, "services", "xds-server", "target", "jib-image.tar")
@@ -1078,29 +1078,57 @@ def t_image_runs():
         mount("-t", "proc", "proc", os.path.join(root, "proc"))
         mount("-t", "tmpfs", "-o", "size=64m", "tmpfs", os.path.join(root, "tmp"))
         env = {k.split("=", 1)[0]: k.split("=", 1)[1] for k in cfg["Env"]}
+        import socket
+        import time
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        # The chart's settings for the xds-server (its application.yaml), minus Kafka: there is no
+        # broker here, so the service is alive but never ready.
         argv = ["chroot", f"--userspec={cfg['User']}", root, *cfg["Entrypoint"],
-                "--spring.kafka.bootstrap-servers=127.0.0.1:9", "--server.port=0", "--spring.grpc.server.port=0"]
+                "--spring.kafka.bootstrap-servers=127.0.0.1:9", f"--server.port={port}", "--server.address=127.0.0.1",
+                "--spring.grpc.server.port=0", "--management.endpoint.health.probes.enabled=true",
+                "--management.endpoints.web.exposure.include=health,info,prometheus", "--eg4j.xds.tls.enabled=false"]
         log = os.path.join(work, "out.log")
+        base = f"http://127.0.0.1:{port}/actuator"
+
+        def get(path):
+            try:
+                with urllib.request.urlopen(base + path, timeout=3) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+            except Exception:  # noqa: BLE001 - not listening yet
+                return None, ""
+
         with open(log, "w") as out:
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd="/")
-            started = False
-            for _ in range(180):
-                if proc.poll() is not None:
-                    break
-                if "Started XdsServerApplication" in open(log).read():
-                    started = True
-                    break
-                import time
-
-                time.sleep(1)
-            proc.kill()
-            proc.wait()
+            live = None
+            try:
+                for _ in range(150):
+                    if proc.poll() is not None:
+                        break
+                    live, _body = get("/health/liveness")
+                    if live == 200:
+                        break
+                    time.sleep(1)
+                ready, _ = get("/health/readiness")
+                _, prom = get("/prometheus")
+            finally:
+                proc.kill()
+                proc.wait()
         text = open(log).read()
-        # A service with nothing to serve yet may exit by itself after starting; either way it
-        # must have started.
-        started = started or "Started XdsServerApplication" in text
-        check(started, "did not start:\n" + text[-2500:])
+        check("Started XdsServerApplication" in text, "did not start:\n" + text[-2500:])
         check("started by nonroot" in text, "not running as the nonroot user")
+        check(live == 200, f"liveness {live} on {base}/health/liveness:\n" + text[-1500:])
+        check(ready != 200, "ready without Kafka: the readiness group must wait for the bus catch-up")
+        names = {re.split(r"[{\s]", line, maxsplit=1)[0] for line in prom.splitlines() if line and not line.startswith("#")}
+        used = set()
+        for _, _, expr in dashboard_exprs() + alert_exprs():
+            used |= metric_names(expr)
+        print(f"    liveness 200, readiness {ready} (no broker); /actuator/prometheus has {len(names)} series names")
+        print(f"    dashboard/alert metrics exposed by this xds-server: {', '.join(sorted(used & names)) or '-'}")
     finally:
         for m in reversed(mounts):
             subprocess.run(["umount", "-l", m], check=False, capture_output=True)
