@@ -1,0 +1,80 @@
+package io.eg4j.translator.core.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.yaml.ManifestReader;
+import io.eg4j.translator.core.ResourceSnapshot;
+import io.eg4j.translator.core.TranslateResult;
+import io.eg4j.translator.core.Translator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Translates N HTTPRoutes on one Gateway (input from {@code ../shared/perf/gen-scale.py}, or a
+ * built-in generator with the same shape when the script's output is not given). Target: 10,000
+ * routes in well under a second.
+ *
+ * <p>Run: {@code ./mvnw -o -pl services/translator test-compile} then {@code java -cp
+ * target/test-classes:<test classpath> io.eg4j.translator.core.bench.TranslatorBenchmark} (adds
+ * {@code -prof gc} for allocation). {@code -Deg4j.bench.input=FILE} uses a generated file for every
+ * size.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class TranslatorBenchmark {
+  @Param({"1000", "10000"})
+  public int routes;
+
+  private ResourceSnapshot snapshot;
+  private Translator translator;
+
+  @Setup
+  public void setup() throws IOException {
+    String file = System.getProperty("eg4j.bench.input");
+    String yaml =
+        file != null ? Files.readString(Path.of(file)) : ScaleScenario.yaml(routes, 50, 200, 3);
+    Path tmp = Files.createTempFile("eg4j-bench", ".yaml");
+    Files.writeString(tmp, yaml);
+    List<ObjectNode> objects = ManifestReader.read(tmp);
+    Files.delete(tmp);
+    snapshot = ResourceSnapshot.of(objects);
+    translator = new Translator(EnvoyGatewayConfig.defaults());
+  }
+
+  /** One full translation: statuses, xDS IR and infra IR. */
+  @Benchmark
+  public TranslateResult translate() {
+    return translator.translate(snapshot);
+  }
+
+  /** Runs the benchmark with GC profiling. */
+  public static void main(String[] args) throws RunnerException {
+    new Runner(
+            new OptionsBuilder()
+                .include(TranslatorBenchmark.class.getSimpleName())
+                .addProfiler("gc")
+                .build())
+        .run();
+  }
+}
