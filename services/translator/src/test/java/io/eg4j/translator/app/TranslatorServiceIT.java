@@ -142,13 +142,16 @@ class TranslatorServiceIT {
             Topics.XDS_IR,
             Topics.INFRA_IR,
             Topics.deadLetter(Topics.RESOURCES));
-    app =
-        new SpringApplicationBuilder(TranslatorApplication.class)
-            .run(
-                "--spring.kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                "--server.port=0",
-                "--eg4j.bus.secret-key-file=" + keyFile,
-                "--eg4j.translator.debounce=50ms");
+    app = startApp();
+  }
+
+  static ConfigurableApplicationContext startApp() {
+    return new SpringApplicationBuilder(TranslatorApplication.class)
+        .run(
+            "--spring.kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
+            "--server.port=0",
+            "--eg4j.bus.secret-key-file=" + keyFile,
+            "--eg4j.translator.debounce=50ms");
   }
 
   @AfterAll
@@ -308,6 +311,80 @@ class TranslatorServiceIT {
         t -> t.live(Topics.XDS_IR).keySet().equals(expected.xdsIr().keySet()),
         WAIT,
         "xDS IR of the deleted Gateway tombstoned");
+  }
+
+  @Test
+  @Order(6)
+  void readinessIsCatchUpAndAStandbyTakesOver() throws Exception {
+    int port =
+        ((org.springframework.boot.web.server.context.WebServerApplicationContext) app)
+            .getWebServer()
+            .getPort();
+    java.net.http.HttpResponse<String> ready =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://127.0.0.1:" + port + "/actuator/health/readiness"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).contains("CAUGHT_UP");
+
+    // A second replica joins the group: exactly one of the two holds eg4j.resources.
+    ConfigurableApplicationContext second = startApp();
+    try {
+      CatchUpTracker a = app.getBean(CatchUpTracker.class);
+      CatchUpTracker b = second.getBean(CatchUpTracker.class);
+      awaitTrue(
+          () ->
+              (a.isCaughtUp() && b.state() == CatchUpTracker.State.STANDBY)
+                  || (b.isCaughtUp() && a.state() == CatchUpTracker.State.STANDBY));
+      int before = outputs();
+      ConfigurableApplicationContext active = a.isCaughtUp() ? app : second;
+      ConfigurableApplicationContext standby = active == app ? second : app;
+      active.close();
+      // The standby takes over, reads the state and the outputs, and republishes nothing.
+      awaitTrue(() -> standby.getBean(CatchUpTracker.class).isCaughtUp());
+      Thread.sleep(500);
+      // (A poison record still on eg4j.resources is dead-lettered again by each new reader.)
+      assertThat(outputs()).isEqualTo(before);
+      app = standby;
+      second = null;
+      // And it publishes what changes from now on.
+      ObjectNode svc =
+          (ObjectNode)
+              Json.MAPPER.readTree(
+                  "{\"apiVersion\":\"gateway.networking.k8s.io/v1\",\"kind\":\"Gateway\","
+                      + "\"metadata\":{\"name\":\"second\",\"namespace\":\"default\"},"
+                      + "\"spec\":{\"gatewayClassName\":\"eg\",\"listeners\":[{\"name\":"
+                      + "\"http\",\"protocol\":\"HTTP\",\"port\":8080}]}}");
+      put(svc);
+      topics.await(
+          r ->
+              r.topic().equals(Topics.STATUS)
+                  && "gateway.networking.k8s.io/Gateway/default/second".equals(r.key()),
+          WAIT,
+          "status published by the new active replica");
+    } finally {
+      if (second != null && second.isActive()) {
+        second.close();
+      }
+    }
+  }
+
+  static int outputs() {
+    return topics.of(Topics.STATUS).size()
+        + topics.of(Topics.XDS_IR).size()
+        + topics.of(Topics.INFRA_IR).size();
+  }
+
+  static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within " + WAIT).isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   static com.fasterxml.jackson.databind.JsonNode withoutTimes(
