@@ -84,40 +84,9 @@ final class BackendRefProcessor {
           protocol = protocol.equals("HTTP") ? "WS" : protocol;
         }
         String portName = Nodes.text(svcPort, "name", "");
-        List<ObjectNode> slices =
-            isImport
-                ? ctx.endpointSlicesByServiceImport.getOrDefault(ns + "/" + name, List.of())
-                : ctx.endpointSlicesByService.getOrDefault(ns + "/" + name, List.of());
-        Set<String> types = new LinkedHashSet<>();
-        for (ObjectNode slice : slices) {
-          String at = Nodes.text(slice, "addressType", "IPv4");
-          types.add(at.equals("FQDN") ? "FQDN" : "IP");
-          for (JsonNode ep : Nodes.list(slice, "endpoints")) {
-            JsonNode cond = Nodes.obj(ep, "conditions");
-            for (JsonNode sp : Nodes.list(slice, "ports")) {
-              if (!Nodes.text(sp, "name", "").equals(portName)
-                  || !Nodes.text(sp, "protocol", "TCP").equals(l4)) {
-                continue;
-              }
-              Integer epPort = Nodes.integer(sp, "port");
-              if (epPort == null || epPort < 1 || epPort > 65535) {
-                continue;
-              }
-              boolean draining =
-                  Nodes.has(cond, "serving") && Nodes.has(cond, "terminating")
-                      ? Nodes.bool(cond, "terminating", false) || !Nodes.bool(cond, "serving", true)
-                      : !Nodes.bool(cond, "ready", true);
-              if (draining) {
-                continue;
-              }
-              for (String addr : Nodes.texts(ep, "addresses")) {
-                if (!addr.isEmpty()) {
-                  endpoints.add(new EndpointIr(addr, epPort));
-                }
-              }
-            }
-          }
-        }
+        EndpointSource source = new EndpointSource(isImport, ns, name, portName, l4);
+        Set<String> types = source.collect(ctx, endpoints);
+        ctx.endpointSources.put(settingName, source);
         if (endpoints.isEmpty()) {
           return new Result(
               null,

@@ -12,12 +12,24 @@ import java.util.Map;
  * @param statuses one status per resource the translator owns a status for, sorted by key
  * @param xdsIr xDS IR by IR key
  * @param infraIr infra IR by fleet name
+ * @param endpointSources where each destination setting's endpoints come from, by setting name;
+ *     lets {@link EndpointFastPath} refresh endpoints when only EndpointSlices changed
  */
 public record TranslateResult(
-    List<ResourceStatus> statuses, Map<String, XdsIr> xdsIr, Map<String, InfraIr> infraIr) {
+    List<ResourceStatus> statuses,
+    Map<String, XdsIr> xdsIr,
+    Map<String, InfraIr> infraIr,
+    Map<String, EndpointSource> endpointSources) {
   public TranslateResult {
     statuses = List.copyOf(statuses);
     xdsIr = Map.copyOf(xdsIr);
     infraIr = Map.copyOf(infraIr);
+    endpointSources = endpointSources == null ? Map.of() : Map.copyOf(endpointSources);
+  }
+
+  /** A result without endpoint sources (no fast path possible). */
+  public TranslateResult(
+      List<ResourceStatus> statuses, Map<String, XdsIr> xdsIr, Map<String, InfraIr> infraIr) {
+    this(statuses, xdsIr, infraIr, Map.of());
   }
 }

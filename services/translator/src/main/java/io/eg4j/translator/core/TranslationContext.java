@@ -47,6 +47,9 @@ final class TranslationContext {
   final Map<String, List<ObjectNode>> endpointSlicesByService = new HashMap<>();
   final Map<String, List<ObjectNode>> endpointSlicesByServiceImport = new HashMap<>();
 
+  /** Endpoint sources of the destination settings built so far, by setting name. */
+  final Map<String, EndpointSource> endpointSources = new java.util.TreeMap<>();
+
   TranslationContext(
       ResourceSnapshot snapshot, EnvoyGatewayConfig config, StatusCollector statuses, Instant now) {
     this.config = config;

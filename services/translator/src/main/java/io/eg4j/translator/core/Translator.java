@@ -66,7 +66,7 @@ public final class Translator {
     xds.forEach((k, b) -> xdsIr.put(k, b.build()));
     Map<String, InfraIr> infraIr = new TreeMap<>();
     infra.forEach((k, b) -> infraIr.put(k, b.build()));
-    return new TranslateResult(out, xdsIr, infraIr);
+    return new TranslateResult(out, xdsIr, infraIr, ctx.endpointSources);
   }
 
   private void translateClass(

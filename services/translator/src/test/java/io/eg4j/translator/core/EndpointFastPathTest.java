@@ -1,0 +1,103 @@
+package io.eg4j.translator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.yaml.ManifestReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The EndpointSlice fast path gives the same IR as a full translation, or declines. */
+class EndpointFastPathTest {
+  private static final String BASE =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: GatewayClass
+      metadata: {name: eg}
+      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+      ---
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: default}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {namespace: default, name: eg}
+      spec:
+        gatewayClassName: eg
+        listeners: [{name: http, protocol: HTTP, port: 80}]
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {namespace: default, name: web}
+      spec:
+        ports: [{name: http, port: 8080, protocol: TCP}]
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {namespace: default, name: web}
+      spec:
+        parentRefs: [{name: eg}]
+        rules:
+        - backendRefs: [{name: web, port: 8080}]
+      """;
+
+  private static String slice(String... addresses) {
+    return """
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          namespace: default
+          name: web-1
+          labels: {kubernetes.io/service-name: web}
+        addressType: IPv4
+        ports: [{name: http, port: 8080, protocol: TCP}]
+        endpoints:
+        - addresses: %s
+        """
+        .formatted(List.of(addresses).toString());
+  }
+
+  private static ResourceSnapshot snapshot(String yaml) throws IOException {
+    List<ObjectNode> docs =
+        ManifestReader.read(
+            "test", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+    return ResourceSnapshot.of(docs);
+  }
+
+  @Test
+  void refreshesEndpointsLikeAFullTranslation() throws IOException {
+    Translator t = new Translator(EnvoyGatewayConfig.defaults());
+    ResourceSnapshot before = snapshot(BASE + slice("10.0.0.1"));
+    ResourceSnapshot after = snapshot(BASE + slice("10.0.0.2", "10.0.0.3"));
+    assertThat(EndpointFastPath.onlyEndpointSlicesChanged(before, after)).isTrue();
+    TranslateResult previous = t.translate(before);
+    Optional<TranslateResult> fast =
+        EndpointFastPath.apply(previous, after, EnvoyGatewayConfig.defaults());
+    assertThat(fast).isPresent();
+    assertThat(fast.get().xdsIr()).isEqualTo(t.translate(after).xdsIr());
+    assertThat(fast.get().xdsIr()).isNotEqualTo(previous.xdsIr());
+  }
+
+  @Test
+  void declinesWhenABackendLosesAllEndpoints() throws IOException {
+    Translator t = new Translator(EnvoyGatewayConfig.defaults());
+    TranslateResult previous = t.translate(snapshot(BASE + slice("10.0.0.1")));
+    Optional<TranslateResult> fast =
+        EndpointFastPath.apply(previous, snapshot(BASE), EnvoyGatewayConfig.defaults());
+    assertThat(fast).isEmpty();
+  }
+
+  @Test
+  void detectsOtherChanges() throws IOException {
+    ResourceSnapshot before = snapshot(BASE + slice("10.0.0.1"));
+    ResourceSnapshot after = snapshot(BASE.replace("port: 80}", "port: 81}") + slice("10.0.0.1"));
+    assertThat(EndpointFastPath.onlyEndpointSlicesChanged(before, after)).isFalse();
+  }
+}
