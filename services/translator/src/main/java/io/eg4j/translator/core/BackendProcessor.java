@@ -27,7 +27,7 @@ final class BackendProcessor {
       }
       String err = validate(Nodes.spec(b));
       if (err == null) {
-        err = localAddress(Nodes.spec(b));
+        err = localAddress(Nodes.spec(b), ctx.config);
       }
       if (err != null) {
         // Envoy Gateway reports an invalid Backend with this (unusual) condition shape.
@@ -40,6 +40,15 @@ final class BackendProcessor {
         e.conditions.set(Condition.isFalse("Accepted", "InvalidBackend", err));
       }
     }
+  }
+
+  /**
+   * Like {@link #localAddress(JsonNode)}, except with the Host infrastructure provider: there Envoy
+   * shares the machine with its backends on purpose (Envoy Gateway's own standalone quickstart
+   * routes to a Backend on 127.0.0.1), so loopback endpoints are allowed.
+   */
+  static String localAddress(JsonNode spec, io.eg4j.model.config.EnvoyGatewayConfig config) {
+    return "Host".equals(config.provider().infrastructureType()) ? null : localAddress(spec);
   }
 
   /** An error when an endpoint points at the proxy's own host (loopback), else null. */

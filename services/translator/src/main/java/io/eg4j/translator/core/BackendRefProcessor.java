@@ -147,11 +147,11 @@ final class BackendRefProcessor {
             types.add("UDS");
           }
         }
-        if (BackendProcessor.localAddress(spec) != null) {
+        if (BackendProcessor.localAddress(spec, ctx.config) != null) {
           return new Result(
               null,
               RouteErrors.RouteError.resolvedRefs(
-                  "InvalidAddress", BackendProcessor.localAddress(spec)),
+                  "InvalidAddress", BackendProcessor.localAddress(spec, ctx.config)),
               weight);
         }
         if (types.contains("UDS")) {

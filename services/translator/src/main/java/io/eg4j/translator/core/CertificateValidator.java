@@ -85,8 +85,26 @@ final class CertificateValidator {
     return plain == null ? null : plain.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Parses all PEM certificates in a text. */
+  /**
+   * Parses all PEM certificates in a text; a text that is itself base64 of PEM (seen in ConfigMaps)
+   * is decoded first.
+   */
   static List<X509Certificate> parseCertificates(String pem) throws InvalidException {
+    if (!pem.contains("-----BEGIN")) {
+      try {
+        String decoded =
+            new String(Base64.getMimeDecoder().decode(pem.trim()), StandardCharsets.UTF_8);
+        if (decoded.contains("-----BEGIN")) {
+          return parsePem(decoded);
+        }
+      } catch (IllegalArgumentException e) {
+        // not base64 either: reported below
+      }
+    }
+    return parsePem(pem);
+  }
+
+  private static List<X509Certificate> parsePem(String pem) throws InvalidException {
     List<X509Certificate> out = new ArrayList<>();
     Matcher m = PEM.matcher(pem);
     while (m.find()) {

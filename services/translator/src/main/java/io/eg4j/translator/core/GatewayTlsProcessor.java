@@ -62,16 +62,10 @@ final class GatewayTlsProcessor {
         message = "CA certificate reference to " + kind + " " + ns + "/" + name + " not permitted";
       } else {
         String pem = caData(kind, ns, name);
-        if (pem == null) {
+        // Like Envoy Gateway, only presence is checked here; Envoy validates the bundle itself.
+        if (pem == null || pem.isBlank()) {
           reason = "InvalidCACertificateRef";
           message = kind + " " + ns + "/" + name + " not found or has no CA certificate";
-        } else {
-          try {
-            CertificateValidator.parseCertificates(pem);
-          } catch (CertificateValidator.InvalidException e) {
-            reason = "InvalidCACertificateRef";
-            message = kind + " " + ns + "/" + name + ": " + e.getMessage();
-          }
         }
       }
       if (reason != null) {

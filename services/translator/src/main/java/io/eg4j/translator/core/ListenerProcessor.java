@@ -333,9 +333,10 @@ final class ListenerProcessor {
                   "TLS " + mode + " mode is not supported, TLS mode must be Terminate."));
           return;
         }
-        resolveCertificates(l);
-        if (!l.status.conditions.has("ResolvedRefs", "False")) {
-          new GatewayTlsProcessor(ctx).validateListener(l);
+        // Client validation (Gateway spec.tls.frontend) is checked first: a listener whose CA
+        // references are unusable is reported for that, not for its certificates.
+        if (new GatewayTlsProcessor(ctx).validateListener(l)) {
+          resolveCertificates(l);
         }
       }
       case "TLS" -> {

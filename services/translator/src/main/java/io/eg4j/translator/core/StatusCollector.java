@@ -144,6 +144,38 @@ public final class StatusCollector {
     return e.listeners.computeIfAbsent(name, ListenerStatus::new);
   }
 
+  /** The Gateway API caps policy ancestors at 16. */
+  static final int MAX_ANCESTORS = 16;
+
+  /**
+   * Keeps at most {@link #MAX_ANCESTORS} ancestors, in a stable order by reference, and marks the
+   * last one kept Aggregated so a reader knows others were left out (as Envoy Gateway does).
+   */
+  private static List<RefStatus> truncate(List<RefStatus> ancestors) {
+    if (ancestors.size() <= MAX_ANCESTORS) {
+      return ancestors;
+    }
+    List<RefStatus> sorted = new ArrayList<>(ancestors);
+    sorted.sort(
+        java.util.Comparator.comparing(
+            (RefStatus r) ->
+                r.ref.path("namespace").asText()
+                    + "/"
+                    + r.ref.path("name").asText()
+                    + "/"
+                    + r.ref.path("sectionName").asText()));
+    List<RefStatus> kept = new ArrayList<>(sorted.subList(0, MAX_ANCESTORS));
+    kept.get(MAX_ANCESTORS - 1)
+        .conditions
+        .set(
+            Condition.isTrue(
+                "Aggregated",
+                "Aggregated",
+                "Ancestors have been aggregated because the number of policy ancestors exceeds "
+                    + MAX_ANCESTORS));
+    return kept;
+  }
+
   /** Turns all entries into statuses, sorted by key. */
   public List<ResourceStatus> commit(String time) {
     List<ResourceStatus> out = new ArrayList<>(entries.size());
@@ -178,7 +210,7 @@ public final class StatusCollector {
       }
       if (e.emitAncestors) {
         ArrayNode as = status.putArray("ancestors");
-        for (RefStatus p : e.ancestors) {
+        for (RefStatus p : truncate(e.ancestors)) {
           ObjectNode an = as.addObject();
           an.set("ancestorRef", p.ref);
           an.put("controllerName", p.controllerName);
