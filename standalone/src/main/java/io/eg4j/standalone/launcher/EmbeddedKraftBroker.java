@@ -63,7 +63,14 @@ public final class EmbeddedKraftBroker implements AutoCloseable {
       format(config, logDir);
     }
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-    server.startup();
+    try {
+      server.startup();
+    } catch (RuntimeException e) {
+      // Release the log directory lock and threads, so a retry on another port can start.
+      server.shutdown();
+      server.awaitShutdown();
+      throw e;
+    }
     EmbeddedKraftBroker broker = new EmbeddedKraftBroker(server, port, logDir);
     try {
       broker.createTopics(Duration.ofSeconds(60));

@@ -63,6 +63,10 @@ public final class Standalone implements AutoCloseable {
     // Five Spring contexts in one JVM must not each re-initialise logging: logback.xml configures
     // it once for the whole process.
     System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+    if (!org.slf4j.bridge.SLF4JBridgeHandler.isInstalled()) {
+      org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+      org.slf4j.bridge.SLF4JBridgeHandler.install();
+    }
     Standalone s = new Standalone(options);
     try {
       s.startAll();
@@ -90,7 +94,18 @@ public final class Standalone implements AutoCloseable {
     long t0 = System.nanoTime();
     int brokerPort = options.defaultPorts() ? Ports.preferOrFree(19092) : Ports.free();
     int controllerPort = Ports.free();
-    broker = EmbeddedKraftBroker.start(dataDir.kafka(), brokerPort, controllerPort);
+    try {
+      broker = EmbeddedKraftBroker.start(dataDir.kafka(), brokerPort, controllerPort);
+    } catch (Exception e) {
+      if (!hasCause(e, java.net.BindException.class)) {
+        throw e;
+      }
+      // Another process took the port between our check and the broker's bind: take any.
+      brokerPort = Ports.free();
+      controllerPort = Ports.free();
+      out.println("Port taken while starting the broker; retrying on " + brokerPort);
+      broker = EmbeddedKraftBroker.start(dataDir.kafka(), brokerPort, controllerPort);
+    }
     out.printf(
         "Kafka broker (KRaft) up at %s in %s (data in %s)%n",
         broker.bootstrapServers(), seconds(t0), dataDir.kafka());
@@ -387,6 +402,15 @@ public final class Standalone implements AutoCloseable {
               .formatted(options.manifests()));
     }
     return f;
+  }
+
+  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String seconds(long startNanos) {
