@@ -924,15 +924,31 @@ def live_metrics_report(urls):
     return scraped, sorted(used & exposed), sorted(used - exposed)
 
 
+# Counters with per-event tags that Micrometer creates on their first increment: a clean run of
+# the quickstart never shows them. The live check accepts their absence only if the source
+# registers them (t_metric_names_in_code checks the meter type).
+LAZY_METRICS = {
+    "eg4j_bus_dead_letters_total": "incremented only for a record that cannot be deserialized",
+    "eg4j_xds_nacks_total": "incremented only when Envoy rejects a config",
+}
+
+
 @case("live: every metric a dashboard or alert names is in /actuator/prometheus of the running services")
 def t_metric_names_live():
     urls = ARGS.scrape
-    check(urls, "no --scrape URL given (run.sh starts the services and passes their actuator URLs)")
+    check(not ARGS.live_error, f"services not started: {ARGS.live_error}")
+    check(urls, "no --scrape URL given (run.sh --live starts the services and passes their actuator URLs)")
     scraped, seen, missing = live_metrics_report(urls)
     up = [u for u, s in scraped.items() if s is not None]
+    lazy = [m for m in missing if m in LAZY_METRICS]
+    missing = [m for m in missing if m not in LAZY_METRICS]
     print(f"    scraped {len(up)}/{len(urls)} endpoints; metrics seen: {', '.join(seen) or '-'}")
+    for m in lazy:
+        print(f"    not exercised by this run: {m} ({LAZY_METRICS[m]})")
     print(f"    metrics not exposed: {', '.join(missing) or '-'}")
     check(len(up) == len(urls), f"unreachable: {[u for u, s in scraped.items() if s is None]}")
+    registered = {n for name, where in registered_meters().items() for mod, kind in where for n in prometheus_names(name, kind)}
+    check(all(m in registered for m in lazy), f"lazy metrics not registered in source: {[m for m in lazy if m not in registered]}")
     check(not missing, f"{len(missing)} metric(s) named by dashboards/alerts are not exposed: {missing}")
 
 
@@ -1142,6 +1158,7 @@ def main():
     global ARGS
     ap = argparse.ArgumentParser()
     ap.add_argument("--scrape", nargs="*", default=None, help="actuator prometheus URLs for the live metrics check")
+    ap.add_argument("--live-error", default="", help="why run.sh could not start the services")
     ap.add_argument("--no-image", action="store_true", help="leave out the image build (it takes a minute)")
     ap.add_argument("--offline", action="store_true", help="mvn -o for the image build")
     ap.add_argument("-k", default="", help="run only cases whose name contains this")

@@ -67,21 +67,36 @@ trap cleanup EXIT
 if [ "$LIVE" = 1 ]; then
   # The live metrics check: the five services in one JVM on the quickstart, scraped on their
   # default actuator ports 19001-19005.
-  DATA=$(mktemp -d)
-  ./eg4j run examples/quickstart --data-dir "$DATA" > "$DATA/run.log" 2>&1 &
-  LAUNCHER_PID=$!
-  for _ in $(seq 1 120); do
-    up=0
-    for p in 19001 19002 19003 19004 19005; do
-      curl -fsS -o /dev/null "http://127.0.0.1:$p/actuator/prometheus" 2>/dev/null && up=$((up + 1))
-    done
-    [ "$up" = 5 ] && break
-    kill -0 "$LAUNCHER_PID" 2>/dev/null || break
-    sleep 2
+  LIVE_ERROR=""
+  for p in 19001 19002 19003 19004 19005; do
+    if curl -s -o /dev/null -m 2 "http://127.0.0.1:$p/" 2>/dev/null; then
+      LIVE_ERROR="port $p is already in use: another eg4j is running; stop it first"
+    fi
   done
-  # Let the pipeline run once end to end so the counters exist.
-  sleep 10
-  echo "deploy/test: launcher log tail:"; tail -5 "$DATA/run.log" | sed 's/^/    /'
+  WORK=$(mktemp -d)
+  DATA="$WORK/data"   # the launcher wants a new or empty data directory of its own
+  # EG4J_LAUNCHER: another command with ./eg4j's arguments (e.g. a java -cp wrapper).
+  if [ -z "$LIVE_ERROR" ]; then
+    ${EG4J_LAUNCHER:-./eg4j} run examples/quickstart --demo-echo --data-dir "$DATA" > "$WORK/run.log" 2>&1 &
+    LAUNCHER_PID=$!
+    for _ in $(seq 1 120); do
+      up=0
+      for p in 19001 19002 19003 19004 19005; do
+        curl -fsS -o /dev/null "http://127.0.0.1:$p/actuator/prometheus" 2>/dev/null && up=$((up + 1))
+      done
+      [ "$up" = 5 ] && break
+      kill -0 "$LAUNCHER_PID" 2>/dev/null || break
+      sleep 2
+    done
+    # Let the pipeline run once end to end (Envoy connects, a request flows) so the counters exist.
+    for _ in $(seq 1 20); do
+      curl -fsS -o /dev/null -m 2 http://127.0.0.1:8888/ 2>/dev/null && break
+      sleep 2
+    done
+    echo "deploy/test: launcher log tail:"; tail -5 "$WORK/run.log" | sed 's/^/    /'
+    kill -0 "$LAUNCHER_PID" 2>/dev/null || LIVE_ERROR="the launcher exited: $(tail -3 "$WORK/run.log" | tr '\n' ' ')"
+  fi
+  [ -n "$LIVE_ERROR" ] && ARGS+=(--live-error "$LIVE_ERROR")
   ARGS+=(--scrape)
   for p in 19001 19002 19003 19004 19005; do ARGS+=("http://127.0.0.1:$p/actuator/prometheus"); done
 fi
