@@ -419,7 +419,7 @@ def t_pods():
             sel = d["spec"]["selector"]["matchLabels"]
             check(all(t["labelSelector"]["matchLabels"] == sel for t in tsc), f"{comp}: spread selector matches the pods")
             token = spec.get("automountServiceAccountToken")
-            check(token is (comp != "xds-server"), f"[{profile}] {comp}: token mounted only where the API is used ({token})")
+            check(token is (comp not in ("xds-server", "translator")), f"[{profile}] {comp}: token mounted only where the API is used ({token})")
             if comp == "xds-server":
                 check(ports.get("grpc-xds") == 18000, "xds-server gRPC port 18000")
 
@@ -709,8 +709,7 @@ def t_rbac_invariants():
                 check(res.endswith("/status") or (res == "leases" and scope == NAMESPACE), f"status-writer may {verb} {res}")
             if res == "secrets":
                 check(sa == cname("watcher"), f"{sa} can access Secrets")
-            if sa in (cname("translator"), cname("xds-server")):
-                check(res == "leases" and scope == NAMESPACE, f"{sa} has {verb} {res} in {scope}")
+            check(sa not in (cname("translator"), cname("xds-server")), f"{sa} has {verb} {res} in {scope}")
             if sa == cname("provisioner"):
                 check(scope == NAMESPACE, f"provisioner reaches beyond the release namespace: {res} in {scope}")
         check(not [x for x in g if x[0] == cname("xds-server")], "xds-server has RBAC")

@@ -24,12 +24,13 @@ Names. Object names are <fullname>-<component>, truncated to DNS label length.
 
 {{/*
 The five services: values key, component name (= image name and object suffix), HTTP
-(actuator) port, and whether the service holds a leader Lease. The ports are the services'
+(actuator) port, and whether the service holds a leader Lease (the translator elects its one
+publisher through its Kafka consumer group instead, so it needs no Kubernetes API at all). The ports are the services'
 defaults; the chart sets server.port to the same value so probes and scrapes agree.
 */}}
 {{- define "eg4j.components" -}}
 watcher: {key: watcher, port: 19001, leader: false, busKey: true}
-translator: {key: translator, port: 19002, leader: true, busKey: true}
+translator: {key: translator, port: 19002, leader: false, busKey: true}
 xds-server: {key: xdsServer, port: 19003, leader: false, busKey: true}
 provisioner: {key: provisioner, port: 19004, leader: true, busKey: false}
 status-writer: {key: statusWriter, port: 19005, leader: true, busKey: false}

@@ -84,7 +84,7 @@ The provisioner renders, per proxy fleet, exactly these kinds in the release nam
   verbs: [create, delete, get, list, patch, update, watch]
 {{- end -}}
 
-{{/* Leader election (translator, provisioner, status-writer): a Lease in the release namespace. */}}
+{{/* Leader election (provisioner, status-writer): a Lease in the release namespace. */}}
 {{- define "eg4j.rbac.leaderElection" -}}
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
