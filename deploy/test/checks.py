@@ -344,6 +344,12 @@ def t_external_kinds():
     check(seen == set(EXTERNAL_KIND_SCHEMAS), f"not rendered by any profile: {set(EXTERNAL_KIND_SCHEMAS) - seen}")
 
 
+@case("chart README.md (values table) is up to date with values.yaml")
+def t_chart_readme():
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "deploy", "helm", "generate-readme.py"), "--check"], capture_output=True, text=True)
+    check(p.returncode == 0, p.stdout + p.stderr)
+
+
 @case("values.schema.json rejects wrong values with a message naming the field")
 def t_values_schema():
     bad = [
