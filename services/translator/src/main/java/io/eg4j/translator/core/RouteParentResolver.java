@@ -103,6 +103,9 @@ final class RouteParentResolver {
       }
       rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Route is accepted"));
     }
+    if (relevant) {
+      ctx.attachedRoutes.add(route);
+    }
     return relevant;
   }
 

@@ -47,6 +47,15 @@ final class TranslationContext {
   final Map<String, List<ObjectNode>> endpointSlicesByService = new HashMap<>();
   final Map<String, List<ObjectNode>> endpointSlicesByServiceImport = new HashMap<>();
 
+  /** Every accepted Gateway of every class, for policy attachment. */
+  final List<GatewayContext> acceptedGateways = new ArrayList<>();
+
+  /** Every route that attached to one of our Gateways, for policy attachment. */
+  final List<RouteContext> attachedRoutes = new ArrayList<>();
+
+  /** Traffic, client, security and extension policies, by kind, oldest first. */
+  final Map<String, List<ObjectNode>> policies = new java.util.LinkedHashMap<>();
+
   /** Endpoint sources of the destination settings built so far, by setting name. */
   final Map<String, EndpointSource> endpointSources = new java.util.TreeMap<>();
 
@@ -74,6 +83,9 @@ final class TranslationContext {
             udpRoutes,
             backendTlsPolicies,
             backendList)) {
+      l.sort(order);
+    }
+    for (List<ObjectNode> l : policies.values()) {
       l.sort(order);
     }
   }
@@ -107,6 +119,14 @@ final class TranslationContext {
       case "EnvoyProxy" -> envoyProxies.put(key, o);
       case "HTTPRouteFilter" -> httpRouteFilters.put(key, o);
       case "ClusterTrustBundle" -> clusterTrustBundles.put(Nodes.name(o), o);
+      case "BackendTrafficPolicy",
+          "ClientTrafficPolicy",
+          "SecurityPolicy",
+          "EnvoyExtensionPolicy" -> {
+        if (group.equals(EG_GROUP)) {
+          policies.computeIfAbsent(kind, k -> new ArrayList<>()).add(o);
+        }
+      }
       case "EndpointSlice" -> {
         Map<String, String> labels = Nodes.map(Nodes.obj(o, "metadata"), "labels");
         String svc = labels.get("kubernetes.io/service-name");

@@ -59,6 +59,8 @@ public final class Translator {
     }
     // Backends get their status whether or not a route uses them.
     processBackends(ctx);
+    // Policies attach last: they need every Gateway, listener and route of every class.
+    new PolicyProcessor(ctx).process();
 
     // Statuses are committed once, after every processor has had its say.
     List<ResourceStatus> out = statuses.commit(now.toString());
@@ -77,6 +79,7 @@ public final class Translator {
     GatewayProcessor gateways = new GatewayProcessor(ctx);
     // Relevant Gateways: of this class, with a usable EnvoyProxy and supported addresses.
     List<GatewayContext> accepted = gateways.relevantGateways(gc);
+    ctx.acceptedGateways.addAll(accepted);
     // IR entries exist before listeners so every accepted Gateway has an IR, even an empty one.
     gateways.initIr(gc, accepted, xds, infra);
     processListeners(ctx, gc, accepted, xds, infra);

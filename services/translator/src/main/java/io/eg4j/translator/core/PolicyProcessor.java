@@ -1,0 +1,268 @@
+package io.eg4j.translator.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Attachment of Envoy Gateway's policies (BackendTrafficPolicy, ClientTrafficPolicy,
+ * SecurityPolicy, EnvoyExtensionPolicy) to Gateways, listeners and routes (GEP-713): records one
+ * ancestor status per Gateway (and section) a policy reaches, resolves conflicts (the oldest policy
+ * for a target wins), and marks a broader policy Overridden where a narrower one of the same kind
+ * takes precedence. The policies' own settings are not translated into the IR yet.
+ */
+final class PolicyProcessor {
+  private static final Set<String> ROUTE_KINDS =
+      Set.of("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute");
+
+  private final TranslationContext ctx;
+
+  PolicyProcessor(TranslationContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** A target a policy reached. */
+  private record Target(String kind, String namespace, String name, String section) {
+    String key() {
+      return kind + "/" + namespace + "/" + name + "/" + (section == null ? "" : section);
+    }
+  }
+
+  void process() {
+    for (Map.Entry<String, List<ObjectNode>> e : ctx.policies.entrySet()) {
+      processKind(e.getKey(), e.getValue());
+    }
+  }
+
+  private void processKind(String kind, List<ObjectNode> policies) {
+    boolean clientPolicy = kind.equals("ClientTrafficPolicy");
+    Map<String, ObjectNode> owner = new HashMap<>();
+    // Targets per policy, in policy age order.
+    Map<ObjectNode, List<Target>> targets = new LinkedHashMap<>();
+    for (ObjectNode p : policies) {
+      try {
+        targets.put(p, targets(p, clientPolicy));
+      } catch (RuntimeException e) {
+        // A target list of an unexpected shape: the policy reaches nothing.
+        targets.put(p, List.of());
+      }
+    }
+    // Route-level and listener-level targets, to find overridden broader policies.
+    Map<String, Boolean> narrower = new HashMap<>();
+    for (List<Target> ts : targets.values()) {
+      for (Target t : ts) {
+        if (ROUTE_KINDS.contains(t.kind())) {
+          for (RouteContext r : routes(t)) {
+            for (RouteContext.Parent parent : r.parents) {
+              narrower.put(
+                  "Gateway/" + parent.gateway.namespace + "/" + parent.gateway.name + "/", true);
+              for (ListenerContext l : parent.listeners) {
+                narrower.put(
+                    "Gateway/"
+                        + parent.gateway.namespace
+                        + "/"
+                        + parent.gateway.name
+                        + "/"
+                        + l.name,
+                    true);
+              }
+            }
+          }
+        } else if (t.section() != null) {
+          narrower.put(t.kind() + "/" + t.namespace() + "/" + t.name() + "/", true);
+        }
+      }
+    }
+    for (Map.Entry<ObjectNode, List<Target>> e : targets.entrySet()) {
+      ObjectNode p = e.getKey();
+      boolean deprecated = Nodes.has(Nodes.spec(p), "targetRef");
+      for (Target t : e.getValue()) {
+        String winner = owner.containsKey(t.key()) ? Nodes.name(owner.get(t.key())) : null;
+        owner.putIfAbsent(t.key(), p);
+        for (ObjectNode ancestor : ancestors(t)) {
+          StatusCollector.RefStatus rs =
+              ctx.statuses
+                  .entry(p)
+                  .ancestor(ancestor, ancestor.toString(), ctx.config.controllerName());
+          if (winner != null) {
+            rs.conditions.set(
+                Condition.isFalse(
+                    "Accepted",
+                    "Conflicted",
+                    "Unable to target "
+                        + t.kind()
+                        + " "
+                        + t.name()
+                        + ", another "
+                        + kind
+                        + " ("
+                        + winner
+                        + ") has already attached to it"));
+            continue;
+          }
+          rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Policy has been accepted."));
+          if (!ROUTE_KINDS.contains(t.kind())
+              && t.section() == null
+              && narrower.containsKey(t.kind() + "/" + t.namespace() + "/" + t.name() + "/")) {
+            rs.conditions.set(
+                Condition.isTrue(
+                    "Overridden",
+                    "Overridden",
+                    "This policy is being overridden by other "
+                        + kind
+                        + "s for some of its targets"));
+          }
+          if (deprecated) {
+            rs.conditions.set(
+                Condition.isTrue(
+                    "Warning",
+                    "DeprecatedField",
+                    "The targetRef field is deprecated, use targetRefs instead"));
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The targets of a policy: targetRef, targetRefs and targetSelectors, in the policy namespace.
+   */
+  private List<Target> targets(ObjectNode p, boolean clientPolicy) {
+    String ns = Nodes.namespace(p);
+    JsonNode spec = Nodes.spec(p);
+    List<JsonNode> refs = new ArrayList<>(Nodes.list(spec, "targetRefs"));
+    if (Nodes.obj(spec, "targetRef").isObject()) {
+      refs.add(0, Nodes.obj(spec, "targetRef"));
+    }
+    List<Target> out = new ArrayList<>();
+    for (JsonNode ref : refs) {
+      String group = Nodes.text(ref, "group", "");
+      String kind = Nodes.text(ref, "kind", "");
+      if (!group.equals(TranslationContext.GATEWAY_GROUP)) {
+        continue;
+      }
+      addTarget(
+          out,
+          new Target(kind, ns, Nodes.text(ref, "name", ""), Nodes.text(ref, "sectionName")),
+          clientPolicy);
+    }
+    for (JsonNode sel : Nodes.list(spec, "targetSelectors")) {
+      String kind = Nodes.text(sel, "kind", "");
+      LabelSelector selector;
+      try {
+        JsonNode s =
+            sel.has("matchLabels") || sel.has("matchExpressions")
+                ? sel
+                : Nodes.obj(sel, "selector");
+        selector = LabelSelector.parse(s);
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      if (kind.equals("Gateway")) {
+        for (GatewayContext g : ctx.acceptedGateways) {
+          if (g.namespace.equals(ns)
+              && selector.matches(Nodes.map(Nodes.obj(g.gateway, "metadata"), "labels"))) {
+            addTarget(out, new Target("Gateway", ns, g.name, null), clientPolicy);
+          }
+        }
+      } else if (ROUTE_KINDS.contains(kind)) {
+        for (RouteContext r : ctx.attachedRoutes) {
+          if (r.kind.equals(kind)
+              && r.namespace.equals(ns)
+              && selector.matches(Nodes.map(Nodes.obj(r.route, "metadata"), "labels"))) {
+            addTarget(out, new Target(kind, ns, r.name, null), clientPolicy);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private void addTarget(List<Target> out, Target t, boolean clientPolicy) {
+    boolean known =
+        switch (t.kind()) {
+          case "Gateway" -> gateway(t) != null;
+          case "ListenerSet", "XListenerSet" -> !clientPolicy || true;
+          default -> !clientPolicy && ROUTE_KINDS.contains(t.kind()) && !routes(t).isEmpty();
+        };
+    if (known && !out.contains(t)) {
+      out.add(t);
+    }
+  }
+
+  private GatewayContext gateway(Target t) {
+    for (GatewayContext g : ctx.acceptedGateways) {
+      if (g.namespace.equals(t.namespace()) && g.name.equals(t.name())) {
+        return g;
+      }
+    }
+    return null;
+  }
+
+  private List<RouteContext> routes(Target t) {
+    List<RouteContext> out = new ArrayList<>();
+    for (RouteContext r : ctx.attachedRoutes) {
+      if (r.kind.equals(t.kind()) && r.namespace.equals(t.namespace()) && r.name.equals(t.name())) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The ancestor references a target contributes: the Gateway, or each parent of a route. */
+  private List<ObjectNode> ancestors(Target t) {
+    List<ObjectNode> out = new ArrayList<>();
+    if (t.kind().equals("Gateway")) {
+      GatewayContext g = gateway(t);
+      if (g != null) {
+        if (t.section() != null
+            && g.ownListeners().stream().noneMatch(l -> l.name.equals(t.section()))) {
+          return out;
+        }
+        out.add(ref("Gateway", g.namespace, g.name, t.section()));
+      }
+      return out;
+    }
+    if (t.kind().equals("ListenerSet") || t.kind().equals("XListenerSet")) {
+      for (GatewayContext g : ctx.acceptedGateways) {
+        for (ListenerSetContext ls : g.listenerSets) {
+          if (ls.namespace.equals(t.namespace()) && ls.name.equals(t.name())) {
+            out.add(ref(t.kind(), ls.namespace, ls.name, t.section()));
+          }
+        }
+      }
+      return out;
+    }
+    for (RouteContext r : routes(t)) {
+      for (RouteContext.Parent parent : r.parents) {
+        ObjectNode a =
+            ref(
+                Nodes.text(parent.ref, "kind", "Gateway"),
+                Nodes.text(parent.ref, "namespace", r.namespace),
+                Nodes.text(parent.ref, "name", ""),
+                Nodes.text(parent.ref, "sectionName"));
+        if (!out.contains(a)) {
+          out.add(a);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static ObjectNode ref(String kind, String ns, String name, String section) {
+    ObjectNode ref = Nodes.object();
+    ref.put("group", TranslationContext.GATEWAY_GROUP);
+    ref.put("kind", kind);
+    ref.put("namespace", ns);
+    ref.put("name", name);
+    if (section != null) {
+      ref.put("sectionName", section);
+    }
+    return ref;
+  }
+}
