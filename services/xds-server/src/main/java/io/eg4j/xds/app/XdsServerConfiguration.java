@@ -39,12 +39,23 @@ import org.springframework.context.annotation.Configuration;
 public class XdsServerConfiguration {
   private static final Logger log = LoggerFactory.getLogger(XdsServerConfiguration.class);
 
-  @Bean(destroyMethod = "close")
+  @Bean(destroyMethod = "")
   Producer<String, byte[]> xdsProducer(KafkaProperties kafka) {
     Map<String, Object> cfg = new HashMap<>(kafka.buildProducerProperties());
     cfg.put("compression.type", "zstd");
     cfg.put("max.request.size", io.eg4j.model.bus.BusSettings.MAX_MESSAGE_BYTES);
+    // Dead letters and NACKs are sent from the consumer and gRPC threads: never block them for
+    // long when the broker is away.
+    cfg.putIfAbsent("max.block.ms", 10_000);
+    cfg.putIfAbsent("delivery.timeout.ms", 30_000);
+    cfg.putIfAbsent("request.timeout.ms", 10_000);
     return new KafkaProducer<>(cfg, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @Bean
+  org.springframework.beans.factory.DisposableBean xdsProducerCloser(
+      Producer<String, byte[]> xdsProducer) {
+    return () -> xdsProducer.close(java.time.Duration.ofSeconds(5));
   }
 
   @Bean

@@ -72,13 +72,39 @@ public final class Protos {
     }
   }
 
+  /**
+   * Per-message hashes, remembered by identity (Guava's weak keys compare by identity) so a
+   * resource is serialized for hashing once, however many snapshot steps and lists it is in.
+   */
+  private static final com.google.common.cache.Cache<Message, String> HASHES =
+      com.google.common.cache.CacheBuilder.newBuilder().weakKeys().build();
+
   /** SHA-256 (hex, first 16 bytes) of one message's deterministic encoding. */
   public static String hash(Message m) {
-    return hash(List.of(m));
+    String h = HASHES.getIfPresent(m);
+    if (h == null) {
+      h = digest(List.of(m));
+      HASHES.put(m, h);
+    }
+    return h;
+  }
+
+  /** The version of a list of messages: a hash over their own hashes, in order. */
+  public static String listHash(List<? extends Message> messages) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Message m : messages) {
+        md.update(hash(m).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        md.update((byte) '\n');
+      }
+      return HexFormat.of().formatHex(md.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** SHA-256 (hex, first 16 bytes) over messages' deterministic encodings, in order. */
-  public static String hash(List<? extends Message> messages) {
+  static String digest(List<? extends Message> messages) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (Message m : messages) {

@@ -47,7 +47,7 @@ public record XdsResources(
 
   /** The version of one resource list: a hash of the resources' deterministic encoding. */
   public static String versionOf(List<? extends Message> resources) {
-    return Protos.hash(resources);
+    return Protos.listHash(resources);
   }
 
   private static <T> List<T> sorted(List<T> in, Function<T, String> name) {

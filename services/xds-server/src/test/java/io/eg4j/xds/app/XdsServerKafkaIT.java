@@ -61,6 +61,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * then receives Listener, RouteConfiguration, Cluster and ClusterLoadAssignment (state of the world
  * and delta); a bad record lands on the dead-letter topic; a NACK is counted and published.
  */
+@org.springframework.test.annotation.DirtiesContext
 @SpringBootTest(
     classes = XdsServerApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -71,6 +72,7 @@ class XdsServerKafkaIT {
 
   @Autowired XdsIrConsumer consumer;
   @Autowired MeterRegistry registry;
+  @Autowired io.eg4j.xds.core.XdsSnapshots snapshots;
   @LocalServerPort int httpPort;
 
   @BeforeAll
@@ -84,12 +86,23 @@ class XdsServerKafkaIT {
     // Published before the service starts: it must read all of it before it is ready.
     publish("default/eg", envelope(XdsGoldenCases.read("http-features")));
     publish("default/eg", "not json at all".getBytes(StandardCharsets.UTF_8));
-    publish("default/gone", envelope(XdsGoldenCases.read("empty")));
+    publish("default/gone", envelope(new XdsIr("default/gone", List.of(), List.of(), List.of())));
     publish("default/gone", null);
+  }
+
+  static org.springframework.context.ConfigurableApplicationContext context;
+
+  @org.junit.jupiter.api.BeforeEach
+  void remember(@Autowired org.springframework.context.ConfigurableApplicationContext ctx) {
+    context = ctx;
   }
 
   @AfterAll
   static void stopBroker() {
+    // The service goes first: its consumer and producer close cleanly while the broker is up.
+    if (context != null) {
+      context.close();
+    }
     broker.destroy();
   }
 
@@ -247,6 +260,8 @@ class XdsServerKafkaIT {
     assertThat(registry.get("eg4j.bus.dead.letters").tag("topic", Topics.XDS_IR).counter().count())
         .isEqualTo(1.0);
     assertThat(consumer.caughtUp()).isTrue();
+    // default/gone was published and then tombstoned before start-up: nothing is kept for it.
+    assertThat(snapshots.keys()).doesNotContain("default/gone").contains("default/eg");
   }
 
   @Test
