@@ -764,6 +764,54 @@ def metric_names(expr):
     return names
 
 
+def promql_metric_names(expr):
+    """Parses expr with a real PromQL parser (promql-parser, GreptimeDB's Rust parser) and
+    returns the metric names of its selectors. Grafana's variables are substituted first."""
+    import promql_parser
+
+    q = expr.replace("$__rate_interval", "5m").replace("$__interval", "1m")
+    tree = promql_parser.parse(q)  # raises on a syntax error
+    names = set()
+
+    def walk(n):
+        if n is None or isinstance(n, (str, int, float)):
+            return
+        if type(n).__name__ == "VectorSelector":
+            if n.name:
+                names.add(n.name)
+            return
+        for attr in ("expr", "lhs", "rhs", "vector_selector", "param"):
+            if hasattr(n, attr):
+                walk(getattr(n, attr))
+        for a in getattr(n, "args", None) or []:
+            walk(a)
+
+    walk(tree)
+    return names
+
+
+@case("every dashboard and alert query parses as PromQL, and the parser and the name extractor agree")
+def t_promql_syntax():
+    n = 0
+    for src, title, expr in dashboard_exprs() + alert_exprs():
+        if expr.startswith("label_values("):
+            continue  # a Grafana variable query, not PromQL
+        try:
+            parsed = promql_metric_names(expr)
+        except Exception as e:  # noqa: BLE001 - the parser's error says where
+            raise Failure(f"{src} {title}: {e}\n      {expr}")
+        check(parsed == metric_names(expr), f"{src} {title}: parser {sorted(parsed)} vs extractor {sorted(metric_names(expr))}")
+        n += 1
+    check(n >= 25, f"only {n} queries")
+    try:
+        promql_metric_names("sum(rate(eg4j_xds_nacks_total[5m])")
+        raise Failure("the parser accepted an unbalanced query")
+    except Failure:
+        raise
+    except Exception:  # noqa: BLE001 - expected: a syntax error
+        pass
+
+
 def dashboard_exprs():
     out = []
     for path in sorted(glob.glob(os.path.join(ROOT, "deploy", "dashboards", "*.json"))):

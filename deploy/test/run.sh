@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 CACHE="${EG4J_CACHE:-$HOME/.cache/eg4j}"
 HELM_VERSION=v3.22.0
-PY_PACKAGES="kubernetes-validate==1.37.0 check-jsonschema==0.39.0 jsonschema==4.26.0 pyyaml==6.0.3"
+PY_PACKAGES="kubernetes-validate==1.37.0 check-jsonschema==0.39.0 jsonschema==4.26.0 pyyaml==6.0.3 promql-parser==0.11.0"
 mkdir -p "$CACHE/bin"
 
 # Python packages, in a venv of our own so the system Python stays untouched.
