@@ -337,7 +337,9 @@ public final class KubernetesResourceSource implements ResourceSource {
       return key;
     }
     JsonNode raw = Json.MAPPER.valueToTree(obj);
-    String error = modelError(kind, raw);
+    ObjectNode cleaned = clean(kind, raw);
+    // The check reads what is published: the status eg4j writes itself is not the user's input.
+    String error = modelError(kind, cleaned);
     if (error != null) {
       // Reported once per object, and only where eg4j is asked to look.
       if (invalid.add(key) && namespaceSelected(key)) {
@@ -348,7 +350,7 @@ public final class KubernetesResourceSource implements ResourceSource {
       return key;
     }
     invalid.remove(key);
-    objects.put(key, clean(kind, raw));
+    objects.put(key, cleaned);
     return key;
   }
 
@@ -378,7 +380,10 @@ public final class KubernetesResourceSource implements ResourceSource {
     try {
       Json.MAPPER.treeToValue(raw, Class.forName(kind.modelClass()));
       return null;
-    } catch (ClassNotFoundException e) {
+    } catch (ClassNotFoundException
+        | com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
+      // A model this build lacks, or a type our mapper has no handler for (java.time): a limit of
+      // ours, not an error in the object.
       return null;
     } catch (Exception e) {
       String m = e.getMessage() == null ? e.toString() : e.getMessage();
