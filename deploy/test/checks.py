@@ -699,6 +699,21 @@ def t_rbac_vs_code():
     check(cluster <= CLUSTER_SCOPED, f"cluster-scoped kinds the chart does not treat as such: {cluster - CLUSTER_SCOPED}")
 
 
+@case("RBAC matches the code: the provisioner manages exactly the kinds ProxyResourceRenderer renders")
+def t_rbac_provisioner_vs_code():
+    src = glob.glob(os.path.join(ROOT, "services", "provisioner", "src", "main", "java", "**", "ProxyResourceRenderer.java"), recursive=True)
+    check(src, "ProxyResourceRenderer.java not found")
+    text = open(src[0]).read()
+    rendered = set()
+    for m in re.finditer(r'(?:DesiredObject|object)\(\s*"([a-z0-9./]+)",\s*"([A-Za-z]+)"', text):
+        api, kind = m.groups()
+        group = api.rpartition("/")[0]
+        rendered.add((group, kind.lower() + "s"))
+    check(len(rendered) >= 5, f"parsed only {rendered}")
+    granted = {(grp, res) for sa, scope, grp, res, v in grants("default") if sa == cname("provisioner") and res != "leases"}
+    check(granted == rendered, f"provisioner RBAC vs renderer: extra {sorted(granted - rendered)}, missing {sorted(rendered - granted)}")
+
+
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "escalate", "bind", "impersonate"}
 
 
