@@ -61,7 +61,6 @@ import org.springframework.test.context.DynamicPropertySource;
  * then receives Listener, RouteConfiguration, Cluster and ClusterLoadAssignment (state of the world
  * and delta); a bad record lands on the dead-letter topic; a NACK is counted and published.
  */
-@org.springframework.test.annotation.DirtiesContext
 @SpringBootTest(
     classes = XdsServerApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
