@@ -50,6 +50,12 @@ PROFILES = {
     "ha": ["-f", os.path.join(EXAMPLES, "ha-values.yaml")],
     "strimzi": ["-f", os.path.join(EXAMPLES, "strimzi-values.yaml")],
     "selector": ["--set", "watch.type=NamespaceSelector", "--set-string", "watch.namespaceSelector=eg4j.io/tenant=a"],
+    # Bring-your-own everything: mirror registry, own secrets, mTLS Kafka user, plaintext-free.
+    "byo": ["--set", "global.imageRegistry=mirror.example.com", "--set", "image.tag=1.2.3",
+            "--set", "xdsTls.provider=existing", "--set", "xdsTls.serverSecretName=my-xds",
+            "--set", "xdsTls.envoySecretName=my-envoy", "--set", "kafka.secretKey.existingSecret=my-bus-key",
+            "--set", "kafka.tls.enabled=true", "--set", "kafka.tls.caSecret.name=kafka-ca",
+            "--set", "kafka.tls.clientSecret.name=eg4j-user", "--set", "kafka.bootstrapServers=k-0:9093\\,k-1:9093"],
 }
 
 RESULTS = []
@@ -589,6 +595,25 @@ def t_secrets():
     certs = {o["metadata"]["name"] for o in objects("strimzi", "Certificate")}
     check({f"{RELEASE}-xds-server-tls", f"{RELEASE}-envoy-tls", f"{RELEASE}-xds-ca"} <= certs, f"cert-manager: {certs}")
     check(not [o for o in objects("strimzi", "Secret") if o["metadata"]["name"].endswith("-tls")], "no generated TLS secrets with cert-manager")
+
+
+@case("bring-your-own profile: mirror registry, existing xDS and bus-key Secrets, mTLS Kafka keystore")
+def t_byo():
+    check(not objects("byo", "Secret"), f"byo renders Secrets: {[o['metadata']['name'] for o in objects('byo', 'Secret')]}")
+    for comp in COMPONENTS:
+        spec = by_name("byo", "Deployment", cname(comp))["spec"]["template"]["spec"]
+        c = spec["containers"][0]
+        check(c["image"] == f"mirror.example.com/eg4j/{comp}:1.2.3", f"image {c['image']}")
+        vols = {v["name"]: v for v in spec["volumes"]}
+        check(vols["kafka-client"]["secret"]["secretName"] == "eg4j-user", "keystore volume")
+        env = {e["name"]: e for e in c["env"]}
+        check(env["EG4J_KAFKA_KEYSTORE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "eg4j-user", "key": "user.password"}, "keystore password")
+        k = app_config("byo", comp)["spring"]["kafka"]
+        check(k["security"]["protocol"] == "SSL" and k["ssl"]["key-store-type"] == "PKCS12", f"{k}")
+        if "bus-key" in vols:
+            check(vols["bus-key"]["secret"]["secretName"] == "my-bus-key", "bus key secret")
+    xds = by_name("byo", "Deployment", cname("xds-server"))["spec"]["template"]["spec"]
+    check({v["name"]: v for v in xds["volumes"]}["xds-tls"]["secret"]["secretName"] == "my-xds", "xds secret")
 
 
 # ---------------------------------------------------------------------------------------------
