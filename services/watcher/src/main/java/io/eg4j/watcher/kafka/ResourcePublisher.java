@@ -104,6 +104,37 @@ public final class ResourcePublisher implements ResourceSink {
       synced |= complete;
       return;
     }
+    int failed = send(sends);
+    Timer.builder("eg4j.watcher.publish.latency")
+        .description("From seeing a change to the broker's ack of its records")
+        .register(meters)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    synced |= complete && failed == 0;
+  }
+
+  @Override
+  public synchronized void upsert(ResourceKey key, ObjectNode object) {
+    long start = System.nanoTime();
+    Envelope env = changedEnvelope(key, object);
+    if (env == null) {
+      return;
+    }
+    send(List.of(new Pending(key.toString(), key.kind(), env)));
+    Timer.builder("eg4j.watcher.publish.latency")
+        .description("From seeing a change to the broker's ack of its records")
+        .register(meters)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public synchronized void delete(ResourceKey key) {
+    if (published.containsKey(key.toString())) {
+      send(List.of(new Pending(key.toString(), key.kind(), null)));
+    }
+  }
+
+  /** Sends and waits for the acks; returns how many failed (they are retried on the next round). */
+  private int send(List<Pending> sends) {
     List<Future<RecordMetadata>> acks = new ArrayList<>();
     for (Pending p : sends) {
       acks.add(producer.send(new ProducerRecord<>(Topics.RESOURCES, p.key(), p.envelope())));
@@ -127,18 +158,14 @@ public final class ResourcePublisher implements ResourceSink {
         LOG.info("{} {}", p.envelope() == null ? "deleted" : "published", p.key());
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
-        return;
+        return failed + sends.size() - i;
       } catch (Exception ex) {
         // Left out of `published`, so the next resync sends it again.
         failed++;
         LOG.error("could not publish {}: {}", p.key(), ex.toString());
       }
     }
-    Timer.builder("eg4j.watcher.publish.latency")
-        .description("From seeing a change to the broker's ack of its records")
-        .register(meters)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    synced |= complete && failed == 0;
+    return failed;
   }
 
   /** The envelope to publish, or null when the topic already has this content (or never may). */
