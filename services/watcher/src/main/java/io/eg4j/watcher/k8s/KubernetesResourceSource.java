@@ -21,7 +21,6 @@ import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,7 +116,10 @@ public final class KubernetesResourceSource implements ResourceSource {
   private final Map<ResourceKey, ObjectNode> delivered = new HashMap<>();
   private final Map<ResourceKey, Set<ResourceKey>> activeRefs = new HashMap<>();
   private final Map<ResourceKey, Integer> refCount = new HashMap<>();
-  private final Set<ResourceKey> invalid = new HashSet<>();
+
+  /** Unreadable objects, with the generation last reported, so each generation is reported once. */
+  private final Map<ResourceKey, Long> invalid = new HashMap<>();
+
   private ResourceSink sink;
   private boolean started;
   private boolean eventSink = true;
@@ -341,8 +343,10 @@ public final class KubernetesResourceSource implements ResourceSource {
     // The check reads what is published: the status eg4j writes itself is not the user's input.
     String error = modelError(kind, cleaned);
     if (error != null) {
-      // Reported once per object, and only where eg4j is asked to look.
-      if (invalid.add(key) && namespaceSelected(key)) {
+      // Reported once per generation, and only where eg4j is asked to look.
+      long generation = raw.path("metadata").path("generation").asLong(0);
+      Long reported = invalid.put(key, generation);
+      if ((reported == null || reported != generation) && namespaceSelected(key)) {
         reportInvalid(kind, key, raw, error);
       }
       // An unreadable object has no effect: the translator sees it as absent.

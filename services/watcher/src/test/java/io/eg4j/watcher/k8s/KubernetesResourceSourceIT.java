@@ -248,6 +248,42 @@ class KubernetesResourceSourceIT {
               meters.get("eg4j.watcher.invalid.objects").tag("kind", "HTTPRoute").counter().count())
           .isEqualTo(1);
 
+      // A status written to the Gateway (as the status-writer does) is not a change: no new
+      // record, and the Gateway stays on the bus.
+      var gwContext = WatchedKind.find(WatchedKind.GATEWAY_API, "Gateway").orElseThrow().context();
+      int gatewayRecords =
+          topics.of(Topics.RESOURCES, "gateway.networking.k8s.io/Gateway/default/eg").size();
+      client
+          .genericKubernetesResources(gwContext)
+          .inNamespace("default")
+          .withName("eg")
+          .edit(
+              g -> {
+                g.setAdditionalProperty(
+                    "status",
+                    Map.of(
+                        "conditions",
+                        List.of(
+                            Map.of(
+                                "type", "Accepted",
+                                "status", "True",
+                                "reason", "Accepted",
+                                "message", "ok",
+                                "lastTransitionTime", "2026-11-26T12:00:00Z"))));
+                return g;
+              });
+      create(route("r3", "PathPrefix"));
+      topics.awaitTrue(
+          t ->
+              t.live(Topics.RESOURCES)
+                  .containsKey("gateway.networking.k8s.io/HTTPRoute/default/r3"),
+          WAIT,
+          "r3 published after the Gateway status write");
+      assertThat(topics.live(Topics.RESOURCES))
+          .containsKey("gateway.networking.k8s.io/Gateway/default/eg");
+      assertThat(topics.of(Topics.RESOURCES, "gateway.networking.k8s.io/Gateway/default/eg"))
+          .hasSize(gatewayRecords);
+
       // A Secret that stops being referenced leaves the bus; a deletion becomes a tombstone.
       var gwCtx = WatchedKind.find(WatchedKind.GATEWAY_API, "Gateway").orElseThrow().context();
       client.genericKubernetesResources(gwCtx).inNamespace("default").withName("eg").delete();
