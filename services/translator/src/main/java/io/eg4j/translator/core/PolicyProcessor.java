@@ -52,29 +52,32 @@ final class PolicyProcessor {
         targets.put(p, List.of());
       }
     }
-    // Route-level and listener-level targets, to find overridden broader policies.
-    Map<String, Boolean> narrower = new HashMap<>();
-    for (List<Target> ts : targets.values()) {
-      for (Target t : ts) {
+    // Narrower targets (routes, route rules, listeners) shadow broader ones: the broader policy is
+    // Overridden there, or Merged when the narrower policy asks to merge (spec.mergeType).
+    Map<String, Boolean> overriddenBy = new HashMap<>();
+    Map<String, Boolean> mergedBy = new HashMap<>();
+    Set<String> broaderTargets = new java.util.HashSet<>();
+    for (Map.Entry<ObjectNode, List<Target>> e : targets.entrySet()) {
+      boolean merges = Nodes.has(Nodes.spec(e.getKey()), "mergeType");
+      Map<String, Boolean> into = merges ? mergedBy : overriddenBy;
+      for (Target t : e.getValue()) {
+        broaderTargets.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/");
         if (ROUTE_KINDS.contains(t.kind())) {
+          if (t.section() != null) {
+            into.put(t.kind() + "/" + t.namespace() + "/" + t.name() + "/", true);
+          }
           for (RouteContext r : routes(t)) {
             for (RouteContext.Parent parent : r.parents) {
-              narrower.put(
-                  "Gateway/" + parent.gateway.namespace + "/" + parent.gateway.name + "/", true);
+              String gw = "Gateway/" + parent.gateway.namespace + "/" + parent.gateway.name + "/";
+              into.put(gw, true);
               for (ListenerContext l : parent.listeners) {
-                narrower.put(
-                    "Gateway/"
-                        + parent.gateway.namespace
-                        + "/"
-                        + parent.gateway.name
-                        + "/"
-                        + l.name,
-                    true);
+                into.put(gw + l.name, true);
               }
             }
           }
         } else if (t.section() != null) {
-          narrower.put(t.kind() + "/" + t.namespace() + "/" + t.name() + "/", true);
+          broaderTargets.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/" + t.section());
+          into.put(t.kind() + "/" + t.namespace() + "/" + t.name() + "/", true);
         }
       }
     }
@@ -106,9 +109,9 @@ final class PolicyProcessor {
             continue;
           }
           rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Policy has been accepted."));
-          if (!ROUTE_KINDS.contains(t.kind())
-              && t.section() == null
-              && narrower.containsKey(t.kind() + "/" + t.namespace() + "/" + t.name() + "/")) {
+          String whole = t.kind() + "/" + t.namespace() + "/" + t.name() + "/";
+          boolean broad = t.section() == null;
+          if (broad && overriddenBy.containsKey(whole)) {
             rs.conditions.set(
                 Condition.isTrue(
                     "Overridden",
@@ -116,6 +119,13 @@ final class PolicyProcessor {
                     "This policy is being overridden by other "
                         + kind
                         + "s for some of its targets"));
+          }
+          boolean mergesDown = broad && mergedBy.containsKey(whole);
+          boolean mergesUp =
+              Nodes.has(Nodes.spec(p), "mergeType") && hasBroader(t, ancestor, broaderTargets);
+          if (mergesDown || mergesUp) {
+            rs.conditions.set(
+                Condition.isTrue("Merged", "Merged", "Merged with policies of broader targets"));
           }
           if (deprecated) {
             rs.conditions.set(
@@ -127,6 +137,22 @@ final class PolicyProcessor {
         }
       }
     }
+  }
+
+  /** True when a broader policy of the same kind reaches the Gateway of this ancestor. */
+  private static boolean hasBroader(Target t, ObjectNode ancestor, Set<String> broaderTargets) {
+    String gw =
+        ancestor.path("kind").asText()
+            + "/"
+            + ancestor.path("namespace").asText()
+            + "/"
+            + ancestor.path("name").asText()
+            + "/";
+    if (ROUTE_KINDS.contains(t.kind())) {
+      return broaderTargets.contains(gw)
+          || broaderTargets.contains(gw + ancestor.path("sectionName").asText());
+    }
+    return t.section() != null && broaderTargets.contains(gw);
   }
 
   /**
