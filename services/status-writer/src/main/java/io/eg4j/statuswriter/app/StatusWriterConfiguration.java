@@ -50,6 +50,17 @@ public class StatusWriterConfiguration {
     return new FileStatusSink(props.getDirectory(), statusWriteCounter);
   }
 
+  /** {@code eg4j.leader{service=status-writer}}: 1 while this replica holds eg4j.status. */
+  @Bean
+  public io.micrometer.core.instrument.Gauge statusWriterLeaderGauge(
+      CatchUpTracker tracker, MeterRegistry meters) {
+    return io.micrometer.core.instrument.Gauge.builder(
+            "eg4j.leader", tracker, t -> t.state() == CatchUpTracker.State.CAUGHT_UP ? 1 : 0)
+        .description("1 while this replica is the active one")
+        .tag("service", "status-writer")
+        .register(meters);
+  }
+
   /** Where records that are not statuses go. */
   @Bean(destroyMethod = "close")
   public DeadLetterPublisher statusWriterDeadLetters(BusClients clients) {

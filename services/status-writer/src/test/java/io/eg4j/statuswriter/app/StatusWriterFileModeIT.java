@@ -52,6 +52,13 @@ class StatusWriterFileModeIT {
                 "--eg4j.status-writer.mode=file",
                 "--eg4j.status-writer.directory=" + dir);
     await(() -> app.getBean(CatchUpTracker.class).isCaughtUp());
+    assertThat(
+            app.getBean(MeterRegistry.class)
+                .get("eg4j.leader")
+                .tag("service", "status-writer")
+                .gauge()
+                .value())
+        .isEqualTo(1.0);
   }
 
   @AfterAll
