@@ -45,7 +45,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -61,6 +60,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * then receives Listener, RouteConfiguration, Cluster and ClusterLoadAssignment (state of the world
  * and delta); a bad record lands on the dead-letter topic; a NACK is counted and published.
  */
+@org.junit.jupiter.api.extension.ExtendWith(XdsServerKafkaIT.StopBrokerLast.class)
+@org.springframework.test.annotation.DirtiesContext
 @SpringBootTest(
     classes = XdsServerApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -89,20 +90,17 @@ class XdsServerKafkaIT {
     publish("default/gone", null);
   }
 
-  static org.springframework.context.ConfigurableApplicationContext context;
-
-  @org.junit.jupiter.api.BeforeEach
-  void remember(@Autowired org.springframework.context.ConfigurableApplicationContext ctx) {
-    context = ctx;
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    // The service goes first: its consumer and producer close cleanly while the broker is up.
-    if (context != null) {
-      context.close();
+  /**
+   * Stops the broker after Spring has closed the service (this extension is registered before
+   * Spring's, so its afterAll runs after Spring's): the consumer and producer close cleanly.
+   */
+  static final class StopBrokerLast implements org.junit.jupiter.api.extension.AfterAllCallback {
+    @Override
+    public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) {
+      if (broker != null) {
+        broker.destroy();
+      }
     }
-    broker.destroy();
   }
 
   @DynamicPropertySource
