@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -106,7 +105,7 @@ public class XdsServerConfiguration {
 
   @Bean
   V3DiscoveryServer discoveryServer(XdsSnapshots snapshots) {
-    return new V3DiscoveryServer(List.of(snapshots.callbacks()), snapshots.cache());
+    return XdsSnapshots.discoveryServer(snapshots);
   }
 
   /** ADS, state-of-the-world and delta: the one service eg4j's Envoy bootstrap uses. */

@@ -139,6 +139,20 @@ public final class XdsSnapshots implements AutoCloseable {
     return streams.size();
   }
 
+  /**
+   * The ADS discovery server over this component's cache and callbacks. Resources are serialized
+   * once and the bytes reused for every stream (java-control-plane's cached serializer): one route
+   * change fans out to hundreds of Envoys without hundreds of serializations.
+   */
+  public static io.envoyproxy.controlplane.server.V3DiscoveryServer discoveryServer(
+      XdsSnapshots snapshots) {
+    return new io.envoyproxy.controlplane.server.V3DiscoveryServer(
+        java.util.List.of(snapshots.callbacks()),
+        snapshots.cache(),
+        new io.envoyproxy.controlplane.server.DefaultExecutorGroup(),
+        new io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer());
+  }
+
   /** Callbacks for the discovery server: stream counting, ACK tracking and NACK reporting. */
   public DiscoveryServerCallbacks callbacks() {
     return new Callbacks();

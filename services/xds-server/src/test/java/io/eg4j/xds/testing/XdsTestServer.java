@@ -41,8 +41,7 @@ public final class XdsTestServer implements AutoCloseable {
       Path certDir, XdsEvents events, boolean tls, Duration stepTimeout) throws IOException {
     CertGen.generate(List.of(), Duration.ofDays(1)).writeTo(certDir);
     XdsSnapshots snapshots = new XdsSnapshots(events, stepTimeout);
-    V3DiscoveryServer discovery =
-        new V3DiscoveryServer(List.of(snapshots.callbacks()), snapshots.cache());
+    V3DiscoveryServer discovery = XdsSnapshots.discoveryServer(snapshots);
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .maxInboundMessageSize(64 * 1024 * 1024)
