@@ -78,16 +78,17 @@ public class StatusWriterConfiguration {
       StatusSink sink,
       CatchUpTracker tracker,
       DeadLetterPublisher statusWriterDeadLetters) {
-    return new BusConsumerLoop(
-        clients.consumerProps("status"),
-        new BusConsumerLoop.Options(
-            "status-writer",
-            List.of(Topics.STATUS),
-            props.getGroupId(),
-            true,
-            clients.bus().getPollTimeout()),
-        new StatusRecordHandler(sink),
-        tracker,
-        statusWriterDeadLetters);
+    return clients.instrumented(
+        new BusConsumerLoop(
+            clients.consumerProps("status"),
+            new BusConsumerLoop.Options(
+                "status-writer",
+                List.of(Topics.STATUS),
+                props.getGroupId(),
+                true,
+                clients.bus().getPollTimeout()),
+            new StatusRecordHandler(sink),
+            tracker,
+            statusWriterDeadLetters));
   }
 }

@@ -59,6 +59,12 @@ class StatusWriterFileModeIT {
                 .gauge()
                 .value())
         .isEqualTo(1.0);
+    // The consumer lag the dashboards chart comes from Micrometer's Kafka client metrics.
+    assertThat(
+            app.getBean(MeterRegistry.class)
+                .find("kafka.consumer.fetch.manager.records.lag.max")
+                .gauges())
+        .isNotEmpty();
   }
 
   @AfterAll

@@ -107,16 +107,17 @@ public class TranslatorConfiguration {
     consumer.put("session.timeout.ms", (int) props.getSessionTimeout().toMillis());
     consumer.put(
         "heartbeat.interval.ms", (int) Math.max(500, props.getSessionTimeout().toMillis() / 3));
-    return new BusConsumerLoop(
-        consumer,
-        new BusConsumerLoop.Options(
-            "translator-resources",
-            List.of(Topics.RESOURCES),
-            props.getGroupId(),
-            true,
-            clients.bus().getPollTimeout()),
-        handler,
-        tracker,
-        translatorDeadLetters);
+    return clients.instrumented(
+        new BusConsumerLoop(
+            consumer,
+            new BusConsumerLoop.Options(
+                "translator-resources",
+                List.of(Topics.RESOURCES),
+                props.getGroupId(),
+                true,
+                clients.bus().getPollTimeout()),
+            handler,
+            tracker,
+            translatorDeadLetters));
   }
 }

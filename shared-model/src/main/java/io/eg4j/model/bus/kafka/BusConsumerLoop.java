@@ -116,6 +116,15 @@ public final class BusConsumerLoop implements AutoCloseable {
   private volatile boolean running;
   private volatile KafkaConsumer<String, byte[]> consumer;
   private Thread thread;
+  private volatile java.util.function.Function<KafkaConsumer<?, ?>, Instrumentation> instrument =
+      c -> () -> {};
+
+  /** A handle on what instruments a consumer; closed with the consumer. */
+  @FunctionalInterface
+  public interface Instrumentation extends AutoCloseable {
+    @Override
+    void close();
+  }
 
   /**
    * A loop; call {@link #start()} to run it.
@@ -154,6 +163,18 @@ public final class BusConsumerLoop implements AutoCloseable {
     this.props = p;
   }
 
+  /**
+   * Sets what instruments the consumer once it exists, for example Micrometer's Kafka client
+   * metrics (records lag, fetch rates). The returned handle is closed when the consumer closes.
+   *
+   * @return this loop
+   */
+  public BusConsumerLoop instrumentWith(
+      java.util.function.Function<KafkaConsumer<?, ?>, Instrumentation> instrument) {
+    this.instrument = Objects.requireNonNull(instrument, "instrument");
+    return this;
+  }
+
   /** Starts the consumer thread. */
   public synchronized void start() {
     if (running) {
@@ -171,7 +192,8 @@ public final class BusConsumerLoop implements AutoCloseable {
   }
 
   private void run() {
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props);
+        Instrumentation metrics = instrument.apply(c)) {
       consumer = c;
       if (options.groupId() != null) {
         c.subscribe(options.topics(), new Rebalance(c));

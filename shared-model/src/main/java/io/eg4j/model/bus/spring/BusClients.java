@@ -102,6 +102,24 @@ public final class BusClients {
                 .increment());
   }
 
+  /**
+   * Binds Micrometer's Kafka client metrics (among them {@code
+   * kafka_consumer_fetch_manager_records_lag_max}, the consumer lag the dashboards show) to a
+   * consumer loop of this service.
+   *
+   * @return the loop
+   */
+  public io.eg4j.model.bus.kafka.BusConsumerLoop instrumented(
+      io.eg4j.model.bus.kafka.BusConsumerLoop loop) {
+    return loop.instrumentWith(
+        consumer -> {
+          io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics binder =
+              new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer);
+          binder.bindTo(meters);
+          return binder::close;
+        });
+  }
+
   /** Creates the eg4j topics when {@code eg4j.bus.create-topics} is on. */
   public void ensureTopics() {
     if (!bus.isCreateTopics()) {
