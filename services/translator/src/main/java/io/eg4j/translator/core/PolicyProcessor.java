@@ -108,6 +108,18 @@ final class PolicyProcessor {
                         + ") has already attached to it"));
             continue;
           }
+          String invalid = invalidDuration(Nodes.spec(p), "spec");
+          if (invalid != null) {
+            rs.conditions.set(Condition.isFalse("Accepted", "Invalid", invalid));
+            if (deprecated) {
+              rs.conditions.set(
+                  Condition.isTrue(
+                      "Warning",
+                      "DeprecatedField",
+                      "The targetRef field is deprecated, use targetRefs instead"));
+            }
+            continue;
+          }
           rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Policy has been accepted."));
           String whole = t.kind() + "/" + t.namespace() + "/" + t.name() + "/";
           boolean broad = t.section() == null;
@@ -137,6 +149,43 @@ final class PolicyProcessor {
         }
       }
     }
+  }
+
+  private static final java.util.regex.Pattern DURATION_FIELD =
+      java.util.regex.Pattern.compile("(?i).*(timeout|interval|duration)");
+  private static final java.util.regex.Pattern GO_DURATION =
+      java.util.regex.Pattern.compile(
+          "[-+]?(0|((\\d+(\\.\\d*)?|\\.\\d+)(ns|us|\u00b5s|ms|s|m|h))+)");
+
+  /**
+   * A message for the first duration field (a name ending in timeout, interval or duration) whose
+   * value is not a Go duration, or null. Envoy Gateway rejects such policies as Invalid.
+   */
+  static String invalidDuration(JsonNode node, String path) {
+    if (node.isObject()) {
+      var it = node.fields();
+      while (it.hasNext()) {
+        var e = it.next();
+        JsonNode v = e.getValue();
+        if (v.isTextual()
+            && DURATION_FIELD.matcher(e.getKey()).matches()
+            && !GO_DURATION.matcher(v.asText()).matches()) {
+          return path + "." + e.getKey() + ": invalid duration " + v.asText();
+        }
+        String nested = invalidDuration(v, path + "." + e.getKey());
+        if (nested != null) {
+          return nested;
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        String nested = invalidDuration(node.get(i), path + "[" + i + "]");
+        if (nested != null) {
+          return nested;
+        }
+      }
+    }
+    return null;
   }
 
   /** True when a broader policy of the same kind reaches the Gateway of this ancestor. */
