@@ -30,6 +30,27 @@ class GatewayProgrammedFollowsFleetIT {
   static KubernetesMockServer server;
   static KubernetesClient client;
 
+  /**
+   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
+   * default 10 s to accept a connection, which is not what these tests are about.
+   */
+  @org.junit.jupiter.api.BeforeAll
+  static void patientClient() {
+    client =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                    .withConnectionTimeout(120_000)
+                    .withRequestTimeout(120_000)
+                    .build())
+            .build();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void closePatientClient() {
+    client.close();
+  }
+
   @Test
   void programmedFollowsTheServiceAndTheDeployment() throws Exception {
     MockCluster.registerKinds(server);

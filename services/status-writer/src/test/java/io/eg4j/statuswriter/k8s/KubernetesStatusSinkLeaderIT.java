@@ -25,6 +25,27 @@ class KubernetesStatusSinkLeaderIT {
   static KubernetesMockServer server;
   static KubernetesClient client;
 
+  /**
+   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
+   * default 10 s to accept a connection, which is not what these tests are about.
+   */
+  @org.junit.jupiter.api.BeforeAll
+  static void patientClient() {
+    client =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                    .withConnectionTimeout(120_000)
+                    .withRequestTimeout(120_000)
+                    .build())
+            .build();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void closePatientClient() {
+    client.close();
+  }
+
   private static final LeaderElection.Timing FAST =
       new LeaderElection.Timing(
           Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250));

@@ -259,7 +259,12 @@ public final class KubernetesResourceSource implements ResourceSource {
 
       @Override
       public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
-        enqueue(kind, "update", newObj, false);
+        // The same resourceVersion is the informer's periodic resync, not a change.
+        boolean resync =
+            Objects.equals(
+                oldObj.getMetadata().getResourceVersion(),
+                newObj.getMetadata().getResourceVersion());
+        enqueue(kind, resync ? "resync" : "update", newObj, false);
       }
 
       @Override
@@ -282,7 +287,7 @@ public final class KubernetesResourceSource implements ResourceSource {
         () -> {
           try {
             if (started) {
-              handle(kind, obj, gone);
+              handle(kind, obj, gone, type.equals("resync"));
               flush();
             }
           } catch (RuntimeException e) {
@@ -312,12 +317,18 @@ public final class KubernetesResourceSource implements ResourceSource {
     started = true;
   }
 
-  private void handle(WatchedKind kind, GenericKubernetesResource obj, boolean gone) {
+  private void handle(
+      WatchedKind kind, GenericKubernetesResource obj, boolean gone, boolean resync) {
     ResourceKey key = store(kind, obj, gone);
     if (key == null) {
       return;
     }
     evaluate(key);
+    if (resync && delivered.containsKey(key)) {
+      // Hand it over again: a publish that failed earlier is retried now, and the sink skips
+      // what the topic already holds (content hash).
+      deliverUpsert(key, delivered.get(key));
+    }
     if (kind.group().isEmpty() && kind.kind().equals("Namespace")) {
       // The namespace's labels may have changed: everything in it is re-evaluated.
       for (ResourceKey k : List.copyOf(objects.keySet())) {

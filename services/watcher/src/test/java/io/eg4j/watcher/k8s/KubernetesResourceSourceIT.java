@@ -53,6 +53,28 @@ class KubernetesResourceSourceIT {
 
   static KubernetesMockServer server;
   static KubernetesClient client;
+
+  /**
+   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
+   * default 10 s to accept a connection, which is not what these tests are about.
+   */
+  @org.junit.jupiter.api.BeforeAll
+  static void patientClient() {
+    client =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                    .withConnectionTimeout(120_000)
+                    .withRequestTimeout(120_000)
+                    .build())
+            .build();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void closePatientClient() {
+    client.close();
+  }
+
   static Producer<String, Envelope> producer;
   static TopicRecorder topics;
 
@@ -200,6 +222,9 @@ class KubernetesResourceSourceIT {
                   .containsKey("gateway.networking.k8s.io/HTTPRoute/default/r1"),
           WAIT,
           "r1 published");
+      // Start-up reconciliation: the vanished key gets a tombstone.
+      topics.awaitTrue(
+          t -> !t.live(Topics.RESOURCES).containsKey(stale), WAIT, "tombstone of the stale key");
       Map<String, Envelope> live = topics.live(Topics.RESOURCES);
       assertThat(live)
           .containsKeys(
