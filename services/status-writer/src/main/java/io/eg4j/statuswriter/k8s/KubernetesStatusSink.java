@@ -3,6 +3,7 @@ package io.eg4j.statuswriter.k8s;
 import io.eg4j.model.bus.ResourceKey;
 import io.eg4j.model.k8s.LeaderElection;
 import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.statuswriter.core.StatusSink;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * Gateway's {@code addresses} and {@code Programmed} follow a load balancer that assigns an address
  * later, or replicas that become available.
  */
-public final class KubernetesStatusSink implements AutoCloseable {
+public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesStatusSink.class);
 
   /**
@@ -115,11 +116,13 @@ public final class KubernetesStatusSink implements AutoCloseable {
   }
 
   /** A status from the bus. */
+  @Override
   public void accept(ResourceStatus status) {
     queue.submit(status);
   }
 
   /** A status tombstone from the bus. */
+  @Override
   public void remove(ResourceKey key) {
     queue.remove(key);
   }
