@@ -148,12 +148,16 @@ public class ProvisionerConfiguration {
     DefaultErrorHandler errors =
         new DefaultErrorHandler(
             (rec, ex) -> {
+              Throwable cause = ex;
+              while (cause.getCause() != null) {
+                cause = cause.getCause(); // the container wraps the real reason
+              }
               log.error(
                   "dead-lettering {} offset {} key {}: {}",
                   rec.topic(),
                   rec.offset(),
                   rec.key(),
-                  ex.getMessage());
+                  cause.getMessage());
               Counter.builder("eg4j.bus.dead.letters")
                   .tag("topic", rec.topic())
                   .register(registry)
