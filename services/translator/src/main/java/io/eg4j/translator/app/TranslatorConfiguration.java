@@ -64,8 +64,8 @@ public class TranslatorConfiguration {
   /** The publisher of the output topics. */
   @Bean
   public OutputPublisher translatorOutputPublisher(
-      Producer<String, Envelope> translatorProducer, MeterRegistry meters) {
-    return new OutputPublisher(translatorProducer, meters);
+      Producer<String, Envelope> translatorProducer, MeterRegistry meters, BusClients clients) {
+    return new OutputPublisher(translatorProducer, meters, clients.secretBox());
   }
 
   /** Where records that are not envelopes go. */

@@ -47,6 +47,7 @@ public final class OutputPublisher {
   private final Producer<String, Envelope> producer;
   private final MeterRegistry meters;
   private final Map<String, Map<String, String>> published = new HashMap<>();
+  private final java.util.Optional<io.eg4j.model.bus.SecretBox> secrets;
 
   /**
    * A publisher.
@@ -55,8 +56,25 @@ public final class OutputPublisher {
    * @param meters where {@code eg4j.translator.publishes} (tag topic) is counted
    */
   public OutputPublisher(Producer<String, Envelope> producer, MeterRegistry meters) {
+    this(producer, meters, java.util.Optional.empty());
+  }
+
+  /**
+   * A publisher that seals xDS IR with the bus key: the IR carries listener certificates' private
+   * keys, which never cross the bus in plaintext (DESIGN.md invariant 6).
+   *
+   * @param producer the envelope producer
+   * @param meters where {@code eg4j.translator.publishes} (tag topic) is counted
+   * @param secrets the bus key; empty publishes the IR in plaintext (only for a bus no one else
+   *     reads, such as a test)
+   */
+  public OutputPublisher(
+      Producer<String, Envelope> producer,
+      MeterRegistry meters,
+      java.util.Optional<io.eg4j.model.bus.SecretBox> secrets) {
     this.producer = producer;
     this.meters = meters;
+    this.secrets = secrets;
     OUTPUTS.forEach(t -> published.put(t, new HashMap<>()));
   }
 
@@ -65,7 +83,13 @@ public final class OutputPublisher {
     for (String topic : OUTPUTS) {
       Map<String, String> hashes = new HashMap<>();
       CompactedTopicReader.read(consumerProps, topic, timeout)
-          .forEach((k, env) -> hashes.put(k, fingerprint(topic, env.payload())));
+          .forEach(
+              (k, env) ->
+                  hashes.put(
+                      k,
+                      // A sealed payload's ciphertext differs on every write; its envelope carries
+                      // the fingerprint of the plaintext.
+                      env.encrypted() ? env.contentHash() : fingerprint(topic, env.payload())));
       published.put(topic, hashes);
       LOG.info("{} holds {} keys", topic, hashes.size());
     }
@@ -107,7 +131,16 @@ public final class OutputPublisher {
       if (hash.equals(onTopic.get(e.getKey()))) {
         continue;
       }
-      Envelope env = Envelope.wrap(typeOf(topic), PRODUCER, e.getValue());
+      Envelope env =
+          Topics.XDS_IR.equals(topic) && secrets.isPresent()
+              ? new Envelope(
+                  Envelope.CURRENT_SCHEMA,
+                  typeOf(topic),
+                  hash,
+                  PRODUCER,
+                  true,
+                  secrets.get().seal(e.getValue()))
+              : Envelope.wrap(typeOf(topic), PRODUCER, e.getValue());
       keys.add(e.getKey());
       hashes.add(hash);
       acks.add(producer.send(new ProducerRecord<>(topic, e.getKey(), env)));

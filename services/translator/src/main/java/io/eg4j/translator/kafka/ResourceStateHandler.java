@@ -6,6 +6,7 @@ import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.ResourceKey;
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.bus.kafka.BusConsumerLoop;
+import io.eg4j.translator.core.EndpointFastPath;
 import io.eg4j.translator.core.ResourceSnapshot;
 import io.eg4j.translator.core.TranslateResult;
 import io.eg4j.translator.core.Translator;
@@ -51,6 +52,10 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   private final Map<ResourceKey, String> hashes = new HashMap<>();
   private boolean active;
   private boolean dirty;
+  // True while every change since the last translation touched only EndpointSlices: the most
+  // frequent event in a real cluster, served by the endpoint fast path.
+  private boolean onlyEndpoints = true;
+  private TranslateResult previous;
   private long firstChange;
   private long lastChange;
 
@@ -101,7 +106,7 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     if (envelope == null) {
       if (objects.remove(key) != null) {
         hashes.remove(key);
-        changed();
+        changed(key);
       }
       return;
     }
@@ -122,10 +127,11 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     }
     objects.put(key, object);
     hashes.put(key, envelope.contentHash());
-    changed();
+    changed(key);
   }
 
-  private void changed() {
+  private void changed(ResourceKey key) {
+    onlyEndpoints &= key.kind().equals("EndpointSlice");
     long now = System.nanoTime();
     if (!dirty) {
       firstChange = now;
@@ -156,27 +162,47 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
 
   private void translateAndPublish() {
     dirty = false;
-    TranslateResult result;
+    boolean fast = onlyEndpoints && previous != null;
+    onlyEndpoints = true;
+    TranslateResult result = null;
     Timer.Sample sample = Timer.start();
     try {
-      // Copies, so whatever the core does to its input never leaks into the state kept here.
-      Map<ResourceKey, ObjectNode> copy = new TreeMap<>();
-      objects.forEach((k, v) -> copy.put(k, v.deepCopy()));
-      result = translator.translate(ResourceSnapshot.of(copy));
+      if (fast) {
+        // Only EndpointSlices changed: refresh endpoints in the previous IR. The fast path only
+        // reads the snapshot, so no defensive copy is needed. Empty means "translate in full".
+        result =
+            EndpointFastPath.apply(previous, ResourceSnapshot.of(objects), translator.config())
+                .orElse(null);
+        fast = result != null;
+      }
+      if (result == null) {
+        // Copies, so whatever the core does to its input never leaks into the state kept here.
+        Map<ResourceKey, ObjectNode> copy = new TreeMap<>();
+        objects.forEach((k, v) -> copy.put(k, v.deepCopy()));
+        result = translator.translate(ResourceSnapshot.of(copy));
+      }
     } catch (RuntimeException e) {
-      // A bug in the core must not stop the pipeline; the next change tries again.
+      // A bug in the core must not stop the pipeline; the next change tries again, in full.
       LOG.error("translation of {} objects failed", objects.size(), e);
+      previous = null;
       return;
     } finally {
       sample.stop(
           Timer.builder("eg4j.translator.translation")
-              .description("One translation of the whole snapshot")
+              .description("One translation of the whole snapshot, or the endpoint fast path")
+              .tag("path", fast ? "endpoints" : "full")
               .register(meters));
     }
+    publishResult(result, fast);
+  }
+
+  private void publishResult(TranslateResult result, boolean fast) {
+    previous = result;
     int sent = publisher.publish(result);
     LOG.info(
-        "translated {} objects: {} statuses, {} xDS IR, {} infra IR; {} records published",
+        "translated {} objects{}: {} statuses, {} xDS IR, {} infra IR; {} records published",
         objects.size(),
+        fast ? " (endpoints only)" : "",
         result.statuses().size(),
         result.xdsIr().size(),
         result.infraIr().size(),
