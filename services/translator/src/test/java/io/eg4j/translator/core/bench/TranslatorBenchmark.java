@@ -3,6 +3,7 @@ package io.eg4j.translator.core.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.yaml.ManifestReader;
+import io.eg4j.translator.core.EndpointFastPath;
 import io.eg4j.translator.core.ResourceSnapshot;
 import io.eg4j.translator.core.TranslateResult;
 import io.eg4j.translator.core.Translator;
@@ -48,6 +49,8 @@ public class TranslatorBenchmark {
 
   private ResourceSnapshot snapshot;
   private Translator translator;
+  private TranslateResult previous;
+  private ResourceSnapshot endpointsChanged;
 
   @Setup
   public void setup() throws IOException {
@@ -60,12 +63,39 @@ public class TranslatorBenchmark {
     Files.delete(tmp);
     snapshot = ResourceSnapshot.of(objects);
     translator = new Translator(EnvoyGatewayConfig.defaults());
+    previous = translator.translate(snapshot);
+    // The most frequent event in a real cluster: one pod of one Service moves to a new address.
+    java.util.Map<io.eg4j.model.bus.ResourceKey, ObjectNode> changed =
+        new java.util.TreeMap<>(snapshot.objects());
+    var slice =
+        changed.entrySet().stream()
+            .filter(e -> e.getKey().kind().equals("EndpointSlice"))
+            .findFirst()
+            .orElseThrow();
+    ObjectNode moved = slice.getValue().deepCopy();
+    ((ObjectNode) moved.path("endpoints").get(0)).putArray("addresses").add("10.255.0.1");
+    changed.put(slice.getKey(), moved);
+    endpointsChanged = ResourceSnapshot.of(changed);
+    if (EndpointFastPath.apply(previous, endpointsChanged, EnvoyGatewayConfig.defaults())
+        .isEmpty()) {
+      throw new IllegalStateException("the scenario's endpoint change does not take the fast path");
+    }
   }
 
   /** One full translation: statuses, xDS IR and infra IR. */
   @Benchmark
   public TranslateResult translate() {
     return translator.translate(snapshot);
+  }
+
+  /**
+   * The endpoint fast path for the same snapshot after one EndpointSlice changed: the work the
+   * translator service does instead of {@link #translate()} for such a change.
+   */
+  @Benchmark
+  public TranslateResult endpointFastPath() {
+    return EndpointFastPath.apply(previous, endpointsChanged, EnvoyGatewayConfig.defaults())
+        .orElseThrow();
   }
 
   /** Runs the benchmark with GC profiling. */
