@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Import;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import(StatusWriterConfiguration.class)
+@Import({StatusWriterConfiguration.class, StatusWriterKubernetesConfiguration.class})
 public class StatusWriterApplication {
   /** Runs the status-writer. */
   public static void main(String[] args) {
