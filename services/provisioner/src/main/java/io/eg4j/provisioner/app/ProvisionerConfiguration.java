@@ -5,7 +5,6 @@ import io.eg4j.model.bus.BusSettings;
 import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.EnvelopeSerde;
 import io.eg4j.model.bus.Topics;
-import io.eg4j.model.ir.InfraIr;
 import io.eg4j.provisioner.core.FleetSink;
 import io.eg4j.provisioner.core.HostProxyPlanner;
 import io.eg4j.provisioner.core.RestartBackoff;
@@ -76,38 +75,7 @@ public class ProvisionerConfiguration {
         registry);
   }
 
-  /**
-   * Kubernetes mode until its renderer lands: says what it would do and counts it, so the rest of
-   * the pipeline can be exercised.
-   */
-  @Bean
-  @ConditionalOnProperty(
-      prefix = "eg4j.provisioner",
-      name = "mode",
-      havingValue = "kubernetes",
-      matchIfMissing = true)
-  FleetSink pendingKubernetesSink(MeterRegistry registry) {
-    return new FleetSink() {
-      @Override
-      public void apply(InfraIr ir) {
-        log.warn("kubernetes mode cannot provision fleet {} yet (no renderer)", ir.name());
-        count(registry, "skipped");
-      }
-
-      @Override
-      public void remove(String fleet) {
-        count(registry, "skipped");
-      }
-    };
-  }
-
-  private static void count(MeterRegistry registry, String result) {
-    Counter.builder("eg4j.provisioner.applies")
-        .tag("kind", "kubernetes")
-        .tag("result", result)
-        .register(registry)
-        .increment();
-  }
+  // Kubernetes mode's FleetSink is in ProvisionerKubernetesConfiguration.
 
   @Bean
   InfraIrListener infraIrListener(FleetSink sink) {

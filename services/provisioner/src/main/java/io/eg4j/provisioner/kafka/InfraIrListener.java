@@ -48,7 +48,9 @@ public class InfraIrListener implements ConsumerSeekAware {
   @KafkaListener(
       id = "eg4j-provisioner-infra-ir",
       topics = Topics.INFRA_IR,
-      groupId = "eg4j-provisioner",
+      // One group per replica (POD_NAME): in Kubernetes mode every replica must read every fleet,
+      // because the Lease, not the group, picks the replica that writes.
+      groupId = "${eg4j.provisioner.group-id:eg4j-provisioner-${POD_NAME:local}}",
       containerFactory = "infraIrContainerFactory")
   public void onRecord(ConsumerRecord<String, Envelope> record) {
     String fleet = record.key();

@@ -1,0 +1,134 @@
+package io.eg4j.provisioner.app;
+
+import io.eg4j.model.k8s.LeaderElection;
+import io.eg4j.provisioner.core.render.RenderSettings;
+import io.eg4j.provisioner.k8s.KubernetesProvisioning;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.UUID;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Kubernetes mode of the provisioner ({@code eg4j.provisioner.mode=kubernetes}, the default): each
+ * fleet becomes a Deployment (or DaemonSet), Service, ServiceAccount, bootstrap ConfigMap, HPA and
+ * PDB, applied by the replica that holds the {@code eg4j-provisioner} Lease.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(
+    prefix = "eg4j.provisioner",
+    name = "mode",
+    havingValue = "kubernetes",
+    matchIfMissing = true)
+@EnableConfigurationProperties(ProvisionerKubernetesConfiguration.KubernetesProperties.class)
+public class ProvisionerKubernetesConfiguration {
+
+  /** The client: the kubeconfig's or the pod's service account. */
+  @Bean(destroyMethod = "close")
+  KubernetesClient provisionerKubernetesClient() {
+    return new KubernetesClientBuilder().build();
+  }
+
+  /** The fleet sink of Kubernetes mode. */
+  @Bean(destroyMethod = "close")
+  KubernetesProvisioning kubernetesFleetSink(
+      KubernetesClient provisionerKubernetesClient,
+      ProvisionerProperties props,
+      KubernetesProperties k8s,
+      MeterRegistry registry) {
+    String ns = k8s.getNamespace();
+    if (ns == null || ns.isBlank()) {
+      ns =
+          System.getenv().getOrDefault("POD_NAMESPACE", provisionerKubernetesClient.getNamespace());
+    }
+    if (ns == null || ns.isBlank()) {
+      ns = "envoy-gateway-system";
+    }
+    String identity = k8s.getIdentity();
+    if (identity == null || identity.isBlank()) {
+      identity = System.getenv().getOrDefault("POD_NAME", "provisioner-" + UUID.randomUUID());
+    }
+    ProvisionerProperties.XdsTls t = props.getXdsTls();
+    RenderSettings settings =
+        new RenderSettings(
+            ns,
+            props.getXdsAddress(),
+            props.getXdsPort(),
+            k8s.getEnvoyImage(),
+            k8s.isGatewayNamespaceMode(),
+            t.configured() && k8s.getXdsTlsSecret() != null
+                ? new RenderSettings.XdsTlsMount(k8s.getXdsTlsSecret(), "/certs", t.getServerName())
+                : null,
+            null);
+    return new KubernetesProvisioning(
+        provisionerKubernetesClient,
+        settings,
+        ns,
+        identity,
+        LeaderElection.Timing.DEFAULT,
+        registry);
+  }
+
+  /** Settings of Kubernetes mode ({@code eg4j.provisioner.kubernetes.*}). */
+  @ConfigurationProperties("eg4j.provisioner.kubernetes")
+  public static class KubernetesProperties {
+    /** The control plane's namespace (fleets and the Lease); POD_NAMESPACE when unset. */
+    private String namespace;
+
+    /** This replica's identity in the Lease; POD_NAME when unset. */
+    private String identity;
+
+    /** The Envoy image, unless an EnvoyProxy sets one. */
+    private String envoyImage = RenderSettings.DEFAULT_ENVOY_IMAGE;
+
+    /** Run each fleet in its Gateway's namespace (Envoy Gateway's GatewayNamespace mode). */
+    private boolean gatewayNamespaceMode;
+
+    /** The Secret with the proxies' xDS client certificate (tls.crt, tls.key, ca.crt). */
+    private String xdsTlsSecret = "envoy";
+
+    public String getNamespace() {
+      return namespace;
+    }
+
+    public void setNamespace(String namespace) {
+      this.namespace = namespace;
+    }
+
+    public String getIdentity() {
+      return identity;
+    }
+
+    public void setIdentity(String identity) {
+      this.identity = identity;
+    }
+
+    public String getEnvoyImage() {
+      return envoyImage;
+    }
+
+    public void setEnvoyImage(String envoyImage) {
+      this.envoyImage = envoyImage;
+    }
+
+    public boolean isGatewayNamespaceMode() {
+      return gatewayNamespaceMode;
+    }
+
+    public void setGatewayNamespaceMode(boolean gatewayNamespaceMode) {
+      this.gatewayNamespaceMode = gatewayNamespaceMode;
+    }
+
+    public String getXdsTlsSecret() {
+      return xdsTlsSecret;
+    }
+
+    public void setXdsTlsSecret(String xdsTlsSecret) {
+      this.xdsTlsSecret = xdsTlsSecret;
+    }
+  }
+}
