@@ -44,7 +44,12 @@ public final class ListenerXdsTranslator {
   public List<Listener> translate(XdsIr ir) {
     List<Listener> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
-      out.add(tcpBased(g));
+      Listener l = tcpBased(g);
+      // A port whose listeners have no route yet (a TCP or TLS listener nothing attached to) has
+      // no filter chain, and Envoy rejects such a listener: leave it out until a route attaches.
+      if (l.getFilterChainsCount() > 0) {
+        out.add(l);
+      }
     }
     for (UdpListenerIr u : ir.udp()) {
       out.add(udp(u));
@@ -76,12 +81,21 @@ public final class ListenerXdsTranslator {
               .setTransportSocket(downstreamTls(h.tls(), true));
       l.addFilterChains(fc);
     }
+    // Envoy rejects two filter chains with the same match (two TCPRoutes on one port without
+    // SNI); the first route, in the IR's sorted order, keeps the port.
+    java.util.Set<FilterChainMatch> matches = new java.util.HashSet<>();
+    l.getFilterChainsList().forEach(c -> matches.add(c.getFilterChainMatch()));
     for (TcpListenerIr t : g.tcp()) {
       for (TcpListenerIr.TcpRouteIr r : t.routes()) {
         FilterChain.Builder fc = FilterChain.newBuilder().setName(t.name() + "/" + r.name());
         if (!r.sniHostnames().isEmpty() || r.tls() != null) {
-          needsSni = true;
           fc.setFilterChainMatch(sniMatch(r.sniHostnames()));
+        }
+        if (!matches.add(fc.getFilterChainMatch())) {
+          continue;
+        }
+        if (fc.hasFilterChainMatch()) {
+          needsSni = true;
         }
         if (r.tls() != null) {
           fc.setTransportSocket(downstreamTls(r.tls(), false));
