@@ -27,6 +27,8 @@ import java.util.Map;
  * @param cors CORS policy, or null
  * @param grpc true when the route came from a GRPCRoute
  * @param metadata free-form labels the xds-server copies into route metadata (resource kind, name)
+ * @param sessionPersistence the rule's sessionPersistence (sticky sessions through Envoy's stateful
+ *     session filter), or null for none
  */
 public record HttpRouteIr(
     String name,
@@ -46,7 +48,8 @@ public record HttpRouteIr(
     RetryIr retry,
     CorsIr cors,
     boolean grpc,
-    Map<String, String> metadata) {
+    Map<String, String> metadata,
+    SessionPersistenceIr sessionPersistence) {
 
   public HttpRouteIr {
     IrValidation.requireName(name, "route");
@@ -62,6 +65,109 @@ public record HttpRouteIr(
     if (actions != 1) {
       throw new IllegalArgumentException(
           "route " + name + " needs exactly one of destination, redirect, directResponse");
+    }
+  }
+
+  /** A route without session persistence. */
+  public HttpRouteIr(
+      String name,
+      String hostname,
+      StringMatchIr pathMatch,
+      List<StringMatchIr> headerMatches,
+      List<StringMatchIr> queryMatches,
+      String method,
+      RouteDestinationIr destination,
+      RedirectIr redirect,
+      DirectResponseIr directResponse,
+      UrlRewriteIr rewrite,
+      HeaderModsIr requestHeaders,
+      HeaderModsIr responseHeaders,
+      List<MirrorIr> mirrors,
+      DurationIr timeout,
+      RetryIr retry,
+      CorsIr cors,
+      boolean grpc,
+      Map<String, String> metadata) {
+    this(
+        name,
+        hostname,
+        pathMatch,
+        headerMatches,
+        queryMatches,
+        method,
+        destination,
+        redirect,
+        directResponse,
+        rewrite,
+        requestHeaders,
+        responseHeaders,
+        mirrors,
+        timeout,
+        retry,
+        cors,
+        grpc,
+        metadata,
+        null);
+  }
+
+  /** This route with another destination, everything else shared. */
+  public HttpRouteIr withDestination(RouteDestinationIr newDestination) {
+    return new HttpRouteIr(
+        name,
+        hostname,
+        pathMatch,
+        headerMatches,
+        queryMatches,
+        method,
+        newDestination,
+        redirect,
+        directResponse,
+        rewrite,
+        requestHeaders,
+        responseHeaders,
+        mirrors,
+        timeout,
+        retry,
+        cors,
+        grpc,
+        metadata,
+        sessionPersistence);
+  }
+
+  /**
+   * Session persistence of an HTTPRoute rule (Gateway API {@code sessionPersistence}), as Envoy
+   * Gateway translates it: a cookie or a header carries the chosen upstream host.
+   *
+   * @param type {@code Cookie} (the Gateway API default) or {@code Header}
+   * @param sessionName the cookie or header name; when the rule gives none the translator derives
+   *     one from the route rule (Envoy needs a name)
+   * @param absoluteTimeout the rule's absoluteTimeout, or null
+   * @param idleTimeout the rule's idleTimeout, or null (Envoy Gateway rejects rules that set it, so
+   *     a translated route carries null here; kept so the IR mirrors the API)
+   * @param cookieLifetimeType {@code Session} or {@code Permanent} from cookieConfig.lifetimeType,
+   *     or null when unset (Session); only meaningful for type Cookie
+   */
+  public record SessionPersistenceIr(
+      String type,
+      String sessionName,
+      DurationIr absoluteTimeout,
+      DurationIr idleTimeout,
+      String cookieLifetimeType) {
+    public SessionPersistenceIr {
+      if (!"Cookie".equals(type) && !"Header".equals(type)) {
+        throw new IllegalArgumentException("session persistence type must be Cookie or Header");
+      }
+      IrValidation.requireName(sessionName, "session name");
+    }
+
+    /**
+     * The cookie's max-age as Envoy Gateway sets it: the absoluteTimeout when the type is Cookie
+     * and the lifetime is Permanent; null (a session cookie) otherwise.
+     */
+    public DurationIr cookieTtl() {
+      return "Cookie".equals(type) && "Permanent".equals(cookieLifetimeType)
+          ? absoluteTimeout
+          : null;
     }
   }
 

@@ -7,15 +7,27 @@ import java.util.List;
  * backendRef.
  *
  * @param name cluster name, unique per IR: {@code kind/ns/name/rule/N}
- * @param settings one per backendRef, with its weight
+ * @param settings one per valid backendRef, with its weight
+ * @param invalidWeight the summed weight of the backendRefs that are invalid (unresolved, not
+ *     permitted, unsupported kind or port); the spec says the share of requests that would have
+ *     gone to them gets an HTTP 500. 0 when every backendRef is valid. Never negative.
  */
-public record RouteDestinationIr(String name, List<DestinationSettingIr> settings) {
+public record RouteDestinationIr(
+    String name, List<DestinationSettingIr> settings, int invalidWeight) {
   public RouteDestinationIr {
     IrValidation.requireName(name, "destination");
     settings = XdsIr.copy(settings);
+    if (invalidWeight < 0) {
+      throw new IllegalArgumentException("negative invalid weight in " + name);
+    }
   }
 
-  /** The sum of all weights. */
+  /** A destination whose backendRefs are all valid ({@code invalidWeight} 0). */
+  public RouteDestinationIr(String name, List<DestinationSettingIr> settings) {
+    this(name, settings, 0);
+  }
+
+  /** The sum of the weights of the valid settings (without {@code invalidWeight}). */
   public int totalWeight() {
     return settings.stream().mapToInt(DestinationSettingIr::weight).sum();
   }
@@ -30,6 +42,10 @@ public record RouteDestinationIr(String name, List<DestinationSettingIr> setting
    * @param endpoints the endpoints; may be empty (then requests fail with 503, or the route is
    *     served a direct 500 per the spec)
    * @param tls upstream TLS from a BackendTLSPolicy or Backend, or null
+   * @param requestHeaders the backendRef's own RequestHeaderModifier filter (HTTPRoute and
+   *     GRPCRoute backendRefs), applied only to requests sent to this backend; null for none
+   * @param responseHeaders the backendRef's own ResponseHeaderModifier filter, applied only to
+   *     responses from this backend; null for none
    */
   public record DestinationSettingIr(
       String name,
@@ -37,7 +53,9 @@ public record RouteDestinationIr(String name, List<DestinationSettingIr> setting
       String protocol,
       String addressType,
       List<EndpointIr> endpoints,
-      UpstreamTlsIr tls) {
+      UpstreamTlsIr tls,
+      HttpRouteIr.HeaderModsIr requestHeaders,
+      HttpRouteIr.HeaderModsIr responseHeaders) {
     public DestinationSettingIr {
       IrValidation.requireName(name, "destination setting");
       if (weight < 0) {
@@ -49,6 +67,23 @@ public record RouteDestinationIr(String name, List<DestinationSettingIr> setting
           XdsIr.sorted(
               endpoints,
               java.util.Comparator.comparing(EndpointIr::host).thenComparingInt(EndpointIr::port));
+    }
+
+    /** A setting without per-backend header filters. */
+    public DestinationSettingIr(
+        String name,
+        int weight,
+        String protocol,
+        String addressType,
+        List<EndpointIr> endpoints,
+        UpstreamTlsIr tls) {
+      this(name, weight, protocol, addressType, endpoints, tls, null, null);
+    }
+
+    /** This setting with other endpoints, everything else shared. */
+    public DestinationSettingIr withEndpoints(List<EndpointIr> newEndpoints) {
+      return new DestinationSettingIr(
+          name, weight, protocol, addressType, newEndpoints, tls, requestHeaders, responseHeaders);
     }
   }
 
