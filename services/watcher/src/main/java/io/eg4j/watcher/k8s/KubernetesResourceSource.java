@@ -226,7 +226,10 @@ public final class KubernetesResourceSource implements ResourceSource {
   private Served served(WatchedKind kind) {
     try {
       var op = client.genericKubernetesResources(kind.context());
-      (kind.namespaced() ? op.inAnyNamespace() : op)
+      // With a namespace list the service account may hold only Roles in those namespaces
+      // (the chart's Role mode), so probe in the first of them, never cluster-wide.
+      String ns = namespacesFor(kind).get(0);
+      (ns != null ? op.inNamespace(ns) : kind.namespaced() ? op.inAnyNamespace() : op)
           .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
       return Served.YES;
     } catch (KubernetesClientException e) {
