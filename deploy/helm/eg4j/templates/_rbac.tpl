@@ -1,45 +1,57 @@
 {{/*
-Least-privilege rules, one set per service. deploy/test/rbac_allowlist.yaml declares the same
-grants independently, and deploy/test checks the rendered Roles against it.
+Least-privilege rules, one set per service, derived from the fabric8 calls each service makes.
+deploy/test/rbac-allowlist.yaml states the same grants independently, each with the code that
+uses it, and deploy/test checks the rendered Roles against it (no more, no less).
 
-The watcher reads every kind the translator needs (shared-model's WatchedKind.ALL) and writes
-nothing.
+Three scopes:
+  .cluster    - a ClusterRole in every mode: cluster-scoped kinds, and lists/watches the code
+                makes across all namespaces (inAnyNamespace()), which no Role can grant;
+  .namespaced - the watched namespaces: a ClusterRole when watch.type is All or
+                NamespaceSelector, a Role in each listed namespace when it is Namespaces;
+  .release    - the release namespace (the proxy fleets and the leader Leases).
+
+The watcher: informers (list + watch) on every kind of shared-model's WatchedKind.ALL, and a
+one-item list to see whether the cluster serves a kind. It never gets one object, never writes.
 */}}
 {{- define "eg4j.rbac.watcher.namespaced" -}}
 - apiGroups: [""]
   resources: [configmaps, secrets, services]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [backendtlspolicies, gateways, grpcroutes, httproutes, listenersets, referencegrants, tcproutes, tlsroutes, udproutes]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [gateway.envoyproxy.io]
   resources: [backends, backendtrafficpolicies, clienttrafficpolicies, envoyextensionpolicies, envoypatchpolicies, envoyproxies, httproutefilters, securitypolicies]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [multicluster.x-k8s.io]
   resources: [serviceimports]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 {{- end -}}
 
-{{/* Cluster-scoped kinds: a ClusterRole even when the namespace list is fixed. */}}
 {{- define "eg4j.rbac.watcher.cluster" -}}
 - apiGroups: [""]
   resources: [namespaces]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [gatewayclasses]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [certificates.k8s.io]
   resources: [clustertrustbundles]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
+{{- end -}}
+
+{{- define "eg4j.rbac.watcher.release" -}}
 {{- end -}}
 
 {{/*
-The status-writer: get the object (to compare before writing), then patch or update only its
-status subresource. Kinds without a status subresource (ReferenceGrant, HTTPRouteFilter) are
-absent on purpose.
+The status-writer (KubernetesStatusWriter): get the object to compare, then updateStatus (a PUT
+of the status subresource, so a concurrent change answers 409). Kinds without a status
+subresource (ReferenceGrant, HTTPRouteFilter) are absent on purpose. To derive a Gateway's
+addresses and Programmed condition it lists and watches the proxy fleets' Services, Deployments
+and DaemonSets by label in every namespace (KubernetesStatusSink.watchProxies, first()).
 */}}
 {{- define "eg4j.rbac.statusWriter.namespaced" -}}
 - apiGroups: [gateway.networking.k8s.io]
@@ -47,13 +59,13 @@ absent on purpose.
   verbs: [get]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [backendtlspolicies/status, gateways/status, grpcroutes/status, httproutes/status, listenersets/status, tcproutes/status, tlsroutes/status, udproutes/status]
-  verbs: [get, patch, update]
+  verbs: [update]
 - apiGroups: [gateway.envoyproxy.io]
   resources: [backends, backendtrafficpolicies, clienttrafficpolicies, envoyextensionpolicies, envoypatchpolicies, envoyproxies, securitypolicies]
   verbs: [get]
 - apiGroups: [gateway.envoyproxy.io]
   resources: [backends/status, backendtrafficpolicies/status, clienttrafficpolicies/status, envoyextensionpolicies/status, envoypatchpolicies/status, envoyproxies/status, securitypolicies/status]
-  verbs: [get, patch, update]
+  verbs: [update]
 {{- end -}}
 
 {{- define "eg4j.rbac.statusWriter.cluster" -}}
@@ -62,31 +74,71 @@ absent on purpose.
   verbs: [get]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [gatewayclasses/status]
-  verbs: [get, patch, update]
+  verbs: [update]
+- apiGroups: [""]
+  resources: [services]
+  verbs: [list, watch]
+- apiGroups: [apps]
+  resources: [daemonsets, deployments]
+  verbs: [list, watch]
+{{- end -}}
+
+{{- define "eg4j.rbac.statusWriter.release" -}}
+{{ include "eg4j.rbac.leaderElection" . }}
 {{- end -}}
 
 {{/*
-The provisioner renders, per proxy fleet, exactly these kinds in the release namespace
-(server-side apply: patch; a null desired object: delete).
+The provisioner (KubernetesFleetProvisioner): server-side apply (patch; create when the object
+is new), a get-then-create-or-update fallback, delete; pruning lists each fleet kind by label
+in every namespace. It reads a fleet's owner (the Gateway, its GatewayClass) for ownerReferences.
+Fleets run in the release namespace (the provisioner's POD_NAMESPACE).
 */}}
-{{- define "eg4j.rbac.provisioner" -}}
-- apiGroups: [apps]
-  resources: [daemonsets, deployments]
-  verbs: [create, delete, get, list, patch, update, watch]
-- apiGroups: [""]
-  resources: [configmaps, serviceaccounts, services]
-  verbs: [create, delete, get, list, patch, update, watch]
-- apiGroups: [autoscaling]
-  resources: [horizontalpodautoscalers]
-  verbs: [create, delete, get, list, patch, update, watch]
-- apiGroups: [policy]
-  resources: [poddisruptionbudgets]
-  verbs: [create, delete, get, list, patch, update, watch]
+{{- define "eg4j.rbac.provisioner.namespaced" -}}
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [gateways]
+  verbs: [get]
 {{- end -}}
 
-{{/* Leader election (provisioner, status-writer): a Lease in the release namespace. */}}
+{{- define "eg4j.rbac.provisioner.cluster" -}}
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [gatewayclasses]
+  verbs: [get]
+- apiGroups: [apps]
+  resources: [daemonsets, deployments]
+  verbs: [list]
+- apiGroups: [""]
+  resources: [configmaps, serviceaccounts, services]
+  verbs: [list]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [list]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [list]
+{{- end -}}
+
+{{- define "eg4j.rbac.provisioner.release" -}}
+- apiGroups: [apps]
+  resources: [daemonsets, deployments]
+  verbs: [create, delete, get, patch, update]
+- apiGroups: [""]
+  resources: [configmaps, serviceaccounts, services]
+  verbs: [create, delete, get, patch, update]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [create, delete, get, patch, update]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [create, delete, get, patch, update]
+{{ include "eg4j.rbac.leaderElection" . }}
+{{- end -}}
+
+{{/*
+Leader election (provisioner, status-writer): fabric8's LeaseLock gets the Lease, creates it,
+and renews or takes it with a JSON merge patch.
+*/}}
 {{- define "eg4j.rbac.leaderElection" -}}
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
-  verbs: [create, get, list, patch, update, watch]
+  verbs: [create, get, patch]
 {{- end -}}
