@@ -142,13 +142,16 @@ public final class XdsSnapshots implements AutoCloseable {
   /**
    * The ADS discovery server over this component's cache and callbacks. Resources are serialized
    * once and the bytes reused for every stream (java-control-plane's cached serializer): one route
-   * change fans out to hundreds of Envoys without hundreds of serializations.
+   * change fans out to hundreds of Envoys without hundreds of serializations. A delta stream that
+   * declares {@code initial_resource_versions} is sent only what differs ({@link DeltaResumption}).
    */
   public static io.envoyproxy.controlplane.server.V3DiscoveryServer discoveryServer(
       XdsSnapshots snapshots) {
+    // Delta streams resume from the versions Envoy declares (initial_resource_versions).
+    DeltaResumption resumption = new DeltaResumption(snapshots.cache());
     return new io.envoyproxy.controlplane.server.V3DiscoveryServer(
-        java.util.List.of(snapshots.callbacks()),
-        snapshots.cache(),
+        java.util.List.of(resumption, snapshots.callbacks()),
+        resumption,
         new io.envoyproxy.controlplane.server.DefaultExecutorGroup(),
         new io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer());
   }

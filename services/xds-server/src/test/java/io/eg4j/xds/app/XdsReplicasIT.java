@@ -1,12 +1,17 @@
 package io.eg4j.xds.app;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.UInt32Value;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.xds.core.XdsEvents;
 import io.eg4j.xds.core.XdsGoldenCases;
+import io.eg4j.xds.core.XdsResources;
+import io.eg4j.xds.core.XdsTranslator;
 import io.eg4j.xds.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -17,6 +22,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Horizontal scale: two replicas (two snapshot caches, two real gRPC ADS servers) fed the same IR
  * serve byte-identical resources under the same versions, and an Envoy that reconnects to the other
- * replica is not sent what it already has (state of the world and delta).
+ * replica is not sent what it already has (state of the world, and delta with
+ * initial_resource_versions, wildcard and by name): only what changed or is gone.
  */
 class XdsReplicasIT {
   @TempDir Path dir;
@@ -94,28 +102,63 @@ class XdsReplicasIT {
         req.onCompleted();
 
         // Delta: the same per-resource versions from both replicas ...
-        Map<String, String> va = firstDelta(ca, Map.of());
-        Map<String, String> vb = firstDelta(cb, Map.of());
-        assertThat(va).isNotEmpty().isEqualTo(vb);
-        // ... so a delta reconnect to the other replica is answered with the very versions the
-        // Envoy already holds (java-control-plane 1.0.49 resends them on a new delta stream
-        // rather than honouring initial_resource_versions; Envoy sees them as unchanged).
-        BlockingQueue<DeltaDiscoveryResponse> dq = new LinkedBlockingQueue<>();
-        StreamObserver<DeltaDiscoveryRequest> dreq =
-            AggregatedDiscoveryServiceGrpc.newStub(cb).deltaAggregatedResources(into(dq));
-        dreq.onNext(
-            DeltaDiscoveryRequest.newBuilder()
-                .setNode(NODE)
-                .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-                .putAllInitialResourceVersions(va)
-                .build());
-        DeltaDiscoveryResponse again = dq.poll(10, TimeUnit.SECONDS);
-        if (again != null) {
-          Map<String, String> resent = new TreeMap<>();
-          again.getResourcesList().forEach(r -> resent.put(r.getName(), r.getVersion()));
-          assertThat(va).containsAllEntriesOf(resent);
+        Map<String, String> va = firstDelta(ca, Resources.V3.CLUSTER_TYPE_URL, List.of());
+        Map<String, String> vb = firstDelta(cb, Resources.V3.CLUSTER_TYPE_URL, List.of());
+        assertThat(va).hasSizeGreaterThan(1).isEqualTo(vb);
+        Map<String, String> ea = firstDelta(ca, Resources.V3.ENDPOINT_TYPE_URL, va.keySet());
+        assertThat(ea).isNotEmpty();
+
+        // ... so a delta reconnect to the other replica that declares what it holds is sent
+        // nothing: wildcard (CDS) and by name (EDS).
+        assertThat(reconnect(cb, Resources.V3.CLUSTER_TYPE_URL, List.of(), va).poll(1, SECONDS))
+            .isNull();
+        assertThat(reconnect(cb, Resources.V3.ENDPOINT_TYPE_URL, ea.keySet(), ea).poll(1, SECONDS))
+            .isNull();
+
+        // A client holding a stale version of one cluster and a cluster that is gone is sent
+        // exactly that cluster and told the other one is removed.
+        String stale = va.keySet().iterator().next();
+        Map<String, String> held = new TreeMap<>(va);
+        held.put(stale, "old");
+        held.put("gone", "v0");
+        DeltaDiscoveryResponse fix =
+            reconnect(cb, Resources.V3.CLUSTER_TYPE_URL, List.of(), held).poll(10, SECONDS);
+        assertThat(fix).isNotNull();
+        assertThat(versions(fix)).containsExactly(Map.entry(stale, va.get(stale)));
+        assertThat(fix.getRemovedResourcesList()).containsExactly("gone");
+
+        // The same for a subscription by name.
+        String staleEds = ea.keySet().iterator().next();
+        Map<String, String> heldEds = new TreeMap<>(ea);
+        heldEds.put(staleEds, "old");
+        DeltaDiscoveryResponse fixEds =
+            reconnect(cb, Resources.V3.ENDPOINT_TYPE_URL, ea.keySet(), heldEds).poll(10, SECONDS);
+        assertThat(fixEds).isNotNull();
+        assertThat(versions(fixEds)).containsExactly(Map.entry(staleEds, ea.get(staleEds)));
+
+        // A resumed stream that was sent nothing then gets exactly the one cluster that changes,
+        // not the ones it declared.
+        BlockingQueue<DeltaDiscoveryResponse> live =
+            reconnect(cb, Resources.V3.CLUSTER_TYPE_URL, List.of(), va);
+        assertThat(live.poll(1, SECONDS)).isNull();
+        XdsResources now = new XdsTranslator().translate(ir());
+        List<Cluster> changed = new ArrayList<>();
+        for (Cluster c : now.clusters()) {
+          changed.add(
+              c.getName().equals(stale)
+                  ? c.toBuilder().setPerConnectionBufferLimitBytes(UInt32Value.of(12345)).build()
+                  : c);
         }
-        dreq.onCompleted();
+        b.snapshots()
+            .update(
+                NODE.getCluster(),
+                new XdsResources(
+                    now.listeners(), now.routes(), changed, now.endpoints(), now.secrets()));
+        DeltaDiscoveryResponse push = live.poll(10, SECONDS);
+        assertThat(push).isNotNull();
+        assertThat(versions(push).keySet()).containsExactly(stale);
+        assertThat(versions(push).get(stale)).isNotEqualTo(va.get(stale));
+        assertThat(push.getRemovedResourcesList()).isEmpty();
       } finally {
         ca.shutdownNow();
         cb.shutdownNow();
@@ -135,20 +178,30 @@ class XdsReplicasIT {
     return r;
   }
 
-  Map<String, String> firstDelta(ManagedChannel ch, Map<String, String> initial)
-      throws InterruptedException {
+  /** A new delta stream's first request; the responses land in the returned queue. */
+  BlockingQueue<DeltaDiscoveryResponse> reconnect(
+      ManagedChannel ch, String type, Collection<String> names, Map<String, String> held) {
     BlockingQueue<DeltaDiscoveryResponse> q = new LinkedBlockingQueue<>();
     StreamObserver<DeltaDiscoveryRequest> req =
         AggregatedDiscoveryServiceGrpc.newStub(ch).deltaAggregatedResources(into(q));
     req.onNext(
         DeltaDiscoveryRequest.newBuilder()
             .setNode(NODE)
-            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-            .putAllInitialResourceVersions(initial)
+            .setTypeUrl(type)
+            .addAllResourceNamesSubscribe(names)
+            .putAllInitialResourceVersions(held)
             .build());
-    DeltaDiscoveryResponse r = q.poll(10, TimeUnit.SECONDS);
+    return q;
+  }
+
+  Map<String, String> firstDelta(ManagedChannel ch, String type, Collection<String> names)
+      throws InterruptedException {
+    DeltaDiscoveryResponse r = reconnect(ch, type, names, Map.of()).poll(10, SECONDS);
     assertThat(r).isNotNull();
-    req.onCompleted();
+    return versions(r);
+  }
+
+  static Map<String, String> versions(DeltaDiscoveryResponse r) {
     Map<String, String> versions = new TreeMap<>();
     r.getResourcesList().forEach(res -> versions.put(res.getName(), res.getVersion()));
     return versions;

@@ -1,0 +1,142 @@
+package io.eg4j.xds.core;
+
+import io.envoyproxy.controlplane.cache.ConfigWatcher;
+import io.envoyproxy.controlplane.cache.DeltaResponse;
+import io.envoyproxy.controlplane.cache.DeltaWatch;
+import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
+import io.envoyproxy.controlplane.cache.Response;
+import io.envoyproxy.controlplane.cache.Watch;
+import io.envoyproxy.controlplane.cache.XdsRequest;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Makes delta xDS honour {@code initial_resource_versions}: an Envoy that reconnects (to this or
+ * another replica) is sent only what differs from what it already holds.
+ *
+ * <p>java-control-plane 1.0.49 starts every delta stream with empty tracked state, so its cache
+ * re-sends everything on a reconnect. This wraps the cache's {@link ConfigWatcher}: for each stream
+ * and type it remembers the versions the client declared on its first request ("known"), and hands
+ * the cache {@code known ∪ tracked} as the client's resource versions, with known names left out of
+ * the pending set. The cache's own diff then sends exactly the resources whose version differs and
+ * lists as removed the known ones that no longer exist. A known name is forgotten once a response
+ * sends or removes it (from then on the stream's own tracking covers it) or the client
+ * unsubscribes.
+ *
+ * <p>It must also be registered as a {@link DiscoveryServerCallbacks}: java-control-plane runs the
+ * request callbacks on the thread that then creates the watch, which is how a watch learns its
+ * stream.
+ */
+public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCallbacks {
+  private final ConfigWatcher delegate;
+  private final Map<Long, Map<String, Map<String, String>>> known = new ConcurrentHashMap<>();
+  private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
+
+  /**
+   * @param delegate the snapshot cache that answers the watches
+   */
+  public DeltaResumption(ConfigWatcher delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public Watch createWatch(
+      boolean ads,
+      XdsRequest request,
+      Set<String> knownResourceNames,
+      Consumer<Response> responseConsumer,
+      boolean hasClusterChanged,
+      boolean allowDefaultEmptyEdsUpdate) {
+    // State of the world already resumes by version_info: nothing to add.
+    return delegate.createWatch(
+        ads,
+        request,
+        knownResourceNames,
+        responseConsumer,
+        hasClusterChanged,
+        allowDefaultEmptyEdsUpdate);
+  }
+
+  @Override
+  public DeltaWatch createDeltaWatch(
+      DeltaXdsRequest request,
+      String requesterVersion,
+      Map<String, String> resourceVersions,
+      Set<String> pendingResources,
+      boolean isWildcard,
+      Consumer<DeltaResponse> responseConsumer,
+      boolean hasClusterChanged) {
+    Long stream = currentStream.get();
+    currentStream.remove();
+    Map<String, String> typeKnown =
+        stream == null ? null : known.getOrDefault(stream, Map.of()).get(request.getTypeUrl());
+    if (typeKnown == null) {
+      return delegate.createDeltaWatch(
+          request,
+          requesterVersion,
+          resourceVersions,
+          pendingResources,
+          isWildcard,
+          responseConsumer,
+          hasClusterChanged);
+    }
+    Map<String, String> tracked;
+    Set<String> pending;
+    synchronized (typeKnown) {
+      tracked = new HashMap<>(typeKnown);
+      pending = new LinkedHashSet<>(pendingResources);
+      pending.removeAll(typeKnown.keySet());
+    }
+    // What the stream itself tracked (ACKed on this stream) is newer than the declared versions.
+    tracked.putAll(resourceVersions);
+    Consumer<DeltaResponse> forget =
+        r -> {
+          synchronized (typeKnown) {
+            typeKnown.keySet().removeAll(r.resources().keySet());
+            r.removedResources().forEach(typeKnown::remove);
+          }
+          responseConsumer.accept(r);
+        };
+    return delegate.createDeltaWatch(
+        request, requesterVersion, tracked, pending, isWildcard, forget, hasClusterChanged);
+  }
+
+  @Override
+  public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+    currentStream.set(streamId);
+    Map<String, Map<String, String>> byType =
+        known.computeIfAbsent(streamId, id -> new ConcurrentHashMap<>());
+    if (request.getResponseNonce().isEmpty()
+        && !request.getInitialResourceVersionsMap().isEmpty()
+        && !byType.containsKey(request.getTypeUrl())) {
+      // The first request of a type on a new stream: what the client held before it reconnected.
+      byType.put(request.getTypeUrl(), new HashMap<>(request.getInitialResourceVersionsMap()));
+    }
+    Map<String, String> typeKnown = byType.get(request.getTypeUrl());
+    if (typeKnown != null && request.getResourceNamesUnsubscribeCount() > 0) {
+      synchronized (typeKnown) {
+        request.getResourceNamesUnsubscribeList().forEach(typeKnown::remove);
+      }
+    }
+  }
+
+  @Override
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {}
+
+  @Override
+  public void onStreamClose(long streamId, String typeUrl) {
+    known.remove(streamId);
+  }
+
+  @Override
+  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+    known.remove(streamId);
+  }
+}
