@@ -95,26 +95,30 @@ public final class EndpointFastPath {
         for (HttpRouteIr.MirrorIr m : r.mirrors()) {
           mirrors.add(new HttpRouteIr.MirrorIr(destination(m.destination(), fresh), m.percent()));
         }
+        HttpRouteIr nr = r.withDestination(destination(r.destination(), fresh));
         routes.add(
-            new HttpRouteIr(
-                r.name(),
-                r.hostname(),
-                r.pathMatch(),
-                r.headerMatches(),
-                r.queryMatches(),
-                r.method(),
-                destination(r.destination(), fresh),
-                r.redirect(),
-                r.directResponse(),
-                r.rewrite(),
-                r.requestHeaders(),
-                r.responseHeaders(),
-                mirrors,
-                r.timeout(),
-                r.retry(),
-                r.cors(),
-                r.grpc(),
-                r.metadata()));
+            mirrors.isEmpty()
+                ? nr
+                : new HttpRouteIr(
+                    nr.name(),
+                    nr.hostname(),
+                    nr.pathMatch(),
+                    nr.headerMatches(),
+                    nr.queryMatches(),
+                    nr.method(),
+                    nr.destination(),
+                    nr.redirect(),
+                    nr.directResponse(),
+                    nr.rewrite(),
+                    nr.requestHeaders(),
+                    nr.responseHeaders(),
+                    mirrors,
+                    nr.timeout(),
+                    nr.retry(),
+                    nr.cors(),
+                    nr.grpc(),
+                    nr.metadata(),
+                    nr.sessionPersistence()));
       }
       http.add(
           new HttpListenerIr(
@@ -160,10 +164,8 @@ public final class EndpointFastPath {
       if (eps.isEmpty() != s.endpoints().isEmpty()) {
         throw new NeedsFullTranslation();
       }
-      settings.add(
-          new DestinationSettingIr(
-              s.name(), s.weight(), s.protocol(), s.addressType(), eps, s.tls()));
+      settings.add(s.withEndpoints(eps));
     }
-    return new RouteDestinationIr(d.name(), settings);
+    return new RouteDestinationIr(d.name(), settings, d.invalidWeight());
   }
 }

@@ -52,6 +52,7 @@ final class HttpRouteProcessor {
     HttpFilterProcessor.Filters filters;
     DurationIr timeout;
     HttpRouteIr.RetryIr retry;
+    HttpRouteIr.SessionPersistenceIr sessionPersistence;
     Map<String, String> metadata;
   }
 
@@ -233,7 +234,8 @@ final class HttpRouteProcessor {
         d.retry,
         f == null ? null : f.cors,
         grpc,
-        d.metadata);
+        d.metadata,
+        d.sessionPersistence);
   }
 
   private List<Draft> processRule(
@@ -281,15 +283,16 @@ final class HttpRouteProcessor {
     List<DestinationSettingIr> settings = new ArrayList<>();
     boolean destError = false;
     boolean noEndpoints = false;
+    // Weight of the backendRefs that are invalid: the spec answers that share of requests with 500.
+    int invalidWeight = 0;
     List<JsonNode> refs = Nodes.list(rule, "backendRefs");
     for (int i = 0; i < refs.size(); i++) {
       JsonNode ref = refs.get(i);
       String settingName = rulePrefix + "/backend/" + i;
-      RouteErrors.RouteError backendFilterError = backendFilters(ref, route, parent);
+      BackendFilters bf = backendFilters(ref, route, parent);
       BackendRefProcessor.Result res =
-          backendFilterError != null
-              ? new BackendRefProcessor.Result(
-                  null, backendFilterError, BackendRefProcessor.weight(ref))
+          bf.error() != null
+              ? new BackendRefProcessor.Result(null, bf.error(), BackendRefProcessor.weight(ref))
               : backends.resolve(settingName, ref, route, parent);
       if (!res.valid()) {
         errors.add(res.error());
@@ -297,11 +300,25 @@ final class HttpRouteProcessor {
           noEndpoints = true;
         } else {
           destError = true;
+          invalidWeight += res.weight();
         }
         continue;
       }
       if (res.setting() != null && res.weight() > 0) {
-        settings.add(res.setting());
+        DestinationSettingIr s = res.setting();
+        if (bf.requestHeaders() != null || bf.responseHeaders() != null) {
+          s =
+              new DestinationSettingIr(
+                  s.name(),
+                  s.weight(),
+                  s.protocol(),
+                  s.addressType(),
+                  s.endpoints(),
+                  s.tls(),
+                  bf.requestHeaders(),
+                  bf.responseHeaders());
+        }
+        settings.add(s);
       }
     }
     if (refs.size() > 1 && settings.stream().anyMatch(L4Backends::dynamic)) {
@@ -324,8 +341,10 @@ final class HttpRouteProcessor {
       fallback = new HttpRouteIr.DirectResponseIr(noEndpoints && !destError ? 503 : 500, null);
     }
     RouteDestinationIr destination =
-        settings.isEmpty() ? null : new RouteDestinationIr(rulePrefix, settings);
+        settings.isEmpty() ? null : new RouteDestinationIr(rulePrefix, settings, invalidWeight);
+    HttpRouteIr.SessionPersistenceIr session = grpc ? null : sessionPersistence(rule, rulePrefix);
     for (Draft d : drafts) {
+      d.sessionPersistence = session;
       if (filterError) {
         d.direct = fallback;
       } else if (d.direct == null && d.redirect == null) {
@@ -339,12 +358,24 @@ final class HttpRouteProcessor {
     return drafts;
   }
 
-  /** Validates and applies filters on one backendRef; returns an error or null. */
-  private RouteErrors.RouteError backendFilters(
+  /** What a backendRef's own filters give: its header modifiers, or an error. */
+  private record BackendFilters(
+      RouteErrors.RouteError error,
+      HttpRouteIr.HeaderModsIr requestHeaders,
+      HttpRouteIr.HeaderModsIr responseHeaders) {
+    static final BackendFilters NONE = new BackendFilters(null, null, null);
+
+    static BackendFilters failed(RouteErrors.RouteError e) {
+      return new BackendFilters(e, null, null);
+    }
+  }
+
+  /** Validates and applies the filters of one backendRef. */
+  private BackendFilters backendFilters(
       JsonNode ref, RouteContext route, RouteContext.Parent parent) {
     List<JsonNode> fl = Nodes.list(ref, "filters");
     if (fl.isEmpty()) {
-      return null;
+      return BackendFilters.NONE;
     }
     for (JsonNode filter : fl) {
       String type = Nodes.text(filter, "type", "");
@@ -355,16 +386,44 @@ final class HttpRouteProcessor {
             default -> false;
           };
       if (!supported) {
-        return RouteErrors.RouteError.resolvedRefs(
-            "UnsupportedRefValue", "The " + type + " filter is not supported within a BackendRef");
+        return BackendFilters.failed(
+            RouteErrors.RouteError.resolvedRefs(
+                "UnsupportedRefValue",
+                "The " + type + " filter is not supported within a BackendRef"));
       }
     }
     HttpFilterProcessor.Filters f = filters.process(fl, List.of(), route, parent, "backend");
     if (!f.errors.isEmpty()) {
-      return RouteErrors.RouteError.resolvedRefs(
-          "InvalidBackendFilters", f.errors.get(0).message());
+      return BackendFilters.failed(
+          RouteErrors.RouteError.resolvedRefs("InvalidBackendFilters", f.errors.get(0).message()));
     }
-    return null;
+    return new BackendFilters(null, f.requestHeaders(), f.responseHeaders());
+  }
+
+  /**
+   * The rule's sessionPersistence as Envoy Gateway translates it (validated earlier in {@link
+   * #httpDrafts}); null when the rule has none. Envoy needs a cookie or header name, so a rule
+   * without sessionName gets one derived from the rule's IR name, with {@code /} replaced by {@code
+   * -} (not allowed in a header name).
+   */
+  private static HttpRouteIr.SessionPersistenceIr sessionPersistence(
+      JsonNode rule, String rulePrefix) {
+    JsonNode sp = Nodes.obj(rule, "sessionPersistence");
+    if (sp.isMissingNode()) {
+      return null;
+    }
+    String sessionName = Nodes.text(sp, "sessionName");
+    if (sessionName == null || sessionName.isEmpty()) {
+      sessionName = rulePrefix.replace('/', '-');
+    }
+    String abs = Nodes.text(sp, "absoluteTimeout");
+    String idle = Nodes.text(sp, "idleTimeout");
+    return new HttpRouteIr.SessionPersistenceIr(
+        Nodes.text(sp, "type", "Cookie"),
+        sessionName,
+        abs == null ? null : DurationIr.parse(abs),
+        idle == null ? null : DurationIr.parse(idle),
+        Nodes.text(Nodes.obj(sp, "cookieConfig"), "lifetimeType"));
   }
 
   private static final class RuleException extends Exception {
