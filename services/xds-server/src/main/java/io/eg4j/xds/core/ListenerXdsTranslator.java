@@ -69,7 +69,8 @@ public final class ListenerXdsTranslator {
       l.addFilterChains(
           FilterChain.newBuilder()
               .setName(g.plainRouteConfigName())
-              .addFilters(hcm(g.plainRouteConfigName(), statPrefix(g.envoyName()), false)));
+              .addFilters(
+                  hcm(g.plainRouteConfigName(), statPrefix(g.envoyName()), false, g.plainHttp())));
     }
     for (HttpListenerIr h : g.https()) {
       needsSni = true;
@@ -77,7 +78,7 @@ public final class ListenerXdsTranslator {
           FilterChain.newBuilder()
               .setName(h.name())
               .setFilterChainMatch(sniMatch(h.hostnames()))
-              .addFilters(hcm(h.name(), statPrefix(h.name()), true))
+              .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h)))
               .setTransportSocket(downstreamTls(h.tls(), true));
       l.addFilterChains(fc);
     }
@@ -125,7 +126,8 @@ public final class ListenerXdsTranslator {
     return m.build();
   }
 
-  private static Filter hcm(String routeConfigName, String statPrefix, boolean tls) {
+  private static Filter hcm(
+      String routeConfigName, String statPrefix, boolean tls, List<HttpListenerIr> listeners) {
     HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(statPrefix)
@@ -145,11 +147,24 @@ public final class ListenerXdsTranslator {
             .addHttpFilters(
                 HttpFilter.newBuilder()
                     .setName(RouteXdsTranslator.CORS_FILTER)
-                    .setTypedConfig(any(Cors.getDefaultInstance())))
-            .addHttpFilters(
-                HttpFilter.newBuilder()
-                    .setName("envoy.filters.http.router")
-                    .setTypedConfig(any(Router.getDefaultInstance())));
+                    .setTypedConfig(any(Cors.getDefaultInstance())));
+    listeners.stream()
+        .flatMap(l -> l.routes().stream())
+        .filter(r -> r.sessionPersistence() != null && r.destination() != null)
+        .findFirst()
+        .ifPresent(
+            r ->
+                // Off on the listener; routes with session persistence turn it on with their own
+                // cookie or header (per-route config replaces this one).
+                hcm.addHttpFilters(
+                    HttpFilter.newBuilder()
+                        .setName(RouteXdsTranslator.STATEFUL_SESSION_FILTER)
+                        .setTypedConfig(any(RouteXdsTranslator.statefulSession(r)))
+                        .setDisabled(true)));
+    hcm.addHttpFilters(
+        HttpFilter.newBuilder()
+            .setName("envoy.filters.http.router")
+            .setTypedConfig(any(Router.getDefaultInstance())));
     if (tls) {
       hcm.setHttp2ProtocolOptions(
           io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()

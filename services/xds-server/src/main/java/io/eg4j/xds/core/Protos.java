@@ -145,6 +145,18 @@ public final class Protos {
                 io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
                     .HttpConnectionManager.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession
+                    .getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3
+                    .StatefulSessionPerRoute.getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3
+                    .CookieBasedSessionState.getDescriptor())
+            .add(
+                io.envoyproxy.envoy.extensions.http.stateful_session.header.v3
+                    .HeaderBasedSessionState.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
             .add(

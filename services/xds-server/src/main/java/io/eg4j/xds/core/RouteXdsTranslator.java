@@ -9,11 +9,13 @@ import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.HttpRouteIr.StringMatchIr;
 import io.eg4j.model.ir.HttpRouteIr.UrlRewriteIr.PathRewriteIr;
+import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.XdsIr;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
@@ -26,6 +28,11 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession;
+import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute;
+import io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState;
+import io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState;
+import io.envoyproxy.envoy.type.http.v3.Cookie;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -46,6 +53,19 @@ import java.util.regex.Pattern;
 public final class RouteXdsTranslator {
   /** The CORS HTTP filter name; routes carry their policy as per-filter config. */
   static final String CORS_FILTER = "envoy.filters.http.cors";
+
+  /**
+   * The stateful session HTTP filter: on the listener disabled, enabled per route by a route's
+   * session persistence (as Envoy Gateway does).
+   */
+  static final String STATEFUL_SESSION_FILTER = "envoy.filters.http.stateful_session";
+
+  /**
+   * A cluster name that never exists: the invalid backendRefs' share of a weighted route goes
+   * there, and the route's cluster_not_found_response_code turns it into the spec's 500 (Envoy
+   * Gateway uses the same name).
+   */
+  static final String INVALID_BACKEND_CLUSTER = "invalid-backend-cluster";
 
   /** Translates the route configurations of an IR. */
   public List<RouteConfiguration> translate(XdsIr ir) {
@@ -110,6 +130,11 @@ public final class RouteXdsTranslator {
     }
     if (r.cors() != null) {
       b.putTypedPerFilterConfig(CORS_FILTER, any(cors(r.cors())));
+    }
+    if (r.sessionPersistence() != null && r.destination() != null) {
+      b.putTypedPerFilterConfig(
+          STATEFUL_SESSION_FILTER,
+          any(StatefulSessionPerRoute.newBuilder().setStatefulSession(statefulSession(r)).build()));
     }
     if (!r.metadata().isEmpty()) {
       Struct.Builder s = Struct.newBuilder();
@@ -179,21 +204,45 @@ public final class RouteXdsTranslator {
 
   private static RouteAction action(HttpRouteIr r) {
     RouteAction.Builder a = RouteAction.newBuilder();
-    List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(r.destination());
-    if (refs.size() == 1) {
+    RouteDestinationIr dest = r.destination();
+    List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(dest);
+    boolean perBackendHeaders =
+        refs.stream()
+            .anyMatch(
+                ref ->
+                    ref.setting().requestHeaders() != null
+                        || ref.setting().responseHeaders() != null);
+    if (refs.size() == 1 && dest.invalidWeight() == 0 && !perBackendHeaders) {
       a.setCluster(refs.get(0).name());
-    } else if (refs.isEmpty()) {
+    } else if (refs.isEmpty() && dest.invalidWeight() == 0) {
       // Every backend has weight 0: nothing may receive traffic (Gateway API: 500).
-      a.setClusterNotFoundResponseCode(
-              RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR)
-          .setCluster(r.destination().name());
+      a.setCluster(dest.name());
     } else {
+      // Weighted clusters also when there is one backend: its own header filters live on its
+      // entry, and the invalid backendRefs' share needs an entry of its own.
       WeightedCluster.Builder wc = WeightedCluster.newBuilder();
-      for (ClusterXdsTranslator.ClusterRef ref : refs) {
+      if (dest.invalidWeight() > 0) {
         wc.addClusters(
             WeightedCluster.ClusterWeight.newBuilder()
+                .setName(INVALID_BACKEND_CLUSTER)
+                .setWeight(Protos.u32(dest.invalidWeight())));
+      }
+      for (ClusterXdsTranslator.ClusterRef ref : refs) {
+        WeightedCluster.ClusterWeight.Builder cw =
+            WeightedCluster.ClusterWeight.newBuilder()
                 .setName(ref.name())
-                .setWeight(Protos.u32(ref.weight())));
+                .setWeight(Protos.u32(ref.weight()));
+        HttpRouteIr.HeaderModsIr req = ref.setting().requestHeaders();
+        if (req != null) {
+          cw.addAllRequestHeadersToAdd(headerOptions(req))
+              .addAllRequestHeadersToRemove(req.remove());
+        }
+        HttpRouteIr.HeaderModsIr resp = ref.setting().responseHeaders();
+        if (resp != null) {
+          cw.addAllResponseHeadersToAdd(headerOptions(resp))
+              .addAllResponseHeadersToRemove(resp.remove());
+        }
+        wc.addClusters(cw);
       }
       a.setWeightedClusters(wc);
     }
@@ -375,6 +424,57 @@ public final class RouteXdsTranslator {
     }
     return b.build();
   }
+
+  /**
+   * The stateful session configuration of a route: the chosen upstream host travels in a cookie
+   * (scoped to the route's path, GEP-1619) or a header.
+   */
+  static StatefulSession statefulSession(HttpRouteIr r) {
+    HttpRouteIr.SessionPersistenceIr sp = r.sessionPersistence();
+    TypedExtensionConfig.Builder state = TypedExtensionConfig.newBuilder();
+    if ("Header".equals(sp.type())) {
+      state
+          .setName("envoy.http.stateful_session.header")
+          .setTypedConfig(
+              any(HeaderBasedSessionState.newBuilder().setName(sp.sessionName()).build()));
+    } else {
+      Cookie.Builder cookie = Cookie.newBuilder().setName(sp.sessionName()).setPath(cookiePath(r));
+      if (sp.cookieTtl() != null) {
+        cookie.setTtl(Protos.millis(sp.cookieTtl().millis()));
+      }
+      state
+          .setName("envoy.http.stateful_session.cookie")
+          .setTypedConfig(any(CookieBasedSessionState.newBuilder().setCookie(cookie).build()));
+    }
+    return StatefulSession.newBuilder().setSessionState(state).build();
+  }
+
+  /**
+   * The cookie path: the route's exact path or prefix; for a regular expression its longest
+   * non-regex prefix (GEP-1619 "Path"), whole segments before the first one with a regex
+   * metacharacter. (Envoy Gateway stops only at a segment with {@code *}, which can leave a pattern
+   * such as {@code v[0-9]+} in the path, and browsers would never send such a cookie.)
+   */
+  private static String cookiePath(HttpRouteIr r) {
+    StringMatchIr p = r.pathMatch();
+    if (p == null || p.value() == null) {
+      return "/";
+    }
+    if (!"RegularExpression".equals(p.type())) {
+      return p.value();
+    }
+    List<String> kept = new ArrayList<>();
+    for (String part : p.value().split("/", -1)) {
+      if (REGEX_META.matcher(part).find()) {
+        break;
+      }
+      kept.add(part);
+    }
+    String path = String.join("/", kept);
+    return path.isEmpty() ? "/" : path;
+  }
+
+  private static final Pattern REGEX_META = Pattern.compile("[\\\\.+*?()|\\[\\]{}^$]");
 
   private static CorsPolicy cors(HttpRouteIr.CorsIr c) {
     CorsPolicy.Builder b = CorsPolicy.newBuilder();

@@ -11,6 +11,7 @@ import io.eg4j.model.bus.Json;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.TlsIr;
 import io.eg4j.model.ir.UdpListenerIr;
@@ -202,6 +203,43 @@ class XdsDataPlaneE2E {
                 .build(),
             route("retry-without").prefix("/retry/without").to(dest("retry", "HTTP", a)).build(),
             route("invalid").prefix("/invalid").direct(500).build(),
+            // One valid backendRef of weight 3 and invalid ones of weight 1: a quarter gets 500.
+            route("half-invalid")
+                .prefix("/half-invalid")
+                .to(
+                    new RouteDestinationIr(
+                        "half-invalid", List.of(Ir.setting("half-invalid/0", 3, null, null, a)), 1))
+                .build(),
+            route("backend-headers")
+                .prefix("/backend-headers")
+                .to(
+                    new RouteDestinationIr(
+                        "backend-headers",
+                        List.of(
+                            Ir.setting(
+                                "backend-headers/0",
+                                1,
+                                new HttpRouteIr.HeaderModsIr(
+                                    Map.of(), Map.of("x-backend", "a"), List.of()),
+                                null,
+                                a),
+                            Ir.setting(
+                                "backend-headers/1",
+                                1,
+                                new HttpRouteIr.HeaderModsIr(
+                                    Map.of(), Map.of("x-backend", "b"), List.of()),
+                                new HttpRouteIr.HeaderModsIr(
+                                    Map.of("x-from", "b"), Map.of(), List.of()),
+                                b))))
+                .build(),
+            route("sticky")
+                .prefix("/sticky")
+                .session(
+                    new HttpRouteIr.SessionPersistenceIr("Cookie", "eg-session", null, null, null))
+                .to(
+                    new RouteDestinationIr(
+                        "sticky", List.of(Ir.setting("sticky/0", 1, null, null, a, b, c))))
+                .build(),
             route("grpc")
                 .prefix("/eg4j.test.Echo")
                 .grpc()
@@ -421,6 +459,66 @@ class XdsDataPlaneE2E {
   @Test
   void invalidBackendGives500() {
     assertThat(Http.get(httpPort, "any.test", "/invalid/x").status()).isEqualTo(500);
+  }
+
+  @Test
+  void invalidBackendShareGets500() {
+    int errors = 0;
+    int ok = 0;
+    for (int i = 0; i < 200; i++) {
+      int status = Http.get(httpPort, "any.test", "/half-invalid").status();
+      if (status == 500) {
+        errors++;
+      } else if (status == 200) {
+        ok++;
+      }
+    }
+    // Weight 1 of 4 is invalid: expected 50 of 200, standard deviation about 6.1; ±25 is > 4 sigma.
+    assertThat(errors + ok).isEqualTo(200);
+    assertThat(errors).isBetween(25, 75);
+  }
+
+  @Test
+  void perBackendHeaderFiltersApplyOnlyToTheirBackend() {
+    int seenA = 0;
+    int seenB = 0;
+    for (int i = 0; i < 60 && (seenA < 3 || seenB < 3); i++) {
+      Http.Response r = Http.get(httpPort, "any.test", "/backend-headers");
+      JsonNode body = echo(r);
+      String pod = body.path("pod").asText();
+      String sent = body.path("headers").path("X-Backend").toString();
+      if (pod.equals("echo-a")) {
+        seenA++;
+        assertThat(sent).isEqualTo("[\"a\"]");
+        assertThat(r.header("x-from")).isNull();
+      } else {
+        seenB++;
+        assertThat(pod).isEqualTo("echo-b");
+        assertThat(sent).isEqualTo("[\"b\"]");
+        assertThat(r.header("x-from")).isEqualTo("b");
+      }
+    }
+    assertThat(seenA).isGreaterThanOrEqualTo(3);
+    assertThat(seenB).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void cookieSessionPersistenceKeepsTheBackend() {
+    // Three endpoints behind one backendRef: without the cookie requests spread over them.
+    java.util.Set<String> spread = new java.util.HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      spread.add(pod(Http.get(httpPort, "any.test", "/sticky")));
+    }
+    assertThat(spread).hasSizeGreaterThan(1);
+    Http.Response first = Http.get(httpPort, "any.test", "/sticky/x");
+    String setCookie = first.header("set-cookie");
+    assertThat(setCookie).startsWith("eg-session=").contains("Path=/sticky");
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+    String chosen = pod(first);
+    for (int i = 0; i < 20; i++) {
+      assertThat(pod(Http.get(httpPort, "any.test", "/sticky/x", "cookie", cookie)))
+          .isEqualTo(chosen);
+    }
   }
 
   @Test

@@ -46,6 +46,21 @@ public final class Ir {
     return new RouteDestinationIr(name, settings);
   }
 
+  /** One backend group on 127.0.0.1 with its own header filters (null for none). */
+  public static DestinationSettingIr setting(
+      String name,
+      int weight,
+      HttpRouteIr.HeaderModsIr requestHeaders,
+      HttpRouteIr.HeaderModsIr responseHeaders,
+      int... ports) {
+    List<EndpointIr> endpoints = new ArrayList<>();
+    for (int port : ports) {
+      endpoints.add(new EndpointIr("127.0.0.1", port));
+    }
+    return new DestinationSettingIr(
+        name, weight, "HTTP", "IP", endpoints, null, requestHeaders, responseHeaders);
+  }
+
   /** A route builder. */
   public static R route(String name) {
     return new R(name);
@@ -70,6 +85,7 @@ public final class Ir {
     private HttpRouteIr.RetryIr retry;
     private HttpRouteIr.CorsIr cors;
     private boolean grpc;
+    private HttpRouteIr.SessionPersistenceIr session;
 
     R(String name) {
       this.name = name;
@@ -172,6 +188,11 @@ public final class Ir {
       return this;
     }
 
+    public R session(HttpRouteIr.SessionPersistenceIr s) {
+      session = s;
+      return this;
+    }
+
     public HttpRouteIr build() {
       return new HttpRouteIr(
           name,
@@ -191,7 +212,8 @@ public final class Ir {
           retry,
           cors,
           grpc,
-          Map.of());
+          Map.of(),
+          session);
     }
   }
 }
