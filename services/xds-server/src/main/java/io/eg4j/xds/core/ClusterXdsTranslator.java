@@ -14,6 +14,8 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig;
+import io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
@@ -105,6 +107,11 @@ public final class ClusterXdsTranslator {
     return "FQDN".equalsIgnoreCase(s.addressType());
   }
 
+  /** A Backend of type DynamicResolver: the upstream is the request's own host. */
+  static boolean isDynamic(DestinationSettingIr s) {
+    return "DYNAMIC".equalsIgnoreCase(s.addressType());
+  }
+
   private static Cluster cluster(ClusterRef ref) {
     DestinationSettingIr s = ref.setting();
     Cluster.Builder c =
@@ -113,7 +120,23 @@ public final class ClusterXdsTranslator {
             .setConnectTimeout(Protos.seconds(10))
             .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
             .setPerConnectionBufferLimitBytes(Protos.u32(32768));
-    if (isDns(s)) {
+    if (isDynamic(s)) {
+      // Envoy's dynamic forward proxy cluster resolves the request's host (and port) itself, with
+      // a DNS cache of its own; there are no endpoints to send.
+      c.clearLbPolicy()
+          .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+          .setClusterType(
+              Cluster.CustomClusterType.newBuilder()
+                  .setName("envoy.clusters.dynamic_forward_proxy")
+                  .setTypedConfig(
+                      any(
+                          ClusterConfig.newBuilder()
+                              .setDnsCacheConfig(
+                                  DnsCacheConfig.newBuilder()
+                                      .setName(ref.name())
+                                      .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED))
+                              .build())));
+    } else if (isDns(s)) {
       // Envoy resolves the names itself and follows DNS changes.
       c.setType(Cluster.DiscoveryType.STRICT_DNS)
           .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
@@ -139,6 +162,20 @@ public final class ClusterXdsTranslator {
                       HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                           .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
       default -> {}
+    }
+    if (isDynamic(s) && s.tls() != null) {
+      // The upstream host differs per request: send it as SNI and verify the certificate for it.
+      if (http == null) {
+        http =
+            HttpProtocolOptions.newBuilder()
+                .setExplicitHttpConfig(
+                    HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                        .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+      }
+      http.setUpstreamHttpProtocolOptions(
+          io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions.newBuilder()
+              .setAutoSni(true)
+              .setAutoSanValidation(true));
     }
     if (http != null) {
       c.putTypedExtensionProtocolOptions(

@@ -12,16 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the EDS resources: one {@code ClusterLoadAssignment} per EDS cluster (IP endpoints). An
- * empty assignment is still sent, so the cluster warms and requests fail fast with 503 instead of
- * hanging.
+ * Builds the EDS resources: one {@code ClusterLoadAssignment} per EDS cluster (IP endpoints; not
+ * for DNS or dynamic forward proxy clusters). An empty assignment is still sent, so the cluster
+ * warms and requests fail fast with 503 instead of hanging.
  */
 public final class EndpointXdsTranslator {
   /** Translates the endpoints of an IR. */
   public List<ClusterLoadAssignment> translate(XdsIr ir) {
     List<ClusterLoadAssignment> out = new ArrayList<>();
     for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
-      if (!ClusterXdsTranslator.isDns(ref.setting())) {
+      if (!ClusterXdsTranslator.isDns(ref.setting())
+          && !ClusterXdsTranslator.isDynamic(ref.setting())) {
         out.add(assignment(ref.name(), ref.setting()));
       }
     }

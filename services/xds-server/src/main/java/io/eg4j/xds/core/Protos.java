@@ -146,6 +146,9 @@ public final class Protos {
                     .HttpConnectionManager.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
             .add(
+                io.envoyproxy.envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
+                    .getDescriptor())
+            .add(
                 io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession
                     .getDescriptor())
             .add(

@@ -194,6 +194,8 @@ public final class RouteXdsTranslator {
     return switch (s.type()) {
       case "RegularExpression" -> StringMatcher.newBuilder().setSafeRegex(regex(s.value())).build();
       case "Prefix" -> StringMatcher.newBuilder().setPrefix(s.value()).build();
+      // GRPCRoute method-only Exact matches become a suffix on :path ("/Method").
+      case "Suffix" -> StringMatcher.newBuilder().setSuffix(s.value()).build();
       default -> StringMatcher.newBuilder().setExact(s.value()).build();
     };
   }
@@ -256,6 +258,8 @@ public final class RouteXdsTranslator {
         PathRewriteIr p = r.rewrite().path();
         if ("ReplaceFullPath".equals(p.type())) {
           a.setRegexRewrite(fullPath(p.value()));
+        } else if ("ReplaceRegexMatch".equals(p.type())) {
+          a.setRegexRewrite(replaceRegex(p));
         } else {
           String prefix = prefixOf(r, p);
           String value = p.value() == null ? "/" : p.value();
@@ -312,6 +316,8 @@ public final class RouteXdsTranslator {
     if (rd.path() != null) {
       if ("ReplaceFullPath".equals(rd.path().type())) {
         b.setPathRedirect(rd.path().value());
+      } else if ("ReplaceRegexMatch".equals(rd.path().type())) {
+        b.setRegexRewrite(replaceRegex(rd.path()));
       } else {
         String prefix = prefixOf(r, rd.path());
         String value = rd.path().value() == null ? "/" : rd.path().value();
@@ -354,6 +360,17 @@ public final class RouteXdsTranslator {
     return RegexMatchAndSubstitute.newBuilder()
         .setPattern(regex("^" + p + "/*"))
         .setSubstitution("/")
+        .build();
+  }
+
+  /**
+   * Envoy Gateway's ReplaceRegexMatch: the IR carries the pattern in {@code matchedPrefix} and the
+   * substitution (RE2 {@code \\1} group references, as Envoy expects) in {@code value}.
+   */
+  private static RegexMatchAndSubstitute replaceRegex(PathRewriteIr p) {
+    return RegexMatchAndSubstitute.newBuilder()
+        .setPattern(regex(p.matchedPrefix()))
+        .setSubstitution(p.value() == null ? "" : p.value())
         .build();
   }
 

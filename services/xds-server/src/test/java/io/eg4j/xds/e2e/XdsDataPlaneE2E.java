@@ -154,6 +154,17 @@ class XdsDataPlaneE2E {
                 .build(),
             route("match-prefix").prefix("/match").to(dest("match-a", "HTTP", a)).build(),
             route("regex").regex("/re/[0-9]+").to(dest("regex", "HTTP", b)).build(),
+            // GRPCRoute's method-only match: a suffix on :path.
+            route("suffix")
+                .prefix("/suffix")
+                .headerMatch(new HttpRouteIr.StringMatchIr(":path", "Suffix", "/Say", false))
+                .to(dest("suffix", "HTTP", c))
+                .build(),
+            route("regex-rewrite")
+                .prefix("/api")
+                .rewriteRegex("^/api/v1/(.*)$", "/v2/\\1")
+                .to(dest("regex-rewrite", "HTTP", a))
+                .build(),
             route("weighted")
                 .prefix("/weighted")
                 .to(Ir.weighted("weighted", new int[] {a, b}, new int[] {80, 20}))
@@ -354,6 +365,14 @@ class XdsDataPlaneE2E {
     assertThat(Http.get(httpPort, "any.test", "/matchmaker").status()).isEqualTo(404);
     assertThat(pod(Http.get(httpPort, "any.test", "/re/123"))).isEqualTo("echo-b");
     assertThat(Http.get(httpPort, "any.test", "/re/abc").status()).isEqualTo(404);
+  }
+
+  @Test
+  void pathSuffixMatchAndRegexRewrite() {
+    assertThat(pod(Http.get(httpPort, "any.test", "/suffix/pkg.Svc/Say"))).isEqualTo("echo-c");
+    assertThat(Http.get(httpPort, "any.test", "/suffix/pkg.Svc/Other").status()).isEqualTo(404);
+    assertThat(echo(Http.get(httpPort, "any.test", "/api/v1/users/7")).path("path").asText())
+        .isEqualTo("/v2/users/7");
   }
 
   @Test

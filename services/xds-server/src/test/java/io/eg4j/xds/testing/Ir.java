@@ -116,6 +116,20 @@ public final class Ir {
       return this;
     }
 
+    public R headerMatch(StringMatchIr m) {
+      headers.add(m);
+      return this;
+    }
+
+    public R rewriteRegex(String pattern, String substitution) {
+      rewrite =
+          new HttpRouteIr.UrlRewriteIr(
+              null,
+              new HttpRouteIr.UrlRewriteIr.PathRewriteIr(
+                  "ReplaceRegexMatch", substitution, pattern));
+      return this;
+    }
+
     public R query(String n, String v) {
       queries.add(new StringMatchIr(n, "Exact", v, false));
       return this;
