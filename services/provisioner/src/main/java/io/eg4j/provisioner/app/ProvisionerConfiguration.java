@@ -12,9 +12,11 @@ import io.eg4j.provisioner.host.EnvoyBinary;
 import io.eg4j.provisioner.host.HostEnvoyProvisioner;
 import io.eg4j.provisioner.kafka.InfraIrListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -67,6 +69,19 @@ public class ProvisionerConfiguration {
                 tls,
                 "host-" + ProcessHandle.current().pid()));
     String binary = props.getEnvoyBinary();
+    // Host mode has one provisioner, always the active one; its results start at zero so the
+    // dashboards and the apply-failure alert have their series before the first apply.
+    Gauge.builder("eg4j.leader", () -> 1)
+        .description("1 while this replica is the active one")
+        .tag("service", "provisioner")
+        .register(registry);
+    for (String result : List.of("created", "updated", "unchanged", "deleted", "failed")) {
+      Counter.builder("eg4j.provisioner.applies")
+          .description("Fleet changes applied by the provisioner")
+          .tag("kind", "envoy-process")
+          .tag("result", result)
+          .register(registry);
+    }
     return new HostEnvoyProvisioner(
         planner,
         props.getWorkDir(),
@@ -89,6 +104,7 @@ public class ProvisionerConfiguration {
   @Bean
   ConcurrentKafkaListenerContainerFactory<String, Envelope> infraIrContainerFactory(
       KafkaProperties kafka, MeterRegistry registry) {
+    Counter.builder("eg4j.bus.dead.letters").tag("topic", Topics.INFRA_IR).register(registry);
     Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
     consumer.putAll(BusSettings.consumerOverrides());
     consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -31,6 +31,13 @@ public class StatusWriterConfiguration {
   /** Counts {@code eg4j.status.writes} by result. */
   @Bean
   public StatusSink.WriteListener statusWriteCounter(MeterRegistry meters) {
+    // Every result at zero from the start, so conflicts and failures have a series to alert on.
+    for (String result : List.of("written", "skipped", "conflict", "failed")) {
+      Counter.builder("eg4j.status.writes")
+          .description("Status writes by result")
+          .tag("result", result)
+          .register(meters);
+    }
     return (key, result) ->
         Counter.builder("eg4j.status.writes")
             .description("Status writes by result")
@@ -63,7 +70,11 @@ public class StatusWriterConfiguration {
 
   /** Where records that are not statuses go. */
   @Bean(destroyMethod = "close")
-  public DeadLetterPublisher statusWriterDeadLetters(BusClients clients) {
+  public DeadLetterPublisher statusWriterDeadLetters(BusClients clients, MeterRegistry meters) {
+    Counter.builder("eg4j.bus.dead.letters")
+        .description("Records sent to a dead-letter topic")
+        .tag("topic", Topics.STATUS)
+        .register(meters);
     return clients.deadLetterPublisher();
   }
 

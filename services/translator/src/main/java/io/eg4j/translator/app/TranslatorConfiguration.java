@@ -70,7 +70,12 @@ public class TranslatorConfiguration {
 
   /** Where records that are not envelopes go. */
   @Bean(destroyMethod = "close")
-  public DeadLetterPublisher translatorDeadLetters(BusClients clients) {
+  public DeadLetterPublisher translatorDeadLetters(BusClients clients, MeterRegistry meters) {
+    // Registered at zero so dashboards and alerts see the series before the first dead letter.
+    io.micrometer.core.instrument.Counter.builder("eg4j.bus.dead.letters")
+        .description("Records sent to a dead-letter topic")
+        .tag("topic", io.eg4j.model.bus.Topics.RESOURCES)
+        .register(meters);
     return clients.deadLetterPublisher();
   }
 

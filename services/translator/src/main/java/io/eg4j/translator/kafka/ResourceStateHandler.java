@@ -50,7 +50,8 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   private final MeterRegistry meters;
   private final Map<ResourceKey, ObjectNode> objects = new HashMap<>();
   private final Map<ResourceKey, String> hashes = new HashMap<>();
-  private boolean active;
+  // Read by the eg4j.leader gauge on the scrape thread.
+  private volatile boolean active;
   private boolean dirty;
   // True while every change since the last translation touched only EndpointSlices: the most
   // frequent event in a real cluster, served by the endpoint fast path.
@@ -82,6 +83,14 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     this.secrets = secrets;
     this.debounce = debounce;
     this.meters = meters;
+    if (meters != null) {
+      // eg4j.leader{service=translator}: 1 on the replica the consumer group made the publisher
+      // (caught up with its assignment), registered at start so a standby shows 0.
+      io.micrometer.core.instrument.Gauge.builder("eg4j.leader", this, h -> h.active ? 1 : 0)
+          .description("1 while this replica is the active one")
+          .tag("service", "translator")
+          .register(meters);
+    }
   }
 
   @Override

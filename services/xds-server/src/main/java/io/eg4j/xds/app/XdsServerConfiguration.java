@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,6 +77,21 @@ public class XdsServerConfiguration {
             .tag("ir_key", irKey)
             .register(registry)
             .increment();
+        // The Gateway's NACK counters at zero, so "NACKs per Gateway" has a series before the
+        // first rejection (registering an existing meter only looks it up).
+        for (String typeUrl :
+            List.of(
+                io.envoyproxy.controlplane.cache.Resources.V3.LISTENER_TYPE_URL,
+                io.envoyproxy.controlplane.cache.Resources.V3.ROUTE_TYPE_URL,
+                io.envoyproxy.controlplane.cache.Resources.V3.CLUSTER_TYPE_URL,
+                io.envoyproxy.controlplane.cache.Resources.V3.ENDPOINT_TYPE_URL,
+                io.envoyproxy.controlplane.cache.Resources.V3.SECRET_TYPE_URL)) {
+          Counter.builder("eg4j.xds.nacks")
+              .description("Envoy NACKs")
+              .tag("ir_key", irKey)
+              .tag("type_url", typeUrl)
+              .register(registry);
+        }
       }
 
       @Override
@@ -126,6 +142,7 @@ public class XdsServerConfiguration {
         bus.getSecretKeyFile() == null || bus.getSecretKeyFile().isBlank()
             ? Optional.empty()
             : Optional.of(SecretBox.fromFile(Path.of(bus.getSecretKeyFile()), false));
+    Counter.builder("eg4j.bus.dead.letters").tag("topic", Topics.XDS_IR).register(registry);
     return new XdsIrConsumer(
         kafka.buildConsumerProperties(),
         xdsProducer,
