@@ -42,9 +42,34 @@ public final class ClusterXdsTranslator {
    *
    * @param name cluster name
    * @param weight relative weight when split
-   * @param setting the backend group behind it
+   * @param setting the backend group behind it (the first one when the cluster has localities)
+   * @param localities when not empty, the cluster serves all these backend groups, each as a
+   *     locality weighted by its backendRef weight (UDP: udp_proxy routes to one cluster only)
    */
-  public record ClusterRef(String name, int weight, DestinationSettingIr setting) {}
+  public record ClusterRef(
+      String name,
+      int weight,
+      DestinationSettingIr setting,
+      List<DestinationSettingIr> localities) {
+    /** A cluster of one backend group. */
+    public ClusterRef(String name, int weight, DestinationSettingIr setting) {
+      this(name, weight, setting, List.of());
+    }
+  }
+
+  /**
+   * The one cluster a UDP listener routes to. Envoy's udp_proxy has no weighted clusters, so a
+   * UDPRoute with several backendRefs becomes one cluster whose localities are the backends,
+   * weighted by their backendRef weights (as Envoy Gateway does).
+   */
+  static ClusterRef udpRef(RouteDestinationIr dest) {
+    List<ClusterRef> refs = refs(dest);
+    if (refs.size() <= 1) {
+      return refs.isEmpty() ? null : refs.get(0);
+    }
+    return new ClusterRef(
+        dest.name(), 1, refs.get(0).setting(), refs.stream().map(ClusterRef::setting).toList());
+  }
 
   /** The clusters a destination needs, with their weights; zero-weight backends are left out. */
   public static List<ClusterRef> refs(RouteDestinationIr dest) {
@@ -80,9 +105,9 @@ public final class ClusterXdsTranslator {
       }
     }
     for (UdpListenerIr u : ir.udp()) {
-      List<ClusterRef> refs = refs(u.destination());
-      if (!refs.isEmpty()) {
-        out.putIfAbsent(refs.get(0).name(), refs.get(0));
+      ClusterRef ref = udpRef(u.destination());
+      if (ref != null) {
+        out.putIfAbsent(ref.name(), ref);
       }
     }
     return out;
@@ -105,6 +130,18 @@ public final class ClusterXdsTranslator {
 
   static boolean isDns(DestinationSettingIr s) {
     return "FQDN".equalsIgnoreCase(s.addressType());
+  }
+
+  /** True when Envoy resolves this cluster's endpoints (any of its groups has FQDN ones). */
+  static boolean isDns(ClusterRef ref) {
+    return isDns(ref.setting()) || ref.localities().stream().anyMatch(ClusterXdsTranslator::isDns);
+  }
+
+  /** The endpoints of a cluster served inline (DNS) or through EDS. */
+  static io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment assignment(ClusterRef ref) {
+    return ref.localities().isEmpty()
+        ? EndpointXdsTranslator.assignment(ref.name(), ref.setting())
+        : EndpointXdsTranslator.weightedAssignment(ref.name(), ref.localities());
   }
 
   /** A Backend of type DynamicResolver: the upstream is the request's own host. */
@@ -136,15 +173,22 @@ public final class ClusterXdsTranslator {
                                       .setName(ref.name())
                                       .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED))
                               .build())));
-    } else if (isDns(s)) {
+    } else if (isDns(ref)) {
       // Envoy resolves the names itself and follows DNS changes.
       c.setType(Cluster.DiscoveryType.STRICT_DNS)
           .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
-          .setLoadAssignment(EndpointXdsTranslator.assignment(ref.name(), s));
+          .setLoadAssignment(assignment(ref));
     } else {
       c.setType(Cluster.DiscoveryType.EDS)
           .setEdsClusterConfig(
               Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads()).setServiceName(ref.name()));
+    }
+    if (!ref.localities().isEmpty()) {
+      // Pick a locality (backend) by its weight first, then a host within it.
+      c.setCommonLbConfig(
+          Cluster.CommonLbConfig.newBuilder()
+              .setLocalityWeightedLbConfig(
+                  Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()));
     }
     HttpProtocolOptions.Builder http = null;
     switch (s.protocol().toUpperCase(java.util.Locale.ROOT)) {

@@ -21,16 +21,45 @@ public final class EndpointXdsTranslator {
   public List<ClusterLoadAssignment> translate(XdsIr ir) {
     List<ClusterLoadAssignment> out = new ArrayList<>();
     for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
-      if (!ClusterXdsTranslator.isDns(ref.setting())
-          && !ClusterXdsTranslator.isDynamic(ref.setting())) {
-        out.add(assignment(ref.name(), ref.setting()));
+      if (!ClusterXdsTranslator.isDns(ref) && !ClusterXdsTranslator.isDynamic(ref.setting())) {
+        out.add(ClusterXdsTranslator.assignment(ref));
       }
     }
     return out;
   }
 
+  /**
+   * One cluster made of several backend groups: a locality per group (named after it), weighted by
+   * the group's weight; groups without endpoints are left out.
+   */
+  static ClusterLoadAssignment weightedAssignment(
+      String clusterName, List<DestinationSettingIr> groups) {
+    ClusterLoadAssignment.Builder cla =
+        ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
+    for (DestinationSettingIr s : groups) {
+      if (!s.endpoints().isEmpty()) {
+        cla.addEndpoints(
+            locality(s)
+                .setLocality(
+                    io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(s.name()))
+                .setLoadBalancingWeight(Protos.u32(Math.max(1, s.weight()))));
+      }
+    }
+    return cla.build();
+  }
+
   /** The load assignment of one cluster from one backend group. */
   static ClusterLoadAssignment assignment(String clusterName, DestinationSettingIr s) {
+    LocalityLbEndpoints.Builder locality = locality(s);
+    ClusterLoadAssignment.Builder cla =
+        ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
+    if (!s.endpoints().isEmpty()) {
+      cla.addEndpoints(locality);
+    }
+    return cla.build();
+  }
+
+  private static LocalityLbEndpoints.Builder locality(DestinationSettingIr s) {
     LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
     for (EndpointIr e : s.endpoints()) {
       locality.addLbEndpoints(
@@ -45,11 +74,6 @@ public final class EndpointXdsTranslator {
                                   ? SocketAddress.Protocol.UDP
                                   : SocketAddress.Protocol.TCP))));
     }
-    ClusterLoadAssignment.Builder cla =
-        ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
-    if (!s.endpoints().isEmpty()) {
-      cla.addEndpoints(locality);
-    }
-    return cla.build();
+    return locality;
   }
 }

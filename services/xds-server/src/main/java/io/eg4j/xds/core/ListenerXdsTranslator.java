@@ -221,8 +221,8 @@ public final class ListenerXdsTranslator {
   }
 
   private static Listener udp(UdpListenerIr u) {
-    List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(u.destination());
-    String cluster = refs.isEmpty() ? u.destination().name() : refs.get(0).name();
+    ClusterXdsTranslator.ClusterRef ref = ClusterXdsTranslator.udpRef(u.destination());
+    String cluster = ref == null ? u.destination().name() : ref.name();
     com.github.xds.type.matcher.v3.Matcher matcher =
         com.github.xds.type.matcher.v3.Matcher.newBuilder()
             .setOnNoMatch(

@@ -57,6 +57,8 @@ class XdsDataPlaneE2E {
   Backends.Running tcp;
   Backends.Running tls;
   Backends.Running udp;
+  Backends.Running udp2;
+  int udpSplitPort;
   Server grpc;
   XdsTestServer xds;
   EnvoyProcess envoy;
@@ -80,12 +82,16 @@ class XdsDataPlaneE2E {
     caPass = pass[2];
     tls = Backends.tlsEcho("pass:", pass[0], pass[1]);
     udp = Backends.udpEcho("udp:");
+    udp2 = Backends.udpEcho("udp2:");
     grpc = Backends.grpcEcho("grpc:");
     httpPort = EnvoyProcess.freePort();
     httpsPort = EnvoyProcess.freePort();
     tcpPort = EnvoyProcess.freePort();
     try (DatagramSocket s = new DatagramSocket(0)) {
       udpPort = s.getLocalPort();
+    }
+    try (DatagramSocket s = new DatagramSocket(0)) {
+      udpSplitPort = s.getLocalPort();
     }
     String[] certA = CertGen.serverCertificate(List.of("a.example.com"), Duration.ofDays(1));
     String[] certB = CertGen.serverCertificate(List.of("*.b.example.com"), Duration.ofDays(1));
@@ -303,11 +309,34 @@ class XdsDataPlaneE2E {
     UdpListenerIr udpListener =
         new UdpListenerIr(
             "default/eg/udp", "127.0.0.1", udpPort, 53, "udp", dest("udp", "UDP", udp.port()));
+    UdpListenerIr udpSplit =
+        new UdpListenerIr(
+            "default/eg/udp-split",
+            "127.0.0.1",
+            udpSplitPort,
+            54,
+            "udp-split",
+            new RouteDestinationIr(
+                "udp-split",
+                List.of(
+                    udpSetting("udp-split/0", 3, udp.port()),
+                    udpSetting("udp-split/1", 1, udp2.port()))));
     return new XdsIr(
         "default/eg",
         List.of(http, httpsA, httpsB),
         List.of(passthrough, plainTcp),
-        List.of(udpListener));
+        List.of(udpListener, udpSplit));
+  }
+
+  private static RouteDestinationIr.DestinationSettingIr udpSetting(
+      String name, int weight, int port) {
+    return new RouteDestinationIr.DestinationSettingIr(
+        name,
+        weight,
+        "UDP",
+        "IP",
+        List.of(new RouteDestinationIr.EndpointIr("127.0.0.1", port)),
+        null);
   }
 
   @AfterAll
@@ -318,7 +347,8 @@ class XdsDataPlaneE2E {
     if (xds != null) {
       xds.close();
     }
-    for (AutoCloseable c : new AutoCloseable[] {echoA, echoB, echoC, echoMirror, tcp, tls, udp}) {
+    for (AutoCloseable c :
+        new AutoCloseable[] {echoA, echoB, echoC, echoMirror, tcp, tls, udp, udp2}) {
       try {
         if (c != null) {
           c.close();
@@ -566,6 +596,25 @@ class XdsDataPlaneE2E {
   @Test
   void udpProxy() throws Exception {
     assertThat(Backends.udpRoundTrip(udpPort, "hello")).isEqualTo("udp:hello");
+  }
+
+  @Test
+  void udpRouteSplitsSessionsOverItsBackendsByWeight() throws Exception {
+    int first = 0;
+    int second = 0;
+    // Each round trip uses a new client socket, so a new udp_proxy session and a new pick.
+    for (int i = 0; i < 100; i++) {
+      String reply = Backends.udpRoundTrip(udpSplitPort, "s" + i);
+      if (reply.equals("udp:s" + i)) {
+        first++;
+      } else if (reply.equals("udp2:s" + i)) {
+        second++;
+      }
+    }
+    // Weights 3:1 over 100 sessions: expected 75/25, standard deviation about 4.3; ±20 > 4 sigma.
+    assertThat(first + second).isEqualTo(100);
+    assertThat(first).isBetween(55, 95);
+    assertThat(second).isBetween(5, 45);
   }
 
   @Test
