@@ -50,6 +50,10 @@ PROFILES = {
     "ha": ["-f", os.path.join(EXAMPLES, "ha-values.yaml")],
     "strimzi": ["-f", os.path.join(EXAMPLES, "strimzi-values.yaml")],
     "selector": ["--set", "watch.type=NamespaceSelector", "--set-string", "watch.namespaceSelector=eg4j.io/tenant=a"],
+    # The chart's own certificates (genCA) instead of the certgen Job.
+    "helm-certs": ["--set", "xdsTls.provider=helm"],
+    # Plaintext xDS: no certificates, and the proxies are rendered without TLS.
+    "no-tls": ["--set", "xdsTls.enabled=false"],
     # Bring-your-own everything: mirror registry, own secrets, mTLS Kafka user, plaintext-free.
     "byo": ["--set", "global.imageRegistry=mirror.example.com", "--set", "image.tag=1.2.3",
             "--set", "xdsTls.provider=existing", "--set", "xdsTls.serverSecretName=my-xds",
@@ -395,6 +399,11 @@ def t_notes():
             check(f"{RELEASE}-xds-server.{NAMESPACE}.svc.cluster.local:18000" in text, f"[{profile}] xDS address missing")
             if profile == "multi-tenant":
                 check("team-a, team-b, team-c" in text and "crds.install=false" in text, text)
+            check(("certgen hook Job" in text) == (profile in CERTGEN_PROFILES), f"[{profile}] certgen note:\n{text}")
+            if profile in CERTGEN_PROFILES:
+                check(f"delete secret {RELEASE}-xds-ca {RELEASE}-xds-server-tls {RELEASE}-envoy-tls" in text, text)
+            if profile == "strimzi":
+                check("get certificate" in text, text)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -492,17 +501,25 @@ def flatten(d, prefix=""):
     return out
 
 
-# The eg4j properties of docs/architecture.md (the shared conventions). The chart may set only
-# these, spelled exactly so.
-EG4J_PROPERTIES = {
-    "eg4j.bus.create-topics", "eg4j.bus.partitions", "eg4j.bus.replication-factor",
-    "eg4j.bus.min-insync-replicas", "eg4j.bus.secret-key-file",
-    "eg4j.watcher.source", "eg4j.watcher.directory", "eg4j.watcher.namespaces", "eg4j.watcher.namespace-selector",
-    "eg4j.translator.config-file",
-    "eg4j.xds.tls.enabled", "eg4j.xds.tls.cert-file", "eg4j.xds.tls.key-file", "eg4j.xds.tls.ca-file",
-    "eg4j.provisioner.mode", "eg4j.provisioner.xds-address", "eg4j.provisioner.xds-port", "eg4j.provisioner.work-dir",
-    "eg4j.status-writer.mode", "eg4j.status-writer.directory",
-}
+def eg4j_properties(component):
+    """The eg4j.* properties a service binds: the spring-configuration-metadata.json that
+    spring-boot-configuration-processor writes for its @ConfigurationProperties classes, and
+    shared-model's (the bus settings), from the compiled classes or the installed jar."""
+    import zipfile
+
+    names = set()
+    for module in (os.path.join("services", component), "shared-model"):
+        path = os.path.join(ROOT, module, "target", "classes", "META-INF", "spring-configuration-metadata.json")
+        if os.path.isfile(path):
+            text = open(path).read()
+        else:
+            art = os.path.basename(module)
+            jar = os.path.expanduser(f"~/.m2/repository/io/eg4j/{art}/0.1.0-SNAPSHOT/{art}-0.1.0-SNAPSHOT.jar")
+            check(os.path.isfile(jar), f"no configuration metadata for {module}: build it first (./mvnw install)")
+            with zipfile.ZipFile(jar) as z:
+                text = z.read("META-INF/spring-configuration-metadata.json").decode()
+        names |= {p["name"] for p in json.loads(text).get("properties", []) if p["name"].startswith("eg4j.")}
+    return names
 
 
 def boot_metadata():
@@ -530,7 +547,7 @@ def boot_metadata():
     return names
 
 
-@case("application.yaml: every eg4j.* key is a documented property; spring.*/management.* keys exist in Boot's metadata")
+@case("application.yaml: every eg4j.* key is a property the service binds (its configuration metadata); spring.*/management.* keys exist in Boot's metadata; Kubernetes-mode settings follow the values")
 def t_properties():
     # server.port belongs to Boot's web-server module, which a build may not have downloaded yet.
     # The two spring-cloud-kubernetes actuator switches are @ConditionalOnEnabledHealthIndicator /
@@ -538,11 +555,28 @@ def t_properties():
     boot = boot_metadata() | {"server.port", "management.health.kubernetes.enabled", "management.info.kubernetes.enabled"}
     check(len(boot) > 500, f"Spring Boot metadata not found in ~/.m2 ({len(boot)} names)")
     map_props = ("spring.kafka.properties", "logging.level")
+    known = {comp: eg4j_properties(comp) for comp in COMPONENTS}
+    for comp in COMPONENTS:
+        check(len(known[comp]) >= 5, f"{comp}: only {sorted(known[comp])} in its configuration metadata")
+    # What Kubernetes mode needs set to work as the chart deploys it (the rest keep their
+    # defaults on purpose): the watch scope, the controller name the status-writer keeps parent
+    # entries by, and the proxies' xDS mTLS client Secret and server name.
+    for profile in PROFILES:
+        tls = profile != "no-tls"
+        prov = app_config(profile, "provisioner")["eg4j"]["provisioner"]
+        check(prov["mode"] == "kubernetes" and prov["xds-address"], f"[{profile}] provisioner {prov}")
+        check(("xds-tls-secret" in prov.get("kubernetes", {})) == tls and ("server-name" in prov.get("xds-tls", {})) == tls,
+              f"[{profile}] provisioner xDS TLS settings: {prov}")
+        sw = app_config(profile, "status-writer")["eg4j"]["status-writer"]
+        check(sw["kubernetes"]["controller-name"] in ("gateway.envoyproxy.io/gatewayclass-controller", "eg4j.io/gatewayclass-controller"),
+              f"[{profile}] status-writer controller name {sw}")
+    check(app_config("multi-tenant", "status-writer")["eg4j"]["status-writer"]["kubernetes"]["controller-name"] == "eg4j.io/gatewayclass-controller",
+          "multi-tenant: the status-writer follows controllerName")
     for profile in PROFILES:
         for comp in COMPONENTS:
             for key in flatten(app_config(profile, comp)):
                 if key.startswith("eg4j."):
-                    check(key in EG4J_PROPERTIES, f"[{profile}] {comp}: unknown eg4j property {key}")
+                    check(key in known[comp], f"[{profile}] {comp}: {key} is not a property of its @ConfigurationProperties")
                 elif key in map_props:
                     continue
                 else:
@@ -592,14 +626,51 @@ def t_secrets():
 
     raw = base64.b64decode(base64.b64decode(key["data"]["bus.key"]))
     check(len(raw) == 32, f"bus key is {len(raw)} bytes")
-    srv = by_name("default", "Secret", f"{RELEASE}-xds-server-tls")
+    srv = by_name("helm-certs", "Secret", f"{RELEASE}-xds-server-tls")
     check({"tls.crt", "tls.key", "ca.crt"} <= set(srv["data"]), "server tls keys")
     crt = base64.b64decode(srv["data"]["tls.crt"]).decode()
     check("BEGIN CERTIFICATE" in crt, "PEM")
-    check(by_name("default", "Secret", f"{RELEASE}-envoy-tls")["type"] == "kubernetes.io/tls", "envoy client secret")
+    check(by_name("helm-certs", "Secret", f"{RELEASE}-envoy-tls")["type"] == "kubernetes.io/tls", "envoy client secret")
     certs = {o["metadata"]["name"] for o in objects("strimzi", "Certificate")}
     check({f"{RELEASE}-xds-server-tls", f"{RELEASE}-envoy-tls", f"{RELEASE}-xds-ca"} <= certs, f"cert-manager: {certs}")
     check(not [o for o in objects("strimzi", "Secret") if o["metadata"]["name"].endswith("-tls")], "no generated TLS secrets with cert-manager")
+
+
+@case("certgen (default xDS certificates): a pre-install/pre-upgrade hook Job in the xds-server image creates exactly the Secrets the pods mount")
+def t_certgen():
+    check(not [o for o in objects("default", "Secret") if o["metadata"]["name"].endswith("-tls")],
+          "certgen: the chart itself renders no xDS Secret")
+    job = by_name("default", "Job", cname("certgen"))
+    ann = job["metadata"]["annotations"]
+    check(ann["helm.sh/hook"] == "pre-install,pre-upgrade", f"hook {ann}")
+    check("hook-succeeded" in ann["helm.sh/hook-delete-policy"] and "before-hook-creation" in ann["helm.sh/hook-delete-policy"], "delete policy")
+    for kind in ("ServiceAccount", "Role", "RoleBinding"):
+        o = by_name("default", kind, cname("certgen"))
+        check(int(o["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(ann["helm.sh/hook-weight"]),
+              f"{kind} must exist before the Job runs (lower hook weight)")
+    pod = job["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    check(c["image"].endswith("/xds-server:0.1.0-SNAPSHOT"), f"image {c['image']}")
+    check(c["command"][-1] == "io.eg4j.xds.app.KubernetesCertgen" and "@/app/jib-classpath-file" in c["command"], f"command {c['command']}")
+    src = os.path.join(ROOT, "services", "xds-server", "src", "main", "java", "io", "eg4j", "xds", "app", "KubernetesCertgen.java")
+    check(os.path.isfile(src), "KubernetesCertgen.java is gone")
+    args = dict(a.split("=", 1) for a in c["args"])
+    check(args["--eg4j.certgen.kubernetes.namespace"] == NAMESPACE, f"namespace {args}")
+    for key in args:
+        check(key.removeprefix("--eg4j.certgen.") in open(src).read(), f"{key} is not an argument KubernetesCertgen parses")
+    xds = by_name("default", "Deployment", cname("xds-server"))["spec"]["template"]["spec"]
+    check({v["name"]: v for v in xds["volumes"]}["xds-tls"]["secret"]["secretName"] == args["--eg4j.certgen.kubernetes.server-secret"],
+          "the xds-server mounts the Secret certgen writes")
+    prov = app_config("default", "provisioner")["eg4j"]["provisioner"]
+    check(prov["kubernetes"]["xds-tls-secret"] == args["--eg4j.certgen.kubernetes.envoy-secret"],
+          f"the proxies mount the Envoy Secret certgen writes: {prov}")
+    sans = args["--eg4j.certgen.san"].split(",")
+    check(prov["xds-address"] in sans and prov["xds-tls"]["server-name"] in sans, f"server certificate SANs {sans} vs {prov}")
+    check(pod["automountServiceAccountToken"] is True and pod["restartPolicy"] == "Never", "token and restart policy")
+    check(c["securityContext"]["readOnlyRootFilesystem"] is True, "hardened like the services")
+    # provider helm and certManager render no Job.
+    for profile in ("helm-certs", "strimzi", "byo"):
+        check(not objects(profile, "Job"), f"[{profile}] certgen Job rendered")
 
 
 @case("bring-your-own profile: mirror registry, existing xDS and bus-key Secrets, mTLS Kafka keystore")
@@ -644,11 +715,14 @@ def grants(profile):
         for s in o["subjects"]:
             check(s["kind"] == "ServiceAccount" and s["namespace"] == NAMESPACE, f"unexpected subject {s}")
             for r in rules:
-                check(not r.get("resourceNames") and not r.get("nonResourceURLs"), f"unexpected rule {r}")
+                check(not r.get("nonResourceURLs"), f"unexpected rule {r}")
+                # A rule limited to named objects shows as "<resource>:<name>" per name.
+                names = r.get("resourceNames") or [None]
                 for g in r["apiGroups"]:
                     for res in r["resources"]:
                         for v in r["verbs"]:
-                            out.add((s["name"], scope, g, res, v))
+                            for n in names:
+                                out.add((s["name"], scope, g, res if n is None else f"{res}:{n}", v))
     return out
 
 
@@ -656,10 +730,16 @@ CLUSTER_SCOPED = {("", "namespaces"), ("gateway.networking.k8s.io", "gatewayclas
                   ("certificates.k8s.io", "clustertrustbundles")}
 
 
+# The profiles whose xDS certificates come from the certgen Job (xdsTls.provider certgen).
+CERTGEN_PROFILES = {"default", "multi-tenant", "ha", "selector"}
+
+
 def expected_grants(profile, watched):
     allow = yaml.safe_load(open(os.path.join(TEST, "rbac-allowlist.yaml")))
     out = set()
     for comp, scopes in allow.items():
+        if comp == "certgen" and profile not in CERTGEN_PROFILES:
+            continue
         sa = cname(comp)
         for scope, entries in scopes.items():
             if scope == "uses":
@@ -674,7 +754,9 @@ def expected_grants(profile, watched):
                 for ns in nss:
                     for res in e["resources"]:
                         for v in e["verbs"]:
-                            out.add((sa, ns, e["group"], res, v))
+                            for n in e.get("resourceNames") or [None]:
+                                n = n and n.format(fullname=RELEASE)
+                                out.add((sa, ns, e["group"], res if n is None else f"{res}:{n}", v))
     return out
 
 
@@ -693,6 +775,8 @@ RBAC_CASES = [
     _rbac_case("ha", None),
     _rbac_case("selector", None),
     _rbac_case("multi-tenant", ["team-a", "team-b", "team-c"]),
+    _rbac_case("strimzi", None),
+    _rbac_case("helm-certs", None),
 ]
 
 # fabric8 calls that reach the API server: a service file making one must be cited by the
@@ -706,19 +790,18 @@ FABRIC8_CALL = re.compile(
 @case("RBAC cites the code: every allowlist entry's `uses` exists, and every fabric8 call site is cited")
 def t_rbac_cites_code():
     allow = yaml.safe_load(open(os.path.join(TEST, "rbac-allowlist.yaml")))
-    dirs = {"watcher": "watcher", "translator": "translator", "xds-server": "xds", "provisioner": "provisioner",
-            "status-writer": "statuswriter"}
-    for comp, pkg in dirs.items():
-        entries = allow[comp]
+    check(set(allow) == set(COMPONENTS) | {"certgen"}, f"allowlist entries: {sorted(allow)}")
+    cited = set()
+    for comp, entries in allow.items():
         uses = entries.get("uses", [])
         has_rules = any(entries.get(s) for s in ("cluster", "watched", "release"))
         check(bool(uses) == has_rules, f"{comp}: rules and `uses` citations must come together")
-        cited = set()
         for u in uses:
             path = os.path.join(ROOT, u["file"])
             check(os.path.isfile(path), f"{comp}: cited file {u['file']} is gone")
             check(u["has"] in open(path).read(), f"{comp}: {u['file']} no longer has {u['has']!r}")
             cited.add(os.path.normpath(path))
+    for comp in COMPONENTS:
         main = os.path.join(ROOT, "services", comp, "src", "main", "java")
         for f in glob.glob(os.path.join(main, "**", "*.java"), recursive=True):
             code = "\n".join(line for line in open(f) if not line.lstrip().startswith(("*", "/", "import")))
@@ -792,14 +875,18 @@ def t_rbac_invariants():
             if sa == cname("status-writer") and verb in WRITE_VERBS:
                 # Its only other write is its own leader Lease.
                 check(res.endswith("/status") or (res == "leases" and scope == NAMESPACE), f"status-writer may {verb} {res}")
-            if res == "secrets":
-                check(sa == cname("watcher"), f"{sa} can access Secrets")
+            if res.split(":")[0] == "secrets":
+                # The watcher reads them; the certgen hook may only create Secrets and get its own.
+                ok = sa == cname("watcher") or (sa == cname("certgen") and scope == NAMESPACE and (
+                    verb == "create" and res == "secrets" or verb == "get" and ":" in res))
+                check(ok, f"{sa} may {verb} {res} in {scope}")
             check(sa not in (cname("translator"), cname("xds-server")), f"{sa} has {verb} {res} in {scope}")
             if sa == cname("provisioner") and verb in WRITE_VERBS:
                 check(scope == NAMESPACE, f"provisioner writes beyond the release namespace: {verb} {res} in {scope}")
         check(not [x for x in g if x[0] == cname("xds-server")], "xds-server has RBAC")
         sas = {o["metadata"]["name"] for o in objects(profile, "ServiceAccount")}
-        check(sas == {cname(c) for c in COMPONENTS}, f"one ServiceAccount per service: {sas}")
+        want = {cname(c) for c in COMPONENTS} | ({cname("certgen")} if profile in CERTGEN_PROFILES else set())
+        check(sas == want, f"one ServiceAccount per service (and the certgen hook's): {sas}")
     mt = grants("multi-tenant")
     # Namespaced kinds granted cluster-wide in Role mode: only the label-selected lists the
     # status-writer and the provisioner make across namespaces (their proxy fleets), never a

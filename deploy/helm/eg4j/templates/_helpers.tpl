@@ -78,6 +78,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "eg4j.envoySecret" -}}
 {{- default (printf "%s-envoy-tls" (include "eg4j.fullname" .)) .Values.xdsTls.envoySecretName -}}
 {{- end -}}
+{{- define "eg4j.xdsCaSecret" -}}
+{{- printf "%s-xds-ca" (include "eg4j.fullname" .) -}}
+{{- end -}}
 {{- define "eg4j.busKeySecret" -}}
 {{- default (printf "%s-bus-key" (include "eg4j.fullname" .)) .Values.kafka.secretKey.existingSecret -}}
 {{- end -}}
