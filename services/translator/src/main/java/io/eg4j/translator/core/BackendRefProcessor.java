@@ -87,6 +87,7 @@ final class BackendRefProcessor {
         EndpointSource source = new EndpointSource(isImport, ns, name, portName, l4);
         Set<String> types = source.collect(ctx, endpoints);
         ctx.endpointSources.put(settingName, source);
+        ctx.endpointStates.put(settingName, EndpointSource.state(endpoints, types));
         if (endpoints.isEmpty()) {
           return new Result(
               null,

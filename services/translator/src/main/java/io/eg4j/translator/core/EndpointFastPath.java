@@ -11,9 +11,10 @@ import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.UdpListenerIr;
 import io.eg4j.model.ir.XdsIr;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,11 +22,12 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The EndpointSlice fast path: when only EndpointSlices changed since the last translation, the
- * endpoints of the affected destination settings are refreshed in the previous IR instead of
- * translating everything again. Falls back (empty result) whenever the change could alter a status
- * or a route's action: a backend gaining its first or losing its last endpoint, or mixed address
- * types.
+ * The EndpointSlice fast path: when only EndpointSlices changed since the last translation, only
+ * the destination settings fed by the Services (or ServiceImports) those slices belong to get new
+ * endpoints, and every other IR object is shared with the previous result. The result equals what a
+ * full translation gives; the fast path declines (empty result) whenever the change could alter a
+ * status or a route's action: a backend gaining its first or losing its last ready endpoint, or its
+ * address type changing.
  */
 public final class EndpointFastPath {
   private EndpointFastPath() {}
@@ -48,124 +50,210 @@ public final class EndpointFastPath {
   }
 
   /**
-   * Refreshes the endpoints of {@code previous} from {@code after}'s EndpointSlices. Returns empty
-   * when a full translation is needed.
+   * The fast path when the caller does not know which slices changed: every EndpointSlice counts as
+   * changed. The caller guarantees that nothing but EndpointSlices changed.
+   *
+   * @param config unused; kept for callers of the first version of this method
    */
   public static Optional<TranslateResult> apply(
       TranslateResult previous, ResourceSnapshot after, EnvoyGatewayConfig config) {
-    if (previous.endpointSources().isEmpty() && !previous.xdsIr().isEmpty()) {
+    Set<ResourceKey> changed = new HashSet<>();
+    if (previous.endpointIndex() != null) {
+      changed.addAll(previous.endpointIndex().sliceOwners.keySet());
+    }
+    for (ResourceKey k : after.objects().keySet()) {
+      if (k.kind().equals("EndpointSlice")) {
+        changed.add(k);
+      }
+    }
+    return apply(previous, after.objects(), changed);
+  }
+
+  /**
+   * Refreshes the endpoints of {@code previous} after the objects under {@code changed} changed.
+   * Returns empty when a full translation is needed: a changed key that is not an EndpointSlice, no
+   * index in {@code previous}, or a change that alters more than endpoints.
+   *
+   * @param previous the result of the last translation (full or fast)
+   * @param objects every object now, by key; only read (the slices of affected Services)
+   * @param changed the keys added, modified or deleted since {@code previous}
+   */
+  public static Optional<TranslateResult> apply(
+      TranslateResult previous, Map<ResourceKey, ObjectNode> objects, Set<ResourceKey> changed) {
+    EndpointIndex index = previous.endpointIndex();
+    if (index == null) {
       return Optional.empty();
     }
-    TranslationContext ctx =
-        new TranslationContext(after, config, new StatusCollector(), Instant.EPOCH);
-    Map<String, List<EndpointIr>> fresh = new TreeMap<>();
-    for (Map.Entry<String, EndpointSource> e : previous.endpointSources().entrySet()) {
-      List<EndpointIr> eps = new ArrayList<>();
-      Set<String> types = e.getValue().collect(ctx, eps);
-      if (types.size() > 1) {
+    Set<String> owners = new LinkedHashSet<>();
+    for (ResourceKey k : changed) {
+      if (!k.kind().equals("EndpointSlice")) {
         return Optional.empty();
       }
-      fresh.put(e.getKey(), eps);
+      owners.addAll(index.affectedOwners(k, objects.get(k)));
     }
-    try {
-      Map<String, XdsIr> out = new TreeMap<>();
-      for (Map.Entry<String, XdsIr> e : previous.xdsIr().entrySet()) {
-        out.put(e.getKey(), rewrite(e.getValue(), fresh));
-      }
-      return Optional.of(
-          new TranslateResult(
-              previous.statuses(), out, previous.infraIr(), previous.endpointSources()));
-    } catch (NeedsFullTranslation e) {
-      return Optional.empty();
+    if (owners.isEmpty()) {
+      // Slices of Services no route uses: nothing the translation produces depends on them.
+      return Optional.of(previous);
     }
-  }
-
-  private static final class NeedsFullTranslation extends RuntimeException {
-    NeedsFullTranslation() {
-      super(null, null, false, false);
-    }
-  }
-
-  private static XdsIr rewrite(XdsIr ir, Map<String, List<EndpointIr>> fresh) {
-    List<HttpListenerIr> http = new ArrayList<>();
-    for (HttpListenerIr l : ir.http()) {
-      List<HttpRouteIr> routes = new ArrayList<>();
-      for (HttpRouteIr r : l.routes()) {
-        List<HttpRouteIr.MirrorIr> mirrors = new ArrayList<>();
-        for (HttpRouteIr.MirrorIr m : r.mirrors()) {
-          mirrors.add(new HttpRouteIr.MirrorIr(destination(m.destination(), fresh), m.percent()));
+    EndpointIndex next = index.withSlices(changed, objects);
+    Map<String, List<EndpointIr>> fresh = new HashMap<>();
+    for (String owner : owners) {
+      List<ObjectNode> slices = new ArrayList<>();
+      for (ResourceKey k : next.ownerSlices.getOrDefault(owner, Set.of())) {
+        ObjectNode slice = objects.get(k);
+        if (slice != null) {
+          slices.add(slice);
         }
-        HttpRouteIr nr = r.withDestination(destination(r.destination(), fresh));
-        routes.add(
-            mirrors.isEmpty()
-                ? nr
-                : new HttpRouteIr(
-                    nr.name(),
-                    nr.hostname(),
-                    nr.pathMatch(),
-                    nr.headerMatches(),
-                    nr.queryMatches(),
-                    nr.method(),
-                    nr.destination(),
-                    nr.redirect(),
-                    nr.directResponse(),
-                    nr.rewrite(),
-                    nr.requestHeaders(),
-                    nr.responseHeaders(),
-                    mirrors,
-                    nr.timeout(),
-                    nr.retry(),
-                    nr.cors(),
-                    nr.grpc(),
-                    nr.metadata(),
-                    nr.sessionPersistence()));
       }
-      http.add(
-          new HttpListenerIr(
-              l.name(), l.address(), l.port(), l.externalPort(), l.hostnames(), l.tls(), routes));
-    }
-    List<TcpListenerIr> tcp = new ArrayList<>();
-    for (TcpListenerIr l : ir.tcp()) {
-      List<TcpListenerIr.TcpRouteIr> routes = new ArrayList<>();
-      for (TcpListenerIr.TcpRouteIr r : l.routes()) {
-        routes.add(
-            new TcpListenerIr.TcpRouteIr(
-                r.name(), r.sniHostnames(), r.tls(), destination(r.destination(), fresh)));
+      Map<EndpointSource, List<EndpointIr>> bySource = new HashMap<>();
+      for (String setting : index.settingsByOwner.get(owner)) {
+        EndpointSource source = previous.endpointSources().get(setting);
+        List<EndpointIr> eps = bySource.get(source);
+        String state;
+        if (eps == null) {
+          eps = new ArrayList<>();
+          Set<String> types = source.collect(slices, eps);
+          state = EndpointSource.state(eps, types);
+          if (!state.equals(index.states.get(setting))) {
+            return Optional.empty();
+          }
+          bySource.put(source, eps);
+        }
+        if (index.locations.containsKey(setting)) {
+          fresh.put(setting, eps);
+        }
       }
-      tcp.add(new TcpListenerIr(l.name(), l.address(), l.port(), l.externalPort(), routes));
     }
-    List<UdpListenerIr> udp = new ArrayList<>();
-    for (UdpListenerIr l : ir.udp()) {
-      udp.add(
-          new UdpListenerIr(
-              l.name(),
-              l.address(),
-              l.port(),
-              l.externalPort(),
-              l.routeName(),
-              destination(l.destination(), fresh)));
-    }
-    return new XdsIr(ir.key(), http, tcp, udp);
+    Map<String, XdsIr> xds = new TreeMap<>(previous.xdsIr());
+    rewrite(xds, index, fresh);
+    return Optional.of(
+        new TranslateResult(
+            previous.statuses(), xds, previous.infraIr(), previous.endpointSources(), next));
   }
 
+  /** Rebuilds the routes holding a refreshed setting, and the listeners and IRs above them. */
+  private static void rewrite(
+      Map<String, XdsIr> xds, EndpointIndex index, Map<String, List<EndpointIr>> fresh) {
+    // IR key -> listener (kind + position) -> route positions.
+    Map<String, Map<String, Set<Integer>>> touched = new TreeMap<>();
+    for (String setting : fresh.keySet()) {
+      for (EndpointIndex.Location loc : index.locations.get(setting)) {
+        touched
+            .computeIfAbsent(loc.xdsKey(), k -> new HashMap<>())
+            .computeIfAbsent(loc.listenerKind() + ":" + loc.listener(), k -> new HashSet<>())
+            .add(loc.route());
+      }
+    }
+    for (Map.Entry<String, Map<String, Set<Integer>>> e : touched.entrySet()) {
+      XdsIr ir = xds.get(e.getKey());
+      List<HttpListenerIr> http = ir.http();
+      List<TcpListenerIr> tcp = ir.tcp();
+      List<UdpListenerIr> udp = ir.udp();
+      for (Map.Entry<String, Set<Integer>> l : e.getValue().entrySet()) {
+        char kind = l.getKey().charAt(0);
+        int li = Integer.parseInt(l.getKey().substring(2));
+        switch (kind) {
+          case 'h' -> {
+            http = http == ir.http() ? new ArrayList<>(http) : http;
+            http.set(li, httpListener(http.get(li), l.getValue(), fresh));
+          }
+          case 't' -> {
+            tcp = tcp == ir.tcp() ? new ArrayList<>(tcp) : tcp;
+            tcp.set(li, tcpListener(tcp.get(li), l.getValue(), fresh));
+          }
+          default -> {
+            udp = udp == ir.udp() ? new ArrayList<>(udp) : udp;
+            UdpListenerIr u = udp.get(li);
+            udp.set(
+                li,
+                new UdpListenerIr(
+                    u.name(),
+                    u.address(),
+                    u.port(),
+                    u.externalPort(),
+                    u.routeName(),
+                    destination(u.destination(), fresh)));
+          }
+        }
+      }
+      xds.put(e.getKey(), new XdsIr(ir.key(), http, tcp, udp));
+    }
+  }
+
+  private static HttpListenerIr httpListener(
+      HttpListenerIr l, Set<Integer> positions, Map<String, List<EndpointIr>> fresh) {
+    List<HttpRouteIr> routes = new ArrayList<>(l.routes());
+    for (int ri : positions) {
+      routes.set(ri, route(routes.get(ri), fresh));
+    }
+    return new HttpListenerIr(
+        l.name(), l.address(), l.port(), l.externalPort(), l.hostnames(), l.tls(), routes);
+  }
+
+  private static HttpRouteIr route(HttpRouteIr r, Map<String, List<EndpointIr>> fresh) {
+    RouteDestinationIr dest = destination(r.destination(), fresh);
+    List<HttpRouteIr.MirrorIr> mirrors = r.mirrors();
+    for (int i = 0; i < mirrors.size(); i++) {
+      HttpRouteIr.MirrorIr m = mirrors.get(i);
+      RouteDestinationIr md = destination(m.destination(), fresh);
+      if (md != m.destination()) {
+        mirrors = mirrors == r.mirrors() ? new ArrayList<>(mirrors) : mirrors;
+        mirrors.set(i, new HttpRouteIr.MirrorIr(md, m.percent()));
+      }
+    }
+    if (mirrors == r.mirrors()) {
+      return dest == r.destination() ? r : r.withDestination(dest);
+    }
+    return new HttpRouteIr(
+        r.name(),
+        r.hostname(),
+        r.pathMatch(),
+        r.headerMatches(),
+        r.queryMatches(),
+        r.method(),
+        dest,
+        r.redirect(),
+        r.directResponse(),
+        r.rewrite(),
+        r.requestHeaders(),
+        r.responseHeaders(),
+        mirrors,
+        r.timeout(),
+        r.retry(),
+        r.cors(),
+        r.grpc(),
+        r.metadata(),
+        r.sessionPersistence());
+  }
+
+  private static TcpListenerIr tcpListener(
+      TcpListenerIr l, Set<Integer> positions, Map<String, List<EndpointIr>> fresh) {
+    List<TcpListenerIr.TcpRouteIr> routes = new ArrayList<>(l.routes());
+    for (int ri : positions) {
+      TcpListenerIr.TcpRouteIr r = routes.get(ri);
+      routes.set(
+          ri,
+          new TcpListenerIr.TcpRouteIr(
+              r.name(), r.sniHostnames(), r.tls(), destination(r.destination(), fresh)));
+    }
+    return new TcpListenerIr(l.name(), l.address(), l.port(), l.externalPort(), routes);
+  }
+
+  /** The destination with refreshed settings; the same object when none of its settings changed. */
   private static RouteDestinationIr destination(
       RouteDestinationIr d, Map<String, List<EndpointIr>> fresh) {
     if (d == null) {
       return null;
     }
-    List<DestinationSettingIr> settings = new ArrayList<>();
-    for (DestinationSettingIr s : d.settings()) {
+    List<DestinationSettingIr> settings = null;
+    for (int i = 0; i < d.settings().size(); i++) {
+      DestinationSettingIr s = d.settings().get(i);
       List<EndpointIr> eps = fresh.get(s.name());
-      if (eps == null) {
-        settings.add(s);
-        continue;
+      if (eps != null) {
+        settings = settings == null ? new ArrayList<>(d.settings()) : settings;
+        settings.set(i, s.withEndpoints(eps));
       }
-      // Empty and non-empty endpoint lists give different route actions and statuses.
-      if (eps.isEmpty() != s.endpoints().isEmpty()) {
-        throw new NeedsFullTranslation();
-      }
-      settings.add(s.withEndpoints(eps));
     }
-    return new RouteDestinationIr(d.name(), settings, d.invalidWeight());
+    return settings == null ? d : new RouteDestinationIr(d.name(), settings, d.invalidWeight());
   }
 }

@@ -26,8 +26,56 @@ public record EndpointSource(
   Set<String> collect(TranslationContext ctx, List<EndpointIr> out) {
     Map<String, List<ObjectNode>> index =
         serviceImport ? ctx.endpointSlicesByServiceImport : ctx.endpointSlicesByService;
+    return collect(index.getOrDefault(namespace + "/" + name, List.of()), out);
+  }
+
+  /**
+   * The owner key of this source's EndpointSlices: {@code S:ns/name} for a Service, {@code
+   * I:ns/name} for a ServiceImport.
+   */
+  String owner() {
+    return (serviceImport ? "I:" : "S:") + namespace + "/" + name;
+  }
+
+  /**
+   * The owner keys (see {@link #owner()}) an EndpointSlice belongs to through its {@code
+   * kubernetes.io/service-name} and {@code multicluster.kubernetes.io/service-name} labels.
+   */
+  static List<String> owners(JsonNode slice) {
+    Map<String, String> labels = Nodes.map(Nodes.obj(slice, "metadata"), "labels");
+    String ns = Nodes.namespace(slice);
+    String svc = labels.get("kubernetes.io/service-name");
+    String si = labels.get("multicluster.kubernetes.io/service-name");
+    if (svc == null && si == null) {
+      return List.of();
+    }
+    if (si == null) {
+      return List.of("S:" + ns + "/" + svc);
+    }
+    if (svc == null) {
+      return List.of("I:" + ns + "/" + si);
+    }
+    return List.of("S:" + ns + "/" + svc, "I:" + ns + "/" + si);
+  }
+
+  /**
+   * What the translation made of the endpoints, which decides statuses and route actions: {@code
+   * EMPTY} (no ready endpoint), {@code MIXED} (several address types) or the one address type.
+   */
+  static String state(List<EndpointIr> endpoints, Set<String> types) {
+    if (endpoints.isEmpty()) {
+      return "EMPTY";
+    }
+    if (types.size() > 1) {
+      return "MIXED";
+    }
+    return types.isEmpty() ? "IP" : types.iterator().next();
+  }
+
+  /** Adds the ready endpoints of {@code slices} to {@code out}; returns the address types seen. */
+  Set<String> collect(Iterable<? extends JsonNode> slices, List<EndpointIr> out) {
     Set<String> types = new LinkedHashSet<>();
-    for (ObjectNode slice : index.getOrDefault(namespace + "/" + name, List.of())) {
+    for (JsonNode slice : slices) {
       String at = Nodes.text(slice, "addressType", "IPv4");
       types.add(at.equals("FQDN") ? "FQDN" : "IP");
       for (JsonNode ep : Nodes.list(slice, "endpoints")) {

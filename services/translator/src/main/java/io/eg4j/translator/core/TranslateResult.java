@@ -14,12 +14,15 @@ import java.util.Map;
  * @param infraIr infra IR by fleet name
  * @param endpointSources where each destination setting's endpoints come from, by setting name;
  *     lets {@link EndpointFastPath} refresh endpoints when only EndpointSlices changed
+ * @param endpointIndex what the fast path needs to rebuild only the affected destination settings,
+ *     or null (then the fast path declines and a full translation runs)
  */
 public record TranslateResult(
     List<ResourceStatus> statuses,
     Map<String, XdsIr> xdsIr,
     Map<String, InfraIr> infraIr,
-    Map<String, EndpointSource> endpointSources) {
+    Map<String, EndpointSource> endpointSources,
+    EndpointIndex endpointIndex) {
   public TranslateResult {
     statuses = List.copyOf(statuses);
     xdsIr = Map.copyOf(xdsIr);
@@ -27,9 +30,18 @@ public record TranslateResult(
     endpointSources = endpointSources == null ? Map.of() : Map.copyOf(endpointSources);
   }
 
+  /** A result with endpoint sources but no index (no fast path possible). */
+  public TranslateResult(
+      List<ResourceStatus> statuses,
+      Map<String, XdsIr> xdsIr,
+      Map<String, InfraIr> infraIr,
+      Map<String, EndpointSource> endpointSources) {
+    this(statuses, xdsIr, infraIr, endpointSources, null);
+  }
+
   /** A result without endpoint sources (no fast path possible). */
   public TranslateResult(
       List<ResourceStatus> statuses, Map<String, XdsIr> xdsIr, Map<String, InfraIr> infraIr) {
-    this(statuses, xdsIr, infraIr, Map.of());
+    this(statuses, xdsIr, infraIr, Map.of(), null);
   }
 }

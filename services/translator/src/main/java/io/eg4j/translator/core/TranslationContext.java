@@ -59,6 +59,9 @@ final class TranslationContext {
   /** Endpoint sources of the destination settings built so far, by setting name. */
   final Map<String, EndpointSource> endpointSources = new java.util.TreeMap<>();
 
+  /** What each of those settings made of its endpoints ({@link EndpointSource#state}). */
+  final Map<String, String> endpointStates = new java.util.HashMap<>();
+
   TranslationContext(
       ResourceSnapshot snapshot, EnvoyGatewayConfig config, StatusCollector statuses, Instant now) {
     this.config = config;

@@ -68,7 +68,9 @@ public final class Translator {
     xds.forEach((k, b) -> xdsIr.put(k, b.build()));
     Map<String, InfraIr> infraIr = new TreeMap<>();
     infra.forEach((k, b) -> infraIr.put(k, b.build()));
-    return new TranslateResult(out, xdsIr, infraIr, ctx.endpointSources);
+    EndpointIndex index =
+        EndpointIndex.build(xdsIr, ctx.endpointSources, ctx.endpointStates, snapshot.objects());
+    return new TranslateResult(out, xdsIr, infraIr, ctx.endpointSources, index);
   }
 
   private void translateClass(

@@ -15,8 +15,10 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -56,6 +58,9 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   // True while every change since the last translation touched only EndpointSlices: the most
   // frequent event in a real cluster, served by the endpoint fast path.
   private boolean onlyEndpoints = true;
+  // Keys added, changed or deleted since the last translation: the fast path touches only what
+  // these feed.
+  private final Set<ResourceKey> changedKeys = new HashSet<>();
   private TranslateResult previous;
   private long firstChange;
   private long lastChange;
@@ -98,6 +103,8 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     // The assignment is read again from the beginning: start from nothing.
     objects.clear();
     hashes.clear();
+    changedKeys.clear();
+    previous = null;
     active = false;
     dirty = false;
   }
@@ -141,6 +148,9 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
 
   private void changed(ResourceKey key) {
     onlyEndpoints &= key.kind().equals("EndpointSlice");
+    if (onlyEndpoints) {
+      changedKeys.add(key);
+    }
     long now = System.nanoTime();
     if (!dirty) {
       firstChange = now;
@@ -173,15 +183,16 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     dirty = false;
     boolean fast = onlyEndpoints && previous != null;
     onlyEndpoints = true;
+    Set<ResourceKey> changed = Set.copyOf(changedKeys);
+    changedKeys.clear();
     TranslateResult result = null;
     Timer.Sample sample = Timer.start();
     try {
       if (fast) {
-        // Only EndpointSlices changed: refresh endpoints in the previous IR. The fast path only
-        // reads the snapshot, so no defensive copy is needed. Empty means "translate in full".
-        result =
-            EndpointFastPath.apply(previous, ResourceSnapshot.of(objects), translator.config())
-                .orElse(null);
+        // Only EndpointSlices changed: refresh the settings they feed in the previous IR. The fast
+        // path only reads the slices of the affected Services, so neither a snapshot nor a
+        // defensive copy is needed. Empty means "translate in full".
+        result = EndpointFastPath.apply(previous, objects, changed).orElse(null);
         fast = result != null;
       }
       if (result == null) {
