@@ -2,6 +2,7 @@ package io.eg4j.xds.e2e;
 
 import static io.eg4j.xds.testing.Ir.dest;
 import static io.eg4j.xds.testing.Ir.route;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,14 +23,17 @@ import io.eg4j.xds.testing.Backends;
 import io.eg4j.xds.testing.EnvoyProcess;
 import io.eg4j.xds.testing.Http;
 import io.eg4j.xds.testing.Ir;
+import io.eg4j.xds.testing.UpgradeBackends;
 import io.eg4j.xds.testing.XdsTestServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.NettyChannelBuilder;
 import java.net.DatagramSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -58,6 +62,9 @@ class XdsDataPlaneE2E {
   Backends.Running tls;
   Backends.Running udp;
   Backends.Running udp2;
+  Backends.Running httpsBackend;
+  Backends.Running ws;
+  String caBackend;
   int udpSplitPort;
   Server grpc;
   XdsTestServer xds;
@@ -83,6 +90,11 @@ class XdsDataPlaneE2E {
     tls = Backends.tlsEcho("pass:", pass[0], pass[1]);
     udp = Backends.udpEcho("udp:");
     udp2 = Backends.udpEcho("udp2:");
+    String[] backendCert =
+        CertGen.serverCertificate(List.of("backend.example.com"), Duration.ofDays(1));
+    caBackend = backendCert[2];
+    httpsBackend = UpgradeBackends.httpsSniEcho(backendCert[0], backendCert[1]);
+    ws = UpgradeBackends.websocketEcho();
     grpc = Backends.grpcEcho("grpc:");
     httpPort = EnvoyProcess.freePort();
     httpsPort = EnvoyProcess.freePort();
@@ -220,6 +232,27 @@ class XdsDataPlaneE2E {
                 .build(),
             route("retry-without").prefix("/retry/without").to(dest("retry", "HTTP", a)).build(),
             route("invalid").prefix("/invalid").direct(500).build(),
+            route("cors")
+                .prefix("/cors")
+                .cors(
+                    new HttpRouteIr.CorsIr(
+                        List.of("https://*.example.com"),
+                        List.of("GET", "POST"),
+                        List.of("x-custom"),
+                        List.of("x-exposed"),
+                        600L,
+                        true))
+                .to(dest("cors", "HTTP", a))
+                .build(),
+            route("ws").prefix("/ws").to(dest("ws", "WS", ws.port())).build(),
+            route("upstream-tls")
+                .prefix("/upstream-tls")
+                .to(upstreamTls("upstream-tls", List.of()))
+                .build(),
+            route("upstream-tls-wrong-san")
+                .prefix("/wrong-san")
+                .to(upstreamTls("upstream-tls-wrong-san", List.of("other.example.com")))
+                .build(),
             // One valid backendRef of weight 3 and invalid ones of weight 1: a quarter gets 500.
             route("half-invalid")
                 .prefix("/half-invalid")
@@ -328,6 +361,21 @@ class XdsDataPlaneE2E {
         List.of(udpListener, udpSplit));
   }
 
+  /** The HTTPS backend behind a BackendTLSPolicy: SNI backend.example.com, our test CA. */
+  private RouteDestinationIr upstreamTls(String name, List<String> subjectAltNames) {
+    return new RouteDestinationIr(
+        name,
+        List.of(
+            new RouteDestinationIr.DestinationSettingIr(
+                name + "/backend/0",
+                1,
+                "HTTP",
+                "IP",
+                List.of(new RouteDestinationIr.EndpointIr("127.0.0.1", httpsBackend.port())),
+                new RouteDestinationIr.UpstreamTlsIr(
+                    "backend.example.com", caBackend, subjectAltNames))));
+  }
+
   private static RouteDestinationIr.DestinationSettingIr udpSetting(
       String name, int weight, int port) {
     return new RouteDestinationIr.DestinationSettingIr(
@@ -348,7 +396,9 @@ class XdsDataPlaneE2E {
       xds.close();
     }
     for (AutoCloseable c :
-        new AutoCloseable[] {echoA, echoB, echoC, echoMirror, tcp, tls, udp, udp2}) {
+        new AutoCloseable[] {
+          echoA, echoB, echoC, echoMirror, tcp, tls, udp, udp2, httpsBackend, ws
+        }) {
       try {
         if (c != null) {
           c.close();
@@ -615,6 +665,80 @@ class XdsDataPlaneE2E {
     assertThat(first + second).isEqualTo(100);
     assertThat(first).isBetween(55, 95);
     assertThat(second).isBetween(5, 45);
+  }
+
+  @Test
+  void corsPreflightAndSimpleRequestThroughEnvoy() {
+    Http.Response pre =
+        Http.send(
+            "OPTIONS",
+            httpPort,
+            "any.test",
+            "/cors",
+            "origin",
+            "https://app.example.com",
+            "access-control-request-method",
+            "POST");
+    assertThat(pre.status()).isEqualTo(200);
+    assertThat(pre.header("access-control-allow-origin")).isEqualTo("https://app.example.com");
+    assertThat(pre.header("access-control-allow-methods")).contains("POST");
+    assertThat(pre.header("access-control-allow-headers")).isEqualTo("x-custom");
+    assertThat(pre.header("access-control-max-age")).isEqualTo("600");
+    assertThat(pre.header("access-control-allow-credentials")).isEqualTo("true");
+    // Envoy answered the preflight itself: no echo body.
+    assertThat(pre.body()).doesNotContain("echo-a");
+
+    Http.Response simple =
+        Http.get(httpPort, "any.test", "/cors", "origin", "https://app.example.com");
+    assertThat(pod(simple)).isEqualTo("echo-a");
+    assertThat(simple.header("access-control-allow-origin")).isEqualTo("https://app.example.com");
+    assertThat(simple.header("access-control-expose-headers")).isEqualTo("x-exposed");
+
+    Http.Response other =
+        Http.send(
+            "OPTIONS",
+            httpPort,
+            "any.test",
+            "/cors",
+            "origin",
+            "https://evil.test",
+            "access-control-request-method",
+            "POST");
+    assertThat(other.header("access-control-allow-origin")).isNull();
+  }
+
+  @Test
+  void websocketUpgradeThroughEnvoy() throws Exception {
+    String key = Base64.getEncoder().encodeToString("eg4j-websocket-k".getBytes(UTF_8));
+    try (Socket s = new Socket("127.0.0.1", httpPort)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("GET /ws/chat HTTP/1.1\r\nHost: any.test\r\nUpgrade: websocket\r\n"
+                      + "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                      + key
+                      + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                  .getBytes(UTF_8));
+      List<String> head = UpgradeBackends.readHead(s.getInputStream());
+      assertThat(head.get(0)).startsWith("HTTP/1.1 101");
+      assertThat(UpgradeBackends.header(head, "sec-websocket-accept"))
+          .isEqualTo(UpgradeBackends.accept(key));
+      // After the upgrade Envoy is a byte pipe: a masked text frame comes back as sent.
+      byte[] frame = {(byte) 0x81, (byte) 0x84, 1, 2, 3, 4, 'p' ^ 1, 'i' ^ 2, 'n' ^ 3, 'g' ^ 4};
+      s.getOutputStream().write(frame);
+      s.getOutputStream().flush();
+      byte[] back = s.getInputStream().readNBytes(frame.length);
+      assertThat(back).isEqualTo(frame);
+    }
+  }
+
+  @Test
+  void upstreamTlsSendsSniAndVerifiesTheBackend() {
+    Http.Response r = Http.get(httpPort, "any.test", "/upstream-tls/x");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("sni=backend.example.com path=/upstream-tls/x");
+    // The backend's certificate does not carry the SAN the policy asks for: Envoy refuses it.
+    assertThat(Http.get(httpPort, "any.test", "/wrong-san").status()).isEqualTo(503);
   }
 
   @Test

@@ -61,6 +61,11 @@ public final class Backends {
 
   /** A TLS server on 127.0.0.1 (certificate chain and key PEM) answering lines like tcpEcho. */
   public static Running tlsEcho(String prefix, String certPem, String keyPem) throws Exception {
+    return lineEcho(tlsServerSocket(certPem, keyPem), prefix);
+  }
+
+  /** A TLS server socket on 127.0.0.1 with a certificate chain and key (PEM). */
+  static SSLServerSocket tlsServerSocket(String certPem, String keyPem) throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -69,11 +74,8 @@ public final class Backends {
         "k", privateKey(keyPem), new char[0], certs(certPem).toArray(new Certificate[0]));
     kmf.init(ks, new char[0]);
     ctx.init(kmf.getKeyManagers(), null, null);
-    SSLServerSocket ss =
-        (SSLServerSocket)
-            ctx.getServerSocketFactory()
-                .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    return lineEcho(ss, prefix);
+    return (SSLServerSocket)
+        ctx.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
   }
 
   private static Running lineEcho(ServerSocket ss, String prefix) {
@@ -301,7 +303,7 @@ public final class Backends {
                         new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  static java.util.concurrent.ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
