@@ -15,6 +15,7 @@ import java.util.List;
 public final class GatewayProgrammed {
   static final String ADDRESS_NOT_ASSIGNED = "No addresses have been assigned to the Gateway";
   static final String NO_RESOURCES = "Deployment replicas unavailable";
+  static final String ACCEPTED = "The Gateway has been scheduled by Envoy Gateway";
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
   private static final int MAX_ADDRESSES = 16;
 
@@ -116,6 +117,7 @@ public final class GatewayProgrammed {
         status.path("conditions").isArray()
             ? (ArrayNode) status.get("conditions")
             : status.putArray("conditions");
+    acceptedUnlessRejected(conditions, generation);
     for (int i = 0; i < conditions.size(); i++) {
       if ("Programmed".equals(conditions.get(i).path("type").asText())) {
         conditions.set(i, programmed);
@@ -123,6 +125,22 @@ public final class GatewayProgrammed {
       }
     }
     conditions.add(programmed);
+  }
+
+  /**
+   * A Gateway the translator did not reject is Accepted: Envoy Gateway's provider sets this
+   * top-level condition ({@code UpdateGatewayStatusAccepted}), not its translator, so the
+   * translator's status carries only a rejection.
+   */
+  private static void acceptedUnlessRejected(ArrayNode conditions, long generation) {
+    for (JsonNode c : conditions) {
+      if ("Accepted".equals(c.path("type").asText())) {
+        return;
+      }
+    }
+    ObjectNode accepted = condition("True", "Accepted", ACCEPTED, generation);
+    accepted.put("type", "Accepted");
+    conditions.insert(0, accepted);
   }
 
   private static void addIfSet(List<String> list, String v) {

@@ -6,6 +6,7 @@ import io.eg4j.model.status.ResourceStatus;
 import io.eg4j.statuswriter.core.StatusSink;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.Gauge;
@@ -66,6 +67,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
   private final StatusWriteQueue queue;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
   private LeaderElection election;
+  private volatile SharedIndexInformer<GenericKubernetesResource> gatewayClasses;
 
   /** A sink; call {@link #start()} to begin. */
   public KubernetesStatusSink(KubernetesClient client, Settings settings, MeterRegistry meters) {
@@ -110,6 +112,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
                 queue.wake();
               }
             });
+    watchGatewayClasses();
     if (settings.watchProxies()) {
       watchProxies();
     }
@@ -125,6 +128,13 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
   @Override
   public void remove(ResourceKey key) {
     queue.remove(key);
+    if (GatewayClassAccepted.isGatewayClass(key) && gatewayClasses != null) {
+      // The translator no longer has anything to say (parameters gone): the class is Accepted.
+      GenericKubernetesResource gc = gatewayClasses.getStore().getByKey(key.name());
+      if (gc != null) {
+        classChanged(gc);
+      }
+    }
   }
 
   /** True while this replica writes. */
@@ -135,6 +145,50 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
   /** The queue, for readiness and tests. */
   public StatusWriteQueue queue() {
     return queue;
+  }
+
+  /**
+   * Envoy Gateway's provider, not its translator, accepts a GatewayClass of its controller; the
+   * translator publishes a GatewayClass status only when it has parameters to judge. So every class
+   * of ours without a status from the bus gets Accepted=True here.
+   */
+  private void watchGatewayClasses() {
+    try {
+      gatewayClasses = informGatewayClasses();
+      informers.add(gatewayClasses);
+    } catch (KubernetesClientException e) {
+      // Statuses from the bus are still written; only the default Accepted of classes is missing.
+      LOG.error("cannot watch GatewayClasses ({}); classes get no default status", e.getMessage());
+    }
+  }
+
+  private SharedIndexInformer<GenericKubernetesResource> informGatewayClasses() {
+    return client
+        .genericKubernetesResources(GatewayClassAccepted.KIND.context())
+        .inform(
+            new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(GenericKubernetesResource obj) {
+                classChanged(obj);
+              }
+
+              @Override
+              public void onUpdate(
+                  GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                classChanged(newObj);
+              }
+
+              @Override
+              public void onDelete(GenericKubernetesResource obj, boolean unknownFinalState) {}
+            },
+            Duration.ofMinutes(10).toMillis());
+  }
+
+  private void classChanged(GenericKubernetesResource gc) {
+    ResourceStatus accepted = GatewayClassAccepted.of(gc, settings.controllerName());
+    if (accepted != null) {
+      queue.submitIfAbsent(accepted);
+    }
   }
 
   private void watchProxies() {

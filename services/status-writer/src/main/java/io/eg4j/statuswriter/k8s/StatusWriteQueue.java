@@ -77,6 +77,17 @@ public final class StatusWriteQueue implements AutoCloseable {
     notifyAll();
   }
 
+  /**
+   * A status to write only while nothing better is known for its key: a status from the bus always
+   * wins over it, and it does not replace one.
+   */
+  public synchronized void submitIfAbsent(ResourceStatus status) {
+    if (latest.putIfAbsent(status.key(), status) == null) {
+      pending.add(status.key());
+      notifyAll();
+    }
+  }
+
   /** The key's status was tombstoned (object gone): nothing is written for it any more. */
   public synchronized void remove(ResourceKey key) {
     latest.remove(key);
