@@ -58,7 +58,7 @@ final class HttpRouteProcessor {
 
   /** A bound IR route, remembered to detect rules of different routes that match the same. */
   private record Bound(
-      String listener, String signature, RouteContext route, RouteContext.Parent parent) {}
+      ListenerContext listener, HttpRouteIr ir, RouteContext route, RouteContext.Parent parent) {}
 
   private final List<Bound> bound = new ArrayList<>();
 
@@ -89,9 +89,12 @@ final class HttpRouteProcessor {
    */
   private void detectOverlaps() {
     Map<String, List<Bound>> bySignature = new LinkedHashMap<>();
+    ConnectUpgrades connect = new ConnectUpgrades(ctx);
     for (Bound b : bound) {
+      boolean isConnect = connect.applies(b.route(), b.listener());
       bySignature
-          .computeIfAbsent(b.listener() + "|" + b.signature(), k -> new ArrayList<>())
+          .computeIfAbsent(
+              b.listener().irName() + "|" + signature(b.ir(), isConnect), k -> new ArrayList<>())
           .add(b);
     }
     for (List<Bound> group : bySignature.values()) {
@@ -112,16 +115,44 @@ final class HttpRouteProcessor {
     }
   }
 
-  private static String signature(HttpRouteIr r) {
-    return r.hostname()
-        + "|"
-        + r.pathMatch()
-        + "|"
-        + r.headerMatches()
-        + "|"
-        + r.queryMatches()
-        + "|"
-        + r.method();
+  /**
+   * What a route matches, canonically (as Envoy Gateway's overlap key): no path match is prefix
+   * {@code /}, a prefix loses one trailing slash, header names are case-insensitive, and the order
+   * of header and query matches does not matter. A route upgraded to CONNECT by a
+   * BackendTrafficPolicy matches CONNECT requests on any path, so its path is {@code CONNECT}.
+   */
+  static String signature(HttpRouteIr r, boolean connect) {
+    String path;
+    if (connect) {
+      path = "CONNECT";
+    } else {
+      StringMatchIr p = r.pathMatch();
+      if (p == null) {
+        path = "Prefix:/";
+      } else if (p.type().equals("Prefix") && !p.value().equals("/") && p.value().endsWith("/")) {
+        path = "Prefix:" + p.value().substring(0, p.value().length() - 1);
+      } else {
+        path = p.type() + ":" + p.value();
+      }
+    }
+    List<String> headers = new ArrayList<>();
+    for (StringMatchIr h : r.headerMatches()) {
+      headers.add(
+          h.name().toLowerCase(java.util.Locale.ROOT)
+              + "\0"
+              + h.type()
+              + "\0"
+              + h.value()
+              + "\0"
+              + h.invert());
+    }
+    java.util.Collections.sort(headers);
+    List<String> queries = new ArrayList<>();
+    for (StringMatchIr q : r.queryMatches()) {
+      queries.add(q.name() + "\0" + q.type() + "\0" + q.value() + "\0" + q.invert());
+    }
+    java.util.Collections.sort(queries);
+    return r.hostname() + "|" + path + "|" + headers + "|" + queries + "|" + r.method();
   }
 
   private void processParent(
@@ -177,7 +208,7 @@ final class HttpRouteProcessor {
         for (Draft d : drafts) {
           HttpRouteIr ir = bind(d, host, l);
           irl.routes.add(ir);
-          bound.add(new Bound(l.irName(), signature(ir), route, parent));
+          bound.add(new Bound(l, ir, route, parent));
         }
       }
     }

@@ -109,6 +109,9 @@ final class PolicyProcessor {
             continue;
           }
           String invalid = invalidDuration(Nodes.spec(p), "spec");
+          if (invalid == null && kind.equals("SecurityPolicy")) {
+            invalid = invalidApiKeyAuth(p);
+          }
           if (invalid != null) {
             rs.conditions.set(Condition.isFalse("Accepted", "Invalid", invalid));
             if (deprecated) {
@@ -149,6 +152,55 @@ final class PolicyProcessor {
         }
       }
     }
+  }
+
+  /**
+   * Validates {@code spec.apiKeyAuth} of a SecurityPolicy as Envoy Gateway does: every credential
+   * Secret must exist (in another namespace only with a ReferenceGrant), and no API key may be
+   * given to two clients (the first Secret that names a client ID wins for that client). Returns a
+   * message, or null when valid.
+   */
+  private String invalidApiKeyAuth(ObjectNode p) {
+    JsonNode auth = Nodes.obj(Nodes.spec(p), "apiKeyAuth");
+    if (auth.isMissingNode()) {
+      return null;
+    }
+    String ns = Nodes.namespace(p);
+    Map<String, String> clients = new HashMap<>();
+    Map<String, String> keys = new HashMap<>();
+    for (JsonNode ref : Nodes.list(auth, "credentialRefs")) {
+      String kind = Nodes.text(ref, "kind", "Secret");
+      String group = Nodes.text(ref, "group", "");
+      String name = Nodes.text(ref, "name", "");
+      String secretNs = Nodes.text(ref, "namespace", ns);
+      if (!kind.equals("Secret") || !group.isEmpty()) {
+        return "credentialRef " + name + ": unsupported kind " + kind;
+      }
+      if (!secretNs.equals(ns)
+          && !ctx.referenceAllowed(
+              "gateway.envoyproxy.io", "SecurityPolicy", ns, "", "Secret", secretNs, name)) {
+        return "Secret " + secretNs + "/" + name + " is not allowed by any ReferenceGrant";
+      }
+      ObjectNode secret = ctx.secret(secretNs, name);
+      if (secret == null) {
+        return "Secret " + secretNs + "/" + name + " does not exist";
+      }
+      // Secret data is base64; the same bytes are the same key.
+      var it = Nodes.obj(secret, "data").fields();
+      while (it.hasNext()) {
+        var e = it.next();
+        if (clients.containsKey(e.getKey())) {
+          continue;
+        }
+        String key = e.getValue().asText();
+        String owner = keys.putIfAbsent(key, e.getKey());
+        if (owner != null) {
+          return "duplicated API key for clients " + owner + " and " + e.getKey();
+        }
+        clients.put(e.getKey(), key);
+      }
+    }
+    return null;
   }
 
   private static final java.util.regex.Pattern DURATION_FIELD =
