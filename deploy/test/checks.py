@@ -1291,6 +1291,22 @@ def t_image():
     print(f"    {tar}: {os.path.getsize(tar) // (1024 * 1024)} MiB, {len(manifest['Layers'])} layers, user {cfg['User']}")
 
 
+@case("images: the five services opt into -Pimages (jib.skip false) and each has one main class or names it for Jib; README lists all five")
+def t_images_all():
+    readme = open(os.path.join(ROOT, "deploy", "README.md")).read()
+    for comp in COMPONENTS:
+        pom = open(os.path.join(ROOT, "services", comp, "pom.xml")).read()
+        check("<jib.skip>false</jib.skip>" in pom, f"{comp} does not opt into the images profile")
+        mains = [f for f in glob.glob(os.path.join(ROOT, "services", comp, "src", "main", "java", "**", "*.java"), recursive=True)
+                 if "static void main(" in open(f).read()]
+        named = re.search(r"<artifactId>jib-maven-plugin</artifactId>.*?<mainClass>([\w.]+)</mainClass>", pom, re.S)
+        check(len(mains) == 1 or (named and named.group(1).endswith("Application")),
+              f"{comp}: {len(mains)} main classes and none named for Jib: Jib cannot infer the entry point")
+        check(f"services/{comp}" in readme, f"deploy/README.md does not build {comp}")
+    check(readme.count("-pl services/watcher,services/translator,services/xds-server,services/provisioner,services/status-writer") >= 2,
+          "README: the build and push commands name all five services")
+
+
 @case("image runs: XdsServerApplication as uid 65532 on a read-only root with a /tmp tmpfs; liveness 200, not ready without Kafka")
 def t_image_runs():
     check(os.geteuid() == 0, "needs root for chroot and mounts (CI runs as root)")
@@ -1377,6 +1393,100 @@ def t_image_runs():
         shutil.rmtree(work, ignore_errors=True)
 
 
+@case("image runs the certgen Job: the chart's command in the xds-server image creates the three Secrets on an API server, and a second run keeps them")
+def t_image_certgen():
+    check(os.geteuid() == 0, "needs root for chroot and mounts (CI runs as root)")
+    tar = os.path.join(ROOT, "services", "xds-server", "target", "jib-image.tar")
+    check(os.path.exists(tar), "no image tar (the image build check runs first)")
+    import http.server
+    import socket
+    import threading
+
+    c = by_name("default", "Job", cname("certgen"))["spec"]["template"]["spec"]["containers"][0]
+    store = {}
+    calls = []
+
+    class Api(http.server.BaseHTTPRequestHandler):
+        # Just enough of the API server for KubernetesCertgen: GET one Secret, POST a Secret.
+        def _send(self, code, body):
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):  # noqa: N802
+            calls.append(("GET", self.path))
+            name = self.path.rsplit("/", 1)[-1]
+            if self.path.startswith(f"/api/v1/namespaces/{NAMESPACE}/secrets/") and name in store:
+                self._send(200, store[name])
+            else:
+                self._send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404})
+
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            calls.append(("POST", self.path))
+            if self.path != f"/api/v1/namespaces/{NAMESPACE}/secrets":
+                return self._send(404, {"kind": "Status", "code": 404})
+            store[body["metadata"]["name"]] = body
+            self._send(201, body)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    work = tempfile.mkdtemp(prefix="eg4j-certgen-")
+    root = os.path.join(work, "root")
+    os.makedirs(root)
+    mounts = []
+
+    def mount(*args):
+        subprocess.run(["mount", *args], check=True)
+        mounts.append(args[-1])
+
+    try:
+        with tarfile.open(tar) as t:
+            manifest = json.load(t.extractfile("manifest.json"))[0]
+            cfg = json.load(t.extractfile(manifest["Config"]))["config"]
+            for layer in manifest["Layers"]:
+                with tarfile.open(fileobj=t.extractfile(layer), mode="r:*") as lt:
+                    lt.extractall(root, filter="tar")
+        for d in ("proc", "tmp"):
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        mount("--bind", root, root)
+        mount("-o", "remount,bind,ro", root)
+        mount("-t", "proc", "proc", os.path.join(root, "proc"))
+        mount("-t", "tmpfs", "-o", "size=64m", "tmpfs", os.path.join(root, "tmp"))
+        env = {k.split("=", 1)[0]: k.split("=", 1)[1] for k in cfg["Env"]}
+        # fabric8's client settings from the environment: this API server, no kubeconfig, no token.
+        env.update({"KUBERNETES_MASTER": f"http://127.0.0.1:{server.server_address[1]}",
+                    "KUBERNETES_AUTH_TRYKUBECONFIG": "false", "KUBERNETES_AUTH_TRYSERVICEACCOUNT": "false",
+                    "HOME": "/tmp"})
+        argv = ["chroot", f"--userspec={cfg['User']}", root, *c["command"], *c["args"]]
+        runs = [subprocess.run(argv, env=env, cwd="/", capture_output=True, text=True, timeout=120) for _ in range(2)]
+    finally:
+        server.shutdown()
+        for m in reversed(mounts):
+            subprocess.run(["umount", "-l", m], check=False, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    for i, r in enumerate(runs):
+        check(r.returncode == 0, f"run {i + 1} exited {r.returncode}:\n{(r.stdout + r.stderr)[-2500:]}")
+    check(runs[1].stdout.count("kept as they are") == 1, "second run: " + runs[1].stdout[-500:])
+    args = dict(a.split("=", 1) for a in c["args"])
+    names = {args[f"--eg4j.certgen.kubernetes.{k}"] for k in ("ca-secret", "server-secret", "envoy-secret")}
+    check(set(store) == names, f"created {sorted(store)}, want {sorted(names)}")
+    check(sum(1 for m, _ in calls if m == "POST") == 3, f"API calls: {calls}")
+    import base64
+
+    for name, sec in store.items():
+        keys = {"ca.crt"} if name.endswith("-xds-ca") else {"tls.crt", "tls.key", "ca.crt"}
+        check(set(sec["data"]) == keys, f"{name}: {sorted(sec['data'])}")
+        check(base64.b64decode(sec["data"]["ca.crt"]).startswith(b"-----BEGIN CERTIFICATE-----"), f"{name}: ca.crt")
+    print(f"    certgen in the image: created {sorted(store)}; second run kept them ({len(calls)} API calls)")
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -1400,7 +1510,7 @@ def main():
     if ARGS.scrape is None:
         ordered = [c for c in ordered if c is not t_metric_names_live]
     if ARGS.no_image:
-        ordered = [c for c in ordered if c not in (t_image, t_image_runs)]
+        ordered = [c for c in ordered if c not in (t_image, t_image_runs, t_image_certgen)]
     ordered = [c for c in ordered if ARGS.k in c.case_name]
     passed = failed = 0
     for c in ordered:
