@@ -1217,6 +1217,13 @@ def t_compose_content():
         check(e.get("SPRING_KAFKA_BOOTSTRAP_SERVERS") == "kafka:9092", f"{comp}: bootstrap")
         check(any(str(port) in str(p) for p in s[comp].get("ports", [])), f"{comp}: actuator port {port} published")
         check(s[comp].get("read_only") is True, f"{comp}: read-only root")
+    # Every EG4J_* variable binds to a property of that service (Spring's environment mapping:
+    # dots and dashes become underscores, or dashes vanish).
+    for comp in COMPONENTS:
+        known = {re.sub(r"[.\-_]", "", n).upper() for n in eg4j_properties(comp)}
+        for var in env(comp):
+            if var.startswith("EG4J_"):
+                check(var.replace("_", "") in known, f"compose {comp}: {var} binds to no eg4j property of the service")
     check(env("watcher")["EG4J_WATCHER_SOURCE"] == "file", "watcher file mode")
     check(env("watcher")["EG4J_WATCHER_DIRECTORY"].startswith("/examples"), "watcher reads examples/")
     check(any("./examples" in str(v) for v in s["watcher"]["volumes"]), "examples/ mounted")
