@@ -200,6 +200,32 @@ final class BackendRefProcessor {
   /** The validation of validateBackendRef: null when the ref may be used. */
   RouteErrors.RouteError validate(
       RouteContext route, String group, String kind, String name, String ns, Integer port) {
+    return validate(
+        TranslationContext.GATEWAY_GROUP,
+        route.kind,
+        route.namespace,
+        route.kind.equals("UDPRoute") ? "UDP" : "TCP",
+        group,
+        kind,
+        name,
+        ns,
+        port);
+  }
+
+  /**
+   * The same validation for a reference from any object ({@code fromGroup/fromKind} in {@code
+   * fromNs}), for example a policy's backendRef; {@code l4} is the Service port protocol wanted.
+   */
+  RouteErrors.RouteError validate(
+      String fromGroup,
+      String fromKind,
+      String fromNs,
+      String l4,
+      String group,
+      String kind,
+      String name,
+      String ns,
+      Integer port) {
     boolean backendKind = kind.equals("Backend") && group.equals(TranslationContext.EG_GROUP);
     if (!group.isEmpty()
         && !group.equals(TranslationContext.MCS_GROUP)
@@ -219,9 +245,8 @@ final class BackendRefProcessor {
       return RouteErrors.RouteError.resolvedRefs(
           "InvalidKind", "Backend is disabled in Envoy Gateway configuration");
     }
-    if (!ns.equals(route.namespace)
-        && !ctx.referenceAllowed(
-            TranslationContext.GATEWAY_GROUP, route.kind, route.namespace, group, kind, ns, name)) {
+    if (!ns.equals(fromNs)
+        && !ctx.referenceAllowed(fromGroup, fromKind, fromNs, group, kind, ns, name)) {
       return RouteErrors.RouteError.resolvedRefs(
           "RefNotPermitted",
           "Backend ref to "
@@ -232,7 +257,6 @@ final class BackendRefProcessor {
               + name
               + " not permitted by any ReferenceGrant.");
     }
-    String l4 = route.kind.equals("UDPRoute") ? "UDP" : "TCP";
     switch (kind) {
       case "Service", "ServiceImport" -> {
         if (port == null) {

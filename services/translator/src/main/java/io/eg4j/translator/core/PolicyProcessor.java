@@ -112,6 +112,9 @@ final class PolicyProcessor {
           if (invalid == null && kind.equals("SecurityPolicy")) {
             invalid = invalidApiKeyAuth(p);
           }
+          if (invalid == null) {
+            invalid = invalidReferences(kind, p);
+          }
           if (invalid != null) {
             rs.conditions.set(Condition.isFalse("Accepted", "Invalid", invalid));
             if (deprecated) {
@@ -199,6 +202,155 @@ final class PolicyProcessor {
         }
         clients.put(e.getKey(), key);
       }
+    }
+    return null;
+  }
+
+  /**
+   * The references of a policy to backends and Secrets that Envoy Gateway resolves while
+   * translating it (external authorization and external processing services, the OIDC client
+   * secret, basic auth users): each must exist, be permitted across namespaces by a ReferenceGrant,
+   * and name a port of the Service. Returns a message for the first that does not, or null.
+   */
+  private String invalidReferences(String kind, ObjectNode p) {
+    JsonNode spec = Nodes.spec(p);
+    String ns = Nodes.namespace(p);
+    List<JsonNode> backendRefs = new ArrayList<>();
+    if (kind.equals("SecurityPolicy")) {
+      JsonNode extAuth = Nodes.obj(spec, "extAuth");
+      for (String proto : new String[] {"grpc", "http"}) {
+        backendRefs(Nodes.obj(extAuth, proto), backendRefs);
+      }
+    } else if (kind.equals("EnvoyExtensionPolicy")) {
+      for (JsonNode extProc : Nodes.list(spec, "extProc")) {
+        backendRefs(extProc, backendRefs);
+      }
+    }
+    BackendRefProcessor refs = new BackendRefProcessor(ctx, null);
+    for (JsonNode raw : backendRefs) {
+      JsonNode ref = lowerCaseKeys(raw);
+      RouteErrors.RouteError err =
+          refs.validate(
+              TranslationContext.EG_GROUP,
+              kind,
+              ns,
+              "TCP",
+              Nodes.text(ref, "group", ""),
+              Nodes.text(ref, "kind", "Service"),
+              Nodes.text(ref, "name", ""),
+              Nodes.text(ref, "namespace", ns),
+              Nodes.integer(ref, "port"));
+      if (err != null) {
+        return err.message();
+      }
+    }
+    if (kind.equals("EnvoyExtensionPolicy") && "mock".equals(ctx.config.wasmCache())) {
+      for (JsonNode wasm : Nodes.list(spec, "wasm")) {
+        String err = mockWasmFetch(Nodes.obj(wasm, "code"));
+        if (err != null) {
+          return err;
+        }
+      }
+    }
+    if (kind.equals("SecurityPolicy")) {
+      String err =
+          secretRef(kind, ns, Nodes.obj(Nodes.obj(spec, "oidc"), "clientSecret"), "client-secret");
+      if (err == null) {
+        err = secretRef(kind, ns, Nodes.obj(Nodes.obj(spec, "basicAuth"), "users"), ".htpasswd");
+      }
+      return err;
+    }
+    return null;
+  }
+
+  /**
+   * The object with its keys lower-cased: Envoy Gateway reads policies with Go's JSON decoder,
+   * which matches field names case-insensitively, so {@code Name:} works like {@code name:}.
+   */
+  private static JsonNode lowerCaseKeys(JsonNode node) {
+    if (!node.isObject()) {
+      return node;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode out =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    node.fields()
+        .forEachRemaining(
+            e -> out.putIfAbsent(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
+    return out;
+  }
+
+  private static void backendRefs(JsonNode holder, List<JsonNode> out) {
+    if (Nodes.obj(holder, "backendRef").isObject()) {
+      out.add(Nodes.obj(holder, "backendRef"));
+    }
+    out.addAll(Nodes.list(holder, "backendRefs"));
+  }
+
+  /**
+   * The Wasm cache of the conformance setting {@code wasmCache: mock}: a module is never fetched;
+   * its checksum is {@code hex(sha256("salt" + hex(sha256(url))))}, where the URL is the HTTP URL,
+   * or {@code oci://<image>} (with {@code :latest} when the image has no tag or digest). A given
+   * sha256 that differs means the fetch failed. Returns a message, or null.
+   */
+  private static String mockWasmFetch(JsonNode code) {
+    String type = Nodes.text(code, "type", "");
+    String url;
+    String sha;
+    if (type.equals("HTTP")) {
+      url = Nodes.text(Nodes.obj(code, "http"), "url");
+      sha = Nodes.text(Nodes.obj(code, "http"), "sha256");
+    } else if (type.equals("Image")) {
+      String image = Nodes.text(Nodes.obj(code, "image"), "url");
+      sha = Nodes.text(Nodes.obj(code, "image"), "sha256");
+      if (image == null) {
+        return null;
+      }
+      if (image.startsWith("oci://")) {
+        image = image.substring("oci://".length());
+      }
+      String last = image.substring(image.lastIndexOf('/') + 1);
+      url = "oci://" + image + (last.contains(":") || image.contains("@") ? "" : ":latest");
+    } else {
+      return null;
+    }
+    if (url == null || sha == null) {
+      return null;
+    }
+    String checksum = sha256Hex("salt" + sha256Hex(url));
+    return checksum.equals(sha)
+        ? null
+        : "failed to fetch Wasm module " + url + ": checksum mismatch, expected " + sha;
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Checks a Secret reference that must hold {@code key}; null when fine or absent. */
+  private String secretRef(String fromKind, String fromNs, JsonNode ref, String key) {
+    if (!ref.isObject()) {
+      return null;
+    }
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", fromNs);
+    if (!ns.equals(fromNs)
+        && !ctx.referenceAllowed(
+            TranslationContext.EG_GROUP, fromKind, fromNs, "", "Secret", ns, name)) {
+      return "Secret " + ns + "/" + name + " is not allowed by any ReferenceGrant";
+    }
+    ObjectNode secret = ctx.secret(ns, name);
+    if (secret == null) {
+      return "Secret " + ns + "/" + name + " does not exist";
+    }
+    if (!Nodes.obj(secret, "data").has(key) && !Nodes.obj(secret, "stringData").has(key)) {
+      return "Secret " + ns + "/" + name + " has no " + key;
     }
     return null;
   }
