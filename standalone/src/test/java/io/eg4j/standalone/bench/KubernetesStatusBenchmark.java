@@ -61,10 +61,11 @@ import org.springframework.context.ConfigurableApplicationContext;
  *     io.eg4j.standalone.bench.KubernetesStatusBenchmark --routes 1000 --runs 3
  * </pre>
  *
- * Options: {@code --routes N}, {@code --runs N}, {@code --shared DIR} (where {@code
- * perf/gen-scale.py} lives; default {@code ../shared}), and {@code -Dkey=value}-style Spring
- * properties as {@code --set key=value} (for example {@code --set
- * eg4j.status-writer.kubernetes.writes-per-second=200}) to try service settings.
+ * Options: {@code --routes N}, {@code --runs N}, {@code --warmup N} (HTTPRoutes of an uncounted
+ * first run, 200 by default, 0 for none), {@code --shared DIR} (where {@code perf/gen-scale.py}
+ * lives; default {@code ../shared}), and {@code -Dkey=value}-style Spring properties as {@code
+ * --set key=value} (for example {@code --set eg4j.status-writer.kubernetes.writes-per-second=200})
+ * to try service settings.
  */
 public final class KubernetesStatusBenchmark {
   private static final String CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
@@ -83,12 +84,14 @@ public final class KubernetesStatusBenchmark {
   public static void main(String[] args) throws Exception {
     int routes = 1000;
     int runs = 3;
+    int warmup = 200;
     Path shared = Path.of("../shared");
     Map<String, String> extra = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--routes" -> routes = Integer.parseInt(args[++i]);
         case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--shared" -> shared = Path.of(args[++i]);
         case "--set" -> {
           String[] kv = args[++i].split("=", 2);
@@ -102,6 +105,11 @@ public final class KubernetesStatusBenchmark {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     List<GenericKubernetesResource> manifests = generate(shared, routes);
 
+    if (warmup > 0) {
+      // A smaller run first, so the measured runs do not pay for class loading and the JIT.
+      Figures w = runOnce(generate(shared, warmup), warmup, extra);
+      System.out.printf("warm-up: %d HTTPRoutes in %.2f s (not counted)%n", warmup, w.seconds());
+    }
     List<Figures> all = new ArrayList<>();
     for (int run = 1; run <= runs; run++) {
       Figures f = runOnce(manifests, routes, extra);

@@ -32,6 +32,26 @@ public final class GatewayProgrammed {
    */
   public static void apply(
       ObjectNode status, JsonNode gateway, JsonNode service, JsonNode workload, long generation) {
+    apply(status, gateway, service, workload, List.of(), generation);
+  }
+
+  /**
+   * Sets {@code addresses} and the {@code Programmed} condition on a Gateway status.
+   *
+   * @param status the status to change (the translator's, before the diff)
+   * @param gateway the Gateway object (its spec.addresses decide where addresses come from)
+   * @param service the fleet's Service, or null when it does not exist (yet)
+   * @param workload the fleet's Deployment or DaemonSet, or null
+   * @param nodes the cluster's Nodes, for a NodePort Service (its Gateway is reached on them)
+   * @param generation the Gateway's generation, for observedGeneration
+   */
+  public static void apply(
+      ObjectNode status,
+      JsonNode gateway,
+      JsonNode service,
+      JsonNode workload,
+      List<JsonNode> nodes,
+      long generation) {
     List<String> ips = new ArrayList<>();
     List<String> hostnames = new ArrayList<>();
     if (service != null) {
@@ -53,6 +73,8 @@ public final class GatewayProgrammed {
             hostnames.add(ingress.path("hostname").asText());
           }
         }
+      } else if (type.equals("NodePort")) {
+        ips.addAll(nodeAddresses(nodes, spec.path("ipFamilies")));
       } else if (type.equals("ClusterIP")) {
         JsonNode clusterIps = spec.path("clusterIPs");
         if (clusterIps.isArray() && !clusterIps.isEmpty()) {
@@ -141,6 +163,43 @@ public final class GatewayProgrammed {
     ObjectNode accepted = condition("True", "Accepted", ACCEPTED, generation);
     accepted.put("type", "Accepted");
     conditions.insert(0, accepted);
+  }
+
+  /**
+   * The node addresses a NodePort Gateway is reached on, as Envoy Gateway lists them: of each node
+   * its external IPs, or its internal IPs when it has none, of the Service's IP families.
+   */
+  static List<String> nodeAddresses(List<JsonNode> nodes, JsonNode ipFamilies) {
+    boolean v4 = true;
+    boolean v6 = false;
+    if (ipFamilies.isArray() && !ipFamilies.isEmpty()) {
+      v4 = false;
+      for (JsonNode f : ipFamilies) {
+        v4 |= f.asText().equals("IPv4");
+        v6 |= f.asText().equals("IPv6");
+      }
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode node : nodes) {
+      List<String> external = new ArrayList<>();
+      List<String> internal = new ArrayList<>();
+      for (JsonNode a : node.path("status").path("addresses")) {
+        String t = a.path("type").asText();
+        String ip = a.path("address").asText("");
+        if (t.equals("ExternalIP")) {
+          external.add(ip);
+        } else if (t.equals("InternalIP")) {
+          internal.add(ip);
+        }
+      }
+      for (String ip : external.isEmpty() ? internal : external) {
+        boolean isV6 = ip.contains(":");
+        if (!ip.isEmpty() && (isV6 ? v6 : v4) && !out.contains(ip)) {
+          out.add(ip);
+        }
+      }
+    }
+    return out;
   }
 
   private static void addIfSet(List<String> list, String v) {

@@ -63,6 +63,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
 
   private final KubernetesClient client;
   private final Settings settings;
+  private final StatusObjectCache cache;
   private final KubernetesStatusWriter writer;
   private final StatusWriteQueue queue;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
@@ -73,9 +74,15 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
   public KubernetesStatusSink(KubernetesClient client, Settings settings, MeterRegistry meters) {
     this.client = Objects.requireNonNull(client, "client");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.cache = new StatusObjectCache(client);
     this.writer =
         new KubernetesStatusWriter(
-            client, settings.controllerName(), meters, settings.maxAttempts(), Clock.systemUTC());
+            client,
+            settings.controllerName(),
+            meters,
+            settings.maxAttempts(),
+            Clock.systemUTC(),
+            cache);
     this.queue =
         new StatusWriteQueue(
             writer::write,
@@ -91,6 +98,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
 
   /** Starts the writer, the leader election and the proxy watches. */
   public synchronized void start() {
+    cache.start();
     queue.start();
     election =
         LeaderElection.start(
@@ -115,6 +123,12 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
     watchGatewayClasses();
     if (settings.watchProxies()) {
       watchProxies();
+      try {
+        watchNodes();
+      } catch (KubernetesClientException e) {
+        LOG.error(
+            "cannot watch Nodes ({}); NodePort Gateways follow node changes late", e.getMessage());
+      }
     }
   }
 
@@ -221,6 +235,40 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
     }
   }
 
+  /** A node's addresses changed: Gateways on NodePort Services list them. */
+  private void watchNodes() {
+    informers.add(
+        client
+            .genericKubernetesResources("v1", "Node")
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(GenericKubernetesResource obj) {
+                    queue.requeue(KubernetesStatusWriter::isGateway);
+                  }
+
+                  @Override
+                  public void onUpdate(
+                      GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                    // Nodes update their status every few seconds; only addresses matter here.
+                    if (!Objects.equals(addresses(oldObj), addresses(newObj))) {
+                      queue.requeue(KubernetesStatusWriter::isGateway);
+                    }
+                  }
+
+                  @Override
+                  public void onDelete(GenericKubernetesResource obj, boolean unknownFinalState) {
+                    queue.requeue(KubernetesStatusWriter::isGateway);
+                  }
+                },
+                Duration.ofMinutes(10).toMillis()));
+  }
+
+  private static Object addresses(GenericKubernetesResource node) {
+    Object status = node.getAdditionalProperties().get("status");
+    return status instanceof Map<?, ?> m ? m.get("addresses") : null;
+  }
+
   private void changed(GenericKubernetesResource obj) {
     Map<String, String> labels = obj.getMetadata().getLabels();
     if (labels == null) {
@@ -248,6 +296,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
       election.close();
     }
     queue.close();
+    cache.close();
     LOG.info("status sink closed");
   }
 }

@@ -55,6 +55,7 @@ public final class KubernetesStatusWriter {
   private final MeterRegistry meters;
   private final int maxAttempts;
   private final Clock clock;
+  private final StatusObjectCache cache;
 
   /**
    * A writer.
@@ -71,6 +72,23 @@ public final class KubernetesStatusWriter {
       MeterRegistry meters,
       int maxAttempts,
       Clock clock) {
+    this(client, controllerName, meters, maxAttempts, clock, null);
+  }
+
+  /**
+   * A writer that reads objects from {@code cache} first (the server only after a conflict, or when
+   * the cache does not know the object).
+   *
+   * @param cache the informer cache of the objects with a status, or null to always read the server
+   */
+  public KubernetesStatusWriter(
+      KubernetesClient client,
+      String controllerName,
+      MeterRegistry meters,
+      int maxAttempts,
+      Clock clock,
+      StatusObjectCache cache) {
+    this.cache = cache;
     this.client = Objects.requireNonNull(client, "client");
     this.controllerName = controllerName == null ? DEFAULT_CONTROLLER : controllerName;
     this.meters = Objects.requireNonNull(meters, "meters");
@@ -90,15 +108,22 @@ public final class KubernetesStatusWriter {
     try {
       ResourceDefinitionContext ctx = kind.get().context();
       for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-        GenericKubernetesResource current;
+        // The first attempt reads the cache; after a conflict the cache was behind, so the
+        // server.
+        GenericKubernetesResource current = attempt == 1 && cache != null ? cache.get(key) : null;
         try {
-          current = resource(ctx, key).get();
+          if (current == null) {
+            current = resource(ctx, key).get();
+          }
         } catch (KubernetesClientException e) {
           count("failed");
           LOG.warn("cannot read {}: {}", key, e.getMessage());
           return Result.FAILED;
         }
         if (current == null) {
+          if (cache != null) {
+            cache.forget(key);
+          }
           return Result.GONE;
         }
         JsonNode currentStatus =
@@ -118,13 +143,20 @@ public final class KubernetesStatusWriter {
           count("skipped");
           return Result.SKIPPED;
         }
-        current.setAdditionalProperty("status", Json.MAPPER.convertValue(desired, Map.class));
+        // A copy: the cache's object is shared with the informer.
+        GenericKubernetesResource update =
+            Json.MAPPER.convertValue(current, GenericKubernetesResource.class);
+        update.setAdditionalProperty("status", Json.MAPPER.convertValue(desired, Map.class));
         try {
           // updateStatus sends the resourceVersion we read: a concurrent change answers 409.
           var op = client.genericKubernetesResources(ctx);
-          (ctx.isNamespaceScoped() ? op.inNamespace(key.namespace()) : op)
-              .resource(current)
-              .updateStatus();
+          GenericKubernetesResource result =
+              (ctx.isNamespaceScoped() ? op.inNamespace(key.namespace()) : op)
+                  .resource(update)
+                  .updateStatus();
+          if (cache != null) {
+            cache.wrote(key, current, result);
+          }
           count("written");
           return Result.WRITTEN;
         } catch (KubernetesClientException e) {
@@ -185,7 +217,14 @@ public final class KubernetesStatusWriter {
           workload = first("apps/v1", "DaemonSet", byClass);
         }
       }
-      GatewayProgrammed.apply(status, gw, svc, workload, generation);
+      List<JsonNode> nodes = List.of();
+      if (svc != null && "NodePort".equals(svc.path("spec").path("type").asText())) {
+        nodes =
+            client.nodes().list().getItems().stream()
+                .map(n -> (JsonNode) Json.MAPPER.valueToTree(n))
+                .toList();
+      }
+      GatewayProgrammed.apply(status, gw, svc, workload, nodes, generation);
     } catch (KubernetesClientException e) {
       // Without the fleet's state the translator's status is still worth writing.
       LOG.warn("cannot read the proxy fleet of Gateway {}/{}: {}", ns, name, e.getMessage());

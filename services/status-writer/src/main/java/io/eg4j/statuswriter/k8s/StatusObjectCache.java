@@ -1,0 +1,111 @@
+package io.eg4j.statuswriter.k8s;
+
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.k8s.WatchedKind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The objects whose status eg4j writes, as informers see them, so a status write reads its object
+ * from memory instead of the API server: one request per write instead of two, as Envoy Gateway's
+ * status updater reads through the controller-runtime cache.
+ *
+ * <p>A cache can lag behind the server. A write based on an old copy fails with a 409 conflict and
+ * the writer reads the object from the server again, so a lagging cache costs a retry, never a
+ * wrong write. Right after its own write the writer would see its previous copy, so the object the
+ * server returned is kept until the informer has caught up with it.
+ */
+public final class StatusObjectCache implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusObjectCache.class);
+
+  private final KubernetesClient client;
+  private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers =
+      new HashMap<>();
+
+  /** Our last write per key: the resourceVersion it was based on and what the server returned. */
+  private final Map<ResourceKey, Written> written = new ConcurrentHashMap<>();
+
+  private record Written(String baseVersion, GenericKubernetesResource result) {}
+
+  /** A cache; {@link #start()} begins watching. */
+  public StatusObjectCache(KubernetesClient client) {
+    this.client = Objects.requireNonNull(client, "client");
+  }
+
+  /** Starts an informer for each kind with a status the cluster serves. */
+  public synchronized void start() {
+    for (WatchedKind kind : WatchedKind.ALL) {
+      if (!kind.hasStatus()) {
+        continue;
+      }
+      try {
+        var op = client.genericKubernetesResources(kind.context());
+        SharedIndexInformer<GenericKubernetesResource> informer =
+            (kind.namespaced() ? op.inAnyNamespace() : op)
+                .runnableInformer(Duration.ofMinutes(10).toMillis());
+        informer.exceptionHandler(
+            (started, t) -> {
+              // A kind the cluster does not serve yet: writes read it from the server.
+              LOG.debug("status cache for {}: {}", kind.kind(), t.toString());
+              return true;
+            });
+        informer.start();
+        informers.put(kind.group() + "/" + kind.kind(), informer);
+      } catch (KubernetesClientException e) {
+        LOG.warn("no status cache for {}: {}", kind.kind(), e.getMessage());
+      }
+    }
+  }
+
+  /** The object as last seen, or null when the cache does not know it (read it from the server). */
+  public GenericKubernetesResource get(ResourceKey key) {
+    SharedIndexInformer<GenericKubernetesResource> informer =
+        informers.get(key.group() + "/" + key.kind());
+    GenericKubernetesResource cached = null;
+    if (informer != null && informer.hasSynced()) {
+      cached =
+          informer
+              .getStore()
+              .getByKey(
+                  key.namespace().isEmpty() ? key.name() : key.namespace() + "/" + key.name());
+    }
+    Written w = written.get(key);
+    if (w != null) {
+      if (cached != null && !w.baseVersion().equals(cached.getMetadata().getResourceVersion())) {
+        // The informer has seen our write (or a later change): it is current again.
+        written.remove(key, w);
+      } else {
+        return w.result();
+      }
+    }
+    return cached;
+  }
+
+  /** Records a write: {@code base} was read, {@code result} is what the server returned. */
+  void wrote(ResourceKey key, GenericKubernetesResource base, GenericKubernetesResource result) {
+    if (result != null && base.getMetadata().getResourceVersion() != null) {
+      written.put(key, new Written(base.getMetadata().getResourceVersion(), result));
+    }
+  }
+
+  /** Forgets a key (its object is gone). */
+  void forget(ResourceKey key) {
+    written.remove(key);
+  }
+
+  @Override
+  public synchronized void close() {
+    informers.values().forEach(SharedIndexInformer::close);
+    informers.clear();
+    written.clear();
+  }
+}
