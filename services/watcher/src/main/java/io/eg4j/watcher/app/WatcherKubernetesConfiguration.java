@@ -33,7 +33,13 @@ public class WatcherKubernetesConfiguration {
     return new KubernetesResourceSource(
         client,
         new KubernetesResourceSource.Settings(
-            props.getNamespaces(), props.getNamespaceSelector(), null, null, null, null),
+            props.getNamespaces(),
+            props.getNamespaceSelector(),
+            null,
+            null,
+            null,
+            null,
+            props.getCrdRecheck()),
         meters,
         new StatusPublisher(watcherProducer));
   }

@@ -35,6 +35,12 @@ public class WatcherProperties {
   /** How often the file source rescans the whole tree, as a safety net for missed events. */
   private Duration rescanInterval = Duration.ofSeconds(10);
 
+  /**
+   * Kubernetes source: how often kinds the cluster did not serve are looked for again, so a CRD
+   * installed later (ListenerSet, TLSRoute) is watched without a restart.
+   */
+  private Duration crdRecheck = Duration.ofSeconds(30);
+
   public Source getSource() {
     return source;
   }
@@ -81,5 +87,13 @@ public class WatcherProperties {
 
   public void setRescanInterval(Duration rescanInterval) {
     this.rescanInterval = rescanInterval;
+  }
+
+  public Duration getCrdRecheck() {
+    return crdRecheck;
+  }
+
+  public void setCrdRecheck(Duration crdRecheck) {
+    this.crdRecheck = crdRecheck;
   }
 }

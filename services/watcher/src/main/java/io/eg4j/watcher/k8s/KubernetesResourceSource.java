@@ -74,6 +74,8 @@ public final class KubernetesResourceSource implements ResourceSource {
    * @param initialSyncTimeout how long start-up waits for the informers' initial lists
    * @param controllerName our controller name, for the statuses of unreadable objects
    * @param kinds the kinds to watch ({@link WatchedKind#ALL} unless a test narrows it)
+   * @param crdRecheck how often kinds the cluster did not serve are looked for again, so a CRD
+   *     installed after start-up (ListenerSet, TLSRoute) is watched without a restart
    */
   public record Settings(
       List<String> namespaces,
@@ -81,8 +83,21 @@ public final class KubernetesResourceSource implements ResourceSource {
       Duration resync,
       Duration initialSyncTimeout,
       String controllerName,
-      List<WatchedKind> kinds) {
+      List<WatchedKind> kinds,
+      Duration crdRecheck) {
+    /** Settings with the default CRD recheck interval (30 s). */
+    public Settings(
+        List<String> namespaces,
+        String namespaceSelector,
+        Duration resync,
+        Duration initialSyncTimeout,
+        String controllerName,
+        List<WatchedKind> kinds) {
+      this(namespaces, namespaceSelector, resync, initialSyncTimeout, controllerName, kinds, null);
+    }
+
     public Settings {
+      crdRecheck = crdRecheck == null ? Duration.ofSeconds(30) : crdRecheck;
       namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
       namespaceSelector =
           namespaceSelector == null || namespaceSelector.isBlank() ? null : namespaceSelector;
@@ -107,9 +122,18 @@ public final class KubernetesResourceSource implements ResourceSource {
   private final ExecutorService events;
   private final AtomicInteger queued = new AtomicInteger();
   private final Timer lag;
-  private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+  private final List<SharedIndexInformer<GenericKubernetesResource>> informers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<SharedIndexInformer<GenericKubernetesResource>, WatchedKind> kindOf =
-      new HashMap<>();
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<WatchedKind> unserved = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.ScheduledExecutorService crdCheck =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "watcher-crd-check");
+            t.setDaemon(true);
+            return t;
+          });
 
   // State below is touched only on the events thread.
   private final Map<ResourceKey, ObjectNode> objects = new HashMap<>();
@@ -171,30 +195,16 @@ public final class KubernetesResourceSource implements ResourceSource {
       Served served = served(kind);
       if (served == Served.NO) {
         LOG.info(
-            "{} is not served by this cluster; not watched", kind.apiVersion() + "/" + kind.kind());
+            "{} is not served by this cluster; watched once it is",
+            kind.apiVersion() + "/" + kind.kind());
+        unserved.add(kind);
         continue;
       }
       if (served == Served.UNKNOWN) {
         complete = false;
         continue;
       }
-      for (String ns : namespacesFor(kind)) {
-        var op = client.genericKubernetesResources(kind.context());
-        var scoped =
-            ns == null ? (kind.namespaced() ? op.inAnyNamespace() : op) : op.inNamespace(ns);
-        SharedIndexInformer<GenericKubernetesResource> informer =
-            scoped.runnableInformer(settings.resync().toMillis());
-        informer.addEventHandler(handler(kind));
-        // Keep the stream going through any error, and keep retrying the initial list.
-        informer.exceptionHandler(
-            (isStarted, t) -> {
-              LOG.warn("informer for {} failed ({}), retrying", kind.kind(), t.toString());
-              return true;
-            });
-        informers.add(informer);
-        kindOf.put(informer, kind);
-        syncs.add(informer.start().toCompletableFuture());
-      }
+      syncs.addAll(inform(kind));
     }
     try {
       CompletableFuture.allOf(syncs.toArray(CompletableFuture[]::new))
@@ -214,6 +224,58 @@ public final class KubernetesResourceSource implements ResourceSource {
     } catch (ExecutionException e) {
       throw new IllegalStateException("initial delivery failed", e.getCause());
     }
+    if (!unserved.isEmpty()) {
+      long every = settings.crdRecheck().toMillis();
+      crdCheck.scheduleWithFixedDelay(this::recheckUnserved, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Starts the informers of one kind; returns their initial syncs. */
+  private synchronized List<CompletableFuture<Void>> inform(WatchedKind kind) {
+    List<CompletableFuture<Void>> syncs = new ArrayList<>();
+    for (String ns : namespacesFor(kind)) {
+      var op = client.genericKubernetesResources(kind.context());
+      var scoped = ns == null ? (kind.namespaced() ? op.inAnyNamespace() : op) : op.inNamespace(ns);
+      SharedIndexInformer<GenericKubernetesResource> informer =
+          scoped.runnableInformer(settings.resync().toMillis());
+      informer.addEventHandler(handler(kind));
+      // Keep the stream going through any error, and keep retrying the initial list.
+      informer.exceptionHandler(
+          (isStarted, t) -> {
+            LOG.warn("informer for {} failed ({}), retrying", kind.kind(), t.toString());
+            return true;
+          });
+      informers.add(informer);
+      kindOf.put(informer, kind);
+      syncs.add(informer.start().toCompletableFuture());
+    }
+    return syncs;
+  }
+
+  /**
+   * A CRD installed after start-up: its kind is watched from now on. The informer's initial list
+   * arrives as add events, so its objects flow like any other change.
+   */
+  private void recheckUnserved() {
+    for (WatchedKind kind : List.copyOf(unserved)) {
+      try {
+        if (served(kind) == Served.YES) {
+          LOG.info("{} is served now; watching it", kind.apiVersion() + "/" + kind.kind());
+          unserved.remove(kind);
+          inform(kind);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("cannot check whether {} is served: {}", kind.kind(), e.toString());
+      }
+    }
+    if (unserved.isEmpty()) {
+      crdCheck.shutdown();
+    }
+  }
+
+  /** The kinds not served at start-up and not yet found since (tests, diagnostics). */
+  public List<WatchedKind> unservedKinds() {
+    return List.copyOf(unserved);
   }
 
   private enum Served {
@@ -236,7 +298,7 @@ public final class KubernetesResourceSource implements ResourceSource {
       if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
         if (!kind.optional()) {
           LOG.error(
-              "{} is not served: is its CRD installed? It is not watched until the watcher restarts",
+              "{} is not served: is its CRD installed? It is watched as soon as it is served",
               kind.kind());
         }
         return Served.NO;
@@ -403,11 +465,36 @@ public final class KubernetesResourceSource implements ResourceSource {
       // A model this build lacks, or a type our mapper has no handler for (java.time): a limit of
       // ours, not an error in the object.
       return null;
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      // The field first, so the user knows where to look: "spec.rules[0].matches[0].path.type:
+      // Cannot deserialize value ... not one of the values accepted for Enum class: [...]".
+      String path = fieldPath(e.getPath());
+      String m = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage();
+      int nl = m.indexOf('\n');
+      m = nl > 0 ? m.substring(0, nl) : m;
+      return path.isEmpty() ? m : path + ": " + m;
     } catch (Exception e) {
       String m = e.getMessage() == null ? e.toString() : e.getMessage();
       int nl = m.indexOf('\n');
       return nl > 0 ? m.substring(0, nl) : m;
     }
+  }
+
+  /** {@code spec.rules[0].matches[1].path.type} from Jackson's reference chain. */
+  static String fieldPath(
+      List<com.fasterxml.jackson.databind.JsonMappingException.Reference> refs) {
+    StringBuilder b = new StringBuilder();
+    for (var r : refs) {
+      if (r.getFieldName() != null) {
+        if (b.length() > 0) {
+          b.append('.');
+        }
+        b.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
   }
 
   /** Drops what changes without the user changing anything, and what eg4j itself writes. */
@@ -565,6 +652,7 @@ public final class KubernetesResourceSource implements ResourceSource {
 
   @Override
   public void close() {
+    crdCheck.shutdownNow();
     informers.forEach(SharedIndexInformer::close);
     informers.clear();
     events.shutdownNow();

@@ -400,4 +400,49 @@ class KubernetesResourceSourceIT {
       bySelector.close();
     }
   }
+
+  @Test
+  void aKindWhoseCrdIsInstalledLaterIsWatchedWithoutARestart() throws Exception {
+    WatchedKind tls = WatchedKind.find(WatchedKind.GATEWAY_API, "TLSRoute").orElseThrow();
+    // At start-up the cluster does not serve TLSRoute (its CRD is not installed yet).
+    server
+        .expect()
+        .get()
+        .withPath("/apis/gateway.networking.k8s.io/v1/tlsroutes?limit=1")
+        .andReturn(
+            404,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(404)
+                .withReason("NotFound")
+                .build())
+        .once();
+    KubernetesResourceSource source =
+        new KubernetesResourceSource(
+            client,
+            new KubernetesResourceSource.Settings(
+                null, null, null, null, null, List.of(tls), Duration.ofMillis(300)),
+            new SimpleMeterRegistry(),
+            null);
+    RecordingSink sink = new RecordingSink();
+    try {
+      source.start(sink);
+      assertThat(source.unservedKinds()).containsExactly(tls);
+
+      // The CRD appears, and an object of it.
+      create(
+          """
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: TLSRoute
+          metadata: {name: late, namespace: default}
+          spec:
+            parentRefs: [{name: eg}]
+            hostnames: [late.example.com]
+            rules: [{backendRefs: [{name: web, port: 443}]}]
+          """);
+      sink.await(k -> k.contains("gateway.networking.k8s.io/TLSRoute/default/late"), WAIT);
+      assertThat(source.unservedKinds()).isEmpty();
+    } finally {
+      source.close();
+    }
+  }
 }
