@@ -13,7 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,9 @@ public final class FileStatusSink implements StatusSink {
   private final Path root;
   private final WriteListener listener;
 
+  /** The files of the statuses seen since the replay began; null before the first replay. */
+  private Set<Path> live;
+
   /**
    * A sink.
    *
@@ -51,9 +57,50 @@ public final class FileStatusSink implements StatusSink {
   }
 
   @Override
-  public void accept(ResourceStatus status) {
+  public synchronized void replayStarted() {
+    live = new HashSet<>();
+  }
+
+  /**
+   * Deletes the status files of resources the bus no longer holds: removed while the status-writer
+   * was down, their tombstones compacted away, their files would otherwise stay forever.
+   */
+  @Override
+  public synchronized void replayFinished() {
+    if (live == null || !Files.isDirectory(root)) {
+      return;
+    }
+    List<Path> stale;
+    try (Stream<Path> files = Files.walk(root)) {
+      stale =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> f.getFileName().toString().endsWith(".yaml"))
+              .filter(f -> !f.getFileName().toString().startsWith("."))
+              .filter(f -> !live.contains(f))
+              .toList();
+    } catch (IOException e) {
+      LOG.error("cannot list {} to prune stale statuses: {}", root, e.toString());
+      return;
+    }
+    for (Path f : stale) {
+      try {
+        Files.deleteIfExists(f);
+        LOG.info(
+            "status file {} removed: its resource has no status on the bus", root.relativize(f));
+      } catch (IOException e) {
+        LOG.error("cannot delete stale status file {}: {}", f, e.toString());
+      }
+    }
+  }
+
+  @Override
+  public synchronized void accept(ResourceStatus status) {
     ResourceKey key = status.key();
     Path file = fileOf(key);
+    if (live != null) {
+      live.add(file);
+    }
     ObjectNode doc = Json.MAPPER.createObjectNode();
     String apiVersion = status.apiVersion();
     if (apiVersion == null || apiVersion.isEmpty()) {
@@ -92,8 +139,11 @@ public final class FileStatusSink implements StatusSink {
   }
 
   @Override
-  public void remove(ResourceKey key) {
+  public synchronized void remove(ResourceKey key) {
     Path file = fileOf(key);
+    if (live != null) {
+      live.remove(file);
+    }
     try {
       if (Files.deleteIfExists(file)) {
         LOG.info("status {} {}: removed", key.kind(), name(key));

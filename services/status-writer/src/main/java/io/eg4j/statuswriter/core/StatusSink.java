@@ -22,6 +22,17 @@ public interface StatusSink {
    */
   void remove(ResourceKey key);
 
+  /**
+   * The bus is read again from its start (a new assignment): what was seen before no longer counts.
+   */
+  default void replayStarted() {}
+
+  /**
+   * Every status the bus held when the replay began has been handed over; anything the sink still
+   * shows that was not among them is stale (its object went away while the writer was down).
+   */
+  default void replayFinished() {}
+
   /** Told about each write, so the app can count {@code eg4j.status.writes}. */
   interface WriteListener {
     /**

@@ -14,10 +14,28 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class StatusRecordHandler implements BusConsumerLoop.Handler {
   private final StatusSink sink;
+  private boolean replaying;
 
   /** A handler writing to {@code sink}. */
   public StatusRecordHandler(StatusSink sink) {
     this.sink = sink;
+  }
+
+  @Override
+  public void onAssigned(java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
+    // A replica given no partition replays nothing, so it must not judge what is stale.
+    replaying = !partitions.isEmpty();
+    if (replaying) {
+      sink.replayStarted();
+    }
+  }
+
+  @Override
+  public void onCaughtUp() {
+    if (replaying) {
+      replaying = false;
+      sink.replayFinished();
+    }
   }
 
   @Override

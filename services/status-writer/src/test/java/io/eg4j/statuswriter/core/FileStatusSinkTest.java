@@ -57,4 +57,30 @@ class FileStatusSinkTest {
     assertThat(FileStatusSink.summary(Json.MAPPER.readTree(tpl.formatted("True", "t"))))
         .isEqualTo("Accepted=True Accepted");
   }
+
+  @Test
+  void aReplayPrunesTheFilesOfStatusesTheBusNoLongerHolds() throws Exception {
+    FileStatusSink before = new FileStatusSink(dir, (k, r) -> {});
+    ResourceKey kept = ResourceKey.parse("gateway.networking.k8s.io/HTTPRoute/default/kept");
+    ResourceKey gone = ResourceKey.parse("gateway.networking.k8s.io/HTTPRoute/default/gone");
+    ResourceKey removed = ResourceKey.parse("gateway.networking.k8s.io/GatewayClass//old");
+    var status = Json.MAPPER.readTree("{\"conditions\":[]}");
+    for (ResourceKey k : List.of(kept, gone, removed)) {
+      before.accept(new ResourceStatus(k, "gateway.networking.k8s.io/v1", 1, status));
+    }
+    java.nio.file.Files.writeString(dir.resolve("notes.txt"), "not a status");
+
+    // A restarted writer replays the bus: it holds `kept` and a tombstone for `removed`; `gone`
+    // was compacted away while the writer was down.
+    FileStatusSink after = new FileStatusSink(dir, (k, r) -> {});
+    after.replayStarted();
+    after.accept(new ResourceStatus(kept, "gateway.networking.k8s.io/v1", 1, status));
+    assertThat(after.fileOf(gone)).exists();
+    after.replayFinished();
+
+    assertThat(after.fileOf(kept)).exists();
+    assertThat(after.fileOf(gone)).doesNotExist();
+    assertThat(after.fileOf(removed)).doesNotExist();
+    assertThat(dir.resolve("notes.txt")).exists();
+  }
 }
