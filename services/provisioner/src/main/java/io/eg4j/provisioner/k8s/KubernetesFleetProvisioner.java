@@ -1,13 +1,16 @@
 package io.eg4j.provisioner.k8s;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.ir.InfraIr;
 import io.eg4j.provisioner.core.FleetSink;
 import io.eg4j.provisioner.core.render.DesiredObject;
 import io.eg4j.provisioner.core.render.OwnerRef;
 import io.eg4j.provisioner.core.render.ProxyResourceRenderer;
+import io.eg4j.provisioner.core.render.RenderSettings;
 import io.eg4j.provisioner.core.render.RenderedFleet;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -52,7 +55,8 @@ public final class KubernetesFleetProvisioner implements FleetSink {
           new String[] {"apps/v1", "Deployment"},
           new String[] {"apps/v1", "DaemonSet"},
           new String[] {"v1", "ConfigMap"},
-          new String[] {"v1", "ServiceAccount"});
+          new String[] {"v1", "ServiceAccount"},
+          new String[] {"v1", "Secret"});
 
   private static final ResourceDefinitionContext GATEWAY =
       new ResourceDefinitionContext.Builder()
@@ -112,9 +116,16 @@ public final class KubernetesFleetProvisioner implements FleetSink {
     }
     MDC.put("fleet", ir.name());
     try {
-      RenderedFleet fleet = renderer.render(ir, ownerOf(ir));
+      OwnerRef owner = ownerOf(ir);
+      RenderedFleet fleet = renderer.render(ir, owner);
       fleet.warnings().forEach(w -> LOG.warn("fleet {}: {}", ir.name(), w));
       Set<String> kept = new HashSet<>();
+      // The client certificate first: the pods mount it, and would not start without it.
+      DesiredObject certs = xdsCertificateCopy(ir, owner);
+      if (certs != null) {
+        applyOne(certs);
+        kept.add(certs.kind() + "/" + certs.namespace() + "/" + certs.name());
+      }
       for (DesiredObject o : fleet.objects()) {
         if (o.isDelete()) {
           delete(o.apiVersion(), o.kind(), o.namespace(), o.name());
@@ -233,10 +244,69 @@ public final class KubernetesFleetProvisioner implements FleetSink {
     }
   }
 
+  /**
+   * In gateway-namespace mode the proxies run beside their Gateway, away from the control plane's
+   * namespace where the xDS client certificate Secret lives: the fleet gets its own copy (same
+   * name, data and type), owned like the rest of the fleet and pruned with it. Null when no copy is
+   * needed, or when the source Secret does not exist (then the pods wait for it, and a later apply
+   * copies it).
+   */
+  DesiredObject xdsCertificateCopy(InfraIr ir, OwnerRef owner) {
+    RenderSettings settings = renderer.settings();
+    if (!gatewayNamespaceMode || settings.xdsTls() == null) {
+      return null;
+    }
+    String ns = renderer.namespaceOf(ir);
+    String name = settings.xdsTls().secretName();
+    if (ns.equals(settings.controllerNamespace())) {
+      return null;
+    }
+    Secret source =
+        client.secrets().inNamespace(settings.controllerNamespace()).withName(name).get();
+    if (source == null) {
+      LOG.warn(
+          "fleet {}: xDS client certificate Secret {}/{} not found; not copied to {}",
+          ir.name(),
+          settings.controllerNamespace(),
+          name,
+          ns);
+      return null;
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("apiVersion", "v1");
+    body.put("kind", "Secret");
+    ObjectNode meta = body.putObject("metadata");
+    meta.put("name", name);
+    meta.put("namespace", ns);
+    ObjectNode labels = meta.putObject("labels");
+    ir.labels().forEach(labels::put);
+    labels.put(ProxyResourceRenderer.FLEET_LABEL, ProxyResourceRenderer.fleetLabelValue(ir.name()));
+    if (owner != null) {
+      ObjectNode ref = meta.putArray("ownerReferences").addObject();
+      ref.put("apiVersion", owner.apiVersion());
+      ref.put("kind", owner.kind());
+      ref.put("name", owner.name());
+      ref.put("uid", owner.uid());
+    }
+    if (source.getType() != null) {
+      body.put("type", source.getType());
+    }
+    ObjectNode data = body.putObject("data");
+    if (source.getData() != null) {
+      source.getData().forEach(data::put);
+    }
+    return new DesiredObject("v1", "Secret", ns, name, body);
+  }
+
   /** Deletes every object labelled with the fleet that is not in {@code kept}. */
   private void prune(String fleet, Set<String> kept) {
     String value = ProxyResourceRenderer.fleetLabelValue(fleet);
     for (String[] kind : FLEET_KINDS) {
+      if (kind[1].equals("Secret")
+          && (!gatewayNamespaceMode || renderer.settings().xdsTls() == null)) {
+        // Only certificate copies are Secrets of a fleet; without them, no Secret is listed.
+        continue;
+      }
       List<GenericKubernetesResource> items;
       try {
         items =

@@ -186,6 +186,51 @@ class KubernetesFleetProvisionerIT {
     assertThat(client.apps().deployments().inNamespace("default").withName("shop").get()).isNull();
   }
 
+  @Test
+  void gatewayNamespaceModeCopiesTheXdsClientCertificateBesideTheFleetAndDeletesItWithIt() {
+    createGatewayAndClass("shop2", "eg-class");
+    client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("envoy-xds-client")
+                .endMetadata()
+                .withType("kubernetes.io/tls")
+                .addToData("tls.crt", "Y2VydA==")
+                .addToData("tls.key", "a2V5")
+                .addToData("ca.crt", "Y2E=")
+                .build())
+        .create();
+    ProxyResourceRenderer gwRenderer =
+        new ProxyResourceRenderer(
+            RenderSettings.of(NS, "eg4j-xds-server." + NS, 18000)
+                .withGatewayNamespaceMode(true)
+                .withXdsTls(new RenderSettings.XdsTlsMount("envoy-xds-client", "/certs", null)));
+    KubernetesFleetProvisioner p =
+        new KubernetesFleetProvisioner(client, gwRenderer, true, () -> true, meters);
+    p.apply(ir("shop2", null));
+
+    var copy = client.secrets().inNamespace("default").withName("envoy-xds-client").get();
+    assertThat(copy).isNotNull();
+    assertThat(copy.getType()).isEqualTo("kubernetes.io/tls");
+    assertThat(copy.getData())
+        .containsEntry("tls.crt", "Y2VydA==")
+        .containsEntry("tls.key", "a2V5")
+        .containsEntry("ca.crt", "Y2E=");
+    assertThat(copy.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(r -> assertThat(r.getKind()).isEqualTo("Gateway"));
+    assertThat(client.apps().deployments().inNamespace("default").withName("shop2").get())
+        .isNotNull();
+
+    p.remove("default/shop2");
+    assertThat(client.secrets().inNamespace("default").withName("envoy-xds-client").get()).isNull();
+    // The control plane's own Secret stays.
+    assertThat(client.secrets().inNamespace(NS).withName("envoy-xds-client").get()).isNotNull();
+  }
+
   private List<RecordedRequest> recordedRequests() throws InterruptedException {
     List<RecordedRequest> out = new ArrayList<>();
     int n = server.getRequestCount();

@@ -75,6 +75,11 @@ public final class ProxyResourceRenderer {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
+  /** The settings this renderer was made with. */
+  public RenderSettings settings() {
+    return settings;
+  }
+
   /**
    * Renders a fleet.
    *
