@@ -18,6 +18,9 @@ import java.util.TreeMap;
  * @param labels labels for the fleet's objects (Gateway infrastructure labels plus ownership)
  * @param annotations annotations for the fleet's objects
  * @param envoyProxy the EnvoyProxy spec in effect, as JSON text, or null for the defaults
+ * @param addresses the IP addresses the Gateway(s) request in {@code spec.addresses} (type
+ *     IPAddress), sorted and without duplicates; the provisioner gives them to the fleet's Service
+ *     (for example as LoadBalancer or external IPs). Empty when none are requested.
  */
 public record InfraIr(
     String name,
@@ -27,7 +30,8 @@ public record InfraIr(
     List<ProxyListenerIr> listeners,
     Map<String, String> labels,
     Map<String, String> annotations,
-    String envoyProxy) {
+    String envoyProxy,
+    List<String> addresses) {
 
   public InfraIr {
     IrValidation.requireName(name, "fleet");
@@ -38,6 +42,29 @@ public record InfraIr(
         annotations == null
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+    addresses = addresses == null ? List.of() : List.copyOf(new java.util.TreeSet<>(addresses));
+  }
+
+  /** A fleet without requested addresses. */
+  public InfraIr(
+      String name,
+      String namespace,
+      String ownerGatewayNamespace,
+      String ownerGatewayName,
+      List<ProxyListenerIr> listeners,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      String envoyProxy) {
+    this(
+        name,
+        namespace,
+        ownerGatewayNamespace,
+        ownerGatewayName,
+        listeners,
+        labels,
+        annotations,
+        envoyProxy,
+        List.of());
   }
 
   /**
