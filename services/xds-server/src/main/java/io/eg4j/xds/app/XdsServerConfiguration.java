@@ -2,6 +2,7 @@ package io.eg4j.xds.app;
 
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.bus.Topics;
+import io.eg4j.model.bus.spring.BusProperties;
 import io.eg4j.xds.core.XdsEvents;
 import io.eg4j.xds.core.XdsSnapshots;
 import io.eg4j.xds.kafka.NackPublisher;
@@ -12,7 +13,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +35,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** Wires the snapshot component, the ADS gRPC service, the IR consumer, metrics and NACKs. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({XdsServerProperties.class, XdsBusProperties.class})
+@EnableConfigurationProperties({XdsServerProperties.class, BusProperties.class})
 public class XdsServerConfiguration {
   private static final Logger log = LoggerFactory.getLogger(XdsServerConfiguration.class);
 
@@ -135,13 +135,13 @@ public class XdsServerConfiguration {
       KafkaProperties kafka,
       Producer<String, byte[]> xdsProducer,
       XdsSnapshots snapshots,
-      XdsBusProperties bus,
+      BusProperties bus,
       MeterRegistry registry)
       throws IOException {
     Optional<SecretBox> box =
-        bus.getSecretKeyFile() == null || bus.getSecretKeyFile().isBlank()
+        bus.getSecretKeyFile() == null
             ? Optional.empty()
-            : Optional.of(SecretBox.fromFile(Path.of(bus.getSecretKeyFile()), false));
+            : Optional.of(SecretBox.fromFile(bus.getSecretKeyFile(), bus.isCreateSecretKey()));
     Counter.builder("eg4j.bus.dead.letters").tag("topic", Topics.XDS_IR).register(registry);
     return new XdsIrConsumer(
         kafka.buildConsumerProperties(),
@@ -197,7 +197,7 @@ public class XdsServerConfiguration {
   }
 
   @Bean
-  Topics0 xdsTopics(XdsBusProperties bus) {
+  Topics0 xdsTopics(BusProperties bus) {
     return new Topics0(bus);
   }
 
@@ -218,9 +218,9 @@ public class XdsServerConfiguration {
 
   /** Topic definitions from the bus settings. */
   static final class Topics0 {
-    private final XdsBusProperties bus;
+    private final BusProperties bus;
 
-    Topics0(XdsBusProperties bus) {
+    Topics0(BusProperties bus) {
       this.bus = bus;
     }
 
