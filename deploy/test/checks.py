@@ -727,7 +727,7 @@ def grants(profile):
 
 
 CLUSTER_SCOPED = {("", "namespaces"), ("gateway.networking.k8s.io", "gatewayclasses"), ("gateway.networking.k8s.io", "gatewayclasses/status"),
-                  ("certificates.k8s.io", "clustertrustbundles")}
+                  ("certificates.k8s.io", "clustertrustbundles"), ("", "nodes")}
 
 
 # The profiles whose xDS certificates come from the certgen Job (xdsTls.provider certgen).

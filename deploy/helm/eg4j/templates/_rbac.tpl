@@ -47,22 +47,26 @@ one-item list to see whether the cluster serves a kind. It never gets one object
 {{- end -}}
 
 {{/*
-The status-writer (KubernetesStatusWriter): get the object to compare, then updateStatus (a PUT
-of the status subresource, so a concurrent change answers 409). Kinds without a status
-subresource (ReferenceGrant, HTTPRouteFilter) are absent on purpose. To derive a Gateway's
+The status-writer (KubernetesStatusWriter): reads the object from an informer cache
+(StatusObjectCache: list + watch of every kind it writes status of) or, when the cache does not
+know it, with a get; then updateStatus (a PUT of the status subresource, so a concurrent change
+answers 409). Kinds without a status subresource (ReferenceGrant, HTTPRouteFilter) are absent on
+purpose. GatewayClasses are also watched for their default Accepted status. To derive a Gateway's
 addresses and Programmed condition it lists and watches the proxy fleets' Services, Deployments
-and DaemonSets by label in every namespace (KubernetesStatusSink.watchProxies, first()).
+and DaemonSets by label in every namespace, and Nodes (NodePort addresses).
+In Role mode the list/watch of the status kinds is granted in the listed namespaces only: the
+cache watches all namespaces, is refused, and writes fall back to a get per object.
 */}}
 {{- define "eg4j.rbac.statusWriter.namespaced" -}}
 - apiGroups: [gateway.networking.k8s.io]
   resources: [backendtlspolicies, gateways, grpcroutes, httproutes, listenersets, tcproutes, tlsroutes, udproutes]
-  verbs: [get]
+  verbs: [get, list, watch]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [backendtlspolicies/status, gateways/status, grpcroutes/status, httproutes/status, listenersets/status, tcproutes/status, tlsroutes/status, udproutes/status]
   verbs: [update]
 - apiGroups: [gateway.envoyproxy.io]
   resources: [backends, backendtrafficpolicies, clienttrafficpolicies, envoyextensionpolicies, envoypatchpolicies, envoyproxies, securitypolicies]
-  verbs: [get]
+  verbs: [get, list, watch]
 - apiGroups: [gateway.envoyproxy.io]
   resources: [backends/status, backendtrafficpolicies/status, clienttrafficpolicies/status, envoyextensionpolicies/status, envoypatchpolicies/status, envoyproxies/status, securitypolicies/status]
   verbs: [update]
@@ -71,7 +75,7 @@ and DaemonSets by label in every namespace (KubernetesStatusSink.watchProxies, f
 {{- define "eg4j.rbac.statusWriter.cluster" -}}
 - apiGroups: [gateway.networking.k8s.io]
   resources: [gatewayclasses]
-  verbs: [get]
+  verbs: [get, list, watch]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [gatewayclasses/status]
   verbs: [update]
@@ -80,6 +84,9 @@ and DaemonSets by label in every namespace (KubernetesStatusSink.watchProxies, f
   verbs: [list, watch]
 - apiGroups: [apps]
   resources: [daemonsets, deployments]
+  verbs: [list, watch]
+- apiGroups: [""]
+  resources: [nodes]
   verbs: [list, watch]
 {{- end -}}
 
