@@ -54,6 +54,8 @@ PROFILES = {
     "helm-certs": ["--set", "xdsTls.provider=helm"],
     # Plaintext xDS: no certificates, and the proxies are rendered without TLS.
     "no-tls": ["--set", "xdsTls.enabled=false"],
+    # Proxy fleets in their Gateway's namespace (Envoy Gateway's GatewayNamespace mode).
+    "gateway-namespace": ["--set", "provisioner.gatewayNamespaceMode=true"],
     # Bring-your-own everything: mirror registry, own secrets, mTLS Kafka user, plaintext-free.
     "byo": ["--set", "global.imageRegistry=mirror.example.com", "--set", "image.tag=1.2.3",
             "--set", "xdsTls.provider=existing", "--set", "xdsTls.serverSecretName=my-xds",
@@ -731,7 +733,7 @@ CLUSTER_SCOPED = {("", "namespaces"), ("gateway.networking.k8s.io", "gatewayclas
 
 
 # The profiles whose xDS certificates come from the certgen Job (xdsTls.provider certgen).
-CERTGEN_PROFILES = {"default", "multi-tenant", "ha", "selector"}
+CERTGEN_PROFILES = {"default", "multi-tenant", "ha", "selector", "gateway-namespace"}
 
 
 def expected_grants(profile, watched):
@@ -745,6 +747,9 @@ def expected_grants(profile, watched):
             if scope == "uses":
                 continue
             for e in entries:
+                gnm = profile == "gateway-namespace"
+                if e.get("only") == "gateway-namespace" and not gnm or e.get("except") == "gateway-namespace" and gnm:
+                    continue
                 if scope == "cluster":
                     nss = ["*"]
                 elif scope == "watched":
@@ -777,6 +782,7 @@ RBAC_CASES = [
     _rbac_case("multi-tenant", ["team-a", "team-b", "team-c"]),
     _rbac_case("strimzi", None),
     _rbac_case("helm-certs", None),
+    _rbac_case("gateway-namespace", None),
 ]
 
 # fabric8 calls that reach the API server: a service file making one must be cited by the
@@ -879,9 +885,12 @@ def t_rbac_invariants():
                 # The watcher reads them; the certgen hook may only create Secrets and get its own.
                 ok = sa == cname("watcher") or (sa == cname("certgen") and scope == NAMESPACE and (
                     verb == "create" and res == "secrets" or verb == "get" and ":" in res))
+                # Gateway-namespace mode copies the Envoy client Secret beside each fleet.
+                ok = ok or (profile == "gateway-namespace" and sa == cname("provisioner")
+                            and (scope != NAMESPACE or res == f"secrets:{RELEASE}-envoy-tls"))
                 check(ok, f"{sa} may {verb} {res} in {scope}")
             check(sa not in (cname("translator"), cname("xds-server")), f"{sa} has {verb} {res} in {scope}")
-            if sa == cname("provisioner") and verb in WRITE_VERBS:
+            if sa == cname("provisioner") and verb in WRITE_VERBS and profile != "gateway-namespace":
                 check(scope == NAMESPACE, f"provisioner writes beyond the release namespace: {verb} {res} in {scope}")
         check(not [x for x in g if x[0] == cname("xds-server")], "xds-server has RBAC")
         sas = {o["metadata"]["name"] for o in objects(profile, "ServiceAccount")}

@@ -98,12 +98,37 @@ cache watches all namespaces, is refused, and writes fall back to a get per obje
 The provisioner (KubernetesFleetProvisioner): server-side apply (patch; create when the object
 is new), a get-then-create-or-update fallback, delete; pruning lists each fleet kind by label
 in every namespace. It reads a fleet's owner (the Gateway, its GatewayClass) for ownerReferences.
-Fleets run in the release namespace (the provisioner's POD_NAMESPACE).
+Fleets run in the release namespace (the provisioner's POD_NAMESPACE), or with
+provisioner.gatewayNamespaceMode in their Gateway's namespace; there, with xDS mTLS, it copies the
+Envoy client certificate Secret beside each fleet (get it here, write and prune the copies there).
 */}}
+{{- define "eg4j.rbac.provisioner.fleetKinds" -}}
+- apiGroups: [apps]
+  resources: [daemonsets, deployments]
+  verbs: [create, delete, get, patch, update]
+- apiGroups: [""]
+  resources: [configmaps, serviceaccounts, services]
+  verbs: [create, delete, get, patch, update]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [create, delete, get, patch, update]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [create, delete, get, patch, update]
+{{- end -}}
+
 {{- define "eg4j.rbac.provisioner.namespaced" -}}
 - apiGroups: [gateway.networking.k8s.io]
   resources: [gateways]
   verbs: [get]
+{{- if .Values.provisioner.gatewayNamespaceMode }}
+{{ include "eg4j.rbac.provisioner.fleetKinds" . }}
+{{- if .Values.xdsTls.enabled }}
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [create, delete, get, patch, update]
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{- define "eg4j.rbac.provisioner.cluster" -}}
@@ -122,21 +147,22 @@ Fleets run in the release namespace (the provisioner's POD_NAMESPACE).
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
   verbs: [list]
+{{- if and .Values.provisioner.gatewayNamespaceMode .Values.xdsTls.enabled }}
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [list]
+{{- end }}
 {{- end -}}
 
 {{- define "eg4j.rbac.provisioner.release" -}}
-- apiGroups: [apps]
-  resources: [daemonsets, deployments]
-  verbs: [create, delete, get, patch, update]
+{{- if not .Values.provisioner.gatewayNamespaceMode }}
+{{ include "eg4j.rbac.provisioner.fleetKinds" . }}
+{{- else if .Values.xdsTls.enabled }}
 - apiGroups: [""]
-  resources: [configmaps, serviceaccounts, services]
-  verbs: [create, delete, get, patch, update]
-- apiGroups: [autoscaling]
-  resources: [horizontalpodautoscalers]
-  verbs: [create, delete, get, patch, update]
-- apiGroups: [policy]
-  resources: [poddisruptionbudgets]
-  verbs: [create, delete, get, patch, update]
+  resources: [secrets]
+  resourceNames: [{{ include "eg4j.envoySecret" . }}]
+  verbs: [get]
+{{- end }}
 {{ include "eg4j.rbac.leaderElection" . }}
 {{- end -}}
 
