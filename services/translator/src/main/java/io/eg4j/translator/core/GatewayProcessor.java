@@ -111,6 +111,15 @@ final class GatewayProcessor {
       }
       JsonNode infraSpec = Nodes.obj(g.spec(), "infrastructure");
       ib.labels.putAll(Nodes.map(infraSpec, "labels"));
+      // Requested IP addresses go to the fleet's Service; Hostname addresses have no IP to give.
+      for (JsonNode a : Nodes.list(g.spec(), "addresses")) {
+        String value = Nodes.text(a, "value");
+        if (Nodes.text(a, "type", "IPAddress").equals("IPAddress")
+            && value != null
+            && !value.isEmpty()) {
+          ib.addresses.add(value);
+        }
+      }
       ib.annotations.putAll(Nodes.map(infraSpec, "annotations"));
       if (g.envoyProxy != null && !g.envoyProxy.isMissingNode()) {
         ib.envoyProxy = g.envoyProxy.toString();

@@ -132,6 +132,7 @@ final class IrBuilders {
     final Map<String, String> labels = new TreeMap<>();
     final Map<String, String> annotations = new TreeMap<>();
     String envoyProxy;
+    final java.util.Set<String> addresses = new java.util.TreeSet<>();
 
     InfraBuilder(String name) {
       this.name = name;
@@ -146,7 +147,8 @@ final class IrBuilders {
           new ArrayList<>(listeners.values()),
           labels,
           annotations,
-          envoyProxy);
+          envoyProxy,
+          new ArrayList<>(addresses));
     }
   }
 }
