@@ -394,25 +394,24 @@ public final class RouteXdsTranslator {
 
   private static List<HeaderValueOption> headerOptions(HttpRouteIr.HeaderModsIr mods) {
     List<HeaderValueOption> out = new ArrayList<>();
-    new TreeMap<>(mods.set())
-        .forEach(
-            (k, v) ->
-                out.add(
-                    HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder().setKey(k).setValue(v))
-                        .setAppendAction(
-                            HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
-                        .build()));
-    new TreeMap<>(mods.add())
-        .forEach(
-            (k, v) ->
-                out.add(
-                    HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder().setKey(k).setValue(v))
-                        .setAppendAction(
-                            HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)
-                        .build()));
+    // "set" overwrites, "add" appends; each sorted by name so the output is deterministic.
+    addHeaders(out, mods.set(), HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+    addHeaders(out, mods.add(), HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD);
     return out;
+  }
+
+  private static void addHeaders(
+      List<HeaderValueOption> out,
+      Map<String, String> headers,
+      HeaderValueOption.HeaderAppendAction action) {
+    new TreeMap<>(headers)
+        .forEach(
+            (k, v) ->
+                out.add(
+                    HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder().setKey(k).setValue(v))
+                        .setAppendAction(action)
+                        .build()));
   }
 
   private static RetryPolicy retry(HttpRouteIr.RetryIr r) {

@@ -70,41 +70,14 @@ public final class XdsOutput {
               active.set("listener", typed(l));
             });
 
-    ObjectNode routes = configs.addObject();
-    routes.put("@type", "type.googleapis.com/envoy.admin.v3.RoutesConfigDump");
-    String rv = XdsResources.versionOf(res.routes());
-    ArrayNode dr = routes.putArray("dynamic_route_configs");
-    res.routes()
-        .forEach(
-            r -> {
-              ObjectNode n = dr.addObject();
-              n.put("version_info", rv);
-              n.set("route_config", typed(r));
-            });
-
-    ObjectNode clusters = configs.addObject();
-    clusters.put("@type", "type.googleapis.com/envoy.admin.v3.ClustersConfigDump");
-    String cv = XdsResources.versionOf(res.clusters());
-    ArrayNode dc = clusters.putArray("dynamic_active_clusters");
-    res.clusters()
-        .forEach(
-            c -> {
-              ObjectNode n = dc.addObject();
-              n.put("version_info", cv);
-              n.set("cluster", typed(c));
-            });
-
-    ObjectNode endpoints = configs.addObject();
-    endpoints.put("@type", "type.googleapis.com/envoy.admin.v3.EndpointsConfigDump");
-    String ev = XdsResources.versionOf(res.endpoints());
-    ArrayNode de = endpoints.putArray("dynamic_endpoint_configs");
-    res.endpoints()
-        .forEach(
-            e -> {
-              ObjectNode n = de.addObject();
-              n.put("version_info", ev);
-              n.set("endpoint_config", typed(e));
-            });
+    versioned(configs, "RoutesConfigDump", "dynamic_route_configs", "route_config", res.routes());
+    versioned(configs, "ClustersConfigDump", "dynamic_active_clusters", "cluster", res.clusters());
+    versioned(
+        configs,
+        "EndpointsConfigDump",
+        "dynamic_endpoint_configs",
+        "endpoint_config",
+        res.endpoints());
 
     ObjectNode secrets = configs.addObject();
     secrets.put("@type", "type.googleapis.com/envoy.admin.v3.SecretsConfigDump");
@@ -250,6 +223,27 @@ public final class XdsOutput {
       return YAML.writeValueAsString(n);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * One admin config-dump section whose entries are {@code {version_info, <field>: resource}}, all
+   * under the content version of the list.
+   */
+  private static void versioned(
+      ArrayNode configs,
+      String dumpType,
+      String arrayName,
+      String field,
+      List<? extends Message> resources) {
+    ObjectNode section = configs.addObject();
+    section.put("@type", "type.googleapis.com/envoy.admin.v3." + dumpType);
+    String version = XdsResources.versionOf(resources);
+    ArrayNode entries = section.putArray(arrayName);
+    for (Message m : resources) {
+      ObjectNode n = entries.addObject();
+      n.put("version_info", version);
+      n.set(field, typed(m));
     }
   }
 }
