@@ -130,8 +130,8 @@ public final class Translator {
     new HttpRouteProcessor(ctx, resolver, backends, filters, true)
         .process(ctx.grpcRoutes, gateways, xds);
     new TlsRouteProcessor(resolver, backends).process(ctx.tlsRoutes, gateways, xds);
-    new TcpRouteProcessor(resolver, backends).process(ctx.tcpRoutes, gateways, xds);
-    new UdpRouteProcessor(resolver, backends).process(ctx.udpRoutes, gateways, xds);
+    L4RouteProcessor.tcp(resolver, backends).process(ctx.tcpRoutes, gateways, xds);
+    L4RouteProcessor.udp(resolver, backends).process(ctx.udpRoutes, gateways, xds);
   }
 
   private void processBackends(TranslationContext ctx) {
