@@ -57,8 +57,16 @@ public class StatusWriterConfiguration {
     return new FileStatusSink(props.getDirectory(), statusWriteCounter);
   }
 
-  /** {@code eg4j.leader{service=status-writer}}: 1 while this replica holds eg4j.status. */
+  /**
+   * {@code eg4j.leader{service=status-writer}} in file mode: 1 while this replica holds
+   * eg4j.status. In Kubernetes mode the Lease decides who writes, and the sink registers the gauge
+   * from it.
+   */
   @Bean
+  @ConditionalOnProperty(
+      name = "eg4j.status-writer.mode",
+      havingValue = "file",
+      matchIfMissing = true)
   public io.micrometer.core.instrument.Gauge statusWriterLeaderGauge(
       CatchUpTracker tracker, MeterRegistry meters) {
     return io.micrometer.core.instrument.Gauge.builder(
