@@ -161,13 +161,38 @@ class EndpointFastPathPropertyTest {
     return parse(yaml).values().iterator().next();
   }
 
-  @Test
-  void fastPathEqualsFullTranslation() throws IOException {
+  /** The YAML of the four Services, each with one ready slice ({@code <svc>-0}) when asked. */
+  private static String services(boolean withSlices, String addresses) {
     StringBuilder yaml = new StringBuilder(BASE);
     for (String s : SERVICES) {
       yaml.append(service(s));
+      if (withSlices) {
+        yaml.append(
+            """
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata:
+              namespace: default
+              name: %s-0
+              labels: {kubernetes.io/service-name: %s}
+            addressType: IPv4
+            ports: [{name: http, port: 8080, protocol: TCP}, {name: dns, port: 5353, protocol: UDP}]
+            endpoints:
+            - addresses: %s
+            """
+                .formatted(s, s, addresses));
+      }
     }
-    Map<ResourceKey, ObjectNode> base = parse(yaml.toString());
+    return yaml.toString();
+  }
+
+  @Test
+  void fastPathEqualsFullTranslation() throws IOException {
+    Map<ResourceKey, ObjectNode> base = parse(services(false, null));
+    // Every service starts with one ready slice so that most changes can take the fast path.
+    Map<ResourceKey, ObjectNode> initialSlices = parse(services(true, "[10.1.0.1, 10.1.0.2]"));
+    initialSlices.keySet().removeIf(k -> !k.kind().equals("EndpointSlice"));
     // A fixed clock: statuses carry transition times.
     Translator t =
         new Translator(
@@ -178,28 +203,7 @@ class EndpointFastPathPropertyTest {
     for (long seed = 0; seed < 60; seed++) {
       Random rnd = new Random(seed);
       Map<ResourceKey, ObjectNode> objects = new HashMap<>(base);
-      // Every service starts with one ready slice so that most changes can take the fast path.
-      for (String s : SERVICES) {
-        ObjectNode slice =
-            parse(
-                    """
-                    apiVersion: discovery.k8s.io/v1
-                    kind: EndpointSlice
-                    metadata:
-                      namespace: default
-                      name: %s-0
-                      labels: {kubernetes.io/service-name: %s}
-                    addressType: IPv4
-                    ports: [{name: http, port: 8080, protocol: TCP}, {name: dns, port: 5353, protocol: UDP}]
-                    endpoints:
-                    - addresses: [10.1.0.1, 10.1.0.2]
-                    """
-                        .formatted(s, s))
-                .values()
-                .iterator()
-                .next();
-        objects.put(ResourceSnapshot.keyOf(slice), slice);
-      }
+      objects.putAll(initialSlices);
       TranslateResult previous = t.translate(ResourceSnapshot.of(objects));
       for (int step = 0; step < 8; step++) {
         Set<ResourceKey> changed = new HashSet<>();
@@ -251,11 +255,7 @@ class EndpointFastPathPropertyTest {
 
   @Test
   void declinesForOtherKinds() throws IOException {
-    StringBuilder yaml = new StringBuilder(BASE);
-    for (String s : SERVICES) {
-      yaml.append(service(s));
-    }
-    Map<ResourceKey, ObjectNode> objects = parse(yaml.toString());
+    Map<ResourceKey, ObjectNode> objects = parse(services(false, null));
     TranslateResult previous =
         new Translator(EnvoyGatewayConfig.defaults()).translate(ResourceSnapshot.of(objects));
     ResourceKey svc = ResourceKey.of("v1", "Service", "default", "a");
@@ -264,26 +264,7 @@ class EndpointFastPathPropertyTest {
 
   @Test
   void sharesUntouchedIrObjects() throws IOException {
-    StringBuilder yaml = new StringBuilder(BASE);
-    for (String s : SERVICES) {
-      yaml.append(service(s));
-      yaml.append(
-          """
-          ---
-          apiVersion: discovery.k8s.io/v1
-          kind: EndpointSlice
-          metadata:
-            namespace: default
-            name: %s-0
-            labels: {kubernetes.io/service-name: %s}
-          addressType: IPv4
-          ports: [{name: http, port: 8080, protocol: TCP}, {name: dns, port: 5353, protocol: UDP}]
-          endpoints:
-          - addresses: [10.1.0.1]
-          """
-              .formatted(s, s));
-    }
-    Map<ResourceKey, ObjectNode> objects = parse(yaml.toString());
+    Map<ResourceKey, ObjectNode> objects = parse(services(true, "[10.1.0.1]"));
     Translator t = new Translator(EnvoyGatewayConfig.defaults());
     TranslateResult previous = t.translate(ResourceSnapshot.of(objects));
     ResourceKey k = ResourceKey.of("discovery.k8s.io/v1", "EndpointSlice", "default", "c-0");
