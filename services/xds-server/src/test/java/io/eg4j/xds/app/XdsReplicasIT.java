@@ -138,8 +138,15 @@ class XdsReplicasIT {
 
         // A resumed stream that was sent nothing then gets exactly the one cluster that changes,
         // not the ones it declared.
-        BlockingQueue<DeltaDiscoveryResponse> live =
-            reconnect(cb, Resources.V3.CLUSTER_TYPE_URL, List.of(), va);
+        BlockingQueue<DeltaDiscoveryResponse> live = new LinkedBlockingQueue<>();
+        StreamObserver<DeltaDiscoveryRequest> liveReq =
+            AggregatedDiscoveryServiceGrpc.newStub(cb).deltaAggregatedResources(into(live));
+        liveReq.onNext(
+            DeltaDiscoveryRequest.newBuilder()
+                .setNode(NODE)
+                .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+                .putAllInitialResourceVersions(va)
+                .build());
         assertThat(live.poll(1, SECONDS)).isNull();
         XdsResources now = new XdsTranslator().translate(ir());
         List<Cluster> changed = new ArrayList<>();
@@ -159,6 +166,31 @@ class XdsReplicasIT {
         assertThat(versions(push).keySet()).containsExactly(stale);
         assertThat(versions(push).get(stale)).isNotEqualTo(va.get(stale));
         assertThat(push.getRemovedResourcesList()).isEmpty();
+
+        // After the ACK, a cluster the client declared (and was never sent on this stream) is
+        // removed from the snapshot: the stream lists it in removed_resources.
+        liveReq.onNext(
+            DeltaDiscoveryRequest.newBuilder()
+                .setNode(NODE)
+                .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+                .setResponseNonce(push.getNonce())
+                .build());
+        String dropped =
+            va.keySet().stream().filter(n -> !n.equals(stale)).findFirst().orElseThrow();
+        b.snapshots()
+            .update(
+                NODE.getCluster(),
+                new XdsResources(
+                    now.listeners(),
+                    now.routes(),
+                    changed.stream().filter(c -> !c.getName().equals(dropped)).toList(),
+                    now.endpoints(),
+                    now.secrets()));
+        DeltaDiscoveryResponse removal = live.poll(10, SECONDS);
+        assertThat(removal).isNotNull();
+        assertThat(removal.getResourcesList()).isEmpty();
+        assertThat(removal.getRemovedResourcesList()).containsExactly(dropped);
+        liveReq.onCompleted();
       } finally {
         ca.shutdownNow();
         cb.shutdownNow();
