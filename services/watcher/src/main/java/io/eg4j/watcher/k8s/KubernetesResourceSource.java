@@ -411,7 +411,11 @@ public final class KubernetesResourceSource implements ResourceSource {
         new ResourceKey(kind.group(), kind.kind(), kind.namespaced() ? ns : "", name(obj));
     if (gone) {
       objects.remove(key);
-      invalid.remove(key);
+      if (invalid.remove(key) != null && invalidStatuses instanceof StatusPublisher p) {
+        // The status published for the unreadable object goes with it; the translator never
+        // knew the key, so it would not tombstone it.
+        p.tombstone(key);
+      }
       return key;
     }
     JsonNode raw = Json.MAPPER.valueToTree(obj);

@@ -36,4 +36,15 @@ public final class StatusPublisher implements Consumer<ResourceStatus> {
           }
         });
   }
+
+  /** Removes the status of an unreadable object that was deleted. */
+  public void tombstone(io.eg4j.model.bus.ResourceKey key) {
+    producer.send(
+        new ProducerRecord<>(Topics.STATUS, key.toString(), null),
+        (md, e) -> {
+          if (e != null) {
+            LOG.warn("status tombstone of {} not published: {}", key, e.toString());
+          }
+        });
+  }
 }

@@ -272,6 +272,19 @@ class KubernetesResourceSourceIT {
       assertThat(
               meters.get("eg4j.watcher.invalid.objects").tag("kind", "HTTPRoute").counter().count())
           .isEqualTo(1);
+      // Deleting the unreadable object removes the status published for it.
+      var routeContext =
+          WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow().context();
+      client
+          .genericKubernetesResources(routeContext)
+          .inNamespace("default")
+          .withName("bad")
+          .delete();
+      topics.awaitTrue(
+          t ->
+              !t.live(Topics.STATUS).containsKey("gateway.networking.k8s.io/HTTPRoute/default/bad"),
+          WAIT,
+          "the bad route's status tombstoned after its deletion");
 
       // A status written to the Gateway (as the status-writer does) is not a change: no new
       // record, and the Gateway stays on the bus.
