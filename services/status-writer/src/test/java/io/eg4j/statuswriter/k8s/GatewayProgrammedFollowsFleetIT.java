@@ -30,20 +30,10 @@ class GatewayProgrammedFollowsFleetIT {
   static KubernetesMockServer server;
   static KubernetesClient client;
 
-  /**
-   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
-   * default 10 s to accept a connection, which is not what these tests are about.
-   */
+  /** A client with long timeouts ({@link MockCluster#patient}). */
   @org.junit.jupiter.api.BeforeAll
   static void patientClient() {
-    client =
-        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-            .withConfig(
-                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(120_000)
-                    .withRequestTimeout(120_000)
-                    .build())
-            .build();
+    client = MockCluster.patient(client);
   }
 
   @org.junit.jupiter.api.AfterAll
@@ -157,27 +147,14 @@ class GatewayProgrammedFollowsFleetIT {
   }
 
   private static JsonNode statusOfGateway() {
-    Object s =
-        MockCluster.get(client, "Gateway", "default", "eg").getAdditionalProperties().get("status");
-    return s == null ? Json.MAPPER.createObjectNode() : Json.MAPPER.valueToTree(s);
+    return MockCluster.status(client, "Gateway", "default", "eg");
   }
 
   private static JsonNode programmed() {
-    for (JsonNode c : statusOfGateway().path("conditions")) {
-      if (c.path("type").asText().equals("Programmed")) {
-        return c;
-      }
-    }
-    return Json.MAPPER.createObjectNode();
+    return MockCluster.condition(client, "Gateway", "default", "eg", "Programmed");
   }
 
   private static void await(Supplier<String> actual, String expected) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!expected.equals(actual.get())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("expected " + expected + ", got " + actual.get());
-      }
-      Thread.sleep(100);
-    }
+    MockCluster.await(actual, expected);
   }
 }

@@ -28,20 +28,10 @@ class KubernetesStatusWriterIT {
   static KubernetesMockServer server;
   static KubernetesClient client;
 
-  /**
-   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
-   * default 10 s to accept a connection, which is not what these tests are about.
-   */
+  /** A client with long timeouts ({@link MockCluster#patient}). */
   @org.junit.jupiter.api.BeforeAll
   static void patientClient() {
-    client =
-        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-            .withConfig(
-                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(120_000)
-                    .withRequestTimeout(120_000)
-                    .build())
-            .build();
+    client = MockCluster.patient(client);
   }
 
   @org.junit.jupiter.api.AfterAll

@@ -53,4 +53,51 @@ final class MockCluster {
     var op = client.genericKubernetesResources(k.context());
     return (k.namespaced() ? op.inNamespace(ns) : op).withName(name).get();
   }
+
+  /**
+   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
+   * default 10 s to accept a connection, which is not what these tests are about.
+   */
+  static KubernetesClient patient(KubernetesClient client) {
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(
+            new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                .withConnectionTimeout(120_000)
+                .withRequestTimeout(120_000)
+                .build())
+        .build();
+  }
+
+  /** The object's {@code .status}, empty when it has none. */
+  static com.fasterxml.jackson.databind.JsonNode status(
+      KubernetesClient client, String kind, String ns, String name) {
+    Object s = get(client, kind, ns, name).getAdditionalProperties().get("status");
+    return s == null
+        ? io.eg4j.model.bus.Json.MAPPER.createObjectNode()
+        : io.eg4j.model.bus.Json.MAPPER.valueToTree(s);
+  }
+
+  /** The object's top-level condition of {@code type}, empty when it has none. */
+  static com.fasterxml.jackson.databind.JsonNode condition(
+      KubernetesClient client, String kind, String ns, String name, String type) {
+    for (com.fasterxml.jackson.databind.JsonNode c :
+        status(client, kind, ns, name).path("conditions")) {
+      if (c.path("type").asText().equals(type)) {
+        return c;
+      }
+    }
+    return io.eg4j.model.bus.Json.MAPPER.createObjectNode();
+  }
+
+  /** Waits up to 30 s for {@code actual} to give {@code expected}. */
+  static void await(java.util.function.Supplier<String> actual, String expected)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (!expected.equals(actual.get())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("expected " + expected + ", got " + actual.get());
+      }
+      Thread.sleep(100);
+    }
+  }
 }

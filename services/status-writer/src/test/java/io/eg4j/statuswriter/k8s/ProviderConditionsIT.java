@@ -33,14 +33,7 @@ class ProviderConditionsIT {
 
   @BeforeAll
   static void start() {
-    client =
-        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-            .withConfig(
-                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(120_000)
-                    .withRequestTimeout(120_000)
-                    .build())
-            .build();
+    client = MockCluster.patient(client);
     MockCluster.registerKinds(server);
     MockCluster.create(
         client,
@@ -150,26 +143,14 @@ class ProviderConditionsIT {
   }
 
   private static JsonNode status(String kind, String ns, String name) {
-    Object s = MockCluster.get(client, kind, ns, name).getAdditionalProperties().get("status");
-    return s == null ? Json.MAPPER.createObjectNode() : Json.MAPPER.valueToTree(s);
+    return MockCluster.status(client, kind, ns, name);
   }
 
   private static JsonNode condition(String kind, String ns, String name, String type) {
-    for (JsonNode c : status(kind, ns, name).path("conditions")) {
-      if (c.path("type").asText().equals(type)) {
-        return c;
-      }
-    }
-    return Json.MAPPER.createObjectNode();
+    return MockCluster.condition(client, kind, ns, name, type);
   }
 
   private static void await(Supplier<String> actual, String expected) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!expected.equals(actual.get())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("expected " + expected + ", got " + actual.get());
-      }
-      Thread.sleep(100);
-    }
+    MockCluster.await(actual, expected);
   }
 }
