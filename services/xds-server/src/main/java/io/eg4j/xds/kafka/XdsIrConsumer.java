@@ -6,6 +6,7 @@ import io.eg4j.model.bus.EnvelopeSerde;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.bus.Topics;
+import io.eg4j.model.bus.kafka.DeadLetterPublisher;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.xds.core.XdsSnapshots;
 import java.nio.charset.StandardCharsets;
@@ -225,11 +226,14 @@ public final class XdsIrConsumer implements Runnable {
     deadLetterCounter.accept(r.topic());
     ProducerRecord<String, byte[]> out =
         new ProducerRecord<>(Topics.deadLetter(r.topic()), r.key(), r.value());
-    out.headers().add("eg4j-dlt-reason", reason.getBytes(StandardCharsets.UTF_8));
-    out.headers()
-        .add(
-            "eg4j-dlt-origin",
-            (r.topic() + "/" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
+    // The shared dead-letter headers (DESIGN.md, docs/architecture.md), as every other service.
+    r.headers().forEach(h -> out.headers().add(h));
+    out.headers().add(DeadLetterPublisher.REASON, utf8(reason));
+    out.headers().add(DeadLetterPublisher.EXCEPTION, utf8(""));
+    out.headers().add(DeadLetterPublisher.ORIGINAL_TOPIC, utf8(r.topic()));
+    out.headers().add(DeadLetterPublisher.ORIGINAL_PARTITION, utf8(String.valueOf(r.partition())));
+    out.headers().add(DeadLetterPublisher.ORIGINAL_OFFSET, utf8(String.valueOf(r.offset())));
+    out.headers().add(DeadLetterPublisher.CONSUMER, utf8("xds-server"));
     producer.send(
         out,
         (meta, err) -> {
@@ -237,5 +241,9 @@ public final class XdsIrConsumer implements Runnable {
             log.error("cannot write dead letter for {}@{}", r.partition(), r.offset(), err);
           }
         });
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

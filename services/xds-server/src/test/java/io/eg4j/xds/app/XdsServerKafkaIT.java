@@ -252,7 +252,7 @@ class XdsServerKafkaIT {
     assertThat(dlt).hasSize(1);
     assertThat(
             new String(
-                dlt.get(0).headers().lastHeader("eg4j-dlt-reason").value(), StandardCharsets.UTF_8))
+                dlt.get(0).headers().lastHeader("eg4j.dlt.reason").value(), StandardCharsets.UTF_8))
         .contains("not an eg4j envelope");
     assertThat(registry.get("eg4j.bus.dead.letters").tag("topic", Topics.XDS_IR).counter().count())
         .isEqualTo(1.0);
