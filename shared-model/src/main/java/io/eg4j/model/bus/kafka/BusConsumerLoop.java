@@ -198,12 +198,9 @@ public final class BusConsumerLoop implements AutoCloseable {
       if (options.groupId() != null) {
         c.subscribe(options.topics(), new Rebalance(c));
       } else {
-        List<TopicPartition> parts = new ArrayList<>();
-        for (String topic : options.topics()) {
-          List<PartitionInfo> infos = c.partitionsFor(topic);
-          if (infos != null) {
-            infos.forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-          }
+        List<TopicPartition> parts = partitionsOnceTheTopicsExist(c);
+        if (parts == null) {
+          return;
         }
         c.assign(parts);
         onAssigned(c, parts);
@@ -224,6 +221,42 @@ public final class BusConsumerLoop implements AutoCloseable {
       tracker.revoked();
       running = false;
     }
+  }
+
+  /**
+   * The partitions of every topic, waiting while a topic does not exist yet (topics created by
+   * another service, {@code eg4j.bus.create-topics=false}): reading an empty assignment would
+   * report caught up with nothing and never read the topic. Null when the loop was stopped
+   * meanwhile.
+   */
+  private List<TopicPartition> partitionsOnceTheTopicsExist(KafkaConsumer<String, byte[]> c) {
+    boolean logged = false;
+    while (running) {
+      List<TopicPartition> parts = new ArrayList<>();
+      List<String> missing = new ArrayList<>();
+      for (String topic : options.topics()) {
+        List<PartitionInfo> infos = c.partitionsFor(topic);
+        if (infos == null || infos.isEmpty()) {
+          missing.add(topic);
+        } else {
+          infos.forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+        }
+      }
+      if (missing.isEmpty()) {
+        return parts;
+      }
+      if (!logged) {
+        LOG.warn("{} waits for topics {} to exist; not ready until then", options.name(), missing);
+        logged = true;
+      }
+      try {
+        Thread.sleep(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    return null;
   }
 
   private void handle(ConsumerRecord<String, byte[]> r) {

@@ -135,6 +135,46 @@ class BusPlumbingIT {
   }
 
   @Test
+  void loopWithoutAGroupWaitsForItsTopicToExist() throws Exception {
+    String topic = "eg4j.test.created-later";
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CatchUpTracker tracker = new CatchUpTracker();
+    BusConsumerLoop.Handler handler =
+        new BusConsumerLoop.Handler() {
+          @Override
+          public void onRecord(ConsumerRecord<String, byte[]> record, Envelope envelope) {
+            seen.add(record.key());
+          }
+        };
+    Map<String, Object> props = new HashMap<>(base());
+    props.putAll(BusSettings.consumerOverrides());
+    try (DeadLetterPublisher dlt = new DeadLetterPublisher(base(), "test", t -> {});
+        BusConsumerLoop loop =
+            new BusConsumerLoop(
+                props,
+                new BusConsumerLoop.Options(
+                    "test-late", List.of(topic), null, true, Duration.ofMillis(50)),
+                handler,
+                tracker,
+                dlt)) {
+      loop.start();
+      Thread.sleep(1_500);
+      // No topic, no assignment: never "caught up" on nothing.
+      assertThat(tracker.isCaughtUp()).isFalse();
+      try (Admin admin = Admin.create(base())) {
+        admin
+            .createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
+            .all()
+            .get(30, TimeUnit.SECONDS);
+      }
+      send(topic, "first", envelope("1"));
+      await(() -> seen.contains("first"));
+      await(tracker::isCaughtUp);
+      assertThat(loop.isRunning()).isTrue();
+    }
+  }
+
+  @Test
   void emptyAssignmentIsCaughtUpAtOnce() {
     CatchUpTracker tracker = new CatchUpTracker();
     assertThat(tracker.assigned(Map.of(new TopicPartition("t", 0), 0L))).isTrue();
