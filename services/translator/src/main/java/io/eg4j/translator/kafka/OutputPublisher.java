@@ -78,18 +78,24 @@ public final class OutputPublisher {
     OUTPUTS.forEach(t -> published.put(t, new HashMap<>()));
   }
 
-  /** Reads what the output topics hold now. */
+  /**
+   * Reads what the output topics hold now. Keys another producer wrote (the watcher's status for an
+   * object it could not read) are left out: they are not this translation's to tombstone.
+   */
   public void load(Map<String, Object> consumerProps, Duration timeout) {
     for (String topic : OUTPUTS) {
       Map<String, String> hashes = new HashMap<>();
-      CompactedTopicReader.read(consumerProps, topic, timeout)
+      CompactedTopicReader.read(consumerProps, topic, timeout).entrySet().stream()
+          .filter(e -> PRODUCER.equals(e.getValue().producer()))
           .forEach(
-              (k, env) ->
+              e ->
                   hashes.put(
-                      k,
+                      e.getKey(),
                       // A sealed payload's ciphertext differs on every write; its envelope carries
                       // the fingerprint of the plaintext.
-                      env.encrypted() ? env.contentHash() : fingerprint(topic, env.payload())));
+                      e.getValue().encrypted()
+                          ? e.getValue().contentHash()
+                          : fingerprint(topic, e.getValue().payload())));
       published.put(topic, hashes);
       LOG.info("{} holds {} keys", topic, hashes.size());
     }

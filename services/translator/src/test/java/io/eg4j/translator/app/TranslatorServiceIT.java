@@ -379,6 +379,15 @@ class TranslatorServiceIT {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.body()).contains("CAUGHT_UP");
+    // A status another service published (the watcher's Accepted=False for an object it could not
+    // read) is not the translator's to tombstone, not even after a failover re-reads the topic.
+    String foreign = "gateway.networking.k8s.io/HTTPRoute/default/unreadable";
+    send(
+        Topics.STATUS,
+        foreign,
+        Envelope.wrap(
+            "status", "watcher", Json.MAPPER.createObjectNode().put("note", "unreadable object")));
+    topics.await(r -> foreign.equals(r.key()), WAIT, "the watcher's status on the bus");
 
     // A second replica joins the group: exactly one of the two holds eg4j.resources.
     ConfigurableApplicationContext second = startApp();
@@ -415,6 +424,9 @@ class TranslatorServiceIT {
                   && "gateway.networking.k8s.io/Gateway/default/second".equals(r.key()),
           WAIT,
           "status published by the new active replica");
+      // Tombstones follow the changes of the same publish: give them time to show up.
+      Thread.sleep(1_000);
+      assertThat(topics.live(Topics.STATUS)).containsKey(foreign);
     } finally {
       if (second != null && second.isActive()) {
         second.close();
