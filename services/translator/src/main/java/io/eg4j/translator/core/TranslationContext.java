@@ -50,6 +50,12 @@ final class TranslationContext {
   /** Every accepted Gateway of every class, for policy attachment. */
   final List<GatewayContext> acceptedGateways = new ArrayList<>();
 
+  /** The GatewayClasses of ours that were translated, in order. */
+  final List<GatewayClassProcessor.GatewayClassContext> translatedClasses = new ArrayList<>();
+
+  /** EnvoyPatchPolicies, oldest first. */
+  final List<ObjectNode> envoyPatchPolicies = new ArrayList<>();
+
   /** Every route that attached to one of our Gateways, for policy attachment. */
   final List<RouteContext> attachedRoutes = new ArrayList<>();
 
@@ -85,7 +91,8 @@ final class TranslationContext {
             tcpRoutes,
             udpRoutes,
             backendTlsPolicies,
-            backendList)) {
+            backendList,
+            envoyPatchPolicies)) {
       l.sort(order);
     }
     for (List<ObjectNode> l : policies.values()) {
@@ -120,6 +127,11 @@ final class TranslationContext {
         }
       }
       case "EnvoyProxy" -> envoyProxies.put(key, o);
+      case "EnvoyPatchPolicy" -> {
+        if (group.equals(EG_GROUP)) {
+          envoyPatchPolicies.add(o);
+        }
+      }
       case "HTTPRouteFilter" -> httpRouteFilters.put(key, o);
       case "ClusterTrustBundle" -> clusterTrustBundles.put(Nodes.name(o), o);
       case "BackendTrafficPolicy",

@@ -61,6 +61,7 @@ public final class Translator {
     processBackends(ctx);
     // Policies attach last: they need every Gateway, listener and route of every class.
     new PolicyProcessor(ctx).process();
+    new EnvoyPatchPolicyProcessor(ctx).process();
 
     // Statuses are committed once, after every processor has had its say.
     List<ResourceStatus> out = statuses.commit(now.toString());
@@ -82,6 +83,7 @@ public final class Translator {
     // Relevant Gateways: of this class, with a usable EnvoyProxy and supported addresses.
     List<GatewayContext> accepted = gateways.relevantGateways(gc);
     ctx.acceptedGateways.addAll(accepted);
+    ctx.translatedClasses.add(gc);
     // IR entries exist before listeners so every accepted Gateway has an IR, even an empty one.
     gateways.initIr(gc, accepted, xds, infra);
     processListeners(ctx, gc, accepted, xds, infra);
