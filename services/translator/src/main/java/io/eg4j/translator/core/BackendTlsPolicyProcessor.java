@@ -55,6 +55,27 @@ final class BackendTlsPolicyProcessor {
   UpstreamTlsIr apply(
       String group, String kind, String name, String ns, Integer port, RouteContext.Parent parent)
       throws InvalidPolicyException {
+    return apply(group, kind, name, ns, port, ancestorRef(parent));
+  }
+
+  /**
+   * The upstream TLS for a backend that a policy (external authorization, external processing, a
+   * JWKS or OIDC provider) sends traffic to: the BackendTLSPolicy's ancestor is that policy itself.
+   */
+  UpstreamTlsIr applyForPolicy(
+      String group, String kind, String name, String ns, Integer port, ObjectNode policy)
+      throws InvalidPolicyException {
+    ObjectNode ancestor = Nodes.object();
+    ancestor.put("group", TranslationContext.EG_GROUP);
+    ancestor.put("kind", Nodes.text(policy, "kind", ""));
+    ancestor.put("namespace", Nodes.namespace(policy));
+    ancestor.put("name", Nodes.name(policy));
+    return apply(group, kind, name, ns, port, ancestor);
+  }
+
+  private UpstreamTlsIr apply(
+      String group, String kind, String name, String ns, Integer port, ObjectNode ancestor)
+      throws InvalidPolicyException {
     String section = sectionOf(kind, ns, name, port);
     String targetGroup = kind.equals("Backend") ? TranslationContext.EG_GROUP : group;
     List<Match> matches = new ArrayList<>();
@@ -87,7 +108,6 @@ final class BackendTlsPolicyProcessor {
         winner = m;
       }
     }
-    ObjectNode ancestor = ancestorRef(parent);
     String ancestorKey = ancestorKey(ancestor);
     for (Match m : matches) {
       if (m != winner && java.util.Objects.equals(m.section(), winner.section())) {

@@ -228,20 +228,27 @@ final class PolicyProcessor {
     }
     BackendRefProcessor refs = new BackendRefProcessor(ctx, null);
     for (JsonNode raw : backendRefs) {
-      JsonNode ref = lowerCaseKeys(raw);
-      RouteErrors.RouteError err =
-          refs.validate(
-              TranslationContext.EG_GROUP,
-              kind,
-              ns,
-              "TCP",
-              Nodes.text(ref, "group", ""),
-              Nodes.text(ref, "kind", "Service"),
-              Nodes.text(ref, "name", ""),
-              Nodes.text(ref, "namespace", ns),
-              Nodes.integer(ref, "port"));
+      String err = backendRef(refs, kind, p, raw);
       if (err != null) {
-        return err.message();
+        return err;
+      }
+    }
+    // JWKS and OIDC provider backends: a BackendTLSPolicy on them takes the policy as ancestor.
+    // They are not validated here yet, so an unresolvable one is skipped, not an error.
+    if (kind.equals("SecurityPolicy")) {
+      List<JsonNode> providerRefs = new ArrayList<>();
+      for (JsonNode provider : Nodes.list(Nodes.obj(spec, "jwt"), "providers")) {
+        backendRefs(Nodes.obj(provider, "remoteJWKS"), providerRefs);
+      }
+      backendRefs(Nodes.obj(Nodes.obj(spec, "oidc"), "provider"), providerRefs);
+      for (JsonNode raw : providerRefs) {
+        JsonNode ref = lowerCaseKeys(raw);
+        if (validate(refs, kind, ns, ref) == null) {
+          String err = backendTls(p, ns, ref);
+          if (err != null) {
+            return err;
+          }
+        }
       }
     }
     if (kind.equals("EnvoyExtensionPolicy") && "mock".equals(ctx.config.wasmCache())) {
@@ -261,6 +268,51 @@ final class PolicyProcessor {
       return err;
     }
     return null;
+  }
+
+  /**
+   * Validates one backend reference of a policy and applies the BackendTLSPolicy that targets it;
+   * returns a message when the reference or that TLS policy is invalid, else null.
+   */
+  private String backendRef(BackendRefProcessor refs, String kind, ObjectNode p, JsonNode raw) {
+    String ns = Nodes.namespace(p);
+    JsonNode ref = lowerCaseKeys(raw);
+    RouteErrors.RouteError err = validate(refs, kind, ns, ref);
+    if (err != null) {
+      return err.message();
+    }
+    return backendTls(p, ns, ref);
+  }
+
+  private static RouteErrors.RouteError validate(
+      BackendRefProcessor refs, String kind, String ns, JsonNode ref) {
+    return refs.validate(
+        TranslationContext.EG_GROUP,
+        kind,
+        ns,
+        "TCP",
+        Nodes.text(ref, "group", ""),
+        Nodes.text(ref, "kind", "Service"),
+        Nodes.text(ref, "name", ""),
+        Nodes.text(ref, "namespace", ns),
+        Nodes.integer(ref, "port"));
+  }
+
+  /** Applies the BackendTLSPolicy of a policy's backend; a message when it is invalid. */
+  private String backendTls(ObjectNode p, String ns, JsonNode ref) {
+    try {
+      new BackendTlsPolicyProcessor(ctx)
+          .applyForPolicy(
+              Nodes.text(ref, "group", ""),
+              Nodes.text(ref, "kind", "Service"),
+              Nodes.text(ref, "name", ""),
+              Nodes.text(ref, "namespace", ns),
+              Nodes.integer(ref, "port"),
+              p);
+      return null;
+    } catch (BackendTlsPolicyProcessor.InvalidPolicyException e) {
+      return e.getMessage();
+    }
   }
 
   /**
