@@ -14,7 +14,9 @@ import java.util.List;
  */
 public final class GatewayProgrammed {
   static final String ADDRESS_NOT_ASSIGNED = "No addresses have been assigned to the Gateway";
-  static final String NO_RESOURCES = "Deployment replicas unavailable";
+  static final String NO_RESOURCES = "Envoy replicas unavailable";
+  static final String ADDRESS_NOT_USABLE =
+      "One or more addresses requested in spec.addresses cannot be used";
   static final String ACCEPTED = "The Gateway has been scheduled by Envoy Gateway";
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
   private static final int MAX_ADDRESSES = 16;
@@ -96,16 +98,25 @@ public final class GatewayProgrammed {
     }
 
     ObjectNode programmed;
+    boolean requested =
+        gateway.path("spec").path("addresses").isArray()
+            && !gateway.path("spec").path("addresses").isEmpty();
     if (addresses.isEmpty()) {
-      programmed = condition("False", "AddressNotAssigned", ADDRESS_NOT_ASSIGNED, generation);
+      // Addresses the user asked for that the Service does not carry cannot be used.
+      programmed =
+          requested
+              ? condition("False", "AddressNotUsable", ADDRESS_NOT_USABLE, generation)
+              : condition("False", "AddressNotAssigned", ADDRESS_NOT_ASSIGNED, generation);
     } else if (addresses.size() > MAX_ADDRESSES) {
+      // The status holds at most 16; the Gateway still works on all of them.
       programmed =
           condition(
-              "False",
-              "Invalid",
+              "True",
+              "Programmed",
               "Too many addresses ("
                   + addresses.size()
-                  + ") have been assigned to the Gateway, the maximum number of addresses is 16",
+                  + ") have been assigned to the Gateway; only the first 16 are included in the"
+                  + " status.",
               generation);
       ArrayNode truncated = F.arrayNode();
       for (int i = 0; i < MAX_ADDRESSES; i++) {
@@ -131,7 +142,7 @@ public final class GatewayProgrammed {
                       + available
                       + "/"
                       + total
-                      + " envoy Deployment replicas available",
+                      + " envoy replicas available",
                   generation)
               : condition("False", "NoResources", NO_RESOURCES, generation);
     }

@@ -78,4 +78,57 @@ class GatewayProgrammedTest {
     assertThat(status.path("conditions").get(1).path("reason").asText())
         .isEqualTo("AddressNotAssigned");
   }
+
+  @Test
+  void requestedAddressesTheServiceDoesNotCarryAreNotUsable() throws Exception {
+    ObjectNode status = (ObjectNode) json("{}");
+    GatewayProgrammed.apply(
+        status,
+        json("{\"spec\":{\"addresses\":[{\"type\":\"IPAddress\",\"value\":\"10.9.9.9\"}]}}"),
+        json("{\"spec\":{\"type\":\"LoadBalancer\"}}"),
+        json("{\"kind\":\"Deployment\",\"status\":{\"replicas\":1,\"availableReplicas\":1}}"),
+        List.of(),
+        1);
+    JsonNode programmed = status.path("conditions").get(1);
+    assertThat(programmed.path("status").asText()).isEqualTo("False");
+    assertThat(programmed.path("reason").asText()).isEqualTo("AddressNotUsable");
+  }
+
+  @Test
+  void moreThanSixteenAddressesAreProgrammedAndTruncated() throws Exception {
+    StringBuilder ips = new StringBuilder();
+    for (int i = 1; i <= 20; i++) {
+      ips.append(i == 1 ? "" : ",").append("\"10.0.0.").append(i).append('"');
+    }
+    ObjectNode status = (ObjectNode) json("{}");
+    GatewayProgrammed.apply(
+        status,
+        json("{\"spec\":{}}"),
+        json("{\"spec\":{\"type\":\"ClusterIP\",\"clusterIPs\":[" + ips + "]}}"),
+        json("{\"kind\":\"Deployment\",\"status\":{\"replicas\":2,\"availableReplicas\":1}}"),
+        List.of(),
+        1);
+    assertThat(status.path("addresses")).hasSize(16);
+    JsonNode programmed = status.path("conditions").get(1);
+    assertThat(programmed.path("status").asText()).isEqualTo("True");
+    assertThat(programmed.path("message").asText())
+        .isEqualTo(
+            "Too many addresses (20) have been assigned to the Gateway; only the first 16 are"
+                + " included in the status.");
+  }
+
+  @Test
+  void noAvailableReplicaIsNoResources() throws Exception {
+    ObjectNode status = (ObjectNode) json("{}");
+    GatewayProgrammed.apply(
+        status,
+        json("{\"spec\":{}}"),
+        json("{\"spec\":{\"type\":\"ClusterIP\",\"clusterIP\":\"10.1.1.1\"}}"),
+        json("{\"kind\":\"Deployment\",\"status\":{\"replicas\":1}}"),
+        List.of(),
+        1);
+    JsonNode programmed = status.path("conditions").get(1);
+    assertThat(programmed.path("reason").asText()).isEqualTo("NoResources");
+    assertThat(programmed.path("message").asText()).isEqualTo("Envoy replicas unavailable");
+  }
 }

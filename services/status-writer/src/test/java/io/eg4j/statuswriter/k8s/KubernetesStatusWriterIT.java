@@ -257,7 +257,7 @@ class KubernetesStatusWriterIT {
     JsonNode programmed = condition(s, "Programmed");
     assertThat(programmed.path("status").asText()).isEqualTo("True");
     assertThat(programmed.path("message").asText())
-        .isEqualTo("Address assigned to the Gateway, 2/2 envoy Deployment replicas available");
+        .isEqualTo("Address assigned to the Gateway, 2/2 envoy replicas available");
   }
 
   @Test
