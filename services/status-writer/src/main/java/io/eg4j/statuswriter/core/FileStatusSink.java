@@ -116,7 +116,13 @@ public final class FileStatusSink implements StatusSink {
     if (status.observedGeneration() > 0) {
       meta.put("generation", status.observedGeneration());
     }
-    doc.set("status", status.status());
+    JsonNode body = status.status();
+    if (GatewayAccepted.isGateway(key) && body instanceof ObjectNode o) {
+      // As in Kubernetes mode: the provider's Accepted beside the translator's listener statuses.
+      body = o.deepCopy();
+      GatewayAccepted.addUnlessRejected((ObjectNode) body, status.observedGeneration());
+    }
+    doc.set("status", body);
     try {
       if (Files.exists(file) && sameIgnoringTransitionTimes(Files.readString(file), doc)) {
         listener.onWrite(key, "skipped");

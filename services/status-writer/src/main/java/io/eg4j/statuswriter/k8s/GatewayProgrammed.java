@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.statuswriter.core.GatewayAccepted;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,7 @@ public final class GatewayProgrammed {
   static final String NO_RESOURCES = "Envoy replicas unavailable";
   static final String ADDRESS_NOT_USABLE =
       "One or more addresses requested in spec.addresses cannot be used";
-  static final String ACCEPTED = "The Gateway has been scheduled by Envoy Gateway";
+  static final String ACCEPTED = GatewayAccepted.MESSAGE;
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
   private static final int MAX_ADDRESSES = 16;
 
@@ -150,7 +151,7 @@ public final class GatewayProgrammed {
         status.path("conditions").isArray()
             ? (ArrayNode) status.get("conditions")
             : status.putArray("conditions");
-    acceptedUnlessRejected(conditions, generation);
+    GatewayAccepted.addUnlessRejected(status, generation);
     for (int i = 0; i < conditions.size(); i++) {
       if ("Programmed".equals(conditions.get(i).path("type").asText())) {
         conditions.set(i, programmed);
@@ -158,22 +159,6 @@ public final class GatewayProgrammed {
       }
     }
     conditions.add(programmed);
-  }
-
-  /**
-   * A Gateway the translator did not reject is Accepted: Envoy Gateway's provider sets this
-   * top-level condition ({@code UpdateGatewayStatusAccepted}), not its translator, so the
-   * translator's status carries only a rejection.
-   */
-  private static void acceptedUnlessRejected(ArrayNode conditions, long generation) {
-    for (JsonNode c : conditions) {
-      if ("Accepted".equals(c.path("type").asText())) {
-        return;
-      }
-    }
-    ObjectNode accepted = condition("True", "Accepted", ACCEPTED, generation);
-    accepted.put("type", "Accepted");
-    conditions.insert(0, accepted);
   }
 
   /**

@@ -59,6 +59,39 @@ class FileStatusSinkTest {
   }
 
   @Test
+  void aGatewayTheTranslatorDidNotRejectIsAcceptedAsInKubernetesMode() throws Exception {
+    FileStatusSink sink = new FileStatusSink(dir, (k, r) -> {});
+    ResourceKey eg = ResourceKey.parse("gateway.networking.k8s.io/Gateway/default/eg");
+    sink.accept(
+        new ResourceStatus(
+            eg,
+            "gateway.networking.k8s.io/v1",
+            2,
+            Json.MAPPER.readTree("{\"listeners\":[{\"name\":\"http\",\"attachedRoutes\":1}]}")));
+    var written = Json.YAML.readTree(java.nio.file.Files.readString(sink.fileOf(eg)));
+    var accepted = written.path("status").path("conditions").get(0);
+    assertThat(accepted.path("type").asText()).isEqualTo("Accepted");
+    assertThat(accepted.path("status").asText()).isEqualTo("True");
+    assertThat(accepted.path("message").asText()).isEqualTo(GatewayAccepted.MESSAGE);
+    assertThat(accepted.path("observedGeneration").asLong()).isEqualTo(2);
+
+    // A rejection from the translator is kept as it is.
+    ResourceKey other = ResourceKey.parse("gateway.networking.k8s.io/Gateway/default/bad");
+    sink.accept(
+        new ResourceStatus(
+            other,
+            "gateway.networking.k8s.io/v1",
+            1,
+            Json.MAPPER.readTree(
+                "{\"conditions\":[{\"type\":\"Accepted\",\"status\":\"False\","
+                    + "\"reason\":\"InvalidParameters\"}]}")));
+    var rejected = Json.YAML.readTree(java.nio.file.Files.readString(sink.fileOf(other)));
+    assertThat(rejected.path("status").path("conditions")).hasSize(1);
+    assertThat(rejected.path("status").path("conditions").get(0).path("status").asText())
+        .isEqualTo("False");
+  }
+
+  @Test
   void aReplayPrunesTheFilesOfStatusesTheBusNoLongerHolds() throws Exception {
     FileStatusSink before = new FileStatusSink(dir, (k, r) -> {});
     ResourceKey kept = ResourceKey.parse("gateway.networking.k8s.io/HTTPRoute/default/kept");

@@ -1,0 +1,51 @@
+package io.eg4j.statuswriter.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.ResourceKey;
+
+/**
+ * The top-level {@code Accepted} condition of a Gateway. Envoy Gateway's provider sets it, not its
+ * translator: the translator's status carries an {@code Accepted} condition only to reject the
+ * Gateway. Every status sink (Kubernetes and files) adds it, so a Gateway reads the same wherever
+ * its status is written.
+ */
+public final class GatewayAccepted {
+  /** The message Envoy Gateway writes. */
+  public static final String MESSAGE = "The Gateway has been scheduled by Envoy Gateway";
+
+  private GatewayAccepted() {}
+
+  /** True for a Gateway API Gateway's key. */
+  public static boolean isGateway(ResourceKey key) {
+    return "gateway.networking.k8s.io".equals(key.group()) && "Gateway".equals(key.kind());
+  }
+
+  /**
+   * Inserts {@code Accepted=True} first in {@code status.conditions} unless an Accepted condition
+   * is already there.
+   *
+   * @param status a Gateway's status object, changed in place
+   * @param generation the generation the status was computed from, 0 if unknown
+   */
+  public static void addUnlessRejected(ObjectNode status, long generation) {
+    ArrayNode conditions =
+        status.path("conditions").isArray()
+            ? (ArrayNode) status.get("conditions")
+            : status.putArray("conditions");
+    for (JsonNode c : conditions) {
+      if ("Accepted".equals(c.path("type").asText())) {
+        return;
+      }
+    }
+    ObjectNode accepted = conditions.insertObject(0);
+    accepted.put("type", "Accepted");
+    accepted.put("status", "True");
+    accepted.put("reason", "Accepted");
+    accepted.put("message", MESSAGE);
+    if (generation > 0) {
+      accepted.put("observedGeneration", generation);
+    }
+  }
+}
