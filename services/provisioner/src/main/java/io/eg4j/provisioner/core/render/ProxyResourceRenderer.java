@@ -504,6 +504,18 @@ public final class ProxyResourceRenderer {
     spec.put("type", type);
     spec.set("selector", strings(selector));
     spec.put("sessionAffinity", "None");
+    if (!ir.addresses().isEmpty()) {
+      // The Gateway's spec.addresses, as Envoy Gateway places them: a ClusterIP Service takes the
+      // first one as its cluster IP (one per IP family is all Kubernetes allows), any other type
+      // carries them all as external IPs.
+      if (type.equals("ClusterIP")) {
+        spec.put("clusterIP", ir.addresses().get(0));
+        spec.putArray("clusterIPs").add(ir.addresses().get(0));
+      } else {
+        ArrayNode external = spec.putArray("externalIPs");
+        ir.addresses().forEach(external::add);
+      }
+    }
     if (!type.equals("ClusterIP")) {
       // Local keeps the client's source address; Envoy Gateway's default.
       spec.put("externalTrafficPolicy", textOr(svcSpec.path("externalTrafficPolicy"), "Local"));
