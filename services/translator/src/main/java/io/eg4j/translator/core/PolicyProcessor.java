@@ -61,6 +61,9 @@ final class PolicyProcessor {
       boolean merges = Nodes.has(Nodes.spec(e.getKey()), "mergeType");
       Map<String, Boolean> into = merges ? mergedBy : overriddenBy;
       for (Target t : e.getValue()) {
+        if (sectionMissing(t)) {
+          continue;
+        }
         broaderTargets.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/");
         if (ROUTE_KINDS.contains(t.kind())) {
           if (t.section() != null) {
@@ -85,6 +88,29 @@ final class PolicyProcessor {
       ObjectNode p = e.getKey();
       boolean deprecated = Nodes.has(Nodes.spec(p), "targetRef");
       for (Target t : e.getValue()) {
+        if (sectionMissing(t)) {
+          // A section that names no listener or route rule: the target is not found, and the
+          // policy neither takes the target nor conflicts with others there.
+          for (ObjectNode ancestor : ancestors(t)) {
+            ctx.statuses
+                .entry(p)
+                .ancestor(ancestor, ancestor.toString(), ctx.config.controllerName())
+                .conditions
+                .set(
+                    Condition.isFalse(
+                        "Accepted",
+                        "TargetNotFound",
+                        "Unable to find target "
+                            + t.kind()
+                            + " "
+                            + t.namespace()
+                            + "/"
+                            + t.name()
+                            + " section "
+                            + t.section()));
+          }
+          continue;
+        }
         String winner = owner.containsKey(t.key()) ? Nodes.name(owner.get(t.key())) : null;
         owner.putIfAbsent(t.key(), p);
         for (ObjectNode ancestor : ancestors(t)) {
@@ -526,6 +552,41 @@ final class PolicyProcessor {
     }
   }
 
+  /**
+   * True when a target names a section that does not exist: a listener of the Gateway or
+   * ListenerSet, or a rule name of the route.
+   */
+  private boolean sectionMissing(Target t) {
+    String section = t.section();
+    if (section == null) {
+      return false;
+    }
+    if (t.kind().equals("Gateway")) {
+      GatewayContext g = gateway(t);
+      return g != null && g.ownListeners().stream().noneMatch(l -> section.equals(l.name));
+    }
+    if (t.kind().equals("ListenerSet") || t.kind().equals("XListenerSet")) {
+      for (GatewayContext g : ctx.acceptedGateways) {
+        for (ListenerSetContext ls : g.listenerSets) {
+          if (ls.namespace.equals(t.namespace())
+              && ls.name.equals(t.name())
+              && ls.listeners.stream().anyMatch(l -> section.equals(l.name))) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+    for (RouteContext r : routes(t)) {
+      for (JsonNode rule : Nodes.list(Nodes.spec(r.route), "rules")) {
+        if (section.equals(Nodes.text(rule, "name"))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private GatewayContext gateway(Target t) {
     for (GatewayContext g : ctx.acceptedGateways) {
       if (g.namespace.equals(t.namespace()) && g.name.equals(t.name())) {
@@ -551,10 +612,6 @@ final class PolicyProcessor {
     if (t.kind().equals("Gateway")) {
       GatewayContext g = gateway(t);
       if (g != null) {
-        if (t.section() != null
-            && g.ownListeners().stream().noneMatch(l -> l.name.equals(t.section()))) {
-          return out;
-        }
         out.add(ref("Gateway", g.namespace, g.name, t.section()));
       }
       return out;
