@@ -54,8 +54,8 @@ answers 409). Kinds without a status subresource (ReferenceGrant, HTTPRouteFilte
 purpose. GatewayClasses are also watched for their default Accepted status. To derive a Gateway's
 addresses and Programmed condition it lists and watches the proxy fleets' Services, Deployments
 and DaemonSets by label in every namespace, and Nodes (NodePort addresses).
-In Role mode the list/watch of the status kinds is granted in the listed namespaces only: the
-cache watches all namespaces, is refused, and writes fall back to a get per object.
+In Role mode the list/watch of the status kinds is granted in the listed namespaces only, and the
+cache watches each listed namespace (eg4j.status-writer.kubernetes.namespaces).
 */}}
 {{- define "eg4j.rbac.statusWriter.namespaced" -}}
 - apiGroups: [gateway.networking.k8s.io]

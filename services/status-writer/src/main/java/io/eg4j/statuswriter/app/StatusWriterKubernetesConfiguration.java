@@ -90,7 +90,8 @@ public class StatusWriterKubernetesConfiguration {
             props.getWritesPerSecond(),
             props.getBurst(),
             props.getMaxAttempts(),
-            props.isWatchProxies()),
+            props.isWatchProxies(),
+            props.getNamespaces()),
         meters);
   }
 
@@ -131,6 +132,20 @@ public class StatusWriterKubernetesConfiguration {
      * Watch the proxies' Services and workloads to keep Gateway addresses and Programmed current.
      */
     private boolean watchProxies = true;
+
+    /**
+     * Namespaces whose objects are cached for status writes, one watch each (set it with Role-based
+     * RBAC, where no list across all namespaces is granted); empty caches every namespace.
+     */
+    private java.util.List<String> namespaces = new java.util.ArrayList<>();
+
+    public java.util.List<String> getNamespaces() {
+      return namespaces;
+    }
+
+    public void setNamespaces(java.util.List<String> namespaces) {
+      this.namespaces = namespaces;
+    }
 
     public String getControllerName() {
       return controllerName;

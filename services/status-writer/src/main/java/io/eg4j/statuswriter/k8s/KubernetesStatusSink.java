@@ -42,6 +42,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
    * @param burst writes allowed at once
    * @param maxAttempts tries per status when writes conflict
    * @param watchProxies true to watch the fleets' Services and workloads for Gateway statuses
+   * @param namespaces the namespaces whose objects are cached for writes; empty for all
    */
   public record Settings(
       String controllerName,
@@ -52,8 +53,34 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
       double writesPerSecond,
       int burst,
       int maxAttempts,
-      boolean watchProxies) {
+      boolean watchProxies,
+      List<String> namespaces) {
+    /** Settings that cache objects of every namespace. */
+    public Settings(
+        String controllerName,
+        String leaseNamespace,
+        String leaseName,
+        String identity,
+        LeaderElection.Timing timing,
+        double writesPerSecond,
+        int burst,
+        int maxAttempts,
+        boolean watchProxies) {
+      this(
+          controllerName,
+          leaseNamespace,
+          leaseName,
+          identity,
+          timing,
+          writesPerSecond,
+          burst,
+          maxAttempts,
+          watchProxies,
+          List.of());
+    }
+
     public Settings {
+      namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
       Objects.requireNonNull(leaseNamespace, "leaseNamespace");
       leaseName = leaseName == null ? "eg4j-status-writer" : leaseName;
       Objects.requireNonNull(identity, "identity");
@@ -74,7 +101,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
   public KubernetesStatusSink(KubernetesClient client, Settings settings, MeterRegistry meters) {
     this.client = Objects.requireNonNull(client, "client");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.cache = new StatusObjectCache(client);
+    this.cache = new StatusObjectCache(client, settings.namespaces());
     this.writer =
         new KubernetesStatusWriter(
             client,

@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,7 @@ public final class StatusObjectCache implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusObjectCache.class);
 
   private final KubernetesClient client;
+  private final List<String> namespaces;
   private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers =
       new HashMap<>();
 
@@ -36,9 +39,21 @@ public final class StatusObjectCache implements AutoCloseable {
 
   private record Written(String baseVersion, GenericKubernetesResource result) {}
 
-  /** A cache; {@link #start()} begins watching. */
+  /** A cache of every namespace; {@link #start()} begins watching. */
   public StatusObjectCache(KubernetesClient client) {
+    this(client, List.of());
+  }
+
+  /**
+   * A cache; {@link #start()} begins watching.
+   *
+   * @param client the API client
+   * @param namespaces the namespaces to cache namespaced kinds in, one informer each (a Role per
+   *     namespace grants no list across all of them); empty for all namespaces
+   */
+  public StatusObjectCache(KubernetesClient client, List<String> namespaces) {
     this.client = Objects.requireNonNull(client, "client");
+    this.namespaces = namespaces == null ? List.of() : List.copyOf(new TreeSet<>(namespaces));
   }
 
   /** Starts an informer for each kind with a status the cluster serves. */
@@ -47,29 +62,45 @@ public final class StatusObjectCache implements AutoCloseable {
       if (!kind.hasStatus()) {
         continue;
       }
-      try {
+      if (!kind.namespaced() || namespaces.isEmpty()) {
         var op = client.genericKubernetesResources(kind.context());
-        SharedIndexInformer<GenericKubernetesResource> informer =
-            (kind.namespaced() ? op.inAnyNamespace() : op)
-                .runnableInformer(Duration.ofMinutes(10).toMillis());
-        informer.exceptionHandler(
-            (started, t) -> {
-              // A kind the cluster does not serve yet: writes read it from the server.
-              LOG.debug("status cache for {}: {}", kind.kind(), t.toString());
-              return true;
-            });
-        informer.start();
-        informers.put(kind.group() + "/" + kind.kind(), informer);
-      } catch (KubernetesClientException e) {
-        LOG.warn("no status cache for {}: {}", kind.kind(), e.getMessage());
+        inform(kind, "", kind.namespaced() ? op.inAnyNamespace() : op);
+      } else {
+        for (String ns : namespaces) {
+          inform(kind, ns, client.genericKubernetesResources(kind.context()).inNamespace(ns));
+        }
       }
     }
+  }
+
+  private void inform(
+      WatchedKind kind,
+      String namespace,
+      io.fabric8.kubernetes.client.dsl.Informable<GenericKubernetesResource> op) {
+    try {
+      SharedIndexInformer<GenericKubernetesResource> informer =
+          op.runnableInformer(Duration.ofMinutes(10).toMillis());
+      informer.exceptionHandler(
+          (started, t) -> {
+            // A kind the cluster does not serve yet: writes read it from the server.
+            LOG.debug("status cache for {}: {}", kind.kind(), t.toString());
+            return true;
+          });
+      informer.start();
+      informers.put(informerKey(kind.group(), kind.kind(), namespace), informer);
+    } catch (KubernetesClientException e) {
+      LOG.warn("no status cache for {}: {}", kind.kind(), e.getMessage());
+    }
+  }
+
+  private String informerKey(String group, String kind, String namespace) {
+    return group + "/" + kind + "/" + (namespaces.isEmpty() ? "" : namespace);
   }
 
   /** The object as last seen, or null when the cache does not know it (read it from the server). */
   public GenericKubernetesResource get(ResourceKey key) {
     SharedIndexInformer<GenericKubernetesResource> informer =
-        informers.get(key.group() + "/" + key.kind());
+        informers.get(informerKey(key.group(), key.kind(), key.namespace()));
     GenericKubernetesResource cached = null;
     if (informer != null && informer.hasSynced()) {
       cached =
