@@ -135,6 +135,9 @@ final class PolicyProcessor {
             continue;
           }
           String invalid = invalidDuration(Nodes.spec(p), "spec");
+          if (invalid == null && kind.equals("ClientTrafficPolicy")) {
+            invalid = invalidClientLimits(Nodes.spec(p));
+          }
           if (invalid == null && kind.equals("SecurityPolicy")) {
             invalid = invalidApiKeyAuth(p);
           }
@@ -434,7 +437,7 @@ final class PolicyProcessor {
   }
 
   private static final java.util.regex.Pattern DURATION_FIELD =
-      java.util.regex.Pattern.compile("(?i).*(timeout|interval|duration)");
+      java.util.regex.Pattern.compile("(?i).*(timeout|interval|duration|delay)");
   private static final java.util.regex.Pattern GO_DURATION =
       java.util.regex.Pattern.compile(
           "[-+]?(0|((\\d+(\\.\\d*)?|\\.\\d+)(ns|us|\u00b5s|ms|s|m|h))+)");
@@ -468,6 +471,106 @@ final class PolicyProcessor {
       }
     }
     return null;
+  }
+
+  private static final java.math.BigDecimal UINT32_MAX = java.math.BigDecimal.valueOf(4294967295L);
+  private static final java.math.BigDecimal INT32_MAX = java.math.BigDecimal.valueOf(2147483647L);
+
+  /**
+   * Size limits of a ClientTrafficPolicy that Envoy cannot take: the connection buffer limit must
+   * fit 32 bits, HTTP/2 initial stream and connection windows lie in [65535, 2^31-1], and the
+   * request header limit is at most 8192 KiB. Returns a message, or null.
+   */
+  static String invalidClientLimits(JsonNode spec) {
+    String err =
+        quantityRange(
+            Nodes.obj(spec, "connection"),
+            "bufferLimit",
+            java.math.BigDecimal.ZERO,
+            UINT32_MAX,
+            "connection.bufferLimit");
+    JsonNode http2 = Nodes.obj(spec, "http2");
+    java.math.BigDecimal minWindow = java.math.BigDecimal.valueOf(65535);
+    if (err == null) {
+      err =
+          quantityRange(
+              http2,
+              "initialStreamWindowSize",
+              minWindow,
+              INT32_MAX,
+              "http2.initialStreamWindowSize");
+    }
+    if (err == null) {
+      err =
+          quantityRange(
+              http2,
+              "initialConnectionWindowSize",
+              minWindow,
+              INT32_MAX,
+              "http2.initialConnectionWindowSize");
+    }
+    if (err == null) {
+      err =
+          quantityRange(
+              Nodes.obj(spec, "headers"),
+              "maxRequestHeaderLimit",
+              java.math.BigDecimal.ONE,
+              java.math.BigDecimal.valueOf(8192L * 1024),
+              "headers.maxRequestHeaderLimit");
+    }
+    return err;
+  }
+
+  private static String quantityRange(
+      JsonNode holder,
+      String field,
+      java.math.BigDecimal min,
+      java.math.BigDecimal max,
+      String path) {
+    JsonNode v = holder.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return null;
+    }
+    java.math.BigDecimal q = quantity(v.asText());
+    if (q == null) {
+      return path + ": invalid quantity " + v.asText();
+    }
+    if (q.compareTo(min) < 0 || q.compareTo(max) > 0) {
+      return path + ": " + v.asText() + " is out of range [" + min + ", " + max + "]";
+    }
+    return null;
+  }
+
+  private static final java.util.regex.Pattern QUANTITY =
+      java.util.regex.Pattern.compile(
+          "([+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+))(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?");
+
+  /** A Kubernetes resource quantity in base units, or null when it is not one. */
+  static java.math.BigDecimal quantity(String s) {
+    java.util.regex.Matcher m = QUANTITY.matcher(s.trim());
+    if (!m.matches()) {
+      return null;
+    }
+    java.math.BigDecimal n = new java.math.BigDecimal(m.group(1));
+    String suffix = m.group(2) == null ? "" : m.group(2);
+    java.math.BigDecimal factor =
+        switch (suffix) {
+          case "Ki" -> java.math.BigDecimal.valueOf(2).pow(10);
+          case "Mi" -> java.math.BigDecimal.valueOf(2).pow(20);
+          case "Gi" -> java.math.BigDecimal.valueOf(2).pow(30);
+          case "Ti" -> java.math.BigDecimal.valueOf(2).pow(40);
+          case "Pi" -> java.math.BigDecimal.valueOf(2).pow(50);
+          case "Ei" -> java.math.BigDecimal.valueOf(2).pow(60);
+          case "m" -> new java.math.BigDecimal("0.001");
+          case "k" -> java.math.BigDecimal.TEN.pow(3);
+          case "M" -> java.math.BigDecimal.TEN.pow(6);
+          case "G" -> java.math.BigDecimal.TEN.pow(9);
+          case "T" -> java.math.BigDecimal.TEN.pow(12);
+          case "P" -> java.math.BigDecimal.TEN.pow(15);
+          case "E" -> java.math.BigDecimal.TEN.pow(18);
+          default -> java.math.BigDecimal.ONE;
+        };
+    return n.multiply(factor);
   }
 
   /** True when a broader policy of the same kind reaches the Gateway of this ancestor. */
