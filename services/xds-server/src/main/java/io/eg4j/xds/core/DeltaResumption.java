@@ -10,6 +10,7 @@ import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -30,6 +31,9 @@ import java.util.function.Consumer;
  * sends or removes it (from then on the stream's own tracking covers it) or the client
  * unsubscribes.
  *
+ * <p>For state of the world it stops the NACK loop: a NACK is answered as if the client held the
+ * version it rejected, so it is sent the next change rather than the same rejected config again.
+ *
  * <p>It must also be registered as a {@link DiscoveryServerCallbacks}: java-control-plane runs the
  * request callbacks on the thread that then creates the watch, which is how a watch learns its
  * stream.
@@ -37,6 +41,7 @@ import java.util.function.Consumer;
 public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCallbacks {
   private final ConfigWatcher delegate;
   private final Map<Long, Map<String, Map<String, String>>> known = new ConcurrentHashMap<>();
+  private final Map<Long, Map<String, Sent>> lastSent = new ConcurrentHashMap<>();
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
 
   /**
@@ -54,15 +59,32 @@ public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCall
       Consumer<Response> responseConsumer,
       boolean hasClusterChanged,
       boolean allowDefaultEmptyEdsUpdate) {
-    // State of the world already resumes by version_info: nothing to add.
+    // State of the world already resumes by version_info. A NACK, though, carries the last version
+    // the client accepted, so the cache would answer it at once with the very version it just
+    // rejected, and again after every NACK: a hot loop until the config changes. Answer a NACK as
+    // if the client held the rejected version: the next response is the next change.
+    Long stream = currentStream.get();
+    currentStream.remove();
+    XdsRequest watched = request;
+    if (stream != null && request.v3Request().hasErrorDetail()) {
+      Sent sent = lastSent.getOrDefault(stream, Map.of()).get(request.getTypeUrl());
+      if (sent != null && sent.nonce().equals(request.getResponseNonce())) {
+        watched =
+            XdsRequest.create(
+                request.v3Request().toBuilder().setVersionInfo(sent.version()).build());
+      }
+    }
     return delegate.createWatch(
         ads,
-        request,
+        watched,
         knownResourceNames,
         responseConsumer,
         hasClusterChanged,
         allowDefaultEmptyEdsUpdate);
   }
+
+  /** The nonce and version of the last state-of-the-world response of a type on a stream. */
+  private record Sent(String nonce, String version) {}
 
   @Override
   public DeltaWatch createDeltaWatch(
@@ -128,15 +150,27 @@ public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCall
   }
 
   @Override
-  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {}
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+    currentStream.set(streamId);
+  }
+
+  @Override
+  public void onV3StreamResponse(
+      long streamId, DiscoveryRequest request, DiscoveryResponse response) {
+    lastSent
+        .computeIfAbsent(streamId, id -> new ConcurrentHashMap<>())
+        .put(response.getTypeUrl(), new Sent(response.getNonce(), response.getVersionInfo()));
+  }
 
   @Override
   public void onStreamClose(long streamId, String typeUrl) {
     known.remove(streamId);
+    lastSent.remove(streamId);
   }
 
   @Override
   public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
     known.remove(streamId);
+    lastSent.remove(streamId);
   }
 }

@@ -79,6 +79,47 @@ class XdsReplicasIT {
   }
 
   @Test
+  void aNackIsNotAnsweredWithTheConfigItRejected() throws Exception {
+    try (XdsTestServer a = XdsTestServer.start(dir.resolve("nack"), XdsEvents.NONE, false)) {
+      a.snapshots().update(ir());
+      ManagedChannel ca = channel(a);
+      try {
+        BlockingQueue<DiscoveryResponse> q = new LinkedBlockingQueue<>();
+        StreamObserver<DiscoveryRequest> req =
+            AggregatedDiscoveryServiceGrpc.newStub(ca).streamAggregatedResources(into(q));
+        req.onNext(sotw(Resources.V3.CLUSTER_TYPE_URL, List.of(), "", ""));
+        DiscoveryResponse first = q.poll(10, SECONDS);
+        assertThat(first).isNotNull();
+        // Envoy rejects it: the NACK carries the last version it accepted (none yet).
+        req.onNext(
+            sotw(Resources.V3.CLUSTER_TYPE_URL, List.of(), "", first.getNonce()).toBuilder()
+                .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage("bad"))
+                .build());
+        // Without damping the server answers at once with the same config, and again after
+        // every NACK.
+        assertThat(q.poll(1, SECONDS)).isNull();
+        // The next change is sent.
+        XdsResources now = new XdsTranslator().translate(ir());
+        List<Cluster> changed = new ArrayList<>();
+        for (Cluster c : now.clusters()) {
+          changed.add(c.toBuilder().setPerConnectionBufferLimitBytes(UInt32Value.of(4321)).build());
+        }
+        a.snapshots()
+            .update(
+                NODE.getCluster(),
+                new XdsResources(
+                    now.listeners(), now.routes(), changed, now.endpoints(), now.secrets()));
+        DiscoveryResponse next = q.poll(10, SECONDS);
+        assertThat(next).isNotNull();
+        assertThat(next.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
+        req.onCompleted();
+      } finally {
+        ca.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void replicasServeIdenticalResourcesAndDoNotResendWhatEnvoyHas() throws Exception {
     try (XdsTestServer a = XdsTestServer.start(dir.resolve("a"), XdsEvents.NONE, false);
         XdsTestServer b = XdsTestServer.start(dir.resolve("b"), XdsEvents.NONE, false)) {

@@ -63,8 +63,23 @@ public final class EnvoyProcess implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** A free TCP port on 127.0.0.1. */
+  private static final java.util.Random RANDOM = new java.util.Random();
+
+  /**
+   * A free TCP port, chosen below the kernel's ephemeral range (32768 up on Linux): a port the OS
+   * hands out for {@code bind(0)} and that is then released may be reused as the source port of an
+   * outgoing connection before Envoy binds it.
+   */
   public static int freePort() {
+    for (int i = 0; i < 100; i++) {
+      int port = 10_000 + RANDOM.nextInt(22_000);
+      try (ServerSocket s = new ServerSocket(port)) {
+        s.setReuseAddress(true);
+        return port;
+      } catch (IOException e) {
+        // taken: try another
+      }
+    }
     try (ServerSocket s = new ServerSocket(0)) {
       s.setReuseAddress(true);
       return s.getLocalPort();
