@@ -47,5 +47,9 @@ public final class GatewayAccepted {
     if (generation > 0) {
       accepted.put("observedGeneration", generation);
     }
+    // Required by the Condition schema; the Kubernetes sink keeps the time of the last transition.
+    accepted.put(
+        "lastTransitionTime",
+        java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
   }
 }

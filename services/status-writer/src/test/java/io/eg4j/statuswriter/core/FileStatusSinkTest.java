@@ -74,6 +74,7 @@ class FileStatusSinkTest {
     assertThat(accepted.path("status").asText()).isEqualTo("True");
     assertThat(accepted.path("message").asText()).isEqualTo(GatewayAccepted.MESSAGE);
     assertThat(accepted.path("observedGeneration").asLong()).isEqualTo(2);
+    assertThat(accepted.path("lastTransitionTime").asText()).isNotEmpty();
 
     // A rejection from the translator is kept as it is.
     ResourceKey other = ResourceKey.parse("gateway.networking.k8s.io/Gateway/default/bad");
