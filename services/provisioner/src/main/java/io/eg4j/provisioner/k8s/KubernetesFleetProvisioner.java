@@ -282,11 +282,7 @@ public final class KubernetesFleetProvisioner implements FleetSink {
     ir.labels().forEach(labels::put);
     labels.put(ProxyResourceRenderer.FLEET_LABEL, ProxyResourceRenderer.fleetLabelValue(ir.name()));
     if (owner != null) {
-      ObjectNode ref = meta.putArray("ownerReferences").addObject();
-      ref.put("apiVersion", owner.apiVersion());
-      ref.put("kind", owner.kind());
-      ref.put("name", owner.name());
-      ref.put("uid", owner.uid());
+      owner.writeTo(meta);
     }
     if (source.getType() != null) {
       body.put("type", source.getType());

@@ -2,6 +2,7 @@ package io.eg4j.statuswriter.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.ResourceKey;
 
@@ -39,11 +40,22 @@ public final class GatewayAccepted {
         return;
       }
     }
-    ObjectNode accepted = conditions.insertObject(0);
+    conditions.insert(0, accepted(MESSAGE, generation));
+  }
+
+  /**
+   * An {@code Accepted=True} condition, reason Accepted, as Envoy Gateway's provider writes it for
+   * Gateways and GatewayClasses.
+   *
+   * @param message the condition's message
+   * @param generation the generation it was computed from, 0 if unknown
+   */
+  public static ObjectNode accepted(String message, long generation) {
+    ObjectNode accepted = JsonNodeFactory.instance.objectNode();
     accepted.put("type", "Accepted");
     accepted.put("status", "True");
     accepted.put("reason", "Accepted");
-    accepted.put("message", MESSAGE);
+    accepted.put("message", message);
     if (generation > 0) {
       accepted.put("observedGeneration", generation);
     }
@@ -51,5 +63,6 @@ public final class GatewayAccepted {
     accepted.put(
         "lastTransitionTime",
         java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    return accepted;
   }
 }

@@ -6,6 +6,7 @@ import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.ResourceKey;
 import io.eg4j.model.k8s.WatchedKind;
 import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.statuswriter.core.GatewayAccepted;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 
 /**
@@ -33,14 +34,7 @@ public final class GatewayClassAccepted {
     long generation =
         gc.getMetadata().getGeneration() == null ? 0 : gc.getMetadata().getGeneration();
     ObjectNode status = JsonNodeFactory.instance.objectNode();
-    ObjectNode c = status.putArray("conditions").addObject();
-    c.put("type", "Accepted");
-    c.put("status", "True");
-    c.put("reason", "Accepted");
-    c.put("message", MESSAGE);
-    if (generation > 0) {
-      c.put("observedGeneration", generation);
-    }
+    status.putArray("conditions").add(GatewayAccepted.accepted(MESSAGE, generation));
     return new ResourceStatus(
         new ResourceKey(KIND.group(), KIND.kind(), "", gc.getMetadata().getName()),
         KIND.apiVersion(),

@@ -55,13 +55,15 @@ public final class GatewayProgrammed {
       JsonNode workload,
       List<JsonNode> nodes,
       long generation) {
+    boolean requested =
+        gateway.path("spec").path("addresses").isArray()
+            && !gateway.path("spec").path("addresses").isEmpty();
     List<String> ips = new ArrayList<>();
     List<String> hostnames = new ArrayList<>();
     if (service != null) {
       JsonNode spec = service.path("spec");
       String type = spec.path("type").asText("ClusterIP");
-      if (gateway.path("spec").path("addresses").isArray()
-          && !gateway.path("spec").path("addresses").isEmpty()) {
+      if (requested) {
         // Addresses the user asked for end up as external IPs (or cluster IPs) of the Service.
         JsonNode from =
             spec.path("externalIPs").isArray() && !spec.path("externalIPs").isEmpty()
@@ -99,9 +101,6 @@ public final class GatewayProgrammed {
     }
 
     ObjectNode programmed;
-    boolean requested =
-        gateway.path("spec").path("addresses").isArray()
-            && !gateway.path("spec").path("addresses").isEmpty();
     if (addresses.isEmpty()) {
       // Addresses the user asked for that the Service does not carry cannot be used.
       programmed =

@@ -147,11 +147,7 @@ final class PolicyProcessor {
           if (invalid != null) {
             rs.conditions.set(Condition.isFalse("Accepted", "Invalid", invalid));
             if (deprecated) {
-              rs.conditions.set(
-                  Condition.isTrue(
-                      "Warning",
-                      "DeprecatedField",
-                      "The targetRef field is deprecated, use targetRefs instead"));
+              warnDeprecatedTargetRef(rs);
             }
             continue;
           }
@@ -175,11 +171,7 @@ final class PolicyProcessor {
                 Condition.isTrue("Merged", "Merged", "Merged with policies of broader targets"));
           }
           if (deprecated) {
-            rs.conditions.set(
-                Condition.isTrue(
-                    "Warning",
-                    "DeprecatedField",
-                    "The targetRef field is deprecated, use targetRefs instead"));
+            warnDeprecatedTargetRef(rs);
           }
         }
       }
@@ -755,5 +747,13 @@ final class PolicyProcessor {
       ref.put("sectionName", section);
     }
     return ref;
+  }
+
+  private static void warnDeprecatedTargetRef(StatusCollector.RefStatus rs) {
+    rs.conditions.set(
+        Condition.isTrue(
+            "Warning",
+            "DeprecatedField",
+            "The targetRef field is deprecated, use targetRefs instead"));
   }
 }

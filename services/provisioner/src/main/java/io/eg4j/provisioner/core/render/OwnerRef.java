@@ -1,5 +1,6 @@
 package io.eg4j.provisioner.core.render;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Objects;
 
 /**
@@ -19,5 +20,14 @@ public record OwnerRef(String apiVersion, String kind, String name, String uid) 
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(uid, "uid");
+  }
+
+  /** Adds this owner as the {@code ownerReferences} of an object's {@code metadata}. */
+  public void writeTo(ObjectNode metadata) {
+    ObjectNode ref = metadata.putArray("ownerReferences").addObject();
+    ref.put("apiVersion", apiVersion);
+    ref.put("kind", kind);
+    ref.put("name", name);
+    ref.put("uid", uid);
   }
 }

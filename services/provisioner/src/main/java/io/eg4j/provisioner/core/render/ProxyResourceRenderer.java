@@ -637,11 +637,7 @@ public final class ProxyResourceRenderer {
       meta.set("annotations", strings(annotations));
     }
     if (owner != null) {
-      ObjectNode ref = meta.putArray("ownerReferences").addObject();
-      ref.put("apiVersion", owner.apiVersion());
-      ref.put("kind", owner.kind());
-      ref.put("name", owner.name());
-      ref.put("uid", owner.uid());
+      owner.writeTo(meta);
     }
     return o;
   }
