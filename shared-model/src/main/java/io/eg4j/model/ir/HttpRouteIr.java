@@ -1,5 +1,6 @@
 package io.eg4j.model.ir;
 
+import io.eg4j.model.ir.security.SecurityIr;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +30,9 @@ import java.util.Map;
  * @param metadata free-form labels the xds-server copies into route metadata (resource kind, name)
  * @param sessionPersistence the rule's sessionPersistence (sticky sessions through Envoy's stateful
  *     session filter), or null for none
+ * @param security the SecurityPolicy in effect on this route (after precedence and merging), or
+ *     null for none. A policy that cannot be enforced never reaches here: its routes get a direct
+ *     500 instead (fail closed).
  */
 public record HttpRouteIr(
     String name,
@@ -49,7 +53,8 @@ public record HttpRouteIr(
     CorsIr cors,
     boolean grpc,
     Map<String, String> metadata,
-    SessionPersistenceIr sessionPersistence) {
+    SessionPersistenceIr sessionPersistence,
+    SecurityIr security) {
 
   public HttpRouteIr {
     IrValidation.requireName(name, "route");
@@ -66,48 +71,6 @@ public record HttpRouteIr(
       throw new IllegalArgumentException(
           "route " + name + " needs exactly one of destination, redirect, directResponse");
     }
-  }
-
-  /** A route without session persistence. */
-  public HttpRouteIr(
-      String name,
-      String hostname,
-      StringMatchIr pathMatch,
-      List<StringMatchIr> headerMatches,
-      List<StringMatchIr> queryMatches,
-      String method,
-      RouteDestinationIr destination,
-      RedirectIr redirect,
-      DirectResponseIr directResponse,
-      UrlRewriteIr rewrite,
-      HeaderModsIr requestHeaders,
-      HeaderModsIr responseHeaders,
-      List<MirrorIr> mirrors,
-      DurationIr timeout,
-      RetryIr retry,
-      CorsIr cors,
-      boolean grpc,
-      Map<String, String> metadata) {
-    this(
-        name,
-        hostname,
-        pathMatch,
-        headerMatches,
-        queryMatches,
-        method,
-        destination,
-        redirect,
-        directResponse,
-        rewrite,
-        requestHeaders,
-        responseHeaders,
-        mirrors,
-        timeout,
-        retry,
-        cors,
-        grpc,
-        metadata,
-        null);
   }
 
   /** This route with another destination, everything else shared. */
@@ -131,7 +94,62 @@ public record HttpRouteIr(
         cors,
         grpc,
         metadata,
-        sessionPersistence);
+        sessionPersistence,
+        security);
+  }
+
+  /** This route with a SecurityPolicy in effect, everything else shared. */
+  public HttpRouteIr withSecurity(SecurityIr newSecurity) {
+    return new HttpRouteIr(
+        name,
+        hostname,
+        pathMatch,
+        headerMatches,
+        queryMatches,
+        method,
+        destination,
+        redirect,
+        directResponse,
+        rewrite,
+        requestHeaders,
+        responseHeaders,
+        mirrors,
+        timeout,
+        retry,
+        cors,
+        grpc,
+        metadata,
+        sessionPersistence,
+        newSecurity);
+  }
+
+  /**
+   * This route failing closed: a policy in effect on it cannot be enforced, so every request gets a
+   * direct response with {@code status} (Envoy Gateway answers 500) and never reaches a backend.
+   * Matches, name and metadata are kept so the route still shadows the routes behind it.
+   */
+  public HttpRouteIr failClosed(int status) {
+    return new HttpRouteIr(
+        name,
+        hostname,
+        pathMatch,
+        headerMatches,
+        queryMatches,
+        method,
+        null,
+        null,
+        new DirectResponseIr(status, null),
+        null,
+        null,
+        null,
+        List.of(),
+        null,
+        null,
+        null,
+        grpc,
+        metadata,
+        null,
+        null);
   }
 
   /**

@@ -6,10 +6,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /** Shared checks used by the IR records' compact constructors. */
-final class IrValidation {
+public final class IrValidation {
   private IrValidation() {}
 
-  static <T> void uniqueNames(String what, List<T> items, Function<T, String> name) {
+  public static <T> void uniqueNames(String what, List<T> items, Function<T, String> name) {
     Set<String> seen = new HashSet<>();
     for (T item : items) {
       String n = name.apply(item);
@@ -19,14 +19,14 @@ final class IrValidation {
     }
   }
 
-  static String requireName(String name, String what) {
+  public static String requireName(String name, String what) {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException(what + " must have a name");
     }
     return name;
   }
 
-  static int requirePort(int port, String what) {
+  public static int requirePort(int port, String what) {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException(what + " port out of range: " + port);
     }

@@ -18,9 +18,16 @@ import java.util.Objects;
  * @param http HTTP and HTTPS listeners
  * @param tcp TCP listeners, including TLS passthrough and TLS-terminating TCP listeners
  * @param udp UDP listeners
+ * @param filterOrder the EnvoyProxy's {@code filterOrder}: moves HTTP filters of a type before or
+ *     after another type, applied in order over Envoy Gateway's default order; empty for the
+ *     default
  */
 public record XdsIr(
-    String key, List<HttpListenerIr> http, List<TcpListenerIr> tcp, List<UdpListenerIr> udp) {
+    String key,
+    List<HttpListenerIr> http,
+    List<TcpListenerIr> tcp,
+    List<UdpListenerIr> udp,
+    List<FilterPositionIr> filterOrder) {
 
   public XdsIr {
     Objects.requireNonNull(key, "key");
@@ -30,6 +37,26 @@ public record XdsIr(
     IrValidation.uniqueNames("listener", http, HttpListenerIr::name);
     IrValidation.uniqueNames("listener", tcp, TcpListenerIr::name);
     IrValidation.uniqueNames("listener", udp, UdpListenerIr::name);
+    filterOrder = copy(filterOrder);
+  }
+
+  /**
+   * One entry of the EnvoyProxy {@code filterOrder}: every filter of type {@code name} moves right
+   * before the first filter of type {@code before}, or right after the last of type {@code after}.
+   * Types are Envoy filter names such as {@code envoy.filters.http.jwt_authn}.
+   *
+   * @param name the filter type that moves
+   * @param before the type it moves before, or null
+   * @param after the type it moves after, or null (used only when {@code before} is null)
+   */
+  public record FilterPositionIr(String name, String before, String after) {
+    public FilterPositionIr {
+      IrValidation.requireName(name, "filter");
+      if ((before == null) == (after == null)) {
+        throw new IllegalArgumentException(
+            "filter position of " + name + " needs exactly one of before and after");
+      }
+    }
   }
 
   /** Returns the list copied and sorted, or an empty list for null. */

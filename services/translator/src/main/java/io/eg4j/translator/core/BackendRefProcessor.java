@@ -60,6 +60,53 @@ final class BackendRefProcessor {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", e.getMessage()), weight);
     }
+    return settle(settingName, weight, protocol, l4, kind, name, ns, port, tls);
+  }
+
+  /**
+   * Resolves a backendRef that a policy makes (an external authorization service, a JWKS or OIDC
+   * provider backend): validated from the policy's namespace (ReferenceGrants from the policy
+   * kind), with the BackendTLSPolicy of the backend taking the policy as ancestor.
+   *
+   * @param settingName the destination setting (and cluster) name
+   * @param ref the backendRef as the policy writes it
+   * @param policy the policy object
+   * @param protocol HTTP, HTTP2 or GRPC: what the policy's filter speaks to the backend
+   */
+  Result resolveForPolicy(String settingName, JsonNode ref, ObjectNode policy, String protocol) {
+    String fromKind = Nodes.text(policy, "kind", "");
+    String fromNs = Nodes.namespace(policy);
+    String group = Nodes.text(ref, "group", "");
+    String kind = Nodes.text(ref, "kind", "Service");
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", fromNs);
+    Integer port = Nodes.integer(ref, "port");
+    RouteErrors.RouteError err =
+        validate(TranslationContext.EG_GROUP, fromKind, fromNs, "TCP", group, kind, name, ns, port);
+    if (err != null) {
+      return new Result(null, err, 1);
+    }
+    RouteDestinationIr.UpstreamTlsIr tls;
+    try {
+      tls = tlsPolicies.applyForPolicy(group, kind, name, ns, port, policy);
+    } catch (BackendTlsPolicyProcessor.InvalidPolicyException e) {
+      return new Result(
+          null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", e.getMessage()), 1);
+    }
+    return settle(settingName, 1, protocol, "TCP", kind, name, ns, port, tls);
+  }
+
+  /** Reads the endpoints of a validated backendRef and picks the upstream protocol. */
+  private Result settle(
+      String settingName,
+      int weight,
+      String protocol,
+      String l4,
+      String kind,
+      String name,
+      String ns,
+      Integer port,
+      RouteDestinationIr.UpstreamTlsIr tls) {
     List<EndpointIr> endpoints = new ArrayList<>();
     String addressType;
     switch (kind) {

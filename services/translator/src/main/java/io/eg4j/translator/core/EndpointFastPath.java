@@ -70,6 +70,24 @@ public final class EndpointFastPath {
   }
 
   /**
+   * True when a policy in effect calls an upstream of its own (an external authorization service, a
+   * JWKS or OIDC backend). The index does not track those endpoints, so a change to them needs a
+   * full translation.
+   */
+  private static boolean policiesCallUpstreams(TranslateResult previous) {
+    for (XdsIr ir : previous.xdsIr().values()) {
+      for (var l : ir.http()) {
+        for (HttpRouteIr r : l.routes()) {
+          if (r.security() != null && !r.security().destinations().isEmpty()) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
    * Refreshes the endpoints of {@code previous} after the objects under {@code changed} changed.
    * Returns empty when a full translation is needed: a changed key that is not an EndpointSlice, no
    * index in {@code previous}, or a change that alters more than endpoints.
@@ -81,7 +99,7 @@ public final class EndpointFastPath {
   public static Optional<TranslateResult> apply(
       TranslateResult previous, Map<ResourceKey, ObjectNode> objects, Set<ResourceKey> changed) {
     EndpointIndex index = previous.endpointIndex();
-    if (index == null) {
+    if (index == null || policiesCallUpstreams(previous)) {
       return Optional.empty();
     }
     Set<String> owners = new LinkedHashSet<>();
@@ -176,7 +194,7 @@ public final class EndpointFastPath {
           }
         }
       }
-      xds.put(e.getKey(), new XdsIr(ir.key(), http, tcp, udp));
+      xds.put(e.getKey(), new XdsIr(ir.key(), http, tcp, udp, ir.filterOrder()));
     }
   }
 
@@ -223,7 +241,8 @@ public final class EndpointFastPath {
         r.cors(),
         r.grpc(),
         r.metadata(),
-        r.sessionPersistence());
+        r.sessionPersistence(),
+        r.security());
   }
 
   private static TcpListenerIr tcpListener(

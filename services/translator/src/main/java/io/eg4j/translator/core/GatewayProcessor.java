@@ -2,6 +2,7 @@ package io.eg4j.translator.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.XdsIr;
 import io.eg4j.translator.core.GatewayClassProcessor.GatewayClassContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +96,19 @@ final class GatewayProcessor {
       Map<String, IrBuilders.XdsBuilder> xds,
       Map<String, IrBuilders.InfraBuilder> infra) {
     for (GatewayContext g : gateways) {
-      xds.computeIfAbsent(g.irKey, IrBuilders.XdsBuilder::new);
+      IrBuilders.XdsBuilder xb = xds.computeIfAbsent(g.irKey, IrBuilders.XdsBuilder::new);
+      // The EnvoyProxy's filterOrder moves HTTP filters; an entry of an unexpected shape is skipped
+      // (the EnvoyProxy's own validation reports it).
+      List<XdsIr.FilterPositionIr> order = new ArrayList<>();
+      for (JsonNode fp : Nodes.list(g.envoyProxy, "filterOrder")) {
+        String name = Nodes.text(fp, "name");
+        String before = Nodes.text(fp, "before");
+        String after = Nodes.text(fp, "after");
+        if (name != null && (before == null) != (after == null)) {
+          order.add(new XdsIr.FilterPositionIr(name, before, after));
+        }
+      }
+      xb.filterOrder = List.copyOf(order);
       IrBuilders.InfraBuilder ib = infra.computeIfAbsent(g.irKey, IrBuilders.InfraBuilder::new);
       boolean gwNamespaceMode = ctx.config.provider().gatewayNamespaceMode();
       ib.namespace = gwNamespaceMode ? g.namespace : ctx.config.controllerNamespace();

@@ -266,7 +266,8 @@ final class HttpRouteProcessor {
         f == null ? null : f.cors,
         grpc,
         d.metadata,
-        d.sessionPersistence);
+        d.sessionPersistence,
+        null);
   }
 
   private List<Draft> processRule(

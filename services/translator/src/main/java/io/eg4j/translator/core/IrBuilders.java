@@ -29,6 +29,9 @@ final class IrBuilders {
     final Map<String, TcpListener> tcp = new LinkedHashMap<>();
     final Map<String, UdpListener> udp = new LinkedHashMap<>();
 
+    /** The EnvoyProxy's filterOrder for this IR; empty for Envoy Gateway's default order. */
+    List<XdsIr.FilterPositionIr> filterOrder = List.of();
+
     XdsBuilder(String key) {
       this.key = key;
     }
@@ -49,7 +52,7 @@ final class IrBuilders {
               new UdpListenerIr(l.name, null, l.port, l.externalPort, l.routeName, l.destination));
         }
       }
-      return new XdsIr(key, h, t, u);
+      return new XdsIr(key, h, t, u, filterOrder);
     }
 
     private static List<TcpListenerIr.TcpRouteIr> dedupTcp(List<TcpListenerIr.TcpRouteIr> routes) {

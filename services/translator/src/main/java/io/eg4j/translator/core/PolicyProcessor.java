@@ -2,6 +2,8 @@ package io.eg4j.translator.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.translator.core.policy.FieldSupport;
+import io.eg4j.translator.core.policy.security.SecurityPolicyTranslator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,16 +16,44 @@ import java.util.Set;
  * SecurityPolicy, EnvoyExtensionPolicy) to Gateways, listeners and routes (GEP-713): records one
  * ancestor status per Gateway (and section) a policy reaches, resolves conflicts (the oldest policy
  * for a target wins), and marks a broader policy Overridden where a narrower one of the same kind
- * takes precedence. The policies' own settings are not translated into the IR yet.
+ * takes precedence. It also decides whether each policy can be enforced (the fail-closed rule) and
+ * records which policy holds each target, for the appliers that set route IR.
  */
 final class PolicyProcessor {
   private static final Set<String> ROUTE_KINDS =
       Set.of("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute");
 
   private final TranslationContext ctx;
+  private final SecurityPolicyTranslator security;
+
+  /**
+   * Per policy kind, the policy that holds each target ({@code kind/namespace/name/section}, the
+   * section empty for a whole object): the oldest policy that reached it, valid or not. Conflicted
+   * and TargetNotFound attachments are not here. The appliers read this to set route IR.
+   */
+  final Map<String, Map<String, Attachment>> winners = new HashMap<>();
+
+  /** Per policy: the reason it is not Accepted (Invalid), or {@link #VALID}. */
+  private final Map<ObjectNode, String> verdicts = new java.util.IdentityHashMap<>();
+
+  /** Per SecurityPolicy: its translation, kept for the applier. */
+  private final Map<ObjectNode, SecurityPolicyTranslator.Result> securityResults =
+      new java.util.IdentityHashMap<>();
+
+  private static final String VALID = "";
+
+  /**
+   * A policy holding a target.
+   *
+   * @param policy the policy object
+   * @param error why it is not Accepted, or null when it is
+   * @param security for a SecurityPolicy, its translation (null otherwise)
+   */
+  record Attachment(ObjectNode policy, String error, SecurityPolicyTranslator.Result security) {}
 
   PolicyProcessor(TranslationContext ctx) {
     this.ctx = ctx;
+    this.security = new SecurityPolicyTranslator(new PolicyEnvironment(ctx));
   }
 
   /** A target a policy reached. */
@@ -134,16 +164,7 @@ final class PolicyProcessor {
                         + ") has already attached to it"));
             continue;
           }
-          String invalid = invalidDuration(Nodes.spec(p), "spec");
-          if (invalid == null && kind.equals("ClientTrafficPolicy")) {
-            invalid = invalidClientLimits(Nodes.spec(p));
-          }
-          if (invalid == null && kind.equals("SecurityPolicy")) {
-            invalid = invalidApiKeyAuth(p);
-          }
-          if (invalid == null) {
-            invalid = invalidReferences(kind, p);
-          }
+          String invalid = verdict(kind, p);
           if (invalid != null) {
             rs.conditions.set(Condition.isFalse("Accepted", "Invalid", invalid));
             if (deprecated) {
@@ -174,8 +195,55 @@ final class PolicyProcessor {
             warnDeprecatedTargetRef(rs);
           }
         }
+        if (winner == null) {
+          winners
+              .computeIfAbsent(kind, k -> new HashMap<>())
+              .put(t.key(), new Attachment(p, verdict(kind, p), securityResults.get(p)));
+        }
       }
     }
+  }
+
+  /**
+   * Why a policy is not Accepted (Invalid), or null when it is; computed once per policy. Envoy
+   * Gateway's own validation comes first (durations, limits, references), then the fail-closed
+   * rule: every field the policy sets must be enforced in Envoy's configuration.
+   */
+  private String verdict(String kind, ObjectNode p) {
+    String known = verdicts.get(p);
+    if (known != null) {
+      return known == VALID ? null : known;
+    }
+    String invalid = invalidDuration(Nodes.spec(p), "spec");
+    if (invalid == null && kind.equals("ClientTrafficPolicy")) {
+      invalid = invalidClientLimits(Nodes.spec(p));
+    }
+    if (invalid == null && kind.equals("SecurityPolicy")) {
+      invalid = invalidApiKeyAuth(p);
+    }
+    if (invalid == null) {
+      invalid = invalidReferences(kind, p);
+    }
+    if (invalid == null) {
+      invalid = unenforced(kind, p);
+    }
+    verdicts.put(p, invalid == null ? VALID : invalid);
+    return invalid;
+  }
+
+  /**
+   * The fail-closed rule (DESIGN.md invariant 9): a message naming the fields of the policy that do
+   * not reach Envoy, or null when every field it sets is enforced.
+   */
+  private String unenforced(String kind, ObjectNode p) {
+    if (kind.equals("SecurityPolicy")) {
+      SecurityPolicyTranslator.Result r = security.translate(p, Nodes.spec(p));
+      securityResults.put(p, r);
+      return r.error();
+    }
+    // BackendTrafficPolicy, ClientTrafficPolicy and EnvoyExtensionPolicy settings do not reach
+    // Envoy yet: such a policy may only attach, never claim a setting it does not apply.
+    return FieldSupport.message(FieldSupport.unsupported(Nodes.spec(p), FieldSupport.ATTACHMENT));
   }
 
   /**

@@ -60,7 +60,10 @@ public final class Translator {
     // Backends get their status whether or not a route uses them.
     processBackends(ctx);
     // Policies attach last: they need every Gateway, listener and route of every class.
-    new PolicyProcessor(ctx).process();
+    PolicyProcessor policies = new PolicyProcessor(ctx);
+    policies.process();
+    // Then each policy kind's settings go onto the routes it holds, before the IR is built.
+    new SecurityPolicyApplier(ctx, policies).apply(xds);
     new EnvoyPatchPolicyProcessor(ctx).process();
 
     // Statuses are committed once, after every processor has had its say.

@@ -10,6 +10,7 @@ import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.UdpListenerIr;
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
@@ -109,6 +110,10 @@ public final class ClusterXdsTranslator {
       if (ref != null) {
         out.putIfAbsent(ref.name(), ref);
       }
+    }
+    // Upstreams the HTTP filters call: authorization services, JWKS and OIDC endpoints.
+    for (RouteDestinationIr dest : HttpFilters.resources(ir).destinations()) {
+      add(out, dest);
     }
     return out;
   }

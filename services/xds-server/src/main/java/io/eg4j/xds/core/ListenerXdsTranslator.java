@@ -8,6 +8,7 @@ import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.TlsIr;
 import io.eg4j.model.ir.UdpListenerIr;
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
@@ -17,11 +18,8 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.listener.v3.UdpListenerConfig;
-import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route;
@@ -44,7 +42,7 @@ public final class ListenerXdsTranslator {
   public List<Listener> translate(XdsIr ir) {
     List<Listener> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
-      Listener l = tcpBased(g);
+      Listener l = tcpBased(g, ir.filterOrder());
       // A port whose listeners have no route yet (a TCP or TLS listener nothing attached to) has
       // no filter chain, and Envoy rejects such a listener: leave it out until a route attaches.
       if (l.getFilterChainsCount() > 0) {
@@ -57,7 +55,8 @@ public final class ListenerXdsTranslator {
     return out;
   }
 
-  private Listener tcpBased(PortGroup g) {
+  private Listener tcpBased(
+      PortGroup g, List<io.eg4j.model.ir.XdsIr.FilterPositionIr> filterOrder) {
     Listener.Builder l =
         Listener.newBuilder()
             .setName(g.envoyName())
@@ -70,7 +69,12 @@ public final class ListenerXdsTranslator {
           FilterChain.newBuilder()
               .setName(g.plainRouteConfigName())
               .addFilters(
-                  hcm(g.plainRouteConfigName(), statPrefix(g.envoyName()), false, g.plainHttp())));
+                  hcm(
+                      g.plainRouteConfigName(),
+                      statPrefix(g.envoyName()),
+                      false,
+                      g.plainHttp(),
+                      filterOrder)));
     }
     for (HttpListenerIr h : g.https()) {
       needsSni = true;
@@ -78,7 +82,7 @@ public final class ListenerXdsTranslator {
           FilterChain.newBuilder()
               .setName(h.name())
               .setFilterChainMatch(sniMatch(h.hostnames()))
-              .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h)))
+              .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h), filterOrder))
               .setTransportSocket(downstreamTls(h.tls(), true));
       l.addFilterChains(fc);
     }
@@ -127,7 +131,11 @@ public final class ListenerXdsTranslator {
   }
 
   private static Filter hcm(
-      String routeConfigName, String statPrefix, boolean tls, List<HttpListenerIr> listeners) {
+      String routeConfigName,
+      String statPrefix,
+      boolean tls,
+      List<HttpListenerIr> listeners,
+      List<io.eg4j.model.ir.XdsIr.FilterPositionIr> filterOrder) {
     HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(statPrefix)
@@ -144,27 +152,8 @@ public final class ListenerXdsTranslator {
             // WebSocket upgrades pass through on every route (Envoy Gateway does the same).
             .addUpgradeConfigs(
                 HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
-            .addHttpFilters(
-                HttpFilter.newBuilder()
-                    .setName(RouteXdsTranslator.CORS_FILTER)
-                    .setTypedConfig(any(Cors.getDefaultInstance())));
-    listeners.stream()
-        .flatMap(l -> l.routes().stream())
-        .filter(r -> r.sessionPersistence() != null && r.destination() != null)
-        .findFirst()
-        .ifPresent(
-            r ->
-                // Off on the listener; routes with session persistence turn it on with their own
-                // cookie or header (per-route config replaces this one).
-                hcm.addHttpFilters(
-                    HttpFilter.newBuilder()
-                        .setName(RouteXdsTranslator.STATEFUL_SESSION_FILTER)
-                        .setTypedConfig(any(RouteXdsTranslator.statefulSession(r)))
-                        .setDisabled(true)));
-    hcm.addHttpFilters(
-        HttpFilter.newBuilder()
-            .setName("envoy.filters.http.router")
-            .setTypedConfig(any(Router.getDefaultInstance())));
+            // The HTTP filters the routes use, in Envoy Gateway's order and the EnvoyProxy's.
+            .addAllHttpFilters(HttpFilters.forConnectionManager(listeners, filterOrder));
     if (tls) {
       hcm.setHttp2ProtocolOptions(
           io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()

@@ -1,7 +1,5 @@
 package io.eg4j.xds.core;
 
-import static io.eg4j.xds.core.Protos.any;
-
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -11,11 +9,11 @@ import io.eg4j.model.ir.HttpRouteIr.StringMatchIr;
 import io.eg4j.model.ir.HttpRouteIr.UrlRewriteIr.PathRewriteIr;
 import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
-import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
@@ -27,12 +25,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
-import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
-import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession;
-import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute;
-import io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState;
-import io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState;
-import io.envoyproxy.envoy.type.http.v3.Cookie;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -51,15 +43,6 @@ import java.util.regex.Pattern;
  * the translator's precedence order inside a virtual host (Envoy takes the first match).
  */
 public final class RouteXdsTranslator {
-  /** The CORS HTTP filter name; routes carry their policy as per-filter config. */
-  static final String CORS_FILTER = "envoy.filters.http.cors";
-
-  /**
-   * The stateful session HTTP filter: on the listener disabled, enabled per route by a route's
-   * session persistence (as Envoy Gateway does).
-   */
-  static final String STATEFUL_SESSION_FILTER = "envoy.filters.http.stateful_session";
-
   /**
    * A cluster name that never exists: the invalid backendRefs' share of a weighted route goes
    * there, and the route's cluster_not_found_response_code turns it into the spec's 500 (Envoy
@@ -128,14 +111,8 @@ public final class RouteXdsTranslator {
       b.addAllResponseHeadersToAdd(headerOptions(r.responseHeaders()));
       b.addAllResponseHeadersToRemove(r.responseHeaders().remove());
     }
-    if (r.cors() != null) {
-      b.putTypedPerFilterConfig(CORS_FILTER, any(cors(r.cors())));
-    }
-    if (r.sessionPersistence() != null && r.destination() != null) {
-      b.putTypedPerFilterConfig(
-          STATEFUL_SESSION_FILTER,
-          any(StatefulSessionPerRoute.newBuilder().setStatefulSession(statefulSession(r)).build()));
-    }
+    // Per-route configs of the HTTP filters (CORS, session persistence, authentication …).
+    HttpFilters.patchRoute(b, r);
     if (!r.metadata().isEmpty()) {
       Struct.Builder s = Struct.newBuilder();
       new TreeMap<>(r.metadata())
@@ -438,86 +415,6 @@ public final class RouteXdsTranslator {
           RetryPolicy.RetryBackOff.newBuilder()
               .setBaseInterval(Protos.millis(Math.max(1, r.backoff().millis()))));
     }
-    return b.build();
-  }
-
-  /**
-   * The stateful session configuration of a route: the chosen upstream host travels in a cookie
-   * (scoped to the route's path, GEP-1619) or a header.
-   */
-  static StatefulSession statefulSession(HttpRouteIr r) {
-    HttpRouteIr.SessionPersistenceIr sp = r.sessionPersistence();
-    TypedExtensionConfig.Builder state = TypedExtensionConfig.newBuilder();
-    if ("Header".equals(sp.type())) {
-      state
-          .setName("envoy.http.stateful_session.header")
-          .setTypedConfig(
-              any(HeaderBasedSessionState.newBuilder().setName(sp.sessionName()).build()));
-    } else {
-      Cookie.Builder cookie = Cookie.newBuilder().setName(sp.sessionName()).setPath(cookiePath(r));
-      if (sp.cookieTtl() != null) {
-        cookie.setTtl(Protos.millis(sp.cookieTtl().millis()));
-      }
-      state
-          .setName("envoy.http.stateful_session.cookie")
-          .setTypedConfig(any(CookieBasedSessionState.newBuilder().setCookie(cookie).build()));
-    }
-    return StatefulSession.newBuilder().setSessionState(state).build();
-  }
-
-  /**
-   * The cookie path: the route's exact path or prefix; for a regular expression its longest
-   * non-regex prefix (GEP-1619 "Path"), whole segments before the first one with a regex
-   * metacharacter. (Envoy Gateway stops only at a segment with {@code *}, which can leave a pattern
-   * such as {@code v[0-9]+} in the path, and browsers would never send such a cookie.)
-   */
-  private static String cookiePath(HttpRouteIr r) {
-    StringMatchIr p = r.pathMatch();
-    if (p == null || p.value() == null) {
-      return "/";
-    }
-    if (!"RegularExpression".equals(p.type())) {
-      return p.value();
-    }
-    List<String> kept = new ArrayList<>();
-    for (String part : p.value().split("/", -1)) {
-      if (REGEX_META.matcher(part).find()) {
-        break;
-      }
-      kept.add(part);
-    }
-    String path = String.join("/", kept);
-    return path.isEmpty() ? "/" : path;
-  }
-
-  private static final Pattern REGEX_META = Pattern.compile("[\\\\.+*?()|\\[\\]{}^$]");
-
-  private static CorsPolicy cors(HttpRouteIr.CorsIr c) {
-    CorsPolicy.Builder b = CorsPolicy.newBuilder();
-    for (String origin : c.allowOrigins()) {
-      if (origin.contains("*")) {
-        String re =
-            String.join(
-                ".*",
-                java.util.Arrays.stream(origin.split("\\*", -1)).map(Pattern::quote).toList());
-        b.addAllowOriginStringMatch(StringMatcher.newBuilder().setSafeRegex(regex(re)));
-      } else {
-        b.addAllowOriginStringMatch(StringMatcher.newBuilder().setExact(origin));
-      }
-    }
-    if (!c.allowMethods().isEmpty()) {
-      b.setAllowMethods(String.join(", ", c.allowMethods()));
-    }
-    if (!c.allowHeaders().isEmpty()) {
-      b.setAllowHeaders(String.join(", ", c.allowHeaders()));
-    }
-    if (!c.exposeHeaders().isEmpty()) {
-      b.setExposeHeaders(String.join(", ", c.exposeHeaders()));
-    }
-    if (c.maxAgeSeconds() != null) {
-      b.setMaxAge(String.valueOf(c.maxAgeSeconds()));
-    }
-    b.setAllowCredentials(BoolValue.of(c.allowCredentials()));
     return b.build();
   }
 }

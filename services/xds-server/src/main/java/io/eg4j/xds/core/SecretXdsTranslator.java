@@ -4,6 +4,7 @@ import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.TlsIr;
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import java.util.List;
@@ -25,6 +26,10 @@ public final class SecretXdsTranslator {
       for (TcpListenerIr.TcpRouteIr r : l.routes()) {
         add(out, r.tls());
       }
+    }
+    // Secrets the HTTP filters read over SDS (OIDC client and HMAC secrets).
+    for (Secret s : HttpFilters.resources(ir).secrets()) {
+      out.putIfAbsent(s.getName(), s);
     }
     return List.copyOf(out.values());
   }

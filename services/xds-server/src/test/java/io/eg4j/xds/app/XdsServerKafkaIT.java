@@ -86,7 +86,9 @@ class XdsServerKafkaIT {
     // Published before the service starts: it must read all of it before it is ready.
     publish("default/eg", envelope(XdsGoldenCases.read("http-features")));
     publish("default/eg", "not json at all".getBytes(StandardCharsets.UTF_8));
-    publish("default/gone", envelope(new XdsIr("default/gone", List.of(), List.of(), List.of())));
+    publish(
+        "default/gone",
+        envelope(new XdsIr("default/gone", List.of(), List.of(), List.of(), List.of())));
     publish("default/gone", null);
   }
 

@@ -44,6 +44,7 @@ final class BenchIr {
         List.of(
             new HttpListenerIr("default/eg/http", "0.0.0.0", 10080, 80, List.of("*"), null, out)),
         List.of(),
+        List.of(),
         List.of());
   }
 }

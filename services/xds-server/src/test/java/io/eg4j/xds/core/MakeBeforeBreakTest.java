@@ -28,6 +28,7 @@ class MakeBeforeBreakTest {
                     null,
                     List.of(Ir.route("r").prefix("/").to(Ir.dest(cluster, "HTTP", port)).build()))),
             List.of(),
+            List.of(),
             List.of()));
   }
 

@@ -358,7 +358,8 @@ class XdsDataPlaneE2E {
         "default/eg",
         List.of(http, httpsA, httpsB),
         List.of(passthrough, plainTcp),
-        List.of(udpListener, udpSplit));
+        List.of(udpListener, udpSplit),
+        List.of());
   }
 
   /** The HTTPS backend behind a BackendTLSPolicy: SNI backend.example.com, our test CA. */

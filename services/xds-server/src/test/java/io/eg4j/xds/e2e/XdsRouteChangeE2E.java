@@ -106,6 +106,7 @@ class XdsRouteChangeE2E {
             new HttpListenerIr(
                 "default/eg/http", "127.0.0.1", port, 80, List.of("*"), null, routes)),
         List.of(),
+        List.of(),
         List.of());
   }
 

@@ -86,6 +86,7 @@ public final class Ir {
     private HttpRouteIr.CorsIr cors;
     private boolean grpc;
     private HttpRouteIr.SessionPersistenceIr session;
+    private io.eg4j.model.ir.security.SecurityIr security;
 
     R(String name) {
       this.name = name;
@@ -202,6 +203,11 @@ public final class Ir {
       return this;
     }
 
+    public R security(io.eg4j.model.ir.security.SecurityIr s) {
+      security = s;
+      return this;
+    }
+
     public R session(HttpRouteIr.SessionPersistenceIr s) {
       session = s;
       return this;
@@ -227,7 +233,8 @@ public final class Ir {
           cors,
           grpc,
           Map.of(),
-          session);
+          session,
+          security);
     }
   }
 }

@@ -1,0 +1,113 @@
+package io.eg4j.translator.core.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fail-closed check (DESIGN.md invariant 9): a policy may be Accepted only if every field it
+ * sets reaches the configuration Envoy receives. Each policy kind lists the spec paths it enforces;
+ * this class walks the spec as written (raw JSON, so defaulted fields do not count as set) and
+ * returns every set field that is not on the list.
+ *
+ * <p>Paths are dotted field names with {@code []} for list items: {@code jwt.providers[].issuer}. A
+ * pattern ending in {@code .**} covers a whole subtree: {@code cors.**}.
+ */
+public final class FieldSupport {
+  /** Fields that only say where a policy attaches; the policy processor handles them. */
+  public static final List<String> ATTACHMENT =
+      List.of("targetRef.**", "targetRefs.**", "targetSelectors.**", "mergeType");
+
+  private FieldSupport() {}
+
+  /**
+   * The set fields of {@code spec} not covered by {@code supported}, as concrete paths ({@code
+   * spec.jwt.providers[1].foo}), in document order.
+   */
+  public static List<String> unsupported(JsonNode spec, Collection<String> supported) {
+    List<String> out = new ArrayList<>();
+    walk(spec, "", "", supported, out);
+    return out;
+  }
+
+  /**
+   * The Accepted=False message for unsupported fields, or null when there are none: it names the
+   * fields (at most five) and says the policy is not applied.
+   */
+  public static String message(List<String> unsupported) {
+    if (unsupported.isEmpty()) {
+      return null;
+    }
+    List<String> shown = unsupported.size() > 5 ? unsupported.subList(0, 5) : unsupported;
+    String more = unsupported.size() > 5 ? " and " + (unsupported.size() - 5) + " more" : "";
+    return "not supported by eg4j yet, so the policy is not applied: "
+        + String.join(", ", shown)
+        + more;
+  }
+
+  private static void walk(
+      JsonNode node,
+      String pattern,
+      String concrete,
+      Collection<String> supported,
+      List<String> out) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return;
+    }
+    if (!pattern.isEmpty() && covered(pattern, supported, node.size() > 0)) {
+      return;
+    }
+    if (!pattern.isEmpty() && node.size() > 0 && !anySupportedBelow(pattern, supported)) {
+      // Nothing under this field is enforced: name the field itself, not each of its leaves.
+      out.add("spec." + concrete);
+      return;
+    }
+    if (node.isObject() && node.size() > 0) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String p = pattern.isEmpty() ? e.getKey() : pattern + "." + e.getKey();
+        String c = concrete.isEmpty() ? e.getKey() : concrete + "." + e.getKey();
+        walk(e.getValue(), p, c, supported, out);
+      }
+    } else if (node.isArray() && node.size() > 0) {
+      for (int i = 0; i < node.size(); i++) {
+        walk(node.get(i), pattern + "[]", concrete + "[" + i + "]", supported, out);
+      }
+    } else if (!pattern.isEmpty()) {
+      out.add("spec." + concrete);
+    }
+  }
+
+  private static boolean anySupportedBelow(String path, Collection<String> supported) {
+    for (String s : supported) {
+      if (s.startsWith(path + ".") || s.startsWith(path + "[")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * True when a pattern covers a path: the exact path, for a leaf or an empty container, or a
+   * {@code .**} pattern on the path or one of its ancestors.
+   *
+   * @param nonEmpty true for an object or list with members (an exact pattern does not cover it:
+   *     each member is checked on its own)
+   */
+  private static boolean covered(String path, Collection<String> supported, boolean nonEmpty) {
+    for (String s : supported) {
+      if (s.endsWith(".**")) {
+        String root = s.substring(0, s.length() - 3);
+        if (path.equals(root) || path.startsWith(root + ".") || path.startsWith(root + "[")) {
+          return true;
+        }
+      } else if (s.equals(path) && !nonEmpty) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

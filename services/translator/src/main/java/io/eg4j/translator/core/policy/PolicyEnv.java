@@ -1,0 +1,45 @@
+package io.eg4j.translator.core.policy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.RouteDestinationIr;
+import java.util.Map;
+
+/**
+ * What policy translation may look up in the resource snapshot. Every lookup checks that the
+ * reference is allowed (a ReferenceGrant for another namespace) and throws {@link PolicyException}
+ * with a message that names the object when it is not, or when the object is missing.
+ */
+public interface PolicyEnv {
+  /**
+   * The data of a Secret the policy references, base64-decoded, as UTF-8 strings by key.
+   *
+   * @param policy the policy object (its kind and namespace decide the ReferenceGrant check)
+   * @param ref the reference; kind must be Secret and group core
+   */
+  Map<String, String> secret(ObjectNode policy, ObjectRef ref) throws PolicyException;
+
+  /** The data of a ConfigMap the policy references. */
+  Map<String, String> configMap(ObjectNode policy, ObjectRef ref) throws PolicyException;
+
+  /**
+   * A backend the policy calls (Service, ServiceImport or Backend), resolved to endpoints, with the
+   * BackendTLSPolicy that targets it (the policy becomes that BackendTLSPolicy's ancestor).
+   *
+   * @param policy the policy object
+   * @param destinationName the unique cluster name to give it
+   * @param ref the backendRef
+   * @param protocol HTTP, HTTP2 or GRPC
+   */
+  RouteDestinationIr backend(
+      ObjectNode policy, String destinationName, ObjectRef ref, String protocol)
+      throws PolicyException;
+
+  /** The namespace the control plane runs in (where Envoy Gateway keeps its own Secrets). */
+  String controllerNamespace();
+
+  /**
+   * A Secret of the control plane's own, in the controller namespace (for example the OIDC HMAC
+   * secret), decoded; null when it does not exist.
+   */
+  Map<String, String> controllerSecret(String name);
+}

@@ -1,0 +1,38 @@
+package io.eg4j.xds.core.filters;
+
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The extra upstreams and secrets HTTP filters need. Destinations become clusters (and EDS load
+ * assignments) exactly like a route's backends; secrets are served over SDS. The first definition
+ * of a name wins, so filters that share an upstream or a secret add it once.
+ */
+public final class FilterResources {
+  private final Map<String, RouteDestinationIr> destinations = new TreeMap<>();
+  private final Map<String, Secret> secrets = new TreeMap<>();
+
+  /** Adds an upstream the filter calls. */
+  public void addDestination(RouteDestinationIr destination) {
+    destinations.putIfAbsent(destination.name(), destination);
+  }
+
+  /** Adds a secret the filter reads over SDS. */
+  public void addSecret(Secret secret) {
+    secrets.putIfAbsent(secret.getName(), secret);
+  }
+
+  /** The upstreams, sorted by name. */
+  public List<RouteDestinationIr> destinations() {
+    return new ArrayList<>(destinations.values());
+  }
+
+  /** The secrets, sorted by name. */
+  public List<Secret> secrets() {
+    return new ArrayList<>(secrets.values());
+  }
+}
