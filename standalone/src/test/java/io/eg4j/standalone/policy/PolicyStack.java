@@ -1,0 +1,222 @@
+package io.eg4j.standalone.policy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bootstrap.EnvoyBootstrap;
+import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
+import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.ir.XdsIr;
+import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.model.yaml.ManifestReader;
+import io.eg4j.translator.core.ResourceSnapshot;
+import io.eg4j.translator.core.TranslateResult;
+import io.eg4j.translator.core.Translator;
+import io.eg4j.xds.core.CertGen;
+import io.eg4j.xds.core.XdsEvents;
+import io.eg4j.xds.testing.EnvoyProcess;
+import io.eg4j.xds.testing.XdsTestServer;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The whole path a policy takes, for end-to-end tests: Kubernetes YAML through the real translator
+ * core, the xDS IR through the xds-server core and a real mTLS ADS server, into the real {@code
+ * envoy}, which then serves real requests to echo backends on 127.0.0.1. Only Kafka is left out
+ * (its own tests cover it); the IR reaches the ADS server exactly as the xds-server's consumer
+ * hands it over.
+ *
+ * <p>The Gateway is {@code default/eg} with one HTTP listener {@code http} on {@link #port()};
+ * Envoy's node belongs to that IR key.
+ */
+public final class PolicyStack implements AutoCloseable {
+  /** The IR key of the test Gateway. */
+  public static final String IR_KEY = "default/eg";
+
+  private final XdsTestServer xds;
+  private final EnvoyProcess envoy;
+  private final int port;
+  private TranslateResult last;
+
+  private PolicyStack(XdsTestServer xds, EnvoyProcess envoy, int port) {
+    this.xds = xds;
+    this.envoy = envoy;
+    this.port = port;
+  }
+
+  /**
+   * Starts the ADS server and Envoy; nothing is served until {@link #apply}.
+   *
+   * @param dir a scratch directory (certificates, bootstrap, Envoy's log)
+   */
+  public static PolicyStack start(Path dir) throws Exception {
+    EnvoyProcess.requireEnvoy();
+    XdsTestServer xds = XdsTestServer.start(dir.resolve("certs"), XdsEvents.NONE, true);
+    int admin = EnvoyProcess.freePort();
+    Path certs = xds.certs();
+    EnvoyBootstrapSpec spec =
+        EnvoyBootstrapSpec.of(IR_KEY + "/policy-e2e", IR_KEY, "127.0.0.1", xds.port(), admin)
+            .withTls(
+                new EnvoyBootstrapSpec.XdsTls(
+                    certs.resolve(CertGen.CLIENT_CERT).toString(),
+                    certs.resolve(CertGen.CLIENT_KEY).toString(),
+                    certs.resolve(CertGen.CA_CERT).toString(),
+                    "localhost"));
+    Path bootstrap = dir.resolve("bootstrap.yaml");
+    Files.writeString(bootstrap, EnvoyBootstrap.render(spec));
+    EnvoyProcess envoy = EnvoyProcess.start(bootstrap, admin, dir);
+    return new PolicyStack(xds, envoy, EnvoyProcess.freePort());
+  }
+
+  /** The port of the Gateway's HTTP listener. */
+  public int port() {
+    return port;
+  }
+
+  /** The Envoy process (admin API, log). */
+  public EnvoyProcess envoy() {
+    return envoy;
+  }
+
+  /**
+   * The GatewayClass, the Gateway {@code default/eg} with an HTTP listener on {@link #port()}, and
+   * the namespace {@code default}.
+   */
+  public String gateway() {
+    return """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: default
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata:
+          name: eg
+        spec:
+          controllerName: gateway.envoyproxy.io/gatewayclass-controller
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          namespace: default
+          name: eg
+        spec:
+          gatewayClassName: eg
+          listeners:
+          - name: http
+            protocol: HTTP
+            port: %d
+        """
+        .formatted(port);
+  }
+
+  /**
+   * A Service {@code default/<name>} on port 8080 whose one endpoint is 127.0.0.1:{@code
+   * targetPort} (an echo backend, an authorization server …).
+   */
+  public static String service(String name, int targetPort) {
+    return service(name, targetPort, null);
+  }
+
+  /** Like {@link #service(String, int)}, with an appProtocol on the Service port (e.g. grpc). */
+  public static String service(String name, int targetPort, String appProtocol) {
+    return """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          namespace: default
+          name: %1$s
+        spec:
+          ports:
+          - name: http
+            port: 8080
+            protocol: TCP%3$s
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          namespace: default
+          name: %1$s-1
+          labels:
+            kubernetes.io/service-name: %1$s
+        addressType: IPv4
+        ports:
+        - name: http
+          port: %2$d
+          protocol: TCP
+        endpoints:
+        - addresses: [127.0.0.1]
+          conditions:
+            ready: true
+        """
+        .formatted(
+            name, targetPort, appProtocol == null ? "" : "\n    appProtocol: " + appProtocol);
+  }
+
+  /** Translates {@code yaml} with Envoy Gateway's default configuration and serves the result. */
+  public TranslateResult apply(String yaml) throws Exception {
+    return apply(yaml, EnvoyGatewayConfig.defaults());
+  }
+
+  /**
+   * Translates {@code yaml} (multi-document Kubernetes YAML) and hands the IR of {@link #IR_KEY} to
+   * the ADS server. Returns the translation, whose statuses the test can check.
+   */
+  public TranslateResult apply(String yaml, EnvoyGatewayConfig config) throws Exception {
+    List<ObjectNode> docs =
+        ManifestReader.read(
+            "test.yaml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+    last = new Translator(config).translate(ResourceSnapshot.of(new ArrayList<>(docs)));
+    XdsIr ir = last.xdsIr().get(IR_KEY);
+    if (ir == null) {
+      throw new AssertionError("no IR for " + IR_KEY + "; statuses: " + last.statuses());
+    }
+    xds.snapshots().update(ir);
+    return last;
+  }
+
+  /** The status the last translation gave an object, or null. */
+  public ResourceStatus status(String kind, String namespace, String name) {
+    for (ResourceStatus s : last.statuses()) {
+      if (s.key().kind().equals(kind)
+          && namespace.equals(s.key().namespace())
+          && s.key().name().equals(name)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Waits, at most 20 s, until {@code condition} holds; fails with Envoy's log tail otherwise.
+   * Polls every 100 ms.
+   */
+  public void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    String log = envoy.logText();
+    throw new AssertionError(
+        "timed out waiting for: " + what + "\n" + log.substring(Math.max(0, log.length() - 6000)));
+  }
+
+  @Override
+  public void close() {
+    envoy.close();
+    xds.close();
+  }
+}
