@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""The fail-closed check (DESIGN.md invariant 9): no policy is Accepted unless every field it sets
+reaches the configuration Envoy receives.
+
+For every corpus case it translates the input to statuses and to xDS (one JVM, translate_all.py).
+For every SecurityPolicy, BackendTrafficPolicy, ClientTrafficPolicy and EnvoyExtensionPolicy with
+an Accepted=True ancestor, each top-level spec field it sets must be listed in
+conformance/enforcement-map.yaml, and each xDS feature listed for that field (the feature
+fingerprints of run-xds-corpus) must be in the case's xDS. Features that live on routes cannot
+show where the policy reaches no route; those fields are counted as skipped.
+
+usage: fail-closed-check.py SHARED_CONFORMANCE_DIR [CASE_REGEX]
+Prints one line per violation and a summary; exits 1 when there is any violation."""
+import collections
+import os
+import re
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from translate_all import result, translate_all  # noqa: E402
+
+KINDS = ("SecurityPolicy", "BackendTrafficPolicy", "ClientTrafficPolicy", "EnvoyExtensionPolicy")
+conformance = os.path.abspath(sys.argv[1])
+pattern = re.compile(sys.argv[2]) if len(sys.argv) > 2 else None
+cases_dir = os.path.join(conformance, "eg-status", "cases")
+
+# The feature fingerprints are the xDS corpus scorer's own.
+scorer = {"__file__": os.path.join(conformance, "run-xds-corpus")}
+with open(scorer["__file__"]) as f:
+    src = f.read()
+exec(compile(src.split("# ------------------------------------------------------------------ running")[0],
+             "run-xds-corpus", "exec"), scorer)
+
+with open(os.path.join(ROOT, "conformance", "enforcement-map.yaml")) as f:
+    enforcement = yaml.safe_load(f)
+
+names = sorted(n for n in os.listdir(cases_dir)
+               if os.path.isdir(os.path.join(cases_dir, n)) and (not pattern or pattern.search(n)))
+out = translate_all(ROOT, cases_dir, names, ["status", "xds"])
+
+
+def accepted(status):
+    for a in (status or {}).get("ancestors", []) or []:
+        for c in a.get("conditions", []) or []:
+            if c.get("type") == "Accepted" and str(c.get("status")) == "True":
+                return True
+    return False
+
+
+policies = fields = skipped = 0
+violations = []
+per_kind = collections.Counter()
+for name in names:
+    status_text, err = result(out, name, "status")
+    xds_text, xerr = result(out, name, "xds")
+    if err or xerr:
+        continue  # the status corpus reports translation failures
+    with open(os.path.join(cases_dir, name, "input.yaml")) as f:
+        inputs = {(d.get("kind"), (d.get("metadata") or {}).get("namespace", ""),
+                   (d.get("metadata") or {}).get("name")): d
+                  for d in yaml.safe_load_all(f) if isinstance(d, dict)}
+    fp = scorer["fingerprint"](scorer["dump_resources"](xds_text))
+    has_routes = any(x.startswith("action:") for x in fp)
+    for doc in yaml.safe_load_all(status_text):
+        if not isinstance(doc, dict) or doc.get("kind") not in KINDS:
+            continue
+        if not accepted(doc.get("status")):
+            continue
+        kind = doc["kind"]
+        meta = doc.get("metadata") or {}
+        obj = inputs.get((kind, meta.get("namespace", ""), meta.get("name")))
+        if obj is None:
+            continue
+        policies += 1
+        per_kind[kind] += 1
+        known = enforcement.get(kind) or {}
+        for field, value in sorted(((obj.get("spec") or {}).items())):
+            if value is None:
+                continue
+            fields += 1
+            where = "%s: %s %s/%s spec.%s" % (name, kind, meta.get("namespace"), meta.get("name"),
+                                              field)
+            if field not in known:
+                violations.append(where + " is Accepted but has no known xDS mapping")
+                continue
+            need = known[field] or []
+            if need and not has_routes and all(n.startswith("per_filter:") or n.startswith("http_filter:")
+                                               for n in need):
+                skipped += 1
+                continue
+            missing = [n for n in need if n not in fp]
+            if missing:
+                violations.append(where + " is Accepted but Envoy gets none of " + ", ".join(missing))
+
+for v in violations:
+    print("  VIOLATION " + v)
+print("fail-closed check: %d Accepted policies (%s), %d fields checked, %d skipped (no route to "
+      "enforce on), %d violations"
+      % (policies, ", ".join("%s %d" % kv for kv in sorted(per_kind.items())) or "none", fields,
+         skipped, len(violations)))
+sys.exit(1 if violations else 0)
