@@ -12,7 +12,7 @@ import java.util.List;
  * GatewayClass's merged IR. A policy whose IR does not exist is ignored (no status). Otherwise it
  * is Disabled when the extension API is off, Invalid when its target is not of the kind the mode
  * needs (or, merged, not our class), and Accepted otherwise. The patches themselves are not applied
- * to the IR yet.
+ * to the xDS yet, so a policy with patches is Accepted=False (fail closed).
  */
 final class EnvoyPatchPolicyProcessor {
   private final TranslationContext ctx;
@@ -94,6 +94,19 @@ final class EnvoyPatchPolicyProcessor {
               "Accepted",
               "Invalid",
               "TargetRef.Name:" + name + " does not match the GatewayClass " + gc.name()));
+      return;
+    }
+    // Fail closed (DESIGN.md invariant 9): the patches do not reach Envoy yet, so a policy that
+    // carries any is not Accepted.
+    int patches = Nodes.list(Nodes.spec(p), "jsonPatches").size();
+    if (patches > 0) {
+      rs.conditions.set(
+          Condition.isFalse(
+              "Accepted",
+              "Invalid",
+              "not supported by eg4j yet, so the policy is not applied: spec.jsonPatches ("
+                  + patches
+                  + " patches)"));
       return;
     }
     rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Policy has been accepted."));

@@ -22,9 +22,35 @@ import java.util.List;
 public final class Protos {
   private Protos() {}
 
+  /**
+   * Every message type packed through {@link #any}, so that JSON printing can expand any {@code
+   * Any} eg4j builds without a hand-kept list of types.
+   */
+  private static final java.util.Set<com.google.protobuf.Descriptors.Descriptor> PACKED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private static volatile JsonFormat.TypeRegistry registry;
+  private static volatile int registrySize = -1;
+
   /** Packs a message into an {@code Any}. */
   public static Any any(Message m) {
+    PACKED.add(m.getDescriptorForType());
     return Any.pack(m);
+  }
+
+  /** The type registry for JSON printing: the base types plus every type packed so far. */
+  static JsonFormat.TypeRegistry registry() {
+    JsonFormat.TypeRegistry r = registry;
+    if (r == null || registrySize != PACKED.size()) {
+      synchronized (Protos.class) {
+        java.util.List<com.google.protobuf.Descriptors.Descriptor> types =
+            new java.util.ArrayList<>(PACKED);
+        r = TypeRegistryHolder.base().add(types).build();
+        registry = r;
+        registrySize = types.size();
+      }
+    }
+    return r;
   }
 
   /** A protobuf duration from milliseconds. */
@@ -129,7 +155,7 @@ public final class Protos {
   public static String json(Message m) {
     try {
       return JsonFormat.printer()
-          .usingTypeRegistry(TypeRegistryHolder.REGISTRY)
+          .usingTypeRegistry(registry())
           .preservingProtoFieldNames()
           .print(m);
     } catch (InvalidProtocolBufferException e) {
@@ -139,58 +165,54 @@ public final class Protos {
 
   /** Every message type eg4j packs into an {@code Any}, so JSON printing can expand them. */
   static final class TypeRegistryHolder {
-    static final JsonFormat.TypeRegistry REGISTRY =
-        JsonFormat.TypeRegistry.newBuilder()
-            .add(
-                io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
-                    .HttpConnectionManager.getDescriptor())
-            .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
-                    .getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession
-                    .getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3
-                    .StatefulSessionPerRoute.getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3
-                    .CookieBasedSessionState.getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.http.stateful_session.header.v3
-                    .HeaderBasedSessionState.getDescriptor())
-            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
-            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                    .getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
-                    .getDescriptor())
-            .add(io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route.getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
-                    .getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                    .getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                    .getDescriptor())
-            .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
-            .add(
-                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                    .getDescriptor())
-            .add(io.envoyproxy.envoy.config.listener.v3.Listener.getDescriptor())
-            .add(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.getDescriptor())
-            .add(io.envoyproxy.envoy.config.cluster.v3.Cluster.getDescriptor())
-            .add(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
-            .add(io.envoyproxy.envoy.admin.v3.ListenersConfigDump.getDescriptor())
-            .add(io.envoyproxy.envoy.admin.v3.RoutesConfigDump.getDescriptor())
-            .add(io.envoyproxy.envoy.admin.v3.ClustersConfigDump.getDescriptor())
-            .add(io.envoyproxy.envoy.admin.v3.EndpointsConfigDump.getDescriptor())
-            .add(io.envoyproxy.envoy.admin.v3.SecretsConfigDump.getDescriptor())
-            .build();
+    static JsonFormat.TypeRegistry.Builder base() {
+      return JsonFormat.TypeRegistry.newBuilder()
+          .add(
+              io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
+                  .HttpConnectionManager.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
+                  .getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession
+                  .getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3
+                  .StatefulSessionPerRoute.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
+                  .getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState
+                  .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                  .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+                  .getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                  .getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                  .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+          .add(io.envoyproxy.envoy.config.listener.v3.Listener.getDescriptor())
+          .add(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.getDescriptor())
+          .add(io.envoyproxy.envoy.config.cluster.v3.Cluster.getDescriptor())
+          .add(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
+          .add(io.envoyproxy.envoy.admin.v3.ListenersConfigDump.getDescriptor())
+          .add(io.envoyproxy.envoy.admin.v3.RoutesConfigDump.getDescriptor())
+          .add(io.envoyproxy.envoy.admin.v3.ClustersConfigDump.getDescriptor())
+          .add(io.envoyproxy.envoy.admin.v3.EndpointsConfigDump.getDescriptor())
+          .add(io.envoyproxy.envoy.admin.v3.SecretsConfigDump.getDescriptor());
+    }
   }
 }
