@@ -161,7 +161,16 @@ public final class ClusterXdsTranslator {
             .setName(ref.name())
             .setConnectTimeout(Protos.seconds(10))
             .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
-            .setPerConnectionBufferLimitBytes(Protos.u32(32768));
+            .setPerConnectionBufferLimitBytes(Protos.u32(32768))
+            // Envoy Gateway's default: retries may use many more concurrent slots than Envoy's
+            // default of 3 before the circuit breaker stops them.
+            .setCircuitBreakers(
+                io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.newBuilder()
+                    .addThresholds(
+                        io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.Thresholds
+                            .newBuilder()
+                            .setMaxRetries(Protos.u32(1024))));
+    ClusterMetadata.of(ref.name()).ifPresent(c::setMetadata);
     if (isDynamic(s)) {
       // Envoy's dynamic forward proxy cluster resolves the request's host (and port) itself, with
       // a DNS cache of its own; there are no endpoints to send.

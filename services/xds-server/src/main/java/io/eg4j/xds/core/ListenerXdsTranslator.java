@@ -62,7 +62,11 @@ public final class ListenerXdsTranslator {
             .setName(g.envoyName())
             .setAddress(address(g.address(), g.port(), SocketAddress.Protocol.TCP))
             // Large headers and many connections: the buffer limit matches Envoy Gateway's.
-            .setPerConnectionBufferLimitBytes(Protos.u32(32768));
+            .setPerConnectionBufferLimitBytes(Protos.u32(32768))
+            // One connection per accept event spreads connections over the worker threads
+            // (Envoy Gateway's default).
+            .setMaxConnectionsToAcceptPerSocketEvent(Protos.u32(1))
+            .addAccessLog(AccessLogs.listener());
     boolean needsSni = false;
     if (!g.plainHttp().isEmpty()) {
       l.addFilterChains(
@@ -147,19 +151,29 @@ public final class ListenerXdsTranslator {
             .setMergeSlashes(true)
             .setPathWithEscapedSlashesAction(
                 HttpConnectionManager.PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT)
-            // Virtual hosts match on the host name only, as Gateway API hostnames carry no port.
-            .setStripAnyHostPort(true)
+            // Envoy Gateway's defaults: a request with an underscore in a header name is refused
+            // (proxies and backends disagree on whether it equals a dash), the backend's Server
+            // header passes through, every request is logged. Virtual hosts ignore the Host port
+            // (the route configuration's ignore_port_in_host_matching); the Host header itself
+            // reaches backends unchanged.
+            .setCommonHttpProtocolOptions(
+                io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                    .setHeadersWithUnderscoresAction(
+                        io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions
+                            .HeadersWithUnderscoresAction.REJECT_REQUEST))
+            .setServerHeaderTransformation(
+                HttpConnectionManager.ServerHeaderTransformation.PASS_THROUGH)
+            .addAccessLog(AccessLogs.http())
+            .setHttp2ProtocolOptions(
+                io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+                    .setMaxConcurrentStreams(Protos.u32(100))
+                    .setInitialStreamWindowSize(Protos.u32(65536))
+                    .setInitialConnectionWindowSize(Protos.u32(1048576)))
             // WebSocket upgrades pass through on every route (Envoy Gateway does the same).
             .addUpgradeConfigs(
                 HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
             // The HTTP filters the routes use, in Envoy Gateway's order and the EnvoyProxy's.
             .addAllHttpFilters(HttpFilters.forConnectionManager(listeners, filterOrder));
-    if (tls) {
-      hcm.setHttp2ProtocolOptions(
-          io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
-              .setMaxConcurrentStreams(Protos.u32(100))
-              .build());
-    }
     return Filter.newBuilder()
         .setName("envoy.filters.network.http_connection_manager")
         .setTypedConfig(any(hcm.build()))

@@ -73,11 +73,7 @@ public final class RouteXdsTranslator {
       }
     }
     RouteConfiguration.Builder rc =
-        RouteConfiguration.newBuilder()
-            .setName(name)
-            // Unknown clusters fail the route, not the whole configuration (make-before-break).
-            .setValidateClusters(BoolValue.of(false))
-            .setIgnorePortInHostMatching(true);
+        RouteConfiguration.newBuilder().setName(name).setIgnorePortInHostMatching(true);
     for (Map.Entry<String, List<HttpRouteIr>> e : byHost.entrySet()) {
       VirtualHost.Builder vh =
           VirtualHost.newBuilder().setName(name + "/" + e.getKey()).addDomains(e.getKey());
@@ -225,8 +221,12 @@ public final class RouteXdsTranslator {
       }
       a.setWeightedClusters(wc);
     }
-    // A route whose cluster is missing answers 500, as the spec asks for an invalid backendRef.
-    a.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+    if (r.destination().invalidWeight() > 0) {
+      // The invalid backendRefs' share goes to a cluster that never exists, and that answers 500,
+      // as the spec asks for an invalid backendRef (Envoy Gateway does the same).
+      a.setClusterNotFoundResponseCode(
+          RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+    }
     if (r.rewrite() != null) {
       if (r.rewrite().hostname() != null) {
         a.setHostRewriteLiteral(r.rewrite().hostname());

@@ -105,10 +105,12 @@ public final class HttpFilters {
     for (HttpFilterXds f : ALL) {
       f.patchHcm(filters, routes);
     }
+    // Envoy Gateway's router adds no x-envoy-* headers of its own to requests or responses, so
+    // backends and clients see no proxy internals.
     filters.add(
         HttpFilter.newBuilder()
             .setName(ROUTER)
-            .setTypedConfig(any(Router.getDefaultInstance()))
+            .setTypedConfig(any(Router.newBuilder().setSuppressEnvoyHeaders(true).build()))
             .build());
     return sort(filters, filterOrder);
   }
