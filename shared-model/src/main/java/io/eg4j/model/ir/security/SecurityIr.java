@@ -38,6 +38,7 @@ public record SecurityIr(
   }
 
   /** True when the policy sets no feature at all (it then changes nothing on the route). */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isEmpty() {
     return cors == null
         && basicAuth == null
