@@ -13,6 +13,7 @@ import java.util.List;
  * @param hostnames the listener hostnames ({@code *} when none)
  * @param tls certificates for HTTPS termination, or null for plain HTTP
  * @param routes the routes, in Gateway API precedence order within each hostname
+ * @param client the ClientTrafficPolicy in effect on this listener, or null for none
  */
 public record HttpListenerIr(
     String name,
@@ -21,7 +22,8 @@ public record HttpListenerIr(
     int externalPort,
     List<String> hostnames,
     TlsIr tls,
-    List<HttpRouteIr> routes) {
+    List<HttpRouteIr> routes,
+    io.eg4j.model.ir.traffic.ClientTrafficIr client) {
 
   public HttpListenerIr {
     IrValidation.requireName(name, "listener");

@@ -1,6 +1,7 @@
 package io.eg4j.model.ir;
 
 import io.eg4j.model.ir.security.SecurityIr;
+import io.eg4j.model.ir.traffic.TrafficIr;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +34,7 @@ import java.util.Map;
  * @param security the SecurityPolicy in effect on this route (after precedence and merging), or
  *     null for none. A policy that cannot be enforced never reaches here: its routes get a direct
  *     500 instead (fail closed).
+ * @param traffic the BackendTrafficPolicy in effect on this route, or null for none
  */
 public record HttpRouteIr(
     String name,
@@ -54,7 +56,8 @@ public record HttpRouteIr(
     boolean grpc,
     Map<String, String> metadata,
     SessionPersistenceIr sessionPersistence,
-    SecurityIr security) {
+    SecurityIr security,
+    TrafficIr traffic) {
 
   public HttpRouteIr {
     IrValidation.requireName(name, "route");
@@ -95,7 +98,34 @@ public record HttpRouteIr(
         grpc,
         metadata,
         sessionPersistence,
-        security);
+        security,
+        traffic);
+  }
+
+  /** This route with a BackendTrafficPolicy in effect, everything else shared. */
+  public HttpRouteIr withTraffic(TrafficIr newTraffic) {
+    return new HttpRouteIr(
+        name,
+        hostname,
+        pathMatch,
+        headerMatches,
+        queryMatches,
+        method,
+        destination,
+        redirect,
+        directResponse,
+        rewrite,
+        requestHeaders,
+        responseHeaders,
+        mirrors,
+        timeout,
+        retry,
+        cors,
+        grpc,
+        metadata,
+        sessionPersistence,
+        security,
+        newTraffic);
   }
 
   /** This route with a SecurityPolicy in effect, everything else shared. */
@@ -120,7 +150,8 @@ public record HttpRouteIr(
         grpc,
         metadata,
         sessionPersistence,
-        newSecurity);
+        newSecurity,
+        traffic);
   }
 
   /**
@@ -148,6 +179,7 @@ public record HttpRouteIr(
         null,
         grpc,
         metadata,
+        null,
         null,
         null);
   }

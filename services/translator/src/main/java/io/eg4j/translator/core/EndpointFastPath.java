@@ -205,7 +205,14 @@ public final class EndpointFastPath {
       routes.set(ri, route(routes.get(ri), fresh));
     }
     return new HttpListenerIr(
-        l.name(), l.address(), l.port(), l.externalPort(), l.hostnames(), l.tls(), routes);
+        l.name(),
+        l.address(),
+        l.port(),
+        l.externalPort(),
+        l.hostnames(),
+        l.tls(),
+        routes,
+        l.client());
   }
 
   private static HttpRouteIr route(HttpRouteIr r, Map<String, List<EndpointIr>> fresh) {
@@ -242,7 +249,8 @@ public final class EndpointFastPath {
         r.grpc(),
         r.metadata(),
         r.sessionPersistence(),
-        r.security());
+        r.security(),
+        r.traffic());
   }
 
   private static TcpListenerIr tcpListener(

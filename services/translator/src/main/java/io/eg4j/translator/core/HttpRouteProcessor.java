@@ -267,6 +267,7 @@ final class HttpRouteProcessor {
         grpc,
         d.metadata,
         d.sessionPersistence,
+        null,
         null);
   }
 

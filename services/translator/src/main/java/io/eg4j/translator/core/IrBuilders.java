@@ -73,6 +73,9 @@ final class IrBuilders {
     final TlsIr tls;
     final List<HttpRouteIr> routes = new ArrayList<>();
 
+    /** The ClientTrafficPolicy in effect on the listener, or null. */
+    io.eg4j.model.ir.traffic.ClientTrafficIr client;
+
     HttpListener(String name, int port, int externalPort, List<String> hostnames, TlsIr tls) {
       this.name = name;
       this.port = port;
@@ -87,7 +90,7 @@ final class IrBuilders {
         unique.putIfAbsent(r.name(), r);
       }
       return new HttpListenerIr(
-          name, null, port, externalPort, hostnames, tls, new ArrayList<>(unique.values()));
+          name, null, port, externalPort, hostnames, tls, new ArrayList<>(unique.values()), client);
     }
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.translator.core.policy.FieldSupport;
 import io.eg4j.translator.core.policy.security.SecurityPolicyTranslator;
+import io.eg4j.translator.core.policy.traffic.BackendTrafficPolicyTranslator;
+import io.eg4j.translator.core.policy.traffic.ClientTrafficPolicyTranslator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,9 +38,8 @@ final class PolicyProcessor {
   /** Per policy: the reason it is not Accepted (Invalid), or {@link #VALID}. */
   private final Map<ObjectNode, String> verdicts = new java.util.IdentityHashMap<>();
 
-  /** Per SecurityPolicy: its translation, kept for the applier. */
-  private final Map<ObjectNode, SecurityPolicyTranslator.Result> securityResults =
-      new java.util.IdentityHashMap<>();
+  /** Per policy: its translation (the kind's own Result record), kept for the appliers. */
+  private final Map<ObjectNode, Object> translations = new java.util.IdentityHashMap<>();
 
   private static final String VALID = "";
 
@@ -47,13 +48,20 @@ final class PolicyProcessor {
    *
    * @param policy the policy object
    * @param error why it is not Accepted, or null when it is
-   * @param security for a SecurityPolicy, its translation (null otherwise)
+   * @param translation the kind's translation result ({@code SecurityPolicyTranslator.Result},
+   *     {@code BackendTrafficPolicyTranslator.Result} …), null for kinds without one
    */
-  record Attachment(ObjectNode policy, String error, SecurityPolicyTranslator.Result security) {}
+  record Attachment(ObjectNode policy, String error, Object translation) {}
+
+  private final BackendTrafficPolicyTranslator traffic;
+  private final ClientTrafficPolicyTranslator client;
 
   PolicyProcessor(TranslationContext ctx) {
     this.ctx = ctx;
-    this.security = new SecurityPolicyTranslator(new PolicyEnvironment(ctx));
+    PolicyEnvironment env = new PolicyEnvironment(ctx);
+    this.security = new SecurityPolicyTranslator(env);
+    this.traffic = new BackendTrafficPolicyTranslator(env);
+    this.client = new ClientTrafficPolicyTranslator(env);
   }
 
   /** A target a policy reached. */
@@ -198,7 +206,7 @@ final class PolicyProcessor {
         if (winner == null) {
           winners
               .computeIfAbsent(kind, k -> new HashMap<>())
-              .put(t.key(), new Attachment(p, verdict(kind, p), securityResults.get(p)));
+              .put(t.key(), new Attachment(p, verdict(kind, p), translations.get(p)));
         }
       }
     }
@@ -236,14 +244,29 @@ final class PolicyProcessor {
    * not reach Envoy, or null when every field it sets is enforced.
    */
   private String unenforced(String kind, ObjectNode p) {
-    if (kind.equals("SecurityPolicy")) {
-      SecurityPolicyTranslator.Result r = security.translate(p, Nodes.spec(p));
-      securityResults.put(p, r);
-      return r.error();
+    switch (kind) {
+      case "SecurityPolicy" -> {
+        SecurityPolicyTranslator.Result r = security.translate(p, Nodes.spec(p));
+        translations.put(p, r);
+        return r.error();
+      }
+      case "BackendTrafficPolicy" -> {
+        BackendTrafficPolicyTranslator.Result r = traffic.translate(p, Nodes.spec(p));
+        translations.put(p, r);
+        return r.error();
+      }
+      case "ClientTrafficPolicy" -> {
+        ClientTrafficPolicyTranslator.Result r = client.translate(p, Nodes.spec(p));
+        translations.put(p, r);
+        return r.error();
+      }
+      default -> {
+        // EnvoyExtensionPolicy settings do not reach Envoy yet: such a policy may only attach,
+        // never claim a setting it does not apply.
+        return FieldSupport.message(
+            FieldSupport.unsupported(Nodes.spec(p), FieldSupport.ATTACHMENT));
+      }
     }
-    // BackendTrafficPolicy, ClientTrafficPolicy and EnvoyExtensionPolicy settings do not reach
-    // Envoy yet: such a policy may only attach, never claim a setting it does not apply.
-    return FieldSupport.message(FieldSupport.unsupported(Nodes.spec(p), FieldSupport.ATTACHMENT));
   }
 
   /**

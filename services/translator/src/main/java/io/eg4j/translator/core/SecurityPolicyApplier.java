@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.translator.core.PolicyProcessor.Attachment;
 import io.eg4j.translator.core.policy.security.SecurityPolicyTranslator;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -40,23 +38,13 @@ final class SecurityPolicyApplier {
     if (winners.isEmpty()) {
       return;
     }
-    Map<String, ListenerContext> listeners = new HashMap<>();
-    for (GatewayContext g : ctx.acceptedGateways) {
-      for (ListenerContext l : g.listeners) {
-        listeners.putIfAbsent(l.irName(), l);
-      }
-      for (ListenerSetContext ls : g.listenerSets) {
-        for (ListenerContext l : ls.listeners) {
-          listeners.putIfAbsent(l.irName(), l);
-        }
-      }
-    }
+    Map<String, ListenerContext> listeners = PolicyChain.listenersByIrName(ctx);
     for (IrBuilders.XdsBuilder b : xds.values()) {
       for (IrBuilders.HttpListener l : b.http.values()) {
         ListenerContext lc = listeners.get(l.name);
         for (int i = 0; i < l.routes.size(); i++) {
           HttpRouteIr r = l.routes.get(i);
-          List<Attachment> chain = chain(r, lc);
+          List<Attachment> chain = PolicyChain.forRoute(winners, r, lc);
           if (chain.isEmpty()) {
             continue;
           }
@@ -71,41 +59,6 @@ final class SecurityPolicyApplier {
     }
   }
 
-  /** The policies that reach a route, most specific first. */
-  private List<Attachment> chain(HttpRouteIr r, ListenerContext lc) {
-    List<String> keys = new ArrayList<>();
-    String kind = r.metadata().get("kind");
-    String ns = r.metadata().get("namespace");
-    String name = r.metadata().get("name");
-    if (kind != null && ns != null && name != null) {
-      String section = r.metadata().get("sectionName");
-      if (section != null) {
-        keys.add(kind + "/" + ns + "/" + name + "/" + section);
-      }
-      keys.add(kind + "/" + ns + "/" + name + "/");
-    }
-    if (lc != null) {
-      if (lc.listenerSet != null) {
-        for (String lsKind : List.of("ListenerSet", "XListenerSet")) {
-          keys.add(
-              lsKind + "/" + lc.listenerSet.namespace + "/" + lc.listenerSet.name + "/" + lc.name);
-          keys.add(lsKind + "/" + lc.listenerSet.namespace + "/" + lc.listenerSet.name + "/");
-        }
-      } else {
-        keys.add("Gateway/" + lc.gateway.namespace + "/" + lc.gateway.name + "/" + lc.name);
-      }
-      keys.add("Gateway/" + lc.gateway.namespace + "/" + lc.gateway.name + "/");
-    }
-    List<Attachment> out = new ArrayList<>();
-    for (String k : keys) {
-      Attachment a = winners.get(k);
-      if (a != null && !out.contains(a)) {
-        out.add(a);
-      }
-    }
-    return out;
-  }
-
   /**
    * The translation in effect for a chain: the most specific policy's own, or, when it sets {@code
    * mergeType}, the merge of it over the next policy in the chain. Null when it cannot be enforced.
@@ -117,7 +70,7 @@ final class SecurityPolicyApplier {
     }
     String mergeType = Nodes.text(Nodes.spec(top.policy()), "mergeType");
     if (mergeType == null || chain.size() < 2) {
-      return top.security();
+      return (SecurityPolicyTranslator.Result) top.translation();
     }
     Attachment parent = chain.get(1);
     if (parent.error() != null) {

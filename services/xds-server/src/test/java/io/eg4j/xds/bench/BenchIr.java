@@ -42,7 +42,8 @@ final class BenchIr {
     return new XdsIr(
         "default/eg",
         List.of(
-            new HttpListenerIr("default/eg/http", "0.0.0.0", 10080, 80, List.of("*"), null, out)),
+            new HttpListenerIr(
+                "default/eg/http", "0.0.0.0", 10080, 80, List.of("*"), null, out, null)),
         List.of(),
         List.of(),
         List.of());

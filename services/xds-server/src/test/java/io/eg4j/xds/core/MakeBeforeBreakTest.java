@@ -26,7 +26,8 @@ class MakeBeforeBreakTest {
                     80,
                     List.of("*"),
                     null,
-                    List.of(Ir.route("r").prefix("/").to(Ir.dest(cluster, "HTTP", port)).build()))),
+                    List.of(Ir.route("r").prefix("/").to(Ir.dest(cluster, "HTTP", port)).build()),
+                    null)),
             List.of(),
             List.of(),
             List.of()));

@@ -297,7 +297,7 @@ class XdsDataPlaneE2E {
                 .build());
     HttpListenerIr http =
         new HttpListenerIr(
-            "default/eg/http", "127.0.0.1", httpPort, 80, List.of("*"), null, routes);
+            "default/eg/http", "127.0.0.1", httpPort, 80, List.of("*"), null, routes, null);
     HttpListenerIr httpsA =
         new HttpListenerIr(
             "default/eg/https-a",
@@ -308,7 +308,8 @@ class XdsDataPlaneE2E {
             new TlsIr(
                 List.of(new TlsIr.CertificateIr("default/cert-a", certA[0], certA[1], List.of())),
                 List.of()),
-            List.of(route("https-a").host("a.example.com").to(dest("https-a", "HTTP", a)).build()));
+            List.of(route("https-a").host("a.example.com").to(dest("https-a", "HTTP", a)).build()),
+            null);
     HttpListenerIr httpsB =
         new HttpListenerIr(
             "default/eg/https-b",
@@ -320,7 +321,8 @@ class XdsDataPlaneE2E {
                 List.of(new TlsIr.CertificateIr("default/cert-b", certB[0], certB[1], List.of())),
                 List.of()),
             List.of(
-                route("https-b").host("*.b.example.com").to(dest("https-b", "HTTP", b)).build()));
+                route("https-b").host("*.b.example.com").to(dest("https-b", "HTTP", b)).build()),
+            null);
     TcpListenerIr passthrough =
         new TcpListenerIr(
             "default/eg/tls-pass",

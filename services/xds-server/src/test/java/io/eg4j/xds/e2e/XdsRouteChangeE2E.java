@@ -104,7 +104,7 @@ class XdsRouteChangeE2E {
         "default/eg",
         List.of(
             new HttpListenerIr(
-                "default/eg/http", "127.0.0.1", port, 80, List.of("*"), null, routes)),
+                "default/eg/http", "127.0.0.1", port, 80, List.of("*"), null, routes, null)),
         List.of(),
         List.of(),
         List.of());

@@ -234,7 +234,8 @@ public final class Ir {
           grpc,
           Map.of(),
           session,
-          security);
+          security,
+          null);
     }
   }
 }
