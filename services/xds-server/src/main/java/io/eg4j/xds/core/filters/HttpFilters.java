@@ -30,7 +30,12 @@ public final class HttpFilters {
    * one's position comes from {@link #ORDER}.
    */
   static final List<HttpFilterXds> ALL =
-      List.of(new CorsFilterXds(), new CsrfFilterXds(), new StatefulSessionFilterXds());
+      List.of(
+          new CorsFilterXds(),
+          new CsrfFilterXds(),
+          new StatefulSessionFilterXds(),
+          new BasicAuthFilterXds(),
+          new ApiKeyAuthFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first
