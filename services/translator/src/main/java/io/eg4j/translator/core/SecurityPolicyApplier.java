@@ -1,12 +1,8 @@
 package io.eg4j.translator.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.translator.core.PolicyProcessor.Attachment;
 import io.eg4j.translator.core.policy.security.SecurityPolicyTranslator;
-import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +10,7 @@ import java.util.Map;
  * Puts the SecurityPolicy in effect on every HTTP and gRPC route of the IR. Precedence follows
  * Envoy Gateway (GEP-713, most specific target wins): a route rule's section, the route, the
  * listener (of a ListenerSet or a Gateway), the ListenerSet, the Gateway. A route-level policy with
- * {@code mergeType} is merged over the broader policy it would shadow.
+ * {@code mergeType} is merged, feature by feature, over the broader policy it would shadow.
  *
  * <p>Fail closed: when the policy in effect cannot be enforced (Accepted=False), the route answers
  * 500 and never reaches its backends (DESIGN.md invariant 9).
@@ -24,14 +20,10 @@ final class SecurityPolicyApplier {
 
   private final TranslationContext ctx;
   private final Map<String, Attachment> winners;
-  private final SecurityPolicyTranslator translator;
-  private final Map<ObjectNode, Map<ObjectNode, SecurityPolicyTranslator.Result>> merged =
-      new IdentityHashMap<>();
 
   SecurityPolicyApplier(TranslationContext ctx, PolicyProcessor policies) {
     this.ctx = ctx;
     this.winners = policies.winners.getOrDefault(KIND, Map.of());
-    this.translator = new SecurityPolicyTranslator(new PolicyEnvironment(ctx));
   }
 
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
@@ -48,7 +40,7 @@ final class SecurityPolicyApplier {
           if (chain.isEmpty()) {
             continue;
           }
-          SecurityPolicyTranslator.Result res = effective(chain);
+          SecurityPolicyTranslator.Result res = effective(chain, lc);
           if (res == null || res.ir() == null) {
             l.routes.set(i, r.failClosed(500));
           } else if (!res.ir().isEmpty()) {
@@ -60,10 +52,33 @@ final class SecurityPolicyApplier {
   }
 
   /**
+   * Marks a merging policy Accepted=False on the Gateway where what it merges into is not applied
+   * (on other Gateways the merge may well be enforced).
+   */
+  private void unenforceableMerge(Attachment top, Attachment parent, ListenerContext lc) {
+    String message =
+        "merged (mergeType) with "
+            + KIND
+            + " "
+            + Nodes.namespace(parent.policy())
+            + "/"
+            + Nodes.name(parent.policy())
+            + ", which is not applied: "
+            + parent.error();
+    for (StatusCollector.RefStatus rs : ctx.statuses.entry(top.policy()).ancestors) {
+      if (lc == null
+          || (lc.gateway.name.equals(rs.ref.path("name").asText())
+              && lc.gateway.namespace.equals(rs.ref.path("namespace").asText()))) {
+        rs.conditions.set(Condition.isFalse("Accepted", "Invalid", message));
+      }
+    }
+  }
+
+  /**
    * The translation in effect for a chain: the most specific policy's own, or, when it sets {@code
    * mergeType}, the merge of it over the next policy in the chain. Null when it cannot be enforced.
    */
-  private SecurityPolicyTranslator.Result effective(List<Attachment> chain) {
+  private SecurityPolicyTranslator.Result effective(List<Attachment> chain, ListenerContext lc) {
     Attachment top = chain.get(0);
     if (top.error() != null) {
       return null;
@@ -74,39 +89,17 @@ final class SecurityPolicyApplier {
     }
     Attachment parent = chain.get(1);
     if (parent.error() != null) {
-      // The broader policy cannot be enforced, so neither can a merge that includes it.
+      // The broader policy cannot be enforced, so neither can a merge that includes it: the
+      // route fails closed, and the route policy says why instead of claiming Accepted.
+      unenforceableMerge(top, parent, lc);
       return null;
     }
-    return merged
-        .computeIfAbsent(top.policy(), k -> new IdentityHashMap<>())
-        .computeIfAbsent(
-            parent.policy(),
-            k ->
-                translator.translate(
-                    top.policy(),
-                    mergePatch(Nodes.spec(parent.policy()), Nodes.spec(top.policy()))));
-  }
-
-  /**
-   * JSON merge patch (RFC 7386) of {@code patch} over {@code base}, without the attachment fields.
-   * For CRDs, a strategic merge is the same: lists are replaced, objects merged field by field.
-   */
-  static JsonNode mergePatch(JsonNode base, JsonNode patch) {
-    ObjectNode out = base.isObject() ? ((ObjectNode) base).deepCopy() : Nodes.object();
-    for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode v = e.getValue();
-      if (v.isNull()) {
-        out.remove(e.getKey());
-      } else if (v.isObject() && out.path(e.getKey()).isObject()) {
-        out.set(e.getKey(), mergePatch(out.get(e.getKey()), v));
-      } else {
-        out.set(e.getKey(), v.deepCopy());
-      }
+    SecurityPolicyTranslator.Result own = (SecurityPolicyTranslator.Result) top.translation();
+    SecurityPolicyTranslator.Result broader =
+        (SecurityPolicyTranslator.Result) parent.translation();
+    if (own == null || own.ir() == null || broader == null || broader.ir() == null) {
+      return null;
     }
-    for (String attachment : List.of("targetRef", "targetRefs", "targetSelectors", "mergeType")) {
-      out.remove(attachment);
-    }
-    return out;
+    return new SecurityPolicyTranslator.Result(own.ir().mergedOver(broader.ir()), null);
   }
 }

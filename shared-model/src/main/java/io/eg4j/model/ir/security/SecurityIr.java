@@ -37,6 +37,25 @@ public record SecurityIr(
     IrValidation.requireName(policy, "security policy");
   }
 
+  /**
+   * This (route-level) policy merged over a broader one ({@code mergeType}), feature by feature as
+   * Envoy Gateway merges them: each feature this policy sets replaces the broader policy's, the
+   * others come from the broader policy. Each policy was translated in its own namespace, so its
+   * references resolved where it wrote them. The merged policy keeps this policy's id.
+   */
+  public SecurityIr mergedOver(SecurityIr broader) {
+    return new SecurityIr(
+        policy,
+        cors != null ? cors : broader.cors,
+        basicAuth != null ? basicAuth : broader.basicAuth,
+        apiKeyAuth != null ? apiKeyAuth : broader.apiKeyAuth,
+        jwt != null ? jwt : broader.jwt,
+        oidc != null ? oidc : broader.oidc,
+        extAuth != null ? extAuth : broader.extAuth,
+        authorization != null ? authorization : broader.authorization,
+        csrf != null ? csrf : broader.csrf);
+  }
+
   /** True when the policy sets no feature at all (it then changes nothing on the route). */
   @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isEmpty() {
