@@ -79,6 +79,13 @@ public record SecurityIr(
     if (extAuth != null && extAuth.destination() != null) {
       out.add(extAuth.destination());
     }
+    if (jwt != null) {
+      for (JwtIr.JwtProviderIr p : jwt.providers()) {
+        if (p.jwksCluster() != null) {
+          out.add(p.jwksCluster());
+        }
+      }
+    }
     return out;
   }
 

@@ -35,7 +35,8 @@ public final class HttpFilters {
           new CsrfFilterXds(),
           new StatefulSessionFilterXds(),
           new BasicAuthFilterXds(),
-          new ApiKeyAuthFilterXds());
+          new ApiKeyAuthFilterXds(),
+          new JwtAuthnFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

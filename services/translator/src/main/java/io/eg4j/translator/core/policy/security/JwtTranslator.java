@@ -1,23 +1,252 @@
 package io.eg4j.translator.core.policy.security;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.DurationIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
 import io.eg4j.model.ir.security.JwtIr;
+import io.eg4j.model.ir.security.JwtIr.ClaimToHeaderIr;
+import io.eg4j.model.ir.security.JwtIr.JwtProviderIr;
+import io.eg4j.model.ir.security.JwtIr.TokenHeaderIr;
+import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
 import io.envoyproxy.gateway.v1alpha1.SecurityPolicySpec;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.Jwt;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.jwt.Providers;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.jwt.providers.ClaimToHeaders;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.jwt.providers.LocalJWKS;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.jwt.providers.RemoteJWKS;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.jwt.providers.extractfrom.Headers;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.jwt.providers.remotejwks.BackendRefs;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * SecurityPolicy {@code jwt}. Not enforced yet: {@link #SUPPORTED} is empty, so a policy that sets
- * it is Accepted=False and its routes fail closed.
+ * SecurityPolicy {@code jwt}: providers for Envoy's jwt_authn filter. A remote JWKS is fetched from
+ * its URI through a cluster to the URI's host and port (TLS with the system trust store for https,
+ * as Envoy Gateway does) or through the provider's backendRefs; a local JWKS is inline or read from
+ * a ConfigMap ({@code jwks} key).
  */
 final class JwtTranslator {
-  static final List<String> SUPPORTED = List.of();
+  static final List<String> SUPPORTED =
+      List.of(
+          "jwt.optional",
+          "jwt.failOpen",
+          "jwt.providers[].name",
+          "jwt.providers[].issuer",
+          "jwt.providers[].audiences[]",
+          "jwt.providers[].claimToHeaders[].claim",
+          "jwt.providers[].claimToHeaders[].header",
+          "jwt.providers[].recomputeRoute",
+          "jwt.providers[].extractFrom.headers[].name",
+          "jwt.providers[].extractFrom.headers[].valuePrefix",
+          "jwt.providers[].extractFrom.params[]",
+          "jwt.providers[].extractFrom.cookies[]",
+          "jwt.providers[].remoteJWKS.uri",
+          "jwt.providers[].remoteJWKS.cacheDuration",
+          "jwt.providers[].remoteJWKS.backendRef.group",
+          "jwt.providers[].remoteJWKS.backendRef.kind",
+          "jwt.providers[].remoteJWKS.backendRef.name",
+          "jwt.providers[].remoteJWKS.backendRef.namespace",
+          "jwt.providers[].remoteJWKS.backendRef.port",
+          "jwt.providers[].remoteJWKS.backendRefs[].group",
+          "jwt.providers[].remoteJWKS.backendRefs[].kind",
+          "jwt.providers[].remoteJWKS.backendRefs[].name",
+          "jwt.providers[].remoteJWKS.backendRefs[].namespace",
+          "jwt.providers[].remoteJWKS.backendRefs[].port",
+          "jwt.providers[].localJWKS.type",
+          "jwt.providers[].localJWKS.inline",
+          "jwt.providers[].localJWKS.valueRef.group",
+          "jwt.providers[].localJWKS.valueRef.kind",
+          "jwt.providers[].localJWKS.valueRef.name");
+
+  private static final Pattern IP = Pattern.compile("^[0-9.]+$|^\\[?[0-9a-fA-F:]+\\]?$");
 
   private JwtTranslator() {}
 
   static JwtIr translate(SecurityPolicySpec spec, ObjectNode policy, PolicyEnv env)
       throws PolicyException {
-    return null;
+    Jwt jwt = spec.getJwt();
+    if (jwt == null) {
+      return null;
+    }
+    List<Providers> providers = jwt.getProviders() == null ? List.of() : jwt.getProviders();
+    if (providers.isEmpty()) {
+      throw new PolicyException("spec.jwt.providers must name at least one provider");
+    }
+    String policyId =
+        "securitypolicy/"
+            + policy.path("metadata").path("namespace").asText("")
+            + "/"
+            + policy.path("metadata").path("name").asText("");
+    Set<String> names = new HashSet<>();
+    List<JwtProviderIr> out = new ArrayList<>();
+    for (int i = 0; i < providers.size(); i++) {
+      Providers p = providers.get(i);
+      String where = "spec.jwt.providers[" + i + "]";
+      if (p.getName() == null || p.getName().isEmpty()) {
+        throw new PolicyException(where + ".name is required");
+      }
+      if (!names.add(p.getName())) {
+        throw new PolicyException(where + ".name: provider " + p.getName() + " appears twice");
+      }
+      out.add(provider(p, where, policyId, policy, env));
+    }
+    return new JwtIr(
+        out, Boolean.TRUE.equals(jwt.getOptional()), Boolean.TRUE.equals(jwt.getFailOpen()));
+  }
+
+  private static JwtProviderIr provider(
+      Providers p, String where, String policyId, ObjectNode policy, PolicyEnv env)
+      throws PolicyException {
+    RemoteJWKS remote = p.getRemoteJWKS();
+    LocalJWKS local = p.getLocalJWKS();
+    if ((remote == null) == (local == null)) {
+      throw new PolicyException(where + ": exactly one of remoteJWKS and localJWKS is required");
+    }
+    String uri = null;
+    RouteDestinationIr cluster = null;
+    DurationIr cache = null;
+    String jwks = null;
+    if (remote != null) {
+      uri = remote.getUri();
+      URI parsed;
+      try {
+        parsed = URI.create(uri == null ? "" : uri);
+      } catch (IllegalArgumentException e) {
+        throw new PolicyException(where + ".remoteJWKS.uri: invalid URI " + uri);
+      }
+      String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+      if (!scheme.equals("https") && !scheme.equals("http") || parsed.getHost() == null) {
+        throw new PolicyException(where + ".remoteJWKS.uri must be an http or https URL: " + uri);
+      }
+      List<ObjectRef> refs = new ArrayList<>();
+      if (remote.getBackendRef() != null) {
+        var r = remote.getBackendRef();
+        refs.add(
+            new ObjectRef(
+                r.getGroup(), r.getKind(), r.getName(), r.getNamespace(), port(r.getPort())));
+      }
+      if (remote.getBackendRefs() != null) {
+        for (BackendRefs r : remote.getBackendRefs()) {
+          refs.add(
+              new ObjectRef(
+                  r.getGroup(), r.getKind(), r.getName(), r.getNamespace(), port(r.getPort())));
+        }
+      }
+      if (!refs.isEmpty()) {
+        cluster = env.backend(policy, policyId + "/jwt/" + p.getName(), refs.get(0), "HTTP");
+      } else {
+        cluster = uriCluster(parsed, scheme);
+      }
+      if (remote.getCacheDuration() != null) {
+        try {
+          cache = DurationIr.parse(remote.getCacheDuration());
+        } catch (IllegalArgumentException e) {
+          throw new PolicyException(
+              where + ".remoteJWKS.cacheDuration: invalid duration " + remote.getCacheDuration());
+        }
+      }
+    } else {
+      String type = local.getType() == null ? "Inline" : local.getType().toString();
+      if (type.equals("ValueRef")) {
+        if (local.getValueRef() == null) {
+          throw new PolicyException(where + ".localJWKS.valueRef is required for type ValueRef");
+        }
+        Map<String, String> data =
+            env.configMap(
+                policy,
+                new ObjectRef(
+                    local.getValueRef().getGroup(),
+                    local.getValueRef().getKind() == null
+                        ? "ConfigMap"
+                        : local.getValueRef().getKind(),
+                    local.getValueRef().getName(),
+                    null,
+                    null));
+        jwks = data.get("jwks");
+        if (jwks == null && data.size() == 1) {
+          jwks = data.values().iterator().next();
+        }
+        if (jwks == null) {
+          throw new PolicyException(
+              where
+                  + ".localJWKS.valueRef: ConfigMap "
+                  + local.getValueRef().getName()
+                  + " has no jwks key");
+        }
+      } else {
+        jwks = local.getInline();
+        if (jwks == null || jwks.isBlank()) {
+          throw new PolicyException(where + ".localJWKS.inline is required for type Inline");
+        }
+      }
+    }
+    List<ClaimToHeaderIr> claims = new ArrayList<>();
+    if (p.getClaimToHeaders() != null) {
+      for (ClaimToHeaders c : p.getClaimToHeaders()) {
+        claims.add(new ClaimToHeaderIr(c.getClaim(), c.getHeader()));
+      }
+    }
+    List<TokenHeaderIr> headers = new ArrayList<>();
+    List<String> params = List.of();
+    List<String> cookies = List.of();
+    if (p.getExtractFrom() != null) {
+      if (p.getExtractFrom().getHeaders() != null) {
+        for (Headers h : p.getExtractFrom().getHeaders()) {
+          headers.add(new TokenHeaderIr(h.getName(), h.getValuePrefix()));
+        }
+      }
+      params = p.getExtractFrom().getParams();
+      cookies = p.getExtractFrom().getCookies();
+    }
+    return new JwtProviderIr(
+        p.getName(),
+        p.getIssuer(),
+        p.getAudiences(),
+        uri,
+        cluster,
+        cache,
+        jwks,
+        claims,
+        Boolean.TRUE.equals(p.getRecomputeRoute()),
+        headers,
+        params,
+        cookies);
+  }
+
+  private static Integer port(Object port) {
+    return port == null ? null : ((Number) port).intValue();
+  }
+
+  /**
+   * The cluster of a JWKS URI with no backendRefs: the URI's host and port (443 for https, 80 for
+   * http), named {@code <host>_<port>} with dots as underscores, so every policy that uses the same
+   * issuer shares one cluster; https verifies the server with the system trust store.
+   */
+  static RouteDestinationIr uriCluster(URI uri, String scheme) {
+    int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+    String host = uri.getHost();
+    String name = host.replace('.', '_').replace(':', '_') + "_" + port;
+    RouteDestinationIr.UpstreamTlsIr tls =
+        scheme.equals("https") ? new RouteDestinationIr.UpstreamTlsIr(host, null, List.of()) : null;
+    return new RouteDestinationIr(
+        name,
+        List.of(
+            new DestinationSettingIr(
+                name + "/backend/0",
+                1,
+                "HTTP",
+                IP.matcher(host).matches() ? "IP" : "FQDN",
+                List.of(new EndpointIr(host.replace("[", "").replace("]", ""), port)),
+                tls)));
   }
 }
