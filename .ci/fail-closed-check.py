@@ -9,8 +9,13 @@ conformance/enforcement-map.yaml, and each xDS feature listed for that field (th
 fingerprints of run-xds-corpus) must be in the case's xDS. Features that live on routes cannot
 show where the policy reaches no route; those fields are counted as skipped.
 
-usage: fail-closed-check.py SHARED_CONFORMANCE_DIR [CASE_REGEX]
-Prints one line per violation and a summary; exits 1 when there is any violation."""
+usage: fail-closed-check.py SHARED_CONFORMANCE_DIR [CASE_REGEX] [--xds-report FILE]
+Prints one line per violation and a summary; exits 1 when there is any violation.
+
+With --xds-report it also scores the xDS corpus from the same translations, exactly as
+run-xds-corpus does (its own fingerprint code: a case passes when no feature of Envoy Gateway's
+configuration is missing from ours), and writes run-xds-corpus's JSON report: one JVM for all
+cases instead of one per case."""
 import collections
 import os
 import re
@@ -24,8 +29,14 @@ sys.path.insert(0, HERE)
 from translate_all import result, translate_all  # noqa: E402
 
 KINDS = ("SecurityPolicy", "BackendTrafficPolicy", "ClientTrafficPolicy", "EnvoyExtensionPolicy")
-conformance = os.path.abspath(sys.argv[1])
-pattern = re.compile(sys.argv[2]) if len(sys.argv) > 2 else None
+args = sys.argv[1:]
+xds_report = None
+if "--xds-report" in args:
+    i = args.index("--xds-report")
+    xds_report = args[i + 1]
+    del args[i:i + 2]
+conformance = os.path.abspath(args[0])
+pattern = re.compile(args[1]) if len(args) > 1 else None
 cases_dir = os.path.join(conformance, "eg-status", "cases")
 
 # The feature fingerprints are the xDS corpus scorer's own.
@@ -51,12 +62,24 @@ def accepted(status):
     return False
 
 
+expected_dir = os.path.join(conformance, "eg-xds", "expected")
+xds_results = []
 policies = fields = skipped = 0
 violations = []
 per_kind = collections.Counter()
 for name in names:
     status_text, err = result(out, name, "status")
     xds_text, xerr = result(out, name, "xds")
+    expected = os.path.join(expected_dir, name + ".json")
+    if xds_report and os.path.exists(expected):
+        want = scorer["fingerprint"](scorer["expected_resources"](expected))
+        if xerr:
+            xds_results.append({"case": name, "error": xerr[-200:], "missing": sorted(want),
+                                "extra": []})
+        else:
+            got = scorer["fingerprint"](scorer["dump_resources"](xds_text))
+            xds_results.append({"case": name, "missing": sorted(want - got),
+                                "extra": sorted(got - want)})
     if err or xerr:
         continue  # the status corpus reports translation failures
     with open(os.path.join(cases_dir, name, "input.yaml")) as f:
@@ -95,6 +118,11 @@ for name in names:
             missing = [n for n in need if n not in fp]
             if missing:
                 violations.append(where + " is Accepted but Envoy gets none of " + ", ".join(missing))
+
+if xds_report:
+    import json
+    with open(xds_report, "w") as f:
+        json.dump({"results": xds_results, "waivers": []}, f, indent=1)
 
 for v in violations:
     print("  VIOLATION " + v)
