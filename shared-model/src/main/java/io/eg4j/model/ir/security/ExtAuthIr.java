@@ -1,19 +1,43 @@
 package io.eg4j.model.ir.security;
 
+import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.RouteDestinationIr;
 import java.util.List;
 
 /**
- * External authorization (Envoy's ext_authz filter), over HTTP or gRPC.
+ * External authorization (Envoy's ext_authz filter), over HTTP or gRPC: every request of the route
+ * is first checked by the service; a denial is answered by Envoy with the service's status.
  *
  * @param grpc true for the gRPC {@code envoy.service.auth.v3} API, false for HTTP
  * @param destination the authorization service
+ * @param authority the service's host and port ({@code name.namespace:port}), sent as the gRPC
+ *     authority and used in the HTTP service URI
+ * @param path for HTTP, the path prefix of the check request, or null
  * @param headersToExtAuth request headers sent to the service (empty for Envoy's default)
- * @param failOpen true to let requests through when the service cannot be reached
+ * @param headersToBackend for HTTP, the service's response headers copied onto the request
+ * @param maxRequestBytes the request body sent with the check, up to this size; 0 for none
+ * @param failOpen true to let requests through when the service cannot be reached or fails
+ * @param timeout the check timeout
+ * @param recomputeRoute true to pick the route again after the check (headers may have changed)
+ * @param statusOnError the status answered when the service errors, or 0 for Envoy's default
  */
 public record ExtAuthIr(
-    boolean grpc, RouteDestinationIr destination, List<String> headersToExtAuth, boolean failOpen) {
+    boolean grpc,
+    RouteDestinationIr destination,
+    String authority,
+    String path,
+    List<String> headersToExtAuth,
+    List<String> headersToBackend,
+    int maxRequestBytes,
+    boolean failOpen,
+    DurationIr timeout,
+    boolean recomputeRoute,
+    int statusOnError) {
   public ExtAuthIr {
     headersToExtAuth = headersToExtAuth == null ? List.of() : List.copyOf(headersToExtAuth);
+    headersToBackend = headersToBackend == null ? List.of() : List.copyOf(headersToBackend);
+    if (destination == null) {
+      throw new IllegalArgumentException("external authorization needs a service");
+    }
   }
 }

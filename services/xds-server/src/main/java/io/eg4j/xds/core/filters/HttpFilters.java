@@ -36,7 +36,8 @@ public final class HttpFilters {
           new StatefulSessionFilterXds(),
           new BasicAuthFilterXds(),
           new ApiKeyAuthFilterXds(),
-          new JwtAuthnFilterXds());
+          new JwtAuthnFilterXds(),
+          new ExtAuthzFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

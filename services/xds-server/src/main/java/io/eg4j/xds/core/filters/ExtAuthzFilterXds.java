@@ -1,0 +1,137 @@
+package io.eg4j.xds.core.filters;
+
+import static io.eg4j.xds.core.Protos.any;
+
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.security.ExtAuthIr;
+import io.eg4j.model.ir.security.SecurityIr;
+import io.eg4j.xds.core.ClusterXdsTranslator;
+import io.eg4j.xds.core.Protos;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.AuthorizationResponse;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.CheckSettings;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.HttpService;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.ListStringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * External authorization: one ext_authz filter per SecurityPolicy (service, headers and body
+ * settings are listener-level), disabled on the listener and enabled on the policy's routes.
+ */
+final class ExtAuthzFilterXds implements HttpFilterXds {
+  static final String TYPE = "envoy.filters.http.ext_authz";
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  static String filterName(SecurityIr s) {
+    return TYPE + "/" + s.policy();
+  }
+
+  @Override
+  public void patchHcm(List<HttpFilter> filters, List<HttpRouteIr> routes) {
+    Map<String, ExtAuthIr> byFilter = new TreeMap<>();
+    for (HttpRouteIr r : routes) {
+      if (r.security() != null && r.security().extAuth() != null) {
+        byFilter.putIfAbsent(filterName(r.security()), r.security().extAuth());
+      }
+    }
+    byFilter.forEach(
+        (name, a) ->
+            filters.add(
+                HttpFilter.newBuilder()
+                    .setName(name)
+                    .setTypedConfig(any(config(a)))
+                    .setDisabled(true)
+                    .build()));
+  }
+
+  static ExtAuthz config(ExtAuthIr a) {
+    String cluster =
+        ClusterXdsTranslator.refs(a.destination()).isEmpty()
+            ? a.destination().name()
+            : ClusterXdsTranslator.refs(a.destination()).get(0).name();
+    ExtAuthz.Builder b =
+        ExtAuthz.newBuilder()
+            .setTransportApiVersion(ApiVersion.V3)
+            .setFailureModeAllow(a.failOpen())
+            .setClearRouteCache(a.recomputeRoute());
+    if (a.grpc()) {
+      b.setGrpcService(
+          GrpcService.newBuilder()
+              .setEnvoyGrpc(
+                  GrpcService.EnvoyGrpc.newBuilder()
+                      .setClusterName(cluster)
+                      .setAuthority(a.authority()))
+              .setTimeout(Protos.millis(a.timeout().millis())));
+    } else {
+      boolean tls = a.destination().settings().stream().anyMatch(s -> s.tls() != null);
+      String path = a.path() == null ? "" : a.path();
+      HttpService.Builder http =
+          HttpService.newBuilder()
+              .setServerUri(
+                  HttpUri.newBuilder()
+                      .setUri((tls ? "https://" : "http://") + a.authority() + path)
+                      .setCluster(cluster)
+                      .setTimeout(Protos.millis(a.timeout().millis())));
+      if (!path.isEmpty()) {
+        http.setPathPrefix(path);
+      }
+      if (!a.headersToBackend().isEmpty()) {
+        http.setAuthorizationResponse(
+            AuthorizationResponse.newBuilder()
+                .setAllowedUpstreamHeaders(matchers(a.headersToBackend())));
+      }
+      b.setHttpService(http);
+    }
+    if (!a.headersToExtAuth().isEmpty()) {
+      b.setAllowedHeaders(matchers(a.headersToExtAuth()));
+    }
+    if (a.maxRequestBytes() > 0) {
+      b.setWithRequestBody(BufferSettings.newBuilder().setMaxRequestBytes(a.maxRequestBytes()));
+    }
+    return b.build();
+  }
+
+  private static ListStringMatcher matchers(List<String> names) {
+    ListStringMatcher.Builder m = ListStringMatcher.newBuilder();
+    for (String n : names) {
+      m.addPatterns(StringMatcher.newBuilder().setExact(n).setIgnoreCase(true));
+    }
+    return m.build();
+  }
+
+  @Override
+  public void patchRoute(Route.Builder route, HttpRouteIr ir) {
+    if (ir.security() == null || ir.security().extAuth() == null) {
+      return;
+    }
+    route.putTypedPerFilterConfig(
+        filterName(ir.security()),
+        any(
+            ExtAuthzPerRoute.newBuilder()
+                .setCheckSettings(CheckSettings.getDefaultInstance())
+                .build()));
+  }
+
+  @Override
+  public void patchResources(List<HttpRouteIr> routes, FilterResources out) {
+    for (HttpRouteIr r : routes) {
+      if (r.security() != null && r.security().extAuth() != null) {
+        out.addDestination(r.security().extAuth().destination());
+      }
+    }
+  }
+}
