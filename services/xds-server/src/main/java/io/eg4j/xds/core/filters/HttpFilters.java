@@ -37,7 +37,8 @@ public final class HttpFilters {
           new BasicAuthFilterXds(),
           new ApiKeyAuthFilterXds(),
           new JwtAuthnFilterXds(),
-          new ExtAuthzFilterXds());
+          new ExtAuthzFilterXds(),
+          new RbacFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

@@ -87,6 +87,12 @@ final class JwtAuthnFilterXds implements HttpFilterXds {
             // The token stays on the request, and the payload goes to metadata for RBAC.
             .setForward(true)
             .setPayloadInMetadata(providerName(s, p))
+            // Scopes are space-delimited strings; as lists, authorization rules can match one.
+            .setNormalizePayloadInMetadata(
+                io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider
+                    .NormalizePayload.newBuilder()
+                    .addSpaceDelimitedClaims("scope")
+                    .addSpaceDelimitedClaims("scp"))
             .setClearRouteCache(p.recomputeRoute());
     if (p.issuer() != null) {
       b.setIssuer(p.issuer());
