@@ -79,6 +79,9 @@ public record SecurityIr(
     if (extAuth != null && extAuth.destination() != null) {
       out.add(extAuth.destination());
     }
+    if (oidc != null) {
+      out.add(oidc.tokenCluster());
+    }
     if (jwt != null) {
       for (JwtIr.JwtProviderIr p : jwt.providers()) {
         if (p.jwksCluster() != null) {

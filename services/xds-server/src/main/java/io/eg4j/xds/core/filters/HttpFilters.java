@@ -38,7 +38,8 @@ public final class HttpFilters {
           new ApiKeyAuthFilterXds(),
           new JwtAuthnFilterXds(),
           new ExtAuthzFilterXds(),
-          new RbacFilterXds());
+          new RbacFilterXds(),
+          new OAuth2FilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

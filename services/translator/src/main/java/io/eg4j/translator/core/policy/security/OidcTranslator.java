@@ -1,23 +1,242 @@
 package io.eg4j.translator.core.policy.security;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.Json;
+import io.eg4j.model.ir.DurationIr;
+import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.security.OidcIr;
+import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
 import io.envoyproxy.gateway.v1alpha1.SecurityPolicySpec;
+import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.Oidc;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * SecurityPolicy {@code oidc}. Not enforced yet: {@link #SUPPORTED} is empty, so a policy that sets
- * it is Accepted=False and its routes fail closed.
+ * SecurityPolicy {@code oidc}: Envoy's oauth2 filter. The provider's authorization and token
+ * endpoints must be given (issuer discovery is not done, so a policy that names only an issuer is
+ * not enforced and says so); the token endpoint is reached through a cluster to its host and port
+ * (TLS with the system trust store for https) or the provider's backendRefs. The client secret
+ * comes from the referenced Secret ({@code client-secret}), the client ID from the spec or a Secret
+ * ({@code client-id}); the cookies are signed with the control plane's HMAC secret ({@code
+ * envoy-oidc-hmac} in the controller namespace, key {@code hmac-secret}).
  */
 final class OidcTranslator {
-  static final List<String> SUPPORTED = List.of();
+  static final String HMAC_SECRET = "envoy-oidc-hmac";
+
+  static final List<String> SUPPORTED =
+      List.of(
+          "oidc.provider.issuer",
+          "oidc.provider.authorizationEndpoint",
+          "oidc.provider.tokenEndpoint",
+          "oidc.provider.backendRef.group",
+          "oidc.provider.backendRef.kind",
+          "oidc.provider.backendRef.name",
+          "oidc.provider.backendRef.namespace",
+          "oidc.provider.backendRef.port",
+          "oidc.provider.backendRefs[].group",
+          "oidc.provider.backendRefs[].kind",
+          "oidc.provider.backendRefs[].name",
+          "oidc.provider.backendRefs[].namespace",
+          "oidc.provider.backendRefs[].port",
+          "oidc.clientID",
+          "oidc.clientIDRef.group",
+          "oidc.clientIDRef.kind",
+          "oidc.clientIDRef.name",
+          "oidc.clientIDRef.namespace",
+          "oidc.clientSecret.group",
+          "oidc.clientSecret.kind",
+          "oidc.clientSecret.name",
+          "oidc.clientSecret.namespace",
+          "oidc.redirectURL",
+          "oidc.logoutPath",
+          "oidc.scopes[]",
+          "oidc.resources[]",
+          "oidc.forwardAccessToken",
+          "oidc.refreshToken",
+          "oidc.defaultTokenTTL",
+          "oidc.defaultRefreshTokenTTL",
+          "oidc.cookieDomain",
+          "oidc.cookieNames.accessToken",
+          "oidc.cookieNames.idToken",
+          "oidc.passThroughAuthHeader",
+          "oidc.denyRedirect.headers[].name",
+          "oidc.denyRedirect.headers[].value");
 
   private OidcTranslator() {}
 
   static OidcIr translate(SecurityPolicySpec spec, ObjectNode policy, PolicyEnv env)
       throws PolicyException {
-    return null;
+    Oidc o = spec.getOidc();
+    if (o == null) {
+      return null;
+    }
+    String policyId =
+        "securitypolicy/"
+            + policy.path("metadata").path("namespace").asText("")
+            + "/"
+            + policy.path("metadata").path("name").asText("");
+    if (o.getProvider() == null
+        || o.getProvider().getAuthorizationEndpoint() == null
+        || o.getProvider().getTokenEndpoint() == null) {
+      throw new PolicyException(
+          "spec.oidc.provider: eg4j needs authorizationEndpoint and tokenEndpoint (it does not"
+              + " discover them from the issuer yet)");
+    }
+    String tokenEndpoint = o.getProvider().getTokenEndpoint();
+    URI token;
+    try {
+      token = URI.create(tokenEndpoint);
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException("spec.oidc.provider.tokenEndpoint: invalid URL " + tokenEndpoint);
+    }
+    String scheme = token.getScheme() == null ? "" : token.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http") || token.getHost() == null) {
+      throw new PolicyException(
+          "spec.oidc.provider.tokenEndpoint must be an http or https URL: " + tokenEndpoint);
+    }
+    JsonNode provider = Json.MAPPER.valueToTree(o.getProvider());
+    List<JsonNode> refs = new ArrayList<>();
+    if (provider.path("backendRef").isObject()) {
+      refs.add(provider.path("backendRef"));
+    }
+    provider.path("backendRefs").forEach(refs::add);
+    RouteDestinationIr cluster;
+    if (!refs.isEmpty()) {
+      JsonNode r = refs.get(0);
+      cluster =
+          env.backend(
+              policy,
+              policyId + "/oidc",
+              new ObjectRef(
+                  r.path("group").asText(""),
+                  r.path("kind").asText("Service"),
+                  r.path("name").asText(""),
+                  r.hasNonNull("namespace") ? r.get("namespace").asText() : null,
+                  r.hasNonNull("port") ? r.get("port").asInt() : null),
+              "HTTP");
+    } else {
+      cluster = JwtTranslator.uriCluster(token, scheme);
+    }
+    String clientId = o.getClientID();
+    if (clientId == null && o.getClientIDRef() != null) {
+      clientId =
+          env.secret(
+                  policy,
+                  new ObjectRef(
+                      o.getClientIDRef().getGroup(),
+                      o.getClientIDRef().getKind(),
+                      o.getClientIDRef().getName(),
+                      o.getClientIDRef().getNamespace(),
+                      null))
+              .get("client-id");
+    }
+    if (clientId == null || clientId.isEmpty()) {
+      throw new PolicyException("spec.oidc: clientID or clientIDRef (key client-id) is required");
+    }
+    if (o.getClientSecret() == null) {
+      throw new PolicyException("spec.oidc.clientSecret is required");
+    }
+    String clientSecret =
+        env.secret(
+                policy,
+                new ObjectRef(
+                    o.getClientSecret().getGroup(),
+                    o.getClientSecret().getKind(),
+                    o.getClientSecret().getName(),
+                    o.getClientSecret().getNamespace(),
+                    null))
+            .get("client-secret");
+    if (clientSecret == null) {
+      throw new PolicyException(
+          "Secret "
+              + o.getClientSecret().getName()
+              + " has no client-secret key (spec.oidc.clientSecret)");
+    }
+    Map<String, String> hmac = env.controllerSecret(HMAC_SECRET);
+    if (hmac == null || hmac.get("hmac-secret") == null) {
+      throw new PolicyException(
+          "the OIDC HMAC secret "
+              + env.controllerNamespace()
+              + "/"
+              + HMAC_SECRET
+              + " (key hmac-secret) does not exist; the control plane creates it at install");
+    }
+    String redirectUrl =
+        o.getRedirectURL() == null
+            ? "%REQ(x-forwarded-proto)%://%REQ(:authority)%/oauth2/callback"
+            : o.getRedirectURL();
+    String redirectPath = "/oauth2/callback";
+    if (o.getRedirectURL() != null) {
+      try {
+        String p = URI.create(o.getRedirectURL()).getPath();
+        redirectPath = p == null || p.isEmpty() ? "/" : p;
+      } catch (IllegalArgumentException e) {
+        throw new PolicyException("spec.oidc.redirectURL: invalid URL " + o.getRedirectURL());
+      }
+    }
+    List<String> scopes = new ArrayList<>(List.of("openid"));
+    if (o.getScopes() != null) {
+      o.getScopes().stream().filter(s -> !scopes.contains(s)).forEach(scopes::add);
+    }
+    Map<String, String> deny = new LinkedHashMap<>();
+    JsonNode dr = Json.MAPPER.valueToTree(o.getDenyRedirect());
+    if (dr != null) {
+      dr.path("headers")
+          .forEach(h -> deny.put(h.path("name").asText(), h.path("value").asText("")));
+    }
+    return new OidcIr(
+        clientId,
+        clientSecret,
+        hmac.get("hmac-secret"),
+        o.getProvider().getAuthorizationEndpoint(),
+        tokenEndpoint,
+        cluster,
+        redirectUrl,
+        redirectPath,
+        o.getLogoutPath() == null ? "/logout" : o.getLogoutPath(),
+        scopes,
+        o.getResources(),
+        Boolean.TRUE.equals(o.getForwardAccessToken()),
+        !Boolean.FALSE.equals(o.getRefreshToken()),
+        duration(o.getDefaultTokenTTL(), "defaultTokenTTL"),
+        duration(o.getDefaultRefreshTokenTTL(), "defaultRefreshTokenTTL"),
+        BasicAuthTranslator.emptyToNull(o.getCookieDomain()),
+        suffix(policyId),
+        o.getCookieNames() == null ? null : o.getCookieNames().getAccessToken(),
+        o.getCookieNames() == null ? null : o.getCookieNames().getIdToken(),
+        Boolean.TRUE.equals(o.getPassThroughAuthHeader()),
+        deny);
+  }
+
+  private static DurationIr duration(String s, String field) throws PolicyException {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return DurationIr.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException("spec.oidc." + field + ": invalid duration " + s);
+    }
+  }
+
+  /** Eight hex digits of the policy id: two policies on one host never share session cookies. */
+  private static String suffix(String policyId) {
+    try {
+      byte[] d =
+          MessageDigest.getInstance("SHA-256").digest(policyId.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

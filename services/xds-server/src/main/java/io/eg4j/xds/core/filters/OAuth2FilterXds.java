@@ -1,0 +1,183 @@
+package io.eg4j.xds.core.filters;
+
+import static io.eg4j.xds.core.Protos.any;
+
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.security.OidcIr;
+import io.eg4j.model.ir.security.SecurityIr;
+import io.eg4j.xds.core.ClusterXdsTranslator;
+import io.eg4j.xds.core.Protos;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2;
+import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2Config;
+import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * OpenID Connect: one oauth2 filter per SecurityPolicy, disabled on the listener and enabled on the
+ * policy's routes. The client secret and the HMAC key reach Envoy over SDS, never inline in the
+ * listener.
+ */
+final class OAuth2FilterXds implements HttpFilterXds {
+  static final String TYPE = "envoy.filters.http.oauth2";
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  static String filterName(SecurityIr s) {
+    return TYPE + "/" + s.policy();
+  }
+
+  static String clientSecretName(SecurityIr s) {
+    return "oauth2/client_secret/" + s.policy();
+  }
+
+  static String hmacSecretName(SecurityIr s) {
+    return "oauth2/hmac_secret/" + s.policy();
+  }
+
+  private static Map<String, SecurityIr> policies(List<HttpRouteIr> routes) {
+    Map<String, SecurityIr> out = new TreeMap<>();
+    for (HttpRouteIr r : routes) {
+      if (r.security() != null && r.security().oidc() != null) {
+        out.putIfAbsent(filterName(r.security()), r.security());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void patchHcm(List<HttpFilter> filters, List<HttpRouteIr> routes) {
+    policies(routes)
+        .forEach(
+            (name, s) ->
+                filters.add(
+                    HttpFilter.newBuilder()
+                        .setName(name)
+                        .setTypedConfig(any(OAuth2.newBuilder().setConfig(config(s)).build()))
+                        .setDisabled(true)
+                        .build()));
+  }
+
+  static OAuth2Config config(SecurityIr s) {
+    OidcIr o = s.oidc();
+    String cluster =
+        ClusterXdsTranslator.refs(o.tokenCluster()).isEmpty()
+            ? o.tokenCluster().name()
+            : ClusterXdsTranslator.refs(o.tokenCluster()).get(0).name();
+    String sfx = "-" + o.cookieSuffix();
+    OAuth2Credentials.CookieNames.Builder cookies =
+        OAuth2Credentials.CookieNames.newBuilder()
+            .setBearerToken(
+                o.accessTokenCookie() != null ? o.accessTokenCookie() : "AccessToken" + sfx)
+            .setIdToken(o.idTokenCookie() != null ? o.idTokenCookie() : "IdToken" + sfx)
+            .setOauthHmac("OauthHMAC" + sfx)
+            .setOauthExpires("OauthExpires" + sfx)
+            .setRefreshToken("RefreshToken" + sfx)
+            .setOauthNonce("OauthNonce" + sfx);
+    OAuth2Credentials.Builder creds =
+        OAuth2Credentials.newBuilder()
+            .setClientId(o.clientId())
+            .setTokenSecret(sds(clientSecretName(s)))
+            .setHmacSecret(sds(hmacSecretName(s)))
+            .setCookieNames(cookies);
+    if (o.cookieDomain() != null) {
+      creds.setCookieDomain(o.cookieDomain());
+    }
+    OAuth2Config.Builder c =
+        OAuth2Config.newBuilder()
+            .setTokenEndpoint(
+                HttpUri.newBuilder()
+                    .setUri(o.tokenEndpoint())
+                    .setCluster(cluster)
+                    .setTimeout(Protos.seconds(10)))
+            .setAuthorizationEndpoint(o.authorizationEndpoint())
+            .setCredentials(creds)
+            .setRedirectUri(o.redirectUrl())
+            .setRedirectPathMatcher(exactPath(o.redirectPath()))
+            .setSignoutPath(exactPath(o.logoutPath()))
+            .setForwardBearerToken(o.forwardAccessToken())
+            .addAllAuthScopes(o.scopes())
+            .addAllResources(o.resources())
+            .setAuthType(OAuth2Config.AuthType.BASIC_AUTH)
+            .setUseRefreshToken(com.google.protobuf.BoolValue.of(o.refreshToken()))
+            .setStatPrefix(s.policy());
+    if (o.defaultTokenTtl() != null) {
+      c.setDefaultExpiresIn(Protos.millis(o.defaultTokenTtl().millis()));
+    }
+    if (o.defaultRefreshTokenTtl() != null) {
+      c.setDefaultRefreshTokenExpiresIn(Protos.millis(o.defaultRefreshTokenTtl().millis()));
+    }
+    if (o.passThroughAuthHeader()) {
+      c.addPassThroughMatcher(
+          HeaderMatcher.newBuilder().setName("authorization").setPresentMatch(true));
+    }
+    o.denyRedirectHeaders()
+        .forEach(
+            (name, value) ->
+                c.addDenyRedirectMatcher(
+                    value.isEmpty()
+                        ? HeaderMatcher.newBuilder().setName(name).setPresentMatch(true).build()
+                        : HeaderMatcher.newBuilder()
+                            .setName(name)
+                            .setStringMatch(StringMatcher.newBuilder().setExact(value))
+                            .build()));
+    return c.build();
+  }
+
+  private static PathMatcher exactPath(String path) {
+    return PathMatcher.newBuilder().setPath(StringMatcher.newBuilder().setExact(path)).build();
+  }
+
+  private static SdsSecretConfig sds(String name) {
+    return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(Protos.ads()).build();
+  }
+
+  @Override
+  public void patchRoute(Route.Builder route, HttpRouteIr ir) {
+    if (ir.security() == null || ir.security().oidc() == null) {
+      return;
+    }
+    // A per-route FilterConfig turns the listener's (disabled) filter on for this route.
+    route.putTypedPerFilterConfig(
+        filterName(ir.security()),
+        any(
+            FilterConfig.newBuilder()
+                .setConfig(com.google.protobuf.Any.getDefaultInstance())
+                .build()));
+  }
+
+  @Override
+  public void patchResources(List<HttpRouteIr> routes, FilterResources out) {
+    policies(routes)
+        .values()
+        .forEach(
+            s -> {
+              out.addDestination(s.oidc().tokenCluster());
+              out.addSecret(generic(clientSecretName(s), s.oidc().clientSecret()));
+              out.addSecret(generic(hmacSecretName(s), s.oidc().hmacSecret()));
+            });
+  }
+
+  private static Secret generic(String name, String value) {
+    return Secret.newBuilder()
+        .setName(name)
+        .setGenericSecret(
+            GenericSecret.newBuilder().setSecret(DataSource.newBuilder().setInlineString(value)))
+        .build();
+  }
+}
