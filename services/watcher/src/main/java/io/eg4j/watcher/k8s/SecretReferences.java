@@ -24,6 +24,7 @@ public final class SecretReferences {
       Set.of(
           "certificateRefs",
           "clientSecret",
+          "clientIDRef",
           "credentialRefs",
           "users",
           "secretRef",

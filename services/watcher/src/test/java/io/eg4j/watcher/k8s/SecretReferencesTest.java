@@ -31,13 +31,14 @@ class SecretReferencesTest {
             """,
             Set.of(new ResourceKey("", "ConfigMap", "ns", "ca"))),
         Arguments.of(
-            "SecurityPolicy oidc clientSecret and basicAuth users",
+            "SecurityPolicy oidc clientSecret and clientIDRef, and basicAuth users",
             """
-            {"metadata":{"namespace":"ns"},"spec":{"oidc":{"clientSecret":{"name":"oidc"}},
-              "basicAuth":{"users":{"name":"htpasswd"}}}}
+            {"metadata":{"namespace":"ns"},"spec":{"oidc":{"clientSecret":{"name":"oidc"},
+              "clientIDRef":{"name":"oidc-id"}},"basicAuth":{"users":{"name":"htpasswd"}}}}
             """,
             Set.of(
                 new ResourceKey("", "Secret", "ns", "oidc"),
+                new ResourceKey("", "Secret", "ns", "oidc-id"),
                 new ResourceKey("", "Secret", "ns", "htpasswd"))),
         Arguments.of(
             "a backendRef to a Service is not a Secret",
