@@ -55,14 +55,12 @@ public record OidcIr(
     String accessTokenCookie,
     String idTokenCookie,
     boolean passThroughAuthHeader,
-    java.util.Map<String, String> denyRedirectHeaders) {
+    List<io.eg4j.model.ir.HttpRouteIr.StringMatchIr> denyRedirectHeaders) {
   public OidcIr {
     scopes = scopes == null ? List.of() : List.copyOf(scopes);
     resources = resources == null ? List.of() : List.copyOf(resources);
     denyRedirectHeaders =
-        denyRedirectHeaders == null
-            ? java.util.Map.of()
-            : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(denyRedirectHeaders));
+        denyRedirectHeaders == null ? List.of() : List.copyOf(denyRedirectHeaders);
     if (clientId == null || clientSecret == null || hmacSecret == null || tokenCluster == null) {
       throw new IllegalArgumentException(
           "OIDC needs a client, its secret, an HMAC key and a token endpoint");

@@ -29,7 +29,11 @@ public final class FieldSupport {
    */
   public static List<String> unsupported(JsonNode spec, Collection<String> supported) {
     List<String> out = new ArrayList<>();
-    walk(spec, "", "", supported, out);
+    List<String> lower = new ArrayList<>();
+    for (String s : supported) {
+      lower.add(s.toLowerCase(java.util.Locale.ROOT));
+    }
+    walk(spec, "", "", lower, out);
     return out;
   }
 
@@ -68,7 +72,8 @@ public final class FieldSupport {
     if (node.isObject() && node.size() > 0) {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        String p = pattern.isEmpty() ? e.getKey() : pattern + "." + e.getKey();
+        String key = e.getKey().toLowerCase(java.util.Locale.ROOT);
+        String p = pattern.isEmpty() ? key : pattern + "." + key;
         String c = concrete.isEmpty() ? e.getKey() : concrete + "." + e.getKey();
         walk(e.getValue(), p, c, supported, out);
       }

@@ -53,7 +53,12 @@ class FieldSupportTest {
             List.of("spec.csrf")),
         Arguments.of(
             "an empty object can be supported", "{\"csrf\":{}}", List.of("csrf"), List.of()),
-        Arguments.of("null is not set", "{\"cors\":null}", List.of(), List.of()));
+        Arguments.of("null is not set", "{\"cors\":null}", List.of(), List.of()),
+        Arguments.of(
+            "field names compare case-insensitively, as Go decodes them",
+            "{\"extAuth\":{\"http\":{\"backendRefs\":[{\"Name\":\"x\",\"Port\":80}]}}}",
+            List.of("extAuth.http.backendRefs[].name", "extAuth.http.backendRefs[].port"),
+            List.of()));
   }
 
   @ParameterizedTest(name = "{0}")

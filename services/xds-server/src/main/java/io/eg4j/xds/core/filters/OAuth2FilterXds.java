@@ -126,16 +126,18 @@ final class OAuth2FilterXds implements HttpFilterXds {
       c.addPassThroughMatcher(
           HeaderMatcher.newBuilder().setName("authorization").setPresentMatch(true));
     }
-    o.denyRedirectHeaders()
-        .forEach(
-            (name, value) ->
-                c.addDenyRedirectMatcher(
-                    value.isEmpty()
-                        ? HeaderMatcher.newBuilder().setName(name).setPresentMatch(true).build()
-                        : HeaderMatcher.newBuilder()
-                            .setName(name)
-                            .setStringMatch(StringMatcher.newBuilder().setExact(value))
-                            .build()));
+    for (io.eg4j.model.ir.HttpRouteIr.StringMatchIr h : o.denyRedirectHeaders()) {
+      StringMatcher.Builder m = StringMatcher.newBuilder();
+      switch (h.type()) {
+        case "Prefix" -> m.setPrefix(h.value());
+        case "Suffix" -> m.setSuffix(h.value());
+        case "RegularExpression" ->
+            m.setSafeRegex(
+                io.envoyproxy.envoy.type.matcher.v3.RegexMatcher.newBuilder().setRegex(h.value()));
+        default -> m.setExact(h.value());
+      }
+      c.addDenyRedirectMatcher(HeaderMatcher.newBuilder().setName(h.name()).setStringMatch(m));
+    }
     return c.build();
   }
 

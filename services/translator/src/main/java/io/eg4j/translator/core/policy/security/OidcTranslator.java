@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,6 +69,7 @@ final class OidcTranslator {
           "oidc.cookieNames.idToken",
           "oidc.passThroughAuthHeader",
           "oidc.denyRedirect.headers[].name",
+          "oidc.denyRedirect.headers[].type",
           "oidc.denyRedirect.headers[].value");
 
   private OidcTranslator() {}
@@ -188,11 +188,17 @@ final class OidcTranslator {
     if (o.getScopes() != null) {
       o.getScopes().stream().filter(s -> !scopes.contains(s)).forEach(scopes::add);
     }
-    Map<String, String> deny = new LinkedHashMap<>();
+    List<io.eg4j.model.ir.HttpRouteIr.StringMatchIr> deny = new ArrayList<>();
     JsonNode dr = Json.MAPPER.valueToTree(o.getDenyRedirect());
     if (dr != null) {
-      dr.path("headers")
-          .forEach(h -> deny.put(h.path("name").asText(), h.path("value").asText("")));
+      for (JsonNode h : dr.path("headers")) {
+        deny.add(
+            new io.eg4j.model.ir.HttpRouteIr.StringMatchIr(
+                h.path("name").asText(),
+                h.path("type").asText("Exact"),
+                h.path("value").asText(""),
+                false));
+      }
     }
     return new OidcIr(
         clientId,

@@ -2,7 +2,6 @@ package io.eg4j.translator.core.policy.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.eg4j.model.bus.Json;
 import io.eg4j.model.ir.security.SecurityIr;
 import io.eg4j.translator.core.policy.FieldSupport;
 import io.eg4j.translator.core.policy.PolicyEnv;
@@ -43,6 +42,17 @@ public final class SecurityPolicyTranslator {
    */
   public record Result(SecurityIr ir, String error) {}
 
+  /**
+   * Reads specs as Envoy Gateway does with Go's JSON decoder: field names match case-insensitively,
+   * unknown fields are ignored (FieldSupport has reported them already).
+   */
+  static final com.fasterxml.jackson.databind.ObjectMapper LENIENT =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
+          .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          .build();
+
   private final PolicyEnv env;
 
   /** A translator that resolves references through {@code env}. */
@@ -64,7 +74,7 @@ public final class SecurityPolicyTranslator {
     }
     SecurityPolicySpec typed;
     try {
-      typed = Json.MAPPER.treeToValue(spec, SecurityPolicySpec.class);
+      typed = LENIENT.treeToValue(spec, SecurityPolicySpec.class);
     } catch (Exception e) {
       return new Result(null, "spec could not be read: " + e.getMessage());
     }
