@@ -20,6 +20,7 @@ import java.util.List;
  * @param timeout the check timeout
  * @param recomputeRoute true to pick the route again after the check (headers may have changed)
  * @param statusOnError the status answered when the service errors, or 0 for Envoy's default
+ * @param retry retries of the check (gRPC service only), or null
  */
 public record ExtAuthIr(
     boolean grpc,
@@ -32,7 +33,8 @@ public record ExtAuthIr(
     boolean failOpen,
     DurationIr timeout,
     boolean recomputeRoute,
-    int statusOnError) {
+    int statusOnError,
+    PolicyRetryIr retry) {
   public ExtAuthIr {
     headersToExtAuth = headersToExtAuth == null ? List.of() : List.copyOf(headersToExtAuth);
     headersToBackend = headersToBackend == null ? List.of() : List.copyOf(headersToBackend);

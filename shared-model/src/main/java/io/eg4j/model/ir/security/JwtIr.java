@@ -38,6 +38,7 @@ public record JwtIr(List<JwtProviderIr> providers, boolean optional, boolean fai
    *     the Authorization bearer header and the access_token query parameter (Envoy's default)
    * @param fromParams query parameters the token is taken from
    * @param fromCookies cookies the token is taken from
+   * @param jwksRetry retries of the remote JWKS fetch, or null
    */
   public record JwtProviderIr(
       String name,
@@ -51,7 +52,8 @@ public record JwtIr(List<JwtProviderIr> providers, boolean optional, boolean fai
       boolean recomputeRoute,
       List<TokenHeaderIr> fromHeaders,
       List<String> fromParams,
-      List<String> fromCookies) {
+      List<String> fromCookies,
+      PolicyRetryIr jwksRetry) {
     public JwtProviderIr {
       audiences = audiences == null ? List.of() : List.copyOf(audiences);
       claimToHeaders = claimToHeaders == null ? List.of() : List.copyOf(claimToHeaders);

@@ -55,7 +55,8 @@ public record OidcIr(
     String accessTokenCookie,
     String idTokenCookie,
     boolean passThroughAuthHeader,
-    List<io.eg4j.model.ir.HttpRouteIr.StringMatchIr> denyRedirectHeaders) {
+    List<io.eg4j.model.ir.HttpRouteIr.StringMatchIr> denyRedirectHeaders,
+    PolicyRetryIr tokenRetry) {
   public OidcIr {
     scopes = scopes == null ? List.of() : List.copyOf(scopes);
     resources = resources == null ? List.of() : List.copyOf(resources);

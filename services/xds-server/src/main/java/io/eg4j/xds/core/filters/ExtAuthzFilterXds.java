@@ -69,13 +69,17 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
             .setFailureModeAllow(a.failOpen())
             .setClearRouteCache(a.recomputeRoute());
     if (a.grpc()) {
-      b.setGrpcService(
+      GrpcService.Builder grpc =
           GrpcService.newBuilder()
               .setEnvoyGrpc(
                   GrpcService.EnvoyGrpc.newBuilder()
                       .setClusterName(cluster)
                       .setAuthority(a.authority()))
-              .setTimeout(Protos.millis(a.timeout().millis())));
+              .setTimeout(Protos.millis(a.timeout().millis()));
+      if (a.retry() != null) {
+        grpc.setRetryPolicy(PolicyRetries.of(a.retry()));
+      }
+      b.setGrpcService(grpc);
     } else {
       boolean tls = a.destination().settings().stream().anyMatch(s -> s.tls() != null);
       String path = a.path() == null ? "" : a.path();

@@ -110,6 +110,9 @@ final class JwtAuthnFilterXds implements HttpFilterXds {
                       .setTimeout(Protos.seconds(10)))
               // Fetched in the background at start, so the first request need not wait.
               .setAsyncFetch(JwksAsyncFetch.getDefaultInstance());
+      if (p.jwksRetry() != null) {
+        remote.setRetryPolicy(PolicyRetries.of(p.jwksRetry()));
+      }
       if (p.cacheDuration() != null) {
         remote.setCacheDuration(Protos.millis(p.cacheDuration().millis()));
       }

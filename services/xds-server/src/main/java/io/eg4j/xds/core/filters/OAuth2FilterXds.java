@@ -116,6 +116,9 @@ final class OAuth2FilterXds implements HttpFilterXds {
             .setAuthType(OAuth2Config.AuthType.BASIC_AUTH)
             .setUseRefreshToken(com.google.protobuf.BoolValue.of(o.refreshToken()))
             .setStatPrefix(s.policy());
+    if (o.tokenRetry() != null) {
+      c.setRetryPolicy(PolicyRetries.of(o.tokenRetry()));
+    }
     if (o.defaultTokenTtl() != null) {
       c.setDefaultExpiresIn(Protos.millis(o.defaultTokenTtl().millis()));
     }

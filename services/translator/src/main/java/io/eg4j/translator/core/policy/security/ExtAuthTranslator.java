@@ -30,6 +30,7 @@ final class ExtAuthTranslator {
         s.add("extAuth." + proto + ".backendRefs[]." + f);
       }
     }
+    s.addAll(BackendSettingsTranslator.supported("extAuth.grpc"));
     s.addAll(
         List.of(
             "extAuth.http.path",
@@ -99,7 +100,11 @@ final class ExtAuthTranslator {
         Boolean.TRUE.equals(a.getFailOpen()),
         timeout,
         Boolean.TRUE.equals(a.getRecomputeRoute()),
-        0);
+        0,
+        grpc
+            ? BackendSettingsTranslator.retry(
+                service.get("backendSettings"), "spec.extAuth.grpc.backendSettings")
+            : null);
   }
 
   /**

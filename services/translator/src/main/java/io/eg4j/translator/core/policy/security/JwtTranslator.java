@@ -52,6 +52,10 @@ final class JwtTranslator {
           "jwt.providers[].extractFrom.cookies[]",
           "jwt.providers[].remoteJWKS.uri",
           "jwt.providers[].remoteJWKS.cacheDuration",
+          "jwt.providers[].remoteJWKS.backendSettings.retry.numRetries",
+          "jwt.providers[].remoteJWKS.backendSettings.retry.perRetry.backOff.baseInterval",
+          "jwt.providers[].remoteJWKS.backendSettings.retry.perRetry.backOff.maxInterval",
+          "jwt.providers[].remoteJWKS.backendSettings.retry.retryOn.triggers[]",
           "jwt.providers[].remoteJWKS.backendRef.group",
           "jwt.providers[].remoteJWKS.backendRef.kind",
           "jwt.providers[].remoteJWKS.backendRef.name",
@@ -220,7 +224,12 @@ final class JwtTranslator {
         Boolean.TRUE.equals(p.getRecomputeRoute()),
         headers,
         params,
-        cookies);
+        cookies,
+        remote == null
+            ? null
+            : BackendSettingsTranslator.retry(
+                io.eg4j.model.bus.Json.MAPPER.valueToTree(remote.getBackendSettings()),
+                where + ".remoteJWKS.backendSettings"));
   }
 
   private static Integer port(Object port) {

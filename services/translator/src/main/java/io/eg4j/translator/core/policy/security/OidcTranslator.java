@@ -35,6 +35,10 @@ final class OidcTranslator {
   static final List<String> SUPPORTED =
       List.of(
           "oidc.provider.issuer",
+          "oidc.provider.backendSettings.retry.numRetries",
+          "oidc.provider.backendSettings.retry.perRetry.backOff.baseInterval",
+          "oidc.provider.backendSettings.retry.perRetry.backOff.maxInterval",
+          "oidc.provider.backendSettings.retry.retryOn.triggers[]",
           "oidc.provider.authorizationEndpoint",
           "oidc.provider.tokenEndpoint",
           "oidc.provider.backendRef.group",
@@ -221,7 +225,9 @@ final class OidcTranslator {
         o.getCookieNames() == null ? null : o.getCookieNames().getAccessToken(),
         o.getCookieNames() == null ? null : o.getCookieNames().getIdToken(),
         Boolean.TRUE.equals(o.getPassThroughAuthHeader()),
-        deny);
+        deny,
+        BackendSettingsTranslator.retry(
+            provider.get("backendSettings"), "spec.oidc.provider.backendSettings"));
   }
 
   private static DurationIr duration(String s, String field) throws PolicyException {

@@ -1,0 +1,54 @@
+package io.eg4j.translator.core.policy.security;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.ir.DurationIr;
+import io.eg4j.model.ir.security.PolicyRetryIr;
+import io.eg4j.translator.core.policy.PolicyException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code backendSettings} of a policy's own backend (JWKS, OIDC token endpoint, external
+ * authorization service). Only the retry settings that reach the filter's retry policy are
+ * enforced; every other setting is left out of the SUPPORTED lists, so it fails closed.
+ */
+final class BackendSettingsTranslator {
+  private BackendSettingsTranslator() {}
+
+  /** The enforced paths under {@code prefix.backendSettings}. */
+  static List<String> supported(String prefix) {
+    String r = prefix + ".backendSettings.retry.";
+    return List.of(
+        r + "numRetries",
+        r + "perRetry.backOff.baseInterval",
+        r + "perRetry.backOff.maxInterval",
+        r + "retryOn.triggers[]");
+  }
+
+  /** The retry policy of {@code backendSettings} (raw JSON), or null when it sets none. */
+  static PolicyRetryIr retry(JsonNode backendSettings, String where) throws PolicyException {
+    JsonNode retry = backendSettings == null ? null : backendSettings.get("retry");
+    if (retry == null || !retry.isObject()) {
+      return null;
+    }
+    JsonNode backOff = retry.path("perRetry").path("backOff");
+    List<String> on = new ArrayList<>();
+    retry.path("retryOn").path("triggers").forEach(t -> on.add(t.asText()));
+    return new PolicyRetryIr(
+        retry.path("numRetries").asInt(2),
+        duration(backOff.get("baseInterval"), where + ".retry.perRetry.backOff.baseInterval"),
+        duration(backOff.get("maxInterval"), where + ".retry.perRetry.backOff.maxInterval"),
+        on);
+  }
+
+  private static DurationIr duration(JsonNode v, String where) throws PolicyException {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    try {
+      return DurationIr.parse(v.asText());
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException(where + ": invalid duration " + v.asText());
+    }
+  }
+}
