@@ -194,6 +194,9 @@ final class JwtTranslator {
         }
       }
     }
+    if (jwks != null) {
+      validateJwks(jwks, where + ".localJWKS");
+    }
     List<ClaimToHeaderIr> claims = new ArrayList<>();
     if (p.getClaimToHeaders() != null) {
       for (ClaimToHeaders c : p.getClaimToHeaders()) {
@@ -230,6 +233,60 @@ final class JwtTranslator {
             : BackendSettingsTranslator.retry(
                 io.eg4j.model.bus.Json.MAPPER.valueToTree(remote.getBackendSettings()),
                 where + ".remoteJWKS.backendSettings"));
+  }
+
+  /**
+   * Checks a local JWKS the way Envoy will load it, so that a bad one is a status on the policy and
+   * never a configuration Envoy rejects (a rejected route configuration freezes every route of its
+   * listener): JSON with a {@code keys} list, each key with its type's members, base64url encoded,
+   * RSA moduli odd and at least 512 bits.
+   */
+  static void validateJwks(String jwks, String where) throws PolicyException {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = io.eg4j.model.bus.Json.MAPPER.readTree(jwks);
+    } catch (Exception e) {
+      throw new PolicyException(where + ": the JWKS is not JSON");
+    }
+    com.fasterxml.jackson.databind.JsonNode keys = root == null ? null : root.get("keys");
+    if (keys == null || !keys.isArray() || keys.isEmpty()) {
+      throw new PolicyException(where + ": the JWKS has no keys");
+    }
+    for (com.fasterxml.jackson.databind.JsonNode k : keys) {
+      String kty = k.path("kty").asText("");
+      switch (kty) {
+        case "RSA" -> {
+          byte[] n = b64url(k, "n", where);
+          byte[] e = b64url(k, "e", where);
+          java.math.BigInteger modulus = new java.math.BigInteger(1, n);
+          if (modulus.bitLength() < 512 || !modulus.testBit(0) || e.length == 0) {
+            throw new PolicyException(where + ": RSA key n is not a usable modulus");
+          }
+        }
+        case "EC" -> {
+          b64url(k, "x", where);
+          b64url(k, "y", where);
+        }
+        case "oct" -> b64url(k, "k", where);
+        case "OKP" -> b64url(k, "x", where);
+        default -> throw new PolicyException(where + ": unsupported key type " + kty);
+      }
+    }
+  }
+
+  private static byte[] b64url(
+      com.fasterxml.jackson.databind.JsonNode key, String member, String where)
+      throws PolicyException {
+    String v = key.path(member).asText("");
+    try {
+      byte[] b = java.util.Base64.getUrlDecoder().decode(v);
+      if (b.length == 0) {
+        throw new IllegalArgumentException("empty");
+      }
+      return b;
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException(where + ": key member " + member + " is not base64url");
+    }
   }
 
   private static Integer port(Object port) {
