@@ -57,7 +57,7 @@ final class PolicyChain {
     return lookup(winners, listenerKeys(lc));
   }
 
-  private static List<String> listenerKeys(ListenerContext lc) {
+  static List<String> listenerKeys(ListenerContext lc) {
     List<String> keys = new ArrayList<>();
     if (lc == null) {
       return keys;

@@ -91,34 +91,71 @@ final class PolicyProcessor {
       }
     }
     // Narrower targets (routes, route rules, listeners) shadow broader ones: the broader policy is
-    // Overridden there, or Merged when the narrower policy asks to merge (spec.mergeType).
-    Map<String, Boolean> overriddenBy = new HashMap<>();
-    Map<String, Boolean> mergedBy = new HashMap<>();
-    Set<String> broaderTargets = new java.util.HashSet<>();
+    // Overridden there. A route policy that asks to merge (spec.mergeType) instead merges, per
+    // listener, with the nearest broader policy (listener section, ListenerSet, Gateway): both are
+    // Merged, the route policy on that listener's ancestor.
+    Set<String> overridden = new java.util.HashSet<>();
+    Map<String, ObjectNode> firstAt = new HashMap<>();
+    for (Map.Entry<ObjectNode, List<Target>> e : targets.entrySet()) {
+      for (Target t : e.getValue()) {
+        if (!sectionMissing(t)) {
+          firstAt.putIfAbsent(t.key(), e.getKey());
+        }
+      }
+    }
+    Set<String> mergedInto = new java.util.HashSet<>();
+    Map<ObjectNode, List<ObjectNode>> mergedAt = new java.util.IdentityHashMap<>();
     for (Map.Entry<ObjectNode, List<Target>> e : targets.entrySet()) {
       boolean merges = Nodes.has(Nodes.spec(e.getKey()), "mergeType");
-      Map<String, Boolean> into = merges ? mergedBy : overriddenBy;
       for (Target t : e.getValue()) {
         if (sectionMissing(t)) {
           continue;
         }
-        broaderTargets.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/");
         if (ROUTE_KINDS.contains(t.kind())) {
-          if (t.section() != null) {
-            into.put(t.kind() + "/" + t.namespace() + "/" + t.name() + "/", true);
+          if (t.section() != null && !merges) {
+            overridden.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/");
           }
           for (RouteContext r : routes(t)) {
             for (RouteContext.Parent parent : r.parents) {
-              String gw = "Gateway/" + parent.gateway.namespace + "/" + parent.gateway.name + "/";
-              into.put(gw, true);
               for (ListenerContext l : parent.listeners) {
-                into.put(gw + l.name, true);
+                List<String> broader = PolicyChain.listenerKeys(l);
+                if (!merges) {
+                  overridden.addAll(broader);
+                  continue;
+                }
+                for (String k : broader) {
+                  ObjectNode held = firstAt.get(k);
+                  if (held != null && held != e.getKey()) {
+                    mergedInto.add(k);
+                    List<ObjectNode> at =
+                        mergedAt.computeIfAbsent(e.getKey(), x -> new ArrayList<>());
+                    ObjectNode ref = listenerRef(l);
+                    if (!at.contains(ref)) {
+                      at.add(ref);
+                    }
+                    break;
+                  }
+                }
               }
             }
           }
         } else if (t.section() != null) {
-          broaderTargets.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/" + t.section());
-          into.put(t.kind() + "/" + t.namespace() + "/" + t.name() + "/", true);
+          overridden.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/");
+          if (!t.kind().equals("Gateway")) {
+            for (ObjectNode a : ancestors(t)) {
+              GatewayContext g = listenerSetGateway(a);
+              if (g != null) {
+                overridden.add("Gateway/" + g.namespace + "/" + g.name + "/");
+              }
+            }
+          }
+        } else if (!t.kind().equals("Gateway")) {
+          for (ObjectNode a : ancestors(t)) {
+            GatewayContext g = listenerSetGateway(a);
+            if (g != null) {
+              overridden.add("Gateway/" + g.namespace + "/" + g.name + "/");
+            }
+          }
         }
       }
     }
@@ -173,17 +210,11 @@ final class PolicyProcessor {
             continue;
           }
           String invalid = verdict(kind, p);
-          if (invalid != null) {
-            rs.conditions.set(Condition.isFalse("Accepted", "Invalid", invalid));
-            if (deprecated) {
-              warnDeprecatedTargetRef(rs);
-            }
-            continue;
-          }
-          rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Policy has been accepted."));
-          String whole = t.kind() + "/" + t.namespace() + "/" + t.name() + "/";
-          boolean broad = t.section() == null;
-          if (broad && overriddenBy.containsKey(whole)) {
+          rs.conditions.set(
+              invalid != null
+                  ? Condition.isFalse("Accepted", "Invalid", invalid)
+                  : Condition.isTrue("Accepted", "Accepted", "Policy has been accepted."));
+          if (overridden.contains(t.key())) {
             rs.conditions.set(
                 Condition.isTrue(
                     "Overridden",
@@ -192,15 +223,26 @@ final class PolicyProcessor {
                         + kind
                         + "s for some of its targets"));
           }
-          boolean mergesDown = broad && mergedBy.containsKey(whole);
-          boolean mergesUp =
-              Nodes.has(Nodes.spec(p), "mergeType") && hasBroader(t, ancestor, broaderTargets);
-          if (mergesDown || mergesUp) {
+          if (invalid != null) {
+            if (deprecated) {
+              warnDeprecatedTargetRef(rs);
+            }
+            continue;
+          }
+          if (mergedInto.contains(t.key()) && firstAt.get(t.key()) == p) {
             rs.conditions.set(
-                Condition.isTrue("Merged", "Merged", "Merged with policies of broader targets"));
+                Condition.isTrue("Merged", "Merged", "Merged with policies of narrower targets"));
           }
           if (deprecated) {
             warnDeprecatedTargetRef(rs);
+          }
+        }
+        if (winner == null && verdict(kind, p) == null) {
+          for (ObjectNode at : mergedAt.getOrDefault(p, List.of())) {
+            StatusCollector.RefStatus rs =
+                ctx.statuses.entry(p).ancestor(at, at.toString(), ctx.config.controllerName());
+            rs.conditions.set(
+                Condition.isTrue("Merged", "Merged", "Merged with policies of broader targets"));
           }
         }
         if (winner == null) {
@@ -657,19 +699,26 @@ final class PolicyProcessor {
   }
 
   /** True when a broader policy of the same kind reaches the Gateway of this ancestor. */
-  private static boolean hasBroader(Target t, ObjectNode ancestor, Set<String> broaderTargets) {
-    String gw =
-        ancestor.path("kind").asText()
-            + "/"
-            + ancestor.path("namespace").asText()
-            + "/"
-            + ancestor.path("name").asText()
-            + "/";
-    if (ROUTE_KINDS.contains(t.kind())) {
-      return broaderTargets.contains(gw)
-          || broaderTargets.contains(gw + ancestor.path("sectionName").asText());
+  /**
+   * The ancestor reference of one listener: its ListenerSet's, or its Gateway's, with the section.
+   */
+  private static ObjectNode listenerRef(ListenerContext l) {
+    return l.listenerSet != null
+        ? ref("ListenerSet", l.listenerSet.namespace, l.listenerSet.name, l.name)
+        : ref("Gateway", l.gateway.namespace, l.gateway.name, l.name);
+  }
+
+  /** The Gateway of the ListenerSet an ancestor reference names, or null. */
+  private GatewayContext listenerSetGateway(ObjectNode ancestor) {
+    for (GatewayContext g : ctx.acceptedGateways) {
+      for (ListenerSetContext ls : g.listenerSets) {
+        if (ls.namespace.equals(ancestor.path("namespace").asText())
+            && ls.name.equals(ancestor.path("name").asText())) {
+          return g;
+        }
+      }
     }
-    return t.section() != null && broaderTargets.contains(gw);
+    return null;
   }
 
   /**
