@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 import yaml
 
@@ -26,6 +27,32 @@ def translate_all():
     return translate_all_cases(root, cases_dir, names, ["envoy-static"])
 
 
+DB_TYPES = {"city_db_path": "GeoIP2-City", "asn_db_path": "GeoLite2-ASN",
+            "isp_db_path": "GeoIP2-ISP", "anon_db_path": "GeoIP2-Anonymous-IP"}
+
+
+db_lock = threading.Lock()
+
+
+def test_databases(node):
+    """MaxMind database paths name files on the proxy's machine: Envoy opens them while it
+    validates, so each is replaced by an empty test database of its type (tools/test-mmdb.py)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in DB_TYPES and isinstance(v, str):
+                db = os.path.join(tmp, k + ".mmdb")
+                with db_lock:
+                    if not os.path.exists(db):
+                        subprocess.run([sys.executable, os.path.join(root, "tools", "test-mmdb.py"), db,
+                                        DB_TYPES[k], "-"], check=True)
+                node[k] = db
+            else:
+                test_databases(v)
+    elif isinstance(node, list):
+        for v in node:
+            test_databases(v)
+
+
 def check(name, out):
     text, err = result(out, name, "envoy-static")
     if err is not None:
@@ -33,6 +60,7 @@ def check(name, out):
     docs = [d for d in yaml.safe_load_all(text) if d]
     ok, problems = 0, []
     for i, doc in enumerate(docs):
+        test_databases(doc)
         path = os.path.join(tmp, "%s-%d.yaml" % (name, i))
         with open(path, "w") as f:
             yaml.safe_dump(doc, f)

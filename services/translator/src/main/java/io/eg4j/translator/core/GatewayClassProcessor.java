@@ -56,6 +56,21 @@ final class GatewayClassProcessor {
           status.conditions.set(Condition.isTrue("Accepted", "Accepted", "Valid GatewayClass"));
           envoyProxy = Nodes.spec(ep);
         }
+        if (ep != null) {
+          // The EnvoyProxy says, per GatewayClass that uses it, whether it was accepted.
+          ObjectNode classRef = Nodes.object();
+          classRef.put("group", TranslationContext.GATEWAY_GROUP);
+          classRef.put("kind", "GatewayClass");
+          classRef.put("name", Nodes.name(gc));
+          ctx.statuses
+              .entry(ep)
+              .ancestor(classRef, "GatewayClass/" + Nodes.name(gc), "")
+              .conditions
+              .set(
+                  invalid != null
+                      ? Condition.isFalse("Accepted", "InvalidParameters", invalid)
+                      : Condition.isTrue("Accepted", "Accepted", "EnvoyProxy has been accepted."));
+        }
       }
       out.add(new GatewayClassContext(gc, Nodes.name(gc), envoyProxy));
     }

@@ -72,8 +72,16 @@ final class PolicyProcessor {
   }
 
   void process() {
+    // ClientTrafficPolicies first: a SecurityPolicy's geolocation rules depend on the client IP
+    // detection of the listeners it reaches.
+    List<ObjectNode> clientPolicies = ctx.policies.get("ClientTrafficPolicy");
+    if (clientPolicies != null) {
+      processKind("ClientTrafficPolicy", clientPolicies);
+    }
     for (Map.Entry<String, List<ObjectNode>> e : ctx.policies.entrySet()) {
-      processKind(e.getKey(), e.getValue());
+      if (!e.getKey().equals("ClientTrafficPolicy")) {
+        processKind(e.getKey(), e.getValue());
+      }
     }
   }
 
@@ -270,6 +278,9 @@ final class PolicyProcessor {
     }
     if (invalid == null && kind.equals("SecurityPolicy")) {
       invalid = invalidApiKeyAuth(p);
+    }
+    if (invalid == null && kind.equals("SecurityPolicy")) {
+      invalid = invalidGeoIp(p);
     }
     if (invalid == null) {
       invalid = invalidReferences(kind, p);
@@ -820,6 +831,113 @@ final class PolicyProcessor {
       }
     }
     return true;
+  }
+
+  /**
+   * Authorization rules by client geolocation need, on every listener the policy reaches, the
+   * Gateway's geolocation provider (EnvoyProxy {@code spec.geoIP}) and a client IP detection that
+   * Envoy's geoip filter can use (a ClientTrafficPolicy's custom header, X-Forwarded-For hop count
+   * or direct source IP), as Envoy Gateway requires. Returns a message, or null when satisfied.
+   */
+  private String invalidGeoIp(ObjectNode p) {
+    boolean geo = false;
+    for (JsonNode r : Nodes.list(Nodes.obj(Nodes.spec(p), "authorization"), "rules")) {
+      geo |= !Nodes.list(Nodes.obj(r, "principal"), "clientIPGeoLocations").isEmpty();
+    }
+    if (!geo) {
+      return null;
+    }
+    for (Target t : targets(p, false)) {
+      for (ListenerContext l : listenersOf(t)) {
+        String where =
+            "listener " + l.name + " of Gateway " + l.gateway.namespace + "/" + l.gateway.name;
+        if (geoIpProvider(l.gateway.envoyProxy) == null) {
+          return "spec.authorization: clientIPGeoLocations need a geoIP provider in the EnvoyProxy"
+              + " of Gateway "
+              + l.gateway.namespace
+              + "/"
+              + l.gateway.name;
+        }
+        var detection = clientIpDetection(l);
+        if (detection == null || !detection.geoIpCapable()) {
+          return "spec.authorization: clientIPGeoLocations need the client IP detection of "
+              + where
+              + " to be set by a ClientTrafficPolicy, as customHeader, xForwardedFor.numTrustedHops"
+              + " or directSourceIP";
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The client IP detection a listener's ClientTrafficPolicy sets, or null. */
+  io.eg4j.model.ir.traffic.ClientTrafficIr.ClientIpDetectionIr clientIpDetection(
+      ListenerContext l) {
+    for (Attachment a :
+        PolicyChain.forListener(winners.getOrDefault("ClientTrafficPolicy", Map.of()), l)) {
+      if (a.error() == null
+          && a.translation() instanceof ClientTrafficPolicyTranslator.Result r
+          && r.ir() != null) {
+        return r.ir().clientIpDetection();
+      }
+      return null;
+    }
+    return null;
+  }
+
+  /** The geolocation provider of an EnvoyProxy spec ({@code geoIP.provider.maxMind}), or null. */
+  static io.eg4j.model.ir.security.GeoIpIr geoIpProvider(JsonNode envoyProxy) {
+    if (envoyProxy == null) {
+      return null;
+    }
+    JsonNode mm = envoyProxy.path("geoIP").path("provider").path("maxMind");
+    String city = mm.path("cityDbSource").path("local").path("path").asText(null);
+    String country = mm.path("countryDbSource").path("local").path("path").asText(null);
+    String asn = mm.path("asnDbSource").path("local").path("path").asText(null);
+    String isp = mm.path("ispDbSource").path("local").path("path").asText(null);
+    String anon = mm.path("anonymousIpDbSource").path("local").path("path").asText(null);
+    if (city == null && country == null && asn == null && isp == null && anon == null) {
+      return null;
+    }
+    return new io.eg4j.model.ir.security.GeoIpIr(city, country, asn, isp, anon);
+  }
+
+  /** The listeners a target reaches. */
+  private List<ListenerContext> listenersOf(Target t) {
+    List<ListenerContext> out = new ArrayList<>();
+    if (t.kind().equals("Gateway")) {
+      GatewayContext g = gateway(t);
+      if (g != null) {
+        for (ListenerContext l : g.listeners) {
+          if (t.section() == null || t.section().equals(l.name)) {
+            out.add(l);
+          }
+        }
+      }
+    } else if (t.kind().equals("ListenerSet") || t.kind().equals("XListenerSet")) {
+      for (GatewayContext g : ctx.acceptedGateways) {
+        for (ListenerSetContext ls : g.listenerSets) {
+          if (ls.namespace.equals(t.namespace()) && ls.name.equals(t.name())) {
+            for (ListenerContext l : ls.listeners) {
+              if (t.section() == null || t.section().equals(l.name)) {
+                out.add(l);
+              }
+            }
+          }
+        }
+      }
+    } else {
+      for (RouteContext r : routes(t)) {
+        for (RouteContext.Parent parent : r.parents) {
+          for (ListenerContext l : parent.listeners) {
+            if (!out.contains(l)) {
+              out.add(l);
+            }
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private GatewayContext gateway(Target t) {

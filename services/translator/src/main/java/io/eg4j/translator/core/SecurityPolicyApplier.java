@@ -44,7 +44,18 @@ final class SecurityPolicyApplier {
           if (res == null || res.ir() == null) {
             l.routes.set(i, r.failClosed(500));
           } else if (!res.ir().isEmpty()) {
-            l.routes.set(i, r.withSecurity(res.ir()));
+            io.eg4j.model.ir.security.SecurityIr ir = res.ir();
+            if (ir.authorization() != null && ir.authorization().usesGeoIp()) {
+              // Geolocations are looked up with the provider of this route's Gateway.
+              var provider =
+                  lc == null ? null : PolicyProcessor.geoIpProvider(lc.gateway.envoyProxy);
+              if (provider == null) {
+                l.routes.set(i, r.failClosed(500));
+                continue;
+              }
+              ir = ir.withAuthorization(ir.authorization().withGeoIp(provider));
+            }
+            l.routes.set(i, r.withSecurity(ir));
           }
         }
       }

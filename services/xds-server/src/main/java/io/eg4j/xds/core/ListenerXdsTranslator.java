@@ -8,10 +8,12 @@ import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.TlsIr;
 import io.eg4j.model.ir.UdpListenerIr;
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.model.ir.traffic.ClientTrafficIr;
 import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
@@ -24,9 +26,13 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig;
+import io.envoyproxy.envoy.extensions.http.original_ip_detection.custom_header.v3.CustomHeaderConfig;
+import io.envoyproxy.envoy.extensions.http.original_ip_detection.xff.v3.XffConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -173,11 +179,70 @@ public final class ListenerXdsTranslator {
             .addUpgradeConfigs(
                 HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
             // The HTTP filters the routes use, in Envoy Gateway's order and the EnvoyProxy's.
-            .addAllHttpFilters(HttpFilters.forConnectionManager(listeners, filterOrder));
+            .addAllHttpFilters(HttpFilters.forConnectionManager(listeners, filterOrder))
+            .addAllEarlyHeaderMutationExtensions(HttpFilters.earlyHeaderMutations(listeners));
+    clientIpDetection(hcm, listeners);
     return Filter.newBuilder()
         .setName("envoy.filters.network.http_connection_manager")
         .setTypedConfig(any(hcm.build()))
         .build();
+  }
+
+  /**
+   * The ClientTrafficPolicy's client IP detection: the client is the connection's peer (the
+   * default), a given number of hops from the right of X-Forwarded-For, the rightmost address of
+   * X-Forwarded-For outside trusted proxy ranges, or the address in a custom header.
+   */
+  private static void clientIpDetection(
+      HttpConnectionManager.Builder hcm, List<HttpListenerIr> listeners) {
+    ClientTrafficIr.ClientIpDetectionIr d =
+        listeners.stream()
+            .map(HttpListenerIr::client)
+            .filter(c -> c != null && c.clientIpDetection() != null)
+            .map(ClientTrafficIr::clientIpDetection)
+            .findFirst()
+            .orElse(null);
+    if (d == null) {
+      return;
+    }
+    if (d.customHeader() != null) {
+      CustomHeaderConfig.Builder c =
+          CustomHeaderConfig.newBuilder()
+              .setHeaderName(d.customHeader())
+              .setAllowExtensionToSetAddressAsTrusted(true);
+      if (d.customHeaderFailClosed()) {
+        c.setRejectWithStatus(HttpStatus.newBuilder().setCode(StatusCode.Forbidden));
+      }
+      hcm.setUseRemoteAddress(com.google.protobuf.BoolValue.of(false))
+          .addOriginalIpDetectionExtensions(
+              TypedExtensionConfig.newBuilder()
+                  .setName("envoy.extensions.http.original_ip_detection.custom_header")
+                  .setTypedConfig(any(c.build())));
+    } else if (!d.xffTrustedCidrs().isEmpty()) {
+      io.envoyproxy.envoy.extensions.http.original_ip_detection.xff.v3.XffTrustedCidrs.Builder
+          cidrs =
+              io.envoyproxy.envoy.extensions.http.original_ip_detection.xff.v3.XffTrustedCidrs
+                  .newBuilder();
+      for (String c : d.xffTrustedCidrs()) {
+        int slash = c.indexOf('/');
+        cidrs.addCidrs(
+            io.envoyproxy.envoy.config.core.v3.CidrRange.newBuilder()
+                .setAddressPrefix(c.substring(0, slash))
+                .setPrefixLen(Protos.u32(Integer.parseInt(c.substring(slash + 1)))));
+      }
+      hcm.setUseRemoteAddress(com.google.protobuf.BoolValue.of(false))
+          .addOriginalIpDetectionExtensions(
+              TypedExtensionConfig.newBuilder()
+                  .setName("envoy.extensions.http.original_ip_detection.xff")
+                  .setTypedConfig(
+                      any(
+                          XffConfig.newBuilder()
+                              .setXffTrustedCidrs(cidrs)
+                              .setSkipXffAppend(com.google.protobuf.BoolValue.of(d.skipXffAppend()))
+                              .build())));
+    } else if (d.xffNumTrustedHops() != null) {
+      hcm.setXffNumTrustedHops(d.xffNumTrustedHops()).setSkipXffAppend(d.skipXffAppend());
+    }
   }
 
   private static Filter tcpProxy(String statPrefix, io.eg4j.model.ir.RouteDestinationIr dest) {

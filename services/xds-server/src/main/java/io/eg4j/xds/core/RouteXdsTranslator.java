@@ -74,6 +74,10 @@ public final class RouteXdsTranslator {
     }
     RouteConfiguration.Builder rc =
         RouteConfiguration.newBuilder().setName(name).setIgnorePortInHostMatching(true);
+    List<HttpRouteIr> all = new ArrayList<>();
+    byHost.values().forEach(all::addAll);
+    // Internal headers (the geolocation the geoip filter found) never reach a backend.
+    rc.addAllRequestHeadersToRemove(HttpFilters.internalRequestHeaders(all));
     for (Map.Entry<String, List<HttpRouteIr>> e : byHost.entrySet()) {
       VirtualHost.Builder vh =
           VirtualHost.newBuilder().setName(name + "/" + e.getKey()).addDomains(e.getKey());

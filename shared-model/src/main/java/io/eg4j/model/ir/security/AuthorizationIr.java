@@ -8,13 +8,25 @@ import java.util.List;
  *
  * @param defaultAction {@code Allow} or {@code Deny}
  * @param rules the rules, in order
+ * @param geoIp the Gateway's IP geolocation provider, set when a rule matches geolocations (the
+ *     translator sets it per Gateway, from the Gateway's EnvoyProxy); null otherwise
  */
-public record AuthorizationIr(String defaultAction, List<RuleIr> rules) {
+public record AuthorizationIr(String defaultAction, List<RuleIr> rules, GeoIpIr geoIp) {
   public AuthorizationIr {
     rules = rules == null ? List.of() : List.copyOf(rules);
     if (!"Allow".equals(defaultAction) && !"Deny".equals(defaultAction)) {
       throw new IllegalArgumentException("authorization default action must be Allow or Deny");
     }
+  }
+
+  /** True when a rule matches client geolocations (the geoip filter must run first). */
+  public boolean usesGeoIp() {
+    return rules.stream().anyMatch(r -> !r.geoLocations().isEmpty());
+  }
+
+  /** These rules with the Gateway's geolocation provider. */
+  public AuthorizationIr withGeoIp(GeoIpIr provider) {
+    return new AuthorizationIr(defaultAction, rules, provider);
   }
 
   /**
@@ -26,6 +38,7 @@ public record AuthorizationIr(String defaultAction, List<RuleIr> rules) {
    * @param headers request headers, each with the values any of which matches
    * @param jwt JWT claims and scopes, or null
    * @param methods HTTP methods, any of which matches; empty for any
+   * @param geoLocations client geolocations, any of which matches; empty for any
    */
   public record RuleIr(
       String name,
@@ -33,8 +46,10 @@ public record AuthorizationIr(String defaultAction, List<RuleIr> rules) {
       List<String> clientCidrs,
       List<HeaderIr> headers,
       JwtPrincipalIr jwt,
-      List<String> methods) {
+      List<String> methods,
+      List<GeoLocationIr> geoLocations) {
     public RuleIr {
+      geoLocations = geoLocations == null ? List.of() : List.copyOf(geoLocations);
       clientCidrs = clientCidrs == null ? List.of() : List.copyOf(clientCidrs);
       headers = headers == null ? List.of() : List.copyOf(headers);
       methods = methods == null ? List.of() : List.copyOf(methods);
@@ -79,4 +94,31 @@ public record AuthorizationIr(String defaultAction, List<RuleIr> rules) {
       values = values == null ? List.of() : List.copyOf(values);
     }
   }
+
+  /**
+   * A client geolocation: every field set must match what the geoip filter found for the client
+   * address (names compare case-insensitively); a field not set matches anything.
+   *
+   * @param country ISO 3166-1 alpha-2 country code, or null
+   * @param region ISO 3166-2 subdivision code, or null
+   * @param city city name (English), or null
+   * @param asn autonomous system number, or null
+   * @param isp ISP name, or null
+   * @param anonymous whether the address is anonymous (any kind), or null
+   * @param vpn whether it is a VPN exit, or null
+   * @param hosting whether it belongs to a hosting provider, or null
+   * @param tor whether it is a Tor exit node, or null
+   * @param proxy whether it is a public proxy, or null
+   */
+  public record GeoLocationIr(
+      String country,
+      String region,
+      String city,
+      Integer asn,
+      String isp,
+      Boolean anonymous,
+      Boolean vpn,
+      Boolean hosting,
+      Boolean tor,
+      Boolean proxy) {}
 }

@@ -56,6 +56,13 @@ public record SecurityIr(
         csrf != null ? csrf : broader.csrf);
   }
 
+  /**
+   * This policy with other authorization rules (the same rules with the Gateway's geoIP provider).
+   */
+  public SecurityIr withAuthorization(AuthorizationIr a) {
+    return new SecurityIr(policy, cors, basicAuth, apiKeyAuth, jwt, oidc, extAuth, a, csrf);
+  }
+
   /** True when the policy sets no feature at all (it then changes nothing on the route). */
   @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isEmpty() {

@@ -1,6 +1,7 @@
 package io.eg4j.model.ir.traffic;
 
 import io.eg4j.model.ir.IrValidation;
+import java.util.List;
 
 /**
  * The ClientTrafficPolicy in effect on one listener (a listener section policy over the Gateway's):
@@ -9,9 +10,39 @@ import io.eg4j.model.ir.IrValidation;
  * null when the policy does not set it.
  *
  * @param policy the policy's stable id, {@code clienttrafficpolicy/<namespace>/<name>}
+ * @param clientIpDetection how the client address is found, or null for the connection's peer
  */
-public record ClientTrafficIr(String policy) {
+public record ClientTrafficIr(String policy, ClientIpDetectionIr clientIpDetection) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
+  }
+
+  /**
+   * Client IP detection ({@code spec.clientIPDetection}): exactly one way is set.
+   *
+   * @param xffNumTrustedHops the client is this many addresses from the right of X-Forwarded-For,
+   *     or null
+   * @param xffTrustedCidrs the client is the rightmost X-Forwarded-For address outside these
+   *     proxies' ranges; empty when not used
+   * @param skipXffAppend true to leave X-Forwarded-For as received (no address appended)
+   * @param customHeader the header that carries the client address, or null
+   * @param customHeaderFailClosed true to refuse (403) a request whose header is missing or invalid
+   * @param directSourceIp true when the client is the connection's peer (the default made explicit)
+   */
+  public record ClientIpDetectionIr(
+      Integer xffNumTrustedHops,
+      List<String> xffTrustedCidrs,
+      boolean skipXffAppend,
+      String customHeader,
+      boolean customHeaderFailClosed,
+      boolean directSourceIp) {
+    public ClientIpDetectionIr {
+      xffTrustedCidrs = xffTrustedCidrs == null ? List.of() : List.copyOf(xffTrustedCidrs);
+    }
+
+    /** True when Envoy's geoip filter sees the client address this detection finds. */
+    public boolean geoIpCapable() {
+      return directSourceIp || customHeader != null || xffNumTrustedHops != null;
+    }
   }
 }

@@ -39,6 +39,7 @@ public final class HttpFilters {
           new JwtAuthnFilterXds(),
           new ExtAuthzFilterXds(),
           new RbacFilterXds(),
+          new GeoIpFilterXds(),
           new OAuth2FilterXds());
 
   /**
@@ -51,6 +52,7 @@ public final class HttpFilters {
    */
   static final Map<String, Integer> ORDER =
       Map.ofEntries(
+          Map.entry("envoy.filters.http.geoip", -1),
           Map.entry("envoy.filters.http.health_check", 0),
           Map.entry("envoy.filters.http.fault", 1),
           Map.entry("envoy.filters.http.cors", 2),
@@ -180,6 +182,27 @@ public final class HttpFilters {
       }
     }
     return found;
+  }
+
+  /**
+   * The connection manager's early header mutations for these listeners' routes: the removal of
+   * client-supplied internal headers (geolocation). Empty when no route needs one.
+   */
+  public static List<io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig> earlyHeaderMutations(
+      List<HttpListenerIr> listeners) {
+    List<HttpRouteIr> routes = new ArrayList<>();
+    for (HttpListenerIr l : listeners) {
+      routes.addAll(l.routes());
+    }
+    var geo = GeoIpFilterXds.earlyHeaderRemoval(routes);
+    return geo == null ? List.of() : List.of(geo);
+  }
+
+  /** Internal request headers a route configuration removes before any backend sees them. */
+  public static List<String> internalRequestHeaders(List<HttpRouteIr> routes) {
+    return GeoIpFilterXds.provider(routes) == null
+        ? List.of()
+        : io.eg4j.model.ir.security.GeoIpIr.HEADERS;
   }
 
   /** Sets every feature's per-route config on a route. */

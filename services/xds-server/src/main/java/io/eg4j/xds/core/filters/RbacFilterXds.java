@@ -8,7 +8,9 @@ import com.github.xds.type.matcher.v3.Matcher.MatcherList.Predicate;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.security.AuthorizationIr;
 import io.eg4j.model.ir.security.AuthorizationIr.ClaimIr;
+import io.eg4j.model.ir.security.AuthorizationIr.GeoLocationIr;
 import io.eg4j.model.ir.security.AuthorizationIr.RuleIr;
+import io.eg4j.model.ir.security.GeoIpIr;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.config.rbac.v3.Action;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -120,6 +122,13 @@ final class RbacFilterXds implements HttpFilterXds {
       }
       all.add(or(any));
     }
+    if (!rule.geoLocations().isEmpty()) {
+      List<Predicate> any = new ArrayList<>();
+      for (GeoLocationIr g : rule.geoLocations()) {
+        any.add(geoLocation(g));
+      }
+      all.add(or(any));
+    }
     if (rule.jwt() != null) {
       for (ClaimIr c : rule.jwt().claims()) {
         List<String> path = new ArrayList<>(List.of(c.name().split("\\.")));
@@ -139,6 +148,59 @@ final class RbacFilterXds implements HttpFilterXds {
       }
     }
     return and(all);
+  }
+
+  /**
+   * A geolocation: each field it sets against the header the geoip filter wrote. Names compare
+   * case-insensitively. A flag set to false matches unless the database says true (an address the
+   * Anonymous-IP database does not list is not anonymous).
+   */
+  private static Predicate geoLocation(GeoLocationIr g) {
+    List<Predicate> all = new ArrayList<>();
+    if (g.country() != null) {
+      all.add(headerIs(GeoIpIr.COUNTRY, g.country(), true));
+    }
+    if (g.region() != null) {
+      all.add(headerIs(GeoIpIr.REGION, g.region(), true));
+    }
+    if (g.city() != null) {
+      all.add(headerIs(GeoIpIr.CITY, g.city(), true));
+    }
+    if (g.asn() != null) {
+      all.add(headerIs(GeoIpIr.ASN, String.valueOf(g.asn()), false));
+    }
+    if (g.isp() != null) {
+      all.add(headerIs(GeoIpIr.ISP, g.isp(), true));
+    }
+    flag(all, GeoIpIr.ANONYMOUS, g.anonymous());
+    flag(all, GeoIpIr.VPN, g.vpn());
+    flag(all, GeoIpIr.HOSTING, g.hosting());
+    flag(all, GeoIpIr.TOR, g.tor());
+    flag(all, GeoIpIr.PROXY, g.proxy());
+    return and(all);
+  }
+
+  private static void flag(List<Predicate> all, String header, Boolean value) {
+    if (value == null) {
+      return;
+    }
+    Predicate isTrue = headerIs(header, "true", true);
+    all.add(value ? isTrue : Predicate.newBuilder().setNotMatcher(isTrue).build());
+  }
+
+  private static Predicate headerIs(String name, String value, boolean ignoreCase) {
+    return Predicate.newBuilder()
+        .setSinglePredicate(
+            Predicate.SinglePredicate.newBuilder()
+                .setInput(
+                    input(
+                        "http_header",
+                        HttpRequestHeaderMatchInput.newBuilder().setHeaderName(name).build()))
+                .setValueMatch(
+                    com.github.xds.type.matcher.v3.StringMatcher.newBuilder()
+                        .setExact(value)
+                        .setIgnoreCase(ignoreCase)))
+        .build();
   }
 
   private static Predicate headerEquals(String name, String value) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.ir.security.AuthorizationIr;
 import io.eg4j.model.ir.security.AuthorizationIr.ClaimIr;
+import io.eg4j.model.ir.security.AuthorizationIr.GeoLocationIr;
 import io.eg4j.model.ir.security.AuthorizationIr.HeaderIr;
 import io.eg4j.model.ir.security.AuthorizationIr.JwtPrincipalIr;
 import io.eg4j.model.ir.security.AuthorizationIr.RuleIr;
@@ -35,7 +36,17 @@ final class AuthorizationTranslator {
           "authorization.rules[].principal.jwt.claims[].name",
           "authorization.rules[].principal.jwt.claims[].valueType",
           "authorization.rules[].principal.jwt.claims[].values[]",
-          "authorization.rules[].operation.methods[]");
+          "authorization.rules[].operation.methods[]",
+          "authorization.rules[].principal.clientIPGeoLocations[].country",
+          "authorization.rules[].principal.clientIPGeoLocations[].region",
+          "authorization.rules[].principal.clientIPGeoLocations[].city",
+          "authorization.rules[].principal.clientIPGeoLocations[].asn",
+          "authorization.rules[].principal.clientIPGeoLocations[].isp",
+          "authorization.rules[].principal.clientIPGeoLocations[].anonymous.isAnonymous",
+          "authorization.rules[].principal.clientIPGeoLocations[].anonymous.isVPN",
+          "authorization.rules[].principal.clientIPGeoLocations[].anonymous.isHosting",
+          "authorization.rules[].principal.clientIPGeoLocations[].anonymous.isTor",
+          "authorization.rules[].principal.clientIPGeoLocations[].anonymous.isProxy");
 
   private static final Pattern CIDR =
       Pattern.compile("^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]+)/[0-9]{1,3}$");
@@ -110,11 +121,53 @@ final class AuthorizationTranslator {
       }
       List<String> methods = new ArrayList<>();
       r.path("operation").path("methods").forEach(m -> methods.add(m.asText()));
-      if (cidrs.isEmpty() && headers.isEmpty() && jwt == null && methods.isEmpty()) {
+      List<GeoLocationIr> geo = new ArrayList<>();
+      for (JsonNode g : principal.path("clientIPGeoLocations")) {
+        geo.add(geoLocation(g, where));
+      }
+      if (cidrs.isEmpty()
+          && headers.isEmpty()
+          && jwt == null
+          && methods.isEmpty()
+          && geo.isEmpty()) {
         throw new PolicyException(where + " must set a principal or an operation");
       }
-      rules.add(new RuleIr(name, action, cidrs, headers, jwt, methods));
+      rules.add(new RuleIr(name, action, cidrs, headers, jwt, methods, geo));
     }
-    return new AuthorizationIr(a.path("defaultAction").asText("Deny"), rules);
+    // The geolocation provider is the Gateway's (its EnvoyProxy): set per Gateway when applied.
+    return new AuthorizationIr(a.path("defaultAction").asText("Deny"), rules, null);
+  }
+
+  private static GeoLocationIr geoLocation(JsonNode g, String where) throws PolicyException {
+    JsonNode anon = g.path("anonymous");
+    GeoLocationIr out =
+        new GeoLocationIr(
+            text(g, "country"),
+            text(g, "region"),
+            text(g, "city"),
+            g.path("asn").canConvertToInt() ? g.path("asn").asInt() : null,
+            text(g, "isp"),
+            flag(anon, "isAnonymous"),
+            flag(anon, "isVPN"),
+            flag(anon, "isHosting"),
+            flag(anon, "isTor"),
+            flag(anon, "isProxy"));
+    if (out.equals(new GeoLocationIr(null, null, null, null, null, null, null, null, null, null))) {
+      throw new PolicyException(
+          where
+              + ".principal.clientIPGeoLocations: each location must set country, region, city,"
+              + " asn, isp or anonymous");
+    }
+    return out;
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.path(field);
+    return v.isTextual() && !v.asText().isEmpty() ? v.asText() : null;
+  }
+
+  private static Boolean flag(JsonNode n, String field) {
+    JsonNode v = n.path(field);
+    return v.isBoolean() ? v.asBoolean() : null;
   }
 }

@@ -3,6 +3,7 @@ package io.eg4j.translator.core.policy.traffic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.traffic.ClientTrafficIr;
+import io.eg4j.model.ir.traffic.ClientTrafficIr.ClientIpDetectionIr;
 import io.eg4j.translator.core.policy.FieldSupport;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import java.util.ArrayList;
@@ -20,6 +21,15 @@ public final class ClientTrafficPolicyTranslator {
 
   private static List<String> supported() {
     List<String> all = new ArrayList<>(FieldSupport.ATTACHMENT);
+    all.addAll(
+        List.of(
+            "clientIPDetection",
+            "clientIPDetection.xForwardedFor.numTrustedHops",
+            "clientIPDetection.xForwardedFor.trustedCIDRs[]",
+            "clientIPDetection.xForwardedFor.disableXForwardedForAppend",
+            "clientIPDetection.customHeader.name",
+            "clientIPDetection.customHeader.failClosed",
+            "clientIPDetection.directSourceIP"));
     return List.copyOf(all);
   }
 
@@ -49,6 +59,64 @@ public final class ClientTrafficPolicyTranslator {
             + policy.path("metadata").path("namespace").asText("")
             + "/"
             + policy.path("metadata").path("name").asText("");
-    return new Result(new ClientTrafficIr(id), null);
+    ClientIpDetectionIr detection;
+    try {
+      detection = clientIpDetection(spec.path("clientIPDetection"));
+    } catch (IllegalArgumentException e) {
+      return new Result(null, e.getMessage());
+    }
+    return new Result(new ClientTrafficIr(id, detection), null);
+  }
+
+  /**
+   * {@code spec.clientIPDetection}: the X-Forwarded-For hop count or trusted proxy ranges, a custom
+   * header, or the connection's peer; exactly one. Null when not set.
+   */
+  static ClientIpDetectionIr clientIpDetection(JsonNode d) {
+    if (!d.isObject()) {
+      return null;
+    }
+    JsonNode xff = d.path("xForwardedFor");
+    JsonNode custom = d.path("customHeader");
+    boolean direct = d.has("directSourceIP");
+    int ways = (xff.isObject() ? 1 : 0) + (custom.isObject() ? 1 : 0) + (direct ? 1 : 0);
+    if (ways != 1) {
+      throw new IllegalArgumentException(
+          "spec.clientIPDetection: exactly one of xForwardedFor, customHeader, or directSourceIP"
+              + " must be set");
+    }
+    if (xff.isObject()) {
+      boolean hops = xff.has("numTrustedHops");
+      List<String> cidrs = new ArrayList<>();
+      xff.path("trustedCIDRs").forEach(c -> cidrs.add(c.asText()));
+      if (hops && !cidrs.isEmpty()) {
+        throw new IllegalArgumentException(
+            "spec.clientIPDetection.xForwardedFor: only one of numTrustedHops or trustedCIDRs must"
+                + " be set");
+      }
+      for (String c : cidrs) {
+        if (!c.matches("^[0-9a-fA-F.:]+/[0-9]{1,3}$")) {
+          throw new IllegalArgumentException(
+              "spec.clientIPDetection.xForwardedFor.trustedCIDRs: invalid CIDR " + c);
+        }
+      }
+      return new ClientIpDetectionIr(
+          cidrs.isEmpty() ? xff.path("numTrustedHops").asInt(0) : null,
+          cidrs,
+          xff.path("disableXForwardedForAppend").asBoolean(false),
+          null,
+          false,
+          false);
+    }
+    if (custom.isObject()) {
+      String name = custom.path("name").asText("");
+      if (!name.matches("^[A-Za-z0-9-]+$")) {
+        throw new IllegalArgumentException(
+            "spec.clientIPDetection.customHeader.name: not a header name: " + name);
+      }
+      return new ClientIpDetectionIr(
+          null, List.of(), false, name, custom.path("failClosed").asBoolean(false), false);
+    }
+    return new ClientIpDetectionIr(null, List.of(), false, null, false, true);
   }
 }
