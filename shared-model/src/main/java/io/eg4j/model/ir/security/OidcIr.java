@@ -33,6 +33,8 @@ import java.util.List;
  *     backend checks the token)
  * @param denyRedirectHeaders requests with these headers get 401 instead of a redirect (header name
  *     to exact value; an empty value means present)
+ * @param cookieSameSite the SameSite attribute of every OIDC cookie ({@code Lax}, {@code Strict} or
+ *     {@code None}), or null to set none
  */
 public record OidcIr(
     String clientId,
@@ -56,7 +58,8 @@ public record OidcIr(
     String idTokenCookie,
     boolean passThroughAuthHeader,
     List<io.eg4j.model.ir.HttpRouteIr.StringMatchIr> denyRedirectHeaders,
-    PolicyRetryIr tokenRetry) {
+    PolicyRetryIr tokenRetry,
+    String cookieSameSite) {
   public OidcIr {
     scopes = scopes == null ? List.of() : List.copyOf(scopes);
     resources = resources == null ? List.of() : List.copyOf(resources);

@@ -119,6 +119,33 @@ final class OAuth2FilterXds implements HttpFilterXds {
     if (o.tokenRetry() != null) {
       c.setRetryPolicy(PolicyRetries.of(o.tokenRetry()));
     }
+    if (o.cookieSameSite() != null) {
+      // The same SameSite attribute on every cookie the filter sets.
+      var cfg =
+          io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.CookieConfig.newBuilder()
+              .setSameSite(
+                  switch (o.cookieSameSite()) {
+                    case "Strict" ->
+                        io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.CookieConfig.SameSite
+                            .STRICT;
+                    case "None" ->
+                        io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.CookieConfig.SameSite
+                            .NONE;
+                    default ->
+                        io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.CookieConfig.SameSite
+                            .LAX;
+                  })
+              .build();
+      c.setCookieConfigs(
+          io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.CookieConfigs.newBuilder()
+              .setBearerTokenCookieConfig(cfg)
+              .setOauthHmacCookieConfig(cfg)
+              .setOauthExpiresCookieConfig(cfg)
+              .setIdTokenCookieConfig(cfg)
+              .setRefreshTokenCookieConfig(cfg)
+              .setOauthNonceCookieConfig(cfg)
+              .setCodeVerifierCookieConfig(cfg));
+    }
     if (o.defaultTokenTtl() != null) {
       c.setDefaultExpiresIn(Protos.millis(o.defaultTokenTtl().millis()));
     }

@@ -69,6 +69,7 @@ final class OidcTranslator {
           "oidc.defaultTokenTTL",
           "oidc.defaultRefreshTokenTTL",
           "oidc.cookieDomain",
+          "oidc.cookieConfig.sameSite",
           "oidc.cookieNames.accessToken",
           "oidc.cookieNames.idToken",
           "oidc.passThroughAuthHeader",
@@ -227,7 +228,10 @@ final class OidcTranslator {
         Boolean.TRUE.equals(o.getPassThroughAuthHeader()),
         deny,
         BackendSettingsTranslator.retry(
-            provider.get("backendSettings"), "spec.oidc.provider.backendSettings"));
+            provider.get("backendSettings"), "spec.oidc.provider.backendSettings"),
+        o.getCookieConfig() == null || o.getCookieConfig().getSameSite() == null
+            ? null
+            : o.getCookieConfig().getSameSite().getValue());
   }
 
   private static DurationIr duration(String s, String field) throws PolicyException {
