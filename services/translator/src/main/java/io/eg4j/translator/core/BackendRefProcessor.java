@@ -86,6 +86,23 @@ final class BackendRefProcessor {
     if (err != null) {
       return new Result(null, err, 1);
     }
+    if (kind.equals("Service")
+        && "ExternalName".equals(Nodes.text(Nodes.spec(ctx.service(ns, name)), "type"))) {
+      // An ExternalName Service can point anywhere, cluster-internal names of other namespaces
+      // included (CVE-2021-25740); Envoy Gateway does not call one. A Backend names an external
+      // host explicitly.
+      return new Result(
+          null,
+          RouteErrors.RouteError.resolvedRefs(
+              "UnsupportedValue",
+              "Service "
+                  + ns
+                  + "/"
+                  + name
+                  + " is of type ExternalName, which is not supported; use a Backend to reach"
+                  + " an external host"),
+          1);
+    }
     RouteDestinationIr.UpstreamTlsIr tls;
     try {
       tls = tlsPolicies.applyForPolicy(group, kind, name, ns, port, policy);

@@ -279,14 +279,15 @@ final class PolicyProcessor {
     if (invalid == null && kind.equals("SecurityPolicy")) {
       invalid = invalidApiKeyAuth(p);
     }
-    if (invalid == null && kind.equals("SecurityPolicy")) {
-      invalid = invalidGeoIp(p);
-    }
     if (invalid == null) {
       invalid = invalidReferences(kind, p);
     }
     if (invalid == null) {
       invalid = unenforced(kind, p);
+    }
+    if (invalid == null && kind.equals("SecurityPolicy")) {
+      // Checked after translation: the translation is kept for the routes that fail closed.
+      invalid = invalidGeoIp(p);
     }
     verdicts.put(p, invalid == null ? VALID : invalid);
     return invalid;

@@ -42,7 +42,16 @@ final class SecurityPolicyApplier {
           }
           SecurityPolicyTranslator.Result res = effective(chain, lc);
           if (res == null || res.ir() == null) {
-            l.routes.set(i, r.failClosed(500));
+            // The route answers 500. Like Envoy Gateway, it keeps the policy's translated features
+            // (a policy whose translation succeeded but whose environment does not allow it): they
+            // run before the direct response and can only refuse, never let a request through.
+            HttpRouteIr closed = r.failClosed(500);
+            if (chain.get(0).translation() instanceof SecurityPolicyTranslator.Result own
+                && own.ir() != null
+                && !own.ir().isEmpty()) {
+              closed = closed.withSecurity(own.ir());
+            }
+            l.routes.set(i, closed);
           } else if (!res.ir().isEmpty()) {
             io.eg4j.model.ir.security.SecurityIr ir = res.ir();
             if (ir.authorization() != null && ir.authorization().usesGeoIp()) {

@@ -38,6 +38,32 @@ public final class Protos {
     return Any.pack(m);
   }
 
+  /**
+   * Packs a message plus fields that Envoy has but the java-control-plane protos eg4j builds with
+   * do not (yet): as an {@code xds.type.v3.TypedStruct} of the message's type, which Envoy reads
+   * with its own, newer descriptors and rejects when a field is unknown to it too. {@code extra}
+   * edits the message's JSON (snake_case names) before it is packed.
+   */
+  public static Any anyWithFields(
+      Message m,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> extra) {
+    try {
+      var node =
+          (com.fasterxml.jackson.databind.node.ObjectNode)
+              io.eg4j.model.bus.Json.MAPPER.readTree(json(m));
+      extra.accept(node);
+      com.google.protobuf.Struct.Builder value = com.google.protobuf.Struct.newBuilder();
+      JsonFormat.parser().merge(io.eg4j.model.bus.Json.MAPPER.writeValueAsString(node), value);
+      return any(
+          com.github.xds.type.v3.TypedStruct.newBuilder()
+              .setTypeUrl("type.googleapis.com/" + m.getDescriptorForType().getFullName())
+              .setValue(value)
+              .build());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot extend " + m.getDescriptorForType().getFullName(), e);
+    }
+  }
+
   /** The type registry for JSON printing: the base types plus every type packed so far. */
   static JsonFormat.TypeRegistry registry() {
     JsonFormat.TypeRegistry r = registry;

@@ -20,7 +20,11 @@ import java.util.List;
  * @param timeout the check timeout
  * @param recomputeRoute true to pick the route again after the check (headers may have changed)
  * @param statusOnError the status answered when the service errors, or 0 for Envoy's default
- * @param retry retries of the check (gRPC service only), or null
+ * @param retry retries of the check, or null
+ * @param pathOverride for HTTP, the path every check request uses instead of the request's own, or
+ *     null
+ * @param contextExtensions opaque key-value pairs sent to a gRPC service with every check (the
+ *     CheckRequest's context extensions); empty for none
  */
 public record ExtAuthIr(
     boolean grpc,
@@ -34,8 +38,14 @@ public record ExtAuthIr(
     DurationIr timeout,
     boolean recomputeRoute,
     int statusOnError,
-    PolicyRetryIr retry) {
+    PolicyRetryIr retry,
+    String pathOverride,
+    java.util.Map<String, String> contextExtensions) {
   public ExtAuthIr {
+    contextExtensions =
+        contextExtensions == null
+            ? java.util.Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(contextExtensions));
     headersToExtAuth = headersToExtAuth == null ? List.of() : List.copyOf(headersToExtAuth);
     headersToBackend = headersToBackend == null ? List.of() : List.copyOf(headersToBackend);
     if (destination == null) {

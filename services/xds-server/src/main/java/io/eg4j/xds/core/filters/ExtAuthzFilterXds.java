@@ -53,9 +53,37 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
             filters.add(
                 HttpFilter.newBuilder()
                     .setName(name)
-                    .setTypedConfig(any(config(a)))
+                    .setTypedConfig(typedConfig(a))
                     .setDisabled(true)
                     .build()));
+  }
+
+  /**
+   * The filter's config; an HTTP service's path override and retry policy are fields newer than the
+   * protos eg4j builds with, so that config travels as a TypedStruct.
+   */
+  static com.google.protobuf.Any typedConfig(ExtAuthIr a) {
+    ExtAuthz c = config(a);
+    if (a.grpc() || (a.pathOverride() == null && a.retry() == null)) {
+      return any(c);
+    }
+    return Protos.anyWithFields(
+        c,
+        json -> {
+          var http = (com.fasterxml.jackson.databind.node.ObjectNode) json.get("http_service");
+          if (a.pathOverride() != null) {
+            http.put("path_override", a.pathOverride());
+          }
+          if (a.retry() != null) {
+            try {
+              http.set(
+                  "retry_policy",
+                  io.eg4j.model.bus.Json.MAPPER.readTree(Protos.json(PolicyRetries.of(a.retry()))));
+            } catch (java.io.IOException e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        });
   }
 
   static ExtAuthz config(ExtAuthIr a) {
@@ -82,7 +110,7 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
       b.setGrpcService(grpc);
     } else {
       boolean tls = a.destination().settings().stream().anyMatch(s -> s.tls() != null);
-      String path = a.path() == null ? "" : a.path();
+      String path = a.pathOverride() != null ? a.pathOverride() : a.path() == null ? "" : a.path();
       HttpService.Builder http =
           HttpService.newBuilder()
               .setServerUri(
@@ -90,7 +118,7 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
                       .setUri((tls ? "https://" : "http://") + a.authority() + path)
                       .setCluster(cluster)
                       .setTimeout(Protos.millis(a.timeout().millis())));
-      if (!path.isEmpty()) {
+      if (!path.isEmpty() && a.pathOverride() == null) {
         http.setPathPrefix(path);
       }
       if (!a.headersToBackend().isEmpty()) {
@@ -126,7 +154,9 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
         filterName(ir.security()),
         any(
             ExtAuthzPerRoute.newBuilder()
-                .setCheckSettings(CheckSettings.getDefaultInstance())
+                .setCheckSettings(
+                    CheckSettings.newBuilder()
+                        .putAllContextExtensions(ir.security().extAuth().contextExtensions()))
                 .build()));
   }
 

@@ -31,9 +31,18 @@ final class ExtAuthTranslator {
       }
     }
     s.addAll(BackendSettingsTranslator.supported("extAuth.grpc"));
+    s.addAll(BackendSettingsTranslator.supported("extAuth.http"));
     s.addAll(
         List.of(
             "extAuth.http.path",
+            "extAuth.http.pathOverride",
+            "extAuth.contextExtensions[].name",
+            "extAuth.contextExtensions[].type",
+            "extAuth.contextExtensions[].value",
+            "extAuth.contextExtensions[].valueRef.group",
+            "extAuth.contextExtensions[].valueRef.kind",
+            "extAuth.contextExtensions[].valueRef.name",
+            "extAuth.contextExtensions[].valueRef.key",
             "extAuth.http.headersToBackend[]",
             "extAuth.headersToExtAuth[]",
             "extAuth.bodyToExtAuth.maxRequestBytes",
@@ -101,10 +110,74 @@ final class ExtAuthTranslator {
         timeout,
         Boolean.TRUE.equals(a.getRecomputeRoute()),
         0,
-        grpc
-            ? BackendSettingsTranslator.retry(
-                service.get("backendSettings"), "spec.extAuth.grpc.backendSettings")
-            : null);
+        BackendSettingsTranslator.retry(
+            service.get("backendSettings"),
+            "spec.extAuth." + (grpc ? "grpc" : "http") + ".backendSettings"),
+        pathOverride(service, grpc),
+        contextExtensions(Json.MAPPER.valueToTree(a), policy, env));
+  }
+
+  private static String pathOverride(JsonNode service, boolean grpc) throws PolicyException {
+    String o =
+        grpc ? null : BasicAuthTranslator.emptyToNull(service.path("pathOverride").asText(null));
+    if (o != null && !service.path("path").asText("").isEmpty()) {
+      throw new PolicyException("spec.extAuth.http: only one of path or pathOverride can be set");
+    }
+    if (o != null && !o.startsWith("/")) {
+      throw new PolicyException("spec.extAuth.http.pathOverride must start with /: " + o);
+    }
+    return o;
+  }
+
+  /**
+   * {@code spec.extAuth.contextExtensions}: each a literal value or a key of a ConfigMap or Secret
+   * in the policy's namespace.
+   */
+  private static java.util.Map<String, String> contextExtensions(
+      JsonNode a, ObjectNode policy, PolicyEnv env) throws PolicyException {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    String ns = policy.path("metadata").path("namespace").asText("");
+    JsonNode list = a.path("contextExtensions");
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode e = list.get(i);
+      String where = "spec.extAuth.contextExtensions[" + i + "]";
+      String name = e.path("name").asText("");
+      if (name.isEmpty()) {
+        throw new PolicyException(where + ".name must be set");
+      }
+      String value;
+      if ("ValueRef".equals(e.path("type").asText("Value"))) {
+        JsonNode ref = e.path("valueRef");
+        String kind = ref.path("kind").asText("");
+        if (!ref.path("group").asText("").isEmpty()
+            || (!kind.equals("ConfigMap") && !kind.equals("Secret"))) {
+          throw new PolicyException(where + ".valueRef must name a ConfigMap or a Secret");
+        }
+        ObjectRef r = ObjectRef.core(kind, ref.path("name").asText(""), ns);
+        java.util.Map<String, String> data =
+            kind.equals("Secret") ? env.secret(policy, r) : env.configMap(policy, r);
+        value = data.get(ref.path("key").asText(""));
+        if (value == null) {
+          throw new PolicyException(
+              where
+                  + ".valueRef: "
+                  + kind
+                  + " "
+                  + ns
+                  + "/"
+                  + r.name()
+                  + " has no key "
+                  + ref.path("key").asText(""));
+        }
+      } else {
+        if (!e.has("value")) {
+          throw new PolicyException(where + ".value must be set");
+        }
+        value = e.path("value").asText("");
+      }
+      out.put(name, value);
+    }
+    return out;
   }
 
   /**
