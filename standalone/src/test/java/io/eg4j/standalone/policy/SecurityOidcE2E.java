@@ -43,6 +43,7 @@ class SecurityOidcE2E {
   EchoServer echo;
   HttpServer provider;
   final AtomicInteger tokenExchanges = new AtomicInteger();
+  final AtomicInteger discoveries = new AtomicInteger();
   final HttpClient client =
       HttpClient.newBuilder()
           .followRedirects(HttpClient.Redirect.NEVER)
@@ -79,6 +80,26 @@ class SecurityOidcE2E {
           ex.getResponseHeaders().add("Location", back);
           ex.sendResponseHeaders(302, -1);
           ex.close();
+        });
+    provider.createContext(
+        "/.well-known/openid-configuration",
+        ex -> {
+          String base = "http://127.0.0.1:" + provider.getAddress().getPort();
+          discoveries.incrementAndGet();
+          byte[] out =
+              ("{\"issuer\":\""
+                      + base
+                      + "\",\"authorization_endpoint\":\""
+                      + base
+                      + "/authorize\",\"token_endpoint\":\""
+                      + base
+                      + "/token\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, out.length);
+          try (OutputStream o = ex.getResponseBody()) {
+            o.write(out);
+          }
         });
     provider.createContext(
         "/token",
@@ -148,21 +169,21 @@ class SecurityOidcE2E {
               oidc:
                 provider:
                   issuer: http://127.0.0.1:%d
-                  authorizationEndpoint: http://127.0.0.1:%d/authorize
-                  tokenEndpoint: http://127.0.0.1:%d/token
                 clientID: %s
                 clientSecret: {name: oidc-client}
                 redirectURL: http://x.test:%d/oauth2/callback
                 logoutPath: /logout
                 forwardAccessToken: true
+                forwardIDToken: {header: X-Id-Token}
+                csrfTokenTTL: 5m
+                disableTokenEncryption: true
+                cookieConfig: {sameSite: Strict}
             """
                 .formatted(
                     Base64.getEncoder()
                         .encodeToString(
                             "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8)),
                     Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8)),
-                    p,
-                    p,
                     p,
                     CLIENT,
                     stack.port());
@@ -229,7 +250,14 @@ class SecurityOidcE2E {
     HttpResponse<String> r = get(start, jar);
     assertThat(r.statusCode()).isEqualTo(302);
     URI authorize = URI.create(r.headers().firstValue("location").orElseThrow());
+    // The endpoints came from the issuer's discovery document.
+    assertThat(discoveries.get()).isPositive();
     assertThat(authorize.getPath()).isEqualTo("/authorize");
+    // The login flow's CSRF cookie lives csrfTokenTTL; every cookie is SameSite=Strict.
+    assertThat(r.headers().allValues("set-cookie"))
+        .isNotEmpty()
+        .allSatisfy(c -> assertThat(c).contains("SameSite=Strict"))
+        .anySatisfy(c -> assertThat(c).contains("Max-Age=300"));
     assertThat(query(authorize.getRawQuery())).containsEntry("client_id", CLIENT);
     int exchanges = tokenExchanges.get();
     // The provider sends the browser back with a code; Envoy exchanges it and sets the session.
@@ -243,6 +271,10 @@ class SecurityOidcE2E {
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body()).contains("/app/page");
     assertThat(page.body()).containsPattern("(?i)\"authorization\"\\s*:\\s*\\[\\s*\"Bearer at-1\"");
+    // The ID token is forwarded in its own header; the session cookie holds the token in plain
+    // text (disableTokenEncryption).
+    assertThat(page.body()).containsPattern("(?i)\"x-id-token\"\\s*:\\s*\\[\\s*\"it-1\"");
+    assertThat(jar.values()).contains("at-1");
     // The session cookies keep working without the provider.
     assertThat(get(start, jar).statusCode()).isEqualTo(200);
   }

@@ -59,7 +59,10 @@ public record OidcIr(
     boolean passThroughAuthHeader,
     List<io.eg4j.model.ir.HttpRouteIr.StringMatchIr> denyRedirectHeaders,
     PolicyRetryIr tokenRetry,
-    String cookieSameSite) {
+    String cookieSameSite,
+    DurationIr csrfTokenTtl,
+    String forwardIdTokenHeader,
+    boolean disableTokenEncryption) {
   public OidcIr {
     scopes = scopes == null ? List.of() : List.copyOf(scopes);
     resources = resources == null ? List.of() : List.copyOf(resources);

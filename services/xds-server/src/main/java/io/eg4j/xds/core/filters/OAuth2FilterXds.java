@@ -68,9 +68,38 @@ final class OAuth2FilterXds implements HttpFilterXds {
                 filters.add(
                     HttpFilter.newBuilder()
                         .setName(name)
-                        .setTypedConfig(any(OAuth2.newBuilder().setConfig(config(s)).build()))
+                        .setTypedConfig(typedConfig(s))
                         .setDisabled(true)
                         .build()));
+  }
+
+  /**
+   * The filter's config. The CSRF token lifetime, ID token forwarding and token encryption switch
+   * are fields newer than the protos eg4j builds with: with any of them the config travels as a
+   * TypedStruct, which Envoy reads with its own descriptors.
+   */
+  static com.google.protobuf.Any typedConfig(SecurityIr s) {
+    OAuth2 filter = OAuth2.newBuilder().setConfig(config(s)).build();
+    OidcIr o = s.oidc();
+    if (o.csrfTokenTtl() == null
+        && o.forwardIdTokenHeader() == null
+        && !o.disableTokenEncryption()) {
+      return any(filter);
+    }
+    return Protos.anyWithFields(
+        filter,
+        json -> {
+          var c = (com.fasterxml.jackson.databind.node.ObjectNode) json.get("config");
+          if (o.csrfTokenTtl() != null) {
+            c.put("csrf_token_expires_in", (o.csrfTokenTtl().millis() / 1000.0) + "s");
+          }
+          if (o.forwardIdTokenHeader() != null) {
+            c.putObject("forward_id_token").put("header", o.forwardIdTokenHeader());
+          }
+          if (o.disableTokenEncryption()) {
+            c.put("disable_token_encryption", true);
+          }
+        });
   }
 
   static OAuth2Config config(SecurityIr s) {

@@ -7,6 +7,7 @@ import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.security.OidcIr;
 import io.eg4j.translator.core.policy.ObjectRef;
+import io.eg4j.translator.core.policy.OidcDiscovery;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
 import io.envoyproxy.gateway.v1alpha1.SecurityPolicySpec;
@@ -70,6 +71,9 @@ final class OidcTranslator {
           "oidc.defaultRefreshTokenTTL",
           "oidc.cookieDomain",
           "oidc.cookieConfig.sameSite",
+          "oidc.csrfTokenTTL",
+          "oidc.forwardIDToken.header",
+          "oidc.disableTokenEncryption",
           "oidc.cookieNames.accessToken",
           "oidc.cookieNames.idToken",
           "oidc.passThroughAuthHeader",
@@ -90,14 +94,28 @@ final class OidcTranslator {
             + policy.path("metadata").path("namespace").asText("")
             + "/"
             + policy.path("metadata").path("name").asText("");
-    if (o.getProvider() == null
-        || o.getProvider().getAuthorizationEndpoint() == null
-        || o.getProvider().getTokenEndpoint() == null) {
-      throw new PolicyException(
-          "spec.oidc.provider: eg4j needs authorizationEndpoint and tokenEndpoint (it does not"
-              + " discover them from the issuer yet)");
+    if (o.getProvider() == null) {
+      throw new PolicyException("spec.oidc.provider must be set");
     }
-    String tokenEndpoint = o.getProvider().getTokenEndpoint();
+    String authorizationEndpoint = o.getProvider().getAuthorizationEndpoint();
+    String discoveredToken = null;
+    if (authorizationEndpoint == null || o.getProvider().getTokenEndpoint() == null) {
+      // The endpoints not written come from the issuer's discovery document.
+      String issuer = o.getProvider().getIssuer();
+      if (issuer == null || issuer.isEmpty()) {
+        throw new PolicyException(
+            "spec.oidc.provider: the issuer is needed to discover the endpoints not set");
+      }
+      OidcDiscovery.Endpoints found = OidcDiscovery.discover(issuer);
+      if (authorizationEndpoint == null) {
+        authorizationEndpoint = found.authorizationEndpoint();
+      }
+      discoveredToken = found.tokenEndpoint();
+    }
+    String tokenEndpoint =
+        o.getProvider().getTokenEndpoint() != null
+            ? o.getProvider().getTokenEndpoint()
+            : discoveredToken;
     URI token;
     try {
       token = URI.create(tokenEndpoint);
@@ -209,7 +227,7 @@ final class OidcTranslator {
         clientId,
         clientSecret,
         hmac.get("hmac-secret"),
-        o.getProvider().getAuthorizationEndpoint(),
+        authorizationEndpoint,
         tokenEndpoint,
         cluster,
         redirectUrl,
@@ -231,7 +249,27 @@ final class OidcTranslator {
             provider.get("backendSettings"), "spec.oidc.provider.backendSettings"),
         o.getCookieConfig() == null || o.getCookieConfig().getSameSite() == null
             ? null
-            : o.getCookieConfig().getSameSite().getValue());
+            : o.getCookieConfig().getSameSite().getValue(),
+        duration(o.getCsrfTokenTTL(), "csrfTokenTTL"),
+        forwardIdToken(o),
+        Boolean.TRUE.equals(o.getDisableTokenEncryption()));
+  }
+
+  private static String forwardIdToken(io.envoyproxy.gateway.v1alpha1.securitypolicyspec.Oidc o)
+      throws PolicyException {
+    if (o.getForwardIDToken() == null) {
+      return null;
+    }
+    String h = o.getForwardIDToken().getHeader();
+    if (h == null || !h.matches("^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$") || h.equalsIgnoreCase("host")) {
+      throw new PolicyException("spec.oidc.forwardIDToken.header: not a header name: " + h);
+    }
+    if (h.equalsIgnoreCase("authorization")) {
+      throw new PolicyException(
+          "spec.oidc.forwardIDToken.header: forwarding the ID token as a bearer Authorization"
+              + " header is not supported by eg4j yet, so the policy is not applied");
+    }
+    return h;
   }
 
   private static DurationIr duration(String s, String field) throws PolicyException {
