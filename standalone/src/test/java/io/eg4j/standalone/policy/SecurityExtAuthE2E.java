@@ -40,6 +40,8 @@ class SecurityExtAuthE2E {
   HttpServer httpAuthz;
   Server grpcAuthz;
   final AtomicInteger grpcChecks = new AtomicInteger();
+  final java.util.List<String> httpCheckPaths = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final java.util.Set<String> flakySeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeAll
   void start() throws Exception {
@@ -47,6 +49,14 @@ class SecurityExtAuthE2E {
     httpAuthz.createContext(
         "/",
         ex -> {
+          httpCheckPaths.add(ex.getRequestURI().getPath());
+          String flaky = ex.getRequestHeaders().getFirst("x-flaky");
+          if (flaky != null && flakySeen.add(flaky)) {
+            // The first check of each flaky request fails; only a retry gets an answer.
+            ex.sendResponseHeaders(503, -1);
+            ex.close();
+            return;
+          }
           boolean allow = "yes".equals(ex.getRequestHeaders().getFirst("x-allow"));
           if (allow) {
             ex.getResponseHeaders().add("x-authz-user", "http-alice");
@@ -105,7 +115,24 @@ class SecurityExtAuthE2E {
             + route("down-closed")
             + route("down-open")
             + route("open")
+            + route("http-override")
             + """
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {namespace: default, name: http-override}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: http-override}]
+              extAuth:
+                headersToExtAuth: [x-allow, x-flaky]
+                http:
+                  backendRefs: [{name: http-authz, port: 8080}]
+                  pathOverride: /verify
+                  backendSettings:
+                    retry:
+                      numRetries: 2
+                      retryOn: {triggers: [5xx]}
+                      perRetry: {backOff: {baseInterval: 0.01s, maxInterval: 0.05s}}
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
             kind: SecurityPolicy
@@ -184,6 +211,20 @@ class SecurityExtAuthE2E {
     if (grpcAuthz != null) {
       grpcAuthz.shutdownNow();
     }
+  }
+
+  @Test
+  void anHttpServiceWithAPathOverrideAndRetries() {
+    assertThat(Http.get(stack.port(), "x.test", "/http-override/a/b", "x-allow", "yes").status())
+        .isEqualTo(200);
+    assertThat(httpCheckPaths).contains("/verify").doesNotContain("/verify/http-override/a/b");
+    assertThat(
+            Http.get(stack.port(), "x.test", "/http-override/c", "x-allow", "yes", "x-flaky", "1")
+                .status())
+        .as("the first check fails with 503, the retry allows")
+        .isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/http-override/c", "x-allow", "no").status())
+        .isEqualTo(403);
   }
 
   @Test

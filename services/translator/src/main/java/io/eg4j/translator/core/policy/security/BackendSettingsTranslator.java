@@ -46,7 +46,8 @@ final class BackendSettingsTranslator {
       return null;
     }
     try {
-      return DurationIr.parse(v.asText());
+      // Back-off intervals are Kubernetes durations (Go syntax: 0.2s, 1m30s).
+      return DurationIr.parseGo(v.asText());
     } catch (IllegalArgumentException e) {
       throw new PolicyException(where + ": invalid duration " + v.asText());
     }
