@@ -11,15 +11,29 @@ import java.util.List;
  * @param invalidWeight the summed weight of the backendRefs that are invalid (unresolved, not
  *     permitted, unsupported kind or port); the spec says the share of requests that would have
  *     gone to them gets an HTTP 500. 0 when every backendRef is valid. Never negative.
+ * @param cluster how Envoy connects to the cluster(s), or null for Envoy Gateway's defaults
  */
 public record RouteDestinationIr(
-    String name, List<DestinationSettingIr> settings, int invalidWeight) {
+    String name,
+    List<DestinationSettingIr> settings,
+    int invalidWeight,
+    ClusterSettingsIr cluster) {
   public RouteDestinationIr {
     IrValidation.requireName(name, "destination");
     settings = XdsIr.copy(settings);
     if (invalidWeight < 0) {
       throw new IllegalArgumentException("negative invalid weight in " + name);
     }
+  }
+
+  /** A destination with Envoy Gateway's default cluster settings. */
+  public RouteDestinationIr(String name, List<DestinationSettingIr> settings, int invalidWeight) {
+    this(name, settings, invalidWeight, null);
+  }
+
+  /** This destination with other cluster settings. */
+  public RouteDestinationIr withCluster(ClusterSettingsIr settings) {
+    return new RouteDestinationIr(name, this.settings, invalidWeight, settings);
   }
 
   /** A destination whose backendRefs are all valid ({@code invalidWeight} 0). */

@@ -3,6 +3,7 @@ package io.eg4j.xds.core;
 import static io.eg4j.xds.core.Protos.ads;
 import static io.eg4j.xds.core.Protos.any;
 
+import io.eg4j.model.ir.ClusterSettingsIr;
 import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.RouteDestinationIr;
@@ -46,15 +47,25 @@ public final class ClusterXdsTranslator {
    * @param setting the backend group behind it (the first one when the cluster has localities)
    * @param localities when not empty, the cluster serves all these backend groups, each as a
    *     locality weighted by its backendRef weight (UDP: udp_proxy routes to one cluster only)
+   * @param settings how Envoy connects to the cluster, or null for Envoy Gateway's defaults
    */
   public record ClusterRef(
       String name,
       int weight,
       DestinationSettingIr setting,
-      List<DestinationSettingIr> localities) {
+      List<DestinationSettingIr> localities,
+      ClusterSettingsIr settings) {
     /** A cluster of one backend group. */
     public ClusterRef(String name, int weight, DestinationSettingIr setting) {
-      this(name, weight, setting, List.of());
+      this(name, weight, setting, List.of(), null);
+    }
+
+    public ClusterRef(
+        String name,
+        int weight,
+        DestinationSettingIr setting,
+        List<DestinationSettingIr> localities) {
+      this(name, weight, setting, localities, null);
     }
   }
 
@@ -76,12 +87,13 @@ public final class ClusterXdsTranslator {
   public static List<ClusterRef> refs(RouteDestinationIr dest) {
     if (dest.settings().size() == 1) {
       DestinationSettingIr s = dest.settings().get(0);
-      return List.of(new ClusterRef(dest.name(), Math.max(1, s.weight()), s));
+      return List.of(
+          new ClusterRef(dest.name(), Math.max(1, s.weight()), s, List.of(), dest.cluster()));
     }
     List<ClusterRef> out = new ArrayList<>();
     for (DestinationSettingIr s : dest.settings()) {
       if (s.weight() > 0) {
-        out.add(new ClusterRef(s.name(), s.weight(), s));
+        out.add(new ClusterRef(s.name(), s.weight(), s, List.of(), dest.cluster()));
       }
     }
     return out;
@@ -241,6 +253,9 @@ public final class ClusterXdsTranslator {
     }
     if (s.tls() != null) {
       c.setTransportSocket(upstreamTls(s.tls()));
+    }
+    if (ref.settings() != null) {
+      ClusterSettingsXds.apply(c, ref.settings(), isDns(ref));
     }
     return c.build();
   }

@@ -39,6 +39,7 @@ public record JwtIr(List<JwtProviderIr> providers, boolean optional, boolean fai
    * @param fromParams query parameters the token is taken from
    * @param fromCookies cookies the token is taken from
    * @param jwksRetry retries of the remote JWKS fetch, or null
+   * @param failedRefetch how soon a failed JWKS fetch is tried again, or null for Envoy's default
    */
   public record JwtProviderIr(
       String name,
@@ -53,7 +54,8 @@ public record JwtIr(List<JwtProviderIr> providers, boolean optional, boolean fai
       List<TokenHeaderIr> fromHeaders,
       List<String> fromParams,
       List<String> fromCookies,
-      PolicyRetryIr jwksRetry) {
+      PolicyRetryIr jwksRetry,
+      io.eg4j.model.ir.DurationIr failedRefetch) {
     public JwtProviderIr {
       audiences = audiences == null ? List.of() : List.copyOf(audiences);
       claimToHeaders = claimToHeaders == null ? List.of() : List.copyOf(claimToHeaders);

@@ -107,9 +107,14 @@ final class JwtAuthnFilterXds implements HttpFilterXds {
                   HttpUri.newBuilder()
                       .setUri(p.remoteUri())
                       .setCluster(p.jwksCluster().name())
-                      .setTimeout(Protos.seconds(10)))
+                      .setTimeout(PolicyRetries.requestTimeout(p.jwksCluster())))
               // Fetched in the background at start, so the first request need not wait.
-              .setAsyncFetch(JwksAsyncFetch.getDefaultInstance());
+              .setAsyncFetch(
+                  p.failedRefetch() == null
+                      ? JwksAsyncFetch.getDefaultInstance()
+                      : JwksAsyncFetch.newBuilder()
+                          .setFailedRefetchDuration(Protos.millis(p.failedRefetch().millis()))
+                          .build());
       if (p.jwksRetry() != null) {
         remote.setRetryPolicy(PolicyRetries.of(p.jwksRetry()));
       }

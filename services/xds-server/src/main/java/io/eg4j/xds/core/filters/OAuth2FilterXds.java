@@ -133,7 +133,7 @@ final class OAuth2FilterXds implements HttpFilterXds {
                 HttpUri.newBuilder()
                     .setUri(o.tokenEndpoint())
                     .setCluster(cluster)
-                    .setTimeout(Protos.seconds(10)))
+                    .setTimeout(PolicyRetries.requestTimeout(o.tokenCluster())))
             .setAuthorizationEndpoint(o.authorizationEndpoint())
             .setCredentials(creds)
             .setRedirectUri(o.redirectUrl())

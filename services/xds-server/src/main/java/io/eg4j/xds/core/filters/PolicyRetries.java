@@ -24,4 +24,14 @@ final class PolicyRetries {
     }
     return b.build();
   }
+
+  /**
+   * The timeout of a filter's own call to a policy backend (JWKS fetch, OIDC token exchange): the
+   * backend's {@code timeout.http.requestTimeout}, else 10 seconds.
+   */
+  static com.google.protobuf.Duration requestTimeout(io.eg4j.model.ir.RouteDestinationIr dest) {
+    return dest != null && dest.cluster() != null && dest.cluster().requestTimeout() != null
+        ? io.eg4j.xds.core.Protos.millis(dest.cluster().requestTimeout().millis())
+        : io.eg4j.xds.core.Protos.seconds(10);
+  }
 }

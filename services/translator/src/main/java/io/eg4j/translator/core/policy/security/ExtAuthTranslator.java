@@ -3,6 +3,7 @@ package io.eg4j.translator.core.policy.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Json;
+import io.eg4j.model.ir.ClusterSettingsIr;
 import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.security.ExtAuthIr;
@@ -86,9 +87,19 @@ final class ExtAuthTranslator {
             port);
     String id =
         "securitypolicy/" + policyNs + "/" + policy.path("metadata").path("name").asText("");
-    RouteDestinationIr dest = env.backend(policy, id + "/extauth/0", ref, grpc ? "GRPC" : "HTTP");
+    ClusterSettingsIr clusterSettings =
+        BackendSettingsTranslator.cluster(
+            service.get("backendSettings"),
+            "spec.extAuth." + (grpc ? "grpc" : "http") + ".backendSettings");
+    RouteDestinationIr dest =
+        env.backend(policy, id + "/extauth/0", ref, grpc ? "GRPC" : "HTTP")
+            .withCluster(clusterSettings);
     String authority = authority(ref, ns, dest);
-    DurationIr timeout = DurationIr.parse("10s");
+    // The check's timeout: spec.extAuth.timeout, else the backend's request timeout, else 10s.
+    DurationIr timeout =
+        clusterSettings != null && clusterSettings.requestTimeout() != null
+            ? clusterSettings.requestTimeout()
+            : DurationIr.parse("10s");
     if (a.getTimeout() != null) {
       try {
         timeout = DurationIr.parse(a.getTimeout());

@@ -37,40 +37,45 @@ import java.util.regex.Pattern;
  */
 final class JwtTranslator {
   static final List<String> SUPPORTED =
-      List.of(
-          "jwt.optional",
-          "jwt.failOpen",
-          "jwt.providers[].name",
-          "jwt.providers[].issuer",
-          "jwt.providers[].audiences[]",
-          "jwt.providers[].claimToHeaders[].claim",
-          "jwt.providers[].claimToHeaders[].header",
-          "jwt.providers[].recomputeRoute",
-          "jwt.providers[].extractFrom.headers[].name",
-          "jwt.providers[].extractFrom.headers[].valuePrefix",
-          "jwt.providers[].extractFrom.params[]",
-          "jwt.providers[].extractFrom.cookies[]",
-          "jwt.providers[].remoteJWKS.uri",
-          "jwt.providers[].remoteJWKS.cacheDuration",
-          "jwt.providers[].remoteJWKS.backendSettings.retry.numRetries",
-          "jwt.providers[].remoteJWKS.backendSettings.retry.perRetry.backOff.baseInterval",
-          "jwt.providers[].remoteJWKS.backendSettings.retry.perRetry.backOff.maxInterval",
-          "jwt.providers[].remoteJWKS.backendSettings.retry.retryOn.triggers[]",
-          "jwt.providers[].remoteJWKS.backendRef.group",
-          "jwt.providers[].remoteJWKS.backendRef.kind",
-          "jwt.providers[].remoteJWKS.backendRef.name",
-          "jwt.providers[].remoteJWKS.backendRef.namespace",
-          "jwt.providers[].remoteJWKS.backendRef.port",
-          "jwt.providers[].remoteJWKS.backendRefs[].group",
-          "jwt.providers[].remoteJWKS.backendRefs[].kind",
-          "jwt.providers[].remoteJWKS.backendRefs[].name",
-          "jwt.providers[].remoteJWKS.backendRefs[].namespace",
-          "jwt.providers[].remoteJWKS.backendRefs[].port",
-          "jwt.providers[].localJWKS.type",
-          "jwt.providers[].localJWKS.inline",
-          "jwt.providers[].localJWKS.valueRef.group",
-          "jwt.providers[].localJWKS.valueRef.kind",
-          "jwt.providers[].localJWKS.valueRef.name");
+      concat(
+          BackendSettingsTranslator.supported("jwt.providers[].remoteJWKS"),
+          List.of(
+              "jwt.optional",
+              "jwt.failOpen",
+              "jwt.providers[].name",
+              "jwt.providers[].issuer",
+              "jwt.providers[].audiences[]",
+              "jwt.providers[].claimToHeaders[].claim",
+              "jwt.providers[].claimToHeaders[].header",
+              "jwt.providers[].recomputeRoute",
+              "jwt.providers[].extractFrom.headers[].name",
+              "jwt.providers[].extractFrom.headers[].valuePrefix",
+              "jwt.providers[].extractFrom.params[]",
+              "jwt.providers[].extractFrom.cookies[]",
+              "jwt.providers[].remoteJWKS.uri",
+              "jwt.providers[].remoteJWKS.cacheDuration",
+              "jwt.providers[].remoteJWKS.failedRefetchDuration",
+              "jwt.providers[].remoteJWKS.backendRef.group",
+              "jwt.providers[].remoteJWKS.backendRef.kind",
+              "jwt.providers[].remoteJWKS.backendRef.name",
+              "jwt.providers[].remoteJWKS.backendRef.namespace",
+              "jwt.providers[].remoteJWKS.backendRef.port",
+              "jwt.providers[].remoteJWKS.backendRefs[].group",
+              "jwt.providers[].remoteJWKS.backendRefs[].kind",
+              "jwt.providers[].remoteJWKS.backendRefs[].name",
+              "jwt.providers[].remoteJWKS.backendRefs[].namespace",
+              "jwt.providers[].remoteJWKS.backendRefs[].port",
+              "jwt.providers[].localJWKS.type",
+              "jwt.providers[].localJWKS.inline",
+              "jwt.providers[].localJWKS.valueRef.group",
+              "jwt.providers[].localJWKS.valueRef.kind",
+              "jwt.providers[].localJWKS.valueRef.name"));
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return List.copyOf(out);
+  }
 
   private static final Pattern IP = Pattern.compile("^[0-9.]+$|^\\[?[0-9a-fA-F:]+\\]?$");
 
@@ -151,6 +156,11 @@ final class JwtTranslator {
       } else {
         cluster = uriCluster(parsed, scheme);
       }
+      cluster =
+          cluster.withCluster(
+              BackendSettingsTranslator.cluster(
+                  io.eg4j.model.bus.Json.MAPPER.valueToTree(remote.getBackendSettings()),
+                  where + ".remoteJWKS.backendSettings"));
       if (remote.getCacheDuration() != null) {
         try {
           cache = DurationIr.parse(remote.getCacheDuration());
@@ -232,7 +242,19 @@ final class JwtTranslator {
             ? null
             : BackendSettingsTranslator.retry(
                 io.eg4j.model.bus.Json.MAPPER.valueToTree(remote.getBackendSettings()),
-                where + ".remoteJWKS.backendSettings"));
+                where + ".remoteJWKS.backendSettings"),
+        remote == null || remote.getFailedRefetchDuration() == null
+            ? null
+            : goDuration(
+                remote.getFailedRefetchDuration(), where + ".remoteJWKS.failedRefetchDuration"));
+  }
+
+  private static DurationIr goDuration(String v, String where) throws PolicyException {
+    try {
+      return DurationIr.parseGo(v);
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException(where + ": invalid duration " + v);
+    }
   }
 
   /**

@@ -34,52 +34,56 @@ final class OidcTranslator {
   static final String HMAC_SECRET = "envoy-oidc-hmac";
 
   static final List<String> SUPPORTED =
-      List.of(
-          "oidc.provider.issuer",
-          "oidc.provider.backendSettings.retry.numRetries",
-          "oidc.provider.backendSettings.retry.perRetry.backOff.baseInterval",
-          "oidc.provider.backendSettings.retry.perRetry.backOff.maxInterval",
-          "oidc.provider.backendSettings.retry.retryOn.triggers[]",
-          "oidc.provider.authorizationEndpoint",
-          "oidc.provider.tokenEndpoint",
-          "oidc.provider.backendRef.group",
-          "oidc.provider.backendRef.kind",
-          "oidc.provider.backendRef.name",
-          "oidc.provider.backendRef.namespace",
-          "oidc.provider.backendRef.port",
-          "oidc.provider.backendRefs[].group",
-          "oidc.provider.backendRefs[].kind",
-          "oidc.provider.backendRefs[].name",
-          "oidc.provider.backendRefs[].namespace",
-          "oidc.provider.backendRefs[].port",
-          "oidc.clientID",
-          "oidc.clientIDRef.group",
-          "oidc.clientIDRef.kind",
-          "oidc.clientIDRef.name",
-          "oidc.clientIDRef.namespace",
-          "oidc.clientSecret.group",
-          "oidc.clientSecret.kind",
-          "oidc.clientSecret.name",
-          "oidc.clientSecret.namespace",
-          "oidc.redirectURL",
-          "oidc.logoutPath",
-          "oidc.scopes[]",
-          "oidc.resources[]",
-          "oidc.forwardAccessToken",
-          "oidc.refreshToken",
-          "oidc.defaultTokenTTL",
-          "oidc.defaultRefreshTokenTTL",
-          "oidc.cookieDomain",
-          "oidc.cookieConfig.sameSite",
-          "oidc.csrfTokenTTL",
-          "oidc.forwardIDToken.header",
-          "oidc.disableTokenEncryption",
-          "oidc.cookieNames.accessToken",
-          "oidc.cookieNames.idToken",
-          "oidc.passThroughAuthHeader",
-          "oidc.denyRedirect.headers[].name",
-          "oidc.denyRedirect.headers[].type",
-          "oidc.denyRedirect.headers[].value");
+      concat(
+          BackendSettingsTranslator.supported("oidc.provider"),
+          List.of(
+              "oidc.provider.issuer",
+              "oidc.provider.authorizationEndpoint",
+              "oidc.provider.tokenEndpoint",
+              "oidc.provider.backendRef.group",
+              "oidc.provider.backendRef.kind",
+              "oidc.provider.backendRef.name",
+              "oidc.provider.backendRef.namespace",
+              "oidc.provider.backendRef.port",
+              "oidc.provider.backendRefs[].group",
+              "oidc.provider.backendRefs[].kind",
+              "oidc.provider.backendRefs[].name",
+              "oidc.provider.backendRefs[].namespace",
+              "oidc.provider.backendRefs[].port",
+              "oidc.clientID",
+              "oidc.clientIDRef.group",
+              "oidc.clientIDRef.kind",
+              "oidc.clientIDRef.name",
+              "oidc.clientIDRef.namespace",
+              "oidc.clientSecret.group",
+              "oidc.clientSecret.kind",
+              "oidc.clientSecret.name",
+              "oidc.clientSecret.namespace",
+              "oidc.redirectURL",
+              "oidc.logoutPath",
+              "oidc.scopes[]",
+              "oidc.resources[]",
+              "oidc.forwardAccessToken",
+              "oidc.refreshToken",
+              "oidc.defaultTokenTTL",
+              "oidc.defaultRefreshTokenTTL",
+              "oidc.cookieDomain",
+              "oidc.cookieConfig.sameSite",
+              "oidc.csrfTokenTTL",
+              "oidc.forwardIDToken.header",
+              "oidc.disableTokenEncryption",
+              "oidc.cookieNames.accessToken",
+              "oidc.cookieNames.idToken",
+              "oidc.passThroughAuthHeader",
+              "oidc.denyRedirect.headers[].name",
+              "oidc.denyRedirect.headers[].type",
+              "oidc.denyRedirect.headers[].value"));
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return List.copyOf(out);
+  }
 
   private OidcTranslator() {}
 
@@ -150,6 +154,10 @@ final class OidcTranslator {
     } else {
       cluster = JwtTranslator.uriCluster(token, scheme);
     }
+    cluster =
+        cluster.withCluster(
+            BackendSettingsTranslator.cluster(
+                provider.get("backendSettings"), "spec.oidc.provider.backendSettings"));
     String clientId = o.getClientID();
     if (clientId == null && o.getClientIDRef() != null) {
       clientId =

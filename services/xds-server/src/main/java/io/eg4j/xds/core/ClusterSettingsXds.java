@@ -1,0 +1,247 @@
+package io.eg4j.xds.core;
+
+import static io.eg4j.xds.core.Protos.any;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.eg4j.model.ir.ClusterSettingsIr;
+import io.eg4j.model.ir.ClusterSettingsIr.ActiveHealthCheckIr;
+import io.eg4j.model.ir.ClusterSettingsIr.PassiveHealthCheckIr;
+import io.eg4j.model.ir.ClusterSettingsIr.PayloadIr;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.cluster.v3.UpstreamConnectionOptions;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.ProxyProtocolConfig;
+import io.envoyproxy.envoy.config.core.v3.RequestMethod;
+import io.envoyproxy.envoy.config.core.v3.TcpKeepalive;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.v3.Int64Range;
+import java.util.HexFormat;
+
+/**
+ * Applies {@link ClusterSettingsIr} to an Envoy cluster: circuit breaker thresholds, the connection
+ * buffer limit, DNS resolution, the load balancer, TCP keepalive, connect and HTTP connection
+ * timeouts, the PROXY protocol, active health checks and outlier detection.
+ */
+final class ClusterSettingsXds {
+  static final String HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  private ClusterSettingsXds() {}
+
+  static void apply(Cluster.Builder c, ClusterSettingsIr s, boolean dns) {
+    if (s.circuitBreaker() != null) {
+      var cb = s.circuitBreaker();
+      CircuitBreakers.Thresholds.Builder t =
+          c.getCircuitBreakers().getThresholdsCount() > 0
+              ? c.getCircuitBreakers().getThresholds(0).toBuilder()
+              : CircuitBreakers.Thresholds.newBuilder();
+      if (cb.maxConnections() != null) {
+        t.setMaxConnections(u32(cb.maxConnections()));
+      }
+      if (cb.maxPendingRequests() != null) {
+        t.setMaxPendingRequests(u32(cb.maxPendingRequests()));
+      }
+      if (cb.maxParallelRequests() != null) {
+        t.setMaxRequests(u32(cb.maxParallelRequests()));
+      }
+      if (cb.maxParallelRetries() != null) {
+        t.setMaxRetries(u32(cb.maxParallelRetries()));
+      }
+      c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
+    }
+    if (s.bufferLimitBytes() != null) {
+      c.setPerConnectionBufferLimitBytes(u32(s.bufferLimitBytes()));
+    }
+    if (s.dns() != null && dns) {
+      if (s.dns().refreshRate() != null) {
+        c.setDnsRefreshRate(Protos.millis(s.dns().refreshRate().millis()));
+      }
+      if (s.dns().respectDnsTtl() != null) {
+        c.setRespectDnsTtl(s.dns().respectDnsTtl());
+      }
+      if (s.dns().lookupFamily() != null) {
+        c.setDnsLookupFamily(
+            switch (s.dns().lookupFamily()) {
+              case "IPv4" -> Cluster.DnsLookupFamily.V4_ONLY;
+              case "IPv6" -> Cluster.DnsLookupFamily.V6_ONLY;
+              case "IPv6Preferred" -> Cluster.DnsLookupFamily.AUTO;
+              case "IPv4AndIPv6" -> Cluster.DnsLookupFamily.ALL;
+              default -> Cluster.DnsLookupFamily.V4_PREFERRED;
+            });
+      }
+    }
+    if (s.loadBalancer() != null) {
+      c.setLbPolicy(
+          switch (s.loadBalancer()) {
+            case "RoundRobin" -> Cluster.LbPolicy.ROUND_ROBIN;
+            case "Random" -> Cluster.LbPolicy.RANDOM;
+            case "ConsistentHash" -> Cluster.LbPolicy.MAGLEV;
+            default -> Cluster.LbPolicy.LEAST_REQUEST;
+          });
+    }
+    if (s.tcpKeepalive() != null) {
+      TcpKeepalive.Builder k = TcpKeepalive.newBuilder();
+      if (s.tcpKeepalive().probes() != null) {
+        k.setKeepaliveProbes(Protos.u32(s.tcpKeepalive().probes()));
+      }
+      if (s.tcpKeepalive().idleTime() != null) {
+        k.setKeepaliveTime(Protos.u32((int) (s.tcpKeepalive().idleTime().millis() / 1000)));
+      }
+      if (s.tcpKeepalive().interval() != null) {
+        k.setKeepaliveInterval(Protos.u32((int) (s.tcpKeepalive().interval().millis() / 1000)));
+      }
+      c.setUpstreamConnectionOptions(UpstreamConnectionOptions.newBuilder().setTcpKeepalive(k));
+    }
+    if (s.connectTimeout() != null) {
+      c.setConnectTimeout(Protos.millis(s.connectTimeout().millis()));
+    }
+    boolean perConnection =
+        s.circuitBreaker() != null && s.circuitBreaker().maxRequestsPerConnection() != null;
+    if (s.idleTimeout() != null || s.maxConnectionDuration() != null || perConnection) {
+      HttpProtocolOptions.Builder h = httpOptions(c);
+      var common = h.getCommonHttpProtocolOptions().toBuilder();
+      if (s.idleTimeout() != null) {
+        common.setIdleTimeout(Protos.millis(s.idleTimeout().millis()));
+      }
+      if (s.maxConnectionDuration() != null) {
+        common.setMaxConnectionDuration(Protos.millis(s.maxConnectionDuration().millis()));
+      }
+      if (perConnection) {
+        common.setMaxRequestsPerConnection(u32(s.circuitBreaker().maxRequestsPerConnection()));
+      }
+      h.setCommonHttpProtocolOptions(common);
+      c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, any(h.build()));
+    }
+    if (s.proxyProtocol() != null) {
+      TransportSocket inner =
+          c.hasTransportSocket()
+              ? c.getTransportSocket()
+              : TransportSocket.newBuilder()
+                  .setName("envoy.transport_sockets.raw_buffer")
+                  .setTypedConfig(any(RawBuffer.getDefaultInstance()))
+                  .build();
+      c.setTransportSocket(
+          TransportSocket.newBuilder()
+              .setName("envoy.transport_sockets.upstream_proxy_protocol")
+              .setTypedConfig(
+                  any(
+                      ProxyProtocolUpstreamTransport.newBuilder()
+                          .setConfig(
+                              ProxyProtocolConfig.newBuilder()
+                                  .setVersion(
+                                      "V1".equals(s.proxyProtocol())
+                                          ? ProxyProtocolConfig.Version.V1
+                                          : ProxyProtocolConfig.Version.V2))
+                          .setTransportSocket(inner)
+                          .build())));
+    }
+    if (s.activeHealthCheck() != null) {
+      c.addHealthChecks(active(s.activeHealthCheck()));
+      // A host the health check removed is dropped at once, as Envoy Gateway configures it.
+      c.setIgnoreHealthOnHostRemoval(true);
+    }
+    if (s.passiveHealthCheck() != null) {
+      c.setOutlierDetection(passive(s.passiveHealthCheck()));
+    }
+  }
+
+  /** The cluster's HTTP protocol options, or new ones for HTTP/1.1. */
+  private static HttpProtocolOptions.Builder httpOptions(Cluster.Builder c) {
+    Any existing = c.getTypedExtensionProtocolOptionsMap().get(HTTP_OPTIONS);
+    if (existing != null) {
+      try {
+        return existing.unpack(HttpProtocolOptions.class).toBuilder();
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return HttpProtocolOptions.newBuilder()
+        .setExplicitHttpConfig(
+            HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+  }
+
+  private static HealthCheck active(ActiveHealthCheckIr a) {
+    HealthCheck.Builder h =
+        HealthCheck.newBuilder()
+            .setTimeout(Protos.millis(a.timeout().millis()))
+            .setInterval(Protos.millis(a.interval().millis()))
+            .setUnhealthyThreshold(Protos.u32(a.unhealthyThreshold()))
+            .setHealthyThreshold(Protos.u32(a.healthyThreshold()));
+    if ("HTTP".equals(a.type())) {
+      HealthCheck.HttpHealthCheck.Builder http =
+          HealthCheck.HttpHealthCheck.newBuilder().setPath(a.path());
+      if (a.method() != null) {
+        http.setMethod(RequestMethod.valueOf(a.method().toUpperCase(java.util.Locale.ROOT)));
+      }
+      for (int code : a.expectedStatuses()) {
+        http.addExpectedStatuses(Int64Range.newBuilder().setStart(code).setEnd(code + 1L));
+      }
+      if (a.expectedResponse() != null) {
+        http.addReceive(payload(a.expectedResponse()));
+      }
+      h.setHttpHealthCheck(http);
+    } else {
+      HealthCheck.TcpHealthCheck.Builder tcp = HealthCheck.TcpHealthCheck.newBuilder();
+      if (a.send() != null) {
+        tcp.setSend(payload(a.send()));
+      }
+      if (a.receive() != null) {
+        tcp.addReceive(payload(a.receive()));
+      }
+      h.setTcpHealthCheck(tcp);
+    }
+    return h.build();
+  }
+
+  /** Envoy's health check payload: text is hex-encoded, binary is the bytes themselves. */
+  private static HealthCheck.Payload payload(PayloadIr p) {
+    return p.text() != null
+        ? HealthCheck.Payload.newBuilder()
+            .setText(
+                HexFormat.of()
+                    .withUpperCase()
+                    .formatHex(p.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            .build()
+        : HealthCheck.Payload.newBuilder()
+            .setBinary(ByteString.copyFrom(java.util.Base64.getDecoder().decode(p.base64())))
+            .build();
+  }
+
+  private static OutlierDetection passive(PassiveHealthCheckIr p) {
+    OutlierDetection.Builder o = OutlierDetection.newBuilder();
+    if (p.baseEjectionTime() != null) {
+      o.setBaseEjectionTime(Protos.millis(p.baseEjectionTime().millis()));
+    }
+    if (p.interval() != null) {
+      o.setInterval(Protos.millis(p.interval().millis()));
+    }
+    if (p.maxEjectionPercent() != null) {
+      o.setMaxEjectionPercent(Protos.u32(p.maxEjectionPercent()));
+    }
+    if (p.consecutive5xxErrors() != null) {
+      o.setConsecutive5Xx(Protos.u32(p.consecutive5xxErrors()));
+    }
+    if (p.consecutiveGatewayErrors() != null) {
+      o.setConsecutiveGatewayFailure(Protos.u32(p.consecutiveGatewayErrors()));
+    }
+    if (p.consecutiveLocalOriginFailures() != null) {
+      o.setConsecutiveLocalOriginFailure(Protos.u32(p.consecutiveLocalOriginFailures()));
+    }
+    if (p.splitExternalLocalOriginErrors() != null) {
+      o.setSplitExternalLocalOriginErrors(p.splitExternalLocalOriginErrors());
+    }
+    return o.build();
+  }
+
+  private static com.google.protobuf.UInt32Value u32(long v) {
+    return com.google.protobuf.UInt32Value.of((int) Math.min(v, 0xFFFFFFFFL));
+  }
+}

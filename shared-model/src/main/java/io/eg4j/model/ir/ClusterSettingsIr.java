@@ -1,0 +1,103 @@
+package io.eg4j.model.ir;
+
+import java.util.List;
+
+/**
+ * How Envoy connects to one upstream cluster: Envoy Gateway's {@code ClusterSettings} (a policy's
+ * {@code backendSettings}, a BackendTrafficPolicy's cluster fields). Each part is null when not
+ * set, and Envoy Gateway's default applies.
+ *
+ * @param circuitBreaker connection and request limits, or null
+ * @param bufferLimitBytes the per-connection buffer limit, or null
+ * @param dns how a DNS cluster resolves its hosts, or null
+ * @param loadBalancer {@code RoundRobin}, {@code LeastRequest}, {@code Random} or {@code
+ *     ConsistentHash} (by client address), or null for Envoy Gateway's least request
+ * @param tcpKeepalive TCP keepalive of upstream connections, or null
+ * @param connectTimeout the TCP connect timeout, or null for 10 s
+ * @param idleTimeout closes an upstream HTTP connection idle this long, or null
+ * @param maxConnectionDuration closes an upstream HTTP connection this old, or null
+ * @param requestTimeout how long a request to the upstream may take, or null
+ * @param proxyProtocol {@code V1} or {@code V2} to send a PROXY protocol header first, or null
+ * @param activeHealthCheck an active HTTP or TCP health check, or null
+ * @param passiveHealthCheck outlier detection, or null
+ */
+public record ClusterSettingsIr(
+    CircuitBreakerIr circuitBreaker,
+    Long bufferLimitBytes,
+    DnsIr dns,
+    String loadBalancer,
+    TcpKeepaliveIr tcpKeepalive,
+    DurationIr connectTimeout,
+    DurationIr idleTimeout,
+    DurationIr maxConnectionDuration,
+    DurationIr requestTimeout,
+    String proxyProtocol,
+    ActiveHealthCheckIr activeHealthCheck,
+    PassiveHealthCheckIr passiveHealthCheck) {
+
+  /** Circuit breaker thresholds; null fields keep Envoy's defaults. */
+  public record CircuitBreakerIr(
+      Long maxConnections,
+      Long maxPendingRequests,
+      Long maxParallelRequests,
+      Long maxParallelRetries,
+      Long maxRequestsPerConnection) {}
+
+  /**
+   * DNS resolution.
+   *
+   * @param refreshRate how often to resolve, or null
+   * @param respectDnsTtl true to resolve again when the record's TTL ends
+   * @param lookupFamily {@code IPv4}, {@code IPv6}, {@code IPv4Preferred}, {@code IPv6Preferred} or
+   *     {@code IPv4AndIPv6}, or null
+   */
+  public record DnsIr(DurationIr refreshRate, Boolean respectDnsTtl, String lookupFamily) {}
+
+  /** TCP keepalive: probes, idle time before the first, interval between them (seconds). */
+  public record TcpKeepaliveIr(Integer probes, DurationIr idleTime, DurationIr interval) {}
+
+  /**
+   * An active health check.
+   *
+   * @param type {@code HTTP} or {@code TCP}
+   * @param timeout per check
+   * @param interval between checks
+   * @param unhealthyThreshold failed checks before a host is unhealthy
+   * @param healthyThreshold passed checks before it is healthy again
+   * @param path HTTP: the path checked
+   * @param method HTTP: the method, or null for GET
+   * @param expectedStatuses HTTP: the statuses that pass; empty for 200
+   * @param expectedResponse HTTP: the response body (or a part of it) that passes, or null
+   * @param send TCP: the payload sent, or null
+   * @param receive TCP: the payload expected, or null
+   */
+  public record ActiveHealthCheckIr(
+      String type,
+      DurationIr timeout,
+      DurationIr interval,
+      int unhealthyThreshold,
+      int healthyThreshold,
+      String path,
+      String method,
+      List<Integer> expectedStatuses,
+      PayloadIr expectedResponse,
+      PayloadIr send,
+      PayloadIr receive) {
+    public ActiveHealthCheckIr {
+      expectedStatuses = expectedStatuses == null ? List.of() : List.copyOf(expectedStatuses);
+    }
+  }
+
+  /** A health check payload: text, or binary given base64-encoded. */
+  public record PayloadIr(String text, String base64) {}
+
+  /** Outlier detection; null fields keep Envoy Gateway's defaults. */
+  public record PassiveHealthCheckIr(
+      DurationIr baseEjectionTime,
+      DurationIr interval,
+      Integer maxEjectionPercent,
+      Integer consecutive5xxErrors,
+      Integer consecutiveGatewayErrors,
+      Integer consecutiveLocalOriginFailures,
+      Boolean splitExternalLocalOriginErrors) {}
+}
