@@ -111,8 +111,12 @@ for name in names:
                 violations.append(where + " is Accepted but has no known xDS mapping")
                 continue
             need = known[field] or []
-            if need and not has_routes and all(n.startswith("per_filter:") or n.startswith("http_filter:")
-                                               for n in need):
+            # Route-level features (filters, per-route configs, the routes' clusters) cannot
+            # appear where the policy reaches no route.
+            if need and not has_routes and all(
+                    alt.startswith(("per_filter:", "http_filter:", "cluster:", "cluster_protocol_options:",
+                                    "upstream:", "route_action:"))
+                    for n in need for alt in n.split("|")):
                 skipped += 1
                 continue
             # "a|b" is satisfied by either feature (a field with several ways to reach Envoy).

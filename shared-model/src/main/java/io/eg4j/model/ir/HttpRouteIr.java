@@ -102,6 +102,32 @@ public record HttpRouteIr(
         traffic);
   }
 
+  /** This route with another request timeout, everything else shared. */
+  public HttpRouteIr withTimeout(DurationIr newTimeout) {
+    return new HttpRouteIr(
+        name,
+        hostname,
+        pathMatch,
+        headerMatches,
+        queryMatches,
+        method,
+        destination,
+        redirect,
+        directResponse,
+        rewrite,
+        requestHeaders,
+        responseHeaders,
+        mirrors,
+        newTimeout,
+        retry,
+        cors,
+        grpc,
+        metadata,
+        sessionPersistence,
+        security,
+        traffic);
+  }
+
   /** This route with a BackendTrafficPolicy in effect, everything else shared. */
   public HttpRouteIr withTraffic(TrafficIr newTraffic) {
     return new HttpRouteIr(

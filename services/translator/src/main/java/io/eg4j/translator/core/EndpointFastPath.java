@@ -281,6 +281,8 @@ public final class EndpointFastPath {
         settings.set(i, s.withEndpoints(eps));
       }
     }
-    return settings == null ? d : new RouteDestinationIr(d.name(), settings, d.invalidWeight());
+    return settings == null
+        ? d
+        : new RouteDestinationIr(d.name(), settings, d.invalidWeight(), d.cluster());
   }
 }

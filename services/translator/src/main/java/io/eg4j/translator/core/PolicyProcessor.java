@@ -285,6 +285,9 @@ final class PolicyProcessor {
     if (invalid == null) {
       invalid = unenforced(kind, p);
     }
+    if (invalid == null && kind.equals("BackendTrafficPolicy")) {
+      invalid = invalidTrafficReach(p);
+    }
     if (invalid == null && kind.equals("SecurityPolicy")) {
       // Checked after translation: the translation is kept for the routes that fail closed.
       invalid = invalidGeoIp(p);
@@ -869,6 +872,43 @@ final class PolicyProcessor {
       }
     }
     return null;
+  }
+
+  /**
+   * A BackendTrafficPolicy's cluster settings reach Envoy on HTTP and gRPC routes only so far: one
+   * that sets them and reaches a TCP, TLS or UDP route or listener is not applied (fail closed).
+   * Returns a message, or null.
+   */
+  private String invalidTrafficReach(ObjectNode p) {
+    if (!(translations.get(p) instanceof BackendTrafficPolicyTranslator.Result r)
+        || r.ir() == null
+        || r.ir().cluster() == null) {
+      return null;
+    }
+    for (Target t : targets(p, false)) {
+      if (ROUTE_KINDS.contains(t.kind())) {
+        if (!t.kind().equals("HTTPRoute") && !t.kind().equals("GRPCRoute")) {
+          return "not supported by eg4j yet, so the policy is not applied: cluster settings on a "
+              + t.kind();
+        }
+        continue;
+      }
+      for (ListenerContext l : listenersOf(t)) {
+        String proto = l.protocol;
+        if (!proto.equals("HTTP") && !proto.equals("HTTPS")) {
+          return "not supported by eg4j yet, so the policy is not applied: cluster settings on "
+              + proto
+              + " listener "
+              + l.name;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Translates a BackendTrafficPolicy spec (a merged one, for mergeType). */
+  BackendTrafficPolicyTranslator.Result translateTraffic(ObjectNode policy, JsonNode spec) {
+    return traffic.translate(policy, spec);
   }
 
   /** The client IP detection a listener's ClientTrafficPolicy sets, or null. */

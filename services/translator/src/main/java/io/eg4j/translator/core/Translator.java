@@ -65,6 +65,7 @@ public final class Translator {
     // Then each policy kind's settings go onto the routes it holds, before the IR is built.
     new SecurityPolicyApplier(ctx, policies).apply(xds);
     new ClientTrafficApplier(ctx, policies).apply(xds);
+    new BackendTrafficApplier(ctx, policies).apply(xds);
     new EnvoyPatchPolicyProcessor(ctx).process();
 
     // Statuses are committed once, after every processor has had its say.

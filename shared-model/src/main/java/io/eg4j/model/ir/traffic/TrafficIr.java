@@ -12,8 +12,10 @@ import io.eg4j.model.ir.IrValidation;
  * not enforce is {@code Accepted=False} and leaves the route as it is (DESIGN.md invariant 9).
  *
  * @param policy the policy's stable id, {@code backendtrafficpolicy/<namespace>/<name>}
+ * @param cluster how Envoy connects to the route's backends (the policy's cluster settings), or
+ *     null when it sets none
  */
-public record TrafficIr(String policy) {
+public record TrafficIr(String policy, io.eg4j.model.ir.ClusterSettingsIr cluster) {
   public TrafficIr {
     IrValidation.requireName(policy, "backend traffic policy");
   }

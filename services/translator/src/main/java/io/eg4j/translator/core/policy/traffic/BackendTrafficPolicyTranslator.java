@@ -3,8 +3,10 @@ package io.eg4j.translator.core.policy.traffic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.traffic.TrafficIr;
+import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
 import io.eg4j.translator.core.policy.FieldSupport;
 import io.eg4j.translator.core.policy.PolicyEnv;
+import io.eg4j.translator.core.policy.PolicyException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +22,8 @@ public final class BackendTrafficPolicyTranslator {
 
   private static List<String> supported() {
     List<String> all = new ArrayList<>(FieldSupport.ATTACHMENT);
+    // The cluster settings, at the top of the spec.
+    all.addAll(ClusterSettingsTranslator.FIELDS);
     return List.copyOf(all);
   }
 
@@ -54,6 +58,15 @@ public final class BackendTrafficPolicyTranslator {
             + policy.path("metadata").path("namespace").asText("")
             + "/"
             + policy.path("metadata").path("name").asText("");
-    return new Result(new TrafficIr(id), null);
+    if ("ConsistentHash".equals(spec.path("loadBalancer").path("type").asText(""))) {
+      return new Result(
+          null,
+          "not supported by eg4j yet, so the policy is not applied: spec.loadBalancer.consistentHash");
+    }
+    try {
+      return new Result(new TrafficIr(id, ClusterSettingsTranslator.translate(spec, "spec")), null);
+    } catch (PolicyException e) {
+      return new Result(null, e.getMessage());
+    }
   }
 }

@@ -1,0 +1,282 @@
+package io.eg4j.translator.core.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.ir.ClusterSettingsIr;
+import io.eg4j.model.ir.ClusterSettingsIr.ActiveHealthCheckIr;
+import io.eg4j.model.ir.ClusterSettingsIr.CircuitBreakerIr;
+import io.eg4j.model.ir.ClusterSettingsIr.DnsIr;
+import io.eg4j.model.ir.ClusterSettingsIr.PassiveHealthCheckIr;
+import io.eg4j.model.ir.ClusterSettingsIr.PayloadIr;
+import io.eg4j.model.ir.ClusterSettingsIr.TcpKeepaliveIr;
+import io.eg4j.model.ir.DurationIr;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Envoy Gateway's {@code ClusterSettings}: how Envoy connects to a backend (circuit breaker,
+ * connection buffer, DNS, load balancer, TCP keepalive, timeouts, PROXY protocol, active and
+ * passive health checks). A policy's own backends carry them under {@code backendSettings}; a
+ * BackendTrafficPolicy carries them at the top of its spec. Settings not in {@link #FIELDS} fail
+ * closed where they are used.
+ */
+public final class ClusterSettingsTranslator {
+  private ClusterSettingsTranslator() {}
+
+  /** The cluster settings enforced, as paths under the object that holds them. */
+  public static final List<String> FIELDS =
+      List.of(
+          "circuitBreaker.maxConnections",
+          "circuitBreaker.maxPendingRequests",
+          "circuitBreaker.maxParallelRequests",
+          "circuitBreaker.maxParallelRetries",
+          "circuitBreaker.maxRequestsPerConnection",
+          "connection.bufferLimit",
+          "dns.dnsRefreshRate",
+          "dns.respectDnsTtl",
+          "dns.lookupFamily",
+          "loadBalancer.type",
+          "loadBalancer.consistentHash.type",
+          "tcpKeepalive.probes",
+          "tcpKeepalive.idleTime",
+          "tcpKeepalive.interval",
+          "timeout.tcp.connectTimeout",
+          "timeout.http.connectionIdleTimeout",
+          "timeout.http.maxConnectionDuration",
+          "timeout.http.requestTimeout",
+          "proxyProtocol.version",
+          "healthCheck.active.type",
+          "healthCheck.active.timeout",
+          "healthCheck.active.interval",
+          "healthCheck.active.unhealthyThreshold",
+          "healthCheck.active.healthyThreshold",
+          "healthCheck.active.http.path",
+          "healthCheck.active.http.method",
+          "healthCheck.active.http.expectedStatuses[]",
+          "healthCheck.active.http.expectedResponse.type",
+          "healthCheck.active.http.expectedResponse.text",
+          "healthCheck.active.http.expectedResponse.binary",
+          "healthCheck.active.tcp.send.type",
+          "healthCheck.active.tcp.send.text",
+          "healthCheck.active.tcp.send.binary",
+          "healthCheck.active.tcp.receive.type",
+          "healthCheck.active.tcp.receive.text",
+          "healthCheck.active.tcp.receive.binary",
+          "healthCheck.passive.baseEjectionTime",
+          "healthCheck.passive.interval",
+          "healthCheck.passive.maxEjectionPercent",
+          "healthCheck.passive.consecutive5XxErrors",
+          "healthCheck.passive.consecutiveGatewayErrors",
+          "healthCheck.passive.consecutiveLocalOriginFailures",
+          "healthCheck.passive.splitExternalLocalOriginErrors");
+
+  /**
+   * The cluster settings of {@code backendSettings} (raw JSON), or null when it sets none. Values
+   * are checked as Envoy Gateway checks them; a bad one is a {@link PolicyException} naming it.
+   */
+  public static ClusterSettingsIr translate(JsonNode bs, String where) throws PolicyException {
+    if (bs == null || !bs.isObject()) {
+      return null;
+    }
+    JsonNode cb = bs.path("circuitBreaker");
+    CircuitBreakerIr breaker =
+        cb.isObject()
+            ? new CircuitBreakerIr(
+                count(cb, "maxConnections"),
+                count(cb, "maxPendingRequests"),
+                count(cb, "maxParallelRequests"),
+                count(cb, "maxParallelRetries"),
+                count(cb, "maxRequestsPerConnection"))
+            : null;
+    Long buffer = null;
+    if (bs.path("connection").has("bufferLimit")) {
+      buffer =
+          quantity(
+              bs.path("connection").path("bufferLimit").asText(),
+              where + ".connection.bufferLimit");
+    }
+    DnsIr dns = null;
+    JsonNode d = bs.path("dns");
+    if (d.isObject()) {
+      String family = d.path("lookupFamily").asText(null);
+      if (family != null
+          && !List.of("IPv4", "IPv6", "IPv4Preferred", "IPv6Preferred", "IPv4AndIPv6")
+              .contains(family)) {
+        throw new PolicyException(where + ".dns.lookupFamily: unknown " + family);
+      }
+      dns =
+          new DnsIr(
+              duration(d.get("dnsRefreshRate"), where + ".dns.dnsRefreshRate"),
+              d.has("respectDnsTtl") ? d.path("respectDnsTtl").asBoolean() : null,
+              family);
+    }
+    String lb = null;
+    JsonNode l = bs.path("loadBalancer");
+    if (l.isObject()) {
+      lb = l.path("type").asText("");
+      if (!List.of("RoundRobin", "LeastRequest", "Random", "ConsistentHash").contains(lb)) {
+        throw new PolicyException(where + ".loadBalancer.type: unsupported " + lb);
+      }
+      if (lb.equals("ConsistentHash")
+          && !"SourceIP".equals(l.path("consistentHash").path("type").asText(""))) {
+        throw new PolicyException(
+            where
+                + ".loadBalancer.consistentHash.type: eg4j hashes only by"
+                + " SourceIP here yet");
+      }
+    }
+    TcpKeepaliveIr keepalive = null;
+    JsonNode k = bs.path("tcpKeepalive");
+    if (k.isObject()) {
+      keepalive =
+          new TcpKeepaliveIr(
+              k.has("probes") ? k.path("probes").asInt() : null,
+              duration(k.get("idleTime"), where + ".tcpKeepalive.idleTime"),
+              duration(k.get("interval"), where + ".tcpKeepalive.interval"));
+    }
+    JsonNode t = bs.path("timeout");
+    String pp = bs.path("proxyProtocol").path("version").asText(null);
+    if (pp != null && !pp.equals("V1") && !pp.equals("V2")) {
+      throw new PolicyException(where + ".proxyProtocol.version must be V1 or V2");
+    }
+    ClusterSettingsIr out =
+        new ClusterSettingsIr(
+            breaker,
+            buffer,
+            dns,
+            lb,
+            keepalive,
+            duration(t.path("tcp").get("connectTimeout"), where + ".timeout.tcp.connectTimeout"),
+            duration(
+                t.path("http").get("connectionIdleTimeout"),
+                where + ".timeout.http.connectionIdleTimeout"),
+            duration(
+                t.path("http").get("maxConnectionDuration"),
+                where + ".timeout.http.maxConnectionDuration"),
+            duration(t.path("http").get("requestTimeout"), where + ".timeout.http.requestTimeout"),
+            pp,
+            active(bs.path("healthCheck").path("active"), where + ".healthCheck.active"),
+            passive(bs.path("healthCheck").path("passive"), where + ".healthCheck.passive"));
+    return out.equals(
+            new ClusterSettingsIr(
+                null, null, null, null, null, null, null, null, null, null, null, null))
+        ? null
+        : out;
+  }
+
+  private static ActiveHealthCheckIr active(JsonNode a, String where) throws PolicyException {
+    if (!a.isObject()) {
+      return null;
+    }
+    String type = a.path("type").asText("");
+    if (!type.equals("HTTP") && !type.equals("TCP")) {
+      throw new PolicyException(where + ".type: unsupported " + type + " (HTTP or TCP)");
+    }
+    JsonNode h = a.path("http");
+    if (type.equals("HTTP") && h.path("path").asText("").isEmpty()) {
+      throw new PolicyException(where + ".http.path must be set");
+    }
+    List<Integer> statuses = new ArrayList<>();
+    for (JsonNode st : h.path("expectedStatuses")) {
+      int code = st.asInt();
+      if (code < 100 || code > 599) {
+        throw new PolicyException(where + ".http.expectedStatuses: invalid status " + code);
+      }
+      statuses.add(code);
+    }
+    DurationIr timeout = duration(a.get("timeout"), where + ".timeout");
+    DurationIr interval = duration(a.get("interval"), where + ".interval");
+    return new ActiveHealthCheckIr(
+        type,
+        timeout == null ? new DurationIr(1000) : timeout,
+        interval == null ? new DurationIr(3000) : interval,
+        a.path("unhealthyThreshold").asInt(3),
+        a.path("healthyThreshold").asInt(1),
+        type.equals("HTTP") ? h.path("path").asText() : null,
+        type.equals("HTTP") ? h.path("method").asText(null) : null,
+        statuses,
+        payload(h.path("expectedResponse"), where + ".http.expectedResponse"),
+        payload(a.path("tcp").path("send"), where + ".tcp.send"),
+        payload(a.path("tcp").path("receive"), where + ".tcp.receive"));
+  }
+
+  private static PayloadIr payload(JsonNode p, String where) throws PolicyException {
+    if (!p.isObject()) {
+      return null;
+    }
+    String type = p.path("type").asText("");
+    if (type.equals("Text") && p.has("text")) {
+      return new PayloadIr(p.path("text").asText(), null);
+    }
+    if (type.equals("Binary") && p.has("binary")) {
+      String b = p.path("binary").asText();
+      try {
+        java.util.Base64.getDecoder().decode(b);
+      } catch (IllegalArgumentException e) {
+        throw new PolicyException(where + ".binary is not base64");
+      }
+      return new PayloadIr(null, b);
+    }
+    throw new PolicyException(where + ": type Text with text, or Binary with binary");
+  }
+
+  private static PassiveHealthCheckIr passive(JsonNode p, String where) throws PolicyException {
+    if (!p.isObject()) {
+      return null;
+    }
+    return new PassiveHealthCheckIr(
+        duration(p.get("baseEjectionTime"), where + ".baseEjectionTime"),
+        duration(p.get("interval"), where + ".interval"),
+        p.has("maxEjectionPercent") ? p.path("maxEjectionPercent").asInt() : null,
+        p.has("consecutive5XxErrors") ? p.path("consecutive5XxErrors").asInt() : null,
+        p.has("consecutiveGatewayErrors") ? p.path("consecutiveGatewayErrors").asInt() : null,
+        p.has("consecutiveLocalOriginFailures")
+            ? p.path("consecutiveLocalOriginFailures").asInt()
+            : null,
+        p.has("splitExternalLocalOriginErrors")
+            ? p.path("splitExternalLocalOriginErrors").asBoolean()
+            : null);
+  }
+
+  private static Long count(JsonNode n, String field) {
+    return n.has(field) ? n.path(field).asLong() : null;
+  }
+
+  /** A Kubernetes quantity of bytes: 32768, 100M, 1Mi, 2G, 1Gi … */
+  public static long quantity(String q, String where) throws PolicyException {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("^([0-9]+)(k|M|G|T|Ki|Mi|Gi|Ti)?$").matcher(q);
+    if (!m.matches()) {
+      throw new PolicyException(where + ": invalid quantity " + q);
+    }
+    long n = Long.parseLong(m.group(1));
+    long unit =
+        m.group(2) == null
+            ? 1
+            : switch (m.group(2)) {
+              case "k" -> 1_000L;
+              case "M" -> 1_000_000L;
+              case "G" -> 1_000_000_000L;
+              case "T" -> 1_000_000_000_000L;
+              case "Ki" -> 1L << 10;
+              case "Mi" -> 1L << 20;
+              case "Gi" -> 1L << 30;
+              default -> 1L << 40;
+            };
+    long bytes = n * unit;
+    if (bytes > 0xFFFFFFFFL) {
+      throw new PolicyException(where + ": " + q + " is larger than Envoy's 4 GiB limit");
+    }
+    return bytes;
+  }
+
+  private static DurationIr duration(JsonNode v, String where) throws PolicyException {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    try {
+      return DurationIr.parseGo(v.asText());
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException(where + ": invalid duration " + v.asText());
+    }
+  }
+}
