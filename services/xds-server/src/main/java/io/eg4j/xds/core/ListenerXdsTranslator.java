@@ -73,6 +73,7 @@ public final class ListenerXdsTranslator {
             // (Envoy Gateway's default).
             .setMaxConnectionsToAcceptPerSocketEvent(Protos.u32(1))
             .addAccessLog(AccessLogs.listener());
+    clientListenerSettings(l, g);
     boolean needsSni = false;
     if (!g.plainHttp().isEmpty()) {
       l.addFilterChains(
@@ -189,6 +190,48 @@ public final class ListenerXdsTranslator {
   }
 
   /**
+   * The listener-level settings of the ClientTrafficPolicy of the port's HTTP listeners (the first
+   * that has one): TCP keepalive as socket options, the per-connection buffer limit.
+   */
+  private static void clientListenerSettings(Listener.Builder l, PortGroup g) {
+    List<HttpListenerIr> http = new java.util.ArrayList<>(g.plainHttp());
+    http.addAll(g.https());
+    ClientTrafficIr c =
+        http.stream().map(HttpListenerIr::client).filter(x -> x != null).findFirst().orElse(null);
+    if (c == null) {
+      return;
+    }
+    if (c.bufferLimitBytes() != null) {
+      l.setPerConnectionBufferLimitBytes(
+          com.google.protobuf.UInt32Value.of((int) Math.min(c.bufferLimitBytes(), 0xFFFFFFFFL)));
+    }
+    if (c.tcpKeepalive() != null) {
+      // SO_KEEPALIVE on, then the Linux TCP_KEEPCNT, TCP_KEEPIDLE and TCP_KEEPINTVL options.
+      l.addSocketOptions(socketOption(1, 9, 1));
+      var k = c.tcpKeepalive();
+      if (k.probes() != null) {
+        l.addSocketOptions(socketOption(6, 6, k.probes()));
+      }
+      if (k.idleTime() != null) {
+        l.addSocketOptions(socketOption(6, 4, k.idleTime().millis() / 1000));
+      }
+      if (k.interval() != null) {
+        l.addSocketOptions(socketOption(6, 5, k.interval().millis() / 1000));
+      }
+    }
+  }
+
+  private static io.envoyproxy.envoy.config.core.v3.SocketOption socketOption(
+      int level, int name, long value) {
+    return io.envoyproxy.envoy.config.core.v3.SocketOption.newBuilder()
+        .setLevel(level)
+        .setName(name)
+        .setIntValue(value)
+        .setState(io.envoyproxy.envoy.config.core.v3.SocketOption.SocketState.STATE_PREBIND)
+        .build();
+  }
+
+  /**
    * The ClientTrafficPolicy's client IP detection: the client is the connection's peer (the
    * default), a given number of hops from the right of X-Forwarded-For, the rightmost address of
    * X-Forwarded-For outside trusted proxy ranges, or the address in a custom header.
@@ -202,6 +245,31 @@ public final class ListenerXdsTranslator {
             .map(ClientTrafficIr::clientIpDetection)
             .findFirst()
             .orElse(null);
+    ClientTrafficIr client =
+        listeners.stream()
+            .map(HttpListenerIr::client)
+            .filter(c -> c != null)
+            .findFirst()
+            .orElse(null);
+    if (client != null) {
+      if (client.requestReceivedTimeout() != null) {
+        hcm.setRequestTimeout(Protos.millis(client.requestReceivedTimeout().millis()));
+      }
+      if (client.streamIdleTimeout() != null) {
+        hcm.setStreamIdleTimeout(Protos.millis(client.streamIdleTimeout().millis()));
+      }
+      if (client.idleTimeout() != null) {
+        hcm.setCommonHttpProtocolOptions(
+            hcm.getCommonHttpProtocolOptions().toBuilder()
+                .setIdleTimeout(Protos.millis(client.idleTimeout().millis())));
+      }
+      if (client.acceptHttp10() || client.enableTrailers()) {
+        hcm.setHttpProtocolOptions(
+            io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.newBuilder()
+                .setAcceptHttp10(client.acceptHttp10())
+                .setEnableTrailers(client.enableTrailers()));
+      }
+    }
     if (d == null) {
       return;
     }

@@ -11,8 +11,24 @@ import java.util.List;
  *
  * @param policy the policy's stable id, {@code clienttrafficpolicy/<namespace>/<name>}
  * @param clientIpDetection how the client address is found, or null for the connection's peer
+ * @param tcpKeepalive TCP keepalive of downstream connections, or null
+ * @param bufferLimitBytes the per-connection buffer limit, or null for Envoy Gateway's 32 KiB
+ * @param requestReceivedTimeout how long Envoy waits for a whole request, or null for none
+ * @param idleTimeout closes a downstream HTTP connection idle this long, or null for Envoy's 1 h
+ * @param streamIdleTimeout resets a stream idle this long, or null for Envoy's 5 min
+ * @param acceptHttp10 true to accept HTTP/1.0 requests
+ * @param enableTrailers true to pass HTTP/1.1 trailers through
  */
-public record ClientTrafficIr(String policy, ClientIpDetectionIr clientIpDetection) {
+public record ClientTrafficIr(
+    String policy,
+    ClientIpDetectionIr clientIpDetection,
+    io.eg4j.model.ir.ClusterSettingsIr.TcpKeepaliveIr tcpKeepalive,
+    Long bufferLimitBytes,
+    io.eg4j.model.ir.DurationIr requestReceivedTimeout,
+    io.eg4j.model.ir.DurationIr idleTimeout,
+    io.eg4j.model.ir.DurationIr streamIdleTimeout,
+    boolean acceptHttp10,
+    boolean enableTrailers) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
   }

@@ -2,10 +2,14 @@ package io.eg4j.translator.core.policy.traffic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.ClusterSettingsIr.TcpKeepaliveIr;
+import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.traffic.ClientTrafficIr;
 import io.eg4j.model.ir.traffic.ClientTrafficIr.ClientIpDetectionIr;
+import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
 import io.eg4j.translator.core.policy.FieldSupport;
 import io.eg4j.translator.core.policy.PolicyEnv;
+import io.eg4j.translator.core.policy.PolicyException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,7 +33,16 @@ public final class ClientTrafficPolicyTranslator {
             "clientIPDetection.xForwardedFor.disableXForwardedForAppend",
             "clientIPDetection.customHeader.name",
             "clientIPDetection.customHeader.failClosed",
-            "clientIPDetection.directSourceIP"));
+            "clientIPDetection.directSourceIP",
+            "tcpKeepalive.probes",
+            "tcpKeepalive.idleTime",
+            "tcpKeepalive.interval",
+            "connection.bufferLimit",
+            "timeout.http.requestReceivedTimeout",
+            "timeout.http.idleTimeout",
+            "timeout.http.streamIdleTimeout",
+            "http1.http10",
+            "http1.enableTrailers"));
     return List.copyOf(all);
   }
 
@@ -65,7 +78,46 @@ public final class ClientTrafficPolicyTranslator {
     } catch (IllegalArgumentException e) {
       return new Result(null, e.getMessage());
     }
-    return new Result(new ClientTrafficIr(id, detection), null);
+    try {
+      JsonNode k = spec.path("tcpKeepalive");
+      JsonNode http = spec.path("timeout").path("http");
+      return new Result(
+          new ClientTrafficIr(
+              id,
+              detection,
+              k.isObject()
+                  ? new TcpKeepaliveIr(
+                      k.has("probes") ? k.path("probes").asInt() : null,
+                      duration(k.get("idleTime"), "spec.tcpKeepalive.idleTime"),
+                      duration(k.get("interval"), "spec.tcpKeepalive.interval"))
+                  : null,
+              spec.path("connection").has("bufferLimit")
+                  ? ClusterSettingsTranslator.quantity(
+                      spec.path("connection").path("bufferLimit").asText(),
+                      "spec.connection.bufferLimit")
+                  : null,
+              duration(
+                  http.get("requestReceivedTimeout"), "spec.timeout.http.requestReceivedTimeout"),
+              duration(http.get("idleTimeout"), "spec.timeout.http.idleTimeout"),
+              duration(http.get("streamIdleTimeout"), "spec.timeout.http.streamIdleTimeout"),
+              spec.path("http1").path("http10").isObject()
+                  && !spec.path("http1").path("http10").path("useDefaultHost").asBoolean(false),
+              spec.path("http1").path("enableTrailers").asBoolean(false)),
+          null);
+    } catch (PolicyException e) {
+      return new Result(null, e.getMessage());
+    }
+  }
+
+  private static DurationIr duration(JsonNode v, String where) throws PolicyException {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    try {
+      return DurationIr.parseGo(v.asText());
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException(where + ": invalid duration " + v.asText());
+    }
   }
 
   /**
