@@ -288,6 +288,9 @@ final class PolicyProcessor {
     if (invalid == null && kind.equals("BackendTrafficPolicy")) {
       invalid = invalidTrafficReach(p);
     }
+    if (invalid == null && kind.equals("ClientTrafficPolicy")) {
+      invalid = invalidClientTls(p);
+    }
     if (invalid == null && kind.equals("SecurityPolicy")) {
       // Checked after translation: the translation is kept for the routes that fail closed.
       invalid = invalidGeoIp(p);
@@ -904,6 +907,26 @@ final class PolicyProcessor {
       }
     }
     return null;
+  }
+
+  /**
+   * Client certificate validation needs an HTTPS listener to act on. Returns a message, or null.
+   */
+  private String invalidClientTls(ObjectNode p) {
+    if (!(translations.get(p) instanceof ClientTrafficPolicyTranslator.Result r)
+        || r.ir() == null
+        || r.ir().clientValidation() == null) {
+      return null;
+    }
+    for (Target t : targets(p, true)) {
+      for (ListenerContext l : listenersOf(t)) {
+        if (l.protocol.equals("HTTPS")) {
+          return null;
+        }
+      }
+    }
+    return "spec.tls.clientValidation: the policy reaches no HTTPS listener, so no client"
+        + " certificate can be verified";
   }
 
   /** Translates a BackendTrafficPolicy spec (a merged one, for mergeType). */

@@ -94,7 +94,7 @@ public final class ListenerXdsTranslator {
               .setName(h.name())
               .setFilterChainMatch(sniMatch(h.hostnames()))
               .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h), filterOrder))
-              .setTransportSocket(downstreamTls(h.tls(), true));
+              .setTransportSocket(downstreamTls(h.tls(), true, h.client()));
       l.addFilterChains(fc);
     }
     // Envoy rejects two filter chains with the same match (two TCPRoutes on one port without
@@ -114,7 +114,7 @@ public final class ListenerXdsTranslator {
           needsSni = true;
         }
         if (r.tls() != null) {
-          fc.setTransportSocket(downstreamTls(r.tls(), false));
+          fc.setTransportSocket(downstreamTls(r.tls(), false, null));
         }
         fc.addFilters(tcpProxy(statPrefix(t.name() + "/" + r.name()), r.destination()));
         l.addFilterChains(fc);
@@ -336,7 +336,7 @@ public final class ListenerXdsTranslator {
         .build();
   }
 
-  private static TransportSocket downstreamTls(TlsIr tls, boolean http) {
+  private static TransportSocket downstreamTls(TlsIr tls, boolean http, ClientTrafficIr client) {
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
     for (TlsIr.CertificateIr c : tls.certificates()) {
       common.addTlsCertificateSdsSecretConfigs(
@@ -348,11 +348,44 @@ public final class ListenerXdsTranslator {
       // Envoy Gateway offers h2 and http/1.1 on HTTPS listeners by default.
       common.addAlpnProtocols("h2").addAlpnProtocols("http/1.1");
     }
-    DownstreamTlsContext ctx =
-        DownstreamTlsContext.newBuilder().setCommonTlsContext(common).build();
+    DownstreamTlsContext.Builder ctx = DownstreamTlsContext.newBuilder();
+    ClientTrafficIr.ClientValidationIr v = client == null ? null : client.clientValidation();
+    if (v != null) {
+      // Mutual TLS: the client's certificate must chain to the policy's CAs (and match its hashes
+      // and names); without one, only an optional validation lets the client in.
+      var vc =
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+              .newBuilder()
+              .setTrustedCa(Protos.inline(v.caCertificates()))
+              .addAllVerifyCertificateHash(v.certificateHashes())
+              .addAllVerifyCertificateSpki(v.spkiHashes());
+      for (ClientTrafficIr.SanIr san : v.subjectAltNames()) {
+        io.envoyproxy.envoy.type.matcher.v3.StringMatcher.Builder m =
+            io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder();
+        switch (san.matchType()) {
+          case "Prefix" -> m.setPrefix(san.value());
+          case "Suffix" -> m.setSuffix(san.value());
+          case "RegularExpression" ->
+              m.setSafeRegex(
+                  io.envoyproxy.envoy.type.matcher.v3.RegexMatcher.newBuilder()
+                      .setRegex(san.value()));
+          default -> m.setExact(san.value());
+        }
+        vc.addMatchTypedSubjectAltNames(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
+                .newBuilder()
+                .setSanType(
+                    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
+                        .SanType.valueOf(san.sanType()))
+                .setMatcher(m));
+      }
+      common.setValidationContext(vc);
+      ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(!v.optional()));
+    }
+    ctx.setCommonTlsContext(common);
     return TransportSocket.newBuilder()
         .setName("envoy.transport_sockets.tls")
-        .setTypedConfig(any(ctx))
+        .setTypedConfig(any(ctx.build()))
         .build();
   }
 

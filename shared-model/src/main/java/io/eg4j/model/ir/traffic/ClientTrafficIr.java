@@ -18,6 +18,7 @@ import java.util.List;
  * @param streamIdleTimeout resets a stream idle this long, or null for Envoy's 5 min
  * @param acceptHttp10 true to accept HTTP/1.0 requests
  * @param enableTrailers true to pass HTTP/1.1 trailers through
+ * @param clientValidation how HTTPS listeners verify client certificates, or null for not at all
  */
 public record ClientTrafficIr(
     String policy,
@@ -28,7 +29,8 @@ public record ClientTrafficIr(
     io.eg4j.model.ir.DurationIr idleTimeout,
     io.eg4j.model.ir.DurationIr streamIdleTimeout,
     boolean acceptHttp10,
-    boolean enableTrailers) {
+    boolean enableTrailers,
+    ClientValidationIr clientValidation) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
   }
@@ -61,4 +63,40 @@ public record ClientTrafficIr(
       return directSourceIp || customHeader != null || xffNumTrustedHops != null;
     }
   }
+
+  /**
+   * Client certificate validation (mutual TLS) on HTTPS listeners.
+   *
+   * @param caCertificates the PEM bundle of the CAs a client certificate must chain to
+   * @param optional true to let clients without a certificate in (one they present is still
+   *     verified)
+   * @param certificateHashes SHA-256 hashes (hex) of the accepted client certificates; empty for
+   *     any
+   * @param spkiHashes SHA-256 hashes (base64) of the accepted public keys; empty for any
+   * @param subjectAltNames accepted subject alternative names; empty for any
+   */
+  public record ClientValidationIr(
+      String caCertificates,
+      boolean optional,
+      List<String> certificateHashes,
+      List<String> spkiHashes,
+      List<SanIr> subjectAltNames) {
+    public ClientValidationIr {
+      certificateHashes = certificateHashes == null ? List.of() : List.copyOf(certificateHashes);
+      spkiHashes = spkiHashes == null ? List.of() : List.copyOf(spkiHashes);
+      subjectAltNames = subjectAltNames == null ? List.of() : List.copyOf(subjectAltNames);
+      if (caCertificates == null || caCertificates.isBlank()) {
+        throw new IllegalArgumentException("client validation needs CA certificates");
+      }
+    }
+  }
+
+  /**
+   * A subject alternative name match.
+   *
+   * @param sanType {@code DNS}, {@code EMAIL}, {@code IP_ADDRESS} or {@code URI}
+   * @param matchType {@code Exact}, {@code Prefix}, {@code Suffix} or {@code RegularExpression}
+   * @param value the value
+   */
+  public record SanIr(String sanType, String matchType, String value) {}
 }

@@ -6,8 +6,11 @@ import io.eg4j.model.ir.ClusterSettingsIr.TcpKeepaliveIr;
 import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.traffic.ClientTrafficIr;
 import io.eg4j.model.ir.traffic.ClientTrafficIr.ClientIpDetectionIr;
+import io.eg4j.model.ir.traffic.ClientTrafficIr.ClientValidationIr;
+import io.eg4j.model.ir.traffic.ClientTrafficIr.SanIr;
 import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
 import io.eg4j.translator.core.policy.FieldSupport;
+import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
 import java.util.ArrayList;
@@ -42,7 +45,22 @@ public final class ClientTrafficPolicyTranslator {
             "timeout.http.idleTimeout",
             "timeout.http.streamIdleTimeout",
             "http1.http10",
-            "http1.enableTrailers"));
+            "http1.enableTrailers",
+            "tls.clientValidation.caCertificateRefs[].group",
+            "tls.clientValidation.caCertificateRefs[].kind",
+            "tls.clientValidation.caCertificateRefs[].name",
+            "tls.clientValidation.caCertificateRefs[].namespace",
+            "tls.clientValidation.optional",
+            "tls.clientValidation.certificateHashes[]",
+            "tls.clientValidation.spkiHashes[]",
+            "tls.clientValidation.subjectAltNames.dnsNames[].type",
+            "tls.clientValidation.subjectAltNames.dnsNames[].value",
+            "tls.clientValidation.subjectAltNames.emailAddresses[].type",
+            "tls.clientValidation.subjectAltNames.emailAddresses[].value",
+            "tls.clientValidation.subjectAltNames.ipAddresses[].type",
+            "tls.clientValidation.subjectAltNames.ipAddresses[].value",
+            "tls.clientValidation.subjectAltNames.uris[].type",
+            "tls.clientValidation.subjectAltNames.uris[].value"));
     return List.copyOf(all);
   }
 
@@ -102,11 +120,76 @@ public final class ClientTrafficPolicyTranslator {
               duration(http.get("streamIdleTimeout"), "spec.timeout.http.streamIdleTimeout"),
               spec.path("http1").path("http10").isObject()
                   && !spec.path("http1").path("http10").path("useDefaultHost").asBoolean(false),
-              spec.path("http1").path("enableTrailers").asBoolean(false)),
+              spec.path("http1").path("enableTrailers").asBoolean(false),
+              clientValidation(policy, spec.path("tls").path("clientValidation"))),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
     }
+  }
+
+  /**
+   * {@code spec.tls.clientValidation}: the CA bundle from ConfigMaps and Secrets (key {@code
+   * ca.crt}, across namespaces only with a ReferenceGrant), optional clients, certificate and SPKI
+   * hashes, subject alternative names. Null when not set.
+   */
+  private ClientValidationIr clientValidation(ObjectNode policy, JsonNode v)
+      throws PolicyException {
+    if (!v.isObject()) {
+      return null;
+    }
+    StringBuilder pem = new StringBuilder();
+    JsonNode refs = v.path("caCertificateRefs");
+    for (int i = 0; i < refs.size(); i++) {
+      JsonNode r = refs.get(i);
+      String kind = r.path("kind").asText("Secret");
+      String where = "spec.tls.clientValidation.caCertificateRefs[" + i + "]";
+      if (!r.path("group").asText("").isEmpty()
+          || (!kind.equals("ConfigMap") && !kind.equals("Secret"))) {
+        throw new PolicyException(where + ": unsupported kind " + kind + " (ConfigMap or Secret)");
+      }
+      ObjectRef ref =
+          new ObjectRef(
+              "",
+              kind,
+              r.path("name").asText(""),
+              r.hasNonNull("namespace") ? r.path("namespace").asText() : null,
+              null);
+      java.util.Map<String, String> data =
+          kind.equals("Secret") ? env.secret(policy, ref) : env.configMap(policy, ref);
+      String ca = data.get("ca.crt");
+      if (ca == null || !ca.contains("-----BEGIN CERTIFICATE-----")) {
+        throw new PolicyException(where + ": " + kind + " " + ref.name() + " has no PEM ca.crt");
+      }
+      pem.append(ca.strip()).append('\n');
+    }
+    if (pem.length() == 0) {
+      throw new PolicyException(
+          "spec.tls.clientValidation.caCertificateRefs must name a CA bundle");
+    }
+    List<String> hashes = new ArrayList<>();
+    v.path("certificateHashes").forEach(h -> hashes.add(h.asText()));
+    List<String> spki = new ArrayList<>();
+    v.path("spkiHashes").forEach(h -> spki.add(h.asText()));
+    List<SanIr> sans = new ArrayList<>();
+    String[][] kinds = {
+      {"dnsNames", "DNS"},
+      {"emailAddresses", "EMAIL"},
+      {"ipAddresses", "IP_ADDRESS"},
+      {"uris", "URI"}
+    };
+    for (String[] k : kinds) {
+      for (JsonNode san : v.path("subjectAltNames").path(k[0])) {
+        String type = san.path("type").asText("Exact");
+        if (!List.of("Exact", "Prefix", "Suffix", "RegularExpression").contains(type)) {
+          throw new PolicyException(
+              "spec.tls.clientValidation.subjectAltNames." + k[0] + ": unknown type " + type);
+        }
+        sans.add(new SanIr(k[1], type, san.path("value").asText("")));
+      }
+    }
+    return new ClientValidationIr(
+        pem.toString(), v.path("optional").asBoolean(false), hashes, spki, sans);
   }
 
   private static DurationIr duration(JsonNode v, String where) throws PolicyException {
