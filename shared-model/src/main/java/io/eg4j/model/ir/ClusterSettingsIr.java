@@ -20,6 +20,7 @@ import java.util.List;
  * @param proxyProtocol {@code V1} or {@code V2} to send a PROXY protocol header first, or null
  * @param activeHealthCheck an active HTTP or TCP health check, or null
  * @param passiveHealthCheck outlier detection, or null
+ * @param hashTableSize the Maglev table size of a consistent-hash load balancer, or null
  */
 public record ClusterSettingsIr(
     CircuitBreakerIr circuitBreaker,
@@ -33,7 +34,8 @@ public record ClusterSettingsIr(
     DurationIr requestTimeout,
     String proxyProtocol,
     ActiveHealthCheckIr activeHealthCheck,
-    PassiveHealthCheckIr passiveHealthCheck) {
+    PassiveHealthCheckIr passiveHealthCheck,
+    Long hashTableSize) {
 
   /** Circuit breaker thresholds; null fields keep Envoy's defaults. */
   public record CircuitBreakerIr(

@@ -57,7 +57,7 @@ class BackendTrafficE2E {
                     ready: true
                 """
                     .formatted(b.port()));
-    for (String r : new String[] {"rr", "slow", "unsupported"}) {
+    for (String r : new String[] {"rr", "slow", "unsupported", "sticky"}) {
       yaml.append(
           """
           ---
@@ -83,6 +83,15 @@ class BackendTrafficE2E {
           loadBalancer: {type: RoundRobin}
           circuitBreaker: {maxConnections: 100, maxPendingRequests: 100}
           tcpKeepalive: {probes: 3, idleTime: 5m, interval: 30s}
+        ---
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: BackendTrafficPolicy
+        metadata: {namespace: default, name: sticky}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sticky}]
+          loadBalancer:
+            type: ConsistentHash
+            consistentHash: {type: Header, header: {name: x-user}, tableSize: 65537}
         ---
         apiVersion: gateway.envoyproxy.io/v1alpha1
         kind: BackendTrafficPolicy
@@ -136,6 +145,29 @@ class BackendTrafficE2E {
     for (int i = 1; i < pods.size(); i++) {
       assertThat(pods.get(i)).as("request %d of %s", i, pods).isNotEqualTo(pods.get(i - 1));
     }
+  }
+
+  private String pod(String path, String... headers) {
+    Http.Response r = Http.get(stack.port(), "x.test", path, headers);
+    assertThat(r.status()).isEqualTo(200);
+    Matcher m = POD.matcher(r.body());
+    assertThat(m.find()).as(r.body()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void consistentHashKeepsAUserOnOneBackend() {
+    java.util.Set<String> all = new java.util.HashSet<>();
+    for (int user = 0; user < 12; user++) {
+      String first = pod("/sticky/a", "x-user", "user-" + user);
+      all.add(first);
+      for (int i = 0; i < 4; i++) {
+        assertThat(pod("/sticky/" + i, "x-user", "user-" + user))
+            .as("user-%d stays on its backend", user)
+            .isEqualTo(first);
+      }
+    }
+    assertThat(all).as("users spread over both backends").hasSize(2);
   }
 
   @Test

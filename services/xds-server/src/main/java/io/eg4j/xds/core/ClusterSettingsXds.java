@@ -85,6 +85,11 @@ final class ClusterSettingsXds {
             case "ConsistentHash" -> Cluster.LbPolicy.MAGLEV;
             default -> Cluster.LbPolicy.LEAST_REQUEST;
           });
+      if (s.hashTableSize() != null) {
+        c.setMaglevLbConfig(
+            Cluster.MaglevLbConfig.newBuilder()
+                .setTableSize(com.google.protobuf.UInt64Value.of(s.hashTableSize())));
+      }
     }
     if (s.tcpKeepalive() != null) {
       TcpKeepalive.Builder k = TcpKeepalive.newBuilder();

@@ -183,6 +183,31 @@ public final class RouteXdsTranslator {
 
   private static RouteAction action(HttpRouteIr r) {
     RouteAction.Builder a = RouteAction.newBuilder();
+    if (r.traffic() != null) {
+      // The inputs of the backends' consistent-hash load balancer (BackendTrafficPolicy).
+      for (io.eg4j.model.ir.traffic.TrafficIr.HashIr h : r.traffic().hash()) {
+        RouteAction.HashPolicy.Builder hp = RouteAction.HashPolicy.newBuilder();
+        switch (h.type()) {
+          case "SourceIP" ->
+              hp.setConnectionProperties(
+                  RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true));
+          case "Header" ->
+              hp.setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(h.name()));
+          case "Cookie" -> {
+            RouteAction.HashPolicy.Cookie.Builder c =
+                RouteAction.HashPolicy.Cookie.newBuilder().setName(h.name());
+            if (h.ttl() != null) {
+              c.setTtl(Protos.millis(h.ttl().millis()));
+            }
+            hp.setCookie(c);
+          }
+          default ->
+              hp.setQueryParameter(
+                  RouteAction.HashPolicy.QueryParameter.newBuilder().setName(h.name()));
+        }
+        a.addHashPolicy(hp);
+      }
+    }
     RouteDestinationIr dest = r.destination();
     List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(dest);
     boolean perBackendHeaders =

@@ -36,6 +36,12 @@ public final class ClusterSettingsTranslator {
           "dns.lookupFamily",
           "loadBalancer.type",
           "loadBalancer.consistentHash.type",
+          "loadBalancer.consistentHash.tableSize",
+          "loadBalancer.consistentHash.header.name",
+          "loadBalancer.consistentHash.headers[].name",
+          "loadBalancer.consistentHash.cookie.name",
+          "loadBalancer.consistentHash.cookie.ttl",
+          "loadBalancer.consistentHash.queryParams[].name",
           "tcpKeepalive.probes",
           "tcpKeepalive.idleTime",
           "tcpKeepalive.interval",
@@ -116,13 +122,6 @@ public final class ClusterSettingsTranslator {
       if (!List.of("RoundRobin", "LeastRequest", "Random", "ConsistentHash").contains(lb)) {
         throw new PolicyException(where + ".loadBalancer.type: unsupported " + lb);
       }
-      if (lb.equals("ConsistentHash")
-          && !"SourceIP".equals(l.path("consistentHash").path("type").asText(""))) {
-        throw new PolicyException(
-            where
-                + ".loadBalancer.consistentHash.type: eg4j hashes only by"
-                + " SourceIP here yet");
-      }
     }
     TcpKeepaliveIr keepalive = null;
     JsonNode k = bs.path("tcpKeepalive");
@@ -155,12 +154,27 @@ public final class ClusterSettingsTranslator {
             duration(t.path("http").get("requestTimeout"), where + ".timeout.http.requestTimeout"),
             pp,
             active(bs.path("healthCheck").path("active"), where + ".healthCheck.active"),
-            passive(bs.path("healthCheck").path("passive"), where + ".healthCheck.passive"));
+            passive(bs.path("healthCheck").path("passive"), where + ".healthCheck.passive"),
+            tableSize(l, where));
     return out.equals(
             new ClusterSettingsIr(
-                null, null, null, null, null, null, null, null, null, null, null, null))
+                null, null, null, null, null, null, null, null, null, null, null, null, null))
         ? null
         : out;
+  }
+
+  /** The Maglev table size: a prime, at most 5000011 (Envoy's limit). */
+  private static Long tableSize(JsonNode lb, String where) throws PolicyException {
+    JsonNode t = lb.path("consistentHash").path("tableSize");
+    if (!t.canConvertToLong()) {
+      return null;
+    }
+    long n = t.asLong();
+    if (n < 2 || n > 5_000_011L || !java.math.BigInteger.valueOf(n).isProbablePrime(30)) {
+      throw new PolicyException(
+          where + ".loadBalancer.consistentHash.tableSize must be a prime up to 5000011: " + n);
+    }
+    return n;
   }
 
   private static ActiveHealthCheckIr active(JsonNode a, String where) throws PolicyException {

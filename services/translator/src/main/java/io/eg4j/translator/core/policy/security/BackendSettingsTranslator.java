@@ -38,6 +38,15 @@ final class BackendSettingsTranslator {
 
   /** The cluster settings of {@code backendSettings} (raw JSON), or null when it sets none. */
   static ClusterSettingsIr cluster(JsonNode bs, String where) throws PolicyException {
+    JsonNode lb = bs == null ? null : bs.path("loadBalancer");
+    if (lb != null
+        && "ConsistentHash".equals(lb.path("type").asText(""))
+        && !"SourceIP".equals(lb.path("consistentHash").path("type").asText(""))) {
+      // The filter's own calls carry no request of a client to hash a header or cookie of.
+      throw new PolicyException(
+          where
+              + ".loadBalancer.consistentHash.type: a policy's own backend hashes only by SourceIP");
+    }
     return ClusterSettingsTranslator.translate(bs, where);
   }
 

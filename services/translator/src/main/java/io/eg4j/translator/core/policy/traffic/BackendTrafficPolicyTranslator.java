@@ -43,6 +43,65 @@ public final class BackendTrafficPolicyTranslator {
   }
 
   /**
+   * What a consistent-hash load balancer hashes ({@code spec.loadBalancer.consistentHash}): the
+   * client address, headers, a cookie (set by Envoy when missing, with its TTL) or query
+   * parameters.
+   */
+  private static List<TrafficIr.HashIr> hash(JsonNode spec) throws PolicyException {
+    JsonNode lb = spec.path("loadBalancer");
+    if (!"ConsistentHash".equals(lb.path("type").asText(""))) {
+      return List.of();
+    }
+    JsonNode ch = lb.path("consistentHash");
+    List<TrafficIr.HashIr> out = new ArrayList<>();
+    String type = ch.path("type").asText("");
+    switch (type) {
+      case "SourceIP" -> out.add(new TrafficIr.HashIr("SourceIP", null, null));
+      case "Header", "Headers" -> {
+        if (ch.path("header").has("name")) {
+          out.add(new TrafficIr.HashIr("Header", ch.path("header").path("name").asText(), null));
+        }
+        for (JsonNode h : ch.path("headers")) {
+          out.add(new TrafficIr.HashIr("Header", h.path("name").asText(), null));
+        }
+      }
+      case "Cookie" -> {
+        JsonNode c = ch.path("cookie");
+        io.eg4j.model.ir.DurationIr ttl = null;
+        if (c.has("ttl")) {
+          try {
+            ttl = io.eg4j.model.ir.DurationIr.parseGo(c.path("ttl").asText());
+          } catch (IllegalArgumentException e) {
+            throw new PolicyException(
+                "spec.loadBalancer.consistentHash.cookie.ttl: invalid duration "
+                    + c.path("ttl").asText());
+          }
+        }
+        out.add(new TrafficIr.HashIr("Cookie", c.path("name").asText(""), ttl));
+      }
+      case "QueryParams" -> {
+        for (JsonNode q : ch.path("queryParams")) {
+          out.add(new TrafficIr.HashIr("QueryParameter", q.path("name").asText(), null));
+        }
+      }
+      default ->
+          throw new PolicyException(
+              "spec.loadBalancer.consistentHash.type: unsupported "
+                  + (type.isEmpty() ? "(none)" : type));
+    }
+    for (TrafficIr.HashIr h : out) {
+      if (h.name() != null && h.name().isEmpty()) {
+        throw new PolicyException(
+            "spec.loadBalancer.consistentHash: a " + h.type() + " needs a name");
+      }
+    }
+    if (out.isEmpty()) {
+      throw new PolicyException("spec.loadBalancer.consistentHash: nothing to hash");
+    }
+    return out;
+  }
+
+  /**
    * Translates a policy whose spec may be the result of merging ({@code mergeType}).
    *
    * @param policy the policy object
@@ -58,13 +117,9 @@ public final class BackendTrafficPolicyTranslator {
             + policy.path("metadata").path("namespace").asText("")
             + "/"
             + policy.path("metadata").path("name").asText("");
-    if ("ConsistentHash".equals(spec.path("loadBalancer").path("type").asText(""))) {
-      return new Result(
-          null,
-          "not supported by eg4j yet, so the policy is not applied: spec.loadBalancer.consistentHash");
-    }
     try {
-      return new Result(new TrafficIr(id, ClusterSettingsTranslator.translate(spec, "spec")), null);
+      return new Result(
+          new TrafficIr(id, ClusterSettingsTranslator.translate(spec, "spec"), hash(spec)), null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
     }
