@@ -57,7 +57,7 @@ class BackendTrafficE2E {
                     ready: true
                 """
                     .formatted(b.port()));
-    for (String r : new String[] {"rr", "slow", "unsupported", "sticky"}) {
+    for (String r : new String[] {"rr", "slow", "unsupported", "sticky", "retry"}) {
       yaml.append(
           """
           ---
@@ -83,6 +83,16 @@ class BackendTrafficE2E {
           loadBalancer: {type: RoundRobin}
           circuitBreaker: {maxConnections: 100, maxPendingRequests: 100}
           tcpKeepalive: {probes: 3, idleTime: 5m, interval: 30s}
+        ---
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: BackendTrafficPolicy
+        metadata: {namespace: default, name: retry}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: retry}]
+          retry:
+            numRetries: 4
+            retryOn: {triggers: [retriable-status-codes], httpStatusCodes: [503]}
+            perRetry: {backOff: {baseInterval: 10ms, maxInterval: 50ms}}
         ---
         apiVersion: gateway.envoyproxy.io/v1alpha1
         kind: BackendTrafficPolicy
@@ -168,6 +178,16 @@ class BackendTrafficE2E {
       }
     }
     assertThat(all).as("users spread over both backends").hasSize(2);
+  }
+
+  @Test
+  void failedRequestsAreRetried() {
+    // Each backend answers 503 twice for this id before 200: only retries get the 200.
+    assertThat(Http.get(stack.port(), "x.test", "/retry/a?uuid=r1&succeedAfter=2").status())
+        .isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/retry/a?uuid=r2&succeedAfter=9").status())
+        .as("more failures than retries")
+        .isEqualTo(503);
   }
 
   @Test

@@ -885,13 +885,14 @@ final class PolicyProcessor {
   private String invalidTrafficReach(ObjectNode p) {
     if (!(translations.get(p) instanceof BackendTrafficPolicyTranslator.Result r)
         || r.ir() == null
-        || r.ir().cluster() == null) {
+        || (r.ir().cluster() == null && r.ir().retry() == null && r.ir().hash().isEmpty())) {
       return null;
     }
     for (Target t : targets(p, false)) {
       if (ROUTE_KINDS.contains(t.kind())) {
         if (!t.kind().equals("HTTPRoute") && !t.kind().equals("GRPCRoute")) {
-          return "not supported by eg4j yet, so the policy is not applied: cluster settings on a "
+          return "not supported by eg4j yet, so the policy is not applied: cluster settings and"
+              + " retries on a "
               + t.kind();
         }
         continue;
@@ -899,7 +900,8 @@ final class PolicyProcessor {
       for (ListenerContext l : listenersOf(t)) {
         String proto = l.protocol;
         if (!proto.equals("HTTP") && !proto.equals("HTTPS")) {
-          return "not supported by eg4j yet, so the policy is not applied: cluster settings on "
+          return "not supported by eg4j yet, so the policy is not applied: cluster settings and"
+              + " retries on "
               + proto
               + " listener "
               + l.name;

@@ -280,6 +280,10 @@ public final class RouteXdsTranslator {
     if (r.timeout() != null) {
       a.setTimeout(Protos.millis(r.timeout().millis()));
     }
+    if (r.retry() == null && r.traffic() != null && r.traffic().retry() != null) {
+      // The BackendTrafficPolicy's retries, where the route rule sets none of its own.
+      a.setRetryPolicy(policyRetry(r.traffic().retry()));
+    }
     if (r.retry() != null) {
       a.setRetryPolicy(retry(r.retry()));
     }
@@ -418,6 +422,50 @@ public final class RouteXdsTranslator {
                         .setHeader(HeaderValue.newBuilder().setKey(k).setValue(v))
                         .setAppendAction(action)
                         .build()));
+  }
+
+  private static RetryPolicy policyRetry(io.eg4j.model.ir.traffic.TrafficIr.RetryIr r) {
+    java.util.LinkedHashSet<String> on = new java.util.LinkedHashSet<>(r.triggers());
+    if (!r.statusCodes().isEmpty()) {
+      on.add("retriable-status-codes");
+    }
+    if (on.isEmpty()) {
+      // Envoy Gateway's default conditions.
+      on.add("connect-failure");
+      on.add("refused-stream");
+      on.add("unavailable");
+      on.add("cancelled");
+      on.add("retriable-status-codes");
+    }
+    RetryPolicy.Builder b =
+        RetryPolicy.newBuilder()
+            .setRetryOn(String.join(",", on))
+            .setNumRetries(Protos.u32(r.numRetries()))
+            .addAllRetriableStatusCodes(r.statusCodes());
+    if (r.perTryTimeout() != null) {
+      b.setPerTryTimeout(Protos.millis(r.perTryTimeout().millis()));
+    }
+    if (r.baseInterval() != null || r.maxInterval() != null) {
+      RetryPolicy.RetryBackOff.Builder back = RetryPolicy.RetryBackOff.newBuilder();
+      back.setBaseInterval(
+          Protos.millis(r.baseInterval() == null ? 25 : Math.max(1, r.baseInterval().millis())));
+      if (r.maxInterval() != null) {
+        back.setMaxInterval(Protos.millis(Math.max(1, r.maxInterval().millis())));
+      }
+      b.setRetryBackOff(back);
+    }
+    if (r.attemptsPerPriority() != null) {
+      b.setRetryPriority(
+          RetryPolicy.RetryPriority.newBuilder()
+              .setName("envoy.retry_priorities.previous_priorities")
+              .setTypedConfig(
+                  Protos.any(
+                      io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3
+                          .PreviousPrioritiesConfig.newBuilder()
+                          .setUpdateFrequency(r.attemptsPerPriority())
+                          .build())));
+    }
+    return b.build();
   }
 
   private static RetryPolicy retry(HttpRouteIr.RetryIr r) {

@@ -15,9 +15,38 @@ import io.eg4j.model.ir.IrValidation;
  * @param cluster how Envoy connects to the route's backends (the policy's cluster settings), or
  *     null when it sets none
  * @param hash what a consistent-hash load balancer hashes, in order; empty when it does not hash
+ * @param retry how failed requests are retried (unless the route rule sets its own), or null
  */
 public record TrafficIr(
-    String policy, io.eg4j.model.ir.ClusterSettingsIr cluster, java.util.List<HashIr> hash) {
+    String policy,
+    io.eg4j.model.ir.ClusterSettingsIr cluster,
+    java.util.List<HashIr> hash,
+    RetryIr retry) {
+  /**
+   * Retries.
+   *
+   * @param numRetries how many times a request is retried
+   * @param triggers Envoy retry conditions ({@code 5xx}, {@code reset}, {@code cancelled} …)
+   * @param statusCodes response statuses that trigger a retry
+   * @param perTryTimeout the timeout of each try, or null
+   * @param baseInterval the back-off base interval, or null for Envoy's 25 ms
+   * @param maxInterval the back-off cap, or null for ten times the base
+   * @param attemptsPerPriority tries before moving to another priority, or null
+   */
+  public record RetryIr(
+      int numRetries,
+      java.util.List<String> triggers,
+      java.util.List<Integer> statusCodes,
+      io.eg4j.model.ir.DurationIr perTryTimeout,
+      io.eg4j.model.ir.DurationIr baseInterval,
+      io.eg4j.model.ir.DurationIr maxInterval,
+      Integer attemptsPerPriority) {
+    public RetryIr {
+      triggers = triggers == null ? java.util.List.of() : java.util.List.copyOf(triggers);
+      statusCodes = statusCodes == null ? java.util.List.of() : java.util.List.copyOf(statusCodes);
+    }
+  }
+
   /**
    * One input of the consistent hash.
    *

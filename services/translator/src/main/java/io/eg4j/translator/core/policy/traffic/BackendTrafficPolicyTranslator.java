@@ -24,6 +24,15 @@ public final class BackendTrafficPolicyTranslator {
     List<String> all = new ArrayList<>(FieldSupport.ATTACHMENT);
     // The cluster settings, at the top of the spec.
     all.addAll(ClusterSettingsTranslator.FIELDS);
+    all.addAll(
+        List.of(
+            "retry.numRetries",
+            "retry.numAttemptsPerPriority",
+            "retry.retryOn.triggers[]",
+            "retry.retryOn.httpStatusCodes[]",
+            "retry.perRetry.timeout",
+            "retry.perRetry.backOff.baseInterval",
+            "retry.perRetry.backOff.maxInterval"));
     return List.copyOf(all);
   }
 
@@ -40,6 +49,76 @@ public final class BackendTrafficPolicyTranslator {
   /** A translator that resolves references through {@code env}. */
   public BackendTrafficPolicyTranslator(PolicyEnv env) {
     this.env = env;
+  }
+
+  /** A child of {@code n} by name, ignoring case (as Envoy Gateway's decoder reads fields). */
+  private static JsonNode field(JsonNode n, String name) {
+    var it = n.fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+  }
+
+  /** {@code spec.retry}: retries of the route's requests. */
+  private static TrafficIr.RetryIr retry(JsonNode spec) throws PolicyException {
+    JsonNode r = field(spec, "retry");
+    if (!r.isObject()) {
+      return null;
+    }
+    JsonNode on = field(r, "retryOn");
+    List<String> triggers = new ArrayList<>();
+    field(on, "triggers").forEach(t -> triggers.add(t.asText()));
+    for (String t : triggers) {
+      if (!t.matches("^[a-z0-9-]+$")) {
+        throw new PolicyException("spec.retry.retryOn.triggers: invalid trigger " + t);
+      }
+    }
+    List<Integer> codes = new ArrayList<>();
+    for (JsonNode c : field(on, "httpStatusCodes")) {
+      int code = c.asInt();
+      if (code < 100 || code > 599) {
+        throw new PolicyException("spec.retry.retryOn.httpStatusCodes: invalid status " + code);
+      }
+      codes.add(code);
+    }
+    JsonNode per = field(r, "perRetry");
+    JsonNode backOff = field(per, "backOff");
+    JsonNode perPriority = field(r, "numAttemptsPerPriority");
+    io.eg4j.model.ir.DurationIr base =
+        goDuration(field(backOff, "baseInterval"), "spec.retry.perRetry.backOff.baseInterval");
+    io.eg4j.model.ir.DurationIr max =
+        goDuration(field(backOff, "maxInterval"), "spec.retry.perRetry.backOff.maxInterval");
+    if ((base != null && base.millis() < 1) || (max != null && max.millis() < 1)) {
+      throw new PolicyException("spec.retry.perRetry.backOff: intervals must be at least 1ms");
+    }
+    if (base != null && max != null && max.millis() < base.millis()) {
+      throw new PolicyException(
+          "spec.retry.perRetry.backOff: maxInterval must not be less than baseInterval");
+    }
+    return new TrafficIr.RetryIr(
+        field(r, "numRetries").asInt(2),
+        triggers,
+        codes,
+        goDuration(field(per, "timeout"), "spec.retry.perRetry.timeout"),
+        base,
+        max,
+        perPriority.canConvertToInt() ? perPriority.asInt() : null);
+  }
+
+  private static io.eg4j.model.ir.DurationIr goDuration(JsonNode v, String where)
+      throws PolicyException {
+    if (v == null || v.isMissingNode() || v.isNull()) {
+      return null;
+    }
+    try {
+      return io.eg4j.model.ir.DurationIr.parseGo(v.asText());
+    } catch (IllegalArgumentException e) {
+      throw new PolicyException(where + ": invalid duration " + v.asText());
+    }
   }
 
   /**
@@ -119,7 +198,9 @@ public final class BackendTrafficPolicyTranslator {
             + policy.path("metadata").path("name").asText("");
     try {
       return new Result(
-          new TrafficIr(id, ClusterSettingsTranslator.translate(spec, "spec"), hash(spec)), null);
+          new TrafficIr(
+              id, ClusterSettingsTranslator.translate(spec, "spec"), hash(spec), retry(spec)),
+          null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
     }
