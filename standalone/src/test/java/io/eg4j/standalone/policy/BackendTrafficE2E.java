@@ -58,19 +58,7 @@ class BackendTrafficE2E {
                 """
                     .formatted(b.port()));
     for (String r : new String[] {"rr", "slow", "unsupported", "sticky", "retry"}) {
-      yaml.append(
-          """
-          ---
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: HTTPRoute
-          metadata: {namespace: default, name: %1$s}
-          spec:
-            parentRefs: [{name: eg}]
-            rules:
-            - matches: [{path: {type: PathPrefix, value: /%1$s}}]
-              backendRefs: [{name: pair, port: 8080}]
-          """
-              .formatted(r));
+      yaml.append(PolicyStack.route(r, "pair"));
     }
     yaml.append(
         """

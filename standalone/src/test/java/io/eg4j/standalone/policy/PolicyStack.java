@@ -116,6 +116,26 @@ public final class PolicyStack implements AutoCloseable {
   }
 
   /**
+   * An HTTPRoute {@code default/<name>} on the Gateway {@code eg} that sends the path prefix {@code
+   * /<name>} to port 8080 of the Service {@code default/<service>}, as a YAML document that starts
+   * with {@code ---}.
+   */
+  public static String route(String name, String service) {
+    return """
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {namespace: default, name: %1$s}
+        spec:
+          parentRefs: [{name: eg}]
+          rules:
+          - matches: [{path: {type: PathPrefix, value: /%1$s}}]
+            backendRefs: [{name: %2$s, port: 8080}]
+        """
+        .formatted(name, service);
+  }
+
+  /**
    * A Service {@code default/<name>} on port 8080 whose one endpoint is 127.0.0.1:{@code
    * targetPort} (an echo backend, an authorization server …).
    */

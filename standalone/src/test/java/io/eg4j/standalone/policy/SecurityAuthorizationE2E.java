@@ -33,19 +33,7 @@ class SecurityAuthorizationE2E {
         new StringBuilder(stack.gateway() + "---\n" + PolicyStack.service("echo", echo.port()));
     for (String r :
         new String[] {"loopback-allowed", "everyone-denied", "elsewhere-only", "team", "claims"}) {
-      yaml.append(
-          """
-          ---
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: HTTPRoute
-          metadata: {namespace: default, name: %1$s}
-          spec:
-            parentRefs: [{name: eg}]
-            rules:
-            - matches: [{path: {type: PathPrefix, value: /%1$s}}]
-              backendRefs: [{name: echo, port: 8080}]
-          """
-              .formatted(r));
+      yaml.append(PolicyStack.route(r, "echo"));
     }
     yaml.append(
         """

@@ -110,12 +110,12 @@ class SecurityExtAuthE2E {
             + PolicyStack.service("grpc-authz", grpcAuthz.getPort(), "kubernetes.io/h2c")
             + "---\n"
             + PolicyStack.service("down-authz", io.eg4j.xds.testing.EnvoyProcess.freePort())
-            + route("http-checked")
-            + route("grpc-checked")
-            + route("down-closed")
-            + route("down-open")
-            + route("open")
-            + route("http-override")
+            + PolicyStack.route("http-checked", "echo")
+            + PolicyStack.route("grpc-checked", "echo")
+            + PolicyStack.route("down-closed", "echo")
+            + PolicyStack.route("down-open", "echo")
+            + PolicyStack.route("open", "echo")
+            + PolicyStack.route("http-override", "echo")
             + """
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -180,21 +180,6 @@ class SecurityExtAuthE2E {
     stack.await(
         "the HTTP-checked route serves an allowed request",
         () -> Http.get(stack.port(), "x.test", "/http-checked", "x-allow", "yes").status() == 200);
-  }
-
-  private static String route(String name) {
-    return """
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {namespace: default, name: %1$s}
-        spec:
-          parentRefs: [{name: eg}]
-          rules:
-          - matches: [{path: {type: PathPrefix, value: /%1$s}}]
-            backendRefs: [{name: echo, port: 8080}]
-        """
-        .formatted(name);
   }
 
   @AfterAll

@@ -62,19 +62,7 @@ class SecurityGeoIpE2E {
     StringBuilder yaml =
         new StringBuilder(gateway + "---\n" + PolicyStack.service("echo", echo.port()));
     for (String r : new String[] {"geo", "open"}) {
-      yaml.append(
-          """
-          ---
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: HTTPRoute
-          metadata: {namespace: default, name: %1$s}
-          spec:
-            parentRefs: [{name: eg}]
-            rules:
-            - matches: [{path: {type: PathPrefix, value: /%1$s}}]
-              backendRefs: [{name: echo, port: 8080}]
-          """
-              .formatted(r));
+      yaml.append(PolicyStack.route(r, "echo"));
     }
     yaml.append(
         """

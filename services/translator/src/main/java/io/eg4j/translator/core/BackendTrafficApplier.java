@@ -30,34 +30,25 @@ final class BackendTrafficApplier {
   }
 
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
-    if (winners.isEmpty()) {
-      return;
+    PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain));
+  }
+
+  private HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {
+    TrafficIr ir = effective(chain);
+    if (ir == null) {
+      return r;
     }
-    Map<String, ListenerContext> listeners = PolicyChain.listenersByIrName(ctx);
-    for (IrBuilders.XdsBuilder b : xds.values()) {
-      for (IrBuilders.HttpListener l : b.http.values()) {
-        ListenerContext lc = listeners.get(l.name);
-        for (int i = 0; i < l.routes.size(); i++) {
-          HttpRouteIr r = l.routes.get(i);
-          List<Attachment> chain = PolicyChain.forRoute(winners, r, lc);
-          TrafficIr ir = chain.isEmpty() ? null : effective(chain);
-          if (ir == null) {
-            continue;
-          }
-          HttpRouteIr out = r.withTraffic(ir);
-          if (ir.cluster() != null) {
-            if (out.destination() != null) {
-              out = out.withDestination(out.destination().withCluster(ir.cluster()));
-            }
-            if (ir.cluster().requestTimeout() != null && out.timeout() == null) {
-              // The route rule's own timeouts.request wins over the policy's.
-              out = out.withTimeout(ir.cluster().requestTimeout());
-            }
-          }
-          l.routes.set(i, out);
-        }
+    HttpRouteIr out = r.withTraffic(ir);
+    if (ir.cluster() != null) {
+      if (out.destination() != null) {
+        out = out.withDestination(out.destination().withCluster(ir.cluster()));
+      }
+      if (ir.cluster().requestTimeout() != null && out.timeout() == null) {
+        // The route rule's own timeouts.request wins over the policy's.
+        out = out.withTimeout(ir.cluster().requestTimeout());
       }
     }
+    return out;
   }
 
   private TrafficIr effective(List<Attachment> chain) {

@@ -1,8 +1,5 @@
 package io.eg4j.translator.core;
 
-import io.eg4j.translator.core.PolicyProcessor.Attachment;
-import io.eg4j.translator.core.policy.traffic.ClientTrafficPolicyTranslator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,27 +9,18 @@ import java.util.Map;
  */
 final class ClientTrafficApplier {
   private final TranslationContext ctx;
-  private final Map<String, Attachment> winners;
+  private final PolicyProcessor policies;
 
   ClientTrafficApplier(TranslationContext ctx, PolicyProcessor policies) {
     this.ctx = ctx;
-    this.winners = policies.winners.getOrDefault("ClientTrafficPolicy", Map.of());
+    this.policies = policies;
   }
 
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
-    if (winners.isEmpty()) {
-      return;
-    }
     Map<String, ListenerContext> listeners = PolicyChain.listenersByIrName(ctx);
     for (IrBuilders.XdsBuilder b : xds.values()) {
       for (IrBuilders.HttpListener l : b.http.values()) {
-        List<Attachment> chain = PolicyChain.forListener(winners, listeners.get(l.name));
-        if (!chain.isEmpty()
-            && chain.get(0).error() == null
-            && chain.get(0).translation() instanceof ClientTrafficPolicyTranslator.Result r
-            && r.ir() != null) {
-          l.client = r.ir();
-        }
+        l.client = policies.clientTraffic(listeners.get(l.name));
       }
     }
   }

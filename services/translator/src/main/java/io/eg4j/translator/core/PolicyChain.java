@@ -31,6 +31,38 @@ final class PolicyChain {
     return listeners;
   }
 
+  /** What an applier makes of one route and the policies that reach it (never an empty chain). */
+  interface RouteRewrite {
+    HttpRouteIr apply(HttpRouteIr route, List<Attachment> chain, ListenerContext listener);
+  }
+
+  /**
+   * Replaces every HTTP route of the IR that some policy of {@code winners} reaches with what
+   * {@code rewrite} makes of it; routes no policy reaches stay as they are.
+   */
+  static void rewriteRoutes(
+      TranslationContext ctx,
+      Map<String, IrBuilders.XdsBuilder> xds,
+      Map<String, Attachment> winners,
+      RouteRewrite rewrite) {
+    if (winners.isEmpty()) {
+      return;
+    }
+    Map<String, ListenerContext> listeners = listenersByIrName(ctx);
+    for (IrBuilders.XdsBuilder b : xds.values()) {
+      for (IrBuilders.HttpListener l : b.http.values()) {
+        ListenerContext lc = listeners.get(l.name);
+        for (int i = 0; i < l.routes.size(); i++) {
+          HttpRouteIr r = l.routes.get(i);
+          List<Attachment> chain = forRoute(winners, r, lc);
+          if (!chain.isEmpty()) {
+            l.routes.set(i, rewrite.apply(r, chain, lc));
+          }
+        }
+      }
+    }
+  }
+
   /** The policies that reach a route, most specific first. */
   static List<Attachment> forRoute(
       Map<String, Attachment> winners, HttpRouteIr r, ListenerContext lc) {

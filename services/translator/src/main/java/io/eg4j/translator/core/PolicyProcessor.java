@@ -936,19 +936,26 @@ final class PolicyProcessor {
     return traffic.translate(policy, spec);
   }
 
+  /**
+   * The ClientTrafficPolicy in effect on a listener (the most specific one), or null when none is,
+   * or when it cannot be enforced.
+   */
+  io.eg4j.model.ir.traffic.ClientTrafficIr clientTraffic(ListenerContext l) {
+    List<Attachment> chain =
+        PolicyChain.forListener(winners.getOrDefault("ClientTrafficPolicy", Map.of()), l);
+    if (!chain.isEmpty()
+        && chain.get(0).error() == null
+        && chain.get(0).translation() instanceof ClientTrafficPolicyTranslator.Result r) {
+      return r.ir();
+    }
+    return null;
+  }
+
   /** The client IP detection a listener's ClientTrafficPolicy sets, or null. */
   io.eg4j.model.ir.traffic.ClientTrafficIr.ClientIpDetectionIr clientIpDetection(
       ListenerContext l) {
-    for (Attachment a :
-        PolicyChain.forListener(winners.getOrDefault("ClientTrafficPolicy", Map.of()), l)) {
-      if (a.error() == null
-          && a.translation() instanceof ClientTrafficPolicyTranslator.Result r
-          && r.ir() != null) {
-        return r.ir().clientIpDetection();
-      }
-      return null;
-    }
-    return null;
+    var client = clientTraffic(l);
+    return client == null ? null : client.clientIpDetection();
   }
 
   /** The geolocation provider of an EnvoyProxy spec ({@code geoIP.provider.maxMind}), or null. */

@@ -27,48 +27,36 @@ final class SecurityPolicyApplier {
   }
 
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
-    if (winners.isEmpty()) {
-      return;
-    }
-    Map<String, ListenerContext> listeners = PolicyChain.listenersByIrName(ctx);
-    for (IrBuilders.XdsBuilder b : xds.values()) {
-      for (IrBuilders.HttpListener l : b.http.values()) {
-        ListenerContext lc = listeners.get(l.name);
-        for (int i = 0; i < l.routes.size(); i++) {
-          HttpRouteIr r = l.routes.get(i);
-          List<Attachment> chain = PolicyChain.forRoute(winners, r, lc);
-          if (chain.isEmpty()) {
-            continue;
-          }
-          SecurityPolicyTranslator.Result res = effective(chain, lc);
-          if (res == null || res.ir() == null) {
-            // The route answers 500. Like Envoy Gateway, it keeps the policy's translated features
-            // (a policy whose translation succeeded but whose environment does not allow it): they
-            // run before the direct response and can only refuse, never let a request through.
-            HttpRouteIr closed = r.failClosed(500);
-            if (chain.get(0).translation() instanceof SecurityPolicyTranslator.Result own
-                && own.ir() != null
-                && !own.ir().isEmpty()) {
-              closed = closed.withSecurity(own.ir());
-            }
-            l.routes.set(i, closed);
-          } else if (!res.ir().isEmpty()) {
-            io.eg4j.model.ir.security.SecurityIr ir = res.ir();
-            if (ir.authorization() != null && ir.authorization().usesGeoIp()) {
-              // Geolocations are looked up with the provider of this route's Gateway.
-              var provider =
-                  lc == null ? null : PolicyProcessor.geoIpProvider(lc.gateway.envoyProxy);
-              if (provider == null) {
-                l.routes.set(i, r.failClosed(500));
-                continue;
-              }
-              ir = ir.withAuthorization(ir.authorization().withGeoIp(provider));
-            }
-            l.routes.set(i, r.withSecurity(ir));
-          }
-        }
+    PolicyChain.rewriteRoutes(ctx, xds, winners, this::rewrite);
+  }
+
+  private HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain, ListenerContext lc) {
+    SecurityPolicyTranslator.Result res = effective(chain, lc);
+    if (res == null || res.ir() == null) {
+      // The route answers 500. Like Envoy Gateway, it keeps the policy's translated features
+      // (a policy whose translation succeeded but whose environment does not allow it): they
+      // run before the direct response and can only refuse, never let a request through.
+      HttpRouteIr closed = r.failClosed(500);
+      if (chain.get(0).translation() instanceof SecurityPolicyTranslator.Result own
+          && own.ir() != null
+          && !own.ir().isEmpty()) {
+        closed = closed.withSecurity(own.ir());
       }
+      return closed;
     }
+    if (res.ir().isEmpty()) {
+      return r;
+    }
+    io.eg4j.model.ir.security.SecurityIr ir = res.ir();
+    if (ir.authorization() != null && ir.authorization().usesGeoIp()) {
+      // Geolocations are looked up with the provider of this route's Gateway.
+      var provider = lc == null ? null : PolicyProcessor.geoIpProvider(lc.gateway.envoyProxy);
+      if (provider == null) {
+        return r.failClosed(500);
+      }
+      ir = ir.withAuthorization(ir.authorization().withGeoIp(provider));
+    }
+    return r.withSecurity(ir);
   }
 
   /**

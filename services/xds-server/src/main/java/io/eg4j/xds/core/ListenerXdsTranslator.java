@@ -182,7 +182,7 @@ public final class ListenerXdsTranslator {
             // The HTTP filters the routes use, in Envoy Gateway's order and the EnvoyProxy's.
             .addAllHttpFilters(HttpFilters.forConnectionManager(listeners, filterOrder))
             .addAllEarlyHeaderMutationExtensions(HttpFilters.earlyHeaderMutations(listeners));
-    clientIpDetection(hcm, listeners);
+    clientSettings(hcm, listeners);
     return Filter.newBuilder()
         .setName("envoy.filters.network.http_connection_manager")
         .setTypedConfig(any(hcm.build()))
@@ -196,8 +196,7 @@ public final class ListenerXdsTranslator {
   private static void clientListenerSettings(Listener.Builder l, PortGroup g) {
     List<HttpListenerIr> http = new java.util.ArrayList<>(g.plainHttp());
     http.addAll(g.https());
-    ClientTrafficIr c =
-        http.stream().map(HttpListenerIr::client).filter(x -> x != null).findFirst().orElse(null);
+    ClientTrafficIr c = firstClient(http);
     if (c == null) {
       return;
     }
@@ -221,6 +220,15 @@ public final class ListenerXdsTranslator {
     }
   }
 
+  /** The ClientTrafficPolicy of the first of these listeners that has one, or null. */
+  private static ClientTrafficIr firstClient(List<HttpListenerIr> listeners) {
+    return listeners.stream()
+        .map(HttpListenerIr::client)
+        .filter(c -> c != null)
+        .findFirst()
+        .orElse(null);
+  }
+
   private static io.envoyproxy.envoy.config.core.v3.SocketOption socketOption(
       int level, int name, long value) {
     return io.envoyproxy.envoy.config.core.v3.SocketOption.newBuilder()
@@ -232,11 +240,12 @@ public final class ListenerXdsTranslator {
   }
 
   /**
-   * The ClientTrafficPolicy's client IP detection: the client is the connection's peer (the
-   * default), a given number of hops from the right of X-Forwarded-For, the rightmost address of
-   * X-Forwarded-For outside trusted proxy ranges, or the address in a custom header.
+   * The connection manager settings of the ClientTrafficPolicy: HTTP timeouts, HTTP/1 options, and
+   * the client IP detection: the client is the connection's peer (the default), a given number of
+   * hops from the right of X-Forwarded-For, the rightmost address of X-Forwarded-For outside
+   * trusted proxy ranges, or the address in a custom header.
    */
-  private static void clientIpDetection(
+  private static void clientSettings(
       HttpConnectionManager.Builder hcm, List<HttpListenerIr> listeners) {
     ClientTrafficIr.ClientIpDetectionIr d =
         listeners.stream()
@@ -245,12 +254,7 @@ public final class ListenerXdsTranslator {
             .map(ClientTrafficIr::clientIpDetection)
             .findFirst()
             .orElse(null);
-    ClientTrafficIr client =
-        listeners.stream()
-            .map(HttpListenerIr::client)
-            .filter(c -> c != null)
-            .findFirst()
-            .orElse(null);
+    ClientTrafficIr client = firstClient(listeners);
     if (client != null) {
       if (client.requestReceivedTimeout() != null) {
         hcm.setRequestTimeout(Protos.millis(client.requestReceivedTimeout().millis()));

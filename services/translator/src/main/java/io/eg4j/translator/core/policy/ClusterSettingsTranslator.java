@@ -283,8 +283,12 @@ public final class ClusterSettingsTranslator {
     return bytes;
   }
 
-  private static DurationIr duration(JsonNode v, String where) throws PolicyException {
-    if (v == null || v.isNull()) {
+  /**
+   * A Kubernetes duration field (Go syntax: {@code 0.2s}, {@code 1m30s}), or null when the field is
+   * absent; a malformed one is a {@link PolicyException} naming {@code where}.
+   */
+  public static DurationIr duration(JsonNode v, String where) throws PolicyException {
+    if (v == null || v.isMissingNode() || v.isNull()) {
       return null;
     }
     try {

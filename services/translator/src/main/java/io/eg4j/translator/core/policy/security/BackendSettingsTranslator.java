@@ -2,7 +2,6 @@ package io.eg4j.translator.core.policy.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eg4j.model.ir.ClusterSettingsIr;
-import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.security.PolicyRetryIr;
 import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
 import io.eg4j.translator.core.policy.PolicyException;
@@ -36,6 +35,13 @@ final class BackendSettingsTranslator {
     return List.copyOf(out);
   }
 
+  /** A feature's own enforced paths plus those of its backend's {@code prefix.backendSettings}. */
+  static List<String> withSupported(String prefix, List<String> own) {
+    List<String> out = new ArrayList<>(supported(prefix));
+    out.addAll(own);
+    return List.copyOf(out);
+  }
+
   /** The cluster settings of {@code backendSettings} (raw JSON), or null when it sets none. */
   static ClusterSettingsIr cluster(JsonNode bs, String where) throws PolicyException {
     JsonNode lb = bs == null ? null : bs.path("loadBalancer");
@@ -61,20 +67,10 @@ final class BackendSettingsTranslator {
     retry.path("retryOn").path("triggers").forEach(t -> on.add(t.asText()));
     return new PolicyRetryIr(
         retry.path("numRetries").asInt(2),
-        duration(backOff.get("baseInterval"), where + ".retry.perRetry.backOff.baseInterval"),
-        duration(backOff.get("maxInterval"), where + ".retry.perRetry.backOff.maxInterval"),
+        ClusterSettingsTranslator.duration(
+            backOff.get("baseInterval"), where + ".retry.perRetry.backOff.baseInterval"),
+        ClusterSettingsTranslator.duration(
+            backOff.get("maxInterval"), where + ".retry.perRetry.backOff.maxInterval"),
         on);
-  }
-
-  private static DurationIr duration(JsonNode v, String where) throws PolicyException {
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    try {
-      // Back-off intervals are Kubernetes durations (Go syntax: 0.2s, 1m30s).
-      return DurationIr.parseGo(v.asText());
-    } catch (IllegalArgumentException e) {
-      throw new PolicyException(where + ": invalid duration " + v.asText());
-    }
   }
 }

@@ -9,6 +9,7 @@ import io.eg4j.model.ir.security.JwtIr;
 import io.eg4j.model.ir.security.JwtIr.ClaimToHeaderIr;
 import io.eg4j.model.ir.security.JwtIr.JwtProviderIr;
 import io.eg4j.model.ir.security.JwtIr.TokenHeaderIr;
+import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
 import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
@@ -37,8 +38,8 @@ import java.util.regex.Pattern;
  */
 final class JwtTranslator {
   static final List<String> SUPPORTED =
-      concat(
-          BackendSettingsTranslator.supported("jwt.providers[].remoteJWKS"),
+      BackendSettingsTranslator.withSupported(
+          "jwt.providers[].remoteJWKS",
           List.of(
               "jwt.optional",
               "jwt.failOpen",
@@ -70,12 +71,6 @@ final class JwtTranslator {
               "jwt.providers[].localJWKS.valueRef.group",
               "jwt.providers[].localJWKS.valueRef.kind",
               "jwt.providers[].localJWKS.valueRef.name"));
-
-  private static List<String> concat(List<String> a, List<String> b) {
-    List<String> out = new ArrayList<>(a);
-    out.addAll(b);
-    return List.copyOf(out);
-  }
 
   private static final Pattern IP = Pattern.compile("^[0-9.]+$|^\\[?[0-9a-fA-F:]+\\]?$");
 
@@ -245,16 +240,10 @@ final class JwtTranslator {
                 where + ".remoteJWKS.backendSettings"),
         remote == null || remote.getFailedRefetchDuration() == null
             ? null
-            : goDuration(
-                remote.getFailedRefetchDuration(), where + ".remoteJWKS.failedRefetchDuration"));
-  }
-
-  private static DurationIr goDuration(String v, String where) throws PolicyException {
-    try {
-      return DurationIr.parseGo(v);
-    } catch (IllegalArgumentException e) {
-      throw new PolicyException(where + ": invalid duration " + v);
-    }
+            : ClusterSettingsTranslator.duration(
+                com.fasterxml.jackson.databind.node.TextNode.valueOf(
+                    remote.getFailedRefetchDuration()),
+                where + ".remoteJWKS.failedRefetchDuration"));
   }
 
   /**

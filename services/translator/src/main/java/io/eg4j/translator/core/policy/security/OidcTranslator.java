@@ -34,8 +34,8 @@ final class OidcTranslator {
   static final String HMAC_SECRET = "envoy-oidc-hmac";
 
   static final List<String> SUPPORTED =
-      concat(
-          BackendSettingsTranslator.supported("oidc.provider"),
+      BackendSettingsTranslator.withSupported(
+          "oidc.provider",
           List.of(
               "oidc.provider.issuer",
               "oidc.provider.authorizationEndpoint",
@@ -78,12 +78,6 @@ final class OidcTranslator {
               "oidc.denyRedirect.headers[].name",
               "oidc.denyRedirect.headers[].type",
               "oidc.denyRedirect.headers[].value"));
-
-  private static List<String> concat(List<String> a, List<String> b) {
-    List<String> out = new ArrayList<>(a);
-    out.addAll(b);
-    return List.copyOf(out);
-  }
 
   private OidcTranslator() {}
 

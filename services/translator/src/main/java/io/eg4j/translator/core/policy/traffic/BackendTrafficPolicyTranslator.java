@@ -89,9 +89,11 @@ public final class BackendTrafficPolicyTranslator {
     JsonNode backOff = field(per, "backOff");
     JsonNode perPriority = field(r, "numAttemptsPerPriority");
     io.eg4j.model.ir.DurationIr base =
-        goDuration(field(backOff, "baseInterval"), "spec.retry.perRetry.backOff.baseInterval");
+        ClusterSettingsTranslator.duration(
+            field(backOff, "baseInterval"), "spec.retry.perRetry.backOff.baseInterval");
     io.eg4j.model.ir.DurationIr max =
-        goDuration(field(backOff, "maxInterval"), "spec.retry.perRetry.backOff.maxInterval");
+        ClusterSettingsTranslator.duration(
+            field(backOff, "maxInterval"), "spec.retry.perRetry.backOff.maxInterval");
     if ((base != null && base.millis() < 1) || (max != null && max.millis() < 1)) {
       throw new PolicyException("spec.retry.perRetry.backOff: intervals must be at least 1ms");
     }
@@ -103,22 +105,10 @@ public final class BackendTrafficPolicyTranslator {
         field(r, "numRetries").asInt(2),
         triggers,
         codes,
-        goDuration(field(per, "timeout"), "spec.retry.perRetry.timeout"),
+        ClusterSettingsTranslator.duration(field(per, "timeout"), "spec.retry.perRetry.timeout"),
         base,
         max,
         perPriority.canConvertToInt() ? perPriority.asInt() : null);
-  }
-
-  private static io.eg4j.model.ir.DurationIr goDuration(JsonNode v, String where)
-      throws PolicyException {
-    if (v == null || v.isMissingNode() || v.isNull()) {
-      return null;
-    }
-    try {
-      return io.eg4j.model.ir.DurationIr.parseGo(v.asText());
-    } catch (IllegalArgumentException e) {
-      throw new PolicyException(where + ": invalid duration " + v.asText());
-    }
   }
 
   /**

@@ -3,7 +3,6 @@ package io.eg4j.translator.core.policy.traffic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.ClusterSettingsIr.TcpKeepaliveIr;
-import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.traffic.ClientTrafficIr;
 import io.eg4j.model.ir.traffic.ClientTrafficIr.ClientIpDetectionIr;
 import io.eg4j.model.ir.traffic.ClientTrafficIr.ClientValidationIr;
@@ -106,18 +105,22 @@ public final class ClientTrafficPolicyTranslator {
               k.isObject()
                   ? new TcpKeepaliveIr(
                       k.has("probes") ? k.path("probes").asInt() : null,
-                      duration(k.get("idleTime"), "spec.tcpKeepalive.idleTime"),
-                      duration(k.get("interval"), "spec.tcpKeepalive.interval"))
+                      ClusterSettingsTranslator.duration(
+                          k.get("idleTime"), "spec.tcpKeepalive.idleTime"),
+                      ClusterSettingsTranslator.duration(
+                          k.get("interval"), "spec.tcpKeepalive.interval"))
                   : null,
               spec.path("connection").has("bufferLimit")
                   ? ClusterSettingsTranslator.quantity(
                       spec.path("connection").path("bufferLimit").asText(),
                       "spec.connection.bufferLimit")
                   : null,
-              duration(
+              ClusterSettingsTranslator.duration(
                   http.get("requestReceivedTimeout"), "spec.timeout.http.requestReceivedTimeout"),
-              duration(http.get("idleTimeout"), "spec.timeout.http.idleTimeout"),
-              duration(http.get("streamIdleTimeout"), "spec.timeout.http.streamIdleTimeout"),
+              ClusterSettingsTranslator.duration(
+                  http.get("idleTimeout"), "spec.timeout.http.idleTimeout"),
+              ClusterSettingsTranslator.duration(
+                  http.get("streamIdleTimeout"), "spec.timeout.http.streamIdleTimeout"),
               spec.path("http1").path("http10").isObject()
                   && !spec.path("http1").path("http10").path("useDefaultHost").asBoolean(false),
               spec.path("http1").path("enableTrailers").asBoolean(false),
@@ -190,17 +193,6 @@ public final class ClientTrafficPolicyTranslator {
     }
     return new ClientValidationIr(
         pem.toString(), v.path("optional").asBoolean(false), hashes, spki, sans);
-  }
-
-  private static DurationIr duration(JsonNode v, String where) throws PolicyException {
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    try {
-      return DurationIr.parseGo(v.asText());
-    } catch (IllegalArgumentException e) {
-      throw new PolicyException(where + ": invalid duration " + v.asText());
-    }
   }
 
   /**
