@@ -21,13 +21,19 @@ import java.util.Objects;
  * @param filterOrder the EnvoyProxy's {@code filterOrder}: moves HTTP filters of a type before or
  *     after another type, applied in order over Envoy Gateway's default order; empty for the
  *     default
+ * @param ready the listener that answers the readiness probe, served over xDS so that a proxy
+ *     reports ready only once it has its configuration; null for none
+ * @param localCluster the proxy fleet's own endpoints (its Service), the local cluster of
+ *     zone-aware load balancing; null for none
  */
 public record XdsIr(
     String key,
     List<HttpListenerIr> http,
     List<TcpListenerIr> tcp,
     List<UdpListenerIr> udp,
-    List<FilterPositionIr> filterOrder) {
+    List<FilterPositionIr> filterOrder,
+    ReadyListenerIr ready,
+    LocalClusterIr localCluster) {
 
   public XdsIr {
     Objects.requireNonNull(key, "key");
@@ -38,6 +44,71 @@ public record XdsIr(
     IrValidation.uniqueNames("listener", tcp, TcpListenerIr::name);
     IrValidation.uniqueNames("listener", udp, UdpListenerIr::name);
     filterOrder = copy(filterOrder);
+  }
+
+  /** An IR without a ready listener or local cluster. */
+  public XdsIr(
+      String key,
+      List<HttpListenerIr> http,
+      List<TcpListenerIr> tcp,
+      List<UdpListenerIr> udp,
+      List<FilterPositionIr> filterOrder) {
+    this(key, http, tcp, udp, filterOrder, null, null);
+  }
+
+  /** This IR with other listeners, everything else shared. */
+  public XdsIr withListeners(
+      List<HttpListenerIr> newHttp, List<TcpListenerIr> newTcp, List<UdpListenerIr> newUdp) {
+    return new XdsIr(key, newHttp, newTcp, newUdp, filterOrder, ready, localCluster);
+  }
+
+  /**
+   * The readiness listener: an HTTP listener whose health check answers {@code path} with 200 while
+   * Envoy is not draining, and nothing else.
+   *
+   * @param address the address it binds, such as {@code 0.0.0.0}
+   * @param port its port (Envoy Gateway's is 19003)
+   * @param path the readiness path, such as {@code /ready}
+   */
+  public record ReadyListenerIr(String address, int port, String path) {
+    public ReadyListenerIr {
+      IrValidation.requireName(address, "ready listener address");
+      IrValidation.requirePort(port, "ready listener");
+      IrValidation.requireName(path, "ready listener path");
+    }
+  }
+
+  /**
+   * The endpoints of the proxy fleet's own Service, as a cluster named after the IR key.
+   *
+   * @param serviceNamespace the Service namespace
+   * @param serviceName the Service name
+   * @param endpoints the ready endpoints of its EndpointSlices, sorted
+   */
+  public record LocalClusterIr(
+      String serviceNamespace, String serviceName, List<ZonedEndpointIr> endpoints) {
+    public LocalClusterIr {
+      IrValidation.requireName(serviceNamespace, "local cluster namespace");
+      IrValidation.requireName(serviceName, "local cluster service");
+      endpoints =
+          sorted(
+              endpoints,
+              Comparator.comparing(ZonedEndpointIr::host).thenComparingInt(ZonedEndpointIr::port));
+    }
+  }
+
+  /**
+   * One endpoint with the zone it runs in.
+   *
+   * @param host IP address
+   * @param port port
+   * @param zone the zone, or null when unknown
+   */
+  public record ZonedEndpointIr(String host, int port, String zone) {
+    public ZonedEndpointIr {
+      IrValidation.requireName(host, "endpoint host");
+      IrValidation.requirePort(port, "endpoint " + host);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.traffic.TrafficIr;
 import io.eg4j.translator.core.PolicyProcessor.Attachment;
+import io.eg4j.translator.core.policy.FieldSupport;
 import io.eg4j.translator.core.policy.traffic.BackendTrafficPolicyTranslator;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +14,9 @@ import java.util.Map;
  * Puts the BackendTrafficPolicy in effect on every HTTP and gRPC route of the IR, with the same
  * precedence as every policy kind (route rule, route, listener, ListenerSet, Gateway). A
  * route-level policy with {@code mergeType} is merged over the broader one as JSON (its fields win,
- * objects merge field by field, lists are replaced) and the merge is translated. A policy that
- * cannot be enforced leaves the route as it is.
+ * objects merge field by field, lists are replaced) and the merge is translated. A policy that sets
+ * a field eg4j does not enforce yet leaves the route as it is; an invalid one makes the route
+ * answer 500, as Envoy Gateway does.
  */
 final class BackendTrafficApplier {
   static final String KIND = "BackendTrafficPolicy";
@@ -34,6 +36,11 @@ final class BackendTrafficApplier {
   }
 
   private HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {
+    if (invalid(chain.get(0))) {
+      // As Envoy Gateway does, a route whose policy is invalid answers 500 rather than reach its
+      // backends without the settings its owner asked for.
+      return r.failClosed(500);
+    }
     TrafficIr ir = effective(chain);
     if (ir == null) {
       return r;
@@ -49,6 +56,18 @@ final class BackendTrafficApplier {
       }
     }
     return out;
+  }
+
+  /**
+   * True when the policy's settings are invalid (its translation failed on a value). A policy that
+   * is refused only because it sets a field eg4j does not enforce yet leaves its routes as they
+   * are.
+   */
+  private static boolean invalid(Attachment a) {
+    return a.error() != null
+        && a.translation() instanceof BackendTrafficPolicyTranslator.Result r
+        && r.error() != null
+        && !FieldSupport.isUnsupported(r.error());
   }
 
   private TrafficIr effective(List<Attachment> chain) {

@@ -61,9 +61,26 @@ public final class EndpointFastPath {
     if (previous.endpointIndex() != null) {
       changed.addAll(previous.endpointIndex().sliceOwners.keySet());
     }
-    for (ResourceKey k : after.objects().keySet()) {
-      if (k.kind().equals("EndpointSlice")) {
-        changed.add(k);
+    Map<String, List<ObjectNode>> fleetSlices = new HashMap<>();
+    for (Map.Entry<ResourceKey, ObjectNode> e : after.objects().entrySet()) {
+      if (e.getKey().kind().equals("EndpointSlice")) {
+        changed.add(e.getKey());
+        for (String owner : EndpointSource.owners(e.getValue())) {
+          fleetSlices.computeIfAbsent(owner, o -> new ArrayList<>()).add(e.getValue());
+        }
+      }
+    }
+    // Slices deleted since are in neither set: compare each fleet's own endpoints instead.
+    for (XdsIr ir : previous.xdsIr().values()) {
+      XdsIr.LocalClusterIr lc = ir.localCluster();
+      if (lc != null
+          && !new XdsIr.LocalClusterIr(
+                  lc.serviceNamespace(),
+                  lc.serviceName(),
+                  GatewayProcessor.localEndpoints(
+                      fleetSlices.get("S:" + lc.serviceNamespace() + "/" + lc.serviceName())))
+              .equals(lc)) {
+        return Optional.empty();
       }
     }
     return apply(previous, after.objects(), changed);
@@ -102,9 +119,20 @@ public final class EndpointFastPath {
     if (index == null || policiesCallUpstreams(previous)) {
       return Optional.empty();
     }
+    Set<String> fleets = new HashSet<>();
+    for (XdsIr ir : previous.xdsIr().values()) {
+      if (ir.localCluster() != null) {
+        fleets.add(
+            "S:" + ir.localCluster().serviceNamespace() + "/" + ir.localCluster().serviceName());
+      }
+    }
     Set<String> owners = new LinkedHashSet<>();
     for (ResourceKey k : changed) {
       if (!k.kind().equals("EndpointSlice")) {
+        return Optional.empty();
+      }
+      if (!fleets.isEmpty() && touchesFleet(k, objects.get(k), fleets)) {
+        // A proxy fleet's own endpoints (its local cluster) changed: translate in full.
         return Optional.empty();
       }
       owners.addAll(index.affectedOwners(k, objects.get(k)));
@@ -194,7 +222,7 @@ public final class EndpointFastPath {
           }
         }
       }
-      xds.put(e.getKey(), new XdsIr(ir.key(), http, tcp, udp, ir.filterOrder()));
+      xds.put(e.getKey(), ir.withListeners(http, tcp, udp));
     }
   }
 
@@ -284,5 +312,14 @@ public final class EndpointFastPath {
     return settings == null
         ? d
         : new RouteDestinationIr(d.name(), settings, d.invalidWeight(), d.cluster());
+  }
+
+  /** True when a changed slice, before or after the change, belongs to a proxy fleet's Service. */
+  private static boolean touchesFleet(ResourceKey k, ObjectNode now, Set<String> fleets) {
+    if (now != null) {
+      return EndpointSource.owners(now).stream().anyMatch(fleets::contains);
+    }
+    // A deleted slice: its labels are gone, so any deletion in a fleet's namespace counts.
+    return fleets.stream().anyMatch(f -> f.startsWith("S:" + k.namespace() + "/"));
   }
 }

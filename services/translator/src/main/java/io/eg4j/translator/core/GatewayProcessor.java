@@ -2,6 +2,7 @@ package io.eg4j.translator.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.ProxyNames;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.translator.core.GatewayClassProcessor.GatewayClassContext;
 import java.util.ArrayList;
@@ -109,6 +110,20 @@ final class GatewayProcessor {
         }
       }
       xb.filterOrder = List.copyOf(order);
+      if (!"Host".equals(ctx.config.provider().infrastructureType())) {
+        // A Kubernetes fleet: its readiness probe asks the ready listener, and its own Service's
+        // endpoints make the local cluster.
+        xb.ready =
+            new XdsIr.ReadyListenerIr("0.0.0.0", ProxyNames.READY_PORT, ProxyNames.READY_PATH);
+        boolean nsMode = ctx.config.provider().gatewayNamespaceMode() && !gc.mergeGateways();
+        String svcNamespace = nsMode ? g.namespace : ctx.config.controllerNamespace();
+        String svcName = nsMode ? g.name : ProxyNames.fleetResourceName(g.irKey);
+        xb.localCluster =
+            new XdsIr.LocalClusterIr(
+                svcNamespace,
+                svcName,
+                localEndpoints(ctx.endpointSlicesByService.get(svcNamespace + "/" + svcName)));
+      }
       IrBuilders.InfraBuilder ib = infra.computeIfAbsent(g.irKey, IrBuilders.InfraBuilder::new);
       boolean gwNamespaceMode = ctx.config.provider().gatewayNamespaceMode();
       ib.namespace = gwNamespaceMode ? g.namespace : ctx.config.controllerNamespace();
@@ -138,5 +153,31 @@ final class GatewayProcessor {
         ib.envoyProxy = g.envoyProxy.toString();
       }
     }
+  }
+
+  /**
+   * The ready endpoints of the fleet's own EndpointSlices, each on its slice's first port and with
+   * its zone.
+   */
+  static List<XdsIr.ZonedEndpointIr> localEndpoints(List<ObjectNode> slices) {
+    List<XdsIr.ZonedEndpointIr> out = new ArrayList<>();
+    for (ObjectNode slice : slices == null ? List.<ObjectNode>of() : slices) {
+      List<JsonNode> ports = Nodes.list(slice, "ports");
+      Integer port = ports.isEmpty() ? null : Nodes.integer(ports.get(0), "port");
+      if (port == null || port < 1 || port > 65535) {
+        continue;
+      }
+      for (JsonNode ep : Nodes.list(slice, "endpoints")) {
+        if (!Nodes.bool(Nodes.obj(ep, "conditions"), "ready", true)) {
+          continue;
+        }
+        for (String addr : Nodes.texts(ep, "addresses")) {
+          if (!addr.isEmpty()) {
+            out.add(new XdsIr.ZonedEndpointIr(addr, port, Nodes.text(ep, "zone")));
+          }
+        }
+      }
+    }
+    return out;
   }
 }

@@ -32,6 +32,12 @@ final class IrBuilders {
     /** The EnvoyProxy's filterOrder for this IR; empty for Envoy Gateway's default order. */
     List<XdsIr.FilterPositionIr> filterOrder = List.of();
 
+    /** The readiness listener, or null (proxies on the host have none). */
+    XdsIr.ReadyListenerIr ready;
+
+    /** The fleet's own endpoints, or null. */
+    XdsIr.LocalClusterIr localCluster;
+
     XdsBuilder(String key) {
       this.key = key;
     }
@@ -52,7 +58,7 @@ final class IrBuilders {
               new UdpListenerIr(l.name, null, l.port, l.externalPort, l.routeName, l.destination));
         }
       }
-      return new XdsIr(key, h, t, u, filterOrder);
+      return new XdsIr(key, h, t, u, filterOrder, ready, localCluster);
     }
 
     private static List<TcpListenerIr.TcpRouteIr> dedupTcp(List<TcpListenerIr.TcpRouteIr> routes) {

@@ -16,6 +16,8 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.clusters.common.dns.v3.DnsLookupFamily;
+import io.envoyproxy.envoy.extensions.clusters.dns.v3.DnsCluster;
 import io.envoyproxy.envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
@@ -33,7 +35,7 @@ import java.util.TreeMap;
  * Builds Envoy clusters, one per backend group: a destination with one backendRef becomes one
  * cluster named after the destination; a destination that splits traffic by weight becomes one
  * cluster per backendRef (named after the setting) and the route or TCP proxy weighs them. IP
- * endpoints come through EDS; FQDN endpoints are resolved by Envoy (STRICT_DNS).
+ * endpoints come through EDS; FQDN endpoints are resolved by Envoy (the DNS cluster extension).
  */
 public final class ClusterXdsTranslator {
   /** Where system CA certificates live in the Envoy image, for upstream TLS without a CA. */
@@ -142,7 +144,15 @@ public final class ClusterXdsTranslator {
     for (ClusterRef ref : allRefs(ir).values()) {
       out.add(cluster(ref));
     }
+    if (ir.localCluster() != null && hasListeners(ir)) {
+      out.add(ProxyLocalXds.localCluster(ir));
+    }
     return out;
+  }
+
+  /** True when the IR has a listener to serve; an IR without one gets no resources at all. */
+  static boolean hasListeners(XdsIr ir) {
+    return !ir.http().isEmpty() || !ir.tcp().isEmpty() || !ir.udp().isEmpty();
   }
 
   static boolean isDns(DestinationSettingIr s) {
@@ -201,8 +211,9 @@ public final class ClusterXdsTranslator {
                               .build())));
     } else if (isDns(ref)) {
       // Envoy resolves the names itself and follows DNS changes.
-      c.setType(Cluster.DiscoveryType.STRICT_DNS)
-          .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+      c.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+          .setDnsRefreshRate(Protos.seconds(30))
+          .setRespectDnsTtl(true)
           .setLoadAssignment(assignment(ref));
     } else {
       c.setType(Cluster.DiscoveryType.EDS)
@@ -257,7 +268,38 @@ public final class ClusterXdsTranslator {
     if (ref.settings() != null) {
       ClusterSettingsXds.apply(c, ref.settings(), isDns(ref));
     }
+    if (!isDynamic(s) && isDns(ref)) {
+      dnsCluster(c);
+    }
     return c.build();
+  }
+
+  /**
+   * Makes a cluster whose endpoints Envoy resolves the DNS cluster extension that Envoy Gateway
+   * uses (every address of a name is an endpoint, re-resolved every 30 seconds or at the record's
+   * TTL), carrying over the resolution settings written on the cluster.
+   */
+  private static void dnsCluster(Cluster.Builder c) {
+    DnsCluster.Builder dns =
+        DnsCluster.newBuilder()
+            .setRespectDnsTtl(c.getRespectDnsTtl())
+            .setDnsLookupFamily(
+                switch (c.getDnsLookupFamily()) {
+                  case V4_ONLY -> DnsLookupFamily.V4_ONLY;
+                  case V6_ONLY -> DnsLookupFamily.V6_ONLY;
+                  case AUTO -> DnsLookupFamily.AUTO;
+                  case ALL -> DnsLookupFamily.ALL;
+                  default -> DnsLookupFamily.V4_PREFERRED;
+                });
+    if (c.hasDnsRefreshRate()) {
+      dns.setDnsRefreshRate(c.getDnsRefreshRate());
+    }
+    c.clearDnsRefreshRate()
+        .clearRespectDnsTtl()
+        .setClusterType(
+            Cluster.CustomClusterType.newBuilder()
+                .setName("envoy.cluster.dns")
+                .setTypedConfig(any(dns.build())));
   }
 
   private static TransportSocket upstreamTls(RouteDestinationIr.UpstreamTlsIr tls) {

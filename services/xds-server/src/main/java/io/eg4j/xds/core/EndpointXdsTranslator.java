@@ -25,6 +25,9 @@ public final class EndpointXdsTranslator {
         out.add(ClusterXdsTranslator.assignment(ref));
       }
     }
+    if (ir.localCluster() != null && ClusterXdsTranslator.hasListeners(ir)) {
+      out.add(ProxyLocalXds.localAssignment(ir));
+    }
     return out;
   }
 

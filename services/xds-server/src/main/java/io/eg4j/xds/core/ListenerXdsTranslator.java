@@ -49,14 +49,25 @@ public final class ListenerXdsTranslator {
     List<Listener> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
       Listener l = tcpBased(g, ir.filterOrder());
-      // A port whose listeners have no route yet (a TCP or TLS listener nothing attached to) has
-      // no filter chain, and Envoy rejects such a listener: leave it out until a route attaches.
-      if (l.getFilterChainsCount() > 0) {
-        out.add(l);
+      if (l.getFilterChainsCount() == 0 && !l.hasDefaultFilterChain()) {
+        // A port whose listeners have no route yet (a TCP or TLS listener nothing attached to):
+        // as Envoy Gateway does, it is bound and closes every connection, through a TCP proxy to
+        // a cluster without endpoints.
+        l =
+            l.toBuilder()
+                .addFilterChains(
+                    FilterChain.newBuilder()
+                        .setName(EMPTY_CLUSTER)
+                        .addFilters(tcpProxyTo(statPrefix(g.envoyName()), EMPTY_CLUSTER)))
+                .build();
       }
+      out.add(l);
     }
     for (UdpListenerIr u : ir.udp()) {
       out.add(udp(u));
+    }
+    if (ir.ready() != null && !out.isEmpty()) {
+      out.add(ProxyLocalXds.readyListener(ir.ready()));
     }
     return out;
   }
@@ -317,8 +328,26 @@ public final class ListenerXdsTranslator {
     }
   }
 
+  /** The cluster without endpoints that a listener without routes proxies to. */
+  static final String EMPTY_CLUSTER = "EmptyCluster";
+
+  private static Filter tcpProxyTo(String statPrefix, String cluster) {
+    return Filter.newBuilder()
+        .setName("envoy.filters.network.tcp_proxy")
+        .setTypedConfig(
+            any(
+                TcpProxy.newBuilder()
+                    .setStatPrefix(statPrefix)
+                    .addAccessLog(AccessLogs.http())
+                    .setCluster(cluster)
+                    .build()))
+        .build();
+  }
+
   private static Filter tcpProxy(String statPrefix, io.eg4j.model.ir.RouteDestinationIr dest) {
-    TcpProxy.Builder tp = TcpProxy.newBuilder().setStatPrefix(statPrefix);
+    // Every proxied connection is logged in Envoy Gateway's default format, as requests are.
+    TcpProxy.Builder tp =
+        TcpProxy.newBuilder().setStatPrefix(statPrefix).addAccessLog(AccessLogs.http());
     List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(dest);
     if (refs.size() == 1) {
       tp.setCluster(refs.get(0).name());
@@ -406,9 +435,14 @@ public final class ListenerXdsTranslator {
                             .setTypedConfig(any(Route.newBuilder().setCluster(cluster).build()))))
             .build();
     UdpProxyConfig cfg =
-        UdpProxyConfig.newBuilder().setStatPrefix(statPrefix(u.name())).setMatcher(matcher).build();
+        UdpProxyConfig.newBuilder()
+            .setStatPrefix(statPrefix(u.name()))
+            .setMatcher(matcher)
+            .addAccessLog(AccessLogs.http())
+            .build();
     return Listener.newBuilder()
         .setName(u.name())
+        .addAccessLog(AccessLogs.listener())
         .setAddress(address(u.address(), u.port(), SocketAddress.Protocol.UDP))
         .setUdpListenerConfig(UdpListenerConfig.getDefaultInstance())
         .addListenerFilters(

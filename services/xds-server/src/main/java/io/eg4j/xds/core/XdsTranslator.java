@@ -1,6 +1,10 @@
 package io.eg4j.xds.core;
 
 import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns one xDS IR into Envoy resources, one translator per xDS type. Pure and deterministic: the
@@ -15,11 +19,19 @@ public final class XdsTranslator {
 
   /** Translates an IR into listeners, routes, clusters, endpoints and secrets. */
   public XdsResources translate(XdsIr ir) {
+    List<Listener> ls = listeners.translate(ir);
+    List<Cluster> cs = clusters.translate(ir);
+    if (ls.stream()
+        .flatMap(l -> l.getFilterChainsList().stream())
+        .anyMatch(c -> c.getName().equals(ListenerXdsTranslator.EMPTY_CLUSTER))) {
+      cs = new ArrayList<>(cs);
+      cs.add(
+          Cluster.newBuilder()
+              .setName(ListenerXdsTranslator.EMPTY_CLUSTER)
+              .setType(Cluster.DiscoveryType.STATIC)
+              .build());
+    }
     return new XdsResources(
-        listeners.translate(ir),
-        routes.translate(ir),
-        clusters.translate(ir),
-        endpoints.translate(ir),
-        secrets.translate(ir));
+        ls, routes.translate(ir), cs, endpoints.translate(ir), secrets.translate(ir));
   }
 }

@@ -72,6 +72,8 @@ class XdsDataPlaneE2E {
   int httpPort;
   int httpsPort;
   int tcpPort;
+  int emptyTcpPort;
+  int readyPort;
   int udpPort;
   String caA;
   String caB;
@@ -99,6 +101,8 @@ class XdsDataPlaneE2E {
     httpPort = EnvoyProcess.freePort();
     httpsPort = EnvoyProcess.freePort();
     tcpPort = EnvoyProcess.freePort();
+    emptyTcpPort = EnvoyProcess.freePort();
+    readyPort = EnvoyProcess.freePort();
     try (DatagramSocket s = new DatagramSocket(0)) {
       udpPort = s.getLocalPort();
     }
@@ -356,12 +360,17 @@ class XdsDataPlaneE2E {
                 List.of(
                     udpSetting("udp-split/0", 3, udp.port()),
                     udpSetting("udp-split/1", 1, udp2.port()))));
+    // A TCP listener nothing attached to: bound, and closes every connection.
+    TcpListenerIr emptyTcp =
+        new TcpListenerIr("default/eg/tcp-empty", "127.0.0.1", emptyTcpPort, 901, List.of());
     return new XdsIr(
         "default/eg",
         List.of(http, httpsA, httpsB),
-        List.of(passthrough, plainTcp),
+        List.of(passthrough, plainTcp, emptyTcp),
         List.of(udpListener, udpSplit),
-        List.of());
+        List.of(),
+        new XdsIr.ReadyListenerIr("127.0.0.1", readyPort, "/ready"),
+        null);
   }
 
   /** The HTTPS backend behind a BackendTLSPolicy: SNI backend.example.com, our test CA. */
@@ -644,6 +653,32 @@ class XdsDataPlaneE2E {
   @Test
   void tcpProxy() throws Exception {
     assertThat(Backends.tcpRoundTrip(tcpPort, "hello")).isEqualTo("tcp:hello");
+  }
+
+  @Test
+  void readyListenerAnswersTheReadinessPathOnly() {
+    // The readiness listener comes over xDS with the configuration: the probe passes once Envoy
+    // has it, and nothing else is served on that port.
+    assertThat(Http.get(readyPort, "any", "/ready").status()).isEqualTo(200);
+    assertThat(Http.get(readyPort, "any", "/").status()).isEqualTo(500);
+    assertThat(Http.get(readyPort, "any", "/exact").status()).isEqualTo(500);
+  }
+
+  @Test
+  void tcpListenerWithoutRoutesAcceptsAndCloses() throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", emptyTcpPort)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write("hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      // The proxy's cluster has no endpoint: the connection ends without a byte back (closed, or
+      // reset when the close races the write).
+      int first;
+      try {
+        first = s.getInputStream().read();
+      } catch (java.net.SocketException reset) {
+        first = -1;
+      }
+      assertThat(first).isEqualTo(-1);
+    }
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
 import io.eg4j.model.bus.ContentHash;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.ir.InfraIr;
+import io.eg4j.model.ir.ProxyNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,8 +32,11 @@ import java.util.TreeMap;
  * patch} overrides are applied last.
  */
 public final class ProxyResourceRenderer {
-  /** Port of the static readiness listener in every bootstrap; the readiness probe asks it. */
-  public static final int READY_PORT = 19001;
+  /**
+   * Port of the readiness listener, which the xds-server serves with the configuration: a pod is
+   * ready only once its Envoy has received its listeners. The readiness probe asks it.
+   */
+  public static final int READY_PORT = ProxyNames.READY_PORT;
 
   /** Envoy's admin port, bound to localhost only. */
   public static final int ADMIN_PORT = 19000;
@@ -225,7 +229,7 @@ public final class ProxyResourceRenderer {
         && ir.ownerGatewayName() != null) {
       return ir.ownerGatewayName();
     }
-    return "envoy-" + hashedName(ir.name(), 48);
+    return ProxyNames.fleetResourceName(ir.name());
   }
 
   /** The value of {@link #FLEET_LABEL} for a fleet name (a label value cannot hold a slash). */
@@ -246,12 +250,7 @@ public final class ProxyResourceRenderer {
   }
 
   static String hashedName(String name, int maxPrefix) {
-    String trimmed = name.replace('/', '-').toLowerCase(Locale.ROOT);
-    trimmed = trimmed.replaceAll("[^a-z0-9.-]", "-");
-    if (trimmed.length() > maxPrefix) {
-      trimmed = trimmed.substring(0, maxPrefix);
-    }
-    return trimmed + "-" + ContentHash.sha256(name).substring(0, 8);
+    return ProxyNames.hashedName(name, maxPrefix);
   }
 
   private JsonNode envoyProxySpec(InfraIr ir, List<String> warnings) {
@@ -289,48 +288,11 @@ public final class ProxyResourceRenderer {
                   dir + "/tls.crt", dir + "/tls.key", dir + "/ca.crt", tls.serverName()));
     }
     ObjectNode tree = EnvoyBootstrap.tree(spec);
-    ((ObjectNode) tree.path("static_resources")).putArray("listeners").add(readyListener());
     try {
       return Json.YAML.writeValueAsString(tree);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write bootstrap", e);
     }
-  }
-
-  /**
-   * A static listener that answers {@code GET /ready} with 200 while Envoy is live and not
-   * draining, for the kubelet's readiness probe (the admin port is bound to localhost only).
-   */
-  static ObjectNode readyListener() {
-    ObjectNode l = F.objectNode();
-    l.put("name", "envoy-ready-0.0.0.0-" + READY_PORT);
-    l.putObject("address")
-        .set("socket_address", EnvoyBootstrap.socketAddress("0.0.0.0", READY_PORT));
-    ObjectNode hcm = l.putArray("filter_chains").addObject().putArray("filters").addObject();
-    hcm.put("name", "envoy.filters.network.http_connection_manager");
-    ObjectNode cfg = hcm.putObject("typed_config");
-    cfg.put(
-        "@type",
-        "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3"
-            + ".HttpConnectionManager");
-    cfg.put("stat_prefix", "eg-ready-http");
-    cfg.putObject("route_config").put("name", "local_route");
-    ArrayNode filters = cfg.putArray("http_filters");
-    ObjectNode health = filters.addObject();
-    health.put("name", "envoy.filters.http.health_check");
-    ObjectNode hc = health.putObject("typed_config");
-    hc.put(
-        "@type", "type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck");
-    hc.put("pass_through_mode", false);
-    ObjectNode header = hc.putArray("headers").addObject();
-    header.put("name", ":path");
-    header.putObject("string_match").put("exact", "/ready");
-    ObjectNode router = filters.addObject();
-    router.put("name", "envoy.filters.http.router");
-    router
-        .putObject("typed_config")
-        .put("@type", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router");
-    return l;
   }
 
   private ObjectNode podTemplate(
@@ -439,7 +401,7 @@ public final class ProxyResourceRenderer {
 
     ObjectNode probe = c.putObject("readinessProbe");
     ObjectNode get = probe.putObject("httpGet");
-    get.put("path", "/ready");
+    get.put("path", ProxyNames.READY_PATH);
     get.put("port", READY_PORT);
     get.put("scheme", "HTTP");
     probe.put("periodSeconds", 5);

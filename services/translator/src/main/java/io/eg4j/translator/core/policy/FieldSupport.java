@@ -37,6 +37,13 @@ public final class FieldSupport {
     return out;
   }
 
+  /** True when an Accepted=False message is the one {@link #message} writes. */
+  public static boolean isUnsupported(String message) {
+    return message != null && message.startsWith(UNSUPPORTED_PREFIX);
+  }
+
+  private static final String UNSUPPORTED_PREFIX = "not supported by eg4j yet";
+
   /**
    * The Accepted=False message for unsupported fields, or null when there are none: it names the
    * fields (at most five) and says the policy is not applied.
@@ -47,7 +54,8 @@ public final class FieldSupport {
     }
     List<String> shown = unsupported.size() > 5 ? unsupported.subList(0, 5) : unsupported;
     String more = unsupported.size() > 5 ? " and " + (unsupported.size() - 5) + " more" : "";
-    return "not supported by eg4j yet, so the policy is not applied: "
+    return UNSUPPORTED_PREFIX
+        + ", so the policy is not applied: "
         + String.join(", ", shown)
         + more;
   }

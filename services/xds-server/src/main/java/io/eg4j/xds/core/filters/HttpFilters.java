@@ -40,15 +40,16 @@ public final class HttpFilters {
           new ExtAuthzFilterXds(),
           new RbacFilterXds(),
           new GeoIpFilterXds(),
-          new OAuth2FilterXds());
+          new OAuth2FilterXds(),
+          new GrpcFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first
    * (load balancers must see the drain state unchanged), fault injection, CORS before any
    * authentication so that preflights are answered, then authentication (external authorization,
    * API key, basic, OAuth2, JWT), session persistence, buffering, extensions (Lua, ext_proc, Wasm),
-   * authorization, rate limits, custom responses, credential injection, compression, router. Types
-   * not listed sort at 50; equal orders sort by filter name.
+   * authorization, rate limits, gRPC-Web and gRPC statistics, custom responses, credential
+   * injection, compression, router. Types not listed sort at 50; equal orders sort by filter name.
    */
   static final Map<String, Integer> ORDER =
       Map.ofEntries(
@@ -69,10 +70,12 @@ public final class HttpFilters {
           Map.entry("envoy.filters.http.rbac", 301),
           Map.entry("envoy.filters.http.local_ratelimit", 302),
           Map.entry("envoy.filters.http.ratelimit", 303),
-          Map.entry("envoy.filters.http.custom_response", 304),
-          Map.entry("envoy.filters.http.credential_injector", 305),
-          Map.entry("envoy.filters.http.compressor", 306),
-          Map.entry(ROUTER, 307));
+          Map.entry(GrpcFilterXds.GRPC_WEB, 304),
+          Map.entry(GrpcFilterXds.GRPC_STATS, 305),
+          Map.entry("envoy.filters.http.custom_response", 306),
+          Map.entry("envoy.filters.http.credential_injector", 307),
+          Map.entry("envoy.filters.http.compressor", 308),
+          Map.entry(ROUTER, 309));
 
   private HttpFilters() {}
 
