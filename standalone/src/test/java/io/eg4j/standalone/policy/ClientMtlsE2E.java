@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * ClientTrafficPolicy {@code tls.clientValidation} through the real envoy: an HTTPS listener whose
  * policy requires client certificates from a CA in a ConfigMap lets a client with a certificate of
- * that CA through, and refuses the handshake of a client without one or with another CA's.
+ * that CA through, and refuses the handshake of a client without one or with another CA's; its
+ * {@code tls.minVersion} refuses a handshake below TLS 1.3.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientMtlsE2E {
@@ -95,6 +96,7 @@ class ClientMtlsE2E {
             spec:
               targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg}]
               tls:
+                minVersion: "1.3"
                 clientValidation:
                   caCertificateRefs: [{kind: ConfigMap, name: client-ca}]
             """
@@ -120,6 +122,10 @@ class ClientMtlsE2E {
 
   /** A GET over TLS to the listener, trusting the server's CA, presenting {@code client}'s cert. */
   private String get(CertGen.Bundle client) throws Exception {
+    return get(client, "TLSv1.3");
+  }
+
+  private String get(CertGen.Bundle client, String protocol) throws Exception {
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     ts.setCertificateEntry("ca", cert(trusted.get(CertGen.CA_CERT)));
@@ -147,6 +153,7 @@ class ClientMtlsE2E {
       SSLParameters p = s.getSSLParameters();
       p.setServerNames(List.of(new SNIHostName("secure.test")));
       p.setApplicationProtocols(new String[] {"http/1.1"});
+      p.setProtocols(new String[] {protocol});
       s.setSSLParameters(p);
       s.startHandshake();
       s.getOutputStream()
@@ -175,6 +182,15 @@ class ClientMtlsE2E {
   @Test
   void aTrustedClientCertificateGetsThrough() throws Exception {
     assertThat(get(trusted)).startsWith("HTTP/1.1 200").contains("/a");
+  }
+
+  @Test
+  void aClientBelowTheMinimumTlsVersionIsRefused() {
+    // The policy's tls.minVersion is 1.3: a TLS 1.2 handshake fails even with a trusted
+    // certificate.
+    assertThatThrownBy(() -> get(trusted, "TLSv1.2"))
+        .as("TLS 1.2 under minVersion 1.3")
+        .isInstanceOf(Exception.class);
   }
 
   @Test

@@ -126,6 +126,8 @@ class KubernetesStatusSinkLeaderIT {
       await(b::isLeader, Duration.ofSeconds(20));
       b.accept(status("False"));
       await(() -> "False".equals(acceptedOnCluster()), Duration.ofSeconds(20));
+      // The counter moves once the write call returns, a moment after the cluster has the status.
+      await(() -> written(metersB) >= 1, Duration.ofSeconds(20));
       assertThat(written(metersB)).isEqualTo(1);
     } finally {
       a.close();

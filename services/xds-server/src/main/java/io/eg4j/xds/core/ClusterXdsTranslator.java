@@ -144,15 +144,10 @@ public final class ClusterXdsTranslator {
     for (ClusterRef ref : allRefs(ir).values()) {
       out.add(cluster(ref));
     }
-    if (ir.localCluster() != null && hasListeners(ir)) {
+    if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
     }
     return out;
-  }
-
-  /** True when the IR has a listener to serve; an IR without one gets no resources at all. */
-  static boolean hasListeners(XdsIr ir) {
-    return !ir.http().isEmpty() || !ir.tcp().isEmpty() || !ir.udp().isEmpty();
   }
 
   static boolean isDns(DestinationSettingIr s) {

@@ -25,7 +25,7 @@ public final class EndpointXdsTranslator {
         out.add(ClusterXdsTranslator.assignment(ref));
       }
     }
-    if (ir.localCluster() != null && ClusterXdsTranslator.hasListeners(ir)) {
+    if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localAssignment(ir));
     }
     return out;

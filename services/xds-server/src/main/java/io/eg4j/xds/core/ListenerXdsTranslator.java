@@ -31,6 +31,7 @@ import io.envoyproxy.envoy.extensions.http.original_ip_detection.xff.v3.XffConfi
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ public final class ListenerXdsTranslator {
     for (UdpListenerIr u : ir.udp()) {
       out.add(udp(u));
     }
-    if (ir.ready() != null && !out.isEmpty()) {
+    if (ir.ready() != null) {
       out.add(ProxyLocalXds.readyListener(ir.ready()));
     }
     return out;
@@ -375,13 +376,35 @@ public final class ListenerXdsTranslator {
       common.addTlsCertificateSdsSecretConfigs(
           SdsSecretConfig.newBuilder().setName(c.name()).setSdsConfig(ads()));
     }
-    if (!tls.alpnProtocols().isEmpty()) {
+    ClientTrafficIr.TlsSettingsIr settings = client == null ? null : client.tls();
+    if (settings != null && settings.alpnProtocols() != null) {
+      common.addAllAlpnProtocols(settings.alpnProtocols());
+    } else if (!tls.alpnProtocols().isEmpty()) {
       common.addAllAlpnProtocols(tls.alpnProtocols());
     } else if (http) {
       // Envoy Gateway offers h2 and http/1.1 on HTTPS listeners by default.
       common.addAlpnProtocols("h2").addAlpnProtocols("http/1.1");
     }
     DownstreamTlsContext.Builder ctx = DownstreamTlsContext.newBuilder();
+    if (settings != null) {
+      common.setTlsParams(
+          TlsParameters.newBuilder()
+              .setTlsMinimumProtocolVersion(
+                  TlsParameters.TlsProtocol.valueOf(settings.minVersion()))
+              .setTlsMaximumProtocolVersion(
+                  TlsParameters.TlsProtocol.valueOf(settings.maxVersion()))
+              .addAllCipherSuites(settings.ciphers())
+              .addAllEcdhCurves(settings.ecdhCurves())
+              .addAllSignatureAlgorithms(settings.signatureAlgorithms()));
+    }
+    // Envoy Gateway's default: no session resumption (it gains little with several replicas and
+    // weakens forward secrecy); a ClientTrafficPolicy turns either kind on.
+    if (settings == null || !settings.statefulResumption()) {
+      ctx.setDisableStatefulSessionResumption(true);
+    }
+    if (settings == null || !settings.statelessResumption()) {
+      ctx.setDisableStatelessSessionResumption(true);
+    }
     ClientTrafficIr.ClientValidationIr v = client == null ? null : client.clientValidation();
     if (v != null) {
       // Mutual TLS: the client's certificate must chain to the policy's CAs (and match its hashes

@@ -19,6 +19,8 @@ import java.util.List;
  * @param acceptHttp10 true to accept HTTP/1.0 requests
  * @param enableTrailers true to pass HTTP/1.1 trailers through
  * @param clientValidation how HTTPS listeners verify client certificates, or null for not at all
+ * @param tls the TLS parameters of HTTPS listeners (versions, ciphers, curves, signature
+ *     algorithms, ALPN, session resumption)
  */
 public record ClientTrafficIr(
     String policy,
@@ -30,9 +32,48 @@ public record ClientTrafficIr(
     io.eg4j.model.ir.DurationIr streamIdleTimeout,
     boolean acceptHttp10,
     boolean enableTrailers,
-    ClientValidationIr clientValidation) {
+    ClientValidationIr clientValidation,
+    TlsSettingsIr tls) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
+    tls = tls == null ? TlsSettingsIr.DEFAULTS : tls;
+  }
+
+  /**
+   * TLS parameters of HTTPS listeners ({@code spec.tls}).
+   *
+   * @param minVersion the lowest TLS version, as Envoy names it ({@code TLSv1_2}, {@code TLS_AUTO})
+   * @param maxVersion the highest TLS version, as Envoy names it
+   * @param ciphers cipher suites for TLS 1.0 to 1.2; empty for Envoy's default
+   * @param ecdhCurves ECDH curves; empty for Envoy's default
+   * @param signatureAlgorithms signature algorithms; empty for Envoy's default
+   * @param alpnProtocols the ALPN protocols offered; null for the listener's default (h2 and
+   *     http/1.1), empty for none
+   * @param statefulResumption true to allow session-id resumption
+   * @param statelessResumption true to allow session-ticket resumption
+   */
+  public record TlsSettingsIr(
+      String minVersion,
+      String maxVersion,
+      List<String> ciphers,
+      List<String> ecdhCurves,
+      List<String> signatureAlgorithms,
+      List<String> alpnProtocols,
+      boolean statefulResumption,
+      boolean statelessResumption) {
+    /** Envoy Gateway's defaults: TLS 1.2 to 1.3, no session resumption. */
+    public static final TlsSettingsIr DEFAULTS =
+        new TlsSettingsIr("TLSv1_2", "TLSv1_3", null, null, null, null, false, false);
+
+    public TlsSettingsIr {
+      IrValidation.requireName(minVersion, "TLS minimum version");
+      IrValidation.requireName(maxVersion, "TLS maximum version");
+      ciphers = ciphers == null ? List.of() : List.copyOf(ciphers);
+      ecdhCurves = ecdhCurves == null ? List.of() : List.copyOf(ecdhCurves);
+      signatureAlgorithms =
+          signatureAlgorithms == null ? List.of() : List.copyOf(signatureAlgorithms);
+      alpnProtocols = alpnProtocols == null ? null : List.copyOf(alpnProtocols);
+    }
   }
 
   /**

@@ -45,6 +45,16 @@ public final class ClientTrafficPolicyTranslator {
             "timeout.http.streamIdleTimeout",
             "http1.http10",
             "http1.enableTrailers",
+            "tls",
+            "tls.minVersion",
+            "tls.maxVersion",
+            "tls.ciphers[]",
+            "tls.ecdhCurves[]",
+            "tls.signatureAlgorithms[]",
+            "tls.alpnProtocols[]",
+            "tls.alpnProtocols",
+            "tls.session.resumption.stateful",
+            "tls.session.resumption.stateless",
             "tls.clientValidation.caCertificateRefs[].group",
             "tls.clientValidation.caCertificateRefs[].kind",
             "tls.clientValidation.caCertificateRefs[].name",
@@ -124,7 +134,8 @@ public final class ClientTrafficPolicyTranslator {
               spec.path("http1").path("http10").isObject()
                   && !spec.path("http1").path("http10").path("useDefaultHost").asBoolean(false),
               spec.path("http1").path("enableTrailers").asBoolean(false),
-              clientValidation(policy, spec.path("tls").path("clientValidation"))),
+              clientValidation(policy, spec.path("tls").path("clientValidation")),
+              TlsSettingsTranslator.translate(spec.path("tls"))),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
