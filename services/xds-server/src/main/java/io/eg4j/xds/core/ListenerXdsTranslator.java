@@ -267,6 +267,9 @@ public final class ListenerXdsTranslator {
             .findFirst()
             .orElse(null);
     ClientTrafficIr client = firstClient(listeners);
+    if (client != null && client.connectionManager() != null) {
+      ConnectionManagerXds.apply(hcm, client.connectionManager());
+    }
     if (client != null) {
       if (client.requestReceivedTimeout() != null) {
         hcm.setRequestTimeout(Protos.millis(client.requestReceivedTimeout().millis()));

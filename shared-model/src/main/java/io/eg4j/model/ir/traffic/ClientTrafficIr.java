@@ -21,6 +21,7 @@ import java.util.List;
  * @param clientValidation how HTTPS listeners verify client certificates, or null for not at all
  * @param tls the TLS parameters of HTTPS listeners (versions, ciphers, curves, signature
  *     algorithms, ALPN, session resumption)
+ * @param connectionManager path, header, HTTP/2 and health check settings, or null
  */
 public record ClientTrafficIr(
     String policy,
@@ -33,7 +34,8 @@ public record ClientTrafficIr(
     boolean acceptHttp10,
     boolean enableTrailers,
     ClientValidationIr clientValidation,
-    TlsSettingsIr tls) {
+    TlsSettingsIr tls,
+    ConnectionManagerIr connectionManager) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
     tls = tls == null ? TlsSettingsIr.DEFAULTS : tls;

@@ -70,6 +70,7 @@ public final class ClientTrafficPolicyTranslator {
             "tls.clientValidation.subjectAltNames.ipAddresses[].value",
             "tls.clientValidation.subjectAltNames.uris[].type",
             "tls.clientValidation.subjectAltNames.uris[].value"));
+    all.addAll(ConnectionManagerTranslator.SUPPORTED);
     return List.copyOf(all);
   }
 
@@ -135,7 +136,8 @@ public final class ClientTrafficPolicyTranslator {
                   && !spec.path("http1").path("http10").path("useDefaultHost").asBoolean(false),
               spec.path("http1").path("enableTrailers").asBoolean(false),
               clientValidation(policy, spec.path("tls").path("clientValidation")),
-              TlsSettingsTranslator.translate(spec.path("tls"))),
+              TlsSettingsTranslator.translate(spec.path("tls")),
+              ConnectionManagerTranslator.translate(spec)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());

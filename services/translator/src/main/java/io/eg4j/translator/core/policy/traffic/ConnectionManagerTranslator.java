@@ -1,0 +1,292 @@
+package io.eg4j.translator.core.policy.traffic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.ir.traffic.ConnectionManagerIr;
+import io.eg4j.model.ir.traffic.ConnectionManagerIr.HeaderIr;
+import io.eg4j.model.ir.traffic.ConnectionManagerIr.HeaderMutationIr;
+import io.eg4j.model.ir.traffic.ConnectionManagerIr.NameMatchIr;
+import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
+import io.eg4j.translator.core.policy.PolicyException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The connection manager settings of a ClientTrafficPolicy: {@code path}, {@code headers}, {@code
+ * http2}, {@code healthCheck}; the values Envoy Gateway gives Envoy for each.
+ */
+final class ConnectionManagerTranslator {
+  private ConnectionManagerTranslator() {}
+
+  static final List<String> SUPPORTED =
+      List.of(
+          "path.disableMergeSlashes",
+          "path.escapedSlashesAction",
+          "headers.enableEnvoyHeaders",
+          "headers.withUnderscoresAction",
+          "headers.preserveXRequestID",
+          "headers.requestID",
+          "headers.maxRequestHeaderLimit",
+          "headers.host.stripTrailingHostDot",
+          "headers.xForwardedClientCert.mode",
+          "headers.xForwardedClientCert.certDetailsToAdd[]",
+          "headers.earlyRequestHeaders.add[].name",
+          "headers.earlyRequestHeaders.add[].value",
+          "headers.earlyRequestHeaders.addIfAbsent[].name",
+          "headers.earlyRequestHeaders.addIfAbsent[].value",
+          "headers.earlyRequestHeaders.set[].name",
+          "headers.earlyRequestHeaders.set[].value",
+          "headers.earlyRequestHeaders.remove[]",
+          "headers.earlyRequestHeaders.removeOnMatch[].type",
+          "headers.earlyRequestHeaders.removeOnMatch[].value",
+          "headers.lateResponseHeaders.add[].name",
+          "headers.lateResponseHeaders.add[].value",
+          "headers.lateResponseHeaders.addIfAbsent[].name",
+          "headers.lateResponseHeaders.addIfAbsent[].value",
+          "headers.lateResponseHeaders.set[].name",
+          "headers.lateResponseHeaders.set[].value",
+          "headers.lateResponseHeaders.remove[]",
+          "headers.lateResponseHeaders.removeOnMatch[].type",
+          "headers.lateResponseHeaders.removeOnMatch[].value",
+          "http2.initialStreamWindowSize",
+          "http2.initialConnectionWindowSize",
+          "http2.maxConcurrentStreams",
+          "http2.onInvalidMessage",
+          "healthCheck.path");
+
+  private static final Map<String, String> ESCAPED_SLASHES =
+      Map.of(
+          "KeepUnchanged", "KEEP_UNCHANGED",
+          "RejectRequest", "REJECT_REQUEST",
+          "UnescapeAndForward", "UNESCAPE_AND_FORWARD",
+          "UnescapeAndRedirect", "UNESCAPE_AND_REDIRECT");
+
+  private static final Map<String, String> UNDERSCORES =
+      Map.of("Allow", "ALLOW", "RejectRequest", "REJECT_REQUEST", "DropHeader", "DROP_HEADER");
+
+  private static final Map<String, String> XFCC =
+      Map.of(
+          "Sanitize", "SANITIZE",
+          "ForwardOnly", "FORWARD_ONLY",
+          "AppendForward", "APPEND_FORWARD",
+          "SanitizeSet", "SANITIZE_SET",
+          "AlwaysForwardOnly", "ALWAYS_FORWARD_ONLY");
+
+  /** Names that Envoy does not let a header mutation touch. */
+  private static final Pattern PSEUDO_OR_HOST = Pattern.compile("(?i):.*|host");
+
+  /** Null when the policy sets none of these fields. */
+  static ConnectionManagerIr translate(JsonNode spec) throws PolicyException {
+    JsonNode path = spec.path("path");
+    JsonNode headers = spec.path("headers");
+    JsonNode http2 = spec.path("http2");
+    JsonNode health = field(spec.path("healthCheck"), "path");
+    if (!path.isObject() && !headers.isObject() && !http2.isObject() && health == null) {
+      return null;
+    }
+    String escaped = null;
+    if (path.has("escapedSlashesAction")) {
+      escaped = ESCAPED_SLASHES.get(path.path("escapedSlashesAction").asText());
+      if (escaped == null) {
+        throw new PolicyException(
+            "spec.path.escapedSlashesAction: unknown action "
+                + path.path("escapedSlashesAction").asText());
+      }
+    }
+    String underscores = null;
+    if (headers.has("withUnderscoresAction")) {
+      underscores = UNDERSCORES.get(headers.path("withUnderscoresAction").asText());
+      if (underscores == null) {
+        throw new PolicyException(
+            "spec.headers.withUnderscoresAction: unknown action "
+                + headers.path("withUnderscoresAction").asText());
+      }
+    }
+    Boolean generate = null;
+    Boolean preserve = null;
+    if (headers.has("requestID")) {
+      switch (headers.path("requestID").asText()) {
+        case "PreserveOrGenerate" -> {
+          generate = true;
+          preserve = true;
+        }
+        case "Preserve" -> {
+          generate = false;
+          preserve = true;
+        }
+        case "Generate" -> {
+          generate = true;
+          preserve = false;
+        }
+        case "Disable" -> {
+          generate = false;
+          preserve = false;
+        }
+        default ->
+            throw new PolicyException(
+                "spec.headers.requestID: unknown value " + headers.path("requestID").asText());
+      }
+    } else if (headers.path("preserveXRequestID").asBoolean(false)) {
+      preserve = true;
+    }
+    Integer maxHeadersKb = null;
+    if (headers.has("maxRequestHeaderLimit")) {
+      long bytes =
+          ClusterSettingsTranslator.quantity(
+              headers.path("maxRequestHeaderLimit").asText(), "spec.headers.maxRequestHeaderLimit");
+      long kb = (bytes + 1023) / 1024;
+      if (kb < 1 || kb > 8192) {
+        throw new PolicyException(
+            "spec.headers.maxRequestHeaderLimit: must be between 1Ki and 8Mi");
+      }
+      maxHeadersKb = (int) kb;
+    }
+    String xfcc = null;
+    List<String> details = new ArrayList<>();
+    JsonNode x = headers.path("xForwardedClientCert");
+    if (x.isObject()) {
+      xfcc = XFCC.get(x.path("mode").asText("Sanitize"));
+      if (xfcc == null) {
+        throw new PolicyException(
+            "spec.headers.xForwardedClientCert.mode: unknown mode " + x.path("mode").asText());
+      }
+      if (xfcc.equals("APPEND_FORWARD") || xfcc.equals("SANITIZE_SET")) {
+        for (JsonNode d : x.path("certDetailsToAdd")) {
+          details.add(d.asText());
+        }
+      }
+    }
+    ConnectionManagerIr.Http2Ir h2 = null;
+    if (http2.isObject()) {
+      Boolean terminateStream = null;
+      if (http2.has("onInvalidMessage")) {
+        switch (http2.path("onInvalidMessage").asText()) {
+          case "TerminateStream" -> terminateStream = true;
+          case "TerminateConnection" -> terminateStream = false;
+          default ->
+              throw new PolicyException(
+                  "spec.http2.onInvalidMessage: unknown value "
+                      + http2.path("onInvalidMessage").asText());
+        }
+      }
+      h2 =
+          new ConnectionManagerIr.Http2Ir(
+              window(http2, "initialStreamWindowSize", 65535L, 2147483647L),
+              window(http2, "initialConnectionWindowSize", 65535L, 2147483647L),
+              http2.has("maxConcurrentStreams") ? http2.path("maxConcurrentStreams").asInt() : null,
+              terminateStream);
+    }
+    String healthPath = null;
+    if (health != null) {
+      healthPath = health.asText();
+      if (!healthPath.startsWith("/")) {
+        throw new PolicyException("spec.healthCheck.path: must start with /");
+      }
+    }
+    return new ConnectionManagerIr(
+        path.has("disableMergeSlashes") ? !path.path("disableMergeSlashes").asBoolean() : null,
+        escaped,
+        headers.path("enableEnvoyHeaders").asBoolean(false),
+        underscores,
+        generate,
+        preserve,
+        mutation(headers.path("earlyRequestHeaders"), "spec.headers.earlyRequestHeaders"),
+        mutation(headers.path("lateResponseHeaders"), "spec.headers.lateResponseHeaders"),
+        h2,
+        healthPath,
+        maxHeadersKb,
+        xfcc,
+        details,
+        headers.path("host").path("stripTrailingHostDot").asBoolean(false));
+  }
+
+  /** A child of {@code n} by name, ignoring case (as Envoy Gateway's decoder reads fields). */
+  private static JsonNode field(JsonNode n, String name) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static Integer window(JsonNode http2, String name, long min, long max)
+      throws PolicyException {
+    if (!http2.has(name)) {
+      return null;
+    }
+    long bytes =
+        ClusterSettingsTranslator.quantity(http2.path(name).asText(), "spec.http2." + name);
+    if (bytes < min || bytes > max) {
+      throw new PolicyException(
+          "spec.http2." + name + ": " + bytes + " bytes is outside " + min + " to " + max);
+    }
+    return (int) bytes;
+  }
+
+  private static HeaderMutationIr mutation(JsonNode m, String where) throws PolicyException {
+    if (!m.isObject()) {
+      return null;
+    }
+    HeaderMutationIr out =
+        new HeaderMutationIr(
+            headers(m.path("add"), where + ".add"),
+            headers(m.path("addIfAbsent"), where + ".addIfAbsent"),
+            headers(m.path("set"), where + ".set"),
+            new ArrayList<>(names(m.path("remove"), where + ".remove")),
+            matches(m.path("removeOnMatch"), where + ".removeOnMatch"));
+    return out.isEmpty() ? null : out;
+  }
+
+  /** The headers of a list, duplicates dropped (a header given twice is added once). */
+  private static List<HeaderIr> headers(JsonNode list, String where) throws PolicyException {
+    LinkedHashSet<HeaderIr> out = new LinkedHashSet<>();
+    for (JsonNode h : list) {
+      String name = h.path("name").asText("");
+      check(name, where);
+      out.add(new HeaderIr(name, h.path("value").asText("")));
+    }
+    return new ArrayList<>(out);
+  }
+
+  private static LinkedHashSet<String> names(JsonNode list, String where) throws PolicyException {
+    LinkedHashSet<String> out = new LinkedHashSet<>();
+    for (JsonNode n : list) {
+      check(n.asText(""), where);
+      out.add(n.asText());
+    }
+    return out;
+  }
+
+  private static void check(String name, String where) throws PolicyException {
+    if (name.isEmpty() || PSEUDO_OR_HOST.matcher(name).matches()) {
+      throw new PolicyException(where + ": header " + name + " cannot be changed");
+    }
+  }
+
+  private static List<NameMatchIr> matches(JsonNode list, String where) throws PolicyException {
+    LinkedHashSet<NameMatchIr> out = new LinkedHashSet<>();
+    for (JsonNode n : list) {
+      String type = n.path("type").asText("Exact");
+      String value = n.path("value").asText("");
+      switch (type) {
+        case "Exact", "Prefix", "Suffix" -> {}
+        case "RegularExpression" -> {
+          try {
+            Pattern.compile(value);
+          } catch (PatternSyntaxException e) {
+            throw new PolicyException(where + ": invalid regular expression " + value);
+          }
+        }
+        default -> throw new PolicyException(where + ": unknown match type " + type);
+      }
+      out.add(new NameMatchIr(type, value));
+    }
+    return new ArrayList<>(out);
+  }
+}

@@ -1,0 +1,190 @@
+package io.eg4j.xds.core;
+
+import static io.eg4j.xds.core.Protos.any;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.BoolValue;
+import io.eg4j.model.ir.traffic.ConnectionManagerIr;
+import io.eg4j.model.ir.traffic.ConnectionManagerIr.HeaderMutationIr;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The connection manager settings of a ClientTrafficPolicy ({@link ConnectionManagerIr}) applied to
+ * a connection manager: path normalization, header handling and mutations, HTTP/2, the health check
+ * path, the request header limit and the forwarded client certificate.
+ */
+final class ConnectionManagerXds {
+  private ConnectionManagerXds() {}
+
+  static final String HEADER_MUTATION = "envoy.filters.http.header_mutation";
+  static final String HEALTH_CHECK = "envoy.filters.http.health_check";
+
+  static void apply(HttpConnectionManager.Builder hcm, ConnectionManagerIr c) {
+    if (c.mergeSlashes() != null) {
+      hcm.setMergeSlashes(c.mergeSlashes());
+    }
+    if (c.escapedSlashesAction() != null) {
+      hcm.setPathWithEscapedSlashesAction(
+          HttpConnectionManager.PathWithEscapedSlashesAction.valueOf(c.escapedSlashesAction()));
+    }
+    if (c.underscoresAction() != null) {
+      hcm.setCommonHttpProtocolOptions(
+          hcm.getCommonHttpProtocolOptions().toBuilder()
+              .setHeadersWithUnderscoresAction(
+                  HttpProtocolOptions.HeadersWithUnderscoresAction.valueOf(c.underscoresAction())));
+    }
+    if (c.generateRequestId() != null) {
+      hcm.setGenerateRequestId(BoolValue.of(c.generateRequestId()));
+    }
+    if (c.preserveRequestId() != null) {
+      hcm.setPreserveExternalRequestId(c.preserveRequestId());
+    }
+    if (c.maxRequestHeadersKb() != null) {
+      hcm.setMaxRequestHeadersKb(Protos.u32(c.maxRequestHeadersKb()));
+    }
+    if (c.stripTrailingHostDot()) {
+      hcm.setStripTrailingHostDot(true);
+    }
+    if (c.xfccMode() != null) {
+      hcm.setForwardClientCertDetails(
+          HttpConnectionManager.ForwardClientCertDetails.valueOf(c.xfccMode()));
+      if (!c.xfccDetails().isEmpty()) {
+        HttpConnectionManager.SetCurrentClientCertDetails.Builder d =
+            HttpConnectionManager.SetCurrentClientCertDetails.newBuilder();
+        for (String detail : c.xfccDetails()) {
+          switch (detail) {
+            case "Subject" -> d.setSubject(BoolValue.of(true));
+            case "Cert" -> d.setCert(true);
+            case "Chain" -> d.setChain(true);
+            case "DNS" -> d.setDns(true);
+            case "URI" -> d.setUri(true);
+            default -> {}
+          }
+        }
+        hcm.setSetCurrentClientCertDetails(d);
+      }
+    }
+    if (c.http2() != null) {
+      Http2ProtocolOptions.Builder h2 = hcm.getHttp2ProtocolOptions().toBuilder();
+      var h = c.http2();
+      if (h.initialStreamWindowSize() != null) {
+        h2.setInitialStreamWindowSize(Protos.u32(h.initialStreamWindowSize()));
+      }
+      if (h.initialConnectionWindowSize() != null) {
+        h2.setInitialConnectionWindowSize(Protos.u32(h.initialConnectionWindowSize()));
+      }
+      if (h.maxConcurrentStreams() != null) {
+        h2.setMaxConcurrentStreams(Protos.u32(h.maxConcurrentStreams()));
+      }
+      if (h.terminateStreamOnInvalidMessage() != null) {
+        h2.setOverrideStreamErrorOnInvalidHttpMessage(
+            BoolValue.of(h.terminateStreamOnInvalidMessage()));
+      }
+      hcm.setHttp2ProtocolOptions(h2);
+    }
+    if (c.earlyRequestHeaders() != null) {
+      ObjectNode cfg = JsonNodeFactory.instance.objectNode();
+      cfg.set("mutations", mutations(c.earlyRequestHeaders()));
+      hcm.addEarlyHeaderMutationExtensions(
+          TypedExtensionConfig.newBuilder()
+              .setName("envoy.http.early_header_mutation.header_mutation")
+              .setTypedConfig(
+                  Protos.anyWithFields(
+                      io.envoyproxy.envoy.extensions.http.early_header_mutation.header_mutation.v3
+                          .HeaderMutation.getDefaultInstance(),
+                      n -> n.setAll(cfg))));
+    }
+    List<HttpFilter> filters = new ArrayList<>(hcm.getHttpFiltersList());
+    int router = filters.size() - 1;
+    if (c.enableEnvoyHeaders() && router >= 0) {
+      filters.set(
+          router,
+          filters.get(router).toBuilder().setTypedConfig(any(Router.getDefaultInstance())).build());
+    }
+    if (c.lateResponseHeaders() != null) {
+      ObjectNode cfg = JsonNodeFactory.instance.objectNode();
+      cfg.putObject("mutations").set("response_mutations", mutations(c.lateResponseHeaders()));
+      filters.add(
+          Math.max(0, router),
+          HttpFilter.newBuilder()
+              .setName(HEADER_MUTATION)
+              .setTypedConfig(
+                  Protos.anyWithFields(
+                      io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
+                          .getDefaultInstance(),
+                      n -> n.setAll(cfg)))
+              .build());
+    }
+    if (c.healthCheckPath() != null) {
+      // First, as Envoy Gateway orders it (after a geolocation lookup): the probe is answered
+      // before any authentication or rate limit.
+      int at =
+          !filters.isEmpty() && filters.get(0).getName().startsWith("envoy.filters.http.geoip")
+              ? 1
+              : 0;
+      filters.add(
+          at,
+          HttpFilter.newBuilder()
+              .setName(HEALTH_CHECK)
+              .setTypedConfig(
+                  any(
+                      HealthCheck.newBuilder()
+                          .setPassThroughMode(BoolValue.of(false))
+                          .addHeaders(
+                              HeaderMatcher.newBuilder()
+                                  .setName(":path")
+                                  .setStringMatch(
+                                      StringMatcher.newBuilder().setExact(c.healthCheckPath())))
+                          .build()))
+              .build());
+    }
+    hcm.clearHttpFilters().addAllHttpFilters(filters);
+  }
+
+  /** Header mutations in Envoy's JSON form: add, add if absent, set, remove, remove by match. */
+  private static ArrayNode mutations(HeaderMutationIr m) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (var h : m.add()) {
+      out.addObject()
+          .putObject("append")
+          .putObject("header")
+          .put("key", h.name())
+          .put("value", h.value());
+    }
+    for (var h : m.addIfAbsent()) {
+      ObjectNode a = out.addObject().putObject("append");
+      a.put("append_action", "ADD_IF_ABSENT");
+      a.putObject("header").put("key", h.name()).put("value", h.value());
+    }
+    for (var h : m.set()) {
+      ObjectNode a = out.addObject().putObject("append");
+      a.put("append_action", "OVERWRITE_IF_EXISTS_OR_ADD");
+      a.putObject("header").put("key", h.name()).put("value", h.value());
+    }
+    for (String name : m.remove()) {
+      out.addObject().put("remove", name);
+    }
+    for (var r : m.removeOnMatch()) {
+      ObjectNode km = out.addObject().putObject("remove_on_match").putObject("key_matcher");
+      switch (r.type()) {
+        case "Prefix" -> km.put("prefix", r.value());
+        case "Suffix" -> km.put("suffix", r.value());
+        case "RegularExpression" -> km.putObject("safe_regex").put("regex", r.value());
+        default -> km.put("exact", r.value());
+      }
+    }
+    return out;
+  }
+}
