@@ -31,6 +31,11 @@ public record RouteDestinationIr(
     this(name, settings, invalidWeight, null);
   }
 
+  /** This destination with other backend groups, everything else shared. */
+  public RouteDestinationIr withSettings(List<DestinationSettingIr> newSettings) {
+    return new RouteDestinationIr(name, newSettings, invalidWeight, cluster);
+  }
+
   /** This destination with other cluster settings. */
   public RouteDestinationIr withCluster(ClusterSettingsIr settings) {
     return new RouteDestinationIr(name, this.settings, invalidWeight, settings);

@@ -3,10 +3,14 @@ package io.eg4j.translator.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
 import io.eg4j.model.ir.traffic.TrafficIr;
 import io.eg4j.translator.core.PolicyProcessor.Attachment;
 import io.eg4j.translator.core.policy.FieldSupport;
 import io.eg4j.translator.core.policy.traffic.BackendTrafficPolicyTranslator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +37,67 @@ final class BackendTrafficApplier {
 
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
     PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain));
+    routeToServices(xds);
+  }
+
+  /**
+   * Service routing: the routes whose BackendTrafficPolicy (or, without one that decides, whose
+   * Gateway's EnvoyProxy) says {@code routingType: Service} send requests to each Service's cluster
+   * IP and port, and kube-proxy picks the pod, instead of to the pods' own addresses. Such a
+   * backend's endpoints no longer follow its EndpointSlices.
+   */
+  private void routeToServices(Map<String, IrBuilders.XdsBuilder> xds) {
+    Map<String, ListenerContext> listeners = PolicyChain.listenersByIrName(ctx);
+    for (IrBuilders.XdsBuilder b : xds.values()) {
+      for (IrBuilders.HttpListener l : b.http.values()) {
+        ListenerContext lc = listeners.get(l.name);
+        String proxyDefault = lc == null ? null : Nodes.text(lc.gateway.envoyProxy, "routingType");
+        for (int i = 0; i < l.routes.size(); i++) {
+          HttpRouteIr r = l.routes.get(i);
+          String type =
+              r.traffic() != null && r.traffic().routingType() != null
+                  ? r.traffic().routingType()
+                  : proxyDefault;
+          if ("Service".equals(type) && r.destination() != null) {
+            l.routes.set(i, r.withDestination(serviceRouted(r.destination())));
+          }
+        }
+      }
+    }
+  }
+
+  private RouteDestinationIr serviceRouted(RouteDestinationIr d) {
+    List<DestinationSettingIr> settings = new ArrayList<>();
+    boolean changed = false;
+    for (DestinationSettingIr s : d.settings()) {
+      EndpointSource src = ctx.endpointSources.get(s.name());
+      EndpointIr vip = src == null || src.serviceImport() ? null : clusterIp(src);
+      if (vip == null || s.endpoints().isEmpty()) {
+        settings.add(s);
+        continue;
+      }
+      settings.add(s.withEndpoints(List.of(vip)));
+      ctx.endpointSources.remove(s.name());
+      changed = true;
+    }
+    return changed ? d.withSettings(settings) : d;
+  }
+
+  /** The cluster IP and port of an endpoint source's Service, or null for a headless one. */
+  private EndpointIr clusterIp(EndpointSource src) {
+    JsonNode spec = Nodes.spec(ctx.service(src.namespace(), src.name()));
+    String ip = Nodes.text(spec, "clusterIP");
+    if (ip == null || ip.isEmpty() || ip.equals("None")) {
+      return null;
+    }
+    for (JsonNode p : Nodes.list(spec, "ports")) {
+      if (Nodes.text(p, "name", "").equals(src.portName())
+          && Nodes.text(p, "protocol", "TCP").equals(src.protocol())) {
+        Integer port = Nodes.integer(p, "port");
+        return port == null ? null : new EndpointIr(ip, port);
+      }
+    }
+    return null;
   }
 
   private HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {

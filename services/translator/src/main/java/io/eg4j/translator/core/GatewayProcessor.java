@@ -118,11 +118,19 @@ final class GatewayProcessor {
         boolean nsMode = ctx.config.provider().gatewayNamespaceMode() && !gc.mergeGateways();
         String svcNamespace = nsMode ? g.namespace : ctx.config.controllerNamespace();
         String svcName = nsMode ? g.name : ProxyNames.fleetResourceName(g.irKey);
-        xb.localCluster =
-            new XdsIr.LocalClusterIr(
-                svcNamespace,
-                svcName,
-                localEndpoints(ctx.endpointSlicesByService.get(svcNamespace + "/" + svcName)));
+        List<XdsIr.ZonedEndpointIr> local =
+            localEndpoints(ctx.endpointSlicesByService.get(svcNamespace + "/" + svcName));
+        if ("Service".equals(Nodes.text(g.envoyProxy, "routingType"))) {
+          // Service routing: the fleet is reached through its Service's cluster IP too.
+          JsonNode svc = Nodes.spec(ctx.service(svcNamespace, svcName));
+          String ip = Nodes.text(svc, "clusterIP");
+          List<JsonNode> ports = Nodes.list(svc, "ports");
+          Integer port = ports.isEmpty() ? null : Nodes.integer(ports.get(0), "port");
+          if (ip != null && !ip.isEmpty() && !ip.equals("None") && port != null) {
+            local = List.of(new XdsIr.ZonedEndpointIr(ip, port, null));
+          }
+        }
+        xb.localCluster = new XdsIr.LocalClusterIr(svcNamespace, svcName, local);
       }
       IrBuilders.InfraBuilder ib = infra.computeIfAbsent(g.irKey, IrBuilders.InfraBuilder::new);
       boolean gwNamespaceMode = ctx.config.provider().gatewayNamespaceMode();

@@ -885,7 +885,10 @@ final class PolicyProcessor {
   private String invalidTrafficReach(ObjectNode p) {
     if (!(translations.get(p) instanceof BackendTrafficPolicyTranslator.Result r)
         || r.ir() == null
-        || (r.ir().cluster() == null && r.ir().retry() == null && r.ir().hash().isEmpty())) {
+        || (r.ir().cluster() == null
+            && r.ir().retry() == null
+            && r.ir().hash().isEmpty()
+            && r.ir().routingType() == null)) {
       return null;
     }
     for (Target t : targets(p, false)) {

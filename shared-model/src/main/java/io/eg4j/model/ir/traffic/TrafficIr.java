@@ -16,12 +16,15 @@ import io.eg4j.model.ir.IrValidation;
  *     null when it sets none
  * @param hash what a consistent-hash load balancer hashes, in order; empty when it does not hash
  * @param retry how failed requests are retried (unless the route rule sets its own), or null
+ * @param routingType {@code Service} to send requests to a Service's cluster IP (kube-proxy picks
+ *     the pod), {@code Endpoint} to the pods directly, or null for the EnvoyProxy's choice
  */
 public record TrafficIr(
     String policy,
     io.eg4j.model.ir.ClusterSettingsIr cluster,
     java.util.List<HashIr> hash,
-    RetryIr retry) {
+    RetryIr retry,
+    String routingType) {
   /**
    * Retries.
    *

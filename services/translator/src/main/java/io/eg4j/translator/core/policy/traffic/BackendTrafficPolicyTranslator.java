@@ -32,7 +32,8 @@ public final class BackendTrafficPolicyTranslator {
             "retry.retryOn.httpStatusCodes[]",
             "retry.perRetry.timeout",
             "retry.perRetry.backOff.baseInterval",
-            "retry.perRetry.backOff.maxInterval"));
+            "retry.perRetry.backOff.maxInterval",
+            "routingType"));
     return List.copyOf(all);
   }
 
@@ -189,10 +190,26 @@ public final class BackendTrafficPolicyTranslator {
     try {
       return new Result(
           new TrafficIr(
-              id, ClusterSettingsTranslator.translate(spec, "spec"), hash(spec), retry(spec)),
+              id,
+              ClusterSettingsTranslator.translate(spec, "spec"),
+              hash(spec),
+              retry(spec),
+              routingType(spec)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
     }
+  }
+
+  /** {@code spec.routingType}: Service or Endpoint, or null when not set. */
+  static String routingType(JsonNode spec) throws PolicyException {
+    JsonNode t = spec.get("routingType");
+    if (t == null || t.isNull()) {
+      return null;
+    }
+    if (!t.asText().equals("Service") && !t.asText().equals("Endpoint")) {
+      throw new PolicyException("spec.routingType: unknown type " + t.asText());
+    }
+    return t.asText();
   }
 }
