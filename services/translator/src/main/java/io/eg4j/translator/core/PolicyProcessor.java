@@ -888,7 +888,8 @@ final class PolicyProcessor {
         || (r.ir().cluster() == null
             && r.ir().retry() == null
             && r.ir().hash().isEmpty()
-            && r.ir().routingType() == null)) {
+            && r.ir().routingType() == null
+            && r.ir().localRateLimit() == null)) {
       return null;
     }
     for (Target t : targets(p, false)) {

@@ -18,13 +18,15 @@ import io.eg4j.model.ir.IrValidation;
  * @param retry how failed requests are retried (unless the route rule sets its own), or null
  * @param routingType {@code Service} to send requests to a Service's cluster IP (kube-proxy picks
  *     the pod), {@code Endpoint} to the pods directly, or null for the EnvoyProxy's choice
+ * @param localRateLimit the local rate limit, or null
  */
 public record TrafficIr(
     String policy,
     io.eg4j.model.ir.ClusterSettingsIr cluster,
     java.util.List<HashIr> hash,
     RetryIr retry,
-    String routingType) {
+    String routingType,
+    LocalRateLimitIr localRateLimit) {
   /**
    * Retries.
    *

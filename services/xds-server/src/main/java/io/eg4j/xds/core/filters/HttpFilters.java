@@ -41,7 +41,8 @@ public final class HttpFilters {
           new RbacFilterXds(),
           new GeoIpFilterXds(),
           new OAuth2FilterXds(),
-          new GrpcFilterXds());
+          new GrpcFilterXds(),
+          new LocalRateLimitFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

@@ -34,6 +34,7 @@ public final class BackendTrafficPolicyTranslator {
             "retry.perRetry.backOff.baseInterval",
             "retry.perRetry.backOff.maxInterval",
             "routingType"));
+    all.addAll(LocalRateLimitTranslator.SUPPORTED);
     return List.copyOf(all);
   }
 
@@ -194,7 +195,8 @@ public final class BackendTrafficPolicyTranslator {
               ClusterSettingsTranslator.translate(spec, "spec"),
               hash(spec),
               retry(spec),
-              routingType(spec)),
+              routingType(spec),
+              LocalRateLimitTranslator.translate(spec)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());

@@ -1,0 +1,200 @@
+package io.eg4j.translator.core.policy.traffic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.ir.traffic.LocalRateLimitIr;
+import io.eg4j.model.ir.traffic.LocalRateLimitIr.MatchIr;
+import io.eg4j.model.ir.traffic.LocalRateLimitIr.RuleIr;
+import io.eg4j.model.ir.traffic.LocalRateLimitIr.TokenBucketIr;
+import io.eg4j.translator.core.policy.PolicyException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * {@code spec.rateLimit} of type Local: a default limit (the rule without client selectors, at most
+ * one) and rules whose selectors pick requests by header, method, path, query parameter or client
+ * range. As Envoy requires, each rule's interval is a whole multiple of the default's.
+ */
+final class LocalRateLimitTranslator {
+  private LocalRateLimitTranslator() {}
+
+  static final List<String> SUPPORTED =
+      List.of(
+          "rateLimit.type",
+          "rateLimit.local.rules[].limit.requests",
+          "rateLimit.local.rules[].limit.unit",
+          "rateLimit.local.rules[].shadowMode",
+          "rateLimit.local.rules[].xRateLimitHeaders",
+          "rateLimit.local.rules[].clientSelectors[].headers[].name",
+          "rateLimit.local.rules[].clientSelectors[].headers[].type",
+          "rateLimit.local.rules[].clientSelectors[].headers[].value",
+          "rateLimit.local.rules[].clientSelectors[].headers[].invert",
+          "rateLimit.local.rules[].clientSelectors[].methods[].value",
+          "rateLimit.local.rules[].clientSelectors[].methods[].invert",
+          "rateLimit.local.rules[].clientSelectors[].path.type",
+          "rateLimit.local.rules[].clientSelectors[].path.value",
+          "rateLimit.local.rules[].clientSelectors[].path.invert",
+          "rateLimit.local.rules[].clientSelectors[].queryParams[].name",
+          "rateLimit.local.rules[].clientSelectors[].queryParams[].type",
+          "rateLimit.local.rules[].clientSelectors[].queryParams[].value",
+          "rateLimit.local.rules[].clientSelectors[].queryParams[].invert",
+          "rateLimit.local.rules[].clientSelectors[].sourceCIDR.type",
+          "rateLimit.local.rules[].clientSelectors[].sourceCIDR.value",
+          "rateLimit.local.rules[].clientSelectors[].sourceCIDR.invert");
+
+  private static final Map<String, Long> UNITS =
+      Map.of(
+          "Second", 1L,
+          "Minute", 60L,
+          "Hour", 3600L,
+          "Day", 86400L,
+          "Week", 604800L,
+          "Month", 2592000L,
+          "Year", 31536000L);
+
+  /** Null when the policy sets no rate limit. */
+  static LocalRateLimitIr translate(JsonNode spec) throws PolicyException {
+    JsonNode rl = spec.path("rateLimit");
+    if (!rl.isObject()) {
+      return null;
+    }
+    String type = rl.path("type").asText("");
+    if (type.equals("Global") || rl.has("global")) {
+      // Counted by the rate limit service, which this deployment does not run (FieldSupport
+      // reports rateLimit.global first; a bare type: Global lands here).
+      throw new PolicyException(
+          "spec.rateLimit: a global rate limit needs the rate limit service, which is not"
+              + " configured");
+    }
+    if (!type.equals("Local")) {
+      throw new PolicyException("spec.rateLimit.type: unknown type " + type);
+    }
+    TokenBucketIr defaultBucket = null;
+    List<RuleIr> rules = new ArrayList<>();
+    boolean headers = true;
+    JsonNode list = rl.path("local").path("rules");
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode rule = list.get(i);
+      String where = "spec.rateLimit.local.rules[" + i + "]";
+      TokenBucketIr bucket = bucket(rule.path("limit"), where + ".limit");
+      if ("Off".equals(rule.path("xRateLimitHeaders").asText(""))) {
+        headers = false;
+      }
+      List<MatchIr> matches = new ArrayList<>();
+      for (JsonNode sel : rule.path("clientSelectors")) {
+        matches.addAll(selector(sel, where + ".clientSelectors"));
+      }
+      if (matches.isEmpty()) {
+        if (defaultBucket != null) {
+          throw new PolicyException(
+              "spec.rateLimit.local.rules: only one rule may have no clientSelectors");
+        }
+        defaultBucket = bucket;
+      } else {
+        rules.add(new RuleIr(matches, bucket, rule.path("shadowMode").asBoolean(false)));
+      }
+    }
+    if (defaultBucket != null) {
+      for (RuleIr r : rules) {
+        if (r.bucket().intervalSeconds() % defaultBucket.intervalSeconds() != 0) {
+          throw new PolicyException(
+              "spec.rateLimit.local.rules: a rule's limit unit must be a whole multiple of the"
+                  + " unit of the rule without clientSelectors");
+        }
+      }
+    }
+    return new LocalRateLimitIr(defaultBucket, rules, headers);
+  }
+
+  private static TokenBucketIr bucket(JsonNode limit, String where) throws PolicyException {
+    Long seconds = UNITS.get(limit.path("unit").asText(""));
+    if (seconds == null) {
+      throw new PolicyException(where + ".unit: unknown unit " + limit.path("unit").asText(""));
+    }
+    long requests = limit.path("requests").asLong(0);
+    if (requests < 1 || requests > 0xFFFFFFFFL) {
+      throw new PolicyException(where + ".requests: must be at least 1");
+    }
+    return new TokenBucketIr(requests, seconds);
+  }
+
+  private static List<MatchIr> selector(JsonNode sel, String where) throws PolicyException {
+    List<MatchIr> out = new ArrayList<>();
+    for (JsonNode h : sel.path("headers")) {
+      String t = h.path("type").asText("Exact");
+      if (!t.equals("Exact") && !t.equals("RegularExpression")) {
+        throw new PolicyException(where + ".headers: type " + t + " is not supported by eg4j yet");
+      }
+      out.add(
+          new MatchIr(
+              "Header",
+              h.path("name").asText(""),
+              t,
+              regexChecked(t, h.path("value").asText(""), where),
+              h.path("invert").asBoolean(false)));
+    }
+    List<String> methods = new ArrayList<>();
+    List<String> notMethods = new ArrayList<>();
+    for (JsonNode m : sel.path("methods")) {
+      (m.path("invert").asBoolean(false) ? notMethods : methods).add(m.path("value").asText());
+    }
+    if (!methods.isEmpty()) {
+      out.add(new MatchIr("Method", null, "RegularExpression", String.join("|", methods), false));
+    }
+    if (!notMethods.isEmpty()) {
+      out.add(new MatchIr("Method", null, "RegularExpression", String.join("|", notMethods), true));
+    }
+    JsonNode path = sel.path("path");
+    if (path.isObject()) {
+      String t = path.path("type").asText("PathPrefix");
+      out.add(
+          new MatchIr(
+              "Path",
+              null,
+              t,
+              regexChecked(t, path.path("value").asText("/"), where),
+              path.path("invert").asBoolean(false)));
+    }
+    for (JsonNode q : sel.path("queryParams")) {
+      String t = q.path("type").asText("Exact");
+      if (!t.equals("Exact") && !t.equals("RegularExpression")) {
+        throw new PolicyException(
+            where + ".queryParams: type " + t + " is not supported by eg4j yet");
+      }
+      out.add(
+          new MatchIr(
+              "QueryParam",
+              q.path("name").asText(""),
+              t,
+              regexChecked(t, q.path("value").asText(""), where),
+              q.path("invert").asBoolean(false)));
+    }
+    JsonNode cidr = sel.path("sourceCIDR");
+    if (cidr.isObject()) {
+      if (!cidr.path("type").asText("Exact").equals("Exact")) {
+        throw new PolicyException(
+            where + ".sourceCIDR: type " + cidr.path("type").asText() + " is not supported yet");
+      }
+      String v = cidr.path("value").asText("");
+      if (!v.matches("[0-9a-fA-F.:]+/\\d{1,3}")) {
+        throw new PolicyException(where + ".sourceCIDR: invalid CIDR " + v);
+      }
+      out.add(new MatchIr("SourceCIDR", null, "Exact", v, cidr.path("invert").asBoolean(false)));
+    }
+    return out;
+  }
+
+  private static String regexChecked(String type, String value, String where)
+      throws PolicyException {
+    if (type.equals("RegularExpression")) {
+      try {
+        Pattern.compile(value);
+      } catch (PatternSyntaxException e) {
+        throw new PolicyException(where + ": invalid regular expression " + value);
+      }
+    }
+    return value;
+  }
+}

@@ -1,0 +1,161 @@
+package io.eg4j.xds.core.filters;
+
+import static io.eg4j.xds.core.Protos.any;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.traffic.LocalRateLimitIr;
+import io.eg4j.xds.core.Protos;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.List;
+
+/**
+ * BackendTrafficPolicy local rate limits: the listener carries a local_ratelimit filter without a
+ * bucket (it limits nothing), and each route with a limit carries its own: the default bucket, one
+ * descriptor per rule, and the rate limit actions that build a request's descriptors from its
+ * headers, method, path, query parameters and client address. A refused request gets 429 with the
+ * {@code x-ratelimit-*} headers.
+ */
+final class LocalRateLimitFilterXds implements HttpFilterXds {
+  static final String TYPE = "envoy.filters.http.local_ratelimit";
+  private static final String STAT_PREFIX = "http_local_rate_limiter";
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  private static LocalRateLimitIr of(HttpRouteIr r) {
+    return r.traffic() == null ? null : r.traffic().localRateLimit();
+  }
+
+  @Override
+  public void patchHcm(List<HttpFilter> filters, List<HttpRouteIr> routes) {
+    if (routes.stream().anyMatch(r -> of(r) != null)) {
+      filters.add(
+          HttpFilter.newBuilder()
+              .setName(TYPE)
+              .setTypedConfig(any(LocalRateLimit.newBuilder().setStatPrefix(STAT_PREFIX).build()))
+              .build());
+    }
+  }
+
+  @Override
+  public void patchRoute(Route.Builder route, HttpRouteIr ir) {
+    LocalRateLimitIr rl = of(ir);
+    if (rl == null) {
+      return;
+    }
+    route.putTypedPerFilterConfig(
+        TYPE,
+        Protos.anyWithFields(
+            LocalRateLimit.newBuilder().setStatPrefix(STAT_PREFIX).build(),
+            n -> n.setAll(config(rl))));
+  }
+
+  /** The per-route config in Envoy's JSON form (some action kinds are newer than eg4j's protos). */
+  static ObjectNode config(LocalRateLimitIr rl) {
+    ObjectNode c = F.objectNode();
+    c.set(
+        "token_bucket",
+        rl.defaultBucket() == null
+            ? bucket(0xFFFFFFFFL, 1)
+            : bucket(rl.defaultBucket().requests(), rl.defaultBucket().intervalSeconds()));
+    c.set("filter_enabled", percent100());
+    c.set("filter_enforced", percent100());
+    // A request counts against its rules' buckets only, not also against the default bucket.
+    c.put("always_consume_default_token_bucket", false);
+    if (rl.rateLimitHeaders()) {
+      c.put("enable_x_ratelimit_headers", "DRAFT_VERSION_03");
+    }
+    ArrayNode descriptors = c.putArray("descriptors");
+    ArrayNode rateLimits = c.putArray("rate_limits");
+    for (int i = 0; i < rl.rules().size(); i++) {
+      LocalRateLimitIr.RuleIr rule = rl.rules().get(i);
+      ObjectNode d = descriptors.addObject();
+      ArrayNode entries = d.putArray("entries");
+      ArrayNode actions = rateLimits.addObject().putArray("actions");
+      for (int j = 0; j < rule.matches().size(); j++) {
+        String key = "rule-" + i + "-match-" + j;
+        entries.addObject().put("key", key).put("value", key);
+        actions.add(action(rule.matches().get(j), key));
+      }
+      d.set("token_bucket", bucket(rule.bucket().requests(), rule.bucket().intervalSeconds()));
+      if (rule.shadowMode()) {
+        d.put("shadow_mode", true);
+      }
+    }
+    return c;
+  }
+
+  private static ObjectNode action(LocalRateLimitIr.MatchIr m, String key) {
+    ObjectNode a = F.objectNode();
+    switch (m.on()) {
+      case "SourceCIDR" -> {
+        ObjectNode r = a.putObject("remote_address_match");
+        ObjectNode matcher = r.putObject("address_matcher");
+        int slash = m.value().indexOf('/');
+        matcher
+            .putArray("ranges")
+            .addObject()
+            .put("address_prefix", m.value().substring(0, slash))
+            .put("prefix_len", Integer.parseInt(m.value().substring(slash + 1)));
+        if (m.invert()) {
+          matcher.put("invert_match", true);
+        }
+        r.put("descriptor_key", key).put("descriptor_value", key);
+      }
+      case "QueryParam" -> {
+        ObjectNode q = a.putObject("query_parameter_value_match");
+        q.put("descriptor_key", key).put("descriptor_value", key);
+        q.put("expect_match", !m.invert());
+        ObjectNode p = q.putArray("query_parameters").addObject().put("name", m.name());
+        p.set("string_match", stringMatch(m.type(), m.value()));
+      }
+      default -> {
+        ObjectNode h = a.putObject("header_value_match");
+        h.put("descriptor_key", key).put("descriptor_value", key);
+        h.put("expect_match", !m.invert());
+        String name =
+            switch (m.on()) {
+              case "Method" -> ":method";
+              case "Path" -> ":path";
+              default -> m.name();
+            };
+        ObjectNode hm = h.putArray("headers").addObject().put("name", name);
+        hm.set("string_match", stringMatch(m.type(), m.value()));
+      }
+    }
+    return a;
+  }
+
+  private static ObjectNode stringMatch(String type, String value) {
+    ObjectNode s = F.objectNode();
+    switch (type) {
+      case "RegularExpression" -> s.putObject("safe_regex").put("regex", value);
+      case "PathPrefix" -> s.put("prefix", value);
+      default -> s.put("exact", value);
+    }
+    return s;
+  }
+
+  private static ObjectNode bucket(long requests, long intervalSeconds) {
+    ObjectNode b = F.objectNode();
+    b.put("max_tokens", requests);
+    b.put("tokens_per_fill", requests);
+    b.put("fill_interval", intervalSeconds + "s");
+    return b;
+  }
+
+  private static ObjectNode percent100() {
+    ObjectNode p = F.objectNode();
+    p.putObject("default_value").put("numerator", 100).put("denominator", "HUNDRED");
+    p.put("runtime_key", "local_rate_limit_enabled");
+    return p;
+  }
+}

@@ -1,0 +1,52 @@
+package io.eg4j.model.ir.traffic;
+
+import java.util.List;
+
+/**
+ * A local rate limit ({@code rateLimit.local}): each Envoy counts on its own. Requests that match
+ * no rule's selectors take the default bucket (the rule without selectors, or no limit); requests
+ * that match a rule's selectors also take that rule's bucket.
+ *
+ * @param defaultBucket the limit of every request, or null for none
+ * @param rules the rules with client selectors, in order
+ * @param rateLimitHeaders true to send the {@code x-ratelimit-*} headers (draft 03)
+ */
+public record LocalRateLimitIr(
+    TokenBucketIr defaultBucket, List<RuleIr> rules, boolean rateLimitHeaders) {
+  public LocalRateLimitIr {
+    rules = rules == null ? List.of() : List.copyOf(rules);
+  }
+
+  /**
+   * A number of requests per interval.
+   *
+   * @param requests requests allowed per interval
+   * @param intervalSeconds the interval
+   */
+  public record TokenBucketIr(long requests, long intervalSeconds) {}
+
+  /**
+   * A rule: the requests that match every selector share its bucket.
+   *
+   * @param matches the selectors, all of which must match
+   * @param bucket its limit
+   * @param shadowMode true to count and report, never refuse
+   */
+  public record RuleIr(List<MatchIr> matches, TokenBucketIr bucket, boolean shadowMode) {
+    public RuleIr {
+      matches = List.copyOf(matches);
+    }
+  }
+
+  /**
+   * One selector.
+   *
+   * @param on {@code Header}, {@code Method}, {@code Path}, {@code QueryParam} or {@code
+   *     SourceCIDR}
+   * @param name the header or query parameter name; null otherwise
+   * @param type {@code Exact}, {@code PathPrefix} or {@code RegularExpression}
+   * @param value the value (for SourceCIDR, the CIDR; for Method, a regular expression of methods)
+   * @param invert true to select the requests that do not match
+   */
+  public record MatchIr(String on, String name, String type, String value, boolean invert) {}
+}
