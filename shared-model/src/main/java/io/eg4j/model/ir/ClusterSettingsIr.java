@@ -21,6 +21,7 @@ import java.util.List;
  * @param activeHealthCheck an active HTTP or TCP health check, or null
  * @param passiveHealthCheck outlier detection, or null
  * @param hashTableSize the Maglev table size of a consistent-hash load balancer, or null
+ * @param useClientProtocol true to talk to backends in the HTTP version the client used
  */
 public record ClusterSettingsIr(
     CircuitBreakerIr circuitBreaker,
@@ -35,7 +36,8 @@ public record ClusterSettingsIr(
     String proxyProtocol,
     ActiveHealthCheckIr activeHealthCheck,
     PassiveHealthCheckIr passiveHealthCheck,
-    Long hashTableSize) {
+    Long hashTableSize,
+    boolean useClientProtocol) {
 
   /** Circuit breaker thresholds; null fields keep Envoy's defaults. */
   public record CircuitBreakerIr(

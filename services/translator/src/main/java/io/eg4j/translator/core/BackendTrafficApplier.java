@@ -101,6 +101,16 @@ final class BackendTrafficApplier {
   }
 
   private HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {
+    // A policy that is not applied because it sets a field eg4j does not enforce yet gives way to
+    // the next one in precedence, as if it were absent.
+    int skip = 0;
+    while (skip < chain.size() && unsupported(chain.get(skip))) {
+      skip++;
+    }
+    if (skip == chain.size()) {
+      return r;
+    }
+    chain = chain.subList(skip, chain.size());
     if (invalid(chain.get(0))) {
       // As Envoy Gateway does, a route whose policy is invalid answers 500 rather than reach its
       // backends without the settings its owner asked for.
@@ -133,6 +143,12 @@ final class BackendTrafficApplier {
         && a.translation() instanceof BackendTrafficPolicyTranslator.Result r
         && r.error() != null
         && !FieldSupport.isUnsupported(r.error());
+  }
+
+  private static boolean unsupported(Attachment a) {
+    return a.error() != null
+        && a.translation() instanceof BackendTrafficPolicyTranslator.Result r
+        && FieldSupport.isUnsupported(r.error());
   }
 
   private TrafficIr effective(List<Attachment> chain) {

@@ -889,7 +889,11 @@ final class PolicyProcessor {
             && r.ir().retry() == null
             && r.ir().hash().isEmpty()
             && r.ir().routingType() == null
-            && r.ir().localRateLimit() == null)) {
+            && r.ir().localRateLimit() == null
+            && r.ir().httpUpgrade() == null
+            && r.ir().compression().isEmpty()
+            && r.ir().fault() == null
+            && r.ir().requestBufferBytes() == null)) {
       return null;
     }
     for (Target t : targets(p, false)) {

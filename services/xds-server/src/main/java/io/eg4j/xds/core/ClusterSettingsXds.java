@@ -155,6 +155,19 @@ final class ClusterSettingsXds {
     if (s.passiveHealthCheck() != null) {
       c.setOutlierDetection(passive(s.passiveHealthCheck()));
     }
+    if (s.useClientProtocol()) {
+      // HTTP/1.1 to the backend for HTTP/1.1 clients, HTTP/2 for HTTP/2 clients.
+      HttpProtocolOptions.Builder h = httpOptions(c);
+      h.clearExplicitHttpConfig()
+          .setUseDownstreamProtocolConfig(
+              HttpProtocolOptions.UseDownstreamHttpConfig.newBuilder()
+                  .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+                  .setHttp2ProtocolOptions(
+                      io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+                          .setInitialStreamWindowSize(Protos.u32(65536))
+                          .setInitialConnectionWindowSize(Protos.u32(1048576))));
+      c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, any(h.build()));
+    }
   }
 
   /** The cluster's HTTP protocol options, or new ones for HTTP/1.1. */

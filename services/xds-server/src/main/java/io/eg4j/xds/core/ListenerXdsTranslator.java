@@ -188,9 +188,6 @@ public final class ListenerXdsTranslator {
                     .setMaxConcurrentStreams(Protos.u32(100))
                     .setInitialStreamWindowSize(Protos.u32(65536))
                     .setInitialConnectionWindowSize(Protos.u32(1048576)))
-            // WebSocket upgrades pass through on every route (Envoy Gateway does the same).
-            .addUpgradeConfigs(
-                HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
             // The HTTP filters the routes use, in Envoy Gateway's order and the EnvoyProxy's.
             .addAllHttpFilters(HttpFilters.forConnectionManager(listeners, filterOrder))
             .addAllEarlyHeaderMutationExtensions(HttpFilters.earlyHeaderMutations(listeners));

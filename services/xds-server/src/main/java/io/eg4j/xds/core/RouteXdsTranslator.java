@@ -1,6 +1,5 @@
 package io.eg4j.xds.core;
 
-import com.google.protobuf.BoolValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.eg4j.model.ir.HttpListenerIr;
@@ -302,11 +301,14 @@ public final class RouteXdsTranslator {
       }
       a.addRequestMirrorPolicies(mp);
     }
-    if (r.destination().settings().stream().anyMatch(s -> s.protocol().equalsIgnoreCase("WS"))) {
-      a.addUpgradeConfigs(
-          RouteAction.UpgradeConfig.newBuilder()
-              .setUpgradeType("websocket")
-              .setEnabled(BoolValue.of(true)));
+    // The upgrades the route accepts: its BackendTrafficPolicy's, else WebSocket (Envoy Gateway's
+    // default, on every route).
+    List<String> upgrades =
+        r.traffic() != null && r.traffic().httpUpgrade() != null
+            ? r.traffic().httpUpgrade()
+            : List.of("websocket");
+    for (String u : upgrades) {
+      a.addUpgradeConfigs(RouteAction.UpgradeConfig.newBuilder().setUpgradeType(u));
     }
     return a.build();
   }

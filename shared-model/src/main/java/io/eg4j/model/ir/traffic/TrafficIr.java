@@ -19,6 +19,12 @@ import io.eg4j.model.ir.IrValidation;
  * @param routingType {@code Service} to send requests to a Service's cluster IP (kube-proxy picks
  *     the pod), {@code Endpoint} to the pods directly, or null for the EnvoyProxy's choice
  * @param localRateLimit the local rate limit, or null
+ * @param httpUpgrade the upgrade types the route accepts ({@code websocket}, {@code spdy/3.1} …),
+ *     or null for Envoy Gateway's default (websocket)
+ * @param compression the response compressors, the preferred first; empty for none
+ * @param fault the fault injected into requests, or null
+ * @param requestBufferBytes the size up to which request bodies are buffered before they are sent,
+ *     or null for streaming
  */
 public record TrafficIr(
     String policy,
@@ -26,7 +32,27 @@ public record TrafficIr(
     java.util.List<HashIr> hash,
     RetryIr retry,
     String routingType,
-    LocalRateLimitIr localRateLimit) {
+    LocalRateLimitIr localRateLimit,
+    java.util.List<String> httpUpgrade,
+    java.util.List<String> compression,
+    FaultIr fault,
+    Long requestBufferBytes) {
+  /**
+   * Fault injection.
+   *
+   * @param httpStatus the status of aborted requests, or null
+   * @param grpcStatus the gRPC status of aborted requests, or null
+   * @param abortPercent the share of requests aborted, 0 to 100, or null for no abort
+   * @param delay the delay added, or null for none
+   * @param delayPercent the share of requests delayed, 0 to 100
+   */
+  public record FaultIr(
+      Integer httpStatus,
+      Integer grpcStatus,
+      Double abortPercent,
+      io.eg4j.model.ir.DurationIr delay,
+      double delayPercent) {}
+
   /**
    * Retries.
    *
@@ -64,5 +90,7 @@ public record TrafficIr(
   public TrafficIr {
     IrValidation.requireName(policy, "backend traffic policy");
     hash = hash == null ? java.util.List.of() : java.util.List.copyOf(hash);
+    httpUpgrade = httpUpgrade == null ? null : java.util.List.copyOf(httpUpgrade);
+    compression = compression == null ? java.util.List.of() : java.util.List.copyOf(compression);
   }
 }

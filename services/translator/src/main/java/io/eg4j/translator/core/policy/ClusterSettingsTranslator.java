@@ -155,10 +155,12 @@ public final class ClusterSettingsTranslator {
             pp,
             active(bs.path("healthCheck").path("active"), where + ".healthCheck.active"),
             passive(bs.path("healthCheck").path("passive"), where + ".healthCheck.passive"),
-            tableSize(l, where));
+            tableSize(l, where),
+            bs.path("useClientProtocol").asBoolean(false));
     return out.equals(
             new ClusterSettingsIr(
-                null, null, null, null, null, null, null, null, null, null, null, null, null))
+                null, null, null, null, null, null, null, null, null, null, null, null, null,
+                false))
         ? null
         : out;
   }

@@ -42,7 +42,10 @@ public final class HttpFilters {
           new GeoIpFilterXds(),
           new OAuth2FilterXds(),
           new GrpcFilterXds(),
-          new LocalRateLimitFilterXds());
+          new LocalRateLimitFilterXds(),
+          new TrafficFiltersXds.Fault(),
+          new TrafficFiltersXds.Compression(),
+          new TrafficFiltersXds.RequestBuffer());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

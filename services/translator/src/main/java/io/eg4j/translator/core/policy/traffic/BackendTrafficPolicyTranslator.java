@@ -35,6 +35,7 @@ public final class BackendTrafficPolicyTranslator {
             "retry.perRetry.backOff.maxInterval",
             "routingType"));
     all.addAll(LocalRateLimitTranslator.SUPPORTED);
+    all.addAll(RouteFeaturesTranslator.SUPPORTED);
     return List.copyOf(all);
   }
 
@@ -196,7 +197,11 @@ public final class BackendTrafficPolicyTranslator {
               hash(spec),
               retry(spec),
               routingType(spec),
-              LocalRateLimitTranslator.translate(spec)),
+              LocalRateLimitTranslator.translate(spec),
+              RouteFeaturesTranslator.httpUpgrade(spec),
+              RouteFeaturesTranslator.compression(spec),
+              RouteFeaturesTranslator.fault(spec),
+              RouteFeaturesTranslator.requestBuffer(spec)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());

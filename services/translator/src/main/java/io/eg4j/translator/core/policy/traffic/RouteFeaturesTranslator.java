@@ -1,0 +1,147 @@
+package io.eg4j.translator.core.policy.traffic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.ir.traffic.TrafficIr.FaultIr;
+import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
+import io.eg4j.translator.core.policy.PolicyException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * BackendTrafficPolicy features enforced on the route itself: HTTP upgrades, response compression,
+ * fault injection and request buffering.
+ */
+final class RouteFeaturesTranslator {
+  private RouteFeaturesTranslator() {}
+
+  static final List<String> SUPPORTED =
+      List.of(
+          "httpUpgrade[].type",
+          "compression[].type",
+          "compression[].gzip",
+          "compression[].brotli",
+          "compression[].zstd",
+          "compressor[].type",
+          "compressor[].gzip",
+          "compressor[].brotli",
+          "compressor[].zstd",
+          "faultInjection.abort.httpStatus",
+          "faultInjection.abort.grpcStatus",
+          "faultInjection.abort.percentage",
+          "faultInjection.delay.fixedDelay",
+          "faultInjection.delay.percentage",
+          "requestBuffer.limit",
+          "useClientProtocol");
+
+  /** {@code spec.httpUpgrade}: the upgrade types, or null when not set. CONNECT is not yet. */
+  static List<String> httpUpgrade(JsonNode spec) throws PolicyException {
+    JsonNode list = spec.get("httpUpgrade");
+    if (list == null || list.isNull()) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode u : list) {
+      String type = u.path("type").asText("");
+      if (type.isEmpty()) {
+        throw new PolicyException("spec.httpUpgrade: an upgrade needs a type");
+      }
+      if (type.equalsIgnoreCase("CONNECT")) {
+        throw new PolicyException(
+            "not supported by eg4j yet, so the policy is not applied: spec.httpUpgrade type"
+                + " CONNECT");
+      }
+      if (!out.contains(type)) {
+        out.add(type);
+      }
+    }
+    return out;
+  }
+
+  /** {@code spec.compression} (or its older name {@code compressor}): the types in order. */
+  static List<String> compression(JsonNode spec) throws PolicyException {
+    JsonNode list = spec.has("compression") ? spec.get("compression") : spec.get("compressor");
+    List<String> out = new ArrayList<>();
+    if (list == null) {
+      return out;
+    }
+    for (JsonNode c : list) {
+      String type = c.path("type").asText("");
+      if (!List.of("Gzip", "Brotli", "Zstd").contains(type)) {
+        throw new PolicyException("spec.compression: unknown type " + type);
+      }
+      if (!out.contains(type)) {
+        out.add(type);
+      }
+    }
+    return out;
+  }
+
+  /** {@code spec.faultInjection}, or null. */
+  static FaultIr fault(JsonNode spec) throws PolicyException {
+    JsonNode f = spec.path("faultInjection");
+    if (!f.isObject()) {
+      return null;
+    }
+    JsonNode abort = f.path("abort");
+    JsonNode delay = f.path("delay");
+    Integer http = null;
+    Integer grpc = null;
+    Double abortPercent = null;
+    if (abort.isObject()) {
+      if (abort.has("httpStatus") == abort.has("grpcStatus")) {
+        throw new PolicyException(
+            "spec.faultInjection.abort: exactly one of httpStatus and grpcStatus");
+      }
+      if (abort.has("httpStatus")) {
+        http = abort.path("httpStatus").asInt();
+        if (http < 200 || http >= 600) {
+          throw new PolicyException(
+              "spec.faultInjection.abort.httpStatus: " + http + " is outside 200 to 599");
+        }
+      } else {
+        grpc = abort.path("grpcStatus").asInt();
+        if (grpc < 0 || grpc > 16) {
+          throw new PolicyException(
+              "spec.faultInjection.abort.grpcStatus: " + grpc + " is not a gRPC status");
+        }
+      }
+      abortPercent = percent(abort, "spec.faultInjection.abort.percentage");
+    }
+    io.eg4j.model.ir.DurationIr fixed = null;
+    double delayPercent = 100;
+    if (delay.isObject()) {
+      fixed =
+          ClusterSettingsTranslator.duration(
+              delay.get("fixedDelay"), "spec.faultInjection.delay.fixedDelay");
+      if (fixed == null) {
+        throw new PolicyException("spec.faultInjection.delay: fixedDelay is required");
+      }
+      delayPercent = percent(delay, "spec.faultInjection.delay.percentage");
+    }
+    if (http == null && grpc == null && fixed == null) {
+      throw new PolicyException("spec.faultInjection: set an abort or a delay");
+    }
+    return new FaultIr(http, grpc, abortPercent, fixed, delayPercent);
+  }
+
+  private static double percent(JsonNode n, String where) throws PolicyException {
+    double p = n.path("percentage").asDouble(100);
+    if (p < 0 || p > 100) {
+      throw new PolicyException(where + ": " + p + " is outside 0 to 100");
+    }
+    return p;
+  }
+
+  /** {@code spec.requestBuffer.limit} in bytes, or null. */
+  static Long requestBuffer(JsonNode spec) throws PolicyException {
+    JsonNode limit = spec.path("requestBuffer").get("limit");
+    if (limit == null || limit.isNull()) {
+      return null;
+    }
+    long bytes = ClusterSettingsTranslator.quantity(limit.asText(), "spec.requestBuffer.limit");
+    if (bytes < 1 || bytes > 0xFFFFFFFFL) {
+      throw new PolicyException("spec.requestBuffer.limit: must be between 1 and 4Gi");
+    }
+    return bytes;
+  }
+}
