@@ -26,13 +26,17 @@ final class EnvoyProcess {
 
   /**
    * Runs {@code "$@"} and kills it when stdin reaches EOF or the wrapper gets a signal. An
-   * asynchronous list's stdin is /dev/null unless redirected explicitly, hence fd 3.
+   * asynchronous list's stdin is /dev/null unless redirected explicitly, hence fd 3. The trap is
+   * set before the child starts, so a signal that comes early is not lost: it is passed on as soon
+   * as the child's pid is known.
    */
   static final String WRAPPER =
       "exec 3<&0\n"
+          + "child=\n"
+          + "trap 'term=1; [ -n \"$child\" ] && kill -TERM $child 2>/dev/null' TERM INT HUP\n"
           + "\"$@\" </dev/null &\n"
           + "child=$!\n"
-          + "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP\n"
+          + "[ -n \"$term\" ] && kill -TERM $child 2>/dev/null\n"
           + "{ while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null; } &\n"
           + "watcher=$!\n"
           + "wait $child\n"

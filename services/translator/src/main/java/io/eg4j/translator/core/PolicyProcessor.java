@@ -959,6 +959,32 @@ final class PolicyProcessor {
     return null;
   }
 
+  /**
+   * The ClientTrafficPolicy in effect on a listener when the {@code excluded} policies are set
+   * aside (refused for a conflict), or null.
+   */
+  io.eg4j.model.ir.traffic.ClientTrafficIr clientTraffic(
+      ListenerContext l, java.util.Set<ObjectNode> excluded) {
+    List<Attachment> chain =
+        PolicyChain.forListener(winners.getOrDefault("ClientTrafficPolicy", Map.of()), l);
+    for (Attachment a : chain) {
+      if (excluded.contains(a.policy())) {
+        continue;
+      }
+      return a.error() == null && a.translation() instanceof ClientTrafficPolicyTranslator.Result r
+          ? r.ir()
+          : null;
+    }
+    return null;
+  }
+
+  /** The ClientTrafficPolicy in effect on a listener (enforceable or not), or null. */
+  ObjectNode clientTrafficPolicy(ListenerContext l) {
+    List<Attachment> chain =
+        PolicyChain.forListener(winners.getOrDefault("ClientTrafficPolicy", Map.of()), l);
+    return chain.isEmpty() ? null : chain.get(0).policy();
+  }
+
   /** The client IP detection a listener's ClientTrafficPolicy sets, or null. */
   io.eg4j.model.ir.traffic.ClientTrafficIr.ClientIpDetectionIr clientIpDetection(
       ListenerContext l) {

@@ -76,6 +76,50 @@ final class ConnectionManagerXds {
         hcm.setSetCurrentClientCertDetails(d);
       }
     }
+    if (c.http10DefaultHost() != null || c.preserveHeaderCase() || !c.ignoredUpgrades().isEmpty()) {
+      io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.Builder h1 =
+          hcm.getHttpProtocolOptions().toBuilder();
+      if (c.http10DefaultHost() != null) {
+        h1.setAcceptHttp10(true).setDefaultHostForHttp10(c.http10DefaultHost());
+      }
+      if (c.preserveHeaderCase()) {
+        h1.setHeaderKeyFormat(preserveCase());
+      }
+      for (var u : c.ignoredUpgrades()) {
+        StringMatcher.Builder m = StringMatcher.newBuilder();
+        switch (u.type()) {
+          case "Prefix" -> m.setPrefix(u.value());
+          case "Suffix" -> m.setSuffix(u.value());
+          case "RegularExpression" ->
+              m.setSafeRegex(
+                  io.envoyproxy.envoy.type.matcher.v3.RegexMatcher.newBuilder()
+                      .setRegex(u.value()));
+          default -> m.setExact(u.value());
+        }
+        h1.addIgnoreHttp11Upgrade(m);
+      }
+      hcm.setHttpProtocolOptions(h1);
+    }
+    if (c.http2Keepalive() != null) {
+      var k = c.http2Keepalive();
+      io.envoyproxy.envoy.config.core.v3.KeepaliveSettings.Builder ks =
+          io.envoyproxy.envoy.config.core.v3.KeepaliveSettings.newBuilder();
+      if (k.intervalMillis() != null) {
+        ks.setInterval(Protos.millis(k.intervalMillis()));
+      }
+      if (k.timeoutMillis() != null) {
+        ks.setTimeout(Protos.millis(k.timeoutMillis()));
+      }
+      if (k.intervalJitterPercent() != null) {
+        ks.setIntervalJitter(
+            io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(k.intervalJitterPercent()));
+      }
+      if (k.idleIntervalMillis() != null) {
+        ks.setConnectionIdleInterval(Protos.millis(k.idleIntervalMillis()));
+      }
+      hcm.setHttp2ProtocolOptions(
+          hcm.getHttp2ProtocolOptions().toBuilder().setConnectionKeepalive(ks));
+    }
     if (c.http2() != null) {
       Http2ProtocolOptions.Builder h2 = hcm.getHttp2ProtocolOptions().toBuilder();
       var h = c.http2();
@@ -151,6 +195,19 @@ final class ConnectionManagerXds {
               .build());
     }
     hcm.clearHttpFilters().addAllHttpFilters(filters);
+  }
+
+  /** HTTP/1.1 header names sent and forwarded with the case the peer used. */
+  static io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat preserveCase() {
+    return io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat.newBuilder()
+        .setStatefulFormatter(
+            TypedExtensionConfig.newBuilder()
+                .setName("preserve_case")
+                .setTypedConfig(
+                    any(
+                        io.envoyproxy.envoy.extensions.http.header_formatters.preserve_case.v3
+                            .PreserveCaseFormatterConfig.getDefaultInstance())))
+        .build();
   }
 
   /** Header mutations in Envoy's JSON form: add, add if absent, set, remove, remove by match. */

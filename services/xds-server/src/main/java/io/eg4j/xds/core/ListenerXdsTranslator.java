@@ -209,6 +209,29 @@ public final class ListenerXdsTranslator {
     if (c == null) {
       return;
     }
+    var cm = c.connectionManager();
+    if (cm != null && cm.maxAcceptPerSocketEvent() != null) {
+      if (cm.maxAcceptPerSocketEvent() == 0) {
+        l.clearMaxConnectionsToAcceptPerSocketEvent();
+      } else {
+        l.setMaxConnectionsToAcceptPerSocketEvent(Protos.u32(cm.maxAcceptPerSocketEvent()));
+      }
+    }
+    if (cm != null && cm.proxyProtocol() != null) {
+      // The PROXY protocol header (v1 or v2) comes first on every connection and carries the
+      // client's address.
+      l.addListenerFilters(
+          0,
+          ListenerFilter.newBuilder()
+              .setName("envoy.filters.listener.proxy_protocol")
+              .setTypedConfig(
+                  any(
+                      io.envoyproxy.envoy.extensions.filters.listener.proxy_protocol.v3
+                          .ProxyProtocol.newBuilder()
+                          .setAllowRequestsWithoutProxyProtocol(
+                              cm.proxyProtocol().equals("Optional"))
+                          .build())));
+    }
     if (c.bufferLimitBytes() != null) {
       l.setPerConnectionBufferLimitBytes(
           com.google.protobuf.UInt32Value.of((int) Math.min(c.bufferLimitBytes(), 0xFFFFFFFFL)));
@@ -281,7 +304,7 @@ public final class ListenerXdsTranslator {
       }
       if (client.acceptHttp10() || client.enableTrailers()) {
         hcm.setHttpProtocolOptions(
-            io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.newBuilder()
+            hcm.getHttpProtocolOptions().toBuilder()
                 .setAcceptHttp10(client.acceptHttp10())
                 .setEnableTrailers(client.enableTrailers()));
       }

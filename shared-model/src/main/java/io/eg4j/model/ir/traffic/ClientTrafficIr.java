@@ -41,6 +41,23 @@ public record ClientTrafficIr(
     tls = tls == null ? TlsSettingsIr.DEFAULTS : tls;
   }
 
+  /** This policy with other connection manager settings. */
+  public ClientTrafficIr withConnectionManager(ConnectionManagerIr cm) {
+    return new ClientTrafficIr(
+        policy,
+        clientIpDetection,
+        tcpKeepalive,
+        bufferLimitBytes,
+        requestReceivedTimeout,
+        idleTimeout,
+        streamIdleTimeout,
+        acceptHttp10,
+        enableTrailers,
+        clientValidation,
+        tls,
+        cm);
+  }
+
   /**
    * TLS parameters of HTTPS listeners ({@code spec.tls}).
    *

@@ -22,6 +22,17 @@ import java.util.List;
  * @param xfccDetails the client certificate details to add ({@code Subject}, {@code Cert}, {@code
  *     Chain}, {@code DNS}, {@code URI})
  * @param stripTrailingHostDot true to remove a trailing dot from the Host header
+ * @param http10DefaultHost the Host given to HTTP/1.0 requests without one (HTTP/1.0 is then
+ *     accepted), or null
+ * @param useDefaultHost true when the policy asks for {@code http10DefaultHost}; the listener's
+ *     hostname or its routes' one hostname fills it in
+ * @param preserveHeaderCase true to keep the case of HTTP/1.1 header names
+ * @param ignoredUpgrades HTTP/1.1 Upgrade values that are ignored (the request is served as is)
+ * @param http2Keepalive HTTP/2 PING keepalive of downstream connections, or null
+ * @param maxAcceptPerSocketEvent connections accepted per socket event; 0 for no limit, null for
+ *     Envoy Gateway's 1
+ * @param proxyProtocol whether connections start with a PROXY protocol header: {@code Required},
+ *     {@code Optional}, or null for none
  */
 public record ConnectionManagerIr(
     Boolean mergeSlashes,
@@ -37,10 +48,59 @@ public record ConnectionManagerIr(
     Integer maxRequestHeadersKb,
     String xfccMode,
     List<String> xfccDetails,
-    boolean stripTrailingHostDot) {
+    boolean stripTrailingHostDot,
+    String http10DefaultHost,
+    boolean useDefaultHost,
+    boolean preserveHeaderCase,
+    List<NameMatchIr> ignoredUpgrades,
+    Http2KeepaliveIr http2Keepalive,
+    Integer maxAcceptPerSocketEvent,
+    String proxyProtocol) {
   public ConnectionManagerIr {
     xfccDetails = xfccDetails == null ? List.of() : List.copyOf(xfccDetails);
+    ignoredUpgrades = ignoredUpgrades == null ? List.of() : List.copyOf(ignoredUpgrades);
   }
+
+  /** These settings with the HTTP/1.0 default host filled in. */
+  public ConnectionManagerIr withHttp10DefaultHost(String host) {
+    return new ConnectionManagerIr(
+        mergeSlashes,
+        escapedSlashesAction,
+        enableEnvoyHeaders,
+        underscoresAction,
+        generateRequestId,
+        preserveRequestId,
+        earlyRequestHeaders,
+        lateResponseHeaders,
+        http2,
+        healthCheckPath,
+        maxRequestHeadersKb,
+        xfccMode,
+        xfccDetails,
+        stripTrailingHostDot,
+        host,
+        useDefaultHost,
+        preserveHeaderCase,
+        ignoredUpgrades,
+        http2Keepalive,
+        maxAcceptPerSocketEvent,
+        proxyProtocol);
+  }
+
+  /**
+   * HTTP/2 keepalive: a PING every interval (with jitter), the connection closed when one is not
+   * answered within the timeout.
+   *
+   * @param intervalMillis the PING interval, or null
+   * @param timeoutMillis how long to wait for the answer, or null
+   * @param intervalJitterPercent jitter added to the interval, or null
+   * @param idleIntervalMillis a PING before using a connection idle this long, or null
+   */
+  public record Http2KeepaliveIr(
+      Long intervalMillis,
+      Long timeoutMillis,
+      Integer intervalJitterPercent,
+      Long idleIntervalMillis) {}
 
   /**
    * Header changes, applied in this order: add (appended), add if absent, set (replaces), remove by

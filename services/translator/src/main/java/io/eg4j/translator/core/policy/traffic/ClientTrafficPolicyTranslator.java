@@ -132,8 +132,7 @@ public final class ClientTrafficPolicyTranslator {
                   http.get("idleTimeout"), "spec.timeout.http.idleTimeout"),
               ClusterSettingsTranslator.duration(
                   http.get("streamIdleTimeout"), "spec.timeout.http.streamIdleTimeout"),
-              spec.path("http1").path("http10").isObject()
-                  && !spec.path("http1").path("http10").path("useDefaultHost").asBoolean(false),
+              spec.path("http1").path("http10").isObject(),
               spec.path("http1").path("enableTrailers").asBoolean(false),
               clientValidation(policy, spec.path("tls").path("clientValidation")),
               TlsSettingsTranslator.translate(spec.path("tls")),

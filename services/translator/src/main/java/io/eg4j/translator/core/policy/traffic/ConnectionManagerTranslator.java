@@ -56,7 +56,20 @@ final class ConnectionManagerTranslator {
           "http2.initialConnectionWindowSize",
           "http2.maxConcurrentStreams",
           "http2.onInvalidMessage",
-          "healthCheck.path");
+          "healthCheck.path",
+          "headers.host",
+          "http1.http10.useDefaultHost",
+          "http1.preserveHeaderCase",
+          "http1.ignoredUpgradeTypes[].type",
+          "http1.ignoredUpgradeTypes[].value",
+          "http2.connectionKeepalive.interval",
+          "http2.connectionKeepalive.timeout",
+          "http2.connectionKeepalive.intervalJitter",
+          "http2.connectionKeepalive.idleInterval",
+          "connection.maxAcceptPerSocketEvent",
+          "proxyProtocol.optional",
+          "proxyProtocol",
+          "enableProxyProtocol");
 
   private static final Map<String, String> ESCAPED_SLASHES =
       Map.of(
@@ -85,8 +98,53 @@ final class ConnectionManagerTranslator {
     JsonNode headers = spec.path("headers");
     JsonNode http2 = spec.path("http2");
     JsonNode health = field(spec.path("healthCheck"), "path");
-    if (!path.isObject() && !headers.isObject() && !http2.isObject() && health == null) {
+    JsonNode http1 = spec.path("http1");
+    JsonNode connection = spec.path("connection");
+    JsonNode proxy = spec.path("proxyProtocol");
+    boolean legacyProxy = spec.path("enableProxyProtocol").asBoolean(false);
+    if (!path.isObject()
+        && !headers.isObject()
+        && !http2.isObject()
+        && health == null
+        && !http1.has("preserveHeaderCase")
+        && !http1.has("ignoredUpgradeTypes")
+        && !http1.path("http10").path("useDefaultHost").asBoolean(false)
+        && !connection.has("maxAcceptPerSocketEvent")
+        && !proxy.isObject()
+        && !legacyProxy) {
       return null;
+    }
+    List<NameMatchIr> ignored = new ArrayList<>();
+    for (JsonNode u : http1.path("ignoredUpgradeTypes")) {
+      String t = u.path("type").asText("Exact");
+      String v = u.path("value").asText("");
+      if (!List.of("Exact", "Prefix", "Suffix", "RegularExpression").contains(t)) {
+        throw new PolicyException("spec.http1.ignoredUpgradeTypes: unknown type " + t);
+      }
+      ignored.add(new NameMatchIr(t, v));
+    }
+    ConnectionManagerIr.Http2KeepaliveIr keepalive = null;
+    JsonNode ka = http2.path("connectionKeepalive");
+    if (ka.isObject()) {
+      keepalive =
+          new ConnectionManagerIr.Http2KeepaliveIr(
+              millis(ka, "interval"),
+              millis(ka, "timeout"),
+              ka.has("intervalJitter") ? ka.path("intervalJitter").asInt() : null,
+              millis(ka, "idleInterval"));
+    }
+    Integer maxAccept = null;
+    if (connection.has("maxAcceptPerSocketEvent")) {
+      maxAccept = connection.path("maxAcceptPerSocketEvent").asInt();
+      if (maxAccept < 0) {
+        throw new PolicyException("spec.connection.maxAcceptPerSocketEvent: must not be negative");
+      }
+    }
+    String proxyProtocol = null;
+    if (proxy.isObject()) {
+      proxyProtocol = proxy.path("optional").asBoolean(false) ? "Optional" : "Required";
+    } else if (legacyProxy) {
+      proxyProtocol = "Required";
     }
     String escaped = null;
     if (path.has("escapedSlashesAction")) {
@@ -201,7 +259,20 @@ final class ConnectionManagerTranslator {
         maxHeadersKb,
         xfcc,
         details,
-        headers.path("host").path("stripTrailingHostDot").asBoolean(false));
+        headers.path("host").path("stripTrailingHostDot").asBoolean(false),
+        null,
+        http1.path("http10").path("useDefaultHost").asBoolean(false),
+        http1.path("preserveHeaderCase").asBoolean(false),
+        ignored,
+        keepalive,
+        maxAccept,
+        proxyProtocol);
+  }
+
+  private static Long millis(JsonNode n, String field) throws PolicyException {
+    var d =
+        ClusterSettingsTranslator.duration(n.get(field), "spec.http2.connectionKeepalive." + field);
+    return d == null ? null : d.millis();
   }
 
   /** A child of {@code n} by name, ignoring case (as Envoy Gateway's decoder reads fields). */
