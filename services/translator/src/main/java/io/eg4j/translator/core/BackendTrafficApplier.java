@@ -6,6 +6,7 @@ import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
 import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
+import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.traffic.TrafficIr;
 import io.eg4j.translator.core.PolicyProcessor.Attachment;
 import io.eg4j.translator.core.policy.FieldSupport;
@@ -38,6 +39,44 @@ final class BackendTrafficApplier {
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
     PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain));
     routeToServices(xds);
+    if (!winners.isEmpty()) {
+      applyToL4(xds);
+    }
+  }
+
+  /** The cluster settings of TCP, TLS and UDP routes' policies. */
+  private void applyToL4(Map<String, IrBuilders.XdsBuilder> xds) {
+    Map<String, ListenerContext> listeners = PolicyChain.listenersByIrName(ctx);
+    for (IrBuilders.XdsBuilder b : xds.values()) {
+      for (IrBuilders.TcpListener l : b.tcp.values()) {
+        ListenerContext lc = listeners.get(l.name);
+        for (int i = 0; i < l.routes.size(); i++) {
+          TcpListenerIr.TcpRouteIr r = l.routes.get(i);
+          RouteDestinationIr d = l4(r.name(), r.destination(), lc);
+          if (d != r.destination()) {
+            l.routes.set(i, new TcpListenerIr.TcpRouteIr(r.name(), r.sniHostnames(), r.tls(), d));
+          }
+        }
+      }
+      for (IrBuilders.UdpListener u : b.udp.values()) {
+        if (u.destination != null && u.routeName != null) {
+          u.destination = l4(u.routeName, u.destination, listeners.get(u.name));
+        }
+      }
+    }
+  }
+
+  private RouteDestinationIr l4(String routeName, RouteDestinationIr d, ListenerContext lc) {
+    List<Attachment> chain = PolicyChain.forL4Route(winners, routeName, lc);
+    int skip = 0;
+    while (skip < chain.size() && unsupported(chain.get(skip))) {
+      skip++;
+    }
+    if (skip == chain.size() || chain.get(skip).error() != null) {
+      return d;
+    }
+    TrafficIr ir = effective(chain.subList(skip, chain.size()));
+    return ir == null || ir.cluster() == null ? d : d.withCluster(ir.cluster());
   }
 
   /**

@@ -63,6 +63,28 @@ final class PolicyChain {
     }
   }
 
+  /**
+   * The policies that reach a TCP, TLS or UDP route named {@code <kind>/<namespace>/<name>/...}
+   * (the translator's route names), most specific first.
+   */
+  static List<Attachment> forL4Route(
+      Map<String, Attachment> winners, String routeName, ListenerContext lc) {
+    String[] p = routeName.split("/", 4);
+    List<String> keys = new ArrayList<>();
+    String kind =
+        switch (p[0]) {
+          case "tcproute" -> "TCPRoute";
+          case "tlsroute" -> "TLSRoute";
+          case "udproute" -> "UDPRoute";
+          default -> null;
+        };
+    if (kind != null && p.length >= 3) {
+      keys.add(kind + "/" + p[1] + "/" + p[2] + "/");
+    }
+    keys.addAll(listenerKeys(lc));
+    return lookup(winners, keys);
+  }
+
   /** The policies that reach a route, most specific first. */
   static List<Attachment> forRoute(
       Map<String, Attachment> winners, HttpRouteIr r, ListenerContext lc) {

@@ -896,11 +896,25 @@ final class PolicyProcessor {
             && r.ir().requestBufferBytes() == null)) {
       return null;
     }
+    // On TCP, TLS and UDP routes only the cluster settings apply, and a consistent hash can only
+    // hash the client address.
+    var ir = r.ir();
+    boolean l4Capable =
+        ir.retry() == null
+            && ir.routingType() == null
+            && ir.localRateLimit() == null
+            && ir.httpUpgrade() == null
+            && ir.compression().isEmpty()
+            && ir.fault() == null
+            && ir.requestBufferBytes() == null
+            && ir.hash().stream().allMatch(h -> h.type().equals("SourceIP"));
+    if (l4Capable) {
+      return null;
+    }
     for (Target t : targets(p, false)) {
       if (ROUTE_KINDS.contains(t.kind())) {
         if (!t.kind().equals("HTTPRoute") && !t.kind().equals("GRPCRoute")) {
-          return "not supported by eg4j yet, so the policy is not applied: cluster settings and"
-              + " retries on a "
+          return "not supported by eg4j yet, so the policy is not applied: HTTP settings on a "
               + t.kind();
         }
         continue;

@@ -82,7 +82,11 @@ public final class ClusterXdsTranslator {
       return refs.isEmpty() ? null : refs.get(0);
     }
     return new ClusterRef(
-        dest.name(), 1, refs.get(0).setting(), refs.stream().map(ClusterRef::setting).toList());
+        dest.name(),
+        1,
+        refs.get(0).setting(),
+        refs.stream().map(ClusterRef::setting).toList(),
+        dest.cluster());
   }
 
   /** The clusters a destination needs, with their weights; zero-weight backends are left out. */

@@ -352,6 +352,10 @@ public final class ListenerXdsTranslator {
     }
   }
 
+  private static boolean consistentHash(io.eg4j.model.ir.RouteDestinationIr d) {
+    return d != null && d.cluster() != null && "ConsistentHash".equals(d.cluster().loadBalancer());
+  }
+
   /** The cluster without endpoints that a listener without routes proxies to. */
   static final String EMPTY_CLUSTER = "EmptyCluster";
 
@@ -372,6 +376,12 @@ public final class ListenerXdsTranslator {
     // Every proxied connection is logged in Envoy Gateway's default format, as requests are.
     TcpProxy.Builder tp =
         TcpProxy.newBuilder().setStatPrefix(statPrefix).addAccessLog(AccessLogs.http());
+    if (consistentHash(dest)) {
+      // A consistent-hash cluster needs something to hash: the client's address.
+      tp.addHashPolicy(
+          io.envoyproxy.envoy.type.v3.HashPolicy.newBuilder()
+              .setSourceIp(io.envoyproxy.envoy.type.v3.HashPolicy.SourceIp.getDefaultInstance()));
+    }
     List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(dest);
     if (refs.size() == 1) {
       tp.setCluster(refs.get(0).name());
@@ -480,12 +490,15 @@ public final class ListenerXdsTranslator {
                             .setName("route")
                             .setTypedConfig(any(Route.newBuilder().setCluster(cluster).build()))))
             .build();
-    UdpProxyConfig cfg =
+    UdpProxyConfig.Builder udp =
         UdpProxyConfig.newBuilder()
             .setStatPrefix(statPrefix(u.name()))
             .setMatcher(matcher)
-            .addAccessLog(AccessLogs.http())
-            .build();
+            .addAccessLog(AccessLogs.http());
+    if (consistentHash(u.destination())) {
+      udp.addHashPolicies(UdpProxyConfig.HashPolicy.newBuilder().setSourceIp(true));
+    }
+    UdpProxyConfig cfg = udp.build();
     return Listener.newBuilder()
         .setName(u.name())
         .addAccessLog(AccessLogs.listener())

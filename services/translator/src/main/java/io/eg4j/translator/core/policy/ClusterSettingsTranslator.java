@@ -87,11 +87,11 @@ public final class ClusterSettingsTranslator {
     CircuitBreakerIr breaker =
         cb.isObject()
             ? new CircuitBreakerIr(
-                count(cb, "maxConnections"),
-                count(cb, "maxPendingRequests"),
-                count(cb, "maxParallelRequests"),
-                count(cb, "maxParallelRetries"),
-                count(cb, "maxRequestsPerConnection"))
+                count(cb, "maxConnections", where),
+                count(cb, "maxPendingRequests", where),
+                count(cb, "maxParallelRequests", where),
+                count(cb, "maxParallelRetries", where),
+                count(cb, "maxRequestsPerConnection", where))
             : null;
     Long buffer = null;
     if (bs.path("connection").has("bufferLimit")) {
@@ -253,8 +253,17 @@ public final class ClusterSettingsTranslator {
             : null);
   }
 
-  private static Long count(JsonNode n, String field) {
-    return n.has(field) ? n.path(field).asLong() : null;
+  /** A circuit breaker threshold: a whole number from 0 to 4294967295 (Envoy's uint32). */
+  private static Long count(JsonNode n, String field, String where) throws PolicyException {
+    if (!n.has(field)) {
+      return null;
+    }
+    JsonNode v = n.path(field);
+    if (!v.canConvertToLong() || v.asLong() < 0 || v.asLong() > 0xFFFFFFFFL) {
+      throw new PolicyException(
+          where + ".circuitBreaker." + field + ": " + v.asText() + " is outside 0 to 4294967295");
+    }
+    return v.asLong();
   }
 
   /** A Kubernetes quantity of bytes: 32768, 100M, 1Mi, 2G, 1Gi … */
