@@ -54,6 +54,15 @@ names = sorted(n for n in os.listdir(cases_dir)
 out = translate_all(ROOT, cases_dir, names, ["status", "xds"])
 
 
+def extra_features(resources):
+    """Features the corpus scorer's fingerprint skips but a policy field can be proven by."""
+    out = set()
+    for c in resources.get("Cluster", []):
+        if (c.get("common_lb_config") or {}).get("healthy_panic_threshold"):
+            out.add("cluster:healthy_panic_threshold")
+    return out
+
+
 def accepted(status):
     for a in (status or {}).get("ancestors", []) or []:
         for c in a.get("conditions", []) or []:
@@ -86,7 +95,8 @@ for name in names:
         inputs = {(d.get("kind"), (d.get("metadata") or {}).get("namespace", ""),
                    (d.get("metadata") or {}).get("name")): d
                   for d in yaml.safe_load_all(f) if isinstance(d, dict)}
-    fp = scorer["fingerprint"](scorer["dump_resources"](xds_text))
+    resources = scorer["dump_resources"](xds_text)
+    fp = scorer["fingerprint"](resources) | extra_features(resources)
     has_routes = any(x.startswith("action:") for x in fp)
     for doc in yaml.safe_load_all(status_text):
         if not isinstance(doc, dict) or doc.get("kind") not in KINDS:

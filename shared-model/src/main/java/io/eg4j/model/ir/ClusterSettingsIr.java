@@ -22,6 +22,15 @@ import java.util.List;
  * @param passiveHealthCheck outlier detection, or null
  * @param hashTableSize the Maglev table size of a consistent-hash load balancer, or null
  * @param useClientProtocol true to talk to backends in the HTTP version the client used
+ * @param panicThreshold the healthy share (percent) under which Envoy balances over all hosts,
+ *     healthy or not, or null for Envoy's 50
+ * @param preconnectPerEndpoint connections kept per endpoint per expected stream (1 to 1.5 for less
+ *     latency), or null
+ * @param preconnectPredictive connections opened ahead per expected stream across the cluster, or
+ *     null
+ * @param http2 HTTP/2 settings of connections to HTTP/2 backends, or null
+ * @param streamIdleTimeout the route resets a stream idle this long, or null
+ * @param maxStreamDuration the route ends a stream after this long, or null
  */
 public record ClusterSettingsIr(
     CircuitBreakerIr circuitBreaker,
@@ -37,7 +46,13 @@ public record ClusterSettingsIr(
     ActiveHealthCheckIr activeHealthCheck,
     PassiveHealthCheckIr passiveHealthCheck,
     Long hashTableSize,
-    boolean useClientProtocol) {
+    boolean useClientProtocol,
+    Integer panicThreshold,
+    Double preconnectPerEndpoint,
+    Double preconnectPredictive,
+    io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2,
+    DurationIr streamIdleTimeout,
+    DurationIr maxStreamDuration) {
 
   /** Circuit breaker thresholds; null fields keep Envoy's defaults. */
   public record CircuitBreakerIr(

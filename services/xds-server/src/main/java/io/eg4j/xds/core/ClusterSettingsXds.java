@@ -155,6 +155,54 @@ final class ClusterSettingsXds {
     if (s.passiveHealthCheck() != null) {
       c.setOutlierDetection(passive(s.passiveHealthCheck()));
     }
+    if (s.panicThreshold() != null) {
+      c.setCommonLbConfig(
+          c.getCommonLbConfig().toBuilder()
+              .setHealthyPanicThreshold(
+                  io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(s.panicThreshold())));
+    }
+    if (s.preconnectPerEndpoint() != null || s.preconnectPredictive() != null) {
+      Cluster.PreconnectPolicy.Builder p = Cluster.PreconnectPolicy.newBuilder();
+      if (s.preconnectPerEndpoint() != null) {
+        p.setPerUpstreamPreconnectRatio(
+            com.google.protobuf.DoubleValue.of(s.preconnectPerEndpoint()));
+      }
+      if (s.preconnectPredictive() != null) {
+        p.setPredictivePreconnectRatio(
+            com.google.protobuf.DoubleValue.of(s.preconnectPredictive()));
+      }
+      c.setPreconnectPolicy(p);
+    }
+    if (s.http2() != null) {
+      // Only connections that speak HTTP/2 to the backend use these.
+      Any existing = c.getTypedExtensionProtocolOptionsMap().get(HTTP_OPTIONS);
+      if (existing != null) {
+        HttpProtocolOptions.Builder h = httpOptions(c);
+        io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.Builder h2 = null;
+        if (h.hasExplicitHttpConfig() && h.getExplicitHttpConfig().hasHttp2ProtocolOptions()) {
+          h2 = h.getExplicitHttpConfig().getHttp2ProtocolOptions().toBuilder();
+        }
+        if (h2 != null) {
+          var v = s.http2();
+          if (v.initialStreamWindowSize() != null) {
+            h2.setInitialStreamWindowSize(u32(v.initialStreamWindowSize()));
+          }
+          if (v.initialConnectionWindowSize() != null) {
+            h2.setInitialConnectionWindowSize(u32(v.initialConnectionWindowSize()));
+          }
+          if (v.maxConcurrentStreams() != null) {
+            h2.setMaxConcurrentStreams(u32(v.maxConcurrentStreams()));
+          }
+          if (v.terminateStreamOnInvalidMessage() != null) {
+            h2.setOverrideStreamErrorOnInvalidHttpMessage(
+                com.google.protobuf.BoolValue.of(v.terminateStreamOnInvalidMessage()));
+          }
+          h.setExplicitHttpConfig(
+              h.getExplicitHttpConfig().toBuilder().setHttp2ProtocolOptions(h2));
+          c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, any(h.build()));
+        }
+      }
+    }
     if (s.useClientProtocol()) {
       // HTTP/1.1 to the backend for HTTP/1.1 clients, HTTP/2 for HTTP/2 clients.
       HttpProtocolOptions.Builder h = httpOptions(c);

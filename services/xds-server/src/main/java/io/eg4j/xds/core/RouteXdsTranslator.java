@@ -276,6 +276,15 @@ public final class RouteXdsTranslator {
         }
       }
     }
+    var cs = r.destination() == null ? null : r.destination().cluster();
+    if (cs != null && cs.streamIdleTimeout() != null) {
+      a.setIdleTimeout(Protos.millis(cs.streamIdleTimeout().millis()));
+    }
+    if (cs != null && cs.maxStreamDuration() != null) {
+      a.setMaxStreamDuration(
+          RouteAction.MaxStreamDuration.newBuilder()
+              .setMaxStreamDuration(Protos.millis(cs.maxStreamDuration().millis())));
+    }
     if (r.timeout() != null) {
       a.setTimeout(Protos.millis(r.timeout().millis()));
     }

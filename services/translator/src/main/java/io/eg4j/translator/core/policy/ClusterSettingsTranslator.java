@@ -25,6 +25,13 @@ public final class ClusterSettingsTranslator {
   /** The cluster settings enforced, as paths under the object that holds them. */
   public static final List<String> FIELDS =
       List.of(
+          "healthCheck.panicThreshold",
+          "connection.preconnect.perEndpointPercent",
+          "connection.preconnect.predictivePercent",
+          "http2.initialStreamWindowSize",
+          "http2.initialConnectionWindowSize",
+          "http2.maxConcurrentStreams",
+          "http2.onInvalidMessage",
           "circuitBreaker.maxConnections",
           "circuitBreaker.maxPendingRequests",
           "circuitBreaker.maxParallelRequests",
@@ -156,13 +163,83 @@ public final class ClusterSettingsTranslator {
             active(bs.path("healthCheck").path("active"), where + ".healthCheck.active"),
             passive(bs.path("healthCheck").path("passive"), where + ".healthCheck.passive"),
             tableSize(l, where),
-            bs.path("useClientProtocol").asBoolean(false));
+            bs.path("useClientProtocol").asBoolean(false),
+            panicThreshold(bs.path("healthCheck"), where),
+            percentRatio(bs.path("connection").path("preconnect"), "perEndpointPercent", where),
+            percentRatio(bs.path("connection").path("preconnect"), "predictivePercent", where),
+            http2(bs.path("http2"), where),
+            duration(
+                t.path("http").get("streamIdleTimeout"), where + ".timeout.http.streamIdleTimeout"),
+            duration(
+                t.path("http").get("maxStreamDuration"),
+                where + ".timeout.http.maxStreamDuration"));
     return out.equals(
             new ClusterSettingsIr(
-                null, null, null, null, null, null, null, null, null, null, null, null, null,
-                false))
+                null, null, null, null, null, null, null, null, null, null, null, null, null, false,
+                null, null, null, null, null, null))
         ? null
         : out;
+  }
+
+  private static Integer panicThreshold(JsonNode hc, String where) throws PolicyException {
+    if (!hc.has("panicThreshold")) {
+      return null;
+    }
+    int v = hc.path("panicThreshold").asInt(-1);
+    if (v < 0 || v > 100) {
+      throw new PolicyException(where + ".healthCheck.panicThreshold: must be 0 to 100");
+    }
+    return v;
+  }
+
+  /** A preconnect percentage as Envoy's ratio: 100 to 300 percent is 1.0 to 3.0. */
+  private static Double percentRatio(JsonNode pre, String field, String where)
+      throws PolicyException {
+    if (!pre.has(field)) {
+      return null;
+    }
+    int v = pre.path(field).asInt(-1);
+    if (v < 100 || v > 300) {
+      throw new PolicyException(
+          where + ".connection.preconnect." + field + ": " + v + " is outside 100 to 300");
+    }
+    return v / 100.0;
+  }
+
+  private static io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2(
+      JsonNode h2, String where) throws PolicyException {
+    if (!h2.isObject()) {
+      return null;
+    }
+    Boolean terminateStream = null;
+    if (h2.has("onInvalidMessage")) {
+      switch (h2.path("onInvalidMessage").asText()) {
+        case "TerminateStream" -> terminateStream = true;
+        case "TerminateConnection" -> terminateStream = false;
+        default ->
+            throw new PolicyException(
+                where
+                    + ".http2.onInvalidMessage: unknown value "
+                    + h2.path("onInvalidMessage").asText());
+      }
+    }
+    return new io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir(
+        window(h2, "initialStreamWindowSize", where),
+        window(h2, "initialConnectionWindowSize", where),
+        h2.has("maxConcurrentStreams") ? h2.path("maxConcurrentStreams").asInt() : null,
+        terminateStream);
+  }
+
+  private static Integer window(JsonNode h2, String name, String where) throws PolicyException {
+    if (!h2.has(name)) {
+      return null;
+    }
+    long bytes = quantity(h2.path(name).asText(), where + ".http2." + name);
+    if (bytes < 65535 || bytes > 2147483647L) {
+      throw new PolicyException(
+          where + ".http2." + name + ": " + bytes + " bytes is outside 65535 to 2147483647");
+    }
+    return (int) bytes;
   }
 
   /** The Maglev table size: a prime, at most 5000011 (Envoy's limit). */

@@ -31,7 +31,9 @@ final class RouteFeaturesTranslator {
           "faultInjection.delay.fixedDelay",
           "faultInjection.delay.percentage",
           "requestBuffer.limit",
-          "useClientProtocol");
+          "useClientProtocol",
+          "timeout.http.streamIdleTimeout",
+          "timeout.http.maxStreamDuration");
 
   /** {@code spec.httpUpgrade}: the upgrade types, or null when not set. CONNECT is not yet. */
   static List<String> httpUpgrade(JsonNode spec) throws PolicyException {
