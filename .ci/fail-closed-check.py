@@ -97,7 +97,10 @@ for name in names:
                   for d in yaml.safe_load_all(f) if isinstance(d, dict)}
     resources = scorer["dump_resources"](xds_text)
     fp = scorer["fingerprint"](resources) | extra_features(resources)
-    has_routes = any(x.startswith("action:") for x in fp)
+    # HTTP routes, or TCP, TLS and UDP routes (their clusters are named after the route).
+    has_routes = any(x.startswith("action:") for x in fp) or any(
+        c.get("name", "").startswith(("tcproute/", "tlsroute/", "udproute/"))
+        for c in resources.get("Cluster", []))
     for doc in yaml.safe_load_all(status_text):
         if not isinstance(doc, dict) or doc.get("kind") not in KINDS:
             continue
