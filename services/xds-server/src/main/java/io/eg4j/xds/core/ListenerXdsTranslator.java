@@ -460,13 +460,28 @@ public final class ListenerXdsTranslator {
                       .setRegex(san.value()));
           default -> m.setExact(san.value());
         }
-        vc.addMatchTypedSubjectAltNames(
+        var sm =
             io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
                 .newBuilder()
                 .setSanType(
                     io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
                         .SanType.valueOf(san.sanType()))
-                .setMatcher(m));
+                .setMatcher(m);
+        if (san.oid() != null) {
+          sm.setOid(san.oid());
+        }
+        vc.addMatchTypedSubjectAltNames(sm);
+      }
+      if (v.allowExpired()) {
+        vc.setAllowExpiredCertificate(true);
+      }
+      if (v.crl() != null) {
+        vc.setCrl(Protos.inline(v.crl())).setOnlyVerifyLeafCertCrl(v.crlLeafOnly());
+      }
+      if (v.acceptUntrusted()) {
+        vc.setTrustChainVerification(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                .TrustChainVerification.ACCEPT_UNTRUSTED);
       }
       common.setValidationContext(vc);
       ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(!v.optional()));

@@ -134,13 +134,22 @@ public record ClientTrafficIr(
    *     any
    * @param spkiHashes SHA-256 hashes (base64) of the accepted public keys; empty for any
    * @param subjectAltNames accepted subject alternative names; empty for any
+   * @param allowExpired true to accept expired client certificates that are otherwise valid
+   * @param crl PEM certificate revocation lists, or null
+   * @param crlLeafOnly true to check only the client certificate against the CRLs
+   * @param acceptUntrusted true to accept any client certificate without verifying its chain (mode
+   *     {@code Request} and {@code RequireAny})
    */
   public record ClientValidationIr(
       String caCertificates,
       boolean optional,
       List<String> certificateHashes,
       List<String> spkiHashes,
-      List<SanIr> subjectAltNames) {
+      List<SanIr> subjectAltNames,
+      boolean allowExpired,
+      String crl,
+      boolean crlLeafOnly,
+      boolean acceptUntrusted) {
     public ClientValidationIr {
       certificateHashes = certificateHashes == null ? List.of() : List.copyOf(certificateHashes);
       spkiHashes = spkiHashes == null ? List.of() : List.copyOf(spkiHashes);
@@ -154,9 +163,15 @@ public record ClientTrafficIr(
   /**
    * A subject alternative name match.
    *
-   * @param sanType {@code DNS}, {@code EMAIL}, {@code IP_ADDRESS} or {@code URI}
+   * @param sanType {@code DNS}, {@code EMAIL}, {@code IP_ADDRESS}, {@code URI} or {@code
+   *     OTHER_NAME}
    * @param matchType {@code Exact}, {@code Prefix}, {@code Suffix} or {@code RegularExpression}
    * @param value the value
+   * @param oid for OTHER_NAME, the OID of the name; null otherwise
    */
-  public record SanIr(String sanType, String matchType, String value) {}
+  public record SanIr(String sanType, String matchType, String value, String oid) {
+    public SanIr(String sanType, String matchType, String value) {
+      this(sanType, matchType, value, null);
+    }
+  }
 }

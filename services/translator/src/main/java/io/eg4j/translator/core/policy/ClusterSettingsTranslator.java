@@ -49,6 +49,10 @@ public final class ClusterSettingsTranslator {
           "loadBalancer.consistentHash.cookie.name",
           "loadBalancer.consistentHash.cookie.ttl",
           "loadBalancer.consistentHash.queryParams[].name",
+          // An empty tcpKeepalive turns keepalive on with the system defaults; an empty connection
+          // object changes nothing.
+          "tcpKeepalive",
+          "connection",
           "tcpKeepalive.probes",
           "tcpKeepalive.idleTime",
           "tcpKeepalive.interval",

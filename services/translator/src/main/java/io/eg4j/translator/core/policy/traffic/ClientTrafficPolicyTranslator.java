@@ -36,6 +36,11 @@ public final class ClientTrafficPolicyTranslator {
             "clientIPDetection.customHeader.name",
             "clientIPDetection.customHeader.failClosed",
             "clientIPDetection.directSourceIP",
+            // An empty tcpKeepalive turns keepalive on with the system defaults; an empty
+            // connection
+            // object changes nothing.
+            "tcpKeepalive",
+            "connection",
             "tcpKeepalive.probes",
             "tcpKeepalive.idleTime",
             "tcpKeepalive.interval",
@@ -69,7 +74,17 @@ public final class ClientTrafficPolicyTranslator {
             "tls.clientValidation.subjectAltNames.ipAddresses[].type",
             "tls.clientValidation.subjectAltNames.ipAddresses[].value",
             "tls.clientValidation.subjectAltNames.uris[].type",
-            "tls.clientValidation.subjectAltNames.uris[].value"));
+            "tls.clientValidation.subjectAltNames.uris[].value",
+            "tls.clientValidation.subjectAltNames.otherNames[].oid",
+            "tls.clientValidation.subjectAltNames.otherNames[].type",
+            "tls.clientValidation.subjectAltNames.otherNames[].value",
+            "tls.clientValidation.allowExpiredCertificate",
+            "tls.clientValidation.mode",
+            "tls.clientValidation.crl.refs[].group",
+            "tls.clientValidation.crl.refs[].kind",
+            "tls.clientValidation.crl.refs[].name",
+            "tls.clientValidation.crl.refs[].namespace",
+            "tls.clientValidation.crl.onlyVerifyLeafCertificate"));
     all.addAll(ConnectionManagerTranslator.SUPPORTED);
     return List.copyOf(all);
   }
@@ -153,12 +168,99 @@ public final class ClientTrafficPolicyTranslator {
     if (!v.isObject()) {
       return null;
     }
+    String pem =
+        bundle(
+            policy,
+            v.path("caCertificateRefs"),
+            "ca.crt",
+            "-----BEGIN CERTIFICATE-----",
+            "spec.tls.clientValidation.caCertificateRefs");
+    if (pem.isEmpty()) {
+      throw new PolicyException(
+          "spec.tls.clientValidation.caCertificateRefs must name a CA bundle");
+    }
+    String crl = null;
+    boolean crlLeafOnly = false;
+    JsonNode c = v.path("crl");
+    if (c.isObject()) {
+      crl =
+          bundle(
+              policy,
+              c.path("refs"),
+              "ca.crl",
+              "-----BEGIN X509 CRL-----",
+              "spec.tls.clientValidation.crl.refs");
+      if (crl.isEmpty()) {
+        throw new PolicyException("spec.tls.clientValidation.crl.refs must name a CRL");
+      }
+      crlLeafOnly = c.path("onlyVerifyLeafCertificate").asBoolean(false);
+    }
+    List<String> hashes = new ArrayList<>();
+    v.path("certificateHashes").forEach(h -> hashes.add(h.asText()));
+    List<String> spki = new ArrayList<>();
+    v.path("spkiHashes").forEach(h -> spki.add(h.asText()));
+    List<SanIr> sans = new ArrayList<>();
+    String[][] kinds = {
+      {"dnsNames", "DNS"},
+      {"emailAddresses", "EMAIL"},
+      {"ipAddresses", "IP_ADDRESS"},
+      {"uris", "URI"},
+      {"otherNames", "OTHER_NAME"}
+    };
+    for (String[] k : kinds) {
+      for (JsonNode san : v.path("subjectAltNames").path(k[0])) {
+        String type = san.path("type").asText("Exact");
+        if (!List.of("Exact", "Prefix", "Suffix", "RegularExpression").contains(type)) {
+          throw new PolicyException(
+              "spec.tls.clientValidation.subjectAltNames." + k[0] + ": unknown type " + type);
+        }
+        String oid = k[1].equals("OTHER_NAME") ? san.path("oid").asText("") : null;
+        if (oid != null && !oid.matches("[0-9]+(\\.[0-9]+)+")) {
+          throw new PolicyException(
+              "spec.tls.clientValidation.subjectAltNames.otherNames: invalid OID " + oid);
+        }
+        sans.add(new SanIr(k[1], type, san.path("value").asText(""), oid));
+      }
+    }
+    // The mode: RequireAndVerify (the default), VerifyIfGiven (= optional), RequireAny and Request
+    // (any certificate, not verified; Request does not require one).
+    boolean optional = v.path("optional").asBoolean(false);
+    boolean acceptUntrusted = false;
+    switch (v.path("mode").asText("RequireAndVerify")) {
+      case "RequireAndVerify" -> {}
+      case "VerifyIfGiven" -> optional = true;
+      case "RequireAny" -> acceptUntrusted = true;
+      case "Request" -> {
+        acceptUntrusted = true;
+        optional = true;
+      }
+      default ->
+          throw new PolicyException(
+              "spec.tls.clientValidation.mode: unknown mode " + v.path("mode").asText());
+    }
+    return new ClientValidationIr(
+        pem,
+        optional,
+        hashes,
+        spki,
+        sans,
+        v.path("allowExpiredCertificate").asBoolean(false),
+        crl,
+        crlLeafOnly,
+        acceptUntrusted);
+  }
+
+  /**
+   * The PEM blocks under {@code key} of the ConfigMaps and Secrets {@code refs} name (across
+   * namespaces only with a ReferenceGrant), joined; each must hold at least one {@code marker}.
+   */
+  private String bundle(ObjectNode policy, JsonNode refs, String key, String marker, String field)
+      throws PolicyException {
     StringBuilder pem = new StringBuilder();
-    JsonNode refs = v.path("caCertificateRefs");
     for (int i = 0; i < refs.size(); i++) {
       JsonNode r = refs.get(i);
       String kind = r.path("kind").asText("Secret");
-      String where = "spec.tls.clientValidation.caCertificateRefs[" + i + "]";
+      String where = field + "[" + i + "]";
       if (!r.path("group").asText("").isEmpty()
           || (!kind.equals("ConfigMap") && !kind.equals("Secret"))) {
         throw new PolicyException(where + ": unsupported kind " + kind + " (ConfigMap or Secret)");
@@ -172,39 +274,13 @@ public final class ClientTrafficPolicyTranslator {
               null);
       java.util.Map<String, String> data =
           kind.equals("Secret") ? env.secret(policy, ref) : env.configMap(policy, ref);
-      String ca = data.get("ca.crt");
-      if (ca == null || !ca.contains("-----BEGIN CERTIFICATE-----")) {
-        throw new PolicyException(where + ": " + kind + " " + ref.name() + " has no PEM ca.crt");
+      String value = data.get(key);
+      if (value == null || !value.contains(marker)) {
+        throw new PolicyException(where + ": " + kind + " " + ref.name() + " has no PEM " + key);
       }
-      pem.append(ca.strip()).append('\n');
+      pem.append(value.strip()).append('\n');
     }
-    if (pem.length() == 0) {
-      throw new PolicyException(
-          "spec.tls.clientValidation.caCertificateRefs must name a CA bundle");
-    }
-    List<String> hashes = new ArrayList<>();
-    v.path("certificateHashes").forEach(h -> hashes.add(h.asText()));
-    List<String> spki = new ArrayList<>();
-    v.path("spkiHashes").forEach(h -> spki.add(h.asText()));
-    List<SanIr> sans = new ArrayList<>();
-    String[][] kinds = {
-      {"dnsNames", "DNS"},
-      {"emailAddresses", "EMAIL"},
-      {"ipAddresses", "IP_ADDRESS"},
-      {"uris", "URI"}
-    };
-    for (String[] k : kinds) {
-      for (JsonNode san : v.path("subjectAltNames").path(k[0])) {
-        String type = san.path("type").asText("Exact");
-        if (!List.of("Exact", "Prefix", "Suffix", "RegularExpression").contains(type)) {
-          throw new PolicyException(
-              "spec.tls.clientValidation.subjectAltNames." + k[0] + ": unknown type " + type);
-        }
-        sans.add(new SanIr(k[1], type, san.path("value").asText("")));
-      }
-    }
-    return new ClientValidationIr(
-        pem.toString(), v.path("optional").asBoolean(false), hashes, spki, sans);
+    return pem.toString();
   }
 
   /**
