@@ -893,7 +893,9 @@ final class PolicyProcessor {
             && r.ir().httpUpgrade() == null
             && r.ir().compression().isEmpty()
             && r.ir().fault() == null
-            && r.ir().requestBufferBytes() == null)) {
+            && r.ir().requestBufferBytes() == null
+            && r.ir().requestKbps() == null
+            && r.ir().responseKbps() == null)) {
       return null;
     }
     // On TCP, TLS and UDP routes only the cluster settings apply, and a consistent hash can only
@@ -907,6 +909,8 @@ final class PolicyProcessor {
             && ir.compression().isEmpty()
             && ir.fault() == null
             && ir.requestBufferBytes() == null
+            && ir.requestKbps() == null
+            && ir.responseKbps() == null
             && ir.hash().stream().allMatch(h -> h.type().equals("SourceIP"));
     if (l4Capable) {
       return null;

@@ -36,7 +36,9 @@ public record TrafficIr(
     java.util.List<String> httpUpgrade,
     java.util.List<String> compression,
     FaultIr fault,
-    Long requestBufferBytes) {
+    Long requestBufferBytes,
+    Long requestKbps,
+    Long responseKbps) {
   /**
    * Fault injection.
    *

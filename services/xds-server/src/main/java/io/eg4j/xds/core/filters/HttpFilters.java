@@ -45,7 +45,8 @@ public final class HttpFilters {
           new LocalRateLimitFilterXds(),
           new TrafficFiltersXds.Fault(),
           new TrafficFiltersXds.Compression(),
-          new TrafficFiltersXds.RequestBuffer());
+          new TrafficFiltersXds.RequestBuffer(),
+          new TrafficFiltersXds.Bandwidth());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

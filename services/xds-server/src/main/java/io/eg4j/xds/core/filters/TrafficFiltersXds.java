@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.extensions.compression.brotli.compressor.v3.Brotli;
 import io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip;
 import io.envoyproxy.envoy.extensions.compression.zstd.compressor.v3.Zstd;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.bandwidth_limit.v3.BandwidthLimit;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor;
@@ -198,6 +199,69 @@ final class TrafficFiltersXds {
         route.putTypedPerFilterConfig(
             TYPE,
             any(BufferPerRoute.newBuilder().setBuffer(buffer(t.requestBufferBytes())).build()));
+      }
+    }
+  }
+
+  /**
+   * Bandwidth limits: a disabled filter per direction on the listener, each route's limits per
+   * route. The response direction reports the delay it added in {@code x-eg-*} trailers.
+   */
+  static final class Bandwidth implements HttpFilterXds {
+    static final String TYPE = "envoy.filters.http.bandwidth_limit";
+    private static final String STAT_PREFIX = "http_bandwidth_limiter";
+
+    @Override
+    public String type() {
+      return TYPE;
+    }
+
+    @Override
+    public void patchHcm(List<HttpFilter> filters, List<HttpRouteIr> routes) {
+      boolean request =
+          routes.stream().anyMatch(r -> traffic(r) != null && traffic(r).requestKbps() != null);
+      boolean response =
+          routes.stream().anyMatch(r -> traffic(r) != null && traffic(r).responseKbps() != null);
+      for (String dir :
+          request && response
+              ? List.of("request", "response")
+              : request ? List.of("request") : response ? List.of("response") : List.<String>of()) {
+        filters.add(
+            HttpFilter.newBuilder()
+                .setName(TYPE + "/" + dir)
+                .setDisabled(true)
+                .setTypedConfig(any(BandwidthLimit.newBuilder().setStatPrefix(STAT_PREFIX).build()))
+                .build());
+      }
+    }
+
+    @Override
+    public void patchRoute(Route.Builder route, HttpRouteIr ir) {
+      TrafficIr t = traffic(ir);
+      if (t == null) {
+        return;
+      }
+      if (t.requestKbps() != null) {
+        route.putTypedPerFilterConfig(
+            TYPE + "/request",
+            any(
+                BandwidthLimit.newBuilder()
+                    .setStatPrefix(STAT_PREFIX)
+                    .setEnableMode(BandwidthLimit.EnableMode.REQUEST)
+                    .setLimitKbps(com.google.protobuf.UInt64Value.of(t.requestKbps()))
+                    .build()));
+      }
+      if (t.responseKbps() != null) {
+        route.putTypedPerFilterConfig(
+            TYPE + "/response",
+            any(
+                BandwidthLimit.newBuilder()
+                    .setStatPrefix(STAT_PREFIX)
+                    .setEnableMode(BandwidthLimit.EnableMode.RESPONSE)
+                    .setLimitKbps(com.google.protobuf.UInt64Value.of(t.responseKbps()))
+                    .setEnableResponseTrailers(true)
+                    .setResponseTrailerPrefix("x-eg")
+                    .build()));
       }
     }
   }

@@ -201,7 +201,9 @@ public final class BackendTrafficPolicyTranslator {
               RouteFeaturesTranslator.httpUpgrade(spec),
               RouteFeaturesTranslator.compression(spec),
               RouteFeaturesTranslator.fault(spec),
-              RouteFeaturesTranslator.requestBuffer(spec)),
+              RouteFeaturesTranslator.requestBuffer(spec),
+              RouteFeaturesTranslator.bandwidth(spec, "request"),
+              RouteFeaturesTranslator.bandwidth(spec, "response")),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());

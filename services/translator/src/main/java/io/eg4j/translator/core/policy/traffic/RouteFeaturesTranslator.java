@@ -33,7 +33,43 @@ final class RouteFeaturesTranslator {
           "requestBuffer.limit",
           "useClientProtocol",
           "timeout.http.streamIdleTimeout",
-          "timeout.http.maxStreamDuration");
+          "timeout.http.maxStreamDuration",
+          "bandwidthLimit.request.limit.value",
+          "bandwidthLimit.request.limit.unit",
+          "bandwidthLimit.response.limit.value",
+          "bandwidthLimit.response.limit.unit");
+
+  /**
+   * {@code spec.bandwidthLimit.<direction>.limit} in KiB per second (Envoy's unit), or null. The
+   * limit must come to at least 1 KiB/s.
+   */
+  static Long bandwidth(JsonNode spec, String direction) throws PolicyException {
+    JsonNode limit = spec.path("bandwidthLimit").path(direction).path("limit");
+    if (!limit.isObject()) {
+      return null;
+    }
+    String where = "spec.bandwidthLimit." + direction + ".limit";
+    long perUnit =
+        ClusterSettingsTranslator.quantity(limit.path("value").asText(""), where + ".value");
+    long seconds =
+        switch (limit.path("unit").asText("")) {
+          case "Second" -> 1;
+          case "Minute" -> 60;
+          case "Hour" -> 3600;
+          default -> throw new PolicyException(where + ".unit: must be Second, Minute or Hour");
+        };
+    long kbps = perUnit / seconds / 1024;
+    if (kbps < 1) {
+      throw new PolicyException(
+          where
+              + ": "
+              + limit.path("value").asText()
+              + " per "
+              + limit.path("unit").asText()
+              + " is under 1 KiB per second, the least Envoy limits to");
+    }
+    return kbps;
+  }
 
   /** {@code spec.httpUpgrade}: the upgrade types, or null when not set. CONNECT is not yet. */
   static List<String> httpUpgrade(JsonNode spec) throws PolicyException {
