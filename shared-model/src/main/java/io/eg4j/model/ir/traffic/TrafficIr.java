@@ -38,7 +38,8 @@ public record TrafficIr(
     FaultIr fault,
     Long requestBufferBytes,
     Long requestKbps,
-    Long responseKbps) {
+    Long responseKbps,
+    String responseTrailerPrefix) {
   /**
    * Fault injection.
    *

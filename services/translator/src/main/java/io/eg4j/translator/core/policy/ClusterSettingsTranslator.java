@@ -53,6 +53,7 @@ public final class ClusterSettingsTranslator {
           // object changes nothing.
           "tcpKeepalive",
           "connection",
+          "circuitBreaker",
           "tcpKeepalive.probes",
           "tcpKeepalive.idleTime",
           "tcpKeepalive.interval",

@@ -260,7 +260,8 @@ final class TrafficFiltersXds {
                     .setEnableMode(BandwidthLimit.EnableMode.RESPONSE)
                     .setLimitKbps(com.google.protobuf.UInt64Value.of(t.responseKbps()))
                     .setEnableResponseTrailers(true)
-                    .setResponseTrailerPrefix("x-eg")
+                    .setResponseTrailerPrefix(
+                        t.responseTrailerPrefix() == null ? "x-eg" : t.responseTrailerPrefix())
                     .build()));
       }
     }

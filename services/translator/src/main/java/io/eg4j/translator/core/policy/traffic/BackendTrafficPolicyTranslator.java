@@ -203,7 +203,12 @@ public final class BackendTrafficPolicyTranslator {
               RouteFeaturesTranslator.fault(spec),
               RouteFeaturesTranslator.requestBuffer(spec),
               RouteFeaturesTranslator.bandwidth(spec, "request"),
-              RouteFeaturesTranslator.bandwidth(spec, "response")),
+              RouteFeaturesTranslator.bandwidth(spec, "response"),
+              spec.path("bandwidthLimit")
+                  .path("response")
+                  .path("responseTrailers")
+                  .path("prefix")
+                  .asText(null)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());

@@ -37,7 +37,8 @@ final class RouteFeaturesTranslator {
           "bandwidthLimit.request.limit.value",
           "bandwidthLimit.request.limit.unit",
           "bandwidthLimit.response.limit.value",
-          "bandwidthLimit.response.limit.unit");
+          "bandwidthLimit.response.limit.unit",
+          "bandwidthLimit.response.responseTrailers.prefix");
 
   /**
    * {@code spec.bandwidthLimit.<direction>.limit} in KiB per second (Envoy's unit), or null. The
