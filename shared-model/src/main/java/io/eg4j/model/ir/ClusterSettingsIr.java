@@ -31,6 +31,8 @@ import java.util.List;
  * @param http2 HTTP/2 settings of connections to HTTP/2 backends, or null
  * @param streamIdleTimeout the route resets a stream idle this long, or null
  * @param maxStreamDuration the route ends a stream after this long, or null
+ * @param slowStartWindow how long a new endpoint takes to get its full share of requests (round
+ *     robin and least request), or null
  */
 public record ClusterSettingsIr(
     CircuitBreakerIr circuitBreaker,
@@ -52,7 +54,8 @@ public record ClusterSettingsIr(
     Double preconnectPredictive,
     io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2,
     DurationIr streamIdleTimeout,
-    DurationIr maxStreamDuration) {
+    DurationIr maxStreamDuration,
+    DurationIr slowStartWindow) {
 
   /** Circuit breaker thresholds; null fields keep Envoy's defaults. */
   public record CircuitBreakerIr(

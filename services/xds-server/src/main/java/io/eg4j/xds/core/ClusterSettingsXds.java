@@ -155,6 +155,18 @@ final class ClusterSettingsXds {
     if (s.passiveHealthCheck() != null) {
       c.setOutlierDetection(passive(s.passiveHealthCheck()));
     }
+    if (s.slowStartWindow() != null) {
+      Cluster.SlowStartConfig slow =
+          Cluster.SlowStartConfig.newBuilder()
+              .setSlowStartWindow(Protos.millis(s.slowStartWindow().millis()))
+              .build();
+      if ("RoundRobin".equals(s.loadBalancer())) {
+        c.setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(slow));
+      } else {
+        c.setLeastRequestLbConfig(
+            Cluster.LeastRequestLbConfig.newBuilder().setSlowStartConfig(slow));
+      }
+    }
     if (s.panicThreshold() != null) {
       c.setCommonLbConfig(
           c.getCommonLbConfig().toBuilder()

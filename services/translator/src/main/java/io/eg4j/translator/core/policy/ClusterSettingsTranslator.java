@@ -42,6 +42,7 @@ public final class ClusterSettingsTranslator {
           "dns.respectDnsTtl",
           "dns.lookupFamily",
           "loadBalancer.type",
+          "loadBalancer.slowStart.window",
           "loadBalancer.consistentHash.type",
           "loadBalancer.consistentHash.tableSize",
           "loadBalancer.consistentHash.header.name",
@@ -176,14 +177,29 @@ public final class ClusterSettingsTranslator {
             duration(
                 t.path("http").get("streamIdleTimeout"), where + ".timeout.http.streamIdleTimeout"),
             duration(
-                t.path("http").get("maxStreamDuration"),
-                where + ".timeout.http.maxStreamDuration"));
+                t.path("http").get("maxStreamDuration"), where + ".timeout.http.maxStreamDuration"),
+            slowStart(l, where));
     return out.equals(
             new ClusterSettingsIr(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, false,
-                null, null, null, null, null, null))
+                null, null, null, null, null, null, null))
         ? null
         : out;
+  }
+
+  /** The slow start window: only round robin and least request balancers ramp endpoints up. */
+  private static io.eg4j.model.ir.DurationIr slowStart(JsonNode lb, String where)
+      throws PolicyException {
+    JsonNode w = lb.path("slowStart").get("window");
+    if (w == null) {
+      return null;
+    }
+    String type = lb.path("type").asText("");
+    if (!type.equals("RoundRobin") && !type.equals("LeastRequest")) {
+      throw new PolicyException(
+          where + ".loadBalancer.slowStart: only for RoundRobin and LeastRequest, not " + type);
+    }
+    return duration(w, where + ".loadBalancer.slowStart.window");
   }
 
   private static Integer panicThreshold(JsonNode hc, String where) throws PolicyException {
