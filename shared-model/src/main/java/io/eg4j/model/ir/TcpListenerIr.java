@@ -12,15 +12,28 @@ import java.util.List;
  * @param port the port Envoy binds
  * @param externalPort the port the Gateway listener declares
  * @param routes one per route (filter chain); at most one without SNI
+ * @param client the ClientTrafficPolicy in effect on the listener (TLS settings and client
+ *     validation of a terminating listener, keepalive, buffer, PROXY protocol), or null
  */
 public record TcpListenerIr(
-    String name, String address, int port, int externalPort, List<TcpRouteIr> routes) {
+    String name,
+    String address,
+    int port,
+    int externalPort,
+    List<TcpRouteIr> routes,
+    io.eg4j.model.ir.traffic.ClientTrafficIr client) {
   public TcpListenerIr {
     IrValidation.requireName(name, "listener");
     IrValidation.requirePort(port, "listener " + name);
     address = address == null ? "0.0.0.0" : address;
     routes = XdsIr.sorted(routes, Comparator.comparing(TcpRouteIr::name));
     IrValidation.uniqueNames("route", routes, TcpRouteIr::name);
+  }
+
+  /** A listener without a ClientTrafficPolicy. */
+  public TcpListenerIr(
+      String name, String address, int port, int externalPort, List<TcpRouteIr> routes) {
+    this(name, address, port, externalPort, routes, null);
   }
 
   /**

@@ -43,6 +43,10 @@ final class ClientTrafficApplier {
         }
         l.client = client;
       }
+      for (IrBuilders.TcpListener l : b.tcp.values()) {
+        // TLS settings, client validation and connection settings; nothing HTTP applies here.
+        l.client = policies.clientTraffic(listeners.get(l.name), conflicted);
+      }
     }
   }
 

@@ -291,7 +291,7 @@ public final class EndpointFastPath {
           new TcpListenerIr.TcpRouteIr(
               r.name(), r.sniHostnames(), r.tls(), destination(r.destination(), fresh)));
     }
-    return new TcpListenerIr(l.name(), l.address(), l.port(), l.externalPort(), routes);
+    return new TcpListenerIr(l.name(), l.address(), l.port(), l.externalPort(), routes, l.client());
   }
 
   /** The destination with refreshed settings; the same object when none of its settings changed. */

@@ -49,7 +49,8 @@ final class IrBuilders {
       }
       List<TcpListenerIr> t = new ArrayList<>();
       for (TcpListener l : tcp.values()) {
-        t.add(new TcpListenerIr(l.name, null, l.port, l.externalPort, dedupTcp(l.routes)));
+        t.add(
+            new TcpListenerIr(l.name, null, l.port, l.externalPort, dedupTcp(l.routes), l.client));
       }
       List<UdpListenerIr> u = new ArrayList<>();
       for (UdpListener l : udp.values()) {
@@ -110,6 +111,9 @@ final class IrBuilders {
     final TlsIr tls;
 
     final List<TcpListenerIr.TcpRouteIr> routes = new ArrayList<>();
+
+    /** The ClientTrafficPolicy in effect on the listener, or null. */
+    io.eg4j.model.ir.traffic.ClientTrafficIr client;
 
     TcpListener(String name, int port, int externalPort, TlsIr tls) {
       this.name = name;

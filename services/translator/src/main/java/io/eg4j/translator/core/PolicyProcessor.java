@@ -948,13 +948,15 @@ final class PolicyProcessor {
     }
     for (Target t : targets(p, true)) {
       for (ListenerContext l : listenersOf(t)) {
-        if (l.protocol.equals("HTTPS")) {
+        if (l.protocol.equals("HTTPS")
+            || (l.protocol.equals("TLS")
+                && Nodes.text(Nodes.obj(l.spec, "tls"), "mode", "Terminate").equals("Terminate"))) {
           return null;
         }
       }
     }
-    return "spec.tls.clientValidation: the policy reaches no HTTPS listener, so no client"
-        + " certificate can be verified";
+    return "spec.tls.clientValidation: the policy reaches no HTTPS or terminating TLS listener, so"
+        + " no client certificate can be verified";
   }
 
   /** Translates a BackendTrafficPolicy spec (a merged one, for mergeType). */

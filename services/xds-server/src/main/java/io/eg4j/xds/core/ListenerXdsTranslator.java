@@ -126,7 +126,7 @@ public final class ListenerXdsTranslator {
           needsSni = true;
         }
         if (r.tls() != null) {
-          fc.setTransportSocket(downstreamTls(r.tls(), false, null));
+          fc.setTransportSocket(downstreamTls(r.tls(), false, t.client()));
         }
         fc.addFilters(tcpProxy(statPrefix(t.name() + "/" + r.name()), r.destination()));
         l.addFilterChains(fc);
@@ -206,6 +206,15 @@ public final class ListenerXdsTranslator {
     List<HttpListenerIr> http = new java.util.ArrayList<>(g.plainHttp());
     http.addAll(g.https());
     ClientTrafficIr c = firstClient(http);
+    if (c == null) {
+      // A port of TCP and TLS listeners: the first ClientTrafficPolicy among them.
+      c =
+          g.tcp().stream()
+              .map(TcpListenerIr::client)
+              .filter(x -> x != null)
+              .findFirst()
+              .orElse(null);
+    }
     if (c == null) {
       return;
     }
@@ -445,9 +454,11 @@ public final class ListenerXdsTranslator {
       var vc =
           io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
               .newBuilder()
-              .setTrustedCa(Protos.inline(v.caCertificates()))
               .addAllVerifyCertificateHash(v.certificateHashes())
               .addAllVerifyCertificateSpki(v.spkiHashes());
+      if (v.caCertificates() != null) {
+        vc.setTrustedCa(Protos.inline(v.caCertificates()));
+      }
       for (ClientTrafficIr.SanIr san : v.subjectAltNames()) {
         io.envoyproxy.envoy.type.matcher.v3.StringMatcher.Builder m =
             io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder();

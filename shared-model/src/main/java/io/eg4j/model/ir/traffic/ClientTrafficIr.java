@@ -127,7 +127,8 @@ public record ClientTrafficIr(
   /**
    * Client certificate validation (mutual TLS) on HTTPS listeners.
    *
-   * @param caCertificates the PEM bundle of the CAs a client certificate must chain to
+   * @param caCertificates the PEM bundle of the CAs a client certificate must chain to; may be
+   *     empty when {@code acceptUntrusted}
    * @param optional true to let clients without a certificate in (one they present is still
    *     verified)
    * @param certificateHashes SHA-256 hashes (hex) of the accepted client certificates; empty for
@@ -154,7 +155,7 @@ public record ClientTrafficIr(
       certificateHashes = certificateHashes == null ? List.of() : List.copyOf(certificateHashes);
       spkiHashes = spkiHashes == null ? List.of() : List.copyOf(spkiHashes);
       subjectAltNames = subjectAltNames == null ? List.of() : List.copyOf(subjectAltNames);
-      if (caCertificates == null || caCertificates.isBlank()) {
+      if ((caCertificates == null || caCertificates.isBlank()) && !acceptUntrusted) {
         throw new IllegalArgumentException("client validation needs CA certificates");
       }
     }

@@ -175,7 +175,9 @@ public final class ClientTrafficPolicyTranslator {
             "ca.crt",
             "-----BEGIN CERTIFICATE-----",
             "spec.tls.clientValidation.caCertificateRefs");
-    if (pem.isEmpty()) {
+    String mode = v.path("mode").asText("RequireAndVerify");
+    boolean verifies = !mode.equals("Request") && !mode.equals("RequireAny");
+    if (pem.isEmpty() && verifies) {
       throw new PolicyException(
           "spec.tls.clientValidation.caCertificateRefs must name a CA bundle");
     }
@@ -193,6 +195,7 @@ public final class ClientTrafficPolicyTranslator {
       if (crl.isEmpty()) {
         throw new PolicyException("spec.tls.clientValidation.crl.refs must name a CRL");
       }
+      checkCrls(crl);
       crlLeafOnly = c.path("onlyVerifyLeafCertificate").asBoolean(false);
     }
     List<String> hashes = new ArrayList<>();
@@ -226,7 +229,7 @@ public final class ClientTrafficPolicyTranslator {
     // (any certificate, not verified; Request does not require one).
     boolean optional = v.path("optional").asBoolean(false);
     boolean acceptUntrusted = false;
-    switch (v.path("mode").asText("RequireAndVerify")) {
+    switch (mode) {
       case "RequireAndVerify" -> {}
       case "VerifyIfGiven" -> optional = true;
       case "RequireAny" -> acceptUntrusted = true;
@@ -239,7 +242,7 @@ public final class ClientTrafficPolicyTranslator {
               "spec.tls.clientValidation.mode: unknown mode " + v.path("mode").asText());
     }
     return new ClientValidationIr(
-        pem,
+        pem.isEmpty() ? null : pem,
         optional,
         hashes,
         spki,
@@ -248,6 +251,30 @@ public final class ClientTrafficPolicyTranslator {
         crl,
         crlLeafOnly,
         acceptUntrusted);
+  }
+
+  /** Every CRL must parse and be current: Envoy refuses all clients once a CRL is out of date. */
+  private static void checkCrls(String pem) throws PolicyException {
+    try {
+      var crls =
+          java.security.cert.CertificateFactory.getInstance("X.509")
+              .generateCRLs(
+                  new java.io.ByteArrayInputStream(
+                      pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+      for (var crl : crls) {
+        var x = (java.security.cert.X509CRL) crl;
+        if (x.getNextUpdate() != null && x.getNextUpdate().before(new java.util.Date())) {
+          throw new PolicyException(
+              "spec.tls.clientValidation.crl: the CRL of "
+                  + x.getIssuerX500Principal().getName()
+                  + " expired on "
+                  + x.getNextUpdate().toInstant());
+        }
+      }
+    } catch (java.security.cert.CertificateException | java.security.cert.CRLException e) {
+      throw new PolicyException(
+          "spec.tls.clientValidation.crl: not a valid CRL: " + e.getMessage());
+    }
   }
 
   /**
