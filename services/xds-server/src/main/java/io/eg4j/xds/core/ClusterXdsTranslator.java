@@ -165,9 +165,33 @@ public final class ClusterXdsTranslator {
 
   /** The endpoints of a cluster served inline (DNS) or through EDS. */
   static io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment assignment(ClusterRef ref) {
-    return ref.localities().isEmpty()
-        ? EndpointXdsTranslator.assignment(ref.name(), ref.setting())
-        : EndpointXdsTranslator.weightedAssignment(ref.name(), ref.localities());
+    var cla =
+        ref.localities().isEmpty()
+            ? EndpointXdsTranslator.assignment(ref.name(), ref.setting())
+            : EndpointXdsTranslator.weightedAssignment(ref.name(), ref.localities());
+    if (ref.setting().tls() == null || !ref.localities().isEmpty()) {
+      return cla;
+    }
+    // Each endpoint names the TLS transport socket it is reached with.
+    var meta =
+        io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+            .putFilterMetadata(
+                "envoy.transport_socket_match",
+                com.google.protobuf.Struct.newBuilder()
+                    .putFields(
+                        "name",
+                        com.google.protobuf.Value.newBuilder()
+                            .setStringValue(tlsMatchName(ref.name()))
+                            .build())
+                    .build())
+            .build();
+    var b = cla.toBuilder();
+    for (var loc : b.getEndpointsBuilderList()) {
+      for (var ep : loc.getLbEndpointsBuilderList()) {
+        ep.setMetadata(meta);
+      }
+    }
+    return b.build();
   }
 
   /** A Backend of type DynamicResolver: the upstream is the request's own host. */
@@ -241,7 +265,20 @@ public final class ClusterXdsTranslator {
                   .setExplicitHttpConfig(
                       HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                           .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-      default -> {}
+      default -> {
+        if (s.tls() != null && !isDynamic(s) && s.protocol().equalsIgnoreCase("HTTP")) {
+          // Over TLS, ALPN picks HTTP/2 or HTTP/1.1 with each backend (Envoy Gateway's default).
+          http =
+              HttpProtocolOptions.newBuilder()
+                  .setAutoConfig(
+                      HttpProtocolOptions.AutoHttpConfig.newBuilder()
+                          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+                          .setHttp2ProtocolOptions(
+                              Http2ProtocolOptions.newBuilder()
+                                  .setInitialStreamWindowSize(Protos.u32(65536))
+                                  .setInitialConnectionWindowSize(Protos.u32(1048576))));
+        }
+      }
     }
     if (isDynamic(s) && s.tls() != null) {
       // The upstream host differs per request: send it as SNI and verify the certificate for it.
@@ -262,7 +299,23 @@ public final class ClusterXdsTranslator {
           "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", any(http.build()));
     }
     if (s.tls() != null) {
-      c.setTransportSocket(upstreamTls(s.tls()));
+      // As Envoy Gateway has it: the TLS socket is chosen per endpoint (the endpoints carry the
+      // match name in their metadata), the CA comes over SDS, TLS 1.2 to 1.3. The default socket
+      // is the same verified one, so an endpoint without the metadata is never sent in clear text
+      // nor without verification.
+      TransportSocket tlsSocket = upstreamTls(s.tls(), caSecretName(ref.name(), s.tls()));
+      c.setTransportSocket(tlsSocket)
+          .addTransportSocketMatches(
+              Cluster.TransportSocketMatch.newBuilder()
+                  .setName(tlsMatchName(ref.name()))
+                  .setMatch(
+                      com.google.protobuf.Struct.newBuilder()
+                          .putFields(
+                              "name",
+                              com.google.protobuf.Value.newBuilder()
+                                  .setStringValue(tlsMatchName(ref.name()))
+                                  .build()))
+                  .setTransportSocket(tlsSocket));
     }
     if (ref.settings() != null) {
       ClusterSettingsXds.apply(c, ref.settings(), isDns(ref));
@@ -301,14 +354,42 @@ public final class ClusterXdsTranslator {
                 .setTypedConfig(any(dns.build())));
   }
 
-  private static TransportSocket upstreamTls(RouteDestinationIr.UpstreamTlsIr tls) {
+  /** The SDS secret of the system trust store, shared by every cluster that uses it. */
+  static final String SYSTEM_CA_SECRET = "system_ca_certificates";
+
+  /** The name of a cluster's TLS transport socket match (and of its endpoints' metadata). */
+  static String tlsMatchName(String clusterName) {
+    return clusterName + "/tls/0";
+  }
+
+  /** The SDS secret that holds the CA a cluster verifies its backends with. */
+  static String caSecretName(String clusterName, RouteDestinationIr.UpstreamTlsIr tls) {
+    return hasOwnCa(tls) ? clusterName + "/ca" : SYSTEM_CA_SECRET;
+  }
+
+  static boolean hasOwnCa(RouteDestinationIr.UpstreamTlsIr tls) {
+    return tls.caCertificates() != null && !tls.caCertificates().isBlank();
+  }
+
+  /** The validation context secret of a cluster's CA: its own bundle, or the system store. */
+  static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret caSecret(
+      String clusterName, RouteDestinationIr.UpstreamTlsIr tls) {
     CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
-    if (tls.caCertificates() != null && !tls.caCertificates().isBlank()) {
+    if (hasOwnCa(tls)) {
       v.setTrustedCa(Protos.inline(tls.caCertificates()));
     } else {
       v.setTrustedCa(
           io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(SYSTEM_CA_FILE));
     }
+    return io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder()
+        .setName(caSecretName(clusterName, tls))
+        .setValidationContext(v)
+        .build();
+  }
+
+  private static TransportSocket upstreamTls(
+      RouteDestinationIr.UpstreamTlsIr tls, String caSecret) {
+    CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
     List<String> sans =
         tls.subjectAltNames().isEmpty() && tls.sni() != null
             ? List.of(tls.sni())
@@ -321,7 +402,25 @@ public final class ClusterXdsTranslator {
     }
     UpstreamTlsContext.Builder ctx =
         UpstreamTlsContext.newBuilder()
-            .setCommonTlsContext(CommonTlsContext.newBuilder().setValidationContext(v));
+            .setCommonTlsContext(
+                CommonTlsContext.newBuilder()
+                    .setTlsParams(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters
+                            .newBuilder()
+                            .setTlsMinimumProtocolVersion(
+                                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                                    .TlsParameters.TlsProtocol.TLSv1_2)
+                            .setTlsMaximumProtocolVersion(
+                                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                                    .TlsParameters.TlsProtocol.TLSv1_3))
+                    .setCombinedValidationContext(
+                        CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                            .setDefaultValidationContext(v)
+                            .setValidationContextSdsSecretConfig(
+                                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                                    .SdsSecretConfig.newBuilder()
+                                    .setName(caSecret)
+                                    .setSdsConfig(ads()))));
     if (tls.sni() != null) {
       ctx.setSni(tls.sni());
     }

@@ -27,6 +27,13 @@ public final class SecretXdsTranslator {
         add(out, r.tls());
       }
     }
+    // The CAs clusters verify their TLS backends with.
+    for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
+      if (ref.setting().tls() != null) {
+        Secret ca = ClusterXdsTranslator.caSecret(ref.name(), ref.setting().tls());
+        out.putIfAbsent(ca.getName(), ca);
+      }
+    }
     // Secrets the HTTP filters read over SDS (OIDC client and HMAC secrets).
     for (Secret s : HttpFilters.resources(ir).secrets()) {
       out.putIfAbsent(s.getName(), s);
