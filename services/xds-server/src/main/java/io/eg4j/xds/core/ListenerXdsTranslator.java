@@ -412,6 +412,12 @@ public final class ListenerXdsTranslator {
         .build();
   }
 
+  /** The SDS secret of a ClientTrafficPolicy's client CA: {@code <namespace>/<name>/ca.crt}. */
+  static String clientCaSecretName(ClientTrafficIr client) {
+    String id = client.policy();
+    return id.substring(id.indexOf('/') + 1) + "/ca.crt";
+  }
+
   private static TransportSocket downstreamTls(TlsIr tls, boolean http, ClientTrafficIr client) {
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
     for (TlsIr.CertificateIr c : tls.certificates()) {
@@ -494,7 +500,25 @@ public final class ListenerXdsTranslator {
             io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
                 .TrustChainVerification.ACCEPT_UNTRUSTED);
       }
-      common.setValidationContext(vc);
+      if (v.caCertificates() == null) {
+        common.setValidationContext(vc);
+      } else {
+        // The CA bundle travels over SDS (a secret of its own, as Envoy Gateway serves it); the
+        // name, hash and revocation checks stay in the listener's context.
+        vc.clearTrustedCa();
+        var sds =
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig.newBuilder()
+                .setName(clientCaSecretName(client))
+                .setSdsConfig(ads());
+        if (vc.build().equals(vc.getDefaultInstanceForType())) {
+          common.setValidationContextSdsSecretConfig(sds);
+        } else {
+          common.setCombinedValidationContext(
+              CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                  .setDefaultValidationContext(vc)
+                  .setValidationContextSdsSecretConfig(sds));
+        }
+      }
       ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(!v.optional()));
     }
     ctx.setCommonTlsContext(common);

@@ -110,6 +110,12 @@ public final class RouteXdsTranslator {
       b.addAllResponseHeadersToAdd(headerOptions(r.responseHeaders()));
       b.addAllResponseHeadersToRemove(r.responseHeaders().remove());
     }
+    if (r.traffic() != null
+        && !r.traffic().compression().isEmpty()
+        && !b.getRequestHeadersToRemoveList().contains("accept-encoding")) {
+      // Envoy compresses: the backend sends the body as is, so it is not compressed twice.
+      b.addRequestHeadersToRemove("accept-encoding");
+    }
     // Per-route configs of the HTTP filters (CORS, session persistence, authentication …).
     HttpFilters.patchRoute(b, r);
     if (!r.metadata().isEmpty()) {
@@ -257,7 +263,8 @@ public final class RouteXdsTranslator {
     }
     if (r.rewrite() != null) {
       if (r.rewrite().hostname() != null) {
-        a.setHostRewriteLiteral(r.rewrite().hostname());
+        // The client's Host travels on in X-Forwarded-Host (Envoy Gateway's behaviour).
+        a.setHostRewriteLiteral(r.rewrite().hostname()).setAppendXForwardedHost(true);
       }
       if (r.rewrite().path() != null) {
         PathRewriteIr p = r.rewrite().path();

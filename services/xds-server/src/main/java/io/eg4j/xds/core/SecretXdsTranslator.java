@@ -27,6 +27,26 @@ public final class SecretXdsTranslator {
         add(out, r.tls());
       }
     }
+    // The CAs that ClientTrafficPolicies verify client certificates with.
+    java.util.List<io.eg4j.model.ir.traffic.ClientTrafficIr> clients = new java.util.ArrayList<>();
+    ir.http().forEach(l -> clients.add(l.client()));
+    ir.tcp().forEach(l -> clients.add(l.client()));
+    for (var c : clients) {
+      if (c != null
+          && c.clientValidation() != null
+          && c.clientValidation().caCertificates() != null) {
+        String name = ListenerXdsTranslator.clientCaSecretName(c);
+        out.putIfAbsent(
+            name,
+            Secret.newBuilder()
+                .setName(name)
+                .setValidationContext(
+                    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                        .CertificateValidationContext.newBuilder()
+                        .setTrustedCa(Protos.inline(c.clientValidation().caCertificates())))
+                .build());
+      }
+    }
     // The CAs clusters verify their TLS backends with.
     for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
       if (ref.setting().tls() != null) {
