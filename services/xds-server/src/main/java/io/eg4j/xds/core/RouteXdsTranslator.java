@@ -255,9 +255,10 @@ public final class RouteXdsTranslator {
       }
       a.setWeightedClusters(wc);
     }
-    if (r.destination().invalidWeight() > 0) {
+    if (r.destination().invalidWeight() > 0 || a.hasWeightedClusters()) {
       // The invalid backendRefs' share goes to a cluster that never exists, and that answers 500,
-      // as the spec asks for an invalid backendRef (Envoy Gateway does the same).
+      // as the spec asks for an invalid backendRef; a weighted cluster that is missing answers the
+      // same (Envoy Gateway does both).
       a.setClusterNotFoundResponseCode(
           RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
     }
@@ -294,6 +295,11 @@ public final class RouteXdsTranslator {
     }
     if (r.timeout() != null) {
       a.setTimeout(Protos.millis(r.timeout().millis()));
+      if (!a.hasIdleTimeout()) {
+        // A stream may stay quiet as long as the request may take (at least an hour), so the
+        // connection manager's stream idle timeout does not cut a long request short.
+        a.setIdleTimeout(Protos.millis(Math.max(r.timeout().millis(), 3_600_000L)));
+      }
     }
     if (r.retry() == null && r.traffic() != null && r.traffic().retry() != null) {
       // The BackendTrafficPolicy's retries, where the route rule sets none of its own.
