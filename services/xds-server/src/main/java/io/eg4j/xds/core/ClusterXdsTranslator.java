@@ -266,7 +266,10 @@ public final class ClusterXdsTranslator {
                       HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                           .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
       default -> {
-        if (s.tls() != null && !isDynamic(s) && s.protocol().equalsIgnoreCase("HTTP")) {
+        if (s.tls() != null
+            && !isDynamic(s)
+            && !uriCluster(ref.name())
+            && s.protocol().equalsIgnoreCase("HTTP")) {
           // Over TLS, ALPN picks HTTP/2 or HTTP/1.1 with each backend (Envoy Gateway's default).
           http =
               HttpProtocolOptions.newBuilder()
@@ -298,7 +301,11 @@ public final class ClusterXdsTranslator {
       c.putTypedExtensionProtocolOptions(
           "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", any(http.build()));
     }
-    if (s.tls() != null) {
+    if (s.tls() != null && uriCluster(ref.name())) {
+      // A cluster made from a URL (a JWKS or OIDC endpoint): the CA inline, as Envoy Gateway
+      // serves these.
+      c.setTransportSocket(upstreamTls(s.tls(), null));
+    } else if (s.tls() != null) {
       // As Envoy Gateway has it: the TLS socket is chosen per endpoint (the endpoints carry the
       // match name in their metadata), the CA comes over SDS, TLS 1.2 to 1.3. The default socket
       // is the same verified one, so an endpoint without the metadata is never sent in clear text
@@ -354,6 +361,14 @@ public final class ClusterXdsTranslator {
                 .setTypedConfig(any(dns.build())));
   }
 
+  /**
+   * True for a cluster made from a URL ({@code host_port}, such as a remote JWKS or an OIDC
+   * provider), false for one made from backendRefs (named after its route or policy).
+   */
+  static boolean uriCluster(String clusterName) {
+    return !clusterName.contains("/");
+  }
+
   /** The SDS secret of the system trust store, shared by every cluster that uses it. */
   static final String SYSTEM_CA_SECRET = "system_ca_certificates";
 
@@ -390,6 +405,14 @@ public final class ClusterXdsTranslator {
   private static TransportSocket upstreamTls(
       RouteDestinationIr.UpstreamTlsIr tls, String caSecret) {
     CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
+    if (caSecret == null) {
+      if (hasOwnCa(tls)) {
+        v.setTrustedCa(Protos.inline(tls.caCertificates()));
+      } else {
+        v.setTrustedCa(
+            io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(SYSTEM_CA_FILE));
+      }
+    }
     List<String> sans =
         tls.subjectAltNames().isEmpty() && tls.sni() != null
             ? List.of(tls.sni())
@@ -412,15 +435,20 @@ public final class ClusterXdsTranslator {
                                     .TlsParameters.TlsProtocol.TLSv1_2)
                             .setTlsMaximumProtocolVersion(
                                 io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
-                                    .TlsParameters.TlsProtocol.TLSv1_3))
-                    .setCombinedValidationContext(
-                        CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
-                            .setDefaultValidationContext(v)
-                            .setValidationContextSdsSecretConfig(
-                                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
-                                    .SdsSecretConfig.newBuilder()
-                                    .setName(caSecret)
-                                    .setSdsConfig(ads()))));
+                                    .TlsParameters.TlsProtocol.TLSv1_3)));
+    if (caSecret == null) {
+      ctx.getCommonTlsContextBuilder().setValidationContext(v);
+    } else {
+      ctx.getCommonTlsContextBuilder()
+          .setCombinedValidationContext(
+              CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                  .setDefaultValidationContext(v)
+                  .setValidationContextSdsSecretConfig(
+                      io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig
+                          .newBuilder()
+                          .setName(caSecret)
+                          .setSdsConfig(ads())));
+    }
     if (tls.sni() != null) {
       ctx.setSni(tls.sni());
     }

@@ -49,7 +49,7 @@ public final class SecretXdsTranslator {
     }
     // The CAs clusters verify their TLS backends with.
     for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
-      if (ref.setting().tls() != null) {
+      if (ref.setting().tls() != null && !ClusterXdsTranslator.uriCluster(ref.name())) {
         Secret ca = ClusterXdsTranslator.caSecret(ref.name(), ref.setting().tls());
         out.putIfAbsent(ca.getName(), ca);
       }
