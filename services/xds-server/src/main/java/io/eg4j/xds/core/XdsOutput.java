@@ -147,6 +147,7 @@ public final class XdsOutput {
     ArrayNode clusters = sr.putArray("clusters");
     for (var c : res.clusters()) {
       ObjectNode n = (ObjectNode) node(c);
+      stripSdsSources(n);
       if ("EDS".equals(n.path("type").asText())) {
         n.put("type", "STATIC");
         n.remove("eds_cluster_config");
@@ -177,12 +178,14 @@ public final class XdsOutput {
     }
   }
 
-  /** Static secrets are referenced by name alone: drop the ADS source from SDS references. */
+  /**
+   * Static secrets are referenced by name alone: drop the ADS source from every SDS reference
+   * (certificates, validation contexts, filter secrets), in listeners and clusters.
+   */
   private static void stripSdsSources(JsonNode n) {
     if (n instanceof ObjectNode o) {
-      JsonNode sds = o.get("tls_certificate_sds_secret_configs");
-      if (sds instanceof ArrayNode a) {
-        a.forEach(s -> ((ObjectNode) s).remove("sds_config"));
+      if (o.has("name") && o.path("sds_config").has("ads")) {
+        o.remove("sds_config");
       }
       Iterator<JsonNode> it = o.elements();
       while (it.hasNext()) {
