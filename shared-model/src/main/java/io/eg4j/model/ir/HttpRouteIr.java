@@ -284,8 +284,14 @@ public record HttpRouteIr(
    *
    * @param statusCode the HTTP status
    * @param body optional body
+   * @param contentType the Content-Type of the body, or null
    */
-  public record DirectResponseIr(int statusCode, String body) {}
+  public record DirectResponseIr(int statusCode, String body, String contentType) {
+    /** A direct response without a content type. */
+    public DirectResponseIr(int statusCode, String body) {
+      this(statusCode, body, null);
+    }
+  }
 
   /**
    * A URL rewrite.

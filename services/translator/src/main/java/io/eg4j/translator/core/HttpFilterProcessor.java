@@ -461,7 +461,8 @@ final class HttpFilterProcessor {
       Integer code = Nodes.integer(dr, "statusCode");
       JsonNode body = Nodes.obj(dr, "body");
       f.directResponse =
-          new HttpRouteIr.DirectResponseIr(code == null ? 200 : code, Nodes.text(body, "inline"));
+          new HttpRouteIr.DirectResponseIr(
+              code == null ? 200 : code, Nodes.text(body, "inline"), Nodes.text(dr, "contentType"));
     }
   }
 }

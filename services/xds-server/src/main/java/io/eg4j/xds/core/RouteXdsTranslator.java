@@ -97,6 +97,17 @@ public final class RouteXdsTranslator {
         d.setBody(Protos.inline(r.directResponse().body()));
       }
       b.setDirectResponse(d);
+      if (r.directResponse().contentType() != null) {
+        b.addResponseHeadersToAdd(
+            io.envoyproxy.envoy.config.core.v3.HeaderValueOption.newBuilder()
+                .setHeader(
+                    io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder()
+                        .setKey("Content-Type")
+                        .setValue(r.directResponse().contentType()))
+                .setAppendAction(
+                    io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction
+                        .OVERWRITE_IF_EXISTS_OR_ADD));
+      }
     } else if (r.redirect() != null) {
       b.setRedirect(redirect(r));
     } else {
