@@ -178,16 +178,11 @@ final class BackendTrafficApplier {
    * are.
    */
   private static boolean invalid(Attachment a) {
-    return a.error() != null
-        && a.translation() instanceof BackendTrafficPolicyTranslator.Result r
-        && r.error() != null
-        && !FieldSupport.isUnsupported(r.error());
+    return a.error() != null && !FieldSupport.isUnsupported(a.error());
   }
 
   private static boolean unsupported(Attachment a) {
-    return a.error() != null
-        && a.translation() instanceof BackendTrafficPolicyTranslator.Result r
-        && FieldSupport.isUnsupported(r.error());
+    return a.error() != null && FieldSupport.isUnsupported(a.error());
   }
 
   private TrafficIr effective(List<Attachment> chain) {

@@ -187,8 +187,10 @@ final class HttpFilterProcessor {
           err = "header " + name + " has an empty value";
         }
         if (err != null) {
+          // The rule answers 500 (the error); the other headers are still read, as Envoy Gateway
+          // reads them.
           f.errors.add(invalid(err));
-          return;
+          continue;
         }
         if (!seen.add(name.toLowerCase(Locale.ROOT))) {
           continue;
@@ -200,7 +202,7 @@ final class HttpFilterProcessor {
       String err = headerNameError(name);
       if (err != null) {
         f.errors.add(invalid(err));
-        return;
+        continue;
       }
       if (!remove.contains(name)) {
         remove.add(name);

@@ -369,7 +369,10 @@ final class HttpRouteProcessor {
     }
     HttpRouteIr.DirectResponseIr fallback = null;
     if (filterError) {
-      fallback = new HttpRouteIr.DirectResponseIr(500, null);
+      // A direct response filter's content type stays with the 500 (as Envoy Gateway does).
+      fallback =
+          new HttpRouteIr.DirectResponseIr(
+              500, null, f.directResponse == null ? null : f.directResponse.contentType());
     } else if (validWeight == 0) {
       fallback = new HttpRouteIr.DirectResponseIr(noEndpoints && !destError ? 503 : 500, null);
     }

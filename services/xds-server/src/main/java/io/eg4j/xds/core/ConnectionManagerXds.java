@@ -157,6 +157,18 @@ final class ConnectionManagerXds {
           router,
           filters.get(router).toBuilder().setTypedConfig(any(Router.getDefaultInstance())).build());
     }
+    if (c.grpcWeb()
+        && filters.stream().noneMatch(h -> h.getName().equals("envoy.filters.http.grpc_web"))) {
+      filters.add(
+          Math.max(0, filters.size() - 1),
+          HttpFilter.newBuilder()
+              .setName("envoy.filters.http.grpc_web")
+              .setTypedConfig(
+                  any(
+                      io.envoyproxy.envoy.extensions.filters.http.grpc_web.v3.GrpcWeb
+                          .getDefaultInstance()))
+              .build());
+    }
     if (c.lateResponseHeaders() != null) {
       ObjectNode cfg = JsonNodeFactory.instance.objectNode();
       cfg.putObject("mutations").set("response_mutations", mutations(c.lateResponseHeaders()));

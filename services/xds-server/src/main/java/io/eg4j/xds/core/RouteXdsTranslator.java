@@ -121,6 +121,16 @@ public final class RouteXdsTranslator {
       b.addAllResponseHeadersToAdd(headerOptions(r.responseHeaders()));
       b.addAllResponseHeadersToRemove(r.responseHeaders().remove());
     }
+    if (r.security() != null
+        && r.security().authorization() != null
+        && r.security().authorization().usesGeoIp()) {
+      // The geolocation headers are Envoy's own: never forwarded to the backend.
+      for (String h : io.eg4j.model.ir.security.GeoIpIr.HEADERS) {
+        if (!b.getRequestHeadersToRemoveList().contains(h)) {
+          b.addRequestHeadersToRemove(h);
+        }
+      }
+    }
     if (r.traffic() != null
         && !r.traffic().compression().isEmpty()
         && !b.getRequestHeadersToRemoveList().contains("accept-encoding")) {

@@ -33,6 +33,7 @@ import java.util.List;
  *     Envoy Gateway's 1
  * @param proxyProtocol whether connections start with a PROXY protocol header: {@code Required},
  *     {@code Optional}, or null for none
+ * @param grpcWeb true to bridge gRPC-Web requests to gRPC on every route ({@code grpc.enableWeb})
  */
 public record ConnectionManagerIr(
     Boolean mergeSlashes,
@@ -55,7 +56,8 @@ public record ConnectionManagerIr(
     List<NameMatchIr> ignoredUpgrades,
     Http2KeepaliveIr http2Keepalive,
     Integer maxAcceptPerSocketEvent,
-    String proxyProtocol) {
+    String proxyProtocol,
+    boolean grpcWeb) {
   public ConnectionManagerIr {
     xfccDetails = xfccDetails == null ? List.of() : List.copyOf(xfccDetails);
     ignoredUpgrades = ignoredUpgrades == null ? List.of() : List.copyOf(ignoredUpgrades);
@@ -84,7 +86,8 @@ public record ConnectionManagerIr(
         ignoredUpgrades,
         http2Keepalive,
         maxAcceptPerSocketEvent,
-        proxyProtocol);
+        proxyProtocol,
+        grpcWeb);
   }
 
   /**

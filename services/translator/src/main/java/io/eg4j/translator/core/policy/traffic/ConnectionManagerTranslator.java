@@ -69,7 +69,8 @@ final class ConnectionManagerTranslator {
           "connection.maxAcceptPerSocketEvent",
           "proxyProtocol.optional",
           "proxyProtocol",
-          "enableProxyProtocol");
+          "enableProxyProtocol",
+          "grpc.enableWeb");
 
   private static final Map<String, String> ESCAPED_SLASHES =
       Map.of(
@@ -111,7 +112,8 @@ final class ConnectionManagerTranslator {
         && !http1.path("http10").path("useDefaultHost").asBoolean(false)
         && !connection.has("maxAcceptPerSocketEvent")
         && !proxy.isObject()
-        && !legacyProxy) {
+        && !legacyProxy
+        && !spec.path("grpc").path("enableWeb").asBoolean(false)) {
       return null;
     }
     List<NameMatchIr> ignored = new ArrayList<>();
@@ -266,7 +268,8 @@ final class ConnectionManagerTranslator {
         ignored,
         keepalive,
         maxAccept,
-        proxyProtocol);
+        proxyProtocol,
+        spec.path("grpc").path("enableWeb").asBoolean(false));
   }
 
   private static Long millis(JsonNode n, String field) throws PolicyException {
