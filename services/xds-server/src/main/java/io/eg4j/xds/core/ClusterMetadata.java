@@ -35,12 +35,17 @@ final class ClusterMetadata {
     if (parts.length < 3 || !KINDS.containsKey(parts[0])) {
       return Optional.empty();
     }
-    Struct resource =
-        Struct.newBuilder()
-            .putFields("kind", Value.newBuilder().setStringValue(KINDS.get(parts[0])).build())
-            .putFields("namespace", Value.newBuilder().setStringValue(parts[1]).build())
-            .putFields("name", Value.newBuilder().setStringValue(parts[2]).build())
-            .build();
+    Map<String, String> fields = new java.util.LinkedHashMap<>();
+    fields.put("kind", KINDS.get(parts[0]));
+    fields.put("namespace", parts[1]);
+    fields.put("name", parts[2]);
+    return Optional.of(resource(fields));
+  }
+
+  /** Envoy Gateway's metadata naming one Kubernetes object: {@code resources: [fields]}. */
+  static Metadata resource(Map<String, String> fields) {
+    Struct.Builder resource = Struct.newBuilder();
+    fields.forEach((k, v) -> resource.putFields(k, Value.newBuilder().setStringValue(v).build()));
     Struct meta =
         Struct.newBuilder()
             .putFields(
@@ -51,6 +56,6 @@ final class ClusterMetadata {
                             .addValues(Value.newBuilder().setStructValue(resource)))
                     .build())
             .build();
-    return Optional.of(Metadata.newBuilder().putFilterMetadata(KEY, meta).build());
+    return Metadata.newBuilder().putFilterMetadata(KEY, meta).build();
   }
 }

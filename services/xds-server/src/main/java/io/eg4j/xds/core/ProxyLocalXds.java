@@ -3,10 +3,7 @@ package io.eg4j.xds.core;
 import static io.eg4j.xds.core.Protos.ads;
 import static io.eg4j.xds.core.Protos.any;
 
-import com.google.protobuf.ListValue;
-import com.google.protobuf.Struct;
 import com.google.protobuf.UInt64Value;
-import com.google.protobuf.Value;
 import io.eg4j.model.ir.XdsIr;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -187,25 +184,13 @@ final class ProxyLocalXds {
 
   /** The Service behind the fleet, in Envoy Gateway's resource metadata. */
   private static Metadata metadata(XdsIr.LocalClusterIr lc, Integer port) {
-    Struct.Builder resource =
-        Struct.newBuilder()
-            .putFields("kind", Value.newBuilder().setStringValue("Service").build())
-            .putFields("name", Value.newBuilder().setStringValue(lc.serviceName()).build())
-            .putFields(
-                "namespace", Value.newBuilder().setStringValue(lc.serviceNamespace()).build());
+    java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+    fields.put("kind", "Service");
+    fields.put("name", lc.serviceName());
+    fields.put("namespace", lc.serviceNamespace());
     if (port != null) {
-      resource.putFields("sectionName", Value.newBuilder().setStringValue(port.toString()).build());
+      fields.put("sectionName", port.toString());
     }
-    Struct meta =
-        Struct.newBuilder()
-            .putFields(
-                "resources",
-                Value.newBuilder()
-                    .setListValue(
-                        ListValue.newBuilder()
-                            .addValues(Value.newBuilder().setStructValue(resource)))
-                    .build())
-            .build();
-    return Metadata.newBuilder().putFilterMetadata(ClusterMetadata.KEY, meta).build();
+    return ClusterMetadata.resource(fields);
   }
 }

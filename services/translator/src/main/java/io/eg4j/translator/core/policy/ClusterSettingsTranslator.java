@@ -227,7 +227,11 @@ public final class ClusterSettingsTranslator {
     return v / 100.0;
   }
 
-  private static io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2(
+  /**
+   * {@code <where>.http2}: windows (65535 bytes to 2 GiB), concurrent streams, what an invalid
+   * message resets; null when not set. Downstream (ClientTrafficPolicy) and upstream alike.
+   */
+  public static io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2(
       JsonNode h2, String where) throws PolicyException {
     if (!h2.isObject()) {
       return null;

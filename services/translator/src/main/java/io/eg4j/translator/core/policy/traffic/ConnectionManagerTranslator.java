@@ -220,26 +220,8 @@ final class ConnectionManagerTranslator {
         }
       }
     }
-    ConnectionManagerIr.Http2Ir h2 = null;
-    if (http2.isObject()) {
-      Boolean terminateStream = null;
-      if (http2.has("onInvalidMessage")) {
-        switch (http2.path("onInvalidMessage").asText()) {
-          case "TerminateStream" -> terminateStream = true;
-          case "TerminateConnection" -> terminateStream = false;
-          default ->
-              throw new PolicyException(
-                  "spec.http2.onInvalidMessage: unknown value "
-                      + http2.path("onInvalidMessage").asText());
-        }
-      }
-      h2 =
-          new ConnectionManagerIr.Http2Ir(
-              window(http2, "initialStreamWindowSize", 65535L, 2147483647L),
-              window(http2, "initialConnectionWindowSize", 65535L, 2147483647L),
-              http2.has("maxConcurrentStreams") ? http2.path("maxConcurrentStreams").asInt() : null,
-              terminateStream);
-    }
+    // The same HTTP/2 settings as a backend connection's (ClusterSettings.http2).
+    ConnectionManagerIr.Http2Ir h2 = ClusterSettingsTranslator.http2(http2, "spec");
     String healthPath = null;
     if (health != null) {
       healthPath = health.asText();
@@ -287,20 +269,6 @@ final class ConnectionManagerTranslator {
       }
     }
     return null;
-  }
-
-  private static Integer window(JsonNode http2, String name, long min, long max)
-      throws PolicyException {
-    if (!http2.has(name)) {
-      return null;
-    }
-    long bytes =
-        ClusterSettingsTranslator.quantity(http2.path(name).asText(), "spec.http2." + name);
-    if (bytes < min || bytes > max) {
-      throw new PolicyException(
-          "spec.http2." + name + ": " + bytes + " bytes is outside " + min + " to " + max);
-    }
-    return (int) bytes;
   }
 
   private static HeaderMutationIr mutation(JsonNode m, String where) throws PolicyException {
