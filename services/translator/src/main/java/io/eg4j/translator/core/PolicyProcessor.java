@@ -284,6 +284,31 @@ final class PolicyProcessor {
     }
     if (invalid == null) {
       invalid = unenforced(kind, p);
+    } else if (kind.equals("SecurityPolicy")) {
+      // Translated all the same: its routes keep the features that do translate (see
+      // SecurityPolicyTranslator), as in Envoy Gateway. API keys refused above (duplicates) are
+      // the one refusal the feature's own translation does not repeat: they are left out.
+      unenforced(kind, p);
+      if (translations.get(p) instanceof SecurityPolicyTranslator.Result r
+          && r.ir() != null
+          && r.ir().apiKeyAuth() != null
+          && invalidApiKeyAuth(p) != null) {
+        var ir = r.ir();
+        translations.put(
+            p,
+            new SecurityPolicyTranslator.Result(
+                new io.eg4j.model.ir.security.SecurityIr(
+                    ir.policy(),
+                    ir.cors(),
+                    ir.basicAuth(),
+                    null,
+                    ir.jwt(),
+                    ir.oidc(),
+                    ir.extAuth(),
+                    ir.authorization(),
+                    ir.csrf()),
+                r.error()));
+      }
     }
     if (invalid == null && kind.equals("BackendTrafficPolicy")) {
       invalid = invalidTrafficReach(p);

@@ -37,7 +37,8 @@ public final class SecurityPolicyTranslator {
   /**
    * The outcome: the IR, or the reason the policy cannot be enforced.
    *
-   * @param ir the security settings, null on error
+   * @param ir the security settings; on error, the features that did translate (null when the spec
+   *     could not be read at all)
    * @param error the Accepted=False message, null on success
    */
   public record Result(SecurityIr ir, String error) {}
@@ -83,24 +84,40 @@ public final class SecurityPolicyTranslator {
             + policy.path("metadata").path("namespace").asText("")
             + "/"
             + policy.path("metadata").path("name").asText("");
+    // Each feature is translated on its own, as Envoy Gateway does: when one cannot be enforced
+    // the policy is Accepted=False and its routes answer 500, but the features that did translate
+    // stay on those routes. They run before the direct response and can only refuse a request
+    // (a request without a JWT still gets 401), never let one through.
+    List<String> errors = new ArrayList<>();
+    SecurityIr ir =
+        new SecurityIr(
+            id,
+            feature(errors, () -> CorsTranslator.translate(typed)),
+            feature(errors, () -> BasicAuthTranslator.translate(typed, policy, env)),
+            feature(errors, () -> ApiKeyAuthTranslator.translate(typed, policy, env)),
+            feature(errors, () -> JwtTranslator.translate(typed, policy, env)),
+            feature(errors, () -> OidcTranslator.translate(typed, policy, env)),
+            feature(errors, () -> ExtAuthTranslator.translate(typed, policy, env)),
+            feature(errors, () -> AuthorizationTranslator.translate(typed, policy, env)),
+            feature(errors, () -> CsrfTranslator.translate(typed)));
+    return new Result(ir, errors.isEmpty() ? null : String.join("; ", errors));
+  }
+
+  /** One feature's translation. */
+  @FunctionalInterface
+  private interface Feature<T> {
+    T translate() throws PolicyException;
+  }
+
+  private static <T> T feature(List<String> errors, Feature<T> f) {
     try {
-      return new Result(
-          new SecurityIr(
-              id,
-              CorsTranslator.translate(typed),
-              BasicAuthTranslator.translate(typed, policy, env),
-              ApiKeyAuthTranslator.translate(typed, policy, env),
-              JwtTranslator.translate(typed, policy, env),
-              OidcTranslator.translate(typed, policy, env),
-              ExtAuthTranslator.translate(typed, policy, env),
-              AuthorizationTranslator.translate(typed, policy, env),
-              CsrfTranslator.translate(typed)),
-          null);
+      return f.translate();
     } catch (PolicyException e) {
-      return new Result(null, e.getMessage());
+      errors.add(e.getMessage());
     } catch (RuntimeException e) {
       // Input no rule anticipated: reported on the policy, never thrown out of the translator.
-      return new Result(null, "policy could not be translated: " + e);
+      errors.add("policy could not be translated: " + e);
     }
+    return null;
   }
 }
