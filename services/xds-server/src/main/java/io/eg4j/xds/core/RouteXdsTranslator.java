@@ -85,7 +85,30 @@ public final class RouteXdsTranslator {
       }
       rc.addVirtualHosts(vh);
     }
+    // Envoy refuses a route configuration with a direct response body above
+    // max_direct_response_body_size_bytes (4096 by default): raise it to the largest body served.
+    int largest = largestDirectResponseBody(all);
+    if (largest > DEFAULT_MAX_DIRECT_RESPONSE_BODY) {
+      rc.setMaxDirectResponseBodySizeBytes(com.google.protobuf.UInt32Value.of(largest));
+    }
     return rc.build();
+  }
+
+  /** Envoy's default limit on a direct response body, in bytes. */
+  static final int DEFAULT_MAX_DIRECT_RESPONSE_BODY = 4096;
+
+  /** The size in bytes (UTF-8, as Envoy counts it) of the largest direct response body. */
+  static int largestDirectResponseBody(List<HttpRouteIr> routes) {
+    int largest = 0;
+    for (HttpRouteIr r : routes) {
+      if (r.directResponse() != null && r.directResponse().body() != null) {
+        largest =
+            Math.max(
+                largest,
+                r.directResponse().body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+      }
+    }
+    return largest;
   }
 
   static Route route(HttpRouteIr r) {

@@ -202,6 +202,9 @@ class XdsDataPlaneE2E {
                             "ReplacePrefixMatch", "/new", null),
                         301))
                 .build(),
+            // Above Envoy's default 4 KiB direct-response limit (multi-byte characters count as
+            // their UTF-8 bytes).
+            route("big-body").prefix("/big-body").direct(200, BIG_BODY).build(),
             route("strip")
                 .prefix("/strip")
                 .rewrite("rewritten.example.com", "ReplacePrefixMatch", "/")
@@ -505,6 +508,16 @@ class XdsDataPlaneE2E {
     assertThat(a + b).isEqualTo(200);
     assertThat(a).isBetween(130, 190);
     assertThat(b).isBetween(10, 70);
+  }
+
+  /** 6,000 UTF-8 bytes: 2,000 three-byte characters. */
+  static final String BIG_BODY = "\u20ac".repeat(2000);
+
+  @Test
+  void directResponseBodyAboveEnvoysDefaultLimitIsServedWhole() {
+    Http.Response r = Http.get(httpPort, "any.test", "/big-body");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo(BIG_BODY);
   }
 
   @Test

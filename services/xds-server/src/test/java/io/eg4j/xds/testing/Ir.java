@@ -156,6 +156,11 @@ public final class Ir {
       return this;
     }
 
+    public R direct(int status, String body) {
+      direct = new HttpRouteIr.DirectResponseIr(status, body);
+      return this;
+    }
+
     public R rewrite(String host, String type, String value) {
       rewrite =
           new HttpRouteIr.UrlRewriteIr(
