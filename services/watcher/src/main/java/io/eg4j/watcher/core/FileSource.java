@@ -68,7 +68,7 @@ public final class FileSource implements ResourceSource {
   public synchronized void scanAndDeliver() {
     ManifestDirectory.Scan scan = directory.scan();
     scan.newErrors().forEach(onError);
-    sink.resync(scan.objects(), scan.complete());
+    sink.resync(scan.objects(), scan.complete(), scan.seen());
   }
 
   private void loop() {

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 public final class ManifestDirectory {
   private final Path root;
   private final Map<Path, FileState> files = new HashMap<>();
+  private final java.util.Set<ResourceKey> seen = new java.util.HashSet<>();
 
   /** What one file held when it was last read. */
   private record FileState(
@@ -44,12 +45,16 @@ public final class ManifestDirectory {
    * @param complete false while some file has never parsed, so absent keys may still be in it
    * @param newErrors errors of files that changed since the last scan and failed to parse
    * @param changed whether any file was added, changed or removed since the last scan
+   * @param seen every key some file of this directory held when it parsed, since this object was
+   *     made: a key in it that is absent from {@code objects} was deleted from a file we read, so
+   *     its deletion is certain even while another file has never parsed
    */
   public record Scan(
       Map<ResourceKey, ObjectNode> objects,
       boolean complete,
       List<ManifestException> newErrors,
-      boolean changed) {}
+      boolean changed,
+      java.util.Set<ResourceKey> seen) {}
 
   /** A directory; it need not exist yet. */
   public ManifestDirectory(Path root) {
@@ -95,7 +100,9 @@ public final class ManifestDirectory {
       }
       changed = true;
       try {
-        files.put(file, new FileState(hash, parse(file, bytes), null));
+        Map<ResourceKey, ObjectNode> parsed = parse(file, bytes);
+        seen.addAll(parsed.keySet());
+        files.put(file, new FileState(hash, parsed, null));
       } catch (ManifestException e) {
         errors.add(e);
         files.put(file, new FileState(hash, prev == null ? null : prev.objects(), e));
@@ -111,7 +118,7 @@ public final class ManifestDirectory {
       }
       all.putAll(s.objects());
     }
-    return new Scan(all, complete, errors, changed);
+    return new Scan(all, complete, errors, changed, java.util.Set.copyOf(seen));
   }
 
   /** The errors of files that currently fail to parse, by file. */

@@ -16,6 +16,19 @@ public interface ResourceSink {
    */
   void resync(Map<ResourceKey, ObjectNode> objects, boolean complete);
 
+  /**
+   * As {@link #resync(Map, boolean)}, and while the source is incomplete, the keys in {@code
+   * certainlyDeleted} that are absent from {@code objects} are deleted all the same: they were in
+   * part of the source that was read, and are no longer (a file deleted, or a document removed from
+   * a file that parses). Only keys that may hide in the unreadable part wait.
+   */
+  default void resync(
+      Map<ResourceKey, ObjectNode> objects,
+      boolean complete,
+      java.util.Set<ResourceKey> certainlyDeleted) {
+    resync(objects, complete);
+  }
+
   /** One object was added or changed (for event-driven sources). */
   default void upsert(ResourceKey key, ObjectNode object) {
     throw new UnsupportedOperationException("this sink only takes full resyncs");

@@ -78,6 +78,14 @@ public final class ResourcePublisher implements ResourceSink {
 
   @Override
   public synchronized void resync(Map<ResourceKey, ObjectNode> objects, boolean complete) {
+    resync(objects, complete, java.util.Set.of());
+  }
+
+  @Override
+  public synchronized void resync(
+      Map<ResourceKey, ObjectNode> objects,
+      boolean complete,
+      java.util.Set<ResourceKey> certainlyDeleted) {
     long start = System.nanoTime();
     List<Pending> sends = new ArrayList<>();
     Map<String, ResourceKey> present = new HashMap<>();
@@ -97,8 +105,25 @@ public final class ResourcePublisher implements ResourceSink {
           sends.add(new Pending(k, kindOf(k), null));
         }
       }
-    } else if (!synced) {
-      LOG.warn("some manifests do not parse yet; keys missing from them are not deleted");
+    } else {
+      // Part of the source is unreadable: only deletions seen in the readable part go out.
+      int held = 0;
+      for (String k : published.keySet()) {
+        if (present.containsKey(k)) {
+          continue;
+        }
+        if (certainlyDeleted.contains(ResourceKey.parse(k))) {
+          sends.add(new Pending(k, kindOf(k), null));
+        } else {
+          held++;
+        }
+      }
+      if (held > 0 && !synced) {
+        LOG.warn(
+            "some manifests do not parse yet; {} object(s) not found in the others are kept until"
+                + " they do (they may be in the broken files)",
+            held);
+      }
     }
     if (sends.isEmpty()) {
       synced |= complete;

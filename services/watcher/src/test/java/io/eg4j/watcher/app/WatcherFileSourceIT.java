@@ -181,6 +181,32 @@ class WatcherFileSourceIT {
   }
 
   @Test
+  void deletionsAreNotLostBehindAFileThatNeverParsed() {
+    Path route = manifests.resolve("route-to-delete.yaml");
+    write(
+        route,
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: deleted-behind-typo, namespace: apps}
+        spec: {}
+        """);
+    String key = "gateway.networking.k8s.io/HTTPRoute/apps/deleted-behind-typo";
+    topic.await(r -> key.equals(r.key()) && !r.tombstone(), WAIT, "route published");
+    Path typo = manifests.resolve("new-with-typo.yaml");
+    write(typo, "apiVersion: v1\nkind: [unclosed\n");
+    try {
+      delete(route);
+      topic.await(
+          r -> key.equals(r.key()) && r.tombstone(),
+          WAIT,
+          "the deletion goes out while another file has never parsed");
+    } finally {
+      delete(typo);
+    }
+  }
+
+  @Test
   void secretsAreSealedOnTheTopic() throws Exception {
     write(
         manifests.resolve("secret.yaml"),
