@@ -1,6 +1,7 @@
 package io.eg4j.watcher.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -12,12 +13,12 @@ import io.eg4j.model.k8s.WatchedKind;
 import io.eg4j.statuswriter.app.StatusWriterApplication;
 import io.eg4j.testing.KafkaTestBroker;
 import io.eg4j.testing.TopicRecorder;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.eg4j.watcher.k8s.KubernetesResourceSource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -31,18 +32,26 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Bad input end to end (issue 5): objects the API model cannot read (an unknown enum value, a wrong
- * type) on the mock API server. The watcher service logs one line naming the object and the field,
+ * Bad input end to end (issue 5), against a real kube-apiserver ({@link RealKubernetes}). The
+ * server refuses what its CRD schemas reject (an unknown enum value, a string for an integer): such
+ * objects never exist, so the watcher never sees them. What the server admits but the API model
+ * cannot read (an integer beyond the int32 the API declares, which the server does not check) is
+ * the watcher's to handle: the watcher service logs one line naming the object and the field,
  * counts it in {@code eg4j.watcher.invalid.objects} (tag kind), publishes {@code Accepted=False} to
- * {@code eg4j.status}, and the status-writer service (Kubernetes mode) writes it to the object. The
- * watcher goes on: a valid object created afterwards is published.
+ * {@code eg4j.status}, and the status-writer service (Kubernetes mode, holding its Lease) writes it
+ * to the object's status subresource. The watcher goes on: a valid object created afterwards is
+ * published.
  */
-@EnableKubernetesMockClient(crud = true)
+@RealKubernetes
 class InvalidObjectEndToEndIT {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   static final Duration WAIT = Duration.ofSeconds(60);
 
-  static KubernetesMockServer server;
+  /** This class's namespace (the server is shared by the test JVM), and its Lease's. */
+  static final String NS = "invalid-e2e";
+
+  static final String SYSTEM_NS = NS + "-system";
+
   static KubernetesClient client;
   static ConfigurableApplicationContext watcher;
   static ConfigurableApplicationContext statusWriter;
@@ -50,25 +59,11 @@ class InvalidObjectEndToEndIT {
   static final ListAppender<ILoggingEvent> LOG = new ListAppender<>();
 
   @BeforeAll
-  static void start() {
-    for (WatchedKind k : WatchedKind.ALL) {
-      if (!k.group().isEmpty() && k.hasStatus()) {
-        server.expectCustomResource(
-            new CustomResourceDefinitionContext.Builder()
-                .withGroup(k.group())
-                .withVersion(k.version())
-                .withKind(k.kind())
-                .withPlural(k.plural())
-                .withScope(k.namespaced() ? "Namespaced" : "Cluster")
-                .withStatusSubresource(true)
-                .build());
-      }
-    }
-    System.setProperty("kubernetes.master", client.getConfiguration().getMasterUrl());
-    System.setProperty("kubernetes.trust.certificates", "true");
-    System.setProperty("kubernetes.auth.tryKubeConfig", "false");
-    System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-    System.setProperty("kubernetes.namespace", "eg-system");
+  static void start(KubeApiServer kube) {
+    kube.ensureNamespace(NS);
+    kube.ensureNamespace(SYSTEM_NS);
+    client = kube.client();
+    WatcherKubernetesSourceIT.useCluster(kube);
     statusWriter =
         new SpringApplicationBuilder(StatusWriterApplication.class)
             .run(
@@ -77,6 +72,8 @@ class InvalidObjectEndToEndIT {
                 "--spring.cloud.kubernetes.enabled=false",
                 "--eg4j.status-writer.mode=kubernetes",
                 "--eg4j.status-writer.kubernetes.identity=it-replica",
+                "--eg4j.status-writer.kubernetes.lease-namespace=" + SYSTEM_NS,
+                "--eg4j.status-writer.kubernetes.namespaces=" + NS,
                 "--eg4j.status-writer.kubernetes.watch-proxies=false");
     watcher =
         new SpringApplicationBuilder(WatcherApplication.class)
@@ -84,6 +81,7 @@ class InvalidObjectEndToEndIT {
                 "--spring.kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
                 "--server.port=0",
                 "--eg4j.watcher.source=kubernetes",
+                "--eg4j.watcher.namespaces=" + NS,
                 "--spring.cloud.kubernetes.enabled=false");
     topic = new TopicRecorder(KAFKA.bootstrapServers(), Topics.RESOURCES);
     // After the contexts started: Spring Boot resets logback while it starts one.
@@ -103,25 +101,35 @@ class InvalidObjectEndToEndIT {
     if (statusWriter != null) {
       statusWriter.close();
     }
-    for (String p : WatcherKubernetesSourceIT.CLIENT_PROPERTIES) {
-      System.clearProperty(p);
+    if (client != null) {
+      client.close();
     }
+    WatcherKubernetesSourceIT.forgetCluster();
+  }
+
+  static WatchedKind kind(String kind) {
+    return WatchedKind.ALL.stream()
+        .filter(k -> !k.group().isEmpty() && k.kind().equals(kind))
+        .findFirst()
+        .orElseThrow();
   }
 
   static void create(String yaml) {
     GenericKubernetesResource r = Serialization.unmarshal(yaml, GenericKubernetesResource.class);
-    WatchedKind k = WatchedKind.find(WatchedKind.GATEWAY_API, r.getKind()).orElseThrow();
     client
-        .genericKubernetesResources(k.context())
+        .genericKubernetesResources(kind(r.getKind()).context())
         .inNamespace(r.getMetadata().getNamespace())
         .resource(r)
         .create();
   }
 
   static JsonNode status(String kind, String name) {
-    WatchedKind k = WatchedKind.find(WatchedKind.GATEWAY_API, kind).orElseThrow();
     GenericKubernetesResource r =
-        client.genericKubernetesResources(k.context()).inNamespace("default").withName(name).get();
+        client
+            .genericKubernetesResources(kind(kind).context())
+            .inNamespace(NS)
+            .withName(name)
+            .get();
     return Json.MAPPER.valueToTree(r.getAdditionalProperties().get("status"));
   }
 
@@ -139,95 +147,157 @@ class InvalidObjectEndToEndIT {
 
   @Test
   void unreadableObjectsAreLoggedCountedAndGetAStatusAndTheWatcherGoesOn() throws Exception {
-    // An enum value the API does not define.
+    // What the CRD schemas reject never exists: an enum value the API does not define, a string
+    // where the API wants an integer.
+    assertThatThrownBy(
+            () ->
+                create(
+                    """
+                    apiVersion: gateway.networking.k8s.io/v1
+                    kind: HTTPRoute
+                    metadata: {name: bad-enum, namespace: %s}
+                    spec:
+                      parentRefs: [{name: eg}]
+                      rules:
+                      - matches: [{path: {type: NotAPathType, value: /}}]
+                    """
+                        .formatted(NS)))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getMessage())
+                  .contains("spec.rules[0].matches[0].path.type")
+                  .contains("NotAPathType");
+            });
+    assertThatThrownBy(
+            () ->
+                create(
+                    """
+                    apiVersion: gateway.networking.k8s.io/v1
+                    kind: Gateway
+                    metadata: {name: bad-type, namespace: %s}
+                    spec:
+                      gatewayClassName: eg
+                      listeners: [{name: http, port: eighty, protocol: HTTP}]
+                    """
+                        .formatted(NS)))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getMessage()).contains("spec.listeners[0].port");
+            });
+
+    // What the schemas admit and the model cannot read: integers beyond the declared int32.
     create(
         """
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
-        metadata: {name: bad-enum, namespace: default, generation: 1}
+        metadata: {name: bad-route, namespace: %s}
         spec:
           parentRefs: [{name: eg}]
           rules:
-          - matches: [{path: {type: NotAPathType, value: /}}]
-        """);
-    // A string where the API wants an integer.
+          - filters:
+            - type: CORS
+              cors: {allowOrigins: ["https://example.com"], maxAge: 3000000000}
+        """
+            .formatted(NS));
     create(
         """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: bad-type, namespace: default, generation: 1}
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: ClientTrafficPolicy
+        metadata: {name: bad-policy, namespace: %s}
         spec:
-          gatewayClassName: eg
-          listeners: [{name: http, port: eighty, protocol: HTTP}]
-        """);
+          targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg}]
+          tcpKeepalive: {probes: 4294967296}
+        """
+            .formatted(NS));
 
     JsonNode routeAccepted =
         await(
             "the bad route's status",
-            () -> status("HTTPRoute", "bad-enum").at("/parents/0/conditions/0"));
+            () -> status("HTTPRoute", "bad-route").at("/parents/0/conditions/0"));
     assertThat(routeAccepted.path("type").asText()).isEqualTo("Accepted");
     assertThat(routeAccepted.path("status").asText()).isEqualTo("False");
     assertThat(routeAccepted.path("reason").asText()).isEqualTo("UnsupportedValue");
     assertThat(routeAccepted.path("message").asText())
-        .contains("spec.rules[0].matches[0].path.type")
-        .contains("NotAPathType");
-    assertThat(status("HTTPRoute", "bad-enum").at("/parents/0/controllerName").asText())
+        .contains("spec.rules[0].filters[0].cors.maxAge")
+        .contains("3000000000");
+    // The generation the API server gave the object.
+    assertThat(routeAccepted.path("observedGeneration").asLong()).isEqualTo(1);
+    JsonNode routeParent = status("HTTPRoute", "bad-route").at("/parents/0");
+    assertThat(routeParent.path("controllerName").asText())
         .isEqualTo("gateway.envoyproxy.io/gatewayclass-controller");
+    assertThat(routeParent.at("/parentRef/name").asText()).isEqualTo("eg");
 
-    JsonNode gatewayAccepted =
+    JsonNode policyAccepted =
         await(
-            "the bad gateway's status",
-            () -> {
-              for (JsonNode c : status("Gateway", "bad-type").path("conditions")) {
-                if (c.path("type").asText().equals("Accepted")) {
-                  return c;
-                }
-              }
-              return null;
-            });
-    assertThat(gatewayAccepted.path("status").asText()).isEqualTo("False");
-    assertThat(gatewayAccepted.path("reason").asText()).isEqualTo("Invalid");
-    assertThat(gatewayAccepted.path("message").asText())
-        .contains("spec.listeners[0].port")
-        .contains("eighty");
+            "the bad policy's status",
+            () -> status("ClientTrafficPolicy", "bad-policy").at("/ancestors/0/conditions/0"));
+    assertThat(policyAccepted.path("type").asText()).isEqualTo("Accepted");
+    assertThat(policyAccepted.path("status").asText()).isEqualTo("False");
+    assertThat(policyAccepted.path("reason").asText()).isEqualTo("Invalid");
+    assertThat(policyAccepted.path("message").asText())
+        .contains("spec.tcpKeepalive.probes")
+        .contains("4294967296");
+    JsonNode ancestor = status("ClientTrafficPolicy", "bad-policy").at("/ancestors/0");
+    assertThat(ancestor.at("/ancestorRef/kind").asText()).isEqualTo("Gateway");
+    assertThat(ancestor.at("/ancestorRef/name").asText()).isEqualTo("eg");
+    assertThat(ancestor.at("/ancestorRef/namespace").asText()).isEqualTo(NS);
 
     MeterRegistry meters = watcher.getBean(MeterRegistry.class);
     assertThat(
             meters.get("eg4j.watcher.invalid.objects").tag("kind", "HTTPRoute").counter().count())
         .isEqualTo(1);
-    assertThat(meters.get("eg4j.watcher.invalid.objects").tag("kind", "Gateway").counter().count())
+    assertThat(
+            meters
+                .get("eg4j.watcher.invalid.objects")
+                .tag("kind", "ClientTrafficPolicy")
+                .counter()
+                .count())
         .isEqualTo(1);
+    // The refused Gateway never reached the watcher.
+    assertThat(meters.find("eg4j.watcher.invalid.objects").tag("kind", "Gateway").counter())
+        .isNull();
+    String routeKey = "gateway.networking.k8s.io/HTTPRoute/" + NS + "/bad-route";
+    String policyKey = "gateway.envoyproxy.io/ClientTrafficPolicy/" + NS + "/bad-policy";
     assertThat(LOG.list)
         .anySatisfy(
             e ->
                 assertThat(e.getFormattedMessage())
-                    .contains("gateway.networking.k8s.io/HTTPRoute/default/bad-enum")
+                    .contains(routeKey)
                     .contains("cannot be read")
-                    .contains("spec.rules[0].matches[0].path.type"));
+                    .contains("spec.rules[0].filters[0].cors.maxAge"));
     assertThat(LOG.list)
         .anySatisfy(
             e ->
                 assertThat(e.getFormattedMessage())
-                    .contains("gateway.networking.k8s.io/Gateway/default/bad-type")
-                    .contains("spec.listeners[0].port"));
+                    .contains(policyKey)
+                    .contains("spec.tcpKeepalive.probes"));
+    assertThat(LOG.list).noneSatisfy(e -> assertThat(e.getFormattedMessage()).contains("bad-enum"));
 
     // The watcher goes on.
     create(
         """
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
-        metadata: {name: good, namespace: default}
+        metadata: {name: good, namespace: %s}
         spec:
           parentRefs: [{name: eg}]
           rules: [{backendRefs: [{name: web, port: 80}]}]
-        """);
+        """
+            .formatted(NS));
     topic.await(
-        r -> "gateway.networking.k8s.io/HTTPRoute/default/good".equals(r.key()) && !r.tombstone(),
+        r ->
+            ("gateway.networking.k8s.io/HTTPRoute/" + NS + "/good").equals(r.key())
+                && !r.tombstone(),
         WAIT,
         "the valid route after the bad ones");
-    assertThat(topic.live(Topics.RESOURCES))
-        .doesNotContainKeys(
-            "gateway.networking.k8s.io/HTTPRoute/default/bad-enum",
-            "gateway.networking.k8s.io/Gateway/default/bad-type");
+    assertThat(topic.live(Topics.RESOURCES)).doesNotContainKeys(routeKey, policyKey);
+    // The status the status-writer wrote is no change of the user's: still one report each.
+    assertThat(
+            meters.get("eg4j.watcher.invalid.objects").tag("kind", "HTTPRoute").counter().count())
+        .isEqualTo(1);
   }
 }

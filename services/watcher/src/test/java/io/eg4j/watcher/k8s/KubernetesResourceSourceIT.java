@@ -1,6 +1,7 @@
 package io.eg4j.watcher.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eg4j.model.bus.BusSettings;
@@ -14,15 +15,19 @@ import io.eg4j.model.bus.kafka.TopicCreator;
 import io.eg4j.model.k8s.WatchedKind;
 import io.eg4j.testing.KafkaTestBroker;
 import io.eg4j.testing.TopicRecorder;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.eg4j.watcher.kafka.ResourcePublisher;
 import io.eg4j.watcher.kafka.SealedHash;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -35,44 +40,41 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The Kubernetes source against fabric8's mock API server (CRUD mode) and a real Kafka broker,
- * through the watcher's own publisher: objects to {@code eg4j.resources}, changes, deletions,
- * start-up tombstones, referenced-only Secrets sealed on the bus, and an unreadable object that
- * gets a status while the stream goes on.
+ * The Kubernetes source against a real kube-apiserver ({@link RealKubernetes}, shared by the test
+ * JVM, so everything here lives in this class's own namespaces and cluster-scoped names) and a real
+ * Kafka broker, through the watcher's own publisher: objects to {@code eg4j.resources}, changes,
+ * deletions, start-up tombstones, referenced-only Secrets sealed on the bus, an object the API
+ * server admits but the model cannot read that gets a status while the stream goes on, and a CRD
+ * installed after start-up.
  */
-@EnableKubernetesMockClient(crud = true)
+@RealKubernetes
 class KubernetesResourceSourceIT {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  static KubernetesMockServer server;
+  /** This class's namespace, and the name of its GatewayClass (cluster-scoped). */
+  static final String NS = "source-it";
+
   static KubernetesClient client;
 
-  /**
-   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
-   * default 10 s to accept a connection, which is not what these tests are about.
-   */
-  @org.junit.jupiter.api.BeforeAll
-  static void patientClient() {
-    client =
-        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-            .withConfig(
-                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(120_000)
-                    .withRequestTimeout(120_000)
-                    .build())
-            .build();
+  @BeforeAll
+  static void cluster(KubeApiServer kube) {
+    client = kube.client();
+    kube.ensureNamespace(NS);
   }
 
-  @org.junit.jupiter.api.AfterAll
-  static void closePatientClient() {
-    client.close();
+  @AfterAll
+  static void closeClient() {
+    if (client != null) {
+      client.close();
+    }
   }
 
   static Producer<String, Envelope> producer;
@@ -101,7 +103,7 @@ class KubernetesResourceSourceIT {
     String kind = r.getKind();
     WatchedKind k =
         WatchedKind.ALL.stream()
-            .filter(w -> w.kind().equals(kind) && !w.group().isEmpty())
+            .filter(w -> w.apiVersion().equals(r.getApiVersion()) && w.kind().equals(kind))
             .findFirst()
             .orElseThrow();
     var op = client.genericKubernetesResources(k.context());
@@ -110,18 +112,27 @@ class KubernetesResourceSourceIT {
         .create();
   }
 
-  static String route(String name, String pathType) {
+  static String route(String namespace, String name, String pathType) {
     return """
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
-        metadata: {name: %s, namespace: default}
+        metadata: {name: %s, namespace: %s}
         spec:
           parentRefs: [{name: eg}]
           rules:
           - matches: [{path: {type: %s, value: /}}]
             backendRefs: [{name: web, port: 80}]
         """
-        .formatted(name, pathType);
+        .formatted(name, namespace, pathType);
+  }
+
+  static String key(String kind, String name) {
+    return "gateway.networking.k8s.io/" + kind + "/" + NS + "/" + name;
+  }
+
+  static double count(SimpleMeterRegistry meters, String name, String... tags) {
+    var search = meters.find(name).tags(tags);
+    return search.counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
   @Test
@@ -129,9 +140,13 @@ class KubernetesResourceSourceIT {
     byte[] keyBytes = new byte[32];
     new java.security.SecureRandom().nextBytes(keyBytes);
     SecretBox box = new SecretBox("test", keyBytes);
+    String r1 = key("HTTPRoute", "r1");
+    String bad = key("HTTPRoute", "bad");
+    String gateway = key("Gateway", "eg");
+    String gatewayClass = "gateway.networking.k8s.io/GatewayClass//" + NS;
 
     // A key published before this watcher started, whose object no longer exists.
-    String stale = "gateway.networking.k8s.io/HTTPRoute/default/stale";
+    String stale = key("HTTPRoute", "stale");
     producer
         .send(
             new ProducerRecord<>(
@@ -140,35 +155,32 @@ class KubernetesResourceSourceIT {
                 Envelope.wrap("resource", "watcher", Json.MAPPER.readTree("{\"kind\":\"x\"}"))))
         .get();
 
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
-        .create();
     create(
         """
         apiVersion: gateway.networking.k8s.io/v1
         kind: GatewayClass
-        metadata: {name: eg}
+        metadata: {name: %s}
         spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
-        """);
+        """
+            .formatted(NS));
     create(
         """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
-        metadata: {name: eg, namespace: default}
+        metadata: {name: eg, namespace: %s}
         spec:
-          gatewayClassName: eg
+          gatewayClassName: %s
           listeners:
           - name: https
             port: 443
             protocol: HTTPS
             tls: {certificateRefs: [{name: tls}]}
-        """);
-    create(route("r1", "PathPrefix"));
+        """
+            .formatted(NS, NS));
+    create(route(NS, "r1", "PathPrefix"));
     client
         .secrets()
-        .inNamespace("default")
+        .inNamespace(NS)
         .resource(
             new SecretBuilder()
                 .withNewMetadata()
@@ -181,7 +193,7 @@ class KubernetesResourceSourceIT {
         .create();
     client
         .secrets()
-        .inNamespace("default")
+        .inNamespace(NS)
         .resource(
             new SecretBuilder()
                 .withNewMetadata()
@@ -192,7 +204,7 @@ class KubernetesResourceSourceIT {
         .create();
     client
         .configMaps()
-        .inNamespace("default")
+        .inNamespace(NS)
         .resource(
             new ConfigMapBuilder()
                 .withNewMetadata()
@@ -207,137 +219,148 @@ class KubernetesResourceSourceIT {
         new ResourcePublisher(producer, Optional.of(box), new SealedHash(keyBytes), meters);
     Map<String, Object> consumer = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
     publisher.startFrom(CompactedTopicReader.read(consumer, Topics.RESOURCES, WAIT));
+    // This class's namespace only: the cluster is shared with other test classes.
     KubernetesResourceSource source =
         new KubernetesResourceSource(
             client,
-            KubernetesResourceSource.Settings.defaults(),
+            new KubernetesResourceSource.Settings(List.of(NS), null, null, null, null, null),
             meters,
             new StatusPublisher(producer));
     try {
       source.start(publisher);
 
-      topics.awaitTrue(
-          t ->
-              t.live(Topics.RESOURCES)
-                  .containsKey("gateway.networking.k8s.io/HTTPRoute/default/r1"),
-          WAIT,
-          "r1 published");
+      topics.awaitTrue(t -> t.live(Topics.RESOURCES).containsKey(r1), WAIT, "r1 published");
       // Start-up reconciliation: the vanished key gets a tombstone.
       topics.awaitTrue(
           t -> !t.live(Topics.RESOURCES).containsKey(stale), WAIT, "tombstone of the stale key");
       Map<String, Envelope> live = topics.live(Topics.RESOURCES);
       assertThat(live)
-          .containsKeys(
-              "gateway.networking.k8s.io/GatewayClass//eg",
-              "gateway.networking.k8s.io/Gateway/default/eg",
-              "/Secret/default/tls",
-              "/Namespace//default")
-          .doesNotContainKeys("/Secret/default/unrelated", "/ConfigMap/default/unrelated", stale);
+          .containsKeys(gatewayClass, gateway, "/Secret/" + NS + "/tls", "/Namespace//" + NS)
+          .doesNotContainKeys(
+              "/Secret/" + NS + "/unrelated",
+              "/ConfigMap/" + NS + "/unrelated",
+              // The controller manager's CA bundle, in every namespace, is referenced by nothing.
+              "/ConfigMap/" + NS + "/kube-root-ca.crt",
+              stale);
       // Start-up reconciliation: the vanished key got a tombstone.
       assertThat(topics.latest(Topics.RESOURCES).get(stale).tombstone()).isTrue();
       // The referenced Secret is sealed, and opens to the object.
-      Envelope secret = live.get("/Secret/default/tls");
+      Envelope secret = live.get("/Secret/" + NS + "/tls");
       assertThat(secret.encrypted()).isTrue();
       assertThat(secret.payload().toString()).doesNotContain("a2V5");
       assertThat(box.open(secret.payload()).at("/data/tls.key").asText()).isEqualTo("a2V5");
-      // Bookkeeping fields are not published.
-      JsonNode gw = live.get("gateway.networking.k8s.io/Gateway/default/eg").payload();
+      // Bookkeeping fields the API server adds are not published; the fields it defaults are.
+      JsonNode gw = live.get(gateway).payload();
       assertThat(gw.at("/metadata/resourceVersion").isMissingNode()).isTrue();
-      assertThat(gw.at("/spec/gatewayClassName").asText()).isEqualTo("eg");
+      assertThat(gw.at("/metadata/managedFields").isMissingNode()).isTrue();
+      assertThat(gw.at("/metadata/uid").asText()).isNotEmpty();
+      assertThat(gw.at("/status").isMissingNode()).isTrue();
+      assertThat(gw.at("/spec/gatewayClassName").asText()).isEqualTo(NS);
+      assertThat(gw.at("/spec/listeners/0/tls/mode").asText()).isEqualTo("Terminate");
 
-      // An object the model cannot read: no record, a status that says why, and the stream goes on.
-      create(route("bad", "NotAPathType"));
-      create(route("r2", "Exact"));
+      // The API server itself refuses an object its schema rejects: it never reaches the watcher.
+      var routes = client.genericKubernetesResources(context("HTTPRoute")).inNamespace(NS);
+      assertThatThrownBy(() -> create(route(NS, "rejected", "NotAPathType")))
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> {
+                assertThat(e.getCode()).isEqualTo(422);
+                assertThat(e.getMessage()).contains("NotAPathType");
+              });
+      assertThat(routes.withName("rejected").get()).isNull();
+
+      // An object the server admits but the model cannot read (a CORS max age beyond the int32
+      // the API declares; the server does not check an integer's format): no record, a status
+      // that says why, and the stream goes on.
+      create(
+          """
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: HTTPRoute
+          metadata: {name: bad, namespace: %s}
+          spec:
+            parentRefs: [{name: eg}]
+            rules:
+            - filters:
+              - type: CORS
+                cors: {allowOrigins: ["https://example.com"], maxAge: 3000000000}
+              backendRefs: [{name: web, port: 80}]
+          """
+              .formatted(NS));
+      create(route(NS, "r2", "Exact"));
       topics.awaitTrue(
-          t ->
-              t.live(Topics.RESOURCES)
-                  .containsKey("gateway.networking.k8s.io/HTTPRoute/default/r2"),
+          t -> t.live(Topics.RESOURCES).containsKey(key("HTTPRoute", "r2")),
           WAIT,
           "r2 published after the bad route");
-      assertThat(topics.live(Topics.RESOURCES))
-          .doesNotContainKey("gateway.networking.k8s.io/HTTPRoute/default/bad");
+      assertThat(topics.live(Topics.RESOURCES)).doesNotContainKey(bad);
       topics.awaitTrue(
-          t -> t.live(Topics.STATUS).containsKey("gateway.networking.k8s.io/HTTPRoute/default/bad"),
-          WAIT,
-          "status of the bad route");
-      JsonNode status =
-          topics
-              .live(Topics.STATUS)
-              .get("gateway.networking.k8s.io/HTTPRoute/default/bad")
-              .payload();
+          t -> t.live(Topics.STATUS).containsKey(bad), WAIT, "status of the bad route");
+      JsonNode status = topics.live(Topics.STATUS).get(bad).payload();
       JsonNode accepted = status.at("/status/parents/0/conditions/0");
       assertThat(accepted.path("status").asText()).isEqualTo("False");
       assertThat(accepted.path("reason").asText()).isEqualTo("UnsupportedValue");
-      assertThat(accepted.path("message").asText()).contains("NotAPathType");
-      assertThat(
-              meters.get("eg4j.watcher.invalid.objects").tag("kind", "HTTPRoute").counter().count())
-          .isEqualTo(1);
+      assertThat(accepted.path("message").asText())
+          .contains("spec.rules[0].filters[0].cors.maxAge")
+          .contains("3000000000");
+      // The generation the API server gave the object.
+      assertThat(accepted.path("observedGeneration").asLong()).isEqualTo(1);
+      assertThat(count(meters, "eg4j.watcher.invalid.objects", "kind", "HTTPRoute")).isEqualTo(1);
       // Deleting the unreadable object removes the status published for it.
-      var routeContext =
-          WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow().context();
-      client
-          .genericKubernetesResources(routeContext)
-          .inNamespace("default")
-          .withName("bad")
-          .delete();
+      routes.withName("bad").delete();
       topics.awaitTrue(
-          t ->
-              !t.live(Topics.STATUS).containsKey("gateway.networking.k8s.io/HTTPRoute/default/bad"),
+          t -> !t.live(Topics.STATUS).containsKey(bad),
           WAIT,
           "the bad route's status tombstoned after its deletion");
 
-      // A status written to the Gateway (as the status-writer does) is not a change: no new
-      // record, and the Gateway stays on the bus.
-      var gwContext = WatchedKind.find(WatchedKind.GATEWAY_API, "Gateway").orElseThrow().context();
-      int gatewayRecords =
-          topics.of(Topics.RESOURCES, "gateway.networking.k8s.io/Gateway/default/eg").size();
-      client
-          .genericKubernetesResources(gwContext)
-          .inNamespace("default")
-          .withName("eg")
-          .edit(
-              g -> {
-                g.setAdditionalProperty(
-                    "status",
-                    Map.of(
-                        "conditions",
-                        List.of(
-                            Map.of(
-                                "type", "Accepted",
-                                "status", "True",
-                                "reason", "Accepted",
-                                "message", "ok",
-                                "lastTransitionTime", "2026-11-26T12:00:00Z"))));
-                return g;
-              });
-      create(route("r3", "PathPrefix"));
+      // A status written to the Gateway through its status subresource (as the status-writer
+      // does) is not a change: the informer sees an update, yet no new record, and the Gateway
+      // stays on the bus.
+      var gateways = client.genericKubernetesResources(context("Gateway")).inNamespace(NS);
+      int gatewayRecords = topics.of(Topics.RESOURCES, gateway).size();
+      double gatewayUpdates =
+          count(meters, "eg4j.watcher.informer.events", "kind", "Gateway", "type", "update");
+      String before = gateways.withName("eg").get().getMetadata().getResourceVersion();
+      GenericKubernetesResource written =
+          gateways
+              .withName("eg")
+              .editStatus(
+                  g -> {
+                    g.setAdditionalProperty(
+                        "status",
+                        Map.of(
+                            "conditions",
+                            List.of(
+                                Map.of(
+                                    "type", "Accepted",
+                                    "status", "True",
+                                    "reason", "Accepted",
+                                    "message", "ok",
+                                    "observedGeneration", 1,
+                                    "lastTransitionTime", "2026-11-26T12:00:00Z"))));
+                    return g;
+                  });
+      assertThat(written.getMetadata().getResourceVersion()).isNotEqualTo(before);
+      Awaitility.await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  count(meters, "eg4j.watcher.informer.events", "kind", "Gateway", "type", "update")
+                      > gatewayUpdates);
+      create(route(NS, "r3", "PathPrefix"));
       topics.awaitTrue(
-          t ->
-              t.live(Topics.RESOURCES)
-                  .containsKey("gateway.networking.k8s.io/HTTPRoute/default/r3"),
+          t -> t.live(Topics.RESOURCES).containsKey(key("HTTPRoute", "r3")),
           WAIT,
           "r3 published after the Gateway status write");
-      assertThat(topics.live(Topics.RESOURCES))
-          .containsKey("gateway.networking.k8s.io/Gateway/default/eg");
-      assertThat(topics.of(Topics.RESOURCES, "gateway.networking.k8s.io/Gateway/default/eg"))
-          .hasSize(gatewayRecords);
+      assertThat(topics.live(Topics.RESOURCES)).containsKey(gateway);
+      assertThat(topics.of(Topics.RESOURCES, gateway)).hasSize(gatewayRecords);
 
       // A Secret that stops being referenced leaves the bus; a deletion becomes a tombstone.
-      var gwCtx = WatchedKind.find(WatchedKind.GATEWAY_API, "Gateway").orElseThrow().context();
-      client.genericKubernetesResources(gwCtx).inNamespace("default").withName("eg").delete();
-      client
-          .genericKubernetesResources(
-              WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow().context())
-          .inNamespace("default")
-          .withName("r1")
-          .delete();
+      gateways.withName("eg").delete();
+      routes.withName("r1").delete();
       topics.awaitTrue(
           t ->
-              !t.live(Topics.RESOURCES)
-                      .containsKey("gateway.networking.k8s.io/HTTPRoute/default/r1")
-                  && !t.live(Topics.RESOURCES).containsKey("/Secret/default/tls")
-                  && !t.live(Topics.RESOURCES)
-                      .containsKey("gateway.networking.k8s.io/Gateway/default/eg"),
+              !t.live(Topics.RESOURCES).containsKey(r1)
+                  && !t.live(Topics.RESOURCES).containsKey("/Secret/" + NS + "/tls")
+                  && !t.live(Topics.RESOURCES).containsKey(gateway),
           WAIT,
           "tombstones for r1, the Gateway and its no longer referenced Secret");
       assertThat(meters.get("eg4j.watcher.informer.events").counters()).isNotEmpty();
@@ -346,35 +369,44 @@ class KubernetesResourceSourceIT {
     }
   }
 
+  static ResourceDefinitionContext context(String kind) {
+    return WatchedKind.find(WatchedKind.GATEWAY_API, kind).orElseThrow().context();
+  }
+
   @Test
   void objectsOutsideTheSelectedNamespacesAreIgnored() throws Exception {
-    for (String ns : List.of("team-a", "team-b")) {
+    // A label of this class's own, so namespaces of other test classes never match.
+    String label = "source-it.eg4j.io/tenant";
+    String nsA = NS + "-team-a";
+    String nsB = NS + "-team-b";
+    for (String ns : List.of(nsA, nsB)) {
       client
           .namespaces()
           .resource(
               new NamespaceBuilder()
                   .withNewMetadata()
                   .withName(ns)
-                  .addToLabels("tenant", ns.equals("team-a") ? "gold" : "none")
+                  .addToLabels(label, ns.equals(nsA) ? "gold" : "none")
                   .endMetadata()
                   .build())
           .create();
-      create(route("x", "PathPrefix").replace("namespace: default", "namespace: " + ns));
+      create(route(ns, "x", "PathPrefix"));
     }
-    String a = "gateway.networking.k8s.io/HTTPRoute/team-a/x";
-    String b = "gateway.networking.k8s.io/HTTPRoute/team-b/x";
+    String a = "gateway.networking.k8s.io/HTTPRoute/" + nsA + "/x";
+    String b = "gateway.networking.k8s.io/HTTPRoute/" + nsB + "/x";
 
     // A namespace list.
     KubernetesResourceSource byList =
         new KubernetesResourceSource(
             client,
-            new KubernetesResourceSource.Settings(List.of("team-a"), null, null, null, null, null),
+            new KubernetesResourceSource.Settings(List.of(nsA), null, null, null, null, null),
             new SimpleMeterRegistry(),
             null);
     RecordingSink listSink = new RecordingSink();
     try {
       byList.start(listSink);
-      assertThat(listSink.keys()).contains(a).doesNotContain(b);
+      assertThat(listSink.keys()).contains(a, "/Namespace//" + nsA).doesNotContain(b);
+      assertThat(listSink.keys()).noneMatch(k -> k.contains("/" + nsB));
     } finally {
       byList.close();
     }
@@ -383,29 +415,32 @@ class KubernetesResourceSourceIT {
     KubernetesResourceSource bySelector =
         new KubernetesResourceSource(
             client,
-            new KubernetesResourceSource.Settings(null, "tenant in (gold)", null, null, null, null),
+            new KubernetesResourceSource.Settings(
+                null, label + " in (gold)", null, null, null, null),
             new SimpleMeterRegistry(),
             null);
     RecordingSink sink = new RecordingSink();
     try {
       bySelector.start(sink);
-      assertThat(sink.keys()).contains(a, "/Namespace//team-a").doesNotContain(b);
+      assertThat(sink.keys()).contains(a, "/Namespace//" + nsA).doesNotContain(b);
+      // Namespaces without the label (default, kube-system, other classes') stay out.
+      assertThat(sink.keys()).doesNotContain("/Namespace//default", "/Namespace//kube-system");
 
       client
           .namespaces()
-          .withName("team-b")
+          .withName(nsB)
           .edit(
               n -> {
-                n.getMetadata().getLabels().put("tenant", "gold");
+                n.getMetadata().getLabels().put(label, "gold");
                 return n;
               });
       sink.await(k -> k.contains(b), WAIT);
       client
           .namespaces()
-          .withName("team-a")
+          .withName(nsA)
           .edit(
               n -> {
-                n.getMetadata().getLabels().put("tenant", "none");
+                n.getMetadata().getLabels().put(label, "none");
                 return n;
               });
       sink.await(k -> !k.contains(a) && k.contains(b), WAIT);
@@ -416,43 +451,83 @@ class KubernetesResourceSourceIT {
 
   @Test
   void aKindWhoseCrdIsInstalledLaterIsWatchedWithoutARestart() throws Exception {
-    WatchedKind tls = WatchedKind.find(WatchedKind.GATEWAY_API, "TLSRoute").orElseThrow();
-    // At start-up the cluster does not serve TLSRoute (its CRD is not installed yet).
-    server
-        .expect()
-        .get()
-        .withPath("/apis/gateway.networking.k8s.io/v1/tlsroutes?limit=1")
-        .andReturn(
-            404,
-            new io.fabric8.kubernetes.api.model.StatusBuilder()
-                .withCode(404)
-                .withReason("NotFound")
-                .build())
-        .once();
+    // A kind of this test's own: at start-up the cluster really does not serve it (404), and its
+    // CRD is installed while the source runs.
+    String group = "late.source-it.eg4j.io";
+    WatchedKind widget = new WatchedKind(group, "v1", "Widget", "widgets", true, null, true, false);
+    assertThat(
+            client
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("widgets." + group)
+                .get())
+        .isNull();
     KubernetesResourceSource source =
         new KubernetesResourceSource(
             client,
             new KubernetesResourceSource.Settings(
-                null, null, null, null, null, List.of(tls), Duration.ofMillis(300)),
+                List.of(NS), null, null, null, null, List.of(widget), Duration.ofMillis(300)),
             new SimpleMeterRegistry(),
             null);
     RecordingSink sink = new RecordingSink();
     try {
       source.start(sink);
-      assertThat(source.unservedKinds()).containsExactly(tls);
+      assertThat(source.unservedKinds()).containsExactly(widget);
 
       // The CRD appears, and an object of it.
-      create(
-          """
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: TLSRoute
-          metadata: {name: late, namespace: default}
-          spec:
-            parentRefs: [{name: eg}]
-            hostnames: [late.example.com]
-            rules: [{backendRefs: [{name: web, port: 443}]}]
-          """);
-      sink.await(k -> k.contains("gateway.networking.k8s.io/TLSRoute/default/late"), WAIT);
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .resource(
+              new CustomResourceDefinitionBuilder()
+                  .withNewMetadata()
+                  .withName("widgets." + group)
+                  .endMetadata()
+                  .withNewSpec()
+                  .withGroup(group)
+                  .withScope("Namespaced")
+                  .withNewNames()
+                  .withKind("Widget")
+                  .withPlural("widgets")
+                  .withSingular("widget")
+                  .withListKind("WidgetList")
+                  .endNames()
+                  .addNewVersion()
+                  .withName("v1")
+                  .withServed(true)
+                  .withStorage(true)
+                  .withNewSchema()
+                  .withNewOpenAPIV3Schema()
+                  .withType("object")
+                  .withXKubernetesPreserveUnknownFields(true)
+                  .endOpenAPIV3Schema()
+                  .endSchema()
+                  .endVersion()
+                  .endSpec()
+                  .build())
+          .create();
+      ResourceDefinitionContext widgets = widget.context();
+      GenericKubernetesResource late =
+          new GenericKubernetesResourceBuilder()
+              .withApiVersion(group + "/v1")
+              .withKind("Widget")
+              .withNewMetadata()
+              .withNamespace(NS)
+              .withName("late")
+              .endMetadata()
+              .withAdditionalProperties(Map.of("spec", Map.of("size", 3)))
+              .build();
+      // The CRD is served a moment after it is created.
+      Awaitility.await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .until(
+              () ->
+                  client.genericKubernetesResources(widgets).inNamespace(NS).resource(late).create()
+                      != null);
+      sink.await(k -> k.contains(group + "/Widget/" + NS + "/late"), WAIT);
       assertThat(source.unservedKinds()).isEmpty();
     } finally {
       source.close();
