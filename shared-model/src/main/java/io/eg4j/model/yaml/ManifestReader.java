@@ -90,6 +90,11 @@ public final class ManifestReader {
         if (!obj.path("kind").isTextual() || !obj.path("apiVersion").isTextual()) {
           throw new ManifestException(source, line, "a document needs apiVersion and kind", null);
         }
+        String refusal =
+            ApiVersions.refusal(obj.path("apiVersion").asText(), obj.path("kind").asText());
+        if (refusal != null) {
+          throw new ManifestException(source, line, refusal, null);
+        }
         out.add(obj);
       }
     }

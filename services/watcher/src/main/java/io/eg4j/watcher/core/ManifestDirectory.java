@@ -151,7 +151,16 @@ public final class ManifestDirectory {
             "a " + doc.path("kind").asText() + " document needs metadata.name",
             null);
       }
-      out.put(ManifestObjects.normalize(doc), doc);
+      ResourceKey key = ManifestObjects.normalize(doc);
+      if (!io.eg4j.model.yaml.ApiVersions.reads(doc.path("apiVersion").asText(), key.kind())) {
+        org.slf4j.LoggerFactory.getLogger(ManifestDirectory.class)
+            .warn(
+                "{}: {} {} is not a kind eg4j reads; it is ignored",
+                file,
+                doc.path("apiVersion").asText(),
+                key.kind());
+      }
+      out.put(key, doc);
     }
     return out;
   }
