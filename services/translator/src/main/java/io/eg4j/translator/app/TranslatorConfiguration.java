@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 
 /**
  * The translator's beans: one consumer of {@code eg4j.resources} in the translator group (one
@@ -35,18 +36,66 @@ import org.springframework.context.annotation.Import;
 public class TranslatorConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(TranslatorConfiguration.class);
 
-  /** The EnvoyGateway configuration: the file when set, Envoy Gateway's defaults otherwise. */
+  /**
+   * The EnvoyGateway configuration: the file when set, Envoy Gateway's defaults otherwise, with the
+   * control plane's namespace from this service's own configuration ({@link #controllerNamespace}).
+   */
   @Bean
-  public EnvoyGatewayConfig translatorEnvoyGatewayConfig(TranslatorProperties props)
-      throws IOException {
+  public EnvoyGatewayConfig translatorEnvoyGatewayConfig(
+      TranslatorProperties props, Environment env) throws IOException {
+    EnvoyGatewayConfig file;
     if (props.getConfigFile() == null) {
-      return EnvoyGatewayConfig.defaults();
-    }
-    if (!Files.exists(props.getConfigFile())) {
+      file = EnvoyGatewayConfig.defaults();
+    } else if (!Files.exists(props.getConfigFile())) {
       LOG.warn("{} does not exist; using Envoy Gateway's defaults", props.getConfigFile());
-      return EnvoyGatewayConfig.defaults();
+      file = EnvoyGatewayConfig.defaults();
+    } else {
+      file = EnvoyGatewayConfig.load(props.getConfigFile());
     }
-    return EnvoyGatewayConfig.load(props.getConfigFile());
+    String ns =
+        controllerNamespace(
+            env.getProperty(CONTROLLER_NAMESPACE),
+            env.getProperty("POD_NAMESPACE"),
+            testOverride(file));
+    LOG.info("controller namespace: {}", ns);
+    return withControllerNamespace(file, ns);
+  }
+
+  /** The property that names the control plane's namespace, for every service. */
+  public static final String CONTROLLER_NAMESPACE = "eg4j.controller-namespace";
+
+  /**
+   * The control plane's namespace, as Envoy Gateway takes it from its own environment: {@value
+   * #CONTROLLER_NAMESPACE}, else {@code POD_NAMESPACE} (the chart sets it from the downward API),
+   * else the config file's {@code x-eg4j-test.controllerNamespace} (an override meant for the CLI's
+   * corpus runs; no deployment relies on it), else {@code envoy-gateway-system}.
+   */
+  static String controllerNamespace(String... candidates) {
+    for (String c : candidates) {
+      if (c != null && !c.isBlank()) {
+        return c.trim();
+      }
+    }
+    return EnvoyGatewayConfig.DEFAULT_NAMESPACE;
+  }
+
+  /** The file's explicit {@code x-eg4j-test.controllerNamespace}, or null. */
+  private static String testOverride(EnvoyGatewayConfig file) {
+    var n = file.raw().path("x-eg4j-test").path("controllerNamespace");
+    return n.isTextual() ? n.asText() : null;
+  }
+
+  static EnvoyGatewayConfig withControllerNamespace(EnvoyGatewayConfig c, String ns) {
+    return new EnvoyGatewayConfig(
+        c.controllerName(),
+        c.raw(),
+        c.provider(),
+        c.rateLimit(),
+        c.extensionApis(),
+        c.runtimeFlags(),
+        c.envoyProxy(),
+        ns,
+        c.wasmCache());
   }
 
   /** The pure core. */
