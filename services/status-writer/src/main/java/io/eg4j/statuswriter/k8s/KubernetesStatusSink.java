@@ -113,6 +113,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
     this.queue =
         new StatusWriteQueue(
             writer::write,
+            writer::upToDate,
             this::isLeader,
             settings.writesPerSecond(),
             settings.burst(),
@@ -137,9 +138,11 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
             new LeaderElection.Listener() {
               @Override
               public void onStartLeading() {
-                // A new leader cannot know what its predecessor wrote; the writer skips what is
-                // already there.
-                queue.requeueAll();
+                // A new leader cannot know what its predecessor wrote: it queues what differs from
+                // its cache, off the elector's thread, while new changes are written first.
+                Thread resync = new Thread(queue::requeueAll, "status-resync");
+                resync.setDaemon(true);
+                resync.start();
               }
 
               @Override

@@ -50,6 +50,19 @@ public final class KubernetesStatusWriter {
     FAILED
   }
 
+  /**
+   * Permission to send one write, from the write rate limiter. Only writes that change something
+   * ask for one: reads and skipped statuses cost no slot.
+   */
+  @FunctionalInterface
+  public interface Permits {
+    /** No limit. */
+    Permits NONE = () -> {};
+
+    /** Blocks until one write may go. */
+    void acquire() throws InterruptedException;
+  }
+
   private final KubernetesClient client;
   private final String controllerName;
   private final MeterRegistry meters;
@@ -96,8 +109,48 @@ public final class KubernetesStatusWriter {
     this.clock = clock == null ? Clock.systemUTC() : clock;
   }
 
-  /** Writes a status, retrying conflicts. Never throws for API errors: they are counted. */
+  /**
+   * Writes a status without a rate limit, retrying conflicts; see {@link #write(ResourceStatus,
+   * Permits)}.
+   */
   public Result write(ResourceStatus status) {
+    try {
+      return write(status, Permits.NONE);
+    } catch (InterruptedException e) {
+      // Permits.NONE never blocks.
+      Thread.currentThread().interrupt();
+      return Result.FAILED;
+    }
+  }
+
+  /**
+   * True when the cached object already carries {@code status}: a write would be skipped. It reads
+   * nothing from the server, so it answers false when it cannot tell: without a cache, for an
+   * object the cache does not hold, and for a Gateway, whose status also depends on its fleet.
+   */
+  public boolean upToDate(ResourceStatus status) {
+    ResourceKey key = status.key();
+    Optional<WatchedKind> kind = WatchedKind.find(key.group(), key.kind());
+    if (kind.isEmpty() || !kind.get().hasStatus()) {
+      // Nothing is ever written for it.
+      return true;
+    }
+    if (cache == null || isGateway(key)) {
+      return false;
+    }
+    GenericKubernetesResource current = cache.get(key);
+    if (current == null) {
+      return false;
+    }
+    return StatusDiff.equalIgnoringTransitionTimes(
+        currentStatus(current), desired(status, current));
+  }
+
+  /**
+   * Writes a status, retrying conflicts. Never throws for API errors: they are counted. Each write
+   * request takes one of {@code permits}; a status already on the object takes none.
+   */
+  public Result write(ResourceStatus status, Permits permits) throws InterruptedException {
     ResourceKey key = status.key();
     Optional<WatchedKind> kind = WatchedKind.find(key.group(), key.kind());
     if (kind.isEmpty() || !kind.get().hasStatus()) {
@@ -126,19 +179,8 @@ public final class KubernetesStatusWriter {
           }
           return Result.GONE;
         }
-        JsonNode currentStatus =
-            Json.MAPPER.valueToTree(current.getAdditionalProperties().get("status"));
-        ObjectNode published = status.status().deepCopy();
-        long generation =
-            current.getMetadata().getGeneration() == null
-                ? status.observedGeneration()
-                : current.getMetadata().getGeneration();
-        if (isGateway(key)) {
-          addInfrastructureStatus(published, current, generation);
-        }
-        StatusDiff.fillObservedGeneration(published, status.observedGeneration());
-        ObjectNode desired =
-            StatusDiff.merge(currentStatus, published, controllerName, clock.instant());
+        JsonNode currentStatus = currentStatus(current);
+        ObjectNode desired = desired(status, current);
         if (StatusDiff.equalIgnoringTransitionTimes(currentStatus, desired)) {
           count("skipped");
           return Result.SKIPPED;
@@ -147,6 +189,7 @@ public final class KubernetesStatusWriter {
         GenericKubernetesResource update =
             Json.MAPPER.convertValue(current, GenericKubernetesResource.class);
         update.setAdditionalProperty("status", Json.MAPPER.convertValue(desired, Map.class));
+        permits.acquire();
         try {
           // updateStatus sends the resourceVersion we read: a concurrent change answers 409.
           var op = client.genericKubernetesResources(ctx);
@@ -179,6 +222,25 @@ public final class KubernetesStatusWriter {
     } finally {
       MDC.remove("resource");
     }
+  }
+
+  private static JsonNode currentStatus(GenericKubernetesResource current) {
+    return Json.MAPPER.valueToTree(current.getAdditionalProperties().get("status"));
+  }
+
+  /** The status to write on {@code current}: the published one merged with what is there. */
+  private ObjectNode desired(ResourceStatus status, GenericKubernetesResource current) {
+    ResourceKey key = status.key();
+    ObjectNode published = status.status().deepCopy();
+    long generation =
+        current.getMetadata().getGeneration() == null
+            ? status.observedGeneration()
+            : current.getMetadata().getGeneration();
+    if (isGateway(key)) {
+      addInfrastructureStatus(published, current, generation);
+    }
+    StatusDiff.fillObservedGeneration(published, status.observedGeneration());
+    return StatusDiff.merge(currentStatus(current), published, controllerName, clock.instant());
   }
 
   private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +20,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It keeps the latest status of every live key, not only the pending ones: a replica that
  * becomes the leader calls {@link #requeueAll()} and converges the whole cluster without waiting
- * for the translator to publish again. The writer skips statuses that are already on the objects,
- * so a takeover costs reads, not writes.
+ * for the translator to publish again. That compares each known status with the cached object first
+ * and queues only those that differ, behind the new changes: a takeover at 1,000 routes once pushed
+ * every status through the rate limiter, skipped or not, and a new route waited 34 s.
+ *
+ * <p>The rate limiter is handed to the writer, which takes a slot only for a write that changes
+ * something; reading an object and skipping a status that is already there cost none.
  *
  * <p>One worker thread writes; a key is never written twice at once, and a status that arrives
  * while its key is being written is written after it.
@@ -30,12 +33,27 @@ import org.slf4j.LoggerFactory;
 public final class StatusWriteQueue implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusWriteQueue.class);
 
-  private final Function<ResourceStatus, KubernetesStatusWriter.Result> writer;
+  /** Writes one status, taking a permit for each write request it sends. */
+  @FunctionalInterface
+  public interface Writer {
+    /** Writes {@code status}; see {@link KubernetesStatusWriter#write(ResourceStatus, Permits)}. */
+    KubernetesStatusWriter.Result write(
+        ResourceStatus status, KubernetesStatusWriter.Permits permits) throws InterruptedException;
+  }
+
+  private final Writer writer;
+  private final Predicate<ResourceStatus> upToDate;
   private final BooleanSupplier leader;
   private final TokenBucket limiter;
   private final Duration retryDelay;
   private final Map<ResourceKey, ResourceStatus> latest = new HashMap<>();
+
+  /** New changes, written first. */
   private final LinkedHashSet<ResourceKey> pending = new LinkedHashSet<>();
+
+  /** Known statuses a new leader found different from the cluster, written after new changes. */
+  private final LinkedHashSet<ResourceKey> backlog = new LinkedHashSet<>();
+
   private final Map<ResourceKey, Integer> failures = new HashMap<>();
   private final Thread worker;
   private boolean writing;
@@ -45,18 +63,22 @@ public final class StatusWriteQueue implements AutoCloseable {
    * A queue.
    *
    * @param writer writes one status
+   * @param upToDate true when a status is already on its object, judged without a request to the
+   *     API server (false when it cannot tell)
    * @param leader true while this replica may write
    * @param writesPerSecond the sustained write rate
    * @param burst how many writes may go at once after a quiet period
    * @param retryDelay how long a failed write waits before it is tried again
    */
   public StatusWriteQueue(
-      Function<ResourceStatus, KubernetesStatusWriter.Result> writer,
+      Writer writer,
+      Predicate<ResourceStatus> upToDate,
       BooleanSupplier leader,
       double writesPerSecond,
       int burst,
       Duration retryDelay) {
     this.writer = Objects.requireNonNull(writer, "writer");
+    this.upToDate = Objects.requireNonNull(upToDate, "upToDate");
     this.leader = Objects.requireNonNull(leader, "leader");
     this.limiter = new TokenBucket(writesPerSecond, burst);
     this.retryDelay = retryDelay == null ? Duration.ofSeconds(1) : retryDelay;
@@ -72,6 +94,7 @@ public final class StatusWriteQueue implements AutoCloseable {
   /** A new status for a key; replaces any pending one. */
   public synchronized void submit(ResourceStatus status) {
     latest.put(status.key(), status);
+    backlog.remove(status.key());
     pending.add(status.key());
     failures.remove(status.key());
     notifyAll();
@@ -92,13 +115,47 @@ public final class StatusWriteQueue implements AutoCloseable {
   public synchronized void remove(ResourceKey key) {
     latest.remove(key);
     pending.remove(key);
+    backlog.remove(key);
     failures.remove(key);
   }
 
-  /** Queues every known status again, as a new leader must. */
-  public synchronized void requeueAll() {
-    pending.addAll(latest.keySet());
-    notifyAll();
+  /**
+   * Queues again every known status that is not already on its object, as a new leader must: it
+   * cannot know what its predecessor wrote. The comparison runs on the caller's thread, against the
+   * cache, key by key without holding the queue; what differs is written after the new changes.
+   *
+   * @return how many statuses were queued
+   */
+  public int requeueAll() {
+    List<ResourceStatus> known;
+    synchronized (this) {
+      known = List.copyOf(latest.values());
+    }
+    int queued = 0;
+    for (ResourceStatus s : known) {
+      if (closed) {
+        break;
+      }
+      boolean same;
+      try {
+        same = upToDate.test(s);
+      } catch (RuntimeException e) {
+        LOG.debug("cannot compare the status of {}: {}", s.key(), e.toString());
+        same = false;
+      }
+      if (!same) {
+        synchronized (this) {
+          // A newer status arrived meanwhile: it is pending already.
+          if (latest.get(s.key()) == s && !pending.contains(s.key()) && backlog.add(s.key())) {
+            queued++;
+            notifyAll();
+          }
+        }
+      }
+    }
+    LOG.info(
+        "{} of {} known statuses differ from the cluster and are queued", queued, known.size());
+    return queued;
   }
 
   /** Queues again the known statuses whose key matches (a Gateway whose Service changed). */
@@ -118,7 +175,7 @@ public final class StatusWriteQueue implements AutoCloseable {
 
   /** How many keys wait to be written. */
   public synchronized int pending() {
-    return pending.size() + (writing ? 1 : 0);
+    return pending.size() + backlog.size() + (writing ? 1 : 0);
   }
 
   /** How many keys have a known status. */
@@ -142,7 +199,7 @@ public final class StatusWriteQueue implements AutoCloseable {
     while (!closed) {
       ResourceStatus next;
       synchronized (this) {
-        while (!closed && (pending.isEmpty() || !leader.getAsBoolean())) {
+        while (!closed && (pending.isEmpty() && backlog.isEmpty() || !leader.getAsBoolean())) {
           try {
             // Leadership has no callback into this loop, so look again now and then.
             wait(200);
@@ -153,7 +210,7 @@ public final class StatusWriteQueue implements AutoCloseable {
         if (closed) {
           return;
         }
-        Iterator<ResourceKey> it = pending.iterator();
+        Iterator<ResourceKey> it = (pending.isEmpty() ? backlog : pending).iterator();
         ResourceKey key = it.next();
         it.remove();
         next = latest.get(key);
@@ -163,10 +220,9 @@ public final class StatusWriteQueue implements AutoCloseable {
         writing = true;
       }
       try {
-        limiter.acquire();
         KubernetesStatusWriter.Result result;
         try {
-          result = writer.apply(next);
+          result = writer.write(next, limiter::acquire);
         } catch (RuntimeException e) {
           LOG.warn("status of {} not written: {}", next.key(), e.toString());
           result = KubernetesStatusWriter.Result.FAILED;

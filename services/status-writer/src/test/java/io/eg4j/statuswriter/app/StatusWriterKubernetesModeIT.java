@@ -11,12 +11,11 @@ import io.eg4j.model.bus.Topics;
 import io.eg4j.model.k8s.WatchedKind;
 import io.eg4j.model.status.ResourceStatus;
 import io.eg4j.testing.KafkaTestBroker;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -33,42 +32,30 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The status-writer in Kubernetes mode: a status on {@code eg4j.status} (a real broker) becomes the
- * status subresource of the object on fabric8's mock API server, written by the Lease holder.
+ * status subresource of the object on a real API server, written by the Lease holder. The app finds
+ * the server through a kubeconfig file, as it would outside a cluster.
  */
-@EnableKubernetesMockClient(crud = true)
+@RealKubernetes
 class StatusWriterKubernetesModeIT {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   static final Duration WAIT = Duration.ofSeconds(60);
   static final String[] CLIENT_PROPERTIES = {
-    "kubernetes.master",
-    "kubernetes.trust.certificates",
-    "kubernetes.auth.tryKubeConfig",
-    "kubernetes.auth.tryServiceAccount",
-    "kubernetes.namespace"
+    "kubeconfig", "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount"
   };
 
-  static KubernetesMockServer server;
   static KubernetesClient client;
   static ConfigurableApplicationContext app;
+  static String ns;
 
   @BeforeAll
-  static void start() {
-    WatchedKind route = WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow();
-    server.expectCustomResource(
-        new CustomResourceDefinitionContext.Builder()
-            .withGroup(route.group())
-            .withVersion(route.version())
-            .withKind(route.kind())
-            .withPlural(route.plural())
-            .withScope("Namespaced")
-            .withStatusSubresource(true)
-            .build());
-    // The app builds its own client from these, as it would from a kubeconfig.
-    System.setProperty("kubernetes.master", client.getConfiguration().getMasterUrl());
-    System.setProperty("kubernetes.trust.certificates", "true");
-    System.setProperty("kubernetes.auth.tryKubeConfig", "false");
+  static void start(KubeApiServer kube) {
+    client = kube.client();
+    ns = "sw-app-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    kube.ensureNamespace(ns);
+    // The app builds its own client from the kubeconfig, as it would outside a cluster.
+    System.setProperty("kubeconfig", kube.kubeconfigFile().toString());
+    System.setProperty("kubernetes.auth.tryKubeConfig", "true");
     System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-    System.setProperty("kubernetes.namespace", "eg-system");
     app =
         new SpringApplicationBuilder(StatusWriterApplication.class)
             .run(
@@ -76,6 +63,7 @@ class StatusWriterKubernetesModeIT {
                 "--server.port=0",
                 "--eg4j.status-writer.mode=kubernetes",
                 "--eg4j.status-writer.kubernetes.identity=it-replica",
+                "--eg4j.status-writer.kubernetes.lease-namespace=" + ns,
                 "--eg4j.status-writer.kubernetes.watch-proxies=false");
   }
 
@@ -87,10 +75,13 @@ class StatusWriterKubernetesModeIT {
     for (String p : CLIENT_PROPERTIES) {
       System.clearProperty(p);
     }
+    if (client != null) {
+      client.close();
+    }
   }
 
   @Test
-  void aStatusOnTheBusBecomesTheStatusSubresource() throws Exception {
+  void aStatusOnTheBusBecomesTheStatusSubresource(KubeApiServer kube) throws Exception {
     WatchedKind route = WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow();
     GenericKubernetesResource r =
         new GenericKubernetesResourceBuilder()
@@ -98,23 +89,24 @@ class StatusWriterKubernetesModeIT {
             .withKind("HTTPRoute")
             .withNewMetadata()
             .withName("r1")
-            .withNamespace("default")
+            .withNamespace(ns)
             .endMetadata()
             .addToAdditionalProperties("spec", Map.of("parentRefs", java.util.List.of()))
             .build();
-    client.genericKubernetesResources(route.context()).inNamespace("default").resource(r).create();
+    client.genericKubernetesResources(route.context()).inNamespace(ns).resource(r).create();
 
     JsonNode status =
         Json.MAPPER.readTree(
             """
-            {"parents":[{"parentRef":{"name":"eg"},
+            {"parents":[{"parentRef":{"group":"gateway.networking.k8s.io",
+              "kind":"Gateway","name":"eg"},
               "controllerName":"gateway.envoyproxy.io/gatewayclass-controller",
               "conditions":[{"type":"Accepted","status":"True","reason":"Accepted",
               "message":"Route is accepted"}]}]}
             """);
     ResourceStatus s =
         new ResourceStatus(
-            ResourceKey.parse("gateway.networking.k8s.io/HTTPRoute/default/r1"),
+            new ResourceKey("gateway.networking.k8s.io", "HTTPRoute", ns, "r1"),
             route.apiVersion(),
             1,
             status);
@@ -137,7 +129,7 @@ class StatusWriterKubernetesModeIT {
           var obj =
               client
                   .genericKubernetesResources(route.context())
-                  .inNamespace("default")
+                  .inNamespace(ns)
                   .withName("r1")
                   .get();
           Object st = obj.getAdditionalProperties().get("status");
@@ -151,6 +143,22 @@ class StatusWriterKubernetesModeIT {
         .isEqualTo(1.0);
     // The write is counted once the API server has answered, which may be just after it shows.
     await(() -> meters.get("eg4j.status.writes").tag("result", "written").counter().count() >= 1);
+    // The Lease is a real coordination.k8s.io Lease in the configured namespace.
+    assertThat(client.leases().inNamespace(ns).withName("eg4j-status-writer").get().getSpec())
+        .satisfies(l -> assertThat(l.getHolderIdentity()).isEqualTo("it-replica"));
+    // One status write reached the server, as the kubeconfig's user.
+    java.util.List<JsonNode> writes = new java.util.ArrayList<>();
+    for (String line : kube.auditLines()) {
+      JsonNode e = Json.MAPPER.readTree(line);
+      if (e.at("/objectRef/namespace").asText().equals(ns)
+          && e.at("/objectRef/resource").asText().equals("httproutes")
+          && e.at("/objectRef/subresource").asText().equals("status")) {
+        writes.add(e);
+      }
+    }
+    assertThat(writes).hasSize(1);
+    assertThat(writes.get(0).path("verb").asText()).isEqualTo("update");
+    assertThat(writes.get(0).at("/user/username").asText()).isEqualTo("eg4j-test-admin");
   }
 
   static void await(BooleanSupplier condition) throws InterruptedException {

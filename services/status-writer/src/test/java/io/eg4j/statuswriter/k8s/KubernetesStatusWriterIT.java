@@ -7,35 +7,40 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.ResourceKey;
 import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The status writer against fabric8's mock API server (CRUD mode, status subresources on). */
-@EnableKubernetesMockClient(crud = true)
+/**
+ * The status writer against a real API server: its schemas validate what is written, and its
+ * resourceVersions make a concurrent change a real 409 conflict.
+ */
+@RealKubernetes
 class KubernetesStatusWriterIT {
-  static KubernetesMockServer server;
   static KubernetesClient client;
+  static String ns;
 
-  /** A client with long timeouts ({@link MockCluster#patient}). */
   @org.junit.jupiter.api.BeforeAll
-  static void patientClient() {
-    client = MockCluster.patient(client);
+  static void connect(KubeApiServer kube) {
+    client = kube.client();
+    ns = ClusterObjects.namespace(kube, "sw-writer");
   }
 
   @org.junit.jupiter.api.AfterAll
-  static void closePatientClient() {
+  static void disconnect() {
     client.close();
   }
 
@@ -44,7 +49,6 @@ class KubernetesStatusWriterIT {
 
   @BeforeEach
   void setUp() {
-    MockCluster.registerKinds(server);
     meters = new SimpleMeterRegistry();
     writer =
         new KubernetesStatusWriter(
@@ -70,7 +74,7 @@ class KubernetesStatusWriterIT {
   }
 
   private static ResourceKey routeKey(String name) {
-    return new ResourceKey("gateway.networking.k8s.io", "HTTPRoute", "default", name);
+    return new ResourceKey("gateway.networking.k8s.io", "HTTPRoute", ns, name);
   }
 
   private double writes(String result) {
@@ -80,7 +84,7 @@ class KubernetesStatusWriterIT {
 
   @Test
   void writesTheStatusOnceAndSkipsAnEqualOne() throws Exception {
-    MockCluster.create(client, "HTTPRoute", "default", "r1", Map.of("parentRefs", List.of()));
+    ClusterObjects.create(client, "HTTPRoute", ns, "r1", Map.of("parentRefs", List.of()));
     ResourceStatus s =
         new ResourceStatus(
             routeKey("r1"), "gateway.networking.k8s.io/v1", 1, routeStatus("eg", "True"));
@@ -101,8 +105,7 @@ class KubernetesStatusWriterIT {
 
   @Test
   void keepsOtherControllersParentsAndTheTransitionTimeOfUnchangedConditions() throws Exception {
-    GenericKubernetesResource r =
-        MockCluster.create(client, "HTTPRoute", "default", "r2", Map.of());
+    GenericKubernetesResource r = ClusterObjects.create(client, "HTTPRoute", ns, "r2", Map.of());
     ObjectNode other =
         (ObjectNode)
             Json.MAPPER.readTree(
@@ -117,7 +120,7 @@ class KubernetesStatusWriterIT {
             io.eg4j.model.k8s.WatchedKind.find("gateway.networking.k8s.io", "HTTPRoute")
                 .orElseThrow()
                 .context())
-        .inNamespace("default")
+        .inNamespace(ns)
         .resource(r)
         .updateStatus();
 
@@ -152,38 +155,76 @@ class KubernetesStatusWriterIT {
 
   @Test
   void aConflictIsRetriedAndTheWriteLands() throws Exception {
-    MockCluster.create(client, "HTTPRoute", "default", "r3", Map.of());
-    server
-        .expect()
-        .put()
-        .withPath("/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/r3/status")
-        .andReturn(
-            409,
-            Map.of(
-                "apiVersion", "v1",
-                "kind", "Status",
-                "status", "Failure",
-                "reason", "Conflict",
-                "code", 409,
-                "message", "the object has been modified"))
-        .once();
+    ClusterObjects.create(client, "HTTPRoute", ns, "r3", Map.of());
+    // Another client labels the route between the writer's read and its write (the writer asks
+    // its clock for the transition time in between): the server answers the first write 409.
+    AtomicInteger reads = new AtomicInteger();
+    Clock meddling =
+        new Clock() {
+          @Override
+          public Instant instant() {
+            if (reads.getAndIncrement() == 0) {
+              client
+                  .genericKubernetesResources(
+                      io.eg4j.model.k8s.WatchedKind.find("gateway.networking.k8s.io", "HTTPRoute")
+                          .orElseThrow()
+                          .context())
+                  .inNamespace(ns)
+                  .withName("r3")
+                  .edit(
+                      r -> {
+                        r.getMetadata().setLabels(Map.of("touched", "by-someone-else"));
+                        return r;
+                      });
+            }
+            return Instant.parse("2026-11-26T12:00:00Z");
+          }
 
-    assertThat(writer.write(new ResourceStatus(routeKey("r3"), "v1", 1, routeStatus("eg", "True"))))
+          @Override
+          public ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+        };
+    KubernetesStatusWriter raced =
+        new KubernetesStatusWriter(
+            client, KubernetesStatusWriter.DEFAULT_CONTROLLER, meters, 5, meddling);
+
+    assertThat(raced.write(new ResourceStatus(routeKey("r3"), "v1", 1, routeStatus("eg", "True"))))
         .isEqualTo(KubernetesStatusWriter.Result.WRITTEN);
     assertThat(writes("conflict")).isEqualTo(1);
     assertThat(writes("written")).isEqualTo(1);
+    GenericKubernetesResource r3 = ClusterObjects.get(client, "HTTPRoute", ns, "r3");
+    assertThat(r3.getMetadata().getLabels()).containsEntry("touched", "by-someone-else");
     assertThat(statusOf("HTTPRoute", "r3").at("/parents/0/conditions/0/type").asText())
         .isEqualTo("Accepted");
   }
 
   @Test
+  void aStatusTheSchemaRejectsIsNotWrittenAndIsCountedAsFailed() throws Exception {
+    ClusterObjects.create(client, "HTTPRoute", ns, "r4", Map.of());
+    // A parent entry without conditions: the HTTPRoute schema requires at least one.
+    ObjectNode invalid =
+        (ObjectNode)
+            Json.MAPPER.readTree(
+                """
+                {"parents":[{"parentRef":{"name":"eg"},
+                  "controllerName":"gateway.envoyproxy.io/gatewayclass-controller",
+                  "conditions":[]}]}
+                """);
+    assertThat(writer.write(new ResourceStatus(routeKey("r4"), "v1", 1, invalid)))
+        .isEqualTo(KubernetesStatusWriter.Result.FAILED);
+    assertThat(writes("failed")).isEqualTo(1);
+    assertThat(statusOf("HTTPRoute", "r4").path("parents").isMissingNode()).isTrue();
+  }
+
+  @Test
   void aGatewayGetsItsAddressesAndProgrammedFromTheProvisionedFleet() throws Exception {
-    MockCluster.create(
-        client,
-        "Gateway",
-        "default",
-        "eg",
-        Map.of("gatewayClassName", "eg", "listeners", List.of()));
+    ClusterObjects.create(client, "Gateway", ns, "eg", ClusterObjects.gatewaySpec("eg"));
     ObjectNode gwStatus =
         (ObjectNode)
             Json.MAPPER.readTree(
@@ -191,10 +232,11 @@ class KubernetesStatusWriterIT {
                 {"conditions":[{"type":"Accepted","status":"True","reason":"Accepted",
                  "message":"The Gateway has been scheduled by Envoy Gateway"}]}
                 """);
-    ResourceKey key = new ResourceKey("gateway.networking.k8s.io", "Gateway", "default", "eg");
+    ResourceKey key = new ResourceKey("gateway.networking.k8s.io", "Gateway", ns, "eg");
 
     // No fleet yet: Programmed=False, AddressNotAssigned.
-    writer.write(new ResourceStatus(key, "v1", 1, gwStatus));
+    assertThat(writer.write(new ResourceStatus(key, "v1", 1, gwStatus)))
+        .isEqualTo(KubernetesStatusWriter.Result.WRITTEN);
     JsonNode s = statusOf("Gateway", "eg");
     assertThat(condition(s, "Programmed").path("reason").asText()).isEqualTo("AddressNotAssigned");
     assertThat(condition(s, "Accepted").path("status").asText()).isEqualTo("True");
@@ -208,56 +250,65 @@ class KubernetesStatusWriterIT {
             ProxyLabels.OWNING_GATEWAY_NAME,
             "eg",
             ProxyLabels.OWNING_GATEWAY_NAMESPACE,
-            "default");
+            ns);
     client
         .services()
-        .inNamespace("envoy-gateway-system")
+        .inNamespace(ns)
         .resource(
             new ServiceBuilder()
                 .withNewMetadata()
-                .withName("envoy-default-eg")
+                .withName("envoy-eg")
                 .withLabels(labels)
                 .endMetadata()
                 .withNewSpec()
                 .withType("LoadBalancer")
+                .withSelector(Map.of("app", "envoy-eg"))
+                .withPorts(new ServicePortBuilder().withName("http").withPort(80).build())
                 .endSpec()
-                .withNewStatus()
-                .withNewLoadBalancer()
-                .addNewIngress()
-                .withIp("203.0.113.10")
-                .endIngress()
-                .endLoadBalancer()
-                .endStatus()
                 .build())
         .create();
+    // The server allocated a cluster IP and node port; the load balancer's address comes from a
+    // cloud controller, which the test plays.
     client
-        .apps()
-        .deployments()
-        .inNamespace("envoy-gateway-system")
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName("envoy-default-eg")
-                .withLabels(labels)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(2)
-                .endSpec()
-                .withNewStatus()
-                .withReplicas(2)
-                .withAvailableReplicas(2)
-                .endStatus()
-                .build())
-        .create();
+        .services()
+        .inNamespace(ns)
+        .withName("envoy-eg")
+        .editStatus(
+            svc -> {
+              svc.setStatus(
+                  new io.fabric8.kubernetes.api.model.ServiceStatusBuilder()
+                      .withNewLoadBalancer()
+                      .addNewIngress()
+                      .withIp("203.0.113.10")
+                      .endIngress()
+                      .endLoadBalancer()
+                      .build());
+              return svc;
+            });
+    ClusterObjects.deployment(client, ns, "envoy-eg", labels, 2);
+    String node = ClusterObjects.runPods(client, ns, "envoy-eg", 2);
+    try {
+      // The ReplicaSet and Deployment controllers count the ready Pods.
+      ClusterObjects.await(
+          () -> {
+            var d = client.apps().deployments().inNamespace(ns).withName("envoy-eg").get();
+            return d.getStatus() != null
+                && Integer.valueOf(2).equals(d.getStatus().getAvailableReplicas());
+          },
+          java.time.Duration.ofSeconds(60),
+          "2 available replicas");
 
-    assertThat(writer.write(new ResourceStatus(key, "v1", 1, gwStatus)))
-        .isEqualTo(KubernetesStatusWriter.Result.WRITTEN);
-    s = statusOf("Gateway", "eg");
-    assertThat(s.path("addresses").toString()).contains("203.0.113.10", "IPAddress");
-    JsonNode programmed = condition(s, "Programmed");
-    assertThat(programmed.path("status").asText()).isEqualTo("True");
-    assertThat(programmed.path("message").asText())
-        .isEqualTo("Address assigned to the Gateway, 2/2 envoy replicas available");
+      assertThat(writer.write(new ResourceStatus(key, "v1", 1, gwStatus)))
+          .isEqualTo(KubernetesStatusWriter.Result.WRITTEN);
+      s = statusOf("Gateway", "eg");
+      assertThat(s.path("addresses").toString()).contains("203.0.113.10", "IPAddress");
+      JsonNode programmed = condition(s, "Programmed");
+      assertThat(programmed.path("status").asText()).isEqualTo("True");
+      assertThat(programmed.path("message").asText())
+          .isEqualTo("Address assigned to the Gateway, 2/2 envoy replicas available");
+    } finally {
+      client.nodes().withName(node).delete();
+    }
   }
 
   @Test
@@ -287,7 +338,7 @@ class KubernetesStatusWriterIT {
   }
 
   private static JsonNode statusOf(String kind, String name) {
-    GenericKubernetesResource r = MockCluster.get(client, kind, "default", name);
+    GenericKubernetesResource r = ClusterObjects.get(client, kind, ns, name);
     return Json.MAPPER.valueToTree(r.getAdditionalProperties().get("status"));
   }
 }

@@ -8,12 +8,11 @@ import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.ResourceKey;
 import io.eg4j.model.k8s.LeaderElection;
 import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -25,30 +24,35 @@ import org.junit.jupiter.api.Test;
  * controller is Accepted ("Valid GatewayClass") unless the translator says otherwise, and a Gateway
  * the translator did not reject is Accepted ("The Gateway has been scheduled by Envoy Gateway").
  */
-@EnableKubernetesMockClient(crud = true)
+@RealKubernetes
 class ProviderConditionsIT {
-  static KubernetesMockServer server;
   static KubernetesClient client;
   static KubernetesStatusSink sink;
+  static String ns;
+
+  /** GatewayClasses are cluster-scoped, and the server is shared: names of their own. */
+  static final String OURS = ClusterObjects.unique("ours");
+
+  static final String THEIRS = ClusterObjects.unique("theirs");
 
   @BeforeAll
-  static void start() {
-    client = MockCluster.patient(client);
-    MockCluster.registerKinds(server);
-    MockCluster.create(
+  static void start(KubeApiServer kube) {
+    client = kube.client();
+    ns = ClusterObjects.namespace(kube, "sw-provider");
+    ClusterObjects.create(
         client,
         "GatewayClass",
         "",
-        "ours",
+        OURS,
         Map.of("controllerName", KubernetesStatusWriter.DEFAULT_CONTROLLER));
-    MockCluster.create(
-        client, "GatewayClass", "", "theirs", Map.of("controllerName", "example.com/other"));
+    ClusterObjects.create(
+        client, "GatewayClass", "", THEIRS, Map.of("controllerName", "example.com/other"));
     sink =
         new KubernetesStatusSink(
             client,
             new KubernetesStatusSink.Settings(
                 KubernetesStatusWriter.DEFAULT_CONTROLLER,
-                "eg-system",
+                ns,
                 "eg4j-status-writer",
                 "only",
                 new LeaderElection.Timing(
@@ -66,18 +70,20 @@ class ProviderConditionsIT {
     if (sink != null) {
       sink.close();
     }
+    ClusterObjects.delete(client, "GatewayClass", "", OURS);
+    ClusterObjects.delete(client, "GatewayClass", "", THEIRS);
     client.close();
   }
 
   @Test
   void aGatewayClassOfOursIsAcceptedUntilTheTranslatorSaysOtherwise() throws Exception {
     await(
-        () -> condition("GatewayClass", "", "ours", "Accepted").path("message").asText(),
+        () -> condition("GatewayClass", "", OURS, "Accepted").path("message").asText(),
         "Valid GatewayClass");
-    assertThat(condition("GatewayClass", "", "ours", "Accepted").path("status").asText())
+    assertThat(condition("GatewayClass", "", OURS, "Accepted").path("status").asText())
         .isEqualTo("True");
 
-    ResourceKey key = new ResourceKey("gateway.networking.k8s.io", "GatewayClass", "", "ours");
+    ResourceKey key = new ResourceKey("gateway.networking.k8s.io", "GatewayClass", "", OURS);
     ObjectNode invalid =
         (ObjectNode)
             Json.MAPPER.readTree(
@@ -86,46 +92,39 @@ class ProviderConditionsIT {
                     + " parameters: the referenced EnvoyProxy was not found\"}]}");
     sink.accept(new ResourceStatus(key, "gateway.networking.k8s.io/v1", 1, invalid));
     await(
-        () -> condition("GatewayClass", "", "ours", "Accepted").path("reason").asText(),
+        () -> condition("GatewayClass", "", OURS, "Accepted").path("reason").asText(),
         "InvalidParameters");
 
     // The translator's status is tombstoned (parameters removed): the class is Accepted again.
     sink.remove(key);
     await(
-        () -> condition("GatewayClass", "", "ours", "Accepted").path("reason").asText(),
-        "Accepted");
-    assertThat(status("GatewayClass", "", "theirs").isEmpty()).isTrue();
+        () -> condition("GatewayClass", "", OURS, "Accepted").path("reason").asText(), "Accepted");
+    // Another controller's class keeps the status the CRD's schema defaulted it to, untouched.
+    JsonNode theirs = condition("GatewayClass", "", THEIRS, "Accepted");
+    assertThat(theirs.path("status").asText()).isEqualTo("Unknown");
+    assertThat(theirs.path("message").asText()).isEqualTo("Waiting for controller");
+    assertThat(theirs.path("lastTransitionTime").asText()).isEqualTo("1970-01-01T00:00:00Z");
   }
 
   @Test
   void aGatewayTheTranslatorDidNotRejectIsAccepted() throws Exception {
-    MockCluster.create(
-        client,
-        "Gateway",
-        "default",
-        "gw",
-        Map.of("gatewayClassName", "ours", "listeners", List.of()));
+    ClusterObjects.create(client, "Gateway", ns, "gw", ClusterObjects.gatewaySpec(OURS));
     ObjectNode fromTranslator = (ObjectNode) Json.MAPPER.readTree("{\"listeners\":[]}");
     sink.accept(
         new ResourceStatus(
-            new ResourceKey("gateway.networking.k8s.io", "Gateway", "default", "gw"),
+            new ResourceKey("gateway.networking.k8s.io", "Gateway", ns, "gw"),
             "gateway.networking.k8s.io/v1",
             1,
             fromTranslator));
     await(
-        () -> condition("Gateway", "default", "gw", "Accepted").path("message").asText(),
+        () -> condition("Gateway", ns, "gw", "Accepted").path("message").asText(),
         "The Gateway has been scheduled by Envoy Gateway");
-    JsonNode conditions = status("Gateway", "default", "gw").path("conditions");
+    JsonNode conditions = status("Gateway", ns, "gw").path("conditions");
     assertThat(conditions.get(0).path("type").asText()).isEqualTo("Accepted");
     assertThat(conditions.get(1).path("type").asText()).isEqualTo("Programmed");
 
     // A rejection from the translator is kept as it is.
-    MockCluster.create(
-        client,
-        "Gateway",
-        "default",
-        "bad",
-        Map.of("gatewayClassName", "ours", "listeners", List.of()));
+    ClusterObjects.create(client, "Gateway", ns, "bad", ClusterObjects.gatewaySpec(OURS));
     ObjectNode rejected =
         (ObjectNode)
             Json.MAPPER.readTree(
@@ -133,24 +132,24 @@ class ProviderConditionsIT {
                     + "\"reason\":\"UnsupportedAddress\",\"message\":\"no\"}]}");
     sink.accept(
         new ResourceStatus(
-            new ResourceKey("gateway.networking.k8s.io", "Gateway", "default", "bad"),
+            new ResourceKey("gateway.networking.k8s.io", "Gateway", ns, "bad"),
             "gateway.networking.k8s.io/v1",
             1,
             rejected));
     await(
-        () -> condition("Gateway", "default", "bad", "Accepted").path("reason").asText(),
+        () -> condition("Gateway", ns, "bad", "Accepted").path("reason").asText(),
         "UnsupportedAddress");
   }
 
   private static JsonNode status(String kind, String ns, String name) {
-    return MockCluster.status(client, kind, ns, name);
+    return ClusterObjects.status(client, kind, ns, name);
   }
 
   private static JsonNode condition(String kind, String ns, String name, String type) {
-    return MockCluster.condition(client, kind, ns, name, type);
+    return ClusterObjects.condition(client, kind, ns, name, type);
   }
 
   private static void await(Supplier<String> actual, String expected) throws InterruptedException {
-    MockCluster.await(actual, expected);
+    ClusterObjects.await(actual, expected);
   }
 }

@@ -3,13 +3,14 @@ package io.eg4j.statuswriter.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,19 +19,28 @@ import org.junit.jupiter.api.Test;
  * namespace (Role-based RBAC grants no list across namespaces), with cluster-scoped kinds always
  * cached.
  */
-@EnableKubernetesMockClient(crud = true)
+@RealKubernetes
 class StatusObjectCacheIT {
-  static KubernetesMockServer server;
   static KubernetesClient client;
+  static String teamA;
+  static String teamB;
+  static final String CLASS_NAME = ClusterObjects.unique("eg");
 
   @BeforeAll
-  static void objects() {
-    client = MockCluster.patient(client);
-    MockCluster.registerKinds(server);
-    MockCluster.create(client, "HTTPRoute", "team-a", "web", Map.of());
-    MockCluster.create(client, "HTTPRoute", "team-b", "web", Map.of());
-    MockCluster.create(
-        client, "GatewayClass", "", "eg", Map.of("controllerName", "example.com/gc"));
+  static void objects(KubeApiServer kube) {
+    client = kube.client();
+    teamA = ClusterObjects.namespace(kube, "team-a");
+    teamB = ClusterObjects.namespace(kube, "team-b");
+    ClusterObjects.create(client, "HTTPRoute", teamA, "web", Map.of());
+    ClusterObjects.create(client, "HTTPRoute", teamB, "web", Map.of());
+    ClusterObjects.create(
+        client, "GatewayClass", "", CLASS_NAME, Map.of("controllerName", "example.com/gc"));
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    ClusterObjects.delete(client, "GatewayClass", "", CLASS_NAME);
+    client.close();
   }
 
   static ResourceKey route(String ns) {
@@ -38,15 +48,15 @@ class StatusObjectCacheIT {
   }
 
   static final ResourceKey CLASS =
-      new ResourceKey("gateway.networking.k8s.io", "GatewayClass", "", "eg");
+      new ResourceKey("gateway.networking.k8s.io", "GatewayClass", "", CLASS_NAME);
 
   @Test
   void aNamespaceListCachesOnlyThoseNamespacesAndClusterScopedKinds() throws Exception {
-    try (StatusObjectCache cache = new StatusObjectCache(client, List.of("team-a"))) {
+    try (StatusObjectCache cache = new StatusObjectCache(client, List.of(teamA))) {
       cache.start();
-      await(() -> cache.get(route("team-a")) != null && cache.get(CLASS) != null);
-      assertThat(cache.get(route("team-a")).getMetadata().getNamespace()).isEqualTo("team-a");
-      assertThat(cache.get(route("team-b"))).isNull();
+      await(() -> cache.get(route(teamA)) != null && cache.get(CLASS) != null);
+      assertThat(cache.get(route(teamA)).getMetadata().getNamespace()).isEqualTo(teamA);
+      assertThat(cache.get(route(teamB))).isNull();
     }
   }
 
@@ -56,8 +66,8 @@ class StatusObjectCacheIT {
       cache.start();
       await(
           () ->
-              cache.get(route("team-a")) != null
-                  && cache.get(route("team-b")) != null
+              cache.get(route(teamA)) != null
+                  && cache.get(route(teamB)) != null
                   && cache.get(CLASS) != null);
     }
   }

@@ -27,10 +27,12 @@ class StatusWriteQueueTest {
     AtomicBoolean leader = new AtomicBoolean(false);
     try (StatusWriteQueue q =
         new StatusWriteQueue(
-            s -> {
+            (s, permits) -> {
+              permits.acquire();
               written.add(s);
               return KubernetesStatusWriter.Result.WRITTEN;
             },
+            s -> false,
             leader::get,
             1000,
             1000,
@@ -65,12 +67,13 @@ class StatusWriteQueueTest {
     List<ResourceStatus> attempts = new CopyOnWriteArrayList<>();
     try (StatusWriteQueue q =
         new StatusWriteQueue(
-            s -> {
+            (s, permits) -> {
               attempts.add(s);
               return attempts.size() < 3
                   ? KubernetesStatusWriter.Result.FAILED
                   : KubernetesStatusWriter.Result.WRITTEN;
             },
+            s -> false,
             () -> true,
             1000,
             10,
@@ -82,6 +85,71 @@ class StatusWriteQueueTest {
         Thread.sleep(10);
       }
       assertThat(attempts).hasSize(3);
+    }
+  }
+
+  @Test
+  void requeueAllQueuesOnlyTheStatusesThatDifferFromTheCluster() throws Exception {
+    List<String> written = new CopyOnWriteArrayList<>();
+    // Of a..j, only e and f are not on the cluster as they should be.
+    List<String> names = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+    try (StatusWriteQueue q =
+        new StatusWriteQueue(
+            (s, permits) -> {
+              permits.acquire();
+              written.add(s.key().name());
+              return KubernetesStatusWriter.Result.WRITTEN;
+            },
+            s -> !List.of("e", "f").contains(s.key().name()),
+            () -> true,
+            1000,
+            1000,
+            Duration.ofMillis(10))) {
+      q.start();
+      names.forEach(n -> q.submit(status(n, 1)));
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(written).hasSize(10);
+      written.clear();
+
+      assertThat(q.requeueAll()).isEqualTo(2);
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(written).containsExactlyInAnyOrder("e", "f");
+    }
+  }
+
+  @Test
+  void aNewChangeIsWrittenBeforeTheBacklogOfANewLeader() throws Exception {
+    List<String> written = new CopyOnWriteArrayList<>();
+    AtomicBoolean leader = new AtomicBoolean(true);
+    try (StatusWriteQueue q =
+        new StatusWriteQueue(
+            (s, permits) -> {
+              permits.acquire();
+              written.add(s.key().name());
+              return KubernetesStatusWriter.Result.WRITTEN;
+            },
+            s -> false,
+            leader::get,
+            1000,
+            1000,
+            Duration.ofMillis(10))) {
+      q.start();
+      for (int i = 0; i < 50; i++) {
+        q.submit(status("old-" + i, 1));
+      }
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      written.clear();
+
+      // Leadership lost and won again: all 50 differ (say), and a new change arrives.
+      leader.set(false);
+      assertThat(q.requeueAll()).isEqualTo(50);
+      q.submit(status("new", 1));
+      assertThat(q.pending()).isEqualTo(51);
+      leader.set(true);
+      q.wake();
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(written).hasSize(51);
+      assertThat(written.get(0)).isEqualTo("new");
     }
   }
 
