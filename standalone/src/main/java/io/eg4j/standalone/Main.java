@@ -51,26 +51,47 @@ public final class Main {
     }
   }
 
-  static void usage(PrintStream s) {
-    s.println(
-        """
-        Usage: eg4j COMMAND [ARGS]
+  /** The usage of {@code run}, also printed by {@code eg4j run --help}. */
+  static final String RUN_USAGE =
+      """
+        run DIR [--demo-echo] [--data-dir D] [--clean] [--config FILE] [--envoy PATH]
+            Run eg4j on this machine: a Kafka broker (KRaft) and the five services in one JVM,
+            reading Gateway API manifests from DIR and running Envoy as local processes.
+            --demo-echo   start an echo backend for each 127.0.0.1 Backend endpoint in DIR
+            --data-dir D  where the broker, statuses and proxy files live (default .eg4j/data)
+            --clean       wipe the data directory first
+            --config FILE an EnvoyGateway config file (default: file provider, host infra,
+                          Backend API enabled)
+            --envoy PATH  the envoy binary (default: envoy on PATH)
+        run --kubeconfig [FILE] [--controller-namespace NS] [--data-dir D] [--clean]
+            [--config FILE]
+            Run the broker and the five services on this machine against a Kubernetes cluster:
+            the watcher watches the cluster's Gateway API objects, the status-writer writes
+            their statuses, the provisioner creates the proxy fleets (Deployment, Service, ...)
+            in the cluster, the xds-server serves xDS on 127.0.0.1.
+            --kubeconfig [FILE]  the cluster's kubeconfig (its current context); without FILE,
+                          the files of KUBECONFIG, else ~/.kube/config, as kubectl
+            --controller-namespace NS  the control plane's namespace: proxy fleets and Leases
+                          (default envoy-gateway-system; created when missing)
+            --config FILE an EnvoyGateway config file (default: Envoy Gateway's defaults)""";
 
-        Commands:
-          run DIR [--demo-echo] [--data-dir D] [--clean] [--config FILE] [--envoy PATH]
-              Run eg4j on this machine: a Kafka broker (KRaft) and the five services in one JVM,
-              reading Gateway API manifests from DIR and running Envoy as local processes.
-              --demo-echo   start an echo backend for each 127.0.0.1 Backend endpoint in DIR
-              --data-dir D  where the broker, statuses and proxy files live (default .eg4j/data)
-              --clean       wipe the data directory first
-              --config FILE an EnvoyGateway config file (default: file provider, host infra,
-                            Backend API enabled)
-              --envoy PATH  the envoy binary (default: envoy on PATH)
+  static void usage(PrintStream s) {
+    s.print("Usage: eg4j COMMAND [ARGS]\n\nCommands:\n");
+    s.print(RUN_USAGE.indent(2));
+    s.print(
+        """
           translate --config FILE --output status|xds|infra [INPUT.yaml]
               Translate manifests offline and print the result.
           certgen [ARGS]
               Generate the xDS TLS certificates.
           help
-              This text.""");
+              This text.
+        """);
+  }
+
+  /** {@code eg4j run --help}. */
+  static void runUsage(PrintStream s) {
+    s.print("Usage: eg4j run ...\n");
+    s.print(RUN_USAGE.indent(2));
   }
 }

@@ -1,5 +1,7 @@
 package io.eg4j.standalone;
 
+import io.eg4j.standalone.launcher.KubernetesCluster;
+import io.eg4j.standalone.launcher.KubernetesTarget;
 import io.eg4j.standalone.launcher.Standalone;
 import io.eg4j.standalone.launcher.StandaloneOptions;
 import java.io.PrintStream;
@@ -7,12 +9,36 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code eg4j run DIR}: starts standalone mode and keeps it running until Ctrl-C. */
+/**
+ * {@code eg4j run DIR} (files) or {@code eg4j run --kubeconfig [FILE]} (a cluster): starts the
+ * broker and the five services and keeps them running until Ctrl-C.
+ */
 final class RunCommand {
   private RunCommand() {}
 
-  /** Parsed arguments of {@code run}. */
-  record Args(Path dir, Path dataDir, boolean clean, boolean demoEcho, Path config, String envoy) {}
+  /**
+   * Parsed arguments of {@code run}.
+   *
+   * @param kubernetes {@code --kubeconfig} was given: Kubernetes mode
+   * @param kubeconfig its file, or null for {@code KUBECONFIG} or {@code ~/.kube/config}
+   * @param controllerNamespace {@code --controller-namespace}, or null for envoy-gateway-system
+   * @param help {@code --help}: print the usage of run and start nothing
+   */
+  record Args(
+      Path dir,
+      Path dataDir,
+      boolean clean,
+      boolean demoEcho,
+      Path config,
+      String envoy,
+      boolean kubernetes,
+      Path kubeconfig,
+      String controllerNamespace,
+      boolean help) {
+    Args(Path dir, Path dataDir, boolean clean, boolean demoEcho, Path config, String envoy) {
+      this(dir, dataDir, clean, demoEcho, config, envoy, false, null, null, false);
+    }
+  }
 
   /** Parses {@code run} arguments; throws IllegalArgumentException with a usage message. */
   static Args parse(List<String> args) {
@@ -22,16 +48,35 @@ final class RunCommand {
     boolean demoEcho = false;
     Path config = null;
     String envoy = null;
+    boolean kubernetes = false;
+    Path kubeconfig = null;
+    String namespace = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
+        case "--help", "-h" -> {
+          return new Args(null, dataDir, false, false, null, null, false, null, null, true);
+        }
+        case "--kubeconfig" -> {
+          kubernetes = true;
+          // The file is optional: without one, KUBECONFIG or ~/.kube/config (as kubectl).
+          if (i + 1 < args.size() && !args.get(i + 1).startsWith("-")) {
+            kubeconfig = Path.of(args.get(++i));
+          }
+        }
+        case "--controller-namespace" -> namespace = value(args, ++i, a);
         case "--clean" -> clean = true;
         case "--demo-echo" -> demoEcho = true;
         case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
         case "--config" -> config = Path.of(value(args, ++i, a));
         case "--envoy" -> envoy = value(args, ++i, a);
         default -> {
-          if (a.startsWith("--data-dir=")) {
+          if (a.startsWith("--kubeconfig=")) {
+            kubernetes = true;
+            kubeconfig = Path.of(a.substring("--kubeconfig=".length()));
+          } else if (a.startsWith("--controller-namespace=")) {
+            namespace = a.substring("--controller-namespace=".length());
+          } else if (a.startsWith("--data-dir=")) {
             dataDir = Path.of(a.substring("--data-dir=".length()));
           } else if (a.startsWith("--config=")) {
             config = Path.of(a.substring("--config=".length()));
@@ -47,10 +92,25 @@ final class RunCommand {
         }
       }
     }
-    if (dir == null) {
-      throw new IllegalArgumentException("missing the manifest directory: eg4j run DIR");
+    if (kubernetes) {
+      if (dir != null) {
+        throw new IllegalArgumentException(
+            "a manifest directory (" + dir + ") and --kubeconfig exclude each other");
+      }
+      if (demoEcho) {
+        throw new IllegalArgumentException("--demo-echo is for a manifest directory");
+      }
+    } else {
+      if (namespace != null) {
+        throw new IllegalArgumentException("--controller-namespace needs --kubeconfig");
+      }
+      if (dir == null) {
+        throw new IllegalArgumentException(
+            "missing the manifest directory: eg4j run DIR (or eg4j run --kubeconfig [FILE])");
+      }
     }
-    return new Args(dir, dataDir, clean, demoEcho, config, envoy);
+    return new Args(
+        dir, dataDir, clean, demoEcho, config, envoy, kubernetes, kubeconfig, namespace, false);
   }
 
   private static String value(List<String> args, int i, String option) {
@@ -68,16 +128,33 @@ final class RunCommand {
       err.println("eg4j run: " + e.getMessage());
       return 2;
     }
+    if (a.help()) {
+      Main.runUsage(out);
+      return 0;
+    }
     System.setProperty("eg4j.log.file", a.dataDir().resolve("logs/eg4j.log").toString());
     StandaloneOptions options =
         new StandaloneOptions(
-            a.dir(), a.dataDir(), a.clean(), a.demoEcho(), true, a.envoy(), a.config(), null, out);
+            a.dir(),
+            a.dataDir(),
+            a.clean(),
+            a.demoEcho(),
+            true,
+            a.envoy(),
+            a.config(),
+            null,
+            out,
+            a.kubernetes()
+                ? new KubernetesTarget(a.kubeconfig(), a.controllerNamespace(), null)
+                : null);
     Standalone standalone;
     try {
       standalone = Standalone.start(options);
     } catch (Exception e) {
       err.println("eg4j run: could not start: " + e.getMessage());
-      err.println("  details in " + a.dataDir().resolve("logs/eg4j.log"));
+      if (!(e instanceof KubernetesCluster.UnavailableException)) {
+        err.println("  details in " + a.dataDir().resolve("logs/eg4j.log"));
+      }
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);

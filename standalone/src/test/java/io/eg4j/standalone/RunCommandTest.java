@@ -59,6 +59,66 @@ class RunCommandTest {
   }
 
   @Test
+  void kubeconfigWithAndWithoutAFile() {
+    RunCommand.Args a =
+        RunCommand.parse(List.of("--kubeconfig", "/k/config", "--controller-namespace", "eg"));
+    assertThat(a.kubernetes()).isTrue();
+    assertThat(a.kubeconfig()).isEqualTo(Path.of("/k/config"));
+    assertThat(a.controllerNamespace()).isEqualTo("eg");
+    assertThat(a.dir()).isNull();
+    // Without a file: KUBECONFIG or ~/.kube/config, resolved as kubectl does.
+    RunCommand.Args b = RunCommand.parse(List.of("--kubeconfig", "--clean"));
+    assertThat(b.kubernetes()).isTrue();
+    assertThat(b.kubeconfig()).isNull();
+    assertThat(b.clean()).isTrue();
+    assertThat(b.controllerNamespace()).isNull();
+    assertThat(RunCommand.parse(List.of("--kubeconfig=/k")).kubeconfig()).isEqualTo(Path.of("/k"));
+    assertThat(RunCommand.parse(List.of("--kubeconfig")).kubeconfig()).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "dir --kubeconfig /k",
+        "--kubeconfig /k --demo-echo",
+        "dir --controller-namespace ns",
+        "--kubeconfig --controller-namespace"
+      })
+  void kubernetesModeRejectsWhatDoesNotFit(String args) {
+    assertThatThrownBy(() -> RunCommand.parse(List.of(args.split(" "))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void runHelpListsKubernetesMode() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+    assertThat(Main.run(List.of("run", "--help"), o, System.err)).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("run DIR", "run --kubeconfig [FILE]", "--controller-namespace NS", "KUBECONFIG");
+  }
+
+  @Test
+  void anUnreadableKubeconfigExitsNamingTheFile(@org.junit.jupiter.api.io.TempDir Path tmp) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    Path missing = tmp.resolve("no-such-kubeconfig");
+    int code =
+        Main.run(
+            List.of(
+                "run",
+                "--kubeconfig",
+                missing.toString(),
+                "--data-dir",
+                tmp.resolve("data").toString()),
+            System.out,
+            e);
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("could not start", "cannot read the kubeconfig " + missing, "no such file");
+  }
+
+  @Test
   void mainPrintsUsageAndRejectsUnknownCommands() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -48,6 +48,7 @@ public final class Standalone implements AutoCloseable {
   private String envoyBinary;
   private boolean xdsTls;
   private boolean closed;
+  private KubernetesCluster.Target cluster;
 
   private Standalone(StandaloneOptions options) {
     this.options = options;
@@ -78,17 +79,43 @@ public final class Standalone implements AutoCloseable {
   }
 
   private void startAll() throws Exception {
-    if (!Files.isDirectory(options.manifests())) {
+    KubernetesTarget k8s = options.kubernetes();
+    if (k8s == null && !Files.isDirectory(options.manifests())) {
       throw new IOException("manifest directory not found: " + options.manifests());
+    }
+    if (k8s != null) {
+      // Before anything starts: an unreadable kubeconfig or an unreachable server fails here,
+      // naming the file or the URL, instead of five services retrying in the background.
+      cluster = KubernetesCluster.check(k8s.kubeconfig());
     }
     if (options.clean() && dataDir.wipe()) {
       out.println("Wiped " + dataDir.root());
     }
     dataDir.prepare();
     SecretBox.fromFile(dataDir.busKey(), true);
-    gatewayConfig = options.gatewayConfig() != null ? options.gatewayConfig() : defaultConfig();
-    out.println("eg4j standalone");
-    out.println("  manifests  " + options.manifests());
+    if (k8s == null) {
+      gatewayConfig = options.gatewayConfig() != null ? options.gatewayConfig() : defaultConfig();
+      out.println("eg4j standalone");
+      out.println("  manifests  " + options.manifests());
+    } else {
+      // Envoy Gateway's defaults (the Kubernetes provider) unless --config names a file.
+      gatewayConfig = options.gatewayConfig();
+      out.println("eg4j on Kubernetes");
+      out.printf(
+          "  cluster    %s (context %s in %s, %s)%n",
+          cluster.url(), cluster.context(), cluster.source(), cluster.version());
+      if (KubernetesCluster.ensureNamespace(k8s.kubeconfig(), k8s.controllerNamespace(), out)) {
+        out.println("  created namespace " + k8s.controllerNamespace());
+      }
+      out.println("  namespace  " + k8s.controllerNamespace() + " (proxy fleets, Leases)");
+      List<String> missing = KubernetesCluster.missingGatewayApiCrds(k8s.kubeconfig());
+      if (!missing.isEmpty()) {
+        out.println(
+            "WARNING: the Gateway API CRDs are not installed ("
+                + String.join(", ", missing)
+                + "); nothing is translated until they are");
+      }
+    }
     out.println("  data dir   " + dataDir.root());
 
     long t0 = System.nanoTime();
@@ -118,12 +145,14 @@ public final class Standalone implements AutoCloseable {
     }
     xdsTls = ensureCerts();
     envoyBinary = options.envoyBinary() != null ? options.envoyBinary() : "envoy";
-    Optional<Path> envoy = EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"));
-    if (envoy.isEmpty()) {
-      out.println("WARNING: " + EnvoyBinary.INSTALL_HINT);
+    if (k8s == null) {
+      Optional<Path> envoy = EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"));
+      if (envoy.isEmpty()) {
+        out.println("WARNING: " + EnvoyBinary.INSTALL_HINT);
+      }
     }
 
-    if (options.demoEcho()) {
+    if (options.demoEcho() && k8s == null) {
       for (int port : DemoBackends.loopbackPorts(options.manifests())) {
         echoes.add(EchoServer.start(port, "echo-" + port, "default"));
         out.printf("Demo echo backend on http://127.0.0.1:%d%n", port);
@@ -133,10 +162,17 @@ public final class Standalone implements AutoCloseable {
     for (ServiceSpec spec : ServiceSpec.ALL) {
       startService(spec.name());
     }
-    out.println(
-        "eg4j is up. Edit the YAML in "
-            + options.manifests()
-            + " and Envoy follows; Ctrl-C stops everything.");
+    if (k8s == null) {
+      out.println(
+          "eg4j is up. Edit the YAML in "
+              + options.manifests()
+              + " and Envoy follows; Ctrl-C stops everything.");
+    } else {
+      out.println(
+          "eg4j is up against "
+              + cluster.url()
+              + ". Apply Gateway API objects with kubectl; Ctrl-C stops everything.");
+    }
   }
 
   /** Starts (or restarts) one service and waits until it is ready. */
@@ -158,11 +194,13 @@ public final class Standalone implements AutoCloseable {
         props.entrySet().stream()
             .map(e -> "--" + e.getKey() + "=" + e.getValue())
             .toArray(String[]::new);
+    // In Kubernetes mode the service's clients, built while its context starts, read its
+    // kubeconfig.
     ConfigurableApplicationContext ctx =
-        new SpringApplicationBuilder(app)
-            .registerShutdownHook(false)
-            .logStartupInfo(false)
-            .run(args);
+        options.kubernetes() == null
+            ? run(app, args)
+            : KubernetesCluster.withKubeconfig(
+                options.kubernetes().kubeconfigOf(name), () -> run(app, args));
     contexts.put(name, ctx);
     boolean ready = awaitReady(ctx, READY_TIMEOUT);
     out.printf(
@@ -171,6 +209,13 @@ public final class Standalone implements AutoCloseable {
     if (name.equals("provisioner")) {
       ctx.getBeanProvider(HostEnvoyProvisioner.class).ifAvailable(p -> p.addListener(printer()));
     }
+  }
+
+  private static ConfigurableApplicationContext run(Class<?> app, String[] args) {
+    return new SpringApplicationBuilder(app)
+        .registerShutdownHook(false)
+        .logStartupInfo(false)
+        .run(args);
   }
 
   /** Stops one service (tests restart services to prove they rebuild from the topics). */
@@ -205,6 +250,11 @@ public final class Standalone implements AutoCloseable {
     // Only the xds-server serves gRPC; the other contexts see the gRPC starter on the shared
     // classpath and must not open a server of their own.
     p.put("spring.grpc.server.enabled", String.valueOf(spec.name().equals("xds-server")));
+    if (options.kubernetes() != null) {
+      kubernetesProperties(spec, p);
+      p.putAll(options.extraProperties());
+      return p;
+    }
     switch (spec.name()) {
       case "watcher" -> {
         p.put("eg4j.watcher.source", "file");
@@ -247,6 +297,49 @@ public final class Standalone implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Kubernetes mode: the watcher on the cluster, statuses and fleets to it, the Leases and fleets
+   * in the controller namespace; the xds-server as in file mode.
+   */
+  private void kubernetesProperties(ServiceSpec spec, Map<String, String> p) {
+    String ns = options.kubernetes().controllerNamespace();
+    // Read by the services that need the control plane's namespace (the translator's policy
+    // Secrets and proxy Services); the provisioner and status-writer get their own settings too.
+    p.put("eg4j.controller-namespace", ns);
+    String identity = "eg4j-run-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    switch (spec.name()) {
+      case "watcher" -> p.put("eg4j.watcher.source", "kubernetes");
+      case "translator" -> {
+        if (gatewayConfig != null) {
+          p.put("eg4j.translator.config-file", gatewayConfig.toString());
+        }
+      }
+      case "xds-server" -> {
+        p.put("spring.grpc.server.port", String.valueOf(xdsPort));
+        p.put("spring.grpc.server.address", "127.0.0.1");
+        p.put("eg4j.xds.tls.enabled", String.valueOf(xdsTls));
+        if (xdsTls) {
+          p.put("eg4j.xds.tls.cert-file", dataDir.certs().resolve("server.crt").toString());
+          p.put("eg4j.xds.tls.key-file", dataDir.certs().resolve("server.key").toString());
+          p.put("eg4j.xds.tls.ca-file", dataDir.certs().resolve("ca.crt").toString());
+        }
+      }
+      case "status-writer" -> {
+        p.put("eg4j.status-writer.mode", "kubernetes");
+        p.put("eg4j.status-writer.kubernetes.lease-namespace", ns);
+        p.put("eg4j.status-writer.kubernetes.identity", identity);
+      }
+      case "provisioner" -> {
+        p.put("eg4j.provisioner.mode", "kubernetes");
+        p.put("eg4j.provisioner.kubernetes.namespace", ns);
+        p.put("eg4j.provisioner.kubernetes.identity", identity);
+        p.put("eg4j.provisioner.xds-address", "127.0.0.1");
+        p.put("eg4j.provisioner.xds-port", String.valueOf(xdsPort));
+      }
+      default -> {}
+    }
+  }
+
   /** {@code optional:} locations of the application.yaml/properties next to the app class. */
   static String ownConfigLocations(Class<?> app) {
     URL src = app.getProtectionDomain().getCodeSource().getLocation();
@@ -272,18 +365,36 @@ public final class Standalone implements AutoCloseable {
               + (xdsTls ? " with mTLS (certificates in " + dataDir.certs() + ")" : " in plaintext")
               + ", actuator port "
               + http;
-      case "status-writer" -> "statuses written to " + dataDir.status() + ", actuator port " + http;
-      case "provisioner" ->
-          "host mode, envoy "
-              + EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"))
-                  .map(Path::toString)
-                  .orElse("NOT FOUND")
-              + ", proxy logs in "
-              + dataDir.envoy()
+      case "status-writer" ->
+          (options.kubernetes() != null
+                  ? "statuses written to the cluster"
+                  : "statuses written to " + dataDir.status())
               + ", actuator port "
               + http;
-      case "watcher" -> "watching " + options.manifests() + ", actuator port " + http;
-      case "translator" -> "config " + gatewayConfig + ", actuator port " + http;
+      case "provisioner" ->
+          options.kubernetes() != null
+              ? "proxy fleets in namespace "
+                  + options.kubernetes().controllerNamespace()
+                  + ", actuator port "
+                  + http
+              : "host mode, envoy "
+                  + EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"))
+                      .map(Path::toString)
+                      .orElse("NOT FOUND")
+                  + ", proxy logs in "
+                  + dataDir.envoy()
+                  + ", actuator port "
+                  + http;
+      case "watcher" ->
+          "watching "
+              + (cluster != null ? cluster.url() : options.manifests())
+              + ", actuator port "
+              + http;
+      case "translator" ->
+          "config "
+              + (gatewayConfig != null ? gatewayConfig : "Envoy Gateway's defaults")
+              + ", actuator port "
+              + http;
       default -> "actuator port " + http;
     };
   }

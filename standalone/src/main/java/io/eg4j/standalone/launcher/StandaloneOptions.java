@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * What to run in standalone mode.
  *
- * @param manifests the directory of YAML manifests the watcher reads
+ * @param manifests the directory of YAML manifests the watcher reads (null in Kubernetes mode)
  * @param dataDir where the broker, statuses, proxies, certificates and keys live
  * @param clean wipe {@code dataDir} first
  * @param demoEcho start an echo backend for every 127.0.0.1 Backend endpoint in the manifests
@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param gatewayConfig an EnvoyGateway config file, or null for the standalone default
  * @param extraProperties properties added to every service (tests)
  * @param out where progress lines go
+ * @param kubernetes Kubernetes mode (the cluster instead of {@code manifests}), or null for files
  */
 public record StandaloneOptions(
     Path manifests,
@@ -28,12 +29,15 @@ public record StandaloneOptions(
     String envoyBinary,
     Path gatewayConfig,
     Map<String, String> extraProperties,
-    PrintStream out) {
+    PrintStream out,
+    KubernetesTarget kubernetes) {
 
   public StandaloneOptions {
-    Objects.requireNonNull(manifests, "manifests");
+    if (kubernetes == null) {
+      Objects.requireNonNull(manifests, "manifests");
+    }
     Objects.requireNonNull(dataDir, "dataDir");
-    manifests = manifests.toAbsolutePath().normalize();
+    manifests = manifests == null ? null : manifests.toAbsolutePath().normalize();
     dataDir = dataDir.toAbsolutePath().normalize();
     extraProperties = extraProperties == null ? Map.of() : Map.copyOf(extraProperties);
     out = out == null ? System.out : out;
@@ -41,7 +45,20 @@ public record StandaloneOptions(
 
   /** Options for a test: free ports, no echo, progress to {@code out}. */
   public static StandaloneOptions forTest(Path manifests, Path dataDir, PrintStream out) {
-    return new StandaloneOptions(manifests, dataDir, false, false, false, null, null, null, out);
+    return new StandaloneOptions(
+        manifests, dataDir, false, false, false, null, null, null, out, null);
+  }
+
+  /** Options for a test in Kubernetes mode: free ports, progress to {@code out}. */
+  public static StandaloneOptions forKubernetesTest(
+      KubernetesTarget kubernetes, Path dataDir, PrintStream out) {
+    return new StandaloneOptions(
+        null, dataDir, false, false, false, null, null, null, out, kubernetes);
+  }
+
+  /** True in Kubernetes mode. */
+  public boolean kubernetesMode() {
+    return kubernetes != null;
   }
 
   /** The same options with more service properties. */
@@ -49,7 +66,16 @@ public record StandaloneOptions(
     Map<String, String> all = new java.util.HashMap<>(extraProperties);
     all.putAll(more);
     return new StandaloneOptions(
-        manifests, dataDir, clean, demoEcho, defaultPorts, envoyBinary, gatewayConfig, all, out);
+        manifests,
+        dataDir,
+        clean,
+        demoEcho,
+        defaultPorts,
+        envoyBinary,
+        gatewayConfig,
+        all,
+        out,
+        kubernetes);
   }
 
   /** The same options with the demo echo backends on or off. */
@@ -63,6 +89,7 @@ public record StandaloneOptions(
         envoyBinary,
         gatewayConfig,
         extraProperties,
-        out);
+        out,
+        kubernetes);
   }
 }
