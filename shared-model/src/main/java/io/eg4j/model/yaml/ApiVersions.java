@@ -56,7 +56,9 @@ public final class ApiVersions {
               "EnvoyExtensionPolicy", List.of("v1alpha1"),
               "EnvoyPatchPolicy", List.of("v1alpha1"),
               "Backend", List.of("v1alpha1"),
-              "HTTPRouteFilter", List.of("v1alpha1")));
+              "HTTPRouteFilter", List.of("v1alpha1"),
+              // The control plane's own configuration, which a manifest directory may hold.
+              "EnvoyGateway", List.of("v1alpha1")));
 
   /** Groups whose every kind eg4j knows: an unknown kind there is an error, not a no-op. */
   private static final Set<String> OWNED =

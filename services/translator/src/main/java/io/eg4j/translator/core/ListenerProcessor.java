@@ -5,7 +5,6 @@ import io.eg4j.model.ir.InfraIr;
 import io.eg4j.model.ir.TlsIr;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +57,7 @@ final class ListenerProcessor {
           validateHostname(l);
         }
       }
+      detectHostnameConflicts(g);
       new GatewayTlsProcessor(ctx).gatewayConditions(g);
       Set<String> ports = new HashSet<>();
       for (ListenerContext l : g.listeners) {
@@ -211,31 +211,40 @@ final class ListenerProcessor {
   }
 
   /**
-   * Within one Gateway: HTTP and HTTPS/TLS may not share a port; only one TCP and one UDP listener
-   * may use a port (the first keeps it).
+   * Listener distinctness within one Gateway (Gateway API, {@code Listener}: "each listener in a
+   * set MUST have a unique combination of Port, Protocol, and, if supported by the protocol,
+   * Hostname"), with Envoy Gateway's compatibility rules on top:
+   *
+   * <ul>
+   *   <li>on one port, HTTP does not mix with HTTPS/TLS (HTTPS and TLS share a port by SNI): all of
+   *       them are {@code ProtocolConflict};
+   *   <li>HTTP, HTTPS and TLS listeners on one port need distinct hostnames: see {@link
+   *       #detectHostnameConflicts};
+   *   <li>TCP and UDP are distinct by port only: the first TCP (UDP) listener keeps a port, later
+   *       ones are {@code ProtocolConflict}.
+   * </ul>
    */
   private void detectProtocolConflicts(GatewayContext g) {
-    Map<Integer, Set<String>> l7Protocols = new HashMap<>();
-    Map<Integer, List<ListenerContext>> l7 = new LinkedHashMap<>();
-    Map<String, List<ListenerContext>> l4 = new LinkedHashMap<>();
+    Map<Integer, List<ListenerContext>> byPort = new LinkedHashMap<>();
     for (ListenerContext l : g.listeners) {
-      if (l.listenerSet != null || l.port == null) {
-        continue;
-      }
-      switch (l.protocol) {
-        case "HTTP", "HTTPS", "TLS" -> {
-          String family = l.protocol.equals("HTTP") ? "HTTP" : "https/tls";
-          l7Protocols.computeIfAbsent(l.port, p -> new HashSet<>()).add(family);
-          l7.computeIfAbsent(l.port, p -> new ArrayList<>()).add(l);
-        }
-        case "TCP", "UDP" ->
-            l4.computeIfAbsent(l.protocol + "/" + l.port, p -> new ArrayList<>()).add(l);
-        default -> {}
+      if (l.listenerSet == null && l.port != null) {
+        byPort.computeIfAbsent(l.port, p -> new ArrayList<>()).add(l);
       }
     }
-    for (Map.Entry<Integer, List<ListenerContext>> e : l7.entrySet()) {
-      if (l7Protocols.get(e.getKey()).size() > 1) {
-        for (ListenerContext l : e.getValue()) {
+    for (List<ListenerContext> onPort : byPort.values()) {
+      List<ListenerContext> l7 = new ArrayList<>();
+      Set<String> families = new HashSet<>();
+      for (ListenerContext l : onPort) {
+        switch (l.protocol) {
+          case "HTTP", "HTTPS", "TLS" -> {
+            l7.add(l);
+            families.add(l.protocol.equals("HTTP") ? "HTTP" : "https/tls");
+          }
+          default -> {}
+        }
+      }
+      if (families.size() > 1) {
+        for (ListenerContext l : l7) {
           l.status.conditions.set(
               Condition.isTrue(
                   "Conflicted",
@@ -243,18 +252,55 @@ final class ListenerProcessor {
                   "All listeners for a given port must use a compatible protocol"));
         }
       }
+      for (String protocol : List.of("TCP", "UDP")) {
+        List<ListenerContext> same =
+            onPort.stream().filter(l -> l.protocol.equals(protocol)).toList();
+        for (int i = 1; i < same.size(); i++) {
+          same.get(i)
+              .status
+              .conditions
+              .set(
+                  Condition.isTrue(
+                      "Conflicted",
+                      "ProtocolConflict",
+                      "Only one " + protocol + " listener is allowed in a given port"));
+        }
+      }
     }
-    for (Map.Entry<String, List<ListenerContext>> e : l4.entrySet()) {
-      List<ListenerContext> ls = e.getValue();
-      for (int i = 1; i < ls.size(); i++) {
-        ls.get(i)
-            .status
-            .conditions
-            .set(
-                Condition.isTrue(
-                    "Conflicted",
-                    "ProtocolConflict",
-                    "Only one " + ls.get(i).protocol + " listener is allowed in a given port"));
+  }
+
+  /**
+   * HTTP, HTTPS and TLS listeners of one Gateway that share a port must have distinct hostnames (at
+   * most one without a hostname). Decided after each listener's own checks, among the listeners
+   * that passed them: a listener that is invalid anyway (a missing certificate, say) takes no
+   * hostname, as in Envoy Gateway.
+   */
+  private static void detectHostnameConflicts(GatewayContext g) {
+    Map<String, List<ListenerContext>> byPortAndHostname = new LinkedHashMap<>();
+    for (ListenerContext l : g.listeners) {
+      if (l.listenerSet != null
+          || l.port == null
+          || !Set.of("HTTP", "HTTPS", "TLS").contains(l.protocol)
+          || l.status.conditions.has("Conflicted", "True")
+          || l.status.conditions.has("Programmed", "False")
+          || l.status.conditions.has("ResolvedRefs", "False")
+          || l.status.conditions.has("Accepted", "False")) {
+        continue;
+      }
+      byPortAndHostname
+          .computeIfAbsent(
+              l.port + " " + (l.hostname == null ? "" : l.hostname), k -> new ArrayList<>())
+          .add(l);
+    }
+    for (List<ListenerContext> same : byPortAndHostname.values()) {
+      if (same.size() > 1) {
+        for (ListenerContext l : same) {
+          l.status.conditions.set(
+              Condition.isTrue(
+                  "Conflicted",
+                  "HostnameConflict",
+                  "All listeners for a given port must use a unique hostname"));
+        }
       }
     }
   }
