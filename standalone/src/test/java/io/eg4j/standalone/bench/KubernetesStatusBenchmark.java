@@ -7,19 +7,13 @@ import io.eg4j.model.k8s.WatchedKind;
 import io.eg4j.standalone.launcher.EmbeddedKraftBroker;
 import io.eg4j.standalone.launcher.Ports;
 import io.eg4j.statuswriter.app.StatusWriterApplication;
+import io.eg4j.testing.kube.KubeApiServer;
 import io.eg4j.translator.app.TranslatorApplication;
 import io.eg4j.watcher.app.WatcherApplication;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -30,29 +24,33 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Benchmark harness (a {@code main}, not a test): the real watcher (Kubernetes source), translator
- * and status-writer (Kubernetes mode) Spring applications in one JVM, against one fabric8 mock API
- * server (CRUD mode, status subresources on) and one in-process KRaft broker. It applies {@code
- * gen-scale.py --routes N} (a GatewayClass, one Gateway, 50 Services with EndpointSlices and N
- * HTTPRoutes; default 1,000) and measures the wall time from the first apply until every status is
- * correct, and the status writes the mock server received (PUT or PATCH on a {@code /status} path).
+ * and status-writer (Kubernetes mode) Spring applications in one JVM, against a real kube-apiserver
+ * (etcd, kube-apiserver and kube-controller-manager of {@link KubeApiServer}, on loopback, with the
+ * project's CRDs) and one in-process KRaft broker. It applies {@code gen-scale.py --routes N} (a
+ * GatewayClass, one Gateway, 50 Services with EndpointSlices and N HTTPRoutes; default 1,000) and
+ * measures the wall time from the first apply until every status is correct, and the status writes
+ * the API server audited (update or patch of a {@code status} subresource).
  *
  * <p>"Correct" means: every HTTPRoute has Accepted=True and ResolvedRefs=True for our controller,
  * the Gateway is Accepted with {@code attachedRoutes} = N on its listener, and the GatewayClass is
- * Accepted. Each run starts from nothing (new mock server, broker and services).
+ * Accepted. Each run starts from nothing but the API server, which all runs share: new broker and
+ * services, the manifests in a namespace and GatewayClass of the run's own (their Services without
+ * the fixed cluster IPs of gen-scale.py, which the server allocates itself), and the previous run's
+ * namespace and class deleted first.
  *
  * <p>Run it from the repository root (after {@code ./mvnw -o -pl standalone -am install
- * -DskipTests} or an equivalent build of the modules):
+ * -DskipTests} or an equivalent build of the modules; the control plane's binaries come from {@code
+ * tools/kube/build.sh}, or {@code EG4J_KUBE_BIN}):
  *
  * <pre>
  * ./mvnw -B -q -o -pl standalone test-compile dependency:build-classpath \
@@ -71,10 +69,6 @@ public final class KubernetesStatusBenchmark {
   private static final String CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
   private static final Duration RUN_TIMEOUT =
       Duration.ofSeconds(Long.getLong("bench.timeout-seconds", 300));
-
-  // A strong reference: java.util.logging forgets the level of a logger that is collected.
-  private static final java.util.logging.Logger MOCK_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   private KubernetesStatusBenchmark() {}
 
@@ -102,21 +96,26 @@ public final class KubernetesStatusBenchmark {
     }
     // Three Spring contexts in one JVM: logging is configured once, by logback-test.xml.
     System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-    List<GenericKubernetesResource> manifests = generate(shared, routes);
+    KubeApiServer kube = KubeApiServer.shared();
+    kube.installProjectCrds();
+    kube.ensureNamespace("envoy-gateway-system");
+    // Every service builds its client from the kubeconfig, as it would outside a cluster.
+    System.setProperty("kubeconfig", kube.kubeconfigFile().toString());
+    System.setProperty("kubernetes.auth.tryKubeConfig", "true");
+    System.setProperty("kubernetes.auth.tryServiceAccount", "false");
 
     if (warmup > 0) {
       // A smaller run first, so the measured runs do not pay for class loading and the JIT.
-      Figures w = runOnce(generate(shared, warmup), warmup, extra);
+      Figures w = runOnce(kube, generate(shared, warmup, "bench-warmup"), warmup, extra);
       System.out.printf("warm-up: %d HTTPRoutes in %.2f s (not counted)%n", warmup, w.seconds());
     }
     List<Figures> all = new ArrayList<>();
     for (int run = 1; run <= runs; run++) {
-      Figures f = runOnce(manifests, routes, extra);
+      Figures f = runOnce(kube, generate(shared, routes, "bench-" + run), routes, extra);
       all.add(f);
       System.out.printf(
-          "run %d: %d HTTPRoutes, all statuses correct after %.2f s, %d status writes on the API"
-              + " server (status-writer counted %.0f written); routes correct %d/%d%n",
+          "run %d: %d HTTPRoutes, all statuses correct after %.2f s, %d status writes audited by"
+              + " the API server (status-writer counted %.0f written); routes correct %d/%d%n",
           run, routes, f.seconds(), f.statusWrites(), f.writerWritten(), f.routesCorrect(), routes);
     }
     List<Figures> byTime =
@@ -126,7 +125,8 @@ public final class KubernetesStatusBenchmark {
     System.out.printf(
         "%n=== KubernetesStatusBenchmark: %d HTTPRoutes on one Gateway, %d runs ===%n"
             + "time to all statuses correct: median %.2f s (runs: %s)%n"
-            + "status writes (PUT/PATCH on /status): median %d (runs: %s)%n",
+            + "status writes (update/patch of a status subresource, from the audit log): median %d"
+            + " (runs: %s)%n",
         routes,
         runs,
         byTime.get(byTime.size() / 2).seconds(),
@@ -137,7 +137,12 @@ public final class KubernetesStatusBenchmark {
     System.exit(all.stream().allMatch(f -> f.routesCorrect() == expected) ? 0 : 1);
   }
 
-  private static List<GenericKubernetesResource> generate(Path shared, int routes)
+  /**
+   * The manifests of {@code gen-scale.py}, moved to namespace {@code run} and GatewayClass {@code
+   * run} (the server outlives a run), and without the Services' fixed cluster IPs: 10.96.0.1 is the
+   * {@code kubernetes} Service's on a real server.
+   */
+  private static List<GenericKubernetesResource> generate(Path shared, int routes, String run)
       throws IOException, InterruptedException {
     Path gen = shared.resolve("perf").resolve("gen-scale.py");
     Process p =
@@ -150,95 +155,76 @@ public final class KubernetesStatusBenchmark {
     }
     List<GenericKubernetesResource> out = new ArrayList<>();
     for (String doc : yaml.split("(?m)^---\\s*$")) {
-      if (!doc.isBlank()) {
-        out.add(Serialization.unmarshal(doc, GenericKubernetesResource.class));
+      if (doc.isBlank()) {
+        continue;
       }
+      GenericKubernetesResource r = Serialization.unmarshal(doc, GenericKubernetesResource.class);
+      switch (r.getKind()) {
+        case "Namespace" -> r.getMetadata().setName(run);
+        case "GatewayClass" -> r.getMetadata().setName(run);
+        case "Gateway" -> spec(r).put("gatewayClassName", run);
+        case "Service" -> spec(r).remove("clusterIP");
+        default -> {}
+      }
+      if (r.getMetadata().getNamespace() != null) {
+        r.getMetadata().setNamespace(run);
+      }
+      out.add(r);
     }
     return out;
   }
 
-  /** The CRUD dispatcher, counting the writes to status subresources. */
-  static final class CountingDispatcher extends KubernetesCrudDispatcher {
-    final AtomicInteger statusWrites = new AtomicInteger();
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> spec(GenericKubernetesResource r) {
+    return (Map<String, Object>) r.getAdditionalProperties().get("spec");
+  }
 
-    CountingDispatcher() {
-      super(List.of());
-    }
-
-    private void count(RecordedRequest request) {
-      String path = request.getPath();
-      int q = path.indexOf('?');
-      if ((q < 0 ? path : path.substring(0, q)).endsWith("/status")) {
-        statusWrites.incrementAndGet();
+  /**
+   * The status writes of run {@code run} in the audit log from line {@code from} on: update or
+   * patch of the status of an object in the run's namespace, or of its GatewayClass.
+   */
+  static int statusWrites(KubeApiServer kube, String run, int from) throws IOException {
+    List<String> lines = kube.auditLines();
+    int n = 0;
+    for (String line : lines.subList(Math.min(from, lines.size()), lines.size())) {
+      JsonNode e = Json.MAPPER.readTree(line);
+      JsonNode ref = e.path("objectRef");
+      String verb = e.path("verb").asText();
+      boolean ours =
+          run.equals(ref.path("namespace").asText())
+              || ("gatewayclasses".equals(ref.path("resource").asText())
+                  && run.equals(ref.path("name").asText()));
+      if ((verb.equals("update") || verb.equals("patch"))
+          && "status".equals(ref.path("subresource").asText())
+          && ours) {
+        n++;
         if (Boolean.getBoolean("bench.debug-writes")) {
-          System.out.println("status write: " + request.getMethod() + " " + path);
+          System.out.println("status write: " + verb + " " + e.path("requestURI").asText());
         }
       }
     }
-
-    final Map<String, AtomicInteger> tally = new java.util.concurrent.ConcurrentHashMap<>();
-
-    @Override
-    public MockResponse dispatch(RecordedRequest request) {
-      if (Boolean.getBoolean("bench.debug")) {
-        String path = request.getPath();
-        int q = path.indexOf('?');
-        String bare = q < 0 ? path : path.substring(0, q);
-        String shape =
-            request.getMethod()
-                + " "
-                + bare.replaceAll("/(route|svc|gw)-[0-9a-z-]+", "/NAME")
-                + (q >= 0 && path.contains("watch=true") ? " (watch)" : "");
-        tally.computeIfAbsent(shape, k -> new AtomicInteger()).incrementAndGet();
-      }
-      return super.dispatch(request);
-    }
-
-    @Override
-    public MockResponse handleUpdate(RecordedRequest request) {
-      count(request);
-      return super.handleUpdate(request);
-    }
-
-    @Override
-    public MockResponse handlePatch(RecordedRequest request) {
-      count(request);
-      return super.handlePatch(request);
-    }
+    return n;
   }
 
   private static Figures runOnce(
-      List<GenericKubernetesResource> manifests, int routes, Map<String, String> extra)
+      KubeApiServer kube,
+      List<GenericKubernetesResource> manifests,
+      int routes,
+      Map<String, String> extra)
       throws Exception {
-    CountingDispatcher dispatcher = new CountingDispatcher();
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-    server.init();
-    for (WatchedKind k : WatchedKind.ALL) {
-      if (!k.group().isEmpty() && k.hasStatus()) {
-        server.expectCustomResource(
-            new CustomResourceDefinitionContext.Builder()
-                .withGroup(k.group())
-                .withVersion(k.version())
-                .withKind(k.kind())
-                .withPlural(k.plural())
-                .withScope(k.namespaced() ? "Namespaced" : "Cluster")
-                .withStatusSubresource(true)
-                .build());
-      }
-    }
+    String run =
+        manifests.stream()
+            .filter(r -> r.getKind().equals("Namespace"))
+            .findFirst()
+            .orElseThrow()
+            .getMetadata()
+            .getName();
     Path data = Files.createTempDirectory("eg4j-k8s-bench");
     List<ConfigurableApplicationContext> apps = new ArrayList<>();
     EmbeddedKraftBroker broker = null;
-    KubernetesClient client = server.createClient();
+    KubernetesClient client = kube.client();
     try {
       broker = EmbeddedKraftBroker.start(data.resolve("kafka"), Ports.free(), Ports.free());
-      System.setProperty("kubernetes.master", client.getConfiguration().getMasterUrl());
-      System.setProperty("kubernetes.trust.certificates", "true");
-      System.setProperty("kubernetes.auth.tryKubeConfig", "false");
-      System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-      System.setProperty("kubernetes.namespace", "default");
       Path key = data.resolve("bus.key");
       Map<String, String> common = new LinkedHashMap<>();
       common.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
@@ -252,14 +238,7 @@ public final class KubernetesStatusBenchmark {
       common.put("spring.grpc.server.enabled", "false");
       if (Boolean.getBoolean("bench.apply-only")) {
         long a0 = System.nanoTime();
-        for (GenericKubernetesResource r : manifests) {
-          WatchedKind k =
-              WatchedKind.find(ResourceKey.groupOf(r.getApiVersion()), r.getKind()).orElseThrow();
-          var op = client.genericKubernetesResources(k.context());
-          (k.namespaced() ? op.inNamespace(r.getMetadata().getNamespace()) : op)
-              .resource(r)
-              .create();
-        }
+        apply(client, manifests);
         System.out.printf("apply only: %.2f s%n", (System.nanoTime() - a0) / 1e9);
         return new Figures(0, 0, routes, 0);
       }
@@ -318,15 +297,10 @@ public final class KubernetesStatusBenchmark {
           client
               .genericKubernetesResources(classKind.context())
               .inform(judge(c -> classOk.set(hasTrue(status(c).path("conditions"), "Accepted"))));
-      int writesBefore = dispatcher.statusWrites.get();
+      int auditFrom = kube.auditLines().size();
 
       long t0 = System.nanoTime();
-      for (GenericKubernetesResource r : manifests) {
-        WatchedKind k =
-            WatchedKind.find(ResourceKey.groupOf(r.getApiVersion()), r.getKind()).orElseThrow();
-        var op = client.genericKubernetesResources(k.context());
-        (k.namespaced() ? op.inNamespace(r.getMetadata().getNamespace()) : op).resource(r).create();
-      }
+      apply(client, manifests);
       System.out.printf(
           "applied %d objects in %.2f s%n", manifests.size(), (System.nanoTime() - t0) / 1e9);
       long deadline = t0 + RUN_TIMEOUT.toNanos();
@@ -342,7 +316,7 @@ public final class KubernetesStatusBenchmark {
               correct,
               gatewayOk,
               classOk,
-              dispatcher.statusWrites.get());
+              statusWrites(kube, run, auditFrom));
         }
         if (correct == routes && gatewayOk.get() && classOk.get()) {
           done = System.nanoTime();
@@ -358,15 +332,9 @@ public final class KubernetesStatusBenchmark {
       }
       // Writes still in flight once everything is correct count too: let the pipeline go quiet.
       int settled = -1;
-      for (int i = 0; i < 50 && settled != dispatcher.statusWrites.get(); i++) {
-        settled = dispatcher.statusWrites.get();
+      for (int i = 0; i < 50 && settled != statusWrites(kube, run, auditFrom); i++) {
+        settled = statusWrites(kube, run, auditFrom);
         Thread.sleep(400);
-      }
-      if (Boolean.getBoolean("bench.debug")) {
-        dispatcher.tally.entrySet().stream()
-            .sorted((a, b) -> b.getValue().get() - a.getValue().get())
-            .limit(25)
-            .forEach(e -> System.out.println("requests " + e.getValue() + " " + e.getKey()));
       }
       routeInformer.close();
       gatewayInformer.close();
@@ -375,7 +343,7 @@ public final class KubernetesStatusBenchmark {
       Counter written = meters.find("eg4j.status.writes").tag("result", "written").counter();
       return new Figures(
           (done - t0) / 1e9,
-          dispatcher.statusWrites.get() - writesBefore,
+          statusWrites(kube, run, auditFrom),
           correct,
           written == null ? 0 : written.count());
     } finally {
@@ -385,9 +353,25 @@ public final class KubernetesStatusBenchmark {
       if (broker != null) {
         broker.close();
       }
+      // The server outlives the run: its objects go, and the next run waits until they have.
+      client.genericKubernetesResources(kind("GatewayClass").context()).withName(run).delete();
+      client.namespaces().withName(run).delete();
+      client
+          .namespaces()
+          .withName(run)
+          .waitUntilCondition(java.util.Objects::isNull, 180, TimeUnit.SECONDS);
       client.close();
-      server.destroy();
       deleteQuietly(data);
+    }
+  }
+
+  /** Creates the manifests in order, as {@code kubectl create} would. */
+  private static void apply(KubernetesClient client, List<GenericKubernetesResource> manifests) {
+    for (GenericKubernetesResource r : manifests) {
+      WatchedKind k =
+          WatchedKind.find(ResourceKey.groupOf(r.getApiVersion()), r.getKind()).orElseThrow();
+      var op = client.genericKubernetesResources(k.context());
+      (k.namespaced() ? op.inNamespace(r.getMetadata().getNamespace()) : op).resource(r).create();
     }
   }
 
