@@ -51,7 +51,10 @@ import org.slf4j.MDC;
  *       namespace whose labels stop matching takes its objects off the bus.
  *   <li>Secrets and ConfigMaps are delivered only while a delivered object refers to them.
  *   <li>The first delivery is the complete state after every informer's initial list, so the sink
- *       tombstones keys deleted while the watcher was down (DESIGN.md invariant 2).
+ *       tombstones keys deleted while the watcher was down (DESIGN.md invariant 2). A kind that
+ *       cannot be listed at start-up (forbidden until a RoleBinding lands, a server error) is
+ *       retried, as a kind whose CRD is missing is; the state is delivered as incomplete until
+ *       every kind is listed, and whole once it is.
  *   <li>Status and bookkeeping fields ({@code managedFields}, {@code resourceVersion}, the Gateway
  *       API kinds' {@code status}) are dropped before delivery, so eg4j's own status writes do not
  *       come back as changes.
@@ -127,6 +130,14 @@ public final class KubernetesResourceSource implements ResourceSource {
   private final Map<SharedIndexInformer<GenericKubernetesResource>, WatchedKind> kindOf =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final List<WatchedKind> unserved = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Kinds whose probe failed otherwise (forbidden, a server error): retried, state incomplete. */
+  private final List<WatchedKind> unlisted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Whether a complete state went to the sink (at start-up, or once every kind was listed). */
+  private final java.util.concurrent.atomic.AtomicBoolean completeDelivered =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private final java.util.concurrent.ScheduledExecutorService crdCheck =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -201,6 +212,8 @@ public final class KubernetesResourceSource implements ResourceSource {
         continue;
       }
       if (served == Served.UNKNOWN) {
+        // Not a reason to never watch it: it is probed again until it can be listed.
+        unlisted.add(kind);
         complete = false;
         continue;
       }
@@ -224,9 +237,9 @@ public final class KubernetesResourceSource implements ResourceSource {
     } catch (ExecutionException e) {
       throw new IllegalStateException("initial delivery failed", e.getCause());
     }
-    if (!unserved.isEmpty()) {
+    if (!unserved.isEmpty() || !completeDelivered.get()) {
       long every = settings.crdRecheck().toMillis();
-      crdCheck.scheduleWithFixedDelay(this::recheckUnserved, every, every, TimeUnit.MILLISECONDS);
+      crdCheck.scheduleWithFixedDelay(this::recheck, every, every, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -253,10 +266,12 @@ public final class KubernetesResourceSource implements ResourceSource {
   }
 
   /**
-   * A CRD installed after start-up: its kind is watched from now on. The informer's initial list
-   * arrives as add events, so its objects flow like any other change.
+   * A CRD installed after start-up, or a kind that can be listed now and could not be at start-up:
+   * its kind is watched from now on. The informer's initial list arrives as add events, so its
+   * objects flow like any other change. Once every kind is listed, an incomplete start-up is made
+   * whole.
    */
-  private void recheckUnserved() {
+  private void recheck() {
     for (WatchedKind kind : List.copyOf(unserved)) {
       try {
         if (served(kind) == Served.YES) {
@@ -268,9 +283,66 @@ public final class KubernetesResourceSource implements ResourceSource {
         LOG.warn("cannot check whether {} is served: {}", kind.kind(), e.toString());
       }
     }
-    if (unserved.isEmpty()) {
+    for (WatchedKind kind : List.copyOf(unlisted)) {
+      try {
+        Served served = served(kind);
+        if (served == Served.UNKNOWN) {
+          continue;
+        }
+        unlisted.remove(kind);
+        if (served == Served.NO) {
+          unserved.add(kind);
+        } else {
+          LOG.info("{} can be listed now; watching it", kind.apiVersion() + "/" + kind.kind());
+          CompletableFuture.allOf(inform(kind).toArray(CompletableFuture[]::new))
+              .thenRun(this::completeOnceListed);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("cannot check whether {} can be listed: {}", kind.kind(), e.toString());
+      }
+    }
+    completeOnceListed();
+    if (unserved.isEmpty() && unlisted.isEmpty() && completeDelivered.get()) {
       crdCheck.shutdown();
     }
+  }
+
+  /** After an incomplete start-up: the whole state, once every kind is listed. */
+  private void completeOnceListed() {
+    if (completeDelivered.get()
+        || !unlisted.isEmpty()
+        || !informers.stream().allMatch(SharedIndexInformer::hasSynced)
+        || !completeDelivered.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      events.execute(this::completeDelivery);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile
+    }
+  }
+
+  /**
+   * The informers' caches, delivered whole: objects a missed event would have left behind go, and
+   * the sink may now tombstone what the cluster no longer holds.
+   */
+  private void completeDelivery() {
+    Set<ResourceKey> listed = new java.util.HashSet<>();
+    for (SharedIndexInformer<GenericKubernetesResource> informer : informers) {
+      WatchedKind kind = kindOf.get(informer);
+      for (GenericKubernetesResource obj : informer.getStore().list()) {
+        listed.add(store(kind, obj, false));
+      }
+    }
+    // Gone from every cache: deleted (its delete event is on its way).
+    objects.keySet().retainAll(listed);
+    Set<ResourceKey> keys = new java.util.LinkedHashSet<>(objects.keySet());
+    keys.addAll(delivered.keySet());
+    for (ResourceKey key : keys) {
+      evaluate(key);
+    }
+    LOG.info("every kind is listed now: {} objects delivered, complete=true", delivered.size());
+    sink.resync(new LinkedHashMap<>(delivered), true);
   }
 
   /** The kinds not served at start-up and not yet found since (tests, diagnostics). */
@@ -379,6 +451,7 @@ public final class KubernetesResourceSource implements ResourceSource {
     Map<ResourceKey, ObjectNode> all = new LinkedHashMap<>(delivered);
     LOG.info("initial state: {} objects delivered, complete={}", all.size(), complete);
     sink.resync(all, complete);
+    completeDelivered.set(complete);
     started = true;
   }
 

@@ -24,7 +24,13 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -532,5 +538,177 @@ class KubernetesResourceSourceIT {
     } finally {
       source.close();
     }
+  }
+
+  /**
+   * The real API server enforces RBAC, which the mock never did: a kind the watcher may not list
+   * yet (a RoleBinding that lands after the pod starts, a chart that lacks a grant) is retried
+   * until it may, and only then is the state complete, so the publisher tombstones and readiness
+   * follow.
+   */
+  @Test
+  void aKindForbiddenAtStartUpIsWatchedOnceAllowedAndOnlyThenIsTheStateComplete(KubeApiServer kube)
+      throws Exception {
+    String ns = NS + "-rbac";
+    kube.ensureNamespace(ns);
+    List<WatchedKind> kinds =
+        List.of(
+            WatchedKind.find("", "Namespace").orElseThrow(),
+            WatchedKind.find(WatchedKind.GATEWAY_API, "Gateway").orElseThrow(),
+            WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow());
+    client
+        .serviceAccounts()
+        .inNamespace(ns)
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName("watcher").endMetadata().build())
+        .create();
+    // Namespaces cluster-wide and Gateways in the namespace; no HTTPRoutes yet.
+    client
+        .rbac()
+        .clusterRoles()
+        .resource(
+            new ClusterRoleBuilder()
+                .withNewMetadata()
+                .withName(ns + "-namespaces")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("namespaces")
+                .withVerbs("list", "watch")
+                .endRule()
+                .build())
+        .create();
+    client
+        .rbac()
+        .clusterRoleBindings()
+        .resource(
+            new ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName(ns + "-namespaces")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", ns + "-namespaces")
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("watcher")
+                .withNamespace(ns)
+                .endSubject()
+                .build())
+        .create();
+    grant(ns, "gateways");
+    create(
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: eg, namespace: %s}
+        spec:
+          gatewayClassName: eg
+          listeners: [{name: http, port: 80, protocol: HTTP}]
+        """
+            .formatted(ns));
+    create(route(ns, "r", "PathPrefix"));
+    String token =
+        client
+            .serviceAccounts()
+            .inNamespace(ns)
+            .withName("watcher")
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    String gateway = "gateway.networking.k8s.io/Gateway/" + ns + "/eg";
+    String route = "gateway.networking.k8s.io/HTTPRoute/" + ns + "/r";
+
+    // A key of this namespace on the bus from before, whose object no longer exists.
+    String stale = "gateway.networking.k8s.io/HTTPRoute/" + ns + "/stale";
+    producer
+        .send(
+            new ProducerRecord<>(
+                Topics.RESOURCES,
+                stale,
+                Envelope.wrap("resource", "watcher", Json.MAPPER.readTree("{\"kind\":\"x\"}"))))
+        .get();
+
+    try (KubernetesClient restricted = kube.clientWithToken(token)) {
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      ResourcePublisher publisher =
+          new ResourcePublisher(producer, Optional.empty(), new SealedHash(new byte[32]), meters);
+      publisher.startFrom(
+          CompactedTopicReader.read(
+              Map.of("bootstrap.servers", KAFKA.bootstrapServers()), Topics.RESOURCES, WAIT));
+      KubernetesResourceSource source =
+          new KubernetesResourceSource(
+              restricted,
+              new KubernetesResourceSource.Settings(
+                  List.of(ns), null, null, null, null, kinds, Duration.ofMillis(300)),
+              meters,
+              null);
+      try {
+        source.start(publisher);
+        // What may be listed is published; without the routes the state is incomplete, so
+        // nothing is tombstoned (the stale key may be a route) and the watcher is not ready.
+        topics.awaitTrue(
+            t -> t.live(Topics.RESOURCES).containsKey(gateway),
+            WAIT,
+            "the Gateway, which may be listed");
+        assertThat(source.deliveredKeys().stream().map(Object::toString))
+            .contains(gateway, "/Namespace//" + ns)
+            .doesNotContain(route);
+        assertThat(publisher.synced()).isFalse();
+        assertThat(topics.live(Topics.RESOURCES)).containsKey(stale);
+
+        grant(ns, "httproutes");
+        topics.awaitTrue(
+            t -> t.live(Topics.RESOURCES).containsKey(route), WAIT, "the route, once allowed");
+        topics.awaitTrue(
+            t -> !t.live(Topics.RESOURCES).containsKey(stale),
+            WAIT,
+            "the stale key tombstoned by the complete state");
+        Awaitility.await().atMost(WAIT).until(publisher::synced);
+        assertThat(topics.live(Topics.RESOURCES)).containsKeys(gateway, route, "/Namespace//" + ns);
+      } finally {
+        source.close();
+      }
+    }
+  }
+
+  /** Lets the test's ServiceAccount list and watch {@code resource} in {@code ns}. */
+  static void grant(String ns, String resource) {
+    client
+        .rbac()
+        .roles()
+        .inNamespace(ns)
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("watch-" + resource)
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups(WatchedKind.GATEWAY_API)
+                .withResources(resource)
+                .withVerbs("list", "watch")
+                .endRule()
+                .build())
+        .create();
+    client
+        .rbac()
+        .roleBindings()
+        .inNamespace(ns)
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("watch-" + resource)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "watch-" + resource)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("watcher")
+                .withNamespace(ns)
+                .endSubject()
+                .build())
+        .create();
   }
 }
