@@ -2,9 +2,10 @@ package io.eg4j.provisioner.app;
 
 import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
 import io.eg4j.model.bus.BusSettings;
-import io.eg4j.model.bus.Envelope;
-import io.eg4j.model.bus.EnvelopeSerde;
 import io.eg4j.model.bus.Topics;
+import io.eg4j.model.bus.kafka.BusConsumerLoop;
+import io.eg4j.model.bus.kafka.CatchUpTracker;
+import io.eg4j.model.bus.kafka.DeadLetterPublisher;
 import io.eg4j.provisioner.core.FleetSink;
 import io.eg4j.provisioner.core.HostProxyPlanner;
 import io.eg4j.provisioner.core.RestartBackoff;
@@ -15,33 +16,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.config.TopicBuilder;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
-import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
-import org.springframework.kafka.support.serializer.ErrorHandlingDeserializer;
-import org.springframework.util.backoff.FixedBackOff;
 
 /**
  * Wiring of the provisioner. The {@code eg4j.provisioner.mode} property picks the {@link
@@ -97,64 +84,48 @@ public class ProvisionerConfiguration {
     return new InfraIrListener(sink);
   }
 
-  /**
-   * The container factory for {@code eg4j.infra-ir}: envelopes in, and any record that cannot be
-   * read or applied goes straight to {@code eg4j.infra-ir.dlt} with the reason in its headers.
-   */
-  @Bean
-  ConcurrentKafkaListenerContainerFactory<String, Envelope> infraIrContainerFactory(
-      KafkaProperties kafka, MeterRegistry registry) {
+  /** Where records that are not infra IR go ({@code eg4j.infra-ir.dlt}, reason in the headers). */
+  @Bean(destroyMethod = "close")
+  DeadLetterPublisher provisionerDeadLetters(KafkaProperties kafka, MeterRegistry registry) {
+    // Registered at zero so dashboards and alerts see the series before the first dead letter.
     Counter.builder("eg4j.bus.dead.letters").tag("topic", Topics.INFRA_IR).register(registry);
-    Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
-    consumer.putAll(BusSettings.consumerOverrides());
-    consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    DefaultKafkaConsumerFactory<String, Envelope> cf =
-        new DefaultKafkaConsumerFactory<>(
-            consumer,
-            new StringDeserializer(),
-            new ErrorHandlingDeserializer<>(new EnvelopeSerde.EnvelopeDeserializer()));
-
     Map<String, Object> producer = new HashMap<>(kafka.buildProducerProperties());
     producer.putAll(BusSettings.producerOverrides());
-    Map<Class<?>, Serializer<?>> byType = new LinkedHashMap<>();
-    byType.put(byte[].class, new ByteArraySerializer());
-    byType.put(String.class, new StringSerializer());
-    byType.put(Envelope.class, new EnvelopeSerde.EnvelopeSerializer());
-    KafkaTemplate<Object, Object> dlt =
-        new KafkaTemplate<>(
-            new DefaultKafkaProducerFactory<>(
-                producer,
-                new DelegatingByTypeSerializer(byType),
-                new DelegatingByTypeSerializer(byType)));
-    DeadLetterPublishingRecoverer recoverer =
-        new DeadLetterPublishingRecoverer(
-            dlt, (rec, ex) -> new TopicPartition(Topics.deadLetter(rec.topic()), -1));
-    DefaultErrorHandler errors =
-        new DefaultErrorHandler(
-            (rec, ex) -> {
-              Throwable cause = ex;
-              while (cause.getCause() != null) {
-                cause = cause.getCause(); // the container wraps the real reason
-              }
-              log.error(
-                  "dead-lettering {} offset {} key {}: {}",
-                  rec.topic(),
-                  rec.offset(),
-                  rec.key(),
-                  cause.getMessage());
-              Counter.builder("eg4j.bus.dead.letters")
-                  .tag("topic", rec.topic())
-                  .register(registry)
-                  .increment();
-              recoverer.accept(rec, ex);
-            },
-            new FixedBackOff(0L, 0L));
+    producer.put(ProducerConfig.CLIENT_ID_CONFIG, "eg4j-provisioner-dlt");
+    return new DeadLetterPublisher(
+        producer,
+        "provisioner",
+        topic -> {
+          log.error("dead-lettered a record of {}", topic);
+          Counter.builder("eg4j.bus.dead.letters")
+              .tag("topic", topic)
+              .register(registry)
+              .increment();
+        });
+  }
 
-    ConcurrentKafkaListenerContainerFactory<String, Envelope> f =
-        new ConcurrentKafkaListenerContainerFactory<>();
-    f.setConsumerFactory(cf);
-    f.setCommonErrorHandler(errors);
-    return f;
+  /**
+   * The consumer of {@code eg4j.infra-ir}. No consumer group: every replica reads every partition
+   * (the Lease, not a group, picks the replica that writes), from the beginning at start, and hands
+   * the latest state of every fleet to the sink once it has caught up ({@link InfraIrListener}).
+   */
+  @Bean(initMethod = "start", destroyMethod = "close")
+  BusConsumerLoop infraIrLoop(
+      KafkaProperties kafka,
+      InfraIrListener infraIrListener,
+      DeadLetterPublisher provisionerDeadLetters) {
+    Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
+    consumer.putAll(BusSettings.consumerOverrides());
+    consumer.put(
+        ConsumerConfig.CLIENT_ID_CONFIG,
+        "eg4j-provisioner-infra-ir-" + System.getenv().getOrDefault("POD_NAME", "local"));
+    return new BusConsumerLoop(
+        consumer,
+        new BusConsumerLoop.Options(
+            "provisioner-infra-ir", List.of(Topics.INFRA_IR), null, true, null),
+        infraIrListener,
+        new CatchUpTracker(),
+        provisionerDeadLetters);
   }
 
   /** Creates the topics the provisioner uses when they are missing ({@code eg4j.bus.*}). */

@@ -1,17 +1,21 @@
 package io.eg4j.provisioner.app;
 
 import io.eg4j.model.k8s.LeaderElection;
+import io.eg4j.provisioner.core.ApplyBackoff;
+import io.eg4j.provisioner.core.FleetStatusListener;
 import io.eg4j.provisioner.core.render.RenderSettings;
 import io.eg4j.provisioner.k8s.KubernetesProvisioning;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Kubernetes mode of the provisioner ({@code eg4j.provisioner.mode=kubernetes}, the default): each
@@ -39,15 +43,15 @@ public class ProvisionerKubernetesConfiguration {
       KubernetesClient provisionerKubernetesClient,
       ProvisionerProperties props,
       KubernetesProperties k8s,
-      MeterRegistry registry) {
-    String ns = k8s.getNamespace();
-    if (ns == null || ns.isBlank()) {
-      ns =
-          System.getenv().getOrDefault("POD_NAMESPACE", provisionerKubernetesClient.getNamespace());
-    }
-    if (ns == null || ns.isBlank()) {
-      ns = "envoy-gateway-system";
-    }
+      MeterRegistry registry,
+      Environment env,
+      ObjectProvider<FleetStatusListener> statusListener) {
+    String ns =
+        controllerNamespace(
+            k8s.getNamespace(),
+            env.getProperty(CONTROLLER_NAMESPACE),
+            env.getProperty("POD_NAMESPACE"),
+            provisionerKubernetesClient.getNamespace());
     String identity = k8s.getIdentity();
     if (identity == null || identity.isBlank()) {
       identity = System.getenv().getOrDefault("POD_NAME", "provisioner-" + UUID.randomUUID());
@@ -70,13 +74,36 @@ public class ProvisionerKubernetesConfiguration {
         ns,
         identity,
         LeaderElection.Timing.DEFAULT,
-        registry);
+        registry,
+        ApplyBackoff.DEFAULT,
+        statusListener.getIfAvailable(() -> FleetStatusListener.NONE));
   }
+
+  /**
+   * The control plane's namespace, from this service's own configuration only (never from the infra
+   * IR): {@code eg4j.provisioner.kubernetes.namespace}, else {@value #CONTROLLER_NAMESPACE} (shared
+   * with the translator), else {@code POD_NAMESPACE} (the chart sets it from the downward API),
+   * else the client's namespace (kubeconfig or service account), else {@code envoy-gateway-system}.
+   */
+  static String controllerNamespace(String... candidates) {
+    for (String c : candidates) {
+      if (c != null && !c.isBlank()) {
+        return c.trim();
+      }
+    }
+    return "envoy-gateway-system";
+  }
+
+  /** The property that names the control plane's namespace, for every service. */
+  public static final String CONTROLLER_NAMESPACE = "eg4j.controller-namespace";
 
   /** Settings of Kubernetes mode ({@code eg4j.provisioner.kubernetes.*}). */
   @ConfigurationProperties("eg4j.provisioner.kubernetes")
   public static class KubernetesProperties {
-    /** The control plane's namespace (fleets and the Lease); POD_NAMESPACE when unset. */
+    /**
+     * The control plane's namespace (fleets and the Lease); when unset, eg4j.controller-namespace,
+     * else POD_NAMESPACE.
+     */
     private String namespace;
 
     /** This replica's identity in the Lease; POD_NAME when unset. */

@@ -1,6 +1,7 @@
 package io.eg4j.provisioner.core;
 
 import io.eg4j.model.ir.InfraIr;
+import java.util.Map;
 
 /**
  * Where the provisioner sends the desired state of each proxy fleet. The Kafka consumer calls it
@@ -23,4 +24,15 @@ public interface FleetSink {
    * @param fleet the fleet name
    */
   void remove(String fleet);
+
+  /**
+   * The whole desired state at start (the latest infra IR of every live fleet, read to the end of
+   * {@code eg4j.infra-ir}): make the world match it, including removing fleets that are not in it.
+   * The history of each fleet is never replayed. The default applies every fleet.
+   *
+   * @param fleets the live fleets by name
+   */
+  default void reconcile(Map<String, InfraIr> fleets) {
+    fleets.values().forEach(this::apply);
+  }
 }

@@ -2,57 +2,73 @@ package io.eg4j.provisioner.kafka;
 
 import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.Json;
-import io.eg4j.model.bus.Topics;
+import io.eg4j.model.bus.kafka.BusConsumerLoop;
 import io.eg4j.model.ir.InfraIr;
 import io.eg4j.provisioner.core.FleetSink;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.listener.ConsumerSeekAware;
 
 /**
- * Consumes {@code eg4j.infra-ir} and hands each fleet to the {@link FleetSink}: a value applies the
- * fleet, a tombstone removes it.
+ * Consumes {@code eg4j.infra-ir} (on a {@link BusConsumerLoop}) and hands each fleet to the {@link
+ * FleetSink}.
  *
- * <p>It reads the compacted topic from the beginning on every assignment instead of resuming from a
- * committed offset: host-mode proxies die with the provisioner, so a restarted provisioner must see
- * every live fleet again. Applying is idempotent, so re-reading is harmless in Kubernetes mode.
+ * <p>Every assignment is read from the beginning: the compacted topic is the desired state, and
+ * host-mode proxies die with the provisioner, so a restarted provisioner must see every live fleet
+ * again. But the history is never replayed: until the loop has caught up with the end offsets found
+ * at assignment, records only update the latest desired state per fleet; once caught up, that state
+ * goes to the sink in one {@link FleetSink#reconcile} (which also removes fleets that are not in
+ * it). After that a value applies its fleet and a tombstone removes it.
+ *
+ * <p>A record that is not valid infra IR throws, and the loop sends it to the dead-letter topic.
+ * Failures to apply a valid fleet are the sink's to retry, never a dead letter.
  */
-public class InfraIrListener implements ConsumerSeekAware {
+public class InfraIrListener implements BusConsumerLoop.Handler {
   /** The envelope type of infra IR records. */
   public static final String TYPE = "infra-ir";
 
   private static final Logger log = LoggerFactory.getLogger(InfraIrListener.class);
 
   private final FleetSink sink;
+  private final Map<String, InfraIr> catchingUp = new LinkedHashMap<>();
+  private volatile boolean caughtUp;
 
   /** A listener feeding {@code sink}. */
   public InfraIrListener(FleetSink sink) {
     this.sink = sink;
   }
 
+  /** True once the desired state read at start has gone to the sink. */
+  public boolean isCaughtUp() {
+    return caughtUp;
+  }
+
   @Override
-  public void onPartitionsAssigned(
-      Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
-    callback.seekToBeginning(assignments.keySet());
+  public void onAssigned(Collection<TopicPartition> partitions) {
+    catchingUp.clear();
+    caughtUp = false;
+  }
+
+  @Override
+  public void onCaughtUp() {
+    log.info("infra IR read: {} live fleets", catchingUp.size());
+    Map<String, InfraIr> fleets = Map.copyOf(catchingUp);
+    catchingUp.clear();
+    caughtUp = true;
+    sink.reconcile(fleets);
   }
 
   /**
-   * Applies one record. A payload that is not valid infra IR throws, and the container's error
-   * handler sends the record to the dead-letter topic.
+   * One record. A payload that is not valid infra IR throws, and the loop sends the record to the
+   * dead-letter topic.
    */
-  @KafkaListener(
-      id = "eg4j-provisioner-infra-ir",
-      topics = Topics.INFRA_IR,
-      // One group per replica (POD_NAME): in Kubernetes mode every replica must read every fleet,
-      // because the Lease, not the group, picks the replica that writes.
-      groupId = "${eg4j.provisioner.group-id:eg4j-provisioner-${POD_NAME:local}}",
-      containerFactory = "infraIrContainerFactory")
-  public void onRecord(ConsumerRecord<String, Envelope> record) {
+  @Override
+  public void onRecord(ConsumerRecord<String, byte[]> record, Envelope env) {
     String fleet = record.key();
     MDC.put("key", fleet);
     MDC.put("offset", String.valueOf(record.offset()));
@@ -60,8 +76,11 @@ public class InfraIrListener implements ConsumerSeekAware {
       if (fleet == null) {
         throw new IllegalArgumentException("infra IR record without a key");
       }
-      Envelope env = record.value();
       if (env == null) {
+        if (!caughtUp) {
+          catchingUp.remove(fleet);
+          return;
+        }
         log.info("fleet {} is gone", fleet);
         sink.remove(fleet);
         return;
@@ -74,6 +93,10 @@ public class InfraIrListener implements ConsumerSeekAware {
       if (!fleet.equals(ir.name())) {
         throw new IllegalArgumentException(
             "record key " + fleet + " differs from the fleet name " + ir.name());
+      }
+      if (!caughtUp) {
+        catchingUp.put(fleet, ir);
+        return;
       }
       sink.apply(ir);
     } finally {

@@ -9,12 +9,16 @@ import io.eg4j.model.bus.Topics;
 import io.eg4j.model.ir.InfraIr;
 import io.eg4j.provisioner.core.render.ProxyResourceRenderer;
 import io.eg4j.provisioner.core.render.RenderSettings;
+import io.eg4j.provisioner.k8s.KubernetesProvisioning;
 import io.eg4j.provisioner.kafka.InfraIrListener;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -24,42 +28,53 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * The provisioner in Kubernetes mode: an infra IR on {@code eg4j.infra-ir} (a real broker) becomes
- * an Envoy Deployment, Service and bootstrap ConfigMap on fabric8's mock API server, and its
- * tombstone removes them.
+ * The provisioner service in Kubernetes mode against a real kube-apiserver and a real broker: an
+ * infra IR on {@code eg4j.infra-ir} becomes an Envoy fleet in the namespace the service is
+ * configured with ({@code eg4j.controller-namespace}, whatever the IR says), its tombstone removes
+ * it, and a restart reconciles the latest state instead of replaying the history.
  */
-@EnableKubernetesMockClient(crud = true)
+@RealKubernetes
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProvisionerKubernetesModeIT {
-  static final String NS = "eg-system";
+  static final String NS = "prov-mode-it";
   static final String[] CLIENT_PROPERTIES = {
-    "kubernetes.master",
-    "kubernetes.trust.certificates",
+    "kubeconfig",
     "kubernetes.auth.tryKubeConfig",
     "kubernetes.auth.tryServiceAccount",
     "kubernetes.namespace"
   };
 
-  static KubernetesMockServer server;
+  static KubeApiServer kube;
   static KubernetesClient client;
   static EmbeddedKafkaKraftBroker kafka;
   static ConfigurableApplicationContext ctx;
 
   @BeforeAll
-  static void start() {
+  static void start(KubeApiServer server) throws Exception {
+    kube = server;
+    kube.ensureNamespace(NS);
+    client = kube.client();
     kafka = new EmbeddedKafkaKraftBroker(1, 1, Topics.INFRA_IR, Topics.deadLetter(Topics.INFRA_IR));
     kafka.afterPropertiesSet();
-    System.setProperty("kubernetes.master", client.getConfiguration().getMasterUrl());
-    System.setProperty("kubernetes.trust.certificates", "true");
-    System.setProperty("kubernetes.auth.tryKubeConfig", "false");
+    System.setProperty("kubeconfig", kube.kubeconfigFile().toString());
+    System.setProperty("kubernetes.auth.tryKubeConfig", "true");
     System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-    System.setProperty("kubernetes.namespace", NS);
-    ctx =
+    // The client's own namespace is not the control plane's: the property must win.
+    System.setProperty("kubernetes.namespace", "default");
+    ctx = startProvisioner();
+  }
+
+  static ConfigurableApplicationContext startProvisioner() throws InterruptedException {
+    ConfigurableApplicationContext c =
         new SpringApplicationBuilder(ProvisionerApplication.class)
             .run(
                 "--spring.kafka.bootstrap-servers=" + kafka.getBrokersAsString(),
@@ -67,8 +82,15 @@ class ProvisionerKubernetesModeIT {
                 "--spring.grpc.server.enabled=false",
                 "--server.port=0",
                 "--eg4j.provisioner.mode=kubernetes",
+                "--eg4j.controller-namespace=" + NS,
                 "--eg4j.provisioner.xds-address=eg4j-xds-server." + NS + ".svc",
                 "--eg4j.provisioner.kubernetes.identity=it-replica");
+    await(
+        "the provisioner to lead and read eg4j.infra-ir",
+        () ->
+            c.getBean(KubernetesProvisioning.class).isLeader()
+                && c.getBean(InfraIrListener.class).isCaughtUp());
+    return c;
   }
 
   @AfterAll
@@ -78,6 +100,9 @@ class ProvisionerKubernetesModeIT {
     }
     if (kafka != null) {
       kafka.destroy();
+    }
+    if (client != null) {
+      client.close();
     }
     for (String p : CLIENT_PROPERTIES) {
       System.clearProperty(p);
@@ -99,24 +124,80 @@ class ProvisionerKubernetesModeIT {
     return new EnvelopeSerde.EnvelopeSerializer().serialize(Topics.INFRA_IR, env);
   }
 
+  /** An IR as the translator wrote it before the fix: naming envoy-gateway-system. */
+  static InfraIr ir(String gw) {
+    return new InfraIr(
+        "tenant/" + gw,
+        "envoy-gateway-system",
+        "tenant",
+        gw,
+        List.of(new InfraIr.ProxyListenerIr("http", "HTTP", 10080, 80)),
+        Map.of(),
+        Map.of(),
+        null);
+  }
+
+  static String resourceName(InfraIr ir) {
+    return new ProxyResourceRenderer(RenderSettings.of(NS, "x", 18000)).resourceName(ir);
+  }
+
+  static KafkaProducer<String, byte[]> producer() {
+    return new KafkaProducer<>(
+        Map.of("bootstrap.servers", kafka.getBrokersAsString()),
+        new StringSerializer(),
+        new ByteArraySerializer());
+  }
+
+  static List<String> audit() {
+    try {
+      return kube.auditLines();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static List<String> since(int mark) {
+    List<String> all = audit();
+    return all.subList(Math.min(mark, all.size()), all.size());
+  }
+
+  /** Audited creates and deletes of fleet objects in {@link #NS} among {@code lines}. */
+  static List<String> createsAndDeletes(List<String> lines) {
+    List<String> out = new ArrayList<>();
+    for (String line : lines) {
+      var e = Json.MAPPER.valueToTree(parse(line));
+      var ref = e.path("objectRef");
+      if (!NS.equals(ref.path("namespace").asText())
+          || ref.path("name").asText().startsWith("eg4j-")
+          || !ref.path("subresource").asText("").isEmpty()
+          || !"ResponseComplete".equals(e.path("stage").asText())
+          || e.path("requestURI").asText().contains("dryRun")
+          || ref.path("resource").asText().equals("leases")) {
+        continue;
+      }
+      String verb = e.path("verb").asText();
+      int code = e.path("responseStatus").path("code").asInt();
+      if (verb.equals("create") || verb.equals("delete") || (verb.equals("patch") && code == 201)) {
+        out.add(verb + " " + ref.path("resource").asText() + "/" + ref.path("name").asText());
+      }
+    }
+    return out;
+  }
+
+  private static Object parse(String line) {
+    try {
+      return Json.MAPPER.readTree(line);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   @Test
-  void anInfraIrBecomesAFleetAndItsTombstoneRemovesIt() throws Exception {
-    InfraIr ir =
-        new InfraIr(
-            "default/eg",
-            NS,
-            "default",
-            "eg",
-            List.of(new InfraIr.ProxyListenerIr("http", "HTTP", 10080, 80)),
-            Map.of(),
-            Map.of(),
-            null);
-    String name = new ProxyResourceRenderer(RenderSettings.of(NS, "x", 18000)).resourceName(ir);
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of("bootstrap.servers", kafka.getBrokersAsString()),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+  @Order(1)
+  void anInfraIrBecomesAFleetInTheConfiguredNamespaceAndItsTombstoneRemovesIt() throws Exception {
+    InfraIr ir = ir("eg");
+    String name = resourceName(ir);
+    try (KafkaProducer<String, byte[]> producer = producer()) {
       producer.send(new ProducerRecord<>(Topics.INFRA_IR, ir.name(), envelope(ir))).get();
       await(
           "the fleet's Deployment",
@@ -124,7 +205,9 @@ class ProvisionerKubernetesModeIT {
       assertThat(client.services().inNamespace(NS).withName(name).get()).isNotNull();
       ConfigMap cm = client.configMaps().inNamespace(NS).withName(name).get();
       assertThat(cm.getData().get(ProxyResourceRenderer.BOOTSTRAP_KEY))
-          .contains("eg4j-xds-server." + NS + ".svc", "cluster: default/eg");
+          .contains("eg4j-xds-server." + NS + ".svc", "cluster: tenant/eg");
+      // Nothing went where the IR said.
+      assertThat(client.namespaces().withName("envoy-gateway-system").get()).isNull();
 
       producer.send(new ProducerRecord<>(Topics.INFRA_IR, ir.name(), null)).get();
       await(
@@ -134,5 +217,57 @@ class ProvisionerKubernetesModeIT {
                   && client.services().inNamespace(NS).withName(name).get() == null
                   && client.configMaps().inNamespace(NS).withName(name).get() == null);
     }
+  }
+
+  /**
+   * The acceptance measurement: 20 Gateways created and deleted, then a restart. The restarted
+   * provisioner reads the compacted history to its end and reconciles the result (one live fleet,
+   * no orphans): the API server's audit log shows no create and no delete of a fleet object.
+   */
+  @Test
+  @Order(2)
+  void aRestartAfterTwentyGatewaysCameAndWentCreatesAndDeletesNothing() throws Exception {
+    InfraIr keeper = ir("keeper");
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      producer.send(new ProducerRecord<>(Topics.INFRA_IR, keeper.name(), envelope(keeper))).get();
+      for (int i = 0; i < 20; i++) {
+        InfraIr ir = ir("gw-" + i);
+        producer.send(new ProducerRecord<>(Topics.INFRA_IR, ir.name(), envelope(ir))).get();
+      }
+      await(
+          "20 fleets and the keeper",
+          () -> client.apps().deployments().inNamespace(NS).list().getItems().size() == 21);
+      for (int i = 0; i < 20; i++) {
+        producer.send(new ProducerRecord<>(Topics.INFRA_IR, ir("gw-" + i).name(), null)).get();
+      }
+      await(
+          "the 20 fleets to be deleted",
+          () -> client.apps().deployments().inNamespace(NS).list().getItems().size() == 1);
+    }
+    assertThat(createsAndDeletes(audit()))
+        .as("the history did create and delete")
+        .hasSizeGreaterThan(80);
+
+    ctx.close();
+    int mark = audit().size();
+    ctx = startProvisioner();
+    // The restarted leader has reconciled once its keeper fleet was applied again (a patch).
+    String keeperDeployment = resourceName(keeper);
+    await(
+        "the keeper to be reconciled",
+        () ->
+            since(mark).stream()
+                .anyMatch(
+                    l ->
+                        l.contains("\"verb\":\"patch\"")
+                            && l.contains("\"name\":\"" + keeperDeployment + "\"")
+                            && l.contains("\"resource\":\"deployments\"")
+                            && !l.contains("dryRun")));
+    Thread.sleep(1_000); // anything the restart would still do comes right after
+    List<String> afterRestart = createsAndDeletes(since(mark));
+    System.out.println("creates and deletes after the restart: " + afterRestart.size());
+    assertThat(afterRestart).isEmpty();
+    assertThat(client.apps().deployments().inNamespace(NS).withName(keeperDeployment).get())
+        .isNotNull();
   }
 }

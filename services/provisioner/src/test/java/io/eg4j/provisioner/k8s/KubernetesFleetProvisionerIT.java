@@ -3,142 +3,268 @@ package io.eg4j.provisioner.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eg4j.model.ir.InfraIr;
+import io.eg4j.provisioner.core.ApplyBackoff;
+import io.eg4j.provisioner.core.FleetStatusListener;
 import io.eg4j.provisioner.core.render.ProxyResourceRenderer;
 import io.eg4j.provisioner.core.render.RenderSettings;
+import io.eg4j.testing.kube.KubeApiServer;
+import io.eg4j.testing.kube.RealKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The Kubernetes provisioner against fabric8's mock API server in CRUD mode. */
-@EnableKubernetesMockClient(crud = true)
+/**
+ * The Kubernetes provisioner against a real kube-apiserver (schema validation, RBAC, server-side
+ * apply, dry runs, an audit log). Each test has its own namespaces; the server is shared.
+ */
+@RealKubernetes
 class KubernetesFleetProvisionerIT {
-  static KubernetesMockServer server;
-  static KubernetesClient client;
+  private static final String CLASS = "prov-it-class";
+  private static final ApplyBackoff FAST =
+      new ApplyBackoff(Duration.ofMillis(200), Duration.ofSeconds(1));
 
-  /**
-   * A client with long timeouts: on a loaded 2-core machine the mock server can take more than the
-   * default 10 s to accept a connection, which is not what these tests are about.
-   */
-  @org.junit.jupiter.api.BeforeAll
-  static void patientClient() {
-    client =
-        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-            .withConfig(
-                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(120_000)
-                    .withRequestTimeout(120_000)
-                    .build())
-            .build();
+  private final KubeApiServer kube;
+  private final KubernetesClient client;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final AtomicBoolean leader = new AtomicBoolean(true);
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private final List<KubernetesFleetProvisioner> opened = new ArrayList<>();
+  private final FleetStatusListener recorder =
+      new FleetStatusListener() {
+        @Override
+        public void applied(InfraIr ir) {
+          events.add("applied " + ir.name());
+        }
+
+        @Override
+        public void failed(InfraIr ir, String cause, Duration retryIn) {
+          events.add(
+              "failed "
+                  + ir.name()
+                  + " retry="
+                  + (retryIn == null ? "never" : "later")
+                  + " "
+                  + cause);
+        }
+
+        @Override
+        public void removed(String fleet) {
+          events.add("removed " + fleet);
+        }
+      };
+  private String ns;
+  private String gwNs;
+
+  KubernetesFleetProvisionerIT(KubeApiServer kube) {
+    this.kube = kube;
+    this.client = kube.client();
   }
 
-  @org.junit.jupiter.api.AfterAll
-  static void closePatientClient() {
+  @BeforeEach
+  void namespaces() {
+    String id = UUID.randomUUID().toString().substring(0, 8);
+    ns = "prov-" + id;
+    gwNs = "prov-gw-" + id;
+    kube.ensureNamespace(ns);
+    kube.ensureNamespace(gwNs);
+  }
+
+  @AfterEach
+  void close() {
+    opened.forEach(KubernetesFleetProvisioner::close);
     client.close();
   }
 
-  private static final String NS = "envoy-gateway-system";
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final AtomicBoolean leader = new AtomicBoolean(true);
-  private KubernetesFleetProvisioner provisioner;
-  private ProxyResourceRenderer renderer;
-
-  @BeforeEach
-  void setUp() {
-    renderer = new ProxyResourceRenderer(RenderSettings.of(NS, "eg4j-xds-server." + NS, 18000));
-    provisioner = new KubernetesFleetProvisioner(client, renderer, false, leader::get, meters);
-    client.apps().deployments().inAnyNamespace().delete();
-    client.apps().daemonSets().inAnyNamespace().delete();
-    client.services().inAnyNamespace().delete();
-    client.configMaps().inAnyNamespace().delete();
-    client.serviceAccounts().inAnyNamespace().delete();
+  private ProxyResourceRenderer renderer() {
+    return new ProxyResourceRenderer(RenderSettings.of(ns, "eg4j-xds-server." + ns, 18000));
   }
 
-  private static InfraIr ir(String gw, String envoyProxy) {
-    return new InfraIr(
-        "default/" + gw,
-        NS,
-        "default",
+  private KubernetesFleetProvisioner provisioner(
+      KubernetesClient c, ProxyResourceRenderer r, boolean gatewayNamespaceMode) {
+    KubernetesFleetProvisioner p =
+        new KubernetesFleetProvisioner(
+            c, r, gatewayNamespaceMode, leader::get, meters, FAST, recorder);
+    opened.add(p);
+    return p;
+  }
+
+  private KubernetesFleetProvisioner provisioner() {
+    return provisioner(client, renderer(), false);
+  }
+
+  /** The IR as the translator wrote it before the fix: naming envoy-gateway-system. */
+  private InfraIr ir(String gw, String envoyProxy) {
+    return ir(
         gw,
+        envoyProxy,
         List.of(
             new InfraIr.ProxyListenerIr("http", "HTTP", 10080, 80),
-            new InfraIr.ProxyListenerIr("https", "HTTPS", 10443, 443)),
+            new InfraIr.ProxyListenerIr("https", "HTTPS", 10443, 443)));
+  }
+
+  private InfraIr ir(String gw, String envoyProxy, List<InfraIr.ProxyListenerIr> listeners) {
+    return new InfraIr(
+        gwNs + "/" + gw,
+        "envoy-gateway-system",
+        gwNs,
+        gw,
+        listeners,
         Map.of(),
         Map.of(),
         envoyProxy);
   }
 
+  private List<String> fleetObjects(String fleet) {
+    String label = ProxyResourceRenderer.fleetLabelValue(fleet);
+    List<String> out = new ArrayList<>();
+    List<HasMetadata> all = new ArrayList<>();
+    all.addAll(
+        client
+            .apps()
+            .deployments()
+            .inAnyNamespace()
+            .withLabel(ProxyResourceRenderer.FLEET_LABEL, label)
+            .list()
+            .getItems());
+    all.addAll(
+        client
+            .apps()
+            .daemonSets()
+            .inAnyNamespace()
+            .withLabel(ProxyResourceRenderer.FLEET_LABEL, label)
+            .list()
+            .getItems());
+    all.addAll(
+        client
+            .services()
+            .inAnyNamespace()
+            .withLabel(ProxyResourceRenderer.FLEET_LABEL, label)
+            .list()
+            .getItems());
+    all.addAll(
+        client
+            .configMaps()
+            .inAnyNamespace()
+            .withLabel(ProxyResourceRenderer.FLEET_LABEL, label)
+            .list()
+            .getItems());
+    all.addAll(
+        client
+            .serviceAccounts()
+            .inAnyNamespace()
+            .withLabel(ProxyResourceRenderer.FLEET_LABEL, label)
+            .list()
+            .getItems());
+    all.forEach(
+        o ->
+            out.add(
+                o.getKind()
+                    + " "
+                    + o.getMetadata().getNamespace()
+                    + "/"
+                    + o.getMetadata().getName()));
+    return out;
+  }
+
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
   @Test
-  void anInfraIrBecomesAFleetAndRemovingItDeletesTheFleet() throws Exception {
-    createGatewayAndClass("eg", "eg-class");
+  void anInfraIrBecomesAFleetAndRemovingItDeletesTheFleet() {
+    FleetAudit.createGateway(client, gwNs, "eg", CLASS);
+    KubernetesFleetProvisioner provisioner = provisioner();
     InfraIr ir = ir("eg", null);
-    String name = renderer.resourceName(ir);
+    String name = renderer().resourceName(ir);
 
     provisioner.apply(ir);
 
-    Deployment dep = client.apps().deployments().inNamespace(NS).withName(name).get();
+    assertThat(events).containsExactly("applied " + ir.name());
+    Deployment dep = client.apps().deployments().inNamespace(ns).withName(name).get();
     assertThat(dep).isNotNull();
     assertThat(dep.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .contains("--service-cluster", "default/eg", "default/eg/$(ENVOY_POD_NAME)");
+        .contains("--service-cluster", ir.name(), ir.name() + "/$(ENVOY_POD_NAME)");
     // Owned by the GatewayClass, so the garbage collector removes the fleet with the class.
     assertThat(dep.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(
             r -> {
               assertThat(r.getKind()).isEqualTo("GatewayClass");
-              assertThat(r.getName()).isEqualTo("eg-class");
+              assertThat(r.getName()).isEqualTo(CLASS);
               assertThat(r.getUid()).isNotBlank();
             });
-    Service svc = client.services().inNamespace(NS).withName(name).get();
+    // Server-side apply, under our field manager.
+    assertThat(dep.getMetadata().getManagedFields())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getManager()).isEqualTo("eg4j-provisioner");
+              assertThat(m.getOperation()).isEqualTo("Apply");
+            });
+    Service svc = client.services().inNamespace(ns).withName(name).get();
     assertThat(svc.getSpec().getType()).isEqualTo("LoadBalancer");
     assertThat(svc.getSpec().getPorts()).extracting(p -> p.getPort()).containsExactly(80, 443);
-    ConfigMap cm = client.configMaps().inNamespace(NS).withName(name).get();
+    ConfigMap cm = client.configMaps().inNamespace(ns).withName(name).get();
     assertThat(cm.getData().get(ProxyResourceRenderer.BOOTSTRAP_KEY))
-        .contains("xds_cluster", "eg4j-xds-server." + NS, "cluster: default/eg");
-    assertThat(client.serviceAccounts().inNamespace(NS).withName(name).get()).isNotNull();
+        .contains("xds_cluster", "eg4j-xds-server." + ns, "cluster: " + ir.name());
+    assertThat(client.serviceAccounts().inNamespace(ns).withName(name).get()).isNotNull();
 
-    // Server-side apply was tried first, with our field manager; the mock answers 415.
-    assertThat(recordedRequests())
-        .anySatisfy(
-            r -> {
-              assertThat(r.getMethod()).isEqualTo("PATCH");
-              assertThat(r.getHeader("Content-Type")).startsWith("application/apply-patch+yaml");
-              assertThat(r.getPath()).contains("fieldManager=eg4j-provisioner", "force=true");
-            });
-
-    // Applying the same IR again changes nothing and keeps one fleet.
+    // Applying the same IR again changes nothing and creates nothing.
+    int before = FleetAudit.createsAndDeletes(kube, ns).size();
     provisioner.apply(ir);
-    assertThat(client.apps().deployments().inNamespace(NS).list().getItems()).hasSize(1);
+    assertThat(FleetAudit.createsAndDeletes(kube, ns)).hasSize(before);
+    assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).hasSize(1);
 
-    provisioner.remove("default/eg");
-    assertThat(client.apps().deployments().inNamespace(NS).withName(name).get()).isNull();
-    assertThat(client.services().inNamespace(NS).withName(name).get()).isNull();
-    assertThat(client.configMaps().inNamespace(NS).withName(name).get()).isNull();
-    assertThat(client.serviceAccounts().inNamespace(NS).withName(name).get()).isNull();
+    provisioner.remove(ir.name());
+    assertThat(fleetObjects(ir.name())).isEmpty();
     assertThat(meters.get("eg4j.provisioner.applies").tag("result", "deleted").counters())
         .isNotEmpty();
   }
 
   @Test
+  void withTheChartsRbacTheFleetGoesToThisProvisionersNamespaceWhateverTheIrSays()
+      throws Exception {
+    FleetAudit.createGateway(client, gwNs, "rbac", CLASS);
+    try (KubernetesClient restricted = FleetAudit.provisionerClient(kube, client, ns)) {
+      KubernetesFleetProvisioner p = provisioner(restricted, renderer(), false);
+      InfraIr ir = ir("rbac", null);
+      assertThat(ir.namespace()).isEqualTo("envoy-gateway-system");
+      p.apply(ir);
+      assertThat(events).containsExactly("applied " + ir.name());
+      assertThat(p.retrying()).isEmpty();
+      assertThat(fleetObjects(ir.name()))
+          .isNotEmpty()
+          .allSatisfy(o -> assertThat(o).contains(" " + ns + "/"));
+    }
+  }
+
+  @Test
   void switchingToADaemonSetDeletesTheDeploymentAndRenamedObjectsArePruned() {
+    KubernetesFleetProvisioner provisioner = provisioner();
     InfraIr ir = ir("ds", null);
-    String name = renderer.resourceName(ir);
+    String name = renderer().resourceName(ir);
     provisioner.apply(ir);
-    assertThat(client.apps().deployments().inNamespace(NS).withName(name).get()).isNotNull();
+    assertThat(client.apps().deployments().inNamespace(ns).withName(name).get()).isNotNull();
 
     provisioner.apply(
         ir(
@@ -146,52 +272,55 @@ class KubernetesFleetProvisionerIT {
             "{\"provider\":{\"kubernetes\":{\"envoyDaemonSet\":{},"
                 + "\"envoyService\":{\"name\":\"custom-svc\",\"type\":\"ClusterIP\"}}}}"));
 
-    assertThat(client.apps().daemonSets().inNamespace(NS).withName(name).get()).isNotNull();
-    assertThat(client.apps().deployments().inNamespace(NS).withName(name).get()).isNull();
-    assertThat(client.services().inNamespace(NS).withName("custom-svc").get()).isNotNull();
+    assertThat(client.apps().daemonSets().inNamespace(ns).withName(name).get()).isNotNull();
+    assertThat(client.apps().deployments().inNamespace(ns).withName(name).get()).isNull();
+    assertThat(client.services().inNamespace(ns).withName("custom-svc").get()).isNotNull();
     // The Service under the old name belonged to the fleet and is gone.
-    assertThat(client.services().inNamespace(NS).withName(name).get()).isNull();
+    assertThat(client.services().inNamespace(ns).withName(name).get()).isNull();
   }
 
   @Test
   void onlyTheLeaderWritesAndANewLeaderAppliesWhatItRemembered() {
     leader.set(false);
+    KubernetesFleetProvisioner provisioner = provisioner();
     InfraIr ir = ir("standby", null);
     provisioner.apply(ir);
-    assertThat(client.apps().deployments().inNamespace(NS).list().getItems()).isEmpty();
-    assertThat(provisioner.fleets()).containsExactly("default/standby");
+    assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
+    assertThat(provisioner.fleets()).containsExactly(ir.name());
 
     leader.set(true);
     provisioner.reconcileAll();
     assertThat(
-            client.apps().deployments().inNamespace(NS).withName(renderer.resourceName(ir)).get())
+            client.apps().deployments().inNamespace(ns).withName(renderer().resourceName(ir)).get())
         .isNotNull();
   }
 
   @Test
   void gatewayNamespaceModeRunsTheFleetBesideItsGatewayOwnedByIt() {
-    createGatewayAndClass("shop", "eg-class");
-    ProxyResourceRenderer gwRenderer =
-        new ProxyResourceRenderer(
-            RenderSettings.of(NS, "eg4j-xds-server." + NS, 18000).withGatewayNamespaceMode(true));
+    FleetAudit.createGateway(client, gwNs, "shop", CLASS);
     KubernetesFleetProvisioner p =
-        new KubernetesFleetProvisioner(client, gwRenderer, true, () -> true, meters);
+        provisioner(
+            client,
+            new ProxyResourceRenderer(
+                RenderSettings.of(ns, "eg4j-xds-server." + ns, 18000)
+                    .withGatewayNamespaceMode(true)),
+            true);
     p.apply(ir("shop", null));
-    Deployment dep = client.apps().deployments().inNamespace("default").withName("shop").get();
+    Deployment dep = client.apps().deployments().inNamespace(gwNs).withName("shop").get();
     assertThat(dep).isNotNull();
     assertThat(dep.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(r -> assertThat(r.getKind()).isEqualTo("Gateway"));
-    p.remove("default/shop");
-    assertThat(client.apps().deployments().inNamespace("default").withName("shop").get()).isNull();
+    p.remove(gwNs + "/shop");
+    assertThat(client.apps().deployments().inNamespace(gwNs).withName("shop").get()).isNull();
   }
 
   @Test
   void gatewayNamespaceModeCopiesTheXdsClientCertificateBesideTheFleetAndDeletesItWithIt() {
-    createGatewayAndClass("shop2", "eg-class");
+    FleetAudit.createGateway(client, gwNs, "shop2", CLASS);
     client
         .secrets()
-        .inNamespace(NS)
+        .inNamespace(ns)
         .resource(
             new io.fabric8.kubernetes.api.model.SecretBuilder()
                 .withNewMetadata()
@@ -203,16 +332,18 @@ class KubernetesFleetProvisionerIT {
                 .addToData("ca.crt", "Y2E=")
                 .build())
         .create();
-    ProxyResourceRenderer gwRenderer =
-        new ProxyResourceRenderer(
-            RenderSettings.of(NS, "eg4j-xds-server." + NS, 18000)
-                .withGatewayNamespaceMode(true)
-                .withXdsTls(new RenderSettings.XdsTlsMount("envoy-xds-client", "/certs", null)));
     KubernetesFleetProvisioner p =
-        new KubernetesFleetProvisioner(client, gwRenderer, true, () -> true, meters);
+        provisioner(
+            client,
+            new ProxyResourceRenderer(
+                RenderSettings.of(ns, "eg4j-xds-server." + ns, 18000)
+                    .withGatewayNamespaceMode(true)
+                    .withXdsTls(
+                        new RenderSettings.XdsTlsMount("envoy-xds-client", "/certs", null))),
+            true);
     p.apply(ir("shop2", null));
 
-    var copy = client.secrets().inNamespace("default").withName("envoy-xds-client").get();
+    var copy = client.secrets().inNamespace(gwNs).withName("envoy-xds-client").get();
     assertThat(copy).isNotNull();
     assertThat(copy.getType()).isEqualTo("kubernetes.io/tls");
     assertThat(copy.getData())
@@ -222,68 +353,128 @@ class KubernetesFleetProvisionerIT {
     assertThat(copy.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(r -> assertThat(r.getKind()).isEqualTo("Gateway"));
-    assertThat(client.apps().deployments().inNamespace("default").withName("shop2").get())
-        .isNotNull();
+    assertThat(client.apps().deployments().inNamespace(gwNs).withName("shop2").get()).isNotNull();
 
-    p.remove("default/shop2");
-    assertThat(client.secrets().inNamespace("default").withName("envoy-xds-client").get()).isNull();
+    p.remove(gwNs + "/shop2");
+    assertThat(client.secrets().inNamespace(gwNs).withName("envoy-xds-client").get()).isNull();
     // The control plane's own Secret stays.
-    assertThat(client.secrets().inNamespace(NS).withName("envoy-xds-client").get()).isNotNull();
+    assertThat(client.secrets().inNamespace(ns).withName("envoy-xds-client").get()).isNotNull();
   }
 
-  private List<RecordedRequest> recordedRequests() throws InterruptedException {
-    List<RecordedRequest> out = new ArrayList<>();
-    int n = server.getRequestCount();
-    for (int i = 0; i < n; i++) {
-      RecordedRequest r = server.takeRequest(1, TimeUnit.SECONDS);
-      if (r == null) {
-        break;
-      }
-      out.add(r);
-    }
-    return out;
+  @Test
+  void aGatewayWithoutAValidListenerGetsNoFleetAndNoHalfOfOne() {
+    KubernetesFleetProvisioner p = provisioner();
+    InfraIr ir = ir("empty", null, List.of());
+    p.apply(ir);
+    assertThat(events)
+        .singleElement()
+        .asString()
+        .startsWith("failed " + ir.name() + " retry=never")
+        .contains("no valid listener");
+    // Not retried: the same IR fails the same way; a new one comes when the Gateway changes.
+    assertThat(p.retrying()).isEmpty();
+    assertThat(fleetObjects(ir.name())).isEmpty();
+    assertThat(FleetAudit.createsAndDeletes(kube, ns)).isEmpty();
   }
 
-  private static void createGatewayAndClass(String gw, String gatewayClass) {
-    ResourceDefinitionContext classCtx =
-        new ResourceDefinitionContext.Builder()
-            .withGroup("gateway.networking.k8s.io")
-            .withVersion("v1")
-            .withKind("GatewayClass")
-            .withPlural("gatewayclasses")
-            .withNamespaced(false)
-            .build();
-    ResourceDefinitionContext gwCtx =
-        new ResourceDefinitionContext.Builder()
-            .withGroup("gateway.networking.k8s.io")
-            .withVersion("v1")
-            .withKind("Gateway")
-            .withPlural("gateways")
-            .withNamespaced(true)
-            .build();
-    GenericKubernetesResource cls =
-        new GenericKubernetesResourceBuilder()
-            .withApiVersion("gateway.networking.k8s.io/v1")
-            .withKind("GatewayClass")
-            .withNewMetadata()
-            .withName(gatewayClass)
-            .endMetadata()
-            .addToAdditionalProperties(
-                "spec", Map.of("controllerName", "gateway.envoyproxy.io/gatewayclass-controller"))
-            .build();
-    if (client.genericKubernetesResources(classCtx).withName(gatewayClass).get() == null) {
-      client.genericKubernetesResources(classCtx).resource(cls).create();
-    }
-    GenericKubernetesResource g =
-        new GenericKubernetesResourceBuilder()
-            .withApiVersion("gateway.networking.k8s.io/v1")
-            .withKind("Gateway")
-            .withNewMetadata()
-            .withName(gw)
-            .withNamespace("default")
-            .endMetadata()
-            .addToAdditionalProperties("spec", Map.of("gatewayClassName", gatewayClass))
-            .build();
-    client.genericKubernetesResources(gwCtx).inNamespace("default").resource(g).create();
+  @Test
+  void aFleetTheApiServerRejectsLeavesNothingBehind() {
+    KubernetesFleetProvisioner p = provisioner();
+    // The Service comes after the ServiceAccount, ConfigMap and Deployment, and its type is not
+    // one the API server accepts (422): the dry run finds it before anything is written.
+    InfraIr ir =
+        ir("rejected", "{\"provider\":{\"kubernetes\":{\"envoyService\":{\"type\":\"Bogus\"}}}}");
+    p.apply(ir);
+    assertThat(events)
+        .singleElement()
+        .asString()
+        .startsWith("failed " + ir.name() + " retry=later")
+        .contains("Service", "Bogus");
+    assertThat(fleetObjects(ir.name())).isEmpty();
+    assertThat(FleetAudit.createsAndDeletes(kube, ns)).isEmpty();
+    // A fixed IR replaces the pending retry and applies.
+    p.apply(ir("rejected", null));
+    assertThat(events).last().isEqualTo("applied " + ir.name());
+    assertThat(p.retrying()).isEmpty();
+    assertThat(fleetObjects(ir.name())).hasSize(4);
+  }
+
+  @Test
+  void aFailedApplyIsRetriedWithBackoffUntilItSucceeds() throws Exception {
+    // Gateway-namespace mode, and the Gateway's namespace does not exist yet: every object is
+    // refused (404) until it does.
+    String late = "prov-late-" + UUID.randomUUID().toString().substring(0, 8);
+    KubernetesFleetProvisioner p =
+        provisioner(
+            client,
+            new ProxyResourceRenderer(
+                RenderSettings.of(ns, "eg4j-xds-server." + ns, 18000)
+                    .withGatewayNamespaceMode(true)),
+            true);
+    InfraIr ir =
+        new InfraIr(
+            late + "/eg",
+            late,
+            late,
+            "eg",
+            List.of(new InfraIr.ProxyListenerIr("http", "HTTP", 10080, 80)),
+            Map.of(),
+            Map.of(),
+            null);
+    p.apply(ir);
+    assertThat(events)
+        .singleElement()
+        .asString()
+        .startsWith("failed " + ir.name() + " retry=later")
+        .contains(late);
+    assertThat(p.retrying()).containsExactly(ir.name());
+    await("a second attempt", () -> events.size() >= 2);
+    assertThat(events)
+        .allSatisfy(e -> assertThat(e).startsWith("failed " + ir.name() + " retry=later"));
+
+    kube.ensureNamespace(late);
+    await("the retried apply", () -> events.contains("applied " + ir.name()));
+    assertThat(client.apps().deployments().inNamespace(late).withName("eg").get()).isNotNull();
+    assertThat(p.retrying()).isEmpty();
+  }
+
+  @Test
+  void reconcilingAtStartPrunesOrphansAndKeepsWhatIsDesired() {
+    KubernetesFleetProvisioner first = provisioner();
+    InfraIr kept = ir("kept", null);
+    InfraIr gone = ir("gone", null);
+    first.apply(kept);
+    first.apply(gone);
+    assertThat(fleetObjects(gone.name())).hasSize(4);
+    // An object of another controller (no fleet label) in the same namespace is not ours.
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("other")
+                .addToLabels("app.kubernetes.io/managed-by", "envoy-gateway")
+                .endMetadata()
+                .build())
+        .create();
+    first.close();
+
+    // A restarted provisioner whose desired state no longer has "gone" (its Gateway was deleted
+    // while no provisioner ran).
+    KubernetesFleetProvisioner second = provisioner();
+    Map<String, InfraIr> desired = new HashMap<>();
+    desired.put(kept.name(), kept);
+    int before = FleetAudit.createsAndDeletes(kube, ns).size();
+    second.reconcile(desired);
+
+    assertThat(fleetObjects(gone.name())).isEmpty();
+    assertThat(fleetObjects(kept.name())).hasSize(4);
+    assertThat(client.configMaps().inNamespace(ns).withName("other").get()).isNotNull();
+    // Only the orphan's four objects were deleted; nothing was created.
+    List<String> writes = FleetAudit.createsAndDeletes(kube, ns);
+    assertThat(writes.subList(before, writes.size()))
+        .hasSize(4)
+        .allSatisfy(l -> assertThat(l).startsWith("delete "));
   }
 }

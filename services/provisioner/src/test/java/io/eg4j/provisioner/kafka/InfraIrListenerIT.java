@@ -57,14 +57,46 @@ class InfraIrListenerIT {
         public void remove(String fleet) {
           calls.add("remove " + fleet);
         }
+
+        @Override
+        public void reconcile(Map<String, InfraIr> fleets) {
+          calls.add(
+              "reconcile "
+                  + new java.util.TreeMap<>(fleets)
+                      .values().stream()
+                          .map(ir -> ir.name() + " " + ir.listeners().size())
+                          .toList());
+        }
       };
     }
   }
 
   @BeforeAll
-  static void start() {
-    kafka = new EmbeddedKafkaKraftBroker(1, 1);
+  static void start() throws Exception {
+    kafka = new EmbeddedKafkaKraftBroker(1, 1, Topics.INFRA_IR, Topics.deadLetter(Topics.INFRA_IR));
     kafka.afterPropertiesSet();
+    // History from before the start: a fleet that came and went, and one that changed.
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokersAsString()),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(Topics.INFRA_IR, "default/old", envelope(ir("default/old", 1))))
+          .get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.INFRA_IR, "default/live", envelope(ir("default/live", 1))))
+          .get();
+      producer.send(new ProducerRecord<>(Topics.INFRA_IR, "default/old", (byte[]) null)).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.INFRA_IR, "default/live", envelope(ir("default/live", 2))))
+          .get();
+    }
     ctx =
         new SpringApplicationBuilder(ProvisionerApplication.class, RecordingSink.class)
             .run(
@@ -100,8 +132,32 @@ class InfraIrListenerIT {
     return new EnvelopeSerde.EnvelopeSerializer().serialize(Topics.INFRA_IR, env);
   }
 
+  static InfraIr ir(String name, int listeners) {
+    List<InfraIr.ProxyListenerIr> l = new java.util.ArrayList<>();
+    for (int i = 0; i < listeners; i++) {
+      l.add(new InfraIr.ProxyListenerIr("l" + i, "HTTP", 8000 + i, 8000 + i));
+    }
+    return new InfraIr(
+        name,
+        "default",
+        "default",
+        name.substring(name.indexOf('/') + 1),
+        l,
+        Map.of(),
+        Map.of(),
+        null);
+  }
+
   @Test
   void appliesRemovesAndDeadLetters() throws Exception {
+    // At start the history was read to its end and handed over once, never replayed record by
+    // record: the fleet that came and went was never applied.
+    await(
+        "the start-up reconcile",
+        () -> ctx.getBean(InfraIrListener.class).isCaughtUp() && !calls.isEmpty());
+    assertThat(calls).containsExactly("reconcile [default/live 2]");
+    calls.clear();
+
     InfraIr ir =
         new InfraIr(
             "default/eg",

@@ -208,14 +208,25 @@ public final class ProxyResourceRenderer {
     return new RenderedFleet(out, warnings);
   }
 
-  /** The namespace the fleet runs in. */
+  /**
+   * The namespace the fleet runs in: its Gateway's in gateway-namespace mode, else the control
+   * plane's own namespace ({@link RenderSettings#controllerNamespace()}, this service's
+   * configuration). The IR's {@code namespace} is the translator's idea of the control plane's
+   * namespace and is not trusted for it: a translator configured differently (or an old record)
+   * would send every apply where this provisioner has no rights and mount a Secret that does not
+   * exist there. Only merged gateways in gateway-namespace mode, which have no owning Gateway, take
+   * the IR's namespace.
+   */
   public String namespaceOf(InfraIr ir) {
-    if (settings.gatewayNamespaceMode() && ir.ownerGatewayNamespace() != null) {
-      return ir.ownerGatewayNamespace();
+    if (settings.gatewayNamespaceMode()) {
+      if (ir.ownerGatewayNamespace() != null) {
+        return ir.ownerGatewayNamespace();
+      }
+      if (ir.namespace() != null && !ir.namespace().isBlank()) {
+        return ir.namespace();
+      }
     }
-    return ir.namespace() == null || ir.namespace().isBlank()
-        ? settings.controllerNamespace()
-        : ir.namespace();
+    return settings.controllerNamespace();
   }
 
   /**

@@ -25,6 +25,34 @@ class ProxyResourceRendererTest {
   }
 
   @Test
+  void theFleetRunsInThisProvisionersNamespaceNotTheOneTheIrNames() {
+    // The translator wrote its own idea of the control plane's namespace; the provisioner has
+    // rights (and the xDS client Secret) only in its own.
+    InfraIr ir =
+        new InfraIr(
+            "default/eg",
+            "envoy-gateway-system",
+            "default",
+            "eg",
+            List.of(new InfraIr.ProxyListenerIr("http", "HTTP", 10080, 80)),
+            Map.of(),
+            Map.of(),
+            null);
+    assertThat(RENDERER.namespaceOf(ir)).isEqualTo("eg-system");
+    assertThat(RENDERER.render(ir, null).objects())
+        .allSatisfy(o -> assertThat(o.namespace()).isEqualTo("eg-system"))
+        .filteredOn(o -> !o.isDelete())
+        .allSatisfy(
+            o -> assertThat(o.body().at("/metadata/namespace").asText()).isEqualTo("eg-system"));
+    // Gateway-namespace mode still runs the fleet beside its Gateway.
+    assertThat(
+            new ProxyResourceRenderer(
+                    RenderSettings.of("eg-system", "xds", 18000).withGatewayNamespaceMode(true))
+                .namespaceOf(ir))
+        .isEqualTo("default");
+  }
+
+  @Test
   void longFleetNamesStayWithinTheKubernetesNameLimit() {
     String longName = "a-very-long-namespace-name-for-tenants/" + "g".repeat(200);
     InfraIr ir = ir(longName, null);
