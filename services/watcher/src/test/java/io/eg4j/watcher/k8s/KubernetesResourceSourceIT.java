@@ -310,6 +310,69 @@ class KubernetesResourceSourceIT {
       // The generation the API server gave the object.
       assertThat(accepted.path("observedGeneration").asLong()).isEqualTo(1);
       assertThat(count(meters, "eg4j.watcher.invalid.objects", "kind", "HTTPRoute")).isEqualTo(1);
+
+      // Reported once per generation, which the API server bumps on spec changes only: a new
+      // label is not reported again, a new spec that is still unreadable is.
+      double routeUpdates =
+          count(meters, "eg4j.watcher.informer.events", "kind", "HTTPRoute", "type", "update");
+      routes
+          .withName("bad")
+          .edit(
+              r -> {
+                r.getMetadata().setLabels(Map.of("touched", "yes"));
+                return r;
+              });
+      Awaitility.await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  count(
+                          meters,
+                          "eg4j.watcher.informer.events",
+                          "kind",
+                          "HTTPRoute",
+                          "type",
+                          "update")
+                      > routeUpdates);
+      source.deliveredKeys(); // the events thread has handled the update
+      assertThat(routes.withName("bad").get().getMetadata().getGeneration()).isEqualTo(1);
+      assertThat(count(meters, "eg4j.watcher.invalid.objects", "kind", "HTTPRoute")).isEqualTo(1);
+      routes
+          .withName("bad")
+          .edit(
+              r -> {
+                @SuppressWarnings("unchecked")
+                var spec = (Map<String, Object>) r.getAdditionalProperties().get("spec");
+                spec.put(
+                    "rules",
+                    List.of(
+                        Map.of(
+                            "filters",
+                            List.of(
+                                Map.of("type", "CORS", "cors", Map.of("maxAge", 3000000001L))))));
+                return r;
+              });
+      topics.awaitTrue(
+          t ->
+              t.live(Topics.STATUS).containsKey(bad)
+                  && t.live(Topics.STATUS)
+                          .get(bad)
+                          .payload()
+                          .at("/status/parents/0/conditions/0/observedGeneration")
+                          .asLong()
+                      == 2,
+          WAIT,
+          "the status of the bad route's second generation");
+      assertThat(
+              topics
+                  .live(Topics.STATUS)
+                  .get(bad)
+                  .payload()
+                  .at("/status/parents/0/conditions/0/message")
+                  .asText())
+          .contains("3000000001");
+      assertThat(count(meters, "eg4j.watcher.invalid.objects", "kind", "HTTPRoute")).isEqualTo(2);
+
       // Deleting the unreadable object removes the status published for it.
       routes.withName("bad").delete();
       topics.awaitTrue(
