@@ -57,9 +57,36 @@ class ChartRbacIT {
   private static final Set<String> RBAC_KINDS =
       Set.of("ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding");
 
+  /** The default values: watch.type All, ClusterRoles for the watched kinds. */
   @Test
   void theChartsServiceAccountsRunAGatewayLifecycleWithoutAForbidden(
       KubeApiServer kube, @TempDir Path tmp) throws Exception {
+    lifecycle(kube, tmp, appNs -> List.of(), appNs -> Map.of());
+  }
+
+  /**
+   * watch.type Namespaces: Roles in the listed namespace only, and the services configured as the
+   * chart's ConfigMaps configure them (the watcher's and the status-writer's namespace lists).
+   */
+  @Test
+  void roleBasedRbacForListedNamespacesIsEnough(KubeApiServer kube, @TempDir Path tmp)
+      throws Exception {
+    lifecycle(
+        kube,
+        tmp,
+        appNs -> List.of("--set", "watch.type=Namespaces", "--set", "watch.namespaces[0]=" + appNs),
+        appNs ->
+            Map.of(
+                "eg4j.watcher.namespaces", appNs,
+                "eg4j.status-writer.kubernetes.namespaces", appNs));
+  }
+
+  private void lifecycle(
+      KubeApiServer kube,
+      Path tmp,
+      java.util.function.Function<String, List<String>> helmSets,
+      java.util.function.Function<String, Map<String, String>> serviceProperties)
+      throws Exception {
     String id = UUID.randomUUID().toString().substring(0, 6);
     String release = "eg4j-" + id;
     // The release namespace is the controller namespace, as when the chart is installed.
@@ -71,7 +98,7 @@ class ChartRbacIT {
 
     Map<String, Path> kubeconfigs = new LinkedHashMap<>();
     try (KubernetesClient admin = kube.client()) {
-      List<HasMetadata> chart = render(release, ns);
+      List<HasMetadata> chart = render(release, ns, helmSets.apply(appNs));
       List<HasMetadata> rbac =
           chart.stream().filter(o -> RBAC_KINDS.contains(o.getKind())).toList();
       assertThat(rbac).extracting(HasMetadata::getKind).contains("ClusterRole", "Role");
@@ -110,9 +137,10 @@ class ChartRbacIT {
       try (Standalone eg4j =
           Standalone.start(
               StandaloneOptions.forKubernetesTest(
-                  new KubernetesTarget(kube.kubeconfigFile(), ns, kubeconfigs),
-                  tmp.resolve("data"),
-                  System.out))) {
+                      new KubernetesTarget(kube.kubeconfigFile(), ns, kubeconfigs),
+                      tmp.resolve("data"),
+                      System.out)
+                  .withProperties(serviceProperties.apply(appNs)))) {
         apply(
             c,
             GATEWAY_CLASSES,
@@ -293,7 +321,7 @@ class ChartRbacIT {
   }
 
   /** The chart's objects, rendered with its default values. */
-  private static List<HasMetadata> render(String release, String namespace)
+  private static List<HasMetadata> render(String release, String namespace, List<String> sets)
       throws IOException, InterruptedException {
     String helm = System.getenv("EG4J_HELM");
     if (helm == null || helm.isBlank()) {
@@ -303,10 +331,10 @@ class ChartRbacIT {
         .as("helm (deploy/test/run.sh builds it into ~/.cache/eg4j/bin)")
         .isExecutable();
     Path chart = KubeApiServer.repositoryRoot().resolve("deploy/helm/eg4j");
-    Process p =
-        new ProcessBuilder(helm, "template", release, chart.toString(), "-n", namespace)
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    List<String> command =
+        new ArrayList<>(List.of(helm, "template", release, chart.toString(), "-n", namespace));
+    command.addAll(sets);
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     byte[] yaml = p.getInputStream().readAllBytes();
     assertThat(p.waitFor()).as("helm template exit code").isZero();
     List<HasMetadata> out = new ArrayList<>();
