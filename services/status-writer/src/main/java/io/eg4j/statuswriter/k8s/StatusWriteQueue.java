@@ -124,12 +124,17 @@ public final class StatusWriteQueue implements AutoCloseable {
    * cannot know what its predecessor wrote. The comparison runs on the caller's thread, against the
    * cache, key by key without holding the queue; what differs is written after the new changes.
    *
+   * <p>What a standby queued while it could not write is compared too, instead of written in turn:
+   * its predecessor has written most of it.
+   *
    * @return how many statuses were queued
    */
   public int requeueAll() {
     List<ResourceStatus> known;
     synchronized (this) {
       known = List.copyOf(latest.values());
+      // Every known status is compared below; what arrives from now on is new and goes first.
+      pending.clear();
     }
     int queued = 0;
     for (ResourceStatus s : known) {
@@ -145,7 +150,7 @@ public final class StatusWriteQueue implements AutoCloseable {
       }
       if (!same) {
         synchronized (this) {
-          // A newer status arrived meanwhile: it is pending already.
+          // A newer status arrived meanwhile (or the key is gone): it is pending already.
           if (latest.get(s.key()) == s && !pending.contains(s.key()) && backlog.add(s.key())) {
             queued++;
             notifyAll();
