@@ -47,16 +47,15 @@ class KubernetesModeIT {
   void statusesAndFleetsOnTheClusterFromAKubeconfig(KubeApiServer kube, @TempDir Path tmp)
       throws Exception {
     String id = UUID.randomUUID().toString().substring(0, 6);
-    // The default controller namespace (what `eg4j run --kubeconfig` uses without
-    // --controller-namespace); the Gateway, routes and classes are unique to this run.
-    String controllerNs = KubernetesTarget.DEFAULT_NAMESPACE;
+    // --controller-namespace: one of this run's own, which the launcher creates.
+    String controllerNs = "eg4j-ctl-" + id;
     String appNs = "eg4j-app-" + id;
     String className = "eg4j-" + id;
     String otherClass = "other-" + id;
     kube.ensureNamespace(appNs);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(progress, true, StandardCharsets.UTF_8);
-    KubernetesTarget target = new KubernetesTarget(kube.kubeconfigFile(), null, null);
+    KubernetesTarget target = new KubernetesTarget(kube.kubeconfigFile(), controllerNs, null);
     try (KubernetesClient c = kube.client();
         Standalone eg4j =
             Standalone.start(
@@ -209,6 +208,15 @@ class KubernetesModeIT {
       assertThat(c.apps().deployments().inNamespace(appNs).withLabels(owner).list().getItems())
           .as("no fleet in the Gateway's own namespace (controller-namespace mode)")
           .isEmpty();
+      assertThat(
+              c.apps()
+                  .deployments()
+                  .inNamespace(KubernetesTarget.DEFAULT_NAMESPACE)
+                  .withLabels(owner)
+                  .list()
+                  .getItems())
+          .as("nor in envoy-gateway-system: --controller-namespace reaches every service")
+          .isEmpty();
 
       assertThat(status(c, GATEWAY_CLASSES, null, otherClass).path("conditions").toString())
           .as("another controller's GatewayClass keeps no condition of ours")
@@ -230,11 +238,11 @@ class KubernetesModeIT {
                   : "present",
           "gone");
     } finally {
-      // The controller namespace stays (another test class may use it while it would terminate).
       try (KubernetesClient c = kube.client()) {
         c.genericKubernetesResources(GATEWAY_CLASSES).withName(className).delete();
         c.genericKubernetesResources(GATEWAY_CLASSES).withName(otherClass).delete();
         c.namespaces().withName(appNs).delete();
+        c.namespaces().withName(controllerNs).delete();
       }
     }
   }
