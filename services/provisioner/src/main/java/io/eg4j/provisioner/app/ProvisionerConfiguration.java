@@ -11,6 +11,7 @@ import io.eg4j.provisioner.core.HostProxyPlanner;
 import io.eg4j.provisioner.core.RestartBackoff;
 import io.eg4j.provisioner.host.EnvoyBinary;
 import io.eg4j.provisioner.host.HostEnvoyProvisioner;
+import io.eg4j.provisioner.kafka.FleetStatusPublisher;
 import io.eg4j.provisioner.kafka.InfraIrListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -152,6 +153,12 @@ public class ProvisionerConfiguration {
             .replicas(bus.getReplicationFactor())
             .configs(dead)
             .build();
-    return new KafkaAdmin.NewTopics(infra, infraDlt);
+    NewTopic fleetStatus =
+        TopicBuilder.name(FleetStatusPublisher.TOPIC)
+            .partitions(bus.getPartitions())
+            .replicas(bus.getReplicationFactor())
+            .configs(compacted)
+            .build();
+    return new KafkaAdmin.NewTopics(infra, infraDlt, fleetStatus);
   }
 }

@@ -1,18 +1,29 @@
 package io.eg4j.provisioner.app;
 
+import io.eg4j.model.bus.BusSettings;
+import io.eg4j.model.bus.Envelope;
+import io.eg4j.model.bus.EnvelopeSerde;
 import io.eg4j.model.k8s.LeaderElection;
 import io.eg4j.provisioner.core.ApplyBackoff;
 import io.eg4j.provisioner.core.FleetStatusListener;
 import io.eg4j.provisioner.core.render.RenderSettings;
 import io.eg4j.provisioner.k8s.KubernetesProvisioning;
+import io.eg4j.provisioner.kafka.FleetStatusPublisher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -35,6 +46,23 @@ public class ProvisionerKubernetesConfiguration {
   @Bean(destroyMethod = "close")
   KubernetesClient provisionerKubernetesClient() {
     return new KubernetesClientBuilder().build();
+  }
+
+  /** The producer of {@code eg4j.fleet-status}. */
+  @Bean(destroyMethod = "close")
+  Producer<String, Envelope> fleetStatusProducer(KafkaProperties kafka) {
+    Map<String, Object> p = new HashMap<>(kafka.buildProducerProperties());
+    p.putAll(BusSettings.producerOverrides());
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "eg4j-provisioner-fleet-status");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, EnvelopeSerde.EnvelopeSerializer.class);
+    return new KafkaProducer<>(p);
+  }
+
+  /** Why fleets fail, for the Gateways' status ({@code eg4j.fleet-status}). */
+  @Bean
+  FleetStatusPublisher fleetStatusPublisher(Producer<String, Envelope> fleetStatusProducer) {
+    return new FleetStatusPublisher(fleetStatusProducer);
   }
 
   /** The fleet sink of Kubernetes mode. */

@@ -5,8 +5,8 @@ import java.time.Duration;
 
 /**
  * Hears how applying each fleet went, so that a Gateway's status can name why its fleet is missing
- * (the status-writer reads it from {@code eg4j.fleet-status}). Called on the provisioner's threads;
- * implementations must not block for long.
+ * (in Kubernetes mode it is published on {@code eg4j.fleet-status}). Called on the provisioner's
+ * threads; implementations must not block for long.
  */
 public interface FleetStatusListener {
 

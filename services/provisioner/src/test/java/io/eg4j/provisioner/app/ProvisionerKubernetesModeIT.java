@@ -10,6 +10,7 @@ import io.eg4j.model.ir.InfraIr;
 import io.eg4j.provisioner.core.render.ProxyResourceRenderer;
 import io.eg4j.provisioner.core.render.RenderSettings;
 import io.eg4j.provisioner.k8s.KubernetesProvisioning;
+import io.eg4j.provisioner.kafka.FleetStatusPublisher;
 import io.eg4j.provisioner.kafka.InfraIrListener;
 import io.eg4j.testing.kube.KubeApiServer;
 import io.eg4j.testing.kube.RealKubernetes;
@@ -22,9 +23,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -269,5 +275,69 @@ class ProvisionerKubernetesModeIT {
     assertThat(afterRestart).isEmpty();
     assertThat(client.apps().deployments().inNamespace(NS).withName(keeperDeployment).get())
         .isNotNull();
+  }
+
+  /**
+   * A fleet that cannot be applied (its Gateway has no valid listener) is reported on
+   * eg4j.fleet-status with the cause, for the Gateway's status; once it applies, the report is
+   * withdrawn (a tombstone).
+   */
+  @Test
+  @Order(3)
+  void whyAFleetFailsIsPublishedForTheGatewaysStatus() throws Exception {
+    InfraIr broken =
+        new InfraIr(
+            "tenant/broken",
+            "envoy-gateway-system",
+            "tenant",
+            "broken",
+            List.of(),
+            Map.of(),
+            Map.of(),
+            null);
+    try (KafkaProducer<String, byte[]> producer = producer();
+        KafkaConsumer<String, byte[]> status =
+            new KafkaConsumer<>(
+                Map.of("bootstrap.servers", kafka.getBrokersAsString()),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(FleetStatusPublisher.TOPIC, 0);
+      status.assign(List.of(tp));
+      status.seekToBeginning(List.of(tp));
+      producer.send(new ProducerRecord<>(Topics.INFRA_IR, broken.name(), envelope(broken))).get();
+      List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (seen.stream().noneMatch(r -> broken.name().equals(r.key()) && r.value() != null)
+          && System.nanoTime() < deadline) {
+        status.poll(Duration.ofMillis(200)).forEach(seen::add);
+      }
+      ConsumerRecord<String, byte[]> failure =
+          seen.stream()
+              .filter(r -> broken.name().equals(r.key()) && r.value() != null)
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no fleet status for " + broken.name()));
+      Envelope env =
+          new EnvelopeSerde.EnvelopeDeserializer()
+              .deserialize(FleetStatusPublisher.TOPIC, failure.value());
+      assertThat(env.type()).isEqualTo(FleetStatusPublisher.TYPE);
+      assertThat(env.payload().path("gatewayNamespace").asText()).isEqualTo("tenant");
+      assertThat(env.payload().path("gatewayName").asText()).isEqualTo("broken");
+      assertThat(env.payload().path("cause").asText()).contains("no valid listener");
+      assertThat(env.payload().path("retryInMillis").isNull()).isTrue();
+      assertThat(client.apps().deployments().inNamespace(NS).withName(resourceName(broken)).get())
+          .isNull();
+
+      InfraIr fixed = ir("broken");
+      producer.send(new ProducerRecord<>(Topics.INFRA_IR, fixed.name(), envelope(fixed))).get();
+      seen.clear();
+      deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (seen.stream().noneMatch(r -> fixed.name().equals(r.key()) && r.value() == null)
+          && System.nanoTime() < deadline) {
+        status.poll(Duration.ofMillis(200)).forEach(seen::add);
+      }
+      assertThat(seen).anyMatch(r -> fixed.name().equals(r.key()) && r.value() == null);
+      assertThat(client.apps().deployments().inNamespace(NS).withName(resourceName(fixed)).get())
+          .isNotNull();
+    }
   }
 }
