@@ -133,6 +133,10 @@ final class RunCommand {
       return 0;
     }
     System.setProperty("eg4j.log.file", a.dataDir().resolve("logs/eg4j.log").toString());
+    if (a.kubernetes()) {
+      // For the process's life: fabric8 rereads the kubeconfig to refresh expired credentials.
+      KubernetesCluster.useForThisProcess(a.kubeconfig());
+    }
     StandaloneOptions options =
         new StandaloneOptions(
             a.dir(),

@@ -103,19 +103,38 @@ class RunCommandTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
     Path missing = tmp.resolve("no-such-kubeconfig");
-    int code =
-        Main.run(
-            List.of(
-                "run",
-                "--kubeconfig",
-                missing.toString(),
-                "--data-dir",
-                tmp.resolve("data").toString()),
-            System.out,
-            e);
-    assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("could not start", "cannot read the kubeconfig " + missing, "no such file");
+    List<String> props =
+        List.of("kubeconfig", "kubernetes.auth.tryServiceAccount", "kubernetes.auth.tryKubeConfig");
+    java.util.Map<String, String> saved = new java.util.HashMap<>();
+    props.forEach(k -> saved.put(k, System.getProperty(k)));
+    try {
+      int code =
+          Main.run(
+              List.of(
+                  "run",
+                  "--kubeconfig",
+                  missing.toString(),
+                  "--data-dir",
+                  tmp.resolve("data").toString()),
+              System.out,
+              e);
+      assertThat(code).isEqualTo(1);
+      assertThat(err.toString(StandardCharsets.UTF_8))
+          .contains("could not start", "cannot read the kubeconfig " + missing, "no such file")
+          .doesNotContain("details in");
+      // The whole process reads that kubeconfig, also when fabric8 refreshes credentials later.
+      assertThat(System.getProperty("kubeconfig")).isEqualTo(missing.toString());
+      assertThat(System.getProperty("kubernetes.auth.tryServiceAccount")).isEqualTo("false");
+    } finally {
+      saved.forEach(
+          (k, v) -> {
+            if (v == null) {
+              System.clearProperty(k);
+            } else {
+              System.setProperty(k, v);
+            }
+          });
+    }
   }
 
   @Test

@@ -24,7 +24,11 @@ import java.util.concurrent.Callable;
  * which reads the kubeconfig named by the {@code kubeconfig} system property (else {@code
  * KUBECONFIG}, else {@code ~/.kube/config}). {@link #withKubeconfig} sets that property, and turns
  * the in-cluster service account off, while one service's context starts; the clients it builds
- * keep their configuration afterwards. So each service may run with its own kubeconfig.
+ * keep their configuration afterwards. So each service may run with its own kubeconfig (tests).
+ *
+ * <p>fabric8 reads the kubeconfig again when the server answers 401 (an expired token of an {@code
+ * exec} or OIDC user, as cloud clusters hand out), and then the system property must still name the
+ * same file: {@code eg4j run} sets it for the whole process ({@link #useForThisProcess}).
  */
 public final class KubernetesCluster {
   private static final Object PROPERTIES = new Object();
@@ -80,6 +84,22 @@ public final class KubernetesCluster {
               }
             });
       }
+    }
+  }
+
+  /**
+   * Makes {@code kubeconfig} (null: fabric8's default resolution) the one every fabric8 client of
+   * this process reads, also when it refreshes credentials later, and never the pod's service
+   * account. For {@code eg4j run}, whose JVM is eg4j's alone.
+   */
+  public static void useForThisProcess(Path kubeconfig) {
+    synchronized (PROPERTIES) {
+      if (kubeconfig != null) {
+        System.setProperty(
+            Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig.toAbsolutePath().normalize().toString());
+      }
+      System.setProperty(Config.KUBERNETES_AUTH_TRYSERVICEACCOUNT_SYSTEM_PROPERTY, "false");
+      System.setProperty(Config.KUBERNETES_AUTH_TRYKUBECONFIG_SYSTEM_PROPERTY, "true");
     }
   }
 
