@@ -119,9 +119,11 @@ public final class ResourcePublisher implements ResourceSink {
         }
       }
       if (held > 0 && !synced) {
+        // Either source: manifests that do not parse yet, or Kubernetes kinds not listed yet.
         LOG.warn(
-            "some manifests do not parse yet; {} object(s) not found in the others are kept until"
-                + " they do (they may be in the broken files)",
+            "the source's state is incomplete (a manifest that does not parse, a kind that cannot"
+                + " be listed yet); {} object(s) not in the readable part are kept until it is"
+                + " complete (they may be in the unreadable part)",
             held);
       }
     }

@@ -619,45 +619,9 @@ class KubernetesResourceSourceIT {
             WatchedKind.find("", "Namespace").orElseThrow(),
             WatchedKind.find(WatchedKind.GATEWAY_API, "Gateway").orElseThrow(),
             WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow());
-    client
-        .serviceAccounts()
-        .inNamespace(ns)
-        .resource(
-            new ServiceAccountBuilder().withNewMetadata().withName("watcher").endMetadata().build())
-        .create();
     // Namespaces cluster-wide and Gateways in the namespace; no HTTPRoutes yet.
-    client
-        .rbac()
-        .clusterRoles()
-        .resource(
-            new ClusterRoleBuilder()
-                .withNewMetadata()
-                .withName(ns + "-namespaces")
-                .endMetadata()
-                .addNewRule()
-                .withApiGroups("")
-                .withResources("namespaces")
-                .withVerbs("list", "watch")
-                .endRule()
-                .build())
-        .create();
-    client
-        .rbac()
-        .clusterRoleBindings()
-        .resource(
-            new ClusterRoleBindingBuilder()
-                .withNewMetadata()
-                .withName(ns + "-namespaces")
-                .endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", ns + "-namespaces")
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName("watcher")
-                .withNamespace(ns)
-                .endSubject()
-                .build())
-        .create();
-    grant(ns, "gateways");
+    String token = watcherToken(ns);
+    grant(ns, ns, "gateways");
     create(
         """
         apiVersion: gateway.networking.k8s.io/v1
@@ -669,19 +633,6 @@ class KubernetesResourceSourceIT {
         """
             .formatted(ns));
     create(route(ns, "r", "PathPrefix"));
-    String token =
-        client
-            .serviceAccounts()
-            .inNamespace(ns)
-            .withName("watcher")
-            .tokenRequest(
-                new TokenRequestBuilder()
-                    .withNewSpec()
-                    .withExpirationSeconds(600L)
-                    .endSpec()
-                    .build())
-            .getStatus()
-            .getToken();
     String gateway = "gateway.networking.k8s.io/Gateway/" + ns + "/eg";
     String route = "gateway.networking.k8s.io/HTTPRoute/" + ns + "/r";
 
@@ -723,7 +674,7 @@ class KubernetesResourceSourceIT {
         assertThat(publisher.synced()).isFalse();
         assertThat(topics.live(Topics.RESOURCES)).containsKey(stale);
 
-        grant(ns, "httproutes");
+        grant(ns, ns, "httproutes");
         topics.awaitTrue(
             t -> t.live(Topics.RESOURCES).containsKey(route), WAIT, "the route, once allowed");
         topics.awaitTrue(
@@ -738,8 +689,124 @@ class KubernetesResourceSourceIT {
     }
   }
 
-  /** Lets the test's ServiceAccount list and watch {@code resource} in {@code ns}. */
-  static void grant(String ns, String resource) {
+  /**
+   * An informer of a namespace the watcher may not list yet cannot finish its initial list:
+   * start-up goes on after its timeout with an incomplete state, and the state is whole once the
+   * informer lists (before, never).
+   */
+  @Test
+  void anInformerThatCannotListInTimeCompletesTheStateOnceItCan(KubeApiServer kube)
+      throws Exception {
+    String nsA = NS + "-slow-a";
+    String nsB = NS + "-slow-b";
+    kube.ensureNamespace(nsA);
+    kube.ensureNamespace(nsB);
+    String token = watcherToken(nsA);
+    // The probe (in the first namespace) succeeds; the second namespace's list is forbidden.
+    grant(nsA, nsA, "httproutes");
+    create(route(nsA, "r", "PathPrefix"));
+    create(route(nsB, "r", "PathPrefix"));
+    String routeA = "gateway.networking.k8s.io/HTTPRoute/" + nsA + "/r";
+    String routeB = "gateway.networking.k8s.io/HTTPRoute/" + nsB + "/r";
+    try (KubernetesClient restricted = kube.clientWithToken(token)) {
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      ResourcePublisher publisher =
+          new ResourcePublisher(producer, Optional.empty(), new SealedHash(new byte[32]), meters);
+      publisher.startFrom(
+          CompactedTopicReader.read(
+              Map.of("bootstrap.servers", KAFKA.bootstrapServers()), Topics.RESOURCES, WAIT));
+      KubernetesResourceSource source =
+          new KubernetesResourceSource(
+              restricted,
+              new KubernetesResourceSource.Settings(
+                  List.of(nsA, nsB),
+                  null,
+                  null,
+                  Duration.ofSeconds(3),
+                  null,
+                  List.of(
+                      WatchedKind.find("", "Namespace").orElseThrow(),
+                      WatchedKind.find(WatchedKind.GATEWAY_API, "HTTPRoute").orElseThrow()),
+                  Duration.ofMillis(300)),
+              meters,
+              null);
+      try {
+        source.start(publisher);
+        assertThat(source.deliveredKeys().stream().map(Object::toString))
+            .contains(routeA)
+            .doesNotContain(routeB);
+        assertThat(publisher.synced()).isFalse();
+
+        grant(nsB, nsA, "httproutes");
+        topics.awaitTrue(
+            t -> t.live(Topics.RESOURCES).containsKey(routeB),
+            WAIT,
+            "the route of the namespace listed late");
+        Awaitility.await().atMost(WAIT).until(publisher::synced);
+        assertThat(topics.live(Topics.RESOURCES)).containsKeys(routeA, routeB);
+      } finally {
+        source.close();
+      }
+    }
+  }
+
+  /**
+   * A token of a new ServiceAccount {@code watcher} in {@code ns}, which may list and watch
+   * Namespaces (cluster-wide) and nothing else yet.
+   */
+  static String watcherToken(String ns) {
+    client
+        .serviceAccounts()
+        .inNamespace(ns)
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName("watcher").endMetadata().build())
+        .create();
+    client
+        .rbac()
+        .clusterRoles()
+        .resource(
+            new ClusterRoleBuilder()
+                .withNewMetadata()
+                .withName(ns + "-namespaces")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("namespaces")
+                .withVerbs("list", "watch")
+                .endRule()
+                .build())
+        .create();
+    client
+        .rbac()
+        .clusterRoleBindings()
+        .resource(
+            new ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName(ns + "-namespaces")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", ns + "-namespaces")
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("watcher")
+                .withNamespace(ns)
+                .endSubject()
+                .build())
+        .create();
+    return client
+        .serviceAccounts()
+        .inNamespace(ns)
+        .withName("watcher")
+        .tokenRequest(
+            new TokenRequestBuilder().withNewSpec().withExpirationSeconds(600L).endSpec().build())
+        .getStatus()
+        .getToken();
+  }
+
+  /**
+   * Lets the ServiceAccount {@code watcher} of {@code saNs} list and watch the Gateway API's {@code
+   * resource} in {@code ns}.
+   */
+  static void grant(String ns, String saNs, String resource) {
     client
         .rbac()
         .roles()
@@ -769,7 +836,7 @@ class KubernetesResourceSourceIT {
                 .addNewSubject()
                 .withKind("ServiceAccount")
                 .withName("watcher")
-                .withNamespace(ns)
+                .withNamespace(saNs)
                 .endSubject()
                 .build())
         .create();
