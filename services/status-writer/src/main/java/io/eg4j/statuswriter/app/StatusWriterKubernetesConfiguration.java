@@ -1,11 +1,17 @@
 package io.eg4j.statuswriter.app;
 
+import io.eg4j.model.bus.kafka.BusConsumerLoop;
+import io.eg4j.model.bus.kafka.CatchUpTracker;
+import io.eg4j.model.bus.kafka.DeadLetterPublisher;
+import io.eg4j.model.bus.spring.BusClients;
 import io.eg4j.model.k8s.LeaderElection;
+import io.eg4j.statuswriter.k8s.FleetFailures;
 import io.eg4j.statuswriter.k8s.KubernetesStatusSink;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -93,6 +99,36 @@ public class StatusWriterKubernetesConfiguration {
             props.isWatchProxies(),
             props.getNamespaces()),
         meters);
+  }
+
+  /** Why fleets could not be applied, for the Gateways' Programmed condition. */
+  @Bean
+  public FleetFailures statusFleetFailures(KubernetesStatusSink statusKubernetesSink) {
+    FleetFailures failures = new FleetFailures();
+    statusKubernetesSink.fleetFailures(failures);
+    return failures;
+  }
+
+  /**
+   * The consumer of the provisioner's {@code eg4j.fleet-status}: every replica reads all of it (no
+   * group), from the beginning; it waits while the topic does not exist yet.
+   */
+  @Bean(initMethod = "start", destroyMethod = "close")
+  public BusConsumerLoop statusFleetFailuresLoop(
+      BusClients clients,
+      FleetFailures statusFleetFailures,
+      DeadLetterPublisher statusWriterDeadLetters) {
+    return new BusConsumerLoop(
+        clients.consumerProps("fleet-status"),
+        new BusConsumerLoop.Options(
+            "status-writer-fleet-status",
+            List.of(FleetFailures.TOPIC),
+            null,
+            true,
+            clients.bus().getPollTimeout()),
+        statusFleetFailures,
+        new CatchUpTracker(),
+        statusWriterDeadLetters);
   }
 
   /** Settings of Kubernetes mode ({@code eg4j.status-writer.kubernetes.*}). */

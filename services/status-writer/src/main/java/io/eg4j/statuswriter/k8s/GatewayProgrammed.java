@@ -161,6 +161,37 @@ public final class GatewayProgrammed {
   }
 
   /**
+   * Adds why the Gateway's proxy fleet could not be applied (what the provisioner reports) to a
+   * {@code Programmed=False} condition's message, so that the status names the cause and not only
+   * its symptom (no address, no replicas). A {@code Programmed=True} condition, or a null cause, is
+   * left alone.
+   *
+   * @param status the status with its Programmed condition set by {@link #apply}
+   * @param cause the provisioner's cause, or null
+   */
+  public static void addFleetCause(ObjectNode status, String cause) {
+    if (cause == null || cause.isBlank()) {
+      return;
+    }
+    for (JsonNode c : status.path("conditions")) {
+      if ("Programmed".equals(c.path("type").asText())
+          && "False".equals(c.path("status").asText())) {
+        String message = c.path("message").asText("");
+        ((ObjectNode) c)
+            .put(
+                "message",
+                (message.isEmpty() ? "" : message + ". ")
+                    + "The proxy fleet could not be applied: "
+                    + truncate(cause, 2_000));
+      }
+    }
+  }
+
+  private static String truncate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "...";
+  }
+
+  /**
    * The node addresses a NodePort Gateway is reached on, as Envoy Gateway lists them: of each node
    * its external IPs, or its internal IPs when it has none, of the Service's IP families.
    */

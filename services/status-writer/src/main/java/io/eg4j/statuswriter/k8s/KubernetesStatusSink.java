@@ -181,6 +181,15 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
     }
   }
 
+  /**
+   * Gateways' statuses name why their fleet could not be applied, from {@code failures}; a change
+   * there rewrites the Gateways' statuses.
+   */
+  public void fleetFailures(FleetFailures failures) {
+    writer.fleetFailures(failures);
+    failures.onChange(() -> queue.requeue(KubernetesStatusWriter::isGateway));
+  }
+
   /** True while this replica writes. */
   public boolean isLeader() {
     return election != null && election.isLeader();

@@ -69,6 +69,7 @@ public final class KubernetesStatusWriter {
   private final int maxAttempts;
   private final Clock clock;
   private final StatusObjectCache cache;
+  private volatile FleetFailures fleetFailures;
 
   /**
    * A writer.
@@ -251,6 +252,11 @@ public final class KubernetesStatusWriter {
         : op.withName(key.name());
   }
 
+  /** Where a Gateway's status learns why its fleet could not be applied (null: nowhere). */
+  public void fleetFailures(FleetFailures failures) {
+    this.fleetFailures = failures;
+  }
+
   static boolean isGateway(ResourceKey key) {
     return WatchedKind.GATEWAY_API.equals(key.group()) && "Gateway".equals(key.kind());
   }
@@ -287,6 +293,10 @@ public final class KubernetesStatusWriter {
                 .toList();
       }
       GatewayProgrammed.apply(status, gw, svc, workload, nodes, generation);
+      FleetFailures failures = fleetFailures;
+      if (failures != null) {
+        GatewayProgrammed.addFleetCause(status, failures.cause(ns, name, className));
+      }
     } catch (KubernetesClientException e) {
       // Without the fleet's state the translator's status is still worth writing.
       LOG.warn("cannot read the proxy fleet of Gateway {}/{}: {}", ns, name, e.getMessage());

@@ -28,6 +28,38 @@ class GatewayProgrammedTest {
   }
 
   @Test
+  void aFleetThatCouldNotBeAppliedIsNamedInProgrammedFalseOnly() throws Exception {
+    ObjectNode status = (ObjectNode) json("{}");
+    GatewayProgrammed.apply(status, json("{\"spec\":{}}"), null, null, 1);
+    GatewayProgrammed.addFleetCause(status, "the API server rejects Service x/y: 422");
+    JsonNode programmed = null;
+    for (JsonNode c : status.path("conditions")) {
+      if ("Programmed".equals(c.path("type").asText())) {
+        programmed = c;
+      }
+    }
+    assertThat(programmed).isNotNull();
+    assertThat(programmed.path("reason").asText()).isEqualTo("AddressNotAssigned");
+    assertThat(programmed.path("message").asText())
+        .isEqualTo(
+            GatewayProgrammed.ADDRESS_NOT_ASSIGNED
+                + ". The proxy fleet could not be applied: the API server rejects Service x/y: 422");
+
+    // Programmed=True stays as it is; a null cause changes nothing.
+    ObjectNode ok = (ObjectNode) json("{}");
+    GatewayProgrammed.apply(
+        ok,
+        json("{\"spec\":{}}"),
+        json("{\"spec\":{\"type\":\"ClusterIP\",\"clusterIP\":\"10.0.0.9\"}}"),
+        json("{\"kind\":\"Deployment\",\"status\":{\"replicas\":1,\"availableReplicas\":1}}"),
+        1);
+    String before = ok.toString();
+    GatewayProgrammed.addFleetCause(ok, "stale cause");
+    GatewayProgrammed.addFleetCause(status, null);
+    assertThat(ok.toString()).isEqualTo(before);
+  }
+
+  @Test
   void aNodePortGatewayIsReachedOnTheNodesExternalOrElseInternalAddresses() throws Exception {
     ObjectNode status = (ObjectNode) json("{}");
     JsonNode service = json("{\"spec\":{\"type\":\"NodePort\",\"ipFamilies\":[\"IPv4\"]}}");

@@ -223,6 +223,53 @@ class KubernetesStatusWriterIT {
   }
 
   @Test
+  void aGatewayWhoseFleetCouldNotBeAppliedNamesTheCauseInProgrammed() throws Exception {
+    ClusterObjects.create(client, "Gateway", ns, "failing", ClusterObjects.gatewaySpec("eg"));
+    FleetFailures failures = new FleetFailures();
+    int[] changes = {0};
+    failures.onChange(() -> changes[0]++);
+    writer.fleetFailures(failures);
+    ObjectNode gwStatus =
+        (ObjectNode)
+            Json.MAPPER.readTree(
+                """
+                {"conditions":[{"type":"Accepted","status":"True","reason":"Accepted",
+                 "message":"The Gateway has been scheduled by Envoy Gateway"}]}
+                """);
+    ResourceKey key = new ResourceKey("gateway.networking.k8s.io", "Gateway", ns, "failing");
+    ObjectNode payload = Json.MAPPER.createObjectNode();
+    payload.put("fleet", ns + "/failing");
+    payload.put("gatewayNamespace", ns);
+    payload.put("gatewayName", "failing");
+    payload.put("cause", "cannot apply ServiceAccount eg/envoy-failing: forbidden");
+    failures.onRecord(
+        new org.apache.kafka.clients.consumer.ConsumerRecord<>(
+            FleetFailures.TOPIC, 0, 0L, ns + "/failing", new byte[0]),
+        io.eg4j.model.bus.Envelope.wrap(FleetFailures.TYPE, "provisioner", payload));
+    assertThat(changes[0]).isEqualTo(1);
+
+    assertThat(writer.write(new ResourceStatus(key, "v1", 1, gwStatus)))
+        .isEqualTo(KubernetesStatusWriter.Result.WRITTEN);
+    JsonNode programmed = condition(statusOf("Gateway", "failing"), "Programmed");
+    assertThat(programmed.path("status").asText()).isEqualTo("False");
+    assertThat(programmed.path("reason").asText()).isEqualTo("AddressNotAssigned");
+    assertThat(programmed.path("message").asText())
+        .startsWith(GatewayProgrammed.ADDRESS_NOT_ASSIGNED)
+        .contains("The proxy fleet could not be applied: cannot apply ServiceAccount")
+        .contains("forbidden");
+
+    // The provisioner withdraws it once the fleet applies: the message is the plain one again.
+    failures.onRecord(
+        new org.apache.kafka.clients.consumer.ConsumerRecord<>(
+            FleetFailures.TOPIC, 0, 1L, ns + "/failing", null),
+        null);
+    assertThat(changes[0]).isEqualTo(2);
+    writer.write(new ResourceStatus(key, "v1", 1, gwStatus));
+    assertThat(condition(statusOf("Gateway", "failing"), "Programmed").path("message").asText())
+        .isEqualTo(GatewayProgrammed.ADDRESS_NOT_ASSIGNED);
+  }
+
+  @Test
   void aGatewayGetsItsAddressesAndProgrammedFromTheProvisionedFleet() throws Exception {
     ClusterObjects.create(client, "Gateway", ns, "eg", ClusterObjects.gatewaySpec("eg"));
     ObjectNode gwStatus =
