@@ -27,7 +27,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * eg4j on one machine: a KRaft broker and the five services in this JVM, the watcher on a directory
- * of manifests, the provisioner running local Envoy processes, statuses written to files.
+ * of manifests, the provisioner running local Envoy processes, statuses written to files. In
+ * Kubernetes mode ({@link StandaloneOptions#kubernetes()}, {@code eg4j run --kubeconfig}) the same
+ * services work on a cluster instead: the watcher watches it, the status-writer writes statuses to
+ * it, the provisioner creates the fleets in its controller namespace ({@link KubernetesCluster}).
  *
  * <p>Each service is its own Spring Boot application context with its own properties, so the
  * services stay as independent as in a cluster: they share nothing but the bus.
