@@ -118,7 +118,35 @@ public final class ManifestDirectory {
       }
       all.putAll(s.objects());
     }
+    addImplicitNamespaces(all);
     return new Scan(all, complete, errors, changed, java.util.Set.copyOf(seen));
+  }
+
+  /**
+   * In a cluster, an object's namespace always exists (the API server refuses objects in a missing
+   * one); a manifest directory need not declare it. Each namespace that objects use and no file
+   * declares is added as a Namespace without labels, so that listeners that allow routes from the
+   * same namespace, or from all, admit them as they would in a cluster.
+   */
+  private static void addImplicitNamespaces(Map<ResourceKey, ObjectNode> all) {
+    java.util.Set<String> declared = new java.util.HashSet<>();
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    for (ResourceKey k : all.keySet()) {
+      if (k.group().isEmpty() && k.kind().equals("Namespace")) {
+        declared.add(k.name());
+      } else if (!k.namespace().isEmpty()) {
+        used.add(k.namespace());
+      }
+    }
+    for (String ns : used) {
+      if (!declared.contains(ns)) {
+        ObjectNode o = io.eg4j.model.bus.Json.MAPPER.createObjectNode();
+        o.put("apiVersion", "v1");
+        o.put("kind", "Namespace");
+        o.putObject("metadata").put("name", ns);
+        all.put(new ResourceKey("", "Namespace", "", ns), o);
+      }
+    }
   }
 
   /** The errors of files that currently fail to parse, by file. */

@@ -207,6 +207,28 @@ class WatcherFileSourceIT {
   }
 
   @Test
+  void namespacesObjectsUseAreImpliedAsInACluster() {
+    Path file = manifests.resolve("implicit-namespace.yaml");
+    write(
+        file,
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: r, namespace: never-declared}
+        spec: {}
+        """);
+    topic.await(
+        r -> "/Namespace//never-declared".equals(r.key()) && !r.tombstone(),
+        WAIT,
+        "the route's namespace exists without a Namespace document");
+    delete(file);
+    topic.await(
+        r -> "/Namespace//never-declared".equals(r.key()) && r.tombstone(),
+        WAIT,
+        "and goes with the last object in it");
+  }
+
+  @Test
   void secretsAreSealedOnTheTopic() throws Exception {
     write(
         manifests.resolve("secret.yaml"),
