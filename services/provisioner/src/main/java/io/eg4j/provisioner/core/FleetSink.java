@@ -28,11 +28,19 @@ public interface FleetSink {
   /**
    * The whole desired state at start (the latest infra IR of every live fleet, read to the end of
    * {@code eg4j.infra-ir}): make the world match it, including removing fleets that are not in it.
-   * The history of each fleet is never replayed. The default applies every fleet.
+   * The history of each fleet is never replayed. The default applies every fleet; one that fails is
+   * logged and does not keep the others from running.
    *
    * @param fleets the live fleets by name
    */
   default void reconcile(Map<String, InfraIr> fleets) {
-    fleets.values().forEach(this::apply);
+    for (InfraIr ir : fleets.values()) {
+      try {
+        apply(ir);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(FleetSink.class)
+            .error("fleet {} not applied: {}", ir.name(), e.toString());
+      }
+    }
   }
 }
