@@ -41,6 +41,7 @@ public final class KubeApiServer implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final int port;
   private final String kubeconfig;
+  private int startingPort;
 
   /** The JVM-wide instance, started on first use. */
   public static synchronized KubeApiServer shared() {
@@ -59,10 +60,22 @@ public final class KubeApiServer implements AutoCloseable {
   private KubeApiServer() throws IOException {
     Path bin = binaries();
     dir = Files.createTempDirectory("eg4j-kube-");
+    try {
+      port = startAll(bin);
+    } catch (IOException | RuntimeException e) {
+      // Nothing outlives a failed start; the logs stay in dir for the message.
+      stopProcesses();
+      throw e;
+    }
+    kubeconfig = Files.readString(dir.resolve("kubeconfig"));
+  }
+
+  private int startAll(Path bin) throws IOException {
     certificates();
     int etcdPort = freePort();
     int peerPort = freePort();
-    port = freePort();
+    int port = freePort();
+    startingPort = port;
     Files.writeString(
         dir.resolve("audit-policy.yaml"),
         """
@@ -110,8 +123,7 @@ public final class KubeApiServer implements AutoCloseable {
         "--audit-log-format=json",
         "--audit-log-mode=blocking",
         "--v=0");
-    kubeconfig = kubeconfig(port);
-    Files.writeString(dir.resolve("kubeconfig"), kubeconfig);
+    Files.writeString(dir.resolve("kubeconfig"), kubeconfig(port));
     awaitReady();
     start(
         "kube-controller-manager",
@@ -125,11 +137,12 @@ public final class KubeApiServer implements AutoCloseable {
         "--cluster-signing-key-file=" + dir.resolve("ca.key"),
         "--use-service-account-credentials=false",
         "--v=0");
+    return port;
   }
 
   /** The API server's URL, {@code https://127.0.0.1:<port>}. */
   public String url() {
-    return "https://127.0.0.1:" + port;
+    return "https://127.0.0.1:" + (port != 0 ? port : startingPort);
   }
 
   /** A kubeconfig file for the cluster administrator (group {@code system:masters}). */
@@ -236,6 +249,15 @@ public final class KubeApiServer implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    stopProcesses();
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // the temporary directory is left behind
+    }
+  }
+
+  private synchronized void stopProcesses() {
     for (int i = processes.size() - 1; i >= 0; i--) {
       Process p = processes.get(i);
       p.destroy();
@@ -248,11 +270,6 @@ public final class KubeApiServer implements AutoCloseable {
       }
     }
     processes.clear();
-    try (Stream<Path> all = Files.walk(dir)) {
-      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // the temporary directory is left behind
-    }
   }
 
   /** The repository root: the nearest directory above the working one with tools/kube. */
