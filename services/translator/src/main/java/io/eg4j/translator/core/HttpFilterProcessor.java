@@ -186,6 +186,11 @@ final class HttpFilterProcessor {
         if (err == null && value.isEmpty()) {
           err = "header " + name + " has an empty value";
         }
+        if (err == null && value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+          // HTTP field values never hold CR, LF or NUL (RFC 9110 5.5); Envoy refuses the
+          // route configuration that carries one.
+          err = "header " + name + " value contains a line break or NUL character";
+        }
         if (err != null) {
           // The rule answers 500 (the error); the other headers are still read, as Envoy Gateway
           // reads them.
