@@ -46,10 +46,18 @@ public final class KubeApiServer implements AutoCloseable {
   /** The JVM-wide instance, started on first use. */
   public static synchronized KubeApiServer shared() {
     if (shared == null) {
-      try {
-        shared = new KubeApiServer();
-      } catch (IOException e) {
-        throw new IllegalStateException("could not start the test kube-apiserver: " + e, e);
+      // Ports are chosen free and then bound by the child processes: another process can take one
+      // in between. A start that fails is retried on fresh ports, a bounded number of times.
+      IOException last = null;
+      for (int attempt = 1; attempt <= 3 && shared == null; attempt++) {
+        try {
+          shared = new KubeApiServer();
+        } catch (IOException e) {
+          last = e;
+        }
+      }
+      if (shared == null) {
+        throw new IllegalStateException("could not start the test kube-apiserver: " + last, last);
       }
       KubeApiServer s = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(s::close, "kube-apiserver-stop"));
