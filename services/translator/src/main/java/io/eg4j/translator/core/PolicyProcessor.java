@@ -789,33 +789,84 @@ final class PolicyProcessor {
     for (JsonNode sel : Nodes.list(spec, "targetSelectors")) {
       String kind = Nodes.text(sel, "kind", "");
       LabelSelector selector;
+      java.util.function.BiPredicate<String, String> inNamespaces;
       try {
         JsonNode s =
             sel.has("matchLabels") || sel.has("matchExpressions")
                 ? sel
                 : Nodes.obj(sel, "selector");
         selector = LabelSelector.parse(s);
+        inNamespaces = selectedNamespaces(p, kind, Nodes.obj(sel, "namespaces"));
       } catch (IllegalArgumentException e) {
         continue;
       }
       if (kind.equals("Gateway")) {
         for (GatewayContext g : ctx.acceptedGateways) {
-          if (g.namespace.equals(ns)
+          if (inNamespaces.test(g.namespace, g.name)
               && selector.matches(Nodes.map(Nodes.obj(g.gateway, "metadata"), "labels"))) {
-            addTarget(out, new Target("Gateway", ns, g.name, null), clientPolicy);
+            addTarget(out, new Target("Gateway", g.namespace, g.name, null), clientPolicy);
+          }
+        }
+      } else if (kind.equals("ListenerSet") || kind.equals("XListenerSet")) {
+        for (GatewayContext g : ctx.acceptedGateways) {
+          for (ListenerSetContext ls : g.listenerSets) {
+            if (Nodes.text(ls.listenerSet, "kind", "").equals(kind)
+                && inNamespaces.test(ls.namespace, ls.name)
+                && selector.matches(Nodes.map(Nodes.obj(ls.listenerSet, "metadata"), "labels"))) {
+              addTarget(out, new Target(kind, ls.namespace, ls.name, null), clientPolicy);
+            }
           }
         }
       } else if (ROUTE_KINDS.contains(kind)) {
         for (RouteContext r : ctx.attachedRoutes) {
           if (r.kind.equals(kind)
-              && r.namespace.equals(ns)
+              && inNamespaces.test(r.namespace, r.name)
               && selector.matches(Nodes.map(Nodes.obj(r.route, "metadata"), "labels"))) {
-            addTarget(out, new Target(kind, ns, r.name, null), clientPolicy);
+            addTarget(out, new Target(kind, r.namespace, r.name, null), clientPolicy);
           }
         }
       }
     }
     return out;
+  }
+
+  /**
+   * The namespaces a target selector looks in ({@code namespaces}: Same, the default; All; or
+   * Selector over namespace labels). A target in another namespace than the policy's counts only
+   * when a ReferenceGrant there lets this policy kind, from the policy's namespace, reference that
+   * kind of target; others are ignored, as the API documents.
+   */
+  private java.util.function.BiPredicate<String, String> selectedNamespaces(
+      ObjectNode p, String targetKind, JsonNode namespaces) {
+    String own = Nodes.namespace(p);
+    String from = Nodes.text(namespaces, "from", "Same");
+    LabelSelector nsSelector =
+        from.equals("Selector") ? LabelSelector.parse(Nodes.obj(namespaces, "selector")) : null;
+    String policyKind = Nodes.text(p, "kind", "");
+    return (ns, name) -> {
+      if (ns.equals(own)) {
+        return true;
+      }
+      boolean selected =
+          switch (from) {
+            case "All" -> true;
+            case "Selector" -> {
+              ObjectNode nsObj = ctx.namespace(ns);
+              yield nsObj != null
+                  && nsSelector.matches(Nodes.map(Nodes.obj(nsObj, "metadata"), "labels"));
+            }
+            default -> false;
+          };
+      return selected
+          && ctx.referenceAllowed(
+              TranslationContext.EG_GROUP,
+              policyKind,
+              own,
+              TranslationContext.GATEWAY_GROUP,
+              targetKind,
+              ns,
+              name);
+    };
   }
 
   private void addTarget(List<Target> out, Target t, boolean clientPolicy) {
