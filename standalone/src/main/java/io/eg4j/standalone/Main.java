@@ -80,8 +80,9 @@ public final class Main {
     s.print(RUN_USAGE.indent(2));
     s.print(
         """
-          translate --config FILE --output status|xds|infra [INPUT.yaml]
-              Translate manifests offline and print the result.
+          translate [--config FILE] [--output status|ir|xds|envoy-static] FILE...
+              Translate manifests offline and print the result (without --config, the
+              configuration run uses: file provider, host infrastructure, Backend API on).
           certgen [ARGS]
               Generate the xDS TLS certificates.
           help

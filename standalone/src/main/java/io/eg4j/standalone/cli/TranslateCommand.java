@@ -108,7 +108,12 @@ public final class TranslateCommand {
     try {
       config =
           configFile == null
-              ? EnvoyGatewayConfig.defaults()
+              // The configuration `run DIR` uses when given none, so that translating a
+              // directory shows what running it serves.
+              ? EnvoyGatewayConfig.from(
+                  io.eg4j.model.bus.Json.YAML.readTree(
+                      io.eg4j.standalone.launcher.Standalone.defaultConfigText(
+                          files.isEmpty() ? "." : files.get(0))))
               : EnvoyGatewayConfig.from(readConfig(configFile, stdin));
       for (String f : files) {
         if (f.equals("-")) {

@@ -491,31 +491,36 @@ public final class Standalone implements AutoCloseable {
   private Path defaultConfig() throws IOException {
     Path f = dataDir.gatewayConfig();
     if (!Files.exists(f)) {
-      // Envoy Gateway's own standalone configuration: the file provider and the host
-      // infrastructure provider, with the Backend API enabled (the quickstart routes to a Backend).
-      Files.writeString(
-          f,
-          """
-          apiVersion: gateway.envoyproxy.io/v1alpha1
-          kind: EnvoyGateway
-          gateway:
-            controllerName: gateway.envoyproxy.io/gatewayclass-controller
-          provider:
-            type: Custom
-            custom:
-              resource:
-                type: File
-                file:
-                  paths: ["%s"]
-              infrastructure:
-                type: Host
-                host: {}
-          extensionApis:
-            enableBackend: true
-          """
-              .formatted(options.manifests()));
+      Files.writeString(f, defaultConfigText(options.manifests().toString()));
     }
     return f;
+  }
+
+  /**
+   * The EnvoyGateway configuration {@code run DIR} and {@code translate} use when given none: Envoy
+   * Gateway's own standalone configuration, the file provider and the host infrastructure provider,
+   * with the Backend API enabled (the quickstart routes to a Backend).
+   */
+  public static String defaultConfigText(String manifests) {
+    return """
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: EnvoyGateway
+        gateway:
+          controllerName: gateway.envoyproxy.io/gatewayclass-controller
+        provider:
+          type: Custom
+          custom:
+            resource:
+              type: File
+              file:
+                paths: ["%s"]
+            infrastructure:
+              type: Host
+              host: {}
+        extensionApis:
+          enableBackend: true
+        """
+        .formatted(manifests);
   }
 
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {

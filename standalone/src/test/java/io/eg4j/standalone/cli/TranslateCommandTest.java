@@ -120,6 +120,38 @@ class TranslateCommandTest {
   }
 
   @Test
+  void withoutConfigTranslatesAsRunServes(@TempDir Path dir) throws IOException {
+    // run DIR enables the Backend API by default; translating the same files must agree.
+    Path input = dir.resolve("in.yaml");
+    Files.writeString(
+        input,
+        MANIFESTS.replace(
+                "- name: missing\n      port: 8080",
+                "- group: gateway.envoyproxy.io\n      kind: Backend\n      name: local")
+            + """
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: Backend
+            metadata:
+              namespace: default
+              name: local
+            spec:
+              endpoints:
+              - ip: {address: 127.0.0.1, port: 3000}
+            """);
+    Run r = run(InputStream.nullInputStream(), "--output", "status", input.toString());
+    assertThat(r.code()).isZero();
+    List<JsonNode> docs = docs(r.out());
+    JsonNode route = find(docs, "HTTPRoute", "web").path("status").path("parents").get(0);
+    assertThat(route.path("conditions").toString())
+        .contains("\"ResolvedRefs\"")
+        .doesNotContain("not enabled")
+        .doesNotContain("BackendNotFound");
+    assertThat(find(docs, "Backend", "local").path("status").path("conditions").toString())
+        .contains("Accepted");
+  }
+
+  @Test
   void readsStdinAndPrintsIr() throws IOException {
     Run r =
         run(
