@@ -587,10 +587,23 @@ def t_properties():
                     check(key in boot or maps & boot, f"[{profile}] {comp}: {key} is not a Spring Boot property")
 
 
+@case("gateway-namespace mode: the provisioner and the translator's EnvoyGateway config agree (deploy.type GatewayNamespace)")
+def t_gateway_namespace_mode():
+    for profile, gnm in (("default", False), ("gateway-namespace", True)):
+        k = app_config(profile, "provisioner")["eg4j"]["provisioner"].get("kubernetes", {})
+        check(k.get("gateway-namespace-mode", False) == gnm, f"[{profile}] provisioner: {k}")
+        eg = yaml.safe_load(by_name(profile, "ConfigMap", f"{RELEASE}-envoy-gateway-config")["data"]["envoy-gateway.yaml"])
+        deploy = eg["provider"].get("kubernetes", {}).get("deploy", {}).get("type")
+        check(deploy == ("GatewayNamespace" if gnm else None), f"[{profile}] translator config: {eg}")
+
+
 @case("watch modes map to eg4j.watcher.namespaces / namespace-selector")
 def t_watch_modes():
     w = app_config("multi-tenant", "watcher")["eg4j"]["watcher"]
-    check(w["namespaces"] == ["team-a", "team-b", "team-c"] and "namespace-selector" not in w, f"multi-tenant: {w}")
+    # The release namespace too: the chart's GatewayClass references its EnvoyProxy there.
+    check(w["namespaces"] == ["team-a", "team-b", "team-c", NAMESPACE] and "namespace-selector" not in w, f"multi-tenant: {w}")
+    sw = app_config("multi-tenant", "status-writer")["eg4j"]["status-writer"]["kubernetes"]
+    check(sw["namespaces"] == w["namespaces"], f"multi-tenant status-writer: {sw}")
     w = app_config("default", "watcher")["eg4j"]["watcher"]
     check(w["namespaces"] == [] and w["source"] == "kubernetes", f"default: {w}")
     w = app_config("selector", "watcher")["eg4j"]["watcher"]
@@ -779,7 +792,8 @@ RBAC_CASES = [
     _rbac_case("default", None),
     _rbac_case("ha", None),
     _rbac_case("selector", None),
-    _rbac_case("multi-tenant", ["team-a", "team-b", "team-c"]),
+    # The release namespace is watched too: the chart's GatewayClass references its EnvoyProxy there.
+    _rbac_case("multi-tenant", ["team-a", "team-b", "team-c", NAMESPACE]),
     _rbac_case("strimzi", None),
     _rbac_case("helm-certs", None),
     _rbac_case("gateway-namespace", None),

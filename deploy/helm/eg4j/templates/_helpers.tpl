@@ -106,7 +106,14 @@ beyond their own Leases, which have their own Role).
 */}}
 {{- define "eg4j.watchNamespaces" -}}
 {{- if eq .Values.watch.type "Namespaces" -}}
-{{- toYaml (.Values.watch.namespaces | uniq) -}}
+{{- $ns := .Values.watch.namespaces -}}
+{{- /* The GatewayClass the chart creates references its EnvoyProxy in the release namespace: the
+watcher must see it there (else the class is "InvalidParameters: the referenced EnvoyProxy was
+not found"), so the release namespace is watched too, with the same Roles. */ -}}
+{{- if and .Values.gatewayClass.create .Values.gatewayClass.envoyProxy -}}
+{{- $ns = append $ns .Release.Namespace -}}
+{{- end -}}
+{{- toYaml ($ns | uniq) -}}
 {{- else -}}
 []
 {{- end -}}

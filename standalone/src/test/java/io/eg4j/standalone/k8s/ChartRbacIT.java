@@ -6,7 +6,6 @@ import static io.eg4j.standalone.k8s.KubernetesModeIT.HTTP_ROUTES;
 import static io.eg4j.standalone.k8s.KubernetesModeIT.apply;
 import static io.eg4j.standalone.k8s.KubernetesModeIT.await;
 import static io.eg4j.standalone.k8s.KubernetesModeIT.condition;
-import static io.eg4j.standalone.k8s.KubernetesModeIT.parentCondition;
 import static io.eg4j.standalone.k8s.KubernetesModeIT.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +15,7 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.eg4j.standalone.launcher.KubernetesTarget;
 import io.eg4j.standalone.launcher.ServiceSpec;
 import io.eg4j.standalone.launcher.Standalone;
@@ -23,6 +23,7 @@ import io.eg4j.standalone.launcher.StandaloneOptions;
 import io.eg4j.testing.kube.KubeApiServer;
 import io.eg4j.testing.kube.RealKubernetes;
 import io.eg4j.xds.app.KubernetesCertgen;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -45,23 +46,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chart, installed for real: its ServiceAccounts, Roles, ClusterRoles and bindings ({@code helm
- * template deploy/helm/eg4j}) applied to a real kube-apiserver with RBAC, each service run under
- * its own ServiceAccount (a TokenRequest token) through a Gateway's whole life (create, route,
- * delete), and not one request refused: no 403 in the API server's audit log of writes, and no
- * Forbidden in what the services log (their list, watch and get calls are not audited).
+ * The chart, installed for real: {@code helm install deploy/helm/eg4j} into a real kube-apiserver
+ * with RBAC, each service run under its own ServiceAccount of the release (a TokenRequest token)
+ * and configured as the release's ConfigMaps configure it, through a Gateway's whole life (create,
+ * route, delete), and not one request refused: no 403 in the API server's audit log of writes, and
+ * no Forbidden in what the services log (their list, watch and get calls are not audited). Four
+ * profiles: the default values, watch.type Namespaces, the multi-tenant example values and
+ * gateway-namespace mode, on the one shared API server.
  */
 @RealKubernetes
 class ChartRbacIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> RBAC_KINDS =
-      Set.of("ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding");
 
   /** The default values: watch.type All, ClusterRoles for the watched kinds. */
   @Test
   void theChartsServiceAccountsRunAGatewayLifecycleWithoutAForbidden(
       KubeApiServer kube, @TempDir Path tmp) throws Exception {
-    lifecycle(kube, tmp, appNs -> List.of(), appNs -> Map.of());
+    lifecycle(kube, tmp, "rbac-app-" + id(), List.of());
   }
 
   /**
@@ -71,58 +72,172 @@ class ChartRbacIT {
   @Test
   void roleBasedRbacForListedNamespacesIsEnough(KubeApiServer kube, @TempDir Path tmp)
       throws Exception {
+    String appNs = "rbac-app-" + id();
     lifecycle(
         kube,
         tmp,
-        appNs -> List.of("--set", "watch.type=Namespaces", "--set", "watch.namespaces[0]=" + appNs),
-        appNs ->
-            Map.of(
-                "eg4j.watcher.namespaces", appNs,
-                "eg4j.status-writer.kubernetes.namespaces", appNs));
+        appNs,
+        List.of("--set", "watch.type=Namespaces", "--set", "watch.namespaces[0]=" + appNs));
   }
 
-  private void lifecycle(
-      KubeApiServer kube,
-      Path tmp,
-      java.util.function.Function<String, List<String>> helmSets,
-      java.util.function.Function<String, Map<String, String>> serviceProperties)
+  /**
+   * The multi-tenant example values (deploy/helm/examples/multi-tenant-values.yaml): Roles in
+   * team-a, team-b and team-c, a controller name of its own, and the chart's own GatewayClass,
+   * whose EnvoyProxy lives in the release namespace. The Gateway runs in team-a.
+   */
+  @Test
+  void theMultiTenantValues(KubeApiServer kube, @TempDir Path tmp) throws Exception {
+    Path values =
+        KubeApiServer.repositoryRoot().resolve("deploy/helm/examples/multi-tenant-values.yaml");
+    for (String team : List.of("team-a", "team-b", "team-c")) {
+      kube.ensureNamespace(team);
+    }
+    lifecycle(kube, tmp, "team-a", List.of("-f", values.toString()));
+  }
+
+  /**
+   * provisioner.gatewayNamespaceMode: each fleet runs in its Gateway's namespace, so the
+   * provisioner writes the fleet kinds there and copies the xDS client certificate Secret beside
+   * them (and prunes all of it with the Gateway).
+   */
+  @Test
+  void gatewayNamespaceMode(KubeApiServer kube, @TempDir Path tmp) throws Exception {
+    lifecycle(
+        kube, tmp, "rbac-app-" + id(), List.of("--set", "provisioner.gatewayNamespaceMode=true"));
+  }
+
+  private static String id() {
+    return UUID.randomUUID().toString().substring(0, 6);
+  }
+
+  /**
+   * {@code helm install} with the profile's values, then the five services as the release's
+   * ServiceAccounts, configured as its ConfigMaps say, through a Gateway's life in {@code appNs}.
+   */
+  private void lifecycle(KubeApiServer kube, Path tmp, String appNs, List<String> values)
       throws Exception {
-    String id = UUID.randomUUID().toString().substring(0, 6);
+    String id = id();
     String release = "eg4j-" + id;
     // The release namespace is the controller namespace, as when the chart is installed.
     String ns = KubernetesTarget.DEFAULT_NAMESPACE;
-    String appNs = "rbac-app-" + id;
-    String className = "rbac-" + id;
     kube.ensureNamespace(ns);
     kube.ensureNamespace(appNs);
-
-    Map<String, Path> kubeconfigs = new LinkedHashMap<>();
+    helm(kube, "install", release, ns, values);
+    Installed chart;
     try (KubernetesClient admin = kube.client()) {
-      List<HasMetadata> chart = render(release, ns, helmSets.apply(appNs));
-      List<HasMetadata> rbac =
-          chart.stream().filter(o -> RBAC_KINDS.contains(o.getKind())).toList();
-      assertThat(rbac).extracting(HasMetadata::getKind).contains("ClusterRole", "Role");
-      for (HasMetadata o : rbac) {
-        admin.resource(o).forceConflicts().serverSideApply();
+      chart = installed(kube, admin, tmp, release, ns, id);
+      try {
+        gatewayLifecycle(kube, tmp, ns, appNs, chart);
+      } finally {
+        if (!chart.chartsClass()) {
+          admin.genericKubernetesResources(GATEWAY_CLASSES).withName(chart.className()).delete();
+        }
+        if (appNs.startsWith("rbac-app-")) {
+          admin.namespaces().withName(appNs).delete();
+        }
+        helm(kube, "uninstall", release, ns, List.of());
       }
-      for (ServiceSpec spec : ServiceSpec.ALL) {
-        String token = token(admin, ns, release + "-" + spec.name());
-        kubeconfigs.put(spec.name(), tokenKubeconfig(kube, tmp, spec.name(), token));
-      }
-
-      // The certgen hook Job, as its ServiceAccount, with the Job's own arguments: it creates the
-      // xDS Secrets on install and only reads them (by name) on upgrade.
-      KubernetesCertgen.Settings certs = certgenSettings(chart);
-      try (KubernetesClient certgen =
-          kube.clientWithToken(token(admin, ns, release + "-certgen"))) {
-        assertThat(KubernetesCertgen.run(certgen, certs, System.out))
-            .isEqualTo(KubernetesCertgen.Outcome.CREATED);
-        assertThat(KubernetesCertgen.run(certgen, certs, System.out))
-            .isEqualTo(KubernetesCertgen.Outcome.EXISTED);
-      }
-      assertThat(admin.secrets().inNamespace(ns).withName(certs.envoySecret()).get()).isNotNull();
     }
+    verify(kube, ns, appNs, release, chart);
+  }
 
+  /**
+   * What the install gives the services: their tokens, their settings, the GatewayClass to use.
+   *
+   * @param chartsClass true when the chart created the GatewayClass (else the test made one)
+   */
+  private record Installed(
+      Map<String, Path> kubeconfigs,
+      Map<String, String> properties,
+      String className,
+      boolean chartsClass,
+      boolean gatewayNamespaceMode,
+      String envoySecret) {}
+
+  private Installed installed(
+      KubeApiServer kube, KubernetesClient admin, Path tmp, String release, String ns, String id)
+      throws Exception {
+    // The install made them, nothing applied beside it: Helm owns the ServiceAccounts and roles.
+    for (ServiceSpec spec : ServiceSpec.ALL) {
+      var sa = admin.serviceAccounts().inNamespace(ns).withName(release + "-" + spec.name()).get();
+      assertThat(sa).as("the ServiceAccount of " + spec.name()).isNotNull();
+      assertThat(sa.getMetadata().getAnnotations())
+          .containsEntry("meta.helm.sh/release-name", release);
+    }
+    assertThat(
+            admin.rbac().clusterRoleBindings().list().getItems().stream()
+                .filter(b -> b.getMetadata().getName().startsWith(release + "-")))
+        .as("the release's ClusterRoleBindings")
+        .isNotEmpty()
+        .allSatisfy(
+            b ->
+                assertThat(b.getMetadata().getAnnotations())
+                    .containsEntry("meta.helm.sh/release-name", release));
+    Map<String, Path> kubeconfigs = new LinkedHashMap<>();
+    for (ServiceSpec spec : ServiceSpec.ALL) {
+      String token = token(admin, ns, release + "-" + spec.name());
+      kubeconfigs.put(spec.name(), tokenKubeconfig(kube, tmp, spec.name(), token));
+    }
+    Map<String, String> props = chartProperties(admin, ns, release, tmp);
+
+    // The certgen hook Job (helm install ran with --no-hooks), as its ServiceAccount, with the
+    // Job's own arguments: it creates the xDS Secrets on install and only reads them (by name) on
+    // upgrade.
+    // Helm's hook phase would create the hook's ServiceAccount, Role and RoleBinding (weight -10)
+    // before the Job: they are applied here from the release's own hooks ({@code helm get hooks}).
+    List<HasMetadata> hooks = hooks(kube, release, ns);
+    List<HasMetadata> hookRbac =
+        hooks.stream()
+            .filter(o -> Set.of("ServiceAccount", "Role", "RoleBinding").contains(o.getKind()))
+            .toList();
+    assertThat(hookRbac).extracting(HasMetadata::getKind).contains("ServiceAccount", "Role");
+    for (HasMetadata o : hookRbac) {
+      admin.resource(o).inNamespace(ns).create();
+    }
+    KubernetesCertgen.Settings certs = certgenSettings(hooks);
+    try (KubernetesClient certgen = kube.clientWithToken(token(admin, ns, release + "-certgen"))) {
+      assertThat(KubernetesCertgen.run(certgen, certs, System.out))
+          .isEqualTo(KubernetesCertgen.Outcome.CREATED);
+      assertThat(KubernetesCertgen.run(certgen, certs, System.out))
+          .isEqualTo(KubernetesCertgen.Outcome.EXISTED);
+    }
+    assertThat(admin.secrets().inNamespace(ns).withName(certs.envoySecret()).get()).isNotNull();
+
+    List<GenericKubernetesResource> classes =
+        admin.genericKubernetesResources(GATEWAY_CLASSES).list().getItems().stream()
+            .filter(
+                c ->
+                    c.getMetadata().getAnnotations() != null
+                        && release.equals(
+                            c.getMetadata().getAnnotations().get("meta.helm.sh/release-name")))
+            .toList();
+    boolean chartsClass = !classes.isEmpty();
+    String className = chartsClass ? classes.get(0).getMetadata().getName() : "rbac-" + id;
+    if (!chartsClass) {
+      apply(
+          admin,
+          GATEWAY_CLASSES,
+          """
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: GatewayClass
+          metadata: {name: %s}
+          spec: {controllerName: %s}
+          """
+              .formatted(className, props.get("eg4j.status-writer.kubernetes.controller-name")));
+    }
+    return new Installed(
+        kubeconfigs,
+        props,
+        className,
+        chartsClass,
+        "true".equals(props.get("eg4j.provisioner.kubernetes.gateway-namespace-mode")),
+        props.get("eg4j.provisioner.kubernetes.xds-tls-secret"));
+  }
+
+  private void gatewayLifecycle(
+      KubeApiServer kube, Path tmp, String ns, String appNs, Installed chart) throws Exception {
+    String className = chart.className();
+    String fleetNs = chart.gatewayNamespaceMode() ? appNs : ns;
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     logs.start();
@@ -133,24 +248,39 @@ class ChartRbacIT {
             "gw",
             "gateway.envoyproxy.io/owning-gateway-namespace",
             appNs);
+    // In gateway-namespace mode the fleet has a copy of the xDS client certificate Secret.
+    java.util.function.Supplier<String> fleet =
+        () -> {
+          try (KubernetesClient c = kube.client()) {
+            String f =
+                c.apps()
+                        .deployments()
+                        .inNamespace(fleetNs)
+                        .withLabels(owner)
+                        .list()
+                        .getItems()
+                        .size()
+                    + "/"
+                    + c.services().inNamespace(fleetNs).withLabels(owner).list().getItems().size();
+            if (chart.gatewayNamespaceMode()) {
+              f +=
+                  "/"
+                      + (c.secrets().inNamespace(appNs).withName(chart.envoySecret()).get()
+                          != null);
+            }
+            return f;
+          }
+        };
+    String present = chart.gatewayNamespaceMode() ? "1/1/true" : "1/1";
+    String pruned = chart.gatewayNamespaceMode() ? "0/0/false" : "0/0";
     try (KubernetesClient c = kube.client()) {
       try (Standalone eg4j =
           Standalone.start(
               StandaloneOptions.forKubernetesTest(
-                      new KubernetesTarget(kube.kubeconfigFile(), ns, kubeconfigs),
+                      new KubernetesTarget(kube.kubeconfigFile(), ns, chart.kubeconfigs()),
                       tmp.resolve("data"),
                       System.out)
-                  .withProperties(serviceProperties.apply(appNs)))) {
-        apply(
-            c,
-            GATEWAY_CLASSES,
-            """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GatewayClass
-            metadata: {name: %s}
-            spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
-            """
-                .formatted(className));
+                  .withProperties(chart.properties()))) {
         apply(
             c,
             GATEWAYS,
@@ -193,24 +323,23 @@ class ChartRbacIT {
             """
                 .formatted(appNs));
 
-        await(
-            "GatewayClass Accepted",
-            () -> condition(status(c, GATEWAY_CLASSES, null, className), "Accepted"),
-            "True");
+        String controller = chart.properties().get("eg4j.status-writer.kubernetes.controller-name");
         await(
             "HTTPRoute Accepted and ResolvedRefs",
             () ->
-                parentCondition(status(c, HTTP_ROUTES, appNs, "route"), "gw", "Accepted")
+                parentCondition(status(c, HTTP_ROUTES, appNs, "route"), controller, "Accepted")
                     + "/"
-                    + parentCondition(status(c, HTTP_ROUTES, appNs, "route"), "gw", "ResolvedRefs"),
+                    + parentCondition(
+                        status(c, HTTP_ROUTES, appNs, "route"), controller, "ResolvedRefs"),
             "True/True");
-        await(
-            "the Gateway's fleet",
-            () ->
-                c.apps().deployments().inNamespace(ns).withLabels(owner).list().getItems().size()
-                    + "/"
-                    + c.services().inNamespace(ns).withLabels(owner).list().getItems().size(),
-            "1/1");
+        await("the Gateway's fleet in " + fleetNs, fleet::get, present);
+        // By now the translator's verdict on the class, published with the route's status, has
+        // replaced the status-writer's default Accepted (an EnvoyProxy the watcher cannot see
+        // makes it InvalidParameters).
+        JsonNode classStatus = status(c, GATEWAY_CLASSES, null, className);
+        assertThat(condition(classStatus, "Accepted"))
+            .as("GatewayClass Accepted: " + classStatus)
+            .isEqualTo("True");
         // The route goes, then the Gateway: its status is cleared, the fleet pruned.
         c.genericKubernetesResources(HTTP_ROUTES).inNamespace(appNs).withName("route").delete();
         await(
@@ -223,23 +352,27 @@ class ChartRbacIT {
                     .asText(),
             "0");
         c.genericKubernetesResources(GATEWAYS).inNamespace(appNs).withName("gw").delete();
-        await(
-            "the fleet pruned",
-            () ->
-                c.apps().deployments().inNamespace(ns).withLabels(owner).list().getItems().size()
-                    + "/"
-                    + c.services().inNamespace(ns).withLabels(owner).list().getItems().size(),
-            "0/0");
+        await("the fleet pruned", fleet::get, pruned);
+      } finally {
+        c.services().inNamespace(appNs).withName("backend").delete();
       }
       // Closed: the Leases were released too (a write, audited).
     } finally {
       root.detachAppender(logs);
-      try (KubernetesClient c = kube.client()) {
-        c.genericKubernetesResources(GATEWAY_CLASSES).withName(className).delete();
-        c.namespaces().withName(appNs).delete();
-      }
     }
+    assertThat(logs.list).as("the services' log was captured").isNotEmpty();
+    List<String> forbidden =
+        logs.list.stream()
+            .filter(ChartRbacIT::mentionsForbidden)
+            .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage())
+            .toList();
+    assertThat(forbidden).as("service log lines about a refused request").isEmpty();
+  }
 
+  /** The audit log: no write refused, and the status-writer's and provisioner's writes there. */
+  private static void verify(
+      KubeApiServer kube, String ns, String appNs, String release, Installed chart)
+      throws IOException {
     String prefix = "system:serviceaccount:" + ns + ":" + release + "-";
     List<JsonNode> ours = new ArrayList<>();
     for (String line : kube.auditLines()) {
@@ -261,21 +394,91 @@ class ChartRbacIT {
             .toList();
     assertThat(refused).as("writes the API server refused (403)").isEmpty();
     // The witness saw the services work: status writes, fleet applies and deletes, Leases.
-    assertThat(ours)
-        .extracting(e -> e.path("user").path("username").asText().substring(prefix.length()))
-        .contains("status-writer", "provisioner");
-    assertThat(ours)
-        .filteredOn(e -> e.path("objectRef").path("resource").asText().equals("deployments"))
-        .extracting(e -> e.path("verb").asText())
-        .contains("delete");
+    java.util.function.Function<JsonNode, String> write =
+        e ->
+            e.path("user").path("username").asText().substring(prefix.length())
+                + " "
+                + e.path("verb").asText()
+                + " "
+                + e.path("objectRef").path("resource").asText()
+                + (e.path("objectRef").has("subresource")
+                    ? "/" + e.path("objectRef").path("subresource").asText()
+                    : "")
+                + " "
+                + e.path("objectRef").path("namespace").asText()
+                + " "
+                + e.path("responseStatus").path("code").asInt();
+    List<String> writes = ours.stream().map(write).toList();
+    String fleetNs = chart.gatewayNamespaceMode() ? appNs : ns;
+    assertThat(writes)
+        .as("the status-writer's and the provisioner's writes")
+        .anyMatch(w -> w.matches("status-writer update gateways/status " + appNs + " 200"))
+        .anyMatch(w -> w.matches("status-writer update httproutes/status " + appNs + " 200"))
+        .anyMatch(w -> w.matches("status-writer update gatewayclasses/status  200"))
+        .anyMatch(w -> w.matches("provisioner (patch|create) deployments " + fleetNs + " 20[01]"))
+        .anyMatch(w -> w.matches("provisioner delete deployments " + fleetNs + " 200"))
+        .anyMatch(w -> w.matches("provisioner (patch|create) leases " + ns + " 20[01]"));
+    if (chart.gatewayNamespaceMode()) {
+      assertThat(writes)
+          .as("the xDS client certificate copied beside the fleet, and pruned")
+          .anyMatch(w -> w.matches("provisioner (patch|create) secrets " + appNs + " 20[01]"))
+          .anyMatch(w -> w.matches("provisioner delete secrets " + appNs + " 200"));
+    }
+  }
 
-    assertThat(logs.list).as("the services' log was captured").isNotEmpty();
-    List<String> forbidden =
-        logs.list.stream()
-            .filter(ChartRbacIT::mentionsForbidden)
-            .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage())
-            .toList();
-    assertThat(forbidden).as("service log lines about a refused request").isEmpty();
+  /**
+   * The services' settings from the installed ConfigMaps: each service's {@code eg4j.<service>}
+   * tree of its application.yaml, flattened to properties, and the translator's EnvoyGateway config
+   * written to a file. Addresses stay the test's own: the broker and the xds-server run here, on
+   * loopback.
+   */
+  private static Map<String, String> chartProperties(
+      KubernetesClient admin, String ns, String release, Path dir) throws IOException {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    Map<String, String> props = new LinkedHashMap<>();
+    for (String service : List.of("watcher", "status-writer", "provisioner")) {
+      var cm = admin.configMaps().inNamespace(ns).withName(release + "-" + service).get();
+      assertThat(cm).as("the ConfigMap of " + service).isNotNull();
+      JsonNode app = yaml.readTree(cm.getData().get("application.yaml"));
+      flatten("eg4j." + service, app.path("eg4j").path(service), props);
+    }
+    props.remove("eg4j.provisioner.xds-address");
+    props.remove("eg4j.provisioner.xds-port");
+    var config =
+        admin.configMaps().inNamespace(ns).withName(release + "-envoy-gateway-config").get();
+    assertThat(config).as("the EnvoyGateway config ConfigMap").isNotNull();
+    Path file = dir.resolve("envoy-gateway.yaml");
+    Files.writeString(file, config.getData().get("envoy-gateway.yaml"), StandardCharsets.UTF_8);
+    props.put("eg4j.translator.config-file", file.toString());
+    assertThat(props).containsKey("eg4j.status-writer.kubernetes.controller-name");
+    return props;
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+    if (node.isObject()) {
+      node.fields().forEachRemaining(f -> flatten(prefix + "." + f.getKey(), f.getValue(), out));
+    } else if (node.isArray()) {
+      if (!node.isEmpty()) {
+        List<String> items = new ArrayList<>();
+        node.forEach(i -> items.add(i.asText()));
+        out.put(prefix, String.join(",", items));
+      }
+    } else if (!node.isMissingNode() && !node.isNull()) {
+      out.put(prefix, node.asText());
+    }
+  }
+
+  /**
+   * A condition of the route's parent entry for Gateway {@code gw} written by {@code controller}.
+   */
+  private static String parentCondition(JsonNode status, String controller, String type) {
+    for (JsonNode p : status.path("parents")) {
+      if ("gw".equals(p.path("parentRef").path("name").asText())
+          && controller.equals(p.path("controllerName").asText())) {
+        return condition(p, type);
+      }
+    }
+    return null;
   }
 
   private static boolean mentionsForbidden(ILoggingEvent e) {
@@ -320,9 +523,7 @@ class ChartRbacIT {
         null);
   }
 
-  /** The chart's objects, rendered with its default values. */
-  private static List<HasMetadata> render(String release, String namespace, List<String> sets)
-      throws IOException, InterruptedException {
+  private static String helmBinary() {
     String helm = System.getenv("EG4J_HELM");
     if (helm == null || helm.isBlank()) {
       helm = Path.of(System.getProperty("user.home"), ".cache/eg4j/bin/helm").toString();
@@ -330,13 +531,66 @@ class ChartRbacIT {
     assertThat(Path.of(helm))
         .as("helm (deploy/test/run.sh builds it into ~/.cache/eg4j/bin)")
         .isExecutable();
-    Path chart = KubeApiServer.repositoryRoot().resolve("deploy/helm/eg4j");
+    return helm;
+  }
+
+  /**
+   * {@code helm install} (or {@code uninstall}) against the test's API server. The API server has
+   * no nodes, scheduler or controllers, so nothing may wait on a pod: no {@code --wait}, and {@code
+   * --no-hooks}, since Helm waits for a hook Job (the certgen Job) to complete; the test runs
+   * certgen itself as the Job's ServiceAccount. The CRDs are the harness's own (the same files), so
+   * the chart does not install them.
+   */
+  private static String helm(
+      KubeApiServer kube, String verb, String release, String ns, List<String> values)
+      throws IOException, InterruptedException {
     List<String> command =
-        new ArrayList<>(List.of(helm, "template", release, chart.toString(), "-n", namespace));
-    command.addAll(sets);
-    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        new ArrayList<>(
+            List.of(
+                helmBinary(),
+                verb,
+                release,
+                "--kubeconfig",
+                kube.kubeconfigFile().toString(),
+                "-n",
+                ns,
+                "--no-hooks",
+                "--timeout",
+                "60s"));
+    if (verb.equals("install")) {
+      command.add(3, KubeApiServer.repositoryRoot().resolve("deploy/helm/eg4j").toString());
+      command.addAll(List.of("--set", "crds.install=false"));
+      command.addAll(values);
+    }
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("helm exits").isTrue();
+    System.out.println("helm " + verb + " " + release + ":\n" + out);
+    assertThat(p.exitValue()).as("helm " + verb + " exit code; output:\n" + out).isZero();
+    if (verb.equals("install")) {
+      assertThat(out).contains("STATUS: deployed");
+    }
+    return out;
+  }
+
+  /** The release's hooks as installed ({@code helm get hooks}): the certgen Job among them. */
+  private static List<HasMetadata> hooks(KubeApiServer kube, String release, String ns)
+      throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(
+                helmBinary(),
+                "get",
+                "hooks",
+                release,
+                "-n",
+                ns,
+                "--kubeconfig",
+                kube.kubeconfigFile().toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     byte[] yaml = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor()).as("helm template exit code").isZero();
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("helm get hooks exit code").isZero();
     List<HasMetadata> out = new ArrayList<>();
     try (KubernetesClient offline =
         new io.fabric8.kubernetes.client.KubernetesClientBuilder().build()) {
