@@ -113,6 +113,14 @@ class DashboardMetricsIT {
                 && value(scrape("xds-server"), "eg4j_xds_snapshot_pushes_total") > 0
                 && value(scrape("status-writer"), "eg4j_status_writes_total") > 0);
 
+    // JVM GC pause timers appear at the first collection; a short run on a large heap may not
+    // have had one yet. Ask for one (a real collection, recorded by Micrometer's GC listener).
+    System.gc();
+    await(
+        "a garbage collection recorded",
+        WAIT,
+        () -> scrape(ServiceSpec.ALL.get(0).name()).contains("jvm_gc_pause_seconds_count"));
+
     Map<String, Map<String, List<Map<String, String>>>> byService = new LinkedHashMap<>();
     for (ServiceSpec spec : ServiceSpec.ALL) {
       String text = scrape(spec.name());
