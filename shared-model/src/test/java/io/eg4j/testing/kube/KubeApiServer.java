@@ -39,9 +39,11 @@ public final class KubeApiServer implements AutoCloseable {
 
   private final Path dir;
   private final List<Process> processes = new ArrayList<>();
-  private final int port;
+
+  /** The API server's port, chosen at start (a retry chooses anew). */
+  private int port;
+
   private final String kubeconfig;
-  private int startingPort;
 
   /** The JVM-wide instance, started on first use. */
   public static synchronized KubeApiServer shared() {
@@ -69,7 +71,7 @@ public final class KubeApiServer implements AutoCloseable {
     Path bin = binaries();
     dir = Files.createTempDirectory("eg4j-kube-");
     try {
-      port = startAll(bin);
+      startAll(bin);
     } catch (IOException | RuntimeException e) {
       // Nothing outlives a failed start; the logs stay in dir for the message.
       stopProcesses();
@@ -78,12 +80,11 @@ public final class KubeApiServer implements AutoCloseable {
     kubeconfig = Files.readString(dir.resolve("kubeconfig"));
   }
 
-  private int startAll(Path bin) throws IOException {
+  private void startAll(Path bin) throws IOException {
     certificates();
     int etcdPort = freePort();
     int peerPort = freePort();
-    int port = freePort();
-    startingPort = port;
+    port = freePort();
     Files.writeString(
         dir.resolve("audit-policy.yaml"),
         """
@@ -145,12 +146,11 @@ public final class KubeApiServer implements AutoCloseable {
         "--cluster-signing-key-file=" + dir.resolve("ca.key"),
         "--use-service-account-credentials=false",
         "--v=0");
-    return port;
   }
 
   /** The API server's URL, {@code https://127.0.0.1:<port>}. */
   public String url() {
-    return "https://127.0.0.1:" + (port != 0 ? port : startingPort);
+    return "https://127.0.0.1:" + port;
   }
 
   /** A kubeconfig file for the cluster administrator (group {@code system:masters}). */

@@ -168,18 +168,6 @@ class ProvisionerKubernetesModeIT {
   }
 
   /** Audited creates and deletes of fleet objects in {@link #NS} among {@code lines}. */
-  /** The kinds of object the provisioner applies for a fleet. */
-  static final java.util.Set<String> FLEET_RESOURCES =
-      java.util.Set.of(
-          "deployments",
-          "daemonsets",
-          "services",
-          "configmaps",
-          "serviceaccounts",
-          "horizontalpodautoscalers",
-          "poddisruptionbudgets",
-          "secrets");
-
   static List<String> createsAndDeletes(List<String> lines) {
     List<String> out = new ArrayList<>();
     for (String line : lines) {
@@ -193,7 +181,8 @@ class ProvisionerKubernetesModeIT {
           // Only the objects a fleet is made of: Pods and ReplicaSets are the controllers' own
           // (the garbage collector may still be deleting the Pods of fleets removed before the
           // restart), Leases are leader election.
-          || !FLEET_RESOURCES.contains(ref.path("resource").asText())) {
+          || !io.eg4j.provisioner.k8s.FleetAudit.FLEET_RESOURCES.contains(
+              ref.path("resource").asText())) {
         continue;
       }
       String verb = e.path("verb").asText();

@@ -23,10 +23,11 @@ import java.util.Map;
 import java.util.Set;
 
 /** Test helpers over the real API server: its audit log, Gateways, and the chart's RBAC. */
-final class FleetAudit {
+public final class FleetAudit {
   private FleetAudit() {}
 
-  static final Set<String> FLEET_RESOURCES =
+  /** The kinds of object the provisioner applies for a fleet. */
+  public static final Set<String> FLEET_RESOURCES =
       Set.of(
           "deployments",
           "daemonsets",
