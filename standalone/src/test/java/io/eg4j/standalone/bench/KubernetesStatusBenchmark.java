@@ -59,11 +59,19 @@ import org.springframework.context.ConfigurableApplicationContext;
  *     io.eg4j.standalone.bench.KubernetesStatusBenchmark --routes 1000 --runs 3
  * </pre>
  *
- * Options: {@code --routes N}, {@code --runs N}, {@code --warmup N} (HTTPRoutes of an uncounted
+ * <p>With {@code --failover} the status-writer runs as two replicas, each in a JVM of its own on
+ * this class path. Once every status is right, the replica holding the Lease is killed with SIGKILL
+ * (it cannot release the Lease, as when its node dies) and a new HTTPRoute is created at once; the
+ * harness measures the time from the kill until that route's status is right. The other replica may
+ * take the Lease only once it has expired, so the figure to compare is the lease duration (15 s by
+ * default) plus the new leader's catch-up. Each replica's log is kept with {@code
+ * -Dbench.keep=true}.
+ *
+ * <p>Options: {@code --routes N}, {@code --runs N}, {@code --warmup N} (HTTPRoutes of an uncounted
  * first run, 200 by default, 0 for none), {@code --shared DIR} (where {@code perf/gen-scale.py}
- * lives; default {@code ../shared}), and {@code -Dkey=value}-style Spring properties as {@code
- * --set key=value} (for example {@code --set eg4j.status-writer.kubernetes.writes-per-second=200})
- * to try service settings.
+ * lives; default {@code ../shared}), {@code --failover}, and {@code -Dkey=value}-style Spring
+ * properties as {@code --set key=value} (for example {@code --set
+ * eg4j.status-writer.kubernetes.writes-per-second=200}) to try service settings.
  */
 public final class KubernetesStatusBenchmark {
   private static final String CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
@@ -73,13 +81,20 @@ public final class KubernetesStatusBenchmark {
   private KubernetesStatusBenchmark() {}
 
   /** One run's figures. */
-  record Figures(double seconds, int statusWrites, int routesCorrect, double writerWritten) {}
+  record Figures(
+      double seconds,
+      double afterLastApply,
+      int statusWrites,
+      int routesCorrect,
+      double writerWritten,
+      double failoverSeconds) {}
 
   public static void main(String[] args) throws Exception {
     int routes = 1000;
     int runs = 3;
     int warmup = 200;
     Path shared = Path.of("../shared");
+    boolean failover = false;
     Map<String, String> extra = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -87,6 +102,7 @@ public final class KubernetesStatusBenchmark {
         case "--runs" -> runs = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--shared" -> shared = Path.of(args[++i]);
+        case "--failover" -> failover = true;
         case "--set" -> {
           String[] kv = args[++i].split("=", 2);
           extra.put(kv[0], kv[1]);
@@ -106,35 +122,66 @@ public final class KubernetesStatusBenchmark {
 
     if (warmup > 0) {
       // A smaller run first, so the measured runs do not pay for class loading and the JIT.
-      Figures w = runOnce(kube, generate(shared, warmup, "bench-warmup"), warmup, extra);
+      Figures w = runOnce(kube, generate(shared, warmup, "bench-warmup"), warmup, extra, failover);
       System.out.printf("warm-up: %d HTTPRoutes in %.2f s (not counted)%n", warmup, w.seconds());
     }
     List<Figures> all = new ArrayList<>();
     for (int run = 1; run <= runs; run++) {
-      Figures f = runOnce(kube, generate(shared, routes, "bench-" + run), routes, extra);
+      Figures f = runOnce(kube, generate(shared, routes, "bench-" + run), routes, extra, failover);
       all.add(f);
       System.out.printf(
-          "run %d: %d HTTPRoutes, all statuses correct after %.2f s, %d status writes audited by"
-              + " the API server (status-writer counted %.0f written); routes correct %d/%d%n",
-          run, routes, f.seconds(), f.statusWrites(), f.writerWritten(), f.routesCorrect(), routes);
+          "run %d: %d HTTPRoutes, all statuses correct after %.2f s (%.2f s after the last apply),"
+              + " %d status writes audited by the API server (status-writer counted %s written);"
+              + " routes correct %d/%d%s%n",
+          run,
+          routes,
+          f.seconds(),
+          f.afterLastApply(),
+          f.statusWrites(),
+          failover ? "n/a, separate JVMs," : String.format("%.0f", f.writerWritten()),
+          f.routesCorrect(),
+          routes,
+          failover
+              ? String.format(
+                  "; after kill -9 of the leader, a new route's status in %.2f s",
+                  f.failoverSeconds())
+              : "");
     }
     List<Figures> byTime =
         all.stream().sorted(Comparator.comparingDouble(Figures::seconds)).toList();
     List<Figures> byWrites =
         all.stream().sorted(Comparator.comparingInt(Figures::statusWrites)).toList();
+    List<Figures> byAfter =
+        all.stream().sorted(Comparator.comparingDouble(Figures::afterLastApply)).toList();
     System.out.printf(
         "%n=== KubernetesStatusBenchmark: %d HTTPRoutes on one Gateway, %d runs ===%n"
             + "time to all statuses correct: median %.2f s (runs: %s)%n"
+            + "of which after the last apply: median %.2f s (runs: %s)%n"
             + "status writes (update/patch of a status subresource, from the audit log): median %d"
             + " (runs: %s)%n",
         routes,
         runs,
         byTime.get(byTime.size() / 2).seconds(),
         all.stream().map(f -> String.format("%.2f", f.seconds())).toList(),
+        byAfter.get(byAfter.size() / 2).afterLastApply(),
+        all.stream().map(f -> String.format("%.2f", f.afterLastApply())).toList(),
         byWrites.get(byWrites.size() / 2).statusWrites(),
         all.stream().map(Figures::statusWrites).toList());
+    if (failover) {
+      List<Figures> byFailover =
+          all.stream().sorted(Comparator.comparingDouble(Figures::failoverSeconds)).toList();
+      System.out.printf(
+          "leader status-writer killed (SIGKILL), a new HTTPRoute created at once: its status"
+              + " written after median %.2f s (runs: %s; lease duration %s)%n",
+          byFailover.get(byFailover.size() / 2).failoverSeconds(),
+          all.stream().map(f -> String.format("%.2f", f.failoverSeconds())).toList(),
+          extra.getOrDefault("eg4j.status-writer.kubernetes.lease-duration", "15s"));
+    }
     int expected = routes;
-    System.exit(all.stream().allMatch(f -> f.routesCorrect() == expected) ? 0 : 1);
+    System.exit(
+        all.stream().allMatch(f -> f.routesCorrect() == expected && f.failoverSeconds() >= 0)
+            ? 0
+            : 1);
   }
 
   /**
@@ -210,7 +257,8 @@ public final class KubernetesStatusBenchmark {
       KubeApiServer kube,
       List<GenericKubernetesResource> manifests,
       int routes,
-      Map<String, String> extra)
+      Map<String, String> extra,
+      boolean failover)
       throws Exception {
     String run =
         manifests.stream()
@@ -221,6 +269,7 @@ public final class KubernetesStatusBenchmark {
             .getName();
     Path data = Files.createTempDirectory("eg4j-k8s-bench");
     List<ConfigurableApplicationContext> apps = new ArrayList<>();
+    Map<String, Process> writers = new LinkedHashMap<>();
     EmbeddedKraftBroker broker = null;
     KubernetesClient client = kube.client();
     try {
@@ -240,21 +289,26 @@ public final class KubernetesStatusBenchmark {
         long a0 = System.nanoTime();
         apply(client, manifests);
         System.out.printf("apply only: %.2f s%n", (System.nanoTime() - a0) / 1e9);
-        return new Figures(0, 0, routes, 0);
+        return new Figures(0, 0, 0, routes, 0, 0);
       }
       // The translator first: it creates nothing on the API server, and the watcher's initial
       // state then flows at once.
       apps.add(start(TranslatorApplication.class, "translator", common, Map.of(), extra));
-      apps.add(
-          start(
-              StatusWriterApplication.class,
-              "status-writer",
-              common,
-              Map.of(
-                  "eg4j.status-writer.mode", "kubernetes",
-                  "eg4j.status-writer.kubernetes.lease-namespace", "envoy-gateway-system",
-                  "eg4j.status-writer.kubernetes.identity", "bench"),
-              extra));
+      Map<String, String> writer = new LinkedHashMap<>();
+      writer.put("eg4j.status-writer.mode", "kubernetes");
+      writer.put("eg4j.status-writer.kubernetes.lease-namespace", LEASE_NAMESPACE);
+      if (failover) {
+        // Two replicas, each its own JVM, so that the leader can be killed as a pod would be.
+        for (String replica : List.of("a", "b")) {
+          writer.put("eg4j.status-writer.kubernetes.identity", run + "-" + replica);
+          writers.put(
+              run + "-" + replica,
+              startProcess(StatusWriterApplication.class, common, writer, extra, kube, data));
+        }
+      } else {
+        writer.put("eg4j.status-writer.kubernetes.identity", "bench");
+        apps.add(start(StatusWriterApplication.class, "status-writer", common, writer, extra));
+      }
       apps.add(
           start(
               WatcherApplication.class,
@@ -262,7 +316,11 @@ public final class KubernetesStatusBenchmark {
               common,
               Map.of("eg4j.watcher.source", "kubernetes"),
               extra));
-      awaitLeader(apps.get(1));
+      if (failover) {
+        leaseHolder(client, writers.keySet());
+      } else {
+        awaitLeader(apps.get(1));
+      }
 
       WatchedKind routeKind = kind("HTTPRoute");
       WatchedKind gatewayKind = kind("Gateway");
@@ -301,8 +359,8 @@ public final class KubernetesStatusBenchmark {
 
       long t0 = System.nanoTime();
       apply(client, manifests);
-      System.out.printf(
-          "applied %d objects in %.2f s%n", manifests.size(), (System.nanoTime() - t0) / 1e9);
+      long applied = System.nanoTime();
+      System.out.printf("applied %d objects in %.2f s%n", manifests.size(), (applied - t0) / 1e9);
       long deadline = t0 + RUN_TIMEOUT.toNanos();
       int correct = 0;
       int polls = 0;
@@ -336,19 +394,33 @@ public final class KubernetesStatusBenchmark {
         settled = statusWrites(kube, run, auditFrom);
         Thread.sleep(400);
       }
+      int writes = statusWrites(kube, run, auditFrom);
+      double failoverSeconds = 0;
+      if (failover) {
+        failoverSeconds = failover(client, manifests, writers, routesOk);
+      }
       routeInformer.close();
       gatewayInformer.close();
       classInformer.close();
-      MeterRegistry meters = apps.get(1).getBean(MeterRegistry.class);
-      Counter written = meters.find("eg4j.status.writes").tag("result", "written").counter();
+      double writtenCount = 0;
+      if (!failover) {
+        MeterRegistry meters = apps.get(1).getBean(MeterRegistry.class);
+        Counter written = meters.find("eg4j.status.writes").tag("result", "written").counter();
+        writtenCount = written == null ? 0 : written.count();
+      }
       return new Figures(
           (done - t0) / 1e9,
-          statusWrites(kube, run, auditFrom),
+          (done - applied) / 1e9,
+          writes,
           correct,
-          written == null ? 0 : written.count());
+          writtenCount,
+          failoverSeconds);
     } finally {
       for (int i = apps.size() - 1; i >= 0; i--) {
         apps.get(i).close();
+      }
+      for (Process p : writers.values()) {
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
       if (broker != null) {
         broker.close();
@@ -361,8 +433,100 @@ public final class KubernetesStatusBenchmark {
           .withName(run)
           .waitUntilCondition(java.util.Objects::isNull, 180, TimeUnit.SECONDS);
       client.close();
-      deleteQuietly(data);
+      if (!Boolean.getBoolean("bench.keep")) {
+        deleteQuietly(data);
+      }
     }
+  }
+
+  /**
+   * The failover measure: the replica holding the Lease is killed with SIGKILL (no release, as when
+   * a node dies), and at once a new HTTPRoute, a copy of the run's first one, is created. Returns
+   * the seconds from the kill until that route's status is right, or -1 if it never was.
+   */
+  private static double failover(
+      KubernetesClient client,
+      List<GenericKubernetesResource> manifests,
+      Map<String, Process> writers,
+      java.util.Set<String> routesOk)
+      throws InterruptedException {
+    String leader = leaseHolder(client, writers.keySet());
+    GenericKubernetesResource route =
+        Serialization.clone(
+            manifests.stream()
+                .filter(r -> r.getKind().equals("HTTPRoute"))
+                .findFirst()
+                .orElseThrow());
+    route.getMetadata().setName("after-failover");
+    long killed = System.nanoTime();
+    writers.get(leader).destroyForcibly();
+    apply(client, List.of(route));
+    long deadline = killed + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (routesOk.contains("after-failover")) {
+        double s = (System.nanoTime() - killed) / 1e9;
+        String now = leaseHolder(client, writers.keySet());
+        System.out.printf(
+            "failover: %s killed, %s now holds the Lease; the new route's status after %.2f s%n",
+            leader, now, s);
+        return s;
+      }
+      Thread.sleep(10);
+    }
+    System.out.println("failover: the new route's status was never written");
+    return -1;
+  }
+
+  private static final String LEASE_NAMESPACE = "envoy-gateway-system";
+
+  /** Waits until one of {@code identities} holds the status-writer's Lease, and names it. */
+  private static String leaseHolder(KubernetesClient client, java.util.Set<String> identities)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      var lease = client.leases().inNamespace(LEASE_NAMESPACE).withName("eg4j-status-writer").get();
+      if (lease != null
+          && lease.getSpec() != null
+          && identities.contains(lease.getSpec().getHolderIdentity())) {
+        return lease.getSpec().getHolderIdentity();
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("no status-writer replica took the Lease: " + identities);
+  }
+
+  /**
+   * A service in a JVM of its own, on this JVM's class path, its output in {@code data}: the
+   * settings are the in-process services' (see {@link #start}), the client's kubeconfig the same.
+   */
+  private static Process startProcess(
+      Class<?> app,
+      Map<String, String> common,
+      Map<String, String> own,
+      Map<String, String> extra,
+      KubeApiServer kube,
+      Path data)
+      throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-Dkubeconfig=" + kube.kubeconfigFile());
+    cmd.add("-Dkubernetes.auth.tryKubeConfig=true");
+    cmd.add("-Dkubernetes.auth.tryServiceAccount=false");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(app.getName());
+    Map<String, String> p = new LinkedHashMap<>(common);
+    p.put("spring.application.name", "eg4j-status-writer");
+    p.put("spring.config.location", ownConfigLocations(app));
+    p.putAll(own);
+    p.putAll(extra);
+    p.forEach((k, v) -> cmd.add("--" + k + "=" + v));
+    String identity = own.get("eg4j.status-writer.kubernetes.identity");
+    Path log = data.resolve(identity + ".log");
+    System.out.println("status-writer " + identity + " in its own JVM, log " + log);
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   /** Creates the manifests in order, as {@code kubectl create} would. */
