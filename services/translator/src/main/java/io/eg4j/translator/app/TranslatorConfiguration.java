@@ -11,6 +11,7 @@ import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.translator.core.Translator;
 import io.eg4j.translator.kafka.OutputPublisher;
 import io.eg4j.translator.kafka.ResourceStateHandler;
+import io.eg4j.translator.kafka.XdsNackHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -136,15 +137,23 @@ public class TranslatorConfiguration {
       BusClients clients,
       TranslatorProperties props,
       MeterRegistry meters) {
-    return new ResourceStateHandler(
-        translatorCore,
-        publisher,
-        () ->
-            publisher.load(
-                clients.consumerProps("outputs-read"), clients.bus().getStartupTimeout()),
-        clients.secretBox(),
-        new ResourceStateHandler.Debounce(props.getDebounce(), props.getMaxDelay()),
-        meters);
+    ResourceStateHandler handler =
+        new ResourceStateHandler(
+            translatorCore,
+            publisher,
+            () ->
+                publisher.load(
+                    clients.consumerProps("outputs-read"), clients.bus().getStartupTimeout()),
+            clients.secretBox(),
+            new ResourceStateHandler.Debounce(props.getDebounce(), props.getMaxDelay()),
+            meters);
+    handler.withholdingSettings(
+        new io.eg4j.translator.core.nack.Withholding.Settings(
+            props.getNackRetryFirst(),
+            props.getNackRetryMax(),
+            io.eg4j.translator.core.nack.Withholding.Settings.defaults().settle(),
+            io.eg4j.translator.core.nack.Withholding.Settings.defaults().maxEntries()));
+    return handler;
   }
 
   /**
@@ -173,5 +182,27 @@ public class TranslatorConfiguration {
             handler,
             tracker,
             translatorDeadLetters));
+  }
+
+  /**
+   * The reader of eg4j.xds-nacks: Envoy's rejections, from the end of the topic, on every replica
+   * (no group); the resource handler acts on them while its replica is the active one.
+   */
+  @Bean(initMethod = "start", destroyMethod = "close")
+  public BusConsumerLoop translatorNacksLoop(
+      BusClients clients, ResourceStateHandler handler, DeadLetterPublisher translatorDeadLetters) {
+    Map<String, Object> consumer = clients.consumerProps("xds-nacks");
+    consumer.put("auto.offset.reset", "latest");
+    return new BusConsumerLoop(
+        consumer,
+        new BusConsumerLoop.Options(
+            "translator-xds-nacks",
+            List.of(Topics.XDS_NACKS),
+            null,
+            false,
+            clients.bus().getPollTimeout()),
+        new XdsNackHandler(handler::offerNack),
+        new CatchUpTracker(),
+        translatorDeadLetters);
   }
 }

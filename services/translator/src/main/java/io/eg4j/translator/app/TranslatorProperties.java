@@ -26,6 +26,15 @@ public class TranslatorProperties {
   /** Consumer session timeout: how soon a standby takes over from a replica that died. */
   private Duration sessionTimeout = Duration.ofSeconds(10);
 
+  /**
+   * The first back-off before a listener Envoy rejected (a port it could not bind) is served again;
+   * it doubles on each new rejection up to {@link #nackRetryMax}.
+   */
+  private Duration nackRetryFirst = Duration.ofSeconds(2);
+
+  /** The longest back-off of a rejected listener. */
+  private Duration nackRetryMax = Duration.ofMinutes(5);
+
   public Path getConfigFile() {
     return configFile;
   }
@@ -64,5 +73,21 @@ public class TranslatorProperties {
 
   public void setSessionTimeout(Duration sessionTimeout) {
     this.sessionTimeout = sessionTimeout;
+  }
+
+  public Duration getNackRetryFirst() {
+    return nackRetryFirst;
+  }
+
+  public void setNackRetryFirst(Duration nackRetryFirst) {
+    this.nackRetryFirst = nackRetryFirst;
+  }
+
+  public Duration getNackRetryMax() {
+    return nackRetryMax;
+  }
+
+  public void setNackRetryMax(Duration nackRetryMax) {
+    this.nackRetryMax = nackRetryMax;
   }
 }

@@ -10,16 +10,22 @@ import io.eg4j.translator.core.EndpointFastPath;
 import io.eg4j.translator.core.ResourceSnapshot;
 import io.eg4j.translator.core.TranslateResult;
 import io.eg4j.translator.core.Translator;
+import io.eg4j.translator.core.nack.NackAttribution;
+import io.eg4j.translator.core.nack.NackCulprit;
+import io.eg4j.translator.core.nack.Withholding;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -31,7 +37,11 @@ import org.slf4j.LoggerFactory;
  * translates after each change, debounced, and publishes the result. Nothing is published before
  * catch-up, so a restarted or newly active replica never publishes a partial snapshot.
  *
- * <p>Runs on the consumer loop's thread only.
+ * <p>Envoy's rejections ({@link XdsNackHandler}) are traced to the objects that caused them, which
+ * are withheld from what is published, with a status that says why ({@link Withholding}); the rest
+ * keeps being served and updated (DESIGN.md invariant 10).
+ *
+ * <p>Runs on the consumer loop's thread only, except {@link #offerNack}.
  */
 public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceStateHandler.class);
@@ -62,6 +72,13 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   // these feed.
   private final Set<ResourceKey> changedKeys = new HashSet<>();
   private TranslateResult previous;
+  // What was last published: previous with the withheld parts left out. NACKs are traced in it.
+  private TranslateResult published;
+  private Withholding.Settings withholdingSettings = Withholding.Settings.defaults();
+  private Withholding withholding = new Withholding(withholdingSettings);
+  private final ConcurrentLinkedQueue<XdsNackHandler.Event> nacks = new ConcurrentLinkedQueue<>();
+  // Read by the eg4j.translator.withheld gauge on the scrape thread.
+  private volatile int withheldCount;
   private long firstChange;
   private long lastChange;
 
@@ -95,6 +112,23 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
           .description("1 while this replica is the active one")
           .tag("service", "translator")
           .register(meters);
+      io.micrometer.core.instrument.Gauge.builder(
+              "eg4j.translator.withheld", this, h -> h.withheldCount)
+          .description("Gateway listeners and route rules withheld because Envoy rejected them")
+          .register(meters);
+    }
+  }
+
+  /** Replaces the withholding settings (back-off, bounds); tests use short back-offs. */
+  public void withholdingSettings(Withholding.Settings settings) {
+    withholdingSettings = settings;
+    withholding = new Withholding(settings);
+  }
+
+  /** Hands over a rejection or recovery from {@code eg4j.xds-nacks}; any thread. */
+  public void offerNack(XdsNackHandler.Event event) {
+    if (nacks.size() < 10_000) {
+      nacks.add(event);
     }
   }
 
@@ -105,6 +139,9 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     hashes.clear();
     changedKeys.clear();
     previous = null;
+    published = null;
+    withholding = new Withholding(withholdingSettings);
+    withheldCount = 0;
     active = false;
     dirty = false;
   }
@@ -169,7 +206,14 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
 
   @Override
   public void afterPoll(boolean caughtUp) {
-    if (!active || !caughtUp || !dirty) {
+    if (!active || !caughtUp) {
+      nacks.clear();
+      return;
+    }
+    if (handleNacks() && !dirty) {
+      republish();
+    }
+    if (!dirty) {
       return;
     }
     long now = System.nanoTime();
@@ -213,11 +257,112 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
               .tag("path", fast ? "endpoints" : "full")
               .register(meters));
     }
+    // A withheld object whose spec changed is served afresh.
+    withholding.forgetChanged(this::fingerprint);
     publishResult(result, fast);
   }
 
-  private void publishResult(TranslateResult result, boolean fast) {
-    previous = result;
+  /** Publishes the last translation again with what is withheld now. */
+  private void republish() {
+    if (previous != null) {
+      publishResult(previous, false);
+    }
+  }
+
+  /**
+   * Takes in queued rejections and recoveries and starts due retries. Returns true when what is
+   * withheld changed.
+   */
+  private boolean handleNacks() {
+    boolean changed = false;
+    long now = System.nanoTime();
+    for (XdsNackHandler.Event e; (e = nacks.poll()) != null; ) {
+      if (e.recovered()) {
+        if (withholding.recovered(e.irKey(), e.typeUrl(), now)) {
+          LOG.info(
+              "Envoy {} accepted the retried listeners of {}; they are served again",
+              e.node(),
+              e.irKey());
+          changed = true;
+        }
+        continue;
+      }
+      var ir = published == null ? null : published.xdsIr().get(e.irKey());
+      List<NackCulprit> culprits = NackAttribution.attribute(ir, e.typeUrl(), e.message());
+      count(e.typeUrl(), culprits.isEmpty() ? "unattributed" : "attributed");
+      if (culprits.isEmpty()) {
+        LOG.warn(
+            "Envoy {} rejected {} of {} and the message names nothing eg4j serves, so nothing is"
+                + " withheld: {}",
+            e.node(),
+            e.typeUrl(),
+            e.irKey(),
+            e.message());
+        continue;
+      }
+      LOG.warn(
+          "Envoy {} rejected {} of {}; withholding {}: {}",
+          e.node(),
+          e.typeUrl(),
+          e.irKey(),
+          culprits.stream().map(NackCulprit::describe).toList(),
+          e.message());
+      withholding.reject(culprits, e.message(), this::fingerprint, now);
+      changed = true;
+    }
+    if (withholding.due(now)) {
+      LOG.info("retrying withheld listeners whose back-off has passed");
+      if (meters != null) {
+        Counter.builder("eg4j.translator.listener.retries")
+            .description("Withheld listeners served again after their back-off")
+            .register(meters)
+            .increment();
+      }
+      changed = true;
+    }
+    withheldCount = withholding.size();
+    return changed;
+  }
+
+  private void count(String typeUrl, String outcome) {
+    if (meters != null) {
+      Counter.builder("eg4j.translator.nacks")
+          .description("Envoy rejections read from eg4j.xds-nacks, by whether an object was found")
+          .tag("type_url", typeUrl)
+          .tag("outcome", outcome)
+          .register(meters)
+          .increment();
+    }
+  }
+
+  /**
+   * The spec fingerprint of an object, or null when it is gone. A listener's owner is a Gateway or
+   * a ListenerSet of that name.
+   */
+  private String fingerprint(ResourceKey key) {
+    ObjectNode o = objects.get(key);
+    if (o == null && key.kind().equals("Gateway")) {
+      for (var e : objects.entrySet()) {
+        ResourceKey k = e.getKey();
+        if (k.kind().endsWith("ListenerSet")
+            && k.namespace().equals(key.namespace())
+            && k.name().equals(key.name())) {
+          o = e.getValue();
+          break;
+        }
+      }
+    }
+    return Withholding.fingerprint(o);
+  }
+
+  private void publishResult(TranslateResult raw, boolean fast) {
+    previous = raw;
+    TranslateResult result =
+        withholding.apply(
+            raw,
+            java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    withheldCount = withholding.size();
+    published = result;
     int sent = publisher.publish(result);
     LOG.info(
         "translated {} objects{}: {} statuses, {} xDS IR, {} infra IR; {} records published",

@@ -108,6 +108,17 @@ public class XdsServerConfiguration {
       }
 
       @Override
+      public void recovered(String irKey, String typeUrl, String version, String node) {
+        log.info(
+            "Envoy {} accepted {} version {} of {} after a rejection",
+            node,
+            typeUrl,
+            version,
+            irKey);
+        nacks.publishRecovered(irKey, typeUrl, version, node);
+      }
+
+      @Override
       public void connected(int streams) {
         connected.set(streams);
       }

@@ -19,6 +19,18 @@ public interface XdsEvents {
    */
   default void nack(String irKey, String typeUrl, String version, String error, String node) {}
 
+  /**
+   * Envoy accepted a type for an IR key after rejecting it: what it was missing is in place now (a
+   * listener it could not bind, say, is bound). Reported once per accepted version, and only for a
+   * key and type with a recent NACK, so the cost stays with the rare failures.
+   *
+   * @param irKey the node cluster (IR key)
+   * @param typeUrl the accepted type
+   * @param version the version Envoy accepted
+   * @param node the node id
+   */
+  default void recovered(String irKey, String typeUrl, String version, String node) {}
+
   /** The number of connected ADS streams changed. */
   default void connected(int streams) {}
 

@@ -52,6 +52,12 @@ public final class XdsSnapshots implements AutoCloseable {
   private final Duration stepTimeout;
   private final Map<String, KeyState> keys = new ConcurrentHashMap<>();
   private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
+  // "irKey|typeUrl" -> when Envoy last rejected it and the last version reported accepted since:
+  // for RECOVERY_WINDOW after a NACK, each newly accepted version of that type is reported
+  // (XdsEvents.recovered), so the translator learns when a withheld listener it retries binds.
+  private final Map<String, RecentNack> recentNacks = new ConcurrentHashMap<>();
+  private static final long RECOVERY_WINDOW_NANOS = Duration.ofMinutes(30).toNanos();
+  private static final int MAX_RECENT_NACKS = 10_000;
   private final ScheduledExecutorService stepper;
 
   /**
@@ -374,6 +380,49 @@ public final class XdsSnapshots implements AutoCloseable {
     }
   }
 
+  private void nacked(String key, String typeUrl) {
+    if (key == null) {
+      return;
+    }
+    if (recentNacks.size() >= MAX_RECENT_NACKS) {
+      long now = System.nanoTime();
+      recentNacks.values().removeIf(t -> now - t.atNanos > RECOVERY_WINDOW_NANOS);
+      if (recentNacks.size() >= MAX_RECENT_NACKS) {
+        recentNacks.clear();
+      }
+    }
+    recentNacks.put(key + "|" + typeUrl, new RecentNack(System.nanoTime()));
+  }
+
+  private static final class RecentNack {
+    final long atNanos;
+    volatile String reported;
+
+    RecentNack(long atNanos) {
+      this.atNanos = atNanos;
+    }
+  }
+
+  /** An ACK: reported as a recovery when the type was rejected recently. */
+  private void acked(StreamState s, String typeUrl, String version) {
+    if (s.group == null) {
+      return;
+    }
+    String k = s.group + "|" + typeUrl;
+    RecentNack n = recentNacks.get(k);
+    if (n == null) {
+      return;
+    }
+    if (System.nanoTime() - n.atNanos > RECOVERY_WINDOW_NANOS) {
+      recentNacks.remove(k, n);
+      return;
+    }
+    if (!version.equals(n.reported)) {
+      n.reported = version;
+      events.recovered(s.group, typeUrl, version, s.nodeId);
+    }
+  }
+
   private final class Callbacks implements DiscoveryServerCallbacks {
     @Override
     public void onStreamOpen(long streamId, String typeUrl) {
@@ -414,6 +463,7 @@ public final class XdsSnapshots implements AutoCloseable {
       s.subscribed.add(request.getTypeUrl());
       if (request.hasErrorDetail()) {
         rejected(s.group);
+        nacked(s.group, request.getTypeUrl());
         events.nack(
             s.group,
             request.getTypeUrl(),
@@ -422,6 +472,7 @@ public final class XdsSnapshots implements AutoCloseable {
             s.nodeId);
       } else if (!request.getResponseNonce().isEmpty()) {
         s.acked.put(request.getTypeUrl(), request.getVersionInfo());
+        acked(s, request.getTypeUrl(), request.getVersionInfo());
       }
     }
 
@@ -432,6 +483,7 @@ public final class XdsSnapshots implements AutoCloseable {
       String version = s.deltaNonces.remove(request.getResponseNonce());
       if (request.hasErrorDetail()) {
         rejected(s.group);
+        nacked(s.group, request.getTypeUrl());
         events.nack(
             s.group,
             request.getTypeUrl(),
@@ -440,6 +492,7 @@ public final class XdsSnapshots implements AutoCloseable {
             s.nodeId);
       } else if (version != null) {
         s.acked.put(request.getTypeUrl(), version);
+        acked(s, request.getTypeUrl(), version);
       }
     }
 

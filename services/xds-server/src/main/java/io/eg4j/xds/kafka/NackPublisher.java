@@ -11,8 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes Envoy NACKs to {@code eg4j.xds-nacks}, keyed by IR key, so the status side can report
- * that a Gateway's configuration was rejected.
+ * Publishes Envoy NACKs to {@code eg4j.xds-nacks}, keyed by IR key, so the translator can trace
+ * each rejection to the object that caused it and withhold that object (DESIGN.md invariant 10).
+ * After a NACK, the versions Envoy accepts are published too (envelope type {@code xds-recovered}),
+ * so a withheld object that is retried (a listener that could not bind) is known to be in place.
  */
 public final class NackPublisher {
   private static final Logger log = LoggerFactory.getLogger(NackPublisher.class);
@@ -25,6 +27,15 @@ public final class NackPublisher {
     this.producer = producer;
   }
 
+  /** Publishes one acceptance that follows a NACK of the same IR key and type. */
+  public void publishRecovered(String irKey, String typeUrl, String version, String node) {
+    ObjectNode payload = Json.MAPPER.createObjectNode();
+    payload.put("type_url", typeUrl);
+    payload.put("version", version);
+    payload.put("node", node);
+    send(irKey, Envelope.wrap("xds-recovered", "xds-server", payload));
+  }
+
   /** Publishes one NACK. */
   public void publish(String irKey, String typeUrl, String version, String error, String node) {
     ObjectNode payload = Json.MAPPER.createObjectNode();
@@ -32,13 +43,16 @@ public final class NackPublisher {
     payload.put("version", version);
     payload.put("error_message", error);
     payload.put("node", node);
-    byte[] value =
-        serializer.serialize(Topics.XDS_NACKS, Envelope.wrap("nack", "xds-server", payload));
+    send(irKey, Envelope.wrap("nack", "xds-server", payload));
+  }
+
+  private void send(String irKey, Envelope envelope) {
+    byte[] value = serializer.serialize(Topics.XDS_NACKS, envelope);
     producer.send(
         new ProducerRecord<>(Topics.XDS_NACKS, irKey, value),
         (meta, err) -> {
           if (err != null) {
-            log.error("cannot publish NACK of {}", irKey, err);
+            log.error("cannot publish {} of {}", envelope.type(), irKey, err);
           }
         });
   }
