@@ -10,8 +10,8 @@ import java.util.List;
  * @param circuitBreaker connection and request limits, or null
  * @param bufferLimitBytes the per-connection buffer limit, or null
  * @param dns how a DNS cluster resolves its hosts, or null
- * @param loadBalancer {@code RoundRobin}, {@code LeastRequest}, {@code Random} or {@code
- *     ConsistentHash} (by client address), or null for Envoy Gateway's least request
+ * @param loadBalancer how requests are spread over the endpoints, or null for Envoy Gateway's least
+ *     request
  * @param tcpKeepalive TCP keepalive of upstream connections, or null
  * @param connectTimeout the TCP connect timeout, or null for 10 s
  * @param idleTimeout closes an upstream HTTP connection idle this long, or null
@@ -20,7 +20,6 @@ import java.util.List;
  * @param proxyProtocol {@code V1} or {@code V2} to send a PROXY protocol header first, or null
  * @param activeHealthCheck an active HTTP or TCP health check, or null
  * @param passiveHealthCheck outlier detection, or null
- * @param hashTableSize the Maglev table size of a consistent-hash load balancer, or null
  * @param useClientProtocol true to talk to backends in the HTTP version the client used
  * @param panicThreshold the healthy share (percent) under which Envoy balances over all hosts,
  *     healthy or not, or null for Envoy's 50
@@ -31,14 +30,12 @@ import java.util.List;
  * @param http2 HTTP/2 settings of connections to HTTP/2 backends, or null
  * @param streamIdleTimeout the route resets a stream idle this long, or null
  * @param maxStreamDuration the route ends a stream after this long, or null
- * @param slowStartWindow how long a new endpoint takes to get its full share of requests (round
- *     robin and least request), or null
  */
 public record ClusterSettingsIr(
     CircuitBreakerIr circuitBreaker,
     Long bufferLimitBytes,
     DnsIr dns,
-    String loadBalancer,
+    LoadBalancerIr loadBalancer,
     TcpKeepaliveIr tcpKeepalive,
     DurationIr connectTimeout,
     DurationIr idleTimeout,
@@ -47,15 +44,56 @@ public record ClusterSettingsIr(
     String proxyProtocol,
     ActiveHealthCheckIr activeHealthCheck,
     PassiveHealthCheckIr passiveHealthCheck,
-    Long hashTableSize,
     boolean useClientProtocol,
     Integer panicThreshold,
     Double preconnectPerEndpoint,
     Double preconnectPredictive,
     io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2,
     DurationIr streamIdleTimeout,
-    DurationIr maxStreamDuration,
-    DurationIr slowStartWindow) {
+    DurationIr maxStreamDuration) {
+
+  /**
+   * The load balancer ({@code loadBalancer}).
+   *
+   * @param type {@code RoundRobin}, {@code LeastRequest}, {@code Random}, {@code ConsistentHash} or
+   *     {@code BackendUtilization} (client-side weighted round robin on the endpoints' ORCA load
+   *     reports)
+   * @param hashTableSize the Maglev table size of a consistent-hash load balancer, or null
+   * @param slowStartWindow how long a new endpoint takes to get its full share of requests (round
+   *     robin, least request and backend utilization), or null
+   * @param backendUtilization the settings of a BackendUtilization load balancer, else null
+   */
+  public record LoadBalancerIr(
+      String type,
+      Long hashTableSize,
+      DurationIr slowStartWindow,
+      BackendUtilizationIr backendUtilization) {}
+
+  /**
+   * Client-side weighted round robin: each endpoint's weight follows the utilization it reports in
+   * its responses' ORCA headers ({@code endpoint-load-metrics}).
+   *
+   * @param blackoutPeriod how long an endpoint must report before its weight is used, or null for
+   *     Envoy's 10 s
+   * @param weightExpirationPeriod how long a weight lasts without a new report, or null for 3 min
+   * @param weightUpdatePeriod how often weights are recomputed, or null for 1 s
+   * @param errorUtilizationPenaltyPercent the weight penalty of errors, 100 for 1.0, or null
+   * @param metricNames the ORCA metrics utilization is computed from when the endpoint reports no
+   *     application utilization
+   * @param keepResponseHeaders true to pass the ORCA headers on to the client; by default the route
+   *     removes them
+   */
+  public record BackendUtilizationIr(
+      DurationIr blackoutPeriod,
+      DurationIr weightExpirationPeriod,
+      DurationIr weightUpdatePeriod,
+      Integer errorUtilizationPenaltyPercent,
+      List<String> metricNames,
+      boolean keepResponseHeaders) {
+    public BackendUtilizationIr {
+      metricNames = metricNames == null ? List.of() : List.copyOf(metricNames);
+    }
+  }
 
   /** Circuit breaker thresholds; null fields keep Envoy's defaults. */
   public record CircuitBreakerIr(

@@ -35,6 +35,87 @@ final class ClusterSettingsXds {
 
   private ClusterSettingsXds() {}
 
+  /**
+   * The load balancer: Envoy's round robin, least request, random or Maglev (consistent hash)
+   * policies, with a slow start window and a Maglev table size; or client-side weighted round robin
+   * on the endpoints' ORCA load reports (BackendUtilization).
+   */
+  private static void loadBalancer(Cluster.Builder c, ClusterSettingsIr.LoadBalancerIr lb) {
+    Cluster.SlowStartConfig slow =
+        lb.slowStartWindow() == null
+            ? null
+            : Cluster.SlowStartConfig.newBuilder()
+                .setSlowStartWindow(Protos.millis(lb.slowStartWindow().millis()))
+                .build();
+    if (lb.backendUtilization() != null) {
+      var bu = lb.backendUtilization();
+      io.envoyproxy.envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3
+              .ClientSideWeightedRoundRobin.Builder
+          w =
+              io.envoyproxy.envoy.extensions.load_balancing_policies
+                  .client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin.newBuilder();
+      if (bu.blackoutPeriod() != null) {
+        w.setBlackoutPeriod(Protos.millis(bu.blackoutPeriod().millis()));
+      }
+      if (bu.weightExpirationPeriod() != null) {
+        w.setWeightExpirationPeriod(Protos.millis(bu.weightExpirationPeriod().millis()));
+      }
+      if (bu.weightUpdatePeriod() != null) {
+        w.setWeightUpdatePeriod(Protos.millis(bu.weightUpdatePeriod().millis()));
+      }
+      if (bu.errorUtilizationPenaltyPercent() != null) {
+        w.setErrorUtilizationPenalty(
+            com.google.protobuf.FloatValue.of(bu.errorUtilizationPenaltyPercent() / 100f));
+      }
+      w.addAllMetricNamesForComputingUtilization(bu.metricNames());
+      // The protos eg4j builds with predate the policy's slow start: Envoy reads it by name.
+      Any config =
+          slow == null
+              ? any(w.build())
+              : Protos.anyWithFields(
+                  w.build(),
+                  n ->
+                      n.putObject("slow_start_config")
+                          .put(
+                              "slow_start_window",
+                              java.math.BigDecimal.valueOf(lb.slowStartWindow().millis(), 3)
+                                      .stripTrailingZeros()
+                                      .toPlainString()
+                                  + "s"));
+      c.clearLbPolicy();
+      c.setLoadBalancingPolicy(
+          io.envoyproxy.envoy.config.cluster.v3.LoadBalancingPolicy.newBuilder()
+              .addPolicies(
+                  io.envoyproxy.envoy.config.cluster.v3.LoadBalancingPolicy.Policy.newBuilder()
+                      .setTypedExtensionConfig(
+                          io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.newBuilder()
+                              .setName(
+                                  "envoy.load_balancing_policies.client_side_weighted_round_robin")
+                              .setTypedConfig(config))));
+      return;
+    }
+    c.setLbPolicy(
+        switch (lb.type()) {
+          case "RoundRobin" -> Cluster.LbPolicy.ROUND_ROBIN;
+          case "Random" -> Cluster.LbPolicy.RANDOM;
+          case "ConsistentHash" -> Cluster.LbPolicy.MAGLEV;
+          default -> Cluster.LbPolicy.LEAST_REQUEST;
+        });
+    if (lb.hashTableSize() != null) {
+      c.setMaglevLbConfig(
+          Cluster.MaglevLbConfig.newBuilder()
+              .setTableSize(com.google.protobuf.UInt64Value.of(lb.hashTableSize())));
+    }
+    if (slow != null) {
+      if ("RoundRobin".equals(lb.type())) {
+        c.setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(slow));
+      } else {
+        c.setLeastRequestLbConfig(
+            Cluster.LeastRequestLbConfig.newBuilder().setSlowStartConfig(slow));
+      }
+    }
+  }
+
   static void apply(Cluster.Builder c, ClusterSettingsIr s, boolean dns) {
     if (s.circuitBreaker() != null) {
       var cb = s.circuitBreaker();
@@ -78,18 +159,7 @@ final class ClusterSettingsXds {
       }
     }
     if (s.loadBalancer() != null) {
-      c.setLbPolicy(
-          switch (s.loadBalancer()) {
-            case "RoundRobin" -> Cluster.LbPolicy.ROUND_ROBIN;
-            case "Random" -> Cluster.LbPolicy.RANDOM;
-            case "ConsistentHash" -> Cluster.LbPolicy.MAGLEV;
-            default -> Cluster.LbPolicy.LEAST_REQUEST;
-          });
-      if (s.hashTableSize() != null) {
-        c.setMaglevLbConfig(
-            Cluster.MaglevLbConfig.newBuilder()
-                .setTableSize(com.google.protobuf.UInt64Value.of(s.hashTableSize())));
-      }
+      loadBalancer(c, s.loadBalancer());
     }
     if (s.tcpKeepalive() != null) {
       TcpKeepalive.Builder k = TcpKeepalive.newBuilder();
@@ -154,18 +224,6 @@ final class ClusterSettingsXds {
     }
     if (s.passiveHealthCheck() != null) {
       c.setOutlierDetection(passive(s.passiveHealthCheck()));
-    }
-    if (s.slowStartWindow() != null) {
-      Cluster.SlowStartConfig slow =
-          Cluster.SlowStartConfig.newBuilder()
-              .setSlowStartWindow(Protos.millis(s.slowStartWindow().millis()))
-              .build();
-      if ("RoundRobin".equals(s.loadBalancer())) {
-        c.setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(slow));
-      } else {
-        c.setLeastRequestLbConfig(
-            Cluster.LeastRequestLbConfig.newBuilder().setSlowStartConfig(slow));
-      }
     }
     if (s.panicThreshold() != null) {
       c.setCommonLbConfig(

@@ -362,7 +362,10 @@ public final class ListenerXdsTranslator {
   }
 
   private static boolean consistentHash(io.eg4j.model.ir.RouteDestinationIr d) {
-    return d != null && d.cluster() != null && "ConsistentHash".equals(d.cluster().loadBalancer());
+    return d != null
+        && d.cluster() != null
+        && d.cluster().loadBalancer() != null
+        && "ConsistentHash".equals(d.cluster().loadBalancer().type());
   }
 
   /** The cluster without endpoints that a listener without routes proxies to. */

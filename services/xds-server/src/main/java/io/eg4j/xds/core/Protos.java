@@ -93,6 +93,29 @@ public final class Protos {
   }
 
   /** A uint32 wrapper. */
+  /**
+   * {@code numerator / denominator} as a FractionalPercent, with the smallest of Envoy's
+   * denominators (100, 10,000, 1,000,000) that holds it exactly, else a million (rounded down).
+   */
+  public static io.envoyproxy.envoy.type.v3.FractionalPercent fraction(
+      long numerator, long denominator) {
+    io.envoyproxy.envoy.type.v3.FractionalPercent.DenominatorType[] types = {
+      io.envoyproxy.envoy.type.v3.FractionalPercent.DenominatorType.HUNDRED,
+      io.envoyproxy.envoy.type.v3.FractionalPercent.DenominatorType.TEN_THOUSAND,
+      io.envoyproxy.envoy.type.v3.FractionalPercent.DenominatorType.MILLION
+    };
+    long[] scales = {100, 10_000, 1_000_000};
+    for (int i = 0; i < scales.length; i++) {
+      if ((numerator * scales[i]) % denominator == 0 || i == scales.length - 1) {
+        return io.envoyproxy.envoy.type.v3.FractionalPercent.newBuilder()
+            .setNumerator((int) (numerator * scales[i] / denominator))
+            .setDenominator(types[i])
+            .build();
+      }
+    }
+    throw new IllegalStateException();
+  }
+
   public static UInt32Value u32(int v) {
     return UInt32Value.of(v);
   }

@@ -160,6 +160,21 @@ public final class RouteXdsTranslator {
       // Envoy compresses: the backend sends the body as is, so it is not compressed twice.
       b.addRequestHeadersToRemove("accept-encoding");
     }
+    if (r.destination() != null
+        && r.destination().cluster() != null
+        && r.destination().cluster().loadBalancer() != null
+        && r.destination().cluster().loadBalancer().backendUtilization() != null
+        && !r.destination().cluster().loadBalancer().backendUtilization().keepResponseHeaders()) {
+      // The backends' ORCA load reports are for Envoy's load balancer, not for the client.
+      for (String h : List.of("endpoint-load-metrics", "endpoint-load-metrics-bin")) {
+        if (!b.getResponseHeadersToRemoveList().contains(h)) {
+          b.addResponseHeadersToRemove(h);
+        }
+      }
+    }
+    if (r.traffic() != null && r.traffic().telemetry() != null) {
+      telemetry(b, r.traffic().telemetry(), r.metadata());
+    }
     // Per-route configs of the HTTP filters (CORS, session persistence, authentication …).
     HttpFilters.patchRoute(b, r);
     if (!r.metadata().isEmpty()) {
@@ -169,6 +184,51 @@ public final class RouteXdsTranslator {
       b.setMetadata(Metadata.newBuilder().putFilterMetadata("eg4j", s.build()));
     }
     return b.build();
+  }
+
+  /**
+   * A BackendTrafficPolicy's telemetry: the route's stats name ({@code stat_prefix}, its operators
+   * filled from the route's metadata) and its tracing (random sampling and span tags).
+   */
+  private static void telemetry(
+      Route.Builder b,
+      io.eg4j.model.ir.traffic.TrafficIr.TelemetryIr t,
+      java.util.Map<String, String> metadata) {
+    String stat = t.statName(metadata);
+    if (stat != null) {
+      b.setStatPrefix(stat);
+    }
+    var tr = t.tracing();
+    if (tr == null) {
+      return;
+    }
+    io.envoyproxy.envoy.config.route.v3.Tracing.Builder out =
+        io.envoyproxy.envoy.config.route.v3.Tracing.newBuilder();
+    if (tr.samplingNumerator() != null) {
+      out.setRandomSampling(Protos.fraction(tr.samplingNumerator(), tr.samplingDenominator()));
+    }
+    for (var tag : tr.tags()) {
+      io.envoyproxy.envoy.type.tracing.v3.CustomTag.Builder c =
+          io.envoyproxy.envoy.type.tracing.v3.CustomTag.newBuilder().setTag(tag.name());
+      switch (tag.type()) {
+        case "Environment" ->
+            c.setEnvironment(
+                io.envoyproxy.envoy.type.tracing.v3.CustomTag.Environment.newBuilder()
+                    .setName(tag.value())
+                    .setDefaultValue(tag.defaultValue() == null ? "" : tag.defaultValue()));
+        case "RequestHeader" ->
+            c.setRequestHeader(
+                io.envoyproxy.envoy.type.tracing.v3.CustomTag.Header.newBuilder()
+                    .setName(tag.value())
+                    .setDefaultValue(tag.defaultValue() == null ? "" : tag.defaultValue()));
+        default ->
+            c.setLiteral(
+                io.envoyproxy.envoy.type.tracing.v3.CustomTag.Literal.newBuilder()
+                    .setValue(tag.value()));
+      }
+      out.addCustomTags(c);
+    }
+    b.setTracing(out);
   }
 
   private static RouteMatch match(HttpRouteIr r) {

@@ -25,6 +25,11 @@ import io.eg4j.model.ir.IrValidation;
  * @param fault the fault injected into requests, or null
  * @param requestBufferBytes the size up to which request bodies are buffered before they are sent,
  *     or null for streaming
+ * @param requestKbps the request bandwidth limit in KiB per second, or null
+ * @param responseKbps the response bandwidth limit in KiB per second, or null
+ * @param responseTrailerPrefix the prefix of the trailers the response bandwidth limit adds, or
+ *     null
+ * @param telemetry the route's stats name and tracing, or null
  */
 public record TrafficIr(
     String policy,
@@ -39,7 +44,55 @@ public record TrafficIr(
     Long requestBufferBytes,
     Long requestKbps,
     Long responseKbps,
-    String responseTrailerPrefix) {
+    String responseTrailerPrefix,
+    TelemetryIr telemetry) {
+  /**
+   * Telemetry of the route ({@code spec.telemetry}).
+   *
+   * @param routeStatName the route's {@code stat_prefix} pattern, or null: {@code %ROUTE_NAME%},
+   *     {@code %ROUTE_NAMESPACE%}, {@code %ROUTE_KIND%} and {@code %ROUTE_RULE_NAME%} stand for the
+   *     xRoute's name, namespace, kind and rule name ({@code -} for an unnamed rule)
+   * @param tracing the route's tracing settings, or null
+   */
+  public record TelemetryIr(String routeStatName, TracingIr tracing) {
+    /** The stats name of a route with this metadata (kind, namespace, name, sectionName). */
+    public String statName(java.util.Map<String, String> metadata) {
+      if (routeStatName == null) {
+        return null;
+      }
+      return routeStatName
+          .replace("%ROUTE_NAME%", metadata.getOrDefault("name", ""))
+          .replace("%ROUTE_NAMESPACE%", metadata.getOrDefault("namespace", ""))
+          .replace("%ROUTE_KIND%", metadata.getOrDefault("kind", ""))
+          .replace("%ROUTE_RULE_NAME%", metadata.getOrDefault("sectionName", "-"));
+    }
+  }
+
+  /**
+   * Tracing of the route's requests, over the proxy's tracing settings.
+   *
+   * @param samplingNumerator with {@code samplingDenominator}, the share of requests traced, or
+   *     null for the proxy's
+   * @param samplingDenominator the denominator of the sampling fraction
+   * @param tags span tags, in name order
+   */
+  public record TracingIr(
+      Integer samplingNumerator, Integer samplingDenominator, java.util.List<TagIr> tags) {
+    public TracingIr {
+      tags = tags == null ? java.util.List.of() : java.util.List.copyOf(tags);
+    }
+  }
+
+  /**
+   * One span tag.
+   *
+   * @param name the tag name
+   * @param type {@code Literal}, {@code Environment} or {@code RequestHeader}
+   * @param value the literal value, environment variable or request header name
+   * @param defaultValue for Environment and RequestHeader, the value when absent, or null
+   */
+  public record TagIr(String name, String type, String value, String defaultValue) {}
+
   /**
    * Fault injection.
    *

@@ -50,6 +50,13 @@ public final class ClusterSettingsTranslator {
           "loadBalancer.consistentHash.cookie.name",
           "loadBalancer.consistentHash.cookie.ttl",
           "loadBalancer.consistentHash.queryParams[].name",
+          "loadBalancer.backendUtilization",
+          "loadBalancer.backendUtilization.blackoutPeriod",
+          "loadBalancer.backendUtilization.weightExpirationPeriod",
+          "loadBalancer.backendUtilization.weightUpdatePeriod",
+          "loadBalancer.backendUtilization.errorUtilizationPenaltyPercent",
+          "loadBalancer.backendUtilization.metricNamesForComputingUtilization[]",
+          "loadBalancer.backendUtilization.keepResponseHeaders",
           // An empty tcpKeepalive turns keepalive on with the system defaults; an empty connection
           // object changes nothing.
           "tcpKeepalive",
@@ -128,14 +135,7 @@ public final class ClusterSettingsTranslator {
               d.has("respectDnsTtl") ? d.path("respectDnsTtl").asBoolean() : null,
               family);
     }
-    String lb = null;
-    JsonNode l = bs.path("loadBalancer");
-    if (l.isObject()) {
-      lb = l.path("type").asText("");
-      if (!List.of("RoundRobin", "LeastRequest", "Random", "ConsistentHash").contains(lb)) {
-        throw new PolicyException(where + ".loadBalancer.type: unsupported " + lb);
-      }
-    }
+    ClusterSettingsIr.LoadBalancerIr lb = loadBalancer(bs.path("loadBalancer"), where);
     TcpKeepaliveIr keepalive = null;
     JsonNode k = bs.path("tcpKeepalive");
     if (k.isObject()) {
@@ -168,7 +168,6 @@ public final class ClusterSettingsTranslator {
             pp,
             active(bs.path("healthCheck").path("active"), where + ".healthCheck.active"),
             passive(bs.path("healthCheck").path("passive"), where + ".healthCheck.passive"),
-            tableSize(l, where),
             bs.path("useClientProtocol").asBoolean(false),
             panicThreshold(bs.path("healthCheck"), where),
             percentRatio(bs.path("connection").path("preconnect"), "perEndpointPercent", where),
@@ -177,17 +176,63 @@ public final class ClusterSettingsTranslator {
             duration(
                 t.path("http").get("streamIdleTimeout"), where + ".timeout.http.streamIdleTimeout"),
             duration(
-                t.path("http").get("maxStreamDuration"), where + ".timeout.http.maxStreamDuration"),
-            slowStart(l, where));
+                t.path("http").get("maxStreamDuration"),
+                where + ".timeout.http.maxStreamDuration"));
     return out.equals(
             new ClusterSettingsIr(
-                null, null, null, null, null, null, null, null, null, null, null, null, null, false,
-                null, null, null, null, null, null, null))
+                null, null, null, null, null, null, null, null, null, null, null, null, false, null,
+                null, null, null, null, null))
         ? null
         : out;
   }
 
-  /** The slow start window: only round robin and least request balancers ramp endpoints up. */
+  /** {@code <where>.loadBalancer}, or null when not set. */
+  private static ClusterSettingsIr.LoadBalancerIr loadBalancer(JsonNode l, String where)
+      throws PolicyException {
+    if (!l.isObject()) {
+      return null;
+    }
+    String type = l.path("type").asText("");
+    if (!List.of("RoundRobin", "LeastRequest", "Random", "ConsistentHash", "BackendUtilization")
+        .contains(type)) {
+      throw new PolicyException(where + ".loadBalancer.type: unsupported " + type);
+    }
+    JsonNode bu = l.path("backendUtilization");
+    if (type.equals("BackendUtilization") != bu.isObject()) {
+      throw new PolicyException(
+          where
+              + ".loadBalancer.backendUtilization: set exactly when the type is"
+              + " BackendUtilization");
+    }
+    ClusterSettingsIr.BackendUtilizationIr utilization = null;
+    if (bu.isObject()) {
+      String w = where + ".loadBalancer.backendUtilization";
+      Integer penalty = null;
+      if (bu.has("errorUtilizationPenaltyPercent")) {
+        penalty = bu.path("errorUtilizationPenaltyPercent").asInt(-1);
+        if (penalty < 0) {
+          throw new PolicyException(w + ".errorUtilizationPenaltyPercent: must not be negative");
+        }
+      }
+      List<String> metrics = new ArrayList<>();
+      bu.path("metricNamesForComputingUtilization").forEach(m -> metrics.add(m.asText()));
+      utilization =
+          new ClusterSettingsIr.BackendUtilizationIr(
+              duration(bu.get("blackoutPeriod"), w + ".blackoutPeriod"),
+              duration(bu.get("weightExpirationPeriod"), w + ".weightExpirationPeriod"),
+              duration(bu.get("weightUpdatePeriod"), w + ".weightUpdatePeriod"),
+              penalty,
+              metrics,
+              bu.path("keepResponseHeaders").asBoolean(false));
+    }
+    return new ClusterSettingsIr.LoadBalancerIr(
+        type, tableSize(l, where), slowStart(l, where), utilization);
+  }
+
+  /**
+   * The slow start window: only round robin, least request and backend utilization balancers ramp
+   * endpoints up.
+   */
   private static io.eg4j.model.ir.DurationIr slowStart(JsonNode lb, String where)
       throws PolicyException {
     JsonNode w = lb.path("slowStart").get("window");
@@ -195,9 +240,12 @@ public final class ClusterSettingsTranslator {
       return null;
     }
     String type = lb.path("type").asText("");
-    if (!type.equals("RoundRobin") && !type.equals("LeastRequest")) {
+    if (!List.of("RoundRobin", "LeastRequest", "BackendUtilization").contains(type)) {
       throw new PolicyException(
-          where + ".loadBalancer.slowStart: only for RoundRobin and LeastRequest, not " + type);
+          where
+              + ".loadBalancer.slowStart: only for RoundRobin, LeastRequest and"
+              + " BackendUtilization, not "
+              + type);
     }
     return duration(w, where + ".loadBalancer.slowStart.window");
   }

@@ -36,6 +36,7 @@ public final class BackendTrafficPolicyTranslator {
             "routingType"));
     all.addAll(LocalRateLimitTranslator.SUPPORTED);
     all.addAll(RouteFeaturesTranslator.SUPPORTED);
+    all.addAll(TelemetryTranslator.SUPPORTED);
     return List.copyOf(all);
   }
 
@@ -180,7 +181,9 @@ public final class BackendTrafficPolicyTranslator {
    * @param spec the spec to translate
    */
   public Result translate(ObjectNode policy, JsonNode spec) {
-    String unsupported = FieldSupport.message(FieldSupport.unsupported(spec, SUPPORTED));
+    List<String> unsupportedFields = new ArrayList<>(FieldSupport.unsupported(spec, SUPPORTED));
+    unsupportedFields.addAll(TelemetryTranslator.unsupported(spec));
+    String unsupported = FieldSupport.message(unsupportedFields);
     if (unsupported != null) {
       return new Result(null, unsupported);
     }
@@ -208,7 +211,8 @@ public final class BackendTrafficPolicyTranslator {
                   .path("response")
                   .path("responseTrailers")
                   .path("prefix")
-                  .asText(null)),
+                  .asText(null),
+              TelemetryTranslator.translate(spec)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());

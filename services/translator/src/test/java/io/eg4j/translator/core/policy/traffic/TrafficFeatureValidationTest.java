@@ -115,4 +115,64 @@ class TrafficFeatureValidationTest {
         .containsExactly("spdy/3.1");
     assertThat(RouteFeaturesTranslator.httpUpgrade(spec("{}"))).isNull();
   }
+
+  @Test
+  void telemetryStatNameAndTracing() throws Exception {
+    var t =
+        TelemetryTranslator.translate(
+            spec(
+                """
+                telemetry:
+                  metrics:
+                    routeStatName: "%ROUTE_KIND%/%ROUTE_NAMESPACE%/%ROUTE_NAME%/%ROUTE_RULE_NAME%"
+                  tracing:
+                    samplingFraction: {numerator: 1, denominator: 100}
+                    customTags:
+                      a: {type: Literal, literal: {value: x}}
+                      b: {type: Environment, environment: {name: POD, defaultValue: "-"}}
+                    tags:
+                      b: "%REQUEST_HEADER(x-id)%"
+                      c: plain
+                """));
+    assertThat(t.statName(java.util.Map.of("kind", "HTTPRoute", "namespace", "ns", "name", "r")))
+        .isEqualTo("HTTPRoute/ns/r/-");
+    assertThat(
+            t.statName(
+                java.util.Map.of(
+                    "kind", "GRPCRoute", "namespace", "ns", "name", "g", "sectionName", "rule")))
+        .isEqualTo("GRPCRoute/ns/g/rule");
+    assertThat(t.tracing().samplingNumerator()).isEqualTo(1);
+    assertThat(t.tracing().samplingDenominator()).isEqualTo(100);
+    // A tag in tags replaces the custom tag of the same name.
+    assertThat(t.tracing().tags())
+        .containsExactly(
+            new io.eg4j.model.ir.traffic.TrafficIr.TagIr("a", "Literal", "x", null),
+            new io.eg4j.model.ir.traffic.TrafficIr.TagIr("b", "RequestHeader", "x-id", null),
+            new io.eg4j.model.ir.traffic.TrafficIr.TagIr("c", "Literal", "plain", null));
+  }
+
+  @Test
+  void telemetryRefusals() throws Exception {
+    assertThatThrownBy(
+            () ->
+                TelemetryTranslator.translate(
+                    spec("telemetry: {metrics: {routeStatName: \"%ROUTE_HOST%\"}}")))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("unknown operator %ROUTE_HOST%");
+    // Values Envoy's route tracing cannot express are not enforced: the policy is not applied.
+    assertThat(
+            TelemetryTranslator.unsupported(
+                spec(
+                    """
+                    telemetry:
+                      tracing:
+                        customTags:
+                          m: {type: Metadata, metadata: {kind: Route, key: x}}
+                        tags:
+                          d: "%DOWNSTREAM_REMOTE_ADDRESS%"
+                          h: "%REQ(x-h)%"
+                    """)))
+        .containsExactly(
+            "spec.telemetry.tracing.customTags.m.type", "spec.telemetry.tracing.tags.d");
+  }
 }
