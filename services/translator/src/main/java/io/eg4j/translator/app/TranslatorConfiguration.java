@@ -151,7 +151,6 @@ public class TranslatorConfiguration {
         new io.eg4j.translator.core.nack.Withholding.Settings(
             props.getNackRetryFirst(),
             props.getNackRetryMax(),
-            io.eg4j.translator.core.nack.Withholding.Settings.defaults().settle(),
             io.eg4j.translator.core.nack.Withholding.Settings.defaults().maxEntries()));
     return handler;
   }

@@ -278,7 +278,7 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     long now = System.nanoTime();
     for (XdsNackHandler.Event e; (e = nacks.poll()) != null; ) {
       if (e.recovered()) {
-        if (withholding.recovered(e.irKey(), e.typeUrl(), now)) {
+        if (withholding.recovered(e.irKey(), e.typeUrl(), e.version())) {
           LOG.info(
               "Envoy {} accepted the retried listeners of {}; they are served again",
               e.node(),
@@ -307,7 +307,7 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
           e.irKey(),
           culprits.stream().map(NackCulprit::describe).toList(),
           e.message());
-      withholding.reject(culprits, e.message(), this::fingerprint, now);
+      withholding.reject(culprits, e.message(), e.version(), this::fingerprint, now);
       changed = true;
     }
     if (withholding.due(now)) {

@@ -29,11 +29,18 @@ public final class XdsNackHandler implements BusConsumerLoop.Handler {
    * @param irKey the IR key of the Envoy
    * @param recovered false for a rejection, true for an acceptance that follows one
    * @param typeUrl the xDS type
+   * @param version the version in the request: for a NACK, in state-of-the-world xDS, the last
+   *     version Envoy accepted; for an acceptance, the version accepted
    * @param message Envoy's error message (empty for an acceptance)
    * @param node the Envoy's node id
    */
   public record Event(
-      String irKey, boolean recovered, String typeUrl, String message, String node) {}
+      String irKey,
+      boolean recovered,
+      String typeUrl,
+      String version,
+      String message,
+      String node) {}
 
   private final Consumer<Event> sink;
 
@@ -57,6 +64,7 @@ public final class XdsNackHandler implements BusConsumerLoop.Handler {
             record.key(),
             recovered,
             p.path("type_url").asText(""),
+            p.path("version").asText(""),
             p.path("error_message").asText(""),
             p.path("node").asText("")));
   }

@@ -47,15 +47,12 @@ public final class Withholding {
    *
    * @param firstRetry the first back-off of a rejected listener
    * @param maxRetry the longest back-off
-   * @param settle how long after a retry is served an acceptance counts for it (an acceptance of
-   *     the configuration without it, still in flight, does not)
    * @param maxEntries the most objects withheld at once
    */
-  public record Settings(Duration firstRetry, Duration maxRetry, Duration settle, int maxEntries) {
+  public record Settings(Duration firstRetry, Duration maxRetry, int maxEntries) {
     /** Two seconds doubling to five minutes, 1,000 entries. */
     public static Settings defaults() {
-      return new Settings(
-          Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMillis(300), 1_000);
+      return new Settings(Duration.ofSeconds(2), Duration.ofMinutes(5), 1_000);
     }
   }
 
@@ -71,11 +68,11 @@ public final class Withholding {
   private static final class Entry {
     final NackCulprit culprit;
     String message;
+    String rejectedVersion;
     String fingerprint;
     Phase phase = Phase.WITHHELD;
     int attempts;
     long retryAtNanos;
-    long retryStartedNanos;
 
     Entry(NackCulprit culprit) {
       this.culprit = culprit;
@@ -95,12 +92,15 @@ public final class Withholding {
    *
    * @param culprits what {@link NackAttribution} found
    * @param message Envoy's message
+   * @param version the version the NACK carries (in state-of-the-world xDS, the last version Envoy
+   *     accepted); an acceptance of that same version later is not the retry's
    * @param fingerprints the current fingerprint of an object ({@link #fingerprint}), null if gone
    * @param nowNanos the time
    */
   public void reject(
       List<NackCulprit> culprits,
       String message,
+      String version,
       Function<ResourceKey, String> fingerprints,
       long nowNanos) {
     for (NackCulprit c : culprits) {
@@ -111,6 +111,7 @@ public final class Withholding {
       // Re-inserted, so the map's order is the order of the latest rejection (oldest first).
       entries.put(c, e);
       e.message = message;
+      e.rejectedVersion = version == null ? "" : version;
       e.fingerprint = fingerprints.apply(c.object());
       e.phase = Phase.WITHHELD;
       e.attempts++;
@@ -141,7 +142,6 @@ public final class Withholding {
     for (Entry e : entries.values()) {
       if (e.phase == Phase.WITHHELD && nowNanos - e.retryAtNanos >= 0) {
         e.phase = Phase.RETRYING;
-        e.retryStartedNanos = nowNanos;
         changed = true;
       }
     }
@@ -158,9 +158,11 @@ public final class Withholding {
 
   /**
    * Envoy accepted listeners of an IR key after rejecting them: the listeners being retried there
-   * are in place, and are no longer withheld. Returns true when one was.
+   * are in place, and are no longer withheld. An acceptance of the version the rejection carried is
+   * the configuration without the listener (Envoy's state-of-the-world NACK names the last version
+   * it accepted), still in flight, and does not count. Returns true when one was in place.
    */
-  public boolean recovered(String irKey, String typeUrl, long nowNanos) {
+  public boolean recovered(String irKey, String typeUrl, String version) {
     if (!NackAttribution.LISTENER_TYPE.equals(typeUrl)) {
       return false;
     }
@@ -171,7 +173,7 @@ public final class Withholding {
                 e.culprit.irKey().equals(irKey)
                     && e.culprit.isListener()
                     && e.phase == Phase.RETRYING
-                    && nowNanos - e.retryStartedNanos >= settings.settle().toNanos());
+                    && !e.rejectedVersion.equals(version));
   }
 
   /**
@@ -331,12 +333,11 @@ public final class Withholding {
   private void markListener(ObjectNode status, String listener, Entry e, String now) {
     for (JsonNode l : status.path("listeners")) {
       if (l instanceof ObjectNode ln && listener.equals(l.path("name").asText())) {
+        // One message for every attempt, so retries do not rewrite the status each time.
         String message =
             "Envoy rejected this listener: "
                 + e.message.strip()
-                + (e.phase == Phase.WITHHELD
-                    ? ". It is withheld and retried in " + backoff(e.attempts).toSeconds() + "s."
-                    : ". Retrying (attempt " + (e.attempts + 1) + ").");
+                + ". eg4j retries it with back-off until Envoy accepts it.";
         setCondition(ln, "Programmed", "False", "Pending", message, now);
       }
     }
