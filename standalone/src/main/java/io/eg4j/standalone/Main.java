@@ -55,16 +55,21 @@ public final class Main {
   static final String RUN_USAGE =
       """
         run DIR [--demo-echo] [--data-dir D] [--clean] [--config FILE] [--envoy PATH]
+            [--port-offset N]
             Run eg4j on this machine: a Kafka broker (KRaft) and the five services in one JVM,
             reading Gateway API manifests from DIR and running Envoy as local processes.
             --demo-echo   start an echo backend for each 127.0.0.1 Backend endpoint in DIR
-            --data-dir D  where the broker, statuses and proxy files live (default .eg4j/data)
+            --data-dir D  where the broker, statuses and proxy files live (default .eg4j/data;
+                          one instance per data directory)
             --clean       wipe the data directory first
+            --port-offset N  add N to every default port: broker 19092, xDS 18000, actuators
+                          19001-19005 (a port in use is replaced by a free one, with a line
+                          that says so); for a second instance beside the first
             --config FILE an EnvoyGateway config file (default: file provider, host infra,
                           Backend API enabled)
             --envoy PATH  the envoy binary (default: envoy on PATH)
         run --kubeconfig [FILE] [--controller-namespace NS] [--data-dir D] [--clean]
-            [--config FILE]
+            [--config FILE] [--port-offset N]
             Run the broker and the five services on this machine against a Kubernetes cluster:
             the watcher watches the cluster's Gateway API objects, the status-writer writes
             their statuses, the provisioner creates the proxy fleets (Deployment, Service, ...)

@@ -23,6 +23,7 @@ final class RunCommand {
    * @param kubeconfig its file, or null for {@code KUBECONFIG} or {@code ~/.kube/config}
    * @param controllerNamespace {@code --controller-namespace}, or null for envoy-gateway-system
    * @param help {@code --help}: print the usage of run and start nothing
+   * @param portOffset {@code --port-offset}: added to every default port
    */
   record Args(
       Path dir,
@@ -34,9 +35,10 @@ final class RunCommand {
       boolean kubernetes,
       Path kubeconfig,
       String controllerNamespace,
-      boolean help) {
+      boolean help,
+      int portOffset) {
     Args(Path dir, Path dataDir, boolean clean, boolean demoEcho, Path config, String envoy) {
-      this(dir, dataDir, clean, demoEcho, config, envoy, false, null, null, false);
+      this(dir, dataDir, clean, demoEcho, config, envoy, false, null, null, false, 0);
     }
   }
 
@@ -51,11 +53,12 @@ final class RunCommand {
     boolean kubernetes = false;
     Path kubeconfig = null;
     String namespace = null;
+    int portOffset = 0;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
         case "--help", "-h" -> {
-          return new Args(null, dataDir, false, false, null, null, false, null, null, true);
+          return new Args(null, dataDir, false, false, null, null, false, null, null, true, 0);
         }
         case "--kubeconfig" -> {
           kubernetes = true;
@@ -70,6 +73,7 @@ final class RunCommand {
         case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
         case "--config" -> config = Path.of(value(args, ++i, a));
         case "--envoy" -> envoy = value(args, ++i, a);
+        case "--port-offset" -> portOffset = portOffset(value(args, ++i, a));
         default -> {
           if (a.startsWith("--kubeconfig=")) {
             kubernetes = true;
@@ -80,6 +84,8 @@ final class RunCommand {
             dataDir = Path.of(a.substring("--data-dir=".length()));
           } else if (a.startsWith("--config=")) {
             config = Path.of(a.substring("--config=".length()));
+          } else if (a.startsWith("--port-offset=")) {
+            portOffset = portOffset(a.substring("--port-offset=".length()));
           } else if (a.startsWith("--envoy=")) {
             envoy = a.substring("--envoy=".length());
           } else if (a.startsWith("-")) {
@@ -110,7 +116,34 @@ final class RunCommand {
       }
     }
     return new Args(
-        dir, dataDir, clean, demoEcho, config, envoy, kubernetes, kubeconfig, namespace, false);
+        dir,
+        dataDir,
+        clean,
+        demoEcho,
+        config,
+        envoy,
+        kubernetes,
+        kubeconfig,
+        namespace,
+        false,
+        portOffset);
+  }
+
+  private static int portOffset(String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--port-offset needs a number, got " + v);
+    }
+    if (n < 0 || n > StandaloneOptions.MAX_PORT_OFFSET) {
+      throw new IllegalArgumentException(
+          "--port-offset must be between 0 and "
+              + StandaloneOptions.MAX_PORT_OFFSET
+              + ", got "
+              + n);
+    }
+    return n;
   }
 
   private static String value(List<String> args, int i, String option) {
@@ -150,7 +183,8 @@ final class RunCommand {
             out,
             a.kubernetes()
                 ? new KubernetesTarget(a.kubeconfig(), a.controllerNamespace(), null)
-                : null);
+                : null,
+            a.portOffset());
     Standalone standalone;
     try {
       standalone = Standalone.start(options);

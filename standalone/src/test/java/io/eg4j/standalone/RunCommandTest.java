@@ -150,4 +150,18 @@ class RunCommandTest {
     assertThat(Main.run(List.of("run"), o, e)).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing the manifest directory");
   }
+
+  @Test
+  void portOffset() {
+    assertThat(RunCommand.parse(List.of("dir")).portOffset()).isZero();
+    assertThat(RunCommand.parse(List.of("dir", "--port-offset", "100")).portOffset())
+        .isEqualTo(100);
+    assertThat(RunCommand.parse(List.of("--port-offset=7", "dir")).portOffset()).isEqualTo(7);
+    assertThatThrownBy(() -> RunCommand.parse(List.of("dir", "--port-offset", "x")))
+        .hasMessageContaining("--port-offset needs a number, got x");
+    assertThatThrownBy(() -> RunCommand.parse(List.of("dir", "--port-offset", "-1")))
+        .hasMessageContaining("between 0 and 40000");
+    assertThatThrownBy(() -> RunCommand.parse(List.of("dir", "--port-offset=50000")))
+        .hasMessageContaining("between 0 and 40000");
+  }
 }

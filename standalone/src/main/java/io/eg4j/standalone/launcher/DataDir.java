@@ -18,6 +18,9 @@ public final class DataDir {
   /** The marker file name. */
   public static final String MARKER = ".eg4j-data-dir";
 
+  /** The lock file name: held by the running instance, with its pid in it. */
+  public static final String LOCK = ".eg4j-lock";
+
   private final Path root;
 
   /** The data directory at {@code root}. */
@@ -42,6 +45,75 @@ public final class DataDir {
     return this;
   }
 
+  /**
+   * Locks the directory for this process, so that a second instance on it (whose broker and proxies
+   * would share the files) stops at once with a message that says what to do. The lock goes with
+   * {@link Lock#close()}, or with the process.
+   */
+  public Lock lock() throws IOException {
+    if (Files.isDirectory(root) && !Files.exists(root.resolve(MARKER)) && !isEmpty(root)) {
+      throw new IOException(
+          root + " is not empty and was not created by eg4j; choose another --data-dir");
+    }
+    Files.createDirectories(root);
+    Path file = root.resolve(LOCK);
+    java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            file,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.READ,
+            java.nio.file.StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = ch.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lock = null; // this JVM holds it already: another instance in the same process
+    }
+    if (lock == null) {
+      String holder;
+      try {
+        holder = Files.readString(file).trim();
+      } catch (IOException e) {
+        holder = "";
+      } finally {
+        ch.close();
+      }
+      throw new IOException(
+          "the data directory "
+              + root
+              + " is in use by another eg4j"
+              + (holder.isEmpty() ? "" : " (pid " + holder + ")")
+              + "; give this one its own with --data-dir DIR (and --port-offset N for its ports)");
+    }
+    ch.truncate(0);
+    ch.write(
+        java.nio.ByteBuffer.wrap(
+            (ProcessHandle.current().pid() + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    return new Lock(ch, lock);
+  }
+
+  /** A held data-directory lock. */
+  public static final class Lock implements AutoCloseable {
+    private final java.nio.channels.FileChannel channel;
+    private final java.nio.channels.FileLock lock;
+
+    private Lock(java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock) {
+      this.channel = channel;
+      this.lock = lock;
+    }
+
+    @Override
+    public void close() {
+      try {
+        lock.release();
+        channel.close();
+      } catch (IOException e) {
+        // The process's exit releases it too.
+      }
+    }
+  }
+
   /** Deletes everything below the root, if eg4j made it; returns whether anything was wiped. */
   public boolean wipe() throws IOException {
     if (!Files.exists(root)) {
@@ -59,13 +131,18 @@ public final class DataDir {
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
               throws IOException {
-            Files.delete(file);
+            // The lock file stays: this instance holds it while it wipes.
+            if (!file.equals(root.resolve(LOCK))) {
+              Files.delete(file);
+            }
             return FileVisitResult.CONTINUE;
           }
 
           @Override
           public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-            Files.delete(dir);
+            if (!dir.equals(root) || !Files.exists(root.resolve(LOCK))) {
+              Files.delete(dir);
+            }
             return FileVisitResult.CONTINUE;
           }
         });
@@ -74,7 +151,8 @@ public final class DataDir {
 
   private static boolean isEmpty(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.findAny().isEmpty();
+      // The lock file alone: the directory of an instance that is starting.
+      return s.allMatch(f -> f.getFileName().toString().equals(LOCK));
     }
   }
 

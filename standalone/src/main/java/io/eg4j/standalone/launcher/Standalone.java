@@ -52,6 +52,7 @@ public final class Standalone implements AutoCloseable {
   private boolean xdsTls;
   private boolean closed;
   private KubernetesCluster.Target cluster;
+  private DataDir.Lock dataDirLock;
 
   private Standalone(StandaloneOptions options) {
     this.options = options;
@@ -91,6 +92,8 @@ public final class Standalone implements AutoCloseable {
       // naming the file or the URL, instead of five services retrying in the background.
       cluster = KubernetesCluster.check(k8s.kubeconfig());
     }
+    // First, before anything is written there: one instance per data directory.
+    dataDirLock = dataDir.lock();
     if (options.clean() && dataDir.wipe()) {
       out.println("Wiped " + dataDir.root());
     }
@@ -122,7 +125,7 @@ public final class Standalone implements AutoCloseable {
     out.println("  data dir   " + dataDir.root());
 
     long t0 = System.nanoTime();
-    int brokerPort = options.defaultPorts() ? Ports.preferOrFree(19092) : Ports.free();
+    int brokerPort = port(19092, "the Kafka broker");
     int controllerPort = Ports.free();
     try {
       broker = EmbeddedKraftBroker.start(dataDir.kafka(), brokerPort, controllerPort);
@@ -140,11 +143,10 @@ public final class Standalone implements AutoCloseable {
         "Kafka broker (KRaft) up at %s in %s (data in %s)%n",
         broker.bootstrapServers(), seconds(t0), dataDir.kafka());
 
-    xdsPort = options.defaultPorts() ? Ports.preferOrFree(18000) : Ports.free();
+    xdsPort = port(18000, "the xds-server's gRPC");
     for (ServiceSpec spec : ServiceSpec.ALL) {
       httpPorts.put(
-          spec.name(),
-          options.defaultPorts() ? Ports.preferOrFree(spec.defaultHttpPort()) : Ports.free());
+          spec.name(), port(spec.defaultHttpPort(), "the " + spec.name() + "'s actuator"));
     }
     xdsTls = ensureCerts();
     envoyBinary = options.envoyBinary() != null ? options.envoyBinary() : "envoy";
@@ -157,6 +159,15 @@ public final class Standalone implements AutoCloseable {
 
     if (options.demoEcho() && k8s == null) {
       for (int port : DemoBackends.loopbackPorts(options.manifests())) {
+        if (!Ports.available(port)) {
+          // The manifests fix this port: another eg4j's demo echo (or the user's own backend)
+          // already serves it, and the Backend reaches that one just as well.
+          out.printf(
+              "Demo echo backend port 127.0.0.1:%d is in use (another eg4j run --demo-echo?);"
+                  + " the Backend reaches whatever listens there%n",
+              port);
+          continue;
+        }
         echoes.add(EchoServer.start(port, "echo-" + port, "default"));
         out.printf("Demo echo backend on http://127.0.0.1:%d%n", port);
       }
@@ -357,6 +368,26 @@ public final class Standalone implements AutoCloseable {
       out.add("optional:" + base + f);
     }
     return String.join(",", out);
+  }
+
+  /**
+   * The port for {@code what}: its default plus the port offset when that is free, else any free
+   * port, with a line that names both and the option that chooses them. Tests take free ports.
+   */
+  private int port(int defaultPort, String what) {
+    if (!options.defaultPorts()) {
+      return Ports.free();
+    }
+    int preferred = defaultPort + options.portOffset();
+    if (Ports.available(preferred)) {
+      return preferred;
+    }
+    int other = Ports.free();
+    out.printf(
+        "Port %d (%s) is in use; using %d instead (--port-offset N moves every default port by"
+            + " N)%n",
+        preferred, what, other);
+    return other;
   }
 
   private String describe(ServiceSpec spec) {
@@ -589,5 +620,8 @@ public final class Standalone implements AutoCloseable {
     }
     echoes.forEach(EchoServer::close);
     echoes.clear();
+    if (dataDirLock != null) {
+      dataDirLock.close();
+    }
   }
 }

@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param extraProperties properties added to every service (tests)
  * @param out where progress lines go
  * @param kubernetes Kubernetes mode (the cluster instead of {@code manifests}), or null for files
+ * @param portOffset added to every default port (with {@code defaultPorts}), so that a second
+ *     instance can use ports of its own: {@code --port-offset 100} makes them 19192, 18100 and
+ *     19101-19105
  */
 public record StandaloneOptions(
     Path manifests,
@@ -30,9 +33,42 @@ public record StandaloneOptions(
     Path gatewayConfig,
     Map<String, String> extraProperties,
     PrintStream out,
-    KubernetesTarget kubernetes) {
+    KubernetesTarget kubernetes,
+    int portOffset) {
+
+  /** The largest port offset: the highest default port (19105) plus it stays below 65536. */
+  public static final int MAX_PORT_OFFSET = 40_000;
+
+  public StandaloneOptions(
+      Path manifests,
+      Path dataDir,
+      boolean clean,
+      boolean demoEcho,
+      boolean defaultPorts,
+      String envoyBinary,
+      Path gatewayConfig,
+      Map<String, String> extraProperties,
+      PrintStream out,
+      KubernetesTarget kubernetes) {
+    this(
+        manifests,
+        dataDir,
+        clean,
+        demoEcho,
+        defaultPorts,
+        envoyBinary,
+        gatewayConfig,
+        extraProperties,
+        out,
+        kubernetes,
+        0);
+  }
 
   public StandaloneOptions {
+    if (portOffset < 0 || portOffset > MAX_PORT_OFFSET) {
+      throw new IllegalArgumentException(
+          "the port offset must be between 0 and " + MAX_PORT_OFFSET + ", got " + portOffset);
+    }
     if (kubernetes == null) {
       Objects.requireNonNull(manifests, "manifests");
     }
@@ -75,7 +111,8 @@ public record StandaloneOptions(
         gatewayConfig,
         all,
         out,
-        kubernetes);
+        kubernetes,
+        portOffset);
   }
 
   /** The same options with the demo echo backends on or off. */
@@ -90,6 +127,23 @@ public record StandaloneOptions(
         gatewayConfig,
         extraProperties,
         out,
-        kubernetes);
+        kubernetes,
+        portOffset);
+  }
+
+  /** The same options with a port offset (and the default ports tried first). */
+  public StandaloneOptions withPortOffset(int offset) {
+    return new StandaloneOptions(
+        manifests,
+        dataDir,
+        clean,
+        demoEcho,
+        true,
+        envoyBinary,
+        gatewayConfig,
+        extraProperties,
+        out,
+        kubernetes,
+        offset);
   }
 }

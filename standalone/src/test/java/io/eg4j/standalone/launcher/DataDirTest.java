@@ -44,4 +44,36 @@ class DataDirTest {
     new DataDir(empty).prepare();
     assertThat(empty.resolve(DataDir.MARKER)).exists();
   }
+
+  @Test
+  void oneInstancePerDirectory() throws IOException {
+    DataDir d = new DataDir(tmp.resolve("data"));
+    try (DataDir.Lock held = d.lock()) {
+      d.prepare();
+      assertThat(d.root().resolve(DataDir.LOCK)).hasContent(ProcessHandle.current().pid() + "\n");
+      assertThatThrownBy(() -> new DataDir(tmp.resolve("data")).lock())
+          .hasMessageContaining("in use by another eg4j (pid " + ProcessHandle.current().pid())
+          .hasMessageContaining("--data-dir");
+      // --clean wipes everything but the lock it runs under.
+      Files.writeString(d.status().resolve("x.yaml"), "x");
+      assertThat(d.wipe()).isTrue();
+      assertThat(d.root()).isDirectory();
+      try (var s = Files.list(d.root())) {
+        assertThat(s.map(f -> f.getFileName().toString())).containsExactly(DataDir.LOCK);
+      }
+      d.prepare();
+    }
+    // Released: the next instance gets it.
+    new DataDir(tmp.resolve("data")).lock().close();
+  }
+
+  @Test
+  void aForeignDirectoryIsNotLockedEither() throws IOException {
+    Path foreign = tmp.resolve("home");
+    Files.createDirectories(foreign);
+    Files.writeString(foreign.resolve("precious.txt"), "keep me");
+    assertThatThrownBy(() -> new DataDir(foreign).lock())
+        .hasMessageContaining("not created by eg4j");
+    assertThat(foreign.resolve(DataDir.LOCK)).doesNotExist();
+  }
 }
