@@ -241,6 +241,30 @@ class XdsServerKafkaIT {
                   .counter()
                   .count())
           .isEqualTo(1.0);
+
+      // After a NACK, an acceptance of that type is published too (xds-recovered), once per
+      // version: it tells the translator that a listener it retries is in place. The ACKs before
+      // the NACK published nothing.
+      requests.onNext(
+          req(
+              Resources.V3.ROUTE_TYPE_URL,
+              List.of("default/eg/http"),
+              rds.getVersionInfo(),
+              rds.getNonce()));
+      requests.onNext(
+          req(
+              Resources.V3.ROUTE_TYPE_URL,
+              List.of("default/eg/http"),
+              rds.getVersionInfo(),
+              rds.getNonce()));
+      List<ConsumerRecord<String, byte[]>> events = read(Topics.XDS_NACKS, 2);
+      assertThat(events).as("the NACK and one acceptance for the one version").hasSize(2);
+      Envelope recovered = Json.MAPPER.readValue(events.get(1).value(), Envelope.class);
+      assertThat(events.get(1).key()).isEqualTo("default/eg");
+      assertThat(recovered.type()).isEqualTo("xds-recovered");
+      assertThat(recovered.payload().path("type_url").asText())
+          .isEqualTo(Resources.V3.ROUTE_TYPE_URL);
+      assertThat(recovered.payload().path("version").asText()).isEqualTo(rds.getVersionInfo());
       requests.onCompleted();
     } finally {
       ch.shutdownNow();
