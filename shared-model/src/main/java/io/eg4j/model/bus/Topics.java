@@ -22,7 +22,10 @@ public final class Topics {
   /** One status per resource, keyed like {@link #RESOURCES}. */
   public static final String STATUS = "eg4j.status";
 
-  /** Envoy NACKs, keyed by IR key; consumed to surface {@code Programmed=False}. */
+  /**
+   * Envoy NACKs (and the acceptances that follow them), keyed by IR key; the translator withholds
+   * the object each NACK is about (DESIGN.md invariant 10).
+   */
   public static final String XDS_NACKS = "eg4j.xds-nacks";
 
   /** Suffix of the dead-letter topic of each input topic. */
