@@ -4,6 +4,8 @@ import static io.eg4j.standalone.StackTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.bus.Json;
 import io.eg4j.provisioner.host.EnvoyBinary;
 import io.eg4j.standalone.launcher.Ports;
 import io.eg4j.standalone.launcher.Standalone;
@@ -11,6 +13,7 @@ import io.eg4j.standalone.launcher.StandaloneOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -23,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Two {@code eg4j run} on one machine, as a user tries it: a second instance on the same data
  * directory stops at once and says what to do; one with its own data directory and {@code
  * --port-offset} starts beside the first, even with {@code --demo-echo} on the same manifests
- * (whose echo port the first instance already serves), and takes the offset ports.
+ * (whose echo port the first instance already serves), and takes the offset ports. The Gateway port
+ * both instances' manifests name stays the first one's: the second Envoy is refused it, and its
+ * Gateway's status says so.
  */
 class TwoInstancesE2E {
   private static final Duration WAIT = Duration.ofSeconds(90);
@@ -91,10 +96,44 @@ class TwoInstancesE2E {
         assertPortOrItsReplacement(
             progress, Integer.parseInt(b.bootstrapServers().replaceAll(".*:", "")), 19092 + offset);
         assertThat(b.xdsPort()).isNotEqualTo(a.xdsPort());
+        // The same Gateway port: the first instance's Envoy serves it. The second's is refused
+        // the port (no SO_REUSEPORT, so the kernel does not split connections between the two),
+        // and its Gateway says so.
+        Path gatewayStatus = tmp.resolve("data-b/status/default/Gateway-eg.yaml");
+        await(
+            "the second instance's listener Programmed=False with Envoy's bind error",
+            WAIT,
+            () -> {
+              JsonNode c = listenerCondition(gatewayStatus, "http", "Programmed");
+              return c != null
+                  && c.path("status").asText().equals("False")
+                  && c.path("message").asText().contains("Address already in use");
+            });
         assertThat(QuickstartE2E.status(listenerPort, "/")).isEqualTo(200);
       }
       // The second one's stop leaves the first one's echo backend (and traffic) alone.
       assertThat(QuickstartE2E.status(listenerPort, "/")).isEqualTo(200);
+    }
+  }
+
+  private static JsonNode listenerCondition(Path gatewayStatus, String listener, String type) {
+    try {
+      if (!Files.exists(gatewayStatus)) {
+        return null;
+      }
+      JsonNode s = Json.YAML.readTree(Files.readString(gatewayStatus));
+      for (JsonNode l : s.path("status").path("listeners")) {
+        if (listener.equals(l.path("name").asText())) {
+          for (JsonNode c : l.path("conditions")) {
+            if (type.equals(c.path("type").asText())) {
+              return c;
+            }
+          }
+        }
+      }
+      return null;
+    } catch (Exception e) {
+      return null; // being replaced; the next poll reads it
     }
   }
 

@@ -279,6 +279,9 @@ public final class Standalone implements AutoCloseable {
         p.put("spring.grpc.server.port", String.valueOf(xdsPort));
         p.put("spring.grpc.server.address", "127.0.0.1");
         p.put("eg4j.xds.tls.enabled", String.valueOf(xdsTls));
+        // The proxies share this host with any other: a Gateway port that another process (say
+        // a second eg4j) serves is refused and reported, never silently shared.
+        p.put("eg4j.xds.exclusive-listener-ports", "true");
         if (xdsTls) {
           p.put("eg4j.xds.tls.cert-file", dataDir.certs().resolve("server.crt").toString());
           p.put("eg4j.xds.tls.key-file", dataDir.certs().resolve("server.key").toString());

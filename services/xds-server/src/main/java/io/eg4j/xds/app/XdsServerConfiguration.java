@@ -127,7 +127,7 @@ public class XdsServerConfiguration {
 
   @Bean(destroyMethod = "close")
   XdsSnapshots xdsSnapshots(XdsEvents events, XdsServerProperties props) {
-    return new XdsSnapshots(events, props.getStepTimeout());
+    return new XdsSnapshots(events, props.getStepTimeout(), props.isExclusiveListenerPorts());
   }
 
   @Bean

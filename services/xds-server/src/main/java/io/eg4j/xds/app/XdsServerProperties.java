@@ -12,6 +12,20 @@ public class XdsServerProperties {
   /** How long one make-before-break step waits for every Envoy's ACK before going on. */
   private Duration stepTimeout = Duration.ofSeconds(5);
 
+  /**
+   * Bind TCP listeners without {@code SO_REUSEPORT}, so that a port another process serves is
+   * refused (and reported) rather than shared; for proxies that share one host (standalone mode).
+   */
+  private boolean exclusiveListenerPorts;
+
+  public boolean isExclusiveListenerPorts() {
+    return exclusiveListenerPorts;
+  }
+
+  public void setExclusiveListenerPorts(boolean exclusiveListenerPorts) {
+    this.exclusiveListenerPorts = exclusiveListenerPorts;
+  }
+
   public Tls getTls() {
     return tls;
   }

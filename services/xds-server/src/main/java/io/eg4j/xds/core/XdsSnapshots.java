@@ -59,14 +59,28 @@ public final class XdsSnapshots implements AutoCloseable {
   private static final long RECOVERY_WINDOW_NANOS = Duration.ofMinutes(30).toNanos();
   private static final int MAX_RECENT_NACKS = 10_000;
   private final ScheduledExecutorService stepper;
+  private final boolean exclusivePorts;
 
   /**
    * @param events where pushes, NACKs and connection counts are reported
    * @param stepTimeout how long a make-before-break step waits for Envoy's ACKs at most
    */
   public XdsSnapshots(XdsEvents events, Duration stepTimeout) {
+    this(events, stepTimeout, false);
+  }
+
+  /**
+   * @param events where pushes, NACKs and connection counts are reported
+   * @param stepTimeout how long a make-before-break step waits for Envoy's ACKs at most
+   * @param exclusivePorts TCP listeners bind without {@code SO_REUSEPORT}: where proxies share one
+   *     host (standalone mode), a port another process already serves is then refused to the second
+   *     proxy (a NACK, reported on the Gateway) instead of the kernel silently splitting
+   *     connections between the two
+   */
+  public XdsSnapshots(XdsEvents events, Duration stepTimeout, boolean exclusivePorts) {
     this.events = Objects.requireNonNull(events);
     this.stepTimeout = stepTimeout;
+    this.exclusivePorts = exclusivePorts;
     this.stepper =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -86,7 +100,27 @@ public final class XdsSnapshots implements AutoCloseable {
    * resources are the ones already desired.
    */
   public boolean update(XdsIr ir) {
-    return update(ir.key(), translator.translate(ir));
+    XdsResources r = translator.translate(ir);
+    return update(ir.key(), exclusivePorts ? exclusivePorts(r) : r);
+  }
+
+  /** The resources with every TCP listener bound without {@code SO_REUSEPORT}. */
+  static XdsResources exclusivePorts(XdsResources r) {
+    return new XdsResources(
+        r.listeners().stream()
+            .map(
+                l ->
+                    l.getAddress().getSocketAddress().getProtocol()
+                            == io.envoyproxy.envoy.config.core.v3.SocketAddress.Protocol.UDP
+                        ? l
+                        : l.toBuilder()
+                            .setEnableReusePort(com.google.protobuf.BoolValue.of(false))
+                            .build())
+            .toList(),
+        r.routes(),
+        r.clusters(),
+        r.endpoints(),
+        r.secrets());
   }
 
   /** Sets the desired resources of an IR key; see {@link #update(XdsIr)}. */
