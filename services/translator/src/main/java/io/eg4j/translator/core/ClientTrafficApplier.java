@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Puts the ClientTrafficPolicy in effect on every HTTP listener of the IR: the listener section's
- * policy over the ListenerSet's over the Gateway's. A policy that cannot be enforced
- * (Accepted=False) changes nothing on the listener.
+ * policy over the ListenerSet's over the Gateway's. A policy that sets a field eg4j does not
+ * enforce yet changes nothing on the listener; an invalid one (a value error) makes the listener's
+ * HTTP routes answer 500, as Envoy Gateway does.
  */
 final class ClientTrafficApplier {
   private final TranslationContext ctx;
@@ -32,9 +33,10 @@ final class ClientTrafficApplier {
             && client.connectionManager().useDefaultHost()) {
           String host = defaultHost(l);
           if (host == null) {
-            // Nothing to name the requests' host with: the policy is not applied here.
+            // Nothing to name the requests' host with: the policy is invalid here.
             refuse(lc);
             client = null;
+            failClosed(l);
           } else {
             client =
                 client.withConnectionManager(
@@ -42,12 +44,23 @@ final class ClientTrafficApplier {
           }
         }
         l.client = client;
+        if (client == null && policies.clientTrafficInvalid(lc, conflicted)) {
+          failClosed(l);
+        }
       }
       for (IrBuilders.TcpListener l : b.tcp.values()) {
         // TLS settings, client validation and connection settings; nothing HTTP applies here.
         l.client = policies.clientTraffic(listeners.get(l.name), conflicted);
       }
     }
+  }
+
+  /**
+   * The routes of a listener whose ClientTrafficPolicy is invalid answer 500, as Envoy Gateway
+   * does: its clients do not reach the backends without the settings the policy asks for.
+   */
+  private static void failClosed(IrBuilders.HttpListener l) {
+    l.routes.replaceAll(r -> r.failClosed(500));
   }
 
   /**

@@ -1074,6 +1074,23 @@ final class PolicyProcessor {
     return null;
   }
 
+  /**
+   * True when the ClientTrafficPolicy in effect on a listener, with the {@code excluded} policies
+   * set aside, is invalid: its translation failed on a value, not only on a field eg4j does not
+   * enforce yet.
+   */
+  boolean clientTrafficInvalid(ListenerContext l, java.util.Set<ObjectNode> excluded) {
+    List<Attachment> chain =
+        PolicyChain.forListener(winners.getOrDefault("ClientTrafficPolicy", Map.of()), l);
+    for (Attachment a : chain) {
+      if (!excluded.contains(a.policy())) {
+        return a.error() != null
+            && !io.eg4j.translator.core.policy.FieldSupport.isUnsupported(a.error());
+      }
+    }
+    return false;
+  }
+
   /** The ClientTrafficPolicy in effect on a listener (enforceable or not), or null. */
   ObjectNode clientTrafficPolicy(ListenerContext l) {
     List<Attachment> chain =

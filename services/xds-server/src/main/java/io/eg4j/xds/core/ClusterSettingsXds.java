@@ -288,6 +288,27 @@ final class ClusterSettingsXds {
     }
   }
 
+  /**
+   * A cluster whose HTTP/1.1 connections use these options (a ClientTrafficPolicy's HTTP/1
+   * settings, carried over to the backends); a cluster that speaks HTTP/2 to its backends keeps its
+   * options, one that uses the client's protocol takes them for its HTTP/1.1 connections.
+   */
+  static Cluster withUpstreamHttp1(Cluster cluster, Http1ProtocolOptions h1) {
+    Cluster.Builder c = cluster.toBuilder();
+    HttpProtocolOptions.Builder h = httpOptions(c);
+    if (h.hasUseDownstreamProtocolConfig()) {
+      h.setUseDownstreamProtocolConfig(
+          h.getUseDownstreamProtocolConfig().toBuilder().setHttpProtocolOptions(h1));
+    } else if (h.hasExplicitHttpConfig() && h.getExplicitHttpConfig().hasHttp2ProtocolOptions()) {
+      return cluster;
+    } else {
+      h.setExplicitHttpConfig(
+          HttpProtocolOptions.ExplicitHttpConfig.newBuilder().setHttpProtocolOptions(h1));
+    }
+    c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, any(h.build()));
+    return c.build();
+  }
+
   /** The cluster's HTTP protocol options, or new ones for HTTP/1.1. */
   private static HttpProtocolOptions.Builder httpOptions(Cluster.Builder c) {
     Any existing = c.getTypedExtensionProtocolOptionsMap().get(HTTP_OPTIONS);

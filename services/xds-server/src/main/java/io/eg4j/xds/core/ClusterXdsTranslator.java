@@ -142,11 +142,64 @@ public final class ClusterXdsTranslator {
     }
   }
 
+  /**
+   * The HTTP/1 settings a ClientTrafficPolicy gives each route's clusters, by cluster name: the
+   * client's HTTP/1 options (trailers, header case, HTTP/1.0) carry over to the connections to the
+   * backends, as Envoy Gateway configures them. A cluster takes the settings of the listener of the
+   * first route that uses it (null when that listener has none), as it takes the rest of its
+   * definition from that route.
+   */
+  static Map<String, Http1ProtocolOptions> upstreamHttp1(XdsIr ir) {
+    Map<String, Http1ProtocolOptions> out = new java.util.HashMap<>();
+    for (HttpListenerIr l : ir.http()) {
+      Http1ProtocolOptions h1 = http1(l.client());
+      for (HttpRouteIr r : l.routes()) {
+        if (r.destination() == null) {
+          continue;
+        }
+        for (ClusterRef ref : refs(r.destination())) {
+          if (!out.containsKey(ref.name())) {
+            out.put(ref.name(), h1);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The upstream HTTP/1 options a listener's ClientTrafficPolicy asks for, or null for none. */
+  private static Http1ProtocolOptions http1(io.eg4j.model.ir.traffic.ClientTrafficIr client) {
+    if (client == null) {
+      return null;
+    }
+    var cm = client.connectionManager();
+    boolean http10 = client.acceptHttp10() || (cm != null && cm.http10DefaultHost() != null);
+    boolean preserveCase = cm != null && cm.preserveHeaderCase();
+    if (!http10 && !preserveCase && !client.enableTrailers()) {
+      return null;
+    }
+    Http1ProtocolOptions.Builder h1 =
+        Http1ProtocolOptions.newBuilder().setEnableTrailers(client.enableTrailers());
+    if (preserveCase) {
+      h1.setHeaderKeyFormat(ConnectionManagerXds.preserveCase());
+    }
+    if (http10) {
+      h1.setAcceptHttp10(true);
+      if (cm != null && cm.http10DefaultHost() != null) {
+        h1.setDefaultHostForHttp10(cm.http10DefaultHost());
+      }
+    }
+    return h1.build();
+  }
+
   /** Translates the clusters of an IR. */
   public List<Cluster> translate(XdsIr ir) {
     List<Cluster> out = new ArrayList<>();
+    Map<String, Http1ProtocolOptions> http1 = upstreamHttp1(ir);
     for (ClusterRef ref : allRefs(ir).values()) {
-      out.add(cluster(ref));
+      Cluster c = cluster(ref);
+      Http1ProtocolOptions h1 = http1.get(ref.name());
+      out.add(h1 == null ? c : ClusterSettingsXds.withUpstreamHttp1(c, h1));
     }
     if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
