@@ -234,7 +234,10 @@ public final class RouteXdsTranslator {
   private static RouteMatch match(HttpRouteIr r) {
     RouteMatch.Builder m = RouteMatch.newBuilder();
     StringMatchIr p = r.pathMatch();
-    if (p == null) {
+    if (r.traffic() != null && r.traffic().connect()) {
+      // A route upgraded to CONNECT matches CONNECT requests, whose target is an authority.
+      m.setConnectMatcher(RouteMatch.ConnectMatcher.getDefaultInstance());
+    } else if (p == null) {
       m.setPrefix("/");
     } else {
       switch (p.type()) {
@@ -434,7 +437,13 @@ public final class RouteXdsTranslator {
             ? r.traffic().httpUpgrade()
             : List.of("websocket");
     for (String u : upgrades) {
-      a.addUpgradeConfigs(RouteAction.UpgradeConfig.newBuilder().setUpgradeType(u));
+      RouteAction.UpgradeConfig.Builder uc =
+          RouteAction.UpgradeConfig.newBuilder().setUpgradeType(u);
+      if (u.equals("CONNECT") && r.traffic().connectTerminate()) {
+        // Envoy answers the CONNECT and sends the tunnelled bytes to the backend.
+        uc.setConnectConfig(RouteAction.UpgradeConfig.ConnectConfig.getDefaultInstance());
+      }
+      a.addUpgradeConfigs(uc);
     }
     return a.build();
   }

@@ -20,7 +20,10 @@ import io.eg4j.model.ir.IrValidation;
  *     the pod), {@code Endpoint} to the pods directly, or null for the EnvoyProxy's choice
  * @param localRateLimit the local rate limit, or null
  * @param httpUpgrade the upgrade types the route accepts ({@code websocket}, {@code spdy/3.1} …),
- *     or null for Envoy Gateway's default (websocket)
+ *     or null for Envoy Gateway's default (websocket). With {@code CONNECT} the route matches
+ *     CONNECT requests (on any path) instead of its path match
+ * @param connectTerminate with a CONNECT upgrade, true when Envoy terminates the CONNECT request
+ *     and sends the tunnelled bytes to the backend as a TCP stream, false to forward the CONNECT
  * @param compression the response compressors, the preferred first; empty for none
  * @param fault the fault injected into requests, or null
  * @param requestBufferBytes the size up to which request bodies are buffered before they are sent,
@@ -39,6 +42,7 @@ public record TrafficIr(
     String routingType,
     LocalRateLimitIr localRateLimit,
     java.util.List<String> httpUpgrade,
+    boolean connectTerminate,
     java.util.List<String> compression,
     FaultIr fault,
     Long requestBufferBytes,
@@ -142,6 +146,11 @@ public record TrafficIr(
    * @param ttl for Cookie, the lifetime of the cookie Envoy sets when the request has none, or null
    */
   public record HashIr(String type, String name, io.eg4j.model.ir.DurationIr ttl) {}
+
+  /** True when the route accepts CONNECT requests (and matches them instead of its path). */
+  public boolean connect() {
+    return httpUpgrade != null && httpUpgrade.contains("CONNECT");
+  }
 
   public TrafficIr {
     IrValidation.requireName(policy, "backend traffic policy");

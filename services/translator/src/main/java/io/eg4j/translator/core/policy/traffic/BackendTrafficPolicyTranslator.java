@@ -202,6 +202,7 @@ public final class BackendTrafficPolicyTranslator {
               routingType(spec),
               LocalRateLimitTranslator.translate(spec),
               RouteFeaturesTranslator.httpUpgrade(spec),
+              RouteFeaturesTranslator.connectTerminate(spec),
               RouteFeaturesTranslator.compression(spec),
               RouteFeaturesTranslator.fault(spec),
               RouteFeaturesTranslator.requestBuffer(spec),

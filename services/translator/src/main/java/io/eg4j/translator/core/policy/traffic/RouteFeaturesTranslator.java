@@ -17,6 +17,8 @@ final class RouteFeaturesTranslator {
   static final List<String> SUPPORTED =
       List.of(
           "httpUpgrade[].type",
+          "httpUpgrade[].connect",
+          "httpUpgrade[].connect.terminate",
           "compression[].type",
           "compression[].gzip",
           "compression[].brotli",
@@ -72,7 +74,10 @@ final class RouteFeaturesTranslator {
     return kbps;
   }
 
-  /** {@code spec.httpUpgrade}: the upgrade types, or null when not set. CONNECT is not yet. */
+  /**
+   * {@code spec.httpUpgrade}: the upgrade types, or null when not set. A route upgraded to CONNECT
+   * matches CONNECT requests (on any path) instead of its path match.
+   */
   static List<String> httpUpgrade(JsonNode spec) throws PolicyException {
     JsonNode list = spec.get("httpUpgrade");
     if (list == null || list.isNull()) {
@@ -85,15 +90,30 @@ final class RouteFeaturesTranslator {
         throw new PolicyException("spec.httpUpgrade: an upgrade needs a type");
       }
       if (type.equalsIgnoreCase("CONNECT")) {
-        throw new PolicyException(
-            "not supported by eg4j yet, so the policy is not applied: spec.httpUpgrade type"
-                + " CONNECT");
+        type = "CONNECT";
+      } else if (u.has("connect")) {
+        throw new PolicyException("spec.httpUpgrade: connect is only for the CONNECT type");
       }
       if (!out.contains(type)) {
         out.add(type);
       }
     }
     return out;
+  }
+
+  /**
+   * True when {@code spec.httpUpgrade} terminates CONNECT requests ({@code connect.terminate}):
+   * Envoy answers the CONNECT itself and sends the tunnelled bytes to the backend as a TCP stream,
+   * instead of forwarding the CONNECT request.
+   */
+  static boolean connectTerminate(JsonNode spec) {
+    for (JsonNode u : spec.path("httpUpgrade")) {
+      if (u.path("type").asText("").equalsIgnoreCase("CONNECT")
+          && u.path("connect").path("terminate").asBoolean(false)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code spec.compression} (or its older name {@code compressor}): the types in order. */

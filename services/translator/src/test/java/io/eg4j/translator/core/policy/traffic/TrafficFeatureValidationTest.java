@@ -114,6 +114,16 @@ class TrafficFeatureValidationTest {
     assertThat(RouteFeaturesTranslator.httpUpgrade(spec("httpUpgrade: [{type: spdy/3.1}]")))
         .containsExactly("spdy/3.1");
     assertThat(RouteFeaturesTranslator.httpUpgrade(spec("{}"))).isNull();
+    JsonNode connect = spec("httpUpgrade: [{type: CONNECT, connect: {terminate: true}}]");
+    assertThat(RouteFeaturesTranslator.httpUpgrade(connect)).containsExactly("CONNECT");
+    assertThat(RouteFeaturesTranslator.connectTerminate(connect)).isTrue();
+    assertThat(RouteFeaturesTranslator.connectTerminate(spec("httpUpgrade: [{type: CONNECT}]")))
+        .isFalse();
+    assertThatThrownBy(
+            () ->
+                RouteFeaturesTranslator.httpUpgrade(
+                    spec("httpUpgrade: [{type: websocket, connect: {terminate: true}}]")))
+        .hasMessageContaining("only for the CONNECT type");
   }
 
   @Test
