@@ -288,7 +288,14 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
         continue;
       }
       var ir = published == null ? null : published.xdsIr().get(e.irKey());
-      List<NackCulprit> culprits = NackAttribution.attribute(ir, e.typeUrl(), e.message());
+      List<NackCulprit> culprits;
+      try {
+        culprits = NackAttribution.attribute(ir, e.typeUrl(), e.message());
+      } catch (RuntimeException ex) {
+        // A bug here must not stop the consumer loop; the NACK is only left unattributed.
+        LOG.error("cannot trace the NACK of {} to an object", e.irKey(), ex);
+        culprits = List.of();
+      }
       count(e.typeUrl(), culprits.isEmpty() ? "unattributed" : "attributed");
       if (culprits.isEmpty()) {
         LOG.warn(
@@ -357,10 +364,19 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
 
   private void publishResult(TranslateResult raw, boolean fast) {
     previous = raw;
-    TranslateResult result =
-        withholding.apply(
-            raw,
-            java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    TranslateResult result;
+    try {
+      result =
+          withholding.apply(
+              raw,
+              java.time.Instant.now()
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  .toString());
+    } catch (RuntimeException e) {
+      // A bug in withholding must not stop the pipeline: serve the translation as it is.
+      LOG.error("cannot withhold what Envoy rejected; publishing the translation as it is", e);
+      result = raw;
+    }
     withheldCount = withholding.size();
     published = result;
     int sent = publisher.publish(result);
