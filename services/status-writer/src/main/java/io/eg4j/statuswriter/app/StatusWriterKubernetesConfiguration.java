@@ -97,7 +97,8 @@ public class StatusWriterKubernetesConfiguration {
             props.getBurst(),
             props.getMaxAttempts(),
             props.isWatchProxies(),
-            props.getNamespaces()),
+            props.getNamespaces(),
+            props.getConcurrentWrites()),
         meters);
   }
 
@@ -156,10 +157,24 @@ public class StatusWriterKubernetesConfiguration {
     private Duration retryPeriod = Duration.ofSeconds(2);
 
     /** Sustained status writes per second. */
-    private double writesPerSecond = 50;
+    private double writesPerSecond = 100;
 
-    /** Writes allowed at once after a quiet period. */
-    private int burst = 100;
+    /**
+     * Writes allowed at once after a quiet period: a change of a few hundred objects (an apply of
+     * many routes) gets its statuses without waiting for the sustained rate.
+     */
+    private int burst = 300;
+
+    /** Status writes in flight at once (each waits for the API server's answer). */
+    private int concurrentWrites = KubernetesStatusSink.Settings.DEFAULT_CONCURRENT_WRITES;
+
+    public int getConcurrentWrites() {
+      return concurrentWrites;
+    }
+
+    public void setConcurrentWrites(int concurrentWrites) {
+      this.concurrentWrites = concurrentWrites;
+    }
 
     /** Tries per status when writes conflict. */
     private int maxAttempts = 5;

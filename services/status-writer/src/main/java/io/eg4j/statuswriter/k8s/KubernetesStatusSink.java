@@ -43,6 +43,7 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
    * @param maxAttempts tries per status when writes conflict
    * @param watchProxies true to watch the fleets' Services and workloads for Gateway statuses
    * @param namespaces the namespaces whose objects are cached for writes; empty for all
+   * @param concurrentWrites how many status writes may be in flight at once
    */
   public record Settings(
       String controllerName,
@@ -54,7 +55,37 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
       int burst,
       int maxAttempts,
       boolean watchProxies,
-      List<String> namespaces) {
+      List<String> namespaces,
+      int concurrentWrites) {
+    /** The default number of status writes in flight at once. */
+    public static final int DEFAULT_CONCURRENT_WRITES = 4;
+
+    /** Settings with the default write concurrency. */
+    public Settings(
+        String controllerName,
+        String leaseNamespace,
+        String leaseName,
+        String identity,
+        LeaderElection.Timing timing,
+        double writesPerSecond,
+        int burst,
+        int maxAttempts,
+        boolean watchProxies,
+        List<String> namespaces) {
+      this(
+          controllerName,
+          leaseNamespace,
+          leaseName,
+          identity,
+          timing,
+          writesPerSecond,
+          burst,
+          maxAttempts,
+          watchProxies,
+          namespaces,
+          DEFAULT_CONCURRENT_WRITES);
+    }
+
     /** Settings that cache objects of every namespace. */
     public Settings(
         String controllerName,
@@ -80,6 +111,10 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
     }
 
     public Settings {
+      if (concurrentWrites < 1) {
+        throw new IllegalArgumentException(
+            "concurrent-writes must be at least 1, got " + concurrentWrites);
+      }
       namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
       Objects.requireNonNull(leaseNamespace, "leaseNamespace");
       leaseName = leaseName == null ? "eg4j-status-writer" : leaseName;
@@ -117,7 +152,8 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
             this::isLeader,
             settings.writesPerSecond(),
             settings.burst(),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            settings.concurrentWrites());
     Gauge.builder("eg4j.leader", this, s -> s.isLeader() ? 1 : 0)
         .description("1 while this replica holds the lease and writes")
         .tag("service", "status-writer")

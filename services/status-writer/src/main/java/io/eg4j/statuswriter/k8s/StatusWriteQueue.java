@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * <p>The rate limiter is handed to the writer, which takes a slot only for a write that changes
  * something; reading an object and skipping a status that is already there cost none.
  *
- * <p>One worker thread writes; a key is never written twice at once, and a status that arrives
- * while its key is being written is written after it.
+ * <p>A few worker threads write at once (one write waits for the API server's answer, so a single
+ * writer caps the rate at one over the round trip, below the limiter's under load); a key is never
+ * written twice at once, and a status that arrives while its key is being written is written after
+ * it.
  */
 public final class StatusWriteQueue implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusWriteQueue.class);
@@ -55,8 +57,11 @@ public final class StatusWriteQueue implements AutoCloseable {
   private final LinkedHashSet<ResourceKey> backlog = new LinkedHashSet<>();
 
   private final Map<ResourceKey, Integer> failures = new HashMap<>();
-  private final Thread worker;
-  private boolean writing;
+
+  /** Keys being written now, by one worker each. */
+  private final java.util.Set<ResourceKey> inFlight = new java.util.HashSet<>();
+
+  private final List<Thread> workers;
   private volatile boolean closed;
 
   /**
@@ -77,18 +82,42 @@ public final class StatusWriteQueue implements AutoCloseable {
       double writesPerSecond,
       int burst,
       Duration retryDelay) {
+    this(writer, upToDate, leader, writesPerSecond, burst, retryDelay, 1);
+  }
+
+  /**
+   * A queue with {@code writers} worker threads.
+   *
+   * @param writers how many writes may be in flight at once (at least 1)
+   */
+  public StatusWriteQueue(
+      Writer writer,
+      Predicate<ResourceStatus> upToDate,
+      BooleanSupplier leader,
+      double writesPerSecond,
+      int burst,
+      Duration retryDelay,
+      int writers) {
+    if (writers < 1) {
+      throw new IllegalArgumentException("at least one writer, got " + writers);
+    }
     this.writer = Objects.requireNonNull(writer, "writer");
     this.upToDate = Objects.requireNonNull(upToDate, "upToDate");
     this.leader = Objects.requireNonNull(leader, "leader");
     this.limiter = new TokenBucket(writesPerSecond, burst);
     this.retryDelay = retryDelay == null ? Duration.ofSeconds(1) : retryDelay;
-    this.worker = new Thread(this::run, "status-writer");
-    this.worker.setDaemon(true);
+    List<Thread> ws = new java.util.ArrayList<>();
+    for (int i = 0; i < writers; i++) {
+      Thread t = new Thread(this::run, writers == 1 ? "status-writer" : "status-writer-" + i);
+      t.setDaemon(true);
+      ws.add(t);
+    }
+    this.workers = List.copyOf(ws);
   }
 
-  /** Starts the worker. */
+  /** Starts the workers. */
   public void start() {
-    worker.start();
+    workers.forEach(Thread::start);
   }
 
   /** A new status for a key; replaces any pending one. */
@@ -178,9 +207,12 @@ public final class StatusWriteQueue implements AutoCloseable {
     notifyAll();
   }
 
-  /** How many keys wait to be written. */
+  /** How many keys wait to be written or are being written. */
   public synchronized int pending() {
-    return pending.size() + backlog.size() + (writing ? 1 : 0);
+    java.util.Set<ResourceKey> all = new java.util.HashSet<>(pending);
+    all.addAll(backlog);
+    all.addAll(inFlight);
+    return all.size();
   }
 
   /** How many keys have a known status. */
@@ -200,11 +232,27 @@ public final class StatusWriteQueue implements AutoCloseable {
     return pending() == 0;
   }
 
+  /** The next key no other worker is writing: new changes first, then the backlog; or null. */
+  private ResourceKey takeNext() {
+    for (LinkedHashSet<ResourceKey> q : List.of(pending, backlog)) {
+      Iterator<ResourceKey> it = q.iterator();
+      while (it.hasNext()) {
+        ResourceKey k = it.next();
+        if (!inFlight.contains(k)) {
+          it.remove();
+          return k;
+        }
+      }
+    }
+    return null;
+  }
+
   private void run() {
     while (!closed) {
       ResourceStatus next;
       synchronized (this) {
-        while (!closed && (pending.isEmpty() && backlog.isEmpty() || !leader.getAsBoolean())) {
+        ResourceKey key = null;
+        while (!closed && (!leader.getAsBoolean() || (key = takeNext()) == null)) {
           try {
             // Leadership has no callback into this loop, so look again now and then.
             wait(200);
@@ -215,14 +263,11 @@ public final class StatusWriteQueue implements AutoCloseable {
         if (closed) {
           return;
         }
-        Iterator<ResourceKey> it = (pending.isEmpty() ? backlog : pending).iterator();
-        ResourceKey key = it.next();
-        it.remove();
         next = latest.get(key);
         if (next == null) {
           continue;
         }
-        writing = true;
+        inFlight.add(key);
       }
       try {
         KubernetesStatusWriter.Result result;
@@ -239,7 +284,9 @@ public final class StatusWriteQueue implements AutoCloseable {
         return;
       } finally {
         synchronized (this) {
-          writing = false;
+          inFlight.remove(next.key());
+          // A status that arrived for this key meanwhile may be taken now.
+          notifyAll();
         }
       }
     }
@@ -283,7 +330,7 @@ public final class StatusWriteQueue implements AutoCloseable {
     synchronized (this) {
       notifyAll();
     }
-    worker.interrupt();
+    workers.forEach(Thread::interrupt);
   }
 
   /** A plain token bucket: {@code rate} permits a second, at most {@code burst} saved up. */

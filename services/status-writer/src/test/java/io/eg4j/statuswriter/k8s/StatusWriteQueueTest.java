@@ -152,6 +152,56 @@ class StatusWriteQueueTest {
   }
 
   @Test
+  void severalWritersOverlapButNeverWriteOneKeyTwiceAtOnce() throws Exception {
+    // Each write takes 20 ms, as a round trip to a busy API server: 40 keys by one writer take
+    // 800 ms; four overlap. Key "hot" gets new statuses while it is being written.
+    java.util.Map<ResourceKey, Integer> busy = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger overlapSameKey =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger maxInFlight =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger inFlight =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<ResourceStatus> written = new CopyOnWriteArrayList<>();
+    try (StatusWriteQueue q =
+        new StatusWriteQueue(
+            (s, permits) -> {
+              permits.acquire();
+              if (busy.merge(s.key(), 1, Integer::sum) > 1) {
+                overlapSameKey.incrementAndGet();
+              }
+              maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+              Thread.sleep(20);
+              inFlight.decrementAndGet();
+              busy.merge(s.key(), -1, Integer::sum);
+              written.add(s);
+              return KubernetesStatusWriter.Result.WRITTEN;
+            },
+            s -> false,
+            () -> true,
+            1000,
+            1000,
+            Duration.ofMillis(10),
+            4)) {
+      q.start();
+      for (int i = 0; i < 40; i++) {
+        q.submit(status("r" + i, 1));
+        q.submit(status("hot", i));
+        Thread.sleep(2);
+      }
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(overlapSameKey.get()).as("one key written twice at once").isZero();
+      assertThat(maxInFlight.get()).as("writes in flight at once").isBetween(2, 4);
+      assertThat(written.stream().filter(s -> s.key().name().startsWith("r")).count())
+          .isEqualTo(40);
+      // The last status of the hot key is the last one written for it.
+      ResourceStatus lastHot =
+          written.stream().filter(s -> s.key().name().equals("hot")).reduce((a, b) -> b).get();
+      assertThat(lastHot.observedGeneration()).isEqualTo(39);
+    }
+  }
+
+  @Test
   void theRateLimitSpacesWrites() throws Exception {
     StatusWriteQueue.TokenBucket bucket = new StatusWriteQueue.TokenBucket(50, 1);
     long start = System.nanoTime();
