@@ -196,7 +196,7 @@ final class BackendTrafficApplier {
     if (!merges || chain.size() < 2 || chain.get(1).error() != null) {
       return own == null ? null : own.ir();
     }
-    ObjectNode merged = Nodes.spec(chain.get(1).policy()).deepCopy();
+    ObjectNode merged = policies.trafficMergeBase(chain.get(1).policy());
     mergeInto(merged, Nodes.spec(top.policy()));
     merged.remove(List.of("targetRef", "targetRefs", "targetSelectors", "mergeType"));
     BackendTrafficPolicyTranslator.Result r = policies.translateTraffic(top.policy(), merged);

@@ -1040,6 +1040,12 @@ final class PolicyProcessor {
     return traffic.translate(policy, spec);
   }
 
+  /** A BackendTrafficPolicy's spec to merge a route policy over (references resolved first). */
+  ObjectNode trafficMergeBase(ObjectNode policy) {
+    JsonNode spec = Nodes.spec(policy);
+    return traffic.mergeBase(policy, spec instanceof ObjectNode o ? o : Nodes.object());
+  }
+
   /**
    * The ClientTrafficPolicy in effect on a listener (the most specific one), or null when none is,
    * or when it cannot be enforced.

@@ -33,6 +33,8 @@ import io.eg4j.model.ir.IrValidation;
  * @param responseTrailerPrefix the prefix of the trailers the response bandwidth limit adds, or
  *     null
  * @param telemetry the route's stats name and tracing, or null
+ * @param responseOverrides responses replaced by local ones, the first that matches applies; empty
+ *     for none
  */
 public record TrafficIr(
     String policy,
@@ -49,7 +51,37 @@ public record TrafficIr(
     Long requestKbps,
     Long responseKbps,
     String responseTrailerPrefix,
-    TelemetryIr telemetry) {
+    TelemetryIr telemetry,
+    java.util.List<ResponseOverrideIr> responseOverrides) {
+  /**
+   * A local response that replaces the responses with one of the status codes (Envoy's custom
+   * response filter).
+   *
+   * @param statusCodes the status codes the override applies to
+   * @param contentType the Content-Type of the local response, or null
+   * @param body the local response's body, or null to keep the response's
+   * @param statusCode the local response's status, or null to keep the response's
+   * @param headers response headers added ({@code add}) or set ({@code set})
+   */
+  public record ResponseOverrideIr(
+      java.util.List<Integer> statusCodes,
+      String contentType,
+      String body,
+      Integer statusCode,
+      java.util.List<HeaderIr> headers) {
+    public ResponseOverrideIr {
+      statusCodes = java.util.List.copyOf(statusCodes);
+      headers = headers == null ? java.util.List.of() : java.util.List.copyOf(headers);
+    }
+
+    /**
+     * One header of the local response.
+     *
+     * @param op {@code add} (appended) or {@code set} (replaces)
+     */
+    public record HeaderIr(String name, String value, String op) {}
+  }
+
   /**
    * Telemetry of the route ({@code spec.telemetry}).
    *
@@ -157,5 +189,7 @@ public record TrafficIr(
     hash = hash == null ? java.util.List.of() : java.util.List.copyOf(hash);
     httpUpgrade = httpUpgrade == null ? null : java.util.List.copyOf(httpUpgrade);
     compression = compression == null ? java.util.List.of() : java.util.List.copyOf(compression);
+    responseOverrides =
+        responseOverrides == null ? java.util.List.of() : java.util.List.copyOf(responseOverrides);
   }
 }

@@ -46,7 +46,8 @@ public final class HttpFilters {
           new TrafficFiltersXds.Fault(),
           new TrafficFiltersXds.Compression(),
           new TrafficFiltersXds.RequestBuffer(),
-          new TrafficFiltersXds.Bandwidth());
+          new TrafficFiltersXds.Bandwidth(),
+          new CustomResponseFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

@@ -37,6 +37,7 @@ public final class BackendTrafficPolicyTranslator {
     all.addAll(LocalRateLimitTranslator.SUPPORTED);
     all.addAll(RouteFeaturesTranslator.SUPPORTED);
     all.addAll(TelemetryTranslator.SUPPORTED);
+    all.addAll(ResponseOverrideTranslator.SUPPORTED);
     return List.copyOf(all);
   }
 
@@ -213,11 +214,20 @@ public final class BackendTrafficPolicyTranslator {
                   .path("responseTrailers")
                   .path("prefix")
                   .asText(null),
-              TelemetryTranslator.translate(spec)),
+              TelemetryTranslator.translate(spec),
+              ResponseOverrideTranslator.translate(policy, spec, env)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
     }
+  }
+
+  /**
+   * A copy of a policy's spec to merge a route policy over: its response bodies from ConfigMaps are
+   * read in its own namespace and written inline first.
+   */
+  public ObjectNode mergeBase(ObjectNode policy, ObjectNode spec) {
+    return ResponseOverrideTranslator.inlineBodies(policy, spec.deepCopy(), env);
   }
 
   /** {@code spec.routingType}: Service or Endpoint, or null when not set. */

@@ -68,6 +68,10 @@ final class LocalRateLimitTranslator {
           "spec.rateLimit: a global rate limit needs the rate limit service, which is not"
               + " configured");
     }
+    if (type.isEmpty() && rl.has("local")) {
+      // The type is deprecated: without it, the limits set (here local only) say which apply.
+      type = "Local";
+    }
     if (!type.equals("Local")) {
       throw new PolicyException("spec.rateLimit.type: unknown type " + type);
     }
