@@ -277,45 +277,9 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     boolean changed = false;
     long now = System.nanoTime();
     for (XdsNackHandler.Event e; (e = nacks.poll()) != null; ) {
-      if (e.recovered()) {
-        if (withholding.recovered(e.irKey(), e.typeUrl(), e.version())) {
-          LOG.info(
-              "Envoy {} accepted the retried listeners of {}; they are served again",
-              e.node(),
-              e.irKey());
-          changed = true;
-        }
-        continue;
+      try (var mdc = org.slf4j.MDC.putCloseable("eg4j.key", e.irKey())) {
+        changed |= handleNack(e, now);
       }
-      var ir = published == null ? null : published.xdsIr().get(e.irKey());
-      List<NackCulprit> culprits;
-      try {
-        culprits = NackAttribution.attribute(ir, e.typeUrl(), e.message());
-      } catch (RuntimeException ex) {
-        // A bug here must not stop the consumer loop; the NACK is only left unattributed.
-        LOG.error("cannot trace the NACK of {} to an object", e.irKey(), ex);
-        culprits = List.of();
-      }
-      count(e.typeUrl(), culprits.isEmpty() ? "unattributed" : "attributed");
-      if (culprits.isEmpty()) {
-        LOG.warn(
-            "Envoy {} rejected {} of {} and the message names nothing eg4j serves, so nothing is"
-                + " withheld: {}",
-            e.node(),
-            e.typeUrl(),
-            e.irKey(),
-            e.message());
-        continue;
-      }
-      LOG.warn(
-          "Envoy {} rejected {} of {}; withholding {}: {}",
-          e.node(),
-          e.typeUrl(),
-          e.irKey(),
-          culprits.stream().map(NackCulprit::describe).toList(),
-          e.message());
-      withholding.reject(culprits, e.message(), e.version(), this::fingerprint, now);
-      changed = true;
     }
     if (withholding.due(now)) {
       LOG.info("retrying withheld listeners whose back-off has passed");
@@ -329,6 +293,49 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     }
     withheldCount = withholding.size();
     return changed;
+  }
+
+  /** One rejection or recovery. Returns true when what is withheld changed. */
+  private boolean handleNack(XdsNackHandler.Event e, long now) {
+    if (e.recovered()) {
+      if (!withholding.recovered(e.irKey(), e.typeUrl(), e.version())) {
+        return false;
+      }
+      LOG.info(
+          "Envoy {} accepted the retried listeners of {}; they are served again",
+          e.node(),
+          e.irKey());
+      return true;
+    }
+    var ir = published == null ? null : published.xdsIr().get(e.irKey());
+    List<NackCulprit> culprits;
+    try {
+      culprits = NackAttribution.attribute(ir, e.typeUrl(), e.message());
+    } catch (RuntimeException ex) {
+      // A bug here must not stop the consumer loop; the NACK is only left unattributed.
+      LOG.error("cannot trace the NACK of {} to an object", e.irKey(), ex);
+      culprits = List.of();
+    }
+    count(e.typeUrl(), culprits.isEmpty() ? "unattributed" : "attributed");
+    if (culprits.isEmpty()) {
+      LOG.warn(
+          "Envoy {} rejected {} of {} and the message names nothing eg4j serves, so nothing is"
+              + " withheld: {}",
+          e.node(),
+          e.typeUrl(),
+          e.irKey(),
+          e.message());
+      return false;
+    }
+    LOG.warn(
+        "Envoy {} rejected {} of {}; withholding {}: {}",
+        e.node(),
+        e.typeUrl(),
+        e.irKey(),
+        culprits.stream().map(NackCulprit::describe).toList(),
+        e.message());
+    withholding.reject(culprits, e.message(), e.version(), this::fingerprint, now);
+    return true;
   }
 
   private void count(String typeUrl, String outcome) {
