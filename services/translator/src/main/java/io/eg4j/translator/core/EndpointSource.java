@@ -98,7 +98,10 @@ public record EndpointSource(
             continue;
           }
           for (String addr : Nodes.texts(ep, "addresses")) {
-            if (!addr.isEmpty()) {
+            // An IPv4 or IPv6 slice's addresses become a STATIC cluster's endpoints, which Envoy
+            // rejects unless each is an IP literal (the API server validates them; a slice from
+            // elsewhere may not be).
+            if (!addr.isEmpty() && (at.equals("FQDN") || IpLiteral.is(addr))) {
               out.add(new EndpointIr(addr, epPort));
             }
           }
