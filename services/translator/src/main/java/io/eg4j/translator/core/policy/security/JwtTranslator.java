@@ -72,6 +72,7 @@ final class JwtTranslator {
               "jwt.providers[].localJWKS.valueRef.kind",
               "jwt.providers[].localJWKS.valueRef.name"));
 
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+\\-.^_`|~]+");
   private static final Pattern IP = Pattern.compile("^[0-9.]+$|^\\[?[0-9a-fA-F:]+\\]?$");
 
   private JwtTranslator() {}
@@ -204,7 +205,20 @@ final class JwtTranslator {
     }
     List<ClaimToHeaderIr> claims = new ArrayList<>();
     if (p.getClaimToHeaders() != null) {
-      for (ClaimToHeaders c : p.getClaimToHeaders()) {
+      for (int j = 0; j < p.getClaimToHeaders().size(); j++) {
+        ClaimToHeaders c = p.getClaimToHeaders().get(j);
+        String at = where + ".claimToHeaders[" + j + "]";
+        // Both are required (the CRD's and Envoy's JwtClaimToHeader, which takes an HTTP header
+        // name).
+        if (c == null || c.getClaim() == null || c.getClaim().isEmpty()) {
+          throw new PolicyException(at + ".claim is required");
+        }
+        if (c.getHeader() == null || !HEADER_NAME.matcher(c.getHeader()).matches()) {
+          throw new PolicyException(
+              at
+                  + ".header must be an HTTP header name: "
+                  + (c.getHeader() == null ? "" : c.getHeader()));
+        }
         claims.add(new ClaimToHeaderIr(c.getClaim(), c.getHeader()));
       }
     }

@@ -112,4 +112,24 @@ class SecurityPolicyPartialTranslationTest {
     assertThat(r.error()).isNull();
     assertThat(r.ir().cors()).isNotNull();
   }
+
+  @Test
+  void aJwtClaimToHeaderNeedsItsClaimAndAHeaderName() throws Exception {
+    String policy =
+        """
+        kind: SecurityPolicy
+        metadata: {namespace: default, name: p}
+        spec:
+          jwt:
+            providers:
+            - name: one
+              remoteJWKS: {uri: https://idp.example/jwks.json}
+              claimToHeaders: [%s]
+        """;
+    assertThat(translate(policy.formatted("{header: x-sub}")).error())
+        .contains("spec.jwt.providers[0].claimToHeaders[0].claim is required");
+    assertThat(translate(policy.formatted("{claim: sub, header: \"x sub\"}")).error())
+        .contains("spec.jwt.providers[0].claimToHeaders[0].header must be an HTTP header name");
+    assertThat(translate(policy.formatted("{claim: sub, header: x-sub}")).error()).isNull();
+  }
 }
