@@ -54,6 +54,15 @@ final class LocalRateLimitTranslator {
           "Month", 2592000L,
           "Year", 31536000L);
 
+  /**
+   * A value eg4j does not enforce yet: the policy is not applied (its routes keep the broader
+   * policy's settings), as for a field it does not enforce, rather than invalid.
+   */
+  private static PolicyException notEnforced(String what) {
+    return new PolicyException(
+        io.eg4j.translator.core.policy.FieldSupport.message(java.util.List.of(what)));
+  }
+
   /** Null when the policy sets no rate limit. */
   static LocalRateLimitIr translate(JsonNode spec) throws PolicyException {
     JsonNode rl = spec.path("rateLimit");
@@ -129,7 +138,7 @@ final class LocalRateLimitTranslator {
     for (JsonNode h : sel.path("headers")) {
       String t = h.path("type").asText("Exact");
       if (!t.equals("Exact") && !t.equals("RegularExpression")) {
-        throw new PolicyException(where + ".headers: type " + t + " is not supported by eg4j yet");
+        throw notEnforced(where + ".headers.type " + t);
       }
       out.add(
           new MatchIr(
@@ -164,8 +173,7 @@ final class LocalRateLimitTranslator {
     for (JsonNode q : sel.path("queryParams")) {
       String t = q.path("type").asText("Exact");
       if (!t.equals("Exact") && !t.equals("RegularExpression")) {
-        throw new PolicyException(
-            where + ".queryParams: type " + t + " is not supported by eg4j yet");
+        throw notEnforced(where + ".queryParams.type " + t);
       }
       out.add(
           new MatchIr(
@@ -178,8 +186,7 @@ final class LocalRateLimitTranslator {
     JsonNode cidr = sel.path("sourceCIDR");
     if (cidr.isObject()) {
       if (!cidr.path("type").asText("Exact").equals("Exact")) {
-        throw new PolicyException(
-            where + ".sourceCIDR: type " + cidr.path("type").asText() + " is not supported yet");
+        throw notEnforced(where + ".sourceCIDR.type " + cidr.path("type").asText());
       }
       String v = cidr.path("value").asText("");
       if (!v.matches("[0-9a-fA-F.:]+/\\d{1,3}")) {
