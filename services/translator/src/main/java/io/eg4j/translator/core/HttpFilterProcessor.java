@@ -219,7 +219,8 @@ final class HttpFilterProcessor {
     if (name.isEmpty()) {
       return "header name is empty";
     }
-    if (!HEADER_NAME.matcher(name).matches()) {
+    if (!HEADER_NAME.matcher(name).matches() || name.length() > 256) {
+      // The Gateway API's HTTPHeaderName: at most 256 token characters.
       return "header name " + name + " is invalid";
     }
     if (name.equalsIgnoreCase("host")) {

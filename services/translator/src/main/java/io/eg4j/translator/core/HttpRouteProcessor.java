@@ -553,6 +553,12 @@ final class HttpRouteProcessor {
       if (!path.isMissingNode()) {
         String type = Nodes.text(path, "type", "PathPrefix");
         String value = Nodes.text(path, "value", "/");
+        if (type.equals("Exact") || type.equals("PathPrefix")) {
+          String err = pathValueError(value);
+          if (err != null) {
+            throw new RuleException("UnsupportedValue", "path value " + value + " " + err);
+          }
+        }
         switch (type) {
           case "Exact" -> d.path = new StringMatchIr(null, "Exact", value, false);
           case "RegularExpression" -> {
@@ -587,8 +593,49 @@ final class HttpRouteProcessor {
     }
   }
 
+  /** The Gateway API's pattern of an HTTP header name (and of a query parameter name). */
+  private static final java.util.regex.Pattern HEADER_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9!#$%&'*+\\-.^_`|~]{1,256}");
+
+  private static final java.util.regex.Pattern PATH_CHARS =
+      java.util.regex.Pattern.compile("(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+");
+
+  /**
+   * Why an Exact or PathPrefix path value is invalid, or null: the HTTPRoute CRD's validation
+   * rules, which Envoy's path matchers also need (an absolute path without '?' or '#').
+   */
+  static String pathValueError(String value) {
+    if (!value.startsWith("/")) {
+      return "must be an absolute path and start with '/'";
+    }
+    if (value.length() > 1024) {
+      return "must be at most 1024 characters";
+    }
+    for (String bad : List.of("//", "/./", "/../", "%2f", "%2F", "#")) {
+      if (value.contains(bad)) {
+        return "must not contain '" + bad + "'";
+      }
+    }
+    if (value.endsWith("/..") || value.endsWith("/.")) {
+      return "must not end with '/..' or '/.'";
+    }
+    if (!PATH_CHARS.matcher(value).matches()) {
+      return "must only contain valid characters (matching "
+          + "^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$)";
+    }
+    return null;
+  }
+
   private static StringMatchIr stringMatch(JsonNode h) throws RuleException {
     String name = Nodes.text(h, "name", "");
+    if (!HEADER_NAME.matcher(name).matches()) {
+      throw new RuleException(
+          "UnsupportedValue",
+          "match name "
+              + name
+              + " is not a valid header or query parameter name (1-256 characters of "
+              + "[A-Za-z0-9!#$%&'*+-.^_`|~])");
+    }
     String value = Nodes.text(h, "value", "");
     String type = Nodes.text(h, "type", "Exact");
     switch (type) {
