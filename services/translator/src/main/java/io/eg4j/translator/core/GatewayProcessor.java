@@ -180,7 +180,8 @@ final class GatewayProcessor {
           continue;
         }
         for (String addr : Nodes.texts(ep, "addresses")) {
-          if (!addr.isEmpty()) {
+          // The fleet's own endpoints make a STATIC cluster: IP literals only.
+          if (IpLiteral.is(addr)) {
             out.add(new XdsIr.ZonedEndpointIr(addr, port, Nodes.text(ep, "zone")));
           }
         }

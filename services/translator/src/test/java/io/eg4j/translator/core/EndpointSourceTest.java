@@ -51,4 +51,11 @@ class EndpointSourceTest {
     SOURCE.collect(List.of(slice("FQDN", "backend.example.com")), out);
     assertThat(out).extracting(EndpointIr::host).containsExactly("backend.example.com");
   }
+
+  @Test
+  void theFleetsOwnEndpointsAreIpLiterals() throws Exception {
+    assertThat(GatewayProcessor.localEndpoints(List.of(slice("IPv4", "10.0.0.1", "0.5", "true"))))
+        .extracting(io.eg4j.model.ir.XdsIr.ZonedEndpointIr::host)
+        .containsExactly("10.0.0.1");
+  }
 }
