@@ -180,6 +180,7 @@ public final class ManifestDirectory {
             null);
       }
       ResourceKey key = ManifestObjects.normalize(doc);
+      schemaCheck(file, key, doc);
       if (!io.eg4j.model.yaml.ApiVersions.reads(doc.path("apiVersion").asText(), key.kind())) {
         org.slf4j.LoggerFactory.getLogger(ManifestDirectory.class)
             .warn(
@@ -192,6 +193,45 @@ public final class ManifestDirectory {
     }
     return out;
   }
+
+  /**
+   * What the API server would say of this object, from its CRD's schema: an object it would refuse
+   * (a wrong type, a value outside an enum or a bound) and fields it would drop (a misspelt field
+   * name does nothing otherwise). Said once per change of the file, as warnings: the object still
+   * goes to the translator, whose statuses say what it makes of the values.
+   */
+  private static void schemaCheck(Path file, ResourceKey key, ObjectNode doc) {
+    io.eg4j.model.yaml.CrdSchemas.Result r;
+    try {
+      r = io.eg4j.model.yaml.CrdSchemas.load().validate(doc);
+    } catch (RuntimeException e) {
+      SCHEMA_LOG.debug("{}: schema check of {} failed: {}", file, key, e.toString());
+      return;
+    }
+    String what =
+        key.kind()
+            + " "
+            + (key.namespace() == null || key.namespace().isEmpty() ? "" : key.namespace() + "/")
+            + key.name();
+    if (!r.valid()) {
+      SCHEMA_LOG.warn(
+          "{}: {} does not match its CRD schema; a Kubernetes API server would refuse it: {}",
+          file,
+          what,
+          String.join("; ", r.errors()));
+    }
+    if (!r.warnings().isEmpty()) {
+      SCHEMA_LOG.warn(
+          "{}: {} has fields its CRD does not define, which a Kubernetes API server would drop"
+              + " (a misspelt name?): {}",
+          file,
+          what,
+          String.join("; ", r.warnings()));
+    }
+  }
+
+  private static final org.slf4j.Logger SCHEMA_LOG =
+      org.slf4j.LoggerFactory.getLogger(ManifestDirectory.class);
 
   private TreeSet<Path> list() {
     TreeSet<Path> out = new TreeSet<>();

@@ -1,0 +1,134 @@
+package io.eg4j.model.yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Structural validation against the project's CRDs, with the API server's wording. */
+class CrdSchemasTest {
+  private static final CrdSchemas SCHEMAS = CrdSchemas.load();
+
+  private static ObjectNode yaml(String text) throws Exception {
+    return ManifestReader.read(
+            "t.yaml", new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)))
+        .get(0);
+  }
+
+  private static final String ROUTE =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: r, namespace: default}
+      spec:
+        parentRefs: [{name: eg}]
+        hostnames: [%s]
+        rules:
+        - matches: [{path: {type: %s, value: /}}]
+          filters:
+          - type: RequestRedirect
+            requestRedirect: {statusCode: %s}
+          backendRefs: [{name: s, port: %s}]
+      status:
+        parents: [{conditions: [{type: Accepted}]}]
+      """;
+
+  @Test
+  void aValidRouteIsValidAndItsStatusIsNotChecked() throws Exception {
+    CrdSchemas.Result r =
+        SCHEMAS.validate(yaml(ROUTE.formatted("a.example.com", "PathPrefix", 301, 80)));
+    assertThat(r.errors()).isEmpty();
+    assertThat(r.warnings()).isEmpty();
+  }
+
+  @Test
+  void enumsPatternsTypesAndBoundsAreTheApiServersErrors() throws Exception {
+    CrdSchemas.Result r =
+        SCHEMAS.validate(yaml(ROUTE.formatted("Bad_Host", "Prefix", 666, "\"eighty\"")));
+    assertThat(r.errors())
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .startsWith("spec.hostnames[0]: Invalid value: \"Bad_Host\"")
+                    .contains("should match"))
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .isEqualTo(
+                        "spec.rules[0].matches[0].path.type: Unsupported value: \"Prefix\":"
+                            + " supported values: \"Exact\", \"PathPrefix\", \"RegularExpression\""))
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .startsWith(
+                        "spec.rules[0].filters[0].requestRedirect.statusCode: Unsupported value: 666"))
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .contains("spec.rules[0].backendRefs[0].port in body must be of type integer"));
+    CrdSchemas.Result bound =
+        SCHEMAS.validate(yaml(ROUTE.formatted("a.example.com", "Exact", 301, 70000)));
+    assertThat(bound.errors())
+        .containsExactly(
+            "spec.rules[0].backendRefs[0].port: Invalid value: 70000: spec.rules[0].backendRefs[0].port"
+                + " in body should be less than or equal to 65535");
+  }
+
+  @Test
+  void requiredFieldsDuplicateListMapKeysAndUnknownFields() throws Exception {
+    CrdSchemas.Result r =
+        SCHEMAS.validate(
+            yaml(
+                """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: eg, namespace: default}
+                spec:
+                  gatewayClassName: eg
+                  listeners:
+                  - {name: a, protocol: HTTP, port: 80}
+                  - {name: a, protocol: HTTP, port: 81}
+                  - {protocol: HTTP, port: 82, hostnme: typo.example.com}
+                """));
+    assertThat(r.errors())
+        .contains(
+            "spec.listeners[1]: Duplicate value: {\"name\":\"a\"}",
+            "spec.listeners[2].name: Required value");
+    assertThat(r.warnings())
+        .containsExactly("spec.listeners[2].hostnme: unknown field (the API server drops it)");
+  }
+
+  @Test
+  void envoyGatewayKindsAndIntOrStringAndCoreKinds() throws Exception {
+    CrdSchemas.Result r =
+        SCHEMAS.validate(
+            yaml(
+                """
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: BackendTrafficPolicy
+                metadata: {name: p, namespace: default}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+                  circuitBreaker: {maxConnections: -1}
+                  timeout: {tcp: {connectTimeout: 10sec}}
+                """));
+    assertThat(r.errors())
+        .anySatisfy(
+            e -> assertThat(e).startsWith("spec.circuitBreaker.maxConnections: Invalid value: -1"))
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .startsWith("spec.timeout.tcp.connectTimeout: Invalid value: \"10sec\""));
+    // A kind without a CRD here (core kinds) is the API server's own business.
+    assertThat(
+            SCHEMAS
+                .validate(
+                    yaml("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {x: 1}\n"))
+                .valid())
+        .isTrue();
+    assertThat(SCHEMAS.knows("gateway.networking.k8s.io/v1", "HTTPRoute")).isTrue();
+    assertThat(SCHEMAS.knows("v1", "Service")).isFalse();
+  }
+}
