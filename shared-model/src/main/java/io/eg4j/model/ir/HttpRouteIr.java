@@ -1,5 +1,6 @@
 package io.eg4j.model.ir;
 
+import io.eg4j.model.ir.extension.ExtensionIr;
 import io.eg4j.model.ir.security.SecurityIr;
 import io.eg4j.model.ir.traffic.TrafficIr;
 import java.util.List;
@@ -35,6 +36,8 @@ import java.util.Map;
  *     null for none. A policy that cannot be enforced never reaches here: its routes get a direct
  *     500 instead (fail closed).
  * @param traffic the BackendTrafficPolicy in effect on this route, or null for none
+ * @param extensions the EnvoyExtensionPolicy in effect on this route (Lua, external processing), or
+ *     null for none
  */
 public record HttpRouteIr(
     String name,
@@ -57,7 +60,8 @@ public record HttpRouteIr(
     Map<String, String> metadata,
     SessionPersistenceIr sessionPersistence,
     SecurityIr security,
-    TrafficIr traffic) {
+    TrafficIr traffic,
+    ExtensionIr extensions) {
 
   public HttpRouteIr {
     IrValidation.requireName(name, "route");
@@ -99,7 +103,8 @@ public record HttpRouteIr(
         metadata,
         sessionPersistence,
         security,
-        traffic);
+        traffic,
+        extensions);
   }
 
   /** This route with another request timeout, everything else shared. */
@@ -125,7 +130,8 @@ public record HttpRouteIr(
         metadata,
         sessionPersistence,
         security,
-        traffic);
+        traffic,
+        extensions);
   }
 
   /** This route with a BackendTrafficPolicy in effect, everything else shared. */
@@ -151,7 +157,8 @@ public record HttpRouteIr(
         metadata,
         sessionPersistence,
         security,
-        newTraffic);
+        newTraffic,
+        extensions);
   }
 
   /** This route with a SecurityPolicy in effect, everything else shared. */
@@ -177,7 +184,35 @@ public record HttpRouteIr(
         metadata,
         sessionPersistence,
         newSecurity,
-        traffic);
+        traffic,
+        extensions);
+  }
+
+  /** This route with an EnvoyExtensionPolicy in effect, everything else shared. */
+  public HttpRouteIr withExtensions(ExtensionIr newExtensions) {
+    return new HttpRouteIr(
+        name,
+        hostname,
+        pathMatch,
+        headerMatches,
+        queryMatches,
+        method,
+        destination,
+        redirect,
+        directResponse,
+        rewrite,
+        requestHeaders,
+        responseHeaders,
+        mirrors,
+        timeout,
+        retry,
+        cors,
+        grpc,
+        metadata,
+        sessionPersistence,
+        security,
+        traffic,
+        newExtensions);
   }
 
   /**
@@ -205,6 +240,7 @@ public record HttpRouteIr(
         null,
         grpc,
         metadata,
+        null,
         null,
         null,
         null);

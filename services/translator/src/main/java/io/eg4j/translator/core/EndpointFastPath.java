@@ -278,7 +278,8 @@ public final class EndpointFastPath {
         r.metadata(),
         r.sessionPersistence(),
         r.security(),
-        r.traffic());
+        r.traffic(),
+        r.extensions());
   }
 
   private static TcpListenerIr tcpListener(

@@ -11,6 +11,13 @@ import java.util.List;
  * configured controller name) and resolves their {@code parametersRef} to an EnvoyProxy.
  */
 final class GatewayClassProcessor {
+  /** The warning on an EnvoyProxy that sets the deprecated {@code luaValidation}. */
+  static final Condition LUA_VALIDATION_DEPRECATED =
+      Condition.isTrue(
+          "Warning",
+          "DeprecatedField",
+          "The luaValidation field is deprecated, use lua.validationType instead");
+
   /** A GatewayClass of ours with the EnvoyProxy spec it carries. */
   record GatewayClassContext(ObjectNode gatewayClass, String name, JsonNode envoyProxy) {
     /** True when the class's EnvoyProxy merges all its Gateways into one fleet. */
@@ -62,14 +69,18 @@ final class GatewayClassProcessor {
           classRef.put("group", TranslationContext.GATEWAY_GROUP);
           classRef.put("kind", "GatewayClass");
           classRef.put("name", Nodes.name(gc));
-          ctx.statuses
-              .entry(ep)
-              .ancestor(classRef, "GatewayClass/" + Nodes.name(gc), "")
-              .conditions
-              .set(
-                  invalid != null
-                      ? Condition.isFalse("Accepted", "InvalidParameters", invalid)
-                      : Condition.isTrue("Accepted", "Accepted", "EnvoyProxy has been accepted."));
+          var conditions =
+              ctx.statuses
+                  .entry(ep)
+                  .ancestor(classRef, "GatewayClass/" + Nodes.name(gc), "")
+                  .conditions;
+          conditions.set(
+              invalid != null
+                  ? Condition.isFalse("Accepted", "InvalidParameters", invalid)
+                  : Condition.isTrue("Accepted", "Accepted", "EnvoyProxy has been accepted."));
+          if (invalid == null && Nodes.has(Nodes.spec(ep), "luaValidation")) {
+            conditions.set(LUA_VALIDATION_DEPRECATED);
+          }
         }
       }
       out.add(new GatewayClassContext(gc, Nodes.name(gc), envoyProxy));

@@ -53,6 +53,9 @@ final class GatewayProcessor {
           }
           anc.conditions.set(
               Condition.isTrue("Accepted", "Accepted", "EnvoyProxy has been accepted."));
+          if (Nodes.has(Nodes.spec(ep), "luaValidation")) {
+            anc.conditions.set(GatewayClassProcessor.LUA_VALIDATION_DEPRECATED);
+          }
           g.envoyProxy = Nodes.spec(ep);
         }
       }

@@ -268,6 +268,7 @@ final class HttpRouteProcessor {
         d.metadata,
         d.sessionPersistence,
         null,
+        null,
         null);
   }
 

@@ -3,6 +3,7 @@ package io.eg4j.translator.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.translator.core.policy.FieldSupport;
+import io.eg4j.translator.core.policy.extension.EnvoyExtensionPolicyTranslator;
 import io.eg4j.translator.core.policy.security.SecurityPolicyTranslator;
 import io.eg4j.translator.core.policy.traffic.BackendTrafficPolicyTranslator;
 import io.eg4j.translator.core.policy.traffic.ClientTrafficPolicyTranslator;
@@ -55,6 +56,7 @@ final class PolicyProcessor {
 
   private final BackendTrafficPolicyTranslator traffic;
   private final ClientTrafficPolicyTranslator client;
+  private final EnvoyExtensionPolicyTranslator extension;
 
   PolicyProcessor(TranslationContext ctx) {
     this.ctx = ctx;
@@ -62,6 +64,38 @@ final class PolicyProcessor {
     this.security = new SecurityPolicyTranslator(env);
     this.traffic = new BackendTrafficPolicyTranslator(env);
     this.client = new ClientTrafficPolicyTranslator(env);
+    this.extension =
+        new EnvoyExtensionPolicyTranslator(env, ctx.config.extensionApis().enableLua());
+  }
+
+  /**
+   * How the Lua scripts of an EnvoyExtensionPolicy are checked: the {@code lua.validationType} (or
+   * the older {@code luaValidation}) of the EnvoyProxy of the first Gateway the policy reaches,
+   * {@code Strict} by default.
+   */
+  private String luaValidation(ObjectNode p) {
+    List<Target> ts;
+    try {
+      ts = targets(p, false);
+    } catch (RuntimeException e) {
+      return "Strict";
+    }
+    for (Target t : ts) {
+      for (ObjectNode a : ancestors(t)) {
+        for (GatewayContext g : ctx.acceptedGateways) {
+          if (g.name.equals(a.path("name").asText())
+              && g.namespace.equals(a.path("namespace").asText())) {
+            JsonNode ep = g.envoyProxy;
+            if (ep == null) {
+              return "Strict";
+            }
+            String v = ep.path("lua").path("validationType").asText(null);
+            return v != null ? v : ep.path("luaValidation").asText("Strict");
+          }
+        }
+      }
+    }
+    return "Strict";
   }
 
   /** A target a policy reached. */
@@ -345,9 +379,13 @@ final class PolicyProcessor {
         translations.put(p, r);
         return r.error();
       }
+      case "EnvoyExtensionPolicy" -> {
+        EnvoyExtensionPolicyTranslator.Result r =
+            extension.translate(p, Nodes.spec(p), luaValidation(p));
+        translations.put(p, r);
+        return r.error();
+      }
       default -> {
-        // EnvoyExtensionPolicy settings do not reach Envoy yet: such a policy may only attach,
-        // never claim a setting it does not apply.
         return FieldSupport.message(
             FieldSupport.unsupported(Nodes.spec(p), FieldSupport.ATTACHMENT));
       }

@@ -66,6 +66,7 @@ public final class Translator {
     new SecurityPolicyApplier(ctx, policies).apply(xds);
     new ClientTrafficApplier(ctx, policies).apply(xds);
     new BackendTrafficApplier(ctx, policies).apply(xds);
+    new EnvoyExtensionApplier(policies).apply(ctx, xds);
     new EnvoyPatchPolicyProcessor(ctx).process();
 
     // Statuses are committed once, after every processor has had its say.

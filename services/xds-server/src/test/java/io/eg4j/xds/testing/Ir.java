@@ -240,6 +240,7 @@ public final class Ir {
           Map.of(),
           session,
           security,
+          null,
           null);
     }
   }

@@ -47,7 +47,9 @@ public final class HttpFilters {
           new TrafficFiltersXds.Compression(),
           new TrafficFiltersXds.RequestBuffer(),
           new TrafficFiltersXds.Bandwidth(),
-          new CustomResponseFilterXds());
+          new CustomResponseFilterXds(),
+          new LuaFilterXds(),
+          new ExtProcFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

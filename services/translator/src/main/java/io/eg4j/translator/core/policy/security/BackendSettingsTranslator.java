@@ -15,11 +15,11 @@ import java.util.List;
  * and passive health checks). Settings not in the SUPPORTED lists (per-retry timeout, HTTP/2
  * options, zone-aware or utilization-based balancing …) fail closed.
  */
-final class BackendSettingsTranslator {
+public final class BackendSettingsTranslator {
   private BackendSettingsTranslator() {}
 
   /** The enforced paths under {@code prefix.backendSettings}. */
-  static List<String> supported(String prefix) {
+  public static List<String> supported(String prefix) {
     String r = prefix + ".backendSettings.retry.";
     String b = prefix + ".backendSettings.";
     List<String> out =
@@ -43,7 +43,7 @@ final class BackendSettingsTranslator {
   }
 
   /** The cluster settings of {@code backendSettings} (raw JSON), or null when it sets none. */
-  static ClusterSettingsIr cluster(JsonNode bs, String where) throws PolicyException {
+  public static ClusterSettingsIr cluster(JsonNode bs, String where) throws PolicyException {
     JsonNode lb = bs == null ? null : bs.path("loadBalancer");
     if (lb != null
         && "ConsistentHash".equals(lb.path("type").asText(""))
@@ -57,7 +57,7 @@ final class BackendSettingsTranslator {
   }
 
   /** The retry policy of {@code backendSettings} (raw JSON), or null when it sets none. */
-  static PolicyRetryIr retry(JsonNode backendSettings, String where) throws PolicyException {
+  public static PolicyRetryIr retry(JsonNode backendSettings, String where) throws PolicyException {
     JsonNode retry = backendSettings == null ? null : backendSettings.get("retry");
     if (retry == null || !retry.isObject()) {
       return null;

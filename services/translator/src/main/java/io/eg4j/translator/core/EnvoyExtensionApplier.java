@@ -1,0 +1,66 @@
+package io.eg4j.translator.core;
+
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.extension.ExtensionIr;
+import io.eg4j.translator.core.PolicyProcessor.Attachment;
+import io.eg4j.translator.core.policy.extension.EnvoyExtensionPolicyTranslator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Puts the EnvoyExtensionPolicy in effect on every HTTP and gRPC route of the IR, with the same
+ * precedence as every policy kind (route rule, route, listener, ListenerSet, Gateway). A
+ * route-level policy with {@code mergeType} is merged over the broader one: each extension list it
+ * sets replaces the broader policy's, the others are kept.
+ *
+ * <p>Fail closed: when the policy in effect is not Accepted (invalid, or it sets a field eg4j does
+ * not enforce), the route answers 500, as Envoy Gateway's routes do for an invalid policy.
+ */
+final class EnvoyExtensionApplier {
+  static final String KIND = "EnvoyExtensionPolicy";
+
+  private final Map<String, Attachment> winners;
+
+  EnvoyExtensionApplier(PolicyProcessor policies) {
+    this.winners = policies.winners.getOrDefault(KIND, Map.of());
+  }
+
+  void apply(TranslationContext ctx, Map<String, IrBuilders.XdsBuilder> xds) {
+    PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain));
+  }
+
+  private static HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {
+    ExtensionIr ir = effective(chain);
+    if (ir == null) {
+      return r.failClosed(500);
+    }
+    return ir.isEmpty() ? r : r.withExtensions(ir);
+  }
+
+  private static ExtensionIr effective(List<Attachment> chain) {
+    Attachment top = chain.get(0);
+    ExtensionIr own = ir(top);
+    if (own == null) {
+      return null;
+    }
+    if (Nodes.text(Nodes.spec(top.policy()), "mergeType") == null || chain.size() < 2) {
+      return own;
+    }
+    ExtensionIr broader = ir(chain.get(1));
+    if (broader == null) {
+      return null;
+    }
+    return new ExtensionIr(
+        own.policy(),
+        own.lua().isEmpty() ? broader.lua() : own.lua(),
+        own.extProc().isEmpty() ? broader.extProc() : own.extProc());
+  }
+
+  private static ExtensionIr ir(Attachment a) {
+    if (a.error() != null
+        || !(a.translation() instanceof EnvoyExtensionPolicyTranslator.Result res)) {
+      return null;
+    }
+    return res.ir();
+  }
+}

@@ -1,0 +1,71 @@
+package io.eg4j.translator.core.policy.extension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.extension.ExtensionIr;
+import io.eg4j.translator.core.policy.FieldSupport;
+import io.eg4j.translator.core.policy.PolicyEnv;
+import io.eg4j.translator.core.policy.PolicyException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Translates an EnvoyExtensionPolicy into the {@link ExtensionIr} its routes carry. Each feature
+ * (Lua, external processing) has its own class beside this one that lists the spec fields it
+ * enforces and builds its IR. A policy that sets a field no feature enforces is not applied (fail
+ * closed, DESIGN.md invariant 9): its {@link Result} has an error naming those fields.
+ */
+public final class EnvoyExtensionPolicyTranslator {
+  private final PolicyEnv env;
+  private final boolean luaEnabled;
+
+  /**
+   * @param env references the policy resolves (ConfigMaps of Lua scripts)
+   * @param luaEnabled the EnvoyGateway config's {@code extensionApis.enableLua}
+   */
+  public EnvoyExtensionPolicyTranslator(PolicyEnv env, boolean luaEnabled) {
+    this.env = env;
+    this.luaEnabled = luaEnabled;
+  }
+
+  /**
+   * The translation of one policy.
+   *
+   * @param ir the extensions, null when the policy is not applied
+   * @param error why the policy is not Accepted, or null
+   */
+  public record Result(ExtensionIr ir, String error) {}
+
+  /**
+   * Translates {@code policy}.
+   *
+   * @param luaValidation how Lua scripts are checked: {@code Strict}, {@code InsecureSyntax} or
+   *     {@code Disabled} (the EnvoyProxy's {@code lua.validationType} of the policy's Gateway)
+   */
+  public Result translate(ObjectNode policy, JsonNode spec, String luaValidation) {
+    List<String> supported = new ArrayList<>(FieldSupport.ATTACHMENT);
+    supported.addAll(LuaTranslator.SUPPORTED);
+    supported.addAll(ExtProcTranslator.SUPPORTED);
+    String unsupported = FieldSupport.message(FieldSupport.unsupported(spec, supported));
+    if (unsupported != null) {
+      return new Result(null, unsupported);
+    }
+    String id = id(policy);
+    try {
+      List<ExtensionIr.LuaIr> lua =
+          LuaTranslator.translate(spec, policy, id, env, luaEnabled, luaValidation);
+      return new Result(
+          new ExtensionIr(id, lua, ExtProcTranslator.translate(spec, policy, id, env)), null);
+    } catch (PolicyException e) {
+      return new Result(null, e.getMessage());
+    }
+  }
+
+  /** The policy's id in filter names: {@code envoyextensionpolicy/<namespace>/<name>}. */
+  static String id(ObjectNode policy) {
+    return "envoyextensionpolicy/"
+        + policy.path("metadata").path("namespace").asText("")
+        + "/"
+        + policy.path("metadata").path("name").asText("");
+  }
+}

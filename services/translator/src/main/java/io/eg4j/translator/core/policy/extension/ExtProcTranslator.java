@@ -1,0 +1,179 @@
+package io.eg4j.translator.core.policy.extension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.ClusterSettingsIr;
+import io.eg4j.model.ir.DurationIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import io.eg4j.model.ir.extension.ExtensionIr.ExtProcIr;
+import io.eg4j.translator.core.policy.ObjectRef;
+import io.eg4j.translator.core.policy.PolicyEnv;
+import io.eg4j.translator.core.policy.PolicyException;
+import io.eg4j.translator.core.policy.security.BackendSettingsTranslator;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * EnvoyExtensionPolicy {@code extProc}: gRPC external processors, one ext_proc filter each, called
+ * on the policy's routes. The processor's backendRefs (Services, ServiceImports, Backends, with
+ * their BackendTLSPolicy) become one cluster, named after the policy and the processor's index;
+ * {@code processingMode} says which parts of the request and response are sent, {@code
+ * messageTimeout}, {@code failOpen} and {@code metadata} map to the filter's own fields.
+ */
+final class ExtProcTranslator {
+  static final List<String> SUPPORTED = supported();
+
+  private static List<String> supported() {
+    List<String> s = new ArrayList<>();
+    for (String f : List.of("group", "kind", "name", "namespace", "port", "weight")) {
+      s.add("extProc[].backendRef." + f);
+      s.add("extProc[].backendRefs[]." + f);
+    }
+    s.addAll(BackendSettingsTranslator.supported("extProc[]"));
+    s.addAll(
+        List.of(
+            "extProc[].failOpen",
+            "extProc[].messageTimeout",
+            "extProc[].processingMode.allowModeOverride",
+            "extProc[].processingMode.request",
+            "extProc[].processingMode.response",
+            "extProc[].processingMode.request.body",
+            "extProc[].processingMode.request.attributes[]",
+            "extProc[].processingMode.response.body",
+            "extProc[].processingMode.response.attributes[]",
+            "extProc[].metadata.accessibleNamespaces[]",
+            "extProc[].metadata.writableNamespaces[]"));
+    return List.copyOf(s);
+  }
+
+  private ExtProcTranslator() {}
+
+  static List<ExtProcIr> translate(JsonNode spec, ObjectNode policy, String id, PolicyEnv env)
+      throws PolicyException {
+    JsonNode list = spec.path("extProc");
+    if (!list.isArray()) {
+      return List.of();
+    }
+    String policyNs = policy.path("metadata").path("namespace").asText("");
+    List<ExtProcIr> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode e = list.get(i);
+      String where = "spec.extProc[" + i + "]";
+      String name = id + "/extproc/" + i;
+      List<JsonNode> refs = new ArrayList<>();
+      if (e.path("backendRef").isObject()) {
+        refs.add(lowerCaseKeys(e.path("backendRef")));
+      }
+      e.path("backendRefs").forEach(r -> refs.add(lowerCaseKeys(r)));
+      if (refs.isEmpty()) {
+        throw new PolicyException(where + " needs a backendRef");
+      }
+      List<DestinationSettingIr> settings = new ArrayList<>();
+      String authority = null;
+      for (int j = 0; j < refs.size(); j++) {
+        JsonNode r = refs.get(j);
+        String ns = r.path("namespace").asText(policyNs);
+        ObjectRef ref =
+            new ObjectRef(
+                r.path("group").asText(""),
+                r.path("kind").asText("Service"),
+                r.path("name").asText(""),
+                r.hasNonNull("namespace") ? ns : null,
+                r.hasNonNull("port") ? r.get("port").asInt() : null);
+        RouteDestinationIr one = env.backend(policy, name, ref, "GRPC");
+        for (DestinationSettingIr s : one.settings()) {
+          settings.add(
+              new DestinationSettingIr(
+                  name + "/backend/" + j,
+                  r.hasNonNull("weight") ? r.get("weight").asInt() : s.weight(),
+                  s.protocol(),
+                  s.addressType(),
+                  s.endpoints(),
+                  s.tls(),
+                  s.requestHeaders(),
+                  s.responseHeaders()));
+        }
+        if (authority == null) {
+          authority = authority(ref, ns, one);
+        }
+      }
+      if (settings.stream().map(DestinationSettingIr::addressType).distinct().count() > 1) {
+        // One cluster is either EDS (IP addresses) or DNS (hostnames), never both.
+        throw new PolicyException(
+            where + ": backendRefs mix IP and FQDN addresses, which one cluster cannot serve");
+      }
+      ClusterSettingsIr cluster =
+          BackendSettingsTranslator.cluster(e.get("backendSettings"), where + ".backendSettings");
+      RouteDestinationIr dest = new RouteDestinationIr(name, settings).withCluster(cluster);
+      DurationIr timeout =
+          cluster != null && cluster.requestTimeout() != null
+              ? cluster.requestTimeout()
+              : DurationIr.parse("10s");
+      DurationIr messageTimeout = null;
+      if (e.hasNonNull("messageTimeout")) {
+        try {
+          messageTimeout = DurationIr.parse(e.get("messageTimeout").asText());
+        } catch (IllegalArgumentException ex) {
+          throw new PolicyException(
+              where + ".messageTimeout: invalid duration " + e.get("messageTimeout").asText());
+        }
+      }
+      JsonNode mode = e.path("processingMode");
+      JsonNode req = mode.path("request");
+      JsonNode resp = mode.path("response");
+      out.add(
+          new ExtProcIr(
+              name,
+              dest,
+              authority,
+              timeout,
+              messageTimeout,
+              e.path("failOpen").asBoolean(false),
+              req.isObject(),
+              req.path("body").asText(null),
+              strings(req.path("attributes")),
+              resp.isObject(),
+              resp.path("body").asText(null),
+              strings(resp.path("attributes")),
+              mode.path("allowModeOverride").asBoolean(false),
+              strings(e.path("metadata").path("accessibleNamespaces")),
+              strings(e.path("metadata").path("writableNamespaces")),
+              BackendSettingsTranslator.retry(
+                  e.get("backendSettings"), where + ".backendSettings")));
+    }
+    return out;
+  }
+
+  /**
+   * A backendRef with its keys lower-cased: Envoy Gateway reads policies with Go's JSON decoder,
+   * which matches field names case-insensitively ({@code Name:} works like {@code name:}).
+   */
+  private static JsonNode lowerCaseKeys(JsonNode ref) {
+    ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    ref.fields()
+        .forEachRemaining(
+            f -> out.putIfAbsent(f.getKey().toLowerCase(java.util.Locale.ROOT), f.getValue()));
+    return out;
+  }
+
+  private static List<String> strings(JsonNode list) {
+    List<String> out = new ArrayList<>();
+    list.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  /**
+   * The processor's gRPC authority as Envoy Gateway writes it: a Backend's own endpoint address,
+   * else {@code <name>.<namespace>:<port>}.
+   */
+  private static String authority(ObjectRef ref, String ns, RouteDestinationIr dest) {
+    if ("Backend".equals(ref.kind())
+        && !dest.settings().isEmpty()
+        && !dest.settings().get(0).endpoints().isEmpty()) {
+      var ep = dest.settings().get(0).endpoints().get(0);
+      return ep.host() + ":" + ep.port();
+    }
+    return ref.name() + "." + ns + ":" + (ref.port() == null ? 80 : ref.port());
+  }
+}

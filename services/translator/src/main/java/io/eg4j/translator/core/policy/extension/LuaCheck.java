@@ -1,0 +1,285 @@
+package io.eg4j.translator.core.policy.extension;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The check of a Lua script before it reaches Envoy, which refuses a whole listener whose Lua
+ * filter does not compile. Three levels, as the EnvoyProxy's {@code lua.validationType}:
+ *
+ * <ul>
+ *   <li>{@code Disabled}: nothing is checked;
+ *   <li>{@code InsecureSyntax}: the script must tokenize (strings and comments closed) and its
+ *       blocks must be well formed ({@code if … then … end}, {@code for/while … do … end}, {@code
+ *       function … end}, {@code repeat … until});
+ *   <li>{@code Strict} (the default): also, it must define {@code envoy_on_request} or {@code
+ *       envoy_on_response}, and every method those call on their stream handle ({@code
+ *       handle:name(…)}) must be one of Envoy's stream handle API.
+ * </ul>
+ *
+ * <p>This is a structural check, not a Lua compiler: Envoy Gateway runs scripts in a Lua VM with
+ * mocked Envoy APIs, which also catches errors in expressions. A script that passes here and still
+ * fails in Envoy is refused by Envoy, and that object is withheld (DESIGN.md invariant 10).
+ */
+final class LuaCheck {
+  /** Envoy's Lua stream handle API (the methods of the handle passed to the entry points). */
+  static final Set<String> HANDLE_API =
+      Set.of(
+          "headers",
+          "body",
+          "bodyChunks",
+          "trailers",
+          "metadata",
+          "streamInfo",
+          "connection",
+          "connectionStreamInfo",
+          "logTrace",
+          "logDebug",
+          "logInfo",
+          "logWarn",
+          "logErr",
+          "logCritical",
+          "httpCall",
+          "respond",
+          "importPublicKey",
+          "verifySignature",
+          "base64Escape",
+          "timestamp",
+          "timestampString",
+          "setUpstreamOverrideHost",
+          "filterContext",
+          "route",
+          "virtualHost",
+          "clearRouteCache");
+
+  private static final Set<String> STATEMENT_KEYWORDS =
+      Set.of("end", "local", "return", "else", "elseif", "until", "for", "while", "repeat", "if");
+
+  private LuaCheck() {}
+
+  /** A problem with {@code source} at {@code validation} level, or null when it passes. */
+  static String check(String source, String validation) {
+    if ("Disabled".equals(validation)) {
+      return null;
+    }
+    List<Token> tokens;
+    try {
+      tokens = tokenize(source);
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    String problem = blocks(tokens);
+    if (problem != null || "InsecureSyntax".equals(validation)) {
+      return problem;
+    }
+    return entryPoints(tokens);
+  }
+
+  private record Token(String text, boolean name, int line) {}
+
+  private static String blocks(List<Token> tokens) {
+    Deque<String> open = new ArrayDeque<>();
+    String awaiting = null; // "then" after if/elseif, "do" after for/while
+    for (Token t : tokens) {
+      if (!t.name()) {
+        continue;
+      }
+      String w = t.text();
+      if (awaiting != null) {
+        if (w.equals(awaiting)) {
+          awaiting = null;
+          continue;
+        }
+        if (STATEMENT_KEYWORDS.contains(w) || (awaiting.equals("then") && w.equals("do"))) {
+          return "line " + t.line() + ": '" + awaiting + "' expected near '" + w + "'";
+        }
+        continue;
+      }
+      switch (w) {
+        case "function", "repeat" -> open.push(w);
+        case "if" -> {
+          open.push(w);
+          awaiting = "then";
+        }
+        case "elseif" -> {
+          if (!"if".equals(open.peek())) {
+            return "line " + t.line() + ": unexpected 'elseif'";
+          }
+          awaiting = "then";
+        }
+        case "else", "then" -> {
+          if (!"if".equals(open.peek())) {
+            return "line " + t.line() + ": unexpected '" + w + "'";
+          }
+        }
+        case "for", "while" -> {
+          open.push("loop");
+          awaiting = "do";
+        }
+        case "do" -> open.push("do");
+        case "end" -> {
+          String b = open.poll();
+          if (b == null || b.equals("repeat")) {
+            return "line " + t.line() + ": unexpected 'end'";
+          }
+        }
+        case "until" -> {
+          if (!"repeat".equals(open.poll())) {
+            return "line " + t.line() + ": unexpected 'until'";
+          }
+        }
+        default -> {}
+      }
+    }
+    if (awaiting != null) {
+      return "'" + awaiting + "' expected at the end of the script";
+    }
+    if (!open.isEmpty()) {
+      return "'end' expected at the end of the script (to close '" + open.peek() + "')";
+    }
+    return null;
+  }
+
+  private static String entryPoints(List<Token> tokens) {
+    boolean found = false;
+    for (int i = 0; i + 3 < tokens.size(); i++) {
+      if (!tokens.get(i).text().equals("function")) {
+        continue;
+      }
+      String fn = tokens.get(i + 1).text();
+      if (!fn.equals("envoy_on_request") && !fn.equals("envoy_on_response")) {
+        continue;
+      }
+      found = true;
+      if (!tokens.get(i + 2).text().equals("(") || !tokens.get(i + 3).name()) {
+        continue;
+      }
+      String handle = tokens.get(i + 3).text();
+      int depth = 0;
+      for (int j = i; j + 2 < tokens.size(); j++) {
+        Token t = tokens.get(j);
+        if (t.name() && Set.of("function", "if", "do", "repeat").contains(t.text())) {
+          depth++;
+        } else if (t.name() && (t.text().equals("end") || t.text().equals("until"))) {
+          if (--depth == 0) {
+            break;
+          }
+        }
+        if (t.name()
+            && t.text().equals(handle)
+            && tokens.get(j + 1).text().equals(":")
+            && tokens.get(j + 2).name()
+            && !HANDLE_API.contains(tokens.get(j + 2).text())) {
+          return "line "
+              + t.line()
+              + ": "
+              + fn
+              + " calls "
+              + handle
+              + ":"
+              + tokens.get(j + 2).text()
+              + ", which is not a method of Envoy's Lua stream handle";
+        }
+      }
+    }
+    return found ? null : "expected one of envoy_on_request() or envoy_on_response() to be defined";
+  }
+
+  private static List<Token> tokenize(String s) {
+    List<Token> out = new ArrayList<>();
+    int line = 1;
+    int i = 0;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      if (c == '\n') {
+        line++;
+        i++;
+      } else if (Character.isWhitespace(c)) {
+        i++;
+      } else if (c == '-' && s.startsWith("--", i)) {
+        int level = longBracket(s, i + 2);
+        if (level >= 0) {
+          int close = closeLongBracket(s, i + 2, level, line);
+          line += count(s, i, close);
+          i = close;
+        } else {
+          while (i < s.length() && s.charAt(i) != '\n') {
+            i++;
+          }
+        }
+      } else if (c == '[' && longBracket(s, i) >= 0) {
+        int close = closeLongBracket(s, i, longBracket(s, i), line);
+        line += count(s, i, close);
+        out.add(new Token("<string>", false, line));
+        i = close;
+      } else if (c == '"' || c == '\'') {
+        int j = i + 1;
+        while (j < s.length() && s.charAt(j) != c) {
+          if (s.charAt(j) == '\\') {
+            j++;
+          } else if (s.charAt(j) == '\n') {
+            throw new IllegalArgumentException("line " + line + ": unfinished string");
+          }
+          j++;
+        }
+        if (j >= s.length()) {
+          throw new IllegalArgumentException("line " + line + ": unfinished string");
+        }
+        out.add(new Token("<string>", false, line));
+        i = j + 1;
+      } else if (Character.isLetter(c) || c == '_') {
+        int j = i;
+        while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_')) {
+          j++;
+        }
+        out.add(new Token(s.substring(i, j), true, line));
+        i = j;
+      } else if (Character.isDigit(c)) {
+        int j = i;
+        while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '.')) {
+          j++;
+        }
+        out.add(new Token("<number>", false, line));
+        i = j;
+      } else {
+        out.add(new Token(String.valueOf(c), false, line));
+        i++;
+      }
+    }
+    return out;
+  }
+
+  /** The level of a long bracket opening at {@code i} ({@code [[} is 0, {@code [=[} 1), or -1. */
+  private static int longBracket(String s, int i) {
+    if (i >= s.length() || s.charAt(i) != '[') {
+      return -1;
+    }
+    int j = i + 1;
+    while (j < s.length() && s.charAt(j) == '=') {
+      j++;
+    }
+    return j < s.length() && s.charAt(j) == '[' ? j - i - 1 : -1;
+  }
+
+  private static int closeLongBracket(String s, int open, int level, int line) {
+    String close = "]" + "=".repeat(level) + "]";
+    int end = s.indexOf(close, open + level + 2);
+    if (end < 0) {
+      throw new IllegalArgumentException("line " + line + ": unfinished long string or comment");
+    }
+    return end + close.length();
+  }
+
+  private static int count(String s, int from, int to) {
+    int n = 0;
+    for (int i = from; i < to; i++) {
+      if (s.charAt(i) == '\n') {
+        n++;
+      }
+    }
+    return n;
+  }
+}

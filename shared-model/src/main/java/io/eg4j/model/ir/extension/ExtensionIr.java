@@ -1,0 +1,86 @@
+package io.eg4j.model.ir.extension;
+
+import io.eg4j.model.ir.DurationIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.security.PolicyRetryIr;
+import java.util.List;
+
+/**
+ * The EnvoyExtensionPolicy in effect on a route: its extensions, each one an HTTP filter named
+ * after the policy and its position in the list, so that two policies never share a filter.
+ *
+ * @param policy the policy's id, {@code envoyextensionpolicy/<namespace>/<name>}
+ * @param lua the Lua scripts, in the policy's order
+ * @param extProc the external processors, in the policy's order
+ */
+public record ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extProc) {
+  public ExtensionIr {
+    lua = lua == null ? List.of() : List.copyOf(lua);
+    extProc = extProc == null ? List.of() : List.copyOf(extProc);
+  }
+
+  /** True when the policy sets no extension that needs a filter. */
+  public boolean isEmpty() {
+    return lua.isEmpty() && extProc.isEmpty();
+  }
+
+  /**
+   * One external processor ({@code spec.extProc[]}): a gRPC service Envoy's ext_proc filter streams
+   * the request and response to.
+   *
+   * @param name the filter name suffix, {@code <policy>/extproc/<index>}
+   * @param destination the service's cluster
+   * @param authority the gRPC authority, {@code <name>.<namespace>:<port>}
+   * @param timeout the gRPC call timeout (the backend's request timeout, else 10s)
+   * @param messageTimeout how long to wait for each response of the processor, or null (Envoy's
+   *     200ms)
+   * @param failOpen true to let requests through when the processor fails
+   * @param requestHeaders true to send request headers
+   * @param requestBody the request body mode ({@code Streamed}, {@code Buffered}, {@code
+   *     BufferedPartial}, {@code FullDuplexStreamed}), or null for none
+   * @param requestAttributes the request attributes sent along
+   * @param responseHeaders true to send response headers
+   * @param responseBody the response body mode, or null for none
+   * @param responseAttributes the response attributes sent along
+   * @param allowModeOverride true to let the processor change the processing mode
+   * @param forwardingNamespaces dynamic metadata namespaces sent to the processor
+   * @param receivingNamespaces dynamic metadata namespaces the processor may write
+   * @param retry the gRPC call's retry policy, or null
+   */
+  public record ExtProcIr(
+      String name,
+      RouteDestinationIr destination,
+      String authority,
+      DurationIr timeout,
+      DurationIr messageTimeout,
+      boolean failOpen,
+      boolean requestHeaders,
+      String requestBody,
+      List<String> requestAttributes,
+      boolean responseHeaders,
+      String responseBody,
+      List<String> responseAttributes,
+      boolean allowModeOverride,
+      List<String> forwardingNamespaces,
+      List<String> receivingNamespaces,
+      PolicyRetryIr retry) {
+    public ExtProcIr {
+      requestAttributes = requestAttributes == null ? List.of() : List.copyOf(requestAttributes);
+      responseAttributes = responseAttributes == null ? List.of() : List.copyOf(responseAttributes);
+      forwardingNamespaces =
+          forwardingNamespaces == null ? List.of() : List.copyOf(forwardingNamespaces);
+      receivingNamespaces =
+          receivingNamespaces == null ? List.of() : List.copyOf(receivingNamespaces);
+    }
+  }
+
+  /**
+   * One Lua script ({@code spec.lua[]}).
+   *
+   * @param name the filter name suffix, {@code <policy>/lua/<index>}
+   * @param source the script
+   * @param filterContext the script's {@code filterContext} as JSON text (handed to the script per
+   *     route), or null when unset
+   */
+  public record LuaIr(String name, String source, String filterContext) {}
+}
