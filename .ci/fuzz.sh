@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cases="$1"; shift
-out="${1:-target/fuzz}"; [ $# -gt 0 ] && shift
+out=target/fuzz
+if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then out="$1"; shift; fi
 rm -rf "$out"
 mkdir -p "$out"
 ./eg4j help >/dev/null  # rebuilds the launcher jar and classpath.txt when a source is newer
@@ -21,4 +22,8 @@ java -Xmx2g -cp "$cp" io.eg4j.standalone.fuzz.Fuzz "$cases" "$out" "$@"
 validate=0
 python3 .ci/fuzz-validate.py "$out" || validate=$?
 exceptions=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["exceptions"])' "$out/summary.json")
-[ "$exceptions" -eq 0 ] && [ "$validate" -eq 0 ]
+if [ "$exceptions" -ne 0 ] || [ "$validate" -ne 0 ]; then
+  echo "fuzz: FAILED ($exceptions exceptions escaped translation; envoy validation exit $validate)"
+  exit 1
+fi
+echo "fuzz: passed (no exception escaped translation; Envoy accepted every config but those of cases it rejects unmutated)"

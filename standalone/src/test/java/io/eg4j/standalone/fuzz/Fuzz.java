@@ -62,6 +62,7 @@ public final class Fuzz {
   private final Map<String, List<ObjectNode>> inputs = new HashMap<>();
   private final Map<String, Map<ResourceKey, Set<String>>> baselineFalse = new HashMap<>();
   private final Set<String> hashes = new HashSet<>();
+  private final StringBuilder baselines = new StringBuilder();
   private final List<String> exceptions = new ArrayList<>();
   private final List<String> unnamed = new ArrayList<>();
   private final Map<String, Integer> ops = new TreeMap<>();
@@ -141,6 +142,7 @@ public final class Fuzz {
       skipped++;
       return;
     }
+    baseline(name);
     ObjectNode target = objects.get(r.nextInt(objects.size()));
     ResourceKey key = ResourceSnapshot.keyOf(target);
     Mutator.Mutation m = Mutator.mutate(target, r);
@@ -189,13 +191,7 @@ public final class Fuzz {
     }
     for (String doc : o.envoyStatic) {
       outputs++;
-      String h = sha(doc);
-      if (hashes.add(h)) {
-        Files.writeString(
-            out.resolve("configs").resolve(h + ".yaml"),
-            "# " + where.replace('\n', ' ').replace('\r', ' ') + "\n" + doc,
-            StandardCharsets.UTF_8);
-      }
+      write(doc, where);
     }
     if (m.path().startsWith("metadata.name") || m.path().startsWith("metadata.namespace")) {
       return; // the object's status is keyed by its new name: nothing to compare
@@ -223,6 +219,21 @@ public final class Fuzz {
       unnamed.add(where + " (value quoted)\n  " + String.join("\n  ", fresh).replace('\r', ' '));
     } else {
       unnamed.add(where + "\n  " + String.join("\n  ", fresh).replace('\r', ' '));
+    }
+  }
+
+  /** Writes a static config once, headed by where it came from. */
+  private void write(String doc, String origin) {
+    try {
+      String h = sha(doc);
+      if (hashes.add(h)) {
+        Files.writeString(
+            out.resolve("configs").resolve(h + ".yaml"),
+            "# " + origin.replace('\n', ' ').replace('\r', ' ') + "\n" + doc,
+            StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -269,10 +280,21 @@ public final class Fuzz {
         name,
         n -> {
           Map<ResourceKey, Set<String>> map = new HashMap<>();
-          for (ResourceStatus s :
-              new Translator(configs.get(n))
-                  .translate(ResourceSnapshot.of(inputs.get(n)))
-                  .statuses()) {
+          List<ResourceStatus> statuses;
+          try {
+            Outcome o = translate(configs.get(n), inputs.get(n));
+            statuses = o.statuses;
+            // The unmutated case's configs, so that a mutated config Envoy rejects can be told
+            // from one whose case Envoy rejects already (the corpus validation step's finding).
+            for (String doc : o.envoyStatic) {
+              write(doc, "baseline " + n);
+              baselines.append(sha(doc)).append(' ').append(n).append('\n');
+            }
+          } catch (IOException | RuntimeException e) {
+            exceptions.add(n + " unmutated\n" + trace(e));
+            statuses = List.of();
+          }
+          for (ResourceStatus s : statuses) {
             Set<String> set = new HashSet<>();
             falseConditions(s.status(), "", set);
             map.put(s.key(), set);
@@ -367,6 +389,7 @@ public final class Fuzz {
     s.put("slowest", slowest);
     s.put("millis", millis);
     Files.writeString(out.resolve("summary.json"), Json.MAPPER.writeValueAsString(s));
+    Files.writeString(out.resolve("baselines.txt"), baselines);
     Files.writeString(out.resolve("exceptions.txt"), String.join("\n\n", exceptions) + "\n");
     Files.writeString(out.resolve("unnamed.txt"), String.join("\n", unnamed) + "\n");
     System.out.printf(
@@ -378,7 +401,7 @@ public final class Fuzz {
           "  EXCEPTION " + e.lines().limit(8).reduce((a, b) -> a + "\n    " + b).orElse(""));
     }
     System.out.printf(
-        "fuzz: %d static Envoy configs produced, %d distinct (in %s)%n",
+        "fuzz: %d static Envoy configs produced; %d distinct, with the unmutated cases' (in %s)%n",
         outputs, hashes.size(), out.resolve("configs"));
     System.out.printf(
         "fuzz: %d mutations rejected (a condition newly False on the mutated object); %d name the"
@@ -389,10 +412,15 @@ public final class Fuzz {
         "fuzz: slowest translation %d ms: %s%n", slowestMillis, slowest.replace('\n', ' '));
   }
 
-  private static String sha(String s) throws Exception {
-    return HexFormat.of()
-        .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)))
-        .substring(0, 20);
+  private static String sha(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)))
+          .substring(0, 20);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static String trace(Throwable t) {
