@@ -130,8 +130,15 @@ public final class ClusterXdsTranslator {
       }
     }
     // Upstreams the HTTP filters call: authorization services, JWKS and OIDC endpoints.
-    for (RouteDestinationIr dest : HttpFilters.resources(ir).destinations()) {
+    var filterResources = HttpFilters.resources(ir);
+    for (RouteDestinationIr dest : filterResources.destinations()) {
       add(out, dest);
+    }
+    for (RouteDestinationIr dest : filterResources.singleClusters()) {
+      ClusterRef ref = udpRef(dest);
+      if (ref != null) {
+        out.putIfAbsent(ref.name(), ref);
+      }
     }
     return out;
   }

@@ -20,6 +20,7 @@ public record ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extPro
   }
 
   /** True when the policy sets no extension that needs a filter. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isEmpty() {
     return lua.isEmpty() && extProc.isEmpty();
   }

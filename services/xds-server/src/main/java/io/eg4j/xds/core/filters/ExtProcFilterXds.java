@@ -4,7 +4,6 @@ import static io.eg4j.xds.core.Protos.any;
 
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.extension.ExtensionIr.ExtProcIr;
-import io.eg4j.xds.core.ClusterXdsTranslator;
 import io.eg4j.xds.core.Protos;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
@@ -56,10 +55,8 @@ final class ExtProcFilterXds implements HttpFilterXds {
   }
 
   static ExternalProcessor config(ExtProcIr p) {
-    String cluster =
-        ClusterXdsTranslator.refs(p.destination()).isEmpty()
-            ? p.destination().name()
-            : ClusterXdsTranslator.refs(p.destination()).get(0).name();
+    // One cluster, named after the destination; several backendRefs are its localities.
+    String cluster = p.destination().name();
     GrpcService.Builder grpc =
         GrpcService.newBuilder()
             .setEnvoyGrpc(
@@ -149,7 +146,7 @@ final class ExtProcFilterXds implements HttpFilterXds {
     for (HttpRouteIr r : routes) {
       if (r.extensions() != null) {
         for (ExtProcIr p : r.extensions().extProc()) {
-          out.addDestination(p.destination());
+          out.addSingleCluster(p.destination());
         }
       }
     }

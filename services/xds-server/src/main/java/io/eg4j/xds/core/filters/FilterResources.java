@@ -15,10 +15,25 @@ import java.util.TreeMap;
 public final class FilterResources {
   private final Map<String, RouteDestinationIr> destinations = new TreeMap<>();
   private final Map<String, Secret> secrets = new TreeMap<>();
+  private final Map<String, RouteDestinationIr> singleClusters = new TreeMap<>();
 
   /** Adds an upstream the filter calls. */
   public void addDestination(RouteDestinationIr destination) {
     destinations.putIfAbsent(destination.name(), destination);
+  }
+
+  /**
+   * Adds an upstream the filter calls through one cluster named after the destination, whatever the
+   * number of its backends: each backend is a locality of that cluster, picked by its weight (a
+   * filter such as ext_proc names one cluster, it has no weighted clusters).
+   */
+  public void addSingleCluster(RouteDestinationIr destination) {
+    singleClusters.putIfAbsent(destination.name(), destination);
+  }
+
+  /** The upstreams served as one cluster each, sorted by name. */
+  public List<RouteDestinationIr> singleClusters() {
+    return new ArrayList<>(singleClusters.values());
   }
 
   /** Adds a secret the filter reads over SDS. */

@@ -43,6 +43,14 @@ public final class EnvoyExtensionPolicyTranslator {
    *     {@code Disabled} (the EnvoyProxy's {@code lua.validationType} of the policy's Gateway)
    */
   public Result translate(ObjectNode policy, JsonNode spec, String luaValidation) {
+    if (spec.path("wasm").isArray() && !spec.path("wasm").isEmpty()) {
+      // Envoy Gateway fetches each module (HTTP URL or OCI image) into its Wasm cache and serves
+      // it to Envoy from there; eg4j has no such cache, so the modules cannot reach Envoy.
+      return new Result(
+          null,
+          "spec.wasm: eg4j cannot fetch Wasm modules (HTTP and OCI image code sources need a Wasm"
+              + " cache that serves them to Envoy), so the policy is not applied");
+    }
     List<String> supported = new ArrayList<>(FieldSupport.ATTACHMENT);
     supported.addAll(LuaTranslator.SUPPORTED);
     supported.addAll(ExtProcTranslator.SUPPORTED);

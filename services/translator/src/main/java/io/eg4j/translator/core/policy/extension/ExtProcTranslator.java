@@ -98,6 +98,13 @@ final class ExtProcTranslator {
           authority = authority(ref, ns, one);
         }
       }
+      if (settings.size() > 1 && settings.stream().anyMatch(st -> st.tls() != null)) {
+        // The processor's backends are localities of one cluster, which has one transport socket.
+        throw new PolicyException(
+            where
+                + ": several backendRefs where one is reached over TLS (BackendTLSPolicy) are not"
+                + " supported by eg4j yet");
+      }
       if (settings.stream().map(DestinationSettingIr::addressType).distinct().count() > 1) {
         // One cluster is either EDS (IP addresses) or DNS (hostnames), never both.
         throw new PolicyException(
