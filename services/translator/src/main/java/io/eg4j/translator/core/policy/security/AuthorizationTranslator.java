@@ -78,6 +78,10 @@ final class AuthorizationTranslator {
         throw new PolicyException(where + ".action must be Allow or Deny");
       }
       String name = r.path("name").asText(policyId + "/authorization/rule/" + i);
+      if (name.isEmpty() || name.length() > 253) {
+        // The CRD's bounds; Envoy's RBAC matcher needs a non-empty action name.
+        throw new PolicyException(where + ".name must be 1-253 characters");
+      }
       JsonNode principal = r.path("principal");
       List<String> cidrs = new ArrayList<>();
       for (JsonNode c : principal.path("clientCIDRs")) {

@@ -132,4 +132,21 @@ class SecurityPolicyPartialTranslationTest {
         .contains("spec.jwt.providers[0].claimToHeaders[0].header must be an HTTP header name");
     assertThat(translate(policy.formatted("{claim: sub, header: x-sub}")).error()).isNull();
   }
+
+  @Test
+  void anAuthorizationRuleNameIsNotEmpty() throws Exception {
+    String policy =
+        """
+        kind: SecurityPolicy
+        metadata: {namespace: default, name: p}
+        spec:
+          authorization:
+            rules:
+            - {%s action: Allow, principal: {clientCIDRs: [10.0.0.0/8]}}
+        """;
+    assertThat(translate(policy.formatted("name: '',")).error())
+        .contains("spec.authorization.rules[0].name must be 1-253 characters");
+    assertThat(translate(policy.formatted("name: allow-internal,")).error()).isNull();
+    assertThat(translate(policy.formatted("")).error()).isNull();
+  }
 }
