@@ -125,6 +125,14 @@ final class RouteParentResolver {
    * The hostnames a route serves on a listener: the intersection of the route's hostnames with the
    * listener's, wildcards included (Gateway API hostname matching rules).
    */
+  /**
+   * The Gateway API's Hostname pattern, letters of either case (Envoy Gateway passes an upper-case
+   * hostname through; Envoy matches domains case-insensitively).
+   */
+  private static final java.util.regex.Pattern HOSTNAME =
+      java.util.regex.Pattern.compile(
+          "(\\*\\.)?[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*");
+
   static List<String> computeHosts(List<String> routeHostnames, ListenerContext listener) {
     String lh = listener.hostname == null ? "" : listener.hostname;
     if (routeHostnames.isEmpty()) {
@@ -132,6 +140,9 @@ final class RouteParentResolver {
     }
     TreeSet<String> out = new TreeSet<>();
     for (String rh : routeHostnames) {
+      if (rh.length() > 253 || !HOSTNAME.matcher(rh).matches()) {
+        continue; // a hostname the API server would refuse matches no listener
+      }
       if (lh.isEmpty() || lh.equals(rh)) {
         out.add(rh);
       } else if (lh.startsWith("*")) {

@@ -45,16 +45,22 @@ class HttpRouteMatchValidationTest {
       metadata: {namespace: default, name: web}
       spec:
         parentRefs: [{name: eg}]
+        %s
         rules:
         - backendRefs: [{name: web, port: 8080}]
           %s
       """;
 
   private static String routeStatus(String rule) throws Exception {
+    return routeStatus("", rule);
+  }
+
+  private static String routeStatus(String hostnames, String rule) throws Exception {
     List<ObjectNode> docs =
         ManifestReader.read(
             "test",
-            new ByteArrayInputStream(BASE.formatted(rule).getBytes(StandardCharsets.UTF_8)));
+            new ByteArrayInputStream(
+                BASE.formatted(hostnames, rule).getBytes(StandardCharsets.UTF_8)));
     for (ResourceStatus s :
         new Translator(EnvoyGatewayConfig.defaults())
             .translate(ResourceSnapshot.of(docs))
@@ -95,5 +101,13 @@ class HttpRouteMatchValidationTest {
             + " v}]}}]";
     assertThat(routeStatus(filter.formatted("x-" + "a".repeat(300)))).contains("is invalid");
     assertThat(routeStatus(filter.formatted("x-ok"))).doesNotContain("is invalid");
+  }
+
+  @Test
+  void aHostnameTheApiServerWouldRefuseMatchesNoListener() throws Exception {
+    String status = routeStatus("hostnames: [\"www.example.com\\r\\nX: 1\"]", "");
+    assertThat(status).contains("NoMatchingListenerHostname");
+    assertThat(routeStatus("hostnames: [www.Example.com]", ""))
+        .contains("\"Accepted\",\"status\":\"True\"");
   }
 }
