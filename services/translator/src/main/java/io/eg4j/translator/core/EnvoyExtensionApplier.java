@@ -14,7 +14,9 @@ import java.util.Map;
  * sets replaces the broader policy's, the others are kept.
  *
  * <p>Fail closed: when the policy in effect is not Accepted (invalid, or it sets a field eg4j does
- * not enforce), the route answers 500, as Envoy Gateway's routes do for an invalid policy.
+ * not enforce), the route answers 500, as Envoy Gateway's routes do for an invalid policy; except
+ * when what failed are extensions that set {@code failOpen}: the route is then served with the
+ * policy's other extensions.
  */
 final class EnvoyExtensionApplier {
   static final String KIND = "EnvoyExtensionPolicy";
@@ -32,7 +34,9 @@ final class EnvoyExtensionApplier {
   private static HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {
     ExtensionIr ir = effective(chain);
     if (ir == null) {
-      return r.failClosed(500);
+      // The route's SecurityPolicy stays on the 500 route: its filters run first and can only
+      // refuse, and it is enforced as its status says.
+      return r.failClosed(500).withSecurity(r.security());
     }
     return ir.isEmpty() ? r : r.withExtensions(ir);
   }
@@ -56,11 +60,14 @@ final class EnvoyExtensionApplier {
         own.extProc().isEmpty() ? broader.extProc() : own.extProc());
   }
 
+  /**
+   * The extensions of a policy, or null when its routes fail closed. A policy that is not Accepted
+   * only because extensions with {@code failOpen} failed still gives the others.
+   */
   private static ExtensionIr ir(Attachment a) {
-    if (a.error() != null
-        || !(a.translation() instanceof EnvoyExtensionPolicyTranslator.Result res)) {
+    if (!(a.translation() instanceof EnvoyExtensionPolicyTranslator.Result res)) {
       return null;
     }
-    return res.ir();
+    return a.error() == null || res.failOpen() ? res.ir() : null;
   }
 }

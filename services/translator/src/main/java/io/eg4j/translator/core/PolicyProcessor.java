@@ -318,6 +318,10 @@ final class PolicyProcessor {
     }
     if (invalid == null) {
       invalid = unenforced(kind, p);
+    } else if (kind.equals("EnvoyExtensionPolicy")) {
+      // Translated all the same: extensions that set failOpen are left out when they fail, and
+      // the routes keep the others (see EnvoyExtensionApplier).
+      unenforced(kind, p);
     } else if (kind.equals("SecurityPolicy")) {
       // Translated all the same: its routes keep the features that do translate (see
       // SecurityPolicyTranslator), as in Envoy Gateway. API keys refused above (duplicates) are

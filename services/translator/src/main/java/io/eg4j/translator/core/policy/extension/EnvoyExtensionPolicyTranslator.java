@@ -33,8 +33,15 @@ public final class EnvoyExtensionPolicyTranslator {
    *
    * @param ir the extensions, null when the policy is not applied
    * @param error why the policy is not Accepted, or null
+   * @param failOpen true when the policy is not Accepted only because of extensions that set {@code
+   *     failOpen}: they are left out and {@code ir} holds the others, which the policy's routes
+   *     still get (Envoy Gateway's fail-open behaviour)
    */
-  public record Result(ExtensionIr ir, String error) {}
+  public record Result(ExtensionIr ir, String error, boolean failOpen) {
+    public Result(ExtensionIr ir, String error) {
+      this(ir, error, false);
+    }
+  }
 
   /**
    * Translates {@code policy}.
@@ -43,18 +50,32 @@ public final class EnvoyExtensionPolicyTranslator {
    *     {@code Disabled} (the EnvoyProxy's {@code lua.validationType} of the policy's Gateway)
    */
   public Result translate(ObjectNode policy, JsonNode spec, String luaValidation) {
-    if (spec.path("wasm").isArray() && !spec.path("wasm").isEmpty()) {
-      // Envoy Gateway fetches each module (HTTP URL or OCI image) into its Wasm cache and serves
-      // it to Envoy from there; eg4j has no such cache, so the modules cannot reach Envoy.
-      return new Result(
-          null,
-          "spec.wasm: eg4j cannot fetch Wasm modules (HTTP and OCI image code sources need a Wasm"
-              + " cache that serves them to Envoy), so the policy is not applied");
-    }
     List<String> supported = new ArrayList<>(FieldSupport.ATTACHMENT);
     supported.addAll(LuaTranslator.SUPPORTED);
     supported.addAll(ExtProcTranslator.SUPPORTED);
-    String unsupported = FieldSupport.message(FieldSupport.unsupported(spec, supported));
+    supported.addAll(List.of("wasm[].name", "wasm[].failOpen"));
+    // Wasm modules: Envoy Gateway fetches each one (HTTP URL or OCI image) into its Wasm cache and
+    // serves it to Envoy from there; eg4j has no such cache, so no module can reach Envoy.
+    String wasm = null;
+    JsonNode wasmList = spec.path("wasm");
+    for (int i = 0; i < wasmList.size(); i++) {
+      if (wasm == null) {
+        wasm =
+            "spec.wasm["
+                + i
+                + "]: eg4j cannot fetch Wasm modules (HTTP and OCI image code sources need a"
+                + " Wasm cache that serves them to Envoy)";
+      }
+      if (!wasmList.get(i).path("failOpen").asBoolean(false)) {
+        return new Result(null, wasm + ", so the policy is not applied");
+      }
+    }
+    JsonNode rest = spec;
+    if (wasmList.isArray()) {
+      rest = spec.deepCopy();
+      ((ObjectNode) rest).remove("wasm");
+    }
+    String unsupported = FieldSupport.message(FieldSupport.unsupported(rest, supported));
     if (unsupported != null) {
       return new Result(null, unsupported);
     }
@@ -62,8 +83,22 @@ public final class EnvoyExtensionPolicyTranslator {
     try {
       List<ExtensionIr.LuaIr> lua =
           LuaTranslator.translate(spec, policy, id, env, luaEnabled, luaValidation);
+      List<String> skipped = new ArrayList<>();
+      List<ExtensionIr.ExtProcIr> extProc =
+          ExtProcTranslator.translate(spec, policy, id, env, skipped);
+      if (wasm != null) {
+        skipped.add(0, wasm);
+      }
+      ExtensionIr ir = new ExtensionIr(id, lua, extProc);
       return new Result(
-          new ExtensionIr(id, lua, ExtProcTranslator.translate(spec, policy, id, env)), null);
+          ir,
+          skipped.isEmpty()
+              ? null
+              : String.join("; ", skipped)
+                  + " (failOpen: the route is served without "
+                  + (skipped.size() == 1 ? "it" : "them")
+                  + ")",
+          !skipped.isEmpty());
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
     }

@@ -49,7 +49,12 @@ final class ExtProcTranslator {
 
   private ExtProcTranslator() {}
 
-  static List<ExtProcIr> translate(JsonNode spec, ObjectNode policy, String id, PolicyEnv env)
+  /**
+   * The processors of {@code spec}. One that cannot be translated fails the policy, unless it sets
+   * {@code failOpen}: then it is left out and its problem is added to {@code skipped}.
+   */
+  static List<ExtProcIr> translate(
+      JsonNode spec, ObjectNode policy, String id, PolicyEnv env, List<String> skipped)
       throws PolicyException {
     JsonNode list = spec.path("extProc");
     if (!list.isArray()) {
@@ -58,7 +63,22 @@ final class ExtProcTranslator {
     String policyNs = policy.path("metadata").path("namespace").asText("");
     List<ExtProcIr> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
-      JsonNode e = list.get(i);
+      try {
+        out.add(one(list.get(i), i, policy, policyNs, id, env));
+      } catch (PolicyException ex) {
+        if (!list.get(i).path("failOpen").asBoolean(false)) {
+          throw ex;
+        }
+        skipped.add(ex.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static ExtProcIr one(
+      JsonNode e, int i, ObjectNode policy, String policyNs, String id, PolicyEnv env)
+      throws PolicyException {
+    {
       String where = "spec.extProc[" + i + "]";
       String name = id + "/extproc/" + i;
       List<JsonNode> refs = new ArrayList<>();
@@ -129,27 +149,24 @@ final class ExtProcTranslator {
       JsonNode mode = e.path("processingMode");
       JsonNode req = mode.path("request");
       JsonNode resp = mode.path("response");
-      out.add(
-          new ExtProcIr(
-              name,
-              dest,
-              authority,
-              timeout,
-              messageTimeout,
-              e.path("failOpen").asBoolean(false),
-              req.isObject(),
-              req.path("body").asText(null),
-              strings(req.path("attributes")),
-              resp.isObject(),
-              resp.path("body").asText(null),
-              strings(resp.path("attributes")),
-              mode.path("allowModeOverride").asBoolean(false),
-              strings(e.path("metadata").path("accessibleNamespaces")),
-              strings(e.path("metadata").path("writableNamespaces")),
-              BackendSettingsTranslator.retry(
-                  e.get("backendSettings"), where + ".backendSettings")));
+      return new ExtProcIr(
+          name,
+          dest,
+          authority,
+          timeout,
+          messageTimeout,
+          e.path("failOpen").asBoolean(false),
+          req.isObject(),
+          req.path("body").asText(null),
+          strings(req.path("attributes")),
+          resp.isObject(),
+          resp.path("body").asText(null),
+          strings(resp.path("attributes")),
+          mode.path("allowModeOverride").asBoolean(false),
+          strings(e.path("metadata").path("accessibleNamespaces")),
+          strings(e.path("metadata").path("writableNamespaces")),
+          BackendSettingsTranslator.retry(e.get("backendSettings"), where + ".backendSettings"));
     }
-    return out;
   }
 
   /**
