@@ -47,6 +47,7 @@ public record ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extPro
    * @param forwardingNamespaces dynamic metadata namespaces sent to the processor
    * @param receivingNamespaces dynamic metadata namespaces the processor may write
    * @param retry the gRPC call's retry policy, or null
+   * @param shadowMode true to send to the processor without waiting for (or applying) its answers
    */
   public record ExtProcIr(
       String name,
@@ -64,7 +65,8 @@ public record ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extPro
       boolean allowModeOverride,
       List<String> forwardingNamespaces,
       List<String> receivingNamespaces,
-      PolicyRetryIr retry) {
+      PolicyRetryIr retry,
+      boolean shadowMode) {
     public ExtProcIr {
       requestAttributes = requestAttributes == null ? List.of() : List.copyOf(requestAttributes);
       responseAttributes = responseAttributes == null ? List.of() : List.copyOf(responseAttributes);

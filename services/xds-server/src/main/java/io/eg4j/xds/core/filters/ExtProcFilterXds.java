@@ -91,6 +91,7 @@ final class ExtProcFilterXds implements HttpFilterXds {
             .setFailureModeAllow(p.failOpen())
             .setProcessingMode(mode)
             .setAllowModeOverride(p.allowModeOverride())
+            .setObservabilityMode(p.shadowMode())
             .addAllRequestAttributes(p.requestAttributes())
             .addAllResponseAttributes(p.responseAttributes());
     if (p.messageTimeout() != null) {

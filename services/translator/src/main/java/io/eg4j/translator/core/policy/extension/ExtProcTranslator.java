@@ -34,6 +34,7 @@ final class ExtProcTranslator {
     s.addAll(
         List.of(
             "extProc[].failOpen",
+            "extProc[].shadowMode",
             "extProc[].messageTimeout",
             "extProc[].processingMode.allowModeOverride",
             "extProc[].processingMode.request",
@@ -165,7 +166,8 @@ final class ExtProcTranslator {
           mode.path("allowModeOverride").asBoolean(false),
           strings(e.path("metadata").path("accessibleNamespaces")),
           strings(e.path("metadata").path("writableNamespaces")),
-          BackendSettingsTranslator.retry(e.get("backendSettings"), where + ".backendSettings"));
+          BackendSettingsTranslator.retry(e.get("backendSettings"), where + ".backendSettings"),
+          e.path("shadowMode").asBoolean(false));
     }
   }
 
