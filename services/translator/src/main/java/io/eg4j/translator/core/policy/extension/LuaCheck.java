@@ -11,7 +11,11 @@ import java.util.Set;
  * filter does not compile. Three levels, as the EnvoyProxy's {@code lua.validationType}:
  *
  * <ul>
- *   <li>{@code Disabled}: nothing is checked;
+ *   <li>{@code Disabled}: what Envoy itself needs is still checked, as for {@code InsecureSyntax}:
+ *       Envoy compiles every script when it loads the listener and refuses the whole listener
+ *       (every route of every policy on it) when one does not compile. Envoy Gateway checks nothing
+ *       at this level and lets Envoy refuse; eg4j refuses the one policy instead (DESIGN.md
+ *       invariant 10);
  *   <li>{@code InsecureSyntax}: the script must tokenize (strings and comments closed) and its
  *       blocks must be well formed ({@code if … then … end}, {@code for/while … do … end}, {@code
  *       function … end}, {@code repeat … until});
@@ -62,16 +66,23 @@ final class LuaCheck {
 
   /** A problem with {@code source} at {@code validation} level, or null when it passes. */
   static String check(String source, String validation) {
-    if ("Disabled".equals(validation)) {
-      return null;
-    }
+    boolean disabled = "Disabled".equals(validation);
     List<Token> tokens;
+    String problem;
     try {
       tokens = tokenize(source);
+      problem = blocks(tokens);
     } catch (IllegalArgumentException e) {
-      return e.getMessage();
+      tokens = null;
+      problem = e.getMessage();
     }
-    String problem = blocks(tokens);
+    if (disabled) {
+      return problem == null
+          ? null
+          : problem
+              + " (Lua validation is Disabled, but Envoy compiles every script when it loads the"
+              + " listener and would refuse the whole listener)";
+    }
     if (problem != null || "InsecureSyntax".equals(validation)) {
       return problem;
     }

@@ -32,7 +32,13 @@ class LuaCheckTest {
   void missingThenIsASyntaxError() {
     String s = "function envoy_on_response(r)\n  if 1 > 0\n    print('x')\n  end\nend\n";
     assertThat(LuaCheck.check(s, "InsecureSyntax")).contains("'then' expected near 'end'");
-    assertThat(LuaCheck.check(s, "Disabled")).isNull();
+    // Disabled still refuses what Envoy cannot compile: it would refuse the whole listener.
+    assertThat(LuaCheck.check(s, "Disabled"))
+        .contains("'then' expected near 'end'")
+        .contains("Lua validation is Disabled, but Envoy compiles every script");
+    // What only Strict asks (entry points, the handle API) is not checked when Disabled.
+    assertThat(LuaCheck.check("local x = 1\n", "Disabled")).isNull();
+    assertThat(LuaCheck.check("local x = 1\n", "Strict")).isNotNull();
   }
 
   @Test
