@@ -94,8 +94,19 @@ final class LuaCheck {
   private static String blocks(List<Token> tokens) {
     Deque<String> open = new ArrayDeque<>();
     String awaiting = null; // "then" after if/elseif, "do" after for/while
+    Token prev = null;
+    int nesting = 0; // brackets open in the condition
     for (Token t : tokens) {
+      Token before = prev;
+      prev = t;
       if (!t.name()) {
+        if (awaiting != null) {
+          switch (t.text()) {
+            case "(", "[", "{" -> nesting++;
+            case ")", "]", "}" -> nesting--;
+            default -> {}
+          }
+        }
         continue;
       }
       String w = t.text();
@@ -107,6 +118,11 @@ final class LuaCheck {
         if (STATEMENT_KEYWORDS.contains(w) || (awaiting.equals("then") && w.equals("do"))) {
           return "line " + t.line() + ": '" + awaiting + "' expected near '" + w + "'";
         }
+        // In an expression a name never follows a complete operand without an operator
+        // between them (`if x > 0 print(x)`): Lua wants the 'then' there.
+        if (nesting == 0 && !KEYWORDS.contains(w) && operand(before)) {
+          return "line " + t.line() + ": '" + awaiting + "' expected near '" + w + "'";
+        }
         continue;
       }
       switch (w) {
@@ -114,12 +130,14 @@ final class LuaCheck {
         case "if" -> {
           open.push(w);
           awaiting = "then";
+          nesting = 0;
         }
         case "elseif" -> {
           if (!"if".equals(open.peek())) {
             return "line " + t.line() + ": unexpected 'elseif'";
           }
           awaiting = "then";
+          nesting = 0;
         }
         case "else", "then" -> {
           if (!"if".equals(open.peek())) {
@@ -129,6 +147,7 @@ final class LuaCheck {
         case "for", "while" -> {
           open.push("loop");
           awaiting = "do";
+          nesting = 0;
         }
         case "do" -> open.push("do");
         case "end" -> {
@@ -152,6 +171,43 @@ final class LuaCheck {
       return "'end' expected at the end of the script (to close '" + open.peek() + "')";
     }
     return null;
+  }
+
+  /** Lua's reserved words. */
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "and",
+          "break",
+          "do",
+          "else",
+          "elseif",
+          "end",
+          "false",
+          "for",
+          "function",
+          "goto",
+          "if",
+          "in",
+          "local",
+          "nil",
+          "not",
+          "or",
+          "repeat",
+          "return",
+          "then",
+          "true",
+          "until",
+          "while");
+
+  /** True when {@code t} ends an operand: a name, a literal, or a closing bracket. */
+  private static boolean operand(Token t) {
+    if (t == null) {
+      return false;
+    }
+    if (t.name()) {
+      return !KEYWORDS.contains(t.text()) || Set.of("nil", "true", "false").contains(t.text());
+    }
+    return Set.of("<number>", "<string>", ")", "]", "}").contains(t.text());
   }
 
   private static String entryPoints(List<Token> tokens) {

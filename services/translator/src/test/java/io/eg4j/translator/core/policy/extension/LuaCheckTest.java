@@ -31,11 +31,22 @@ class LuaCheckTest {
   @Test
   void missingThenIsASyntaxError() {
     String s = "function envoy_on_response(r)\n  if 1 > 0\n    print('x')\n  end\nend\n";
-    assertThat(LuaCheck.check(s, "InsecureSyntax")).contains("'then' expected near 'end'");
+    // As Lua (and so Envoy) says it: the name after the complete condition.
+    assertThat(LuaCheck.check(s, "InsecureSyntax")).contains("'then' expected near 'print'");
     // Disabled still refuses what Envoy cannot compile: it would refuse the whole listener.
     assertThat(LuaCheck.check(s, "Disabled"))
-        .contains("'then' expected near 'end'")
+        .contains("'then' expected near 'print'")
         .contains("Lua validation is Disabled, but Envoy compiles every script");
+    // A statement where the condition should have ended: Lua's own error.
+    String noThen =
+        "function envoy_on_response(h)\n  if h:headers():get(\"x\") == \"y\"\n"
+            + "    print(\"z\")\n  end\nend\n";
+    assertThat(LuaCheck.check(noThen, "Disabled")).contains("line 3: 'then' expected near 'print'");
+    String fine =
+        "function envoy_on_response(h)\n  for k, v in pairs(t) do print(k) end\n"
+            + "  if not x and t[1] ~= nil or f \"s\" then h:logInfo(#t) end\n"
+            + "  while (a.b):c(x) do end\nend\n";
+    assertThat(LuaCheck.check(fine, "InsecureSyntax")).isNull();
     // What only Strict asks (entry points, the handle API) is not checked when Disabled.
     assertThat(LuaCheck.check("local x = 1\n", "Disabled")).isNull();
     assertThat(LuaCheck.check("local x = 1\n", "Strict")).isNotNull();
