@@ -30,10 +30,7 @@ public final class DataDir {
 
   /** Creates the directory (and marker) when missing; refuses a non-empty foreign directory. */
   public DataDir prepare() throws IOException {
-    if (Files.isDirectory(root) && !Files.exists(root.resolve(MARKER)) && !isEmpty(root)) {
-      throw new IOException(
-          root + " is not empty and was not created by eg4j; choose another --data-dir");
-    }
+    refuseForeign();
     Files.createDirectories(root);
     if (!Files.exists(root.resolve(MARKER))) {
       Files.writeString(
@@ -51,10 +48,7 @@ public final class DataDir {
    * {@link Lock#close()}, or with the process.
    */
   public Lock lock() throws IOException {
-    if (Files.isDirectory(root) && !Files.exists(root.resolve(MARKER)) && !isEmpty(root)) {
-      throw new IOException(
-          root + " is not empty and was not created by eg4j; choose another --data-dir");
-    }
+    refuseForeign();
     Files.createDirectories(root);
     Path file = root.resolve(LOCK);
     java.nio.channels.FileChannel ch =
@@ -111,6 +105,13 @@ public final class DataDir {
       } catch (IOException e) {
         // The process's exit releases it too.
       }
+    }
+  }
+
+  private void refuseForeign() throws IOException {
+    if (Files.isDirectory(root) && !Files.exists(root.resolve(MARKER)) && !isEmpty(root)) {
+      throw new IOException(
+          root + " is not empty and was not created by eg4j; choose another --data-dir");
     }
   }
 

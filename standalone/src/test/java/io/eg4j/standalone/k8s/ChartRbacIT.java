@@ -31,7 +31,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -370,26 +369,19 @@ class ChartRbacIT {
     assertThat(forbidden).as("service log lines about a refused request").isEmpty();
   }
 
-  private static JsonNode readAudit(String line) {
-    try {
-      return JSON.readTree(line);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** The audit log: no write refused, and the status-writer's and provisioner's writes there. */
   private static void verify(
       KubeApiServer kube, String ns, String appNs, String release, Installed chart)
       throws IOException {
     String prefix = "system:serviceaccount:" + ns + ":" + release + "-";
-    List<JsonNode> ours = new ArrayList<>();
+    List<JsonNode> audit = new ArrayList<>();
     for (String line : kube.auditLines()) {
-      JsonNode e = JSON.readTree(line);
-      if (e.path("user").path("username").asText().startsWith(prefix)) {
-        ours.add(e);
-      }
+      audit.add(JSON.readTree(line));
     }
+    List<JsonNode> ours =
+        audit.stream()
+            .filter(e -> e.path("user").path("username").asText().startsWith(prefix))
+            .toList();
     List<String> refused =
         ours.stream()
             .filter(e -> e.path("responseStatus").path("code").asInt() == 403)
@@ -431,8 +423,7 @@ class ChartRbacIT {
       // before the provisioner's prune runs; the prune then finds nothing (404, or no request at
       // all). Either way the deletion is in the audit log, and a 403 would have failed above.
       List<String> deletes =
-          kube.auditLines().stream()
-              .map(ChartRbacIT::readAudit)
+          audit.stream()
               .filter(e -> e.path("verb").asText().equals("delete"))
               // Not the namespace controller's cleanup when the test drops the namespace.
               .filter(

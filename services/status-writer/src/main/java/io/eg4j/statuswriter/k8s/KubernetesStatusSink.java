@@ -60,32 +60,6 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
     /** The default number of status writes in flight at once. */
     public static final int DEFAULT_CONCURRENT_WRITES = 4;
 
-    /** Settings with the default write concurrency. */
-    public Settings(
-        String controllerName,
-        String leaseNamespace,
-        String leaseName,
-        String identity,
-        LeaderElection.Timing timing,
-        double writesPerSecond,
-        int burst,
-        int maxAttempts,
-        boolean watchProxies,
-        List<String> namespaces) {
-      this(
-          controllerName,
-          leaseNamespace,
-          leaseName,
-          identity,
-          timing,
-          writesPerSecond,
-          burst,
-          maxAttempts,
-          watchProxies,
-          namespaces,
-          DEFAULT_CONCURRENT_WRITES);
-    }
-
     /** Settings that cache objects of every namespace. */
     public Settings(
         String controllerName,
@@ -107,7 +81,8 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
           burst,
           maxAttempts,
           watchProxies,
-          List.of());
+          List.of(),
+          DEFAULT_CONCURRENT_WRITES);
     }
 
     public Settings {

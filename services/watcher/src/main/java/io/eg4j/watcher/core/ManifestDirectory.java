@@ -29,6 +29,9 @@ import java.util.stream.Stream;
  * scans.
  */
 public final class ManifestDirectory {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ManifestDirectory.class);
+
   private final Path root;
   private final Map<Path, FileState> files = new HashMap<>();
   private final java.util.Set<ResourceKey> seen = new java.util.HashSet<>();
@@ -182,12 +185,11 @@ public final class ManifestDirectory {
       ResourceKey key = ManifestObjects.normalize(doc);
       schemaCheck(file, key, doc);
       if (!io.eg4j.model.yaml.ApiVersions.reads(doc.path("apiVersion").asText(), key.kind())) {
-        org.slf4j.LoggerFactory.getLogger(ManifestDirectory.class)
-            .warn(
-                "{}: {} {} is not a kind eg4j reads; it is ignored",
-                file,
-                doc.path("apiVersion").asText(),
-                key.kind());
+        LOG.warn(
+            "{}: {} {} is not a kind eg4j reads; it is ignored",
+            file,
+            doc.path("apiVersion").asText(),
+            key.kind());
       }
       out.put(key, doc);
     }
@@ -205,7 +207,7 @@ public final class ManifestDirectory {
     try {
       r = io.eg4j.model.yaml.CrdSchemas.load().validate(doc);
     } catch (RuntimeException e) {
-      SCHEMA_LOG.debug("{}: schema check of {} failed: {}", file, key, e.toString());
+      LOG.debug("{}: schema check of {} failed: {}", file, key, e.toString());
       return;
     }
     String what =
@@ -214,14 +216,14 @@ public final class ManifestDirectory {
             + (key.namespace() == null || key.namespace().isEmpty() ? "" : key.namespace() + "/")
             + key.name();
     if (!r.valid()) {
-      SCHEMA_LOG.warn(
+      LOG.warn(
           "{}: {} does not match its CRD schema; a Kubernetes API server would refuse it: {}",
           file,
           what,
           String.join("; ", r.errors()));
     }
     if (!r.warnings().isEmpty()) {
-      SCHEMA_LOG.warn(
+      LOG.warn(
           "{}: {} has fields its CRD does not define, which a Kubernetes API server would drop"
               + " (a misspelt name?): {}",
           file,
@@ -229,9 +231,6 @@ public final class ManifestDirectory {
           String.join("; ", r.warnings()));
     }
   }
-
-  private static final org.slf4j.Logger SCHEMA_LOG =
-      org.slf4j.LoggerFactory.getLogger(ManifestDirectory.class);
 
   private TreeSet<Path> list() {
     TreeSet<Path> out = new TreeSet<>();
