@@ -152,8 +152,22 @@ public final class DataDir {
 
   private static boolean isEmpty(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
-      // The lock file alone: the directory of an instance that is starting.
-      return s.allMatch(f -> f.getFileName().toString().equals(LOCK));
+      // The lock file and the launcher's own log alone: the directory of an instance that is
+      // starting (in Kubernetes mode the cluster check logs before the lock is taken).
+      return s.allMatch(f -> f.getFileName().toString().equals(LOCK) || isOwnLogDirectory(f));
+    }
+  }
+
+  /** {@code logs/} holding nothing but the launcher's {@code eg4j.log*} files. */
+  private static boolean isOwnLogDirectory(Path p) {
+    if (!p.getFileName().toString().equals("logs") || !Files.isDirectory(p)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(p)) {
+      return s.allMatch(
+          f -> Files.isRegularFile(f) && f.getFileName().toString().startsWith("eg4j.log"));
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -46,6 +46,24 @@ class DataDirTest {
   }
 
   @Test
+  void aNewDirectoryWithOnlyTheLaunchersLogIsAdopted() throws IOException {
+    // eg4j run --kubeconfig logs while it checks the cluster, before it takes the lock.
+    Path fresh = tmp.resolve("fresh");
+    Files.createDirectories(fresh.resolve("logs"));
+    Files.writeString(fresh.resolve("logs/eg4j.log"), "checking the cluster\n");
+    try (DataDir.Lock held = new DataDir(fresh).lock()) {
+      new DataDir(fresh).prepare();
+    }
+    assertThat(fresh.resolve(DataDir.MARKER)).exists();
+    // Anything else in logs/ is not ours.
+    Path other = tmp.resolve("other");
+    Files.createDirectories(other.resolve("logs"));
+    Files.writeString(other.resolve("logs/app.log"), "someone else's\n");
+    assertThatThrownBy(() -> new DataDir(other).prepare())
+        .hasMessageContaining("not created by eg4j");
+  }
+
+  @Test
   void oneInstancePerDirectory() throws IOException {
     DataDir d = new DataDir(tmp.resolve("data"));
     try (DataDir.Lock held = d.lock()) {
