@@ -1,5 +1,5 @@
 # The few commands you need. Everything goes through the Maven Wrapper; no global Maven needed.
-.PHONY: build test e2e golden lint format crds corpus run
+.PHONY: build test e2e golden lint format crds corpus run conformance
 
 build:            ## compile and package every module, no tests
 	./mvnw -B -DskipTests install
@@ -27,3 +27,6 @@ corpus:           ## score the status corpus
 
 run:              ## the standalone quickstart
 	./eg4j run examples/quickstart --demo-echo
+
+conformance:      ## the upstream Gateway API conformance suite against eg4j (conformance/suite/run.sh)
+	conformance/suite/run.sh

@@ -165,7 +165,20 @@ done
 say "node eg4j-node registered"
 
 # --- eg4j ------------------------------------------------------------------------------------------
-start eg4j "$ROOT/eg4j" run --kubeconfig "$KUBECONFIG" --data-dir "$WORK/eg4j"
+# The suite runs for a long time; others may rebuild the jars meanwhile (a class file changing
+# under a running JVM breaks it), so eg4j runs from a copy of its own jars taken now.
+if [ "${EG4J_NO_BUILD:-}" != 1 ]; then "$ROOT/eg4j" help >/dev/null; fi
+mkdir -p "$WORK/lib"
+CP=""
+for jar in "$ROOT/standalone/target/eg4j-standalone-0.1.0-SNAPSHOT.jar" $(tr ':' ' ' <"$ROOT/standalone/target/classpath.txt"); do
+  case "$jar" in
+    */io/eg4j/* | "$ROOT"/*) cp "$jar" "$WORK/lib/" && jar="$WORK/lib/$(basename "$jar")" ;;
+  esac
+  CP="${CP:+$CP:}$jar"
+done
+# shellcheck disable=SC2086
+start eg4j java ${EG4J_JAVA_OPTS:-} -cp "$CP" io.eg4j.standalone.Main run --kubeconfig "$KUBECONFIG" \
+  --data-dir "$WORK/eg4j"
 for i in $(seq 1 600); do
   grep -q "eg4j is up" "$WORK/eg4j.log" 2>/dev/null && break
   kill -0 "${PIDS[-1]}" 2>/dev/null || { say "eg4j exited; see $WORK/eg4j.log"; exit 1; }
