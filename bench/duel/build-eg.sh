@@ -8,7 +8,7 @@
 #
 #   bench/duel/build-eg.sh          # build if missing, print the directory
 #
-# Cold, on 2 cores, it takes about 15 minutes and 3 GB of memory; cached, well under a second.
+# Cold, on a shared 2-core machine, it took about 20 minutes; cached, well under a second.
 set -euo pipefail
 EG_VERSION=v1.9.0
 CACHE="${EG4J_CACHE:-$HOME/.cache/eg4j}"
