@@ -34,8 +34,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The translator's consumer of {@code eg4j.resources}: it keeps every object in memory (Secrets
  * opened), and once caught up with the end offsets found at assignment (DESIGN.md invariant 1) it
- * translates after each change, debounced, and publishes the result. Nothing is published before
- * catch-up, so a restarted or newly active replica never publishes a partial snapshot.
+ * translates after each change, debounced adaptively, and publishes the result.
+ *
+ * <p>Adaptive debounce: a change that finds the translator idle is translated at once, after the
+ * poll that brought it, unless that poll was full (more records are waiting: a batch is still
+ * arriving) or the previous translation ended less than twice its own duration ago (a busy
+ * translator coalesces: under a stream of changes to a big snapshot, translation takes at most a
+ * third of the time). Otherwise it waits for {@code quiet} without changes, and never longer than
+ * {@code maxDelay}. Nothing is published before catch-up, so a restarted or newly active replica
+ * never publishes a partial snapshot.
  *
  * <p>Envoy's rejections ({@link XdsNackHandler}) are traced to the objects that caused them, which
  * are withheld from what is published, with a status that says why ({@link Withholding}); the rest
@@ -49,10 +56,17 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   /**
    * Timing of translations.
    *
-   * @param quiet how long the input must be quiet before a translation (debounce)
+   * @param quiet how long the input must be quiet before a translation that is not translated at
+   *     once (a batch arriving, a busy translator)
    * @param maxDelay the longest a change waits under a steady stream of changes
    */
   public record Debounce(Duration quiet, Duration maxDelay) {}
+
+  /**
+   * A poll that returns this many records (the consumer's default {@code max.poll.records}) likely
+   * left more behind: the changes of a batch are not translated until its end.
+   */
+  static final int FULL_POLL = 500;
 
   private final Translator translator;
   private final OutputPublisher publisher;
@@ -81,6 +95,11 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   private volatile int withheldCount;
   private long firstChange;
   private long lastChange;
+  // End and duration of the last translation (nanoTime): a busy translator coalesces changes.
+  private long lastTranslationEnd;
+  private long lastTranslationCost;
+  // Records handed over since the last afterPoll: a full poll means more are waiting.
+  private int recordsThisPoll;
 
   /**
    * A handler.
@@ -155,6 +174,7 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
 
   @Override
   public void onRecord(ConsumerRecord<String, byte[]> record, Envelope envelope) {
+    recordsThisPoll++;
     ResourceKey key = ResourceKey.parse(record.key());
     if (envelope == null) {
       if (objects.remove(key) != null) {
@@ -206,6 +226,8 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
 
   @Override
   public void afterPoll(boolean caughtUp) {
+    boolean fullPoll = recordsThisPoll >= FULL_POLL;
+    recordsThisPoll = 0;
     if (!active || !caughtUp) {
       nacks.clear();
       return;
@@ -216,14 +238,49 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     if (!dirty) {
       return;
     }
-    long now = System.nanoTime();
-    if (now - lastChange >= debounce.quiet().toNanos()
-        || now - firstChange >= debounce.maxDelay().toNanos()) {
+    if (due(System.nanoTime(), fullPoll)) {
       translateAndPublish();
     }
   }
 
+  /** Whether pending changes are translated now (see the class comment). */
+  private boolean due(long now, boolean fullPoll) {
+    if (now - firstChange >= debounce.maxDelay().toNanos()) {
+      return true;
+    }
+    if (now - lastTranslationEnd < 2 * lastTranslationCost) {
+      return false;
+    }
+    return !fullPoll || now - lastChange >= debounce.quiet().toNanos();
+  }
+
+  @Override
+  public long pollWithinMillis() {
+    if (!dirty || !active) {
+      return -1;
+    }
+    // Wake when the pending changes may become due, not a whole poll timeout later.
+    long now = System.nanoTime();
+    long at =
+        Math.min(
+            firstChange + debounce.maxDelay().toNanos(),
+            Math.max(
+                lastTranslationEnd + 2 * lastTranslationCost,
+                lastChange + debounce.quiet().toNanos()));
+    return Math.max(1, (at - now) / 1_000_000 + 1);
+  }
+
   private void translateAndPublish() {
+    long start = System.nanoTime();
+    try {
+      translateAndPublishNow();
+    } finally {
+      lastTranslationEnd = System.nanoTime();
+      lastTranslationCost = lastTranslationEnd - start;
+    }
+  }
+
+  private void translateAndPublishNow() {
     dirty = false;
     boolean fast = onlyEndpoints && previous != null;
     onlyEndpoints = true;

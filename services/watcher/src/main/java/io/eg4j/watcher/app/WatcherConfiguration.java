@@ -64,6 +64,7 @@ public class WatcherConfiguration {
     return new FileSource(
         props.getDirectory(),
         props.getDebounce(),
+        props.getMaxDelay(),
         props.getRescanInterval(),
         e -> {
           // One line naming file and line; the file's earlier objects stay published.

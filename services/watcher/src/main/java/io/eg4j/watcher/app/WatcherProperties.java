@@ -29,8 +29,16 @@ public class WatcherProperties {
   /** Label selector of the namespaces the Kubernetes source watches. */
   private String namespaceSelector;
 
-  /** Quiet time after the last file event before the file source rescans. */
-  private Duration debounce = Duration.ofMillis(100);
+  /**
+   * Quiet time after the last file event before the file source rescans. Short: an editor's save is
+   * a burst of events within a millisecond or two, and a busy tree is coalesced anyway (a rescan
+   * never starts sooner after the previous one than twice what that one took, see {@code
+   * FileSource}).
+   */
+  private Duration debounce = Duration.ofMillis(5);
+
+  /** The longest a file change waits for its rescan while events keep coming. */
+  private Duration maxDelay = Duration.ofSeconds(2);
 
   /** How often the file source rescans the whole tree, as a safety net for missed events. */
   private Duration rescanInterval = Duration.ofSeconds(10);
@@ -79,6 +87,14 @@ public class WatcherProperties {
 
   public void setDebounce(Duration debounce) {
     this.debounce = debounce;
+  }
+
+  public Duration getMaxDelay() {
+    return maxDelay;
+  }
+
+  public void setMaxDelay(Duration maxDelay) {
+    this.maxDelay = maxDelay;
   }
 
   public Duration getRescanInterval() {

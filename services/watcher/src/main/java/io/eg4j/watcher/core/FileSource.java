@@ -17,13 +17,21 @@ import java.util.stream.Stream;
 
 /**
  * The file source: a directory of Kubernetes YAML, watched recursively with a {@link WatchService}.
- * Events are debounced (an editor's save is several events) and the whole tree is rescanned
- * periodically as a safety net for events the platform drops. Each change delivers the full state
- * to the sink.
+ * Each change delivers the full state to the sink, and the whole tree is re-read periodically as a
+ * safety net for events the platform drops.
+ *
+ * <p>Events are debounced adaptively. When the source is idle, a change is delivered as soon as the
+ * tree has been quiet for {@code debounce} (a few milliseconds: an editor's save or a rename is a
+ * burst of events within a millisecond or two), so one edited file reaches the bus at once. While
+ * events keep coming (a directory being copied in), they are coalesced until the tree is quiet or
+ * {@code maxDelay} has passed; and a delivery never starts sooner after the previous one than twice
+ * what that one cost, so a directory of 10,000 files is read in a few big scans, not 10,000 small
+ * ones.
  */
 public final class FileSource implements ResourceSource {
   private final ManifestDirectory directory;
   private final Duration debounce;
+  private final Duration maxDelay;
   private final Duration rescanInterval;
   private final Consumer<ManifestException> onError;
   private volatile boolean running;
@@ -41,8 +49,27 @@ public final class FileSource implements ResourceSource {
    */
   public FileSource(
       Path root, Duration debounce, Duration rescanInterval, Consumer<ManifestException> onError) {
+    this(root, debounce, Duration.ofSeconds(2), rescanInterval, onError);
+  }
+
+  /**
+   * A file source.
+   *
+   * @param root the directory (created if missing)
+   * @param debounce quiet time after the last file event before rescanning
+   * @param maxDelay the longest a change waits while events keep coming
+   * @param rescanInterval how often the tree is re-read in full without events
+   * @param onError told about each file that changed and fails to parse
+   */
+  public FileSource(
+      Path root,
+      Duration debounce,
+      Duration maxDelay,
+      Duration rescanInterval,
+      Consumer<ManifestException> onError) {
     this.directory = new ManifestDirectory(root);
     this.debounce = debounce;
+    this.maxDelay = maxDelay;
     this.rescanInterval = rescanInterval;
     this.onError = onError;
   }
@@ -64,26 +91,34 @@ public final class FileSource implements ResourceSource {
     thread.start();
   }
 
-  /** Scans now and delivers the state; also what the event loop runs. */
+  /** Reads every file now and delivers the state; also what the periodic re-read runs. */
   public synchronized void scanAndDeliver() {
-    ManifestDirectory.Scan scan = directory.scan();
+    scanAndDeliver(true);
+  }
+
+  private synchronized void scanAndDeliver(boolean readAll) {
+    ManifestDirectory.Scan scan = directory.scan(readAll);
     scan.newErrors().forEach(onError);
     sink.resync(scan.objects(), scan.complete(), scan.seen());
   }
 
   private void loop() {
+    long lastEnd = System.nanoTime();
+    long lastCost = 0;
     while (running) {
       try {
         WatchKey key = watcher.poll(rescanInterval.toMillis(), TimeUnit.MILLISECONDS);
-        if (key != null) {
+        boolean events = key != null;
+        if (events) {
           drain(key);
-          // Debounce: wait until the tree has been quiet for a moment.
-          WatchKey more;
-          while ((more = watcher.poll(debounce.toMillis(), TimeUnit.MILLISECONDS)) != null) {
-            drain(more);
-          }
+          settle(lastEnd + 2 * lastCost);
         }
-        scanAndDeliver();
+        long start = System.nanoTime();
+        // After events, files whose size, modification time and inode are unchanged are not
+        // read again; the periodic re-read (no event for rescanInterval) reads every file.
+        scanAndDeliver(!events);
+        lastEnd = System.nanoTime();
+        lastCost = lastEnd - start;
       } catch (InterruptedException | ClosedWatchServiceException e) {
         return;
       } catch (RuntimeException e) {
@@ -91,6 +126,32 @@ public final class FileSource implements ResourceSource {
         org.slf4j.LoggerFactory.getLogger(FileSource.class)
             .error("file source round failed: {}", e.toString(), e);
         sleepQuietly();
+      }
+    }
+  }
+
+  /**
+   * Waits until the tree has been quiet for {@code debounce} and {@code notBefore} has passed, or
+   * until {@code maxDelay} after the first event.
+   */
+  private void settle(long notBefore) throws InterruptedException {
+    long first = System.nanoTime();
+    long quiet = Math.max(1, debounce.toNanos());
+    long lastEvent = first;
+    while (true) {
+      long now = System.nanoTime();
+      if (now - first >= maxDelay.toNanos()) {
+        return;
+      }
+      long wait = Math.max(lastEvent + quiet, notBefore) - now;
+      if (wait <= 0) {
+        return;
+      }
+      wait = Math.min(wait, first + maxDelay.toNanos() - now);
+      WatchKey more = watcher.poll(Math.max(1, wait / 1_000), TimeUnit.MICROSECONDS);
+      if (more != null) {
+        drain(more);
+        lastEvent = System.nanoTime();
       }
     }
   }

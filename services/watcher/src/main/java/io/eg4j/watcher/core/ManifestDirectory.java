@@ -11,13 +11,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -36,9 +39,42 @@ public final class ManifestDirectory {
   private final Map<Path, FileState> files = new HashMap<>();
   private final java.util.Set<ResourceKey> seen = new java.util.HashSet<>();
 
-  /** What one file held when it was last read. */
+  /**
+   * What one file held when it was last read, and its size, modification time and file key (inode)
+   * then.
+   */
   private record FileState(
-      String bytesHash, Map<ResourceKey, ObjectNode> objects, ManifestException error) {}
+      String bytesHash,
+      Map<ResourceKey, ObjectNode> objects,
+      ManifestException error,
+      FileStamp stamp) {}
+
+  /**
+   * What {@link #scan(boolean)} compares to skip reading a file; null when unknown or not to be
+   * trusted.
+   */
+  private record FileStamp(long size, long modifiedNanos, Object fileKey) {
+    /**
+     * File systems stamp modification times with a coarse clock (a few milliseconds): a file
+     * rewritten in place, with the same size, within the tick of the read would keep its stamp. A
+     * stamp that recent is not trusted, so that file is read again on the next scan.
+     */
+    private static final long UNTRUSTED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    static FileStamp of(Path file) {
+      try {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        long modified = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        long now = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        if (now - modified < UNTRUSTED_NANOS) {
+          return null;
+        }
+        return new FileStamp(a.size(), modified, a.fileKey());
+      } catch (IOException e) {
+        return null;
+      }
+    }
+  }
 
   /**
    * The result of a scan.
@@ -76,16 +112,35 @@ public final class ManifestDirectory {
   }
 
   /**
-   * Reads the directory.
+   * Reads the directory, every file.
    *
    * @return the objects and what went wrong
    * @throws UncheckedIOException when the directory cannot be listed
    */
   public Scan scan() {
+    return scan(true);
+  }
+
+  /**
+   * Reads the directory.
+   *
+   * @param readAll read every file; when false, a file whose size, modification time and file key
+   *     (inode) are those it had when it was last read is not read again (a watch event's rescan of
+   *     a big tree then reads only what changed)
+   * @return the objects and what went wrong
+   * @throws UncheckedIOException when the directory cannot be listed
+   */
+  public Scan scan(boolean readAll) {
     TreeSet<Path> present = list();
     boolean changed = files.keySet().retainAll(present);
     List<ManifestException> errors = new ArrayList<>();
     for (Path file : present) {
+      FileState prev = files.get(file);
+      // Taken before the read: a write after it changes the stamp, so the next scan reads again.
+      FileStamp stamp = FileStamp.of(file);
+      if (!readAll && prev != null && stamp != null && stamp.equals(prev.stamp())) {
+        continue;
+      }
       byte[] bytes;
       try {
         bytes = Files.readAllBytes(file);
@@ -97,18 +152,20 @@ public final class ManifestDirectory {
         continue;
       }
       String hash = ContentHash.sha256(bytes);
-      FileState prev = files.get(file);
       if (prev != null && prev.bytesHash().equals(hash)) {
+        if (!Objects.equals(stamp, prev.stamp())) {
+          files.put(file, new FileState(prev.bytesHash(), prev.objects(), prev.error(), stamp));
+        }
         continue;
       }
       changed = true;
       try {
         Map<ResourceKey, ObjectNode> parsed = parse(file, bytes);
         seen.addAll(parsed.keySet());
-        files.put(file, new FileState(hash, parsed, null));
+        files.put(file, new FileState(hash, parsed, null, stamp));
       } catch (ManifestException e) {
         errors.add(e);
-        files.put(file, new FileState(hash, prev == null ? null : prev.objects(), e));
+        files.put(file, new FileState(hash, prev == null ? null : prev.objects(), e, stamp));
       }
     }
     Map<ResourceKey, ObjectNode> all = new LinkedHashMap<>();

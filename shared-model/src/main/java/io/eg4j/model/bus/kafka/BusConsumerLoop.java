@@ -81,6 +81,14 @@ public final class BusConsumerLoop implements AutoCloseable {
      * @param caughtUp whether the current assignment is caught up
      */
     default void afterPoll(boolean caughtUp) {}
+
+    /**
+     * The longest the next poll should wait, in milliseconds, so that debounced work runs when it
+     * becomes due rather than a whole poll timeout later; negative for the loop's poll timeout.
+     */
+    default long pollWithinMillis() {
+      return -1;
+    }
   }
 
   /**
@@ -206,7 +214,12 @@ public final class BusConsumerLoop implements AutoCloseable {
         onAssigned(c, parts);
       }
       while (running) {
-        var records = c.poll(options.pollTimeout());
+        long within = handler.pollWithinMillis();
+        var records =
+            c.poll(
+                within < 0 || within >= options.pollTimeout().toMillis()
+                    ? options.pollTimeout()
+                    : Duration.ofMillis(within));
         for (ConsumerRecord<String, byte[]> r : records) {
           handle(r);
         }
