@@ -127,6 +127,7 @@ public final class XdsSnapshots implements AutoCloseable {
   public boolean update(String key, XdsResources desired) {
     Versions v = Versions.of(desired);
     KeyState state = keys.computeIfAbsent(key, k -> new KeyState());
+    long c;
     synchronized (state) {
       if (state.desired != null && state.desiredVersions.equals(v)) {
         return false;
@@ -136,8 +137,9 @@ public final class XdsSnapshots implements AutoCloseable {
       state.waitUntilNanos = 0;
       state.waitFor = Map.of();
       state.rejected = false;
+      c = ++state.chain;
     }
-    stepper.execute(() -> advance(key));
+    stepper.execute(() -> advance(key, c));
     return true;
   }
 
@@ -209,25 +211,43 @@ public final class XdsSnapshots implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------
   // make-before-break steps
 
-  private void advance(String key) {
+  /**
+   * One make-before-break step. The scheduled advance of a step keeps polling for the ACKs it waits
+   * for (every 10 ms, until the step timeout), as long as no newer chain started ({@code chain} is
+   * the key's chain when it was scheduled); an ACK also advances at once ({@code chain} -1), so a
+   * step does not wait for the next poll, and starts no polling chain of its own.
+   */
+  private void advance(String key, long chain) {
     try {
-      step(key);
+      step(key, chain);
     } catch (RuntimeException e) {
       // A failed step must not kill the stepper thread; the next update tries again.
       log.error("xDS {}: cannot set snapshot", key, e);
     }
   }
 
-  private void step(String key) {
+  /** An ACK arrived from a stream of {@code group}: advance its key if a step waits for ACKs. */
+  private void ackArrived(String group) {
+    KeyState state = group == null ? null : keys.get(group);
+    if (state != null && !state.waitFor.isEmpty()) {
+      stepper.execute(() -> advance(group, -1));
+    }
+  }
+
+  private void step(String key, long chain) {
     KeyState state = keys.get(key);
     if (state == null) {
       return;
     }
     synchronized (state) {
-      if (state.desired == null) {
+      if (state.desired == null || (chain >= 0 && chain != state.chain)) {
         return;
       }
       if (!state.waitFor.isEmpty() && !acked(key, state.waitFor)) {
+        if (chain < 0) {
+          // Not every ACK is in yet: the polling chain goes on.
+          return;
+        }
         if (state.rejected) {
           // Envoy refused this step and still uses the previous one: removing what that one
           // needs would break live traffic. Hold until the next update.
@@ -236,7 +256,8 @@ public final class XdsSnapshots implements AutoCloseable {
           return;
         }
         if (System.nanoTime() < state.waitUntilNanos) {
-          stepper.schedule(() -> advance(key), 10, TimeUnit.MILLISECONDS);
+          long c = state.chain;
+          stepper.schedule(() -> advance(key, c), 10, TimeUnit.MILLISECONDS);
           return;
         }
         log.warn("xDS {}: Envoy did not acknowledge {} in time; continuing", key, state.waitFor);
@@ -250,7 +271,8 @@ public final class XdsSnapshots implements AutoCloseable {
       if (!state.desiredVersions.equals(state.servedVersions)) {
         state.waitFor = step.waitFor(state.servedVersions);
         state.waitUntilNanos = System.nanoTime() + stepTimeout.toNanos();
-        stepper.execute(() -> advance(key));
+        long c = ++state.chain;
+        stepper.execute(() -> advance(key, c));
       }
     }
   }
@@ -392,8 +414,11 @@ public final class XdsSnapshots implements AutoCloseable {
     Versions desiredVersions;
     XdsResources served;
     Versions servedVersions;
-    Map<String, String> waitFor = Map.of();
+    // Read without the lock by ackArrived: volatile.
+    volatile Map<String, String> waitFor = Map.of();
     long waitUntilNanos;
+    // The current polling chain: a scheduled advance of an older one stops.
+    long chain;
     boolean rejected;
   }
 
@@ -507,6 +532,7 @@ public final class XdsSnapshots implements AutoCloseable {
       } else if (!request.getResponseNonce().isEmpty()) {
         s.acked.put(request.getTypeUrl(), request.getVersionInfo());
         acked(s, request.getTypeUrl(), request.getVersionInfo());
+        ackArrived(s.group);
       }
     }
 
@@ -527,6 +553,7 @@ public final class XdsSnapshots implements AutoCloseable {
       } else if (version != null) {
         s.acked.put(request.getTypeUrl(), version);
         acked(s, request.getTypeUrl(), version);
+        ackArrived(s.group);
       }
     }
 
