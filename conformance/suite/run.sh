@@ -156,9 +156,10 @@ say "CRDs installed ($(grep -c 'serverside-applied' "$WORK/crds.log"))"
 
 # --- node stand-in -------------------------------------------------------------------------------
 start node "$CACHE/node" --kubeconfig="$KUBECONFIG" --echo="$CACHE/echo" --work-dir="$WORK/node" \
-  --kubelet-port="$KUBELET_PORT" --first-pod-ip=198.18.1.1
+  --kubelet-port="$KUBELET_PORT" --first-pod-ip=198.18.1.1 --first-lb-ip=198.18.0.10
 for i in $(seq 1 100); do
-  kubectl get node eg4j-node >/dev/null 2>&1 && break
+  kill -0 "${PIDS[-1]}" 2>/dev/null || { say "the node stand-in exited; see $WORK/node.log"; exit 1; }
+  grep -q "node eg4j-node ready" "$WORK/node.log" 2>/dev/null && break
   [ "$i" = 100 ] && { say "the node stand-in did not register; see $WORK/node.log"; exit 1; }
   sleep 0.2
 done

@@ -11,6 +11,9 @@
 // a waiting reason that says so. Secret and ConfigMap volumes are written to files and the
 // container's environment values that point into a mount path are rewritten to those files.
 //
+// It is also the cluster's load balancer (loadbalancer.go): Services of type LoadBalancer get an
+// address of their own and forward to their ready endpoints.
+//
 // It also serves the kubelet's container-log endpoint, so `kubectl logs` and the suite's mirror
 // checks read each process's standard output (with sinceTime).
 package main
@@ -106,8 +109,16 @@ func main() {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
 
-	if err := n.register(ctx); err != nil {
-		log.Fatalf("registering node %s: %v", *nodeName, err)
+	for attempt := 1; ; attempt++ {
+		err := n.register(ctx)
+		if err == nil {
+			break
+		}
+		// The node lifecycle controller may change the new Node between our create and status update.
+		if !apierrors.IsConflict(err) || attempt == 10 {
+			log.Fatalf("registering node %s: %v", *nodeName, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	go n.heartbeat(ctx)
 	go n.serveLogs()
@@ -125,6 +136,7 @@ func main() {
 		UpdateFunc: func(_, o any) { enqueue(o) },
 		DeleteFunc: enqueue,
 	})
+	startBalancer(ctx, n, factory)
 	factory.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
 	log.Printf("node %s ready; pods get addresses from %s", *nodeName, *firstIP)
