@@ -62,13 +62,19 @@ start() { # start NAME CMD...: runs CMD in the background, output in $WORK/NAME.
 # --- binaries -----------------------------------------------------------------------------------
 KUBE_BIN="${EG4J_KUBE_BIN:-$(bash "$ROOT/tools/kube/build.sh")}"
 mkdir -p "$CACHE"
-newer() { [ ! -x "$1" ] || [ -n "$(find "$HERE" -name '*.go' -newer "$1" -print -quit)" ] || [ "$HERE/go.mod" -nt "$1" ]; }
-if newer "$CACHE/suite.test"; then
+# newer BINARY SOURCES...: the binary is missing or older than a source (or go.mod / go.sum).
+newer() {
+  local bin=$1
+  shift
+  [ ! -x "$bin" ] || [ "$HERE/go.mod" -nt "$bin" ] || [ "$HERE/go.sum" -nt "$bin" ] \
+    || [ -n "$(find "$@" -name '*.go' -newer "$bin" -print -quit)" ]
+}
+if newer "$CACHE/suite.test" "$HERE/conformance_test.go"; then
   say "building the suite (go test -c; several minutes the first time)"
   (cd "$HERE" && go test -c -o "$CACHE/suite.test" .)
 fi
 for cmd in node echo; do
-  if newer "$CACHE/$cmd"; then
+  if newer "$CACHE/$cmd" "$HERE/cmd/$cmd"; then
     (cd "$HERE" && go build -o "$CACHE/$cmd" "./cmd/$cmd")
   fi
 done
