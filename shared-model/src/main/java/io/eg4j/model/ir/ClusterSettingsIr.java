@@ -62,12 +62,61 @@ public record ClusterSettingsIr(
    * @param slowStartWindow how long a new endpoint takes to get its full share of requests (round
    *     robin, least request and backend utilization), or null
    * @param backendUtilization the settings of a BackendUtilization load balancer, else null
+   * @param zoneAware how requests are shared between the endpoints' zones, or null for Envoy's
+   *     default (every locality alike)
+   * @param overrideHeaders request headers that name the endpoint ({@code IP:port}, a list allowed)
+   *     a request goes to when that endpoint is healthy ({@code endpointOverride}); the balancer
+   *     picks one otherwise. Empty for none
    */
   public record LoadBalancerIr(
       String type,
       Long hashTableSize,
       DurationIr slowStartWindow,
-      BackendUtilizationIr backendUtilization) {}
+      BackendUtilizationIr backendUtilization,
+      ZoneAwareIr zoneAware,
+      List<String> overrideHeaders) {
+    public LoadBalancerIr {
+      overrideHeaders = overrideHeaders == null ? List.of() : List.copyOf(overrideHeaders);
+    }
+  }
+
+  /**
+   * Zone-aware load balancing ({@code loadBalancer.zoneAware}): exactly one of the two is set.
+   *
+   * @param preferLocal keep requests in the proxy's own zone (Envoy's zone-aware routing), or null
+   * @param weightedZones a share of requests per zone, in the order written; zones not listed weigh
+   *     1. Empty when {@code preferLocal} is set
+   */
+  public record ZoneAwareIr(PreferLocalIr preferLocal, List<WeightedZoneIr> weightedZones) {
+    public ZoneAwareIr {
+      weightedZones = weightedZones == null ? List.of() : List.copyOf(weightedZones);
+    }
+
+    /** The weight of a zone: its configured weight, or 1 when the zone is not listed. */
+    public int weightOf(String zone) {
+      for (WeightedZoneIr w : weightedZones) {
+        if (w.zone().equals(zone)) {
+          return w.weight();
+        }
+      }
+      return 1;
+    }
+  }
+
+  /**
+   * Prefer the local zone.
+   *
+   * @param minEndpointsThreshold the fewest endpoints (all zones) for zone-aware routing to apply;
+   *     null for Envoy Gateway's 6
+   * @param percentageEnabled the share of requests routed zone-aware, 0 to 100; null for all
+   * @param forceMinEndpointsInZone when not null, all requests stay in the local zone as long as it
+   *     has at least this many endpoints
+   */
+  public record PreferLocalIr(
+      Long minEndpointsThreshold, Integer percentageEnabled, Integer forceMinEndpointsInZone) {}
+
+  /** One zone's weight. */
+  public record WeightedZoneIr(String zone, int weight) {}
 
   /**
    * Client-side weighted round robin: each endpoint's weight follows the utilization it reports in

@@ -111,11 +111,20 @@ public record RouteDestinationIr(
    *
    * @param host IP address or DNS name
    * @param port port
+   * @param zone the topology zone the endpoint runs in (an EndpointSlice endpoint's or a Backend
+   *     endpoint's {@code zone}), or null when unknown; zone-aware load balancing groups endpoints
+   *     by it
    */
-  public record EndpointIr(String host, int port) {
+  public record EndpointIr(String host, int port, String zone) {
     public EndpointIr {
       IrValidation.requireName(host, "endpoint host");
       IrValidation.requirePort(port, "endpoint " + host);
+      zone = zone == null || zone.isEmpty() ? null : zone;
+    }
+
+    /** An endpoint whose zone is not known. */
+    public EndpointIr(String host, int port) {
+      this(host, port, null);
     }
   }
 

@@ -199,14 +199,14 @@ final class BackendRefProcessor {
             Integer p = Nodes.integer(ip, "port");
             String a = Nodes.text(ip, "address");
             if (a != null && p != null && p > 0 && p < 65536) {
-              endpoints.add(new EndpointIr(a, p));
+              endpoints.add(new EndpointIr(a, p, Nodes.text(ep, "zone")));
             }
           } else if (!fqdn.isMissingNode()) {
             types.add("FQDN");
             Integer p = Nodes.integer(fqdn, "port");
             String h = Nodes.text(fqdn, "hostname");
             if (h != null && p != null && p > 0 && p < 65536) {
-              endpoints.add(new EndpointIr(h, p));
+              endpoints.add(new EndpointIr(h, p, Nodes.text(ep, "zone")));
             }
           } else if (!Nodes.obj(ep, "unix").isMissingNode()) {
             types.add("UDS");

@@ -102,7 +102,7 @@ public record EndpointSource(
             // rejects unless each is an IP literal (the API server validates them; a slice from
             // elsewhere may not be).
             if (!addr.isEmpty() && (at.equals("FQDN") || IpLiteral.is(addr))) {
-              out.add(new EndpointIr(addr, epPort));
+              out.add(new EndpointIr(addr, epPort, Nodes.text(ep, "zone")));
             }
           }
         }

@@ -82,6 +82,10 @@ final class ClusterSettingsXds {
                                       .stripTrailingZeros()
                                       .toPlainString()
                                   + "s"));
+      if (LoadBalancingPolicyXds.needed(lb)) {
+        LoadBalancingPolicyXds.apply(c, lb, config);
+        return;
+      }
       c.clearLbPolicy();
       c.setLoadBalancingPolicy(
           io.envoyproxy.envoy.config.cluster.v3.LoadBalancingPolicy.newBuilder()
@@ -92,6 +96,10 @@ final class ClusterSettingsXds {
                               .setName(
                                   "envoy.load_balancing_policies.client_side_weighted_round_robin")
                               .setTypedConfig(config))));
+      return;
+    }
+    if (LoadBalancingPolicyXds.needed(lb)) {
+      LoadBalancingPolicyXds.apply(c, lb, null);
       return;
     }
     c.setLbPolicy(

@@ -225,10 +225,14 @@ public final class ClusterXdsTranslator {
 
   /** The endpoints of a cluster served inline (DNS) or through EDS. */
   static io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment assignment(ClusterRef ref) {
+    var zones =
+        ref.settings() == null || ref.settings().loadBalancer() == null
+            ? null
+            : ref.settings().loadBalancer().zoneAware();
     var cla =
         ref.localities().isEmpty()
-            ? EndpointXdsTranslator.assignment(ref.name(), ref.setting())
-            : EndpointXdsTranslator.weightedAssignment(ref.name(), ref.localities());
+            ? EndpointXdsTranslator.assignment(ref.name(), ref.setting(), zones)
+            : EndpointXdsTranslator.weightedAssignment(ref.name(), ref.localities(), zones);
     if (ref.setting().tls() == null || !ref.localities().isEmpty()) {
       return cla;
     }

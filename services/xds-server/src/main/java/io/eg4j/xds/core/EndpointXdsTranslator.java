@@ -1,8 +1,10 @@
 package io.eg4j.xds.core;
 
+import io.eg4j.model.ir.ClusterSettingsIr.ZoneAwareIr;
 import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
 import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
 import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -33,38 +35,79 @@ public final class EndpointXdsTranslator {
 
   /**
    * One cluster made of several backend groups: a locality per group (named after it), weighted by
-   * the group's weight; groups without endpoints are left out.
+   * the group's weight; groups without endpoints are left out. With zone-aware balancing each group
+   * is split by zone, a locality per group and zone weighing the group's weight times the zone's.
    */
   static ClusterLoadAssignment weightedAssignment(
-      String clusterName, List<DestinationSettingIr> groups) {
+      String clusterName, List<DestinationSettingIr> groups, ZoneAwareIr zones) {
     ClusterLoadAssignment.Builder cla =
         ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
     for (DestinationSettingIr s : groups) {
-      if (!s.endpoints().isEmpty()) {
+      if (s.endpoints().isEmpty()) {
+        continue;
+      }
+      int weight = Math.max(1, s.weight());
+      if (zones == null) {
         cla.addEndpoints(
-            locality(s)
-                .setLocality(
-                    io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(s.name()))
-                .setLoadBalancingWeight(Protos.u32(Math.max(1, s.weight()))));
+            locality(s, s.endpoints())
+                .setLocality(Locality.newBuilder().setRegion(s.name()))
+                .setLoadBalancingWeight(Protos.u32(weight)));
+      } else {
+        for (LocalityLbEndpoints.Builder z : zonal(s, zones)) {
+          z.setLocality(z.getLocality().toBuilder().setRegion(s.name()));
+          z.setLoadBalancingWeight(
+              Protos.u32(
+                  (int)
+                      Math.min(
+                          0xFFFFFFFFL, (long) weight * z.getLoadBalancingWeight().getValue())));
+          cla.addEndpoints(z);
+        }
       }
     }
     return cla.build();
   }
 
-  /** The load assignment of one cluster from one backend group. */
-  static ClusterLoadAssignment assignment(String clusterName, DestinationSettingIr s) {
-    LocalityLbEndpoints.Builder locality = locality(s);
+  /**
+   * The load assignment of one cluster from one backend group: one locality, or with zone-aware
+   * balancing ({@code zones} not null) one locality per zone of the endpoints (endpoints without a
+   * zone share the locality with no zone), each weighted by its zone's weight.
+   */
+  static ClusterLoadAssignment assignment(
+      String clusterName, DestinationSettingIr s, ZoneAwareIr zones) {
     ClusterLoadAssignment.Builder cla =
         ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
-    if (!s.endpoints().isEmpty()) {
-      cla.addEndpoints(locality);
+    if (s.endpoints().isEmpty()) {
+      return cla.build();
+    }
+    if (zones == null) {
+      cla.addEndpoints(locality(s, s.endpoints()));
+    } else {
+      zonal(s, zones).forEach(cla::addEndpoints);
     }
     return cla.build();
   }
 
-  private static LocalityLbEndpoints.Builder locality(DestinationSettingIr s) {
-    LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
+  /** The endpoints of a group by zone, sorted by zone name, each weighted as its zone. */
+  private static List<LocalityLbEndpoints.Builder> zonal(
+      DestinationSettingIr s, ZoneAwareIr zones) {
+    java.util.TreeMap<String, List<EndpointIr>> byZone = new java.util.TreeMap<>();
     for (EndpointIr e : s.endpoints()) {
+      byZone.computeIfAbsent(e.zone() == null ? "" : e.zone(), k -> new ArrayList<>()).add(e);
+    }
+    List<LocalityLbEndpoints.Builder> out = new ArrayList<>();
+    byZone.forEach(
+        (zone, eps) ->
+            out.add(
+                locality(s, eps)
+                    .setLocality(Locality.newBuilder().setZone(zone))
+                    .setLoadBalancingWeight(Protos.u32(zones.weightOf(zone)))));
+    return out;
+  }
+
+  private static LocalityLbEndpoints.Builder locality(
+      DestinationSettingIr s, List<EndpointIr> endpoints) {
+    LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
+    for (EndpointIr e : endpoints) {
       locality.addLbEndpoints(
           LbEndpoint.newBuilder()
               .setEndpoint(

@@ -57,6 +57,14 @@ public final class ClusterSettingsTranslator {
           "loadBalancer.backendUtilization.errorUtilizationPenaltyPercent",
           "loadBalancer.backendUtilization.metricNamesForComputingUtilization[]",
           "loadBalancer.backendUtilization.keepResponseHeaders",
+          "loadBalancer.zoneAware.preferLocal",
+          "loadBalancer.zoneAware.preferLocal.force",
+          "loadBalancer.zoneAware.preferLocal.force.minEndpointsInZoneThreshold",
+          "loadBalancer.zoneAware.preferLocal.minEndpointsThreshold",
+          "loadBalancer.zoneAware.preferLocal.percentageEnabled",
+          "loadBalancer.zoneAware.weightedZones[].zone",
+          "loadBalancer.zoneAware.weightedZones[].weight",
+          "loadBalancer.endpointOverride.extractFrom[].header",
           // An empty tcpKeepalive turns keepalive on with the system defaults; an empty connection
           // object changes nothing.
           "tcpKeepalive",
@@ -226,7 +234,106 @@ public final class ClusterSettingsTranslator {
               bu.path("keepResponseHeaders").asBoolean(false));
     }
     return new ClusterSettingsIr.LoadBalancerIr(
-        type, tableSize(l, where), slowStart(l, where), utilization);
+        type,
+        tableSize(l, where),
+        slowStart(l, where),
+        utilization,
+        zoneAware(l, type, where + ".loadBalancer.zoneAware"),
+        endpointOverride(l.path("endpointOverride"), where + ".loadBalancer.endpointOverride"));
+  }
+
+  /**
+   * {@code loadBalancer.zoneAware}: prefer the local zone (not with a consistent-hash or
+   * BackendUtilization balancer), or weigh the zones; never both. Null when not set.
+   */
+  private static ClusterSettingsIr.ZoneAwareIr zoneAware(JsonNode l, String type, String where)
+      throws PolicyException {
+    JsonNode z = l.path("zoneAware");
+    if (!z.isObject()) {
+      return null;
+    }
+    JsonNode p = z.path("preferLocal");
+    JsonNode w = z.path("weightedZones");
+    if (p.isObject() && w.isArray()) {
+      throw new PolicyException(where + ": preferLocal and weightedZones cannot both be set");
+    }
+    if (p.isObject()) {
+      if (type.equals("ConsistentHash") || type.equals("BackendUtilization")) {
+        throw new PolicyException(
+            where + ".preferLocal: not supported with a " + type + " load balancer");
+      }
+      Long min = null;
+      if (p.has("minEndpointsThreshold")) {
+        JsonNode m = p.path("minEndpointsThreshold");
+        if (!m.canConvertToLong() || m.asLong() < 0) {
+          throw new PolicyException(where + ".preferLocal.minEndpointsThreshold: must be >= 0");
+        }
+        min = m.asLong();
+      }
+      Integer pct = null;
+      if (p.has("percentageEnabled")) {
+        pct = p.path("percentageEnabled").asInt(-1);
+        if (pct < 0 || pct > 100) {
+          throw new PolicyException(where + ".preferLocal.percentageEnabled: must be 0 to 100");
+        }
+      }
+      Integer force = null;
+      JsonNode f = p.path("force");
+      if (f.isObject()) {
+        force = 1;
+        if (f.has("minEndpointsInZoneThreshold")) {
+          force = f.path("minEndpointsInZoneThreshold").asInt(-1);
+          if (force < 0) {
+            throw new PolicyException(
+                where + ".preferLocal.force.minEndpointsInZoneThreshold: must be >= 0");
+          }
+        }
+      }
+      return new ClusterSettingsIr.ZoneAwareIr(
+          new ClusterSettingsIr.PreferLocalIr(min, pct, force), List.of());
+    }
+    if (!w.isArray()) {
+      // An empty zoneAware: Envoy's default locality handling, nothing to change.
+      return null;
+    }
+    List<ClusterSettingsIr.WeightedZoneIr> zones = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (JsonNode e : w) {
+      String zone = e.path("zone").asText("");
+      if (zone.isEmpty()) {
+        throw new PolicyException(where + ".weightedZones: each zone needs a name");
+      }
+      if (!seen.add(zone)) {
+        throw new PolicyException(where + ".weightedZones: zone " + zone + " is listed twice");
+      }
+      JsonNode weight = e.path("weight");
+      // Envoy takes locality weights from 1 up.
+      if (!weight.canConvertToInt() || weight.asInt() < 1) {
+        throw new PolicyException(
+            where + ".weightedZones: the weight of zone " + zone + " must be at least 1");
+      }
+      zones.add(new ClusterSettingsIr.WeightedZoneIr(zone, weight.asInt()));
+    }
+    return zones.isEmpty() ? null : new ClusterSettingsIr.ZoneAwareIr(null, zones);
+  }
+
+  /** {@code loadBalancer.endpointOverride}: the headers naming the endpoint, 1 to 10. */
+  private static List<String> endpointOverride(JsonNode o, String where) throws PolicyException {
+    if (!o.isObject()) {
+      return List.of();
+    }
+    List<String> headers = new ArrayList<>();
+    for (JsonNode e : o.path("extractFrom")) {
+      String h = e.path("header").asText("");
+      if (!h.matches("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")) {
+        throw new PolicyException(where + ".extractFrom: invalid header name '" + h + "'");
+      }
+      headers.add(h.toLowerCase(java.util.Locale.ROOT));
+    }
+    if (headers.isEmpty() || headers.size() > 10) {
+      throw new PolicyException(where + ".extractFrom: 1 to 10 sources");
+    }
+    return headers;
   }
 
   /**
