@@ -63,6 +63,10 @@ public final class ListenerXdsTranslator {
                 .build();
       }
       out.add(l);
+      Listener quic = quic(g, ir.filterOrder());
+      if (quic != null) {
+        out.add(quic);
+      }
     }
     for (UdpListenerIr u : ir.udp()) {
       out.add(udp(u));
@@ -97,7 +101,8 @@ public final class ListenerXdsTranslator {
                       statPrefix(g.envoyName()),
                       false,
                       g.plainHttp(),
-                      filterOrder)));
+                      filterOrder,
+                      false)));
     }
     for (HttpListenerIr h : g.https()) {
       needsSni = true;
@@ -105,7 +110,7 @@ public final class ListenerXdsTranslator {
           FilterChain.newBuilder()
               .setName(h.name())
               .setFilterChainMatch(sniMatch(h.hostnames()))
-              .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h), filterOrder))
+              .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h), filterOrder, false))
               .setTransportSocket(downstreamTls(h.tls(), true, h.client()));
       l.addFilterChains(fc);
     }
@@ -158,7 +163,8 @@ public final class ListenerXdsTranslator {
       String statPrefix,
       boolean tls,
       List<HttpListenerIr> listeners,
-      List<io.eg4j.model.ir.XdsIr.FilterPositionIr> filterOrder) {
+      List<io.eg4j.model.ir.XdsIr.FilterPositionIr> filterOrder,
+      boolean http3) {
     HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(statPrefix)
@@ -192,6 +198,11 @@ public final class ListenerXdsTranslator {
             .addAllHttpFilters(HttpFilters.forConnectionManager(listeners, filterOrder))
             .addAllEarlyHeaderMutationExtensions(HttpFilters.earlyHeaderMutations(listeners));
     clientSettings(hcm, listeners);
+    if (http3) {
+      hcm.setCodecType(HttpConnectionManager.CodecType.HTTP3)
+          .setHttp3ProtocolOptions(
+              io.envoyproxy.envoy.config.core.v3.Http3ProtocolOptions.getDefaultInstance());
+    }
     return Filter.newBuilder()
         .setName("envoy.filters.network.http_connection_manager")
         .setTypedConfig(any(hcm.build()))
@@ -259,6 +270,60 @@ public final class ListenerXdsTranslator {
         l.addSocketOptions(socketOption(6, 5, k.interval().millis() / 1000));
       }
     }
+  }
+
+  /** True when the ClientTrafficPolicy of an HTTPS listener turns HTTP/3 on. */
+  static boolean http3(HttpListenerIr h) {
+    return h.tls() != null && h.client() != null && h.client().http3();
+  }
+
+  /**
+   * The QUIC listener of a port whose HTTPS listeners serve HTTP/3 (ClientTrafficPolicy {@code
+   * http3}): UDP on the same address and port, one filter chain per such HTTPS listener chosen by
+   * SNI, with the same certificates and TLS parameters, ALPN {@code h3}, and a connection manager
+   * that speaks HTTP/3 and uses the HTTPS listener's routes. Null when no listener asks for it.
+   */
+  private static Listener quic(
+      PortGroup g, List<io.eg4j.model.ir.XdsIr.FilterPositionIr> filterOrder) {
+    List<HttpListenerIr> h3 = g.https().stream().filter(ListenerXdsTranslator::http3).toList();
+    if (h3.isEmpty()) {
+      return null;
+    }
+    Listener.Builder l =
+        Listener.newBuilder()
+            .setName(g.envoyName() + "-quic")
+            .setAddress(address(g.address(), g.port(), SocketAddress.Protocol.UDP))
+            .setUdpListenerConfig(
+                UdpListenerConfig.newBuilder()
+                    .setDownstreamSocketConfig(
+                        io.envoyproxy.envoy.config.core.v3.UdpSocketConfig.getDefaultInstance())
+                    .setQuicOptions(
+                        io.envoyproxy.envoy.config.listener.v3.QuicProtocolOptions
+                            .getDefaultInstance()))
+            // A change to the TCP listener must not drain QUIC connections (Envoy Gateway's
+            // setting): only a change to this listener does.
+            .setDrainType(Listener.DrainType.MODIFY_ONLY)
+            .addAccessLog(AccessLogs.listener());
+    for (HttpListenerIr h : h3) {
+      DownstreamTlsContext tls = downstreamTlsContext(h.tls(), true, h.client());
+      DownstreamTlsContext.Builder quicTls = tls.toBuilder();
+      quicTls.getCommonTlsContextBuilder().clearAlpnProtocols().addAlpnProtocols("h3");
+      l.addFilterChains(
+          FilterChain.newBuilder()
+              .setName(h.name())
+              .setFilterChainMatch(sniMatch(h.hostnames()))
+              .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h), filterOrder, true))
+              .setTransportSocket(
+                  TransportSocket.newBuilder()
+                      .setName("envoy.transport_sockets.quic")
+                      .setTypedConfig(
+                          any(
+                              io.envoyproxy.envoy.extensions.transport_sockets.quic.v3
+                                  .QuicDownstreamTransport.newBuilder()
+                                  .setDownstreamTlsContext(quicTls)
+                                  .build()))));
+    }
+    return l.build();
   }
 
   /** The ClientTrafficPolicy of the first of these listeners that has one, or null. */
@@ -422,6 +487,14 @@ public final class ListenerXdsTranslator {
   }
 
   private static TransportSocket downstreamTls(TlsIr tls, boolean http, ClientTrafficIr client) {
+    return TransportSocket.newBuilder()
+        .setName("envoy.transport_sockets.tls")
+        .setTypedConfig(any(downstreamTlsContext(tls, http, client)))
+        .build();
+  }
+
+  private static DownstreamTlsContext downstreamTlsContext(
+      TlsIr tls, boolean http, ClientTrafficIr client) {
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
     for (TlsIr.CertificateIr c : tls.certificates()) {
       common.addTlsCertificateSdsSecretConfigs(
@@ -525,10 +598,7 @@ public final class ListenerXdsTranslator {
       ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(!v.optional()));
     }
     ctx.setCommonTlsContext(common);
-    return TransportSocket.newBuilder()
-        .setName("envoy.transport_sockets.tls")
-        .setTypedConfig(any(ctx.build()))
-        .build();
+    return ctx.build();
   }
 
   private static Listener udp(UdpListenerIr u) {

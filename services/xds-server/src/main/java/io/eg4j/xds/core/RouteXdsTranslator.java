@@ -57,10 +57,33 @@ public final class RouteXdsTranslator {
         out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp()));
       }
       for (HttpListenerIr h : g.https()) {
-        out.add(routeConfig(h.name(), List.of(h)));
+        RouteConfiguration rc = routeConfig(h.name(), List.of(h));
+        out.add(ListenerXdsTranslator.http3(h) ? advertiseHttp3(rc, h.externalPort()) : rc);
       }
     }
     return out;
+  }
+
+  /**
+   * Every route of an HTTPS listener that also serves HTTP/3 tells clients so: an {@code alt-svc}
+   * response header naming the port clients use (the Gateway listener's), valid for a day.
+   */
+  static RouteConfiguration advertiseHttp3(RouteConfiguration rc, int port) {
+    RouteConfiguration.Builder b = rc.toBuilder();
+    for (VirtualHost.Builder vh : b.getVirtualHostsBuilderList()) {
+      for (Route.Builder r : vh.getRoutesBuilderList()) {
+        r.addResponseHeadersToAdd(
+            io.envoyproxy.envoy.config.core.v3.HeaderValueOption.newBuilder()
+                .setHeader(
+                    io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder()
+                        .setKey("alt-svc")
+                        .setValue("h3=\":" + port + "\"; ma=86400"))
+                .setAppendAction(
+                    io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction
+                        .APPEND_IF_EXISTS_OR_ADD));
+      }
+    }
+    return b.build();
   }
 
   private static RouteConfiguration routeConfig(String name, List<HttpListenerIr> listeners) {

@@ -22,6 +22,9 @@ import java.util.List;
  * @param tls the TLS parameters of HTTPS listeners (versions, ciphers, curves, signature
  *     algorithms, ALPN, session resumption)
  * @param connectionManager path, header, HTTP/2 and health check settings, or null
+ * @param http3 true to serve HTTP/3 too on HTTPS listeners: a QUIC (UDP) listener on the same port
+ *     with the same certificates, advertised by an {@code alt-svc} header on the TCP listener's
+ *     responses
  */
 public record ClientTrafficIr(
     String policy,
@@ -35,7 +38,8 @@ public record ClientTrafficIr(
     boolean enableTrailers,
     ClientValidationIr clientValidation,
     TlsSettingsIr tls,
-    ConnectionManagerIr connectionManager) {
+    ConnectionManagerIr connectionManager,
+    boolean http3) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
     tls = tls == null ? TlsSettingsIr.DEFAULTS : tls;
@@ -55,7 +59,8 @@ public record ClientTrafficIr(
         enableTrailers,
         clientValidation,
         tls,
-        cm);
+        cm,
+        http3);
   }
 
   /**

@@ -50,6 +50,7 @@ public final class ClientTrafficPolicyTranslator {
             "timeout.http.streamIdleTimeout",
             "http1.http10",
             "http1.enableTrailers",
+            "http3",
             "tls",
             "tls.minVersion",
             "tls.maxVersion",
@@ -95,7 +96,16 @@ public final class ClientTrafficPolicyTranslator {
    * @param ir the client traffic settings, null on error
    * @param error the Accepted=False message, null on success
    */
-  public record Result(ClientTrafficIr ir, String error) {}
+  public record Result(ClientTrafficIr ir, String error, String warning) {
+    /** A result without a warning. */
+    public Result(ClientTrafficIr ir, String error) {
+      this(ir, error, null);
+    }
+  }
+
+  /** The Warning reason when HTTP/3 is not served because the policy validates clients. */
+  public static final String UNSUPPORTED_HTTP3_CLIENT_VALIDATION =
+      "UnsupportedHTTP3ClientValidation";
 
   private final PolicyEnv env;
 
@@ -120,6 +130,17 @@ public final class ClientTrafficPolicyTranslator {
       detection = clientIpDetection(spec.path("clientIPDetection"));
     } catch (IllegalArgumentException e) {
       return new Result(null, e.getMessage());
+    }
+    // HTTP/3 and client certificate validation do not go together (Envoy Gateway's rule, which we
+    // keep): QUIC connections would skip the validation, so HTTP/3 is left off and the policy
+    // says so in a Warning.
+    boolean http3 = spec.path("http3").isObject();
+    String warning = null;
+    if (http3 && spec.path("tls").path("clientValidation").isObject()) {
+      http3 = false;
+      warning =
+          "spec.http3 is not applied: HTTP/3 does not support client certificate validation"
+              + " (spec.tls.clientValidation), so the listeners serve HTTP/1.1 and HTTP/2 only";
     }
     try {
       JsonNode k = spec.path("tcpKeepalive");
@@ -151,8 +172,10 @@ public final class ClientTrafficPolicyTranslator {
               spec.path("http1").path("enableTrailers").asBoolean(false),
               clientValidation(policy, spec.path("tls").path("clientValidation")),
               TlsSettingsTranslator.translate(spec.path("tls")),
-              ConnectionManagerTranslator.translate(spec)),
-          null);
+              ConnectionManagerTranslator.translate(spec),
+              http3),
+          null,
+          warning);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());
     }
