@@ -284,11 +284,6 @@ final class PolicyProcessor {
             warn(
                 rs, ClientTrafficPolicyTranslator.UNSUPPORTED_HTTP3_CLIENT_VALIDATION, r.warning());
           }
-          if (translations.get(p) instanceof ClientTrafficPolicyTranslator.Result r
-              && r.warning() != null) {
-            warn(
-                rs, ClientTrafficPolicyTranslator.UNSUPPORTED_HTTP3_CLIENT_VALIDATION, r.warning());
-          }
         if (winner == null && verdict(kind, p) == null) {
           for (ObjectNode at : mergedAt.getOrDefault(p, List.of())) {
             StatusCollector.RefStatus rs =
@@ -1283,19 +1278,6 @@ final class PolicyProcessor {
       ref.put("sectionName", section);
     }
     return ref;
-  /**
-   * Adds a Warning to an ancestor; a second warning joins the first, as Envoy Gateway aggregates
-   * them: reason {@code Warnings}, the messages separated by "; ".
-   */
-  private static void warn(StatusCollector.RefStatus rs, String reason, String message) {
-    Condition prior = rs.conditions.get("Warning");
-    if (prior == null) {
-      rs.conditions.set(Condition.isTrue("Warning", reason, message));
-    } else {
-      rs.conditions.set(Condition.isTrue("Warning", "Warnings", prior.message() + "; " + message));
-    }
-  }
-
   }
 
   private static void warnDeprecatedTargetRef(StatusCollector.RefStatus rs) {
