@@ -18,8 +18,18 @@ final class GatewayClassProcessor {
           "DeprecatedField",
           "The luaValidation field is deprecated, use lua.validationType instead");
 
-  /** A GatewayClass of ours with the EnvoyProxy spec it carries. */
-  record GatewayClassContext(ObjectNode gatewayClass, String name, JsonNode envoyProxy) {
+  /**
+   * A GatewayClass of ours with the EnvoyProxy spec it carries, the namespace of that EnvoyProxy
+   * (the controller's for the EnvoyGateway default) and, when its parametersRef names an EnvoyProxy
+   * that is missing or invalid, why: its Gateways that do not bring their own EnvoyProxy are then
+   * not accepted.
+   */
+  record GatewayClassContext(
+      ObjectNode gatewayClass,
+      String name,
+      JsonNode envoyProxy,
+      String envoyProxyNamespace,
+      String envoyProxyError) {
     /** True when the class's EnvoyProxy merges all its Gateways into one fleet. */
     boolean mergeGateways() {
       return Nodes.bool(envoyProxy, "mergeGateways", false);
@@ -41,6 +51,8 @@ final class GatewayClassProcessor {
         continue;
       }
       JsonNode envoyProxy = defaultEnvoyProxy();
+      String epNamespace = ctx.config.controllerNamespace();
+      String epError = null;
       JsonNode ref = Nodes.obj(Nodes.spec(gc), "parametersRef");
       if (!ref.isMissingNode()) {
         StatusCollector.Entry status = ctx.statuses.entry(gc).withConditions();
@@ -56,12 +68,14 @@ final class GatewayClassProcessor {
                 ? "the referenced EnvoyProxy was not found"
                 : EnvoyProxyValidator.validate(ep);
         if (invalid != null) {
+          epError = invalid;
           status.conditions.set(
               Condition.isFalse(
                   "Accepted", "InvalidParameters", "Invalid GatewayClass parameters: " + invalid));
         } else {
           status.conditions.set(Condition.isTrue("Accepted", "Accepted", "Valid GatewayClass"));
           envoyProxy = Nodes.spec(ep);
+          epNamespace = Nodes.namespace(ep);
         }
         if (ep != null) {
           // The EnvoyProxy says, per GatewayClass that uses it, whether it was accepted.
@@ -83,7 +97,7 @@ final class GatewayClassProcessor {
           }
         }
       }
-      out.add(new GatewayClassContext(gc, Nodes.name(gc), envoyProxy));
+      out.add(new GatewayClassContext(gc, Nodes.name(gc), envoyProxy, epNamespace, epError));
     }
     return out;
   }

@@ -20,6 +20,9 @@ final class GatewayContext {
   /** The EnvoyProxy spec in effect (Gateway's own, else the GatewayClass's, else the default). */
   JsonNode envoyProxy;
 
+  /** The namespace of the EnvoyProxy in effect: where its telemetry backendRefs default to. */
+  String envoyProxyNamespace;
+
   /** The EnvoyProxy object when it came from the Gateway's infrastructure.parametersRef. */
   ObjectNode envoyProxyFromGateway;
 

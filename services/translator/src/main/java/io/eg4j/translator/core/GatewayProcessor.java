@@ -34,6 +34,7 @@ final class GatewayProcessor {
       }
       GatewayContext g = new GatewayContext(gw, ctx.statuses.entry(gw));
       g.envoyProxy = gc.envoyProxy();
+      g.envoyProxyNamespace = gc.envoyProxyNamespace();
       JsonNode ref = Nodes.obj(Nodes.obj(g.spec(), "infrastructure"), "parametersRef");
       if (!ref.isMissingNode()
           && "EnvoyProxy".equals(Nodes.text(ref, "kind"))
@@ -57,7 +58,26 @@ final class GatewayProcessor {
             anc.conditions.set(GatewayClassProcessor.LUA_VALIDATION_DEPRECATED);
           }
           g.envoyProxy = Nodes.spec(ep);
+          g.envoyProxyNamespace = g.namespace;
         }
+      }
+      if (g.envoyProxyFromGateway == null && gc.envoyProxyError() != null) {
+        // The Gateway would run with its class's EnvoyProxy, which is missing or invalid: serving
+        // it with defaults instead would silently drop the platform team's settings.
+        g.status.conditions.set(
+            Condition.isFalse(
+                "Accepted",
+                "InvalidParameters",
+                "Invalid parametersRef: the GatewayClass's EnvoyProxy: " + gc.envoyProxyError()));
+        continue;
+      }
+      if (gc.mergeGateways() && mergeBackends(g)) {
+        g.status.conditions.set(
+            Condition.isFalse(
+                "Accepted",
+                "InvalidParameters",
+                "mergeGateways and mergeBackends cannot both be enabled"));
+        continue;
       }
       String badAddress = unsupportedAddressType(g);
       if (badAddress != null) {
@@ -68,10 +88,29 @@ final class GatewayProcessor {
                 "Gateway has an address with an unsupported type: " + badAddress));
         continue;
       }
+      // What the telemetry refers to must resolve; if not, the Gateway says so but is still
+      // translated (its listeners keep their status), as Envoy Gateway does.
+      String telemetry =
+          EnvoyProxyValidator.telemetryError(g.envoyProxy, g.envoyProxyNamespace, ctx);
+      if (telemetry != null) {
+        g.status.conditions.set(Condition.isFalse("Accepted", "InvalidParameters", telemetry));
+      }
       g.irKey = gc.mergeGateways() ? gc.name() : g.namespace + "/" + g.name;
       accepted.add(g);
     }
     return accepted;
+  }
+
+  /**
+   * Whether backend merging is on for a Gateway: its own EnvoyProxy (or its class's) sets {@code
+   * mergeBackends}, or the EnvoyGateway configuration's default EnvoyProxy does.
+   */
+  private boolean mergeBackends(GatewayContext g) {
+    if (Nodes.has(g.envoyProxy, "mergeBackends")) {
+      return true;
+    }
+    JsonNode defaults = ctx.config.envoyProxy();
+    return defaults != null && Nodes.has(defaults, "mergeBackends");
   }
 
   private static ObjectNode gatewayRef(GatewayContext g) {

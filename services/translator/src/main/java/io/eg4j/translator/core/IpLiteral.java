@@ -18,6 +18,11 @@ final class IpLiteral {
 
   private IpLiteral() {}
 
+  /** True for a dotted-quad IPv4 literal. */
+  static boolean isV4(String s) {
+    return s != null && IPV4.matcher(s).matches();
+  }
+
   static boolean is(String s) {
     if (s == null || s.isEmpty()) {
       return false;
