@@ -88,8 +88,46 @@ public record EnvoyGatewayConfig(
    *
    * @param backendType {@code rateLimit.backend.type} (Redis)
    * @param redisUrl {@code rateLimit.backend.redis.url}
+   * @param failClosed {@code rateLimit.failClosed}: requests are refused when the rate limit
+   *     service cannot be reached
+   * @param timeoutMillis {@code rateLimit.timeout} in milliseconds, or null for Envoy's default
+   * @param serviceAddress {@code x-eg4j.rateLimitService} ({@code host:port}): where the proxies
+   *     reach the rate limit service, or null for the provider's default ({@link
+   *     EnvoyGatewayConfig#rateLimitService})
    */
-  public record RateLimit(String backendType, String redisUrl) {}
+  public record RateLimit(
+      String backendType,
+      String redisUrl,
+      boolean failClosed,
+      Long timeoutMillis,
+      String serviceAddress) {
+    /** Redis only, everything else at Envoy Gateway's defaults. */
+    public RateLimit(String backendType, String redisUrl) {
+      this(backendType, redisUrl, false, null, null);
+    }
+  }
+
+  /** The port the rate limit service serves gRPC on (Envoy Gateway's). */
+  public static final int RATE_LIMIT_GRPC_PORT = 8081;
+
+  /**
+   * Where the proxies reach the global rate limit service, {@code host:port}, or null when rate
+   * limiting is off: the configured address; with the Kubernetes provider Envoy Gateway's Service
+   * {@code envoy-ratelimit} in the controller namespace; on a host, 127.0.0.1.
+   */
+  public String rateLimitService() {
+    if (rateLimit == null) {
+      return null;
+    }
+    if (rateLimit.serviceAddress() != null) {
+      return rateLimit.serviceAddress();
+    }
+    String host =
+        "Kubernetes".equals(provider.type())
+            ? "envoy-ratelimit." + controllerNamespace + ".svc.cluster.local"
+            : "127.0.0.1";
+    return host + ":" + RATE_LIMIT_GRPC_PORT;
+  }
 
   /**
    * {@code extensionApis}.
@@ -132,7 +170,10 @@ public record EnvoyGatewayConfig(
         rl.isObject()
             ? new RateLimit(
                 text(rl.path("backend").path("type")),
-                text(rl.path("backend").path("redis").path("url")))
+                text(rl.path("backend").path("redis").path("url")),
+                rl.path("failClosed").asBoolean(false),
+                durationMillis(text(rl.path("timeout"))),
+                text(doc.path("x-eg4j").path("rateLimitService")))
             : null;
     JsonNode ext = doc.path("extensionApis");
     ExtensionApis apis =
@@ -154,6 +195,29 @@ public record EnvoyGatewayConfig(
         doc.path("envoyProxy").isObject() ? doc.path("envoyProxy") : MissingNode.getInstance(),
         text(test.path("controllerNamespace")),
         text(test.path("wasmCache")));
+  }
+
+  /** A Go duration such as {@code 50ms}, {@code 1s} or {@code 1m30s} in milliseconds, or null. */
+  static Long durationMillis(String d) {
+    if (d == null || d.isEmpty()) {
+      return null;
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)").matcher(d);
+    double total = 0;
+    int end = 0;
+    while (m.find() && m.start() == end) {
+      double v = Double.parseDouble(m.group(1));
+      total +=
+          switch (m.group(2)) {
+            case "h" -> v * 3_600_000;
+            case "m" -> v * 60_000;
+            case "s" -> v * 1000;
+            default -> v;
+          };
+      end = m.end();
+    }
+    return end == d.length() && end > 0 ? Math.round(total) : null;
   }
 
   /** Loads a file. */

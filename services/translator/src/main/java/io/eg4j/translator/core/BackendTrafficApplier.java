@@ -37,7 +37,7 @@ final class BackendTrafficApplier {
   }
 
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
-    PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain));
+    PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain, lc));
     routeToServices(xds);
     if (!winners.isEmpty()) {
       applyToL4(xds);
@@ -139,7 +139,7 @@ final class BackendTrafficApplier {
     return null;
   }
 
-  private HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {
+  private HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain, ListenerContext lc) {
     // A policy that is not applied because it sets a field eg4j does not enforce yet gives way to
     // the next one in precedence, as if it were absent.
     int skip = 0;
@@ -158,6 +158,12 @@ final class BackendTrafficApplier {
     TrafficIr ir = effective(chain);
     if (ir == null) {
       return r;
+    }
+    if (ir.globalRateLimit() != null) {
+      // The route's own global limits count in its listener's domain (Envoy Gateway's).
+      ir =
+          ir.withGlobalRateLimit(
+              ir.globalRateLimit().withDomain(lc == null ? r.name() : lc.irName()));
     }
     HttpRouteIr out = r.withTraffic(ir);
     if (ir.cluster() != null) {

@@ -129,6 +129,11 @@ final class PolicyEnvironment implements PolicyEnv {
   }
 
   @Override
+  public io.eg4j.model.config.EnvoyGatewayConfig gatewayConfig() {
+    return ctx.config;
+  }
+
+  @Override
   public Map<String, String> controllerSecret(String name) {
     ObjectNode o = ctx.secret(controllerNamespace(), name);
     return o == null ? null : decode(o, true);

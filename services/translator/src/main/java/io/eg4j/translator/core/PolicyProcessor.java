@@ -1014,6 +1014,7 @@ final class PolicyProcessor {
             && r.ir().routingType() == null
             && r.ir().localRateLimit() == null
             && r.ir().httpUpgrade() == null
+            && r.ir().globalRateLimit() == null
             && r.ir().compression().isEmpty()
             && r.ir().fault() == null
             && r.ir().requestBufferBytes() == null
@@ -1029,6 +1030,7 @@ final class PolicyProcessor {
             && ir.routingType() == null
             && ir.localRateLimit() == null
             && ir.httpUpgrade() == null
+            && ir.globalRateLimit() == null
             && ir.compression().isEmpty()
             && ir.fault() == null
             && ir.requestBufferBytes() == null

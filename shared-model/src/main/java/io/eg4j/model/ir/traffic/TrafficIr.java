@@ -19,6 +19,7 @@ import io.eg4j.model.ir.IrValidation;
  * @param routingType {@code Service} to send requests to a Service's cluster IP (kube-proxy picks
  *     the pod), {@code Endpoint} to the pods directly, or null for the EnvoyProxy's choice
  * @param localRateLimit the local rate limit, or null
+ * @param globalRateLimit the global rate limit (counted by the rate limit service), or null
  * @param httpUpgrade the upgrade types the route accepts ({@code websocket}, {@code spdy/3.1} …),
  *     or null for Envoy Gateway's default (websocket). With {@code CONNECT} the route matches
  *     CONNECT requests (on any path) instead of its path match
@@ -43,6 +44,7 @@ public record TrafficIr(
     RetryIr retry,
     String routingType,
     LocalRateLimitIr localRateLimit,
+    GlobalRateLimitIr globalRateLimit,
     java.util.List<String> httpUpgrade,
     boolean connectTerminate,
     java.util.List<String> compression,
@@ -191,5 +193,27 @@ public record TrafficIr(
     compression = compression == null ? java.util.List.of() : java.util.List.copyOf(compression);
     responseOverrides =
         responseOverrides == null ? java.util.List.of() : java.util.List.copyOf(responseOverrides);
+  }
+
+  /** These settings with the global rate limit replaced. */
+  public TrafficIr withGlobalRateLimit(GlobalRateLimitIr g) {
+    return new TrafficIr(
+        policy,
+        cluster,
+        hash,
+        retry,
+        routingType,
+        localRateLimit,
+        g,
+        httpUpgrade,
+        connectTerminate,
+        compression,
+        fault,
+        requestBufferBytes,
+        requestKbps,
+        responseKbps,
+        responseTrailerPrefix,
+        telemetry,
+        responseOverrides);
   }
 }

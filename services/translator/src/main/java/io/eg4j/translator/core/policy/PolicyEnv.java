@@ -42,4 +42,12 @@ public interface PolicyEnv {
    * secret), decoded; null when it does not exist.
    */
   Map<String, String> controllerSecret(String name);
+
+  /**
+   * The EnvoyGateway configuration the translation runs under (global rate limiting, provider), or
+   * null when unknown (then nothing that needs it is enforced).
+   */
+  default io.eg4j.model.config.EnvoyGatewayConfig gatewayConfig() {
+    return null;
+  }
 }

@@ -43,6 +43,7 @@ public final class HttpFilters {
           new OAuth2FilterXds(),
           new GrpcFilterXds(),
           new LocalRateLimitFilterXds(),
+          new GlobalRateLimitFilterXds(),
           new TrafficFiltersXds.Fault(),
           new TrafficFiltersXds.Compression(),
           new TrafficFiltersXds.RequestBuffer(),

@@ -35,6 +35,7 @@ public final class BackendTrafficPolicyTranslator {
             "retry.perRetry.backOff.maxInterval",
             "routingType"));
     all.addAll(LocalRateLimitTranslator.SUPPORTED);
+    all.addAll(GlobalRateLimitTranslator.SUPPORTED);
     all.addAll(RouteFeaturesTranslator.SUPPORTED);
     all.addAll(TelemetryTranslator.SUPPORTED);
     all.addAll(ResponseOverrideTranslator.SUPPORTED);
@@ -202,6 +203,11 @@ public final class BackendTrafficPolicyTranslator {
               retry(spec),
               routingType(spec),
               LocalRateLimitTranslator.translate(spec),
+              GlobalRateLimitTranslator.translate(
+                  spec,
+                  policy.path("metadata").path("namespace").asText(""),
+                  policy.path("metadata").path("name").asText(""),
+                  env == null ? null : env.gatewayConfig()),
               RouteFeaturesTranslator.httpUpgrade(spec),
               RouteFeaturesTranslator.connectTerminate(spec),
               RouteFeaturesTranslator.compression(spec),

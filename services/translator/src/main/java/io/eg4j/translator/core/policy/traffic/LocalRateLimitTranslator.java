@@ -70,15 +70,13 @@ final class LocalRateLimitTranslator {
       return null;
     }
     String type = rl.path("type").asText("");
-    if (type.equals("Global") || rl.has("global")) {
-      // Counted by the rate limit service, which this deployment does not run (FieldSupport
-      // reports rateLimit.global first; a bare type: Global lands here).
-      throw new PolicyException(
-          "spec.rateLimit: a global rate limit needs the rate limit service, which is not"
-              + " configured");
+    if (!rl.has("local") && (type.equals("Global") || rl.has("global"))) {
+      // Only a global limit (GlobalRateLimitTranslator).
+      return null;
     }
-    if (type.isEmpty() && rl.has("local")) {
-      // The type is deprecated: without it, the limits set (here local only) say which apply.
+    if (rl.has("local")) {
+      // The type is deprecated: the limits set say which apply, both when both are set (the
+      // global one is GlobalRateLimitTranslator's).
       type = "Local";
     }
     if (!type.equals("Local")) {

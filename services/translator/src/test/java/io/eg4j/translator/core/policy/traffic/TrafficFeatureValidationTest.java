@@ -77,8 +77,8 @@ class TrafficFeatureValidationTest {
         .hasMessageContaining("whole multiple");
     assertThatThrownBy(
             () ->
-                LocalRateLimitTranslator.translate(
-                    spec("rateLimit: {type: Global, global: {rules: []}}")))
+                GlobalRateLimitTranslator.translate(
+                    spec("rateLimit: {type: Global, global: {rules: []}}"), "d", "p", null))
         .hasMessageContaining("rate limit service");
   }
 

@@ -1,0 +1,337 @@
+package io.eg4j.xds.core.filters;
+
+import static io.eg4j.xds.core.Protos.any;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
+import io.eg4j.model.ir.traffic.GlobalRateLimitIr;
+import io.eg4j.model.ir.traffic.GlobalRateLimitIr.RuleIr;
+import io.eg4j.xds.core.Protos;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.ratelimit.v3.RateLimitServiceConfig;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit;
+import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * BackendTrafficPolicy global rate limits, as Envoy Gateway builds them: a connection manager with
+ * such routes gets the {@code ratelimit} filter, which asks the rate limit service ({@link
+ * #CLUSTER}) about each request; each route's per-route config holds its domain and one {@code
+ * rate_limits} entry per rule, whose actions build the descriptor: the route (or, for a shared
+ * rule, the policy and rule), then the rule's header, method, path and client address selectors.
+ * Shared rules count in their policy's own domain, through one more filter named after the policy,
+ * so all its routes on every listener share the counter. The service holds the same descriptors
+ * with their limits ({@link RateLimitServiceConfigs}).
+ */
+public final class GlobalRateLimitFilterXds implements HttpFilterXds {
+  static final String TYPE = "envoy.filters.http.ratelimit";
+
+  /** The cluster of the rate limit service (Envoy Gateway's name). */
+  public static final String CLUSTER = "ratelimit_cluster";
+
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  static GlobalRateLimitIr of(HttpRouteIr r) {
+    return r.traffic() == null ? null : r.traffic().globalRateLimit();
+  }
+
+  /** The filter name that counts a policy's shared rules. */
+  static String sharedFilterName(GlobalRateLimitIr g) {
+    return TYPE + "/" + g.sharedDomain();
+  }
+
+  @Override
+  public void patchHcm(List<HttpFilter> filters, List<HttpRouteIr> routes) {
+    GlobalRateLimitIr first = null;
+    Map<String, GlobalRateLimitIr> shared = new LinkedHashMap<>();
+    for (HttpRouteIr r : routes) {
+      GlobalRateLimitIr g = of(r);
+      if (g == null) {
+        continue;
+      }
+      if (first == null && g.rules().stream().anyMatch(rule -> !rule.shared())) {
+        first = g;
+      }
+      if (g.rules().stream().anyMatch(RuleIr::shared)) {
+        shared.putIfAbsent(sharedFilterName(g), g);
+      }
+    }
+    if (first == null && shared.isEmpty()) {
+      return;
+    }
+    // The listener-wide filter: each route's per-route config names its own domain.
+    GlobalRateLimitIr base = first != null ? first : shared.values().iterator().next();
+    filters.add(filter(TYPE, base.domain() == null ? "eg4j" : base.domain(), base.service()));
+    for (Map.Entry<String, GlobalRateLimitIr> e : shared.entrySet()) {
+      filters.add(filter(e.getKey(), e.getValue().sharedDomain(), e.getValue().service()));
+    }
+  }
+
+  private static HttpFilter filter(String name, String domain, GlobalRateLimitIr.ServiceIr s) {
+    RateLimit.Builder rl =
+        RateLimit.newBuilder()
+            .setDomain(domain)
+            .setRateLimitService(
+                RateLimitServiceConfig.newBuilder()
+                    .setGrpcService(
+                        GrpcService.newBuilder()
+                            .setEnvoyGrpc(
+                                GrpcService.EnvoyGrpc.newBuilder().setClusterName(CLUSTER)))
+                    .setTransportApiVersion(ApiVersion.V3))
+            // The x-ratelimit-* headers tell clients their quota; x-envoy-ratelimited is internal.
+            .setEnableXRatelimitHeaders(RateLimit.XRateLimitHeadersRFCVersion.DRAFT_VERSION_03)
+            .setDisableXEnvoyRatelimitedHeader(true)
+            .setFailureModeDeny(s.failClosed());
+    if (s.timeoutMillis() != null) {
+      rl.setTimeout(Protos.millis(s.timeoutMillis()));
+    }
+    return HttpFilter.newBuilder().setName(name).setTypedConfig(any(rl.build())).build();
+  }
+
+  @Override
+  public void patchRoute(Route.Builder route, HttpRouteIr ir) {
+    GlobalRateLimitIr g = of(ir);
+    if (g == null) {
+      return;
+    }
+    ArrayNode own = F.arrayNode();
+    ArrayNode shared = F.arrayNode();
+    for (int i = 0; i < g.rules().size(); i++) {
+      RuleIr rule = g.rules().get(i);
+      addRateLimits(rule.shared() ? shared : own, rule, i, g, ir.name());
+    }
+    if (!own.isEmpty()) {
+      route.putTypedPerFilterConfig(TYPE, perRoute(g.domain(), own));
+    }
+    if (!shared.isEmpty()) {
+      route.putTypedPerFilterConfig(sharedFilterName(g), perRoute(g.sharedDomain(), shared));
+    }
+  }
+
+  private static com.google.protobuf.Any perRoute(String domain, ArrayNode rateLimits) {
+    // RateLimitPerRoute's domain and rate_limits are newer than eg4j's protos.
+    return Protos.anyWithFields(
+        RateLimitPerRoute.getDefaultInstance(),
+        n -> {
+          if (domain != null) {
+            n.put("domain", domain);
+          }
+          n.set("rate_limits", rateLimits);
+        });
+  }
+
+  /** The first descriptor entry of a rule: the route's, or for a shared rule the policy's. */
+  static String ruleHead(GlobalRateLimitIr g, RuleIr rule, int index, String routeName) {
+    return rule.shared() ? g.sharedDomain() + "/rule/" + index : routeName;
+  }
+
+  static String headerKey(int rule, int match) {
+    return "rule-" + rule + "-match-" + match;
+  }
+
+  private static void addRateLimits(
+      ArrayNode out, RuleIr rule, int i, GlobalRateLimitIr g, String routeName) {
+    ArrayNode actions = F.arrayNode();
+    String head = ruleHead(g, rule, i, routeName);
+    actions
+        .addObject()
+        .putObject("generic_key")
+        .put("descriptor_key", head)
+        .put("descriptor_value", head);
+    for (int j = 0; j < rule.headers().size(); j++) {
+      GlobalRateLimitIr.HeaderMatchIr h = rule.headers().get(j);
+      String key = headerKey(i, j);
+      if (h.type().equals("Distinct")) {
+        actions
+            .addObject()
+            .putObject("request_headers")
+            .put("descriptor_key", key)
+            .put("header_name", h.name());
+      } else {
+        actions.add(headerValueMatch(key, h.name(), stringMatch(h.type(), h.value()), !h.invert()));
+      }
+    }
+    if (!rule.methods().isEmpty()) {
+      ObjectNode m =
+          rule.methods().size() == 1
+              ? F.objectNode().put("exact", rule.methods().get(0))
+              : regex("^(" + String.join("|", rule.methods()) + ")$");
+      actions.add(headerValueMatch("rule-" + i + "-method", ":method", m, !rule.methodsInvert()));
+    }
+    if (rule.path() != null) {
+      actions.add(
+          headerValueMatch(
+              "rule-" + i + "-path",
+              ":path",
+              pathMatch(rule.path().type(), rule.path().value()),
+              !rule.path().invert()));
+    }
+    if (rule.cidr() != null) {
+      actions.add(remoteAddress("masked_remote_address", rule.cidr().cidr(), rule.cidr()));
+      if (rule.cidr().distinct()) {
+        // One counter per client address inside the range.
+        actions.add(
+            remoteAddress(
+                "remote_address", "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%", rule.cidr()));
+      }
+    }
+    if (!rule.hasMatch()) {
+      String key = headerKey(i, -1);
+      actions
+          .addObject()
+          .putObject("generic_key")
+          .put("descriptor_key", key)
+          .put("descriptor_value", key);
+    }
+    ObjectNode rl = out.addObject();
+    rl.set("actions", actions);
+    if (rule.requestCost() != null) {
+      rl.set("hits_addend", hitsAddend(rule.requestCost()));
+    }
+    if (rule.limitFromMetadata() != null) {
+      rl.set("limit", limitOverride(rule.limitFromMetadata()));
+    }
+    if (rule.rateLimitHeaders() != null) {
+      rl.put(
+          "x_ratelimit_option", rule.rateLimitHeaders().equals("Off") ? "OFF" : "DRAFT_VERSION_03");
+    }
+    if (rule.responseCost() != null) {
+      // The response's cost is added when the stream ends, by a second entry with the same
+      // descriptor.
+      ObjectNode resp = out.addObject();
+      resp.set("actions", actions.deepCopy());
+      resp.put("apply_on_stream_done", true);
+      resp.set("hits_addend", hitsAddend(rule.responseCost()));
+      if (rule.limitFromMetadata() != null) {
+        resp.set("limit", limitOverride(rule.limitFromMetadata()));
+      }
+      if (rule.rateLimitHeaders() != null) {
+        resp.put(
+            "x_ratelimit_option",
+            rule.rateLimitHeaders().equals("Off") ? "OFF" : "DRAFT_VERSION_03");
+      }
+    }
+  }
+
+  private static ObjectNode hitsAddend(GlobalRateLimitIr.CostIr c) {
+    ObjectNode h = F.objectNode();
+    if (c.number() != null) {
+      h.put("number", c.number());
+    } else {
+      h.put("format", "%DYNAMIC_METADATA(" + c.metadataNamespace() + ":" + c.metadataKey() + ")%");
+    }
+    return h;
+  }
+
+  private static ObjectNode limitOverride(GlobalRateLimitIr.CostIr c) {
+    ObjectNode l = F.objectNode();
+    ObjectNode key = l.putObject("dynamic_metadata").putObject("metadata_key");
+    key.put("key", c.metadataNamespace());
+    key.putArray("path").addObject().put("key", c.metadataKey());
+    return l;
+  }
+
+  private static ObjectNode headerValueMatch(
+      String key, String header, ObjectNode stringMatch, boolean expectMatch) {
+    ObjectNode a = F.objectNode();
+    ObjectNode h = a.putObject("header_value_match");
+    h.put("descriptor_key", key).put("descriptor_value", key).put("expect_match", expectMatch);
+    h.putArray("headers").addObject().put("name", header).set("string_match", stringMatch);
+    return a;
+  }
+
+  private static ObjectNode remoteAddress(String key, String value, GlobalRateLimitIr.CidrIr cidr) {
+    ObjectNode a = F.objectNode();
+    ObjectNode r = a.putObject("remote_address_match");
+    r.putObject("address_matcher")
+        .putArray("ranges")
+        .addObject()
+        .put("address_prefix", cidr.address())
+        .put("prefix_len", cidr.prefixLength());
+    r.put("descriptor_key", key).put("descriptor_value", value);
+    return a;
+  }
+
+  private static ObjectNode stringMatch(String type, String value) {
+    return type.equals("RegularExpression") ? regex(value) : F.objectNode().put("exact", value);
+  }
+
+  /**
+   * A path selector: a prefix matches whole segments, as Gateway API path prefixes do (a plain
+   * string prefix for {@code /}, which every path has).
+   */
+  private static ObjectNode pathMatch(String type, String value) {
+    return switch (type) {
+      case "Exact" -> F.objectNode().put("exact", value);
+      case "RegularExpression" -> regex(value);
+      default -> {
+        String p =
+            value.endsWith("/") && value.length() > 1
+                ? value.substring(0, value.length() - 1)
+                : value;
+        yield p.equals("/")
+            ? F.objectNode().put("prefix", "/")
+            : regex("^" + escapeRegex(p) + "(/.*|\\?.*|#.*|;.*|$)");
+      }
+    };
+  }
+
+  /** {@code s} as a literal in an RE2 regular expression. */
+  static String escapeRegex(String s) {
+    StringBuilder b = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.toString();
+  }
+
+  private static ObjectNode regex(String r) {
+    ObjectNode s = F.objectNode();
+    s.putObject("safe_regex").put("regex", r);
+    return s;
+  }
+
+  @Override
+  public void patchResources(List<HttpRouteIr> routes, FilterResources out) {
+    for (HttpRouteIr r : routes) {
+      GlobalRateLimitIr g = of(r);
+      if (g != null) {
+        out.addSingleCluster(destination(g.service()));
+        return;
+      }
+    }
+  }
+
+  /** The rate limit service as an upstream: gRPC, one endpoint, resolved by DNS when a name. */
+  static RouteDestinationIr destination(GlobalRateLimitIr.ServiceIr s) {
+    boolean ip = s.host().matches("[0-9.]+") || s.host().contains(":");
+    return new RouteDestinationIr(
+        CLUSTER,
+        List.of(
+            new DestinationSettingIr(
+                CLUSTER + "/backend/-1",
+                1,
+                "GRPC",
+                ip ? "IP" : "FQDN",
+                List.of(new EndpointIr(s.host(), s.port())),
+                null)));
+  }
+}

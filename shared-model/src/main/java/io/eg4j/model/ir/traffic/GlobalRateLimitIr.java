@@ -1,0 +1,138 @@
+package io.eg4j.model.ir.traffic;
+
+import java.util.List;
+
+/**
+ * A global rate limit ({@code rateLimit.global}): Envoy asks the rate limit service (envoyproxy/
+ * ratelimit, counting in Redis) about each request's descriptors, so every proxy shares the same
+ * counters. Each rule is one Envoy {@code rate_limits} entry, whose descriptor starts with the
+ * route (or, for a shared rule, the policy) and continues with the rule's selectors; the service
+ * holds the same descriptors with their limits.
+ *
+ * @param domain the rate limit domain of the route's own rules: the IR name of the listener the
+ *     route is on (set when the policy is applied to a route), or null before that
+ * @param policyNamespace the policy's namespace
+ * @param policyName the policy's name
+ * @param rules the rules, in order
+ * @param service where the rate limit service is and how Envoy calls it
+ */
+public record GlobalRateLimitIr(
+    String domain,
+    String policyNamespace,
+    String policyName,
+    List<RuleIr> rules,
+    ServiceIr service) {
+  public GlobalRateLimitIr {
+    rules = List.copyOf(rules);
+  }
+
+  /** This limit on a route of the listener {@code listenerName}. */
+  public GlobalRateLimitIr withDomain(String listenerName) {
+    return new GlobalRateLimitIr(listenerName, policyNamespace, policyName, rules, service);
+  }
+
+  /** The domain of the shared rules: one per policy, whatever the listener. */
+  public String sharedDomain() {
+    return policyNamespace + "/" + policyName;
+  }
+
+  /**
+   * The rate limit service.
+   *
+   * @param host its host name or IP address
+   * @param port its gRPC port
+   * @param failClosed true to refuse requests when the service cannot answer
+   * @param timeoutMillis how long Envoy waits for its answer, or null for Envoy's default
+   */
+  public record ServiceIr(String host, int port, boolean failClosed, Long timeoutMillis) {}
+
+  /**
+   * One rule.
+   *
+   * @param headers the header selectors, in order
+   * @param methods the methods selected (one {@code :method} match), or empty
+   * @param methodsInvert true to select the requests whose method is not one of {@code methods}
+   * @param path the {@code :path} selector, or null
+   * @param cidr the client address selector, or null
+   * @param requests requests allowed per unit
+   * @param unit {@code Second}, {@code Minute}, {@code Hour}, {@code Day}, {@code Month} or {@code
+   *     Year}
+   * @param shadowMode true to count and report, never refuse
+   * @param shared true when every route of the policy shares the rule's counter
+   * @param requestCost what a request adds to the counter, or null for 1
+   * @param responseCost what a response adds to the counter when the stream ends, or null for
+   *     nothing
+   * @param limitFromMetadata the dynamic metadata (namespace and key) whose number, when a request
+   *     has it, replaces {@code requests} (per {@code unit}), or null
+   * @param rateLimitHeaders {@code Off} or {@code DraftVersion03} to override the listener's {@code
+   *     x-ratelimit-*} headers for this rule, or null
+   */
+  public record RuleIr(
+      List<HeaderMatchIr> headers,
+      List<String> methods,
+      boolean methodsInvert,
+      PathMatchIr path,
+      CidrIr cidr,
+      long requests,
+      String unit,
+      boolean shadowMode,
+      boolean shared,
+      CostIr requestCost,
+      CostIr responseCost,
+      CostIr limitFromMetadata,
+      String rateLimitHeaders) {
+    public RuleIr {
+      headers = List.copyOf(headers);
+      methods = List.copyOf(methods);
+    }
+
+    /** True when the rule selects requests by something (otherwise it counts every request). */
+    public boolean hasMatch() {
+      return !headers.isEmpty() || !methods.isEmpty() || path != null || cidr != null;
+    }
+  }
+
+  /**
+   * A header selector.
+   *
+   * @param name the header name
+   * @param type {@code Exact}, {@code RegularExpression} or {@code Distinct} (one counter per
+   *     value)
+   * @param value the value or regular expression (null for Distinct)
+   * @param invert true to select the requests that do not match
+   */
+  public record HeaderMatchIr(String name, String type, String value, boolean invert) {}
+
+  /**
+   * A path selector.
+   *
+   * @param type {@code Exact}, {@code PathPrefix} or {@code RegularExpression}
+   * @param value the path, prefix or regular expression
+   * @param invert true to select the requests that do not match
+   */
+  public record PathMatchIr(String type, String value, boolean invert) {}
+
+  /**
+   * A client address selector.
+   *
+   * @param address the network address, such as {@code 192.168.0.0}
+   * @param prefixLength the prefix length
+   * @param distinct true for one counter per client address, false for one for the whole range
+   */
+  public record CidrIr(String address, int prefixLength, boolean distinct) {
+    /** The range as {@code address/prefix}. */
+    public String cidr() {
+      return address + "/" + prefixLength;
+    }
+  }
+
+  /**
+   * What a request or response adds to a counter.
+   *
+   * @param number a fixed number, or null
+   * @param metadataNamespace with {@code metadataKey}, the dynamic metadata that holds the number,
+   *     or null
+   * @param metadataKey the key in that namespace
+   */
+  public record CostIr(Long number, String metadataNamespace, String metadataKey) {}
+}
