@@ -1,0 +1,297 @@
+package io.eg4j.standalone.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.eg4j.model.bus.Json;
+import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.echo.EchoServer;
+import io.eg4j.translator.core.TranslateResult;
+import io.eg4j.xds.core.filters.RateLimitServiceConfigs;
+import io.eg4j.xds.testing.EnvoyProcess;
+import io.eg4j.xds.testing.Http;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * BackendTrafficPolicy global rate limits through the real envoy, the real rate limit service
+ * (envoyproxy/ratelimit, built by {@code tools/ratelimit/build.sh}) and a real {@code
+ * redis-server}, all on 127.0.0.1: each value of the {@code x-user} header may send 3 requests a
+ * minute; the 4th gets 429, another value still passes, and a route without the policy is not
+ * limited. The service reads the configuration eg4j generates for the translated IR ({@link
+ * RateLimitServiceConfigs}).
+ *
+ * <p>Needs envoy, redis-server and the built service: a failure when one is missing and {@code
+ * EG4J_REQUIRE_ENVOY=1} (CI), skipped otherwise.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GlobalRateLimitE2E {
+  @TempDir static Path dir;
+  PolicyStack stack;
+  EchoServer echo;
+  Process redis;
+  Process ratelimit;
+  TranslateResult translated;
+
+  @BeforeAll
+  void start() throws Exception {
+    Path redisBin = require(onPath("redis-server"), "redis-server is not on PATH");
+    Path rlBin = require(ratelimitBinary(), "the rate limit service is not built");
+    stack = PolicyStack.start(dir);
+    echo = EchoServer.start(0, "echo", "default");
+
+    int redisPort = EnvoyProcess.freePort();
+    redis =
+        new ProcessBuilder(
+                redisBin.toString(),
+                "--port",
+                String.valueOf(redisPort),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.log").toFile())
+            .start();
+    await("redis accepts connections", () -> connects(redisPort));
+
+    int grpcPort = EnvoyProcess.freePort();
+    EnvoyGatewayConfig config =
+        EnvoyGatewayConfig.from(
+            Json.YAML.readTree(
+                """
+                provider: {type: Custom, custom: {infrastructure: {type: Host}}}
+                rateLimit:
+                  backend: {type: Redis, redis: {url: '127.0.0.1:%d'}}
+                x-eg4j: {rateLimitService: '127.0.0.1:%d'}
+                """
+                    .formatted(redisPort, grpcPort)));
+    translated =
+        stack.apply(
+            stack.gateway()
+                + "---\n"
+                + PolicyStack.service("echo", echo.port())
+                + PolicyStack.route("limited", "echo")
+                + PolicyStack.route("free", "echo")
+                + """
+                ---
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: BackendTrafficPolicy
+                metadata: {namespace: default, name: global}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: limited}]
+                  rateLimit:
+                    type: Global
+                    global:
+                      rules:
+                      - clientSelectors:
+                        - headers: [{name: x-user, type: Distinct}]
+                        limit: {requests: 3, unit: Minute}
+                """,
+            config);
+
+    // The service's configuration, as eg4j generates it for this IR.
+    Path configDir = dir.resolve("runtime/ratelimit/config");
+    Files.createDirectories(configDir);
+    Map<String, String> docs = RateLimitServiceConfigs.of(translated.xdsIr().values());
+    assertThat(docs).isNotEmpty();
+    for (Map.Entry<String, String> e : docs.entrySet()) {
+      Files.writeString(
+          configDir.resolve(RateLimitServiceConfigs.fileName(e.getKey())), e.getValue());
+    }
+    int httpPort = EnvoyProcess.freePort();
+    ProcessBuilder rl =
+        new ProcessBuilder(rlBin.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("ratelimit.log").toFile());
+    rl.environment()
+        .putAll(
+            Map.ofEntries(
+                Map.entry("USE_STATSD", "false"),
+                Map.entry("LOG_LEVEL", "debug"),
+                Map.entry("REDIS_SOCKET_TYPE", "tcp"),
+                Map.entry("REDIS_URL", "127.0.0.1:" + redisPort),
+                Map.entry("RUNTIME_ROOT", dir.resolve("runtime").toString()),
+                Map.entry("RUNTIME_SUBDIRECTORY", "ratelimit"),
+                Map.entry("RUNTIME_WATCH_ROOT", "false"),
+                Map.entry("RUNTIME_IGNOREDOTFILES", "true"),
+                Map.entry("HOST", "127.0.0.1"),
+                Map.entry("PORT", String.valueOf(httpPort)),
+                Map.entry("GRPC_HOST", "127.0.0.1"),
+                Map.entry("GRPC_PORT", String.valueOf(grpcPort)),
+                Map.entry("DEBUG_HOST", "127.0.0.1"),
+                Map.entry("DEBUG_PORT", String.valueOf(EnvoyProcess.freePort()))));
+    ratelimit = rl.start();
+    await("the rate limit service is healthy", () -> healthy(httpPort));
+    stack.await(
+        "the free route serves", () -> Http.get(stack.port(), "x.test", "/free").status() == 200);
+  }
+
+  @AfterAll
+  void stop() {
+    for (Process p : new Process[] {ratelimit, redis}) {
+      if (p != null) {
+        p.destroy();
+        try {
+          if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    if (stack != null) {
+      stack.close();
+    }
+    if (echo != null) {
+      echo.close();
+    }
+  }
+
+  @Test
+  void thePolicyIsAccepted() {
+    assertThat(stack.status("BackendTrafficPolicy", "default", "global").status().toString())
+        .contains("\"Accepted\"")
+        .doesNotContain("\"False\"");
+  }
+
+  @Test
+  void theFourthRequestOfOneHeaderValueGets429() {
+    for (int i = 0; i < 3; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/limited", "x-user", "alice").status())
+          .as("alice's request " + (i + 1))
+          .isEqualTo(200);
+    }
+    Http.Response refused = Http.get(stack.port(), "x.test", "/limited", "x-user", "alice");
+    assertThat(refused.status()).isEqualTo(429);
+    assertThat(refused.header("x-ratelimit-limit")).isNotNull();
+    // Another value has its own counter, and a route without the policy is not limited.
+    assertThat(Http.get(stack.port(), "x.test", "/limited", "x-user", "bob").status())
+        .isEqualTo(200);
+    for (int i = 0; i < 5; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/free", "x-user", "alice").status())
+          .isEqualTo(200);
+    }
+  }
+
+  private static Path require(Optional<Path> p, String why) {
+    if (p.isEmpty()) {
+      if ("1".equals(System.getenv("EG4J_REQUIRE_ENVOY"))) {
+        fail(
+            why + " and EG4J_REQUIRE_ENVOY=1 (install redis-server; run tools/ratelimit/build.sh)");
+      }
+      Assumptions.abort(why);
+    }
+    return p.get();
+  }
+
+  static Optional<Path> onPath(String name) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String d : path.split(File.pathSeparator)) {
+      Path p = Path.of(d, name);
+      if (Files.isExecutable(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The service tools/ratelimit/build.sh built: {@code EG4J_RATELIMIT} if set, else the cache
+   * directory of the version the script pins.
+   */
+  static Optional<Path> ratelimitBinary() throws IOException {
+    String explicit = System.getenv("EG4J_RATELIMIT");
+    if (explicit != null && !explicit.isEmpty()) {
+      return Optional.of(Path.of(explicit)).filter(Files::isExecutable);
+    }
+    Path script = null;
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.exists(d.resolve("tools/ratelimit/build.sh"))) {
+        script = d.resolve("tools/ratelimit/build.sh");
+        break;
+      }
+    }
+    if (script == null) {
+      return Optional.empty();
+    }
+    String version = null;
+    for (String line : Files.readAllLines(script)) {
+      if (line.startsWith("RATELIMIT_VERSION=")) {
+        version = line.substring("RATELIMIT_VERSION=".length()).trim();
+      }
+    }
+    String cache = System.getenv("EG4J_CACHE");
+    Path root =
+        cache == null || cache.isEmpty()
+            ? Path.of(System.getProperty("user.home"), ".cache", "eg4j")
+            : Path.of(cache);
+    return version == null
+        ? Optional.empty()
+        : Optional.of(root.resolve("ratelimit").resolve(version).resolve("ratelimit"))
+            .filter(Files::isExecutable);
+  }
+
+  private static boolean connects(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean healthy(int port) {
+    try {
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthcheck"))
+                      .timeout(Duration.ofSeconds(2))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    fail("timed out waiting until " + what);
+  }
+}
