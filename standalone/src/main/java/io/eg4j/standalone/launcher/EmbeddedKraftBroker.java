@@ -107,6 +107,17 @@ public final class EmbeddedKraftBroker implements AutoCloseable {
     // Big IR records (DESIGN.md invariant 5): accept what the producers may send.
     p.put("message.max.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
     p.put("replica.fetch.max.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
+    // Memory (issue #16): the broker shares one JVM with the five services. The log cleaner's
+    // dedupe map is allocated on the heap at start-up, 128 MiB by default: 16 MiB holds about
+    // 600,000 keys of one cleaning round, and segments of 32 MiB (not 1 GiB) hold fewer records
+    // than that, so each segment fits. Thread pools sized for one host with a handful of clients.
+    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
+    p.put("log.cleaner.io.buffer.size", String.valueOf(256 * 1024));
+    p.put("log.segment.bytes", String.valueOf(32 * 1024 * 1024));
+    p.put("num.io.threads", "2");
+    p.put("num.network.threads", "2");
+    p.put("background.threads", "2");
+    p.put("num.recovery.threads.per.data.dir", "1");
     // Compaction runs often enough on a laptop-sized log.
     p.put("log.cleaner.backoff.ms", "5000");
     p.put("log.retention.check.interval.ms", "60000");
