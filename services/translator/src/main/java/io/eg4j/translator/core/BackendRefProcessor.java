@@ -60,7 +60,57 @@ final class BackendRefProcessor {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", e.getMessage()), weight);
     }
+    String clientCertError = tls == null ? null : proxyClientCertificateError(parent.gateway);
+    if (clientCertError != null) {
+      return new Result(
+          null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", clientCertError), weight);
+    }
     return settle(settingName, weight, protocol, l4, kind, name, ns, port, tls);
+  }
+
+  /**
+   * The client certificate the Gateway's EnvoyProxy presents to TLS backends ({@code
+   * backendTLS.clientCertificateRef}) must be a Secret with a certificate and a key, in the
+   * EnvoyProxy's namespace or one whose ReferenceGrant lets EnvoyProxies refer to it; else why not.
+   */
+  private String proxyClientCertificateError(GatewayContext g) {
+    if (g == null) {
+      return null;
+    }
+    JsonNode ref = Nodes.obj(Nodes.obj(g.envoyProxy, "backendTLS"), "clientCertificateRef");
+    if (ref.isMissingNode()) {
+      return null;
+    }
+    String epNs =
+        g.envoyProxyNamespace == null ? ctx.config.controllerNamespace() : g.envoyProxyNamespace;
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", epNs);
+    String kind = Nodes.text(ref, "kind", "Secret");
+    if (!kind.equals("Secret") || !Nodes.text(ref, "group", "").isEmpty()) {
+      return "the EnvoyProxy's backendTLS.clientCertificateRef must be a Secret, not " + kind;
+    }
+    if (!ns.equals(epNs)
+        && !ctx.referenceAllowed(
+            TranslationContext.EG_GROUP, "EnvoyProxy", epNs, "", "Secret", ns, name)) {
+      return "the EnvoyProxy's client certificate Secret "
+          + ns
+          + "/"
+          + name
+          + " is in another namespace and no ReferenceGrant allows it";
+    }
+    ObjectNode secret = ctx.secret(ns, name);
+    if (secret == null) {
+      return "failed to locate the EnvoyProxy's client certificate Secret " + ns + "/" + name;
+    }
+    if (CertificateValidator.secretData(secret, "tls.crt") == null
+        || CertificateValidator.secretData(secret, "tls.key") == null) {
+      return "the EnvoyProxy's client certificate Secret "
+          + ns
+          + "/"
+          + name
+          + " has no tls.crt or tls.key";
+    }
+    return null;
   }
 
   /**

@@ -140,8 +140,17 @@ public final class StatusCollector {
 
   /** Adds or returns the listener status of an entry. */
   public static ListenerStatus listener(Entry e, String name) {
+    return listener(e, name, name);
+  }
+
+  /**
+   * Adds or returns the listener status kept under {@code key}, reported with {@code name}: two
+   * listeners that share a name (the CRD refuses it, a manifest may still carry it) keep one status
+   * each, in spec order, as Envoy Gateway reports them.
+   */
+  public static ListenerStatus listener(Entry e, String key, String name) {
     e.emitListeners = true;
-    return e.listeners.computeIfAbsent(name, ListenerStatus::new);
+    return e.listeners.computeIfAbsent(key, k -> new ListenerStatus(name));
   }
 
   /** The Gateway API caps policy ancestors at 16. */

@@ -108,10 +108,14 @@ public final class Translator {
       Map<String, IrBuilders.InfraBuilder> infra) {
     for (GatewayContext g : gateways) {
       g.status.withListeners();
-      for (com.fasterxml.jackson.databind.JsonNode spec : Nodes.list(g.spec(), "listeners")) {
+      List<com.fasterxml.jackson.databind.JsonNode> specs = Nodes.list(g.spec(), "listeners");
+      for (int i = 0; i < specs.size(); i++) {
+        com.fasterxml.jackson.databind.JsonNode spec = specs.get(i);
         String name = Nodes.text(spec, "name", "");
+        // A repeated name keeps a status of its own (the first one keeps the plain key).
+        String key = g.status.listeners.containsKey(name) ? name + "\u0000" + i : name;
         g.listeners.add(
-            new ListenerContext(g, null, spec, StatusCollector.listener(g.status, name)));
+            new ListenerContext(g, null, spec, StatusCollector.listener(g.status, key, name)));
       }
     }
     ListenerSetProcessor listenerSets = new ListenerSetProcessor(ctx);
