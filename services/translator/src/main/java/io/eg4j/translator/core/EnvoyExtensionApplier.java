@@ -57,7 +57,8 @@ final class EnvoyExtensionApplier {
     return new ExtensionIr(
         own.policy(),
         own.lua().isEmpty() ? broader.lua() : own.lua(),
-        own.extProc().isEmpty() ? broader.extProc() : own.extProc());
+        own.extProc().isEmpty() ? broader.extProc() : own.extProc(),
+        own.wasm().isEmpty() ? broader.wasm() : own.wasm());
   }
 
   /**

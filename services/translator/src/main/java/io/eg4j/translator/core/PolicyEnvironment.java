@@ -33,11 +33,16 @@ final class PolicyEnvironment implements PolicyEnv {
     return data(policy, ref, "ConfigMap", ctx.configMaps);
   }
 
+  private static final java.util.Set<String> CORE_GROUP_SPELLINGS =
+      java.util.Set.of("", "core", "v1");
+
   private Map<String, String> data(
       ObjectNode policy, ObjectRef ref, String expectedKind, Map<String, ObjectNode> objects)
       throws PolicyException {
     String kind = ref.kind() == null ? expectedKind : ref.kind();
-    if (!kind.equals(expectedKind) || !ref.group().isEmpty()) {
+    // The core group is "" by the API; "core" and "v1" (its apiVersion) are accepted too, as
+    // Envoy Gateway does, since no other group has a Secret or ConfigMap kind.
+    if (!kind.equals(expectedKind) || !CORE_GROUP_SPELLINGS.contains(ref.group())) {
       throw new PolicyException(
           "reference to "
               + ref.name()

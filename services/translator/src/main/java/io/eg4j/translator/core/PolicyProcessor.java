@@ -65,7 +65,8 @@ final class PolicyProcessor {
     this.traffic = new BackendTrafficPolicyTranslator(env);
     this.client = new ClientTrafficPolicyTranslator(env);
     this.extension =
-        new EnvoyExtensionPolicyTranslator(env, ctx.config.extensionApis().enableLua());
+        new EnvoyExtensionPolicyTranslator(
+            env, ctx.config.extensionApis().enableLua(), ctx.config.wasmCache());
   }
 
   /**

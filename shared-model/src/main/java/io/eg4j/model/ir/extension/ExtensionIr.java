@@ -12,17 +12,55 @@ import java.util.List;
  * @param policy the policy's id, {@code envoyextensionpolicy/<namespace>/<name>}
  * @param lua the Lua scripts, in the policy's order
  * @param extProc the external processors, in the policy's order
+ * @param wasm the Wasm extensions, in the policy's order
  */
-public record ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extProc) {
+public record ExtensionIr(
+    String policy, List<LuaIr> lua, List<ExtProcIr> extProc, List<WasmIr> wasm) {
   public ExtensionIr {
     lua = lua == null ? List.of() : List.copyOf(lua);
     extProc = extProc == null ? List.of() : List.copyOf(extProc);
+    wasm = wasm == null ? List.of() : List.copyOf(wasm);
+  }
+
+  /** A policy with Lua scripts and external processors only. */
+  public ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extProc) {
+    this(policy, lua, extProc, List.of());
   }
 
   /** True when the policy sets no extension that needs a filter. */
   @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isEmpty() {
-    return lua.isEmpty() && extProc.isEmpty();
+    return lua.isEmpty() && extProc.isEmpty() && wasm.isEmpty();
+  }
+
+  /**
+   * One Wasm extension ({@code spec.wasm[]}): a module Envoy fetches over HTTP from {@code uri}
+   * through {@code cluster}, checks against {@code sha256}, and runs in the V8 runtime.
+   *
+   * @param name the filter name suffix and VM id, {@code <policy>/wasm/<index>}
+   * @param pluginName the plugin name handed to the module: the extension's {@code name}, else
+   *     {@code name}
+   * @param rootId the root context id, or null
+   * @param configuration the extension's {@code config} as JSON text, or null when unset
+   * @param failOpen true to let requests through when the module fails
+   * @param uri where Envoy fetches the module
+   * @param sha256 the module's SHA-256, hex; Envoy refuses a module that does not match
+   * @param cluster the cluster Envoy fetches it through
+   * @param hostKeys environment variables of the Envoy process handed to the module
+   */
+  public record WasmIr(
+      String name,
+      String pluginName,
+      String rootId,
+      String configuration,
+      boolean failOpen,
+      String uri,
+      String sha256,
+      RouteDestinationIr cluster,
+      List<String> hostKeys) {
+    public WasmIr {
+      hostKeys = hostKeys == null ? List.of() : List.copyOf(hostKeys);
+    }
   }
 
   /**

@@ -50,7 +50,8 @@ public final class HttpFilters {
           new TrafficFiltersXds.Bandwidth(),
           new CustomResponseFilterXds(),
           new LuaFilterXds(),
-          new ExtProcFilterXds());
+          new ExtProcFilterXds(),
+          new WasmFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first

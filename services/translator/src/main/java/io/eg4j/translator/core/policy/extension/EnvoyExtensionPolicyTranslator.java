@@ -11,21 +11,40 @@ import java.util.List;
 
 /**
  * Translates an EnvoyExtensionPolicy into the {@link ExtensionIr} its routes carry. Each feature
- * (Lua, external processing) has its own class beside this one that lists the spec fields it
+ * (Lua, external processing, Wasm) has its own class beside this one that lists the spec fields it
  * enforces and builds its IR. A policy that sets a field no feature enforces is not applied (fail
  * closed, DESIGN.md invariant 9): its {@link Result} has an error naming those fields.
  */
 public final class EnvoyExtensionPolicyTranslator {
+  /** Checksums of downloaded Wasm modules, shared by every translation of this process. */
+  private static final class Shared {
+    static final WasmCodeSource HTTP = new WasmCodeSource.Http();
+  }
+
   private final PolicyEnv env;
   private final boolean luaEnabled;
+  private final WasmCodeSource wasmSource;
+  private final boolean wasmMock;
 
   /**
    * @param env references the policy resolves (ConfigMaps of Lua scripts)
    * @param luaEnabled the EnvoyGateway config's {@code extensionApis.enableLua}
+   * @param wasmCache the test setting {@code x-eg4j-test.wasmCache} ({@code mock}), or null
    */
-  public EnvoyExtensionPolicyTranslator(PolicyEnv env, boolean luaEnabled) {
+  public EnvoyExtensionPolicyTranslator(PolicyEnv env, boolean luaEnabled, String wasmCache) {
+    this(env, luaEnabled, "mock".equals(wasmCache) ? null : Shared.HTTP, "mock".equals(wasmCache));
+  }
+
+  /**
+   * @param wasmSource where checksums of Wasm modules without a {@code sha256} come from
+   * @param wasmMock true for the test setting's mock Wasm cache
+   */
+  EnvoyExtensionPolicyTranslator(
+      PolicyEnv env, boolean luaEnabled, WasmCodeSource wasmSource, boolean wasmMock) {
     this.env = env;
     this.luaEnabled = luaEnabled;
+    this.wasmSource = wasmSource;
+    this.wasmMock = wasmMock;
   }
 
   /**
@@ -53,29 +72,8 @@ public final class EnvoyExtensionPolicyTranslator {
     List<String> supported = new ArrayList<>(FieldSupport.ATTACHMENT);
     supported.addAll(LuaTranslator.SUPPORTED);
     supported.addAll(ExtProcTranslator.SUPPORTED);
-    supported.addAll(List.of("wasm[].name", "wasm[].failOpen"));
-    // Wasm modules: Envoy Gateway fetches each one (HTTP URL or OCI image) into its Wasm cache and
-    // serves it to Envoy from there; eg4j has no such cache, so no module can reach Envoy.
-    String wasm = null;
-    JsonNode wasmList = spec.path("wasm");
-    for (int i = 0; i < wasmList.size(); i++) {
-      if (wasm == null) {
-        wasm =
-            "spec.wasm["
-                + i
-                + "]: eg4j cannot fetch Wasm modules (HTTP and OCI image code sources need a"
-                + " Wasm cache that serves them to Envoy)";
-      }
-      if (!wasmList.get(i).path("failOpen").asBoolean(false)) {
-        return new Result(null, wasm + ", so the policy is not applied");
-      }
-    }
-    JsonNode rest = spec;
-    if (wasmList.isArray()) {
-      rest = spec.deepCopy();
-      ((ObjectNode) rest).remove("wasm");
-    }
-    String unsupported = FieldSupport.message(FieldSupport.unsupported(rest, supported));
+    supported.addAll(WasmTranslator.SUPPORTED);
+    String unsupported = FieldSupport.message(FieldSupport.unsupported(spec, supported));
     if (unsupported != null) {
       return new Result(null, unsupported);
     }
@@ -86,10 +84,9 @@ public final class EnvoyExtensionPolicyTranslator {
       List<String> skipped = new ArrayList<>();
       List<ExtensionIr.ExtProcIr> extProc =
           ExtProcTranslator.translate(spec, policy, id, env, skipped);
-      if (wasm != null) {
-        skipped.add(0, wasm);
-      }
-      ExtensionIr ir = new ExtensionIr(id, lua, extProc);
+      List<ExtensionIr.WasmIr> wasm =
+          WasmTranslator.translate(spec, policy, id, env, wasmSource, wasmMock, skipped);
+      ExtensionIr ir = new ExtensionIr(id, lua, extProc, wasm);
       return new Result(
           ir,
           skipped.isEmpty()

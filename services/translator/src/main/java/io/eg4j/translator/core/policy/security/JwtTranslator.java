@@ -3,8 +3,6 @@ package io.eg4j.translator.core.policy.security;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.RouteDestinationIr;
-import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
-import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
 import io.eg4j.model.ir.security.JwtIr;
 import io.eg4j.model.ir.security.JwtIr.ClaimToHeaderIr;
 import io.eg4j.model.ir.security.JwtIr.JwtProviderIr;
@@ -13,6 +11,7 @@ import io.eg4j.translator.core.policy.ClusterSettingsTranslator;
 import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
+import io.eg4j.translator.core.policy.UriClusters;
 import io.envoyproxy.gateway.v1alpha1.SecurityPolicySpec;
 import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.Jwt;
 import io.envoyproxy.gateway.v1alpha1.securitypolicyspec.jwt.Providers;
@@ -73,7 +72,6 @@ final class JwtTranslator {
               "jwt.providers[].localJWKS.valueRef.name"));
 
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+\\-.^_`|~]+");
-  private static final Pattern IP = Pattern.compile("^[0-9.]+$|^\\[?[0-9a-fA-F:]+\\]?$");
 
   private JwtTranslator() {}
 
@@ -318,26 +316,8 @@ final class JwtTranslator {
     return port == null ? null : ((Number) port).intValue();
   }
 
-  /**
-   * The cluster of a JWKS URI with no backendRefs: the URI's host and port (443 for https, 80 for
-   * http), named {@code <host>_<port>} with dots as underscores, so every policy that uses the same
-   * issuer shares one cluster; https verifies the server with the system trust store.
-   */
+  /** The cluster of a JWKS URI with no backendRefs: see {@link UriClusters#of}. */
   static RouteDestinationIr uriCluster(URI uri, String scheme) {
-    int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
-    String host = uri.getHost();
-    String name = host.replace('.', '_').replace(':', '_') + "_" + port;
-    RouteDestinationIr.UpstreamTlsIr tls =
-        scheme.equals("https") ? new RouteDestinationIr.UpstreamTlsIr(host, null, List.of()) : null;
-    return new RouteDestinationIr(
-        name,
-        List.of(
-            new DestinationSettingIr(
-                name + "/backend/0",
-                1,
-                "HTTP",
-                IP.matcher(host).matches() ? "IP" : "FQDN",
-                List.of(new EndpointIr(host.replace("[", "").replace("]", ""), port)),
-                tls)));
+    return UriClusters.of(uri, scheme);
   }
 }

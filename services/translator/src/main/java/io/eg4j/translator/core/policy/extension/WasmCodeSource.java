@@ -1,0 +1,144 @@
+package io.eg4j.translator.core.policy.extension;
+
+import io.eg4j.translator.core.policy.PolicyException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where a Wasm module's checksum comes from when the policy does not give one. Envoy fetches every
+ * module itself and refuses one whose SHA-256 does not match the configured one, so a module needs
+ * its checksum at translation time: the policy's {@code sha256}, else the checksum of the module as
+ * the control plane downloads it once.
+ */
+public interface WasmCodeSource {
+  /**
+   * The checksum of the module at {@code url} (hex SHA-256), fetching it if needed.
+   *
+   * @param url the HTTP(S) URL of the module
+   * @param where the field path for error messages
+   * @param refetch true to download again even when a checksum is cached ({@code pullPolicy:
+   *     Always})
+   */
+  String checksum(String url, String where, boolean refetch) throws PolicyException;
+
+  /** Hex SHA-256 of {@code bytes}. */
+  static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Hex SHA-256 of a UTF-8 string. */
+  static String sha256Hex(String s) {
+    return sha256Hex(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Downloads modules over HTTP(S) with bounded time and size, and remembers each URL's checksum; a
+   * failure is remembered for {@link #FAILURE_TTL}, so a broken URL does not slow every
+   * translation.
+   */
+  final class Http implements WasmCodeSource {
+    /** The largest module accepted: Envoy Gateway's Wasm cache has no smaller bound. */
+    static final long MAX_BYTES = 256L * 1024 * 1024;
+
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static final Duration FAILURE_TTL = Duration.ofSeconds(30);
+
+    private record Entry(String checksum, String error, long at) {}
+
+    private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+    private final HttpClient client;
+    private final Clock clock;
+
+    public Http() {
+      this(
+          HttpClient.newBuilder()
+              .connectTimeout(TIMEOUT)
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .build(),
+          Clock.systemUTC());
+    }
+
+    Http(HttpClient client, Clock clock) {
+      this.client = client;
+      this.clock = clock;
+    }
+
+    @Override
+    public String checksum(String url, String where, boolean refetch) throws PolicyException {
+      long now = clock.millis();
+      Entry e = cache.get(url);
+      if (e != null && !refetch) {
+        if (e.checksum != null) {
+          return e.checksum;
+        }
+        if (now - e.at < FAILURE_TTL.toMillis()) {
+          throw new PolicyException(where + ": " + e.error);
+        }
+      }
+      Entry fresh;
+      try {
+        fresh = new Entry(download(url), null, now);
+      } catch (IOException ex) {
+        fresh = new Entry(null, "cannot download " + url + ": " + ex.getMessage(), now);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new PolicyException(where + ": download of " + url + " interrupted");
+      }
+      cache.put(url, fresh);
+      if (fresh.checksum == null) {
+        throw new PolicyException(where + ": " + fresh.error);
+      }
+      return fresh.checksum;
+    }
+
+    private String download(String url) throws IOException, InterruptedException {
+      HttpRequest req;
+      try {
+        req = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build();
+      } catch (IllegalArgumentException e) {
+        throw new IOException("invalid URL");
+      }
+      HttpResponse<InputStream> res = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream in = res.body()) {
+        if (res.statusCode() != 200) {
+          throw new IOException("HTTP " + res.statusCode());
+        }
+        MessageDigest md;
+        try {
+          md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+          total += n;
+          if (total > MAX_BYTES) {
+            throw new IOException("module larger than " + MAX_BYTES + " bytes");
+          }
+          md.update(buf, 0, n);
+        }
+        if (total == 0) {
+          throw new IOException("empty module");
+        }
+        return HexFormat.of().formatHex(md.digest());
+      }
+    }
+  }
+}

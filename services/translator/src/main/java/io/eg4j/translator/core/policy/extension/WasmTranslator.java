@@ -1,0 +1,274 @@
+package io.eg4j.translator.core.policy.extension;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.Json;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
+import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
+import io.eg4j.model.ir.extension.ExtensionIr.WasmIr;
+import io.eg4j.translator.core.policy.ObjectRef;
+import io.eg4j.translator.core.policy.PolicyEnv;
+import io.eg4j.translator.core.policy.PolicyException;
+import io.eg4j.translator.core.policy.UriClusters;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * EnvoyExtensionPolicy {@code wasm}: one Wasm filter per extension, run in Envoy's V8 runtime.
+ *
+ * <p>An HTTP code source is fetched by Envoy itself from the module's URL (the API says the server
+ * must be reachable from the proxy), through a cluster for the URL's host, and checked against the
+ * policy's {@code sha256}; without one, the control plane downloads the module once and uses its
+ * checksum ({@link WasmCodeSource}). An OCI image code source needs a registry client and a cache
+ * that serves the module to Envoy, which eg4j does not have yet: such an extension is refused with
+ * a message that says so (or skipped, with {@code failOpen}).
+ *
+ * <p>With the test setting {@code x-eg4j-test.wasmCache: mock} (the status corpus), modules are
+ * never fetched: every code source is served from Envoy Gateway's cache address with a checksum
+ * derived from its URL, and a policy {@code sha256} that differs fails the fetch, as Envoy
+ * Gateway's translator tests have it.
+ */
+final class WasmTranslator {
+  static final List<String> SUPPORTED =
+      List.of(
+          "wasm[].name",
+          "wasm[].rootID",
+          "wasm[].config.**",
+          "wasm[].failOpen",
+          "wasm[].env.hostKeys[]",
+          "wasm[].code.type",
+          "wasm[].code.pullPolicy",
+          "wasm[].code.http.url",
+          "wasm[].code.http.sha256",
+          "wasm[].code.image.url",
+          "wasm[].code.image.sha256",
+          "wasm[].code.image.pullSecretRef.group",
+          "wasm[].code.image.pullSecretRef.kind",
+          "wasm[].code.image.pullSecretRef.name",
+          "wasm[].code.image.pullSecretRef.namespace");
+
+  /** The cluster of Envoy Gateway's Wasm cache, as the mock serves from it. */
+  static final String MOCK_CLUSTER = "wasm_cluster";
+
+  static final int MOCK_PORT = 18002;
+
+  private static final Pattern SHA256 = Pattern.compile("[a-f0-9]{64}");
+
+  private WasmTranslator() {}
+
+  /**
+   * The extensions of {@code spec}. One that cannot be translated fails the policy, unless it sets
+   * {@code failOpen}: then it is left out and its problem is added to {@code skipped}.
+   *
+   * @param mock true for the {@code mock} Wasm cache of the test setting
+   */
+  static List<WasmIr> translate(
+      JsonNode spec,
+      ObjectNode policy,
+      String id,
+      PolicyEnv env,
+      WasmCodeSource source,
+      boolean mock,
+      List<String> skipped)
+      throws PolicyException {
+    JsonNode list = spec.path("wasm");
+    if (!list.isArray()) {
+      return List.of();
+    }
+    List<WasmIr> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode w = list.get(i);
+      try {
+        out.add(one(w, i, policy, id, env, source, mock));
+      } catch (PolicyException ex) {
+        if (!w.path("failOpen").asBoolean(false)) {
+          throw ex;
+        }
+        skipped.add(ex.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static WasmIr one(
+      JsonNode w,
+      int i,
+      ObjectNode policy,
+      String id,
+      PolicyEnv env,
+      WasmCodeSource source,
+      boolean mock)
+      throws PolicyException {
+    String where = "spec.wasm[" + i + "]";
+    String name = id + "/wasm/" + i;
+    JsonNode code = w.path("code");
+    String type = code.path("type").asText("");
+    String url;
+    String sha256;
+    String codeWhere;
+    if (type.equals("HTTP")) {
+      codeWhere = where + ".code.http";
+      url = code.path("http").path("url").asText("");
+      sha256 = text(code.path("http").path("sha256"));
+      if (url.isEmpty()) {
+        throw new PolicyException(codeWhere + ".url is required when code.type is HTTP");
+      }
+    } else if (type.equals("Image")) {
+      codeWhere = where + ".code.image";
+      JsonNode image = code.path("image");
+      url = image.path("url").asText("");
+      sha256 = text(image.path("sha256"));
+      if (url.isEmpty()) {
+        throw new PolicyException(codeWhere + ".url is required when code.type is Image");
+      }
+      JsonNode pull = image.path("pullSecretRef");
+      if (pull.isObject()) {
+        // The pull secret must exist and be allowed (a ReferenceGrant for another namespace).
+        pullSecret(env, policy, codeWhere, pull);
+      }
+    } else {
+      throw new PolicyException(where + ".code.type must be HTTP or Image, not '" + type + "'");
+    }
+    return finish(w, i, name, type, url, sha256, codeWhere, code, env, source, mock);
+  }
+
+  private static void pullSecret(PolicyEnv env, ObjectNode policy, String codeWhere, JsonNode pull)
+      throws PolicyException {
+    try {
+      env.secret(
+          policy,
+          new ObjectRef(
+              pull.path("group").asText(""),
+              pull.path("kind").asText("Secret"),
+              pull.path("name").asText(""),
+              text(pull.path("namespace")),
+              null));
+    } catch (PolicyException e) {
+      throw new PolicyException(codeWhere + ".pullSecretRef: " + e.getMessage());
+    }
+  }
+
+  private static WasmIr finish(
+      JsonNode w,
+      int i,
+      String name,
+      String type,
+      String url,
+      String sha256,
+      String codeWhere,
+      JsonNode code,
+      PolicyEnv env,
+      WasmCodeSource source,
+      boolean mock)
+      throws PolicyException {
+    String where = "spec.wasm[" + i + "]";
+    if (sha256 != null && !SHA256.matcher(sha256).matches()) {
+      throw new PolicyException(
+          codeWhere + ".sha256 must be 64 lowercase hex digits, not '" + sha256 + "'");
+    }
+    String uri;
+    String checksum;
+    RouteDestinationIr cluster;
+    if (mock) {
+      String cacheUrl = type.equals("Image") ? ociUrl(url) : url;
+      String h = WasmCodeSource.sha256Hex(cacheUrl);
+      checksum = WasmCodeSource.sha256Hex("salt" + h);
+      if (sha256 != null && !sha256.equals(checksum)) {
+        throw new PolicyException(
+            codeWhere
+                + ": failed to fetch the Wasm module "
+                + url
+                + ": its checksum "
+                + checksum
+                + " does not match sha256 "
+                + sha256);
+      }
+      String host = "envoy-gateway." + env.controllerNamespace() + ".svc.cluster.local";
+      uri = "https://" + host + ":" + MOCK_PORT + "/" + h + ".wasm";
+      cluster = mockCluster(host);
+    } else if (type.equals("Image")) {
+      throw new PolicyException(
+          codeWhere
+              + ": eg4j does not pull Wasm modules from OCI images yet; serve the module over"
+              + " HTTP and use code.type HTTP");
+    } else {
+      URI parsed;
+      try {
+        parsed = URI.create(url);
+      } catch (IllegalArgumentException e) {
+        throw new PolicyException(codeWhere + ".url: invalid URL " + url);
+      }
+      String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+      if (!scheme.equals("https") && !scheme.equals("http") || parsed.getHost() == null) {
+        throw new PolicyException(codeWhere + ".url must be an http or https URL: " + url);
+      }
+      checksum =
+          sha256 != null
+              ? sha256
+              : source.checksum(
+                  url, codeWhere, "Always".equals(code.path("pullPolicy").asText("")));
+      uri = url;
+      cluster = UriClusters.of(parsed, scheme);
+    }
+    String configuration = null;
+    JsonNode config = w.path("config");
+    if (!config.isMissingNode() && !config.isNull()) {
+      try {
+        configuration = Json.MAPPER.writeValueAsString(config);
+      } catch (JsonProcessingException e) {
+        throw new PolicyException(where + ".config: " + e.getOriginalMessage());
+      }
+    }
+    List<String> hostKeys = new ArrayList<>();
+    for (JsonNode k : w.path("env").path("hostKeys")) {
+      hostKeys.add(k.asText());
+    }
+    String pluginName = text(w.path("name"));
+    return new WasmIr(
+        name,
+        pluginName != null ? pluginName : name,
+        text(w.path("rootID")),
+        configuration,
+        w.path("failOpen").asBoolean(false),
+        uri,
+        checksum,
+        cluster,
+        hostKeys);
+  }
+
+  /**
+   * The URL of an image as Envoy Gateway's cache names it: {@code oci://} in front, and {@code
+   * :latest} after it when it has neither a tag nor a digest.
+   */
+  static String ociUrl(String image) {
+    String ref = image.startsWith("oci://") ? image.substring("oci://".length()) : image;
+    int slash = ref.lastIndexOf('/');
+    String last = ref.substring(slash + 1);
+    if (!last.contains(":") && !last.contains("@")) {
+      ref = ref + ":latest";
+    }
+    return "oci://" + ref;
+  }
+
+  private static RouteDestinationIr mockCluster(String host) {
+    return new RouteDestinationIr(
+        MOCK_CLUSTER,
+        List.of(
+            new DestinationSettingIr(
+                MOCK_CLUSTER + "/backend/-1",
+                1,
+                "HTTP2",
+                "FQDN",
+                List.of(new EndpointIr(host, MOCK_PORT)),
+                new RouteDestinationIr.UpstreamTlsIr(host, null, List.of()))));
+  }
+
+  private static String text(JsonNode n) {
+    return n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
+  }
+}

@@ -1,0 +1,270 @@
+package io.eg4j.translator.core.policy.extension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import io.eg4j.model.bus.Json;
+import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.model.ir.extension.ExtensionIr.WasmIr;
+import io.eg4j.translator.core.policy.ObjectRef;
+import io.eg4j.translator.core.policy.PolicyEnv;
+import io.eg4j.translator.core.policy.PolicyException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class WasmTranslatorTest {
+  private static final String POLICY_ID = "envoyextensionpolicy/default/p";
+
+  /** Lookups: one Secret, default/pull, exists. */
+  private static final PolicyEnv ENV =
+      new PolicyEnv() {
+        @Override
+        public Map<String, String> secret(ObjectNode policy, ObjectRef ref) throws PolicyException {
+          if (!ref.name().equals("pull")) {
+            throw new PolicyException("Secret default/" + ref.name() + " does not exist");
+          }
+          return Map.of(".dockerconfigjson", "{}");
+        }
+
+        @Override
+        public Map<String, String> configMap(ObjectNode policy, ObjectRef ref) {
+          return Map.of();
+        }
+
+        @Override
+        public RouteDestinationIr backend(
+            ObjectNode policy, String destinationName, ObjectRef ref, String protocol) {
+          throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String controllerNamespace() {
+          return "eg-system";
+        }
+
+        @Override
+        public Map<String, String> controllerSecret(String name) {
+          return null;
+        }
+      };
+
+  private static final String SHA_A = "a".repeat(64);
+
+  private static JsonNode spec(String yaml) throws Exception {
+    return Json.YAML.readTree(yaml);
+  }
+
+  private static ObjectNode policy() throws Exception {
+    return (ObjectNode)
+        Json.MAPPER.readTree("{\"metadata\":{\"namespace\":\"default\",\"name\":\"p\"}}");
+  }
+
+  private static List<WasmIr> translate(
+      String yaml, WasmCodeSource source, boolean mock, List<String> skipped) throws Exception {
+    return WasmTranslator.translate(spec(yaml), policy(), POLICY_ID, ENV, source, mock, skipped);
+  }
+
+  private static final WasmCodeSource NO_FETCH =
+      (url, where, refetch) -> {
+        throw new AssertionError("no download expected for " + url);
+      };
+
+  @Test
+  void httpSourceWithChecksumIsFetchedByEnvoyFromItsUrl() throws Exception {
+    List<WasmIr> out =
+        translate(
+            """
+            wasm:
+            - name: w1
+              rootID: root
+              code: {type: HTTP, http: {url: "https://modules.example.com:8443/a/w.wasm", sha256: %s}}
+              config: {b: 1, a: [x, y]}
+              env: {hostKeys: [K1, K2]}
+            """
+                .formatted(SHA_A),
+            NO_FETCH,
+            false,
+            new ArrayList<>());
+    assertThat(out).hasSize(1);
+    WasmIr w = out.get(0);
+    assertThat(w.name()).isEqualTo(POLICY_ID + "/wasm/0");
+    assertThat(w.pluginName()).isEqualTo("w1");
+    assertThat(w.rootId()).isEqualTo("root");
+    assertThat(w.uri()).isEqualTo("https://modules.example.com:8443/a/w.wasm");
+    assertThat(w.sha256()).isEqualTo(SHA_A);
+    assertThat(w.configuration()).isEqualTo("{\"b\":1,\"a\":[\"x\",\"y\"]}");
+    assertThat(w.hostKeys()).containsExactly("K1", "K2");
+    assertThat(w.cluster().name()).isEqualTo("modules_example_com_8443");
+    assertThat(w.cluster().settings().get(0).tls().sni()).isEqualTo("modules.example.com");
+    assertThat(w.failOpen()).isFalse();
+  }
+
+  @Test
+  void withoutChecksumTheControlPlaneDownloadsOnceAndUsesTheModulesChecksum() throws Exception {
+    AtomicInteger downloads = new AtomicInteger();
+    WasmCodeSource counting =
+        (url, where, refetch) -> {
+          downloads.incrementAndGet();
+          return "b".repeat(64);
+        };
+    List<WasmIr> out =
+        translate(
+            """
+            wasm:
+            - code: {type: HTTP, http: {url: "http://127.0.0.1:9/w.wasm"}}
+            """,
+            counting,
+            false,
+            new ArrayList<>());
+    assertThat(downloads).hasValue(1);
+    assertThat(out.get(0).sha256()).isEqualTo("b".repeat(64));
+    // No name: the plugin is named after the filter; no config: no configuration.
+    assertThat(out.get(0).pluginName()).isEqualTo(POLICY_ID + "/wasm/0");
+    assertThat(out.get(0).configuration()).isNull();
+    assertThat(out.get(0).cluster().name()).isEqualTo("127_0_0_1_9");
+    assertThat(out.get(0).cluster().settings().get(0).tls()).isNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{type: HTTP, http: {url: 'ftp://x/w.wasm', sha256: " + "a" + "}}|sha256 must be 64",
+        "{type: HTTP, http: {url: 'ftp://x/w.wasm'}}|must be an http or https URL",
+        "{type: HTTP, http: {}}|url is required",
+        "{type: Image, image: {url: 'registry.example/w:1'}}|does not pull Wasm modules from OCI",
+        "{type: Git}|code.type must be HTTP or Image",
+        "{type: Image, image: {url: 'r/w', pullSecretRef: {name: nope}}}|does not exist",
+      })
+  void invalidCodeSourcesFailThePolicyNamingTheField(String code, String message) {
+    String yaml = "wasm:\n- name: w\n  code: " + code + "\n";
+    assertThatThrownBy(() -> translate(yaml, NO_FETCH, false, new ArrayList<>()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("spec.wasm[0]")
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void aFailingExtensionWithFailOpenIsSkippedAndTheOthersKept() throws Exception {
+    List<String> skipped = new ArrayList<>();
+    List<WasmIr> out =
+        translate(
+            """
+            wasm:
+            - name: broken
+              failOpen: true
+              code: {type: Image, image: {url: "r.example/w:1"}}
+            - name: good
+              code: {type: HTTP, http: {url: "https://m.example/w.wasm", sha256: %s}}
+            """
+                .formatted(SHA_A),
+            NO_FETCH,
+            false,
+            skipped);
+    assertThat(out).extracting(WasmIr::pluginName).containsExactly("good");
+    assertThat(out.get(0).name()).endsWith("/wasm/1");
+    assertThat(skipped).singleElement().asString().contains("spec.wasm[0].code.image");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "registry.example/w,oci://registry.example/w:latest",
+    "registry.example:5000/w,oci://registry.example:5000/w:latest",
+    "registry.example:5000/w:v1,oci://registry.example:5000/w:v1",
+    "oci://registry.example/team/w@sha256:abc,oci://registry.example/team/w@sha256:abc",
+    "oci://registry.example/w:v1.0.0,oci://registry.example/w:v1.0.0",
+  })
+  void imageUrlsAreNamedAsTheCacheNamesThem(String image, String expected) {
+    assertThat(WasmTranslator.ociUrl(image)).isEqualTo(expected);
+  }
+
+  @Test
+  void mockCacheServesEveryModuleFromTheCacheAddressAndChecksTheGivenChecksum() throws Exception {
+    String url = "https://www.example.com/w.wasm";
+    String h = WasmCodeSource.sha256Hex(url);
+    String checksum = WasmCodeSource.sha256Hex("salt" + h);
+    List<WasmIr> out =
+        translate(
+            """
+            wasm:
+            - name: w
+              code: {type: HTTP, http: {url: "%s", sha256: %s}}
+            - name: i
+              code: {type: Image, image: {url: "r.example:8080/w", pullSecretRef: {name: pull}}}
+            """
+                .formatted(url, checksum),
+            NO_FETCH,
+            true,
+            new ArrayList<>());
+    assertThat(out.get(0).uri())
+        .isEqualTo("https://envoy-gateway.eg-system.svc.cluster.local:18002/" + h + ".wasm");
+    assertThat(out.get(0).sha256()).isEqualTo(checksum);
+    assertThat(out.get(0).cluster().name()).isEqualTo("wasm_cluster");
+    String imageH = WasmCodeSource.sha256Hex("oci://r.example:8080/w:latest");
+    assertThat(out.get(1).uri()).endsWith("/" + imageH + ".wasm");
+    assertThat(out.get(1).sha256()).isEqualTo(WasmCodeSource.sha256Hex("salt" + imageH));
+
+    assertThatThrownBy(
+            () ->
+                translate(
+                    "wasm:\n- name: w\n  code: {type: HTTP, http: {url: \""
+                        + url
+                        + "\", sha256: "
+                        + SHA_A
+                        + "}}\n",
+                    NO_FETCH,
+                    true,
+                    new ArrayList<>()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("does not match sha256");
+  }
+
+  @Test
+  void httpSourceDownloadsOnceChecksumsAndRemembersFailures() throws Exception {
+    byte[] module = "\0asm\1\0\0\0 a module".getBytes(StandardCharsets.ISO_8859_1);
+    AtomicInteger hits = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          hits.incrementAndGet();
+          boolean ok = ex.getRequestURI().getPath().equals("/w.wasm");
+          byte[] body = ok ? module : new byte[0];
+          ex.sendResponseHeaders(ok ? 200 : 404, ok ? body.length : -1);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    server.start();
+    try {
+      String base = "http://127.0.0.1:" + server.getAddress().getPort();
+      WasmCodeSource.Http source = new WasmCodeSource.Http();
+      assertThat(source.checksum(base + "/w.wasm", "f", false))
+          .isEqualTo(WasmCodeSource.sha256Hex(module));
+      assertThat(source.checksum(base + "/w.wasm", "f", false))
+          .isEqualTo(WasmCodeSource.sha256Hex(module));
+      assertThat(hits).hasValue(1);
+      // pullPolicy Always downloads again.
+      source.checksum(base + "/w.wasm", "f", true);
+      assertThat(hits).hasValue(2);
+      assertThatThrownBy(() -> source.checksum(base + "/missing.wasm", "f.url", false))
+          .hasMessageContaining("f.url: cannot download")
+          .hasMessageContaining("HTTP 404");
+      // A failure is remembered for a while: no second request.
+      assertThatThrownBy(() -> source.checksum(base + "/missing.wasm", "f.url", false))
+          .hasMessageContaining("HTTP 404");
+      assertThat(hits).hasValue(3);
+    } finally {
+      server.stop(0);
+    }
+  }
+}
