@@ -99,7 +99,7 @@ public final class FileSource implements ResourceSource {
   private synchronized void scanAndDeliver(boolean readAll) {
     ManifestDirectory.Scan scan = directory.scan(readAll);
     scan.newErrors().forEach(onError);
-    sink.resync(scan.objects(), scan.complete(), scan.seen());
+    sink.resync(scan.objects(), scan.complete(), scan.seen(), scan.changedKeys());
   }
 
   private void loop() {

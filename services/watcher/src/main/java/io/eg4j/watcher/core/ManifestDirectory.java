@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -87,13 +88,17 @@ public final class ManifestDirectory {
    * @param seen every key some file of this directory held when it parsed, since this object was
    *     made: a key in it that is absent from {@code objects} was deleted from a file we read, so
    *     its deletion is certain even while another file has never parsed
+   * @param changedKeys the keys of every file added, changed or removed since the last scan (what
+   *     the changed files held before and hold now): any other key's object is the very one the
+   *     previous scan returned, unless it is a namespace added implicitly
    */
   public record Scan(
       Map<ResourceKey, ObjectNode> objects,
       boolean complete,
       List<ManifestException> newErrors,
       boolean changed,
-      java.util.Set<ResourceKey> seen) {}
+      java.util.Set<ResourceKey> seen,
+      java.util.Set<ResourceKey> changedKeys) {}
 
   /** A directory; it need not exist yet. */
   public ManifestDirectory(Path root) {
@@ -132,6 +137,12 @@ public final class ManifestDirectory {
    */
   public Scan scan(boolean readAll) {
     TreeSet<Path> present = list();
+    java.util.Set<ResourceKey> changedKeys = new java.util.HashSet<>();
+    for (var e : files.entrySet()) {
+      if (!present.contains(e.getKey()) && e.getValue().objects() != null) {
+        changedKeys.addAll(e.getValue().objects().keySet());
+      }
+    }
     boolean changed = files.keySet().retainAll(present);
     List<ManifestException> errors = new ArrayList<>();
     for (Path file : present) {
@@ -145,7 +156,13 @@ public final class ManifestDirectory {
       try {
         bytes = Files.readAllBytes(file);
       } catch (NoSuchFileException e) {
-        changed |= files.remove(file) != null;
+        FileState gone = files.remove(file);
+        if (gone != null) {
+          changed = true;
+          if (gone.objects() != null) {
+            changedKeys.addAll(gone.objects().keySet());
+          }
+        }
         continue;
       } catch (IOException e) {
         // Unreadable now (permissions, a half-written rename): keep what we had.
@@ -159,8 +176,12 @@ public final class ManifestDirectory {
         continue;
       }
       changed = true;
+      if (prev != null && prev.objects() != null) {
+        changedKeys.addAll(prev.objects().keySet());
+      }
       try {
         Map<ResourceKey, ObjectNode> parsed = parse(file, bytes);
+        changedKeys.addAll(parsed.keySet());
         seen.addAll(parsed.keySet());
         files.put(file, new FileState(hash, parsed, null, stamp));
       } catch (ManifestException e) {
@@ -179,7 +200,8 @@ public final class ManifestDirectory {
       all.putAll(s.objects());
     }
     addImplicitNamespaces(all);
-    return new Scan(all, complete, errors, changed, java.util.Set.copyOf(seen));
+    return new Scan(
+        all, complete, errors, changed, java.util.Set.copyOf(seen), Set.copyOf(changedKeys));
   }
 
   /**

@@ -29,6 +29,19 @@ public interface ResourceSink {
     resync(objects, complete);
   }
 
+  /**
+   * As {@link #resync(Map, boolean, java.util.Set)}, with a hint: every object whose key is not in
+   * {@code changedKeys} is the same instance, with the same content, as in the previous resync, so
+   * the sink need not look at it again (a big directory where one file changed).
+   */
+  default void resync(
+      Map<ResourceKey, ObjectNode> objects,
+      boolean complete,
+      java.util.Set<ResourceKey> certainlyDeleted,
+      java.util.Set<ResourceKey> changedKeys) {
+    resync(objects, complete, certainlyDeleted);
+  }
+
   /** One object was added or changed (for event-driven sources). */
   default void upsert(ResourceKey key, ObjectNode object) {
     throw new UnsupportedOperationException("this sink only takes full resyncs");

@@ -44,6 +44,8 @@ public final class ResourcePublisher implements ResourceSink {
   private final MeterRegistry meters;
   private final Map<String, String> published = new HashMap<>();
   private final java.util.Set<ResourceKey> refusedSecrets = new java.util.HashSet<>();
+  // Keys whose last send failed: a resync with a change hint looks at them again.
+  private final java.util.Set<String> failed = new java.util.HashSet<>();
   private volatile boolean synced;
 
   /**
@@ -86,6 +88,22 @@ public final class ResourcePublisher implements ResourceSink {
       Map<ResourceKey, ObjectNode> objects,
       boolean complete,
       java.util.Set<ResourceKey> certainlyDeleted) {
+    resync(objects, complete, certainlyDeleted, null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A key outside {@code changedKeys} (when given) that is already on the topic is not hashed
+   * again: one changed file in a directory of thousands costs one envelope, not thousands. Keys
+   * whose last send failed are always looked at again.
+   */
+  @Override
+  public synchronized void resync(
+      Map<ResourceKey, ObjectNode> objects,
+      boolean complete,
+      java.util.Set<ResourceKey> certainlyDeleted,
+      java.util.Set<ResourceKey> changedKeys) {
     long start = System.nanoTime();
     List<Pending> sends = new ArrayList<>();
     Map<String, ResourceKey> present = new HashMap<>();
@@ -93,6 +111,12 @@ public final class ResourcePublisher implements ResourceSink {
       ResourceKey key = e.getKey();
       String k = key.toString();
       present.put(k, key);
+      if (changedKeys != null
+          && !changedKeys.contains(key)
+          && published.containsKey(k)
+          && !failed.contains(k)) {
+        continue;
+      }
       Envelope env = changedEnvelope(key, e.getValue());
       if (env == null) {
         continue;
@@ -131,12 +155,12 @@ public final class ResourcePublisher implements ResourceSink {
       synced |= complete;
       return;
     }
-    int failed = send(sends);
+    int failures = send(sends);
     Timer.builder("eg4j.watcher.publish.latency")
         .description("From seeing a change to the broker's ack of its records")
         .register(meters)
         .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    synced |= complete && failed == 0;
+    synced |= complete && failures == 0;
   }
 
   @Override
@@ -167,11 +191,12 @@ public final class ResourcePublisher implements ResourceSink {
       acks.add(producer.send(new ProducerRecord<>(Topics.RESOURCES, p.key(), p.envelope())));
     }
     producer.flush();
-    int failed = 0;
+    int failures = 0;
     for (int i = 0; i < sends.size(); i++) {
       Pending p = sends.get(i);
       try {
         acks.get(i).get(30, TimeUnit.SECONDS);
+        failed.remove(p.key());
         if (p.envelope() == null) {
           published.remove(p.key());
         } else {
@@ -185,14 +210,18 @@ public final class ResourcePublisher implements ResourceSink {
         LOG.info("{} {}", p.envelope() == null ? "deleted" : "published", p.key());
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
-        return failed + sends.size() - i;
+        for (int j = i; j < sends.size(); j++) {
+          failed.add(sends.get(j).key());
+        }
+        return failures + sends.size() - i;
       } catch (Exception ex) {
         // Left out of `published`, so the next resync sends it again.
-        failed++;
+        failed.add(p.key());
+        failures++;
         LOG.error("could not publish {}: {}", p.key(), ex.toString());
       }
     }
-    return failed;
+    return failures;
   }
 
   /** The envelope to publish, or null when the topic already has this content (or never may). */
