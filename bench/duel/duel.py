@@ -380,24 +380,36 @@ def snapshot_classpath(entries, dest):
 
 class Eg4j(Side):
     name = "eg4j"
-    cp = None
+    root = None
 
-    def classpath(self):
-        # What ./eg4j run puts on the classpath (its launcher jar, then standalone/target/classpath.txt),
-        # with eg4j's own jars copied once per harness run.
-        if Eg4j.cp is None:
-            target = os.path.join(ROOT, "standalone", "target")
-            entries = [os.path.join(target, "eg4j-standalone-0.1.0-SNAPSHOT.jar")]
-            entries += open(os.path.join(target, "classpath.txt")).read().strip().split(":")
-            Eg4j.cp = snapshot_classpath(entries, os.path.join(self.work, "eg4j-jars"))
-        return Eg4j.cp
+    def snapshot(self):
+        """A copy of what ./eg4j run uses (the script, its launcher jar, and eg4j's own jars from
+        standalone/target/classpath.txt), taken once per harness run: another engineer's rebuild
+        during the run cannot change, or break, what is measured. The copied script runs as
+        ./eg4j run does, with EG4J_NO_BUILD=1."""
+        if Eg4j.root is None:
+            snap = os.path.join(self.work, "eg4j-root")
+            target = os.path.join(snap, "standalone", "target")
+            os.makedirs(target, exist_ok=True)
+            shutil.copy(os.path.join(ROOT, "eg4j"), os.path.join(snap, "eg4j"))
+            src = os.path.join(ROOT, "standalone", "target")
+            jar = "eg4j-standalone-0.1.0-SNAPSHOT.jar"
+            cp = snapshot_classpath([os.path.join(src, jar)] +
+                                    open(os.path.join(src, "classpath.txt")).read().strip().split(":"),
+                                    os.path.join(self.work, "eg4j-jars")).split(":")
+            shutil.copy(cp[0], os.path.join(target, jar))
+            with open(os.path.join(target, "classpath.txt"), "w") as f:
+                f.write(":".join(cp[1:]))
+            Eg4j.root = snap
+        return Eg4j.root
 
     def start(self, directory, tag=""):
         self.data = os.path.join(self.work, "eg4j-data" + tag)
-        # The command ./eg4j run execs (EG4J_JAVA_OPTS, then the launcher), on the copied jars.
-        self.launch(["java", *self.args.eg4j_java_opts.split(), "-cp", self.classpath(), "io.eg4j.standalone.Main",
-                     "run", directory, "--data-dir", self.data, "--clean",
-                     "--port-offset", str(self.args.port_offset), "--envoy", self.args.envoy], None, tag)
+        env = dict(os.environ, EG4J_NO_BUILD="1")
+        if self.args.eg4j_java_opts:
+            env["EG4J_JAVA_OPTS"] = self.args.eg4j_java_opts
+        self.launch([os.path.join(self.snapshot(), "eg4j"), "run", directory, "--data-dir", self.data, "--clean",
+                     "--port-offset", str(self.args.port_offset), "--envoy", self.args.envoy], env, tag)
 
     def statuses_done(self, directory, routes):
         """How many of the routes have a status file saying Accepted."""
@@ -626,6 +638,8 @@ def make_before_break(side, args, d, inp):
     switch_s = []
     try:
         def switch_to(name):
+            with lock:
+                stats["seen"] = ""  # only answers after the switch count
             t = land(d, "route-0.yaml", [with_backend(inp.routes[0], name)])
             deadline = t + args.route_timeout
             while time.monotonic() < deadline:
@@ -832,6 +846,8 @@ def fmt(v, unit=""):
     if isinstance(v, float):
         if v != v:
             return "—"
+        if abs(v) < 10:
+            return f"{v:.2f}{unit}"
         return f"{v:,.1f}{unit}" if abs(v) < 100 else f"{v:,.0f}{unit}"
     return f"{v:,}{unit}" if isinstance(v, int) else f"{v}{unit}"
 
@@ -883,9 +899,9 @@ def mib(b):
     return b / 1024 / 1024 if b is not None else None
 
 
-def report(args, results, started, load_start, load_end, notes):
+def report(args, results, started, load_start, load_end, notes, commit):
     A, B = "eg4j", "envoy-gateway"
-    head, dirty, built = eg4j_commit()
+    head, dirty, built = commit
     rows = []
 
     def row(scn, figure, a, b, unit="", lower_better=True):
@@ -953,8 +969,9 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
 - Date: {started} to {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
 - Machine: {machine()}; shared with other engineers' builds and tests while this ran: load
   average (1, 5, 15 min) {load_start} at the start, {load_end} at the end
-- eg4j: commit {head}{' (services/standalone had uncommitted changes)' if dirty else ''}, launcher jar built {built};
-  JVM options: `{args.eg4j_java_opts or '(none)'}`
+- eg4j: commit {head} at the start{' (services/standalone had uncommitted changes)' if dirty else ''}, launcher jar built {built};
+  `./eg4j run` (its own JVM flags) from a copy of the script and jars taken at the start;
+  EG4J_JAVA_OPTS: `{args.eg4j_java_opts or '(none)'}`
 - Envoy Gateway: `envoy-gateway` {args.eg_version} built from the Go module proxy by bench/duel/build-eg.sh
 - Envoy: `{args.envoy}` ({envoy_version(args.envoy)}), the same binary for both
 - Ratio column: eg4j's figure divided by Envoy Gateway's (below 1 means eg4j is lower).
@@ -983,6 +1000,13 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
   classes); Envoy Gateway: `internal/duelbench` test dropped into the module copy.
 
 ## Notes
+- Envoy Gateway asks func-e for Envoy {args.eg_envoy_version} (its default image's tag); the harness puts
+  the same binary eg4j runs at `$dataHome/envoy-versions/{args.eg_envoy_version}/bin/envoy`, so func-e
+  downloads nothing and both control planes drive the same Envoy.
+- Envoy Gateway's file provider ignores Services and EndpointSlices, so the live scenarios route to
+  Envoy Gateway `Backend`s (one per generated Service, same name, loopback echo endpoints); the
+  translate scenario gives both translators gen-scale's Services and EndpointSlices unchanged.
+- Envoy Gateway's file provider writes no status files (it logs statuses), hence no status figure.
 """ + "\n".join(f"- {n}" for n in notes) + "\n"
     return md, table
 
@@ -990,7 +1014,7 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
 def envoy_version(path):
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
-        m = re.search(r"/(\d+\.\d+\.\d+)/", out)
+        m = re.search(r"version: \S+?/(\d+\.\d+\.\d+)/", out)
         return "Envoy " + m.group(1) if m else out.strip()[:80]
     except (OSError, subprocess.TimeoutExpired):
         return "?"
@@ -1072,6 +1096,7 @@ def main():
         sys.exit(f"port {args.listener_port} is taken: pass --listener-port")
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load_start = loadavg()
+    commit = eg4j_commit()  # at the start: the eg4j jars are copied when eg4j first starts
     work = tempfile.mkdtemp(prefix="eg4j-duel-")
     log(f"work directory {work}; envoy {args.envoy}")
     echo = Echo()
@@ -1109,7 +1134,7 @@ def main():
         echo.stop()
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
-    md, table = report(args, results, started, load_start, loadavg(), notes)
+    md, table = report(args, results, started, load_start, loadavg(), notes, commit)
     print(table)
     with open(args.out, "w") as f:
         f.write(md)
