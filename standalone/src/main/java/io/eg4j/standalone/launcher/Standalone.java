@@ -1,6 +1,7 @@
 package io.eg4j.standalone.launcher;
 
 import io.eg4j.model.bus.SecretBox;
+import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.provisioner.host.EnvoyBinary;
 import io.eg4j.provisioner.host.HostEnvoyProvisioner;
@@ -48,6 +49,7 @@ public final class Standalone implements AutoCloseable {
   private EmbeddedKraftBroker broker;
   private int xdsPort;
   private Path gatewayConfig;
+  private RateLimitServiceProcess rateLimitService;
   private String envoyBinary;
   private boolean xdsTls;
   private boolean closed;
@@ -155,6 +157,10 @@ public final class Standalone implements AutoCloseable {
       if (envoy.isEmpty()) {
         out.println("WARNING: " + EnvoyBinary.INSTALL_HINT);
       }
+    }
+
+    if (k8s == null) {
+      startRateLimitService();
     }
 
     if (options.demoEcho() && k8s == null) {
@@ -282,6 +288,11 @@ public final class Standalone implements AutoCloseable {
         // The proxies share this host with any other: a Gateway port that another process (say
         // a second eg4j) serves is refused and reported, never silently shared.
         p.put("eg4j.xds.exclusive-listener-ports", "true");
+        if (rateLimitService != null) {
+          p.put(
+              "eg4j.xds.rate-limit-config-dir",
+              RateLimitServiceProcess.configDir(dataDir.root()).toString());
+        }
         if (xdsTls) {
           p.put("eg4j.xds.tls.cert-file", dataDir.certs().resolve("server.crt").toString());
           p.put("eg4j.xds.tls.key-file", dataDir.certs().resolve("server.key").toString());
@@ -557,6 +568,33 @@ public final class Standalone implements AutoCloseable {
         .formatted(manifests);
   }
 
+  /**
+   * With {@code rateLimit} in the EnvoyGateway configuration, the global rate limit service runs
+   * beside the proxies, as Envoy Gateway runs it beside its fleets.
+   */
+  private void startRateLimitService() throws IOException {
+    EnvoyGatewayConfig config = EnvoyGatewayConfig.load(gatewayConfig);
+    if (config.rateLimit() == null) {
+      return;
+    }
+    Optional<Path> binary = RateLimitServiceProcess.binary();
+    if (binary.isEmpty()) {
+      out.println(
+          "WARNING: rateLimit is configured but the rate limit service is not built"
+              + " (tools/ratelimit/build.sh, or EG4J_RATELIMIT=<binary>); global rate limits"
+              + " fail open until it runs");
+      return;
+    }
+    rateLimitService =
+        RateLimitServiceProcess.start(
+            binary.get(), config, dataDir.root(), dataDir.logs(), Ports.free(), Ports.free());
+    out.printf(
+        "Rate limit service on %s (Redis %s, log %s)%n",
+        config.rateLimitService(),
+        config.rateLimit().redisUrl(),
+        dataDir.logs().resolve("ratelimit.log"));
+  }
+
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (type.isInstance(c)) {
@@ -605,6 +643,9 @@ public final class Standalone implements AutoCloseable {
       return;
     }
     closed = true;
+    if (rateLimitService != null) {
+      rateLimitService.close();
+    }
     List<String> names = new ArrayList<>(contexts.keySet());
     Collections.reverse(names);
     for (String name : names) {

@@ -83,6 +83,10 @@ class GlobalRateLimitE2E {
                 """
                 provider: {type: Custom, custom: {infrastructure: {type: Host}}}
                 rateLimit:
+                  # Envoy's default wait for the service is 20 ms, which a loaded CI machine
+                  # misses (the request would then pass uncounted).
+                  timeout: 2s
+                  failClosed: true
                   backend: {type: Redis, redis: {url: '127.0.0.1:%d'}}
                 x-eg4j: {rateLimitService: '127.0.0.1:%d'}
                 """

@@ -147,23 +147,33 @@ public class XdsServerConfiguration {
       Producer<String, byte[]> xdsProducer,
       XdsSnapshots snapshots,
       BusProperties bus,
-      MeterRegistry registry)
+      MeterRegistry registry,
+      XdsServerProperties props)
       throws IOException {
     Optional<SecretBox> box =
         bus.getSecretKeyFile() == null
             ? Optional.empty()
             : Optional.of(SecretBox.fromFile(bus.getSecretKeyFile(), bus.isCreateSecretKey()));
     Counter.builder("eg4j.bus.dead.letters").tag("topic", Topics.XDS_IR).register(registry);
-    return new XdsIrConsumer(
-        kafka.buildConsumerProperties(),
-        xdsProducer,
-        snapshots,
-        box,
-        topic ->
-            Counter.builder("eg4j.bus.dead.letters")
-                .tag("topic", topic)
-                .register(registry)
-                .increment());
+    XdsIrConsumer consumer =
+        new XdsIrConsumer(
+            kafka.buildConsumerProperties(),
+            xdsProducer,
+            snapshots,
+            box,
+            topic ->
+                Counter.builder("eg4j.bus.dead.letters")
+                    .tag("topic", topic)
+                    .register(registry)
+                    .increment());
+    if (props.getRateLimitConfigDir() != null && !props.getRateLimitConfigDir().isEmpty()) {
+      // A rate limit service on this host reads its configuration from these files.
+      var writer =
+          new io.eg4j.xds.core.filters.RateLimitConfigWriter(
+              java.nio.file.Path.of(props.getRateLimitConfigDir()));
+      consumer.onIr(writer::apply);
+    }
+    return consumer;
   }
 
   @Bean

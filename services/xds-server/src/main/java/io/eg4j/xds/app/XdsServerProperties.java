@@ -18,6 +18,20 @@ public class XdsServerProperties {
    */
   private boolean exclusiveListenerPorts;
 
+  /**
+   * A directory to keep the global rate limit service's configuration files in (one per domain),
+   * for a service that runs on this host and reads them; null for none.
+   */
+  private String rateLimitConfigDir;
+
+  public String getRateLimitConfigDir() {
+    return rateLimitConfigDir;
+  }
+
+  public void setRateLimitConfigDir(String rateLimitConfigDir) {
+    this.rateLimitConfigDir = rateLimitConfigDir;
+  }
+
   public boolean isExclusiveListenerPorts() {
     return exclusiveListenerPorts;
   }

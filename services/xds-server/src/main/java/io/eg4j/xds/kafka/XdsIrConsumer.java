@@ -206,6 +206,16 @@ public final class XdsIrConsumer implements Runnable {
     }
   }
 
+  /**
+   * Also tells {@code listener} about every IR applied (null when removed), after the snapshots:
+   * for instance the rate limit configuration files a host's rate limit service reads.
+   */
+  public void onIr(java.util.function.BiConsumer<String, XdsIr> listener) {
+    this.irListener = listener;
+  }
+
+  private volatile java.util.function.BiConsumer<String, XdsIr> irListener;
+
   private void apply(String key, XdsIr ir) {
     try {
       if (ir == null) {
@@ -218,6 +228,14 @@ public final class XdsIrConsumer implements Runnable {
       // An IR the translators cannot turn into resources must not stop the other keys.
       log.error("cannot translate IR {}", key, e);
       deadLetterCounter.accept(Topics.XDS_IR);
+    }
+    var listener = irListener;
+    if (listener != null) {
+      try {
+        listener.accept(key, ir);
+      } catch (RuntimeException e) {
+        log.error("IR {}: {}", key, e.getMessage(), e);
+      }
     }
   }
 
