@@ -179,6 +179,10 @@ public record ClusterSettingsIr(
    * @param expectedResponse HTTP: the response body (or a part of it) that passes, or null
    * @param send TCP: the payload sent, or null
    * @param receive TCP: the payload expected, or null
+   * @param grpcService GRPC: the service name asked about (grpc.health.v1), or null for the whole
+   *     server
+   * @param port the port checks go to instead of each endpoint's serving port, or null
+   * @param log where and which check outcomes are logged, or null for none
    */
   public record ActiveHealthCheckIr(
       String type,
@@ -191,11 +195,25 @@ public record ClusterSettingsIr(
       List<Integer> expectedStatuses,
       PayloadIr expectedResponse,
       PayloadIr send,
-      PayloadIr receive) {
+      PayloadIr receive,
+      String grpcService,
+      Integer port,
+      HealthCheckLogIr log) {
     public ActiveHealthCheckIr {
       expectedStatuses = expectedStatuses == null ? List.of() : List.copyOf(expectedStatuses);
     }
   }
+
+  /**
+   * Health check event logging. Envoy always logs a host's first failure in a series and its
+   * transitions to healthy (ejections, additions); the two flags add every failure and every
+   * success.
+   *
+   * @param everyFailure log each failed check
+   * @param everySuccess log each passed check
+   * @param path the file events go to ({@code /dev/stdout} by default)
+   */
+  public record HealthCheckLogIr(boolean everyFailure, boolean everySuccess, String path) {}
 
   /** A health check payload: text, or binary given base64-encoded. */
   public record PayloadIr(String text, String base64) {}

@@ -76,7 +76,35 @@ final class BackendTrafficApplier {
       return d;
     }
     TrafficIr ir = effective(chain.subList(skip, chain.size()));
-    return ir == null || ir.cluster() == null ? d : d.withCluster(ir.cluster());
+    if (ir == null || ir.cluster() == null) {
+      return d;
+    }
+    if (grpcCheckWithoutHttp2(ir.cluster(), d)) {
+      // Envoy refuses a gRPC health check on a cluster that does not speak HTTP/2: no endpoint is
+      // served rather than one that is not checked as the policy asks.
+      return d.withSettings(d.settings().stream().map(s -> s.withEndpoints(List.of())).toList())
+          .withCluster(ir.cluster());
+    }
+    return d.withCluster(ir.cluster());
+  }
+
+  /**
+   * True when the settings ask for a gRPC active health check but a backend of {@code d} is not
+   * reached over HTTP/2 (Envoy's gRPC health checker needs an HTTP/2 cluster and refuses the
+   * cluster otherwise).
+   */
+  static boolean grpcCheckWithoutHttp2(
+      io.eg4j.model.ir.ClusterSettingsIr cluster, RouteDestinationIr d) {
+    if (cluster.activeHealthCheck() == null
+        || !"GRPC".equals(cluster.activeHealthCheck().type())
+        || d == null) {
+      return false;
+    }
+    return d.settings().stream()
+        .anyMatch(
+            s ->
+                !List.of("HTTP2", "GRPC", "H2C")
+                    .contains(s.protocol().toUpperCase(java.util.Locale.ROOT)));
   }
 
   /**
@@ -164,6 +192,10 @@ final class BackendTrafficApplier {
       ir =
           ir.withGlobalRateLimit(
               ir.globalRateLimit().withDomain(lc == null ? r.name() : lc.irName()));
+    }
+    if (ir.cluster() != null && grpcCheckWithoutHttp2(ir.cluster(), r.destination())) {
+      // A gRPC health check needs HTTP/2 backends; Envoy would refuse the cluster.
+      return r.failClosed(500);
     }
     HttpRouteIr out = r.withTraffic(ir);
     if (ir.cluster() != null) {

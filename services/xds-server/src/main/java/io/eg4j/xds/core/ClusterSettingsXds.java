@@ -353,6 +353,11 @@ final class ClusterSettingsXds {
         http.addReceive(payload(a.expectedResponse()));
       }
       h.setHttpHealthCheck(http);
+    } else if ("GRPC".equals(a.type())) {
+      // grpc.health.v1.Health/Check, for one service or (empty name) the whole server.
+      h.setGrpcHealthCheck(
+          HealthCheck.GrpcHealthCheck.newBuilder()
+              .setServiceName(a.grpcService() == null ? "" : a.grpcService()));
     } else {
       HealthCheck.TcpHealthCheck.Builder tcp = HealthCheck.TcpHealthCheck.newBuilder();
       if (a.send() != null) {
@@ -362,6 +367,19 @@ final class ClusterSettingsXds {
         tcp.addReceive(payload(a.receive()));
       }
       h.setTcpHealthCheck(tcp);
+    }
+    if (a.log() != null) {
+      h.setAlwaysLogHealthCheckFailures(a.log().everyFailure())
+          .setAlwaysLogHealthCheckSuccess(a.log().everySuccess())
+          .addEventLogger(
+              io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.newBuilder()
+                  .setName("envoy.health_check.event_sinks.file")
+                  .setTypedConfig(
+                      Protos.any(
+                          io.envoyproxy.envoy.extensions.health_check.event_sinks.file.v3
+                              .HealthCheckEventFileSink.newBuilder()
+                              .setEventLogPath(a.log().path())
+                              .build())));
     }
     return h.build();
   }

@@ -233,6 +233,23 @@ public final class ClusterXdsTranslator {
         ref.localities().isEmpty()
             ? EndpointXdsTranslator.assignment(ref.name(), ref.setting(), zones)
             : EndpointXdsTranslator.weightedAssignment(ref.name(), ref.localities(), zones);
+    Integer healthCheckPort =
+        ref.settings() == null || ref.settings().activeHealthCheck() == null
+            ? null
+            : ref.settings().activeHealthCheck().port();
+    if (healthCheckPort != null) {
+      // Active health checks go to this port of each endpoint instead of its serving port.
+      var b = cla.toBuilder();
+      for (var loc : b.getEndpointsBuilderList()) {
+        for (var ep : loc.getLbEndpointsBuilderList()) {
+          ep.getEndpointBuilder()
+              .setHealthCheckConfig(
+                  io.envoyproxy.envoy.config.endpoint.v3.Endpoint.HealthCheckConfig.newBuilder()
+                      .setPortValue(healthCheckPort));
+        }
+      }
+      cla = b.build();
+    }
     if (ref.setting().tls() == null || !ref.localities().isEmpty()) {
       return cla;
     }
@@ -263,7 +280,7 @@ public final class ClusterXdsTranslator {
     return "DYNAMIC".equalsIgnoreCase(s.addressType());
   }
 
-  private static Cluster cluster(ClusterRef ref) {
+  static Cluster cluster(ClusterRef ref) {
     DestinationSettingIr s = ref.setting();
     Cluster.Builder c =
         Cluster.newBuilder()
@@ -394,7 +411,38 @@ public final class ClusterXdsTranslator {
     if (!isDynamic(s) && isDns(ref)) {
       dnsCluster(c);
     }
+    if (c.getHealthChecksList().stream().anyMatch(h -> h.hasGrpcHealthCheck()) && !http2(c)) {
+      // Envoy refuses the whole cluster ("must support HTTP/2 for gRPC healthchecking"). The
+      // translator fails such routes closed; a policy's own HTTP/1 backend keeps its other
+      // settings rather than break the listener (DESIGN.md invariant 10).
+      org.slf4j.LoggerFactory.getLogger(ClusterXdsTranslator.class)
+          .warn(
+              "cluster {}: gRPC health check left out, the cluster does not use HTTP/2",
+              ref.name());
+      java.util.List<io.envoyproxy.envoy.config.core.v3.HealthCheck> keep =
+          c.getHealthChecksList().stream().filter(h -> !h.hasGrpcHealthCheck()).toList();
+      c.clearHealthChecks().addAllHealthChecks(keep);
+    }
     return c.build();
+  }
+
+  /** True when the cluster's HTTP protocol options let it speak HTTP/2 to its endpoints. */
+  private static boolean http2(Cluster.Builder c) {
+    com.google.protobuf.Any o =
+        c.getTypedExtensionProtocolOptionsMap()
+            .get("envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
+    if (o == null) {
+      return c.hasHttp2ProtocolOptions();
+    }
+    try {
+      HttpProtocolOptions h = o.unpack(HttpProtocolOptions.class);
+      return (h.hasExplicitHttpConfig() && h.getExplicitHttpConfig().hasHttp2ProtocolOptions())
+          || h.hasAutoConfig()
+          || (h.hasUseDownstreamProtocolConfig()
+              && h.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return false;
+    }
   }
 
   /**

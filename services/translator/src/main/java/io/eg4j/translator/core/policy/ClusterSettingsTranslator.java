@@ -95,6 +95,14 @@ public final class ClusterSettingsTranslator {
           "healthCheck.active.tcp.receive.type",
           "healthCheck.active.tcp.receive.text",
           "healthCheck.active.tcp.receive.binary",
+          "healthCheck.active.grpc",
+          "healthCheck.active.grpc.service",
+          "healthCheck.active.overrides",
+          "healthCheck.active.overrides.port",
+          "healthCheck.active.healthCheckLog",
+          "healthCheck.active.healthCheckLog.matches[]",
+          "healthCheck.active.healthCheckLog.sinks[].type",
+          "healthCheck.active.healthCheckLog.sinks[].file.path",
           "healthCheck.passive.baseEjectionTime",
           "healthCheck.passive.interval",
           "healthCheck.passive.maxEjectionPercent",
@@ -441,8 +449,8 @@ public final class ClusterSettingsTranslator {
       return null;
     }
     String type = a.path("type").asText("");
-    if (!type.equals("HTTP") && !type.equals("TCP")) {
-      throw new PolicyException(where + ".type: unsupported " + type + " (HTTP or TCP)");
+    if (!type.equals("HTTP") && !type.equals("TCP") && !type.equals("GRPC")) {
+      throw new PolicyException(where + ".type: unsupported " + type + " (HTTP, TCP or GRPC)");
     }
     JsonNode h = a.path("http");
     if (type.equals("HTTP") && h.path("path").asText("").isEmpty()) {
@@ -469,7 +477,66 @@ public final class ClusterSettingsTranslator {
         statuses,
         payload(h.path("expectedResponse"), where + ".http.expectedResponse"),
         payload(a.path("tcp").path("send"), where + ".tcp.send"),
-        payload(a.path("tcp").path("receive"), where + ".tcp.receive"));
+        payload(a.path("tcp").path("receive"), where + ".tcp.receive"),
+        type.equals("GRPC") ? a.path("grpc").path("service").asText(null) : null,
+        healthCheckPort(a.path("overrides"), where + ".overrides.port"),
+        healthCheckLog(a.path("healthCheckLog"), where + ".healthCheckLog"));
+  }
+
+  private static Integer healthCheckPort(JsonNode o, String where) throws PolicyException {
+    if (!o.has("port")) {
+      return null;
+    }
+    int port = o.path("port").asInt(-1);
+    if (port < 1 || port > 65535) {
+      throw new PolicyException(where + ": " + o.path("port").asText() + " is outside 1 to 65535");
+    }
+    return port;
+  }
+
+  /**
+   * {@code healthCheckLog}: every outcome when no match is given; otherwise {@code Failure} and
+   * {@code Success} log every failed and passed check, while the first failure of a series and the
+   * transitions to healthy are logged in any case. A failure type needs a success type and the
+   * other way round (the CRD's rule).
+   */
+  private static ClusterSettingsIr.HealthCheckLogIr healthCheckLog(JsonNode l, String where)
+      throws PolicyException {
+    if (!l.isObject()) {
+      return null;
+    }
+    java.util.Set<String> matches = new java.util.LinkedHashSet<>();
+    for (JsonNode m : l.path("matches")) {
+      String v = m.asText();
+      if (!List.of("Failure", "FailureSeriesStart", "Success", "HealthyTransition").contains(v)) {
+        throw new PolicyException(where + ".matches: unknown " + v);
+      }
+      matches.add(v);
+    }
+    boolean failure = matches.contains("Failure") || matches.contains("FailureSeriesStart");
+    boolean success = matches.contains("Success") || matches.contains("HealthyTransition");
+    if (failure != success) {
+      throw new PolicyException(
+          where + ".matches: a failure type and a success type must both be given");
+    }
+    String path = "/dev/stdout";
+    JsonNode sinks = l.path("sinks");
+    if (sinks.size() > 1) {
+      throw new PolicyException(where + ".sinks: at most one sink");
+    }
+    for (JsonNode sink : sinks) {
+      if (!sink.path("type").asText("").equals("File")) {
+        throw new PolicyException(where + ".sinks: unsupported type " + sink.path("type").asText());
+      }
+      path = sink.path("file").path("path").asText("");
+      if (path.isEmpty()) {
+        throw new PolicyException(where + ".sinks: a File sink needs file.path");
+      }
+    }
+    return new ClusterSettingsIr.HealthCheckLogIr(
+        matches.isEmpty() || matches.contains("Failure"),
+        matches.isEmpty() || matches.contains("Success"),
+        path);
   }
 
   private static PayloadIr payload(JsonNode p, String where) throws PolicyException {
