@@ -60,8 +60,10 @@ import java.util.stream.Stream;
  * <p>Options: {@code --routes N} (probe routes, 200), {@code --scale N}, {@code --files K}, {@code
  * --churn-minutes M}, {@code --shared DIR} (where {@code perf/gen-scale.py} lives, {@code
  * ../shared}), {@code --eg4j PATH} (the launcher script, {@code ./eg4j}), {@code --poll-ms MS},
- * {@code --keep} (keep the work directory and the JVM's log). {@code EG4J_JAVA_OPTS} in the
- * environment reaches the JVM (e.g. {@code -XX:StartFlightRecording=filename=/tmp/x.jfr}).
+ * {@code --keep} (keep the work directory and the JVM's log), {@code --late} (scale mode: the route
+ * files are written once eg4j is up, as a directory copied in; the translations are counted).
+ * {@code EG4J_JAVA_OPTS} in the environment reaches the JVM (e.g. {@code
+ * -XX:StartFlightRecording=filename=/tmp/x.jfr}).
  */
 public final class ConvergenceBenchmark {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
@@ -77,6 +79,7 @@ public final class ConvergenceBenchmark {
     Path script = Path.of("./eg4j");
     long pollMs = 2;
     boolean keep = false;
+    boolean late = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--routes" -> routes = Integer.parseInt(args[++i]);
@@ -87,6 +90,7 @@ public final class ConvergenceBenchmark {
         case "--eg4j" -> script = Path.of(args[++i]);
         case "--poll-ms" -> pollMs = Long.parseLong(args[++i]);
         case "--keep" -> keep = true;
+        case "--late" -> late = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -98,8 +102,12 @@ public final class ConvergenceBenchmark {
     System.out.printf("work dir %s; load average %s%n", work, loadAverage());
     try (EchoServer echo = EchoServer.start(0, "bench-echo", "default")) {
       int gatewayPort = Ports.free();
+      List<String> routeFiles = List.of();
       if (scale > 0) {
-        writeScale(shared, manifests, scale, files, gatewayPort, echo.port());
+        routeFiles = writeScale(shared, manifests, scale, files, gatewayPort, echo.port());
+        if (!late) {
+          writeRoutes(manifests, routeFiles);
+        }
       } else {
         writeBase(manifests, gatewayPort, echo.port());
       }
@@ -111,7 +119,19 @@ public final class ConvergenceBenchmark {
                 .build();
         Probe probe = new Probe(http, gatewayPort, pollMs);
         if (scale > 0) {
-          scale(eg4j, probe, manifests, data, scale, files, churnMinutes);
+          long t0 = eg4j.upAt;
+          if (late) {
+            // The routes land in the watched directory while eg4j runs (a directory copied in).
+            t0 = System.nanoTime();
+            writeRoutes(manifests, routeFiles);
+            System.out.printf(
+                "wrote %d route files in %.2f s%n",
+                routeFiles.size(), seconds(System.nanoTime() - t0));
+          }
+          scale(eg4j, probe, manifests, data, scale, files, churnMinutes, t0);
+          System.out.printf(
+              "translations: %d (full or endpoint fast path, from the JVM log)%n",
+              countLines(data.resolve("logs/eg4j.log"), "ResourceStateHandler", "translated "));
         } else {
           probe(eg4j, probe, manifests, routes);
         }
@@ -230,7 +250,8 @@ public final class ConvergenceBenchmark {
 
   private static final Pattern ROUTE_DOC = Pattern.compile("(?m)^kind: HTTPRoute$");
 
-  private static void writeScale(
+  /** Writes base.yaml; returns the route files' contents (written by {@link #writeRoutes}). */
+  private static List<String> writeScale(
       Path shared, Path dir, int routes, int files, int gatewayPort, int echoPort)
       throws Exception {
     String yaml = generate(shared, routes);
@@ -239,11 +260,33 @@ public final class ConvergenceBenchmark {
         yaml.replaceAll("(?m)^  - 10\\.\\d+\\.\\d+\\.\\d+$", "  - 127.0.0.1")
             .replace("8080", String.valueOf(echoPort))
             .replace("    port: 80\n", "    port: " + gatewayPort + "\n");
-    writeSplit(dir, yaml, files);
+    return writeSplit(dir, yaml, files);
   }
 
-  /** Non-route documents into base.yaml, the routes spread over {@code files} files. */
-  private static void writeSplit(Path dir, String yaml, int files) throws IOException {
+  private static void writeRoutes(Path dir, List<String> routeFiles) throws IOException {
+    for (int i = 0; i < routeFiles.size(); i++) {
+      atomicWrite(dir.resolve("routes-" + i + ".yaml"), routeFiles.get(i));
+    }
+  }
+
+  private static int countLines(Path file, String... all) throws IOException {
+    int n = 0;
+    try (Stream<String> lines = Files.lines(file)) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        boolean match = true;
+        for (String a : all) {
+          match &= line.contains(a);
+        }
+        n += match ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Non-route documents into base.yaml; returns the routes spread over {@code files} files' texts.
+   */
+  private static List<String> writeSplit(Path dir, String yaml, int files) throws IOException {
     String[] docs = yaml.split("\n---\n");
     StringBuilder base = new StringBuilder();
     List<StringBuilder> parts = new ArrayList<>();
@@ -259,9 +302,7 @@ public final class ConvergenceBenchmark {
       to.append(d);
     }
     Files.writeString(dir.resolve("base.yaml"), base.toString());
-    for (int i = 0; i < files; i++) {
-      atomicWrite(dir.resolve("routes-" + i + ".yaml"), parts.get(i).toString());
-    }
+    return parts.stream().map(StringBuilder::toString).toList();
   }
 
   private static String generate(Path shared, int routes) throws Exception {
@@ -283,9 +324,15 @@ public final class ConvergenceBenchmark {
   }
 
   private static void scale(
-      Eg4j eg4j, Probe probe, Path manifests, Path data, int routes, int files, double churnMinutes)
+      Eg4j eg4j,
+      Probe probe,
+      Path manifests,
+      Path data,
+      int routes,
+      int files,
+      double churnMinutes,
+      long t0)
       throws Exception {
-    long t0 = eg4j.upAt;
     RssSampler sampler = new RssSampler(eg4j.process.pid());
     sampler.start();
     int last = routes - 1;
@@ -294,14 +341,14 @@ public final class ConvergenceBenchmark {
         probe.awaitServed("/r" + last, host, String.valueOf(last), Duration.ofMinutes(5));
     double servedS = seconds(served.servedAtNanos() - t0);
     System.out.printf(
-        "scale %d: last route served %.2f s after eg4j was up (%s); RSS now %s%n",
+        "scale %d: last route served %.2f s after eg4j was up or the routes landed (%s); RSS now %s%n",
         routes,
         servedS,
         served.served() ? "200" : "NOT served, last " + served.last(),
         eg4j.rssLine());
     long statusAt = awaitStatuses(data.resolve("status"), routes, Duration.ofMinutes(5));
     System.out.printf(
-        "scale %d: every HTTPRoute status Accepted %.2f s after eg4j was up, %.2f s after the last"
+        "scale %d: every HTTPRoute status Accepted %.2f s after eg4j was up or the routes landed, %.2f s after the last"
             + " route was served; RSS now %s; load average %s%n",
         routes,
         seconds(statusAt - t0),
