@@ -1,5 +1,6 @@
 package io.eg4j.model.ir;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +26,8 @@ import java.util.Objects;
  *     reports ready only once it has its configuration; null for none
  * @param localCluster the proxy fleet's own endpoints (its Service), the local cluster of
  *     zone-aware load balancing; null for none
+ * @param jsonPatches the JSON patches of accepted EnvoyPatchPolicies, in the order they apply
+ *     (priority, then age): the xds-server applies them to the resources it built; empty for none
  */
 public record XdsIr(
     String key,
@@ -33,7 +36,8 @@ public record XdsIr(
     List<UdpListenerIr> udp,
     List<FilterPositionIr> filterOrder,
     ReadyListenerIr ready,
-    LocalClusterIr localCluster) {
+    LocalClusterIr localCluster,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<JsonPatchIr> jsonPatches) {
 
   public XdsIr {
     Objects.requireNonNull(key, "key");
@@ -44,6 +48,19 @@ public record XdsIr(
     IrValidation.uniqueNames("listener", tcp, TcpListenerIr::name);
     IrValidation.uniqueNames("listener", udp, UdpListenerIr::name);
     filterOrder = copy(filterOrder);
+    jsonPatches = copy(jsonPatches); // order matters: never sorted
+  }
+
+  /** An IR without JSON patches. */
+  public XdsIr(
+      String key,
+      List<HttpListenerIr> http,
+      List<TcpListenerIr> tcp,
+      List<UdpListenerIr> udp,
+      List<FilterPositionIr> filterOrder,
+      ReadyListenerIr ready,
+      LocalClusterIr localCluster) {
+    this(key, http, tcp, udp, filterOrder, ready, localCluster, List.of());
   }
 
   /** An IR without a ready listener or local cluster. */
@@ -59,7 +76,7 @@ public record XdsIr(
   /** This IR with other listeners, everything else shared. */
   public XdsIr withListeners(
       List<HttpListenerIr> newHttp, List<TcpListenerIr> newTcp, List<UdpListenerIr> newUdp) {
-    return new XdsIr(key, newHttp, newTcp, newUdp, filterOrder, ready, localCluster);
+    return new XdsIr(key, newHttp, newTcp, newUdp, filterOrder, ready, localCluster, jsonPatches);
   }
 
   /**
@@ -141,5 +158,27 @@ public record XdsIr(
   /** Returns the list copied, or an empty list for null. Order is kept (it is meaningful). */
   static <T> List<T> copy(List<T> list) {
     return list == null ? List.of() : List.copyOf(list);
+  }
+
+  /**
+   * One RFC 6902 operation of an EnvoyPatchPolicy, applied to the JSON form of one xDS resource.
+   *
+   * @param policy the policy, {@code namespace/name}
+   * @param type the resource's type URL, e.g. {@code
+   *     type.googleapis.com/envoy.config.listener.v3.Listener}
+   * @param name the resource's name
+   * @param op add, remove, replace, move, copy or test
+   * @param path the JSON pointer the operation targets
+   * @param from the JSON pointer of move and copy; null otherwise
+   * @param value the operation's value as JSON text; null for remove, move and copy
+   */
+  public record JsonPatchIr(
+      String policy, String type, String name, String op, String path, String from, String value) {
+    public JsonPatchIr {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(op, "op");
+      Objects.requireNonNull(path, "path");
+    }
   }
 }

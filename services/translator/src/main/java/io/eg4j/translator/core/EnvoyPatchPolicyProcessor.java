@@ -2,17 +2,20 @@ package io.eg4j.translator.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.XdsIr;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * Status of EnvoyPatchPolicies. A patch applies to one xDS IR: the Gateway named by {@code
+ * EnvoyPatchPolicies. A patch applies to one xDS IR: the Gateway named by {@code
  * spec.targetRef.name} in the policy's own namespace, or, when the class merges its Gateways, the
  * GatewayClass's merged IR. A policy whose IR does not exist is ignored (no status). Otherwise it
  * is Disabled when the extension API is off, Invalid when its target is not of the kind the mode
- * needs (or, merged, not our class), and Accepted otherwise. The patches themselves are not applied
- * to the xDS yet, so a policy with patches is Accepted=False (fail closed).
+ * needs (or, merged, not our class) or when a patch is malformed (an unknown resource type or
+ * operation, a missing path, value or from, or a {@code jsonPath}, which eg4j does not evaluate),
+ * and Accepted otherwise. An accepted policy's operations go into the IR in priority order (lower
+ * first, then oldest); the xds-server applies them to the JSON form of the resources it built.
  */
 final class EnvoyPatchPolicyProcessor {
   private final TranslationContext ctx;
@@ -21,7 +24,22 @@ final class EnvoyPatchPolicyProcessor {
     this.ctx = ctx;
   }
 
-  void process() {
+  /** The xDS resource types a patch may name. */
+  static final java.util.Set<String> TYPES =
+      java.util.Set.of(
+          "type.googleapis.com/envoy.config.listener.v3.Listener",
+          "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+          "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+          "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+          "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret");
+
+  private static final java.util.Set<String> OPS =
+      java.util.Set.of("add", "remove", "replace", "move", "copy", "test");
+
+  private java.util.Map<String, IrBuilders.XdsBuilder> xds = java.util.Map.of();
+
+  void process(java.util.Map<String, IrBuilders.XdsBuilder> xds) {
+    this.xds = xds;
     List<ObjectNode> policies = new ArrayList<>(ctx.envoyPatchPolicies);
     // Lower priority first; a stable sort keeps age order among equal priorities.
     policies.sort(Comparator.comparingInt(p -> priority(p)));
@@ -96,20 +114,74 @@ final class EnvoyPatchPolicyProcessor {
               "TargetRef.Name:" + name + " does not match the GatewayClass " + gc.name()));
       return;
     }
-    // Fail closed (DESIGN.md invariant 9): the patches do not reach Envoy yet, so a policy that
-    // carries any is not Accepted.
-    int patches = Nodes.list(Nodes.spec(p), "jsonPatches").size();
-    if (patches > 0) {
+    String patchType = Nodes.text(Nodes.spec(p), "type", "JSONPatch");
+    if (!patchType.equals("JSONPatch")) {
       rs.conditions.set(
           Condition.isFalse(
-              "Accepted",
-              "Invalid",
-              "not supported by eg4j yet, so the policy is not applied: spec.jsonPatches ("
-                  + patches
-                  + " patches)"));
+              "Accepted", "Invalid", "spec.type: unsupported patch type " + patchType));
       return;
     }
+    List<XdsIr.JsonPatchIr> ops = new ArrayList<>();
+    String policyKey = ns + "/" + Nodes.name(p);
+    List<JsonNode> patches = Nodes.list(Nodes.spec(p), "jsonPatches");
+    for (int i = 0; i < patches.size(); i++) {
+      String where = "spec.jsonPatches[" + i + "]";
+      try {
+        ops.add(operation(policyKey, patches.get(i), where));
+      } catch (IllegalArgumentException e) {
+        rs.conditions.set(Condition.isFalse("Accepted", "Invalid", e.getMessage()));
+        return;
+      }
+    }
+    IrBuilders.XdsBuilder builder = xds.get(irKey);
+    if (builder != null) {
+      builder.jsonPatches.addAll(ops);
+    }
     rs.conditions.set(Condition.isTrue("Accepted", "Accepted", "Policy has been accepted."));
+  }
+
+  /** One patch of the policy as an IR operation; a malformed one throws, saying why. */
+  static XdsIr.JsonPatchIr operation(String policyKey, JsonNode patch, String where) {
+    String type = Nodes.text(patch, "type", "");
+    if (!TYPES.contains(type)) {
+      throw new IllegalArgumentException(where + ".type: unsupported resource type " + type);
+    }
+    String name = Nodes.text(patch, "name", "");
+    JsonNode op = Nodes.obj(patch, "operation");
+    if (Nodes.has(op, "jsonPath")) {
+      throw new IllegalArgumentException(
+          where + ".operation.jsonPath: not supported by eg4j yet, so the policy is not applied");
+    }
+    String verb = Nodes.text(op, "op", "");
+    if (!OPS.contains(verb)) {
+      throw new IllegalArgumentException(where + ".operation.op: unsupported operation " + verb);
+    }
+    String path = Nodes.text(op, "path");
+    if (path == null || (!path.isEmpty() && !path.startsWith("/"))) {
+      throw new IllegalArgumentException(
+          where + ".operation.path: a JSON pointer (empty or starting with /) is required");
+    }
+    String from = Nodes.text(op, "from");
+    if ((verb.equals("move") || verb.equals("copy"))
+        && (from == null || (!from.isEmpty() && !from.startsWith("/")))) {
+      throw new IllegalArgumentException(where + ".operation.from: required for " + verb);
+    }
+    JsonNode value = op.get("value");
+    boolean needsValue = verb.equals("add") || verb.equals("replace") || verb.equals("test");
+    if (needsValue && (value == null || value.isNull())) {
+      throw new IllegalArgumentException(where + ".operation.value: required for " + verb);
+    }
+    if (name.isEmpty() && !(verb.equals("add") && path.isEmpty())) {
+      throw new IllegalArgumentException(where + ".name: required");
+    }
+    return new XdsIr.JsonPatchIr(
+        policyKey,
+        type,
+        name,
+        verb,
+        path,
+        verb.equals("move") || verb.equals("copy") ? from : null,
+        needsValue ? value.toString() : null);
   }
 
   private static int priority(ObjectNode p) {

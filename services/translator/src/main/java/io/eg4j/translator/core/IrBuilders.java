@@ -38,6 +38,9 @@ final class IrBuilders {
     /** The fleet's own endpoints, or null. */
     XdsIr.LocalClusterIr localCluster;
 
+    /** Accepted EnvoyPatchPolicy operations, in the order they apply. */
+    final List<XdsIr.JsonPatchIr> jsonPatches = new ArrayList<>();
+
     XdsBuilder(String key) {
       this.key = key;
     }
@@ -59,7 +62,7 @@ final class IrBuilders {
               new UdpListenerIr(l.name, null, l.port, l.externalPort, l.routeName, l.destination));
         }
       }
-      return new XdsIr(key, h, t, u, filterOrder, ready, localCluster);
+      return new XdsIr(key, h, t, u, filterOrder, ready, localCluster, jsonPatches);
     }
 
     private static List<TcpListenerIr.TcpRouteIr> dedupTcp(List<TcpListenerIr.TcpRouteIr> routes) {

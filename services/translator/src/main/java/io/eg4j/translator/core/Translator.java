@@ -67,7 +67,7 @@ public final class Translator {
     new ClientTrafficApplier(ctx, policies).apply(xds);
     new BackendTrafficApplier(ctx, policies).apply(xds);
     new EnvoyExtensionApplier(policies).apply(ctx, xds);
-    new EnvoyPatchPolicyProcessor(ctx).process();
+    new EnvoyPatchPolicyProcessor(ctx).process(xds);
 
     // Statuses are committed once, after every processor has had its say.
     List<ResourceStatus> out = statuses.commit(now.toString());

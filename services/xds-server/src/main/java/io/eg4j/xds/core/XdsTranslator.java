@@ -31,7 +31,10 @@ public final class XdsTranslator {
               .setType(Cluster.DiscoveryType.STATIC)
               .build());
     }
-    return new XdsResources(
-        ls, routes.translate(ir), cs, endpoints.translate(ir), secrets.translate(ir));
+    XdsResources built =
+        new XdsResources(
+            ls, routes.translate(ir), cs, endpoints.translate(ir), secrets.translate(ir));
+    // EnvoyPatchPolicies apply last, to what Envoy is about to receive.
+    return JsonPatches.apply(built, ir.jsonPatches(), new ArrayList<>());
   }
 }
