@@ -360,6 +360,9 @@ final class PolicyProcessor {
     if (invalid == null && kind.equals("ClientTrafficPolicy")) {
       invalid = invalidClientTls(p);
     }
+    if (invalid == null && kind.equals("ClientTrafficPolicy")) {
+      invalid = invalidClientPortSharing(p);
+    }
     if (invalid == null && kind.equals("SecurityPolicy")) {
       // Checked after translation: the translation is kept for the routes that fail closed.
       invalid = invalidGeoIp(p);
@@ -1083,6 +1086,59 @@ final class PolicyProcessor {
     }
     return "spec.tls.clientValidation: the policy reaches no HTTPS or terminating TLS listener, so"
         + " no client certificate can be verified";
+  }
+
+  /**
+   * Plain HTTP listeners on one port share one Envoy listener and connection manager, so a
+   * ClientTrafficPolicy on one of them would reach the others too. As in Envoy Gateway, it is
+   * refused when another plain HTTP listener on the port is outside its targets: for a listener
+   * (sectionName) target, any other one; for a whole Gateway, one of another Gateway (merged
+   * Gateways). Returns the message, or null.
+   */
+  private String invalidClientPortSharing(ObjectNode p) {
+    List<String> conflicts = new ArrayList<>();
+    for (Target t : targets(p, true)) {
+      if (!t.kind().equals("Gateway")) {
+        continue;
+      }
+      for (ListenerContext l : listenersOf(t)) {
+        if (!l.protocol.equals("HTTP") || l.port == null) {
+          continue;
+        }
+        for (ListenerContext other : sameIrListeners(l.gateway)) {
+          if (other == l
+              || !other.protocol.equals("HTTP")
+              || !l.port.equals(other.port)
+              || !other.ready) {
+            continue;
+          }
+          boolean sameGateway = other.gateway == l.gateway && other.listenerSet == null;
+          if ((t.section() != null || !sameGateway) && !conflicts.contains(other.irName())) {
+            conflicts.add(other.irName());
+          }
+        }
+      }
+    }
+    if (conflicts.isEmpty()) {
+      return null;
+    }
+    return "ClientTrafficPolicy is being applied to multiple http (non https) listeners ("
+        + String.join(", ", conflicts)
+        + ") on the same port, which is not allowed";
+  }
+
+  /** Every listener (of Gateways and their ListenerSets) in the IR of {@code g}. */
+  private List<ListenerContext> sameIrListeners(GatewayContext g) {
+    List<ListenerContext> out = new ArrayList<>();
+    for (GatewayContext other : ctx.acceptedGateways) {
+      if (other == g || (g.irKey != null && g.irKey.equals(other.irKey))) {
+        out.addAll(other.listeners);
+        for (ListenerSetContext ls : other.listenerSets) {
+          out.addAll(ls.listeners);
+        }
+      }
+    }
+    return out;
   }
 
   /** Translates a BackendTrafficPolicy spec (a merged one, for mergeType). */

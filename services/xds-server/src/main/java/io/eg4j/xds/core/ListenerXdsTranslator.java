@@ -142,9 +142,42 @@ public final class ListenerXdsTranslator {
       l.addListenerFilters(
           ListenerFilter.newBuilder()
               .setName(TLS_INSPECTOR)
-              .setTypedConfig(any(TlsInspector.getDefaultInstance())));
+              .setTypedConfig(tlsInspector(fingerprints(g))));
     }
     return l.build();
+  }
+
+  /**
+   * The client hello fingerprints a ClientTrafficPolicy asks for on the port's terminating
+   * listeners (the HTTPS ones first, then TLS ones with a policy).
+   */
+  private static List<String> fingerprints(PortGroup g) {
+    ClientTrafficIr c = firstClient(g.https());
+    if (c == null) {
+      c =
+          g.tcp().stream()
+              .filter(t -> t.routes().stream().anyMatch(r -> r.tls() != null))
+              .map(TcpListenerIr::client)
+              .filter(x -> x != null)
+              .findFirst()
+              .orElse(null);
+    }
+    return c == null ? List.of() : c.tls().fingerprints();
+  }
+
+  /**
+   * The TLS inspector's configuration: JA3 and JA4 fingerprinting when asked for (JA4 is newer than
+   * the protos eg4j builds with, so it travels in a TypedStruct Envoy reads with its own).
+   */
+  static com.google.protobuf.Any tlsInspector(List<String> fingerprints) {
+    TlsInspector.Builder t = TlsInspector.newBuilder();
+    if (fingerprints.contains("JA3")) {
+      t.setEnableJa3Fingerprinting(com.google.protobuf.BoolValue.of(true));
+    }
+    if (fingerprints.contains("JA4")) {
+      return Protos.anyWithFields(t.build(), n -> n.put("enable_ja4_fingerprinting", true));
+    }
+    return any(t.build());
   }
 
   private static FilterChainMatch sniMatch(List<String> hostnames) {

@@ -75,6 +75,8 @@ public record ClientTrafficIr(
    *     http/1.1), empty for none
    * @param statefulResumption true to allow session-id resumption
    * @param statelessResumption true to allow session-ticket resumption
+   * @param fingerprints the client hello fingerprints the TLS inspector computes ({@code JA3},
+   *     {@code JA4}); empty for none
    */
   public record TlsSettingsIr(
       String minVersion,
@@ -84,10 +86,11 @@ public record ClientTrafficIr(
       List<String> signatureAlgorithms,
       List<String> alpnProtocols,
       boolean statefulResumption,
-      boolean statelessResumption) {
-    /** Envoy Gateway's defaults: TLS 1.2 to 1.3, no session resumption. */
+      boolean statelessResumption,
+      List<String> fingerprints) {
+    /** Envoy Gateway's defaults: TLS 1.2 to 1.3, no session resumption, no fingerprints. */
     public static final TlsSettingsIr DEFAULTS =
-        new TlsSettingsIr("TLSv1_2", "TLSv1_3", null, null, null, null, false, false);
+        new TlsSettingsIr("TLSv1_2", "TLSv1_3", null, null, null, null, false, false, null);
 
     public TlsSettingsIr {
       IrValidation.requireName(minVersion, "TLS minimum version");
@@ -97,6 +100,7 @@ public record ClientTrafficIr(
       signatureAlgorithms =
           signatureAlgorithms == null ? List.of() : List.copyOf(signatureAlgorithms);
       alpnProtocols = alpnProtocols == null ? null : List.copyOf(alpnProtocols);
+      fingerprints = fingerprints == null ? List.of() : List.copyOf(fingerprints);
     }
   }
 

@@ -59,6 +59,7 @@ public final class ClientTrafficPolicyTranslator {
             "tls.signatureAlgorithms[]",
             "tls.alpnProtocols[]",
             "tls.alpnProtocols",
+            "tls.fingerprints[]",
             "tls.session.resumption.stateful",
             "tls.session.resumption.stateless",
             "tls.clientValidation.caCertificateRefs[].group",

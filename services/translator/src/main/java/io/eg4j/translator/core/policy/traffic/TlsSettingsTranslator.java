@@ -143,6 +143,12 @@ final class TlsSettingsTranslator {
         throw new PolicyException("spec.tls.signatureAlgorithms: unknown algorithm " + s);
       }
     }
+    List<String> fingerprints = names(tls.path("fingerprints"));
+    for (String f : fingerprints) {
+      if (!f.equals("JA3") && !f.equals("JA4")) {
+        throw new PolicyException("spec.tls.fingerprints: unknown fingerprint " + f);
+      }
+    }
     JsonNode alpn = tls.get("alpnProtocols");
     JsonNode resumption = tls.path("session").path("resumption");
     return new TlsSettingsIr(
@@ -153,7 +159,8 @@ final class TlsSettingsTranslator {
         sigs,
         alpn == null || alpn.isNull() ? null : names(alpn),
         resumption.path("stateful").isObject(),
-        resumption.path("stateless").isObject());
+        resumption.path("stateless").isObject(),
+        fingerprints.stream().distinct().toList());
   }
 
   private static List<String> names(JsonNode list) {

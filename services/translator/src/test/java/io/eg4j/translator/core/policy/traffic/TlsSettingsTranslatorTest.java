@@ -62,4 +62,23 @@ class TlsSettingsTranslatorTest {
     assertThatThrownBy(() -> tls("{minVersion: \"1.3\", maxVersion: \"1.2\"}"))
         .hasMessageContaining("smaller or equal");
   }
+
+  @Test
+  void fingerprintsAreJa3AndJa4Only() throws Exception {
+    assertThat(tls("{}").fingerprints()).isEmpty();
+    assertThat(tls("fingerprints: [JA4, JA3, JA4]").fingerprints()).containsExactly("JA4", "JA3");
+    assertThatThrownBy(() -> tls("fingerprints: [JA5]"))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("spec.tls.fingerprints: unknown fingerprint JA5");
+  }
+
+  @Test
+  void namesEnvoyWouldRejectAreRefused() {
+    // Envoy refuses a listener whose TLS parameters name an unknown curve or signature algorithm
+    // ("Failed to initialize ECDH curves"), so they never reach it.
+    assertThatThrownBy(() -> tls("ecdhCurves: [curve1]"))
+        .hasMessageContaining("unknown curve curve1");
+    assertThatThrownBy(() -> tls("signatureAlgorithms: [sig1]"))
+        .hasMessageContaining("unknown algorithm sig1");
+  }
 }
