@@ -279,12 +279,12 @@ final class PolicyProcessor {
           if (deprecated) {
             warnDeprecatedTargetRef(rs);
           }
-        }
           if (translations.get(p) instanceof ClientTrafficPolicyTranslator.Result r
               && r.warning() != null) {
             warn(
                 rs, ClientTrafficPolicyTranslator.UNSUPPORTED_HTTP3_CLIENT_VALIDATION, r.warning());
           }
+        }
         if (winner == null && verdict(kind, p) == null) {
           for (ObjectNode at : mergedAt.getOrDefault(p, List.of())) {
             StatusCollector.RefStatus rs =
@@ -1339,9 +1339,6 @@ final class PolicyProcessor {
     return ref;
   }
 
-  private static void warnDeprecatedTargetRef(StatusCollector.RefStatus rs) {
-    rs.conditions.set(
-        Condition.isTrue(
   /**
    * Adds a Warning to an ancestor; a second warning joins the first, as Envoy Gateway aggregates
    * them: reason {@code Warnings}, the messages separated by "; ".
@@ -1355,6 +1352,9 @@ final class PolicyProcessor {
     }
   }
 
+  private static void warnDeprecatedTargetRef(StatusCollector.RefStatus rs) {
+    rs.conditions.set(
+        Condition.isTrue(
             "Warning",
             "DeprecatedField",
             "The targetRef field is deprecated, use targetRefs instead"));
