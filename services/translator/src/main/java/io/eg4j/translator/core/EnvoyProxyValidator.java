@@ -155,7 +155,21 @@ final class EnvoyProxyValidator {
     return null;
   }
 
-  static String backendRefError(JsonNode ref, String defaultNs, TranslationContext ctx) {
+  static String backendRefError(JsonNode raw, String defaultNs, TranslationContext ctx) {
+    // Envoy Gateway decodes these references case-insensitively (Go's JSON), so "Name" is "name".
+    com.fasterxml.jackson.databind.node.ObjectNode ref = Nodes.object();
+    if (raw != null && raw.isObject()) {
+      raw.fields()
+          .forEachRemaining(
+              e -> {
+                String k = e.getKey();
+                String lower =
+                    k.isEmpty() ? k : Character.toLowerCase(k.charAt(0)) + k.substring(1);
+                if (!ref.has(lower) || k.equals(lower)) {
+                  ref.set(lower, e.getValue());
+                }
+              });
+    }
     String kind = Nodes.text(ref, "kind", "Service");
     String group = Nodes.text(ref, "group", "");
     String ns = Nodes.text(ref, "namespace", defaultNs);
