@@ -57,10 +57,12 @@ final class ClientTrafficApplier {
 
   /**
    * The routes of a listener whose ClientTrafficPolicy is invalid answer 500, as Envoy Gateway
-   * does: its clients do not reach the backends without the settings the policy asks for.
+   * does: its clients do not reach the backends without the settings the policy asks for. A route's
+   * SecurityPolicy stays on the 500 route: its filters run first and can only refuse, and it is
+   * enforced as its status says.
    */
   private static void failClosed(IrBuilders.HttpListener l) {
-    l.routes.replaceAll(r -> r.failClosed(500));
+    l.routes.replaceAll(r -> r.failClosed(500).withSecurity(r.security()));
   }
 
   /**

@@ -95,7 +95,8 @@ public interface WasmCodeSource {
       try {
         fresh = new Entry(download(url), null, now);
       } catch (IOException ex) {
-        fresh = new Entry(null, "cannot download " + url + ": " + ex.getMessage(), now);
+        String why = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+        fresh = new Entry(null, "cannot download " + url + ": " + why, now);
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         throw new PolicyException(where + ": download of " + url + " interrupted");

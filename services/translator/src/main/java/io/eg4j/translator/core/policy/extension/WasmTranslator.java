@@ -114,7 +114,7 @@ final class WasmTranslator {
     if (type.equals("HTTP")) {
       codeWhere = where + ".code.http";
       url = code.path("http").path("url").asText("");
-      sha256 = text(code.path("http").path("sha256"));
+      sha256 = checksumField(code.path("http").path("sha256"), where + ".code.http");
       if (url.isEmpty()) {
         throw new PolicyException(codeWhere + ".url is required when code.type is HTTP");
       }
@@ -122,7 +122,7 @@ final class WasmTranslator {
       codeWhere = where + ".code.image";
       JsonNode image = code.path("image");
       url = image.path("url").asText("");
-      sha256 = text(image.path("sha256"));
+      sha256 = checksumField(image.path("sha256"), where + ".code.image");
       if (url.isEmpty()) {
         throw new PolicyException(codeWhere + ".url is required when code.type is Image");
       }
@@ -266,6 +266,17 @@ final class WasmTranslator {
                 "FQDN",
                 List.of(new EndpointIr(host, MOCK_PORT)),
                 new RouteDestinationIr.UpstreamTlsIr(host, null, List.of()))));
+  }
+
+  /** A sha256 field: absent, or a string (a YAML number such as 000…0 is not one). */
+  private static String checksumField(JsonNode n, String where) throws PolicyException {
+    if (n.isMissingNode() || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw new PolicyException(where + ".sha256 must be a string of 64 hex digits, not " + n);
+    }
+    return n.asText();
   }
 
   private static String text(JsonNode n) {

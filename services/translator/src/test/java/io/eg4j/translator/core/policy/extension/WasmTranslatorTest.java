@@ -141,6 +141,7 @@ class WasmTranslatorTest {
       value = {
         "{type: HTTP, http: {url: 'ftp://x/w.wasm', sha256: " + "a" + "}}|sha256 must be 64",
         "{type: HTTP, http: {url: 'ftp://x/w.wasm'}}|must be an http or https URL",
+        "{type: HTTP, http: {url: 'https://x/w.wasm', sha256: 0000}}|sha256 must be a string",
         "{type: HTTP, http: {}}|url is required",
         "{type: Image, image: {url: 'registry.example/w:1'}}|does not pull Wasm modules from OCI",
         "{type: Git}|code.type must be HTTP or Image",
