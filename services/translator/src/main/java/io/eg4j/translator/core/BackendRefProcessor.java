@@ -357,7 +357,7 @@ final class BackendRefProcessor {
     }
     if (backendKind && !ctx.config.extensionApis().enableBackend()) {
       return RouteErrors.RouteError.resolvedRefs(
-          "InvalidKind", "Backend is disabled in Envoy Gateway configuration");
+          "UnsupportedValue", "Backend is disabled in Envoy Gateway configuration");
     }
     if (!ns.equals(fromNs)
         && !ctx.referenceAllowed(fromGroup, fromKind, fromNs, group, kind, ns, name)) {
