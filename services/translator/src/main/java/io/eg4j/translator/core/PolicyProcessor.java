@@ -99,6 +99,10 @@ final class PolicyProcessor {
     return "Strict";
   }
 
+  private static String routeKey(Target t) {
+    return t.kind() + "/" + t.namespace() + "/" + t.name();
+  }
+
   /** A target a policy reached. */
   private record Target(String kind, String namespace, String name, String section) {
     String key() {
@@ -146,6 +150,16 @@ final class PolicyProcessor {
         }
       }
     }
+    Set<String> mergingRoutes = new java.util.HashSet<>();
+    for (Map.Entry<ObjectNode, List<Target>> e : targets.entrySet()) {
+      if (Nodes.has(Nodes.spec(e.getKey()), "mergeType")) {
+        for (Target t : e.getValue()) {
+          if (ROUTE_KINDS.contains(t.kind())) {
+            mergingRoutes.add(routeKey(t));
+          }
+        }
+      }
+    }
     Set<String> mergedInto = new java.util.HashSet<>();
     Map<ObjectNode, List<ObjectNode>> mergedAt = new java.util.IdentityHashMap<>();
     for (Map.Entry<ObjectNode, List<Target>> e : targets.entrySet()) {
@@ -155,7 +169,8 @@ final class PolicyProcessor {
           continue;
         }
         if (ROUTE_KINDS.contains(t.kind())) {
-          if (t.section() != null && !merges) {
+          // A route-rule policy shadows the whole-route one on that rule, merging or not.
+          if (t.section() != null) {
             overridden.add(t.kind() + "/" + t.namespace() + "/" + t.name() + "/");
           }
           for (RouteContext r : routes(t)) {
@@ -163,7 +178,11 @@ final class PolicyProcessor {
               for (ListenerContext l : parent.listeners) {
                 List<String> broader = PolicyChain.listenerKeys(l);
                 if (!merges) {
-                  overridden.addAll(broader);
+                  // A rule-level policy shadows the listener and Gateway ones too, unless another
+                  // policy of the same route merges with them: they are then Merged there.
+                  if (t.section() == null || !mergingRoutes.contains(routeKey(t))) {
+                    overridden.addAll(broader);
+                  }
                   continue;
                 }
                 for (String k : broader) {
