@@ -114,7 +114,7 @@ final class WasmTranslator {
     if (type.equals("HTTP")) {
       codeWhere = where + ".code.http";
       url = code.path("http").path("url").asText("");
-      sha256 = checksumField(code.path("http").path("sha256"), where + ".code.http");
+      sha256 = checksumField(code.path("http").path("sha256"), codeWhere);
       if (url.isEmpty()) {
         throw new PolicyException(codeWhere + ".url is required when code.type is HTTP");
       }
@@ -122,7 +122,7 @@ final class WasmTranslator {
       codeWhere = where + ".code.image";
       JsonNode image = code.path("image");
       url = image.path("url").asText("");
-      sha256 = checksumField(image.path("sha256"), where + ".code.image");
+      sha256 = checksumField(image.path("sha256"), codeWhere);
       if (url.isEmpty()) {
         throw new PolicyException(codeWhere + ".url is required when code.type is Image");
       }
@@ -134,39 +134,6 @@ final class WasmTranslator {
     } else {
       throw new PolicyException(where + ".code.type must be HTTP or Image, not '" + type + "'");
     }
-    return finish(w, i, name, type, url, sha256, codeWhere, code, env, source, mock);
-  }
-
-  private static void pullSecret(PolicyEnv env, ObjectNode policy, String codeWhere, JsonNode pull)
-      throws PolicyException {
-    try {
-      env.secret(
-          policy,
-          new ObjectRef(
-              pull.path("group").asText(""),
-              pull.path("kind").asText("Secret"),
-              pull.path("name").asText(""),
-              text(pull.path("namespace")),
-              null));
-    } catch (PolicyException e) {
-      throw new PolicyException(codeWhere + ".pullSecretRef: " + e.getMessage());
-    }
-  }
-
-  private static WasmIr finish(
-      JsonNode w,
-      int i,
-      String name,
-      String type,
-      String url,
-      String sha256,
-      String codeWhere,
-      JsonNode code,
-      PolicyEnv env,
-      WasmCodeSource source,
-      boolean mock)
-      throws PolicyException {
-    String where = "spec.wasm[" + i + "]";
     if (sha256 != null && !SHA256.matcher(sha256).matches()) {
       throw new PolicyException(
           codeWhere + ".sha256 must be 64 lowercase hex digits, not '" + sha256 + "'");
@@ -239,6 +206,22 @@ final class WasmTranslator {
         checksum,
         cluster,
         hostKeys);
+  }
+
+  private static void pullSecret(PolicyEnv env, ObjectNode policy, String codeWhere, JsonNode pull)
+      throws PolicyException {
+    try {
+      env.secret(
+          policy,
+          new ObjectRef(
+              pull.path("group").asText(""),
+              pull.path("kind").asText("Secret"),
+              pull.path("name").asText(""),
+              text(pull.path("namespace")),
+              null));
+    } catch (PolicyException e) {
+      throw new PolicyException(codeWhere + ".pullSecretRef: " + e.getMessage());
+    }
   }
 
   /**
