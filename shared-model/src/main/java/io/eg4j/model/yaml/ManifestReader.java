@@ -80,8 +80,11 @@ public final class ManifestReader {
           }
           throw new ManifestException(source, line, "invalid YAML: " + msg, e);
         }
-        if (doc == null || doc.isNull() || doc.isMissingNode()) {
-          continue;
+        if (doc == null
+            || doc.isNull()
+            || doc.isMissingNode()
+            || (doc.isTextual() && doc.asText().isBlank())) {
+          continue; // an empty document (`---` twice, or a trailing `---`), as kubectl skips it
         }
         int line = at.getLineNr();
         if (!(doc instanceof ObjectNode obj)) {

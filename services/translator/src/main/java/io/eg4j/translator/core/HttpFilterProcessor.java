@@ -161,6 +161,10 @@ final class HttpFilterProcessor {
     }
   }
 
+  /** A header value as Envoy Gateway accepts it in header modifiers (RFC 7230 field-content). */
+  static final java.util.regex.Pattern HEADER_VALUE =
+      java.util.regex.Pattern.compile("[!-~]+([\t ]?[!-~]+)*");
+
   private void headers(
       JsonNode mod,
       Map<String, String> add,
@@ -190,6 +194,11 @@ final class HttpFilterProcessor {
           // HTTP field values never hold CR, LF or NUL (RFC 9110 5.5); Envoy refuses the
           // route configuration that carries one.
           err = "header " + name + " value contains a line break or NUL character";
+        }
+        if (err == null && !HEADER_VALUE.matcher(value).matches()) {
+          // Envoy Gateway's rule for values it adds (RFC 7230 field-content): visible ASCII,
+          // single spaces or tabs between words, none leading or trailing.
+          err = "header " + name + " has an invalid value";
         }
         if (err != null) {
           // The rule answers 500 (the error); the other headers are still read, as Envoy Gateway

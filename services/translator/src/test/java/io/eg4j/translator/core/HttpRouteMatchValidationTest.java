@@ -110,4 +110,37 @@ class HttpRouteMatchValidationTest {
     assertThat(routeStatus("hostnames: [www.Example.com]", ""))
         .contains("\"Accepted\",\"status\":\"True\"");
   }
+
+  @Test
+  void aModifiedHeaderValueIsFieldContent() throws Exception {
+    // {filter, value, expected}: visible ASCII with single spaces or tabs between words is valid;
+    // leading, trailing or doubled spaces and non-ASCII are not (Envoy Gateway's rule), nor empty.
+    String[][] cases = {
+      {"RequestHeaderModifier", "v", "ok"},
+      {"RequestHeaderModifier", "a b c", "ok"},
+      {"ResponseHeaderModifier", "text/html; q=0.9", "ok"},
+      {"ResponseHeaderModifier", "'quoted' 100%", "ok"},
+      {"RequestHeaderModifier", " a", "invalid"},
+      {"RequestHeaderModifier", "a ", "invalid"},
+      {"ResponseHeaderModifier", "a  b", "invalid"},
+      {"ResponseHeaderModifier", "caf\u00e9", "invalid"},
+      {"RequestHeaderModifier", "", "empty"},
+    };
+    for (String[] c : cases) {
+      String field = Character.toLowerCase(c[0].charAt(0)) + c[0].substring(1);
+      String status =
+          routeStatus(
+              "filters: [{type: %s, %s: {set: [{name: x-v, value: \"%s\"}]}}]"
+                  .formatted(c[0], field, c[1]));
+      switch (c[2]) {
+        case "ok" -> assertThat(status).as(c[1]).contains("\"Accepted\",\"status\":\"True\"");
+        case "empty" -> assertThat(status).as(c[1]).contains("has an empty value");
+        default ->
+            assertThat(status)
+                .as(c[1])
+                .contains("header x-v has an invalid value")
+                .contains("\"Accepted\",\"status\":\"False\"");
+      }
+    }
+  }
 }
