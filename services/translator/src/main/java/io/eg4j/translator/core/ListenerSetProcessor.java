@@ -191,6 +191,7 @@ final class ListenerSetProcessor {
    */
   void status(List<GatewayContext> gateways) {
     for (GatewayContext g : gateways) {
+      int attached = 0;
       for (ListenerSetContext ls : g.listenerSets) {
         int accepted = 0;
         int programmed = 0;
@@ -216,6 +217,14 @@ final class ListenerSetProcessor {
         } else {
           c.set(Condition.isFalse("Programmed", "ListenersNotValid", "No listener is programmed"));
         }
+        if (c.has("Accepted", "True")) {
+          attached++;
+        }
+      }
+      // The Gateway API's status.attachedListenerSets: the ListenerSets the Gateway allows, whose
+      // parentRef selects it and that are Accepted. Left out for a Gateway that takes none.
+      if (attached > 0 || Nodes.has(g.spec(), "allowedListeners")) {
+        g.status.attachedListenerSets = attached;
       }
     }
   }

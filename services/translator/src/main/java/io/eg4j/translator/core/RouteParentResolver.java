@@ -148,6 +148,10 @@ final class RouteParentResolver {
       } else if (lh.startsWith("*")) {
         if (wildcardMatches(rh, lh)) {
           out.add(rh);
+        } else if (rh.startsWith("*") && wildcardMatches(lh, rh)) {
+          // Two wildcards intersect in the more specific one: *.com and *.example.com in
+          // *.example.com, whichever side it is on.
+          out.add(lh);
         }
       } else if (rh.startsWith("*")) {
         if (wildcardMatches(lh, rh)) {

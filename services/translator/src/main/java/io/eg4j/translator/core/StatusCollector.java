@@ -37,6 +37,12 @@ public final class StatusCollector {
     /** Policy ancestor statuses. */
     public final List<RefStatus> ancestors = new ArrayList<>();
 
+    /**
+     * A Gateway's {@code attachedListenerSets}: how many ListenerSets are attached and Accepted, or
+     * null to leave the field out (a Gateway that allows none and has none).
+     */
+    Integer attachedListenerSets;
+
     boolean emitConditions;
     boolean emitListeners;
     boolean emitParents;
@@ -192,6 +198,9 @@ public final class StatusCollector {
       ObjectNode status = Nodes.object();
       if (e.emitConditions || !e.conditions.isEmpty()) {
         status.set("conditions", e.conditions.toJson(e.generation, time));
+      }
+      if (e.attachedListenerSets != null) {
+        status.put("attachedListenerSets", e.attachedListenerSets);
       }
       if (e.emitListeners) {
         ArrayNode ls = status.putArray("listeners");
