@@ -43,22 +43,23 @@ public final class GatewayAccepted {
     // The Gateway API's rule for listeners that are not valid: none valid rejects the Gateway,
     // some not valid keeps it Accepted with reason ListenersNotValid.
     int listeners = 0;
-    int valid = 0;
+    int invalid = 0;
     for (JsonNode l : status.path("listeners")) {
       listeners++;
       for (JsonNode c : l.path("conditions")) {
         if ("Accepted".equals(c.path("type").asText())
-            && "True".equals(c.path("status").asText())) {
-          valid++;
+            && "False".equals(c.path("status").asText())) {
+          invalid++;
+          break;
         }
       }
     }
     ObjectNode accepted = accepted(MESSAGE, generation);
-    if (listeners > 0 && valid == 0) {
+    if (listeners > 0 && invalid == listeners) {
       accepted.put("status", "False");
       accepted.put("reason", "ListenersNotValid");
       accepted.put("message", "No listener is valid");
-    } else if (valid < listeners) {
+    } else if (invalid > 0) {
       accepted.put("reason", "ListenersNotValid");
       accepted.put("message", "Some listeners are not valid; the valid ones are served");
     }
