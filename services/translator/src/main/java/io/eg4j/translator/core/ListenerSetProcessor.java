@@ -191,7 +191,6 @@ final class ListenerSetProcessor {
    */
   void status(List<GatewayContext> gateways) {
     for (GatewayContext g : gateways) {
-      int attached = 0;
       for (ListenerSetContext ls : g.listenerSets) {
         int accepted = 0;
         int programmed = 0;
@@ -205,6 +204,10 @@ final class ListenerSetProcessor {
         }
         int n = ls.listeners.size();
         Conditions c = ls.status.conditions;
+        if (accepted > 0 || n == 0) {
+          // Gateway API: the Gateway counts the ListenerSets attached to it (Accepted=True).
+          g.status.attachedListenerSets++;
+        }
         if (accepted == n) {
           c.set(Condition.isTrue("Accepted", "Accepted", "ListenerSet accepted"));
         } else if (accepted == 0) {
@@ -217,14 +220,6 @@ final class ListenerSetProcessor {
         } else {
           c.set(Condition.isFalse("Programmed", "ListenersNotValid", "No listener is programmed"));
         }
-        if (c.has("Accepted", "True")) {
-          attached++;
-        }
-      }
-      // The Gateway API's status.attachedListenerSets: the ListenerSets the Gateway allows, whose
-      // parentRef selects it and that are Accepted. Left out for a Gateway that takes none.
-      if (attached > 0 || Nodes.has(g.spec(), "allowedListeners")) {
-        g.status.attachedListenerSets = attached;
       }
     }
   }

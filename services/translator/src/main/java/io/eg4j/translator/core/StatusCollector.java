@@ -31,17 +31,17 @@ public final class StatusCollector {
     /** Listener statuses by name (Gateway, ListenerSet), in spec order. */
     public final Map<String, ListenerStatus> listeners = new LinkedHashMap<>();
 
+    /**
+     * ListenerSets attached to a Gateway (accepted ones), counted by the ListenerSet processor;
+     * reported when above 0 (the API reads an absent count as 0).
+     */
+    public int attachedListenerSets;
+
     /** Route parent statuses. */
     public final List<RefStatus> parents = new ArrayList<>();
 
     /** Policy ancestor statuses. */
     public final List<RefStatus> ancestors = new ArrayList<>();
-
-    /**
-     * A Gateway's {@code attachedListenerSets}: how many ListenerSets are attached and Accepted, or
-     * null to leave the field out (a Gateway that allows none and has none).
-     */
-    Integer attachedListenerSets;
 
     boolean emitConditions;
     boolean emitListeners;
@@ -199,9 +199,6 @@ public final class StatusCollector {
       if (e.emitConditions || !e.conditions.isEmpty()) {
         status.set("conditions", e.conditions.toJson(e.generation, time));
       }
-      if (e.attachedListenerSets != null) {
-        status.put("attachedListenerSets", e.attachedListenerSets);
-      }
       if (e.emitListeners) {
         ArrayNode ls = status.putArray("listeners");
         for (ListenerStatus l : e.listeners.values()) {
@@ -216,6 +213,9 @@ public final class StatusCollector {
           ln.put("attachedRoutes", l.attachedRoutes);
           ln.set("conditions", l.conditions.toJson(e.generation, time));
         }
+      }
+      if (e.attachedListenerSets > 0) {
+        status.put("attachedListenerSets", e.attachedListenerSets);
       }
       if (e.emitParents) {
         ArrayNode ps = status.putArray("parents");
