@@ -5,9 +5,11 @@
 #   1. a real control plane: etcd, kube-apiserver and kube-controller-manager (tools/kube/build.sh),
 #      with the Gateway API and Envoy Gateway CRDs of third_party/crds;
 #   2. the node stand-in (cmd/node): a Node that runs the echo Pods as local processes, each on its
-#      own address 198.18.x.y (a range routed to lo, see below), and reports them Running and Ready
-#      so the EndpointSlice controller fills endpoints;
-#   3. eg4j in Kubernetes mode (./eg4j run --kubeconfig), and a GatewayClass for it;
+#      own address 198.18.x.y (a range routed to lo, see below), and the Envoy Pods of eg4j's
+#      fleets each in a network namespace of its own (a veth pair and a /32 route, as a CNI plugin
+#      does), and reports them Running and Ready so the EndpointSlice controller fills endpoints;
+#   3. eg4j in Kubernetes mode (./eg4j run --kubeconfig --xds-address 198.18.0.1, so that the
+#      proxies reach its xds-server), and a GatewayClass for it;
 #   4. the suite (cmd: go test -c of this module, cached), writing its ConformanceReport.
 #
 #   conformance/suite/run.sh                 # everything, then stop; report in conformance/reports/
@@ -45,10 +47,23 @@ cleanup() {
     kill -9 "${PIDS[$i]}" 2>/dev/null || true
   done
   if [ -n "${ROUTE_ADDED:-}" ]; then ip route del local "$POD_RANGE" dev lo 2>/dev/null || true; fi
+  remove_pod_networks
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The node stand-in's Pod network namespaces and veths (eg4jp*), left over when it was killed.
+remove_pod_networks() {
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^eg4jp[0-9]+$/ {print $1}'); do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^eg4jph[0-9]+@/ {sub(/@.*/, "", $2); print $2}'); do
+    ip link del "$link" 2>/dev/null || true
+  done
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -80,11 +95,16 @@ for cmd in node echo; do
 done
 
 # --- addresses -------------------------------------------------------------------------------------
-# Pods get addresses from 198.18.0.0/16 (RFC 2544's benchmarking range, never routed on the
-# internet): the API server refuses loopback addresses in EndpointSlices, so the range is made
-# local to the loopback interface instead (a "local" route on lo, like 127.0.0.0/8's), and all
-# traffic stays on this machine's lo. Needs CAP_NET_ADMIN; removed again on exit.
-POD_RANGE=198.18.0.0/16
+# Addresses come from 198.18.0.0/16 (RFC 2544's benchmarking range, never routed on the internet):
+# the API server refuses loopback addresses in EndpointSlices. Its lower half is made local to the
+# loopback interface (a "local" route on lo, like 127.0.0.0/8's): the xds-server (198.18.0.1), the
+# load balancers (198.18.0.10 on) and the echo Pods (198.18.1.1 on) bind there. The upper half
+# (198.18.128.1 on) is for the Envoy Pods, each in its own network namespace behind a veth with a
+# /32 route. All traffic stays on this machine. Needs CAP_NET_ADMIN and CAP_SYS_ADMIN; removed
+# again on exit.
+POD_RANGE=198.18.0.0/17
+XDS_ADDRESS=198.18.0.1
+remove_pod_networks
 ROUTE_ADDED=
 if ! ip route show table local | grep -q "^local $POD_RANGE dev lo"; then
   ip route add local "$POD_RANGE" dev lo
@@ -162,7 +182,8 @@ say "CRDs installed ($(grep -c 'serverside-applied' "$WORK/crds.log"))"
 
 # --- node stand-in -------------------------------------------------------------------------------
 start node "$CACHE/node" --kubeconfig="$KUBECONFIG" --echo="$CACHE/echo" --work-dir="$WORK/node" \
-  --kubelet-port="$KUBELET_PORT" --first-pod-ip=198.18.1.1 --first-lb-ip=198.18.0.10
+  --kubelet-port="$KUBELET_PORT" --first-pod-ip=198.18.1.1 --first-lb-ip=198.18.0.10 \
+  --first-netns-pod-ip=198.18.128.1
 for i in $(seq 1 100); do
   kill -0 "${PIDS[-1]}" 2>/dev/null || { say "the node stand-in exited; see $WORK/node.log"; exit 1; }
   grep -q "node eg4j-node ready" "$WORK/node.log" 2>/dev/null && break
@@ -185,7 +206,7 @@ for jar in "$ROOT/standalone/target/eg4j-standalone-0.1.0-SNAPSHOT.jar" $(tr ':'
 done
 # shellcheck disable=SC2086
 start eg4j java ${EG4J_JAVA_OPTS:-} -cp "$CP" io.eg4j.standalone.Main run --kubeconfig "$KUBECONFIG" \
-  --data-dir "$WORK/eg4j"
+  --data-dir "$WORK/eg4j" --xds-address "$XDS_ADDRESS"
 for i in $(seq 1 600); do
   grep -q "eg4j is up" "$WORK/eg4j.log" 2>/dev/null && break
   kill -0 "${PIDS[-1]}" 2>/dev/null || { say "eg4j exited; see $WORK/eg4j.log"; exit 1; }

@@ -7,8 +7,12 @@
 // the Pod Running and Ready, so the real EndpointSlice controller fills the Services' endpoints.
 //
 // Images it runs: upstream's echo-basic (as the harness's echo binary, same protocol and
-// environment) and coredns (as that binary's small DNS mode). Any other image stays Pending with
-// a waiting reason that says so. Secret and ConfigMap volumes are written to files and the
+// environment), coredns (as that binary's small DNS mode) and Envoy (the envoy binary on PATH, with
+// the Pod's own command, arguments and volumes: the proxies eg4j's provisioner deploys). Any other
+// image stays Pending with a waiting reason that says so. Envoy Pods run as a kubelet and a CNI
+// plugin would run them (netns.go): each in a network namespace of its own, so every proxy binds
+// 0.0.0.0 and its fixed admin and readiness ports without meeting the others; their readiness is
+// their readiness probe's answer. Secret and ConfigMap volumes are written to files and the
 // container's environment values that point into a mount path are rewritten to those files.
 //
 // It is also the cluster's load balancer (loadbalancer.go): Services of type LoadBalancer get an
@@ -63,7 +67,9 @@ var (
 	echoBinary = flag.String("echo", "", "the echo binary (cmd/echo)")
 	workDir    = flag.String("work-dir", "", "where Pod files and logs go")
 	logPort    = flag.Int("kubelet-port", 10250, "port of the container-log endpoint on 127.0.0.1")
-	firstIP    = flag.String("first-pod-ip", "198.18.1.1", "first Pod IP; the next ones follow (the range must be local: run.sh routes 198.18.0.0/16 to lo)")
+	firstIP    = flag.String("first-pod-ip", "198.18.1.1", "first Pod IP; the next ones follow (the range must be local: run.sh routes 198.18.0.0/17 to lo)")
+	firstNsIP  = flag.String("first-netns-pod-ip", "198.18.128.1", "first IP of Pods in their own network namespace (outside the local range: each gets a /32 route to its veth)")
+	envoyBin   = flag.String("envoy", "envoy", "the envoy binary for Envoy Pods")
 )
 
 type logLine struct {
@@ -84,6 +90,16 @@ type pod struct {
 	started   time.Time
 	restarts  map[string]int32
 	readyPort map[string]int // container -> TCP port that answers when it is ready (0: none)
+	// readyGet is container -> the readiness probe's HTTP path and port, when it has one; the
+	// Pod is ready when it answers 2xx or 3xx (the kubelet's rule).
+	readyGet map[string]httpProbe
+	argv     map[string][]string // container -> command line
+	netns    *podNetwork         // the Pod's own network namespace, or nil (on the host's)
+}
+
+type httpProbe struct {
+	path string
+	port int
 }
 
 type node struct {
@@ -92,6 +108,10 @@ type node struct {
 	pods   map[string]*pod // uid -> pod
 	nextIP net.IP
 	freed  []string
+	// Addresses of Pods in their own network namespace, from --first-netns-pod-ip.
+	nextNsIP net.IP
+	freedNs  []string
+	vethSeq  int
 }
 
 func main() {
@@ -105,7 +125,15 @@ func main() {
 	}
 	cfg.QPS, cfg.Burst = 50, 100
 	client := kubernetes.NewForConfigOrDie(cfg)
-	n := &node{client: client, pods: map[string]*pod{}, nextIP: net.ParseIP(*firstIP).To4()}
+	n := &node{
+		client: client, pods: map[string]*pod{}, nextIP: net.ParseIP(*firstIP).To4(),
+		nextNsIP: net.ParseIP(*firstNsIP).To4(),
+	}
+	if path, err := exec.LookPath(*envoyBin); err == nil {
+		*envoyBin = path
+	} else {
+		log.Printf("no envoy binary (%v): Envoy Pods will not start", err)
+	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
 
@@ -167,6 +195,7 @@ func main() {
 	n.mu.Unlock()
 	for _, p := range all {
 		p.stop()
+		n.releasePod(p)
 	}
 }
 
@@ -279,7 +308,7 @@ func (n *node) reconcile(ctx context.Context, lister corelisters.PodLister, key 
 		n.mu.Unlock()
 		if running != nil {
 			running.stop()
-			n.release(running.ip)
+			n.releasePod(running)
 		}
 		zero := int64(0)
 		uid := p.UID
@@ -316,21 +345,44 @@ func (n *node) forget(ns, name, keep string) {
 	n.mu.Unlock()
 	for _, p := range gone {
 		p.stop()
-		n.release(p.ip)
+		n.releasePod(p)
 	}
 }
 
 func (n *node) allocate() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(n.freed) > 0 {
-		ip := n.freed[0]
-		n.freed = n.freed[1:]
+	return takeIP(&n.nextIP, &n.freed)
+}
+
+// allocateNs is allocate for Pods in their own network namespace.
+func (n *node) allocateNs() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return takeIP(&n.nextNsIP, &n.freedNs)
+}
+
+// releasePod gives back a stopped Pod's address and removes its network namespace.
+func (n *node) releasePod(p *pod) {
+	if p.netns == nil {
+		n.release(p.ip)
+		return
+	}
+	p.netns.teardown()
+	n.mu.Lock()
+	n.freedNs = append(n.freedNs, p.ip)
+	n.mu.Unlock()
+}
+
+func takeIP(nextIP *net.IP, freed *[]string) string {
+	if len(*freed) > 0 {
+		ip := (*freed)[0]
+		*freed = (*freed)[1:]
 		return ip
 	}
-	ip := n.nextIP.String()
+	ip := nextIP.String()
 	next := make(net.IP, 4)
-	copy(next, n.nextIP)
+	copy(next, *nextIP)
 	for i := 3; i >= 0; i-- {
 		next[i]++
 		if next[i] != 0 && next[i] != 255 {
@@ -342,7 +394,7 @@ func (n *node) allocate() string {
 		}
 		next[i] = 1
 	}
-	n.nextIP = next
+	*nextIP = next
 	return ip
 }
 
@@ -361,6 +413,8 @@ func imageKind(image string) string {
 		return "echo"
 	case strings.Contains(image, "coredns/coredns"):
 		return "dns"
+	case strings.Contains(image, "envoyproxy/envoy"):
+		return "envoy"
 	}
 	return ""
 }
@@ -371,16 +425,44 @@ func (n *node) start(ctx context.Context, p *corev1.Pod) error {
 			return n.unsupported(ctx, p, c)
 		}
 	}
-	ip := n.allocate()
+	// Envoy binds 0.0.0.0 and fixed admin and readiness ports: its Pods get a network namespace
+	// of their own, as every Pod has in Kubernetes.
+	ownNetwork := false
+	for _, c := range p.Spec.Containers {
+		if imageKind(c.Image) == "envoy" {
+			ownNetwork = true
+		}
+	}
+	var ip string
+	if ownNetwork {
+		ip = n.allocateNs()
+	} else {
+		ip = n.allocate()
+	}
 	dir := filepath.Join(*workDir, "pods", p.Namespace+"_"+p.Name+"_"+string(p.UID))
 	running := &pod{
 		uid: string(p.UID), ns: p.Namespace, name: p.Name, ip: ip, dir: dir,
 		procs: map[string]*exec.Cmd{}, logs: map[string][]logLine{}, restarts: map[string]int32{},
-		readyPort: map[string]int{}, started: time.Now(),
+		readyPort: map[string]int{}, readyGet: map[string]httpProbe{}, argv: map[string][]string{},
+		started: time.Now(),
+	}
+	if ownNetwork {
+		n.mu.Lock()
+		n.vethSeq++
+		seq := n.vethSeq
+		n.mu.Unlock()
+		pn, err := newPodNetwork(seq, ip)
+		if err != nil {
+			n.mu.Lock()
+			n.freedNs = append(n.freedNs, ip)
+			n.mu.Unlock()
+			return fmt.Errorf("pod network: %w", err)
+		}
+		running.netns = pn
 	}
 	mounts, err := n.writeVolumes(ctx, p, dir)
 	if err != nil {
-		n.release(ip)
+		n.releasePod(running)
 		return err
 	}
 	n.mu.Lock()
@@ -393,10 +475,17 @@ func (n *node) start(ctx context.Context, p *corev1.Pod) error {
 			n.mu.Lock()
 			delete(n.pods, string(p.UID))
 			n.mu.Unlock()
-			n.release(ip)
+			n.releasePod(running)
 			return err
 		}
 		running.readyPort[c.Name] = port
+		if pr := c.ReadinessProbe; pr != nil && pr.HTTPGet != nil && pr.HTTPGet.Port.IntValue() > 0 {
+			running.readyGet[c.Name] = httpProbe{path: pr.HTTPGet.Path, port: pr.HTTPGet.Port.IntValue()}
+		}
+		running.argv[c.Name] = []string{*echoBinary}
+		if imageKind(c.Image) == "envoy" {
+			running.argv[c.Name] = running.netns.command(envoyCommand(c, envs), containerMounts(c, mounts))
+		}
 		go running.supervise(c.Name, envs)
 	}
 	log.Printf("pod %s/%s runs on %s", p.Namespace, p.Name, ip)
@@ -579,7 +668,8 @@ func (p *pod) supervise(container string, envs []string) {
 			p.mu.Unlock()
 			return
 		}
-		cmd := exec.Command(*echoBinary)
+		argv := p.argv[container]
+		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = envs
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		out, _ := cmd.StdoutPipe()
@@ -668,12 +758,22 @@ func (p *pod) ready() bool {
 	for k, v := range p.readyPort {
 		ports[k] = v
 	}
+	gets := map[string]httpProbe{}
+	for k, v := range p.readyGet {
+		gets[k] = v
+	}
 	alive := len(p.procs) == len(p.readyPort)
 	p.mu.Unlock()
 	if !alive {
 		return false
 	}
-	for _, port := range ports {
+	for container, port := range ports {
+		if g, ok := gets[container]; ok {
+			if !httpReady(p.ip, g) {
+				return false
+			}
+			continue
+		}
 		if port == 0 {
 			continue
 		}
@@ -686,24 +786,33 @@ func (p *pod) ready() bool {
 	return true
 }
 
+// awaitReady probes the Pod as the kubelet does for as long as it runs, and writes its status
+// whenever its readiness changes (quickly at first, then every second).
 func (n *node) awaitReady(ctx context.Context, ns, name string, p *pod) {
-	for i := 0; i < 600 && ctx.Err() == nil; i++ {
+	written := false
+	last := false
+	for i := 0; ctx.Err() == nil; i++ {
 		p.mu.Lock()
 		stopping := p.stopping
 		p.mu.Unlock()
 		if stopping {
 			return
 		}
-		if p.ready() {
+		ready := p.ready()
+		if !written || ready != last {
 			cur, err := n.client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-			if err != nil || string(cur.UID) != p.uid {
+			if apierrors.IsNotFound(err) || (err == nil && string(cur.UID) != p.uid) {
 				return
 			}
-			if err := n.writeStatus(ctx, cur, p); err == nil {
-				return
+			if err == nil && n.writeStatus(ctx, cur, p) == nil {
+				written, last = true, ready
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
+		if i < 600 {
+			time.Sleep(100 * time.Millisecond)
+		} else {
+			time.Sleep(time.Second)
+		}
 	}
 }
 
@@ -848,4 +957,21 @@ func selfSigned() tls.Certificate {
 		log.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// httpReady asks a readiness probe's HTTP endpoint as the kubelet does: 2xx and 3xx are ready.
+func httpReady(ip string, g httpProbe) bool {
+	client := http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	path := g.path
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	resp, err := client.Get("http://" + net.JoinHostPort(ip, strconv.Itoa(g.port)) + path)
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode >= 200 && resp.StatusCode < 400
 }

@@ -69,7 +69,7 @@ public final class Main {
                           Backend API enabled)
             --envoy PATH  the envoy binary (default: envoy on PATH)
         run --kubeconfig [FILE] [--controller-namespace NS] [--data-dir D] [--clean]
-            [--config FILE] [--port-offset N]
+            [--config FILE] [--port-offset N] [--xds-address ADDR]
             Run the broker and the five services on this machine against a Kubernetes cluster:
             the watcher watches the cluster's Gateway API objects, the status-writer writes
             their statuses, the provisioner creates the proxy fleets (Deployment, Service, ...)
@@ -78,7 +78,10 @@ public final class Main {
                           the files of KUBECONFIG, else ~/.kube/config, as kubectl
             --controller-namespace NS  the control plane's namespace: proxy fleets and Leases
                           (default envoy-gateway-system; created when missing)
-            --config FILE an EnvoyGateway config file (default: Envoy Gateway's defaults)""";
+            --config FILE an EnvoyGateway config file (default: Envoy Gateway's defaults)
+            --xds-address ADDR  the xds-server listens on ADDR (default 127.0.0.1) and the
+                          proxies' bootstraps name it, with mTLS: the client certificate goes
+                          into the Secret envoy of the controller namespace""";
 
   static void usage(PrintStream s) {
     s.print("Usage: eg4j COMMAND [ARGS]\n\nCommands:\n");

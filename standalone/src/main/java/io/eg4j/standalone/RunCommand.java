@@ -24,6 +24,8 @@ final class RunCommand {
    * @param controllerNamespace {@code --controller-namespace}, or null for envoy-gateway-system
    * @param help {@code --help}: print the usage of run and start nothing
    * @param portOffset {@code --port-offset}: added to every default port
+   * @param xdsAddress {@code --xds-address}: where the xds-server listens and the proxies reach it
+   *     (Kubernetes mode), or null for 127.0.0.1
    */
   record Args(
       Path dir,
@@ -36,9 +38,10 @@ final class RunCommand {
       Path kubeconfig,
       String controllerNamespace,
       boolean help,
-      int portOffset) {
+      int portOffset,
+      String xdsAddress) {
     Args(Path dir, Path dataDir, boolean clean, boolean demoEcho, Path config, String envoy) {
-      this(dir, dataDir, clean, demoEcho, config, envoy, false, null, null, false, 0);
+      this(dir, dataDir, clean, demoEcho, config, envoy, false, null, null, false, 0, null);
     }
   }
 
@@ -54,11 +57,13 @@ final class RunCommand {
     Path kubeconfig = null;
     String namespace = null;
     int portOffset = 0;
+    String xdsAddress = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
         case "--help", "-h" -> {
-          return new Args(null, dataDir, false, false, null, null, false, null, null, true, 0);
+          return new Args(
+              null, dataDir, false, false, null, null, false, null, null, true, 0, null);
         }
         case "--kubeconfig" -> {
           kubernetes = true;
@@ -68,6 +73,7 @@ final class RunCommand {
           }
         }
         case "--controller-namespace" -> namespace = value(args, ++i, a);
+        case "--xds-address" -> xdsAddress = value(args, ++i, a);
         case "--clean" -> clean = true;
         case "--demo-echo" -> demoEcho = true;
         case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
@@ -78,6 +84,8 @@ final class RunCommand {
           if (a.startsWith("--kubeconfig=")) {
             kubernetes = true;
             kubeconfig = Path.of(a.substring("--kubeconfig=".length()));
+          } else if (a.startsWith("--xds-address=")) {
+            xdsAddress = a.substring("--xds-address=".length());
           } else if (a.startsWith("--controller-namespace=")) {
             namespace = a.substring("--controller-namespace=".length());
           } else if (a.startsWith("--data-dir=")) {
@@ -110,6 +118,9 @@ final class RunCommand {
       if (namespace != null) {
         throw new IllegalArgumentException("--controller-namespace needs --kubeconfig");
       }
+      if (xdsAddress != null) {
+        throw new IllegalArgumentException("--xds-address needs --kubeconfig");
+      }
       if (dir == null) {
         throw new IllegalArgumentException(
             "missing the manifest directory: eg4j run DIR (or eg4j run --kubeconfig [FILE])");
@@ -126,7 +137,8 @@ final class RunCommand {
         kubeconfig,
         namespace,
         false,
-        portOffset);
+        portOffset,
+        xdsAddress);
   }
 
   private static int portOffset(String v) {
@@ -182,7 +194,8 @@ final class RunCommand {
             null,
             out,
             a.kubernetes()
-                ? new KubernetesTarget(a.kubeconfig(), a.controllerNamespace(), null)
+                ? new KubernetesTarget(
+                    a.kubeconfig(), a.controllerNamespace(), null, a.xdsAddress())
                 : null,
             a.portOffset());
     Standalone standalone;

@@ -3,6 +3,7 @@ package io.eg4j.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eg4j.standalone.launcher.KubernetesTarget;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -76,13 +77,27 @@ class RunCommandTest {
     assertThat(RunCommand.parse(List.of("--kubeconfig")).kubeconfig()).isNull();
   }
 
+  @Test
+  void xdsAddressForProxiesThatAreNotOnLoopback() {
+    assertThat(RunCommand.parse(List.of("--kubeconfig")).xdsAddress()).isNull();
+    assertThat(
+            RunCommand.parse(List.of("--kubeconfig", "/k", "--xds-address", "10.0.0.5"))
+                .xdsAddress())
+        .isEqualTo("10.0.0.5");
+    assertThat(RunCommand.parse(List.of("--kubeconfig", "--xds-address=10.0.0.6")).xdsAddress())
+        .isEqualTo("10.0.0.6");
+    // The launcher's default is loopback.
+    assertThat(new KubernetesTarget(null, null, null).xdsAddress()).isEqualTo("127.0.0.1");
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
         "dir --kubeconfig /k",
         "--kubeconfig /k --demo-echo",
         "dir --controller-namespace ns",
-        "--kubeconfig --controller-namespace"
+        "--kubeconfig --controller-namespace",
+        "dir --xds-address 10.0.0.5"
       })
   void kubernetesModeRejectsWhatDoesNotFit(String args) {
     assertThatThrownBy(() -> RunCommand.parse(List.of(args.split(" "))))

@@ -261,6 +261,38 @@ public final class KubernetesCluster {
   }
 
   /**
+   * Writes the proxies' xDS client certificate into the Secret {@code name} of {@code namespace}
+   * ({@code tls.crt}, {@code tls.key}, {@code ca.crt}, as the provisioner mounts it), replacing
+   * what was there: the pods of the fleets mount it to reach this machine's xds-server over mTLS.
+   */
+  public static void applyXdsClientSecret(
+      Path kubeconfig, String namespace, String name, Path certs) throws Exception {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("tls.crt", base64(certs.resolve("client.crt")));
+    data.put("tls.key", base64(certs.resolve("client.key")));
+    data.put("ca.crt", base64(certs.resolve("ca.crt")));
+    try (KubernetesClient c =
+        withKubeconfig(kubeconfig, () -> new KubernetesClientBuilder().build())) {
+      c.secrets()
+          .inNamespace(namespace)
+          .resource(
+              new io.fabric8.kubernetes.api.model.SecretBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(namespace)
+                  .endMetadata()
+                  .withType("kubernetes.io/tls")
+                  .withData(data)
+                  .build())
+          .createOr(r -> r.update());
+    }
+  }
+
+  private static String base64(Path f) throws IOException {
+    return java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(f));
+  }
+
+  /**
    * The Gateway API CRDs missing from the cluster (the watcher waits for them; nothing happens
    * until they are installed). Empty when all are there or when CRDs may not be read.
    */

@@ -39,6 +39,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class Standalone implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
+  /** The Secret the provisioner mounts in the proxies for mTLS to the xds-server (its default). */
+  static final String XDS_CLIENT_SECRET = "envoy";
+
   private final StandaloneOptions options;
   private final DataDir dataDir;
   private final PrintStream out;
@@ -151,6 +154,17 @@ public final class Standalone implements AutoCloseable {
           spec.name(), port(spec.defaultHttpPort(), "the " + spec.name() + "'s actuator"));
     }
     xdsTls = ensureCerts();
+    if (xdsTls && proxiesReachXds()) {
+      KubernetesCluster.applyXdsClientSecret(
+          k8s.kubeconfig(), k8s.controllerNamespace(), XDS_CLIENT_SECRET, dataDir.certs());
+      out.println(
+          "  xDS        "
+              + k8s.xdsAddress()
+              + " with mTLS; client certificate in Secret "
+              + k8s.controllerNamespace()
+              + "/"
+              + XDS_CLIENT_SECRET);
+    }
     envoyBinary = options.envoyBinary() != null ? options.envoyBinary() : "envoy";
     if (k8s == null) {
       Optional<Path> envoy = EnvoyBinary.resolve(envoyBinary, System.getenv("PATH"));
@@ -344,7 +358,7 @@ public final class Standalone implements AutoCloseable {
       }
       case "xds-server" -> {
         p.put("spring.grpc.server.port", String.valueOf(xdsPort));
-        p.put("spring.grpc.server.address", "127.0.0.1");
+        p.put("spring.grpc.server.address", options.kubernetes().xdsAddress());
         p.put("eg4j.xds.tls.enabled", String.valueOf(xdsTls));
         if (xdsTls) {
           p.put("eg4j.xds.tls.cert-file", dataDir.certs().resolve("server.crt").toString());
@@ -361,11 +375,33 @@ public final class Standalone implements AutoCloseable {
         p.put("eg4j.provisioner.mode", "kubernetes");
         p.put("eg4j.provisioner.kubernetes.namespace", ns);
         p.put("eg4j.provisioner.kubernetes.identity", identity);
-        p.put("eg4j.provisioner.xds-address", "127.0.0.1");
+        p.put("eg4j.provisioner.xds-address", options.kubernetes().xdsAddress());
         p.put("eg4j.provisioner.xds-port", String.valueOf(xdsPort));
+        if (xdsTls && proxiesReachXds()) {
+          // The pods mount the client certificate from the Secret startAll wrote; the files named
+          // here only switch the bootstrap to mTLS. The server certificate names localhost, not
+          // the address, so the proxies check that name.
+          p.put(
+              "eg4j.provisioner.xds-tls.cert-file",
+              dataDir.certs().resolve("client.crt").toString());
+          p.put(
+              "eg4j.provisioner.xds-tls.key-file",
+              dataDir.certs().resolve("client.key").toString());
+          p.put("eg4j.provisioner.xds-tls.ca-file", dataDir.certs().resolve("ca.crt").toString());
+          p.put("eg4j.provisioner.xds-tls.server-name", "localhost");
+        }
       }
       default -> {}
     }
+  }
+
+  /**
+   * True when the xds-server listens where the fleets' pods can reach it ({@code --xds-address}
+   * other than loopback): then their bootstraps carry mTLS and the client certificate Secret.
+   */
+  private boolean proxiesReachXds() {
+    return options.kubernetes() != null
+        && !KubernetesTarget.LOOPBACK.equals(options.kubernetes().xdsAddress());
   }
 
   /** {@code optional:} locations of the application.yaml/properties next to the app class. */
@@ -408,7 +444,11 @@ public final class Standalone implements AutoCloseable {
     int http = httpPorts.get(spec.name());
     return switch (spec.name()) {
       case "xds-server" ->
-          "ADS gRPC on 127.0.0.1:"
+          "ADS gRPC on "
+              + (options.kubernetes() != null
+                  ? options.kubernetes().xdsAddress()
+                  : KubernetesTarget.LOOPBACK)
+              + ":"
               + xdsPort
               + (xdsTls ? " with mTLS (certificates in " + dataDir.certs() + ")" : " in plaintext")
               + ", actuator port "

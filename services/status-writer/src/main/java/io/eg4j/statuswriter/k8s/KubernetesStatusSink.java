@@ -137,6 +137,10 @@ public final class KubernetesStatusSink implements StatusSink, AutoCloseable {
 
   /** Starts the writer, the leader election and the proxy watches. */
   public synchronized void start() {
+    // An object created again under the name of one just deleted may have been compared against
+    // the deleted copy still in the cache (same status: skipped); its arrival queues the key's
+    // status again, so the new object gets it.
+    cache.onAdded(key -> queue.requeue(key::equals));
     cache.start();
     queue.start();
     election =

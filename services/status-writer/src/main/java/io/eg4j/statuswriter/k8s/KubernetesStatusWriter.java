@@ -1,6 +1,7 @@
 package io.eg4j.statuswriter.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.ResourceKey;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -238,6 +240,7 @@ public final class KubernetesStatusWriter {
             ? status.observedGeneration()
             : current.getMetadata().getGeneration();
     if (isGateway(key)) {
+      rejectUnresolvedParametersRef(published, current, generation);
       addInfrastructureStatus(published, current, generation);
     }
     StatusDiff.fillObservedGeneration(published, status.observedGeneration());
@@ -302,6 +305,73 @@ public final class KubernetesStatusWriter {
       LOG.warn("cannot read the proxy fleet of Gateway {}/{}: {}", ns, name, e.getMessage());
     }
   }
+
+  /**
+   * Envoy Gateway's provider rejects a Gateway whose {@code infrastructure.parametersRef} names
+   * something other than an EnvoyProxy, or an EnvoyProxy that does not exist in its namespace
+   * (Accepted=False, InvalidParameters, as the Gateway API asks), before translation; the
+   * translator sees only the Gateways that pass. Here the translator's status gets that condition,
+   * unless it already rejected the Gateway itself.
+   */
+  private void rejectUnresolvedParametersRef(
+      ObjectNode status, GenericKubernetesResource gateway, long generation) {
+    JsonNode ref =
+        Json.MAPPER.valueToTree(gateway).path("spec").path("infrastructure").path("parametersRef");
+    if (!ref.isObject()) {
+      return;
+    }
+    for (JsonNode c : status.path("conditions")) {
+      if ("Accepted".equals(c.path("type").asText()) && "False".equals(c.path("status").asText())) {
+        return;
+      }
+    }
+    String group = ref.path("group").asText("");
+    String kind = ref.path("kind").asText("");
+    String name = ref.path("name").asText("");
+    String ns = gateway.getMetadata().getNamespace();
+    String problem = null;
+    if (!ENVOY_GATEWAY_GROUP.equals(group) || !"EnvoyProxy".equals(kind)) {
+      problem =
+          "unsupported kind " + kind + " in group " + group + "; only EnvoyProxy is supported";
+    } else {
+      try {
+        if (client
+                .genericKubernetesResources(ENVOY_GATEWAY_GROUP + "/v1alpha1", "EnvoyProxy")
+                .inNamespace(ns)
+                .withName(name)
+                .get()
+            == null) {
+          problem = "EnvoyProxy " + ns + "/" + name + " not found";
+        }
+      } catch (KubernetesClientException e) {
+        // Not allowed to read EnvoyProxies (or no CRD): the translator's judgement stands.
+        LOG.debug("cannot read EnvoyProxy {}/{}: {}", ns, name, e.getMessage());
+      }
+    }
+    if (problem == null) {
+      return;
+    }
+    ArrayNode conditions =
+        status.path("conditions").isArray()
+            ? (ArrayNode) status.get("conditions")
+            : status.putArray("conditions");
+    for (int i = conditions.size() - 1; i >= 0; i--) {
+      if ("Accepted".equals(conditions.get(i).path("type").asText())) {
+        conditions.remove(i);
+      }
+    }
+    ObjectNode rejected = conditions.insertObject(0);
+    rejected.put("type", "Accepted");
+    rejected.put("status", "False");
+    rejected.put("reason", "InvalidParameters");
+    rejected.put("message", "Invalid parametersRef: " + problem);
+    if (generation > 0) {
+      rejected.put("observedGeneration", generation);
+    }
+    rejected.put("lastTransitionTime", clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+  }
+
+  private static final String ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
 
   private JsonNode first(String apiVersion, String kind, Map<String, String> labels) {
     List<GenericKubernetesResource> items =

@@ -39,6 +39,14 @@ public final class StatusObjectCache implements AutoCloseable {
 
   private record Written(String baseVersion, GenericKubernetesResource result) {}
 
+  /** Told the key of every object an informer adds. */
+  private volatile java.util.function.Consumer<ResourceKey> onAdded = k -> {};
+
+  /** Calls {@code listener} with the key of every object the informers add (before start). */
+  public void onAdded(java.util.function.Consumer<ResourceKey> listener) {
+    this.onAdded = Objects.requireNonNull(listener, "listener");
+  }
+
   /** A cache of every namespace; {@link #start()} begins watching. */
   public StatusObjectCache(KubernetesClient client) {
     this(client, List.of());
@@ -80,6 +88,25 @@ public final class StatusObjectCache implements AutoCloseable {
     try {
       SharedIndexInformer<GenericKubernetesResource> informer =
           op.runnableInformer(Duration.ofMinutes(10).toMillis());
+      informer.addEventHandler(
+          new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource obj) {
+              String ns = obj.getMetadata().getNamespace();
+              onAdded.accept(
+                  new ResourceKey(
+                      kind.group(),
+                      kind.kind(),
+                      ns == null ? "" : ns,
+                      obj.getMetadata().getName()));
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource obj) {}
+
+            @Override
+            public void onDelete(GenericKubernetesResource obj, boolean unknownFinalState) {}
+          });
       informer.exceptionHandler(
           (started, t) -> {
             // A kind the cluster does not serve yet: writes read it from the server.

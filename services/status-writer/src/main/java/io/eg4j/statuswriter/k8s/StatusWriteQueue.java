@@ -50,6 +50,9 @@ public final class StatusWriteQueue implements AutoCloseable {
   private final Duration retryDelay;
   private final Map<ResourceKey, ResourceStatus> latest = new HashMap<>();
 
+  /** Keys whose latest status is a default ({@link #submitIfAbsent}), not one from the bus. */
+  private final java.util.Set<ResourceKey> defaults = new java.util.HashSet<>();
+
   /** New changes, written first. */
   private final LinkedHashSet<ResourceKey> pending = new LinkedHashSet<>();
 
@@ -122,6 +125,7 @@ public final class StatusWriteQueue implements AutoCloseable {
 
   /** A new status for a key; replaces any pending one. */
   public synchronized void submit(ResourceStatus status) {
+    defaults.remove(status.key());
     latest.put(status.key(), status);
     backlog.remove(status.key());
     pending.add(status.key());
@@ -131,10 +135,14 @@ public final class StatusWriteQueue implements AutoCloseable {
 
   /**
    * A status to write only while nothing better is known for its key: a status from the bus always
-   * wins over it, and it does not replace one.
+   * wins over it, and it does not replace one. It replaces an earlier status of this kind (a
+   * default) that differs, so a default follows its object's generation.
    */
   public synchronized void submitIfAbsent(ResourceStatus status) {
-    if (latest.putIfAbsent(status.key(), status) == null) {
+    ResourceStatus known = latest.get(status.key());
+    if (known == null || (defaults.contains(status.key()) && !known.equals(status))) {
+      latest.put(status.key(), status);
+      defaults.add(status.key());
       pending.add(status.key());
       notifyAll();
     }
@@ -142,6 +150,7 @@ public final class StatusWriteQueue implements AutoCloseable {
 
   /** The key's status was tombstoned (object gone): nothing is written for it any more. */
   public synchronized void remove(ResourceKey key) {
+    defaults.remove(key);
     latest.remove(key);
     pending.remove(key);
     backlog.remove(key);

@@ -93,6 +93,38 @@ class FileStatusSinkTest {
   }
 
   @Test
+  void listenersThatAreNotValidMakeTheGatewayListenersNotValid() throws Exception {
+    FileStatusSink sink = new FileStatusSink(dir, (k, r) -> {});
+    String ok = "{\"name\":\"http\",\"conditions\":[{\"type\":\"Accepted\",\"status\":\"True\"}]}";
+    String bad =
+        "{\"name\":\"invalid\",\"conditions\":[{\"type\":\"Accepted\",\"status\":\"False\","
+            + "\"reason\":\"UnsupportedProtocol\"}]}";
+    ResourceKey some = ResourceKey.parse("gateway.networking.k8s.io/Gateway/default/some");
+    sink.accept(
+        new ResourceStatus(
+            some,
+            "gateway.networking.k8s.io/v1",
+            1,
+            Json.MAPPER.readTree("{\"listeners\":[" + ok + "," + bad + "]}")));
+    var c = Json.YAML.readTree(java.nio.file.Files.readString(sink.fileOf(some)));
+    c = c.path("status").path("conditions").get(0);
+    assertThat(c.path("status").asText() + " " + c.path("reason").asText())
+        .isEqualTo("True ListenersNotValid");
+
+    ResourceKey none = ResourceKey.parse("gateway.networking.k8s.io/Gateway/default/none");
+    sink.accept(
+        new ResourceStatus(
+            none,
+            "gateway.networking.k8s.io/v1",
+            1,
+            Json.MAPPER.readTree("{\"listeners\":[" + bad + "]}")));
+    c = Json.YAML.readTree(java.nio.file.Files.readString(sink.fileOf(none)));
+    c = c.path("status").path("conditions").get(0);
+    assertThat(c.path("status").asText() + " " + c.path("reason").asText())
+        .isEqualTo("False ListenersNotValid");
+  }
+
+  @Test
   void aReplayPrunesTheFilesOfStatusesTheBusNoLongerHolds() throws Exception {
     FileStatusSink before = new FileStatusSink(dir, (k, r) -> {});
     ResourceKey kept = ResourceKey.parse("gateway.networking.k8s.io/HTTPRoute/default/kept");

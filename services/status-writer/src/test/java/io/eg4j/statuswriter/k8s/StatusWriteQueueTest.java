@@ -63,6 +63,40 @@ class StatusWriteQueueTest {
   }
 
   @Test
+  void aDefaultFollowsItsObjectsGenerationButNeverReplacesAStatusFromTheBus() throws Exception {
+    List<ResourceStatus> written = new CopyOnWriteArrayList<>();
+    try (StatusWriteQueue q =
+        new StatusWriteQueue(
+            (s, permits) -> {
+              permits.acquire();
+              written.add(s);
+              return KubernetesStatusWriter.Result.WRITTEN;
+            },
+            s -> false,
+            () -> true,
+            1000,
+            1000,
+            Duration.ofMillis(10))) {
+      q.start();
+      // A GatewayClass's default Accepted, then its spec changes (generation 2): the default is
+      // written again for generation 2 (GatewayClassObservedGenerationBump).
+      q.submitIfAbsent(status("gc", 1));
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      q.submitIfAbsent(status("gc", 1));
+      q.submitIfAbsent(status("gc", 2));
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(written).extracting(ResourceStatus::observedGeneration).containsExactly(1L, 2L);
+      // The translator's status wins, and a later default does not replace it.
+      q.submit(status("gc", 3));
+      q.submitIfAbsent(status("gc", 4));
+      assertThat(q.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(written)
+          .extracting(ResourceStatus::observedGeneration)
+          .containsExactly(1L, 2L, 3L);
+    }
+  }
+
+  @Test
   void aFailedWriteIsRetried() throws Exception {
     List<ResourceStatus> attempts = new CopyOnWriteArrayList<>();
     try (StatusWriteQueue q =

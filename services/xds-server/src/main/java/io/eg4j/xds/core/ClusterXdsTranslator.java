@@ -530,9 +530,14 @@ public final class ClusterXdsTranslator {
             ? List.of(tls.sni())
             : tls.subjectAltNames();
     for (String san : sans) {
+      // A BackendTLSPolicy SAN is a Hostname or a URI; a hostname never holds a colon, so a value
+      // with a scheme is a URI SAN (spiffe://...), matched against the certificate's URI names.
       v.addMatchTypedSubjectAltNames(
           SubjectAltNameMatcher.newBuilder()
-              .setSanType(SubjectAltNameMatcher.SanType.DNS)
+              .setSanType(
+                  san.contains(":")
+                      ? SubjectAltNameMatcher.SanType.URI
+                      : SubjectAltNameMatcher.SanType.DNS)
               .setMatcher(StringMatcher.newBuilder().setExact(san)));
     }
     UpstreamTlsContext.Builder ctx =
