@@ -13,6 +13,7 @@ import io.eg4j.model.ir.traffic.GlobalRateLimitIr.CostIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.HeaderMatchIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.PathMatchIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.RuleIr;
+import io.eg4j.model.ir.traffic.RateLimitServiceConfigs;
 import io.eg4j.model.ir.traffic.TrafficIr;
 import io.eg4j.xds.testing.Ir;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class GlobalRateLimitFilterXdsTest {
   static final GlobalRateLimitIr.ServiceIr SERVICE =
-      new GlobalRateLimitIr.ServiceIr("envoy-ratelimit.ns.svc.cluster.local", 8081, true, 250L);
+      new GlobalRateLimitIr.ServiceIr(
+          "envoy-ratelimit.ns.svc.cluster.local", 8081, true, 250L, null);
 
   static RuleIr rule(
       List<HeaderMatchIr> headers, PathMatchIr path, CidrIr cidr, long n, boolean shared) {
@@ -280,7 +282,7 @@ class GlobalRateLimitFilterXdsTest {
     assertThat(s.addressType()).isEqualTo("FQDN");
     assertThat(
             GlobalRateLimitFilterXds.destination(
-                    new GlobalRateLimitIr.ServiceIr("127.0.0.1", 8081, false, null))
+                    new GlobalRateLimitIr.ServiceIr("127.0.0.1", 8081, false, null, null))
                 .settings()
                 .get(0)
                 .addressType())
