@@ -363,6 +363,10 @@ public final class Standalone implements AutoCloseable {
         p.put("eg4j.provisioner.kubernetes.identity", identity);
         p.put("eg4j.provisioner.xds-address", "127.0.0.1");
         p.put("eg4j.provisioner.xds-port", String.valueOf(xdsPort));
+        if (gatewayConfig != null) {
+          // With rateLimit on, the provisioner runs Envoy Gateway's envoy-ratelimit Deployment.
+          p.put("eg4j.provisioner.config-file", gatewayConfig.toString());
+        }
       }
       default -> {}
     }

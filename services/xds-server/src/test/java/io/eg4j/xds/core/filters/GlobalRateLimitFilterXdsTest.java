@@ -288,4 +288,67 @@ class GlobalRateLimitFilterXdsTest {
                 .addressType())
         .isEqualTo("IP");
   }
+
+  /** The clusters an IR with one rate-limited route gets. */
+  static List<io.envoyproxy.envoy.config.cluster.v3.Cluster> clusters(
+      GlobalRateLimitIr.ServiceIr service) {
+    GlobalRateLimitIr g =
+        new GlobalRateLimitIr(
+            "default/eg/http", "d", "p", List.of(rule(List.of(), null, null, 1, false)), service);
+    return new io.eg4j.xds.core.XdsTranslator()
+        .translate(
+            new io.eg4j.model.ir.XdsIr(
+                "default/eg",
+                List.of(
+                    new io.eg4j.model.ir.HttpListenerIr(
+                        "default/eg/http",
+                        null,
+                        10080,
+                        80,
+                        List.of("*"),
+                        null,
+                        List.of(route("r", g)),
+                        null)),
+                List.of(),
+                List.of(),
+                List.of()))
+        .clusters();
+  }
+
+  static io.envoyproxy.envoy.config.cluster.v3.Cluster rateLimitCluster(
+      GlobalRateLimitIr.ServiceIr service) {
+    return clusters(service).stream()
+        .filter(c -> c.getName().equals(GlobalRateLimitFilterXds.CLUSTER))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void theServiceIsCalledOverMutualTlsWithTheProxysFiles() throws Exception {
+    var tls = new GlobalRateLimitIr.TlsFilesIr("/certs/ca.crt", "/certs/tls.crt", "/certs/tls.key");
+    var cluster =
+        rateLimitCluster(
+            new GlobalRateLimitIr.ServiceIr("envoy-ratelimit.ns.svc", 8081, false, null, tls));
+    assertThat(cluster.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+    var ctx =
+        cluster
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class)
+            .getCommonTlsContext();
+    assertThat(ctx.getTlsCertificates(0).getCertificateChain().getFilename())
+        .isEqualTo("/certs/tls.crt");
+    assertThat(ctx.getTlsCertificates(0).getPrivateKey().getFilename()).isEqualTo("/certs/tls.key");
+    assertThat(ctx.getValidationContext().getTrustedCa().getFilename()).isEqualTo("/certs/ca.crt");
+    // The route's own backend keeps its plaintext cluster.
+    assertThat(clusters(new GlobalRateLimitIr.ServiceIr("h", 8081, false, null, tls)))
+        .filteredOn(c -> !c.getName().equals(GlobalRateLimitFilterXds.CLUSTER))
+        .allSatisfy(c -> assertThat(c.hasTransportSocket()).isFalse());
+  }
+
+  @Test
+  void withoutTlsTheServiceIsCalledInPlaintext() {
+    assertThat(rateLimitCluster(SERVICE).hasTransportSocket()).isFalse();
+  }
 }
