@@ -143,10 +143,20 @@ public class ProvisionerKubernetesConfiguration {
             env.getProperty(CONTROLLER_NAMESPACE),
             env.getProperty("POD_NAMESPACE"),
             provisionerKubernetesClient.getNamespace());
-    EnvoyGatewayConfig config =
-        props.getConfigFile() == null
-            ? EnvoyGatewayConfig.defaults()
-            : EnvoyGatewayConfig.load(props.getConfigFile());
+    EnvoyGatewayConfig config;
+    try {
+      config =
+          props.getConfigFile() == null
+              ? EnvoyGatewayConfig.defaults()
+              : EnvoyGatewayConfig.load(props.getConfigFile());
+    } catch (IOException | RuntimeException e) {
+      // Neither applied nor deleted: an unreadable file says nothing about what should run.
+      LOG.error(
+          "cannot read the EnvoyGateway config {}; the rate limit service is left as it is: {}",
+          props.getConfigFile(),
+          e.toString());
+      return new RateLimitService(null, null);
+    }
     RateLimitInfra infra = RateLimitInfra.from(config);
     KubernetesRateLimitProvisioner provisioner =
         new KubernetesRateLimitProvisioner(
@@ -182,7 +192,13 @@ public class ProvisionerKubernetesConfiguration {
     return new RateLimitService(provisioner, loop);
   }
 
-  /** The rate limit service's provisioner and the IR consumer that feeds it, closed together. */
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ProvisionerKubernetesConfiguration.class);
+
+  /**
+   * The rate limit service's provisioner and the IR consumer that feeds it, closed together; both
+   * null when the configuration could not be read, the consumer null when rate limiting is off.
+   */
   public record RateLimitService(KubernetesRateLimitProvisioner provisioner, BusConsumerLoop loop)
       implements AutoCloseable {
     @Override
@@ -190,7 +206,9 @@ public class ProvisionerKubernetesConfiguration {
       if (loop != null) {
         loop.close();
       }
-      provisioner.close();
+      if (provisioner != null) {
+        provisioner.close();
+      }
     }
   }
 
