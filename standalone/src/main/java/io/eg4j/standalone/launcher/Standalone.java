@@ -581,6 +581,13 @@ public final class Standalone implements AutoCloseable {
     if (config.rateLimit() == null) {
       return;
     }
+    if (config.rateLimit().serviceTls() != null) {
+      // The local service is started without a server certificate; proxies told to use TLS
+      // would fail every handshake (and fail open or closed per rateLimit.failClosed).
+      out.println(
+          "WARNING: x-eg4j.rateLimitTls is for Kubernetes mode; the local rate limit service"
+              + " speaks plaintext gRPC, so proxies configured for TLS cannot reach it");
+    }
     Optional<Path> binary = RateLimitServiceProcess.binary();
     if (binary.isEmpty()) {
       out.println(
