@@ -47,6 +47,8 @@ public final class KubernetesRateLimitProvisioner implements RateLimitConfigSink
   private final ScheduledExecutorService retryTimer;
   private Map<String, String> files;
   private int generation;
+  // Every object applied for the known files, by this replica as the leader.
+  private boolean complete;
   private ScheduledFuture<?> retry;
 
   /**
@@ -83,21 +85,34 @@ public final class KubernetesRateLimitProvisioner implements RateLimitConfigSink
   public synchronized void configFiles(Map<String, String> newFiles) {
     files = Map.copyOf(newFiles);
     LOG.info("rate limit configuration: {} domain files", files.size());
-    applyAll();
+    // Once everything is in place, a new configuration only changes the ConfigMap.
+    generation++;
+    cancelRetry();
+    attempt(generation, 0, complete);
   }
 
   /** Makes the cluster match; call it when this replica becomes the leader, and at start. */
   public synchronized void applyAll() {
+    complete = false;
     generation++;
     cancelRetry();
-    attempt(generation, 0);
+    attempt(generation, 0, false);
   }
 
-  private void attempt(int gen, int failedBefore) {
-    if (!leader.getAsBoolean() || gen != generation) {
+  private void attempt(int gen, int failedBefore, boolean configMapOnly) {
+    if (!leader.getAsBoolean()) {
+      // Another replica writes; when this one leads again it applies everything.
+      complete = false;
+      return;
+    }
+    if (gen != generation) {
       return;
     }
     try {
+      if (configMapOnly && infra != null && files != null) {
+        apply(renderer.configMapObject(files));
+        return;
+      }
       if (infra == null) {
         for (DesiredObject o : renderer.render(null, Map.of())) {
           delete(o);
@@ -112,10 +127,12 @@ public final class KubernetesRateLimitProvisioner implements RateLimitConfigSink
         }
         apply(o);
       }
+      complete = files != null;
       if (failedBefore > 0) {
         LOG.info("rate limit service applied after {} failed attempts", failedBefore);
       }
     } catch (RuntimeException e) {
+      complete = false;
       int attempts = failedBefore + 1;
       Duration delay = backoff.delay(attempts, ThreadLocalRandom.current()::nextDouble);
       LOG.warn(
@@ -128,7 +145,7 @@ public final class KubernetesRateLimitProvisioner implements RateLimitConfigSink
             retryTimer.schedule(
                 () -> {
                   synchronized (this) {
-                    attempt(gen, attempts);
+                    attempt(gen, attempts, false);
                   }
                 },
                 delay.toMillis(),

@@ -97,9 +97,14 @@ class KubernetesRateLimitProvisionerIT {
 
       p.configFiles(Map.of("a.yaml", "domain: a\n"));
       assertThat(configMap().getData()).isEqualTo(Map.of("a.yaml", "domain: a\n"));
-      // A domain gone and another new: the ConfigMap holds exactly the new files.
+      long deploymentPatches = awaitPatches("deployments", 2);
+      // A domain gone and another new: the ConfigMap holds exactly the new files, and only the
+      // ConfigMap was sent again.
       p.configFiles(Map.of("b.yaml", "domain: b\n"));
       assertThat(configMap().getData()).isEqualTo(Map.of("b.yaml", "domain: b\n"));
+      long configMapPatches = awaitPatches("configmaps", 2);
+      assertThat(configMapPatches).isEqualTo(2);
+      assertThat(patches("deployments")).isEqualTo(deploymentPatches);
 
       // A replica that is not the leader writes nothing.
       leader.set(false);
@@ -139,6 +144,35 @@ class KubernetesRateLimitProvisionerIT {
       off.applyAll();
     }
     assertThat(configMap().getData()).containsEntry("mine", "yes");
+  }
+
+  /** Patches of the rate limit service's objects of {@code resource} in the test's namespace. */
+  private long patches(String resource) throws java.io.IOException {
+    long n = 0;
+    for (String line : kube.auditLines()) {
+      var e = Json.MAPPER.readTree(line);
+      var ref = e.path("objectRef");
+      if (e.path("verb").asText().equals("patch")
+          && e.path("stage").asText("ResponseComplete").equals("ResponseComplete")
+          && ref.path("namespace").asText().equals(ns)
+          && ref.path("resource").asText().equals(resource)
+          && ref.path("name").asText().startsWith("envoy-ratelimit")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The patch count of {@code resource} once it reaches {@code atLeast} (bounded wait). */
+  private long awaitPatches(String resource, long atLeast) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long n = patches(resource);
+    while (n < atLeast && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      n = patches(resource);
+    }
+    Thread.sleep(500);
+    return patches(resource);
   }
 
   private ConfigMap configMap() {
