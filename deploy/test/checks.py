@@ -56,6 +56,9 @@ PROFILES = {
     "no-tls": ["--set", "xdsTls.enabled=false"],
     # Proxy fleets in their Gateway's namespace (Envoy Gateway's GatewayNamespace mode).
     "gateway-namespace": ["--set", "provisioner.gatewayNamespaceMode=true"],
+    # Global rate limiting on: the provisioner runs the envoy-ratelimit Deployment.
+    "ratelimit": ["--set", "config.envoyGateway.rateLimit.backend.type=Redis",
+                  "--set", "config.envoyGateway.rateLimit.backend.redis.url=redis.redis:6379"],
     # Bring-your-own everything: mirror registry, own secrets, mTLS Kafka user, plaintext-free.
     "byo": ["--set", "global.imageRegistry=mirror.example.com", "--set", "image.tag=1.2.3",
             "--set", "xdsTls.provider=existing", "--set", "xdsTls.serverSecretName=my-xds",
@@ -597,6 +600,21 @@ def t_gateway_namespace_mode():
         check(deploy == ("GatewayNamespace" if gnm else None), f"[{profile}] translator config: {eg}")
 
 
+@case("rateLimit on: the provisioner reads the EnvoyGateway config, and the sealed xDS IR with the bus key")
+def t_ratelimit():
+    for profile, on in (("default", False), ("ratelimit", True)):
+        p = app_config(profile, "provisioner")["eg4j"]
+        check(p["provisioner"].get("config-file") == "/etc/eg4j/config/envoy-gateway.yaml", f"[{profile}] {p['provisioner']}")
+        check(("secret-key-file" in p["bus"]) == on, f"[{profile}] bus {p['bus']}")
+        spec = by_name(profile, "Deployment", cname("provisioner"))["spec"]["template"]["spec"]
+        vols = {v["name"]: v for v in spec["volumes"]}
+        mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+        check(("bus-key" in vols) == on and ("bus-key" in mounts) == on, f"[{profile}] bus key {sorted(vols)}")
+        check(mounts.get("envoy-gateway-config") == "/etc/eg4j/config", f"[{profile}] mounts {mounts}")
+        eg = yaml.safe_load(by_name(profile, "ConfigMap", f"{RELEASE}-envoy-gateway-config")["data"]["envoy-gateway.yaml"])
+        check(("rateLimit" in eg) == on, f"[{profile}] config {eg}")
+
+
 @case("watch modes map to eg4j.watcher.namespaces / namespace-selector")
 def t_watch_modes():
     w = app_config("multi-tenant", "watcher")["eg4j"]["watcher"]
@@ -746,7 +764,7 @@ CLUSTER_SCOPED = {("", "namespaces"), ("gateway.networking.k8s.io", "gatewayclas
 
 
 # The profiles whose xDS certificates come from the certgen Job (xdsTls.provider certgen).
-CERTGEN_PROFILES = {"default", "multi-tenant", "ha", "selector", "gateway-namespace"}
+CERTGEN_PROFILES = {"default", "multi-tenant", "ha", "selector", "gateway-namespace", "ratelimit"}
 
 
 def expected_grants(profile, watched):
@@ -797,6 +815,7 @@ RBAC_CASES = [
     _rbac_case("strimzi", None),
     _rbac_case("helm-certs", None),
     _rbac_case("gateway-namespace", None),
+    _rbac_case("ratelimit", None),
 ]
 
 # fabric8 calls that reach the API server: a service file making one must be cited by the

@@ -157,11 +157,22 @@ Envoy client certificate Secret beside each fleet (get it here, write and prune 
 {{- define "eg4j.rbac.provisioner.release" -}}
 {{- if not .Values.provisioner.gatewayNamespaceMode }}
 {{ include "eg4j.rbac.provisioner.fleetKinds" . }}
-{{- else if .Values.xdsTls.enabled }}
+{{- else }}
+{{- /* The global rate limit service (KubernetesRateLimitProvisioner) stays in the release
+namespace: applied with rateLimit on, looked up (and deleted if it is its own) otherwise. The
+fleet grants above cover it outside gateway-namespace mode. */}}
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [create, delete, get, patch]
+- apiGroups: [""]
+  resources: [configmaps, serviceaccounts, services]
+  verbs: [create, delete, get, patch]
+{{- if .Values.xdsTls.enabled }}
 - apiGroups: [""]
   resources: [secrets]
   resourceNames: [{{ include "eg4j.envoySecret" . }}]
   verbs: [get]
+{{- end }}
 {{- end }}
 {{ include "eg4j.rbac.leaderElection" . }}
 {{- end -}}

@@ -94,16 +94,42 @@ public record EnvoyGatewayConfig(
    * @param serviceAddress {@code x-eg4j.rateLimitService} ({@code host:port}): where the proxies
    *     reach the rate limit service, or null for the provider's default ({@link
    *     EnvoyGatewayConfig#rateLimitService})
+   * @param serviceTls {@code x-eg4j.rateLimitTls}: the files the proxies call the rate limit
+   *     service over mutual TLS with, or null for plaintext
    */
   public record RateLimit(
       String backendType,
       String redisUrl,
       boolean failClosed,
       Long timeoutMillis,
-      String serviceAddress) {
+      String serviceAddress,
+      ServiceTls serviceTls) {
     /** Redis only, everything else at Envoy Gateway's defaults. */
     public RateLimit(String backendType, String redisUrl) {
-      this(backendType, redisUrl, false, null, null);
+      this(backendType, redisUrl, false, null, null, null);
+    }
+  }
+
+  /**
+   * Mutual TLS between the proxies and the rate limit service ({@code x-eg4j.rateLimitTls}), as
+   * Envoy Gateway always runs it: the proxy presents its certificate and checks the service's
+   * against the CA; the service checks the proxy's against the same CA. Envoy Gateway uses the
+   * proxies' xDS client certificate ({@code /certs}), and so does the eg4j chart. Paths are files
+   * on the proxies' side.
+   *
+   * @param caFile the CA that signed the rate limit service's certificate
+   * @param certFile the proxy's client certificate chain
+   * @param keyFile the proxy's private key
+   * @param secretName the Secret (tls.crt, tls.key, ca.crt) with the rate limit service's own
+   *     certificate, mounted into its Deployment in Kubernetes mode ({@code envoy-rate-limit},
+   *     Envoy Gateway's, when not given)
+   */
+  public record ServiceTls(String caFile, String certFile, String keyFile, String secretName) {
+    public ServiceTls {
+      caFile = caFile == null || caFile.isEmpty() ? "/certs/ca.crt" : caFile;
+      certFile = certFile == null || certFile.isEmpty() ? "/certs/tls.crt" : certFile;
+      keyFile = keyFile == null || keyFile.isEmpty() ? "/certs/tls.key" : keyFile;
+      secretName = secretName == null || secretName.isEmpty() ? "envoy-rate-limit" : secretName;
     }
   }
 
@@ -173,7 +199,8 @@ public record EnvoyGatewayConfig(
                 text(rl.path("backend").path("redis").path("url")),
                 rl.path("failClosed").asBoolean(false),
                 durationMillis(text(rl.path("timeout"))),
-                text(doc.path("x-eg4j").path("rateLimitService")))
+                text(doc.path("x-eg4j").path("rateLimitService")),
+                serviceTls(doc.path("x-eg4j").path("rateLimitTls")))
             : null;
     JsonNode ext = doc.path("extensionApis");
     ExtensionApis apis =
@@ -195,6 +222,21 @@ public record EnvoyGatewayConfig(
         doc.path("envoyProxy").isObject() ? doc.path("envoyProxy") : MissingNode.getInstance(),
         text(test.path("controllerNamespace")),
         text(test.path("wasmCache")));
+  }
+
+  /** {@code x-eg4j.rateLimitTls}: an object (missing files take /certs), true, or absent. */
+  private static ServiceTls serviceTls(JsonNode n) {
+    if (n.isBoolean()) {
+      return n.asBoolean() ? new ServiceTls(null, null, null, null) : null;
+    }
+    if (!n.isObject()) {
+      return null;
+    }
+    return new ServiceTls(
+        text(n.path("caFile")),
+        text(n.path("certFile")),
+        text(n.path("keyFile")),
+        text(n.path("secretName")));
   }
 
   /** A Go duration such as {@code 50ms}, {@code 1s} or {@code 1m30s} in milliseconds, or null. */

@@ -390,6 +390,10 @@ public final class Standalone implements AutoCloseable {
           p.put("eg4j.provisioner.xds-tls.ca-file", dataDir.certs().resolve("ca.crt").toString());
           p.put("eg4j.provisioner.xds-tls.server-name", "localhost");
         }
+        if (gatewayConfig != null) {
+          // With rateLimit on, the provisioner runs Envoy Gateway's envoy-ratelimit Deployment.
+          p.put("eg4j.provisioner.config-file", gatewayConfig.toString());
+        }
       }
       default -> {}
     }
@@ -616,6 +620,13 @@ public final class Standalone implements AutoCloseable {
     EnvoyGatewayConfig config = EnvoyGatewayConfig.load(gatewayConfig);
     if (config.rateLimit() == null) {
       return;
+    }
+    if (config.rateLimit().serviceTls() != null) {
+      // The local service is started without a server certificate; proxies told to use TLS
+      // would fail every handshake (and fail open or closed per rateLimit.failClosed).
+      out.println(
+          "WARNING: x-eg4j.rateLimitTls is for Kubernetes mode; the local rate limit service"
+              + " speaks plaintext gRPC, so proxies configured for TLS cannot reach it");
     }
     Optional<Path> binary = RateLimitServiceProcess.binary();
     if (binary.isEmpty()) {

@@ -106,6 +106,54 @@ class ChartRbacIT {
         kube, tmp, "rbac-app-" + id(), List.of("--set", "provisioner.gatewayNamespaceMode=true"));
   }
 
+  /**
+   * Global rate limiting on, in gateway-namespace mode (where the fleet grants are not in the
+   * release namespace): the provisioner applies Envoy Gateway's envoy-ratelimit Deployment,
+   * Service, ServiceAccount and its ConfigMap in the release namespace with the chart's RBAC, not
+   * one request refused.
+   */
+  @Test
+  void rateLimitServiceInGatewayNamespaceMode(KubeApiServer kube, @TempDir Path tmp)
+      throws Exception {
+    lifecycle(
+        kube,
+        tmp,
+        "rbac-app-" + id(),
+        List.of(
+            "--set",
+            "provisioner.gatewayNamespaceMode=true",
+            "--set",
+            "config.envoyGateway.rateLimit.backend.type=Redis",
+            "--set",
+            "config.envoyGateway.rateLimit.backend.redis.url=redis.redis:6379"));
+    List<String> applied = new ArrayList<>();
+    for (String line : kube.auditLines()) {
+      JsonNode e = JSON.readTree(line);
+      if (e.path("user").path("username").asText().contains("-provisioner")
+          && e.path("verb").asText().equals("patch")
+          && e.path("responseStatus").path("code").asInt() / 100 == 2) {
+        JsonNode ref = e.path("objectRef");
+        if (ref.path("name").asText().startsWith("envoy-ratelimit")) {
+          applied.add(ref.path("resource").asText() + "/" + ref.path("name").asText());
+        }
+      }
+    }
+    assertThat(applied)
+        .contains(
+            "deployments/envoy-ratelimit",
+            "services/envoy-ratelimit",
+            "serviceaccounts/envoy-ratelimit",
+            "configmaps/envoy-ratelimit-config");
+    // Not the release's: gone with the test, so no other test's provisioner meets them.
+    try (KubernetesClient admin = kube.client()) {
+      String ns = KubernetesTarget.DEFAULT_NAMESPACE;
+      admin.apps().deployments().inNamespace(ns).withName("envoy-ratelimit").delete();
+      admin.services().inNamespace(ns).withName("envoy-ratelimit").delete();
+      admin.serviceAccounts().inNamespace(ns).withName("envoy-ratelimit").delete();
+      admin.configMaps().inNamespace(ns).withName("envoy-ratelimit-config").delete();
+    }
+  }
+
   private static String id() {
     return UUID.randomUUID().toString().substring(0, 6);
   }
@@ -471,6 +519,7 @@ class ChartRbacIT {
     Path file = dir.resolve("envoy-gateway.yaml");
     Files.writeString(file, config.getData().get("envoy-gateway.yaml"), StandardCharsets.UTF_8);
     props.put("eg4j.translator.config-file", file.toString());
+    props.put("eg4j.provisioner.config-file", file.toString());
     assertThat(props).containsKey("eg4j.status-writer.kubernetes.controller-name");
     return props;
   }

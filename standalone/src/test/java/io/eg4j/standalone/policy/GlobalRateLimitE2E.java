@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.echo.EchoServer;
+import io.eg4j.model.ir.traffic.RateLimitServiceConfigs;
 import io.eg4j.translator.core.TranslateResult;
-import io.eg4j.xds.core.filters.RateLimitServiceConfigs;
+import io.eg4j.xds.core.CertGen;
 import io.eg4j.xds.testing.EnvoyProcess;
 import io.eg4j.xds.testing.Http;
 import java.io.File;
@@ -21,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +79,25 @@ class GlobalRateLimitE2E {
     await("redis accepts connections", () -> connects(redisPort));
 
     int grpcPort = EnvoyProcess.freePort();
+    Map<String, String> tlsEnv = Map.of();
+    String tlsConfig = "";
+    if (tls()) {
+      // A CA, the service's certificate (for 127.0.0.1) and the proxy's client certificate.
+      Path certs = dir.resolve("certs");
+      CertGen.generate(List.of(), Duration.ofDays(1)).writeTo(certs);
+      tlsEnv =
+          Map.of(
+              "GRPC_SERVER_USE_TLS", "true",
+              "GRPC_SERVER_TLS_CERT", certs.resolve(CertGen.SERVER_CERT).toString(),
+              "GRPC_SERVER_TLS_KEY", certs.resolve(CertGen.SERVER_KEY).toString(),
+              "GRPC_SERVER_TLS_CA_CERT", certs.resolve(CertGen.CA_CERT).toString());
+      tlsConfig =
+          "  rateLimitTls: {caFile: '%s', certFile: '%s', keyFile: '%s'}\n"
+              .formatted(
+                  certs.resolve(CertGen.CA_CERT),
+                  certs.resolve(CertGen.CLIENT_CERT),
+                  certs.resolve(CertGen.CLIENT_KEY));
+    }
     EnvoyGatewayConfig config =
         EnvoyGatewayConfig.from(
             Json.YAML.readTree(
@@ -88,9 +109,11 @@ class GlobalRateLimitE2E {
                   timeout: 2s
                   failClosed: true
                   backend: {type: Redis, redis: {url: '127.0.0.1:%d'}}
-                x-eg4j: {rateLimitService: '127.0.0.1:%d'}
+                x-eg4j:
+                  rateLimitService: '127.0.0.1:%d'
                 """
-                    .formatted(redisPort, grpcPort)));
+                        .formatted(redisPort, grpcPort)
+                    + tlsConfig));
     translated =
         stack.apply(
             stack.gateway()
@@ -146,10 +169,16 @@ class GlobalRateLimitE2E {
                 Map.entry("GRPC_PORT", String.valueOf(grpcPort)),
                 Map.entry("DEBUG_HOST", "127.0.0.1"),
                 Map.entry("DEBUG_PORT", String.valueOf(EnvoyProcess.freePort()))));
+    rl.environment().putAll(tlsEnv);
     ratelimit = rl.start();
     await("the rate limit service is healthy", () -> healthy(httpPort));
     stack.await(
         "the free route serves", () -> Http.get(stack.port(), "x.test", "/free").status() == 200);
+  }
+
+  /** True to run the service with mutual TLS to the proxies ({@link GlobalRateLimitTlsE2E}). */
+  boolean tls() {
+    return false;
   }
 
   @AfterAll

@@ -3,18 +3,32 @@ package io.eg4j.provisioner.app;
 import io.eg4j.model.bus.BusSettings;
 import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.EnvelopeSerde;
+import io.eg4j.model.bus.SecretBox;
+import io.eg4j.model.bus.Topics;
+import io.eg4j.model.bus.kafka.BusConsumerLoop;
+import io.eg4j.model.bus.kafka.CatchUpTracker;
+import io.eg4j.model.bus.kafka.DeadLetterPublisher;
+import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.k8s.LeaderElection;
 import io.eg4j.provisioner.core.ApplyBackoff;
 import io.eg4j.provisioner.core.FleetStatusListener;
+import io.eg4j.provisioner.core.render.RateLimitInfra;
 import io.eg4j.provisioner.core.render.RenderSettings;
 import io.eg4j.provisioner.k8s.KubernetesProvisioning;
+import io.eg4j.provisioner.k8s.KubernetesRateLimitProvisioner;
 import io.eg4j.provisioner.kafka.FleetStatusPublisher;
+import io.eg4j.provisioner.kafka.RateLimitConfigListener;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -105,6 +119,97 @@ public class ProvisionerKubernetesConfiguration {
         registry,
         ApplyBackoff.DEFAULT,
         statusListener.getIfAvailable(() -> FleetStatusListener.NONE));
+  }
+
+  /**
+   * The global rate limit service in the controller namespace, applied by the leader: on, with its
+   * configuration read from {@code eg4j.xds-ir}, when the EnvoyGateway configuration enables {@code
+   * rateLimit}; otherwise its objects are deleted if a previous configuration left them.
+   */
+  @Bean(destroyMethod = "close")
+  RateLimitService rateLimitService(
+      KubernetesClient provisionerKubernetesClient,
+      KubernetesProvisioning kubernetesFleetSink,
+      ProvisionerProperties props,
+      BusProperties bus,
+      KafkaProperties kafka,
+      DeadLetterPublisher provisionerDeadLetters,
+      KubernetesProperties k8s,
+      Environment env)
+      throws IOException {
+    String ns =
+        controllerNamespace(
+            k8s.getNamespace(),
+            env.getProperty(CONTROLLER_NAMESPACE),
+            env.getProperty("POD_NAMESPACE"),
+            provisionerKubernetesClient.getNamespace());
+    EnvoyGatewayConfig config;
+    try {
+      config =
+          props.getConfigFile() == null
+              ? EnvoyGatewayConfig.defaults()
+              : EnvoyGatewayConfig.load(props.getConfigFile());
+    } catch (IOException | RuntimeException e) {
+      // Neither applied nor deleted: an unreadable file says nothing about what should run.
+      LOG.error(
+          "cannot read the EnvoyGateway config {}; the rate limit service is left as it is: {}",
+          props.getConfigFile(),
+          e.toString());
+      return new RateLimitService(null, null);
+    }
+    RateLimitInfra infra = RateLimitInfra.from(config);
+    KubernetesRateLimitProvisioner provisioner =
+        new KubernetesRateLimitProvisioner(
+            provisionerKubernetesClient,
+            ns,
+            infra,
+            kubernetesFleetSink::isLeader,
+            ApplyBackoff.DEFAULT);
+    kubernetesFleetSink.onLeading(provisioner::applyAll);
+    // The Lease may have been won already, before the task was registered.
+    provisioner.applyAll();
+    BusConsumerLoop loop = null;
+    if (infra != null) {
+      Optional<SecretBox> box =
+          bus.getSecretKeyFile() == null
+              ? Optional.empty()
+              : Optional.of(SecretBox.fromFile(Path.of(bus.getSecretKeyFile()), false));
+      Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
+      consumer.putAll(BusSettings.consumerOverrides());
+      consumer.put(
+          ConsumerConfig.CLIENT_ID_CONFIG,
+          "eg4j-provisioner-xds-ir-" + System.getenv().getOrDefault("POD_NAME", "local"));
+      loop =
+          new BusConsumerLoop(
+              consumer,
+              new BusConsumerLoop.Options(
+                  "provisioner-ratelimit", List.of(Topics.XDS_IR), null, true, null),
+              new RateLimitConfigListener(provisioner, box),
+              new CatchUpTracker(),
+              provisionerDeadLetters);
+      loop.start();
+    }
+    return new RateLimitService(provisioner, loop);
+  }
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ProvisionerKubernetesConfiguration.class);
+
+  /**
+   * The rate limit service's provisioner and the IR consumer that feeds it, closed together; both
+   * null when the configuration could not be read, the consumer null when rate limiting is off.
+   */
+  public record RateLimitService(KubernetesRateLimitProvisioner provisioner, BusConsumerLoop loop)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      if (loop != null) {
+        loop.close();
+      }
+      if (provisioner != null) {
+        provisioner.close();
+      }
+    }
   }
 
   /**

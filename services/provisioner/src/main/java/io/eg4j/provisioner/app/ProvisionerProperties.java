@@ -30,6 +30,12 @@ public class ProvisionerProperties {
   /** Host mode: the envoy executable, a command on PATH or a path. */
   private String envoyBinary = "envoy";
 
+  /**
+   * The EnvoyGateway configuration file (the translator's): Kubernetes mode runs the global rate
+   * limit service when it enables {@code rateLimit}. Unset: Envoy Gateway's defaults (off).
+   */
+  private Path configFile;
+
   /** Client TLS of proxies towards the xds-server; unset for plaintext. */
   private final XdsTls xdsTls = new XdsTls();
 
@@ -71,6 +77,14 @@ public class ProvisionerProperties {
 
   public void setEnvoyBinary(String envoyBinary) {
     this.envoyBinary = envoyBinary;
+  }
+
+  public Path getConfigFile() {
+    return configFile;
+  }
+
+  public void setConfigFile(Path configFile) {
+    this.configFile = configFile;
   }
 
   public XdsTls getXdsTls() {

@@ -29,6 +29,8 @@ public final class KubernetesProvisioning implements FleetSink, AutoCloseable {
   private final KubernetesFleetProvisioner provisioner;
   private final LeaderElection election;
   private final ExecutorService takeover;
+  private final java.util.List<Runnable> leaderTasks =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * Starts competing for the Lease.
@@ -112,6 +114,7 @@ public final class KubernetesProvisioning implements FleetSink, AutoCloseable {
                     () -> {
                       LOG.info("leader now; applying {} known fleets", provisioner.fleets().size());
                       provisioner.reconcileAll();
+                      leaderTasks.forEach(Runnable::run);
                     });
               }
             });
@@ -135,6 +138,14 @@ public final class KubernetesProvisioning implements FleetSink, AutoCloseable {
   @Override
   public void reconcile(Map<String, InfraIr> fleets) {
     provisioner.reconcile(fleets);
+  }
+
+  /**
+   * Runs {@code task} each time this replica becomes the leader, after the fleets: for instance
+   * applying the global rate limit service.
+   */
+  public void onLeading(Runnable task) {
+    leaderTasks.add(task);
   }
 
   /** The provisioner behind the Lease, for tests and diagnostics. */

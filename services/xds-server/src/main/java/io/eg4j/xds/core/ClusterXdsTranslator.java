@@ -204,7 +204,9 @@ public final class ClusterXdsTranslator {
     List<Cluster> out = new ArrayList<>();
     Map<String, Http1ProtocolOptions> http1 = upstreamHttp1(ir);
     for (ClusterRef ref : allRefs(ir).values()) {
-      Cluster c = cluster(ref);
+      // The rate limit service's cluster is one of the filter upstreams; its TLS is the proxy's.
+      Cluster c =
+          io.eg4j.xds.core.filters.GlobalRateLimitFilterXds.withServiceTls(cluster(ref), ir);
       Http1ProtocolOptions h1 = http1.get(ref.name());
       out.add(h1 == null ? c : ClusterSettingsXds.withUpstreamHttp1(c, h1));
     }

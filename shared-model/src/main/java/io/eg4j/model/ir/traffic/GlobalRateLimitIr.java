@@ -43,8 +43,19 @@ public record GlobalRateLimitIr(
    * @param port its gRPC port
    * @param failClosed true to refuse requests when the service cannot answer
    * @param timeoutMillis how long Envoy waits for its answer, or null for Envoy's default
+   * @param tls mutual TLS to the service, or null for plaintext
    */
-  public record ServiceIr(String host, int port, boolean failClosed, Long timeoutMillis) {}
+  public record ServiceIr(
+      String host, int port, boolean failClosed, Long timeoutMillis, TlsFilesIr tls) {}
+
+  /**
+   * Mutual TLS from the proxy to the rate limit service, with files on the proxy.
+   *
+   * @param caFile the CA the service's certificate must chain to
+   * @param certFile the proxy's certificate chain
+   * @param keyFile the proxy's private key
+   */
+  public record TlsFilesIr(String caFile, String certFile, String keyFile) {}
 
   /**
    * One rule.

@@ -5,20 +5,30 @@ import static io.eg4j.xds.core.Protos.any;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
 import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
+import io.eg4j.model.ir.XdsIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.RuleIr;
+import io.eg4j.model.ir.traffic.RateLimitServiceConfigs;
 import io.eg4j.xds.core.Protos;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.ratelimit.v3.RateLimitServiceConfig;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,11 +147,11 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
 
   /** The first descriptor entry of a rule: the route's, or for a shared rule the policy's. */
   static String ruleHead(GlobalRateLimitIr g, RuleIr rule, int index, String routeName) {
-    return rule.shared() ? g.sharedDomain() + "/rule/" + index : routeName;
+    return RateLimitServiceConfigs.ruleHead(g, rule, index, routeName);
   }
 
   static String headerKey(int rule, int match) {
-    return "rule-" + rule + "-match-" + match;
+    return RateLimitServiceConfigs.headerKey(rule, match);
   }
 
   private static void addRateLimits(
@@ -318,6 +328,55 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
         return;
       }
     }
+  }
+
+  /**
+   * {@code cluster} with mutual TLS to the rate limit service when it is {@link #CLUSTER} and a
+   * route of {@code ir} calls the service over TLS, as Envoy Gateway always does in Kubernetes: the
+   * proxy's certificate and key and the CA, all files on the proxy (its xDS client certificate
+   * mount). Any other cluster is returned as it is.
+   */
+  public static Cluster withServiceTls(Cluster cluster, XdsIr ir) {
+    if (!cluster.getName().equals(CLUSTER)) {
+      return cluster;
+    }
+    GlobalRateLimitIr.TlsFilesIr tls = null;
+    for (HttpListenerIr l : ir.http()) {
+      for (HttpRouteIr r : l.routes()) {
+        GlobalRateLimitIr g = of(r);
+        if (g != null && g.service().tls() != null) {
+          tls = g.service().tls();
+          break;
+        }
+      }
+      if (tls != null) {
+        break;
+      }
+    }
+    if (tls == null) {
+      return cluster;
+    }
+    UpstreamTlsContext ctx =
+        UpstreamTlsContext.newBuilder()
+            .setCommonTlsContext(
+                CommonTlsContext.newBuilder()
+                    .addTlsCertificates(
+                        TlsCertificate.newBuilder()
+                            .setCertificateChain(file(tls.certFile()))
+                            .setPrivateKey(file(tls.keyFile())))
+                    .setValidationContext(
+                        CertificateValidationContext.newBuilder().setTrustedCa(file(tls.caFile()))))
+            .build();
+    return cluster.toBuilder()
+        .setTransportSocket(
+            TransportSocket.newBuilder()
+                .setName("envoy.transport_sockets.tls")
+                .setTypedConfig(any(ctx)))
+        .build();
+  }
+
+  private static DataSource file(String path) {
+    return DataSource.newBuilder().setFilename(path).build();
   }
 
   /** The rate limit service as an upstream: gRPC, one endpoint, resolved by DNS when a name. */

@@ -1,6 +1,7 @@
 package io.eg4j.xds.core.filters;
 
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.model.ir.traffic.RateLimitServiceConfigs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -13,6 +13,7 @@ import io.eg4j.model.ir.traffic.GlobalRateLimitIr.CostIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.HeaderMatchIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.PathMatchIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.RuleIr;
+import io.eg4j.model.ir.traffic.RateLimitServiceConfigs;
 import io.eg4j.model.ir.traffic.TrafficIr;
 import io.eg4j.xds.testing.Ir;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class GlobalRateLimitFilterXdsTest {
   static final GlobalRateLimitIr.ServiceIr SERVICE =
-      new GlobalRateLimitIr.ServiceIr("envoy-ratelimit.ns.svc.cluster.local", 8081, true, 250L);
+      new GlobalRateLimitIr.ServiceIr(
+          "envoy-ratelimit.ns.svc.cluster.local", 8081, true, 250L, null);
 
   static RuleIr rule(
       List<HeaderMatchIr> headers, PathMatchIr path, CidrIr cidr, long n, boolean shared) {
@@ -280,10 +282,73 @@ class GlobalRateLimitFilterXdsTest {
     assertThat(s.addressType()).isEqualTo("FQDN");
     assertThat(
             GlobalRateLimitFilterXds.destination(
-                    new GlobalRateLimitIr.ServiceIr("127.0.0.1", 8081, false, null))
+                    new GlobalRateLimitIr.ServiceIr("127.0.0.1", 8081, false, null, null))
                 .settings()
                 .get(0)
                 .addressType())
         .isEqualTo("IP");
+  }
+
+  /** The clusters an IR with one rate-limited route gets. */
+  static List<io.envoyproxy.envoy.config.cluster.v3.Cluster> clusters(
+      GlobalRateLimitIr.ServiceIr service) {
+    GlobalRateLimitIr g =
+        new GlobalRateLimitIr(
+            "default/eg/http", "d", "p", List.of(rule(List.of(), null, null, 1, false)), service);
+    return new io.eg4j.xds.core.XdsTranslator()
+        .translate(
+            new io.eg4j.model.ir.XdsIr(
+                "default/eg",
+                List.of(
+                    new io.eg4j.model.ir.HttpListenerIr(
+                        "default/eg/http",
+                        null,
+                        10080,
+                        80,
+                        List.of("*"),
+                        null,
+                        List.of(route("r", g)),
+                        null)),
+                List.of(),
+                List.of(),
+                List.of()))
+        .clusters();
+  }
+
+  static io.envoyproxy.envoy.config.cluster.v3.Cluster rateLimitCluster(
+      GlobalRateLimitIr.ServiceIr service) {
+    return clusters(service).stream()
+        .filter(c -> c.getName().equals(GlobalRateLimitFilterXds.CLUSTER))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void theServiceIsCalledOverMutualTlsWithTheProxysFiles() throws Exception {
+    var tls = new GlobalRateLimitIr.TlsFilesIr("/certs/ca.crt", "/certs/tls.crt", "/certs/tls.key");
+    var cluster =
+        rateLimitCluster(
+            new GlobalRateLimitIr.ServiceIr("envoy-ratelimit.ns.svc", 8081, false, null, tls));
+    assertThat(cluster.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+    var ctx =
+        cluster
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class)
+            .getCommonTlsContext();
+    assertThat(ctx.getTlsCertificates(0).getCertificateChain().getFilename())
+        .isEqualTo("/certs/tls.crt");
+    assertThat(ctx.getTlsCertificates(0).getPrivateKey().getFilename()).isEqualTo("/certs/tls.key");
+    assertThat(ctx.getValidationContext().getTrustedCa().getFilename()).isEqualTo("/certs/ca.crt");
+    // The route's own backend keeps its plaintext cluster.
+    assertThat(clusters(new GlobalRateLimitIr.ServiceIr("h", 8081, false, null, tls)))
+        .filteredOn(c -> !c.getName().equals(GlobalRateLimitFilterXds.CLUSTER))
+        .allSatisfy(c -> assertThat(c.hasTransportSocket()).isFalse());
+  }
+
+  @Test
+  void withoutTlsTheServiceIsCalledInPlaintext() {
+    assertThat(rateLimitCluster(SERVICE).hasTransportSocket()).isFalse();
   }
 }

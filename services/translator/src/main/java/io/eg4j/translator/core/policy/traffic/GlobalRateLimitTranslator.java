@@ -108,7 +108,17 @@ final class GlobalRateLimitTranslator {
         name,
         rules,
         new GlobalRateLimitIr.ServiceIr(
-            host, port, config.rateLimit().failClosed(), config.rateLimit().timeoutMillis()));
+            host,
+            port,
+            config.rateLimit().failClosed(),
+            config.rateLimit().timeoutMillis(),
+            tls(config.rateLimit().serviceTls())));
+  }
+
+  private static GlobalRateLimitIr.TlsFilesIr tls(EnvoyGatewayConfig.ServiceTls t) {
+    return t == null
+        ? null
+        : new GlobalRateLimitIr.TlsFilesIr(t.caFile(), t.certFile(), t.keyFile());
   }
 
   private static PolicyException notEnforced(String what) {

@@ -96,6 +96,42 @@ class GlobalRateLimitTranslatorTest {
     assertThat(host.rateLimitService()).isEqualTo("127.0.0.1:8081");
   }
 
+  /**
+   * x-eg4j.rateLimitTls: plaintext without it; {@code true} takes the proxies' xDS client
+   * certificate files (/certs, as Envoy Gateway); given files are kept.
+   */
+  @Test
+  void tlsToTheService() throws Exception {
+    assertThat(
+            GlobalRateLimitTranslator.translate(yaml(RULES), "d", "p", config("")).service().tls())
+        .isNull();
+    assertThat(
+            GlobalRateLimitTranslator.translate(
+                    yaml(RULES), "d", "p", config("x-eg4j: {rateLimitTls: true}\n"))
+                .service()
+                .tls())
+        .isEqualTo(
+            new io.eg4j.model.ir.traffic.GlobalRateLimitIr.TlsFilesIr(
+                "/certs/ca.crt", "/certs/tls.crt", "/certs/tls.key"));
+    assertThat(
+            GlobalRateLimitTranslator.translate(
+                    yaml(RULES),
+                    "d",
+                    "p",
+                    config("x-eg4j: {rateLimitTls: {caFile: /a/ca.pem, certFile: /a/c.pem}}\n"))
+                .service()
+                .tls())
+        .isEqualTo(
+            new io.eg4j.model.ir.traffic.GlobalRateLimitIr.TlsFilesIr(
+                "/a/ca.pem", "/a/c.pem", "/certs/tls.key"));
+    assertThat(
+            GlobalRateLimitTranslator.translate(
+                    yaml(RULES), "d", "p", config("x-eg4j: {rateLimitTls: false}\n"))
+                .service()
+                .tls())
+        .isNull();
+  }
+
   @Test
   void withoutTheServiceTheLimitIsRefusedSayingSo() throws Exception {
     var none = EnvoyGatewayConfig.from(yaml("provider: {type: Kubernetes}\n"));

@@ -1,4 +1,4 @@
-package io.eg4j.xds.core.filters;
+package io.eg4j.model.ir.traffic;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,7 +8,6 @@ import io.eg4j.model.bus.Json;
 import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.XdsIr;
-import io.eg4j.model.ir.traffic.GlobalRateLimitIr;
 import io.eg4j.model.ir.traffic.GlobalRateLimitIr.RuleIr;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,13 +20,16 @@ import java.util.TreeMap;
 /**
  * The configuration of the global rate limit service (envoyproxy/ratelimit), in its YAML file
  * format: one document per domain, each with the descriptors the proxies' {@code rate_limits}
- * actions build ({@link GlobalRateLimitFilterXds}) and, at the end of each rule's chain, its limit.
- * A route's own rules sit under the route's descriptor in its listener's domain; a policy's shared
+ * actions build (the xds-server's {@code GlobalRateLimitFilterXds}, with the names {@link
+ * #ruleHead} and {@link #headerKey} give) and, at the end of each rule's chain, its limit. A
+ * route's own rules sit under the route's descriptor in its listener's domain; a policy's shared
  * rules sit in the policy's domain, once however many routes and listeners use them.
  *
  * <p>Envoy Gateway serves the same descriptors to the service over xDS ({@code
  * ratelimit.config.ratelimit.v3.RateLimitConfig}); eg4j's protos do not have that type, so the
- * service reads these files instead (its {@code RUNTIME_ROOT} directory, watched for changes).
+ * service reads these files instead (its {@code RUNTIME_ROOT} directory, watched for changes): on a
+ * host the xds-server writes them, in Kubernetes the provisioner keeps them in a ConfigMap. Both
+ * read the same xDS IR, so the code lives here, beside the IR.
  */
 public final class RateLimitServiceConfigs {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -49,7 +51,7 @@ public final class RateLimitServiceConfigs {
   public static Map<String, String> ofRoutes(List<HttpRouteIr> routes) {
     Map<String, ObjectNode> domains = new TreeMap<>();
     for (HttpRouteIr r : routes) {
-      GlobalRateLimitIr g = GlobalRateLimitFilterXds.of(r);
+      GlobalRateLimitIr g = r.traffic() == null ? null : r.traffic().globalRateLimit();
       if (g != null) {
         add(domains, g, r.name());
       }
@@ -64,6 +66,16 @@ public final class RateLimitServiceConfigs {
           }
         });
     return out;
+  }
+
+  /** The first descriptor entry of a rule: the route's, or for a shared rule the policy's. */
+  public static String ruleHead(GlobalRateLimitIr g, RuleIr rule, int index, String routeName) {
+    return rule.shared() ? g.sharedDomain() + "/rule/" + index : routeName;
+  }
+
+  /** The descriptor key of a rule's header selector ({@code match} -1: a rule without one). */
+  public static String headerKey(int rule, int match) {
+    return "rule-" + rule + "-match-" + match;
   }
 
   /** A file name for a domain's document: the domain with every other character than [a-z0-9.-]. */
@@ -87,11 +99,11 @@ public final class RateLimitServiceConfigs {
                 n.putArray("descriptors");
                 return n;
               });
-      String head = GlobalRateLimitFilterXds.ruleHead(g, rule, i, routeName);
+      String head = ruleHead(g, rule, i, routeName);
       ObjectNode top = child((ArrayNode) doc.get("descriptors"), head, head);
       ObjectNode cur = top;
       for (int j = 0; j < rule.headers().size(); j++) {
-        String key = GlobalRateLimitFilterXds.headerKey(i, j);
+        String key = headerKey(i, j);
         cur =
             child(
                 descriptors(cur),
@@ -111,7 +123,7 @@ public final class RateLimitServiceConfigs {
         }
       }
       if (!rule.hasMatch()) {
-        String key = GlobalRateLimitFilterXds.headerKey(i, -1);
+        String key = headerKey(i, -1);
         cur = child(descriptors(cur), key, key);
       }
       ObjectNode limit = cur.putObject("rate_limit");
