@@ -51,8 +51,51 @@ public record ResourceKey(String group, String kind, String namespace, String na
     return group + "/" + kind + "/" + namespace + "/" + name;
   }
 
+  /**
+   * Orders keys as their string forms order, without building them: sorted maps of thousands of
+   * keys compare on every translation, and the concatenations were a tenth of its allocation.
+   */
   @Override
   public int compareTo(ResourceKey o) {
-    return toString().compareTo(o.toString());
+    int i = 0; // part in a
+    int j = 0; // part in b
+    int x = 0; // offset in a[i]; a[i].length() stands for the '/' after it
+    int y = 0;
+    while (true) {
+      int ca = charAt(i, x);
+      int cb = o.charAt(j, y);
+      if (ca != cb) {
+        return ca - cb;
+      }
+      if (ca < 0) {
+        return 0;
+      }
+      if (++x > part(i).length()) {
+        i++;
+        x = 0;
+      }
+      if (++y > o.part(j).length()) {
+        j++;
+        y = 0;
+      }
+    }
+  }
+
+  /** The character at {@code offset} of part {@code i} followed by '/', or -1 past the end. */
+  private int charAt(int i, int offset) {
+    String s = part(i);
+    if (offset < s.length()) {
+      return s.charAt(offset);
+    }
+    return i == 3 ? -1 : '/';
+  }
+
+  private String part(int i) {
+    return switch (i) {
+      case 0 -> group;
+      case 1 -> kind;
+      case 2 -> namespace;
+      default -> name;
+    };
   }
 }

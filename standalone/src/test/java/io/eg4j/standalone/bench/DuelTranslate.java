@@ -25,6 +25,8 @@ import java.util.Locale;
 public final class DuelTranslate {
   private DuelTranslate() {}
 
+  private static final long WARM_NANOS = Long.getLong("duel.warmSeconds", 10) * 1_000_000_000L;
+
   /** Runs the benchmark. */
   public static void main(String[] args) throws Exception {
     Path input = Path.of(args[0]);
@@ -33,40 +35,65 @@ public final class DuelTranslate {
     ResourceSnapshot snapshot = ResourceSnapshot.of(objects);
     Translator translator = new Translator(EnvoyGatewayConfig.defaults());
     XdsTranslator xds = new XdsTranslator();
-    int warmups = Math.max(5, runs);
-    int routes = 0;
-    int clusters = 0;
-    for (int i = 0; i < warmups; i++) {
+    // Warm until the JIT has settled: at least 50 runs and 10 s of translating (a few runs of a
+    // small input leave the timed runs to the interpreter and C1, which measured compilation, not
+    // translation; a running control plane translates with compiled code). Go needs no warm-up;
+    // its side runs as many warm-up runs as timed ones.
+    long warmUntil = System.nanoTime() + WARM_NANOS;
+    int warmups = 0;
+    while (warmups < Math.max(50, runs) || (System.nanoTime() < warmUntil && warmups < 2000)) {
       once(translator, xds, snapshot);
+      warmups++;
     }
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long self = Thread.currentThread().getId();
     long[] total = new long[runs];
     long[] ir = new long[runs];
+    // CPU time besides wall time: on a machine shared with other builds, wall time mostly measures
+    // the load; the process's CPU time (translation, its garbage collection) much less so.
+    long[] cpu = new long[runs];
+    long[] alloc = new long[runs];
+    List<XdsResources> last = new java.util.ArrayList<>();
     for (int i = 0; i < runs; i++) {
+      last.clear();
+      long a0 = threads.getThreadAllocatedBytes(self);
+      long c0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       TranslateResult result = translator.translate(snapshot);
       long t1 = System.nanoTime();
-      routes = 0;
-      clusters = 0;
       for (XdsIr x : result.xdsIr().values()) {
-        XdsResources r = xds.translate(x);
-        routes +=
-            r.routes().stream()
-                .mapToInt(
-                    rc -> rc.getVirtualHostsList().stream().mapToInt(v -> v.getRoutesCount()).sum())
-                .sum();
-        clusters += r.clusters().size();
+        last.add(xds.translate(x));
       }
       long t2 = System.nanoTime();
+      cpu[i] = os.getProcessCpuTime() - c0;
+      alloc[i] = threads.getThreadAllocatedBytes(self) - a0;
       ir[i] = t1 - t0;
       total[i] = t2 - t0;
     }
+    int routes = 0;
+    int clusters = 0;
+    for (XdsResources r : last) {
+      routes +=
+          r.routes().stream()
+              .mapToInt(
+                  rc -> rc.getVirtualHostsList().stream().mapToInt(v -> v.getRoutesCount()).sum())
+              .sum();
+      clusters += r.clusters().size();
+    }
     Arrays.sort(total);
     Arrays.sort(ir);
+    Arrays.sort(cpu);
+    Arrays.sort(alloc);
     System.out.printf(
         Locale.ROOT,
         "RESULT {\"objects\": %d, \"xds_routes\": %d, \"clusters\": %d, \"runs\": %d,"
             + " \"median_ms\": %.2f, \"min_ms\": %.2f, \"max_ms\": %.2f,"
-            + " \"to_ir_median_ms\": %.2f}%n",
+            + " \"to_ir_median_ms\": %.2f, \"cpu_median_ms\": %.2f,"
+            + " \"alloc_median_mb\": %.1f, \"warmups\": %d}%n",
         objects.size(),
         routes,
         clusters,
@@ -74,7 +101,10 @@ public final class DuelTranslate {
         total[runs / 2] / 1e6,
         total[0] / 1e6,
         total[runs - 1] / 1e6,
-        ir[runs / 2] / 1e6);
+        ir[runs / 2] / 1e6,
+        cpu[runs / 2] / 1e6,
+        alloc[runs / 2] / 1e6,
+        warmups);
   }
 
   private static void once(Translator translator, XdsTranslator xds, ResourceSnapshot snapshot) {

@@ -20,14 +20,43 @@ final class IpLiteral {
 
   /** True for a dotted-quad IPv4 literal. */
   static boolean isV4(String s) {
-    return s != null && IPV4.matcher(s).matches();
+    return s != null && dottedQuad(s);
+  }
+
+  /**
+   * The {@link #IPV4} pattern without a matcher: every endpoint address of every translation goes
+   * through here, and the regex was a few percent of translation time.
+   */
+  private static boolean dottedQuad(String s) {
+    int n = s.length();
+    int octets = 0;
+    int i = 0;
+    while (true) {
+      int start = i;
+      int value = 0;
+      while (i < n && i - start < 4 && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+        value = value * 10 + (s.charAt(i) - '0');
+        i++;
+      }
+      int digits = i - start;
+      if (digits == 0 || digits > 3 || value > 255 || (digits > 1 && s.charAt(start) == '0')) {
+        return false;
+      }
+      if (++octets == 4) {
+        return i == n;
+      }
+      if (i >= n || s.charAt(i) != '.') {
+        return false;
+      }
+      i++;
+    }
   }
 
   static boolean is(String s) {
     if (s == null || s.isEmpty()) {
       return false;
     }
-    if (IPV4.matcher(s).matches()) {
+    if (dottedQuad(s)) {
       return true;
     }
     if (!s.contains(":") || !IPV6_CHARS.matcher(s).matches()) {
