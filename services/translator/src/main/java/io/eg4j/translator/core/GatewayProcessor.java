@@ -20,9 +20,11 @@ final class GatewayProcessor {
   static final String OWNING_GATEWAYCLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 
   private final TranslationContext ctx;
+  private final TelemetryProcessor telemetry;
 
   GatewayProcessor(TranslationContext ctx) {
     this.ctx = ctx;
+    this.telemetry = new TelemetryProcessor(ctx);
   }
 
   /** The accepted Gateways of a class, oldest first. Rejected ones get their status here. */
@@ -35,6 +37,10 @@ final class GatewayProcessor {
       GatewayContext g = new GatewayContext(gw, ctx.statuses.entry(gw));
       g.envoyProxy = gc.envoyProxy();
       g.envoyProxyNamespace = gc.envoyProxyNamespace();
+      JsonNode classRef = Nodes.obj(Nodes.spec(gc.gatewayClass()), "parametersRef");
+      if ("EnvoyProxy".equals(Nodes.text(classRef, "kind"))) {
+        g.envoyProxyName = Nodes.text(classRef, "name");
+      }
       JsonNode ref = Nodes.obj(Nodes.obj(g.spec(), "infrastructure"), "parametersRef");
       if (!ref.isMissingNode()
           && "EnvoyProxy".equals(Nodes.text(ref, "kind"))
@@ -59,6 +65,7 @@ final class GatewayProcessor {
           }
           g.envoyProxy = Nodes.spec(ep);
           g.envoyProxyNamespace = g.namespace;
+          g.envoyProxyName = Nodes.name(ep);
         }
       }
       if (g.envoyProxyFromGateway == null && gc.envoyProxyError() != null) {
@@ -152,6 +159,11 @@ final class GatewayProcessor {
         }
       }
       xb.filterOrder = List.copyOf(order);
+      if (xb.telemetry == null) {
+        // Merged gateways share their class's EnvoyProxy: the first Gateway's telemetry is theirs.
+        xb.telemetry =
+            telemetry.translate(g, gc.mergeGateways() ? gc.name() : g.name + "." + g.namespace);
+      }
       if (!"Host".equals(ctx.config.provider().infrastructureType())) {
         // A Kubernetes fleet: its readiness probe asks the ready listener, and its own Service's
         // endpoints make the local cluster.

@@ -134,6 +134,15 @@ public final class ClusterXdsTranslator {
     for (RouteDestinationIr dest : filterResources.destinations()) {
       add(out, dest);
     }
+    // The collectors of the EnvoyProxy's access logs and traces: one cluster each.
+    if (ir.telemetry() != null) {
+      for (RouteDestinationIr dest : ir.telemetry().destinations()) {
+        ClusterRef ref = udpRef(dest);
+        if (ref != null) {
+          out.putIfAbsent(ref.name(), ref);
+        }
+      }
+    }
     for (RouteDestinationIr dest : filterResources.singleClusters()) {
       ClusterRef ref = udpRef(dest);
       if (ref != null) {
