@@ -21,6 +21,19 @@ public record TelemetryIr(List<AccessLogIr> accessLogs, TracingIr tracing) {
     accessLogs = accessLogs == null ? null : List.copyOf(accessLogs);
   }
 
+  /** The name of the tracing collector's cluster (Envoy Gateway's). */
+  public static final String TRACING_CLUSTER = "tracing";
+
+  /**
+   * True for the name of a telemetry collector's cluster: {@code tracing}, {@code
+   * accesslog_als_I_J}, {@code accesslog_otel_I_J} (setting I, sink J) or {@code metrics_otel_I},
+   * as Envoy Gateway names them (EnvoyPatchPolicies written for it name these clusters).
+   */
+  public static boolean isCollector(String clusterName) {
+    return clusterName.equals(TRACING_CLUSTER)
+        || clusterName.matches("accesslog_(als|otel)_[0-9]+_[0-9]+|metrics_otel_[0-9]+");
+  }
+
   /** The upstreams the sinks call, each served as one cluster named after it. */
   public List<RouteDestinationIr> destinations() {
     List<RouteDestinationIr> out = new java.util.ArrayList<>();

@@ -162,7 +162,11 @@ final class GatewayProcessor {
       if (xb.telemetry == null) {
         // Merged gateways share their class's EnvoyProxy: the first Gateway's telemetry is theirs.
         xb.telemetry =
-            telemetry.translate(g, gc.mergeGateways() ? gc.name() : g.name + "." + g.namespace);
+            telemetry.translate(
+                g,
+                gc.mergeGateways() ? gc.name() : g.name + "." + g.namespace,
+                EnvoyProxyValidator.telemetryError(g.envoyProxy, g.envoyProxyNamespace, ctx)
+                    == null);
       }
       if (!"Host".equals(ctx.config.provider().infrastructureType())) {
         // A Kubernetes fleet: its readiness probe asks the ready listener, and its own Service's

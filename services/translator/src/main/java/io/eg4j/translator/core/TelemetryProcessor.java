@@ -50,8 +50,11 @@ final class TelemetryProcessor {
    * @param g the Gateway with its EnvoyProxy in effect
    * @param serviceName the tracing service name when the provider sets none: {@code
    *     gateway.namespace}, or the GatewayClass name when gateways are merged
+   * @param refsChecked true when {@link EnvoyProxyValidator#telemetryError} found every reference
+   *     resolvable: a collector that still cannot be built is one eg4j does not support, and only
+   *     its sink is left out; false applies Envoy Gateway's rule for unresolved references
    */
-  TelemetryIr translate(GatewayContext g, String serviceName) {
+  TelemetryIr translate(GatewayContext g, String serviceName, boolean refsChecked) {
     JsonNode telemetry = Nodes.obj(g.envoyProxy, "telemetry");
     if (telemetry.isMissingNode()) {
       return null;
@@ -59,13 +62,13 @@ final class TelemetryProcessor {
     ObjectNode ep = envoyProxyObject(g);
     List<AccessLogIr> logs;
     try {
-      logs = accessLogs(Nodes.obj(telemetry, "accessLog"), ep);
+      logs = accessLogs(Nodes.obj(telemetry, "accessLog"), ep, refsChecked);
     } catch (Unresolved e) {
       return new TelemetryIr(List.of(), null);
     }
     TracingIr tracing;
     try {
-      tracing = tracing(Nodes.obj(telemetry, "tracing"), ep, serviceName);
+      tracing = tracing(Nodes.obj(telemetry, "tracing"), ep, serviceName, refsChecked);
     } catch (Unresolved e) {
       tracing = null;
     }
@@ -99,7 +102,8 @@ final class TelemetryProcessor {
   }
 
   /** Null for Envoy Gateway's default access log, empty when disabled. */
-  private List<AccessLogIr> accessLogs(JsonNode accessLog, ObjectNode ep) throws Unresolved {
+  private List<AccessLogIr> accessLogs(JsonNode accessLog, ObjectNode ep, boolean refsChecked)
+      throws Unresolved {
     if (Nodes.bool(accessLog, "disable", false)) {
       return List.of();
     }
@@ -112,9 +116,6 @@ final class TelemetryProcessor {
       JsonNode setting = settings.get(i);
       String logType = Nodes.text(setting, "type");
       JsonNode format = Nodes.obj(setting, "format");
-      String formatType = Nodes.text(format, "type");
-      String text = Nodes.text(format, "text");
-      Map<String, String> json = Nodes.map(format, "json");
       List<String> matches = new ArrayList<>();
       for (JsonNode m : Nodes.list(setting, "matches")) {
         if (CelSyntax.error(m.asText()) != null) {
@@ -122,103 +123,133 @@ final class TelemetryProcessor {
         }
         matches.add(m.asText());
       }
-      // File and ALS sinks use one of text or JSON (JSON when the type is not Text); an
-      // OpenTelemetry sink may use both (text as the body, JSON as attributes) when no type is set.
-      boolean isText = "Text".equals(formatType);
       List<JsonNode> sinks = Nodes.list(setting, "sinks");
       if (sinks.isEmpty()) {
-        out.add(new AccessLogIr("File", logType, matches, null, json, "/dev/stdout", null));
+        // No sink: Envoy Gateway logs JSON to standard output.
+        out.add(
+            new AccessLogIr(
+                "File", logType, matches, null, Nodes.map(format, "json"), "/dev/stdout", null));
       }
       for (int j = 0; j < sinks.size(); j++) {
-        JsonNode sink = sinks.get(j);
-        switch (Nodes.text(sink, "type", "")) {
-          case "File" -> {
-            JsonNode file = Nodes.obj(sink, "file");
-            if (file.isMissingNode()) {
-              continue;
-            }
-            out.add(
-                new AccessLogIr(
-                    "File",
-                    logType,
-                    matches,
-                    isText ? text : null,
-                    isText ? null : json,
-                    Nodes.text(file, "path", "/dev/stdout"),
-                    null));
+        try {
+          AccessLogIr sinkLog = sink(sinks.get(j), i, j, logType, matches, format, ep, refsChecked);
+          if (sinkLog != null) {
+            out.add(sinkLog);
           }
-          case "ALS" -> {
-            JsonNode als = Nodes.obj(sink, "als");
-            if (als.isMissingNode()) {
-              continue;
-            }
-            String name = "accesslog_als_" + i + "_" + j;
-            RouteDestinationIr dest = collector(name, als, ep, "GRPC");
-            if (dest == null) {
-              throw new Unresolved("the ALS sink has no backendRefs");
-            }
-            boolean http = "HTTP".equals(Nodes.text(als, "type", "HTTP"));
-            JsonNode h = Nodes.obj(als, "http");
-            String logName = Nodes.text(als, "logName", Nodes.namespace(ep) + "/" + Nodes.name(ep));
-            out.add(
-                new AccessLogIr(
-                    http ? "HttpGrpc" : "TcpGrpc",
-                    logType,
-                    matches,
-                    isText ? text : null,
-                    isText ? null : json,
-                    null,
-                    new GrpcSinkIr(
-                        dest,
-                        null,
-                        logName,
-                        http ? texts(h, "requestHeaders") : List.of(),
-                        http ? texts(h, "responseHeaders") : List.of(),
-                        http ? texts(h, "responseTrailers") : List.of(),
-                        null)));
+        } catch (Unresolved e) {
+          if (refsChecked) {
+            // The references resolved when the Gateway was checked, so this is a collector eg4j
+            // cannot call (a Unix-socket Backend, say): that sink is left out, the others log.
+            continue;
           }
-          case "OpenTelemetry" -> {
-            JsonNode otel = Nodes.obj(sink, "openTelemetry");
-            if (otel.isMissingNode()) {
-              continue;
-            }
-            String name = "accesslog_otel_" + i + "_" + j;
-            RouteDestinationIr dest = collector(name, otel, ep, "GRPC");
-            String authority = dest == null ? null : authority(dest, otel, Nodes.namespace(ep));
-            if (dest == null) {
-              dest = hostPort(name, otel, "GRPC");
-              authority = Nodes.text(otel, "host");
-            }
-            if (dest == null) {
-              throw new Unresolved("the OpenTelemetry sink has no backendRefs");
-            }
-            out.add(
-                new AccessLogIr(
-                    "OpenTelemetry",
-                    logType,
-                    matches,
-                    formatType == null || isText ? text : null,
-                    formatType == null || !isText ? json : null,
-                    null,
-                    new GrpcSinkIr(
-                        dest,
-                        authority,
-                        null,
-                        List.of(),
-                        List.of(),
-                        List.of(),
-                        Nodes.map(otel, "resourceAttributes"))));
-          }
-          default -> {
-            // An unknown sink type is refused by the CRD's enum.
-          }
+          throw e;
         }
       }
     }
     return out;
   }
 
-  private TracingIr tracing(JsonNode tracing, ObjectNode ep, String defaultServiceName)
+  /** One sink of access-log setting {@code i}; null when its type's block is missing. */
+  private AccessLogIr sink(
+      JsonNode sink,
+      int i,
+      int j,
+      String logType,
+      List<String> matches,
+      JsonNode format,
+      ObjectNode ep,
+      boolean refsChecked)
+      throws Unresolved {
+    String formatType = Nodes.text(format, "type");
+    String text = Nodes.text(format, "text");
+    Map<String, String> json = Nodes.map(format, "json");
+    // File and ALS sinks use one of text or JSON (JSON when the type is not Text); an
+    // OpenTelemetry sink may use both (text as the body, JSON as attributes) when no type is set.
+    boolean isText = "Text".equals(formatType);
+    switch (Nodes.text(sink, "type", "")) {
+      case "File" -> {
+        JsonNode file = Nodes.obj(sink, "file");
+        if (file.isMissingNode()) {
+          return null;
+        }
+        return new AccessLogIr(
+            "File",
+            logType,
+            matches,
+            isText ? text : null,
+            isText ? null : json,
+            Nodes.text(file, "path", "/dev/stdout"),
+            null);
+      }
+      case "ALS" -> {
+        JsonNode als = Nodes.obj(sink, "als");
+        if (als.isMissingNode()) {
+          return null;
+        }
+        String name = "accesslog_als_" + i + "_" + j;
+        RouteDestinationIr dest = collector(name, als, ep, "GRPC", refsChecked);
+        if (dest == null) {
+          throw new Unresolved("the ALS sink has no backendRefs");
+        }
+        boolean http = "HTTP".equals(Nodes.text(als, "type", "HTTP"));
+        JsonNode h = Nodes.obj(als, "http");
+        String logName = Nodes.text(als, "logName", Nodes.namespace(ep) + "/" + Nodes.name(ep));
+        return new AccessLogIr(
+            http ? "HttpGrpc" : "TcpGrpc",
+            logType,
+            matches,
+            isText ? text : null,
+            isText ? null : json,
+            null,
+            new GrpcSinkIr(
+                dest,
+                null,
+                logName,
+                http ? texts(h, "requestHeaders") : List.of(),
+                http ? texts(h, "responseHeaders") : List.of(),
+                http ? texts(h, "responseTrailers") : List.of(),
+                null));
+      }
+      case "OpenTelemetry" -> {
+        JsonNode otel = Nodes.obj(sink, "openTelemetry");
+        if (otel.isMissingNode()) {
+          return null;
+        }
+        String name = "accesslog_otel_" + i + "_" + j;
+        RouteDestinationIr dest = collector(name, otel, ep, "GRPC", refsChecked);
+        String authority = dest == null ? null : authority(dest, otel, Nodes.namespace(ep));
+        if (dest == null) {
+          dest = hostPort(name, otel, "GRPC");
+          authority = Nodes.text(otel, "host");
+        }
+        if (dest == null) {
+          throw new Unresolved("the OpenTelemetry sink has no backendRefs");
+        }
+        return new AccessLogIr(
+            "OpenTelemetry",
+            logType,
+            matches,
+            formatType == null || isText ? text : null,
+            formatType == null || !isText ? json : null,
+            null,
+            new GrpcSinkIr(
+                dest,
+                authority,
+                null,
+                List.of(),
+                List.of(),
+                List.of(),
+                Nodes.map(otel, "resourceAttributes")));
+      }
+      default -> {
+        // The CRD's enum refuses other sink types.
+        return null;
+      }
+    }
+  }
+
+  private TracingIr tracing(
+      JsonNode tracing, ObjectNode ep, String defaultServiceName, boolean refsChecked)
       throws Unresolved {
     if (tracing.isMissingNode()) {
       return null;
@@ -226,10 +257,11 @@ final class TelemetryProcessor {
     JsonNode provider = Nodes.obj(tracing, "provider");
     String type = Nodes.text(provider, "type", "OpenTelemetry");
     String protocol = type.equals("OpenTelemetry") ? "GRPC" : "HTTP";
-    RouteDestinationIr dest = collector("tracing", provider, ep, protocol);
+    RouteDestinationIr dest =
+        collector(TelemetryIr.TRACING_CLUSTER, provider, ep, protocol, refsChecked);
     String authority = dest == null ? null : authority(dest, provider, Nodes.namespace(ep));
     if (dest == null) {
-      dest = hostPort("tracing", provider, protocol);
+      dest = hostPort(TelemetryIr.TRACING_CLUSTER, provider, protocol);
       authority = Nodes.text(provider, "host");
     }
     if (dest == null) {
@@ -311,7 +343,8 @@ final class TelemetryProcessor {
    * The collector of a sink's {@code backendRefs}, one cluster named {@code name} whose backends
    * are its localities; null when there are no backendRefs.
    */
-  private RouteDestinationIr collector(String name, JsonNode holder, ObjectNode ep, String protocol)
+  private RouteDestinationIr collector(
+      String name, JsonNode holder, ObjectNode ep, String protocol, boolean refsChecked)
       throws Unresolved {
     List<JsonNode> refs = Nodes.list(holder, "backendRefs");
     if (refs.isEmpty()) {
@@ -320,7 +353,8 @@ final class TelemetryProcessor {
     List<DestinationSettingIr> settings = new ArrayList<>();
     for (int i = 0; i < refs.size(); i++) {
       BackendRefProcessor.Result r =
-          backends.resolveForEnvoyProxy(name + "/backend/" + i, refs.get(i), ep, protocol);
+          backends.resolveForEnvoyProxy(
+              name + "/backend/" + i, EnvoyProxyValidator.normalizedRef(refs.get(i)), ep, protocol);
       if (r.setting() == null) {
         if (r.error() != null && r.error().type().equals("BackendsAvailable")) {
           // No ready endpoints yet: the cluster exists and fills when they appear.
@@ -328,9 +362,17 @@ final class TelemetryProcessor {
               new DestinationSettingIr(name + "/backend/" + i, 1, protocol, "IP", List.of(), null));
           continue;
         }
+        if (refsChecked) {
+          // It resolved when the Gateway was checked: a backend eg4j cannot call (a Unix-socket
+          // Backend, say) is left out of the collector; the other backends serve.
+          continue;
+        }
         throw new Unresolved(r.error() == null ? "unresolved backendRef" : r.error().message());
       }
       settings.add(r.setting());
+    }
+    if (settings.isEmpty()) {
+      throw new Unresolved("no backendRef of " + name + " can be served");
     }
     ClusterSettingsIr cluster;
     try {
@@ -374,7 +416,7 @@ final class TelemetryProcessor {
     if (!s.endpoints().isEmpty() && !IpLiteral.is(s.endpoints().get(0).host())) {
       return s.endpoints().get(0).host();
     }
-    JsonNode ref = Nodes.list(holder, "backendRefs").get(0);
+    JsonNode ref = EnvoyProxyValidator.normalizedRef(Nodes.list(holder, "backendRefs").get(0));
     String name = Nodes.text(ref, "name", "");
     String ns = Nodes.text(ref, "namespace", defaultNs);
     return "Backend".equals(Nodes.text(ref, "kind")) ? name + "." + ns : name + "." + ns + ".svc";

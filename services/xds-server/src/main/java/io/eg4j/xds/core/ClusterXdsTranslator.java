@@ -484,10 +484,11 @@ public final class ClusterXdsTranslator {
 
   /**
    * True for a cluster made from a URL ({@code host_port}, such as a remote JWKS or an OIDC
-   * provider), false for one made from backendRefs (named after its route or policy).
+   * provider), false for one made from backendRefs (named after its route or policy, or an
+   * EnvoyProxy telemetry collector, which Envoy Gateway names without a slash).
    */
   static boolean uriCluster(String clusterName) {
-    return !clusterName.contains("/");
+    return !clusterName.contains("/") && !io.eg4j.model.ir.TelemetryIr.isCollector(clusterName);
   }
 
   /** The SDS secret of the system trust store, shared by every cluster that uses it. */
