@@ -30,6 +30,8 @@ import java.util.Objects;
  *     (priority, then age): the xds-server applies them to the resources it built; empty for none
  * @param telemetry the EnvoyProxy's access logs and tracing; null for Envoy Gateway's defaults (the
  *     default access log, no tracing)
+ * @param backendTls the EnvoyProxy's TLS settings towards backends; null for Envoy Gateway's
+ *     defaults
  */
 public record XdsIr(
     String key,
@@ -40,7 +42,8 @@ public record XdsIr(
     ReadyListenerIr ready,
     LocalClusterIr localCluster,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<JsonPatchIr> jsonPatches,
-    TelemetryIr telemetry) {
+    TelemetryIr telemetry,
+    ProxyBackendTlsIr backendTls) {
 
   public XdsIr {
     Objects.requireNonNull(key, "key");
@@ -63,7 +66,7 @@ public record XdsIr(
       List<FilterPositionIr> filterOrder,
       ReadyListenerIr ready,
       LocalClusterIr localCluster) {
-    this(key, http, tcp, udp, filterOrder, ready, localCluster, List.of(), null);
+    this(key, http, tcp, udp, filterOrder, ready, localCluster, List.of(), null, null);
   }
 
   /** An IR without a ready listener or local cluster. */
@@ -80,7 +83,16 @@ public record XdsIr(
   public XdsIr withListeners(
       List<HttpListenerIr> newHttp, List<TcpListenerIr> newTcp, List<UdpListenerIr> newUdp) {
     return new XdsIr(
-        key, newHttp, newTcp, newUdp, filterOrder, ready, localCluster, jsonPatches, telemetry);
+        key,
+        newHttp,
+        newTcp,
+        newUdp,
+        filterOrder,
+        ready,
+        localCluster,
+        jsonPatches,
+        telemetry,
+        backendTls);
   }
 
   /**

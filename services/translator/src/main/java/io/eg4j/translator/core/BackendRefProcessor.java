@@ -73,7 +73,7 @@ final class BackendRefProcessor {
    * backendTLS.clientCertificateRef}) must be a Secret with a certificate and a key, in the
    * EnvoyProxy's namespace or one whose ReferenceGrant lets EnvoyProxies refer to it; else why not.
    */
-  private String proxyClientCertificateError(GatewayContext g) {
+  String proxyClientCertificateError(GatewayContext g) {
     if (g == null) {
       return null;
     }

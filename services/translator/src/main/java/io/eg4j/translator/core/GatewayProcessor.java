@@ -21,10 +21,12 @@ final class GatewayProcessor {
 
   private final TranslationContext ctx;
   private final TelemetryProcessor telemetry;
+  private final ProxyBackendTls backendTls;
 
   GatewayProcessor(TranslationContext ctx) {
     this.ctx = ctx;
     this.telemetry = new TelemetryProcessor(ctx);
+    this.backendTls = new ProxyBackendTls(ctx);
   }
 
   /** The accepted Gateways of a class, oldest first. Rejected ones get their status here. */
@@ -159,6 +161,9 @@ final class GatewayProcessor {
         }
       }
       xb.filterOrder = List.copyOf(order);
+      if (xb.backendTls == null) {
+        xb.backendTls = backendTls.translate(g);
+      }
       if (xb.telemetry == null) {
         // Merged gateways share their class's EnvoyProxy: the first Gateway's telemetry is theirs.
         xb.telemetry =

@@ -220,7 +220,8 @@ public final class ClusterXdsTranslator {
     if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
     }
-    return out;
+    // The EnvoyProxy's backendTLS applies on top of every backend's own TLS.
+    return ProxyBackendTlsXds.apply(out, ir.backendTls());
   }
 
   static boolean isDns(DestinationSettingIr s) {
