@@ -1,5 +1,6 @@
 package io.eg4j.model.ir;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 
 /**
@@ -32,6 +33,7 @@ public record ProxyBackendTlsIr(
   }
 
   /** True when nothing differs from Envoy Gateway's default upstream TLS. */
+  @JsonIgnore
   public boolean isEmpty() {
     return clientCertificate == null
         && alpnProtocols.isEmpty()
