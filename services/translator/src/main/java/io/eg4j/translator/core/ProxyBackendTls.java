@@ -41,14 +41,9 @@ final class ProxyBackendTls {
       String ns = Nodes.text(ref, "namespace", epNs);
       String name = Nodes.text(ref, "name", "");
       ObjectNode secret = ctx.secret(ns, name);
-      cert =
-          new TlsIr.CertificateIr(
-              ns + "/" + name,
-              new String(
-                  CertificateValidator.secretData(secret, "tls.crt"), StandardCharsets.UTF_8),
-              new String(
-                  CertificateValidator.secretData(secret, "tls.key"), StandardCharsets.UTF_8),
-              List.of());
+      byte[] crt = CertificateValidator.secretData(secret, "tls.crt");
+      byte[] key = CertificateValidator.secretData(secret, "tls.key");
+      cert = usable(crt, key) ? certificate(ns + "/" + name, crt, key) : null;
     }
     ProxyBackendTlsIr ir =
         new ProxyBackendTlsIr(
@@ -82,6 +77,28 @@ final class ProxyBackendTls {
       }
     }
     return true;
+  }
+
+  /**
+   * True when the certificate and key parse and belong together. Envoy refuses every cluster that
+   * names an unreadable certificate; without it, a backend that asks for one refuses the handshake
+   * instead, and nothing reaches a backend that should not.
+   */
+  private static boolean usable(byte[] crt, byte[] key) {
+    try {
+      CertificateValidator.parseKeyPair(crt, key);
+      return true;
+    } catch (CertificateValidator.InvalidException e) {
+      return false;
+    }
+  }
+
+  private static TlsIr.CertificateIr certificate(String name, byte[] crt, byte[] key) {
+    return new TlsIr.CertificateIr(
+        name,
+        new String(crt, StandardCharsets.UTF_8),
+        new String(key, StandardCharsets.UTF_8),
+        List.of());
   }
 
   /** {@code 1.0} to {@code 1.3}; {@code Auto} and anything else leave Envoy Gateway's default. */
