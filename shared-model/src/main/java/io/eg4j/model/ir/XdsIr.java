@@ -28,6 +28,10 @@ import java.util.Objects;
  *     zone-aware load balancing; null for none
  * @param jsonPatches the JSON patches of accepted EnvoyPatchPolicies, in the order they apply
  *     (priority, then age): the xds-server applies them to the resources it built; empty for none
+ * @param telemetry the EnvoyProxy's access logs and tracing; null for Envoy Gateway's defaults (the
+ *     default access log, no tracing)
+ * @param backendTls the EnvoyProxy's TLS settings towards backends; null for Envoy Gateway's
+ *     defaults
  */
 public record XdsIr(
     String key,
@@ -37,7 +41,9 @@ public record XdsIr(
     List<FilterPositionIr> filterOrder,
     ReadyListenerIr ready,
     LocalClusterIr localCluster,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<JsonPatchIr> jsonPatches) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<JsonPatchIr> jsonPatches,
+    TelemetryIr telemetry,
+    ProxyBackendTlsIr backendTls) {
 
   public XdsIr {
     Objects.requireNonNull(key, "key");
@@ -60,7 +66,7 @@ public record XdsIr(
       List<FilterPositionIr> filterOrder,
       ReadyListenerIr ready,
       LocalClusterIr localCluster) {
-    this(key, http, tcp, udp, filterOrder, ready, localCluster, List.of());
+    this(key, http, tcp, udp, filterOrder, ready, localCluster, List.of(), null, null);
   }
 
   /** An IR without a ready listener or local cluster. */
@@ -76,7 +82,17 @@ public record XdsIr(
   /** This IR with other listeners, everything else shared. */
   public XdsIr withListeners(
       List<HttpListenerIr> newHttp, List<TcpListenerIr> newTcp, List<UdpListenerIr> newUdp) {
-    return new XdsIr(key, newHttp, newTcp, newUdp, filterOrder, ready, localCluster, jsonPatches);
+    return new XdsIr(
+        key,
+        newHttp,
+        newTcp,
+        newUdp,
+        filterOrder,
+        ready,
+        localCluster,
+        jsonPatches,
+        telemetry,
+        backendTls);
   }
 
   /**

@@ -73,7 +73,7 @@ final class BackendRefProcessor {
    * backendTLS.clientCertificateRef}) must be a Secret with a certificate and a key, in the
    * EnvoyProxy's namespace or one whose ReferenceGrant lets EnvoyProxies refer to it; else why not.
    */
-  private String proxyClientCertificateError(GatewayContext g) {
+  String proxyClientCertificateError(GatewayContext g) {
     if (g == null) {
       return null;
     }
@@ -124,6 +124,21 @@ final class BackendRefProcessor {
    * @param protocol HTTP, HTTP2 or GRPC: what the policy's filter speaks to the backend
    */
   Result resolveForPolicy(String settingName, JsonNode ref, ObjectNode policy, String protocol) {
+    return resolveFrom(settingName, ref, policy, protocol, true);
+  }
+
+  /**
+   * {@link #resolveForPolicy} for an EnvoyProxy's telemetry backendRefs (access-log, tracing and
+   * metric collectors). Envoy Gateway asks no ReferenceGrant for them: the EnvoyProxy is the
+   * platform team's own object, as privileged as the control plane's configuration.
+   */
+  Result resolveForEnvoyProxy(
+      String settingName, JsonNode ref, ObjectNode envoyProxy, String protocol) {
+    return resolveFrom(settingName, ref, envoyProxy, protocol, false);
+  }
+
+  private Result resolveFrom(
+      String settingName, JsonNode ref, ObjectNode policy, String protocol, boolean grantNeeded) {
     String fromKind = Nodes.text(policy, "kind", "");
     String fromNs = Nodes.namespace(policy);
     String group = Nodes.text(ref, "group", "");
@@ -132,7 +147,16 @@ final class BackendRefProcessor {
     String ns = Nodes.text(ref, "namespace", fromNs);
     Integer port = Nodes.integer(ref, "port");
     RouteErrors.RouteError err =
-        validate(TranslationContext.EG_GROUP, fromKind, fromNs, "TCP", group, kind, name, ns, port);
+        validate(
+            TranslationContext.EG_GROUP,
+            fromKind,
+            grantNeeded ? fromNs : ns,
+            "TCP",
+            group,
+            kind,
+            name,
+            ns,
+            port);
     if (err != null) {
       return new Result(null, err, 1);
     }

@@ -156,20 +156,7 @@ final class EnvoyProxyValidator {
   }
 
   static String backendRefError(JsonNode raw, String defaultNs, TranslationContext ctx) {
-    // Envoy Gateway decodes these references case-insensitively (Go's JSON), so "Name" is "name".
-    com.fasterxml.jackson.databind.node.ObjectNode ref = Nodes.object();
-    if (raw != null && raw.isObject()) {
-      raw.fields()
-          .forEachRemaining(
-              e -> {
-                String k = e.getKey();
-                String lower =
-                    k.isEmpty() ? k : Character.toLowerCase(k.charAt(0)) + k.substring(1);
-                if (!ref.has(lower) || k.equals(lower)) {
-                  ref.set(lower, e.getValue());
-                }
-              });
-    }
+    JsonNode ref = normalizedRef(raw);
     String kind = Nodes.text(ref, "kind", "Service");
     String group = Nodes.text(ref, "group", "");
     String ns = Nodes.text(ref, "namespace", defaultNs);
@@ -201,5 +188,26 @@ final class EnvoyProxyValidator {
       return null;
     }
     return "unsupported kind for backendRefs: " + kind;
+  }
+
+  /**
+   * A backendRef with its keys as Envoy Gateway reads them: Go's JSON decoding matches field names
+   * case-insensitively, so "Name" is "name".
+   */
+  static com.fasterxml.jackson.databind.node.ObjectNode normalizedRef(JsonNode raw) {
+    com.fasterxml.jackson.databind.node.ObjectNode ref = Nodes.object();
+    if (raw != null && raw.isObject()) {
+      raw.fields()
+          .forEachRemaining(
+              e -> {
+                String k = e.getKey();
+                String lower =
+                    k.isEmpty() ? k : Character.toLowerCase(k.charAt(0)) + k.substring(1);
+                if (!ref.has(lower) || k.equals(lower)) {
+                  ref.set(lower, e.getValue());
+                }
+              });
+    }
+    return ref;
   }
 }

@@ -23,6 +23,9 @@ final class GatewayContext {
   /** The namespace of the EnvoyProxy in effect: where its telemetry backendRefs default to. */
   String envoyProxyNamespace;
 
+  /** The name of the EnvoyProxy in effect, or null for the EnvoyGateway configuration's default. */
+  String envoyProxyName;
+
   /** The EnvoyProxy object when it came from the Gateway's infrastructure.parametersRef. */
   ObjectNode envoyProxyFromGateway;
 

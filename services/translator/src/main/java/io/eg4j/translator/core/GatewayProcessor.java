@@ -20,9 +20,13 @@ final class GatewayProcessor {
   static final String OWNING_GATEWAYCLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 
   private final TranslationContext ctx;
+  private final TelemetryProcessor telemetry;
+  private final ProxyBackendTls backendTls;
 
   GatewayProcessor(TranslationContext ctx) {
     this.ctx = ctx;
+    this.telemetry = new TelemetryProcessor(ctx);
+    this.backendTls = new ProxyBackendTls(ctx);
   }
 
   /** The accepted Gateways of a class, oldest first. Rejected ones get their status here. */
@@ -35,6 +39,10 @@ final class GatewayProcessor {
       GatewayContext g = new GatewayContext(gw, ctx.statuses.entry(gw));
       g.envoyProxy = gc.envoyProxy();
       g.envoyProxyNamespace = gc.envoyProxyNamespace();
+      JsonNode classRef = Nodes.obj(Nodes.spec(gc.gatewayClass()), "parametersRef");
+      if ("EnvoyProxy".equals(Nodes.text(classRef, "kind"))) {
+        g.envoyProxyName = Nodes.text(classRef, "name");
+      }
       JsonNode ref = Nodes.obj(Nodes.obj(g.spec(), "infrastructure"), "parametersRef");
       if (!ref.isMissingNode()
           && !("EnvoyProxy".equals(Nodes.text(ref, "kind"))
@@ -77,6 +85,7 @@ final class GatewayProcessor {
           }
           g.envoyProxy = Nodes.spec(ep);
           g.envoyProxyNamespace = g.namespace;
+          g.envoyProxyName = Nodes.name(ep);
         }
       }
       if (g.envoyProxyFromGateway == null && gc.envoyProxyError() != null) {
@@ -170,6 +179,18 @@ final class GatewayProcessor {
         }
       }
       xb.filterOrder = List.copyOf(order);
+      if (xb.backendTls == null) {
+        xb.backendTls = backendTls.translate(g);
+      }
+      if (xb.telemetry == null) {
+        // Merged gateways share their class's EnvoyProxy: the first Gateway's telemetry is theirs.
+        xb.telemetry =
+            telemetry.translate(
+                g,
+                gc.mergeGateways() ? gc.name() : g.name + "." + g.namespace,
+                EnvoyProxyValidator.telemetryError(g.envoyProxy, g.envoyProxyNamespace, ctx)
+                    == null);
+      }
       if (!"Host".equals(ctx.config.provider().infrastructureType())) {
         // A Kubernetes fleet: its readiness probe asks the ready listener, and its own Service's
         // endpoints make the local cluster.

@@ -38,6 +38,12 @@ final class IrBuilders {
     /** The fleet's own endpoints, or null. */
     XdsIr.LocalClusterIr localCluster;
 
+    /** The EnvoyProxy's access logs and tracing, or null for Envoy Gateway's defaults. */
+    io.eg4j.model.ir.TelemetryIr telemetry;
+
+    /** The EnvoyProxy's backendTLS, or null for Envoy Gateway's defaults. */
+    io.eg4j.model.ir.ProxyBackendTlsIr backendTls;
+
     /** Accepted EnvoyPatchPolicy operations, in the order they apply. */
     final List<XdsIr.JsonPatchIr> jsonPatches = new ArrayList<>();
 
@@ -62,7 +68,8 @@ final class IrBuilders {
               new UdpListenerIr(l.name, null, l.port, l.externalPort, l.routeName, l.destination));
         }
       }
-      return new XdsIr(key, h, t, u, filterOrder, ready, localCluster, jsonPatches);
+      return new XdsIr(
+          key, h, t, u, filterOrder, ready, localCluster, jsonPatches, telemetry, backendTls);
     }
 
     private static List<TcpListenerIr.TcpRouteIr> dedupTcp(List<TcpListenerIr.TcpRouteIr> routes) {

@@ -134,6 +134,15 @@ public final class ClusterXdsTranslator {
     for (RouteDestinationIr dest : filterResources.destinations()) {
       add(out, dest);
     }
+    // The collectors of the EnvoyProxy's access logs and traces: one cluster each.
+    if (ir.telemetry() != null) {
+      for (RouteDestinationIr dest : ir.telemetry().destinations()) {
+        ClusterRef ref = udpRef(dest);
+        if (ref != null) {
+          out.putIfAbsent(ref.name(), ref);
+        }
+      }
+    }
     for (RouteDestinationIr dest : filterResources.singleClusters()) {
       ClusterRef ref = udpRef(dest);
       if (ref != null) {
@@ -213,7 +222,8 @@ public final class ClusterXdsTranslator {
     if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
     }
-    return out;
+    // The EnvoyProxy's backendTLS applies on top of every backend's own TLS.
+    return ProxyBackendTlsXds.apply(out, ir.backendTls());
   }
 
   static boolean isDns(DestinationSettingIr s) {
@@ -477,10 +487,11 @@ public final class ClusterXdsTranslator {
 
   /**
    * True for a cluster made from a URL ({@code host_port}, such as a remote JWKS or an OIDC
-   * provider), false for one made from backendRefs (named after its route or policy).
+   * provider), false for one made from backendRefs (named after its route or policy, or an
+   * EnvoyProxy telemetry collector, which Envoy Gateway names without a slash).
    */
   static boolean uriCluster(String clusterName) {
-    return !clusterName.contains("/");
+    return !clusterName.contains("/") && !io.eg4j.model.ir.TelemetryIr.isCollector(clusterName);
   }
 
   /** The SDS secret of the system trust store, shared by every cluster that uses it. */

@@ -74,7 +74,8 @@ public final class ListenerXdsTranslator {
     if (ir.ready() != null) {
       out.add(ProxyLocalXds.readyListener(ir.ready()));
     }
-    return out;
+    // The EnvoyProxy's access logs and tracing replace the defaults the builders above use.
+    return TelemetryXds.apply(out, ir.telemetry());
   }
 
   private Listener tcpBased(

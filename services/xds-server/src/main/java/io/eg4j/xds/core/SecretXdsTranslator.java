@@ -58,6 +58,11 @@ public final class SecretXdsTranslator {
     for (Secret s : HttpFilters.resources(ir).secrets()) {
       out.putIfAbsent(s.getName(), s);
     }
+    // The client certificate the EnvoyProxy's backendTLS presents to backends.
+    Secret client = ProxyBackendTlsXds.clientCertificate(ir.backendTls());
+    if (client != null) {
+      out.putIfAbsent(client.getName(), client);
+    }
     return List.copyOf(out.values());
   }
 

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * checked against what Envoy's TLS library knows, so a typo is refused with a status that names it
  * instead of reaching Envoy, which would reject the whole listener update.
  */
-final class TlsSettingsTranslator {
+public final class TlsSettingsTranslator {
   private TlsSettingsTranslator() {}
 
   /** The API's versions in order (Auto is below 1.0 as a minimum, above 1.3 as a maximum). */
@@ -30,7 +30,7 @@ final class TlsSettingsTranslator {
   private static final List<String> ORDER = List.of("1.0", "1.1", "1.2", "1.3");
 
   /** Cipher suites of TLS 1.0 to 1.2 that BoringSSL knows, by OpenSSL and by IANA name. */
-  static final Set<String> CIPHERS =
+  public static final Set<String> CIPHERS =
       Set.of(
           "ECDHE-ECDSA-AES128-GCM-SHA256",
           "ECDHE-RSA-AES128-GCM-SHA256",
@@ -74,7 +74,7 @@ final class TlsSettingsTranslator {
           "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
 
   /** ECDH curves (named groups) BoringSSL knows. */
-  static final Set<String> CURVES =
+  public static final Set<String> CURVES =
       Set.of(
           "X25519",
           "x25519",
@@ -88,7 +88,7 @@ final class TlsSettingsTranslator {
           "MLKEM1024");
 
   /** Signature algorithms BoringSSL knows by their TLS name. */
-  static final Set<String> SIGNATURE_ALGORITHMS =
+  public static final Set<String> SIGNATURE_ALGORITHMS =
       Set.of(
           "rsa_pkcs1_sha1",
           "rsa_pkcs1_sha256",
@@ -104,7 +104,7 @@ final class TlsSettingsTranslator {
           "ed25519");
 
   /** The OpenSSL form of a signature algorithm: key type and hash, such as {@code RSA+SHA256}. */
-  private static final Pattern KEY_AND_HASH =
+  public static final Pattern KEY_AND_HASH =
       Pattern.compile("(RSA|ECDSA|RSA-PSS|PSS)\\+SHA(1|256|384|512)");
 
   static TlsSettingsIr translate(JsonNode tls) throws PolicyException {
