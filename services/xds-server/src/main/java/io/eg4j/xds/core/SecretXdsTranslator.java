@@ -49,7 +49,18 @@ public final class SecretXdsTranslator {
     }
     // The CAs clusters verify their TLS backends with.
     for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
-      if (ref.setting().tls() != null && !ClusterXdsTranslator.uriCluster(ref.name())) {
+      if (!ref.localities().isEmpty()) {
+        // Each TLS backendRef of a cluster with localities verifies with its own CA.
+        ClusterXdsTranslator.tlsLocalities(ref)
+            .forEach(
+                (region, i) -> {
+                  Secret ca =
+                      ClusterXdsTranslator.caSecret(
+                          ClusterXdsTranslator.tlsMatchName(ref.name(), i),
+                          ref.localities().get(i).tls());
+                  out.putIfAbsent(ca.getName(), ca);
+                });
+      } else if (ref.setting().tls() != null && !ClusterXdsTranslator.uriCluster(ref.name())) {
         Secret ca = ClusterXdsTranslator.caSecret(ref.name(), ref.setting().tls());
         out.putIfAbsent(ca.getName(), ca);
       }
