@@ -152,10 +152,21 @@ public record RouteDestinationIr(
    * @param sni server name sent to the backend
    * @param caCertificates PEM CA bundle to verify the backend, or null for the system store
    * @param subjectAltNames SANs to accept; empty means the SNI hostname
+   * @param clientCertificate the certificate Envoy presents to the backend (mutual TLS), served
+   *     over SDS under its name; null for none
    */
-  public record UpstreamTlsIr(String sni, String caCertificates, List<String> subjectAltNames) {
+  public record UpstreamTlsIr(
+      String sni,
+      String caCertificates,
+      List<String> subjectAltNames,
+      TlsIr.CertificateIr clientCertificate) {
     public UpstreamTlsIr {
       subjectAltNames = XdsIr.copy(subjectAltNames);
+    }
+
+    /** This TLS, presenting {@code certificate} to the backend. */
+    public UpstreamTlsIr withClientCertificate(TlsIr.CertificateIr certificate) {
+      return new UpstreamTlsIr(sni, caCertificates, subjectAltNames, certificate);
     }
   }
 }

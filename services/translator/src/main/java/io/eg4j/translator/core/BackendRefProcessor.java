@@ -65,6 +65,9 @@ final class BackendRefProcessor {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", clientCertError), weight);
     }
+    if (tls != null) {
+      tls = tls.withClientCertificate(proxyClientCertificate(parent.gateway));
+    }
     return settle(settingName, weight, protocol, l4, kind, name, ns, port, tls, false);
   }
 
@@ -110,7 +113,35 @@ final class BackendRefProcessor {
           + name
           + " has no tls.crt or tls.key";
     }
+    if (CertificateValidator.certificate(secret) == null) {
+      // Envoy refuses a certificate whose key is not its own, and the cluster with it.
+      return "the EnvoyProxy's client certificate Secret "
+          + ns
+          + "/"
+          + name
+          + " does not hold a valid certificate and matching private key";
+    }
     return null;
+  }
+
+  /**
+   * The client certificate the Gateway's EnvoyProxy presents to TLS backends, once {@link
+   * #proxyClientCertificateError} found it valid, named {@code namespace/name} as its SDS secret;
+   * null when the EnvoyProxy sets none.
+   */
+  private io.eg4j.model.ir.TlsIr.CertificateIr proxyClientCertificate(GatewayContext g) {
+    if (g == null) {
+      return null;
+    }
+    JsonNode ref = Nodes.obj(Nodes.obj(g.envoyProxy, "backendTLS"), "clientCertificateRef");
+    if (ref.isMissingNode()) {
+      return null;
+    }
+    String epNs =
+        g.envoyProxyNamespace == null ? ctx.config.controllerNamespace() : g.envoyProxyNamespace;
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", epNs);
+    return CertificateValidator.certificate(ctx.secret(ns, name));
   }
 
   /**

@@ -641,6 +641,14 @@ public final class ClusterXdsTranslator {
                           .setName(caSecret)
                           .setSdsConfig(ads())));
     }
+    if (tls.clientCertificate() != null) {
+      // Mutual TLS: the certificate and key travel over SDS, as every certificate Envoy holds.
+      ctx.getCommonTlsContextBuilder()
+          .addTlsCertificateSdsSecretConfigs(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig.newBuilder()
+                  .setName(tls.clientCertificate().name())
+                  .setSdsConfig(ads()));
+    }
     if (tls.sni() != null) {
       ctx.setSni(tls.sni());
     }

@@ -1,6 +1,7 @@
 package io.eg4j.xds.core;
 
 import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.TlsIr;
 import io.eg4j.model.ir.XdsIr;
@@ -65,6 +66,17 @@ public final class SecretXdsTranslator {
         out.putIfAbsent(ca.getName(), ca);
       }
     }
+    // The client certificates clusters present to their TLS backends.
+    for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
+      List<RouteDestinationIr.DestinationSettingIr> groups =
+          ref.localities().isEmpty() ? List.of(ref.setting()) : ref.localities();
+      for (RouteDestinationIr.DestinationSettingIr g : groups) {
+        if (g.tls() != null && g.tls().clientCertificate() != null) {
+          TlsIr.CertificateIr c = g.tls().clientCertificate();
+          out.putIfAbsent(c.name(), certificateSecret(c));
+        }
+      }
+    }
     // Secrets the HTTP filters read over SDS (OIDC client and HMAC secrets).
     for (Secret s : HttpFilters.resources(ir).secrets()) {
       out.putIfAbsent(s.getName(), s);
@@ -77,15 +89,17 @@ public final class SecretXdsTranslator {
       return;
     }
     for (TlsIr.CertificateIr c : tls.certificates()) {
-      out.putIfAbsent(
-          c.name(),
-          Secret.newBuilder()
-              .setName(c.name())
-              .setTlsCertificate(
-                  TlsCertificate.newBuilder()
-                      .setCertificateChain(Protos.inline(c.certificateChain()))
-                      .setPrivateKey(Protos.inline(c.privateKey())))
-              .build());
+      out.putIfAbsent(c.name(), certificateSecret(c));
     }
+  }
+
+  private static Secret certificateSecret(TlsIr.CertificateIr c) {
+    return Secret.newBuilder()
+        .setName(c.name())
+        .setTlsCertificate(
+            TlsCertificate.newBuilder()
+                .setCertificateChain(Protos.inline(c.certificateChain()))
+                .setPrivateKey(Protos.inline(c.privateKey())))
+        .build();
   }
 }
