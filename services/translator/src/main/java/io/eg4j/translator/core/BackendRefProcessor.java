@@ -113,21 +113,15 @@ final class BackendRefProcessor {
           + name
           + " has no tls.crt or tls.key";
     }
-    if (CertificateValidator.certificate(secret) == null) {
-      // Envoy refuses a certificate whose key is not its own, and the cluster with it.
-      return "the EnvoyProxy's client certificate Secret "
-          + ns
-          + "/"
-          + name
-          + " does not hold a valid certificate and matching private key";
-    }
     return null;
   }
 
   /**
    * The client certificate the Gateway's EnvoyProxy presents to TLS backends, once {@link
-   * #proxyClientCertificateError} found it valid, named {@code namespace/name} as its SDS secret;
-   * null when the EnvoyProxy sets none.
+   * #proxyClientCertificateError} found it usable, named {@code namespace/name} as its SDS secret;
+   * null when the EnvoyProxy sets none, or when its key does not match its certificate: Envoy would
+   * refuse such a secret, so none is presented (Envoy Gateway reports the route as resolved all the
+   * same), and a backend that requires one refuses the connection.
    */
   private io.eg4j.model.ir.TlsIr.CertificateIr proxyClientCertificate(GatewayContext g) {
     if (g == null) {

@@ -18,10 +18,11 @@ import java.util.Set;
  *       while loading, answers 500 on its routes instead (DESIGN.md invariants 9, 10);
  *   <li>{@code InsecureSyntax}: the script must tokenize (strings and comments closed) and its
  *       blocks must be well formed ({@code if … then … end}, {@code for/while … do … end}, {@code
- *       function … end}, {@code repeat … until}), and the chunk itself (outside any function) must
- *       not {@code require} a module that LuaJIT lacks: Envoy runs the chunk when it loads the
- *       filter, and such a {@code require} makes it refuse the listener;
- *   <li>{@code Strict} (the default): also, it must define {@code envoy_on_request} or {@code
+ *       function … end}, {@code repeat … until}); the script is served {@link #guarded}, since what
+ *       runs when Envoy loads it (a chunk-level {@code require} of a module LuaJIT lacks, which
+ *       would make Envoy refuse the listener) is not checked;
+ *   <li>{@code Strict} (the default): also, the chunk itself (outside any function) must not {@code
+ *       require} a module that LuaJIT lacks, and it must define {@code envoy_on_request} or {@code
  *       envoy_on_response}, and every method those call on their stream handle ({@code
  *       handle:name(…)}) must be one of Envoy's stream handle API.
  * </ul>
@@ -79,7 +80,9 @@ final class LuaCheck {
     try {
       tokens = tokenize(source);
       problem = blocks(tokens);
-      if (problem == null) {
+      if (problem == null && !"InsecureSyntax".equals(validation)) {
+        // InsecureSyntax checks the syntax only, as in Envoy Gateway; the script is then served
+        // guarded, where a failed require answers 500 on its routes.
         problem = chunkRequires(tokens);
       }
     } catch (IllegalArgumentException e) {
