@@ -117,7 +117,14 @@ public record RouteDestinationIr(
    * @param unix true for a Unix domain socket (a Backend's {@code unix} endpoint): Envoy connects
    *     to the socket file {@code host} instead of an IP address and port
    */
-  public record EndpointIr(String host, int port, String zone, boolean unix) {
+  public record EndpointIr(
+      String host,
+      int port,
+      String zone,
+      // Left out of the IR when false (almost every endpoint).
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+          boolean unix) {
     public EndpointIr {
       IrValidation.requireName(host, "endpoint host");
       if (unix) {
