@@ -109,22 +109,47 @@ public record RouteDestinationIr(
   /**
    * One endpoint.
    *
-   * @param host IP address or DNS name
-   * @param port port
+   * @param host IP address or DNS name, or the socket path of a Unix-socket endpoint
+   * @param port port; 0 for a Unix-socket endpoint
    * @param zone the topology zone the endpoint runs in (an EndpointSlice endpoint's or a Backend
    *     endpoint's {@code zone}), or null when unknown; zone-aware load balancing groups endpoints
    *     by it
+   * @param unix true for a Unix domain socket (a Backend's {@code unix} endpoint): Envoy connects
+   *     to the socket file {@code host} instead of an IP address and port
    */
-  public record EndpointIr(String host, int port, String zone) {
+  public record EndpointIr(
+      String host,
+      int port,
+      String zone,
+      // Left out of the IR when false (almost every endpoint).
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+          boolean unix) {
     public EndpointIr {
       IrValidation.requireName(host, "endpoint host");
-      IrValidation.requirePort(port, "endpoint " + host);
+      if (unix) {
+        if (port != 0) {
+          throw new IllegalArgumentException("unix socket endpoint " + host + " has a port");
+        }
+      } else {
+        IrValidation.requirePort(port, "endpoint " + host);
+      }
       zone = zone == null || zone.isEmpty() ? null : zone;
+    }
+
+    /** An IP or DNS endpoint. */
+    public EndpointIr(String host, int port, String zone) {
+      this(host, port, zone, false);
     }
 
     /** An endpoint whose zone is not known. */
     public EndpointIr(String host, int port) {
       this(host, port, null);
+    }
+
+    /** A Unix domain socket endpoint at {@code path}. */
+    public static EndpointIr unixSocket(String path, String zone) {
+      return new EndpointIr(path, 0, zone, true);
     }
   }
 
@@ -134,10 +159,21 @@ public record RouteDestinationIr(
    * @param sni server name sent to the backend
    * @param caCertificates PEM CA bundle to verify the backend, or null for the system store
    * @param subjectAltNames SANs to accept; empty means the SNI hostname
+   * @param clientCertificate the certificate Envoy presents to the backend (mutual TLS), served
+   *     over SDS under its name; null for none
    */
-  public record UpstreamTlsIr(String sni, String caCertificates, List<String> subjectAltNames) {
+  public record UpstreamTlsIr(
+      String sni,
+      String caCertificates,
+      List<String> subjectAltNames,
+      TlsIr.CertificateIr clientCertificate) {
     public UpstreamTlsIr {
       subjectAltNames = XdsIr.copy(subjectAltNames);
+    }
+
+    /** This TLS, presenting {@code certificate} to the backend. */
+    public UpstreamTlsIr withClientCertificate(TlsIr.CertificateIr certificate) {
+      return new UpstreamTlsIr(sni, caCertificates, subjectAltNames, certificate);
     }
   }
 }

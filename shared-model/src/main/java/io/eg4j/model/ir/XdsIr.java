@@ -187,9 +187,18 @@ public record XdsIr(
    * @param path the JSON pointer the operation targets
    * @param from the JSON pointer of move and copy; null otherwise
    * @param value the operation's value as JSON text; null for remove, move and copy
+   * @param jsonPath an RFC 9535 JSONPath that selects the locations to operate on (each match's
+   *     JSON pointer, with {@code path} appended), or null to operate on {@code path} alone
    */
   public record JsonPatchIr(
-      String policy, String type, String name, String op, String path, String from, String value) {
+      String policy,
+      String type,
+      String name,
+      String op,
+      String path,
+      String from,
+      String value,
+      String jsonPath) {
     public JsonPatchIr {
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(name, "name");

@@ -68,6 +68,14 @@ class EnvoyPatchE2E {
               - type: type.googleapis.com/envoy.config.listener.v3.Listener
                 name: default/eg/http
                 operation: {op: replace, path: /no/such/path, value: 1}
+              - type: type.googleapis.com/envoy.config.route.v3.RouteConfiguration
+                name: default/eg/http
+                operation:
+                  op: add
+                  jsonPath: "$.virtual_hosts[*].routes[?(@.match.path_separated_prefix == '/web')]"
+                  path: /response_headers_to_add
+                  value:
+                  - header: {key: x-route-patched, value: by-json-path}
             """,
         config);
     stack.await(
@@ -98,6 +106,13 @@ class EnvoyPatchE2E {
     Http.Response r = Http.get(stack.port(), "x.test", "/web");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("x-patched")).isEqualTo("by-envoy-patch-policy");
+  }
+
+  @Test
+  void aJsonPathPatchChangesTheRoutesItSelects() {
+    Http.Response r = Http.get(stack.port(), "x.test", "/web");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.header("x-route-patched")).isEqualTo("by-json-path");
   }
 
   @Test

@@ -65,7 +65,10 @@ final class BackendRefProcessor {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", clientCertError), weight);
     }
-    return settle(settingName, weight, protocol, l4, kind, name, ns, port, tls);
+    if (tls != null) {
+      tls = tls.withClientCertificate(proxyClientCertificate(parent.gateway));
+    }
+    return settle(settingName, weight, protocol, l4, kind, name, ns, port, tls, false);
   }
 
   /**
@@ -111,6 +114,28 @@ final class BackendRefProcessor {
           + " has no tls.crt or tls.key";
     }
     return null;
+  }
+
+  /**
+   * The client certificate the Gateway's EnvoyProxy presents to TLS backends, once {@link
+   * #proxyClientCertificateError} found it usable, named {@code namespace/name} as its SDS secret;
+   * null when the EnvoyProxy sets none, or when its key does not match its certificate: Envoy would
+   * refuse such a secret, so none is presented (Envoy Gateway reports the route as resolved all the
+   * same), and a backend that requires one refuses the connection.
+   */
+  private io.eg4j.model.ir.TlsIr.CertificateIr proxyClientCertificate(GatewayContext g) {
+    if (g == null) {
+      return null;
+    }
+    JsonNode ref = Nodes.obj(Nodes.obj(g.envoyProxy, "backendTLS"), "clientCertificateRef");
+    if (ref.isMissingNode()) {
+      return null;
+    }
+    String epNs =
+        g.envoyProxyNamespace == null ? ctx.config.controllerNamespace() : g.envoyProxyNamespace;
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", epNs);
+    return CertificateValidator.certificate(ctx.secret(ns, name));
   }
 
   /**
@@ -184,10 +209,16 @@ final class BackendRefProcessor {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", e.getMessage()), 1);
     }
-    return settle(settingName, 1, protocol, "TCP", kind, name, ns, port, tls);
+    return settle(settingName, 1, protocol, "TCP", kind, name, ns, port, tls, true);
   }
 
-  /** Reads the endpoints of a validated backendRef and picks the upstream protocol. */
+  /**
+   * Reads the endpoints of a validated backendRef and picks the upstream protocol.
+   *
+   * @param allowUnix whether a Backend's Unix-socket endpoints may be used: Envoy Gateway serves
+   *     them to the services a policy calls (an external processor beside the proxy), not to a
+   *     route's backendRefs, which it reports with UnsupportedAddressType
+   */
   private Result settle(
       String settingName,
       int weight,
@@ -197,7 +228,8 @@ final class BackendRefProcessor {
       String name,
       String ns,
       Integer port,
-      RouteDestinationIr.UpstreamTlsIr tls) {
+      RouteDestinationIr.UpstreamTlsIr tls,
+      boolean allowUnix) {
     List<EndpointIr> endpoints = new ArrayList<>();
     String addressType;
     switch (kind) {
@@ -284,6 +316,10 @@ final class BackendRefProcessor {
             }
           } else if (!Nodes.obj(ep, "unix").isMissingNode()) {
             types.add("UDS");
+            String path = Nodes.text(Nodes.obj(ep, "unix"), "path");
+            if (path != null && !path.isEmpty()) {
+              endpoints.add(EndpointIr.unixSocket(path, Nodes.text(ep, "zone")));
+            }
           }
         }
         if (BackendProcessor.localAddress(spec, ctx.config) != null) {
@@ -293,14 +329,17 @@ final class BackendRefProcessor {
                   "InvalidAddress", BackendProcessor.localAddress(spec, ctx.config)),
               weight);
         }
-        if (types.contains("UDS")) {
+        if (types.contains("UDS") && !allowUnix) {
           return new Result(
               null,
               RouteErrors.RouteError.resolvedRefs(
-                  "UnsupportedAddressType", "unix domain socket endpoints are not supported"),
+                  "UnsupportedAddressType",
+                  "unix domain socket endpoints are not supported for route backendRefs"),
               weight);
         }
-        if (types.size() > 1) {
+        if (types.contains("FQDN") && types.size() > 1) {
+          // Envoy resolves a cluster's names itself (a DNS cluster) or is sent its addresses
+          // (EDS), never both; IP and Unix-socket endpoints both travel through EDS.
           return new Result(
               null,
               RouteErrors.RouteError.resolvedRefs(

@@ -187,7 +187,7 @@ final class BackendTlsPolicyProcessor {
     String wellKnown = Nodes.text(validation, "wellKnownCACertificates");
     if (refs.isEmpty()) {
       if ("System".equals(wellKnown)) {
-        return new UpstreamTlsIr(hostname, null, sans);
+        return new UpstreamTlsIr(hostname, null, sans, null);
       }
       throw new PolicyError("InvalidCACertificateRef", "no CA certificate references are set");
     }
@@ -237,7 +237,7 @@ final class BackendTlsPolicyProcessor {
         pem.append('\n');
       }
     }
-    return new UpstreamTlsIr(hostname, pem.toString(), sans);
+    return new UpstreamTlsIr(hostname, pem.toString(), sans, null);
   }
 
   /** The CA bundle of a ConfigMap or Secret: {@code ca.crt}, else the first key. */

@@ -125,6 +125,32 @@ final class CertificateValidator {
     return out;
   }
 
+  /**
+   * The certificate and key of a {@code kubernetes.io/tls} Secret as an IR certificate named {@code
+   * namespace/name}, or null when the Secret is missing, lacks either, or they do not form a pair
+   * (Envoy refuses such a certificate, and with it the resource that uses it).
+   */
+  static io.eg4j.model.ir.TlsIr.CertificateIr certificate(JsonNode secret) {
+    if (secret == null) {
+      return null;
+    }
+    byte[] crt = secretData(secret, "tls.crt");
+    byte[] key = secretData(secret, "tls.key");
+    if (crt == null || key == null) {
+      return null;
+    }
+    try {
+      KeyPair pair = parseKeyPair(crt, key);
+      return new io.eg4j.model.ir.TlsIr.CertificateIr(
+          Nodes.namespace(secret) + "/" + Nodes.name(secret),
+          pair.certPem(),
+          pair.keyPem(),
+          List.of());
+    } catch (InvalidException e) {
+      return null;
+    }
+  }
+
   /** Validates a certificate and key pair. */
   static KeyPair parseKeyPair(byte[] certBytes, byte[] keyBytes) throws InvalidException {
     String certPem = new String(certBytes, StandardCharsets.UTF_8);

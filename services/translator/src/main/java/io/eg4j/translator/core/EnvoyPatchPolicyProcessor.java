@@ -13,9 +13,11 @@ import java.util.List;
  * GatewayClass's merged IR. A policy whose IR does not exist is ignored (no status). Otherwise it
  * is Disabled when the extension API is off, Invalid when its target is not of the kind the mode
  * needs (or, merged, not our class) or when a patch is malformed (an unknown resource type or
- * operation, a missing path, value or from, or a {@code jsonPath}, which eg4j does not evaluate),
- * and Accepted otherwise. An accepted policy's operations go into the IR in priority order (lower
- * first, then oldest); the xds-server applies them to the JSON form of the resources it built.
+ * operation, a missing path, value or from, a {@code jsonPath} that is not a query from the root),
+ * and Accepted otherwise. A {@code jsonPath} is evaluated by the xds-server on the resource: the
+ * operation applies at each location it selects, with {@code path} appended. An accepted policy's
+ * operations go into the IR in priority order (lower first, then oldest); the xds-server applies
+ * them to the JSON form of the resources it built.
  */
 final class EnvoyPatchPolicyProcessor {
   private final TranslationContext ctx;
@@ -148,15 +150,21 @@ final class EnvoyPatchPolicyProcessor {
     }
     String name = Nodes.text(patch, "name", "");
     JsonNode op = Nodes.obj(patch, "operation");
-    if (Nodes.has(op, "jsonPath")) {
+    String jsonPath = Nodes.text(op, "jsonPath");
+    if (jsonPath != null && !jsonPath.startsWith("$")) {
+      // RFC 9535: a query starts at the root, $.
       throw new IllegalArgumentException(
-          where + ".operation.jsonPath: not supported by eg4j yet, so the policy is not applied");
+          where + ".operation.jsonPath: a JSONPath query starting with $ is required");
     }
     String verb = Nodes.text(op, "op", "");
     if (!OPS.contains(verb)) {
       throw new IllegalArgumentException(where + ".operation.op: unsupported operation " + verb);
     }
     String path = Nodes.text(op, "path");
+    if (path == null && jsonPath != null) {
+      // The locations the query selects, with nothing appended.
+      path = "";
+    }
     if (path == null || (!path.isEmpty() && !path.startsWith("/"))) {
       throw new IllegalArgumentException(
           where + ".operation.path: a JSON pointer (empty or starting with /) is required");
@@ -171,7 +179,7 @@ final class EnvoyPatchPolicyProcessor {
     if (needsValue && (value == null || value.isNull())) {
       throw new IllegalArgumentException(where + ".operation.value: required for " + verb);
     }
-    if (name.isEmpty() && !(verb.equals("add") && path.isEmpty())) {
+    if (name.isEmpty() && !(verb.equals("add") && path.isEmpty() && jsonPath == null)) {
       throw new IllegalArgumentException(where + ".name: required");
     }
     return new XdsIr.JsonPatchIr(
@@ -181,7 +189,8 @@ final class EnvoyPatchPolicyProcessor {
         verb,
         path,
         verb.equals("move") || verb.equals("copy") ? from : null,
-        needsValue ? value.toString() : null);
+        needsValue ? value.toString() : null,
+        jsonPath);
   }
 
   private static int priority(ObjectNode p) {

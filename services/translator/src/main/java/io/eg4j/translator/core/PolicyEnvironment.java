@@ -139,6 +139,11 @@ final class PolicyEnvironment implements PolicyEnv {
   }
 
   @Override
+  public io.eg4j.model.ir.TlsIr.CertificateIr controllerCertificate(String name) {
+    return CertificateValidator.certificate(ctx.secret(controllerNamespace(), name));
+  }
+
+  @Override
   public Map<String, String> controllerSecret(String name) {
     ObjectNode o = ctx.secret(controllerNamespace(), name);
     return o == null ? null : decode(o, true);

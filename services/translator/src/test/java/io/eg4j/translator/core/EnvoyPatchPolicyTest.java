@@ -113,7 +113,7 @@ class EnvoyPatchPolicyTest {
         "{type: type.googleapis.com/envoy.config.cluster.v3.Cluster, name: a, operation: {op:"
             + " remove, path: x}} | a JSON pointer",
         "{type: type.googleapis.com/envoy.config.cluster.v3.Cluster, name: a, operation: {op:"
-            + " remove, jsonPath: '$..x', path: ''}} | jsonPath: not supported",
+            + " remove, jsonPath: '..x', path: ''}} | jsonPath: a JSONPath query starting with $",
       })
   void malformedPatchesRefuseThePolicyAndStayOutOfTheIr(String patch, String message)
       throws Exception {

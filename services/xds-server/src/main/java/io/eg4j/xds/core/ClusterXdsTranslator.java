@@ -262,7 +262,10 @@ public final class ClusterXdsTranslator {
       }
       cla = b.build();
     }
-    if (ref.setting().tls() == null || !ref.localities().isEmpty()) {
+    if (!ref.localities().isEmpty()) {
+      return withLocalityTlsMatches(ref, cla);
+    }
+    if (ref.setting().tls() == null) {
       return cla;
     }
     // Each endpoint names the TLS transport socket it is reached with.
@@ -285,6 +288,58 @@ public final class ClusterXdsTranslator {
       }
     }
     return b.build();
+  }
+
+  /**
+   * The TLS backends of a cluster with localities (each locality one backendRef): the locality's
+   * index, by its region (the backendRef's setting name), for those reached over TLS.
+   */
+  static Map<String, Integer> tlsLocalities(ClusterRef ref) {
+    Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < ref.localities().size(); i++) {
+      DestinationSettingIr l = ref.localities().get(i);
+      if (l.tls() != null) {
+        out.putIfAbsent(l.name(), i);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Marks the endpoints of each TLS locality with the name of its own transport socket match, as
+   * Envoy Gateway does: backendRefs of one cluster may each have their own BackendTLSPolicy (or
+   * none), and Envoy picks the socket per endpoint.
+   */
+  private static io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment
+      withLocalityTlsMatches(
+          ClusterRef ref, io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment cla) {
+    Map<String, Integer> tls = tlsLocalities(ref);
+    if (tls.isEmpty()) {
+      return cla;
+    }
+    var b = cla.toBuilder();
+    for (var loc : b.getEndpointsBuilderList()) {
+      Integer i = tls.get(loc.getLocality().getRegion());
+      if (i == null) {
+        continue;
+      }
+      var meta = matchMetadata(tlsMatchName(ref.name(), i));
+      for (var ep : loc.getLbEndpointsBuilderList()) {
+        ep.setMetadata(meta);
+      }
+    }
+    return b.build();
+  }
+
+  private static io.envoyproxy.envoy.config.core.v3.Metadata matchMetadata(String name) {
+    return io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+        .putFilterMetadata(
+            "envoy.transport_socket_match",
+            com.google.protobuf.Struct.newBuilder()
+                .putFields(
+                    "name", com.google.protobuf.Value.newBuilder().setStringValue(name).build())
+                .build())
+        .build();
   }
 
   /** A Backend of type DynamicResolver: the upstream is the request's own host. */
@@ -394,7 +449,27 @@ public final class ClusterXdsTranslator {
       c.putTypedExtensionProtocolOptions(
           "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", any(http.build()));
     }
-    if (s.tls() != null && uriCluster(ref.name())) {
+    if (!ref.localities().isEmpty() && !tlsLocalities(ref).isEmpty()) {
+      // One transport socket per TLS backendRef, chosen by the endpoints' metadata; endpoints of
+      // backendRefs without TLS carry no match name and use the default plain socket.
+      tlsLocalities(ref)
+          .forEach(
+              (region, i) -> {
+                RouteDestinationIr.UpstreamTlsIr tls = ref.localities().get(i).tls();
+                String match = tlsMatchName(ref.name(), i);
+                c.addTransportSocketMatches(
+                    Cluster.TransportSocketMatch.newBuilder()
+                        .setName(match)
+                        .setMatch(
+                            com.google.protobuf.Struct.newBuilder()
+                                .putFields(
+                                    "name",
+                                    com.google.protobuf.Value.newBuilder()
+                                        .setStringValue(match)
+                                        .build()))
+                        .setTransportSocket(upstreamTls(tls, caSecretName(match, tls))));
+              });
+    } else if (s.tls() != null && uriCluster(ref.name())) {
       // A cluster made from a URL (a JWKS or OIDC endpoint): the CA inline, as Envoy Gateway
       // serves these.
       c.setTransportSocket(upstreamTls(s.tls(), null));
@@ -499,7 +574,12 @@ public final class ClusterXdsTranslator {
 
   /** The name of a cluster's TLS transport socket match (and of its endpoints' metadata). */
   static String tlsMatchName(String clusterName) {
-    return clusterName + "/tls/0";
+    return tlsMatchName(clusterName, 0);
+  }
+
+  /** The name of the TLS transport socket match of a cluster's {@code index}th backendRef. */
+  static String tlsMatchName(String clusterName, int index) {
+    return clusterName + "/tls/" + index;
   }
 
   /** The SDS secret that holds the CA a cluster verifies its backends with. */
@@ -578,6 +658,14 @@ public final class ClusterXdsTranslator {
                           .newBuilder()
                           .setName(caSecret)
                           .setSdsConfig(ads())));
+    }
+    if (tls.clientCertificate() != null) {
+      // Mutual TLS: the certificate and key travel over SDS, as every certificate Envoy holds.
+      ctx.getCommonTlsContextBuilder()
+          .addTlsCertificateSdsSecretConfigs(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig.newBuilder()
+                  .setName(tls.clientCertificate().name())
+                  .setSdsConfig(ads()));
     }
     if (tls.sni() != null) {
       ctx.setSni(tls.sni());

@@ -113,12 +113,18 @@ public final class EndpointXdsTranslator {
               .setEndpoint(
                   Endpoint.newBuilder()
                       .setAddress(
-                          ListenerXdsTranslator.address(
-                              e.host(),
-                              e.port(),
-                              s.protocol().equalsIgnoreCase("UDP")
-                                  ? SocketAddress.Protocol.UDP
-                                  : SocketAddress.Protocol.TCP))));
+                          e.unix()
+                              ? io.envoyproxy.envoy.config.core.v3.Address.newBuilder()
+                                  .setPipe(
+                                      io.envoyproxy.envoy.config.core.v3.Pipe.newBuilder()
+                                          .setPath(e.host()))
+                                  .build()
+                              : ListenerXdsTranslator.address(
+                                  e.host(),
+                                  e.port(),
+                                  s.protocol().equalsIgnoreCase("UDP")
+                                      ? SocketAddress.Protocol.UDP
+                                      : SocketAddress.Protocol.TCP))));
     }
     return locality;
   }

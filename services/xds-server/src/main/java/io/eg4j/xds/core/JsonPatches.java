@@ -129,8 +129,34 @@ final class JsonPatches {
     }
   }
 
-  /** Applies one RFC 6902 operation to a document; returns the new document. */
+  /**
+   * Applies one operation to a document; returns the new document. With a {@code jsonPath}, the
+   * operation applies at every location the query selects ({@code path} appended to each), last
+   * location first so that a change to an array does not move the locations still to come; a query
+   * that selects nothing fails the operation, as Envoy Gateway has it.
+   */
   static JsonNode applyOne(JsonNode doc, JsonPatchIr p) throws PatchException, java.io.IOException {
+    if (p.jsonPath() == null) {
+      return applyAt(doc, p, p.path());
+    }
+    List<String> pointers = JsonPathPointers.of(doc, p.jsonPath());
+    if (pointers.isEmpty()) {
+      throw new PatchException("jsonPath " + p.jsonPath() + " selects nothing");
+    }
+    JsonNode out = doc;
+    for (int i = pointers.size() - 1; i >= 0; i--) {
+      out = applyAt(out, p, pointers.get(i) + p.path());
+    }
+    return out;
+  }
+
+  private static JsonNode applyAt(JsonNode doc, JsonPatchIr p, String target)
+      throws PatchException, java.io.IOException {
+    if (!target.equals(p.path())) {
+      p =
+          new JsonPatchIr(
+              p.policy(), p.type(), p.name(), p.op(), target, p.from(), p.value(), null);
+    }
     JsonNode value = p.value() == null ? null : JSON.readTree(p.value());
     return switch (p.op()) {
       case "add" -> add(doc, pointer(p.path()), value);

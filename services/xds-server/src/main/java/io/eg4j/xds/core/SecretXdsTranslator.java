@@ -1,6 +1,7 @@
 package io.eg4j.xds.core;
 
 import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.TlsIr;
 import io.eg4j.model.ir.XdsIr;
@@ -49,9 +50,31 @@ public final class SecretXdsTranslator {
     }
     // The CAs clusters verify their TLS backends with.
     for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
-      if (ref.setting().tls() != null && !ClusterXdsTranslator.uriCluster(ref.name())) {
+      if (!ref.localities().isEmpty()) {
+        // Each TLS backendRef of a cluster with localities verifies with its own CA.
+        ClusterXdsTranslator.tlsLocalities(ref)
+            .forEach(
+                (region, i) -> {
+                  Secret ca =
+                      ClusterXdsTranslator.caSecret(
+                          ClusterXdsTranslator.tlsMatchName(ref.name(), i),
+                          ref.localities().get(i).tls());
+                  out.putIfAbsent(ca.getName(), ca);
+                });
+      } else if (ref.setting().tls() != null && !ClusterXdsTranslator.uriCluster(ref.name())) {
         Secret ca = ClusterXdsTranslator.caSecret(ref.name(), ref.setting().tls());
         out.putIfAbsent(ca.getName(), ca);
+      }
+    }
+    // The client certificates clusters present to their TLS backends.
+    for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
+      List<RouteDestinationIr.DestinationSettingIr> groups =
+          ref.localities().isEmpty() ? List.of(ref.setting()) : ref.localities();
+      for (RouteDestinationIr.DestinationSettingIr g : groups) {
+        if (g.tls() != null && g.tls().clientCertificate() != null) {
+          TlsIr.CertificateIr c = g.tls().clientCertificate();
+          out.putIfAbsent(c.name(), certificateSecret(c));
+        }
       }
     }
     // Secrets the HTTP filters read over SDS (OIDC client and HMAC secrets).
@@ -71,15 +94,17 @@ public final class SecretXdsTranslator {
       return;
     }
     for (TlsIr.CertificateIr c : tls.certificates()) {
-      out.putIfAbsent(
-          c.name(),
-          Secret.newBuilder()
-              .setName(c.name())
-              .setTlsCertificate(
-                  TlsCertificate.newBuilder()
-                      .setCertificateChain(Protos.inline(c.certificateChain()))
-                      .setPrivateKey(Protos.inline(c.privateKey())))
-              .build());
+      out.putIfAbsent(c.name(), certificateSecret(c));
     }
+  }
+
+  private static Secret certificateSecret(TlsIr.CertificateIr c) {
+    return Secret.newBuilder()
+        .setName(c.name())
+        .setTlsCertificate(
+            TlsCertificate.newBuilder()
+                .setCertificateChain(Protos.inline(c.certificateChain()))
+                .setPrivateKey(Protos.inline(c.privateKey())))
+        .build();
   }
 }

@@ -33,7 +33,7 @@ class JsonPatchesTest {
 
   private static JsonPatchIr op(
       String type, String name, String op, String path, String from, String value) {
-    return new JsonPatchIr("default/p", type, name, op, path, from, value);
+    return new JsonPatchIr("default/p", type, name, op, path, from, value, null);
   }
 
   @Test
@@ -146,7 +146,8 @@ class JsonPatchesTest {
                 op,
                 path,
                 from == null || from.isEmpty() ? null : from,
-                value == null || value.isEmpty() ? null : value));
+                value == null || value.isEmpty() ? null : value,
+                null));
     assertThat(out).isEqualTo(JSON.readTree(expected));
   }
 
@@ -162,8 +163,64 @@ class JsonPatchesTest {
               () ->
                   JsonPatches.applyOne(
                       JSON.readTree("{\"a\":[1,2],\"b\":{}}"),
-                      new JsonPatchIr("p", LISTENER, "n", bad[0], bad[1], from, bad[2])))
+                      new JsonPatchIr("p", LISTENER, "n", bad[0], bad[1], from, bad[2], null)))
           .isInstanceOf(JsonPatches.PatchException.class);
     }
+  }
+
+  private static JsonPatchIr query(String op, String jsonPath, String path, String value) {
+    return new JsonPatchIr("p", ROUTE, "n", op, path, null, value, jsonPath);
+  }
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> jsonPathCases() {
+    String doc =
+        "{\"virtual_hosts\":[{\"name\":\"a\",\"routes\":[{\"n\":1},{\"n\":2}]},"
+            + "{\"name\":\"b\",\"routes\":[{\"n\":3}]}]}";
+    return java.util.stream.Stream.of(
+        // Every route of one virtual host, selected by a filter, gets a field (path appended).
+        org.junit.jupiter.params.provider.Arguments.of(
+            "add under each match",
+            doc,
+            query("add", "$.virtual_hosts[?(@.name=='a')].routes[*]", "/x", "true"),
+            "{\"virtual_hosts\":[{\"name\":\"a\",\"routes\":[{\"n\":1,\"x\":true},"
+                + "{\"n\":2,\"x\":true}]},{\"name\":\"b\",\"routes\":[{\"n\":3}]}]}"),
+        // Removing several array items: later ones first, so the indexes stay right.
+        org.junit.jupiter.params.provider.Arguments.of(
+            "remove every match",
+            doc,
+            query("remove", "$.virtual_hosts[0].routes[*]", "", null),
+            "{\"virtual_hosts\":[{\"name\":\"a\",\"routes\":[]},"
+                + "{\"name\":\"b\",\"routes\":[{\"n\":3}]}]}"),
+        // A recursive descent replaces every occurrence of a field.
+        org.junit.jupiter.params.provider.Arguments.of(
+            "replace by recursive descent",
+            doc,
+            query("replace", "$..n", "", "0"),
+            "{\"virtual_hosts\":[{\"name\":\"a\",\"routes\":[{\"n\":0},{\"n\":0}]},"
+                + "{\"name\":\"b\",\"routes\":[{\"n\":0}]}]}"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("jsonPathCases")
+  void jsonPathSelectsWhereTheOperationApplies(
+      String name, String doc, JsonPatchIr patch, String expected) throws Exception {
+    assertThat(JsonPatches.applyOne(JSON.readTree(doc), patch)).isEqualTo(JSON.readTree(expected));
+  }
+
+  @Test
+  void aJsonPathThatSelectsNothingOrIsMalformedFails() {
+    String doc = "{\"a\":[1]}";
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> JsonPatches.applyOne(JSON.readTree(doc), query("remove", "$.b[*]", "", null)))
+        .hasMessageContaining("selects nothing");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> JsonPatches.applyOne(JSON.readTree(doc), query("remove", "$.a[?(@ ==", "", null)))
+        .hasMessageContaining("invalid jsonPath");
+  }
+
+  @Test
+  void normalizedPathsBecomeEscapedPointers() {
+    assertThat(JsonPathPointers.pointer("$['a'][0]['b/c~d']")).isEqualTo("/a/0/b~1c~0d");
+    assertThat(JsonPathPointers.pointer("$")).isEmpty();
   }
 }

@@ -388,7 +388,7 @@ class XdsDataPlaneE2E {
                 "IP",
                 List.of(new RouteDestinationIr.EndpointIr("127.0.0.1", httpsBackend.port())),
                 new RouteDestinationIr.UpstreamTlsIr(
-                    "backend.example.com", caBackend, subjectAltNames))));
+                    "backend.example.com", caBackend, subjectAltNames, null))));
   }
 
   private static RouteDestinationIr.DestinationSettingIr udpSetting(

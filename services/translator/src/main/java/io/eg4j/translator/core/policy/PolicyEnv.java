@@ -44,6 +44,15 @@ public interface PolicyEnv {
   Map<String, String> controllerSecret(String name);
 
   /**
+   * A certificate of the control plane's own (a {@code kubernetes.io/tls} Secret in the controller
+   * namespace), named {@code namespace/name}, or null when the Secret is missing or its key does
+   * not match its certificate (Envoy would refuse it).
+   */
+  default io.eg4j.model.ir.TlsIr.CertificateIr controllerCertificate(String name) {
+    return null;
+  }
+
+  /**
    * The EnvoyGateway configuration the translation runs under (global rate limiting, provider), or
    * null when unknown (then nothing that needs it is enforced).
    */

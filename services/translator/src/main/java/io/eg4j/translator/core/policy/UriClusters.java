@@ -23,7 +23,9 @@ public final class UriClusters {
     String host = uri.getHost();
     String name = host.replace('.', '_').replace(':', '_') + "_" + port;
     RouteDestinationIr.UpstreamTlsIr tls =
-        scheme.equals("https") ? new RouteDestinationIr.UpstreamTlsIr(host, null, List.of()) : null;
+        scheme.equals("https")
+            ? new RouteDestinationIr.UpstreamTlsIr(host, null, List.of(), null)
+            : null;
     return new RouteDestinationIr(
         name,
         List.of(

@@ -119,13 +119,6 @@ final class ExtProcTranslator {
           authority = authority(ref, ns, one);
         }
       }
-      if (settings.size() > 1 && settings.stream().anyMatch(st -> st.tls() != null)) {
-        // The processor's backends are localities of one cluster, which has one transport socket.
-        throw new PolicyException(
-            where
-                + ": several backendRefs where one is reached over TLS (BackendTLSPolicy) are not"
-                + " supported by eg4j yet");
-      }
       if (settings.stream().map(DestinationSettingIr::addressType).distinct().count() > 1) {
         // One cluster is either EDS (IP addresses) or DNS (hostnames), never both.
         throw new PolicyException(
@@ -194,11 +187,13 @@ final class ExtProcTranslator {
    * else {@code <name>.<namespace>:<port>}.
    */
   private static String authority(ObjectRef ref, String ns, RouteDestinationIr dest) {
-    if ("Backend".equals(ref.kind())
-        && !dest.settings().isEmpty()
-        && !dest.settings().get(0).endpoints().isEmpty()) {
-      var ep = dest.settings().get(0).endpoints().get(0);
-      return ep.host() + ":" + ep.port();
+    if ("Backend".equals(ref.kind()) && !dest.settings().isEmpty()) {
+      var ep = dest.settings().get(0).endpoints().stream().filter(e -> !e.unix()).findFirst();
+      if (ep.isPresent()) {
+        return ep.get().host() + ":" + ep.get().port();
+      }
+      // A Unix socket has no host name to send.
+      return ref.name() + "." + ns;
     }
     return ref.name() + "." + ns + ":" + (ref.port() == null ? 80 : ref.port());
   }

@@ -11,17 +11,18 @@ import java.util.Set;
  * filter does not compile. Three levels, as the EnvoyProxy's {@code lua.validationType}:
  *
  * <ul>
- *   <li>{@code Disabled}: what Envoy itself needs is still checked, as for {@code InsecureSyntax}:
- *       Envoy compiles every script when it loads the listener and refuses the whole listener
- *       (every route of every policy on it) when one does not compile. Envoy Gateway checks nothing
- *       at this level and lets Envoy refuse; eg4j refuses the one policy instead (DESIGN.md
- *       invariant 10);
+ *   <li>{@code Disabled}: nothing is checked, as in Envoy Gateway. Envoy compiles every script when
+ *       it loads the listener and would refuse the whole listener (every route of every policy on
+ *       it) for one that does not compile, so the script is served inside a guard ({@link
+ *       #guarded}) that compiles it in Envoy at load time and, when it does not compile or fails
+ *       while loading, answers 500 on its routes instead (DESIGN.md invariants 9, 10);
  *   <li>{@code InsecureSyntax}: the script must tokenize (strings and comments closed) and its
  *       blocks must be well formed ({@code if … then … end}, {@code for/while … do … end}, {@code
- *       function … end}, {@code repeat … until}), and the chunk itself (outside any function) must
- *       not {@code require} a module that LuaJIT lacks: Envoy runs the chunk when it loads the
- *       filter, and such a {@code require} makes it refuse the listener;
- *   <li>{@code Strict} (the default): also, it must define {@code envoy_on_request} or {@code
+ *       function … end}, {@code repeat … until}); the script is served {@link #guarded}, since what
+ *       runs when Envoy loads it (a chunk-level {@code require} of a module LuaJIT lacks, which
+ *       would make Envoy refuse the listener) is not checked;
+ *   <li>{@code Strict} (the default): also, the chunk itself (outside any function) must not {@code
+ *       require} a module that LuaJIT lacks, and it must define {@code envoy_on_request} or {@code
  *       envoy_on_response}, and every method those call on their stream handle ({@code
  *       handle:name(…)}) must be one of Envoy's stream handle API.
  * </ul>
@@ -66,32 +67,77 @@ final class LuaCheck {
 
   private LuaCheck() {}
 
-  /** A problem with {@code source} at {@code validation} level, or null when it passes. */
+  /**
+   * A problem with {@code source} at {@code validation} level, or null when it passes; never a
+   * problem when validation is {@code Disabled} (the script is then served {@link #guarded}).
+   */
   static String check(String source, String validation) {
-    boolean disabled = "Disabled".equals(validation);
+    if ("Disabled".equals(validation)) {
+      return null;
+    }
     List<Token> tokens;
     String problem;
     try {
       tokens = tokenize(source);
       problem = blocks(tokens);
-      if (problem == null) {
+      if (problem == null && !"InsecureSyntax".equals(validation)) {
+        // InsecureSyntax checks the syntax only, as in Envoy Gateway; the script is then served
+        // guarded, where a failed require answers 500 on its routes.
         problem = chunkRequires(tokens);
       }
     } catch (IllegalArgumentException e) {
       tokens = null;
       problem = e.getMessage();
     }
-    if (disabled) {
-      return problem == null
-          ? null
-          : problem
-              + " (Lua validation is Disabled, but Envoy compiles every script when it loads the"
-              + " listener and would refuse the whole listener)";
-    }
     if (problem != null || "InsecureSyntax".equals(validation)) {
       return problem;
     }
     return entryPoints(tokens);
+  }
+
+  /**
+   * {@code source} wrapped so that Envoy can always load it: the script is compiled and run by
+   * {@code loadstring} inside the Lua filter when Envoy loads the listener. When it does not
+   * compile or raises an error while loading, its entry points are replaced by one that logs why
+   * and answers 500, so the routes of an unchecked script that cannot run fail closed while the
+   * listener and every other route keep working. A script that loads behaves exactly as written:
+   * its chunk runs in the same global environment, where Envoy looks its entry points up.
+   *
+   * @param source the script as the policy gives it
+   * @param name the script's name (its filter), in error messages
+   */
+  static String guarded(String source, String name) {
+    String eq = "=";
+    while (source.contains("]" + eq + "]")) {
+      eq += "=";
+    }
+    String label = name.replaceAll("[^A-Za-z0-9/._-]", "_");
+    // Lua drops the newline right after a long bracket's opening, so the script itself starts
+    // on the next line intact.
+    return "-- eg4j: Lua validation is Disabled; the script below is compiled by Envoy when it\n"
+        + "-- loads, and answers 500 on its routes if it cannot be loaded.\n"
+        + "local eg4j_chunk, eg4j_err = loadstring(["
+        + eq
+        + "[\n"
+        + source
+        + "]"
+        + eq
+        + "], \"="
+        + label
+        + "\")\n"
+        + "if eg4j_chunk then\n"
+        + "  local ok, err = pcall(eg4j_chunk)\n"
+        + "  if not ok then eg4j_chunk, eg4j_err = nil, err end\n"
+        + "end\n"
+        + "if not eg4j_chunk then\n"
+        + "  envoy_on_response = nil\n"
+        + "  function envoy_on_request(handle)\n"
+        + "    handle:logErr(\"Lua script "
+        + label
+        + " cannot be loaded: \" .. tostring(eg4j_err))\n"
+        + "    handle:respond({[\":status\"] = \"500\"}, \"\")\n"
+        + "  end\n"
+        + "end\n";
   }
 
   /** A token; {@code value} is a string literal's text (escapes left as written), else null. */

@@ -15,7 +15,8 @@ import java.util.Map;
  * given inline or by a ConfigMap in the policy's namespace (its key {@code lua}, or its only key),
  * with an optional {@code filterContext} handed to the script on the policy's routes. Lua
  * extensions must be enabled in the EnvoyGateway config ({@code extensionApis.enableLua}); scripts
- * are checked before they reach Envoy (see {@link LuaCheck}).
+ * are checked before they reach Envoy, or served in a guard when the Gateway's EnvoyProxy disables
+ * validation (see {@link LuaCheck}).
  */
 final class LuaTranslator {
   static final List<String> SUPPORTED =
@@ -86,6 +87,11 @@ final class LuaTranslator {
             "validation failed for lua body in policy with name " + name + ": " + problem);
       }
       JsonNode ctx = lua.path("filterContext");
+      if (!"Strict".equals(validation)) {
+        // Below Strict, what runs when Envoy loads the script is not checked: a failure there
+        // answers 500 on the policy's routes instead of Envoy refusing the whole listener.
+        source = LuaCheck.guarded(source, name);
+      }
       out.add(new LuaIr(name, source, ctx.isObject() && !ctx.isEmpty() ? ctx.toString() : null));
     }
     return out;

@@ -157,7 +157,7 @@ final class WasmTranslator {
       }
       String host = "envoy-gateway." + env.controllerNamespace() + ".svc.cluster.local";
       uri = "https://" + host + ":" + MOCK_PORT + "/" + h + ".wasm";
-      cluster = mockCluster(host);
+      cluster = mockCluster(host, proxyCertificate(env));
     } else if (type.equals("Image")) {
       throw new PolicyException(
           codeWhere
@@ -238,7 +238,17 @@ final class WasmTranslator {
     return "oci://" + ref;
   }
 
-  private static RouteDestinationIr mockCluster(String host) {
+  /**
+   * The proxy's own certificate, which Envoy Gateway's Wasm cache asks Envoy to present (the {@code
+   * envoy} Secret of the controller namespace, as Envoy Gateway's certgen makes it); null when the
+   * Secret is missing or is not a valid certificate and key pair.
+   */
+  private static io.eg4j.model.ir.TlsIr.CertificateIr proxyCertificate(PolicyEnv env) {
+    return env.controllerCertificate("envoy");
+  }
+
+  private static RouteDestinationIr mockCluster(
+      String host, io.eg4j.model.ir.TlsIr.CertificateIr clientCertificate) {
     return new RouteDestinationIr(
         MOCK_CLUSTER,
         List.of(
@@ -248,7 +258,7 @@ final class WasmTranslator {
                 "HTTP2",
                 "FQDN",
                 List.of(new EndpointIr(host, MOCK_PORT)),
-                new RouteDestinationIr.UpstreamTlsIr(host, null, List.of()))));
+                new RouteDestinationIr.UpstreamTlsIr(host, null, List.of(), clientCertificate))));
   }
 
   /** A sha256 field: absent, or a string (a YAML number such as 000…0 is not one). */

@@ -33,15 +33,13 @@ class LuaCheckTest {
     String s = "function envoy_on_response(r)\n  if 1 > 0\n    print('x')\n  end\nend\n";
     // As Lua (and so Envoy) says it: the name after the complete condition.
     assertThat(LuaCheck.check(s, "InsecureSyntax")).contains("'then' expected near 'print'");
-    // Disabled still refuses what Envoy cannot compile: it would refuse the whole listener.
-    assertThat(LuaCheck.check(s, "Disabled"))
-        .contains("'then' expected near 'print'")
-        .contains("Lua validation is Disabled, but Envoy compiles every script");
-    // A statement where the condition should have ended: Lua's own error.
+    // Disabled checks nothing, as in Envoy Gateway: the script is served guarded instead.
+    assertThat(LuaCheck.check(s, "Disabled")).isNull();
     String noThen =
         "function envoy_on_response(h)\n  if h:headers():get(\"x\") == \"y\"\n"
             + "    print(\"z\")\n  end\nend\n";
-    assertThat(LuaCheck.check(noThen, "Disabled")).contains("line 3: 'then' expected near 'print'");
+    assertThat(LuaCheck.check(noThen, "InsecureSyntax"))
+        .contains("line 3: 'then' expected near 'print'");
     String fine =
         "function envoy_on_response(h)\n  for k, v in pairs(t) do print(k) end\n"
             + "  if not x and t[1] ~= nil or f \"s\" then h:logInfo(#t) end\n"
@@ -49,6 +47,7 @@ class LuaCheckTest {
     assertThat(LuaCheck.check(fine, "InsecureSyntax")).isNull();
     // What only Strict asks (entry points, the handle API) is not checked when Disabled.
     assertThat(LuaCheck.check("local x = 1\n", "Disabled")).isNull();
+    assertThat(LuaCheck.check("local x = 1\n", "InsecureSyntax")).isNull();
     assertThat(LuaCheck.check("local x = 1\n", "Strict")).isNotNull();
   }
 
@@ -77,14 +76,31 @@ class LuaCheckTest {
   }
 
   @Test
-  void aChunkLevelRequireOfAModuleLuaJitLacksIsRefusedAtEveryLevel() {
+  void aGuardedScriptIsTheScriptInALongStringItCannotClose() {
+    String s = "function envoy_on_request(h)\n  h:logInfo(\"]]\" .. \"]=]\")\nend\n";
+    String g = LuaCheck.guarded(s, "envoyextensionpolicy/ns/p/lua/0");
+    // The script is carried verbatim, between brackets of a level it does not contain.
+    assertThat(g).contains("loadstring([==[\n" + s + "]==], \"=envoyextensionpolicy/ns/p/lua/0\")");
+    // It is loaded and run protected; a failure answers 500 in place of the script's handlers.
+    assertThat(g).contains("pcall(eg4j_chunk)").contains("[\":status\"] = \"500\"");
+    // The guard itself passes the strictest check: Envoy can always load it.
+    assertThat(LuaCheck.check(g.replace(s, ""), "InsecureSyntax")).isNull();
+    // A name with characters that would break the Lua string is sanitised.
+    assertThat(LuaCheck.guarded("x", "a\"b")).contains("\"=a_b\"").doesNotContain("a\"b");
+  }
+
+  @Test
+  void aChunkLevelRequireOfAModuleLuaJitLacksIsRefusedWhenValidated() {
     String json = "local json = require(\"json\")\nfunction envoy_on_request(h) end\n";
-    for (String level : new String[] {"Strict", "InsecureSyntax", "Disabled"}) {
+    for (String level : new String[] {"Strict"}) {
       assertThat(LuaCheck.check(json, level))
           .as(level)
           .contains("line 1: require(\"json\")")
           .contains("no module \"json\"");
     }
+    // Below Strict: served guarded, where the failed require answers 500 on the policy's routes.
+    assertThat(LuaCheck.check(json, "Disabled")).isNull();
+    assertThat(LuaCheck.check(json, "InsecureSyntax")).isNull();
     // Call without parentheses, single quotes and long brackets are the same call.
     assertThat(
             LuaCheck.check("local c = require 'cjson'\nfunction envoy_on_request(h) end", "Strict"))
@@ -97,12 +113,12 @@ class LuaCheckTest {
     assertThat(
             LuaCheck.check(
                 "if true then\n  local j = require('json')\nend\nfunction envoy_on_request(h) end",
-                "InsecureSyntax"))
+                "Strict"))
         .contains("line 2");
     assertThat(
             LuaCheck.check(
                 "for i = 1, 2 do local j = require('json') end\nfunction envoy_on_request(h) end",
-                "InsecureSyntax"))
+                "Strict"))
         .contains("line 1");
   }
 
