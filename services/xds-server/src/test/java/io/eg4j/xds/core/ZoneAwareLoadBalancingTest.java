@@ -155,4 +155,47 @@ class ZoneAwareLoadBalancingTest {
     // Without zone-aware balancing: one locality, as before.
     assertThat(EndpointXdsTranslator.assignment("c", s, null).getEndpointsCount()).isEqualTo(1);
   }
+
+  private static ClusterSettingsIr settings(LoadBalancerIr lb) {
+    return new ClusterSettingsIr(
+        null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
+        null, null, null, null);
+  }
+
+  @Test
+  void weightedZonesGiveTheOnlyBackendItsOwnClusterBehindWeightedClusters() {
+    DestinationSettingIr s =
+        new DestinationSettingIr(
+            "rule/0/backend/0",
+            1,
+            "HTTP",
+            "IP",
+            List.of(new EndpointIr("10.0.0.1", 80, "us-east-1a")),
+            null);
+    var plain = new io.eg4j.model.ir.RouteDestinationIr("rule/0", List.of(s), 0, null);
+    var zoned =
+        plain.withCluster(
+            settings(new LoadBalancerIr("RoundRobin", null, null, null, WEIGHTED, List.of())));
+    var preferLocal =
+        plain.withCluster(
+            settings(
+                new LoadBalancerIr(
+                    "RoundRobin",
+                    null,
+                    null,
+                    null,
+                    new ZoneAwareIr(new PreferLocalIr(null, null, null), List.of()),
+                    List.of())));
+    assertThat(ClusterXdsTranslator.perBackendCluster(plain)).isFalse();
+    assertThat(ClusterXdsTranslator.perBackendCluster(preferLocal)).isFalse();
+    assertThat(ClusterXdsTranslator.perBackendCluster(zoned)).isTrue();
+    assertThat(ClusterXdsTranslator.refs(plain))
+        .extracting(r -> r.name())
+        .containsExactly("rule/0");
+    assertThat(ClusterXdsTranslator.refs(zoned))
+        .extracting(r -> r.name())
+        .containsExactly("rule/0/backend/0");
+    // A filter's single cluster keeps the destination's name: the filter points at it directly.
+    assertThat(ClusterXdsTranslator.udpRef(zoned).name()).isEqualTo("rule/0");
+  }
 }
