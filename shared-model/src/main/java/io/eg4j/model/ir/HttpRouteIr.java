@@ -9,7 +9,9 @@ import java.util.Map;
 /**
  * One HTTP route: a single match of a single HTTPRoute or GRPCRoute rule, bound to one hostname.
  * Exactly one of {@code destination}, {@code redirect} or {@code directResponse} says what happens
- * to a matching request.
+ * to a matching request, with one exception: a route that fails closed answers its direct response
+ * and keeps its destination, whose clusters are still served (as Envoy Gateway serves them) but
+ * receive none of its requests.
  *
  * @param name unique within the listener: {@code httproute/ns/name/rule/N/match/M/hostname}
  * @param hostname the virtual host this route belongs to ({@code *} for any)
@@ -70,8 +72,9 @@ public record HttpRouteIr(
     queryMatches = XdsIr.copy(queryMatches);
     mirrors = XdsIr.copy(mirrors);
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    // A direct response wins over a destination kept for its clusters (failClosed).
     int actions =
-        (destination != null ? 1 : 0)
+        (destination != null && directResponse == null ? 1 : 0)
             + (redirect != null ? 1 : 0)
             + (directResponse != null ? 1 : 0);
     if (actions != 1) {
@@ -218,7 +221,9 @@ public record HttpRouteIr(
   /**
    * This route failing closed: a policy in effect on it cannot be enforced, so every request gets a
    * direct response with {@code status} (Envoy Gateway answers 500) and never reaches a backend.
-   * Matches, name and metadata are kept so the route still shadows the routes behind it.
+   * Matches, name and metadata are kept so the route still shadows the routes behind it. The
+   * destination is kept too: its clusters stay in Envoy without any route reaching them, as Envoy
+   * Gateway keeps them, so fixing the policy only changes the route.
    */
   public HttpRouteIr failClosed(int status) {
     return new HttpRouteIr(
@@ -228,7 +233,7 @@ public record HttpRouteIr(
         headerMatches,
         queryMatches,
         method,
-        null,
+        directResponse == null ? destination : null,
         null,
         new DirectResponseIr(status, null),
         null,
