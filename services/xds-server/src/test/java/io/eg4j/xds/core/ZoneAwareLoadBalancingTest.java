@@ -198,4 +198,44 @@ class ZoneAwareLoadBalancingTest {
     // A filter's single cluster keeps the destination's name: the filter points at it directly.
     assertThat(ClusterXdsTranslator.udpRef(zoned).name()).isEqualTo("rule/0");
   }
+
+  @Test
+  void backendUtilizationSlowStartIsPackedUnderTheRealType() throws Exception {
+    Cluster c =
+        cluster(
+            new LoadBalancerIr(
+                "BackendUtilization",
+                null,
+                new io.eg4j.model.ir.DurationIr(300_000),
+                new ClusterSettingsIr.BackendUtilizationIr(
+                    new io.eg4j.model.ir.DurationIr(10_000), null, null, 100, List.of(), false),
+                null,
+                List.of()));
+    Any p = policy(c);
+    // Envoy's own type (not a TypedStruct): the generated class reads it, the slow start (field 8,
+    // newer than those protos) travels as a field Envoy knows.
+    assertThat(p.is(ClientSideWeightedRoundRobin.class)).isTrue();
+    ClientSideWeightedRoundRobin w = p.unpack(ClientSideWeightedRoundRobin.class);
+    assertThat(w.getBlackoutPeriod().getSeconds()).isEqualTo(10);
+    assertThat(w.getErrorUtilizationPenalty().getValue()).isEqualTo(1.0f);
+    var slow =
+        io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig.parseFrom(
+            w.getUnknownFields().getField(8).getLengthDelimitedList().get(0));
+    assertThat(slow.getSlowStartWindow().getSeconds()).isEqualTo(300);
+    assertThat(Protos.json(c)).contains("\"slow_start_window\": \"300s\"");
+    // Without a slow start there is no field 8.
+    Cluster plain =
+        cluster(
+            new LoadBalancerIr(
+                "BackendUtilization",
+                null,
+                null,
+                new ClusterSettingsIr.BackendUtilizationIr(
+                    null, null, null, null, List.of(), false),
+                null,
+                List.of()));
+    assertThat(
+            policy(plain).unpack(ClientSideWeightedRoundRobin.class).getUnknownFields().hasField(8))
+        .isFalse();
+  }
 }
