@@ -40,6 +40,7 @@ import java.util.Map;
  * @param traffic the BackendTrafficPolicy in effect on this route, or null for none
  * @param extensions the EnvoyExtensionPolicy in effect on this route (Lua, external processing), or
  *     null for none
+ * @param credentialInjection a credential the route's HTTPRouteFilter puts into requests, or null
  */
 public record HttpRouteIr(
     String name,
@@ -63,7 +64,8 @@ public record HttpRouteIr(
     SessionPersistenceIr sessionPersistence,
     SecurityIr security,
     TrafficIr traffic,
-    ExtensionIr extensions) {
+    ExtensionIr extensions,
+    CredentialInjectionIr credentialInjection) {
 
   public HttpRouteIr {
     IrValidation.requireName(name, "route");
@@ -107,7 +109,8 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         traffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with another request timeout, everything else shared. */
@@ -134,7 +137,8 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         traffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with a BackendTrafficPolicy in effect, everything else shared. */
@@ -161,7 +165,8 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         newTraffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with a SecurityPolicy in effect, everything else shared. */
@@ -188,7 +193,8 @@ public record HttpRouteIr(
         sessionPersistence,
         newSecurity,
         traffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with an EnvoyExtensionPolicy in effect, everything else shared. */
@@ -215,7 +221,8 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         traffic,
-        newExtensions);
+        newExtensions,
+        credentialInjection);
   }
 
   /**
@@ -245,6 +252,7 @@ public record HttpRouteIr(
         null,
         grpc,
         metadata,
+        null,
         null,
         null,
         null,

@@ -48,6 +48,7 @@ class HttpRouteIrFailClosedTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
