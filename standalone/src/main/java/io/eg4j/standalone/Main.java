@@ -85,7 +85,7 @@ public final class Main {
     s.print(RUN_USAGE.indent(2));
     s.print(
         """
-          translate [--config FILE] [--output status|ir|xds|envoy-static] FILE...
+          translate [--config FILE] [--output status|written-status|ir|xds|envoy-static] FILE...
               Translate manifests offline and print the result (without --config, the
               configuration run uses: file provider, host infrastructure, Backend API on).
           certgen [ARGS]

@@ -25,9 +25,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code translate --config FILE --output status|ir|xds|envoy-static FILE...}: runs the translator
- * once over manifest files ({@code -} reads stdin) and prints the result as multi-document YAML. No
- * Spring context and no Kafka, so it starts fast.
+ * {@code translate --config FILE --output status|written-status|ir|xds|envoy-static FILE...}: runs
+ * the translator once over manifest files ({@code -} reads stdin) and prints the result as
+ * multi-document YAML. No Spring context and no Kafka, so it starts fast.
  *
  * <p>Exit codes: 0 on success (invalid resources are reported as status conditions, not errors), 1
  * for unreadable or malformed input (with file and line), 2 for usage errors and outputs that are
@@ -35,7 +35,7 @@ import java.util.Map;
  */
 public final class TranslateCommand {
   private static final String USAGE =
-      "usage: translate [--config FILE] [--output status|ir|xds|envoy-static] FILE... ('-' reads stdin)";
+      "usage: translate [--config FILE] [--output status|written-status|ir|xds|envoy-static] FILE... ('-' reads stdin)";
 
   private TranslateCommand() {}
 
@@ -95,7 +95,7 @@ public final class TranslateCommand {
         }
       }
     }
-    if (!List.of("status", "ir", "xds", "envoy-static").contains(output)) {
+    if (!List.of("status", "written-status", "ir", "xds", "envoy-static").contains(output)) {
       err.println("unknown output " + output + "\n" + USAGE);
       return 2;
     }
@@ -132,7 +132,8 @@ public final class TranslateCommand {
     TranslateResult result = new Translator(config).translate(ResourceSnapshot.of(objects));
     try {
       switch (output) {
-        case "status" -> printStatuses(result, objects, out);
+        case "status" -> printStatuses(result, objects, out, false);
+        case "written-status" -> printStatuses(result, objects, out, true);
         case "ir" -> printIr(result, out);
         default -> {
           return printXds(output, result, out, err);
@@ -160,8 +161,15 @@ public final class TranslateCommand {
     }
   }
 
+  /**
+   * Prints the statuses. {@code written}: as the status writer stores them, with the Gateway's
+   * top-level Accepted condition it adds (Envoy Gateway's provider sets that condition, not its
+   * translator, so the translator's own statuses leave it out). Programmed comes from the running
+   * fleet and is not shown.
+   */
   private static void printStatuses(
-      TranslateResult result, List<ObjectNode> objects, PrintStream out) throws IOException {
+      TranslateResult result, List<ObjectNode> objects, PrintStream out, boolean written)
+      throws IOException {
     StringBuilder sb = new StringBuilder();
     for (ResourceStatus s : result.statuses()) {
       ObjectNode doc = JsonNodeFactory.instance.objectNode();
@@ -172,7 +180,15 @@ public final class TranslateCommand {
       if (!s.key().namespace().isEmpty()) {
         meta.put("namespace", s.key().namespace());
       }
-      doc.set("status", s.status());
+      JsonNode status = s.status();
+      if (written
+          && io.eg4j.statuswriter.core.GatewayAccepted.isGateway(s.key())
+          && status instanceof ObjectNode o) {
+        ObjectNode copy = o.deepCopy();
+        io.eg4j.statuswriter.core.GatewayAccepted.addUnlessRejected(copy, 0);
+        status = copy;
+      }
+      doc.set("status", status);
       sb.append("---\n").append(Json.YAML.writeValueAsString(doc));
     }
     out.print(sb);

@@ -120,6 +120,22 @@ class TranslateCommandTest {
   }
 
   @Test
+  void writtenStatusAddsTheGatewaysAcceptedConditionAsTheStatusWriterDoes(@TempDir Path dir)
+      throws IOException {
+    Path input = dir.resolve("in.yaml");
+    Files.writeString(input, MANIFESTS);
+    JsonNode plain =
+        find(docs(run(InputStream.nullInputStream(), input.toString()).out()), "Gateway", "eg");
+    assertThat(plain.path("status").path("conditions").isMissingNode()).isTrue();
+    Run r = run(InputStream.nullInputStream(), "--output", "written-status", input.toString());
+    assertThat(r.code()).isZero();
+    JsonNode accepted =
+        find(docs(r.out()), "Gateway", "eg").path("status").path("conditions").get(0);
+    assertThat(accepted.path("type").asText()).isEqualTo("Accepted");
+    assertThat(accepted.path("status").asText()).isEqualTo("True");
+  }
+
+  @Test
   void withoutConfigTranslatesAsRunServes(@TempDir Path dir) throws IOException {
     // run DIR enables the Backend API by default; translating the same files must agree.
     Path input = dir.resolve("in.yaml");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.ResourceKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The top-level {@code Accepted} condition of a Gateway. Envoy Gateway's provider sets it, not its
@@ -24,8 +26,10 @@ public final class GatewayAccepted {
   }
 
   /**
-   * Inserts {@code Accepted=True} first in {@code status.conditions} unless an Accepted condition
-   * is already there.
+   * Inserts the {@code Accepted} condition first in {@code status.conditions} unless an Accepted
+   * condition is already there: True with reason Accepted when every listener is valid; with reason
+   * ListenersNotValid when some listener is not accepted or is conflicted, True while at least one
+   * listener is valid and False when none is.
    *
    * @param status a Gateway's status object, changed in place
    * @param generation the generation the status was computed from, 0 if unknown
@@ -40,7 +44,42 @@ public final class GatewayAccepted {
         return;
       }
     }
-    conditions.insert(0, accepted(MESSAGE, generation));
+    List<String> invalid = new ArrayList<>();
+    int listeners = 0;
+    for (JsonNode l : status.path("listeners")) {
+      listeners++;
+      if (has(l, "Accepted", "False") || has(l, "Conflicted", "True")) {
+        invalid.add(l.path("name").asText());
+      }
+    }
+    if (invalid.isEmpty()) {
+      conditions.insert(0, accepted(MESSAGE, generation));
+      return;
+    }
+    // Gateway API: a Gateway with invalid (not accepted or conflicted) listeners says so with
+    // reason ListenersNotValid, and is accepted only while at least one listener is valid.
+    boolean none = invalid.size() == listeners;
+    ObjectNode c =
+        accepted(
+            none
+                ? "No listener is valid: " + String.join(", ", invalid)
+                : "Listeners not valid: " + String.join(", ", invalid),
+            generation);
+    c.put("status", none ? "False" : "True");
+    c.put("reason", LISTENERS_NOT_VALID);
+    conditions.insert(0, c);
+  }
+
+  /** The reason of a Gateway whose listeners are not all valid. */
+  public static final String LISTENERS_NOT_VALID = "ListenersNotValid";
+
+  private static boolean has(JsonNode listener, String type, String status) {
+    for (JsonNode c : listener.path("conditions")) {
+      if (type.equals(c.path("type").asText()) && status.equals(c.path("status").asText())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

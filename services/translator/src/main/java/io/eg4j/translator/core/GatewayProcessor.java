@@ -37,6 +37,24 @@ final class GatewayProcessor {
       g.envoyProxyNamespace = gc.envoyProxyNamespace();
       JsonNode ref = Nodes.obj(Nodes.obj(g.spec(), "infrastructure"), "parametersRef");
       if (!ref.isMissingNode()
+          && !("EnvoyProxy".equals(Nodes.text(ref, "kind"))
+              && TranslationContext.EG_GROUP.equals(Nodes.text(ref, "group")))) {
+        // Gateway API: a parametersRef of a kind the implementation does not support rejects the
+        // Gateway (Accepted=False, InvalidParameters; conformance GatewayInvalidParametersRef).
+        g.status.conditions.set(
+            Condition.isFalse(
+                "Accepted",
+                "InvalidParameters",
+                "Invalid parametersRef: "
+                    + Nodes.text(ref, "group", "")
+                    + "/"
+                    + Nodes.text(ref, "kind", "")
+                    + " is not supported, only "
+                    + TranslationContext.EG_GROUP
+                    + "/EnvoyProxy"));
+        continue;
+      }
+      if (!ref.isMissingNode()
           && "EnvoyProxy".equals(Nodes.text(ref, "kind"))
           && TranslationContext.EG_GROUP.equals(Nodes.text(ref, "group"))) {
         ObjectNode ep = ctx.envoyProxies.get(g.namespace + "/" + Nodes.text(ref, "name", ""));

@@ -204,6 +204,10 @@ final class ListenerSetProcessor {
         }
         int n = ls.listeners.size();
         Conditions c = ls.status.conditions;
+        if (accepted > 0 || n == 0) {
+          // Gateway API: the Gateway counts the ListenerSets attached to it (Accepted=True).
+          g.status.attachedListenerSets++;
+        }
         if (accepted == n) {
           c.set(Condition.isTrue("Accepted", "Accepted", "ListenerSet accepted"));
         } else if (accepted == 0) {

@@ -122,10 +122,6 @@ final class RouteParentResolver {
   }
 
   /**
-   * The hostnames a route serves on a listener: the intersection of the route's hostnames with the
-   * listener's, wildcards included (Gateway API hostname matching rules).
-   */
-  /**
    * The Gateway API's Hostname pattern, letters of either case (Envoy Gateway passes an upper-case
    * hostname through; Envoy matches domains case-insensitively).
    */
@@ -133,6 +129,11 @@ final class RouteParentResolver {
       java.util.regex.Pattern.compile(
           "(\\*\\.)?[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*");
 
+  /**
+   * The hostnames a route serves on a listener: the intersection of the route's hostnames with the
+   * listener's, wildcards included (Gateway API hostname matching rules: a `*.` label matches one
+   * or more labels, never the bare suffix; two wildcards intersect in the narrower one).
+   */
   static List<String> computeHosts(List<String> routeHostnames, ListenerContext listener) {
     String lh = listener.hostname == null ? "" : listener.hostname;
     if (routeHostnames.isEmpty()) {
@@ -148,6 +149,10 @@ final class RouteParentResolver {
       } else if (lh.startsWith("*")) {
         if (wildcardMatches(rh, lh)) {
           out.add(rh);
+        } else if (rh.startsWith("*") && wildcardMatches(lh, rh)) {
+          // Two wildcards intersect in the narrower one: `*.com` and `*.example.com` share every
+          // name under example.com (the TLSRouteHostnameIntersection conformance test).
+          out.add(lh);
         }
       } else if (rh.startsWith("*")) {
         if (wildcardMatches(lh, rh)) {

@@ -31,6 +31,12 @@ public final class StatusCollector {
     /** Listener statuses by name (Gateway, ListenerSet), in spec order. */
     public final Map<String, ListenerStatus> listeners = new LinkedHashMap<>();
 
+    /**
+     * ListenerSets attached to a Gateway (accepted ones), counted by the ListenerSet processor;
+     * reported when above 0 (the API reads an absent count as 0).
+     */
+    public int attachedListenerSets;
+
     /** Route parent statuses. */
     public final List<RefStatus> parents = new ArrayList<>();
 
@@ -207,6 +213,9 @@ public final class StatusCollector {
           ln.put("attachedRoutes", l.attachedRoutes);
           ln.set("conditions", l.conditions.toJson(e.generation, time));
         }
+      }
+      if (e.attachedListenerSets > 0) {
+        status.put("attachedListenerSets", e.attachedListenerSets);
       }
       if (e.emitParents) {
         ArrayNode ps = status.putArray("parents");

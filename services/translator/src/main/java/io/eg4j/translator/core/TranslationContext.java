@@ -119,7 +119,7 @@ final class TranslationContext {
       case "ServiceImport" -> serviceImports.put(key, o);
       case "Secret" -> secrets.put(key, o);
       case "ConfigMap" -> configMaps.put(key, o);
-      case "Namespace" -> namespaces.put(Nodes.name(o), o);
+      case "Namespace" -> namespaces.put(Nodes.name(o), withNameLabel(o));
       case "Backend" -> {
         if (group.equals(EG_GROUP)) {
           backends.put(key, o);
@@ -170,6 +170,27 @@ final class TranslationContext {
   ObjectNode secret(String ns, String name) {
     return secrets.get(ns + "/" + name);
   }
+
+  /**
+   * The Namespace with the {@code kubernetes.io/metadata.name} label every API server (1.22+) sets
+   * to the namespace's name, so that selectors on it (the usual way to select one namespace) also
+   * match Namespaces read from files.
+   */
+  static ObjectNode withNameLabel(ObjectNode ns) {
+    String name = Nodes.name(ns);
+    JsonNode labels = ns.path("metadata").path("labels");
+    if (name.equals(labels.path(NAME_LABEL).asText(null))) {
+      return ns;
+    }
+    ObjectNode copy = ns.deepCopy();
+    ObjectNode meta = copy.get("metadata") instanceof ObjectNode m ? m : copy.putObject("metadata");
+    ObjectNode l = meta.get("labels") instanceof ObjectNode m ? m : meta.putObject("labels");
+    l.put(NAME_LABEL, name);
+    return copy;
+  }
+
+  /** The label the API server sets on every Namespace to its name. */
+  static final String NAME_LABEL = "kubernetes.io/metadata.name";
 
   ObjectNode namespace(String name) {
     return namespaces.get(name);

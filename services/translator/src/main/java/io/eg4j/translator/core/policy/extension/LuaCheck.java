@@ -18,7 +18,9 @@ import java.util.Set;
  *       invariant 10);
  *   <li>{@code InsecureSyntax}: the script must tokenize (strings and comments closed) and its
  *       blocks must be well formed ({@code if … then … end}, {@code for/while … do … end}, {@code
- *       function … end}, {@code repeat … until});
+ *       function … end}, {@code repeat … until}), and the chunk itself (outside any function) must
+ *       not {@code require} a module that LuaJIT lacks: Envoy runs the chunk when it loads the
+ *       filter, and such a {@code require} makes it refuse the listener;
  *   <li>{@code Strict} (the default): also, it must define {@code envoy_on_request} or {@code
  *       envoy_on_response}, and every method those call on their stream handle ({@code
  *       handle:name(…)}) must be one of Envoy's stream handle API.
@@ -72,6 +74,9 @@ final class LuaCheck {
     try {
       tokens = tokenize(source);
       problem = blocks(tokens);
+      if (problem == null) {
+        problem = chunkRequires(tokens);
+      }
     } catch (IllegalArgumentException e) {
       tokens = null;
       problem = e.getMessage();
@@ -89,7 +94,99 @@ final class LuaCheck {
     return entryPoints(tokens);
   }
 
-  private record Token(String text, boolean name, int line) {}
+  /** A token; {@code value} is a string literal's text (escapes left as written), else null. */
+  private record Token(String text, boolean name, int line, String value) {
+    Token(String text, boolean name, int line) {
+      this(text, name, line, null);
+    }
+  }
+
+  /**
+   * The modules LuaJIT (Envoy's Lua) has built in: what {@code require} can load in a proxy, which
+   * has no Lua search path of its own.
+   */
+  static final Set<String> BUILTIN_MODULES =
+      Set.of(
+          "_G",
+          "string",
+          "table",
+          "math",
+          "os",
+          "io",
+          "coroutine",
+          "debug",
+          "package",
+          "bit",
+          "jit",
+          "jit.opt",
+          "jit.util",
+          "jit.profile",
+          "ffi");
+
+  /**
+   * A {@code require} of a module LuaJIT lacks, made by the chunk itself rather than inside a
+   * function: the chunk runs when Envoy loads the filter, so the failed {@code require} makes Envoy
+   * refuse the whole listener. Inside a function it would fail per request instead, which Envoy
+   * answers with a Lua error for that request only; that is left to the script's author.
+   */
+  private static String chunkRequires(List<Token> tokens) {
+    int functions = 0; // function bodies open around the token
+    Deque<Boolean> open = new ArrayDeque<>(); // per open block: is it a function body?
+    boolean loopHeader = false; // after for/while, their 'do' opens no block of its own
+    for (int i = 0; i < tokens.size(); i++) {
+      Token t = tokens.get(i);
+      if (!t.name()) {
+        continue;
+      }
+      switch (t.text()) {
+        case "function" -> {
+          open.push(true);
+          functions++;
+        }
+        case "if", "repeat" -> open.push(false);
+        case "for", "while" -> {
+          open.push(false);
+          loopHeader = true;
+        }
+        case "do" -> {
+          if (loopHeader) {
+            loopHeader = false;
+          } else {
+            open.push(false);
+          }
+        }
+        case "end", "until" -> {
+          Boolean fn = open.poll();
+          if (Boolean.TRUE.equals(fn)) {
+            functions--;
+          }
+        }
+        case "require" -> {
+          if (functions > 0) {
+            continue;
+          }
+          int at = i + 1;
+          if (at < tokens.size() && tokens.get(at).text().equals("(")) {
+            at++;
+          }
+          if (at < tokens.size() && tokens.get(at).value() != null) {
+            String module = tokens.get(at).value();
+            if (!BUILTIN_MODULES.contains(module)) {
+              return "line "
+                  + t.line()
+                  + ": require(\""
+                  + module
+                  + "\") runs when Envoy loads the script, and Envoy's LuaJIT has no module \""
+                  + module
+                  + "\": Envoy would refuse the whole listener";
+            }
+          }
+        }
+        default -> {}
+      }
+    }
+    return null;
+  }
 
   private static String blocks(List<Token> tokens) {
     Deque<String> open = new ArrayDeque<>();
@@ -278,9 +375,10 @@ final class LuaCheck {
           }
         }
       } else if (c == '[' && longBracket(s, i) >= 0) {
-        int close = closeLongBracket(s, i, longBracket(s, i), line);
+        int level = longBracket(s, i);
+        int close = closeLongBracket(s, i, level, line);
         line += count(s, i, close);
-        out.add(new Token("<string>", false, line));
+        out.add(new Token("<string>", false, line, s.substring(i + level + 2, close - level - 2)));
         i = close;
       } else if (c == '"' || c == '\'') {
         int j = i + 1;
@@ -295,7 +393,7 @@ final class LuaCheck {
         if (j >= s.length()) {
           throw new IllegalArgumentException("line " + line + ": unfinished string");
         }
-        out.add(new Token("<string>", false, line));
+        out.add(new Token("<string>", false, line, s.substring(i + 1, j)));
         i = j + 1;
       } else if (Character.isLetter(c) || c == '_') {
         int j = i;

@@ -75,4 +75,72 @@ class LuaCheckTest {
             LuaCheck.check("function envoy_on_response(r) r:body():getBytes(0, 1) end", "Strict"))
         .isNull();
   }
+
+  @Test
+  void aChunkLevelRequireOfAModuleLuaJitLacksIsRefusedAtEveryLevel() {
+    String json = "local json = require(\"json\")\nfunction envoy_on_request(h) end\n";
+    for (String level : new String[] {"Strict", "InsecureSyntax", "Disabled"}) {
+      assertThat(LuaCheck.check(json, level))
+          .as(level)
+          .contains("line 1: require(\"json\")")
+          .contains("no module \"json\"");
+    }
+    // Call without parentheses, single quotes and long brackets are the same call.
+    assertThat(
+            LuaCheck.check("local c = require 'cjson'\nfunction envoy_on_request(h) end", "Strict"))
+        .contains("require(\"cjson\")");
+    assertThat(
+            LuaCheck.check(
+                "local c = require [[lpeg]]\nfunction envoy_on_request(h) end", "Strict"))
+        .contains("require(\"lpeg\")");
+    // Top-level blocks still run at load time.
+    assertThat(
+            LuaCheck.check(
+                "if true then\n  local j = require('json')\nend\nfunction envoy_on_request(h) end",
+                "InsecureSyntax"))
+        .contains("line 2");
+    assertThat(
+            LuaCheck.check(
+                "for i = 1, 2 do local j = require('json') end\nfunction envoy_on_request(h) end",
+                "InsecureSyntax"))
+        .contains("line 1");
+  }
+
+  @Test
+  void builtInModulesAndRequiresInsideFunctionsPass() {
+    for (String module :
+        new String[] {"string", "table", "math", "bit", "jit", "ffi", "jit.util"}) {
+      assertThat(
+              LuaCheck.check(
+                  "local m = require(\"" + module + "\")\nfunction envoy_on_request(h) end",
+                  "Strict"))
+          .as(module)
+          .isNull();
+    }
+    // Inside a function, require runs per request (a Lua error for that request), not at load.
+    String lazy =
+        """
+        local function decode(s)
+          local json = require("json")
+          return json.decode(s)
+        end
+        function envoy_on_response(h)
+          for i = 1, 2 do
+            h:logInfo("x")
+          end
+        end
+        local after = require("string")
+        """;
+    assertThat(LuaCheck.check(lazy, "Strict")).isNull();
+    // After a function closes, the chunk level is reached again.
+    assertThat(LuaCheck.check(lazy + "local j = require('json')\n", "Strict"))
+        .contains("line 11: require(\"json\")");
+    // A name that merely contains "require" or a computed module name is not checked.
+    assertThat(
+            LuaCheck.check(
+                "local requires = 1\nlocal name = 'j'\nlocal ok = pcall(require, name)\n"
+                    + "function envoy_on_request(h) end",
+                "Strict"))
+        .isNull();
+  }
 }
