@@ -9,7 +9,9 @@ import java.util.Map;
 /**
  * One HTTP route: a single match of a single HTTPRoute or GRPCRoute rule, bound to one hostname.
  * Exactly one of {@code destination}, {@code redirect} or {@code directResponse} says what happens
- * to a matching request.
+ * to a matching request, with one exception: a route that fails closed answers its direct response
+ * and keeps its destination, whose clusters are still served (as Envoy Gateway serves them) but
+ * receive none of its requests.
  *
  * @param name unique within the listener: {@code httproute/ns/name/rule/N/match/M/hostname}
  * @param hostname the virtual host this route belongs to ({@code *} for any)
@@ -38,6 +40,7 @@ import java.util.Map;
  * @param traffic the BackendTrafficPolicy in effect on this route, or null for none
  * @param extensions the EnvoyExtensionPolicy in effect on this route (Lua, external processing), or
  *     null for none
+ * @param credentialInjection a credential the route's HTTPRouteFilter puts into requests, or null
  */
 public record HttpRouteIr(
     String name,
@@ -61,7 +64,8 @@ public record HttpRouteIr(
     SessionPersistenceIr sessionPersistence,
     SecurityIr security,
     TrafficIr traffic,
-    ExtensionIr extensions) {
+    ExtensionIr extensions,
+    CredentialInjectionIr credentialInjection) {
 
   public HttpRouteIr {
     IrValidation.requireName(name, "route");
@@ -70,8 +74,9 @@ public record HttpRouteIr(
     queryMatches = XdsIr.copy(queryMatches);
     mirrors = XdsIr.copy(mirrors);
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    // A direct response wins over a destination kept for its clusters (failClosed).
     int actions =
-        (destination != null ? 1 : 0)
+        (destination != null && directResponse == null ? 1 : 0)
             + (redirect != null ? 1 : 0)
             + (directResponse != null ? 1 : 0);
     if (actions != 1) {
@@ -104,7 +109,8 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         traffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with another request timeout, everything else shared. */
@@ -131,7 +137,8 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         traffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with a BackendTrafficPolicy in effect, everything else shared. */
@@ -158,7 +165,8 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         newTraffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with a SecurityPolicy in effect, everything else shared. */
@@ -185,7 +193,8 @@ public record HttpRouteIr(
         sessionPersistence,
         newSecurity,
         traffic,
-        extensions);
+        extensions,
+        credentialInjection);
   }
 
   /** This route with an EnvoyExtensionPolicy in effect, everything else shared. */
@@ -212,13 +221,16 @@ public record HttpRouteIr(
         sessionPersistence,
         security,
         traffic,
-        newExtensions);
+        newExtensions,
+        credentialInjection);
   }
 
   /**
    * This route failing closed: a policy in effect on it cannot be enforced, so every request gets a
    * direct response with {@code status} (Envoy Gateway answers 500) and never reaches a backend.
-   * Matches, name and metadata are kept so the route still shadows the routes behind it.
+   * Matches, name and metadata are kept so the route still shadows the routes behind it. The
+   * destination is kept too: its clusters stay in Envoy without any route reaching them, as Envoy
+   * Gateway keeps them, so fixing the policy only changes the route.
    */
   public HttpRouteIr failClosed(int status) {
     return new HttpRouteIr(
@@ -228,7 +240,7 @@ public record HttpRouteIr(
         headerMatches,
         queryMatches,
         method,
-        null,
+        directResponse == null ? destination : null,
         null,
         new DirectResponseIr(status, null),
         null,
@@ -240,6 +252,7 @@ public record HttpRouteIr(
         null,
         grpc,
         metadata,
+        null,
         null,
         null,
         null,

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * BackendTrafficPolicy local rate limits through the real envoy: the route allows 3 requests a
  * minute, then answers 429 with the rate limit headers; requests of user "alice" (by header) share
- * a bucket of 1 a minute; another route without a policy is not limited.
+ * a bucket of 1 a minute; another route without a policy is not limited. Distinct selectors: a
+ * bucket per value of a header, and a bucket per client address in a range (clients bound to
+ * 127.0.0.1 and 127.0.0.2).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalRateLimitE2E {
@@ -32,6 +34,8 @@ class LocalRateLimitE2E {
             + PolicyStack.service("echo", echo.port())
             + PolicyStack.route("limited", "echo")
             + PolicyStack.route("free", "echo")
+            + PolicyStack.route("per-user", "echo")
+            + PolicyStack.route("per-client", "echo")
             + """
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -47,9 +51,36 @@ class LocalRateLimitE2E {
                   - clientSelectors:
                     - headers: [{name: x-user, value: alice}]
                     limit: {requests: 1, unit: Minute}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: per-user}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: per-user}]
+              rateLimit:
+                local:
+                  rules:
+                  - clientSelectors:
+                    - headers: [{name: x-user, type: Distinct}]
+                    limit: {requests: 1, unit: Minute}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: per-client}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: per-client}]
+              rateLimit:
+                local:
+                  rules:
+                  - clientSelectors:
+                    - sourceCIDR: {type: Distinct, value: 127.0.0.0/8}
+                    limit: {requests: 1, unit: Minute}
             """);
     stack.await(
         "the free route serves", () -> Http.get(stack.port(), "x.test", "/free").status() == 200);
+    stack.await(
+        "the per-client route serves",
+        () -> Http.get(stack.port(), "x.test", "/per-client", "x-warm", "1").status() != 404);
   }
 
   @AfterAll
@@ -82,6 +113,53 @@ class LocalRateLimitE2E {
     // A route without the policy is not limited.
     for (int i = 0; i < 5; i++) {
       assertThat(Http.get(stack.port(), "x.test", "/free").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void distinctHeaderValuesHaveABucketEach() {
+    assertThat(Http.get(stack.port(), "x.test", "/per-user", "x-user", "alice").status())
+        .isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/per-user", "x-user", "alice").status())
+        .isEqualTo(429);
+    // bob's bucket is his own.
+    assertThat(Http.get(stack.port(), "x.test", "/per-user", "x-user", "bob").status())
+        .isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/per-user", "x-user", "bob").status())
+        .isEqualTo(429);
+    // Without the header the rule does not apply (no default limit on this route).
+    for (int i = 0; i < 3; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/per-user").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void distinctSourceAddressesHaveABucketEach() throws Exception {
+    // The wait in start() may already have used 127.0.0.1's one request.
+    int first = statusFrom("127.0.0.1", "/per-client");
+    assertThat(first).isIn(200, 429);
+    assertThat(statusFrom("127.0.0.1", "/per-client")).isEqualTo(429);
+    // Another client address in the range has its own bucket.
+    assertThat(statusFrom("127.0.0.2", "/per-client")).isEqualTo(200);
+    assertThat(statusFrom("127.0.0.2", "/per-client")).isEqualTo(429);
+  }
+
+  /** One HTTP/1.1 request from a client socket bound to {@code source}; the response status. */
+  private int statusFrom(String source, String path) throws Exception {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.setSoTimeout(5000);
+      s.bind(new java.net.InetSocketAddress(source, 0));
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", stack.port()), 5000);
+      s.getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.1\r\nHost: x.test\r\nConnection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String line =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(
+                      s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+              .readLine();
+      return Integer.parseInt(line.split(" ")[1]);
     }
   }
 }

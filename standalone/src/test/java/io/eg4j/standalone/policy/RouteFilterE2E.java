@@ -13,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTPRouteFilter direct responses through the real envoy: the proxy answers with the filter's
- * status, body and content type, and the backend is never asked.
+ * status, body and content type, and the backend is never asked. Credential injection: the backend
+ * sees the Secret's credential in the header, the client's own value kept unless the filter
+ * overwrites it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RouteFilterE2E {
@@ -51,10 +53,44 @@ class RouteFilterE2E {
                 - type: ExtensionRef
                   extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: blocked}
                 backendRefs: [{name: echo, port: 8080}]
+              - matches: [{path: {type: PathPrefix, value: /cred}}]
+                filters:
+                - type: ExtensionRef
+                  extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: cred}
+                backendRefs: [{name: echo, port: 8080}]
+              - matches: [{path: {type: PathPrefix, value: /key}}]
+                filters:
+                - type: ExtensionRef
+                  extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: key}
+                backendRefs: [{name: echo, port: 8080}]
               - backendRefs: [{name: echo, port: 8080}]
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {namespace: default, name: cred}
+            data: {credential: QmVhcmVyIHNlY3JldC10b2tlbg==}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: HTTPRouteFilter
+            metadata: {namespace: default, name: cred}
+            spec:
+              credentialInjection:
+                credential: {valueRef: {name: cred}}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: HTTPRouteFilter
+            metadata: {namespace: default, name: key}
+            spec:
+              credentialInjection:
+                header: x-api-key
+                overwrite: true
+                credential: {valueRef: {name: cred}}
             """);
     stack.await(
         "the route serves", () -> Http.get(stack.port(), "x.test", "/open").status() == 200);
+    stack.await(
+        "the credential route serves",
+        () -> Http.get(stack.port(), "x.test", "/cred").status() == 200);
   }
 
   @AfterAll
@@ -74,5 +110,20 @@ class RouteFilterE2E {
     assertThat(r.body()).isEqualTo("{\"error\":\"blocked\"}");
     assertThat(r.header("content-type")).isEqualTo("application/json");
     assertThat(echo.seenPaths()).doesNotContain("/blocked/x");
+  }
+
+  @Test
+  void theCredentialReachesTheBackend() {
+    Http.Response r = Http.get(stack.port(), "x.test", "/cred");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).contains("Authorization").contains("Bearer secret-token");
+    // Without overwrite, a client's own Authorization is kept.
+    Http.Response own = Http.get(stack.port(), "x.test", "/cred", "Authorization", "Basic dTpw");
+    assertThat(own.body()).contains("Basic dTpw").doesNotContain("secret-token");
+    // With overwrite, the client's x-api-key is replaced by the credential.
+    Http.Response key = Http.get(stack.port(), "x.test", "/key", "x-api-key", "mine");
+    assertThat(key.body()).contains("Bearer secret-token").doesNotContain("mine");
+    // A route without the filter gets nothing.
+    assertThat(Http.get(stack.port(), "x.test", "/open").body()).doesNotContain("secret-token");
   }
 }

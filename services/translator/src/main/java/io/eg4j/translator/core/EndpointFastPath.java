@@ -279,7 +279,8 @@ public final class EndpointFastPath {
         r.sessionPersistence(),
         r.security(),
         r.traffic(),
-        r.extensions());
+        r.extensions(),
+        r.credentialInjection());
   }
 
   private static TcpListenerIr tcpListener(

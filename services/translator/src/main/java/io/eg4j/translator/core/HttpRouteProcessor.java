@@ -269,7 +269,8 @@ final class HttpRouteProcessor {
         d.sessionPersistence,
         null,
         null,
-        null);
+        null,
+        f == null ? null : f.credentialInjection);
   }
 
   private List<Draft> processRule(

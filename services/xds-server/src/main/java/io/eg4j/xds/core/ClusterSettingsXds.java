@@ -68,20 +68,16 @@ final class ClusterSettingsXds {
             com.google.protobuf.FloatValue.of(bu.errorUtilizationPenaltyPercent() / 100f));
       }
       w.addAllMetricNamesForComputingUtilization(bu.metricNames());
-      // The protos eg4j builds with predate the policy's slow start: Envoy reads it by name.
+      // The protos eg4j builds with predate the policy's slow start (ClientSideWrrXds).
       Any config =
-          slow == null
-              ? any(w.build())
-              : Protos.anyWithFields(
-                  w.build(),
-                  n ->
-                      n.putObject("slow_start_config")
-                          .put(
-                              "slow_start_window",
-                              java.math.BigDecimal.valueOf(lb.slowStartWindow().millis(), 3)
-                                      .stripTrailingZeros()
-                                      .toPlainString()
-                                  + "s"));
+          ClientSideWrrXds.pack(
+              w.build(),
+              slow == null
+                  ? null
+                  : io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig
+                      .newBuilder()
+                      .setSlowStartWindow(slow.getSlowStartWindow())
+                      .build());
       if (LoadBalancingPolicyXds.needed(lb)) {
         LoadBalancingPolicyXds.apply(c, lb, config);
         return;

@@ -79,7 +79,11 @@ public final class ClusterXdsTranslator {
   static ClusterRef udpRef(RouteDestinationIr dest) {
     List<ClusterRef> refs = refs(dest);
     if (refs.size() <= 1) {
-      return refs.isEmpty() ? null : refs.get(0);
+      // Filters name this cluster after the destination (no weighted clusters to reach it).
+      return refs.isEmpty()
+          ? null
+          : new ClusterRef(
+              dest.name(), refs.get(0).weight(), refs.get(0).setting(), List.of(), dest.cluster());
     }
     return new ClusterRef(
         dest.name(),
@@ -93,8 +97,11 @@ public final class ClusterXdsTranslator {
   public static List<ClusterRef> refs(RouteDestinationIr dest) {
     if (dest.settings().size() == 1) {
       DestinationSettingIr s = dest.settings().get(0);
-      return List.of(
-          new ClusterRef(dest.name(), Math.max(1, s.weight()), s, List.of(), dest.cluster()));
+      // With weighted zones the backend's cluster is its own (named after the backend), as Envoy
+      // Gateway gives each backend its zone-weighted localities; the route reaches it through a
+      // weighted cluster (perBackendCluster).
+      String name = perBackendCluster(dest) && s.name() != null ? s.name() : dest.name();
+      return List.of(new ClusterRef(name, Math.max(1, s.weight()), s, List.of(), dest.cluster()));
     }
     List<ClusterRef> out = new ArrayList<>();
     for (DestinationSettingIr s : dest.settings()) {
@@ -103,6 +110,19 @@ public final class ClusterXdsTranslator {
       }
     }
     return out;
+  }
+
+  /**
+   * True when each backend of the destination needs a cluster of its own even when it is the only
+   * one: a load balancer with weighted zones weighs the backend's zone localities, which Envoy
+   * Gateway keeps per backend (its NeedsClusterPerSetting), so the route uses weighted clusters.
+   */
+  public static boolean perBackendCluster(RouteDestinationIr dest) {
+    var cs = dest.cluster();
+    return cs != null
+        && cs.loadBalancer() != null
+        && cs.loadBalancer().zoneAware() != null
+        && !cs.loadBalancer().zoneAware().weightedZones().isEmpty();
   }
 
   /** Every cluster an IR needs, by name (first definition wins), sorted by name. */

@@ -351,7 +351,10 @@ public final class RouteXdsTranslator {
                 ref ->
                     ref.setting().requestHeaders() != null
                         || ref.setting().responseHeaders() != null);
-    if (refs.size() == 1 && dest.invalidWeight() == 0 && !perBackendHeaders) {
+    if (refs.size() == 1
+        && dest.invalidWeight() == 0
+        && !perBackendHeaders
+        && !ClusterXdsTranslator.perBackendCluster(dest)) {
       a.setCluster(refs.get(0).name());
     } else if (refs.isEmpty() && dest.invalidWeight() == 0) {
       // Every backend has weight 0: nothing may receive traffic (Gateway API: 500).

@@ -155,4 +155,87 @@ class ZoneAwareLoadBalancingTest {
     // Without zone-aware balancing: one locality, as before.
     assertThat(EndpointXdsTranslator.assignment("c", s, null).getEndpointsCount()).isEqualTo(1);
   }
+
+  private static ClusterSettingsIr settings(LoadBalancerIr lb) {
+    return new ClusterSettingsIr(
+        null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
+        null, null, null, null);
+  }
+
+  @Test
+  void weightedZonesGiveTheOnlyBackendItsOwnClusterBehindWeightedClusters() {
+    DestinationSettingIr s =
+        new DestinationSettingIr(
+            "rule/0/backend/0",
+            1,
+            "HTTP",
+            "IP",
+            List.of(new EndpointIr("10.0.0.1", 80, "us-east-1a")),
+            null);
+    var plain = new io.eg4j.model.ir.RouteDestinationIr("rule/0", List.of(s), 0, null);
+    var zoned =
+        plain.withCluster(
+            settings(new LoadBalancerIr("RoundRobin", null, null, null, WEIGHTED, List.of())));
+    var preferLocal =
+        plain.withCluster(
+            settings(
+                new LoadBalancerIr(
+                    "RoundRobin",
+                    null,
+                    null,
+                    null,
+                    new ZoneAwareIr(new PreferLocalIr(null, null, null), List.of()),
+                    List.of())));
+    assertThat(ClusterXdsTranslator.perBackendCluster(plain)).isFalse();
+    assertThat(ClusterXdsTranslator.perBackendCluster(preferLocal)).isFalse();
+    assertThat(ClusterXdsTranslator.perBackendCluster(zoned)).isTrue();
+    assertThat(ClusterXdsTranslator.refs(plain))
+        .extracting(r -> r.name())
+        .containsExactly("rule/0");
+    assertThat(ClusterXdsTranslator.refs(zoned))
+        .extracting(r -> r.name())
+        .containsExactly("rule/0/backend/0");
+    // A filter's single cluster keeps the destination's name: the filter points at it directly.
+    assertThat(ClusterXdsTranslator.udpRef(zoned).name()).isEqualTo("rule/0");
+  }
+
+  @Test
+  void backendUtilizationSlowStartIsPackedUnderTheRealType() throws Exception {
+    Cluster c =
+        cluster(
+            new LoadBalancerIr(
+                "BackendUtilization",
+                null,
+                new io.eg4j.model.ir.DurationIr(300_000),
+                new ClusterSettingsIr.BackendUtilizationIr(
+                    new io.eg4j.model.ir.DurationIr(10_000), null, null, 100, List.of(), false),
+                null,
+                List.of()));
+    Any p = policy(c);
+    // Envoy's own type (not a TypedStruct): the generated class reads it, the slow start (field 8,
+    // newer than those protos) travels as a field Envoy knows.
+    assertThat(p.is(ClientSideWeightedRoundRobin.class)).isTrue();
+    ClientSideWeightedRoundRobin w = p.unpack(ClientSideWeightedRoundRobin.class);
+    assertThat(w.getBlackoutPeriod().getSeconds()).isEqualTo(10);
+    assertThat(w.getErrorUtilizationPenalty().getValue()).isEqualTo(1.0f);
+    var slow =
+        io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig.parseFrom(
+            w.getUnknownFields().getField(8).getLengthDelimitedList().get(0));
+    assertThat(slow.getSlowStartWindow().getSeconds()).isEqualTo(300);
+    assertThat(Protos.json(c)).contains("\"slow_start_window\": \"300s\"");
+    // Without a slow start there is no field 8.
+    Cluster plain =
+        cluster(
+            new LoadBalancerIr(
+                "BackendUtilization",
+                null,
+                null,
+                new ClusterSettingsIr.BackendUtilizationIr(
+                    null, null, null, null, List.of(), false),
+                null,
+                List.of()));
+    assertThat(
+            policy(plain).unpack(ClientSideWeightedRoundRobin.class).getUnknownFields().hasField(8))
+        .isFalse();
+  }
 }

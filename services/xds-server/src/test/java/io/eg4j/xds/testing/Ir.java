@@ -241,6 +241,7 @@ public final class Ir {
           session,
           security,
           null,
+          null,
           null);
     }
   }

@@ -17,6 +17,12 @@ public record LocalRateLimitIr(
     rules = rules == null ? List.of() : List.copyOf(rules);
   }
 
+  /** True when a rule counts each header value or client address apart (a wildcard descriptor). */
+  public boolean hasDistinct() {
+    return rules.stream()
+        .anyMatch(r -> r.matches().stream().anyMatch(m -> "Distinct".equals(m.type())));
+  }
+
   /**
    * A number of requests per interval.
    *
@@ -44,8 +50,10 @@ public record LocalRateLimitIr(
    * @param on {@code Header}, {@code Method}, {@code Path}, {@code QueryParam} or {@code
    *     SourceCIDR}
    * @param name the header or query parameter name; null otherwise
-   * @param type {@code Exact}, {@code PathPrefix} or {@code RegularExpression}
-   * @param value the value (for SourceCIDR, the CIDR; for Method, a regular expression of methods)
+   * @param type {@code Exact}, {@code PathPrefix} or {@code RegularExpression}; {@code Distinct}
+   *     (Header and SourceCIDR) for a bucket per header value or per client address
+   * @param value the value (for SourceCIDR, the CIDR; for Method, a regular expression of methods);
+   *     null for a Distinct header
    * @param invert true to select the requests that do not match
    */
   public record MatchIr(String on, String name, String type, String value, boolean invert) {}

@@ -49,6 +49,7 @@ public final class HttpFilters {
           new TrafficFiltersXds.RequestBuffer(),
           new TrafficFiltersXds.Bandwidth(),
           new CustomResponseFilterXds(),
+          new CredentialInjectorFilterXds(),
           new LuaFilterXds(),
           new ExtProcFilterXds(),
           new WasmFilterXds());

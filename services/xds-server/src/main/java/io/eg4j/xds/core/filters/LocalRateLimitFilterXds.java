@@ -5,6 +5,7 @@ import static io.eg4j.xds.core.Protos.any;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.UInt32Value;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.traffic.LocalRateLimitIr;
 import io.eg4j.xds.core.Protos;
@@ -25,6 +26,15 @@ final class LocalRateLimitFilterXds implements HttpFilterXds {
   private static final String STAT_PREFIX = "http_local_rate_limiter";
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
+  /**
+   * How many buckets a Distinct rule keeps (one per header value or client address), Envoy
+   * Gateway's figure: the least recently used bucket goes when a new value needs one.
+   */
+  static final int MAX_DYNAMIC_DESCRIPTORS = 10000;
+
+  /** Envoy's descriptor key for the client address (the remote_address action's). */
+  private static final String REMOTE_ADDRESS = "remote_address";
+
   @Override
   public String type() {
     return TYPE;
@@ -40,7 +50,12 @@ final class LocalRateLimitFilterXds implements HttpFilterXds {
       filters.add(
           HttpFilter.newBuilder()
               .setName(TYPE)
-              .setTypedConfig(any(LocalRateLimit.newBuilder().setStatPrefix(STAT_PREFIX).build()))
+              .setTypedConfig(
+                  any(
+                      LocalRateLimit.newBuilder()
+                          .setStatPrefix(STAT_PREFIX)
+                          .setMaxDynamicDescriptors(UInt32Value.of(MAX_DYNAMIC_DESCRIPTORS))
+                          .build()))
               .build());
     }
   }
@@ -73,6 +88,10 @@ final class LocalRateLimitFilterXds implements HttpFilterXds {
     if (rl.rateLimitHeaders()) {
       c.put("enable_x_ratelimit_headers", "DRAFT_VERSION_03");
     }
+    if (rl.hasDistinct()) {
+      // A descriptor entry without a value is a wildcard: Envoy keeps a bucket per value it sees.
+      c.put("max_dynamic_descriptors", MAX_DYNAMIC_DESCRIPTORS);
+    }
     ArrayNode descriptors = c.putArray("descriptors");
     ArrayNode rateLimits = c.putArray("rate_limits");
     for (int i = 0; i < rl.rules().size(); i++) {
@@ -82,8 +101,26 @@ final class LocalRateLimitFilterXds implements HttpFilterXds {
       ArrayNode actions = rateLimits.addObject().putArray("actions");
       for (int j = 0; j < rule.matches().size(); j++) {
         String key = "rule-" + i + "-match-" + j;
+        LocalRateLimitIr.MatchIr m = rule.matches().get(j);
+        boolean distinct = "Distinct".equals(m.type());
+        if (distinct && "Header".equals(m.on())) {
+          // The header's value is the descriptor value: a wildcard entry, a bucket per value. A
+          // request without the header makes no descriptor, so the rule does not count it.
+          entries.addObject().put("key", key);
+          actions
+              .addObject()
+              .putObject("request_headers")
+              .put("header_name", m.name())
+              .put("descriptor_key", key);
+          continue;
+        }
         entries.addObject().put("key", key).put("value", key);
-        actions.add(action(rule.matches().get(j), key));
+        actions.add(action(m, key));
+        if (distinct) {
+          // In the range (the action above), and then a bucket per client address.
+          entries.addObject().put("key", REMOTE_ADDRESS);
+          actions.addObject().putObject("remote_address");
+        }
       }
       d.set("token_bucket", bucket(rule.bucket().requests(), rule.bucket().intervalSeconds()));
       if (rule.shadowMode()) {

@@ -135,6 +135,16 @@ final class LocalRateLimitTranslator {
     List<MatchIr> out = new ArrayList<>();
     for (JsonNode h : sel.path("headers")) {
       String t = h.path("type").asText("Exact");
+      if (t.equals("Distinct")) {
+        // Every value of the header gets a bucket of its own; requests without it are not
+        // counted by this rule.
+        if (h.path("invert").asBoolean(false)) {
+          throw new PolicyException(
+              where + ".headers: invert cannot be used with type Distinct (there is no value)");
+        }
+        out.add(new MatchIr("Header", h.path("name").asText(""), "Distinct", null, false));
+        continue;
+      }
       if (!t.equals("Exact") && !t.equals("RegularExpression")) {
         throw notEnforced(where + ".headers.type " + t);
       }
@@ -183,14 +193,17 @@ final class LocalRateLimitTranslator {
     }
     JsonNode cidr = sel.path("sourceCIDR");
     if (cidr.isObject()) {
-      if (!cidr.path("type").asText("Exact").equals("Exact")) {
-        throw notEnforced(where + ".sourceCIDR.type " + cidr.path("type").asText());
+      String t = cidr.path("type").asText("Exact");
+      if (!t.equals("Exact") && !t.equals("Distinct")) {
+        throw notEnforced(where + ".sourceCIDR.type " + t);
       }
       String v = cidr.path("value").asText("");
       if (!v.matches("[0-9a-fA-F.:]+/\\d{1,3}")) {
         throw new PolicyException(where + ".sourceCIDR: invalid CIDR " + v);
       }
-      out.add(new MatchIr("SourceCIDR", null, "Exact", v, cidr.path("invert").asBoolean(false)));
+      // Distinct: each client address in the range has a bucket of its own; Exact: the whole
+      // range shares one.
+      out.add(new MatchIr("SourceCIDR", null, t, v, cidr.path("invert").asBoolean(false)));
     }
     return out;
   }

@@ -46,6 +46,61 @@ class TrafficFeatureValidationTest {
   }
 
   @Test
+  void localRateLimitDistinctSelectors() throws Exception {
+    LocalRateLimitIr rl =
+        LocalRateLimitTranslator.translate(
+            spec(
+                """
+                rateLimit:
+                  local:
+                    rules:
+                    - clientSelectors:
+                      - headers: [{name: x-user, type: Distinct}]
+                        sourceCIDR: {type: Distinct, value: 10.0.0.0/8}
+                      limit: {requests: 2, unit: Minute}
+                    - clientSelectors:
+                      - sourceCIDR: {value: 192.168.0.0/16}
+                      limit: {requests: 2, unit: Minute}
+                """));
+    assertThat(rl.rules().get(0).matches())
+        .containsExactly(
+            new LocalRateLimitIr.MatchIr("Header", "x-user", "Distinct", null, false),
+            new LocalRateLimitIr.MatchIr("SourceCIDR", null, "Distinct", "10.0.0.0/8", false));
+    // Exact stays the default: the whole range shares one bucket.
+    assertThat(rl.rules().get(1).matches().get(0).type()).isEqualTo("Exact");
+    assertThat(rl.hasDistinct()).isTrue();
+    // A Distinct header has no value to invert.
+    assertThatThrownBy(
+            () ->
+                LocalRateLimitTranslator.translate(
+                    spec(
+                        """
+                        rateLimit:
+                          local:
+                            rules:
+                            - clientSelectors:
+                              - headers: [{name: x-user, type: Distinct, invert: true}]
+                              limit: {requests: 2, unit: Minute}
+                        """)))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("invert cannot be used with type Distinct");
+    // A type this version does not know is not applied.
+    assertThatThrownBy(
+            () ->
+                LocalRateLimitTranslator.translate(
+                    spec(
+                        """
+                        rateLimit:
+                          local:
+                            rules:
+                            - clientSelectors:
+                              - sourceCIDR: {type: Other, value: 10.0.0.0/8}
+                              limit: {requests: 2, unit: Minute}
+                        """)))
+        .hasMessageContaining("sourceCIDR.type Other");
+  }
+
+  @Test
   void localRateLimitRefusals() {
     assertThatThrownBy(
             () ->

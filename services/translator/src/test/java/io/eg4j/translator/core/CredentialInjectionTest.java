@@ -1,0 +1,130 @@
+package io.eg4j.translator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.model.yaml.ManifestReader;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An HTTPRouteFilter's credentialInjection on a rule: the route carries the Secret's credential; a
+ * Secret that is missing, lacks the credential key or lives in another namespace makes the rule
+ * answer 500 and the route says why (it never reaches the backend without the credential).
+ */
+class CredentialInjectionTest {
+  private static final String BASE =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: GatewayClass
+      metadata: {name: eg}
+      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+      ---
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: default}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {namespace: default, name: eg}
+      spec:
+        gatewayClassName: eg
+        listeners: [{name: http, protocol: HTTP, port: 80}]
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {namespace: default, name: web}
+      spec:
+        ports: [{name: http, port: 8080, protocol: TCP}]
+      ---
+      apiVersion: v1
+      kind: Secret
+      metadata: {namespace: default, name: good}
+      data: {credential: dG9rZW4=}
+      ---
+      apiVersion: v1
+      kind: Secret
+      metadata: {namespace: default, name: nokey}
+      data: {other: dG9rZW4=}
+      ---
+      apiVersion: gateway.envoyproxy.io/v1alpha1
+      kind: HTTPRouteFilter
+      metadata: {namespace: default, name: inject}
+      spec:
+        credentialInjection:
+          header: x-api-key
+          overwrite: true
+          credential: {valueRef: %s}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {namespace: default, name: web}
+      spec:
+        parentRefs: [{name: eg}]
+        rules:
+        - backendRefs: [{name: web, port: 8080}]
+          filters:
+          - type: ExtensionRef
+            extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: inject}
+      """;
+
+  private static TranslateResult translate(String valueRef) throws Exception {
+    List<ObjectNode> docs =
+        ManifestReader.read(
+            "test",
+            new ByteArrayInputStream(BASE.formatted(valueRef).getBytes(StandardCharsets.UTF_8)));
+    return new Translator(EnvoyGatewayConfig.defaults()).translate(ResourceSnapshot.of(docs));
+  }
+
+  private static HttpRouteIr route(TranslateResult r) {
+    return r.xdsIr().values().iterator().next().http().get(0).routes().get(0);
+  }
+
+  private static String routeStatus(TranslateResult r) {
+    for (ResourceStatus s : r.statuses()) {
+      if (s.key().kind().equals("HTTPRoute")) {
+        return s.status().toString();
+      }
+    }
+    return "";
+  }
+
+  @Test
+  void theSecretsCredentialReachesTheRoute() throws Exception {
+    TranslateResult r = translate("{name: good}");
+    HttpRouteIr route = route(r);
+    // The Service has no endpoints here: 503, not the 500 of a credential that cannot be read.
+    assertThat(route.directResponse() == null ? 0 : route.directResponse().statusCode())
+        .isNotEqualTo(500);
+    assertThat(route.credentialInjection().filter()).isEqualTo("httproutefilter/default/inject");
+    assertThat(route.credentialInjection().header()).isEqualTo("x-api-key");
+    assertThat(route.credentialInjection().overwrite()).isTrue();
+    assertThat(route.credentialInjection().credential()).isEqualTo("dG9rZW4=");
+    assertThat(routeStatus(r)).contains("\"ResolvedRefs\",\"status\":\"True\"");
+    // The IR as printed never shows the credential.
+    assertThat(route.credentialInjection().toString()).doesNotContain("dG9rZW4=");
+  }
+
+  @Test
+  void aCredentialThatCannotBeReadFailsTheRuleClosed() throws Exception {
+    for (String[] c :
+        new String[][] {
+          {"{name: missing}", "does not exist"},
+          {"{name: nokey}", "has no credential key"},
+          {"{name: good, namespace: other}", "another namespace"},
+          {"{name: good, kind: ConfigMap}", "must be a Secret"}
+        }) {
+      TranslateResult r = translate(c[0]);
+      HttpRouteIr route = route(r);
+      assertThat(route.directResponse()).as(c[0]).isNotNull();
+      assertThat(route.directResponse().statusCode()).isEqualTo(500);
+      assertThat(route.credentialInjection()).isNull();
+      assertThat(routeStatus(r)).as(c[0]).contains(c[1]);
+    }
+  }
+}
