@@ -220,7 +220,7 @@ final class TelemetryProcessor {
         String authority = dest == null ? null : authority(dest, otel, Nodes.namespace(ep));
         if (dest == null) {
           dest = hostPort(name, otel, "GRPC");
-          authority = Nodes.text(otel, "host");
+          authority = dest == null ? null : Nodes.text(otel, "host");
         }
         if (dest == null) {
           throw new Unresolved("the OpenTelemetry sink has no backendRefs");
@@ -262,7 +262,7 @@ final class TelemetryProcessor {
     String authority = dest == null ? null : authority(dest, provider, Nodes.namespace(ep));
     if (dest == null) {
       dest = hostPort(TelemetryIr.TRACING_CLUSTER, provider, protocol);
-      authority = Nodes.text(provider, "host");
+      authority = dest == null ? null : Nodes.text(provider, "host");
     }
     if (dest == null) {
       throw new Unresolved("the tracing provider has no backendRefs");
@@ -383,11 +383,25 @@ final class TelemetryProcessor {
     return new RouteDestinationIr(name, settings, 0, cluster);
   }
 
-  /** The deprecated {@code host} and {@code port} of a sink, as a destination; null when unset. */
+  /** A DNS name: labels of letters, digits and hyphens, at most 253 characters in all. */
+  private static final java.util.regex.Pattern DNS_NAME =
+      java.util.regex.Pattern.compile(
+          "(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
+              + "(\\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*\\.?");
+
+  /**
+   * The deprecated {@code host} and {@code port} of a sink, as a destination; null when unset or
+   * when the host is neither an IP address nor a DNS name.
+   */
   private static RouteDestinationIr hostPort(String name, JsonNode holder, String protocol) {
     String host = Nodes.text(holder, "host");
     Integer port = Nodes.integer(holder, "port");
     if (host == null || host.isEmpty() || port == null || port <= 0) {
+      return null;
+    }
+    if (!IpLiteral.is(host) && !DNS_NAME.matcher(host).matches()) {
+      // Not a host Envoy can resolve (nor one an EnvoyProxy the API server admits would hold):
+      // like a reference that does not resolve, so the sink is left out.
       return null;
     }
     String addressType = IpLiteral.is(host) ? "IP" : "FQDN";

@@ -74,7 +74,9 @@ final class ProxyBackendTlsXds {
     }
     UpstreamTlsContext.Builder b = ctx.toBuilder();
     CommonTlsContext.Builder common = b.getCommonTlsContextBuilder();
-    if (tls.clientCertificate() != null) {
+    if (tls.clientCertificate() != null && common.getTlsCertificateSdsSecretConfigsCount() == 0) {
+      // Envoy takes one certificate in a client context: the cluster may already present the
+      // same EnvoyProxy certificate (the translator's upstream TLS), then it is not added twice.
       common.addTlsCertificateSdsSecretConfigs(
           SdsSecretConfig.newBuilder()
               .setName(tls.clientCertificate().name())
