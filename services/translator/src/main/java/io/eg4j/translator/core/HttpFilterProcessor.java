@@ -163,8 +163,7 @@ final class HttpFilterProcessor {
   }
 
   /** A header value as Envoy Gateway accepts it in header modifiers (RFC 7230 field-content). */
-  static final java.util.regex.Pattern HEADER_VALUE =
-      java.util.regex.Pattern.compile("[!-~]+([\t ]?[!-~]+)*");
+  static final Pattern HEADER_VALUE = Pattern.compile("[!-~]+([\t ]?[!-~]+)*");
 
   private void headers(
       JsonNode mod,

@@ -2,15 +2,9 @@ package io.eg4j.translator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.XdsIr;
-import io.eg4j.model.status.ResourceStatus;
-import io.eg4j.model.yaml.ManifestReader;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -60,10 +54,7 @@ class BackendAndFilterRulesTest {
       """;
 
   private static TranslateResult translate(String extra) throws Exception {
-    List<ObjectNode> docs =
-        ManifestReader.read(
-            "test", new ByteArrayInputStream((BASE + extra).getBytes(StandardCharsets.UTF_8)));
-    return new Translator(EnvoyGatewayConfig.defaults()).translate(ResourceSnapshot.of(docs));
+    return Translations.translate(BASE + extra);
   }
 
   private static List<HttpRouteIr> routes(TranslateResult r) {
@@ -74,15 +65,6 @@ class BackendAndFilterRulesTest {
       }
     }
     return out;
-  }
-
-  private static String status(TranslateResult r, String kind) {
-    for (ResourceStatus s : r.statuses()) {
-      if (s.key().kind().equals(kind)) {
-        return s.status().toString();
-      }
-    }
-    return "";
   }
 
   @Test
@@ -114,7 +96,7 @@ class BackendAndFilterRulesTest {
     HttpRouteIr missing =
         routes.stream().filter(x -> x.name().contains("rule/1")).findFirst().get();
     assertThat(missing.directResponse().statusCode()).isEqualTo(500);
-    assertThat(status(r, "GRPCRoute")).contains("default/missing");
+    assertThat(Translations.status(r, "GRPCRoute")).contains("default/missing");
   }
 
   @Test
@@ -130,7 +112,7 @@ class BackendAndFilterRulesTest {
               rules:
               - backendRefs: [{name: external, port: 8080}]
             """);
-    String status = status(r, "HTTPRoute");
+    String status = Translations.status(r, "HTTPRoute");
     assertThat(status)
         .contains("\"type\":\"Accepted\",\"status\":\"True\"")
         .contains("\"type\":\"ResolvedRefs\",\"status\":\"True\"")

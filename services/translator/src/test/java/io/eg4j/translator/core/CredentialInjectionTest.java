@@ -2,14 +2,7 @@ package io.eg4j.translator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.ir.HttpRouteIr;
-import io.eg4j.model.status.ResourceStatus;
-import io.eg4j.model.yaml.ManifestReader;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,11 +67,7 @@ class CredentialInjectionTest {
       """;
 
   private static TranslateResult translate(String valueRef) throws Exception {
-    List<ObjectNode> docs =
-        ManifestReader.read(
-            "test",
-            new ByteArrayInputStream(BASE.formatted(valueRef).getBytes(StandardCharsets.UTF_8)));
-    return new Translator(EnvoyGatewayConfig.defaults()).translate(ResourceSnapshot.of(docs));
+    return Translations.translate(BASE.formatted(valueRef));
   }
 
   private static HttpRouteIr route(TranslateResult r) {
@@ -86,12 +75,7 @@ class CredentialInjectionTest {
   }
 
   private static String routeStatus(TranslateResult r) {
-    for (ResourceStatus s : r.statuses()) {
-      if (s.key().kind().equals("HTTPRoute")) {
-        return s.status().toString();
-      }
-    }
-    return "";
+    return Translations.status(r, "HTTPRoute");
   }
 
   @Test
