@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.RouteDestinationIr;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -483,11 +485,74 @@ final class HttpFilterProcessor {
     JsonNode dr = Nodes.obj(spec, "directResponse");
     if (!dr.isMissingNode()) {
       Integer code = Nodes.integer(dr, "statusCode");
-      JsonNode body = Nodes.obj(dr, "body");
+      String body;
+      try {
+        body = directResponseBody(Nodes.obj(dr, "body"), route.namespace);
+      } catch (IllegalArgumentException e) {
+        // Envoy Gateway: an invalid filter makes the rule answer 500 and the route not Accepted.
+        f.errors.add(invalid("invalid filter HTTPRouteFilter: " + e.getMessage()));
+        f.directResponse = new HttpRouteIr.DirectResponseIr(500, null);
+        return;
+      }
+      JsonNode header = Nodes.obj(dr, "header");
+      if (!header.isMissingNode()) {
+        // Response headers of the rule: Envoy adds them to the direct response too.
+        headers(header, f.addResponse, f.setResponse, f.removeResponse, f);
+      }
       f.directResponse =
           new HttpRouteIr.DirectResponseIr(
-              code == null ? 200 : code, Nodes.text(body, "inline"), Nodes.text(dr, "contentType"));
+              code == null ? 200 : code, body, Nodes.text(dr, "contentType"));
     }
+  }
+
+  /** The largest direct response body, as Envoy Gateway checks it (Envoy's default limit). */
+  static final int MAX_DIRECT_RESPONSE_BODY = 4096;
+
+  /**
+   * The body of an HTTPRouteFilter direct response: inline, or from a ConfigMap in the filter's
+   * namespace (its {@code response.body} key, else its first key in key order, as the CRD says).
+   *
+   * @throws IllegalArgumentException with the reason when the body cannot be read or is too large
+   */
+  String directResponseBody(JsonNode body, String namespace) {
+    if (body.isMissingNode() || body.isNull()) {
+      return null;
+    }
+    String text;
+    if ("ValueRef".equals(Nodes.text(body, "type", "Inline"))) {
+      JsonNode ref = Nodes.obj(body, "valueRef");
+      String name = Nodes.text(ref, "name", "");
+      if (!Nodes.text(ref, "kind", "").equals("ConfigMap")
+          || !Nodes.text(ref, "group", "").isEmpty()) {
+        throw new IllegalArgumentException("only a ConfigMap may hold the direct response body");
+      }
+      ObjectNode cm = ctx.configMaps.get(namespace + "/" + name);
+      if (cm == null) {
+        throw new IllegalArgumentException("can't find the referenced configmap " + name);
+      }
+      JsonNode data = Nodes.obj(cm, "data");
+      text = Nodes.text(data, "response.body");
+      if (text == null) {
+        TreeMap<String, String> sorted = new TreeMap<>();
+        data.properties().forEach(e -> sorted.put(e.getKey(), e.getValue().asText("")));
+        if (sorted.isEmpty()) {
+          throw new IllegalArgumentException(
+              "can't find the key response.body in the referenced configmap " + name);
+        }
+        text = sorted.firstEntry().getValue();
+      }
+    } else {
+      text = Nodes.text(body, "inline");
+      if (text == null) {
+        return null;
+      }
+    }
+    int size = text.getBytes(StandardCharsets.UTF_8).length;
+    if (size > MAX_DIRECT_RESPONSE_BODY) {
+      throw new IllegalArgumentException(
+          "response.body size " + size + " greater than the max size " + MAX_DIRECT_RESPONSE_BODY);
+    }
+    return text;
   }
 
   /**

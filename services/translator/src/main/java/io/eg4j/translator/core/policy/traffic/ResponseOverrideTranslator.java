@@ -6,9 +6,11 @@ import io.eg4j.model.ir.traffic.TrafficIr.ResponseOverrideIr;
 import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -116,7 +118,7 @@ final class ResponseOverrideTranslator {
       if (!b.has("inline")) {
         throw new PolicyException(where + ".inline: required for type Inline");
       }
-      return b.path("inline").asText("");
+      return sized(b.path("inline").asText(""), where);
     }
     if (!type.equals("ValueRef")) {
       throw new PolicyException(where + ".type: unknown " + type);
@@ -130,12 +132,30 @@ final class ResponseOverrideTranslator {
         env.configMap(policy, ObjectRef.core("ConfigMap", ref.path("name").asText(""), null));
     String body = data.get(BODY_KEY);
     if (body == null) {
+      // The CRD: without a response.body key, the first value of the ConfigMap is the body (first
+      // in key order, the order in which the API server lists them).
+      body = new TreeMap<>(data).values().stream().findFirst().orElse(null);
+    }
+    if (body == null) {
       throw new PolicyException(
           where
               + ".valueRef: ConfigMap "
               + ref.path("name").asText("")
               + " has no key "
-              + BODY_KEY);
+              + BODY_KEY
+              + " and no other key");
+    }
+    return sized(body, where);
+  }
+
+  /** Envoy Gateway's bound on a local response body (Envoy's default, 4 KiB). */
+  static final int MAX_BODY = 4096;
+
+  private static String sized(String body, String where) throws PolicyException {
+    int size = body.getBytes(StandardCharsets.UTF_8).length;
+    if (size > MAX_BODY) {
+      throw new PolicyException(
+          where + ": response.body size " + size + " greater than the max size " + MAX_BODY);
     }
     return body;
   }
