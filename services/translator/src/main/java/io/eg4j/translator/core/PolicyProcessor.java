@@ -303,6 +303,12 @@ final class PolicyProcessor {
             warn(
                 rs, ClientTrafficPolicyTranslator.UNSUPPORTED_HTTP3_CLIENT_VALIDATION, r.warning());
           }
+          if (kind.equals("SecurityPolicy") || kind.equals("EnvoyExtensionPolicy")) {
+            String declined = FieldSupport.declined(Nodes.spec(p));
+            if (declined != null) {
+              warn(rs, FieldSupport.NOT_APPLIED_REASON, declined);
+            }
+          }
         }
         if (winner == null && verdict(kind, p) == null) {
           for (ObjectNode at : mergedAt.getOrDefault(p, List.of())) {

@@ -37,6 +37,55 @@ public final class FieldSupport {
     return out;
   }
 
+  /** The Warning reason for fields that are accepted but cannot reach Envoy. */
+  public static final String NOT_APPLIED_REASON = "FieldNotApplied";
+
+  /**
+   * Fields Envoy Gateway accepts on the services a SecurityPolicy or EnvoyExtensionPolicy calls
+   * (authorization, processing, JWKS, token endpoints) that no Envoy setting can carry: the retry
+   * policy of those calls ({@code config.core.v3.RetryPolicy}) has no per-try timeout; the filter's
+   * own timeout bounds every try. They are accepted, as in Envoy Gateway, and reported in a Warning
+   * ({@link #declined}), never dropped silently.
+   */
+  static final String DECLINED_SUFFIX = "backendSettings.retry.perRetry.timeout";
+
+  /**
+   * The Warning message for the declined fields {@code spec} sets (see {@link #DECLINED_SUFFIX}),
+   * or null when it sets none.
+   */
+  public static String declined(JsonNode spec) {
+    List<String> found = new ArrayList<>();
+    findDeclined(spec, "", found);
+    if (found.isEmpty()) {
+      return null;
+    }
+    return String.join(", ", found)
+        + (found.size() == 1 ? " is" : " are")
+        + " not applied: Envoy's retry policy for the calls of this filter has no per-try"
+        + " timeout (the filter's timeout bounds all tries)";
+  }
+
+  private static void findDeclined(JsonNode node, String path, List<String> out) {
+    if (node == null) {
+      return;
+    }
+    if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+        if (p.endsWith(DECLINED_SUFFIX) && !e.getValue().isNull()) {
+          out.add("spec." + p);
+        } else {
+          findDeclined(e.getValue(), p, out);
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        findDeclined(node.get(i), path + "[" + i + "]", out);
+      }
+    }
+  }
+
   /** True when an Accepted=False message is the one {@link #message} writes. */
   public static boolean isUnsupported(String message) {
     return message != null && message.startsWith(UNSUPPORTED_PREFIX);

@@ -12,7 +12,8 @@ import java.util.List;
  * The {@code backendSettings} of a policy's own backend (JWKS, OIDC token endpoint, external
  * authorization service): the retry policy of the filter's calls, and the cluster settings (circuit
  * breaker, connection buffer, DNS, load balancer, TCP keepalive, timeouts, PROXY protocol, active
- * and passive health checks). Settings not in the SUPPORTED lists (per-retry timeout, HTTP/2
+ * and passive health checks). The per-retry timeout is accepted but cannot reach Envoy (the policy
+ * says so in a Warning, see FieldSupport.declined). Settings not in the SUPPORTED lists (HTTP/2
  * options, zone-aware or utilization-based balancing …) fail closed.
  */
 public final class BackendSettingsTranslator {
@@ -28,6 +29,8 @@ public final class BackendSettingsTranslator {
                 r + "numRetries",
                 r + "perRetry.backOff.baseInterval",
                 r + "perRetry.backOff.maxInterval",
+                // Accepted as Envoy Gateway accepts it, and reported: FieldSupport.declined.
+                r + "perRetry.timeout",
                 r + "retryOn.triggers[]"));
     for (String f : ClusterSettingsTranslator.FIELDS) {
       out.add(b + f);

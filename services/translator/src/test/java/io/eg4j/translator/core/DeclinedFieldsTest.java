@@ -1,0 +1,134 @@
+package io.eg4j.translator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.XdsIr;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A field Envoy Gateway accepts but no Envoy setting can carry — the per-try timeout of the calls a
+ * SecurityPolicy or EnvoyExtensionPolicy makes to its own services (Envoy's retry policy for them
+ * has none) — is accepted as Envoy Gateway accepts it, the rest of the policy reaches Envoy, and
+ * every ancestor carries a Warning that names the field. It is never dropped silently.
+ */
+class DeclinedFieldsTest {
+  private static final String BASE =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: GatewayClass
+      metadata: {name: eg}
+      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+      ---
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: default}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {namespace: default, name: eg}
+      spec:
+        gatewayClassName: eg
+        listeners: [{name: http, protocol: HTTP, port: 80}]
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {namespace: default, name: r}
+      spec:
+        parentRefs: [{name: eg}]
+        rules: [{backendRefs: [{name: authz, port: 9000}]}]
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {namespace: default, name: authz}
+      spec: {ports: [{name: grpc, port: 9000, protocol: TCP}]}
+      ---
+      """;
+
+  private static final String RETRY =
+      """
+          backendSettings:
+            retry:
+              numRetries: 2
+              retryOn: {triggers: [unavailable]}
+              perRetry:
+                timeout: 3s
+                backOff: {baseInterval: 0.2s, maxInterval: 3s}
+      """;
+
+  private static HttpRouteIr route(TranslateResult r) {
+    for (XdsIr ir : r.xdsIr().values()) {
+      for (HttpListenerIr l : ir.http()) {
+        return l.routes().get(0);
+      }
+    }
+    throw new AssertionError("no route: " + r.statuses());
+  }
+
+  @Test
+  void anExtAuthPerTryTimeoutIsAcceptedWithAWarningAndTheRestIsServed() throws Exception {
+    TranslateResult r =
+        Translations.translate(
+            BASE
+                + """
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: SecurityPolicy
+                metadata: {namespace: default, name: sp}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+                  extAuth:
+                    grpc:
+                      backendRefs: [{name: authz, port: 9000}]
+                """
+                + RETRY.indent(2));
+    String status = Translations.status(r, "SecurityPolicy");
+    assertThat(status)
+        .contains("\"type\":\"Accepted\",\"status\":\"True\"")
+        .contains("FieldNotApplied")
+        .contains("spec.extAuth.grpc.backendSettings.retry.perRetry.timeout is not applied");
+    assertThat(route(r).security()).isNotNull();
+    assertThat(route(r).security().extAuth()).isNotNull();
+    assertThat(route(r).security().extAuth().retry().numRetries()).isEqualTo(2);
+  }
+
+  @Test
+  void anExtProcPerTryTimeoutIsAcceptedWithAWarning() throws Exception {
+    TranslateResult r =
+        Translations.translate(
+            BASE
+                + """
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: EnvoyExtensionPolicy
+                metadata: {namespace: default, name: eep}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+                  extProc:
+                  - backendRefs: [{name: authz, port: 9000}]
+                """
+                + RETRY);
+    String status = Translations.status(r, "EnvoyExtensionPolicy");
+    assertThat(status)
+        .contains("\"type\":\"Accepted\",\"status\":\"True\"")
+        .contains("spec.extProc[0].backendSettings.retry.perRetry.timeout is not applied");
+    assertThat(route(r).extensions().extProc()).hasSize(1);
+  }
+
+  @Test
+  void aPolicyWithoutTheFieldHasNoWarning() throws Exception {
+    TranslateResult r =
+        Translations.translate(
+            BASE
+                + """
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: SecurityPolicy
+                metadata: {namespace: default, name: sp}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+                  extAuth:
+                    grpc:
+                      backendRefs: [{name: authz, port: 9000}]
+                """);
+    assertThat(Translations.status(r, "SecurityPolicy")).doesNotContain("Warning");
+  }
+}
