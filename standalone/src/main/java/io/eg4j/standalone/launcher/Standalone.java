@@ -51,6 +51,7 @@ public final class Standalone implements AutoCloseable {
   private final List<EchoServer> echoes = new ArrayList<>();
   private EmbeddedKraftBroker broker;
   private int xdsPort;
+  private int wasmCachePort;
   private Path gatewayConfig;
   private RateLimitServiceProcess rateLimitService;
   private String envoyBinary;
@@ -149,6 +150,7 @@ public final class Standalone implements AutoCloseable {
         broker.bootstrapServers(), seconds(t0), dataDir.kafka());
 
     xdsPort = port(18000, "the xds-server's gRPC");
+    wasmCachePort = port(18002, "the Wasm module cache");
     for (ServiceSpec spec : ServiceSpec.ALL) {
       httpPorts.put(
           spec.name(), port(spec.defaultHttpPort(), "the " + spec.name() + "'s actuator"));
@@ -302,6 +304,12 @@ public final class Standalone implements AutoCloseable {
         // The proxies share this host with any other: a Gateway port that another process (say
         // a second eg4j) serves is refused and reported, never silently shared.
         p.put("eg4j.xds.exclusive-listener-ports", "true");
+        // Envoy fetches Wasm modules from the control plane's cache, never from their origin.
+        p.put("eg4j.xds.wasm-cache.enabled", "true");
+        p.put("eg4j.xds.wasm-cache.bind-address", KubernetesTarget.LOOPBACK);
+        p.put("eg4j.xds.wasm-cache.advertised-host", KubernetesTarget.LOOPBACK);
+        p.put("eg4j.xds.wasm-cache.port", String.valueOf(wasmCachePort));
+        p.put("eg4j.xds.wasm-cache.dir", dataDir.root().resolve("wasm-cache").toString());
         if (rateLimitService != null) {
           p.put(
               "eg4j.xds.rate-limit-config-dir",

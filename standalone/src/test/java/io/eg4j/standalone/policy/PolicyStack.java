@@ -200,6 +200,14 @@ public final class PolicyStack implements AutoCloseable {
     return last;
   }
 
+  /**
+   * Rewrites every IR before the ADS server translates it, as the xds-server's Wasm module cache
+   * does.
+   */
+  public void rewriteIrWith(java.util.function.UnaryOperator<XdsIr> rewrite) {
+    xds.snapshots().rewriteIrWith(rewrite);
+  }
+
   /** The status the last translation gave an object, or null. */
   public ResourceStatus status(String kind, String namespace, String name) {
     for (ResourceStatus s : last.statuses()) {

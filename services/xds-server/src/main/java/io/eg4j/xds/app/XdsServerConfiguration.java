@@ -126,8 +126,29 @@ public class XdsServerConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  XdsSnapshots xdsSnapshots(XdsEvents events, XdsServerProperties props) {
-    return new XdsSnapshots(events, props.getStepTimeout(), props.isExclusiveListenerPorts());
+  XdsSnapshots xdsSnapshots(
+      XdsEvents events,
+      XdsServerProperties props,
+      org.springframework.beans.factory.ObjectProvider<io.eg4j.xds.core.WasmModuleCache> wasm) {
+    XdsSnapshots snapshots =
+        new XdsSnapshots(events, props.getStepTimeout(), props.isExclusiveListenerPorts());
+    wasm.ifAvailable(cache -> snapshots.rewriteIrWith(cache::rewrite));
+    return snapshots;
+  }
+
+  /** The Wasm module cache, when {@code eg4j.xds.wasm-cache.enabled} is true. */
+  @Bean(destroyMethod = "close")
+  @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(
+      name = "eg4j.xds.wasm-cache.enabled",
+      havingValue = "true")
+  io.eg4j.xds.core.WasmModuleCache wasmModuleCache(XdsServerProperties props) throws IOException {
+    XdsServerProperties.WasmCache c = props.getWasmCache();
+    java.nio.file.Path dir =
+        c.getDir() == null || c.getDir().isEmpty()
+            ? java.nio.file.Files.createTempDirectory("eg4j-wasm-cache")
+            : java.nio.file.Path.of(c.getDir());
+    return io.eg4j.xds.core.WasmModuleCache.start(
+        dir, c.getBindAddress(), c.getPort(), c.getAdvertisedHost());
   }
 
   @Bean

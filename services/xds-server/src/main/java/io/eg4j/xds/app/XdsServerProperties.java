@@ -24,6 +24,73 @@ public class XdsServerProperties {
    */
   private String rateLimitConfigDir;
 
+  private final WasmCache wasmCache = new WasmCache();
+
+  public WasmCache getWasmCache() {
+    return wasmCache;
+  }
+
+  /**
+   * The Wasm module cache ({@code eg4j.xds.wasm-cache.*}): when enabled, this server downloads the
+   * modules EnvoyExtensionPolicies name, checks their checksums, and serves them to Envoy, which
+   * then never fetches a module from its origin.
+   */
+  public static class WasmCache {
+    private boolean enabled;
+
+    /** The address the cache listens on. */
+    private String bindAddress = "0.0.0.0";
+
+    /** The port the cache listens on (Envoy Gateway's is 18002). */
+    private int port = 18002;
+
+    /** The host Envoy reaches the cache by (this server's Service name in a cluster). */
+    private String advertisedHost = "127.0.0.1";
+
+    /** Where modules are kept; a temporary directory when unset. */
+    private String dir;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getBindAddress() {
+      return bindAddress;
+    }
+
+    public void setBindAddress(String bindAddress) {
+      this.bindAddress = bindAddress;
+    }
+
+    public int getPort() {
+      return port;
+    }
+
+    public void setPort(int port) {
+      this.port = port;
+    }
+
+    public String getAdvertisedHost() {
+      return advertisedHost;
+    }
+
+    public void setAdvertisedHost(String advertisedHost) {
+      this.advertisedHost = advertisedHost;
+    }
+
+    public String getDir() {
+      return dir;
+    }
+
+    public void setDir(String dir) {
+      this.dir = dir;
+    }
+  }
+
   public String getRateLimitConfigDir() {
     return rateLimitConfigDir;
   }

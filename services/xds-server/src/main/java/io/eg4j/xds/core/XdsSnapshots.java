@@ -90,6 +90,13 @@ public final class XdsSnapshots implements AutoCloseable {
             });
   }
 
+  private volatile java.util.function.UnaryOperator<XdsIr> irRewrite = ir -> ir;
+
+  /** Rewrites every IR before it is translated (the Wasm module cache points modules at itself). */
+  public void rewriteIrWith(java.util.function.UnaryOperator<XdsIr> rewrite) {
+    this.irRewrite = Objects.requireNonNull(rewrite);
+  }
+
   /** The cache the discovery server reads. */
   public SimpleCache<String> cache() {
     return cache;
@@ -100,7 +107,7 @@ public final class XdsSnapshots implements AutoCloseable {
    * resources are the ones already desired.
    */
   public boolean update(XdsIr ir) {
-    XdsResources r = translator.translate(ir);
+    XdsResources r = translator.translate(irRewrite.apply(ir));
     return update(ir.key(), exclusivePorts ? exclusivePorts(r) : r);
   }
 
