@@ -459,11 +459,18 @@ def t_pdbs():
             check(pdb["spec"]["selector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"], f"{comp}: PDB selector")
 
 
-@case("xds-server: Service on gRPC 18000 for Envoy; HPA by default; 3 fixed replicas in the HA profile")
+@case("xds-server: Service on gRPC 18000 and the Wasm module cache on 18002 for Envoy; HPA by default; 3 fixed replicas in the HA profile")
 def t_xds():
     svc = by_name("default", "Service", cname("xds-server"))
-    check([p["port"] for p in svc["spec"]["ports"]] == [18000], "xds Service port")
+    check([p["port"] for p in svc["spec"]["ports"]] == [18000, 18002], "xds Service ports")
     check(svc["spec"]["ports"][0]["targetPort"] == "grpc-xds", "targetPort")
+    check(svc["spec"]["ports"][1]["targetPort"] == "http-wasm", "Wasm cache targetPort")
+    dep = by_name("default", "Deployment", cname("xds-server"))
+    names = [p["name"] for c in dep["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])]
+    check("http-wasm" in names, "Wasm cache container port")
+    cache = app_config("default", "xds-server")["eg4j"]["xds"]["wasm-cache"]
+    check(cache["enabled"] is True and cache["port"] == 18002, "Wasm cache properties")
+    check(cache["advertised-host"].startswith(cname("xds-server") + "."), "Wasm cache advertised as the Service")
     check(svc["spec"]["selector"] == by_name("default", "Deployment", cname("xds-server"))["spec"]["selector"]["matchLabels"], "selector")
     hpa = by_name("default", "HorizontalPodAutoscaler", cname("xds-server"))
     check(hpa["spec"]["scaleTargetRef"]["name"] == cname("xds-server"), "HPA target")
@@ -477,7 +484,7 @@ def t_xds():
         check(m["spec"]["ports"][0]["port"] == port, f"{comp} metrics port")
 
 
-@case("NetworkPolicy (multi-tenant profile): ingress only on each service's actuator port, xDS 18000 from the release namespace")
+@case("NetworkPolicy (multi-tenant profile): ingress only on each service's actuator port, xDS 18000 and Wasm 18002 from the release namespace")
 def t_network_policy():
     check(not objects("default", "NetworkPolicy"), "off by default")
     for comp, port in COMPONENTS.items():
@@ -485,7 +492,7 @@ def t_network_policy():
         dep = by_name("multi-tenant", "Deployment", cname(comp))
         check(np["spec"]["podSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"], f"{comp}: selector")
         ports = sorted(p["port"] for r in np["spec"]["ingress"] for p in r["ports"])
-        check(ports == sorted([port] + ([18000] if comp == "xds-server" else [])), f"{comp}: ports {ports}")
+        check(ports == sorted([port] + ([18000, 18002] if comp == "xds-server" else [])), f"{comp}: ports {ports}")
         metrics = np["spec"]["ingress"][0]["from"]
         check(metrics[0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}, f"{comp}: metrics peers")
 
