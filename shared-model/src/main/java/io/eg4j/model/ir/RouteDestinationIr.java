@@ -154,26 +154,136 @@ public record RouteDestinationIr(
   }
 
   /**
-   * Upstream TLS origination.
+   * Upstream TLS origination: what a BackendTLSPolicy and a Backend's {@code spec.tls} ask, merged
+   * (the policy's validation and hostname take precedence over the Backend's), and the client side
+   * of the handshake (the Backend's own client settings, else the Gateway's EnvoyProxy's).
    *
-   * @param sni server name sent to the backend
+   * @param sni server name sent to the backend; null for none fixed: over HTTP Envoy then sends the
+   *     request's host ({@code auto_sni}) and checks the certificate against it, unless {@code
+   *     autoHostSni}
    * @param caCertificates PEM CA bundle to verify the backend, or null for the system store
    * @param subjectAltNames SANs to accept; empty means the SNI hostname
    * @param clientCertificate the certificate Envoy presents to the backend (mutual TLS), served
-   *     over SDS under its name; null for none
+   *     over SDS under its name; null for the EnvoyProxy's, if any
+   * @param caName the SDS name of the validation secret, shared by every cluster that verifies with
+   *     the same source (Envoy Gateway's {@code <name>/<namespace>-ca} of the policy or Backend, or
+   *     {@code system_ca_certificates}); null to name it after the cluster
+   * @param insecureSkipVerify the Backend's {@code tls.insecureSkipVerify}: the backend's
+   *     certificate is not verified at all
+   * @param autoHostSni the Backend's {@code tls.autoSNIFromEndpointHostname}: the SNI is each
+   *     endpoint's host name, and the certificate is checked against it
+   * @param client the Backend's own client TLS settings (ALPN, ciphers, versions), which take
+   *     precedence over the EnvoyProxy's {@code backendTLS}; null for none
    */
   public record UpstreamTlsIr(
       String sni,
       String caCertificates,
       List<String> subjectAltNames,
-      TlsIr.CertificateIr clientCertificate) {
+      TlsIr.CertificateIr clientCertificate,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          String caName,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+          boolean insecureSkipVerify,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+          boolean autoHostSni,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          ClientTlsIr client) {
     public UpstreamTlsIr {
       subjectAltNames = XdsIr.copy(subjectAltNames);
+      sni = sni == null || sni.isEmpty() ? null : sni;
+      if (autoHostSni && sni != null) {
+        throw new IllegalArgumentException("upstream TLS with both an SNI and auto host SNI");
+      }
+    }
+
+    /** TLS that verifies the backend with {@code caCertificates} (null: the system store). */
+    public static UpstreamTlsIr verified(
+        String sni, String caCertificates, List<String> subjectAltNames) {
+      return new UpstreamTlsIr(
+          sni, caCertificates, subjectAltNames, null, null, false, false, null);
     }
 
     /** This TLS, presenting {@code certificate} to the backend. */
     public UpstreamTlsIr withClientCertificate(TlsIr.CertificateIr certificate) {
-      return new UpstreamTlsIr(sni, caCertificates, subjectAltNames, certificate);
+      return new UpstreamTlsIr(
+          sni,
+          caCertificates,
+          subjectAltNames,
+          certificate,
+          caName,
+          insecureSkipVerify,
+          autoHostSni,
+          client);
+    }
+
+    /** This TLS with its validation secret named {@code name}. */
+    public UpstreamTlsIr withCaName(String name) {
+      return new UpstreamTlsIr(
+          sni,
+          caCertificates,
+          subjectAltNames,
+          clientCertificate,
+          name,
+          insecureSkipVerify,
+          autoHostSni,
+          client);
+    }
+
+    /** This TLS sending {@code name} as SNI. */
+    public UpstreamTlsIr withSni(String name) {
+      return new UpstreamTlsIr(
+          name,
+          caCertificates,
+          subjectAltNames,
+          clientCertificate,
+          caName,
+          insecureSkipVerify,
+          autoHostSni,
+          client);
+    }
+  }
+
+  /**
+   * A backend's own client TLS settings (the Backend's {@code spec.tls}); each one that is set
+   * replaces the EnvoyProxy's {@code backendTLS} value.
+   *
+   * @param alpnProtocols the ALPN protocols offered, in order; null when not set, empty to offer
+   *     none
+   * @param ciphers cipher suites; empty when not set
+   * @param ecdhCurves ECDH curves; empty when not set
+   * @param signatureAlgorithms signature algorithms; empty when not set
+   * @param minVersion the minimum TLS version ({@code 1.0} to {@code 1.3}), or null
+   * @param maxVersion the maximum TLS version, or null
+   */
+  public record ClientTlsIr(
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          List<String> alpnProtocols,
+      List<String> ciphers,
+      List<String> ecdhCurves,
+      List<String> signatureAlgorithms,
+      String minVersion,
+      String maxVersion) {
+    public ClientTlsIr {
+      alpnProtocols = alpnProtocols == null ? null : List.copyOf(alpnProtocols);
+      ciphers = XdsIr.copy(ciphers);
+      ecdhCurves = XdsIr.copy(ecdhCurves);
+      signatureAlgorithms = XdsIr.copy(signatureAlgorithms);
+    }
+
+    /** True when nothing is set. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isEmpty() {
+      return alpnProtocols == null
+          && ciphers.isEmpty()
+          && ecdhCurves.isEmpty()
+          && signatureAlgorithms.isEmpty()
+          && minVersion == null
+          && maxVersion == null;
     }
   }
 }

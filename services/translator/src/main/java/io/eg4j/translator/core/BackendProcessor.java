@@ -7,9 +7,11 @@ import java.net.InetAddress;
 /** Envoy Gateway Backend resources: validates each and sets its Accepted condition. */
 final class BackendProcessor {
   private final TranslationContext ctx;
+  private final BackendTls tls;
 
   BackendProcessor(TranslationContext ctx) {
     this.ctx = ctx;
+    this.tls = new BackendTls(ctx, new BackendTlsPolicyProcessor(ctx));
   }
 
   void process() {
@@ -28,6 +30,9 @@ final class BackendProcessor {
       String err = validate(Nodes.spec(b));
       if (err == null) {
         err = localAddress(Nodes.spec(b), ctx.config);
+      }
+      if (err == null) {
+        err = tls.validationError(b);
       }
       if (err != null) {
         // Envoy Gateway reports an invalid Backend with this (unusual) condition shape.

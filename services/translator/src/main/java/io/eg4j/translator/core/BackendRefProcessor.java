@@ -25,10 +25,26 @@ final class BackendRefProcessor {
 
   private final TranslationContext ctx;
   private final BackendTlsPolicyProcessor tlsPolicies;
+  private final BackendTls backendTls;
 
   BackendRefProcessor(TranslationContext ctx, BackendTlsPolicyProcessor tlsPolicies) {
     this.ctx = ctx;
     this.tlsPolicies = tlsPolicies;
+    this.backendTls = new BackendTls(ctx, tlsPolicies);
+  }
+
+  /**
+   * The upstream TLS of a valid backendRef: its BackendTLSPolicy merged with a Backend's own {@code
+   * spec.tls}; null for none.
+   */
+  private RouteDestinationIr.UpstreamTlsIr backendTls(
+      String kind, String ns, String name, RouteDestinationIr.UpstreamTlsIr policy)
+      throws BackendTls.InvalidException {
+    if (!kind.equals("Backend")) {
+      return policy;
+    }
+    ObjectNode backend = ctx.backends.get(ns + "/" + name);
+    return backend == null ? policy : backendTls.apply(backend, policy);
   }
 
   static int weight(JsonNode ref) {
@@ -60,12 +76,20 @@ final class BackendRefProcessor {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", e.getMessage()), weight);
     }
-    String clientCertError = tls == null ? null : proxyClientCertificateError(parent.gateway);
+    try {
+      tls = backendTls(kind, ns, name, tls);
+    } catch (BackendTls.InvalidException e) {
+      return new Result(
+          null, RouteErrors.RouteError.resolvedRefs("InvalidBackendRef", e.getMessage()), weight);
+    }
+    // A backend without a client certificate of its own presents the EnvoyProxy's.
+    boolean proxyCertificate = tls != null && tls.clientCertificate() == null;
+    String clientCertError = proxyCertificate ? proxyClientCertificateError(parent.gateway) : null;
     if (clientCertError != null) {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", clientCertError), weight);
     }
-    if (tls != null) {
+    if (proxyCertificate) {
       tls = tls.withClientCertificate(proxyClientCertificate(parent.gateway));
     }
     return settle(settingName, weight, protocol, l4, kind, name, ns, port, tls, false);
@@ -208,6 +232,12 @@ final class BackendRefProcessor {
     } catch (BackendTlsPolicyProcessor.InvalidPolicyException e) {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendTLS", e.getMessage()), 1);
+    }
+    try {
+      tls = backendTls(kind, ns, name, tls);
+    } catch (BackendTls.InvalidException e) {
+      return new Result(
+          null, RouteErrors.RouteError.resolvedRefs("InvalidBackendRef", e.getMessage()), 1);
     }
     return settle(settingName, 1, protocol, "TCP", kind, name, ns, port, tls, true);
   }

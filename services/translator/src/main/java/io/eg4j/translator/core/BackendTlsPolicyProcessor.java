@@ -161,13 +161,36 @@ final class BackendTlsPolicyProcessor {
     return ref.toString();
   }
 
-  private static final class PolicyError extends Exception {
+  /** A CA reference that cannot be used, with the ResolvedRefs reason Envoy Gateway gives. */
+  static final class PolicyError extends Exception {
     final String reason;
 
     PolicyError(String reason, String message) {
       super(message);
       this.reason = reason;
     }
+  }
+
+  /**
+   * True when a BackendTLSPolicy targets the Backend {@code ns/name}, as a whole or by the section
+   * of one of {@code ports}: its validation then applies to the Backend's TLS.
+   */
+  boolean targetsBackend(String ns, String name, java.util.Set<String> ports) {
+    for (ObjectNode p : ctx.backendTlsPolicies) {
+      if (!Nodes.namespace(p).equals(ns)) {
+        continue;
+      }
+      for (JsonNode t : Nodes.list(Nodes.spec(p), "targetRefs")) {
+        String section = Nodes.text(t, "sectionName");
+        if (Nodes.text(t, "group", "").equals(TranslationContext.EG_GROUP)
+            && Nodes.text(t, "kind", "").equals("Backend")
+            && Nodes.text(t, "name", "").equals(name)
+            && (section == null || ports.contains(section))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private UpstreamTlsIr build(ObjectNode policy) throws PolicyError {
@@ -187,12 +210,24 @@ final class BackendTlsPolicyProcessor {
     String wellKnown = Nodes.text(validation, "wellKnownCACertificates");
     if (refs.isEmpty()) {
       if ("System".equals(wellKnown)) {
-        return new UpstreamTlsIr(hostname, null, sans, null);
+        return UpstreamTlsIr.verified(hostname, null, sans);
       }
       throw new PolicyError("InvalidCACertificateRef", "no CA certificate references are set");
     }
-    StringBuilder pem = new StringBuilder();
     String ns = Nodes.namespace(policy);
+    // Envoy Gateway names the validation secret after the policy, so every backend it verifies
+    // shares one.
+    return UpstreamTlsIr.verified(hostname, caBundle(ns, refs), sans)
+        .withCaName(Nodes.name(policy) + "/" + ns + "-ca");
+  }
+
+  /**
+   * The PEM bundle of CA references in namespace {@code ns} (a BackendTLSPolicy's or a Backend's):
+   * ConfigMaps and Secrets ({@code ca.crt}, else their first key) and ClusterTrustBundles, each
+   * with at least one certificate.
+   */
+  String caBundle(String ns, List<JsonNode> refs) throws PolicyError {
+    StringBuilder pem = new StringBuilder();
     for (JsonNode ref : refs) {
       String group = Nodes.text(ref, "group", "");
       String kind = Nodes.text(ref, "kind", "");
@@ -237,7 +272,7 @@ final class BackendTlsPolicyProcessor {
         pem.append('\n');
       }
     }
-    return new UpstreamTlsIr(hostname, pem.toString(), sans, null);
+    return pem.toString();
   }
 
   /** The CA bundle of a ConfigMap or Secret: {@code ca.crt}, else the first key. */

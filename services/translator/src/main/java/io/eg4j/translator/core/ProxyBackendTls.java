@@ -49,15 +49,15 @@ final class ProxyBackendTls {
         new ProxyBackendTlsIr(
             cert,
             texts(spec, "alpnProtocols"),
-            known(texts(spec, "ciphers"), ProxyBackendTls::knownCipher),
+            known(texts(spec, "ciphers"), BackendTls::knownCipher),
             known(texts(spec, "ecdhCurves"), TlsSettingsTranslator.CURVES::contains),
             known(
                 texts(spec, "signatureAlgorithms"),
                 s ->
                     TlsSettingsTranslator.SIGNATURE_ALGORITHMS.contains(s)
                         || TlsSettingsTranslator.KEY_AND_HASH.matcher(s).matches()),
-            version(Nodes.text(spec, "minVersion")),
-            version(Nodes.text(spec, "maxVersion")));
+            BackendTls.version(Nodes.text(spec, "minVersion")),
+            BackendTls.version(Nodes.text(spec, "maxVersion")));
     return ir.isEmpty() ? null : ir;
   }
 
@@ -68,15 +68,6 @@ final class ProxyBackendTls {
    */
   private static List<String> known(List<String> names, java.util.function.Predicate<String> ok) {
     return names.stream().filter(ok).toList();
-  }
-
-  private static boolean knownCipher(String c) {
-    for (String alt : c.replace("[", "").replace("]", "").split("\\|")) {
-      if (!TlsSettingsTranslator.CIPHERS.contains(alt)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
@@ -99,11 +90,6 @@ final class ProxyBackendTls {
         new String(crt, StandardCharsets.UTF_8),
         new String(key, StandardCharsets.UTF_8),
         List.of());
-  }
-
-  /** {@code 1.0} to {@code 1.3}; {@code Auto} and anything else leave Envoy Gateway's default. */
-  private static String version(String v) {
-    return v != null && v.matches("1\\.[0-3]") ? v : null;
   }
 
   private static List<String> texts(JsonNode holder, String field) {

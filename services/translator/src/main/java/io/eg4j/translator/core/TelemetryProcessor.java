@@ -369,7 +369,7 @@ final class TelemetryProcessor {
         }
         throw new Unresolved(r.error() == null ? "unresolved backendRef" : r.error().message());
       }
-      settings.add(r.setting());
+      settings.add(withCollectorSni(r.setting()));
     }
     if (settings.isEmpty()) {
       throw new Unresolved("no backendRef of " + name + " can be served");
@@ -381,6 +381,32 @@ final class TelemetryProcessor {
       throw new Unresolved(e.getMessage());
     }
     return new RouteDestinationIr(name, settings, 0, cluster);
+  }
+
+  /**
+   * A collector's TLS names its host: Envoy's gRPC and HTTP clients for telemetry send no request
+   * host it could take the SNI from, so a Backend TLS without an SNI of its own sends the host name
+   * of the collector's first endpoint, and the certificate is checked against it, as Envoy Gateway
+   * does. A collector known only by its IP address is left as it is.
+   */
+  private static DestinationSettingIr withCollectorSni(DestinationSettingIr s) {
+    if (s.tls() == null || s.tls().sni() != null || s.tls().autoHostSni()) {
+      return s;
+    }
+    for (EndpointIr e : s.endpoints()) {
+      if (!e.unix() && !IpLiteral.is(e.host())) {
+        return new DestinationSettingIr(
+            s.name(),
+            s.weight(),
+            s.protocol(),
+            s.addressType(),
+            s.endpoints(),
+            s.tls().withSni(e.host()),
+            s.requestHeaders(),
+            s.responseHeaders());
+      }
+    }
+    return s;
   }
 
   /** A DNS name: labels of letters, digits and hyphens, at most 253 characters in all. */

@@ -20,12 +20,7 @@ import io.envoyproxy.envoy.extensions.clusters.common.dns.v3.DnsLookupFamily;
 import io.envoyproxy.envoy.extensions.clusters.dns.v3.DnsCluster;
 import io.envoyproxy.envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +33,6 @@ import java.util.TreeMap;
  * endpoints come through EDS; FQDN endpoints are resolved by Envoy (the DNS cluster extension).
  */
 public final class ClusterXdsTranslator {
-  /** Where system CA certificates live in the Envoy image, for upstream TLS without a CA. */
-  static final String SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
-
   /**
    * One cluster a route or proxy points at.
    *
@@ -235,15 +227,15 @@ public final class ClusterXdsTranslator {
     for (ClusterRef ref : allRefs(ir).values()) {
       // The rate limit service's cluster is one of the filter upstreams; its TLS is the proxy's.
       Cluster c =
-          io.eg4j.xds.core.filters.GlobalRateLimitFilterXds.withServiceTls(cluster(ref), ir);
+          io.eg4j.xds.core.filters.GlobalRateLimitFilterXds.withServiceTls(
+              cluster(ref, ir.backendTls()), ir);
       Http1ProtocolOptions h1 = http1.get(ref.name());
       out.add(h1 == null ? c : ClusterSettingsXds.withUpstreamHttp1(c, h1));
     }
     if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
     }
-    // The EnvoyProxy's backendTLS applies on top of every backend's own TLS.
-    return ProxyBackendTlsXds.apply(out, ir.backendTls());
+    return out;
   }
 
   static boolean isDns(DestinationSettingIr s) {
@@ -367,7 +359,16 @@ public final class ClusterXdsTranslator {
     return "DYNAMIC".equalsIgnoreCase(s.addressType());
   }
 
+  /** A cluster without an EnvoyProxy backendTLS. */
   static Cluster cluster(ClusterRef ref) {
+    return cluster(ref, null);
+  }
+
+  /**
+   * The cluster of {@code ref}; {@code proxyTls} is the EnvoyProxy's backendTLS, which every TLS
+   * backend of the cluster (not one made from a URL) offers where it sets nothing of its own.
+   */
+  static Cluster cluster(ClusterRef ref, io.eg4j.model.ir.ProxyBackendTlsIr proxyTls) {
     DestinationSettingIr s = ref.setting();
     Cluster.Builder c =
         Cluster.newBuilder()
@@ -451,6 +452,17 @@ public final class ClusterXdsTranslator {
         }
       }
     }
+    if (http != null
+        && !isDynamic(s)
+        && !uriCluster(ref.name())
+        && (UpstreamTlsXds.autoSni(s.tls())
+            || ref.localities().stream().anyMatch(l -> UpstreamTlsXds.autoSni(l.tls())))) {
+      // No SNI fixed for the backend: Envoy sends the request's host, and the TLS context checks
+      // the certificate against it.
+      http.setUpstreamHttpProtocolOptions(
+          io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions.newBuilder()
+              .setAutoSni(true));
+    }
     if (isDynamic(s) && s.tls() != null) {
       // The upstream host differs per request: send it as SNI and verify the certificate for it.
       if (http == null) {
@@ -487,18 +499,22 @@ public final class ClusterXdsTranslator {
                                     com.google.protobuf.Value.newBuilder()
                                         .setStringValue(match)
                                         .build()))
-                        .setTransportSocket(upstreamTls(tls, caSecretName(match, tls))));
+                        .setTransportSocket(
+                            UpstreamTlsXds.socket(
+                                tls, UpstreamTlsXds.caSecretName(match, tls), proxyTls)));
               });
     } else if (s.tls() != null && uriCluster(ref.name())) {
       // A cluster made from a URL (a JWKS or OIDC endpoint): the CA inline, as Envoy Gateway
       // serves these.
-      c.setTransportSocket(upstreamTls(s.tls(), null));
+      c.setTransportSocket(UpstreamTlsXds.socket(s.tls(), null, null));
     } else if (s.tls() != null) {
       // As Envoy Gateway has it: the TLS socket is chosen per endpoint (the endpoints carry the
       // match name in their metadata), the CA comes over SDS, TLS 1.2 to 1.3. The default socket
       // is the same verified one, so an endpoint without the metadata is never sent in clear text
       // nor without verification.
-      TransportSocket tlsSocket = upstreamTls(s.tls(), caSecretName(ref.name(), s.tls()));
+      TransportSocket tlsSocket =
+          UpstreamTlsXds.socket(
+              s.tls(), UpstreamTlsXds.caSecretName(ref.name(), s.tls()), proxyTls);
       c.setTransportSocket(tlsSocket)
           .addTransportSocketMatches(
               Cluster.TransportSocketMatch.newBuilder()
@@ -589,9 +605,6 @@ public final class ClusterXdsTranslator {
     return !clusterName.contains("/") && !io.eg4j.model.ir.TelemetryIr.isCollector(clusterName);
   }
 
-  /** The SDS secret of the system trust store, shared by every cluster that uses it. */
-  static final String SYSTEM_CA_SECRET = "system_ca_certificates";
-
   /** The name of a cluster's TLS transport socket match (and of its endpoints' metadata). */
   static String tlsMatchName(String clusterName) {
     return tlsMatchName(clusterName, 0);
@@ -600,99 +613,5 @@ public final class ClusterXdsTranslator {
   /** The name of the TLS transport socket match of a cluster's {@code index}th backendRef. */
   static String tlsMatchName(String clusterName, int index) {
     return clusterName + "/tls/" + index;
-  }
-
-  /** The SDS secret that holds the CA a cluster verifies its backends with. */
-  static String caSecretName(String clusterName, RouteDestinationIr.UpstreamTlsIr tls) {
-    return hasOwnCa(tls) ? clusterName + "/ca" : SYSTEM_CA_SECRET;
-  }
-
-  static boolean hasOwnCa(RouteDestinationIr.UpstreamTlsIr tls) {
-    return tls.caCertificates() != null && !tls.caCertificates().isBlank();
-  }
-
-  /** The validation context secret of a cluster's CA: its own bundle, or the system store. */
-  static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret caSecret(
-      String clusterName, RouteDestinationIr.UpstreamTlsIr tls) {
-    CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
-    if (hasOwnCa(tls)) {
-      v.setTrustedCa(Protos.inline(tls.caCertificates()));
-    } else {
-      v.setTrustedCa(
-          io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(SYSTEM_CA_FILE));
-    }
-    return io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder()
-        .setName(caSecretName(clusterName, tls))
-        .setValidationContext(v)
-        .build();
-  }
-
-  private static TransportSocket upstreamTls(
-      RouteDestinationIr.UpstreamTlsIr tls, String caSecret) {
-    CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
-    if (caSecret == null) {
-      if (hasOwnCa(tls)) {
-        v.setTrustedCa(Protos.inline(tls.caCertificates()));
-      } else {
-        v.setTrustedCa(
-            io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(SYSTEM_CA_FILE));
-      }
-    }
-    List<String> sans =
-        tls.subjectAltNames().isEmpty() && tls.sni() != null
-            ? List.of(tls.sni())
-            : tls.subjectAltNames();
-    for (String san : sans) {
-      // A BackendTLSPolicy SAN is a Hostname or a URI; a hostname never holds a colon, so a value
-      // with a scheme is a URI SAN (spiffe://...), matched against the certificate's URI names.
-      v.addMatchTypedSubjectAltNames(
-          SubjectAltNameMatcher.newBuilder()
-              .setSanType(
-                  san.contains(":")
-                      ? SubjectAltNameMatcher.SanType.URI
-                      : SubjectAltNameMatcher.SanType.DNS)
-              .setMatcher(StringMatcher.newBuilder().setExact(san)));
-    }
-    UpstreamTlsContext.Builder ctx =
-        UpstreamTlsContext.newBuilder()
-            .setCommonTlsContext(
-                CommonTlsContext.newBuilder()
-                    .setTlsParams(
-                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters
-                            .newBuilder()
-                            .setTlsMinimumProtocolVersion(
-                                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
-                                    .TlsParameters.TlsProtocol.TLSv1_2)
-                            .setTlsMaximumProtocolVersion(
-                                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
-                                    .TlsParameters.TlsProtocol.TLSv1_3)));
-    if (caSecret == null) {
-      ctx.getCommonTlsContextBuilder().setValidationContext(v);
-    } else {
-      ctx.getCommonTlsContextBuilder()
-          .setCombinedValidationContext(
-              CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
-                  .setDefaultValidationContext(v)
-                  .setValidationContextSdsSecretConfig(
-                      io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig
-                          .newBuilder()
-                          .setName(caSecret)
-                          .setSdsConfig(ads())));
-    }
-    if (tls.clientCertificate() != null) {
-      // Mutual TLS: the certificate and key travel over SDS, as every certificate Envoy holds.
-      ctx.getCommonTlsContextBuilder()
-          .addTlsCertificateSdsSecretConfigs(
-              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig.newBuilder()
-                  .setName(tls.clientCertificate().name())
-                  .setSdsConfig(ads()));
-    }
-    if (tls.sni() != null) {
-      ctx.setSni(tls.sni());
-    }
-    return TransportSocket.newBuilder()
-        .setName("envoy.transport_sockets.tls")
-        .setTypedConfig(any(ctx.build()))
-        .build();
   }
 }

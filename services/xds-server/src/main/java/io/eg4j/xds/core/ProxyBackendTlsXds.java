@@ -1,52 +1,22 @@
 package io.eg4j.xds.core;
 
-import static io.eg4j.xds.core.Protos.any;
-
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.eg4j.model.ir.ProxyBackendTlsIr;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.eg4j.model.ir.RouteDestinationIr.ClientTlsIr;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The EnvoyProxy {@code backendTLS} in Envoy: every upstream TLS context of a backend cluster
- * presents the client certificate (over SDS, named after its Secret) and offers the ALPN protocols,
- * cipher suites, curves, signature algorithms and versions it sets, as Envoy Gateway does. Clusters
- * made from a URL (a JWKS or OIDC endpoint) are not backends and keep their TLS.
+ * The EnvoyProxy {@code backendTLS} in Envoy: the ALPN protocols, cipher suites, curves, signature
+ * algorithms and versions every upstream TLS context of a backend offers, unless the backend (a
+ * Backend's {@code spec.tls}) sets its own, and the SDS secret of the client certificate that
+ * {@link UpstreamTlsXds} presents to backends without one of their own. Clusters made from a URL (a
+ * JWKS or OIDC endpoint) are not backends and keep their TLS.
  */
 final class ProxyBackendTlsXds {
   private ProxyBackendTlsXds() {}
-
-  /** The clusters with the backend TLS settings applied; unchanged when {@code tls} is null. */
-  static List<Cluster> apply(List<Cluster> clusters, ProxyBackendTlsIr tls) {
-    if (tls == null) {
-      return clusters;
-    }
-    List<Cluster> out = new ArrayList<>();
-    for (Cluster c : clusters) {
-      if (ClusterXdsTranslator.uriCluster(c.getName())
-          || (!c.hasTransportSocket() && c.getTransportSocketMatchesCount() == 0)) {
-        out.add(c);
-        continue;
-      }
-      Cluster.Builder b = c.toBuilder();
-      if (b.hasTransportSocket()) {
-        b.setTransportSocket(withSettings(b.getTransportSocket(), tls));
-      }
-      for (Cluster.TransportSocketMatch.Builder m : b.getTransportSocketMatchesBuilderList()) {
-        m.setTransportSocket(withSettings(m.getTransportSocket(), tls));
-      }
-      out.add(b.build());
-    }
-    return out;
-  }
 
   /** The client certificate's SDS secret, or null when none is set. */
   static Secret clientCertificate(ProxyBackendTlsIr tls) {
@@ -62,41 +32,47 @@ final class ProxyBackendTlsXds {
         .build();
   }
 
-  private static TransportSocket withSettings(TransportSocket socket, ProxyBackendTlsIr tls) {
-    if (!socket.getTypedConfig().is(UpstreamTlsContext.class)) {
-      return socket;
-    }
-    UpstreamTlsContext ctx;
-    try {
-      ctx = socket.getTypedConfig().unpack(UpstreamTlsContext.class);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("cannot read back an upstream TLS context", e);
-    }
-    UpstreamTlsContext.Builder b = ctx.toBuilder();
-    CommonTlsContext.Builder common = b.getCommonTlsContextBuilder();
-    if (tls.clientCertificate() != null && common.getTlsCertificateSdsSecretConfigsCount() == 0) {
-      // Envoy takes one certificate in a client context: the cluster may already present the
-      // same EnvoyProxy certificate (the translator's upstream TLS), then it is not added twice.
-      common.addTlsCertificateSdsSecretConfigs(
-          SdsSecretConfig.newBuilder()
-              .setName(tls.clientCertificate().name())
-              .setSdsConfig(Protos.ads()));
-    }
-    if (!tls.alpnProtocols().isEmpty()) {
-      // The EnvoyProxy's ALPN list replaces the one chosen for the backend's protocol.
-      common.clearAlpnProtocols().addAllAlpnProtocols(tls.alpnProtocols());
-    }
+  /**
+   * Writes the TLS parameters into an upstream context: each one the backend sets ({@code own}),
+   * else the EnvoyProxy's ({@code proxy}); an empty ALPN list of the backend offers none.
+   */
+  static void applyParameters(
+      CommonTlsContext.Builder common, ClientTlsIr own, ProxyBackendTlsIr proxy) {
+    List<String> alpn =
+        own != null && own.alpnProtocols() != null
+            ? own.alpnProtocols()
+            : proxy == null ? List.of() : proxy.alpnProtocols();
+    common.clearAlpnProtocols().addAllAlpnProtocols(alpn);
     TlsParameters.Builder params = common.getTlsParamsBuilder();
-    params.addAllCipherSuites(tls.ciphers());
-    params.addAllEcdhCurves(tls.ecdhCurves());
-    params.addAllSignatureAlgorithms(tls.signatureAlgorithms());
-    if (tls.minVersion() != null) {
-      params.setTlsMinimumProtocolVersion(version(tls.minVersion()));
+    params.addAllCipherSuites(
+        pick(own == null ? null : own.ciphers(), proxy == null ? null : proxy.ciphers()));
+    params.addAllEcdhCurves(
+        pick(own == null ? null : own.ecdhCurves(), proxy == null ? null : proxy.ecdhCurves()));
+    params.addAllSignatureAlgorithms(
+        pick(
+            own == null ? null : own.signatureAlgorithms(),
+            proxy == null ? null : proxy.signatureAlgorithms()));
+    String min =
+        own != null && own.minVersion() != null
+            ? own.minVersion()
+            : proxy == null ? null : proxy.minVersion();
+    String max =
+        own != null && own.maxVersion() != null
+            ? own.maxVersion()
+            : proxy == null ? null : proxy.maxVersion();
+    if (min != null) {
+      params.setTlsMinimumProtocolVersion(version(min));
     }
-    if (tls.maxVersion() != null) {
-      params.setTlsMaximumProtocolVersion(version(tls.maxVersion()));
+    if (max != null) {
+      params.setTlsMaximumProtocolVersion(version(max));
     }
-    return socket.toBuilder().setTypedConfig(any(b.build())).build();
+  }
+
+  private static List<String> pick(List<String> own, List<String> proxy) {
+    if (own != null && !own.isEmpty()) {
+      return own;
+    }
+    return proxy == null ? List.of() : proxy;
   }
 
   private static TlsParameters.TlsProtocol version(String v) {

@@ -48,22 +48,20 @@ public final class SecretXdsTranslator {
                 .build());
       }
     }
-    // The CAs clusters verify their TLS backends with.
+    // The CAs clusters verify their TLS backends with (none for a backend not verified).
     for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
       if (!ref.localities().isEmpty()) {
         // Each TLS backendRef of a cluster with localities verifies with its own CA.
         ClusterXdsTranslator.tlsLocalities(ref)
             .forEach(
-                (region, i) -> {
-                  Secret ca =
-                      ClusterXdsTranslator.caSecret(
-                          ClusterXdsTranslator.tlsMatchName(ref.name(), i),
-                          ref.localities().get(i).tls());
-                  out.putIfAbsent(ca.getName(), ca);
-                });
+                (region, i) ->
+                    addCa(
+                        out,
+                        UpstreamTlsXds.caSecret(
+                            ClusterXdsTranslator.tlsMatchName(ref.name(), i),
+                            ref.localities().get(i).tls())));
       } else if (ref.setting().tls() != null && !ClusterXdsTranslator.uriCluster(ref.name())) {
-        Secret ca = ClusterXdsTranslator.caSecret(ref.name(), ref.setting().tls());
-        out.putIfAbsent(ca.getName(), ca);
+        addCa(out, UpstreamTlsXds.caSecret(ref.name(), ref.setting().tls()));
       }
     }
     // The client certificates clusters present to their TLS backends.
@@ -87,6 +85,12 @@ public final class SecretXdsTranslator {
       out.putIfAbsent(client.getName(), client);
     }
     return List.copyOf(out.values());
+  }
+
+  private static void addCa(Map<String, Secret> out, Secret ca) {
+    if (ca != null) {
+      out.putIfAbsent(ca.getName(), ca);
+    }
   }
 
   private static void add(Map<String, Secret> out, TlsIr tls) {

@@ -387,8 +387,8 @@ class XdsDataPlaneE2E {
                 "HTTP",
                 "IP",
                 List.of(new RouteDestinationIr.EndpointIr("127.0.0.1", httpsBackend.port())),
-                new RouteDestinationIr.UpstreamTlsIr(
-                    "backend.example.com", caBackend, subjectAltNames, null))));
+                RouteDestinationIr.UpstreamTlsIr.verified(
+                    "backend.example.com", caBackend, subjectAltNames))));
   }
 
   private static RouteDestinationIr.DestinationSettingIr udpSetting(

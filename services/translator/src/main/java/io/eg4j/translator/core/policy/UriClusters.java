@@ -24,7 +24,7 @@ public final class UriClusters {
     String name = host.replace('.', '_').replace(':', '_') + "_" + port;
     RouteDestinationIr.UpstreamTlsIr tls =
         scheme.equals("https")
-            ? new RouteDestinationIr.UpstreamTlsIr(host, null, List.of(), null)
+            ? RouteDestinationIr.UpstreamTlsIr.verified(host, null, List.of())
             : null;
     return new RouteDestinationIr(
         name,

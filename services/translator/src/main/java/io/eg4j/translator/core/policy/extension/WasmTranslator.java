@@ -258,7 +258,8 @@ final class WasmTranslator {
                 "HTTP2",
                 "FQDN",
                 List.of(new EndpointIr(host, MOCK_PORT)),
-                new RouteDestinationIr.UpstreamTlsIr(host, null, List.of(), clientCertificate))));
+                RouteDestinationIr.UpstreamTlsIr.verified(host, null, List.of())
+                    .withClientCertificate(clientCertificate))));
   }
 
   /** A sha256 field: absent, or a string (a YAML number such as 000…0 is not one). */
