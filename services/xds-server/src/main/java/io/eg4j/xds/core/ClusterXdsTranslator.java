@@ -242,6 +242,8 @@ public final class ClusterXdsTranslator {
     if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
     }
+    // The EnvoyProxy's stats settings (stat names, per-endpoint and size stats) on route clusters.
+    out = ClusterStatsXds.apply(out, ir);
     // The EnvoyProxy's backendTLS applies on top of every backend's own TLS.
     return ProxyBackendTlsXds.apply(out, ir.backendTls());
   }

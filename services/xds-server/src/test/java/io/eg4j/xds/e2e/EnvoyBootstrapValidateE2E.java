@@ -36,6 +36,7 @@ class EnvoyBootstrapValidateE2E {
                     "0.0.0.0",
                     19000,
                     false,
+                    null,
                     null)
                 .withTls(
                     new EnvoyBootstrapSpec.XdsTls(
