@@ -101,6 +101,7 @@ public final class ProxyResourceRenderer {
   public RenderedFleet render(InfraIr ir, OwnerRef owner) {
     List<String> warnings = new ArrayList<>();
     JsonNode proxy = envoyProxySpec(ir, warnings);
+    warnings.addAll(ProxyMetrics.unsupportedSinks(metricsSpec(proxy)));
     JsonNode k8s = proxy.path("provider").path("kubernetes");
     String ns = namespaceOf(ir);
     String name = resourceName(ir);
