@@ -56,6 +56,24 @@ class ProxyMetricsTranslationTest {
           clusterIP: 10.0.0.2
           ports: [{name: http, port: 8080}]
         ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {namespace: default, name: a-1, labels: {kubernetes.io/service-name: a}}
+        addressType: IPv4
+        ports: [{name: http, port: 8080, protocol: TCP}]
+        endpoints: [{addresses: [10.1.0.1], conditions: {ready: true}}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {namespace: other, name: b-1, labels: {kubernetes.io/service-name: b}}
+        addressType: IPv4
+        ports: [{name: http, port: 8080, protocol: TCP}]
+        endpoints: [{addresses: [10.1.0.2], conditions: {ready: true}}]
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: other}
+        ---
         apiVersion: gateway.networking.k8s.io/v1beta1
         kind: ReferenceGrant
         metadata: {namespace: other, name: grant}
@@ -87,6 +105,7 @@ class ProxyMetricsTranslationTest {
   private static List<String> statNames(XdsIr ir) {
     List<String> out = new ArrayList<>();
     for (HttpRouteIr r : ir.http().get(0).routes()) {
+      assertThat(r.destination()).as("route %s has a destination", r.name()).isNotNull();
       out.add(r.destination().name() + " -> " + r.destination().statName());
     }
     return out;

@@ -58,7 +58,7 @@ class EnvoyBootstrapValidateE2E {
                      "matches": [{"value": "cluster.a.upstream_rq"},
                                  {"type": "Prefix", "value": "http."},
                                  {"type": "Suffix", "value": "_total"},
-                                 {"type": "RegularExpression", "value": "vhost\\..*"}],
+                                 {"type": "RegularExpression", "value": "vhost\\\\..*"}],
                      "sinks": [
                        {"type": "OpenTelemetry",
                         "openTelemetry": {"host": "otel.example", "port": 4317,
