@@ -69,7 +69,11 @@ public final class EnvoyBootstrap {
     }
 
     ObjectNode staticResources = root.putObject("static_resources");
-    staticResources.putArray("clusters").add(xdsCluster(spec));
+    ArrayNode clusters = staticResources.putArray("clusters");
+    clusters.add(xdsCluster(spec));
+    if (spec.metrics() != null) {
+      ProxyMetricsBootstrap.apply(root, spec.metrics(), spec.adminAddress(), spec.adminPort());
+    }
     root.set("overload_manager", overloadManager());
     return root;
   }
@@ -160,7 +164,7 @@ public final class EnvoyBootstrap {
     return ts;
   }
 
-  private static boolean isIp(String host) {
+  static boolean isIp(String host) {
     return IPV4.matcher(host).matches() || host.contains(":");
   }
 }

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param adminPort the admin interface port
  * @param delta true to use incremental (delta) ADS, false for state-of-the-world
  * @param tls client TLS to the xds-server, or null for plaintext gRPC
+ * @param metrics the EnvoyProxy's bootstrap metrics (Prometheus endpoint, stats matcher, stats
+ *     sinks), or null for none (only the admin interface serves stats)
  */
 public record EnvoyBootstrapSpec(
     String nodeId,
@@ -23,7 +25,8 @@ public record EnvoyBootstrapSpec(
     String adminAddress,
     int adminPort,
     boolean delta,
-    XdsTls tls) {
+    XdsTls tls,
+    ProxyMetrics metrics) {
 
   public EnvoyBootstrapSpec {
     requireText(nodeId, "nodeId");
@@ -38,19 +41,25 @@ public record EnvoyBootstrapSpec(
   public static EnvoyBootstrapSpec of(
       String nodeId, String nodeCluster, String xdsHost, int xdsPort, int adminPort) {
     return new EnvoyBootstrapSpec(
-        nodeId, nodeCluster, xdsHost, xdsPort, "127.0.0.1", adminPort, false, null);
+        nodeId, nodeCluster, xdsHost, xdsPort, "127.0.0.1", adminPort, false, null, null);
   }
 
   /** The same spec with mTLS to the xds-server. */
   public EnvoyBootstrapSpec withTls(XdsTls newTls) {
     return new EnvoyBootstrapSpec(
-        nodeId, nodeCluster, xdsHost, xdsPort, adminAddress, adminPort, delta, newTls);
+        nodeId, nodeCluster, xdsHost, xdsPort, adminAddress, adminPort, delta, newTls, metrics);
   }
 
   /** The same spec with delta (incremental) ADS switched on or off. */
   public EnvoyBootstrapSpec withDelta(boolean newDelta) {
     return new EnvoyBootstrapSpec(
-        nodeId, nodeCluster, xdsHost, xdsPort, adminAddress, adminPort, newDelta, tls);
+        nodeId, nodeCluster, xdsHost, xdsPort, adminAddress, adminPort, newDelta, tls, metrics);
+  }
+
+  /** The same spec with the EnvoyProxy's bootstrap metrics (null for none). */
+  public EnvoyBootstrapSpec withMetrics(ProxyMetrics newMetrics) {
+    return new EnvoyBootstrapSpec(
+        nodeId, nodeCluster, xdsHost, xdsPort, adminAddress, adminPort, delta, tls, newMetrics);
   }
 
   /**

@@ -12,12 +12,17 @@ import java.util.List;
  *     permitted, unsupported kind or port); the spec says the share of requests that would have
  *     gone to them gets an HTTP 500. 0 when every backendRef is valid. Never negative.
  * @param cluster how Envoy connects to the cluster(s), or null for Envoy Gateway's defaults
+ * @param statName the name Envoy gives the cluster's stats ({@code alt_stat_name}, from the
+ *     EnvoyProxy {@code telemetry.metrics.clusterStatName}), or null for the cluster name
  */
 public record RouteDestinationIr(
     String name,
     List<DestinationSettingIr> settings,
     int invalidWeight,
-    ClusterSettingsIr cluster) {
+    ClusterSettingsIr cluster,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String statName) {
   public RouteDestinationIr {
     IrValidation.requireName(name, "destination");
     settings = XdsIr.copy(settings);
@@ -28,17 +33,22 @@ public record RouteDestinationIr(
 
   /** A destination with Envoy Gateway's default cluster settings. */
   public RouteDestinationIr(String name, List<DestinationSettingIr> settings, int invalidWeight) {
-    this(name, settings, invalidWeight, null);
+    this(name, settings, invalidWeight, null, null);
   }
 
   /** This destination with other backend groups, everything else shared. */
   public RouteDestinationIr withSettings(List<DestinationSettingIr> newSettings) {
-    return new RouteDestinationIr(name, newSettings, invalidWeight, cluster);
+    return new RouteDestinationIr(name, newSettings, invalidWeight, cluster, statName);
   }
 
   /** This destination with other cluster settings. */
   public RouteDestinationIr withCluster(ClusterSettingsIr settings) {
-    return new RouteDestinationIr(name, this.settings, invalidWeight, settings);
+    return new RouteDestinationIr(name, this.settings, invalidWeight, settings, statName);
+  }
+
+  /** This destination with its stats under another name (null for the cluster name). */
+  public RouteDestinationIr withStatName(String newStatName) {
+    return new RouteDestinationIr(name, settings, invalidWeight, cluster, newStatName);
   }
 
   /** A destination whose backendRefs are all valid ({@code invalidWeight} 0). */

@@ -14,11 +14,47 @@ import java.util.TreeMap;
  *     Gateway's default (one JSON line per request on standard output), an empty list means access
  *     logging is disabled
  * @param tracing the tracing provider of every HTTP connection manager, or null for none
+ * @param metrics the stats Envoy keeps for the IR's virtual hosts and clusters, or null for Envoy
+ *     Gateway's defaults (none of the optional stats)
  */
-public record TelemetryIr(List<AccessLogIr> accessLogs, TracingIr tracing) {
+public record TelemetryIr(
+    List<AccessLogIr> accessLogs,
+    TracingIr tracing,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        MetricsIr metrics) {
   public TelemetryIr {
     // null and empty differ (default vs disabled): keep null as it is.
     accessLogs = accessLogs == null ? null : List.copyOf(accessLogs);
+  }
+
+  /** Access logs and tracing, with Envoy Gateway's default stats. */
+  public TelemetryIr(List<AccessLogIr> accessLogs, TracingIr tracing) {
+    this(accessLogs, tracing, null);
+  }
+
+  /** This telemetry with other stats settings. */
+  public TelemetryIr withMetrics(MetricsIr newMetrics) {
+    return new TelemetryIr(accessLogs, tracing, newMetrics);
+  }
+
+  /**
+   * The optional stats of the EnvoyProxy {@code spec.telemetry.metrics} that live in the xDS
+   * configuration (the Prometheus endpoint, the stats matcher and the metrics sinks live in the
+   * bootstrap, which the provisioner renders).
+   *
+   * @param virtualHostStats {@code enableVirtualHostStats}: one virtual cluster per virtual host,
+   *     so Envoy keeps {@code vhost.<host>.vcluster.<host>.*} stats
+   * @param perEndpointStats {@code enablePerEndpointStats}: per-endpoint stats on every cluster
+   * @param requestResponseSizes {@code enableRequestResponseSizesStats}: request and response size
+   *     histograms on every cluster
+   */
+  public record MetricsIr(
+      boolean virtualHostStats, boolean perEndpointStats, boolean requestResponseSizes) {
+    /** True when no optional stat is switched on. */
+    public boolean isDefault() {
+      return !virtualHostStats && !perEndpointStats && !requestResponseSizes;
+    }
   }
 
   /** The name of the tracing collector's cluster (Envoy Gateway's). */

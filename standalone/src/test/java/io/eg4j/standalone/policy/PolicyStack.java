@@ -54,6 +54,16 @@ public final class PolicyStack implements AutoCloseable {
    * @param dir a scratch directory (certificates, bootstrap, Envoy's log)
    */
   public static PolicyStack start(Path dir) throws Exception {
+    return start(dir, spec -> spec);
+  }
+
+  /**
+   * Like {@link #start(Path)}, with a bootstrap the caller adds to (the EnvoyProxy's bootstrap
+   * metrics, for example).
+   */
+  public static PolicyStack start(
+      Path dir, java.util.function.UnaryOperator<EnvoyBootstrapSpec> bootstrapCustomizer)
+      throws Exception {
     EnvoyProcess.requireEnvoy();
     XdsTestServer xds = XdsTestServer.start(dir.resolve("certs"), XdsEvents.NONE, true);
     int admin = EnvoyProcess.freePort();
@@ -66,6 +76,7 @@ public final class PolicyStack implements AutoCloseable {
                     certs.resolve(CertGen.CLIENT_KEY).toString(),
                     certs.resolve(CertGen.CA_CERT).toString(),
                     "localhost"));
+    spec = bootstrapCustomizer.apply(spec);
     Path bootstrap = dir.resolve("bootstrap.yaml");
     Files.writeString(bootstrap, EnvoyBootstrap.render(spec));
     EnvoyProcess envoy = EnvoyProcess.start(bootstrap, admin, dir);

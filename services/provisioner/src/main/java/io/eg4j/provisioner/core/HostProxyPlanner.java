@@ -2,6 +2,7 @@ package io.eg4j.provisioner.core;
 
 import io.eg4j.model.bootstrap.EnvoyBootstrap;
 import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
+import io.eg4j.model.bootstrap.ProxyMetrics;
 import io.eg4j.model.ir.InfraIr;
 import java.util.Objects;
 
@@ -45,6 +46,21 @@ public final class HostProxyPlanner {
    * @return the desired process
    */
   public HostProxySpec plan(InfraIr ir, int adminPort) {
+    return plan(ir, adminPort, 0);
+  }
+
+  /**
+   * The process that serves {@code ir}, with the EnvoyProxy's bootstrap metrics: the stats listener
+   * that serves {@code /stats/prometheus} binds {@code statsPort} on loopback (host-mode proxies
+   * share one machine, so each gets a port of its own instead of Envoy Gateway's 19001), and the
+   * stats matcher and OpenTelemetry sinks are rendered as in a pod.
+   *
+   * @param ir the fleet's infra IR
+   * @param adminPort the loopback port of the Envoy admin interface
+   * @param statsPort the loopback port of the stats listener, or 0 for no bootstrap metrics
+   * @return the desired process
+   */
+  public HostProxySpec plan(InfraIr ir, int adminPort, int statsPort) {
     // common.md "Node naming": cluster = the xDS IR key (= fleet name), id = <key>/<instance>.
     EnvoyBootstrapSpec spec =
         EnvoyBootstrapSpec.of(
@@ -56,8 +72,30 @@ public final class HostProxyPlanner {
     if (settings.tls() != null) {
       spec = spec.withTls(settings.tls());
     }
+    if (statsPort > 0) {
+      spec =
+          spec.withMetrics(
+              ProxyMetrics.fromSpec(metricsSpec(ir), ir.namespace(), "127.0.0.1", statsPort));
+    }
     return new HostProxySpec(
         ir.name(), fileStem(ir.name()), spec, EnvoyBootstrap.render(spec), ir.listeners());
+  }
+
+  /** The {@code telemetry.metrics} of the fleet's EnvoyProxy (object or spec), or null. */
+  private static com.fasterxml.jackson.databind.JsonNode metricsSpec(InfraIr ir) {
+    if (ir.envoyProxy() == null || ir.envoyProxy().isBlank()) {
+      return null;
+    }
+    try {
+      var node = io.eg4j.model.bus.Json.MAPPER.readTree(ir.envoyProxy());
+      if (node.has("spec") && "EnvoyProxy".equals(node.path("kind").asText())) {
+        node = node.get("spec");
+      }
+      return node.path("telemetry").path("metrics");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // The renderer reports an unreadable spec; Envoy Gateway's defaults apply.
+      return null;
+    }
   }
 
   /**

@@ -81,6 +81,11 @@ final class EnvoyProcess {
     return spec.bootstrap().adminPort();
   }
 
+  /** The loopback port of the stats listener ({@code /stats/prometheus}), or 0 for none. */
+  int statsPort() {
+    return spec.bootstrap().metrics() == null ? 0 : spec.bootstrap().metrics().statsPort();
+  }
+
   /** The wrapper's pid, or -1 when no process runs. */
   long pid() {
     Process p = process;

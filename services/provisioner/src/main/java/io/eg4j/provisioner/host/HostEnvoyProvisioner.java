@@ -91,7 +91,10 @@ public final class HostEnvoyProvisioner implements FleetSink, AutoCloseable {
     }
     EnvoyProcess current = fleets.get(ir.name());
     int adminPort = current != null ? current.adminPort() : freeLoopbackPort();
-    HostProxySpec desired = planner.plan(ir, adminPort);
+    // The stats listener keeps its port across restarts too, so scrapers keep finding it.
+    int statsPort =
+        current != null && current.statsPort() > 0 ? current.statsPort() : freeLoopbackPort();
+    HostProxySpec desired = planner.plan(ir, adminPort, statsPort);
     if (current != null && !current.spec().needsRestartFor(desired)) {
       // Listeners, routes and clusters reach the running Envoy over xDS: nothing to do here.
       count("unchanged");

@@ -37,6 +37,39 @@ class HostProxyPlannerTest {
   }
 
   @Test
+  void theStatsListenerBindsItsOwnLoopbackPortWithTheEnvoyProxysMetrics() {
+    InfraIr plain = fleet("default/eg", 8888);
+    HostProxySpec spec = PLANNER.plan(plain, 9901, 9902);
+    assertThat(spec.bootstrap().metrics().statsAddress()).isEqualTo("127.0.0.1");
+    assertThat(spec.bootstrap().metrics().statsPort()).isEqualTo(9902);
+    assertThat(spec.bootstrapYaml())
+        .contains("envoy-gateway-proxy-stats-127.0.0.1-9902")
+        .contains("/stats/prometheus");
+    // Without a stats port the bootstrap has no stats listener (the admin interface still serves).
+    assertThat(PLANNER.plan(plain, 9901).bootstrapYaml()).doesNotContain("/stats/prometheus");
+
+    InfraIr metered =
+        new InfraIr(
+            "default/eg",
+            "envoy-gateway-system",
+            "default",
+            "eg",
+            plain.listeners(),
+            Map.of(),
+            Map.of(),
+            "{\"telemetry\": {\"metrics\": {\"prometheus\": {\"disable\": true},"
+                + " \"sinks\": [{\"type\": \"OpenTelemetry\", \"openTelemetry\":"
+                + " {\"backendRefs\": [{\"name\": \"otel\", \"port\": 4317}]}}]}}}");
+    HostProxySpec m = PLANNER.plan(metered, 9901, 9902);
+    assertThat(m.bootstrapYaml())
+        .doesNotContain("/stats/prometheus")
+        .contains("envoy.stat_sinks.open_telemetry")
+        .contains("otel.envoy-gateway-system.svc");
+    // A metrics change is a bootstrap change: the proxy restarts to take it.
+    assertThat(spec.needsRestartFor(m)).isTrue();
+  }
+
+  @Test
   void listenerChangesDoNotRestartTheProxyButXdsChangesDo() {
     HostProxySpec a = PLANNER.plan(fleet("default/eg", 8888), 9901);
     HostProxySpec b = PLANNER.plan(fleet("default/eg", 8888, 9999), 9901);

@@ -311,9 +311,7 @@ public final class EndpointFastPath {
         settings.set(i, s.withEndpoints(eps));
       }
     }
-    return settings == null
-        ? d
-        : new RouteDestinationIr(d.name(), settings, d.invalidWeight(), d.cluster());
+    return settings == null ? d : d.withSettings(settings);
   }
 
   /** True when a changed slice, before or after the change, belongs to a proxy fleet's Service. */

@@ -379,7 +379,11 @@ final class HttpRouteProcessor {
       fallback = new HttpRouteIr.DirectResponseIr(noEndpoints && !destError ? 503 : 500, null);
     }
     RouteDestinationIr destination =
-        settings.isEmpty() ? null : new RouteDestinationIr(rulePrefix, settings, invalidWeight);
+        settings.isEmpty()
+            ? null
+            : new RouteDestinationIr(rulePrefix, settings, invalidWeight)
+                .withStatName(
+                    ClusterStatNames.of(parent.gateway.envoyProxy, route, ruleName, ruleIdx, refs));
     HttpRouteIr.SessionPersistenceIr session = grpc ? null : sessionPersistence(rule, rulePrefix);
     for (Draft d : drafts) {
       d.sessionPersistence = session;

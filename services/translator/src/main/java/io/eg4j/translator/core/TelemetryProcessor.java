@@ -10,6 +10,7 @@ import io.eg4j.model.ir.TelemetryIr;
 import io.eg4j.model.ir.TelemetryIr.AccessLogIr;
 import io.eg4j.model.ir.TelemetryIr.CustomTagIr;
 import io.eg4j.model.ir.TelemetryIr.GrpcSinkIr;
+import io.eg4j.model.ir.TelemetryIr.MetricsIr;
 import io.eg4j.model.ir.TelemetryIr.TracingIr;
 import io.eg4j.translator.core.policy.PolicyException;
 import io.eg4j.translator.core.policy.security.BackendSettingsTranslator;
@@ -59,12 +60,15 @@ final class TelemetryProcessor {
     if (telemetry.isMissingNode()) {
       return null;
     }
+    // The stats settings hold whatever happens to the sinks' references (Envoy Gateway's
+    // processMetrics is independent of its access log and tracing steps).
+    MetricsIr metrics = metrics(Nodes.obj(telemetry, "metrics"));
     ObjectNode ep = envoyProxyObject(g);
     List<AccessLogIr> logs;
     try {
       logs = accessLogs(Nodes.obj(telemetry, "accessLog"), ep, refsChecked);
     } catch (Unresolved e) {
-      return new TelemetryIr(List.of(), null);
+      return new TelemetryIr(List.of(), null, metrics);
     }
     TracingIr tracing;
     try {
@@ -72,10 +76,23 @@ final class TelemetryProcessor {
     } catch (Unresolved e) {
       tracing = null;
     }
-    if (logs == null && tracing == null) {
+    if (logs == null && tracing == null && metrics == null) {
       return null;
     }
-    return new TelemetryIr(logs, tracing);
+    return new TelemetryIr(logs, tracing, metrics);
+  }
+
+  /**
+   * The optional stats of {@code telemetry.metrics} that the xDS configuration carries, or null
+   * when none is switched on.
+   */
+  static MetricsIr metrics(JsonNode metrics) {
+    MetricsIr m =
+        new MetricsIr(
+            Nodes.bool(metrics, "enableVirtualHostStats", false),
+            Nodes.bool(metrics, "enablePerEndpointStats", false),
+            Nodes.bool(metrics, "enableRequestResponseSizesStats", false));
+    return m.isDefault() ? null : m;
   }
 
   /** The EnvoyProxy object in effect, for status ancestors and the default ALS log name. */
@@ -380,7 +397,7 @@ final class TelemetryProcessor {
     } catch (PolicyException e) {
       throw new Unresolved(e.getMessage());
     }
-    return new RouteDestinationIr(name, settings, 0, cluster);
+    return new RouteDestinationIr(name, settings, 0).withCluster(cluster);
   }
 
   /**

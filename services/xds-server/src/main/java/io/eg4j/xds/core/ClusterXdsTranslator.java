@@ -235,7 +235,8 @@ public final class ClusterXdsTranslator {
     if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
     }
-    return out;
+    // The EnvoyProxy's stats settings (stat names, per-endpoint and size stats) on route clusters.
+    return ClusterStatsXds.apply(out, ir);
   }
 
   static boolean isDns(DestinationSettingIr s) {

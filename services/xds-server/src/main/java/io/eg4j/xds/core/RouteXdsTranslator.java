@@ -54,10 +54,10 @@ public final class RouteXdsTranslator {
     List<RouteConfiguration> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
       if (!g.plainHttp().isEmpty()) {
-        out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp()));
+        out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir)));
       }
       for (HttpListenerIr h : g.https()) {
-        RouteConfiguration rc = routeConfig(h.name(), List.of(h));
+        RouteConfiguration rc = routeConfig(h.name(), List.of(h), vhostStats(ir));
         out.add(ListenerXdsTranslator.http3(h) ? advertiseHttp3(rc, h.externalPort()) : rc);
       }
     }
@@ -86,7 +86,38 @@ public final class RouteXdsTranslator {
     return b.build();
   }
 
-  private static RouteConfiguration routeConfig(String name, List<HttpListenerIr> listeners) {
+  /** True when the EnvoyProxy's {@code telemetry.metrics.enableVirtualHostStats} is set. */
+  private static boolean vhostStats(XdsIr ir) {
+    return ir.telemetry() != null
+        && ir.telemetry().metrics() != null
+        && ir.telemetry().metrics().virtualHostStats();
+  }
+
+  /**
+   * The virtual cluster that makes Envoy keep stats per virtual host ({@code
+   * vhost.<name>.vcluster.<name>.*}): it matches the requests of the host by their authority, and
+   * is named after the host with dots as underscores, since Envoy's tag extraction splits stat
+   * names on dots.
+   */
+  static io.envoyproxy.envoy.config.route.v3.VirtualCluster virtualCluster(String hostname) {
+    var authority = io.envoyproxy.envoy.config.route.v3.HeaderMatcher.newBuilder();
+    authority.setName(":authority");
+    if (hostname.startsWith("*")) {
+      // A wildcard host's requests carry many authorities: every request of the host counts.
+      authority.setPresentMatch(true);
+    } else {
+      // A prefix, so an authority with a port counts too.
+      authority.setStringMatch(
+          io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder().setPrefix(hostname));
+    }
+    return io.envoyproxy.envoy.config.route.v3.VirtualCluster.newBuilder()
+        .setName(hostname.replace('.', '_'))
+        .addHeaders(authority)
+        .build();
+  }
+
+  private static RouteConfiguration routeConfig(
+      String name, List<HttpListenerIr> listeners, boolean vhostStats) {
     // Hostname -> routes, in listener order then the translator's route order.
     Map<String, List<HttpRouteIr>> byHost = new TreeMap<>();
     for (HttpListenerIr l : listeners) {
@@ -105,6 +136,9 @@ public final class RouteXdsTranslator {
           VirtualHost.newBuilder().setName(name + "/" + e.getKey()).addDomains(e.getKey());
       for (HttpRouteIr r : e.getValue()) {
         vh.addRoutes(route(r));
+      }
+      if (vhostStats) {
+        vh.addVirtualClusters(virtualCluster(e.getKey()));
       }
       rc.addVirtualHosts(vh);
     }

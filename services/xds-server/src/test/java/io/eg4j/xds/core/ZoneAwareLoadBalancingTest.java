@@ -172,7 +172,7 @@ class ZoneAwareLoadBalancingTest {
             "IP",
             List.of(new EndpointIr("10.0.0.1", 80, "us-east-1a")),
             null);
-    var plain = new io.eg4j.model.ir.RouteDestinationIr("rule/0", List.of(s), 0, null);
+    var plain = new io.eg4j.model.ir.RouteDestinationIr("rule/0", List.of(s), 0);
     var zoned =
         plain.withCluster(
             settings(new LoadBalancerIr("RoundRobin", null, null, null, WEIGHTED, List.of())));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eg4j.model.bootstrap.EnvoyBootstrap;
 import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
+import io.eg4j.model.bootstrap.ProxyMetrics;
 import io.eg4j.xds.core.CertGen;
 import io.eg4j.xds.testing.EnvoyProcess;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ class EnvoyBootstrapValidateE2E {
                     "0.0.0.0",
                     19000,
                     false,
+                    null,
                     null)
                 .withTls(
                     new EnvoyBootstrapSpec.XdsTls(
@@ -43,7 +45,54 @@ class EnvoyBootstrapValidateE2E {
         Arguments.of(
             "ip host with mTLS",
             plain.withTls(
-                new EnvoyBootstrapSpec.XdsTls("/c/tls.crt", "/c/tls.key", "/c/ca.crt", null))));
+                new EnvoyBootstrapSpec.XdsTls("/c/tls.crt", "/c/tls.key", "/c/ca.crt", null))),
+        Arguments.of(
+            "metrics: Envoy Gateway's default Prometheus endpoint",
+            plain.withMetrics(metrics("{}"))),
+        Arguments.of(
+            "metrics: gzip compression, every matcher type, two OpenTelemetry sinks",
+            plain.withMetrics(
+                metrics(
+                    """
+                    {"prometheus": {"compression": {"type": "Gzip", "minContentLength": "1Ki"}},
+                     "matches": [{"value": "cluster.a.upstream_rq"},
+                                 {"type": "Prefix", "value": "http."},
+                                 {"type": "Suffix", "value": "_total"},
+                                 {"type": "RegularExpression", "value": "vhost\\\\..*"}],
+                     "sinks": [
+                       {"type": "OpenTelemetry",
+                        "openTelemetry": {"host": "otel.example", "port": 4317,
+                                          "reportCountersAsDeltas": true,
+                                          "reportHistogramsAsDeltas": true,
+                                          "headers": [{"name": "x-tenant", "value": "a"}]}},
+                       {"type": "OpenTelemetry",
+                        "openTelemetry": {"backendRefs": [{"name": "otel", "namespace": "mon",
+                                                           "port": 4317}]}}]}
+                    """))),
+        Arguments.of("metrics: brotli", plain.withMetrics(metrics(compression("Brotli")))),
+        Arguments.of("metrics: zstd", plain.withMetrics(metrics(compression("Zstd")))),
+        Arguments.of(
+            "metrics: Prometheus disabled, one sink",
+            plain.withMetrics(
+                metrics(
+                    """
+                    {"prometheus": {"disable": true},
+                     "sinks": [{"type": "OpenTelemetry",
+                                "openTelemetry": {"host": "127.0.0.1", "port": 4317}}]}
+                    """))));
+  }
+
+  private static String compression(String type) {
+    return "{\"prometheus\": {\"compression\": {\"type\": \"" + type + "\"}}}";
+  }
+
+  private static ProxyMetrics metrics(String json) {
+    try {
+      return ProxyMetrics.fromSpec(
+          io.eg4j.model.bus.Json.MAPPER.readTree(json), "default", "0.0.0.0", 19001);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @ParameterizedTest(name = "{0}")

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bootstrap.EnvoyBootstrap;
 import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
+import io.eg4j.model.bootstrap.ProxyMetrics;
 import io.eg4j.model.bus.ContentHash;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.ir.InfraIr;
@@ -40,6 +41,12 @@ public final class ProxyResourceRenderer {
 
   /** Envoy's admin port, bound to localhost only. */
   public static final int ADMIN_PORT = 19000;
+
+  /**
+   * The port of the stats listener that serves {@code /stats/prometheus} (Envoy Gateway's), unless
+   * the EnvoyProxy's {@code telemetry.metrics.prometheus.disable} is set.
+   */
+  public static final int METRICS_PORT = ProxyMetrics.DEFAULT_STATS_PORT;
 
   /** File name of the bootstrap in the ConfigMap and in the container. */
   public static final String BOOTSTRAP_KEY = "bootstrap.yaml";
@@ -94,6 +101,7 @@ public final class ProxyResourceRenderer {
   public RenderedFleet render(InfraIr ir, OwnerRef owner) {
     List<String> warnings = new ArrayList<>();
     JsonNode proxy = envoyProxySpec(ir, warnings);
+    warnings.addAll(ProxyMetrics.unsupportedSinks(metricsSpec(proxy)));
     JsonNode k8s = proxy.path("provider").path("kubernetes");
     String ns = namespaceOf(ir);
     String name = resourceName(ir);
@@ -281,6 +289,16 @@ public final class ProxyResourceRenderer {
     }
   }
 
+  /** The EnvoyProxy's {@code telemetry.metrics}, or a missing node. */
+  private static JsonNode metricsSpec(JsonNode proxy) {
+    return proxy.path("telemetry").path("metrics");
+  }
+
+  /** True unless the EnvoyProxy disables the Prometheus endpoint. */
+  static boolean prometheusEnabled(JsonNode proxy) {
+    return !metricsSpec(proxy).path("prometheus").path("disable").asBoolean(false);
+  }
+
   private String bootstrapYaml(InfraIr ir, JsonNode proxy) {
     // The node id here is a placeholder: the container's --service-node names each pod.
     EnvoyBootstrapSpec spec =
@@ -298,6 +316,9 @@ public final class ProxyResourceRenderer {
               new EnvoyBootstrapSpec.XdsTls(
                   dir + "/tls.crt", dir + "/tls.key", dir + "/ca.crt", tls.serverName()));
     }
+    spec =
+        spec.withMetrics(
+            ProxyMetrics.fromSpec(metricsSpec(proxy), ir.namespace(), "0.0.0.0", METRICS_PORT));
     ObjectNode tree = EnvoyBootstrap.tree(spec);
     try {
       return Json.YAML.writeValueAsString(tree);
@@ -323,7 +344,14 @@ public final class ProxyResourceRenderer {
     // The selector labels win: a pod a user relabels away from its selector would be orphaned.
     podLabels.putAll(selectorLabels(ir));
     meta.set("labels", strings(podLabels));
-    Map<String, String> podAnnotations = new TreeMap<>(ir.annotations());
+    Map<String, String> podAnnotations = new TreeMap<>();
+    if (prometheusEnabled(proxy)) {
+      // Envoy Gateway's scrape annotations; the fleet's and the pod's own annotations win.
+      podAnnotations.put("prometheus.io/path", ProxyMetrics.PROMETHEUS_PATH);
+      podAnnotations.put("prometheus.io/port", Integer.toString(METRICS_PORT));
+      podAnnotations.put("prometheus.io/scrape", "true");
+    }
+    podAnnotations.putAll(ir.annotations());
     putStrings(podAnnotations, podSpec.path("annotations"));
     podAnnotations.put(BOOTSTRAP_HASH_ANNOTATION, ContentHash.sha256(bootstrap).substring(0, 16));
     meta.set("annotations", strings(podAnnotations));
@@ -404,6 +432,12 @@ public final class ProxyResourceRenderer {
       p.put("name", portName(l.protocol(), l.containerPort()));
       p.put("containerPort", l.containerPort());
       p.put("protocol", transport(l.protocol()));
+    }
+    if (prometheusEnabled(proxy)) {
+      ObjectNode metrics = ports.addObject();
+      metrics.put("name", "metrics");
+      metrics.put("containerPort", METRICS_PORT);
+      metrics.put("protocol", "TCP");
     }
     ObjectNode ready = ports.addObject();
     ready.put("name", "ready");
