@@ -14,11 +14,25 @@ import java.util.TreeMap;
  *     Gateway's default (one JSON line per request on standard output), an empty list means access
  *     logging is disabled
  * @param tracing the tracing provider of every HTTP connection manager, or null for none
+ * @param requestIdTracing {@code spec.telemetry.requestID.tracing}: how the UUID request ID
+ *     extension of every HTTP connection manager packs the trace decision and samples by request ID
+ *     ({@code PackAndSample}, {@code Sample}, {@code Pack}, {@code Disable}), or null for Envoy's
+ *     default (no extension configured)
  */
-public record TelemetryIr(List<AccessLogIr> accessLogs, TracingIr tracing) {
+public record TelemetryIr(
+    List<AccessLogIr> accessLogs, TracingIr tracing, String requestIdTracing) {
   public TelemetryIr {
     // null and empty differ (default vs disabled): keep null as it is.
     accessLogs = accessLogs == null ? null : List.copyOf(accessLogs);
+    if (requestIdTracing != null
+        && !List.of("PackAndSample", "Sample", "Pack", "Disable").contains(requestIdTracing)) {
+      throw new IllegalArgumentException("unknown request ID tracing " + requestIdTracing);
+    }
+  }
+
+  /** Telemetry without request ID settings. */
+  public TelemetryIr(List<AccessLogIr> accessLogs, TracingIr tracing) {
+    this(accessLogs, tracing, null);
   }
 
   /** The name of the tracing collector's cluster (Envoy Gateway's). */

@@ -60,11 +60,18 @@ final class TelemetryProcessor {
       return null;
     }
     ObjectNode ep = envoyProxyObject(g);
+    // requestID.tracing: the UUID request ID extension's settings (the CRD's enum; the API
+    // server refuses other values, which are left to Envoy's default here).
+    String requestId = Nodes.obj(telemetry, "requestID").path("tracing").asText(null);
+    if (requestId != null
+        && !List.of("PackAndSample", "Sample", "Pack", "Disable").contains(requestId)) {
+      requestId = null;
+    }
     List<AccessLogIr> logs;
     try {
       logs = accessLogs(Nodes.obj(telemetry, "accessLog"), ep, refsChecked);
     } catch (Unresolved e) {
-      return new TelemetryIr(List.of(), null);
+      return new TelemetryIr(List.of(), null, requestId);
     }
     TracingIr tracing;
     try {
@@ -72,10 +79,10 @@ final class TelemetryProcessor {
     } catch (Unresolved e) {
       tracing = null;
     }
-    if (logs == null && tracing == null) {
+    if (logs == null && tracing == null && requestId == null) {
       return null;
     }
-    return new TelemetryIr(logs, tracing);
+    return new TelemetryIr(logs, tracing, requestId);
   }
 
   /** The EnvoyProxy object in effect, for status ancestors and the default ALS log name. */
