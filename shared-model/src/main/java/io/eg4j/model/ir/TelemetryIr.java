@@ -16,26 +16,37 @@ import java.util.TreeMap;
  * @param tracing the tracing provider of every HTTP connection manager, or null for none
  * @param metrics the stats Envoy keeps for the IR's virtual hosts and clusters, or null for Envoy
  *     Gateway's defaults (none of the optional stats)
+ * @param requestIdTracing {@code spec.telemetry.requestID.tracing}: how the UUID request ID
+ *     extension of every HTTP connection manager packs the trace decision and samples by request ID
+ *     ({@code PackAndSample}, {@code Sample}, {@code Pack}, {@code Disable}), or null for Envoy's
+ *     default (no extension configured)
  */
 public record TelemetryIr(
     List<AccessLogIr> accessLogs,
     TracingIr tracing,
     @com.fasterxml.jackson.annotation.JsonInclude(
             com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        MetricsIr metrics) {
+        MetricsIr metrics,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String requestIdTracing) {
   public TelemetryIr {
     // null and empty differ (default vs disabled): keep null as it is.
     accessLogs = accessLogs == null ? null : List.copyOf(accessLogs);
+    if (requestIdTracing != null
+        && !List.of("PackAndSample", "Sample", "Pack", "Disable").contains(requestIdTracing)) {
+      throw new IllegalArgumentException("unknown request ID tracing " + requestIdTracing);
+    }
   }
 
-  /** Access logs and tracing, with Envoy Gateway's default stats. */
+  /** Access logs and tracing, with Envoy Gateway's default stats and Envoy's request IDs. */
   public TelemetryIr(List<AccessLogIr> accessLogs, TracingIr tracing) {
-    this(accessLogs, tracing, null);
+    this(accessLogs, tracing, null, null);
   }
 
   /** This telemetry with other stats settings. */
   public TelemetryIr withMetrics(MetricsIr newMetrics) {
-    return new TelemetryIr(accessLogs, tracing, newMetrics);
+    return new TelemetryIr(accessLogs, tracing, newMetrics, requestIdTracing);
   }
 
   /**

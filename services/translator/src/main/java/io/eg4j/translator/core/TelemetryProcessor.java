@@ -64,11 +64,18 @@ final class TelemetryProcessor {
     // processMetrics is independent of its access log and tracing steps).
     MetricsIr metrics = metrics(Nodes.obj(telemetry, "metrics"));
     ObjectNode ep = envoyProxyObject(g);
+    // requestID.tracing: the UUID request ID extension's settings (the CRD's enum; the API
+    // server refuses other values, which are left to Envoy's default here).
+    String requestId = Nodes.obj(telemetry, "requestID").path("tracing").asText(null);
+    if (requestId != null
+        && !List.of("PackAndSample", "Sample", "Pack", "Disable").contains(requestId)) {
+      requestId = null;
+    }
     List<AccessLogIr> logs;
     try {
       logs = accessLogs(Nodes.obj(telemetry, "accessLog"), ep, refsChecked);
     } catch (Unresolved e) {
-      return new TelemetryIr(List.of(), null, metrics);
+      return new TelemetryIr(List.of(), null, metrics, requestId);
     }
     TracingIr tracing;
     try {
@@ -76,10 +83,10 @@ final class TelemetryProcessor {
     } catch (Unresolved e) {
       tracing = null;
     }
-    if (logs == null && tracing == null && metrics == null) {
+    if (logs == null && tracing == null && metrics == null && requestId == null) {
       return null;
     }
-    return new TelemetryIr(logs, tracing, metrics);
+    return new TelemetryIr(logs, tracing, metrics, requestId);
   }
 
   /**

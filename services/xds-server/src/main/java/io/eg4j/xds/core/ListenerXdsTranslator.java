@@ -138,6 +138,7 @@ public final class ListenerXdsTranslator {
         l.addFilterChains(fc);
       }
     }
+    connectionLimit(l, g);
     if (needsSni) {
       // SNI is read before a filter chain is chosen: TLS passthrough and HTTPS by hostname.
       l.addListenerFilters(
@@ -243,11 +244,8 @@ public final class ListenerXdsTranslator {
         .build();
   }
 
-  /**
-   * The listener-level settings of the ClientTrafficPolicy of the port's HTTP listeners (the first
-   * that has one): TCP keepalive as socket options, the per-connection buffer limit.
-   */
-  private static void clientListenerSettings(Listener.Builder l, PortGroup g) {
+  /** The ClientTrafficPolicy of a port: its HTTP listeners' first, else its TCP and TLS ones'. */
+  private static ClientTrafficIr portClient(PortGroup g) {
     List<HttpListenerIr> http = new java.util.ArrayList<>(g.plainHttp());
     http.addAll(g.https());
     ClientTrafficIr c = firstClient(http);
@@ -260,6 +258,48 @@ public final class ListenerXdsTranslator {
               .findFirst()
               .orElse(null);
     }
+    return c;
+  }
+
+  /**
+   * The connection limit of the port's ClientTrafficPolicy (the same policy {@link
+   * #clientListenerSettings} reads): a connection_limit filter first in every filter chain, so
+   * connections over the limit are closed before any other filter sees them. The count is shared by
+   * the port's filter chains, as it is one filter configuration per chain with one stat prefix.
+   */
+  private static void connectionLimit(Listener.Builder l, PortGroup g) {
+    ClientTrafficIr c = portClient(g);
+    var cm = c == null ? null : c.connectionManager();
+    if (cm == null || cm.connectionLimit() == null) {
+      return;
+    }
+    io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit.Builder cl =
+        io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit
+            .newBuilder()
+            .setStatPrefix(statPrefix(g.envoyName()))
+            .setMaxConnections(com.google.protobuf.UInt64Value.of(cm.connectionLimit()));
+    if (cm.connectionLimitCloseDelayMillis() != null) {
+      cl.setDelay(Protos.millis(cm.connectionLimitCloseDelayMillis()));
+    }
+    Filter filter =
+        Filter.newBuilder()
+            .setName("envoy.filters.network.connection_limit")
+            .setTypedConfig(any(cl.build()))
+            .build();
+    for (FilterChain.Builder fc : l.getFilterChainsBuilderList()) {
+      fc.addFilters(0, filter);
+    }
+    if (l.hasDefaultFilterChain()) {
+      l.getDefaultFilterChainBuilder().addFilters(0, filter);
+    }
+  }
+
+  /**
+   * The listener-level settings of the ClientTrafficPolicy of the port's HTTP listeners (the first
+   * that has one): TCP keepalive as socket options, the per-connection buffer limit.
+   */
+  private static void clientListenerSettings(Listener.Builder l, PortGroup g) {
+    ClientTrafficIr c = portClient(g);
     if (c == null) {
       return;
     }

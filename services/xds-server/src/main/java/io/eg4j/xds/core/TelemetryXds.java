@@ -36,8 +36,10 @@ import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogCo
 import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.RequestIDExtension;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig;
+import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -78,6 +80,7 @@ final class TelemetryXds {
     List<AccessLog> listenerLogs = accessLogs(telemetry, true);
     HttpConnectionManager.Tracing tracing =
         telemetry.tracing() == null ? null : tracing(telemetry.tracing());
+    RequestIDExtension requestId = requestIdExtension(telemetry.requestIdTracing());
     List<Listener> out = new ArrayList<>();
     for (Listener l : listeners) {
       // Only listeners eg4j logs on carry telemetry: the readiness listener has no access log.
@@ -88,12 +91,12 @@ final class TelemetryXds {
       Listener.Builder b = l.toBuilder().clearAccessLog().addAllAccessLog(listenerLogs);
       for (FilterChain.Builder fc : b.getFilterChainsBuilderList()) {
         for (Filter.Builder f : fc.getFiltersBuilderList()) {
-          f.setTypedConfig(withTelemetry(f.getTypedConfig(), routeLogs, tracing));
+          f.setTypedConfig(withTelemetry(f.getTypedConfig(), routeLogs, tracing, requestId));
         }
       }
       if (b.hasDefaultFilterChain()) {
         for (Filter.Builder f : b.getDefaultFilterChainBuilder().getFiltersBuilderList()) {
-          f.setTypedConfig(withTelemetry(f.getTypedConfig(), routeLogs, tracing));
+          f.setTypedConfig(withTelemetry(f.getTypedConfig(), routeLogs, tracing, requestId));
         }
       }
       for (ListenerFilter.Builder f : b.getListenerFiltersBuilderList()) {
@@ -108,14 +111,41 @@ final class TelemetryXds {
     return out;
   }
 
+  /**
+   * The UUID request ID extension for an EnvoyProxy's {@code requestID.tracing}: whether the trace
+   * decision is packed into the UUID and whether the request ID drives trace sampling; null (no
+   * extension, Envoy's default of both) when not set.
+   */
+  static RequestIDExtension requestIdExtension(String tracing) {
+    if (tracing == null) {
+      return null;
+    }
+    boolean pack = tracing.equals("PackAndSample") || tracing.equals("Pack");
+    boolean sample = tracing.equals("PackAndSample") || tracing.equals("Sample");
+    return RequestIDExtension.newBuilder()
+        .setTypedConfig(
+            any(
+                UuidRequestIdConfig.newBuilder()
+                    .setPackTraceReason(com.google.protobuf.BoolValue.of(pack))
+                    .setUseRequestIdForTraceSampling(com.google.protobuf.BoolValue.of(sample))
+                    .build()))
+        .build();
+  }
+
   private static Any withTelemetry(
-      Any config, List<AccessLog> logs, HttpConnectionManager.Tracing tracing) {
+      Any config,
+      List<AccessLog> logs,
+      HttpConnectionManager.Tracing tracing,
+      RequestIDExtension requestId) {
     if (config.is(HttpConnectionManager.class)) {
       HttpConnectionManager.Builder hcm =
           unpack(config, HttpConnectionManager.class).toBuilder().clearAccessLog();
       hcm.addAllAccessLog(logs);
       if (tracing != null) {
         hcm.setTracing(tracing);
+      }
+      if (requestId != null) {
+        hcm.setRequestIdExtension(requestId);
       }
       return any(hcm.build());
     }

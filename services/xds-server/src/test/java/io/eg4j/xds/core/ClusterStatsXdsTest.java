@@ -44,7 +44,7 @@ class ClusterStatsXdsTest {
             null,
             null,
             List.of(),
-            metrics == null ? null : new TelemetryIr(null, null, metrics),
+            metrics == null ? null : new TelemetryIr(null, null, metrics, null),
             null);
     return translator.translate(ir);
   }

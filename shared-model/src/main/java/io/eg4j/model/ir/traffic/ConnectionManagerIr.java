@@ -34,6 +34,9 @@ import java.util.List;
  * @param proxyProtocol whether connections start with a PROXY protocol header: {@code Required},
  *     {@code Optional}, or null for none
  * @param grpcWeb true to bridge gRPC-Web requests to gRPC on every route ({@code grpc.enableWeb})
+ * @param connectionLimit the most concurrent connections the listener keeps open, or null
+ * @param connectionLimitCloseDelayMillis how long a connection over the limit waits before it is
+ *     closed, or null to close it at once
  */
 public record ConnectionManagerIr(
     Boolean mergeSlashes,
@@ -57,7 +60,9 @@ public record ConnectionManagerIr(
     Http2KeepaliveIr http2Keepalive,
     Integer maxAcceptPerSocketEvent,
     String proxyProtocol,
-    boolean grpcWeb) {
+    boolean grpcWeb,
+    Long connectionLimit,
+    Long connectionLimitCloseDelayMillis) {
   public ConnectionManagerIr {
     xfccDetails = xfccDetails == null ? List.of() : List.copyOf(xfccDetails);
     ignoredUpgrades = ignoredUpgrades == null ? List.of() : List.copyOf(ignoredUpgrades);
@@ -87,7 +92,9 @@ public record ConnectionManagerIr(
         http2Keepalive,
         maxAcceptPerSocketEvent,
         proxyProtocol,
-        grpcWeb);
+        grpcWeb,
+        connectionLimit,
+        connectionLimitCloseDelayMillis);
   }
 
   /**

@@ -67,6 +67,8 @@ final class ConnectionManagerTranslator {
           "http2.connectionKeepalive.intervalJitter",
           "http2.connectionKeepalive.idleInterval",
           "connection.maxAcceptPerSocketEvent",
+          "connection.connectionLimit.value",
+          "connection.connectionLimit.closeDelay",
           "proxyProtocol.optional",
           "proxyProtocol",
           "enableProxyProtocol",
@@ -111,6 +113,7 @@ final class ConnectionManagerTranslator {
         && !http1.has("ignoredUpgradeTypes")
         && !http1.path("http10").path("useDefaultHost").asBoolean(false)
         && !connection.has("maxAcceptPerSocketEvent")
+        && !connection.has("connectionLimit")
         && !proxy.isObject()
         && !legacyProxy
         && !spec.path("grpc").path("enableWeb").asBoolean(false)) {
@@ -141,6 +144,25 @@ final class ConnectionManagerTranslator {
       if (maxAccept < 0) {
         throw new PolicyException("spec.connection.maxAcceptPerSocketEvent: must not be negative");
       }
+    }
+    // connection.connectionLimit: Envoy's connection_limit network filter in front of the
+    // listener's filters; connections over the limit are closed (after closeDelay when set).
+    JsonNode limit = connection.path("connectionLimit");
+    Long connectionLimit = null;
+    Long closeDelay = null;
+    if (limit.has("closeDelay") && !limit.has("value")) {
+      throw new PolicyException(
+          "spec.connection.connectionLimit.closeDelay: can only be set together with value");
+    }
+    if (limit.has("value")) {
+      connectionLimit = limit.path("value").asLong();
+      if (connectionLimit < 1) {
+        throw new PolicyException("spec.connection.connectionLimit.value: must be at least 1");
+      }
+      var d =
+          ClusterSettingsTranslator.duration(
+              limit.get("closeDelay"), "spec.connection.connectionLimit.closeDelay");
+      closeDelay = d == null ? null : d.millis();
     }
     String proxyProtocol = null;
     if (proxy.isObject()) {
@@ -251,7 +273,9 @@ final class ConnectionManagerTranslator {
         keepalive,
         maxAccept,
         proxyProtocol,
-        spec.path("grpc").path("enableWeb").asBoolean(false));
+        spec.path("grpc").path("enableWeb").asBoolean(false),
+        connectionLimit,
+        closeDelay);
   }
 
   private static Long millis(JsonNode n, String field) throws PolicyException {
