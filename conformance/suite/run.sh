@@ -19,7 +19,10 @@
 # Environment: PROFILES (default GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC), SUPPORTED_FEATURES
 # (default: the list in supported-features.txt), SUITE_ARGS (more suite flags), REPORT (report
 # path), EG4J_CONFORMANCE_WORK (work directory, default target/conformance), EG4J_NO_BUILD=1
-# (use the eg4j jars as they are), SUITE_TIMEOUT (go test timeout, default 3h).
+# (use the eg4j jars as they are), SUITE_TIMEOUT (go test timeout, default 3h), DEPLOY_TYPE
+# (the EnvoyGateway config's provider.kubernetes.deploy.type, default GatewayNamespace: each
+# Gateway's proxies run in its own namespace, the mode in which Envoy Gateway claims
+# GatewayInfrastructurePropagation; with ControllerNamespace leave that feature out of the claim).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +33,7 @@ CACHE="${EG4J_CACHE:-$HOME/.cache/eg4j}/conformance"
 PROFILES="${PROFILES:-GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC}"
 SUPPORTED_FEATURES="${SUPPORTED_FEATURES:-$({ grep -v '^#' "$HERE/supported-features.txt" || true; } | tr -s ' \n' ',' | sed 's/^,//; s/,$//')}"
 REPORT="${REPORT:-$ROOT/conformance/reports/eg4j-report.yaml}"
+DEPLOY_TYPE="${DEPLOY_TYPE:-GatewayNamespace}"
 GATEWAY_CLASS=eg4j
 CONTROLLER=gateway.envoyproxy.io/gatewayclass-controller
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
@@ -204,9 +208,21 @@ for jar in "$ROOT/standalone/target/eg4j-standalone-0.1.0-SNAPSHOT.jar" $(tr ':'
   esac
   CP="${CP:+$CP:}$jar"
 done
+cat >"$WORK/envoy-gateway.yaml" <<EOF
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyGateway
+gateway:
+  controllerName: $CONTROLLER
+provider:
+  type: Kubernetes
+  kubernetes:
+    deploy:
+      type: $DEPLOY_TYPE
+EOF
+say "EnvoyGateway provider.kubernetes.deploy.type $DEPLOY_TYPE"
 # shellcheck disable=SC2086
 start eg4j java ${EG4J_JAVA_OPTS:-} -cp "$CP" io.eg4j.standalone.Main run --kubeconfig "$KUBECONFIG" \
-  --data-dir "$WORK/eg4j" --xds-address "$XDS_ADDRESS"
+  --data-dir "$WORK/eg4j" --xds-address "$XDS_ADDRESS" --config "$WORK/envoy-gateway.yaml"
 for i in $(seq 1 600); do
   grep -q "eg4j is up" "$WORK/eg4j.log" 2>/dev/null && break
   kill -0 "${PIDS[-1]}" 2>/dev/null || { say "eg4j exited; see $WORK/eg4j.log"; exit 1; }

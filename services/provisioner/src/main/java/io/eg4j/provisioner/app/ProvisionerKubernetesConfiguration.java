@@ -105,7 +105,7 @@ public class ProvisionerKubernetesConfiguration {
             props.getXdsAddress(),
             props.getXdsPort(),
             k8s.getEnvoyImage(),
-            k8s.isGatewayNamespaceMode(),
+            k8s.isGatewayNamespaceMode() || configSaysGatewayNamespace(props.getConfigFile()),
             t.configured() && k8s.getXdsTlsSecret() != null
                 ? new RenderSettings.XdsTlsMount(k8s.getXdsTlsSecret(), "/certs", t.getServerName())
                 : null,
@@ -119,6 +119,24 @@ public class ProvisionerKubernetesConfiguration {
         registry,
         ApplyBackoff.DEFAULT,
         statusListener.getIfAvailable(() -> FleetStatusListener.NONE));
+  }
+
+  /**
+   * True when the EnvoyGateway config the translator also reads sets {@code
+   * provider.kubernetes.deploy.type: GatewayNamespace}: the fleets then run beside their Gateways,
+   * where the translator names and addresses them (Envoy Gateway takes the mode from that one
+   * config). An unreadable file is logged and leaves the mode to the provisioner's own property.
+   */
+  static boolean configSaysGatewayNamespace(java.nio.file.Path file) {
+    if (file == null) {
+      return false;
+    }
+    try {
+      return EnvoyGatewayConfig.load(file).provider().gatewayNamespaceMode();
+    } catch (IOException | RuntimeException e) {
+      LOG.error("cannot read the EnvoyGateway config {}: {}", file, e.toString());
+      return false;
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.k8s.SupportedFeatures;
 import io.eg4j.model.k8s.WatchedKind;
 import io.eg4j.model.status.ResourceStatus;
 import io.eg4j.statuswriter.core.GatewayAccepted;
@@ -11,7 +12,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 
 /**
  * The status of a GatewayClass of our controller that the translator had nothing to say about:
- * Accepted=True, reason Accepted, "Valid GatewayClass", as Envoy Gateway's provider writes it.
+ * Accepted=True, reason Accepted, "Valid GatewayClass", as Envoy Gateway's provider writes it, with
+ * the features eg4j supports ({@code status.supportedFeatures}).
  */
 public final class GatewayClassAccepted {
   static final WatchedKind KIND =
@@ -35,6 +37,7 @@ public final class GatewayClassAccepted {
         gc.getMetadata().getGeneration() == null ? 0 : gc.getMetadata().getGeneration();
     ObjectNode status = JsonNodeFactory.instance.objectNode();
     status.putArray("conditions").add(GatewayAccepted.accepted(MESSAGE, generation));
+    status.set("supportedFeatures", SupportedFeatures.toJson());
     return new ResourceStatus(
         new ResourceKey(KIND.group(), KIND.kind(), "", gc.getMetadata().getName()),
         KIND.apiVersion(),

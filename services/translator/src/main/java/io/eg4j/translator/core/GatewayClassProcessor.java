@@ -56,6 +56,8 @@ final class GatewayClassProcessor {
       JsonNode ref = Nodes.obj(Nodes.spec(gc), "parametersRef");
       if (!ref.isMissingNode()) {
         StatusCollector.Entry status = ctx.statuses.entry(gc).withConditions();
+        // The status replaces the status-writer's default one, so it carries the features too.
+        status.supportedFeatures = io.eg4j.model.k8s.SupportedFeatures.toJson();
         String kind = Nodes.text(ref, "kind", "");
         String group = Nodes.text(ref, "group", "");
         String ns = Nodes.text(ref, "namespace", "");

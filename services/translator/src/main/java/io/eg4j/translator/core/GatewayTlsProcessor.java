@@ -2,6 +2,7 @@ package io.eg4j.translator.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.ir.TlsIr;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -18,13 +19,26 @@ final class GatewayTlsProcessor {
 
   /** The frontend validation block that applies to a listener's port, or a missing node. */
   private static JsonNode validationFor(GatewayContext g, int port) {
+    JsonNode pp = perPort(g, port);
+    if (pp != null) {
+      return Nodes.obj(Nodes.obj(pp, "tls"), "validation");
+    }
+    JsonNode frontend = Nodes.obj(Nodes.obj(g.spec(), "tls"), "frontend");
+    return Nodes.obj(Nodes.obj(frontend, "default"), "validation");
+  }
+
+  /**
+   * The {@code perPort} entry for a port, or null when the port takes the default. An entry without
+   * a validation block turns validation off on its port.
+   */
+  private static JsonNode perPort(GatewayContext g, int port) {
     JsonNode frontend = Nodes.obj(Nodes.obj(g.spec(), "tls"), "frontend");
     for (JsonNode pp : Nodes.list(frontend, "perPort")) {
       if (Integer.valueOf(port).equals(Nodes.integer(pp, "port"))) {
-        return Nodes.obj(Nodes.obj(pp, "tls"), "validation");
+        return pp;
       }
     }
-    return Nodes.obj(Nodes.obj(frontend, "default"), "validation");
+    return null;
   }
 
   /**
@@ -39,6 +53,7 @@ final class GatewayTlsProcessor {
     if (validation.isMissingNode()) {
       return true;
     }
+    StringBuilder bundle = new StringBuilder();
     for (JsonNode ref : Nodes.list(validation, "caCertificateRefs")) {
       String group = Nodes.text(ref, "group", "");
       String kind = Nodes.text(ref, "kind", "ConfigMap");
@@ -66,6 +81,8 @@ final class GatewayTlsProcessor {
         if (pem == null || pem.isBlank()) {
           reason = "InvalidCACertificateRef";
           message = kind + " " + ns + "/" + name + " not found or has no CA certificate";
+        } else {
+          bundle.append(pem.strip()).append('\n');
         }
       }
       if (reason != null) {
@@ -75,6 +92,18 @@ final class GatewayTlsProcessor {
         return false;
       }
     }
+    if (bundle.isEmpty()) {
+      return true;
+    }
+    // The listener asks for client certificates that chain to the bundle; the CA secret is named
+    // after the Gateway and the frontend entry it comes from (its port, or "default"), as Envoy
+    // Gateway names it, so listeners on one port share it.
+    String source = perPort(l.gateway, l.port) != null ? String.valueOf(l.port) : "default";
+    l.frontendValidation =
+        new TlsIr.FrontendValidationIr(
+            "gateway/" + l.gateway.namespace + "/" + l.gateway.name + "/" + source + "/ca.crt",
+            bundle.toString(),
+            "AllowInsecureFallback".equals(Nodes.text(validation, "mode")));
     return true;
   }
 

@@ -37,6 +37,9 @@ final class ListenerContext {
   /** Certificates for TLS termination. */
   final List<TlsIr.CertificateIr> certificates = new ArrayList<>();
 
+  /** Client certificate validation from the Gateway's spec.tls.frontend, or null for none. */
+  TlsIr.FrontendValidationIr frontendValidation;
+
   /** True once the listener was added to the IR. */
   boolean ready;
 

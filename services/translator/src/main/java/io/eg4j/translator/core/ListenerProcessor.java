@@ -601,7 +601,13 @@ final class ListenerProcessor {
       return;
     }
     int containerPort = containerPort(l.port, g.envoyProxy);
-    TlsIr tls = l.certificates.isEmpty() ? null : new TlsIr(l.certificates, List.of());
+    TlsIr tls =
+        l.certificates.isEmpty()
+            ? null
+            : new TlsIr(
+                l.certificates,
+                List.of(),
+                l.protocol.equals("HTTPS") ? l.frontendValidation : null);
     switch (l.protocol) {
       case "HTTP", "HTTPS" ->
           xds.http.put(

@@ -37,6 +37,9 @@ public final class StatusCollector {
      */
     public int attachedListenerSets;
 
+    /** A GatewayClass's {@code status.supportedFeatures}, or null for none. */
+    public com.fasterxml.jackson.databind.node.ArrayNode supportedFeatures;
+
     /** Route parent statuses. */
     public final List<RefStatus> parents = new ArrayList<>();
 
@@ -198,6 +201,9 @@ public final class StatusCollector {
       ObjectNode status = Nodes.object();
       if (e.emitConditions || !e.conditions.isEmpty()) {
         status.set("conditions", e.conditions.toJson(e.generation, time));
+      }
+      if (e.supportedFeatures != null) {
+        status.set("supportedFeatures", e.supportedFeatures.deepCopy());
       }
       if (e.emitListeners) {
         ArrayNode ls = status.putArray("listeners");

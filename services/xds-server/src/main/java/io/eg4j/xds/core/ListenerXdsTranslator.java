@@ -670,6 +670,29 @@ public final class ListenerXdsTranslator {
         }
       }
       ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(!v.optional()));
+    } else if (tls.frontendValidation() != null) {
+      // The Gateway's spec.tls.frontend (a ClientTrafficPolicy's validation, above, replaces it
+      // on its listeners, as Envoy Gateway applies the policy over the Gateway). The CA bundle
+      // travels over SDS. AllowValidOnly: a certificate that chains to it is required.
+      // AllowInsecureFallback: one is asked for, and the connection goes on without one or with
+      // one that does not verify.
+      TlsIr.FrontendValidationIr fv = tls.frontendValidation();
+      var sds = SdsSecretConfig.newBuilder().setName(fv.name()).setSdsConfig(ads());
+      if (fv.insecureFallback()) {
+        common.setCombinedValidationContext(
+            CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                .setDefaultValidationContext(
+                    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                        .CertificateValidationContext.newBuilder()
+                        .setTrustChainVerification(
+                            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                                .CertificateValidationContext.TrustChainVerification
+                                .ACCEPT_UNTRUSTED))
+                .setValidationContextSdsSecretConfig(sds));
+      } else {
+        common.setValidationContextSdsSecretConfig(sds);
+      }
+      ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(!fv.insecureFallback()));
     }
     ctx.setCommonTlsContext(common);
     return ctx.build();

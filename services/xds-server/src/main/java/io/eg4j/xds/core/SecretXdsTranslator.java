@@ -100,6 +100,19 @@ public final class SecretXdsTranslator {
     for (TlsIr.CertificateIr c : tls.certificates()) {
       out.putIfAbsent(c.name(), certificateSecret(c));
     }
+    // The CA bundle of the Gateway's client certificate validation (spec.tls.frontend).
+    TlsIr.FrontendValidationIr fv = tls.frontendValidation();
+    if (fv != null) {
+      out.putIfAbsent(
+          fv.name(),
+          Secret.newBuilder()
+              .setName(fv.name())
+              .setValidationContext(
+                  io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                      .CertificateValidationContext.newBuilder()
+                      .setTrustedCa(Protos.inline(fv.caCertificates())))
+              .build());
+    }
   }
 
   private static Secret certificateSecret(TlsIr.CertificateIr c) {

@@ -67,6 +67,9 @@ public final class ProxyResourceRenderer {
   public static final String OWNING_GATEWAY_NAMESPACE =
       "gateway.envoyproxy.io/owning-gateway-namespace";
 
+  /** The Gateway API's label naming a Gateway, on a fleet in its Gateway's namespace. */
+  public static final String GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+
   /** Envoy Gateway's owning-class label, for merged gateways. */
   public static final String OWNING_GATEWAYCLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 
@@ -109,6 +112,16 @@ public final class ProxyResourceRenderer {
     Map<String, String> labels = new TreeMap<>(ir.labels());
     labels.putAll(selector);
     labels.put(FLEET_LABEL, fleetLabelValue(ir.name()));
+    if (settings.gatewayNamespaceMode()
+        && ir.ownerGatewayNamespace() != null
+        && ir.ownerGatewayName() != null) {
+      // Beside its Gateway, the fleet carries the Gateway API's own label naming it, as Envoy
+      // Gateway's objects do in this mode.
+      labels.put(GATEWAY_NAME_LABEL, ir.ownerGatewayName());
+    }
+    // The Gateway's infrastructure annotations go on every object of the fleet (and its pods), as
+    // Envoy Gateway puts its proxy metadata; the Service adds its own from the EnvoyProxy.
+    Map<String, String> annotations = new TreeMap<>(ir.annotations());
 
     boolean daemonSet = k8s.has("envoyDaemonSet") && !k8s.has("envoyDeployment");
     JsonNode workloadSpec = daemonSet ? k8s.path("envoyDaemonSet") : k8s.path("envoyDeployment");
@@ -123,10 +136,10 @@ public final class ProxyResourceRenderer {
             "ServiceAccount",
             ns,
             saName,
-            object("v1", "ServiceAccount", ns, saName, labels, Map.of(), owner)));
+            object("v1", "ServiceAccount", ns, saName, labels, annotations, owner)));
 
     String bootstrap = bootstrapYaml(ir, proxy);
-    ObjectNode cm = object("v1", "ConfigMap", ns, name, labels, Map.of(), owner);
+    ObjectNode cm = object("v1", "ConfigMap", ns, name, labels, annotations, owner);
     cm.putObject("data").put(BOOTSTRAP_KEY, bootstrap);
     out.add(new DesiredObject("v1", "ConfigMap", ns, name, cm));
 
@@ -135,7 +148,7 @@ public final class ProxyResourceRenderer {
     String deploymentName = textOr(k8s.path("envoyDeployment").path("name"), name);
     String daemonSetName = textOr(k8s.path("envoyDaemonSet").path("name"), name);
     if (daemonSet) {
-      ObjectNode ds = object("apps/v1", "DaemonSet", ns, workloadName, labels, Map.of(), owner);
+      ObjectNode ds = object("apps/v1", "DaemonSet", ns, workloadName, labels, annotations, owner);
       ObjectNode spec = ds.putObject("spec");
       spec.putObject("selector").set("matchLabels", strings(selector));
       spec.set("template", pod);
@@ -144,7 +157,8 @@ public final class ProxyResourceRenderer {
           new DesiredObject(
               "apps/v1", "DaemonSet", ns, workloadName, patched(ds, workloadSpec, warnings)));
     } else {
-      ObjectNode dep = object("apps/v1", "Deployment", ns, workloadName, labels, Map.of(), owner);
+      ObjectNode dep =
+          object("apps/v1", "Deployment", ns, workloadName, labels, annotations, owner);
       ObjectNode spec = dep.putObject("spec");
       // With an HPA the autoscaler owns the replica count; writing it here would fight it.
       if (!hpa) {
@@ -503,7 +517,7 @@ public final class ProxyResourceRenderer {
       OwnerRef owner) {
     Map<String, String> svcLabels = new TreeMap<>(labels);
     putStrings(svcLabels, svcSpec.path("labels"));
-    Map<String, String> svcAnnotations = new TreeMap<>();
+    Map<String, String> svcAnnotations = new TreeMap<>(ir.annotations());
     putStrings(svcAnnotations, svcSpec.path("annotations"));
     ObjectNode svc = object("v1", "Service", ns, name, svcLabels, svcAnnotations, owner);
     ObjectNode spec = svc.putObject("spec");

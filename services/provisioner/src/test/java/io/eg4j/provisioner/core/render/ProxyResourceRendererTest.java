@@ -53,6 +53,53 @@ class ProxyResourceRendererTest {
   }
 
   @Test
+  void theGatewaysInfrastructureMetadataIsOnEveryObjectItsGatewayNameBesideTheGateway() {
+    // GatewayInfrastructurePropagation: the Gateway's spec.infrastructure labels and annotations
+    // reach the ServiceAccount, Pods and Service (and the rest of the fleet); beside the Gateway
+    // the objects also carry the Gateway API's gateway-name label the suite lists them by.
+    InfraIr ir =
+        new InfraIr(
+            "infra/gw",
+            "eg-system",
+            "infra",
+            "gw",
+            List.of(new InfraIr.ProxyListenerIr("http", "HTTP", 10080, 80)),
+            Map.of("team", "blue"),
+            Map.of("note", "hello"),
+            null);
+    RenderedFleet nsMode =
+        new ProxyResourceRenderer(
+                RenderSettings.of("eg-system", "xds", 18000).withGatewayNamespaceMode(true))
+            .render(ir, null);
+    for (String kind : List.of("ServiceAccount", "ConfigMap", "Deployment", "Service")) {
+      var meta = nsMode.find(kind).body().path("metadata");
+      assertThat(meta.path("namespace").asText()).as(kind).isEqualTo("infra");
+      assertThat(meta.at("/labels/team").asText()).as(kind).isEqualTo("blue");
+      assertThat(meta.at("/labels/gateway.networking.k8s.io~1gateway-name").asText())
+          .as(kind)
+          .isEqualTo("gw");
+      assertThat(meta.at("/annotations/note").asText()).as(kind).isEqualTo("hello");
+    }
+    var pod = nsMode.find("Deployment").body().at("/spec/template/metadata");
+    assertThat(pod.at("/labels/gateway.networking.k8s.io~1gateway-name").asText()).isEqualTo("gw");
+    assertThat(pod.at("/annotations/note").asText()).isEqualTo("hello");
+    // The selector is unchanged (a Deployment's selector cannot change).
+    assertThat(
+            nsMode
+                .find("Deployment")
+                .body()
+                .at("/spec/selector/matchLabels")
+                .has(ProxyResourceRenderer.GATEWAY_NAME_LABEL))
+        .isFalse();
+    // In the controller namespace the fleet is named after its hash, and has no such label.
+    RenderedFleet shared = RENDERER.render(ir, null);
+    var sa = shared.find("ServiceAccount").body().path("metadata");
+    assertThat(sa.path("namespace").asText()).isEqualTo("eg-system");
+    assertThat(sa.path("labels").has(ProxyResourceRenderer.GATEWAY_NAME_LABEL)).isFalse();
+    assertThat(sa.at("/annotations/note").asText()).isEqualTo("hello");
+  }
+
+  @Test
   void longFleetNamesStayWithinTheKubernetesNameLimit() {
     String longName = "a-very-long-namespace-name-for-tenants/" + "g".repeat(200);
     InfraIr ir = ir(longName, null);
