@@ -61,6 +61,24 @@ final class RateLimitServiceProcess implements AutoCloseable {
   static RateLimitServiceProcess start(
       Path binary, EnvoyGatewayConfig config, Path dataRoot, Path logs, int httpPort, int debugPort)
       throws IOException {
+    return start(binary, config, dataRoot, logs, httpPort, debugPort, null);
+  }
+
+  /**
+   * As {@link #start(Path, EnvoyGatewayConfig, Path, Path, int, int)}; with {@code certs} (the
+   * directory {@code eg4j certgen} wrote) the service serves gRPC over TLS with {@code
+   * server.crt}/{@code server.key} and asks every client for a certificate signed by {@code
+   * ca.crt}, as Envoy Gateway runs it: the proxies present theirs ({@code client.crt}).
+   */
+  static RateLimitServiceProcess start(
+      Path binary,
+      EnvoyGatewayConfig config,
+      Path dataRoot,
+      Path logs,
+      int httpPort,
+      int debugPort,
+      Path certs)
+      throws IOException {
     String address = config.rateLimitService();
     int colon = address.lastIndexOf(':');
     Files.createDirectories(configDir(dataRoot));
@@ -88,6 +106,15 @@ final class RateLimitServiceProcess implements AutoCloseable {
                 Map.entry("PORT", String.valueOf(httpPort)),
                 Map.entry("DEBUG_HOST", "127.0.0.1"),
                 Map.entry("DEBUG_PORT", String.valueOf(debugPort))));
+    if (certs != null) {
+      pb.environment()
+          .putAll(
+              Map.of(
+                  "GRPC_SERVER_USE_TLS", "true",
+                  "GRPC_SERVER_TLS_CERT", certs.resolve("server.crt").toString(),
+                  "GRPC_SERVER_TLS_KEY", certs.resolve("server.key").toString(),
+                  "GRPC_CLIENT_TLS_CACERT", certs.resolve("ca.crt").toString()));
+    }
     return new RateLimitServiceProcess(pb.start());
   }
 

@@ -296,7 +296,20 @@ public final class Standalone implements AutoCloseable {
         p.put("eg4j.watcher.source", "file");
         p.put("eg4j.watcher.directory", options.manifests().toString());
       }
-      case "translator" -> p.put("eg4j.translator.config-file", gatewayConfig.toString());
+      case "translator" -> {
+        p.put("eg4j.translator.config-file", gatewayConfig.toString());
+        if (xdsTls) {
+          // The local proxies present their xDS client certificate to the rate limit service too
+          // (served over SDS as <controller-namespace>/envoy), and trust the same CA.
+          p.put(
+              "eg4j.translator.proxy-client-cert-file",
+              dataDir.certs().resolve("client.crt").toString());
+          p.put(
+              "eg4j.translator.proxy-client-key-file",
+              dataDir.certs().resolve("client.key").toString());
+          p.put("eg4j.translator.proxy-ca-file", dataDir.certs().resolve("ca.crt").toString());
+        }
+      }
       case "xds-server" -> {
         p.put("spring.grpc.server.port", String.valueOf(xdsPort));
         p.put("spring.grpc.server.address", "127.0.0.1");
@@ -629,12 +642,14 @@ public final class Standalone implements AutoCloseable {
     if (config.rateLimit() == null) {
       return;
     }
-    if (config.rateLimit().serviceTls() != null) {
-      // The local service is started without a server certificate; proxies told to use TLS
-      // would fail every handshake (and fail open or closed per rateLimit.failClosed).
+    if (!xdsTls && config.rateLimit().serviceTls() != null) {
+      // Without certificates the local service has no server certificate; proxies told to use
+      // TLS would fail every handshake (and fail open or closed per rateLimit.failClosed).
       out.println(
-          "WARNING: x-eg4j.rateLimitTls is for Kubernetes mode; the local rate limit service"
-              + " speaks plaintext gRPC, so proxies configured for TLS cannot reach it");
+          "WARNING: x-eg4j.rateLimitTls is set but there are no certificates in "
+              + dataDir.certs()
+              + "; the local rate limit service speaks plaintext gRPC, so proxies configured for"
+              + " TLS cannot reach it");
     }
     Optional<Path> binary = RateLimitServiceProcess.binary();
     if (binary.isEmpty()) {
@@ -646,10 +661,17 @@ public final class Standalone implements AutoCloseable {
     }
     rateLimitService =
         RateLimitServiceProcess.start(
-            binary.get(), config, dataDir.root(), dataDir.logs(), Ports.free(), Ports.free());
+            binary.get(),
+            config,
+            dataDir.root(),
+            dataDir.logs(),
+            Ports.free(),
+            Ports.free(),
+            xdsTls ? dataDir.certs() : null);
     out.printf(
-        "Rate limit service on %s (Redis %s, log %s)%n",
+        "Rate limit service on %s%s (Redis %s, log %s)%n",
         config.rateLimitService(),
+        xdsTls ? " over mutual TLS" : "",
         config.rateLimit().redisUrl(),
         dataDir.logs().resolve("ratelimit.log"));
   }

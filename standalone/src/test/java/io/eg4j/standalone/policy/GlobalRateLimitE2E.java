@@ -53,6 +53,8 @@ class GlobalRateLimitE2E {
   Process redis;
   Process ratelimit;
   TranslateResult translated;
+  int grpcPort;
+  Path certs;
 
   @BeforeAll
   void start() throws Exception {
@@ -78,25 +80,26 @@ class GlobalRateLimitE2E {
             .start();
     await("redis accepts connections", () -> connects(redisPort));
 
-    int grpcPort = EnvoyProcess.freePort();
+    grpcPort = EnvoyProcess.freePort();
     Map<String, String> tlsEnv = Map.of();
-    String tlsConfig = "";
+    io.eg4j.translator.core.ProxyClientTls proxyTls = null;
     if (tls()) {
-      // A CA, the service's certificate (for 127.0.0.1) and the proxy's client certificate.
-      Path certs = dir.resolve("certs");
+      // A CA, the service's certificate (for 127.0.0.1) and the proxy's client certificate, as
+      // eg4j run makes them; the service requires a client certificate signed by the CA.
+      certs = dir.resolve("certs");
       CertGen.generate(List.of(), Duration.ofDays(1)).writeTo(certs);
       tlsEnv =
           Map.of(
               "GRPC_SERVER_USE_TLS", "true",
               "GRPC_SERVER_TLS_CERT", certs.resolve(CertGen.SERVER_CERT).toString(),
               "GRPC_SERVER_TLS_KEY", certs.resolve(CertGen.SERVER_KEY).toString(),
-              "GRPC_SERVER_TLS_CA_CERT", certs.resolve(CertGen.CA_CERT).toString());
-      tlsConfig =
-          "  rateLimitTls: {caFile: '%s', certFile: '%s', keyFile: '%s'}\n"
-              .formatted(
-                  certs.resolve(CertGen.CA_CERT),
-                  certs.resolve(CertGen.CLIENT_CERT),
-                  certs.resolve(CertGen.CLIENT_KEY));
+              "GRPC_CLIENT_TLS_CACERT", certs.resolve(CertGen.CA_CERT).toString());
+      // The proxy's certificate reaches Envoy over SDS (<controller-namespace>/envoy).
+      proxyTls =
+          new io.eg4j.translator.core.ProxyClientTls(
+              Files.readString(certs.resolve(CertGen.CLIENT_CERT)),
+              Files.readString(certs.resolve(CertGen.CLIENT_KEY)),
+              certs.resolve(CertGen.CA_CERT).toString());
     }
     EnvoyGatewayConfig config =
         EnvoyGatewayConfig.from(
@@ -112,8 +115,7 @@ class GlobalRateLimitE2E {
                 x-eg4j:
                   rateLimitService: '127.0.0.1:%d'
                 """
-                        .formatted(redisPort, grpcPort)
-                    + tlsConfig));
+                    .formatted(redisPort, grpcPort)));
     translated =
         stack.apply(
             stack.gateway()
@@ -136,7 +138,8 @@ class GlobalRateLimitE2E {
                         - headers: [{name: x-user, type: Distinct}]
                         limit: {requests: 3, unit: Minute}
                 """,
-            config);
+            config,
+            proxyTls);
 
     // The service's configuration, as eg4j generates it for this IR.
     Path configDir = dir.resolve("runtime/ratelimit/config");

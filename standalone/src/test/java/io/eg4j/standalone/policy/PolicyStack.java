@@ -199,10 +199,22 @@ public final class PolicyStack implements AutoCloseable {
    * the ADS server. Returns the translation, whose statuses the test can check.
    */
   public TranslateResult apply(String yaml, EnvoyGatewayConfig config) throws Exception {
+    return apply(yaml, config, null);
+  }
+
+  /**
+   * As {@link #apply(String, EnvoyGatewayConfig)}, the proxy presenting {@code proxyClientTls} to
+   * the control plane's services (as {@code eg4j run} on a host gives its own certificate).
+   */
+  public TranslateResult apply(
+      String yaml, EnvoyGatewayConfig config, io.eg4j.translator.core.ProxyClientTls proxyClientTls)
+      throws Exception {
     List<ObjectNode> docs =
         ManifestReader.read(
             "test.yaml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
-    last = new Translator(config).translate(ResourceSnapshot.of(new ArrayList<>(docs)));
+    last =
+        new Translator(config, java.time.Clock.systemUTC(), proxyClientTls)
+            .translate(ResourceSnapshot.of(new ArrayList<>(docs)));
     XdsIr ir = last.xdsIr().get(IR_KEY);
     if (ir == null) {
       throw new AssertionError("no IR for " + IR_KEY + "; statuses: " + last.statuses());

@@ -101,8 +101,27 @@ public class TranslatorConfiguration {
 
   /** The pure core. */
   @Bean
-  public Translator translatorCore(EnvoyGatewayConfig translatorEnvoyGatewayConfig) {
-    return new Translator(translatorEnvoyGatewayConfig);
+  public Translator translatorCore(
+      EnvoyGatewayConfig translatorEnvoyGatewayConfig, TranslatorProperties props)
+      throws IOException {
+    return new Translator(
+        translatorEnvoyGatewayConfig, java.time.Clock.systemUTC(), proxyClientTls(props));
+  }
+
+  /** The proxies' certificate for the control plane's services from the configured files. */
+  static io.eg4j.translator.core.ProxyClientTls proxyClientTls(TranslatorProperties props)
+      throws IOException {
+    String crt = null;
+    String key = null;
+    if (props.getProxyClientCertFile() != null && props.getProxyClientKeyFile() != null) {
+      crt = Files.readString(props.getProxyClientCertFile());
+      key = Files.readString(props.getProxyClientKeyFile());
+      LOG.info(
+          "proxies present {} to the control plane's services when the controller namespace has"
+              + " no envoy Secret",
+          props.getProxyClientCertFile());
+    }
+    return new io.eg4j.translator.core.ProxyClientTls(crt, key, props.getProxyCaFile());
   }
 
   /** The producer of the output topics. */

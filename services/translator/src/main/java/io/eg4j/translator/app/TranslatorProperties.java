@@ -35,6 +35,47 @@ public class TranslatorProperties {
   /** The longest back-off of a rejected listener. */
   private Duration nackRetryMax = Duration.ofMinutes(5);
 
+  /**
+   * The client certificate (PEM) the proxies present to the control plane's own services (rate
+   * limit service, Wasm cache) when the controller namespace has no {@code envoy} Secret; {@code
+   * eg4j run} on a host sets it to the certificate its local proxies authenticate to the xds-server
+   * with.
+   */
+  private Path proxyClientCertFile;
+
+  /** The private key of {@link #proxyClientCertFile}. */
+  private Path proxyClientKeyFile;
+
+  /**
+   * The CA file, on the proxies, that the control plane's services' certificates chain to; {@code
+   * /certs/ca.crt}, where Envoy Gateway's proxies mount it, when unset.
+   */
+  private String proxyCaFile;
+
+  public Path getProxyClientCertFile() {
+    return proxyClientCertFile;
+  }
+
+  public void setProxyClientCertFile(Path proxyClientCertFile) {
+    this.proxyClientCertFile = proxyClientCertFile;
+  }
+
+  public Path getProxyClientKeyFile() {
+    return proxyClientKeyFile;
+  }
+
+  public void setProxyClientKeyFile(Path proxyClientKeyFile) {
+    this.proxyClientKeyFile = proxyClientKeyFile;
+  }
+
+  public String getProxyCaFile() {
+    return proxyCaFile;
+  }
+
+  public void setProxyCaFile(String proxyCaFile) {
+    this.proxyCaFile = proxyCaFile;
+  }
+
   public Path getConfigFile() {
     return configFile;
   }

@@ -144,6 +144,35 @@ final class PolicyEnvironment implements PolicyEnv {
   }
 
   @Override
+  public io.eg4j.model.ir.TlsIr.CertificateIr proxyClientCertificate() {
+    String name = controllerNamespace() + "/" + ProxyClientTls.SECRET_NAME;
+    ObjectNode secret = ctx.secret(controllerNamespace(), ProxyClientTls.SECRET_NAME);
+    if (secret != null) {
+      // Taken as it is, as Envoy Gateway does: the proxies already authenticate to the xds-server
+      // with this pair, so it is one Envoy accepts.
+      byte[] crt = CertificateValidator.secretData(secret, "tls.crt");
+      byte[] key = CertificateValidator.secretData(secret, "tls.key");
+      if (crt != null && crt.length > 0 && key != null && key.length > 0) {
+        return new io.eg4j.model.ir.TlsIr.CertificateIr(
+            name,
+            new String(crt, StandardCharsets.UTF_8),
+            new String(key, StandardCharsets.UTF_8),
+            java.util.List.of());
+      }
+    }
+    ProxyClientTls own = ctx.proxyClientTls;
+    return own.hasCertificate()
+        ? new io.eg4j.model.ir.TlsIr.CertificateIr(
+            name, own.certificatePem(), own.privateKeyPem(), java.util.List.of())
+        : null;
+  }
+
+  @Override
+  public String proxyCaFile() {
+    return ctx.proxyClientTls.caFile();
+  }
+
+  @Override
   public Map<String, String> controllerSecret(String name) {
     ObjectNode o = ctx.secret(controllerNamespace(), name);
     return o == null ? null : decode(o, true);

@@ -23,6 +23,9 @@ final class TranslationContext {
   final StatusCollector statuses;
   final Instant now;
 
+  /** The proxies' certificate for the control plane's services when no {@code envoy} Secret. */
+  ProxyClientTls proxyClientTls = ProxyClientTls.none();
+
   final List<ObjectNode> gatewayClasses = new ArrayList<>();
   final List<ObjectNode> gateways = new ArrayList<>();
   final List<ObjectNode> listenerSets = new ArrayList<>();

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 public final class Translator {
   private final EnvoyGatewayConfig config;
   private final Clock clock;
+  private final ProxyClientTls proxyClientTls;
 
   /** A translator for one EnvoyGateway configuration, using the system clock. */
   public Translator(EnvoyGatewayConfig config) {
@@ -33,8 +34,17 @@ public final class Translator {
 
   /** A translator with an explicit clock (certificate validity, condition timestamps). */
   public Translator(EnvoyGatewayConfig config, Clock clock) {
+    this(config, clock, ProxyClientTls.none());
+  }
+
+  /**
+   * A translator whose proxies present {@code proxyClientTls} to the control plane's services when
+   * the controller namespace has no {@code envoy} Secret (a control plane on a host).
+   */
+  public Translator(EnvoyGatewayConfig config, Clock clock, ProxyClientTls proxyClientTls) {
     this.config = config == null ? EnvoyGatewayConfig.defaults() : config;
     this.clock = clock;
+    this.proxyClientTls = proxyClientTls == null ? ProxyClientTls.none() : proxyClientTls;
   }
 
   /** Translates a snapshot. */
@@ -42,6 +52,7 @@ public final class Translator {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     StatusCollector statuses = new StatusCollector();
     TranslationContext ctx = new TranslationContext(snapshot, config, statuses, now);
+    ctx.proxyClientTls = proxyClientTls;
     Map<String, IrBuilders.XdsBuilder> xds = new TreeMap<>();
     Map<String, IrBuilders.InfraBuilder> infra = new TreeMap<>();
 

@@ -79,6 +79,12 @@ public final class SecretXdsTranslator {
     for (Secret s : HttpFilters.resources(ir).secrets()) {
       out.putIfAbsent(s.getName(), s);
     }
+    // The client certificate the proxy presents to the global rate limit service.
+    TlsIr.CertificateIr rateLimitClient =
+        io.eg4j.xds.core.filters.GlobalRateLimitFilterXds.clientCertificate(ir);
+    if (rateLimitClient != null) {
+      out.putIfAbsent(rateLimitClient.name(), certificateSecret(rateLimitClient));
+    }
     // The client certificate the EnvoyProxy's backendTLS presents to backends.
     Secret client = ProxyBackendTlsXds.clientCertificate(ir.backendTls());
     if (client != null) {

@@ -49,13 +49,25 @@ public record GlobalRateLimitIr(
       String host, int port, boolean failClosed, Long timeoutMillis, TlsFilesIr tls) {}
 
   /**
-   * Mutual TLS from the proxy to the rate limit service, with files on the proxy.
+   * Mutual TLS from the proxy to the rate limit service.
    *
-   * @param caFile the CA the service's certificate must chain to
-   * @param certFile the proxy's certificate chain
-   * @param keyFile the proxy's private key
+   * @param caFile the CA file on the proxy that the service's certificate must chain to
+   * @param certFile the proxy's certificate chain, a file on the proxy (when no {@code
+   *     clientCertificate})
+   * @param keyFile the proxy's private key, a file on the proxy (when no {@code clientCertificate})
+   * @param clientCertificate the proxy's certificate, served over SDS under its name ({@code
+   *     <controller-namespace>/envoy}, as Envoy Gateway serves it), or null for the files
    */
-  public record TlsFilesIr(String caFile, String certFile, String keyFile) {}
+  public record TlsFilesIr(
+      String caFile,
+      String certFile,
+      String keyFile,
+      io.eg4j.model.ir.TlsIr.CertificateIr clientCertificate) {
+    /** The proxy's certificate and key from files on the proxy. */
+    public TlsFilesIr(String caFile, String certFile, String keyFile) {
+      this(caFile, certFile, keyFile, null);
+    }
+  }
 
   /**
    * One rule.

@@ -53,6 +53,23 @@ public interface PolicyEnv {
   }
 
   /**
+   * The client certificate the proxies present to the control plane's own services (the global rate
+   * limit service, the Wasm module cache), named {@code <controller-namespace>/envoy}: the {@code
+   * tls.crt} and {@code tls.key} of the controller namespace's {@code envoy} Secret as Envoy
+   * Gateway takes them (the same pair the proxies authenticate to the xds-server with), else the
+   * control plane's own certificate; null when there is neither (then those services are called in
+   * plaintext).
+   */
+  default io.eg4j.model.ir.TlsIr.CertificateIr proxyClientCertificate() {
+    return null;
+  }
+
+  /** The CA file on the proxies that the control plane's services' certificates chain to. */
+  default String proxyCaFile() {
+    return "/certs/ca.crt";
+  }
+
+  /**
    * The EnvoyGateway configuration the translation runs under (global rate limiting, provider), or
    * null when unknown (then nothing that needs it is enforced).
    */

@@ -340,6 +340,55 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
     if (!cluster.getName().equals(CLUSTER)) {
       return cluster;
     }
+    GlobalRateLimitIr.TlsFilesIr tls = serviceTls(ir);
+    if (tls == null) {
+      return cluster;
+    }
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+    if (tls.clientCertificate() != null) {
+      // Envoy Gateway's way: the proxy's certificate over SDS (the secret {@link
+      // #clientCertificate} adds), the CA a file on the proxy, TLS 1.3 at most.
+      common
+          .addTlsCertificateSdsSecretConfigs(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig.newBuilder()
+                  .setName(tls.clientCertificate().name())
+                  .setSdsConfig(
+                      Protos.ads().toBuilder()
+                          .setInitialFetchTimeout(
+                              com.google.protobuf.Duration.getDefaultInstance())))
+          .setTlsParams(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters.newBuilder()
+                  .setTlsMaximumProtocolVersion(
+                      io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters
+                          .TlsProtocol.TLSv1_3));
+    } else {
+      common.addTlsCertificates(
+          TlsCertificate.newBuilder()
+              .setCertificateChain(file(tls.certFile()))
+              .setPrivateKey(file(tls.keyFile())));
+    }
+    common.setValidationContext(
+        CertificateValidationContext.newBuilder().setTrustedCa(file(tls.caFile())));
+    UpstreamTlsContext ctx = UpstreamTlsContext.newBuilder().setCommonTlsContext(common).build();
+    return cluster.toBuilder()
+        .setTransportSocket(
+            TransportSocket.newBuilder()
+                .setName("envoy.transport_sockets.tls")
+                .setTypedConfig(any(ctx)))
+        .build();
+  }
+
+  /**
+   * The client certificate the proxy presents to the rate limit service over SDS, or null when it
+   * calls the service in plaintext or with files.
+   */
+  public static io.eg4j.model.ir.TlsIr.CertificateIr clientCertificate(XdsIr ir) {
+    GlobalRateLimitIr.TlsFilesIr tls = serviceTls(ir);
+    return tls == null ? null : tls.clientCertificate();
+  }
+
+  /** The TLS the routes of {@code ir} call the rate limit service with, or null. */
+  private static GlobalRateLimitIr.TlsFilesIr serviceTls(XdsIr ir) {
     GlobalRateLimitIr.TlsFilesIr tls = null;
     for (HttpListenerIr l : ir.http()) {
       for (HttpRouteIr r : l.routes()) {
@@ -353,26 +402,7 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
         break;
       }
     }
-    if (tls == null) {
-      return cluster;
-    }
-    UpstreamTlsContext ctx =
-        UpstreamTlsContext.newBuilder()
-            .setCommonTlsContext(
-                CommonTlsContext.newBuilder()
-                    .addTlsCertificates(
-                        TlsCertificate.newBuilder()
-                            .setCertificateChain(file(tls.certFile()))
-                            .setPrivateKey(file(tls.keyFile())))
-                    .setValidationContext(
-                        CertificateValidationContext.newBuilder().setTrustedCa(file(tls.caFile()))))
-            .build();
-    return cluster.toBuilder()
-        .setTransportSocket(
-            TransportSocket.newBuilder()
-                .setName("envoy.transport_sockets.tls")
-                .setTypedConfig(any(ctx)))
-        .build();
+    return tls;
   }
 
   private static DataSource file(String path) {

@@ -348,6 +348,66 @@ class GlobalRateLimitFilterXdsTest {
   }
 
   @Test
+  void theProxysCertificateIsServedOverSdsAsEnvoyGatewayDoes() throws Exception {
+    var cert =
+        new io.eg4j.model.ir.TlsIr.CertificateIr("eg/envoy", "CERT-PEM", "KEY-PEM", List.of());
+    var service =
+        new GlobalRateLimitIr.ServiceIr(
+            "envoy-ratelimit.eg.svc",
+            8081,
+            false,
+            null,
+            new GlobalRateLimitIr.TlsFilesIr("/certs/ca.crt", null, null, cert));
+    var ctx =
+        rateLimitCluster(service)
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class)
+            .getCommonTlsContext();
+    assertThat(ctx.getTlsCertificatesCount()).isZero();
+    var sds = ctx.getTlsCertificateSdsSecretConfigs(0);
+    assertThat(sds.getName()).isEqualTo("eg/envoy");
+    assertThat(sds.getSdsConfig().hasAds()).isTrue();
+    // Envoy waits for the secret instead of starting the cluster without a certificate.
+    assertThat(sds.getSdsConfig().hasInitialFetchTimeout()).isTrue();
+    assertThat(sds.getSdsConfig().getInitialFetchTimeout().getSeconds()).isZero();
+    assertThat(ctx.getTlsParams().getTlsMaximumProtocolVersion())
+        .isEqualTo(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters.TlsProtocol
+                .TLSv1_3);
+    assertThat(ctx.getValidationContext().getTrustedCa().getFilename()).isEqualTo("/certs/ca.crt");
+    // The secret itself: the certificate and key, served under the name the cluster asks for.
+    GlobalRateLimitIr g =
+        new GlobalRateLimitIr(
+            "default/eg/http", "d", "p", List.of(rule(List.of(), null, null, 1, false)), service);
+    var secrets =
+        new io.eg4j.xds.core.SecretXdsTranslator()
+            .translate(
+                new io.eg4j.model.ir.XdsIr(
+                    "default/eg",
+                    List.of(
+                        new io.eg4j.model.ir.HttpListenerIr(
+                            "default/eg/http",
+                            null,
+                            10080,
+                            80,
+                            List.of("*"),
+                            null,
+                            List.of(route("r", g)),
+                            null)),
+                    List.of(),
+                    List.of(),
+                    List.of()));
+    assertThat(secrets).hasSize(1);
+    assertThat(secrets.get(0).getName()).isEqualTo("eg/envoy");
+    assertThat(secrets.get(0).getTlsCertificate().getCertificateChain().getInlineString())
+        .isEqualTo("CERT-PEM");
+    assertThat(secrets.get(0).getTlsCertificate().getPrivateKey().getInlineString())
+        .isEqualTo("KEY-PEM");
+  }
+
+  @Test
   void withoutTlsTheServiceIsCalledInPlaintext() {
     assertThat(rateLimitCluster(SERVICE).hasTransportSocket()).isFalse();
   }

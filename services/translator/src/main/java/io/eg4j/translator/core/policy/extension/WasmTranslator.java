@@ -240,11 +240,11 @@ final class WasmTranslator {
 
   /**
    * The proxy's own certificate, which Envoy Gateway's Wasm cache asks Envoy to present (the {@code
-   * envoy} Secret of the controller namespace, as Envoy Gateway's certgen makes it); null when the
-   * Secret is missing or is not a valid certificate and key pair.
+   * envoy} Secret of the controller namespace, as Envoy Gateway's certgen makes it, else the
+   * control plane's own); null when there is none.
    */
   private static io.eg4j.model.ir.TlsIr.CertificateIr proxyCertificate(PolicyEnv env) {
-    return env.controllerCertificate("envoy");
+    return env.proxyClientCertificate();
   }
 
   private static RouteDestinationIr mockCluster(

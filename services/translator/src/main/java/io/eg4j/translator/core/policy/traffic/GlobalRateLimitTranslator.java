@@ -74,6 +74,22 @@ final class GlobalRateLimitTranslator {
   static GlobalRateLimitIr translate(
       JsonNode spec, String namespace, String name, EnvoyGatewayConfig config)
       throws PolicyException {
+    return translate(spec, namespace, name, config, null);
+  }
+
+  /**
+   * As {@link #translate(JsonNode, String, String, EnvoyGatewayConfig)}, the proxies calling the
+   * service over mutual TLS with the client certificate {@code env} gives ({@link
+   * io.eg4j.translator.core.policy.PolicyEnv#proxyClientCertificate}) when there is one, as Envoy
+   * Gateway always does; else with the files of {@code x-eg4j.rateLimitTls}, else in plaintext.
+   */
+  static GlobalRateLimitIr translate(
+      JsonNode spec,
+      String namespace,
+      String name,
+      EnvoyGatewayConfig config,
+      io.eg4j.translator.core.policy.PolicyEnv env)
+      throws PolicyException {
     JsonNode rl = spec.path("rateLimit");
     if (!rl.isObject()) {
       return null;
@@ -112,10 +128,16 @@ final class GlobalRateLimitTranslator {
             port,
             config.rateLimit().failClosed(),
             config.rateLimit().timeoutMillis(),
-            tls(config.rateLimit().serviceTls())));
+            tls(config.rateLimit().serviceTls(), env)));
   }
 
-  private static GlobalRateLimitIr.TlsFilesIr tls(EnvoyGatewayConfig.ServiceTls t) {
+  private static GlobalRateLimitIr.TlsFilesIr tls(
+      EnvoyGatewayConfig.ServiceTls t, io.eg4j.translator.core.policy.PolicyEnv env) {
+    io.eg4j.model.ir.TlsIr.CertificateIr own = env == null ? null : env.proxyClientCertificate();
+    if (own != null) {
+      // The CA is the control plane's, where the proxies hold it.
+      return new GlobalRateLimitIr.TlsFilesIr(env.proxyCaFile(), null, null, own);
+    }
     return t == null
         ? null
         : new GlobalRateLimitIr.TlsFilesIr(t.caFile(), t.certFile(), t.keyFile());

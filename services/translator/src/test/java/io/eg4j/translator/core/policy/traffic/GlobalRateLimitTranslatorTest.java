@@ -100,6 +100,68 @@ class GlobalRateLimitTranslatorTest {
    * x-eg4j.rateLimitTls: plaintext without it; {@code true} takes the proxies' xDS client
    * certificate files (/certs, as Envoy Gateway); given files are kept.
    */
+  /**
+   * The control plane's client certificate ({@code <controller-namespace>/envoy}) wins over the
+   * files of x-eg4j.rateLimitTls: it travels over SDS, the CA is where the proxies hold it.
+   */
+  @Test
+  void theControlPlanesCertificateIsPresentedWhenThereIsOne() throws Exception {
+    var cert =
+        new io.eg4j.model.ir.TlsIr.CertificateIr("eg/envoy", "CERT", "KEY", java.util.List.of());
+    io.eg4j.translator.core.policy.PolicyEnv env =
+        new io.eg4j.translator.core.policy.PolicyEnv() {
+          @Override
+          public io.eg4j.model.ir.TlsIr.CertificateIr proxyClientCertificate() {
+            return cert;
+          }
+
+          @Override
+          public String proxyCaFile() {
+            return "/data/certs/ca.crt";
+          }
+
+          @Override
+          public java.util.Map<String, String> controllerSecret(String name) {
+            return null;
+          }
+
+          @Override
+          public java.util.Map<String, String> secret(
+              com.fasterxml.jackson.databind.node.ObjectNode policy,
+              io.eg4j.translator.core.policy.ObjectRef ref) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public java.util.Map<String, String> configMap(
+              com.fasterxml.jackson.databind.node.ObjectNode policy,
+              io.eg4j.translator.core.policy.ObjectRef ref) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public io.eg4j.model.ir.RouteDestinationIr backend(
+              com.fasterxml.jackson.databind.node.ObjectNode policy,
+              String destinationName,
+              io.eg4j.translator.core.policy.ObjectRef ref,
+              String protocol) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public String controllerNamespace() {
+            return "eg";
+          }
+        };
+    for (String x : new String[] {"", "x-eg4j: {rateLimitTls: true}\n"}) {
+      assertThat(GlobalRateLimitTranslator.translate(yaml(RULES), "d", "p", config(x), env))
+          .extracting(g -> g.service().tls())
+          .isEqualTo(
+              new io.eg4j.model.ir.traffic.GlobalRateLimitIr.TlsFilesIr(
+                  "/data/certs/ca.crt", null, null, cert));
+    }
+  }
+
   @Test
   void tlsToTheService() throws Exception {
     assertThat(
