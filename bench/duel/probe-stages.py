@@ -78,6 +78,9 @@ def main():
             continue
         t0 = first_req[i]
         w = watcher[i]
+        if w < t0 - 1.0:
+            # Published long before the probe asked for it: a route present at start, not probed.
+            continue
         a = after(xdsir, w)
         b = after(xds, a) if a else None
         c = after(cds, a) if a else None
