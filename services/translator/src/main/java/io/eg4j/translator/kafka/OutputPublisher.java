@@ -47,6 +47,10 @@ public final class OutputPublisher {
   private final Producer<String, Envelope> producer;
   private final MeterRegistry meters;
   private final Map<String, Map<String, String>> published = new HashMap<>();
+  // Per topic, key to the value (IR record or ResourceStatus) whose fingerprint `published` holds:
+  // an equal value next time is known unchanged without serializing it.
+  private final Map<String, Map<String, Object>> lastValues = new HashMap<>();
+  private final Map<String, Map<String, Object>> pendingValues = new HashMap<>();
   private final java.util.Optional<io.eg4j.model.bus.SecretBox> secrets;
 
   /**
@@ -75,7 +79,12 @@ public final class OutputPublisher {
     this.producer = producer;
     this.meters = meters;
     this.secrets = secrets;
-    OUTPUTS.forEach(t -> published.put(t, new HashMap<>()));
+    OUTPUTS.forEach(
+        t -> {
+          published.put(t, new HashMap<>());
+          lastValues.put(t, new HashMap<>());
+          pendingValues.put(t, new HashMap<>());
+        });
   }
 
   /**
@@ -97,6 +106,7 @@ public final class OutputPublisher {
                           ? e.getValue().contentHash()
                           : fingerprint(topic, e.getValue().payload())));
       published.put(topic, hashes);
+      lastValues.get(topic).clear();
       LOG.info("{} holds {} keys", topic, hashes.size());
     }
   }
@@ -108,33 +118,100 @@ public final class OutputPublisher {
    * @return the number of records sent
    */
   public int publish(TranslateResult result) {
+    // A value equal to the one last published under its key is not serialized or hashed again:
+    // at thousands of routes, turning every status and the whole IR into JSON trees and hashing
+    // them on every change cost more than the translation itself.
     Map<String, Map<String, JsonNode>> desired = new LinkedHashMap<>();
-    Map<String, JsonNode> infra = new LinkedHashMap<>();
-    result.infraIr().forEach((k, v) -> infra.put(k, Json.MAPPER.valueToTree(v)));
-    Map<String, JsonNode> xds = new LinkedHashMap<>();
-    result.xdsIr().forEach((k, v) -> xds.put(k, Json.MAPPER.valueToTree(v)));
-    Map<String, JsonNode> status = new LinkedHashMap<>();
+    Map<String, java.util.Set<String>> same = new HashMap<>();
+    OUTPUTS.forEach(
+        t -> {
+          desired.put(t, new LinkedHashMap<>());
+          same.put(t, new java.util.HashSet<>());
+        });
+    result.infraIr().forEach((k, v) -> offer(Topics.INFRA_IR, k, v, desired, same));
+    result.xdsIr().forEach((k, v) -> offer(Topics.XDS_IR, k, v, desired, same));
     for (ResourceStatus s : result.statuses()) {
-      status.put(s.key().toString(), Json.MAPPER.valueToTree(s));
+      offer(Topics.STATUS, s.key().toString(), s, desired, same);
     }
-    desired.put(Topics.INFRA_IR, infra);
-    desired.put(Topics.XDS_IR, xds);
-    desired.put(Topics.STATUS, status);
     int sent = 0;
     for (String topic : OUTPUTS) {
-      sent += publishTopic(topic, desired.get(topic));
+      sent += publishTopic(topic, desired.get(topic), same.get(topic));
     }
     return sent;
   }
 
-  private int publishTopic(String topic, Map<String, JsonNode> desired) {
+  private void offer(
+      String topic,
+      String key,
+      Object value,
+      Map<String, Map<String, JsonNode>> desired,
+      Map<String, java.util.Set<String>> same) {
+    Object last = lastValues.get(topic).get(key);
+    if (last != null && published.get(topic).containsKey(key) && sameContent(value, last)) {
+      same.get(topic).add(key);
+      return;
+    }
+    desired.get(topic).put(key, Json.MAPPER.valueToTree(value));
+    pendingValues.get(topic).put(key, value);
+  }
+
+  /**
+   * Whether two values published under one key have the same content as far as {@link #fingerprint}
+   * is concerned: equal IR records, or statuses equal but for their conditions' {@code
+   * lastTransitionTime}. False when unsure (the value is then hashed as before).
+   */
+  static boolean sameContent(Object a, Object b) {
+    if (a instanceof ResourceStatus x && b instanceof ResourceStatus y) {
+      return x.key().equals(y.key())
+          && java.util.Objects.equals(x.apiVersion(), y.apiVersion())
+          && x.observedGeneration() == y.observedGeneration()
+          && sameButTransitionTimes(x.status(), y.status());
+    }
+    return a.getClass() == b.getClass() && a.equals(b);
+  }
+
+  private static boolean sameButTransitionTimes(JsonNode a, JsonNode b) {
+    if (a instanceof ObjectNode x && b instanceof ObjectNode y) {
+      int n = 0;
+      for (var it = x.fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (e.getKey().equals("lastTransitionTime")) {
+          continue;
+        }
+        n++;
+        JsonNode other = y.get(e.getKey());
+        if (other == null || !sameButTransitionTimes(e.getValue(), other)) {
+          return false;
+        }
+      }
+      return n == y.size() - (y.has("lastTransitionTime") ? 1 : 0);
+    }
+    if (a instanceof ArrayNode x && b instanceof ArrayNode y) {
+      if (x.size() != y.size()) {
+        return false;
+      }
+      for (int i = 0; i < x.size(); i++) {
+        if (!sameButTransitionTimes(x.get(i), y.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return a.equals(b);
+  }
+
+  private int publishTopic(
+      String topic, Map<String, JsonNode> desired, java.util.Set<String> unchanged) {
     Map<String, String> onTopic = published.get(topic);
+    Map<String, Object> last = lastValues.get(topic);
+    Map<String, Object> pending = pendingValues.get(topic);
     List<String> keys = new ArrayList<>();
     List<String> hashes = new ArrayList<>();
     List<Future<RecordMetadata>> acks = new ArrayList<>();
     for (var e : desired.entrySet()) {
       String hash = fingerprint(topic, e.getValue());
       if (hash.equals(onTopic.get(e.getKey()))) {
+        last.put(e.getKey(), pending.get(e.getKey()));
         continue;
       }
       Envelope env =
@@ -152,13 +229,14 @@ public final class OutputPublisher {
       acks.add(producer.send(new ProducerRecord<>(topic, e.getKey(), env)));
     }
     for (String k : onTopic.keySet()) {
-      if (!desired.containsKey(k)) {
+      if (!desired.containsKey(k) && !unchanged.contains(k)) {
         keys.add(k);
         hashes.add(null);
         acks.add(producer.send(new ProducerRecord<>(topic, k, null)));
       }
     }
     if (acks.isEmpty()) {
+      pending.clear();
       return 0;
     }
     producer.flush();
@@ -168,8 +246,10 @@ public final class OutputPublisher {
         acks.get(i).get(30, TimeUnit.SECONDS);
         if (hashes.get(i) == null) {
           onTopic.remove(keys.get(i));
+          last.remove(keys.get(i));
         } else {
           onTopic.put(keys.get(i), hashes.get(i));
+          last.put(keys.get(i), pending.get(keys.get(i)));
         }
         ok++;
       } catch (InterruptedException e) {
@@ -177,9 +257,11 @@ public final class OutputPublisher {
         break;
       } catch (Exception e) {
         // Not recorded as published, so the next translation sends it again.
+        last.remove(keys.get(i));
         LOG.error("could not publish {} to {}: {}", keys.get(i), topic, e.toString());
       }
     }
+    pending.clear();
     Counter.builder("eg4j.translator.publishes")
         .description("Records the translator published (changes and tombstones)")
         .tag("topic", topic)

@@ -7,6 +7,8 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
@@ -132,8 +134,13 @@ public final class XdsSnapshots implements AutoCloseable {
 
   /** Sets the desired resources of an IR key; see {@link #update(XdsIr)}. */
   public boolean update(String key, XdsResources desired) {
-    Versions v = Versions.of(desired);
     KeyState state = keys.computeIfAbsent(key, k -> new KeyState());
+    XdsResources before;
+    synchronized (state) {
+      before = state.desired;
+    }
+    desired = reuseUnchanged(desired, before);
+    Versions v = Versions.of(desired);
     long c;
     synchronized (state) {
       if (state.desired != null && state.desiredVersions.equals(v)) {
@@ -148,6 +155,39 @@ public final class XdsSnapshots implements AutoCloseable {
     }
     stepper.execute(() -> advance(key, c));
     return true;
+  }
+
+  /**
+   * The fresh resources, each one equal to a resource of {@code before} (same name, same content)
+   * replaced by that earlier instance. Hashes and the serialized form sent to Envoy are remembered
+   * per instance ({@link Protos#hash}, java-control-plane's cached serializer), so a change to one
+   * route of thousands hashes and serializes the resources that changed, not all of them again:
+   * comparing two messages costs far less than encoding and hashing one.
+   */
+  static XdsResources reuseUnchanged(XdsResources fresh, XdsResources before) {
+    if (before == null) {
+      return fresh;
+    }
+    return new XdsResources(
+        reuse(fresh.listeners(), before.listeners(), Listener::getName),
+        reuse(fresh.routes(), before.routes(), RouteConfiguration::getName),
+        reuse(fresh.clusters(), before.clusters(), Cluster::getName),
+        reuse(fresh.endpoints(), before.endpoints(), ClusterLoadAssignment::getClusterName),
+        reuse(fresh.secrets(), before.secrets(), Secret::getName));
+  }
+
+  private static <T> List<T> reuse(List<T> fresh, List<T> before, Function<T, String> name) {
+    if (before.isEmpty()) {
+      return fresh;
+    }
+    Map<String, T> old = new java.util.HashMap<>(before.size() * 2);
+    before.forEach(x -> old.put(name.apply(x), x));
+    List<T> out = new java.util.ArrayList<>(fresh.size());
+    for (T x : fresh) {
+      T o = old.get(name.apply(x));
+      out.add(o != null && o.equals(x) ? o : x);
+    }
+    return out;
   }
 
   /**

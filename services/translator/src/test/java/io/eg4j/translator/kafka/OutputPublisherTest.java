@@ -1,0 +1,82 @@
+package io.eg4j.translator.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eg4j.model.bus.Envelope;
+import io.eg4j.model.bus.Json;
+import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.bus.Topics;
+import io.eg4j.model.status.ResourceStatus;
+import io.eg4j.translator.core.TranslateResult;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the publisher sends when a translation repeats values it already published: nothing for a
+ * status that differs only in its conditions' transition times (it is neither serialized nor hashed
+ * again), the one status that changed, and a tombstone for a key that went away.
+ */
+class OutputPublisherTest {
+  private final MockProducer<String, Envelope> producer =
+      new MockProducer<>(true, null, new StringSerializer(), (t, e) -> new byte[0]);
+  private final OutputPublisher publisher =
+      new OutputPublisher(producer, new SimpleMeterRegistry());
+
+  private static ResourceStatus status(String name, String reason, String time) {
+    ObjectNode s = Json.MAPPER.createObjectNode();
+    ObjectNode c = s.putArray("conditions").addObject();
+    c.put("type", "Accepted");
+    c.put("reason", reason);
+    c.put("lastTransitionTime", time);
+    return new ResourceStatus(
+        new ResourceKey("gateway.networking.k8s.io", "HTTPRoute", "default", name),
+        "gateway.networking.k8s.io/v1",
+        1,
+        s);
+  }
+
+  private static TranslateResult result(ResourceStatus... statuses) {
+    return new TranslateResult(List.of(statuses), Map.of(), Map.of());
+  }
+
+  private List<String> sentKeys() {
+    List<String> keys =
+        producer.history().stream()
+            .filter(r -> r.topic().equals(Topics.STATUS))
+            .map(r -> r.key() + (r.value() == null ? " (tombstone)" : ""))
+            .toList();
+    producer.clear();
+    return keys;
+  }
+
+  @Test
+  void onlyChangedStatusesAndTombstonesAreSent() {
+    publisher.publish(result(status("a", "Accepted", "t1"), status("b", "Accepted", "t1")));
+    assertThat(sentKeys())
+        .containsExactly(
+            "gateway.networking.k8s.io/HTTPRoute/default/a",
+            "gateway.networking.k8s.io/HTTPRoute/default/b");
+
+    // A new translation stamps new transition times: nothing changed.
+    publisher.publish(result(status("a", "Accepted", "t2"), status("b", "Accepted", "t2")));
+    assertThat(sentKeys()).isEmpty();
+
+    // b changes; a is the same.
+    publisher.publish(result(status("a", "Accepted", "t3"), status("b", "NotAllowed", "t3")));
+    assertThat(sentKeys()).containsExactly("gateway.networking.k8s.io/HTTPRoute/default/b");
+
+    // a goes away: a tombstone; b as it was last sent: nothing.
+    publisher.publish(result(status("b", "NotAllowed", "t4")));
+    assertThat(sentKeys())
+        .containsExactly("gateway.networking.k8s.io/HTTPRoute/default/a (tombstone)");
+
+    // a comes back as it was before its deletion: sent again.
+    publisher.publish(result(status("a", "Accepted", "t5"), status("b", "NotAllowed", "t5")));
+    assertThat(sentKeys()).containsExactly("gateway.networking.k8s.io/HTTPRoute/default/a");
+  }
+}
