@@ -350,10 +350,15 @@ public record HttpRouteIr(
    * @param host a Host header computed per request (an HTTPRouteFilter's {@code
    *     urlRewrite.hostname}), or null; never set together with {@code hostname}
    * @param appendXForwardedHost whether the client's Host is appended to X-Forwarded-Host when the
-   *     host is rewritten (the HTTPRouteFilter's {@code appendXForwardedHost}, true by default)
+   *     host is rewritten (the HTTPRouteFilter's {@code appendXForwardedHost}); null means true
    */
   public record UrlRewriteIr(
-      String hostname, PathRewriteIr path, HostRewriteIr host, boolean appendXForwardedHost) {
+      String hostname, PathRewriteIr path, HostRewriteIr host, Boolean appendXForwardedHost) {
+    public UrlRewriteIr {
+      // Absent (an IR written before the field existed) means Envoy Gateway's default: append.
+      appendXForwardedHost = appendXForwardedHost == null || appendXForwardedHost;
+    }
+
     /** A rewrite of a literal host and/or the path; the client's Host goes to X-Forwarded-Host. */
     public UrlRewriteIr(String hostname, PathRewriteIr path) {
       this(hostname, path, null, true);
