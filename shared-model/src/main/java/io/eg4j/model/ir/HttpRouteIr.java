@@ -347,8 +347,44 @@ public record HttpRouteIr(
    *
    * @param hostname new Host header, or null to keep
    * @param path path rewrite, or null to keep
+   * @param host a Host header computed per request (an HTTPRouteFilter's {@code
+   *     urlRewrite.hostname}), or null; never set together with {@code hostname}
+   * @param appendXForwardedHost whether the client's Host is appended to X-Forwarded-Host when the
+   *     host is rewritten (the HTTPRouteFilter's {@code appendXForwardedHost}); null means true
    */
-  public record UrlRewriteIr(String hostname, PathRewriteIr path) {
+  public record UrlRewriteIr(
+      String hostname, PathRewriteIr path, HostRewriteIr host, Boolean appendXForwardedHost) {
+    public UrlRewriteIr {
+      // Absent (an IR written before the field existed) means Envoy Gateway's default: append.
+      appendXForwardedHost = appendXForwardedHost == null || appendXForwardedHost;
+    }
+
+    /** A rewrite of a literal host and/or the path; the client's Host goes to X-Forwarded-Host. */
+    public UrlRewriteIr(String hostname, PathRewriteIr path) {
+      this(hostname, path, null, true);
+    }
+
+    /**
+     * A Host header computed per request.
+     *
+     * @param type {@code Header} (the value of request header {@code header}), {@code Backend} (the
+     *     name of the upstream host the request is sent to) or {@code PathRegex} (the request path
+     *     with {@code pattern} replaced by {@code substitution})
+     * @param header for Header, the request header to take the host from
+     * @param pattern for PathRegex, an RE2 regular expression matched against the path
+     * @param substitution for PathRegex, the replacement (may use capture groups)
+     */
+    public record HostRewriteIr(String type, String header, String pattern, String substitution) {
+      public HostRewriteIr {
+        switch (type) {
+          case "Header" -> IrValidation.requireName(header, "host rewrite header");
+          case "PathRegex" -> IrValidation.requireName(pattern, "host rewrite path regex");
+          case "Backend" -> {}
+          default -> throw new IllegalArgumentException("unknown host rewrite type " + type);
+        }
+      }
+    }
+
     /**
      * A path rewrite.
      *

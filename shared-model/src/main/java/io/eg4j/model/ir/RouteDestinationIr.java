@@ -67,7 +67,8 @@ public record RouteDestinationIr(
    * @param name unique within the IR, used as the cluster name when weights split traffic
    * @param weight relative weight
    * @param protocol HTTP, HTTP2 (h2c or gRPC), WS (websocket), TCP or UDP
-   * @param addressType IP (static endpoints, EDS) or FQDN (STRICT_DNS)
+   * @param addressType IP (static endpoints, EDS), FQDN (STRICT_DNS) or DYNAMIC (a DynamicResolver
+   *     Backend: Envoy's dynamic forward proxy resolves each request's host)
    * @param endpoints the endpoints; may be empty (then requests fail with 503, or the route is
    *     served a direct 500 per the spec)
    * @param tls upstream TLS from a BackendTLSPolicy or Backend, or null
@@ -75,6 +76,9 @@ public record RouteDestinationIr(
    *     GRPCRoute backendRefs), applied only to requests sent to this backend; null for none
    * @param responseHeaders the backendRef's own ResponseHeaderModifier filter, applied only to
    *     responses from this backend; null for none
+   * @param credentialInjection the backendRef's own HTTPRouteFilter credential injection: the
+   *     credential goes into requests sent to this backend only (an upstream HTTP filter of its
+   *     cluster); null for none
    */
   public record DestinationSettingIr(
       String name,
@@ -84,7 +88,11 @@ public record RouteDestinationIr(
       List<EndpointIr> endpoints,
       UpstreamTlsIr tls,
       HttpRouteIr.HeaderModsIr requestHeaders,
-      HttpRouteIr.HeaderModsIr responseHeaders) {
+      HttpRouteIr.HeaderModsIr responseHeaders,
+      CredentialInjectionIr credentialInjection) {
+    /** The address type of a Backend of type DynamicResolver (no endpoints). */
+    public static final String DYNAMIC = "DYNAMIC";
+
     public DestinationSettingIr {
       IrValidation.requireName(name, "destination setting");
       if (weight < 0) {
@@ -106,13 +114,58 @@ public record RouteDestinationIr(
         String addressType,
         List<EndpointIr> endpoints,
         UpstreamTlsIr tls) {
-      this(name, weight, protocol, addressType, endpoints, tls, null, null);
+      this(name, weight, protocol, addressType, endpoints, tls, null, null, null);
+    }
+
+    /** A setting with the backendRef's own header filters and no credential injection. */
+    public DestinationSettingIr(
+        String name,
+        int weight,
+        String protocol,
+        String addressType,
+        List<EndpointIr> endpoints,
+        UpstreamTlsIr tls,
+        HttpRouteIr.HeaderModsIr requestHeaders,
+        HttpRouteIr.HeaderModsIr responseHeaders) {
+      this(
+          name,
+          weight,
+          protocol,
+          addressType,
+          endpoints,
+          tls,
+          requestHeaders,
+          responseHeaders,
+          null);
     }
 
     /** This setting with other endpoints, everything else shared. */
     public DestinationSettingIr withEndpoints(List<EndpointIr> newEndpoints) {
       return new DestinationSettingIr(
-          name, weight, protocol, addressType, newEndpoints, tls, requestHeaders, responseHeaders);
+          name,
+          weight,
+          protocol,
+          addressType,
+          newEndpoints,
+          tls,
+          requestHeaders,
+          responseHeaders,
+          credentialInjection);
+    }
+
+    /** This setting with the backendRef's own filters, everything else shared. */
+    public DestinationSettingIr withBackendFilters(
+        HttpRouteIr.HeaderModsIr request,
+        HttpRouteIr.HeaderModsIr response,
+        CredentialInjectionIr credential) {
+      return new DestinationSettingIr(
+          name, weight, protocol, addressType, endpoints, tls, request, response, credential);
+    }
+
+    /** True for a Backend of type DynamicResolver: the upstream is the request's own host. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean dynamicResolver() {
+      return DYNAMIC.equals(addressType);
     }
   }
 

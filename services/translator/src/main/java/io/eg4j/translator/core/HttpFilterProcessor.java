@@ -32,6 +32,8 @@ final class HttpFilterProcessor {
     String rewriteHost;
     HttpRouteIr.UrlRewriteIr.PathRewriteIr rewritePath;
     boolean hostRewriteSet;
+    HttpRouteIr.UrlRewriteIr.HostRewriteIr rewriteHostFrom;
+    boolean appendXForwardedHost = true;
     final Map<String, String> addRequest = new LinkedHashMap<>();
     final Map<String, String> setRequest = new LinkedHashMap<>();
     final List<String> removeRequest = new ArrayList<>();
@@ -47,9 +49,10 @@ final class HttpFilterProcessor {
     final Set<String> kinds = new HashSet<>();
 
     HttpRouteIr.UrlRewriteIr rewrite() {
-      return rewriteHost == null && rewritePath == null
+      return rewriteHost == null && rewritePath == null && rewriteHostFrom == null
           ? null
-          : new HttpRouteIr.UrlRewriteIr(rewriteHost, rewritePath);
+          : new HttpRouteIr.UrlRewriteIr(
+              rewriteHost, rewritePath, rewriteHostFrom, appendXForwardedHost);
     }
 
     HttpRouteIr.HeaderModsIr requestHeaders() {
@@ -430,8 +433,16 @@ final class HttpFilterProcessor {
           f.errors.add(invalid("Cannot configure multiple hostname rewrites"));
           return;
         }
+        JsonNode pathRegex = Nodes.obj(host, "pathRegex");
         switch (type) {
-          case "Header", "Backend" -> {}
+          case "Header" -> {
+            String header = Nodes.text(host, "header", "");
+            if (!HEADER_NAME.matcher(header).matches()) {
+              f.errors.add(invalid("hostname rewrite header \"" + header + "\" is invalid"));
+              return;
+            }
+          }
+          case "Backend" -> {}
           case "PathRegex" -> {
             if (route.kind.equals("GRPCRoute")) {
               f.errors.add(
@@ -440,9 +451,17 @@ final class HttpFilterProcessor {
                       "PathRegex hostname rewrite is not supported on GRPCRoute"));
               return;
             }
-            String err = Re2.validate(Nodes.text(Nodes.obj(host, "pathRegex"), "pattern"));
+            String err = Re2.validate(Nodes.text(pathRegex, "pattern"));
             if (err != null) {
               f.errors.add(invalid(err));
+              return;
+            }
+            String substitution = Nodes.text(pathRegex, "substitution");
+            if (substitution == null || substitution.matches("(?s).*[\\r\\n\\x00].*")) {
+              f.errors.add(
+                  invalid(
+                      "hostname rewrite pathRegex needs a substitution without CR, LF"
+                          + " or NUL"));
               return;
             }
           }
@@ -452,7 +471,15 @@ final class HttpFilterProcessor {
           }
         }
         f.hostRewriteSet = true;
+        f.rewriteHostFrom =
+            new HttpRouteIr.UrlRewriteIr.HostRewriteIr(
+                type,
+                type.equals("Header") ? Nodes.text(host, "header") : null,
+                type.equals("PathRegex") ? Nodes.text(pathRegex, "pattern") : null,
+                type.equals("PathRegex") ? Nodes.text(pathRegex, "substitution") : null);
       }
+      // The client's Host is kept in X-Forwarded-Host unless the filter says not to.
+      f.appendXForwardedHost = Nodes.bool(rewrite, "appendXForwardedHost", true);
       JsonNode path = Nodes.obj(rewrite, "path");
       if (!path.isMissingNode()) {
         if (f.rewritePath != null) {

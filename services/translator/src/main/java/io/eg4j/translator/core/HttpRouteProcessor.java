@@ -341,17 +341,12 @@ final class HttpRouteProcessor {
       }
       if (res.setting() != null && res.weight() > 0) {
         DestinationSettingIr s = res.setting();
-        if (bf.requestHeaders() != null || bf.responseHeaders() != null) {
+        if (bf.requestHeaders() != null
+            || bf.responseHeaders() != null
+            || bf.credentialInjection() != null) {
           s =
-              new DestinationSettingIr(
-                  s.name(),
-                  s.weight(),
-                  s.protocol(),
-                  s.addressType(),
-                  s.endpoints(),
-                  s.tls(),
-                  bf.requestHeaders(),
-                  bf.responseHeaders());
+              s.withBackendFilters(
+                  bf.requestHeaders(), bf.responseHeaders(), bf.credentialInjection());
         }
         settings.add(s);
       }
@@ -400,15 +395,19 @@ final class HttpRouteProcessor {
     return drafts;
   }
 
-  /** What a backendRef's own filters give: its header modifiers, or an error. */
+  /**
+   * What a backendRef's own filters give: its header modifiers and credential injection, or an
+   * error.
+   */
   private record BackendFilters(
       RouteErrors.RouteError error,
       HttpRouteIr.HeaderModsIr requestHeaders,
-      HttpRouteIr.HeaderModsIr responseHeaders) {
-    static final BackendFilters NONE = new BackendFilters(null, null, null);
+      HttpRouteIr.HeaderModsIr responseHeaders,
+      io.eg4j.model.ir.CredentialInjectionIr credentialInjection) {
+    static final BackendFilters NONE = new BackendFilters(null, null, null, null);
 
     static BackendFilters failed(RouteErrors.RouteError e) {
-      return new BackendFilters(e, null, null);
+      return new BackendFilters(e, null, null, null);
     }
   }
 
@@ -439,7 +438,7 @@ final class HttpRouteProcessor {
       return BackendFilters.failed(
           RouteErrors.RouteError.resolvedRefs("InvalidBackendFilters", f.errors.get(0).message()));
     }
-    return new BackendFilters(null, f.requestHeaders(), f.responseHeaders());
+    return new BackendFilters(null, f.requestHeaders(), f.responseHeaders(), f.credentialInjection);
   }
 
   /**

@@ -47,12 +47,14 @@ final class L4Backends {
       errors.add(
           RouteErrors.RouteError.resolvedRefs(
               "InvalidBackendRef", "dynamic resolver is not supported for multiple backendRefs"));
+      // Fail closed: the route keeps its listener but reaches no backend.
+      settings.clear();
     }
     return new Resolved(settings, errors);
   }
 
   static boolean dynamic(DestinationSettingIr s) {
-    return "DYNAMIC".equals(s.addressType());
+    return s.dynamicResolver();
   }
 
   /** Sets ResolvedRefs on the parent from the errors. */

@@ -33,7 +33,9 @@ final class TlsRouteProcessor {
           boolean terminating =
               parent.listeners.stream()
                   .anyMatch(l -> l.hasTls() && l.tlsMode().equals("Terminate"));
-          if (terminating && res.settings().stream().anyMatch(L4Backends::dynamic)) {
+          boolean dynamicOnTerminate =
+              terminating && res.settings().stream().anyMatch(L4Backends::dynamic);
+          if (dynamicOnTerminate) {
             res.errors()
                 .add(
                     RouteErrors.RouteError.resolvedRefs(
@@ -53,7 +55,8 @@ final class TlsRouteProcessor {
               continue;
             }
             IrBuilders.TcpListener irl = xds.get(l.gateway.irKey).tcp.get(l.irName());
-            if (irl != null) {
+            if (irl != null && !dynamicOnTerminate) {
+              // (a dynamic resolver on a terminating listener is refused: no route, no traffic)
               List<String> sni = hosts.contains("*") ? List.of() : hosts;
               irl.routes.add(
                   new TcpListenerIr.TcpRouteIr(

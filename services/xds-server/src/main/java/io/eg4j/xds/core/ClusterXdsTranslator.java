@@ -19,7 +19,6 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.clusters.common.dns.v3.DnsLookupFamily;
 import io.envoyproxy.envoy.extensions.clusters.dns.v3.DnsCluster;
 import io.envoyproxy.envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig;
-import io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +109,10 @@ public final class ClusterXdsTranslator {
    * Gateway keeps per backend (its NeedsClusterPerSetting), so the route uses weighted clusters.
    */
   public static boolean perBackendCluster(RouteDestinationIr dest) {
+    if (dest.settings().stream().anyMatch(s -> s.credentialInjection() != null)) {
+      // The backend's credential is injected by an upstream filter of its own cluster.
+      return true;
+    }
     var cs = dest.cluster();
     return cs != null
         && cs.loadBalancer() != null
@@ -398,9 +401,9 @@ public final class ClusterXdsTranslator {
                       any(
                           ClusterConfig.newBuilder()
                               .setDnsCacheConfig(
-                                  DnsCacheConfig.newBuilder()
-                                      .setName(ref.name())
-                                      .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED))
+                                  DynamicForwardProxy.dnsCache(
+                                      new RouteDestinationIr(
+                                          ref.name(), List.of(s), 0, ref.settings())))
                               .build())));
     } else if (isDns(ref)) {
       // Envoy resolves the names itself and follows DNS changes.
@@ -477,6 +480,20 @@ public final class ClusterXdsTranslator {
           io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions.newBuilder()
               .setAutoSni(true)
               .setAutoSanValidation(true));
+    }
+    if (s.credentialInjection() != null) {
+      // The backendRef's own credential is injected by an upstream filter of its cluster, so only
+      // requests sent to this backend carry it.
+      if (http == null) {
+        http =
+            HttpProtocolOptions.newBuilder()
+                .setExplicitHttpConfig(
+                    HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                        .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+      }
+      http.addAllHttpFilters(
+          io.eg4j.xds.core.filters.CredentialInjectorFilterXds.upstreamFilters(
+              s.credentialInjection()));
     }
     if (http != null) {
       c.putTypedExtensionProtocolOptions(

@@ -134,6 +134,15 @@ public final class ListenerXdsTranslator {
         if (r.tls() != null) {
           fc.setTransportSocket(downstreamTls(r.tls(), false, t.client()));
         }
+        if (r.tls() == null
+            && r.destination() != null
+            && r.destination().settings().stream()
+                .anyMatch(
+                    io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr::dynamicResolver)) {
+          // TLS passthrough to a DynamicResolver: the upstream is the SNI's host, never loopback.
+          fc.addFilters(DynamicForwardProxy.loopbackSniDeny(statPrefix(t.name())))
+              .addFilters(DynamicForwardProxy.sniFilter(r.destination()));
+        }
         fc.addFilters(tcpProxy(statPrefix(t.name() + "/" + r.name()), r.destination()));
         l.addFilterChains(fc);
       }

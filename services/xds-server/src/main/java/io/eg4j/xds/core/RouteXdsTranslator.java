@@ -379,12 +379,15 @@ public final class RouteXdsTranslator {
     }
     RouteDestinationIr dest = r.destination();
     List<ClusterXdsTranslator.ClusterRef> refs = ClusterXdsTranslator.refs(dest);
+    // A backendRef's own filters live on its weighted-cluster entry (headers) or on its own
+    // cluster (credential injection, an upstream filter), so the route names it explicitly.
     boolean perBackendHeaders =
         refs.stream()
             .anyMatch(
                 ref ->
                     ref.setting().requestHeaders() != null
-                        || ref.setting().responseHeaders() != null);
+                        || ref.setting().responseHeaders() != null
+                        || ref.setting().credentialInjection() != null);
     if (refs.size() == 1
         && dest.invalidWeight() == 0
         && !perBackendHeaders
@@ -430,10 +433,7 @@ public final class RouteXdsTranslator {
           RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
     }
     if (r.rewrite() != null) {
-      if (r.rewrite().hostname() != null) {
-        // The client's Host travels on in X-Forwarded-Host (Envoy Gateway's behaviour).
-        a.setHostRewriteLiteral(r.rewrite().hostname()).setAppendXForwardedHost(true);
-      }
+      HostRewrites.apply(a, r.rewrite());
       if (r.rewrite().path() != null) {
         PathRewriteIr p = r.rewrite().path();
         if ("ReplaceFullPath".equals(p.type())) {

@@ -161,6 +161,11 @@ public final class Ir {
       return this;
     }
 
+    public R rewrite(HttpRouteIr.UrlRewriteIr r) {
+      rewrite = r;
+      return this;
+    }
+
     public R rewrite(String host, String type, String value) {
       rewrite =
           new HttpRouteIr.UrlRewriteIr(

@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * Secret's value over SDS and puts it in the header (Authorization by default), replacing a
  * client's value only with {@code overwrite}.
  */
-final class CredentialInjectorFilterXds implements HttpFilterXds {
+public final class CredentialInjectorFilterXds implements HttpFilterXds {
   static final String TYPE = "envoy.filters.http.credential_injector";
 
   @Override
@@ -52,31 +52,47 @@ final class CredentialInjectorFilterXds implements HttpFilterXds {
       }
     }
     byFilter.forEach(
-        (name, c) -> {
-          Generic.Builder generic =
-              Generic.newBuilder()
-                  .setCredential(
-                      SdsSecretConfig.newBuilder()
-                          .setName(secretName(c))
-                          .setSdsConfig(Protos.ads()));
-          if (c.header() != null && !c.header().isEmpty()) {
-            generic.setHeader(c.header());
-          }
-          CredentialInjector injector =
-              CredentialInjector.newBuilder()
-                  .setOverwrite(c.overwrite())
-                  .setCredential(
-                      TypedExtensionConfig.newBuilder()
-                          .setName("envoy.http.injected_credentials.generic")
-                          .setTypedConfig(any(generic.build())))
-                  .build();
-          filters.add(
-              HttpFilter.newBuilder()
-                  .setName(name)
-                  .setTypedConfig(any(injector))
-                  .setDisabled(true)
-                  .build());
-        });
+        (name, c) ->
+            filters.add(
+                HttpFilter.newBuilder()
+                    .setName(name)
+                    .setTypedConfig(any(injector(c)))
+                    .setDisabled(true)
+                    .build()));
+  }
+
+  /** The injector: a generic credential read from the filter's SDS secret. */
+  private static CredentialInjector injector(CredentialInjectionIr c) {
+    Generic.Builder generic =
+        Generic.newBuilder()
+            .setCredential(
+                SdsSecretConfig.newBuilder().setName(secretName(c)).setSdsConfig(Protos.ads()));
+    if (c.header() != null && !c.header().isEmpty()) {
+      generic.setHeader(c.header());
+    }
+    return CredentialInjector.newBuilder()
+        .setOverwrite(c.overwrite())
+        .setCredential(
+            TypedExtensionConfig.newBuilder()
+                .setName("envoy.http.injected_credentials.generic")
+                .setTypedConfig(any(generic.build())))
+        .build();
+  }
+
+  /**
+   * The upstream HTTP filters of the cluster of a backendRef with its own credential injection: the
+   * injector, enabled, then the codec that ends every upstream filter chain.
+   */
+  public static List<HttpFilter> upstreamFilters(CredentialInjectionIr c) {
+    return List.of(
+        HttpFilter.newBuilder().setName(filterName(c)).setTypedConfig(any(injector(c))).build(),
+        HttpFilter.newBuilder()
+            .setName("envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec")
+            .setTypedConfig(
+                any(
+                    io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec
+                        .getDefaultInstance()))
+            .build());
   }
 
   @Override
@@ -93,8 +109,18 @@ final class CredentialInjectorFilterXds implements HttpFilterXds {
   @Override
   public void patchResources(List<HttpRouteIr> routes, FilterResources out) {
     for (HttpRouteIr r : routes) {
-      CredentialInjectionIr c = r.credentialInjection();
-      if (c != null) {
+      List<CredentialInjectionIr> used = new java.util.ArrayList<>();
+      if (r.credentialInjection() != null) {
+        used.add(r.credentialInjection());
+      }
+      if (r.destination() != null) {
+        // backendRefs with a credential of their own (injected by their cluster)
+        r.destination().settings().stream()
+            .map(s -> s.credentialInjection())
+            .filter(java.util.Objects::nonNull)
+            .forEach(used::add);
+      }
+      for (CredentialInjectionIr c : used) {
         out.addSecret(
             Secret.newBuilder()
                 .setName(secretName(c))

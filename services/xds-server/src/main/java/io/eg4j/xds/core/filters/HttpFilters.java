@@ -39,6 +39,7 @@ public final class HttpFilters {
           new JwtAuthnFilterXds(),
           new ExtAuthzFilterXds(),
           new RbacFilterXds(),
+          new DfpLoopbackDenyFilterXds(),
           new GeoIpFilterXds(),
           new OAuth2FilterXds(),
           new GrpcFilterXds(),
