@@ -403,7 +403,7 @@ public final class ClusterXdsTranslator {
                               .setDnsCacheConfig(
                                   DynamicForwardProxy.dnsCache(
                                       new RouteDestinationIr(
-                                          ref.name(), List.of(s), 0, ref.settings())))
+                                          ref.name(), List.of(s), 0, ref.settings(), null)))
                               .build())));
     } else if (isDns(ref)) {
       // Envoy resolves the names itself and follows DNS changes.
