@@ -34,12 +34,27 @@ DB_TYPES = {"city_db_path": "GeoIP2-City", "asn_db_path": "GeoLite2-ASN",
 db_lock = threading.Lock()
 
 
+def proxy_cert_file():
+    """A self-signed CA certificate in the scratch directory, made once."""
+    path = os.path.join(tmp, "certs-ca.crt")
+    with db_lock:
+        if not os.path.exists(path):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=eg4j-validate-ca", "-keyout", path + ".key", "-out", path],
+                           check=True, capture_output=True)
+    return path
+
+
 def test_databases(node):
     """MaxMind database paths name files on the proxy's machine: Envoy opens them while it
     validates, so each is replaced by an empty test database of its type (tools/test-mmdb.py)."""
     if isinstance(node, dict):
         for k, v in node.items():
-            if k in DB_TYPES and isinstance(v, str):
+            if k == "filename" and isinstance(v, str) and v.startswith("/certs/"):
+                # Files the provisioner mounts into every proxy (the control plane's CA at
+                # /certs/ca.crt): a test CA stands in for it.
+                node[k] = proxy_cert_file()
+            elif k in DB_TYPES and isinstance(v, str):
                 db = os.path.join(tmp, k + ".mmdb")
                 with db_lock:
                     if not os.path.exists(db):

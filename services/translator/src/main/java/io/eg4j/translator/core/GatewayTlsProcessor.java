@@ -77,12 +77,16 @@ final class GatewayTlsProcessor {
         message = "CA certificate reference to " + kind + " " + ns + "/" + name + " not permitted";
       } else {
         String pem = caData(kind, ns, name);
-        // Like Envoy Gateway, only presence is checked here; Envoy validates the bundle itself.
         if (pem == null || pem.isBlank()) {
           reason = "InvalidCACertificateRef";
           message = kind + " " + ns + "/" + name + " not found or has no CA certificate";
+        } else if (!parses(pem)) {
+          // Envoy would refuse the listener whose validation context holds it (and every other
+          // listener sent with it), so the listener is refused here, saying why.
+          reason = "InvalidCACertificateRef";
+          message = kind + " " + ns + "/" + name + " ca.crt is not a PEM certificate";
         } else {
-          bundle.append(pem.strip()).append('\n');
+          bundle.append(asPem(pem).strip()).append('\n');
         }
       }
       if (reason != null) {
@@ -105,6 +109,29 @@ final class GatewayTlsProcessor {
             bundle.toString(),
             "AllowInsecureFallback".equals(Nodes.text(validation, "mode")));
     return true;
+  }
+
+  /**
+   * The PEM text itself, or the PEM a base64 text holds (seen in ConfigMaps), as Envoy reads it.
+   */
+  private static String asPem(String text) {
+    if (text.contains("-----BEGIN")) {
+      return text;
+    }
+    try {
+      return new String(
+          java.util.Base64.getMimeDecoder().decode(text.trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return text;
+    }
+  }
+
+  private static boolean parses(String pem) {
+    try {
+      return !CertificateValidator.parseCertificates(pem).isEmpty();
+    } catch (CertificateValidator.InvalidException e) {
+      return false;
+    }
   }
 
   private String caData(String kind, String ns, String name) {

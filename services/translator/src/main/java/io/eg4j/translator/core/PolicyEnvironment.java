@@ -148,16 +148,13 @@ final class PolicyEnvironment implements PolicyEnv {
     String name = controllerNamespace() + "/" + ProxyClientTls.SECRET_NAME;
     ObjectNode secret = ctx.secret(controllerNamespace(), ProxyClientTls.SECRET_NAME);
     if (secret != null) {
-      // Taken as it is, as Envoy Gateway does: the proxies already authenticate to the xds-server
-      // with this pair, so it is one Envoy accepts.
-      byte[] crt = CertificateValidator.secretData(secret, "tls.crt");
-      byte[] key = CertificateValidator.secretData(secret, "tls.key");
-      if (crt != null && crt.length > 0 && key != null && key.length > 0) {
+      // Checked like every certificate eg4j serves (a pair whose key does not match would make
+      // Envoy refuse the secret, and with it the clusters that present it): a Secret that is not a
+      // valid pair counts as missing.
+      io.eg4j.model.ir.TlsIr.CertificateIr valid = CertificateValidator.certificate(secret);
+      if (valid != null) {
         return new io.eg4j.model.ir.TlsIr.CertificateIr(
-            name,
-            new String(crt, StandardCharsets.UTF_8),
-            new String(key, StandardCharsets.UTF_8),
-            java.util.List.of());
+            name, valid.certificateChain(), valid.privateKey(), java.util.List.of());
       }
     }
     ProxyClientTls own = ctx.proxyClientTls;
