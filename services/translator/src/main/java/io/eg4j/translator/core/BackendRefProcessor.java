@@ -82,8 +82,18 @@ final class BackendRefProcessor {
       return new Result(
           null, RouteErrors.RouteError.resolvedRefs("InvalidBackendRef", e.getMessage()), weight);
     }
-    // A backend without a client certificate of its own presents the EnvoyProxy's.
-    boolean proxyCertificate = tls != null && tls.clientCertificate() == null;
+    // A backend without a client certificate of its own presents its Gateway's
+    // (spec.tls.backend.clientCertificateRef, GEP-3155), else the EnvoyProxy's.
+    if (tls != null
+        && tls.clientCertificate() == null
+        && parent != null
+        && gatewaySetsClientCertificate(parent.gateway)) {
+      tls = tls.withClientCertificate(gatewayClientCertificate(parent.gateway));
+    }
+    boolean proxyCertificate =
+        tls != null
+            && tls.clientCertificate() == null
+            && (parent == null || !gatewaySetsClientCertificate(parent.gateway));
     String clientCertError = proxyCertificate ? proxyClientCertificateError(parent.gateway) : null;
     if (clientCertError != null) {
       return new Result(
@@ -93,6 +103,41 @@ final class BackendRefProcessor {
       tls = tls.withClientCertificate(proxyClientCertificate(parent.gateway));
     }
     return settle(settingName, weight, protocol, l4, kind, name, ns, port, tls, false);
+  }
+
+  private static boolean gatewaySetsClientCertificate(GatewayContext g) {
+    return g != null
+        && !Nodes.obj(Nodes.obj(Nodes.obj(g.spec(), "tls"), "backend"), "clientCertificateRef")
+            .isMissingNode();
+  }
+
+  /**
+   * The certificate the Gateway presents to TLS backends ({@code spec.tls.backend
+   * .clientCertificateRef}): a Secret in the Gateway's namespace, or in another one a
+   * ReferenceGrant opens to Gateways, holding a certificate and its key; null when it cannot be
+   * used (the Gateway's ResolvedRefs condition says why, and no certificate is presented: a backend
+   * that requires one refuses the connection).
+   */
+  private io.eg4j.model.ir.TlsIr.CertificateIr gatewayClientCertificate(GatewayContext g) {
+    JsonNode ref =
+        Nodes.obj(Nodes.obj(Nodes.obj(g.spec(), "tls"), "backend"), "clientCertificateRef");
+    String name = Nodes.text(ref, "name", "");
+    String ns = Nodes.text(ref, "namespace", g.namespace);
+    if (!Nodes.text(ref, "group", "").isEmpty()
+        || !Nodes.text(ref, "kind", "Secret").equals("Secret")) {
+      return null;
+    }
+    if (!ns.equals(g.namespace)
+        && !ctx.referenceAllowed(
+            TranslationContext.GATEWAY_GROUP, "Gateway", g.namespace, "", "Secret", ns, name)) {
+      return null;
+    }
+    io.eg4j.model.ir.TlsIr.CertificateIr cert =
+        CertificateValidator.certificate(ctx.secret(ns, name));
+    return cert == null
+        ? null
+        : new io.eg4j.model.ir.TlsIr.CertificateIr(
+            ns + "/" + name, cert.certificateChain(), cert.privateKey(), java.util.List.of());
   }
 
   /**

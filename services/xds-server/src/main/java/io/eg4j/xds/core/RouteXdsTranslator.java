@@ -57,7 +57,8 @@ public final class RouteXdsTranslator {
         out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir)));
       }
       for (HttpListenerIr h : g.https()) {
-        RouteConfiguration rc = routeConfig(h.name(), List.of(h), vhostStats(ir));
+        RouteConfiguration rc =
+            misdirected(routeConfig(h.name(), List.of(h), vhostStats(ir)), h, g.https());
         out.add(ListenerXdsTranslator.http3(h) ? advertiseHttp3(rc, h.externalPort()) : rc);
       }
     }
@@ -149,6 +150,65 @@ public final class RouteXdsTranslator {
       rc.setMaxDirectResponseBodySizeBytes(com.google.protobuf.UInt32Value.of(largest));
     }
     return rc.build();
+  }
+
+  /** The status of a request whose Host belongs to another listener than its connection's. */
+  static final int MISDIRECTED_REQUEST = 421;
+
+  /**
+   * Misdirected requests on HTTPS listeners that share a port (Gateway API: HTTPS listeners detect
+   * misdirected requests): the connection's listener was chosen by its TLS server name, so a
+   * request whose Host another listener of the port claims, or, on a listener with a hostname, one
+   * it does not serve at all, is answered 421 and the client retries on a connection of its own. A
+   * listener without a hostname keeps answering 404 for hosts no listener claims.
+   */
+  static RouteConfiguration misdirected(
+      RouteConfiguration rc, HttpListenerIr listener, List<HttpListenerIr> samePort) {
+    if (samePort.size() < 2) {
+      return rc;
+    }
+    java.util.Set<String> taken = new java.util.HashSet<>();
+    for (VirtualHost vh : rc.getVirtualHostsList()) {
+      for (String d : vh.getDomainsList()) {
+        taken.add(d.toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    java.util.Set<String> own = new java.util.HashSet<>();
+    for (String h : listener.hostnames()) {
+      own.add(h.toLowerCase(java.util.Locale.ROOT));
+    }
+    boolean catchAll = own.isEmpty() || own.contains("*");
+    java.util.TreeSet<String> domains = new java.util.TreeSet<>();
+    for (HttpListenerIr other : samePort) {
+      if (other == listener) {
+        continue;
+      }
+      for (String h : other.hostnames()) {
+        String d = h.toLowerCase(java.util.Locale.ROOT);
+        if (!d.equals("*") && !own.contains(d) && !taken.contains(d)) {
+          domains.add(d);
+        }
+      }
+    }
+    if (!catchAll && !taken.contains("*")) {
+      domains.add("*");
+    }
+    if (domains.isEmpty()) {
+      return rc;
+    }
+    return rc.toBuilder()
+        .addVirtualHosts(
+            VirtualHost.newBuilder()
+                .setName(rc.getName() + "/misdirected")
+                .addAllDomains(domains)
+                .addRoutes(
+                    Route.newBuilder()
+                        .setName(rc.getName() + "/misdirected")
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setDirectResponse(
+                            io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder()
+                                .setStatus(MISDIRECTED_REQUEST))))
+        .build();
   }
 
   /** Envoy's default limit on a direct response body, in bytes. */
