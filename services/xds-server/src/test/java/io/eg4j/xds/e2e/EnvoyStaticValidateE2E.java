@@ -31,7 +31,18 @@ class EnvoyStaticValidateE2E {
   @MethodSource("cases")
   void envoyValidatesTheStaticBootstrap(String name) throws Exception {
     String[] cert = CertGen.serverCertificate(List.of("a.example.com"), Duration.ofDays(1));
-    XdsIr ir = XdsGoldenCases.read(name, "\"@CERT@\"", json(cert[0]), "\"@KEY@\"", json(cert[1]));
+    // A certificate stands in for the CA bundles too (Envoy loads, not verifies, them here).
+    XdsIr ir =
+        XdsGoldenCases.read(
+            name,
+            "\"@CERT@\"",
+            json(cert[0]),
+            "\"@KEY@\"",
+            json(cert[1]),
+            "\"@CA@\"",
+            json(cert[0]),
+            "\"@CA2@\"",
+            json(cert[0]));
     String yaml = XdsOutput.envoyStatic(ir);
     Path file = dir.resolve(name + ".yaml");
     Files.writeString(file, yaml);
