@@ -262,14 +262,19 @@ final class BackendTlsPolicyProcessor {
             "InvalidCACertificateRef", "no CA certificate found in " + kind + " " + name);
       }
       try {
-        CertificateValidator.parseCertificates(data);
-      } catch (CertificateValidator.InvalidException e) {
+        // The certificates as parsed, written out again: what Envoy loads is exactly what was
+        // checked (text around the PEM blocks, base64 of PEM, odd line lengths are not passed on).
+        for (java.security.cert.X509Certificate c : CertificateValidator.parseCertificates(data)) {
+          pem.append("-----BEGIN CERTIFICATE-----\n")
+              .append(
+                  java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                      .encodeToString(c.getEncoded()))
+              .append("\n-----END CERTIFICATE-----\n");
+        }
+      } catch (CertificateValidator.InvalidException
+          | java.security.cert.CertificateEncodingException e) {
         throw new PolicyError(
             "InvalidCACertificateRef", "invalid CA certificate in " + kind + " " + name);
-      }
-      pem.append(data);
-      if (!data.endsWith("\n")) {
-        pem.append('\n');
       }
     }
     return pem.toString();
