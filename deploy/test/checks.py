@@ -877,13 +877,22 @@ def watched_kinds():
     return out
 
 
+def controller_secrets():
+    """The names in shared-model's ControllerSecrets (its String constants)."""
+    src = os.path.join(ROOT, "shared-model", "src", "main", "java", "io", "eg4j", "model", "k8s", "ControllerSecrets.java")
+    names = re.findall(r'public static final String [A-Z_]+ = "([^"]+)";', open(src).read())
+    check(len(names) >= 2, f"parsed only {names} from ControllerSecrets.java")
+    return names
+
+
 @case("RBAC matches the code: watcher reads exactly WatchedKind.ALL, status-writer writes exactly the kinds with status")
 def t_rbac_vs_code():
     kinds = watched_kinds()
     g = grants("default")
     watcher = {(grp, res) for sa, scope, grp, res, v in g if sa == cname("watcher")}
-    want = {(grp, plural) for grp, plural, _, _ in kinds}
-    check(watcher == want, f"watcher RBAC vs WatchedKind.ALL: extra {sorted(watcher - want)}, missing {sorted(want - watcher)}")
+    # Beside the kinds, the controller's own Secrets, by name (shared-model ControllerSecrets).
+    want = {(grp, plural) for grp, plural, _, _ in kinds} | {("", "secrets:" + n) for n in controller_secrets()}
+    check(watcher == want, f"watcher RBAC vs WatchedKind.ALL and ControllerSecrets: extra {sorted(watcher - want)}, missing {sorted(want - watcher)}")
     status = {(grp, res) for sa, scope, grp, res, v in g if sa == cname("status-writer") and res.endswith("/status")}
     want = {(grp, plural + "/status") for grp, plural, _, st in kinds if st}
     check(status == want, f"status-writer */status vs WatchedKind hasStatus: extra {sorted(status - want)}, missing {sorted(want - status)}")

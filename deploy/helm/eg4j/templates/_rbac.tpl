@@ -44,6 +44,10 @@ one-item list to see whether the cluster serves a kind. It never gets one object
 {{- end -}}
 
 {{- define "eg4j.rbac.watcher.release" -}}
+- apiGroups: [""]
+  resources: [secrets]
+  resourceNames: [envoy, envoy-oidc-hmac]
+  verbs: [list, watch]
 {{- end -}}
 
 {{/*

@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -381,6 +382,45 @@ class ChartRbacIT {
                         status(c, HTTP_ROUTES, appNs, "route"), controller, "ResolvedRefs"),
             "True/True");
         await("the Gateway's fleet in " + fleetNs, fleet::get, present);
+        // OIDC signs its cookies with the controller's envoy-oidc-hmac Secret, which certgen made
+        // and nothing references: the watcher publishes it all the same, so the policy is
+        // Accepted (without it: "the OIDC HMAC secret ... does not exist").
+        c.secrets()
+            .inNamespace(appNs)
+            .resource(
+                new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata()
+                    .withName("oidc-client")
+                    .endMetadata()
+                    .addToStringData("client-secret", "s3cret")
+                    .build())
+            .create();
+        apply(
+            c,
+            SECURITY_POLICIES,
+            """
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {name: oidc, namespace: %s}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: route}]
+              oidc:
+                provider:
+                  issuer: https://idp.example.com
+                  authorizationEndpoint: https://idp.example.com/authorize
+                  tokenEndpoint: https://idp.example.com/token
+                clientID: eg4j
+                clientSecret: {name: oidc-client}
+            """
+                .formatted(appNs));
+        await(
+            "the OIDC SecurityPolicy Accepted",
+            () -> ancestorCondition(status(c, SECURITY_POLICIES, appNs, "oidc"), controller),
+            "True");
+        c.genericKubernetesResources(SECURITY_POLICIES)
+            .inNamespace(appNs)
+            .withName("oidc")
+            .delete();
         // By now the translator's verdict on the class, published with the route's status, has
         // replaced the status-writer's default Accepted (an EnvoyProxy the watcher cannot see
         // makes it InvalidParameters).
@@ -541,6 +581,27 @@ class ChartRbacIT {
   /**
    * A condition of the route's parent entry for Gateway {@code gw} written by {@code controller}.
    */
+  private static final ResourceDefinitionContext SECURITY_POLICIES =
+      io.eg4j.model.k8s.WatchedKind.find(
+              io.eg4j.model.k8s.WatchedKind.ENVOY_GATEWAY, "SecurityPolicy")
+          .orElseThrow()
+          .context();
+
+  /** The Accepted condition of the ancestor our controller wrote, with its message if not True. */
+  private static String ancestorCondition(JsonNode status, String controller) {
+    for (JsonNode a : status.path("ancestors")) {
+      if (controller.equals(a.path("controllerName").asText())) {
+        for (JsonNode cond : a.path("conditions")) {
+          if (cond.path("type").asText().equals("Accepted")) {
+            String v = cond.path("status").asText();
+            return v.equals("True") ? v : v + ": " + cond.path("message").asText();
+          }
+        }
+      }
+    }
+    return null;
+  }
+
   private static String parentCondition(JsonNode status, String controller, String type) {
     for (JsonNode p : status.path("parents")) {
       if ("gw".equals(p.path("parentRef").path("name").asText())

@@ -20,7 +20,7 @@ public record ProxyClientTls(String certificatePem, String privateKeyPem, String
   public static final String DEFAULT_CA_FILE = "/certs/ca.crt";
 
   /** The Secret of the controller namespace with the proxies' client certificate. */
-  public static final String SECRET_NAME = "envoy";
+  public static final String SECRET_NAME = io.eg4j.model.k8s.ControllerSecrets.PROXY_CERTIFICATE;
 
   public ProxyClientTls {
     caFile = caFile == null || caFile.isBlank() ? DEFAULT_CA_FILE : caFile;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.ResourceKey;
+import io.eg4j.model.k8s.ControllerSecrets;
 import io.eg4j.model.k8s.WatchedKind;
 import io.eg4j.model.status.ResourceStatus;
 import io.eg4j.watcher.core.ResourceSink;
@@ -79,6 +80,9 @@ public final class KubernetesResourceSource implements ResourceSource {
    * @param kinds the kinds to watch ({@link WatchedKind#ALL} unless a test narrows it)
    * @param crdRecheck how often kinds the cluster did not serve are looked for again, so a CRD
    *     installed after start-up (ListenerSet, TLSRoute) is watched without a restart
+   * @param controllerNamespace the control plane's namespace, whose {@link ControllerSecrets} are
+   *     published although nothing references them (the translator reads them by name), whichever
+   *     namespaces are watched; null for none
    */
   public record Settings(
       List<String> namespaces,
@@ -87,7 +91,28 @@ public final class KubernetesResourceSource implements ResourceSource {
       Duration initialSyncTimeout,
       String controllerName,
       List<WatchedKind> kinds,
-      Duration crdRecheck) {
+      Duration crdRecheck,
+      String controllerNamespace) {
+    /** Settings without a controller namespace. */
+    public Settings(
+        List<String> namespaces,
+        String namespaceSelector,
+        Duration resync,
+        Duration initialSyncTimeout,
+        String controllerName,
+        List<WatchedKind> kinds,
+        Duration crdRecheck) {
+      this(
+          namespaces,
+          namespaceSelector,
+          resync,
+          initialSyncTimeout,
+          controllerName,
+          kinds,
+          crdRecheck,
+          null);
+    }
+
     /** Settings with the default CRD recheck interval (30 s). */
     public Settings(
         List<String> namespaces,
@@ -109,6 +134,17 @@ public final class KubernetesResourceSource implements ResourceSource {
       controllerName =
           controllerName == null ? "gateway.envoyproxy.io/gatewayclass-controller" : controllerName;
       kinds = kinds == null ? WatchedKind.ALL : List.copyOf(kinds);
+      controllerNamespace =
+          controllerNamespace == null || controllerNamespace.isBlank() ? null : controllerNamespace;
+    }
+
+    /** Whether {@code key} is one of the controller's own Secrets. */
+    boolean controllerSecret(ResourceKey key) {
+      return controllerNamespace != null
+          && key.group().isEmpty()
+          && key.kind().equals("Secret")
+          && key.namespace().equals(controllerNamespace)
+          && ControllerSecrets.NAMES.contains(key.name());
     }
 
     /** Every kind, every namespace, default timings. */
@@ -261,6 +297,34 @@ public final class KubernetesResourceSource implements ResourceSource {
       informers.add(informer);
       kindOf.put(informer, kind);
       syncs.add(informer.start().toCompletableFuture());
+    }
+    if (kind.kind().equals("Secret")
+        && kind.group().isEmpty()
+        && settings.controllerNamespace() != null) {
+      // One informer per controller Secret, by name: it needs only get/list/watch on those names
+      // (the chart's Role in the release namespace), and in the all-namespaces mode its events
+      // repeat what the other informer sees, which changes nothing (objects are compared).
+      for (String name : ControllerSecrets.NAMES) {
+        SharedIndexInformer<GenericKubernetesResource> informer =
+            client
+                .genericKubernetesResources(kind.context())
+                .inNamespace(settings.controllerNamespace())
+                .withName(name)
+                .runnableInformer(settings.resync().toMillis());
+        informer.addEventHandler(handler(kind));
+        informer.exceptionHandler(
+            (isStarted, t) -> {
+              LOG.warn(
+                  "informer for Secret {}/{} failed ({}), retrying",
+                  settings.controllerNamespace(),
+                  name,
+                  t.toString());
+              return true;
+            });
+        informers.add(informer);
+        kindOf.put(informer, kind);
+        syncs.add(informer.start().toCompletableFuture());
+      }
     }
     return syncs;
   }
@@ -605,8 +669,9 @@ public final class KubernetesResourceSource implements ResourceSource {
     ObjectNode obj = objects.get(key);
     boolean want =
         obj != null
-            && namespaceSelected(key)
-            && (!referencedOnly(key) || refCount.getOrDefault(key, 0) > 0);
+            && (settings.controllerSecret(key)
+                || (namespaceSelected(key)
+                    && (!referencedOnly(key) || refCount.getOrDefault(key, 0) > 0)));
     if (!referencedOnly(key)) {
       updateRefs(key, want ? SecretReferences.of(obj) : Set.of());
     }

@@ -518,6 +518,142 @@ class KubernetesResourceSourceIT {
     }
   }
 
+  /**
+   * The controller's own Secrets (the proxies' certificate, the OIDC cookie key) are published
+   * although nothing refers to them and their namespace is not watched, with only the chart's grant
+   * for them (list and watch by name); the controller namespace's other Secrets stay out.
+   */
+  @Test
+  void theControllersOwnSecretsArePublishedUnreferenced(KubeApiServer kube) throws Exception {
+    String team = NS + "-ctl-team";
+    String controller = NS + "-ctl-system";
+    kube.ensureNamespace(team);
+    kube.ensureNamespace(controller);
+    List<WatchedKind> kinds =
+        List.of(
+            WatchedKind.find("", "Namespace").orElseThrow(),
+            WatchedKind.find("", "Secret").orElseThrow());
+    String token = watcherToken(team);
+    // Secrets in the watched namespace (the chart's Role there) ...
+    client
+        .rbac()
+        .roles()
+        .inNamespace(team)
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("watch-secrets")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("secrets")
+                .withVerbs("list", "watch")
+                .endRule()
+                .build())
+        .create();
+    bind(team, team, "watch-secrets");
+    // ... and only the two names in the controller namespace (the chart's release Role).
+    client
+        .rbac()
+        .roles()
+        .inNamespace(controller)
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("controller-secrets")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("secrets")
+                .withResourceNames("envoy", "envoy-oidc-hmac")
+                .withVerbs("list", "watch")
+                .endRule()
+                .build())
+        .create();
+    bind(controller, team, "controller-secrets");
+    for (String name : List.of("envoy-oidc-hmac", "unrelated")) {
+      client
+          .secrets()
+          .inNamespace(controller)
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .endMetadata()
+                  .addToData("hmac-secret", "c2VjcmV0")
+                  .build())
+          .create();
+    }
+    client
+        .secrets()
+        .inNamespace(team)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("unreferenced")
+                .endMetadata()
+                .addToData("k", "dg==")
+                .build())
+        .create();
+    String hmac = "/Secret/" + controller + "/envoy-oidc-hmac";
+    String proxy = "/Secret/" + controller + "/envoy";
+
+    try (KubernetesClient restricted = kube.clientWithToken(token)) {
+      KubernetesResourceSource source =
+          new KubernetesResourceSource(
+              restricted,
+              new KubernetesResourceSource.Settings(
+                  List.of(team), null, null, null, null, kinds, null, controller),
+              new SimpleMeterRegistry(),
+              null);
+      RecordingSink sink = new RecordingSink();
+      try {
+        source.start(sink);
+        sink.await(k -> k.contains(hmac), WAIT);
+        assertThat(sink.keys())
+            .doesNotContain(
+                "/Secret/" + controller + "/unrelated", "/Secret/" + team + "/unreferenced");
+        // Created later: published; deleted: withdrawn.
+        client
+            .secrets()
+            .inNamespace(controller)
+            .resource(
+                new SecretBuilder()
+                    .withNewMetadata()
+                    .withName("envoy")
+                    .endMetadata()
+                    .addToData("tls.crt", "Y2VydA==")
+                    .build())
+            .create();
+        sink.await(k -> k.contains(proxy), WAIT);
+        client.secrets().inNamespace(controller).withName("envoy-oidc-hmac").delete();
+        sink.await(k -> !k.contains(hmac) && k.contains(proxy), WAIT);
+      } finally {
+        source.close();
+      }
+    }
+  }
+
+  static void bind(String ns, String saNs, String role) {
+    client
+        .rbac()
+        .roleBindings()
+        .inNamespace(ns)
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName(role)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", role)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("watcher")
+                .withNamespace(saNs)
+                .endSubject()
+                .build())
+        .create();
+  }
+
   @Test
   void aKindWhoseCrdIsInstalledLaterIsWatchedWithoutARestart() throws Exception {
     // A kind of this test's own: at start-up the cluster really does not serve it (404), and its

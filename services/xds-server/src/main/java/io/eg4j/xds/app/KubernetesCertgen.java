@@ -1,5 +1,6 @@
 package io.eg4j.xds.app;
 
+import io.eg4j.model.k8s.ControllerSecrets;
 import io.eg4j.xds.core.CertGen;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -19,7 +20,8 @@ import java.util.Objects;
 
 /**
  * The Helm chart's certgen Job: creates the Kubernetes Secrets for mTLS between Envoy and the
- * xds-server (a CA certificate, the xds-server certificate, the Envoy client certificate), once.
+ * xds-server (a CA certificate, the xds-server certificate, the Envoy client certificate), once,
+ * and the OIDC cookie key ({@link #ensureOidcHmac}) when it is absent.
  *
  * <p>Idempotent and never destructive: when all three Secrets exist it does nothing; when none
  * exists it creates them from one freshly generated CA; when only some exist it fails without
@@ -90,6 +92,7 @@ public final class KubernetesCertgen {
     if (present.size() == names.size()) {
       out.println(
           "certgen: Secrets " + names + " exist in " + s.namespace() + "; kept as they are");
+      ensureOidcHmac(client, s.namespace(), out);
       return Outcome.EXISTED;
     }
     if (!present.isEmpty()) {
@@ -119,7 +122,43 @@ public final class KubernetesCertgen {
         "kubernetes.io/tls",
         tls(b.get(CertGen.CLIENT_CERT), b.get(CertGen.CLIENT_KEY), ca),
         out);
+    ensureOidcHmac(client, s.namespace(), out);
     return Outcome.CREATED;
+  }
+
+  /**
+   * The key OIDC signs its cookies with ({@link ControllerSecrets#OIDC_HMAC}, key {@code
+   * hmac-secret}, 32 random bytes), as Envoy Gateway's certgen makes it: created when absent, never
+   * replaced (a new key would sign every user out).
+   */
+  static void ensureOidcHmac(KubernetesClient client, String ns, PrintStream out) {
+    String name = ControllerSecrets.OIDC_HMAC;
+    if (client.secrets().inNamespace(ns).withName(name).get() != null) {
+      out.println("certgen: Secret " + ns + "/" + name + " exists; kept as it is");
+      return;
+    }
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    Secret secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(ns)
+            .addToLabels("app.kubernetes.io/managed-by", MANAGED_BY)
+            .endMetadata()
+            .withType("Opaque")
+            .withData(Map.of("hmac-secret", Base64.getEncoder().encodeToString(key)))
+            .build();
+    try {
+      client.secrets().inNamespace(ns).resource(secret).create();
+      out.println("certgen: created Secret " + ns + "/" + name);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      // Created by another run meanwhile: keep that one.
+      out.println("certgen: Secret " + ns + "/" + name + " exists; kept as it is");
+    }
   }
 
   private static Map<String, String> tls(String cert, String key, String ca) {

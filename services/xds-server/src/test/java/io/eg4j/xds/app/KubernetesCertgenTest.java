@@ -89,11 +89,30 @@ class KubernetesCertgenTest {
   void aSecondRunKeepsWhatIsThere() {
     KubernetesCertgen.run(client, SETTINGS, out);
     Map<String, String> before = secret("eg4j-xds-server").getData();
+    Map<String, String> hmac = secret("envoy-oidc-hmac").getData();
 
     assertThat(KubernetesCertgen.run(client, SETTINGS, out))
         .isEqualTo(KubernetesCertgen.Outcome.EXISTED);
     assertThat(secret("eg4j-xds-server").getData()).isEqualTo(before);
+    assertThat(secret("envoy-oidc-hmac").getData()).isEqualTo(hmac);
     assertThat(log.toString()).contains("kept as they are");
+  }
+
+  @Test
+  void theOidcCookieKeyIsCreatedOnceAsEnvoyGatewayNamesIt() {
+    KubernetesCertgen.run(client, SETTINGS, out);
+    Secret hmac = secret("envoy-oidc-hmac");
+    assertThat(hmac.getData()).containsOnlyKeys("hmac-secret");
+    assertThat(Base64.getDecoder().decode(hmac.getData().get("hmac-secret"))).hasSize(32);
+
+    // Missing on its own (the TLS Secrets are there): created, the others untouched.
+    client.secrets().inNamespace("eg4j-system").withName("envoy-oidc-hmac").delete();
+    assertThat(secret("envoy-oidc-hmac")).isNull();
+    assertThat(KubernetesCertgen.run(client, SETTINGS, out))
+        .isEqualTo(KubernetesCertgen.Outcome.EXISTED);
+    Secret again = secret("envoy-oidc-hmac");
+    assertThat(again).isNotNull();
+    assertThat(again.getData().get("hmac-secret")).isNotEqualTo(hmac.getData().get("hmac-secret"));
   }
 
   @Test
@@ -116,6 +135,7 @@ class KubernetesCertgenTest {
         .hasMessageContaining("Delete all three");
     assertThat(secret("eg4j-xds-ca")).isNull();
     assertThat(secret("eg4j-envoy")).isNull();
+    assertThat(secret("envoy-oidc-hmac")).isNull();
   }
 
   @Test

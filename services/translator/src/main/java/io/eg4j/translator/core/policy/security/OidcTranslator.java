@@ -31,7 +31,7 @@ import java.util.Map;
  * envoy-oidc-hmac} in the controller namespace, key {@code hmac-secret}).
  */
 final class OidcTranslator {
-  static final String HMAC_SECRET = "envoy-oidc-hmac";
+  static final String HMAC_SECRET = io.eg4j.model.k8s.ControllerSecrets.OIDC_HMAC;
 
   static final List<String> SUPPORTED =
       BackendSettingsTranslator.withSupported(
