@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A field Envoy Gateway accepts but no Envoy setting can carry — the per-try timeout of the calls a
  * SecurityPolicy or EnvoyExtensionPolicy makes to its own services (Envoy's retry policy for them
- * has none) — is accepted as Envoy Gateway accepts it, the rest of the policy reaches Envoy, and
+ * has none), the key of a consistent hash for those calls (Envoy makes them itself, with no client
+ * to hash) — is accepted as Envoy Gateway accepts it, the rest of the policy reaches Envoy, and
  * every ancestor carries a Warning that names the field. It is never dropped silently.
  */
 class DeclinedFieldsTest {
@@ -112,6 +113,67 @@ class DeclinedFieldsTest {
         .contains("\"type\":\"Accepted\",\"status\":\"True\"")
         .contains("spec.extProc[0].backendSettings.retry.perRetry.timeout is not applied");
     assertThat(route(r).extensions().extProc()).hasSize(1);
+  }
+
+  @Test
+  void aConsistentHashKeyOnAPolicysOwnBackendIsAcceptedWithAWarning() throws Exception {
+    for (String key :
+        java.util.List.of(
+            "{type: SourceIP}",
+            "{type: Header, header: {name: x-user}}",
+            "{type: Cookie, cookie: {name: c}}")) {
+      TranslateResult r =
+          Translations.translate(
+              BASE
+                  + """
+                  apiVersion: gateway.envoyproxy.io/v1alpha1
+                  kind: EnvoyExtensionPolicy
+                  metadata: {namespace: default, name: eep}
+                  spec:
+                    targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+                    extProc:
+                    - backendRefs: [{name: authz, port: 9000}]
+                      backendSettings:
+                        loadBalancer: {type: ConsistentHash, consistentHash: %s}
+                  """
+                      .formatted(key));
+      String status = Translations.status(r, "EnvoyExtensionPolicy");
+      assertThat(status)
+          .as(key)
+          .contains("\"type\":\"Accepted\",\"status\":\"True\"")
+          .contains("FieldNotApplied")
+          .contains(
+              "spec.extProc[0].backendSettings.loadBalancer.consistentHash is not applied: the"
+                  + " calls of this filter are Envoy's own requests");
+      // The filter is served, its cluster balanced by consistent hash (Maglev).
+      assertThat(route(r).extensions().extProc()).as(key).hasSize(1);
+    }
+  }
+
+  @Test
+  void twoDeclinedSettingsAreBothNamedInOneWarning() throws Exception {
+    TranslateResult r =
+        Translations.translate(
+            BASE
+                + """
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: SecurityPolicy
+                metadata: {namespace: default, name: sp}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+                  extAuth:
+                    grpc:
+                      backendRefs: [{name: authz, port: 9000}]
+                      backendSettings:
+                        loadBalancer: {type: ConsistentHash, consistentHash: {type: SourceIP}}
+                        retry:
+                          perRetry: {timeout: 3s}
+                """);
+    String status = Translations.status(r, "SecurityPolicy");
+    assertThat(status)
+        .contains("\"type\":\"Accepted\",\"status\":\"True\"")
+        .contains("spec.extAuth.grpc.backendSettings.loadBalancer.consistentHash is not applied")
+        .contains("spec.extAuth.grpc.backendSettings.retry.perRetry.timeout is not applied");
   }
 
   @Test

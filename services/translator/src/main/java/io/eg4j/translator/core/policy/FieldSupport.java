@@ -41,31 +41,50 @@ public final class FieldSupport {
   public static final String NOT_APPLIED_REASON = "FieldNotApplied";
 
   /**
-   * Fields Envoy Gateway accepts on the services a SecurityPolicy or EnvoyExtensionPolicy calls
-   * (authorization, processing, JWKS, token endpoints) that no Envoy setting can carry: the retry
-   * policy of those calls ({@code config.core.v3.RetryPolicy}) has no per-try timeout; the filter's
-   * own timeout bounds every try. They are accepted, as in Envoy Gateway, and reported in a Warning
-   * ({@link #declined}), never dropped silently.
+   * Settings Envoy Gateway accepts on the services a SecurityPolicy or EnvoyExtensionPolicy calls
+   * (authorization, processing, JWKS, token endpoints) that no Envoy setting can carry, each with
+   * the reason. They are accepted, as in Envoy Gateway, and reported in a Warning ({@link
+   * #declined}), never dropped silently:
+   *
+   * <ul>
+   *   <li>a per-try timeout: the retry policy of those calls ({@code config.core.v3.RetryPolicy})
+   *       has none; the filter's own timeout bounds every try;
+   *   <li>the key of a consistent hash (client address, header, cookie, query parameter): those
+   *       calls are Envoy's own requests, made without a client connection or the client's request
+   *       to hash, so the consistent-hash balancer the cluster gets spreads them without affinity.
+   * </ul>
    */
-  static final String DECLINED_SUFFIX = "backendSettings.retry.perRetry.timeout";
+  static final Map<String, String> DECLINED =
+      Map.of(
+          "backendSettings.retry.perRetry.timeout",
+          "Envoy's retry policy for the calls of this filter has no per-try timeout (the filter's"
+              + " timeout bounds all tries)",
+          "backendSettings.loadBalancer.consistentHash",
+          "the calls of this filter are Envoy's own requests, with no client connection or client"
+              + " request to hash, so its consistent-hash balancer spreads them without affinity");
 
   /**
-   * The Warning message for the declined fields {@code spec} sets (see {@link #DECLINED_SUFFIX}),
-   * or null when it sets none.
+   * The Warning message for the declined settings {@code spec} sets (see {@link #DECLINED}), or
+   * null when it sets none.
    */
   public static String declined(JsonNode spec) {
-    List<String> found = new ArrayList<>();
+    Map<String, List<String>> found = new java.util.LinkedHashMap<>();
     findDeclined(spec, "", found);
     if (found.isEmpty()) {
       return null;
     }
-    return String.join(", ", found)
-        + (found.size() == 1 ? " is" : " are")
-        + " not applied: Envoy's retry policy for the calls of this filter has no per-try"
-        + " timeout (the filter's timeout bounds all tries)";
+    List<String> parts = new ArrayList<>();
+    found.forEach(
+        (suffix, paths) ->
+            parts.add(
+                String.join(", ", paths)
+                    + (paths.size() == 1 ? " is" : " are")
+                    + " not applied: "
+                    + DECLINED.get(suffix)));
+    return String.join("; ", parts);
   }
 
-  private static void findDeclined(JsonNode node, String path, List<String> out) {
+  private static void findDeclined(JsonNode node, String path, Map<String, List<String>> out) {
     if (node == null) {
       return;
     }
@@ -73,8 +92,13 @@ public final class FieldSupport {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-        if (p.endsWith(DECLINED_SUFFIX) && !e.getValue().isNull()) {
-          out.add("spec." + p);
+        String suffix =
+            DECLINED.keySet().stream()
+                .filter(d -> p.endsWith(d) && !e.getValue().isNull())
+                .findFirst()
+                .orElse(null);
+        if (suffix != null) {
+          out.computeIfAbsent(suffix, k -> new ArrayList<>()).add("spec." + p);
         } else {
           findDeclined(e.getValue(), p, out);
         }

@@ -12,9 +12,9 @@ import java.util.List;
  * The {@code backendSettings} of a policy's own backend (JWKS, OIDC token endpoint, external
  * authorization service): the retry policy of the filter's calls, and the cluster settings (circuit
  * breaker, connection buffer, DNS, load balancer, TCP keepalive, timeouts, PROXY protocol, active
- * and passive health checks). The per-retry timeout is accepted but cannot reach Envoy (the policy
- * says so in a Warning, see FieldSupport.declined). Settings not in the SUPPORTED lists (HTTP/2
- * options, zone-aware or utilization-based balancing …) fail closed.
+ * and passive health checks). The per-retry timeout and a consistent hash's key are accepted but
+ * cannot reach Envoy (the policy says so in a Warning, see FieldSupport.declined). Settings not in
+ * the SUPPORTED lists (HTTP/2 options, zone-aware or utilization-based balancing …) fail closed.
  */
 public final class BackendSettingsTranslator {
   private BackendSettingsTranslator() {}
@@ -47,15 +47,9 @@ public final class BackendSettingsTranslator {
 
   /** The cluster settings of {@code backendSettings} (raw JSON), or null when it sets none. */
   public static ClusterSettingsIr cluster(JsonNode bs, String where) throws PolicyException {
-    JsonNode lb = bs == null ? null : bs.path("loadBalancer");
-    if (lb != null
-        && "ConsistentHash".equals(lb.path("type").asText(""))
-        && !"SourceIP".equals(lb.path("consistentHash").path("type").asText(""))) {
-      // The filter's own calls carry no request of a client to hash a header or cookie of.
-      throw new PolicyException(
-          where
-              + ".loadBalancer.consistentHash.type: a policy's own backend hashes only by SourceIP");
-    }
+    // A consistent hash's key (loadBalancer.consistentHash) cannot apply to the filter's own
+    // calls: the cluster gets the balancer, and the policy's Warning says the key is not applied
+    // (FieldSupport.declined).
     return ClusterSettingsTranslator.translate(bs, where);
   }
 
