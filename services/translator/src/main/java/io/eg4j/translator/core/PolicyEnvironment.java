@@ -165,6 +165,19 @@ final class PolicyEnvironment implements PolicyEnv {
   }
 
   @Override
+  public String proxyCertificateProblem() {
+    ObjectNode secret = ctx.secret(controllerNamespace(), ProxyClientTls.SECRET_NAME);
+    if (secret == null || CertificateValidator.certificate(secret) != null) {
+      return null;
+    }
+    return "Secret "
+        + controllerNamespace()
+        + "/"
+        + ProxyClientTls.SECRET_NAME
+        + " is not a certificate with its matching private key (tls.crt, tls.key)";
+  }
+
+  @Override
   public String proxyCaFile() {
     return ctx.proxyClientTls.caFile();
   }

@@ -64,6 +64,16 @@ public interface PolicyEnv {
     return null;
   }
 
+  /**
+   * Why the controller namespace's {@code envoy} Secret cannot be the proxies' client certificate
+   * (it exists but is not a certificate with its matching key), or null when it can or does not
+   * exist. The proxies then still call the control plane's services over TLS, without a client
+   * certificate: a broken certificate never turns a connection into plaintext.
+   */
+  default String proxyCertificateProblem() {
+    return null;
+  }
+
   /** The CA file on the proxies that the control plane's services' certificates chain to. */
   default String proxyCaFile() {
     return "/certs/ca.crt";

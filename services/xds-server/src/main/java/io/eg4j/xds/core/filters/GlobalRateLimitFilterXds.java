@@ -361,11 +361,20 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
                   .setTlsMaximumProtocolVersion(
                       io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters
                           .TlsProtocol.TLSv1_3));
-    } else {
+    } else if (tls.certFile() != null && tls.keyFile() != null) {
       common.addTlsCertificates(
           TlsCertificate.newBuilder()
               .setCertificateChain(file(tls.certFile()))
               .setPrivateKey(file(tls.keyFile())));
+    }
+    // Neither: TLS without a client certificate (the controller's certificate is unusable).
+    if (tls.clientCertificate() == null) {
+      // TLS 1.3 at most, as on the SDS path.
+      common.setTlsParams(
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters.newBuilder()
+              .setTlsMaximumProtocolVersion(
+                  io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters.TlsProtocol
+                      .TLSv1_3));
     }
     common.setValidationContext(
         CertificateValidationContext.newBuilder().setTrustedCa(file(tls.caFile())));

@@ -408,6 +408,29 @@ class GlobalRateLimitFilterXdsTest {
   }
 
   @Test
+  void anUnusableProxyCertificateStillMeansTlsWithoutAClientCertificate() throws Exception {
+    var tls = new GlobalRateLimitIr.TlsFilesIr("/certs/ca.crt", null, null);
+    var cluster =
+        rateLimitCluster(
+            new GlobalRateLimitIr.ServiceIr("envoy-ratelimit.ns.svc", 8081, false, null, tls));
+    assertThat(cluster.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+    var ctx =
+        cluster
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class)
+            .getCommonTlsContext();
+    assertThat(ctx.getTlsCertificatesCount()).isZero();
+    assertThat(ctx.getTlsCertificateSdsSecretConfigsCount()).isZero();
+    assertThat(ctx.getTlsParams().getTlsMaximumProtocolVersion())
+        .isEqualTo(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters.TlsProtocol
+                .TLSv1_3);
+    assertThat(ctx.getValidationContext().getTrustedCa().getFilename()).isEqualTo("/certs/ca.crt");
+  }
+
+  @Test
   void withoutTlsTheServiceIsCalledInPlaintext() {
     assertThat(rateLimitCluster(SERVICE).hasTransportSocket()).isFalse();
   }

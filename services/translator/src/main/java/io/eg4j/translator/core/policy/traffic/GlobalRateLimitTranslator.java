@@ -81,7 +81,9 @@ final class GlobalRateLimitTranslator {
    * As {@link #translate(JsonNode, String, String, EnvoyGatewayConfig)}, the proxies calling the
    * service over mutual TLS with the client certificate {@code env} gives ({@link
    * io.eg4j.translator.core.policy.PolicyEnv#proxyClientCertificate}) when there is one, as Envoy
-   * Gateway always does; else with the files of {@code x-eg4j.rateLimitTls}, else in plaintext.
+   * Gateway always does; else with the files of {@code x-eg4j.rateLimitTls}; else, when the
+   * controller's {@code envoy} Secret exists but is not a valid pair, over TLS without a client
+   * certificate; else in plaintext.
    */
   static GlobalRateLimitIr translate(
       JsonNode spec,
@@ -138,10 +140,29 @@ final class GlobalRateLimitTranslator {
       // The CA is the control plane's, where the proxies hold it.
       return new GlobalRateLimitIr.TlsFilesIr(env.proxyCaFile(), null, null, own);
     }
-    return t == null
-        ? null
-        : new GlobalRateLimitIr.TlsFilesIr(t.caFile(), t.certFile(), t.keyFile());
+    if (t != null) {
+      return new GlobalRateLimitIr.TlsFilesIr(t.caFile(), t.certFile(), t.keyFile());
+    }
+    String problem = env == null ? null : env.proxyCertificateProblem();
+    if (problem != null) {
+      // The controller has a proxy certificate, but a broken one: TLS all the same, with no
+      // client certificate (a service that requires one refuses the handshake), never plaintext.
+      if (LOGGED.add(problem)) {
+        LOG.warn(
+            "the proxies call the rate limit service over TLS without a client certificate: {}",
+            problem);
+      }
+      return new GlobalRateLimitIr.TlsFilesIr(env.proxyCaFile(), null, null);
+    }
+    return null;
   }
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(GlobalRateLimitTranslator.class);
+
+  /** Problems already logged: once each, not on every translation. */
+  private static final java.util.Set<String> LOGGED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static PolicyException notEnforced(String what) {
     return new PolicyException(FieldSupport.message(List.of(what)));

@@ -162,6 +162,63 @@ class GlobalRateLimitTranslatorTest {
     }
   }
 
+  /**
+   * The controller's envoy Secret exists but is not a valid pair: the service is still called over
+   * TLS (no client certificate), never in plaintext; configured files still win.
+   */
+  @Test
+  void aBrokenControllerCertificateNeverMeansPlaintext() throws Exception {
+    io.eg4j.translator.core.policy.PolicyEnv env =
+        new io.eg4j.translator.core.policy.PolicyEnv() {
+          @Override
+          public String proxyCertificateProblem() {
+            return "Secret eg/envoy is not a certificate with its matching private key";
+          }
+
+          @Override
+          public java.util.Map<String, String> controllerSecret(String name) {
+            return null;
+          }
+
+          @Override
+          public java.util.Map<String, String> secret(
+              com.fasterxml.jackson.databind.node.ObjectNode policy,
+              io.eg4j.translator.core.policy.ObjectRef ref) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public java.util.Map<String, String> configMap(
+              com.fasterxml.jackson.databind.node.ObjectNode policy,
+              io.eg4j.translator.core.policy.ObjectRef ref) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public io.eg4j.model.ir.RouteDestinationIr backend(
+              com.fasterxml.jackson.databind.node.ObjectNode policy,
+              String destinationName,
+              io.eg4j.translator.core.policy.ObjectRef ref,
+              String protocol) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public String controllerNamespace() {
+            return "eg";
+          }
+        };
+    assertThat(GlobalRateLimitTranslator.translate(yaml(RULES), "d", "p", config(""), env))
+        .extracting(g -> g.service().tls())
+        .isEqualTo(
+            new io.eg4j.model.ir.traffic.GlobalRateLimitIr.TlsFilesIr("/certs/ca.crt", null, null));
+    assertThat(
+            GlobalRateLimitTranslator.translate(
+                yaml(RULES), "d", "p", config("x-eg4j: {rateLimitTls: true}\n"), env))
+        .extracting(g -> g.service().tls().certFile())
+        .isNotNull();
+  }
+
   @Test
   void tlsToTheService() throws Exception {
     assertThat(
