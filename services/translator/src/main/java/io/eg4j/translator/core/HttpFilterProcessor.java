@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.RouteDestinationIr;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -532,12 +530,9 @@ final class HttpFilterProcessor {
     }
   }
 
-  /** The largest direct response body, as Envoy Gateway checks it (Envoy's default limit). */
-  static final int MAX_DIRECT_RESPONSE_BODY = 4096;
-
   /**
    * The body of an HTTPRouteFilter direct response: inline, or from a ConfigMap in the filter's
-   * namespace (its {@code response.body} key, else its first key in key order, as the CRD says).
+   * namespace ({@link io.eg4j.translator.core.policy.LocalReplyBody}).
    *
    * @throws IllegalArgumentException with the reason when the body cannot be read or is too large
    */
@@ -557,16 +552,14 @@ final class HttpFilterProcessor {
       if (cm == null) {
         throw new IllegalArgumentException("can't find the referenced configmap " + name);
       }
-      JsonNode data = Nodes.obj(cm, "data");
-      text = Nodes.text(data, "response.body");
+      java.util.Map<String, String> data = new java.util.HashMap<>();
+      Nodes.obj(cm, "data")
+          .properties()
+          .forEach(e -> data.put(e.getKey(), e.getValue().asText("")));
+      text = io.eg4j.translator.core.policy.LocalReplyBody.fromConfigMap(data);
       if (text == null) {
-        TreeMap<String, String> sorted = new TreeMap<>();
-        data.properties().forEach(e -> sorted.put(e.getKey(), e.getValue().asText("")));
-        if (sorted.isEmpty()) {
-          throw new IllegalArgumentException(
-              "can't find the key response.body in the referenced configmap " + name);
-        }
-        text = sorted.firstEntry().getValue();
+        throw new IllegalArgumentException(
+            "can't find the key response.body in the referenced configmap " + name);
       }
     } else {
       text = Nodes.text(body, "inline");
@@ -574,10 +567,9 @@ final class HttpFilterProcessor {
         return null;
       }
     }
-    int size = text.getBytes(StandardCharsets.UTF_8).length;
-    if (size > MAX_DIRECT_RESPONSE_BODY) {
-      throw new IllegalArgumentException(
-          "response.body size " + size + " greater than the max size " + MAX_DIRECT_RESPONSE_BODY);
+    String tooLarge = io.eg4j.translator.core.policy.LocalReplyBody.tooLarge(text);
+    if (tooLarge != null) {
+      throw new IllegalArgumentException(tooLarge);
     }
     return text;
   }

@@ -3,14 +3,13 @@ package io.eg4j.translator.core.policy.traffic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.traffic.TrafficIr.ResponseOverrideIr;
+import io.eg4j.translator.core.policy.LocalReplyBody;
 import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -40,7 +39,6 @@ final class ResponseOverrideTranslator {
           "responseOverride[].response.header.set[].value");
 
   /** The key of a ConfigMap that holds a response body, as Envoy Gateway reads it. */
-  static final String BODY_KEY = "response.body";
 
   /** The overrides, in order (the first that matches a response applies), or an empty list. */
   static List<ResponseOverrideIr> translate(ObjectNode policy, JsonNode spec, PolicyEnv env)
@@ -130,32 +128,23 @@ final class ResponseOverrideTranslator {
     }
     Map<String, String> data =
         env.configMap(policy, ObjectRef.core("ConfigMap", ref.path("name").asText(""), null));
-    String body = data.get(BODY_KEY);
-    if (body == null) {
-      // The CRD: without a response.body key, the first value of the ConfigMap is the body (first
-      // in key order, the order in which the API server lists them).
-      body = new TreeMap<>(data).values().stream().findFirst().orElse(null);
-    }
+    String body = LocalReplyBody.fromConfigMap(data);
     if (body == null) {
       throw new PolicyException(
           where
               + ".valueRef: ConfigMap "
               + ref.path("name").asText("")
               + " has no key "
-              + BODY_KEY
+              + LocalReplyBody.KEY
               + " and no other key");
     }
     return sized(body, where);
   }
 
-  /** Envoy Gateway's bound on a local response body (Envoy's default, 4 KiB). */
-  static final int MAX_BODY = 4096;
-
   private static String sized(String body, String where) throws PolicyException {
-    int size = body.getBytes(StandardCharsets.UTF_8).length;
-    if (size > MAX_BODY) {
-      throw new PolicyException(
-          where + ": response.body size " + size + " greater than the max size " + MAX_BODY);
+    String tooLarge = LocalReplyBody.tooLarge(body);
+    if (tooLarge != null) {
+      throw new PolicyException(where + ": " + tooLarge);
     }
     return body;
   }
