@@ -283,6 +283,11 @@ public final class Standalone implements AutoCloseable {
     p.put("server.address", "127.0.0.1");
     p.put("management.endpoint.health.probes.enabled", "true");
     p.put("management.endpoints.web.exposure.include", "health,info,prometheus");
+    // Each service's HTTP server only answers health checks and metrics scrapes: Tomcat's default
+    // of 10 idle workers each (50 threads in all, with their stacks and malloc arenas) is memory
+    // for nothing in one JVM (issue #16). Workers are still added on demand, up to 20.
+    p.put("server.tomcat.threads.min-spare", "1");
+    p.put("server.tomcat.threads.max", "20");
     // Only the xds-server serves gRPC; the other contexts see the gRPC starter on the shared
     // classpath and must not open a server of their own.
     p.put("spring.grpc.server.enabled", String.valueOf(spec.name().equals("xds-server")));

@@ -43,10 +43,21 @@ public final class ManifestDirectory {
   /**
    * What one file held when it was last read, and its size, modification time and file key (inode)
    * then.
+   *
+   * <p>Memory (issue #16): a file's parsed objects are not kept between scans, only the bytes they
+   * parsed from and their keys. The translator keeps its own copy of every object; a second tree of
+   * every object here was tens of megabytes at thousands of routes, for objects that the sink asks
+   * for again only when a send failed. {@link Scan#objects()} parses such a file again, from these
+   * bytes, when one of its objects is asked for.
+   *
+   * @param bytesHash the hash of the file's bytes when last read
+   * @param parsed the bytes of the last content that parsed (after an error, the one before it)
+   * @param keys the keys {@code parsed} holds, in file order; null when the file never parsed
    */
   private record FileState(
       String bytesHash,
-      Map<ResourceKey, ObjectNode> objects,
+      byte[] parsed,
+      Set<ResourceKey> keys,
       ManifestException error,
       FileStamp stamp) {}
 
@@ -89,7 +100,7 @@ public final class ManifestDirectory {
    *     made: a key in it that is absent from {@code objects} was deleted from a file we read, so
    *     its deletion is certain even while another file has never parsed
    * @param changedKeys the keys of every file added, changed or removed since the last scan (what
-   *     the changed files held before and hold now): any other key's object is the very one the
+   *     the changed files held before and hold now): any other key's object is equal to the one the
    *     previous scan returned, unless it is a namespace added implicitly
    */
   public record Scan(
@@ -139,12 +150,14 @@ public final class ManifestDirectory {
     TreeSet<Path> present = list();
     java.util.Set<ResourceKey> changedKeys = new java.util.HashSet<>();
     for (var e : files.entrySet()) {
-      if (!present.contains(e.getKey()) && e.getValue().objects() != null) {
-        changedKeys.addAll(e.getValue().objects().keySet());
+      if (!present.contains(e.getKey()) && e.getValue().keys() != null) {
+        changedKeys.addAll(e.getValue().keys());
       }
     }
     boolean changed = files.keySet().retainAll(present);
     List<ManifestException> errors = new ArrayList<>();
+    // The objects of the files read by this scan; the others are parsed again only when asked for.
+    Map<Path, Map<ResourceKey, ObjectNode>> fresh = new HashMap<>();
     for (Path file : present) {
       FileState prev = files.get(file);
       // Taken before the read: a write after it changes the stamp, so the next scan reads again.
@@ -159,8 +172,8 @@ public final class ManifestDirectory {
         FileState gone = files.remove(file);
         if (gone != null) {
           changed = true;
-          if (gone.objects() != null) {
-            changedKeys.addAll(gone.objects().keySet());
+          if (gone.keys() != null) {
+            changedKeys.addAll(gone.keys());
           }
         }
         continue;
@@ -171,33 +184,51 @@ public final class ManifestDirectory {
       String hash = ContentHash.sha256(bytes);
       if (prev != null && prev.bytesHash().equals(hash)) {
         if (!Objects.equals(stamp, prev.stamp())) {
-          files.put(file, new FileState(prev.bytesHash(), prev.objects(), prev.error(), stamp));
+          files.put(
+              file,
+              new FileState(prev.bytesHash(), prev.parsed(), prev.keys(), prev.error(), stamp));
         }
         continue;
       }
       changed = true;
-      if (prev != null && prev.objects() != null) {
-        changedKeys.addAll(prev.objects().keySet());
+      if (prev != null && prev.keys() != null) {
+        changedKeys.addAll(prev.keys());
       }
       try {
-        Map<ResourceKey, ObjectNode> parsed = parse(file, bytes);
+        Map<ResourceKey, ObjectNode> parsed = parse(file, bytes, true);
         changedKeys.addAll(parsed.keySet());
         seen.addAll(parsed.keySet());
-        files.put(file, new FileState(hash, parsed, null, stamp));
+        fresh.put(file, parsed);
+        files.put(
+            file,
+            new FileState(
+                hash,
+                bytes,
+                java.util.Collections.unmodifiableSet(
+                    new java.util.LinkedHashSet<>(parsed.keySet())),
+                null,
+                stamp));
       } catch (ManifestException e) {
         errors.add(e);
-        files.put(file, new FileState(hash, prev == null ? null : prev.objects(), e, stamp));
+        files.put(
+            file,
+            new FileState(
+                hash,
+                prev == null ? null : prev.parsed(),
+                prev == null ? null : prev.keys(),
+                e,
+                stamp));
       }
     }
-    Map<ResourceKey, ObjectNode> all = new LinkedHashMap<>();
+    LazyObjects all = new LazyObjects(fresh);
     boolean complete = true;
     for (var e : new TreeMap<>(files).entrySet()) {
       FileState s = e.getValue();
-      if (s.objects() == null) {
+      if (s.keys() == null) {
         complete = false;
         continue;
       }
-      all.putAll(s.objects());
+      all.addFile(e.getKey(), s);
     }
     addImplicitNamespaces(all);
     return new Scan(
@@ -243,7 +274,140 @@ public final class ManifestDirectory {
     return out;
   }
 
-  private Map<ResourceKey, ObjectNode> parse(Path file, byte[] bytes) throws ManifestException {
+  /**
+   * A scan's objects by key: those of files this scan read are at hand, those of the other files
+   * are parsed again from the bytes they last parsed from the first time one of them is asked for
+   * (the same objects, without the warnings a first read gives). Keys are in the order of {@link
+   * Scan#objects()}. Read by the one thread that scans.
+   */
+  private final class LazyObjects extends java.util.AbstractMap<ResourceKey, ObjectNode> {
+    private final Map<Path, Map<ResourceKey, ObjectNode>> parsed;
+    private final Map<Path, FileState> states = new HashMap<>();
+    // Per key: its ObjectNode, or the Path of the file to parse for it.
+    private final Map<ResourceKey, Object> values = new LinkedHashMap<>();
+
+    LazyObjects(Map<Path, Map<ResourceKey, ObjectNode>> parsed) {
+      this.parsed = parsed;
+    }
+
+    void addFile(Path file, FileState state) {
+      Map<ResourceKey, ObjectNode> at = parsed.get(file);
+      if (at != null) {
+        values.putAll(at);
+        return;
+      }
+      states.put(file, state);
+      for (ResourceKey k : state.keys()) {
+        values.put(k, file);
+      }
+    }
+
+    private ObjectNode resolve(ResourceKey key, Object v) {
+      if (!(v instanceof Path file)) {
+        return (ObjectNode) v;
+      }
+      Map<ResourceKey, ObjectNode> objects =
+          parsed.computeIfAbsent(
+              file,
+              f -> {
+                try {
+                  return parse(f, states.get(f).parsed(), false);
+                } catch (ManifestException e) {
+                  throw new IllegalStateException(f + " no longer parses from its own bytes", e);
+                }
+              });
+      return objects.get(key);
+    }
+
+    @Override
+    public ObjectNode get(Object key) {
+      Object v = values.get(key);
+      return v == null ? null : resolve((ResourceKey) key, v);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return values.containsKey(key);
+    }
+
+    @Override
+    public ObjectNode put(ResourceKey key, ObjectNode value) {
+      Object before = values.put(key, value);
+      return before == null ? null : resolve(key, before);
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<ResourceKey, ObjectNode>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public int size() {
+          return values.size();
+        }
+
+        @Override
+        public java.util.Iterator<Map.Entry<ResourceKey, ObjectNode>> iterator() {
+          var it = values.entrySet().iterator();
+          return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return it.hasNext();
+            }
+
+            @Override
+            public Map.Entry<ResourceKey, ObjectNode> next() {
+              var e = it.next();
+              ResourceKey k = e.getKey();
+              return new LazyEntry(e.getKey());
+            }
+          };
+        }
+      };
+    }
+
+    @Override
+    public java.util.Set<ResourceKey> keySet() {
+      return java.util.Collections.unmodifiableSet(values.keySet());
+    }
+
+    /** An entry whose value is resolved when read (a sink skips the values it does not need). */
+    private final class LazyEntry implements Map.Entry<ResourceKey, ObjectNode> {
+      private final ResourceKey key;
+
+      LazyEntry(ResourceKey key) {
+        this.key = key;
+      }
+
+      @Override
+      public ResourceKey getKey() {
+        return key;
+      }
+
+      @Override
+      public ObjectNode getValue() {
+        return resolve(key, values.get(key));
+      }
+
+      @Override
+      public ObjectNode setValue(ObjectNode value) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof Map.Entry<?, ?> e
+            && key.equals(e.getKey())
+            && Objects.equals(getValue(), e.getValue());
+      }
+
+      @Override
+      public int hashCode() {
+        return key.hashCode() ^ Objects.hashCode(getValue());
+      }
+    }
+  }
+
+  private Map<ResourceKey, ObjectNode> parse(Path file, byte[] bytes, boolean warn)
+      throws ManifestException {
     List<ObjectNode> docs;
     try {
       docs = ManifestReader.read(file.toString(), new ByteArrayInputStream(bytes));
@@ -262,6 +426,10 @@ public final class ManifestDirectory {
             null);
       }
       ResourceKey key = ManifestObjects.normalize(doc);
+      if (!warn) {
+        out.put(key, doc);
+        continue;
+      }
       schemaCheck(file, key, doc);
       if (!io.eg4j.model.yaml.ApiVersions.reads(doc.path("apiVersion").asText(), key.kind())) {
         LOG.warn(

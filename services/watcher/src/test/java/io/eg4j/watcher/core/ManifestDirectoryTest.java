@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,14 +49,14 @@ class ManifestDirectoryTest {
 
     ManifestDirectory.Scan quiet = d.scan(false);
     assertThat(quiet.changedKeys()).isEmpty();
-    assertThat(quiet.objects().get(SVC_A)).isSameAs(first.objects().get(SVC_A));
+    assertThat(quiet.objects().get(SVC_A)).isEqualTo(first.objects().get(SVC_A));
 
     write("a.yaml", service("a", 81));
     Files.setLastModifiedTime(dir.resolve("a.yaml"), FileTime.from(Instant.now().minusSeconds(5)));
     ManifestDirectory.Scan edited = d.scan(false);
     assertThat(edited.changedKeys()).containsExactly(SVC_A);
     assertThat(edited.objects().get(SVC_A).at("/spec/ports/0/port").asInt()).isEqualTo(81);
-    assertThat(edited.objects().get(SVC_B)).isSameAs(first.objects().get(SVC_B));
+    assertThat(edited.objects().get(SVC_B)).isEqualTo(first.objects().get(SVC_B));
 
     Files.delete(dir.resolve("b.yaml"));
     ManifestDirectory.Scan removed = d.scan(false);
@@ -76,5 +77,33 @@ class ManifestDirectoryTest {
     ManifestDirectory.Scan full = d.scan(true);
     assertThat(full.objects().get(SVC_A).at("/spec/ports/0/port").asInt()).isEqualTo(81);
     assertThat(full.changedKeys()).containsExactly(SVC_A);
+  }
+
+  @Test
+  void objectsOfFilesNotReadAgainAreTheirLastParseAndABrokenFileKeepsItsLastObjects()
+      throws Exception {
+    // Only the bytes of a file are kept between scans; its objects are parsed again from them when
+    // asked for: in file order, with the later file winning a key both hold, and after a file
+    // stops parsing, the objects of its last content that parsed.
+    write("a.yaml", service("a", 80) + "---\n" + service("b", 80));
+    write("c.yaml", service("b", 90));
+    ManifestDirectory d = new ManifestDirectory(dir);
+    ManifestDirectory.Scan first = d.scan(false);
+    assertThat(first.objects().get(SVC_B).at("/spec/ports/0/port").asInt()).isEqualTo(90);
+
+    ManifestDirectory.Scan quiet = d.scan(false);
+    assertThat(quiet.changedKeys()).isEmpty();
+    assertThat(quiet.objects()).isEqualTo(first.objects());
+    assertThat(List.copyOf(quiet.objects().keySet()))
+        .isEqualTo(List.copyOf(first.objects().keySet()));
+    assertThat(quiet.objects().get(SVC_B).at("/spec/ports/0/port").asInt()).isEqualTo(90);
+
+    write("a.yaml", "kind: [unclosed\n");
+    Files.setLastModifiedTime(dir.resolve("a.yaml"), FileTime.from(Instant.now().minusSeconds(5)));
+    ManifestDirectory.Scan broken = d.scan(false);
+    assertThat(broken.newErrors()).hasSize(1);
+    assertThat(broken.complete()).isTrue();
+    assertThat(broken.objects().get(SVC_A).at("/spec/ports/0/port").asInt()).isEqualTo(80);
+    assertThat(broken.objects()).isEqualTo(first.objects());
   }
 }

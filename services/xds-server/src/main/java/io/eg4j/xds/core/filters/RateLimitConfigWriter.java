@@ -1,5 +1,7 @@
 package io.eg4j.xds.core.filters;
 
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.model.ir.traffic.RateLimitServiceConfigs;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +27,9 @@ import java.util.stream.Stream;
  */
 public final class RateLimitConfigWriter {
   private final Path dir;
-  private final Map<String, XdsIr> irs = new TreeMap<>();
+  // Per IR key, only its routes that have a global rate limit: all the configuration files are
+  // made of. Keeping whole IRs here held a third copy of every route at thousands of routes.
+  private final Map<String, List<HttpRouteIr>> limited = new TreeMap<>();
 
   /** A writer into {@code dir}, created when missing. */
   public RateLimitConfigWriter(Path dir) {
@@ -33,16 +38,31 @@ public final class RateLimitConfigWriter {
 
   /** The IR of {@code key} is now {@code ir} (null: removed); rewrites the files that changed. */
   public synchronized void apply(String key, XdsIr ir) {
-    if (ir == null) {
-      irs.remove(key);
+    List<HttpRouteIr> routes = ir == null ? List.of() : limitedRoutes(ir);
+    if (routes.isEmpty()) {
+      limited.remove(key);
     } else {
-      irs.put(key, ir);
+      limited.put(key, routes);
     }
+    List<HttpRouteIr> all = new ArrayList<>();
+    limited.values().forEach(all::addAll);
     try {
-      write(RateLimitServiceConfigs.of(List.copyOf(irs.values())));
+      write(RateLimitServiceConfigs.ofRoutes(all));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the rate limit configuration in " + dir, e);
     }
+  }
+
+  private static List<HttpRouteIr> limitedRoutes(XdsIr ir) {
+    List<HttpRouteIr> out = new ArrayList<>();
+    for (HttpListenerIr l : ir.http()) {
+      for (HttpRouteIr r : l.routes()) {
+        if (r.traffic() != null && r.traffic().globalRateLimit() != null) {
+          out.add(r);
+        }
+      }
+    }
+    return List.copyOf(out);
   }
 
   private void write(Map<String, String> docs) throws IOException {

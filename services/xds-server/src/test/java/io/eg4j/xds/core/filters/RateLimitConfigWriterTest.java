@@ -54,4 +54,32 @@ class RateLimitConfigWriterTest {
     w.apply("default/b", null);
     assertThat(files()).containsExactly("default_a_http.yaml");
   }
+
+  @Test
+  void filesAreTheConfigurationsOfEveryIrWhole() throws Exception {
+    // The writer keeps only the routes that have a global rate limit; the files must be those
+    // that the whole IRs give, routes without a limit (or without traffic settings) among them.
+    XdsIr a = ir("default/a", "default/a/http", 3);
+    HttpListenerIr l = a.http().get(0);
+    HttpRouteIr unlimited = GlobalRateLimitFilterXdsTest.route("u", null);
+    List<HttpRouteIr> routes = List.of(unlimited, l.routes().get(0));
+    XdsIr mixed =
+        new XdsIr(
+            a.key(),
+            List.of(new HttpListenerIr(l.name(), null, 80, 80, List.of(), null, routes, null)),
+            List.of(),
+            List.of(),
+            List.of());
+    XdsIr b = ir("default/b", "default/b/http", 4);
+    RateLimitConfigWriter w = new RateLimitConfigWriter(dir);
+    w.apply(mixed.key(), mixed);
+    w.apply(b.key(), b);
+    var expected = io.eg4j.model.ir.traffic.RateLimitServiceConfigs.of(List.of(mixed, b));
+    assertThat(expected).hasSize(2);
+    for (var e : expected.entrySet()) {
+      String name = io.eg4j.model.ir.traffic.RateLimitServiceConfigs.fileName(e.getKey());
+      assertThat(Files.readString(dir.resolve(name))).isEqualTo(e.getValue());
+    }
+    assertThat(files()).hasSize(2);
+  }
 }
