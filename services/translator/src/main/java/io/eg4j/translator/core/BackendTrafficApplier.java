@@ -79,13 +79,18 @@ final class BackendTrafficApplier {
     if (ir == null || ir.cluster() == null) {
       return d;
     }
-    if (grpcCheckWithoutHttp2(ir.cluster(), d)) {
+    // Admission control is an HTTP filter: TCP and UDP backends have none (as in Envoy Gateway).
+    io.eg4j.model.ir.ClusterSettingsIr cluster = ir.cluster().withAdmissionControl(null);
+    if (cluster.equals(io.eg4j.model.ir.ClusterSettingsIr.NONE)) {
+      return d;
+    }
+    if (grpcCheckWithoutHttp2(cluster, d)) {
       // Envoy refuses a gRPC health check on a cluster that does not speak HTTP/2: no endpoint is
       // served rather than one that is not checked as the policy asks.
       return d.withSettings(d.settings().stream().map(s -> s.withEndpoints(List.of())).toList())
-          .withCluster(ir.cluster());
+          .withCluster(cluster);
     }
-    return d.withCluster(ir.cluster());
+    return d.withCluster(cluster);
   }
 
   /**
