@@ -30,6 +30,8 @@ public final class ClientTrafficPolicyTranslator {
     all.addAll(
         List.of(
             "clientIPDetection",
+            // The rate limits' x-ratelimit-* headers (BackendTrafficApplier).
+            "headers.disableRateLimitHeaders",
             "clientIPDetection.xForwardedFor.numTrustedHops",
             "clientIPDetection.xForwardedFor.trustedCIDRs[]",
             "clientIPDetection.xForwardedFor.disableXForwardedForAppend",
@@ -174,7 +176,8 @@ public final class ClientTrafficPolicyTranslator {
               clientValidation(policy, spec.path("tls").path("clientValidation")),
               TlsSettingsTranslator.translate(spec.path("tls")),
               ConnectionManagerTranslator.translate(spec),
-              http3),
+              http3,
+              spec.path("headers").path("disableRateLimitHeaders").asBoolean(false)),
           null,
           warning);
     } catch (PolicyException e) {
