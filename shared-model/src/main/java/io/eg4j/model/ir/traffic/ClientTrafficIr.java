@@ -27,6 +27,7 @@ import java.util.List;
  *     responses
  * @param disableRateLimitHeaders true to leave out the {@code x-ratelimit-*} response headers of
  *     the listener's local and global rate limits (a rule's own {@code xRateLimitHeaders} wins)
+ * @param httpLimits limits on downstream HTTP connections and streams, or null for none
  */
 public record ClientTrafficIr(
     String policy,
@@ -42,7 +43,8 @@ public record ClientTrafficIr(
     TlsSettingsIr tls,
     ConnectionManagerIr connectionManager,
     boolean http3,
-    boolean disableRateLimitHeaders) {
+    boolean disableRateLimitHeaders,
+    HttpConnectionLimitsIr httpLimits) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
     tls = tls == null ? TlsSettingsIr.DEFAULTS : tls;
@@ -64,7 +66,8 @@ public record ClientTrafficIr(
         tls,
         cm,
         http3,
-        disableRateLimitHeaders);
+        disableRateLimitHeaders,
+        httpLimits);
   }
 
   /**
