@@ -60,6 +60,10 @@ def extra_features(resources):
     for c in resources.get("Cluster", []):
         if (c.get("common_lb_config") or {}).get("healthy_panic_threshold"):
             out.add("cluster:healthy_panic_threshold")
+        # Upstream HTTP filters (admission control) sit in the cluster's HTTP protocol options.
+        for opts in (c.get("typed_extension_protocol_options") or {}).values():
+            for f in (opts or {}).get("http_filters", []) or []:
+                out.add("cluster:upstream_filter:%s" % f.get("name"))
     return out
 
 

@@ -30,6 +30,8 @@ import java.util.List;
  * @param http2 HTTP/2 settings of connections to HTTP/2 backends, or null
  * @param streamIdleTimeout the route resets a stream idle this long, or null
  * @param maxStreamDuration the route ends a stream after this long, or null
+ * @param admissionControl admission control of the cluster's requests (a BackendTrafficPolicy's
+ *     upstream {@code admission_control} filter), or null
  */
 public record ClusterSettingsIr(
     CircuitBreakerIr circuitBreaker,
@@ -50,7 +52,39 @@ public record ClusterSettingsIr(
     Double preconnectPredictive,
     io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2,
     DurationIr streamIdleTimeout,
-    DurationIr maxStreamDuration) {
+    DurationIr maxStreamDuration,
+    io.eg4j.model.ir.traffic.AdmissionControlIr admissionControl) {
+
+  /** No setting: Envoy Gateway's defaults for every one. */
+  public static final ClusterSettingsIr NONE =
+      new ClusterSettingsIr(
+          null, null, null, null, null, null, null, null, null, null, null, null, false, null, null,
+          null, null, null, null, null);
+
+  /** These settings with admission control {@code ac} (null for none). */
+  public ClusterSettingsIr withAdmissionControl(io.eg4j.model.ir.traffic.AdmissionControlIr ac) {
+    return new ClusterSettingsIr(
+        circuitBreaker,
+        bufferLimitBytes,
+        dns,
+        loadBalancer,
+        tcpKeepalive,
+        connectTimeout,
+        idleTimeout,
+        maxConnectionDuration,
+        requestTimeout,
+        proxyProtocol,
+        activeHealthCheck,
+        passiveHealthCheck,
+        useClientProtocol,
+        panicThreshold,
+        preconnectPerEndpoint,
+        preconnectPredictive,
+        http2,
+        streamIdleTimeout,
+        maxStreamDuration,
+        ac);
+  }
 
   /**
    * The load balancer ({@code loadBalancer}).

@@ -38,9 +38,39 @@ final class BackendTrafficApplier {
 
   void apply(Map<String, IrBuilders.XdsBuilder> xds) {
     PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain, lc));
+    rateLimitHeaders(xds);
     routeToServices(xds);
     if (!winners.isEmpty()) {
       applyToL4(xds);
+    }
+  }
+
+  /**
+   * The rate limits of the routes on a listener whose ClientTrafficPolicy sets {@code
+   * headers.disableRateLimitHeaders} leave out the x-ratelimit-* headers, unless a rule asks for
+   * them itself ({@code xRateLimitHeaders}). The ClientTrafficPolicies were applied first.
+   */
+  private static void rateLimitHeaders(Map<String, IrBuilders.XdsBuilder> xds) {
+    for (IrBuilders.XdsBuilder b : xds.values()) {
+      for (IrBuilders.HttpListener l : b.http.values()) {
+        if (l.client == null || !l.client.disableRateLimitHeaders()) {
+          continue;
+        }
+        l.routes.replaceAll(
+            r -> {
+              TrafficIr t = r.traffic();
+              if (t == null || (t.localRateLimit() == null && t.globalRateLimit() == null)) {
+                return r;
+              }
+              if (t.localRateLimit() != null) {
+                t = t.withLocalRateLimit(t.localRateLimit().withListenerHeadersOff());
+              }
+              if (t.globalRateLimit() != null) {
+                t = t.withGlobalRateLimit(t.globalRateLimit().withListenerHeadersOff());
+              }
+              return r.withTraffic(t);
+            });
+      }
     }
   }
 
@@ -79,13 +109,18 @@ final class BackendTrafficApplier {
     if (ir == null || ir.cluster() == null) {
       return d;
     }
-    if (grpcCheckWithoutHttp2(ir.cluster(), d)) {
+    // Admission control is an HTTP filter: TCP and UDP backends have none (as in Envoy Gateway).
+    io.eg4j.model.ir.ClusterSettingsIr cluster = ir.cluster().withAdmissionControl(null);
+    if (cluster.equals(io.eg4j.model.ir.ClusterSettingsIr.NONE)) {
+      return d;
+    }
+    if (grpcCheckWithoutHttp2(cluster, d)) {
       // Envoy refuses a gRPC health check on a cluster that does not speak HTTP/2: no endpoint is
       // served rather than one that is not checked as the policy asks.
       return d.withSettings(d.settings().stream().map(s -> s.withEndpoints(List.of())).toList())
-          .withCluster(ir.cluster());
+          .withCluster(cluster);
     }
-    return d.withCluster(ir.cluster());
+    return d.withCluster(cluster);
   }
 
   /**

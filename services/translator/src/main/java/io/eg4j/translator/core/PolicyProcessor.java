@@ -1065,6 +1065,7 @@ final class PolicyProcessor {
             && ir.requestBufferBytes() == null
             && ir.requestKbps() == null
             && ir.responseKbps() == null
+            && (ir.cluster() == null || ir.cluster().admissionControl() == null)
             && ir.hash().stream().allMatch(h -> h.type().equals("SourceIP"));
     if (l4Capable) {
       return null;

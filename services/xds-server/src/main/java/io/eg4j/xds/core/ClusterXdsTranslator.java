@@ -481,16 +481,25 @@ public final class ClusterXdsTranslator {
               .setAutoSni(true)
               .setAutoSanValidation(true));
     }
+    var admission = ref.settings() == null ? null : ref.settings().admissionControl();
+    if ((s.credentialInjection() != null || admission != null) && http == null) {
+      http =
+          HttpProtocolOptions.newBuilder()
+              .setExplicitHttpConfig(
+                  HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                      .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+    }
+    if (admission != null) {
+      // Admission control has no per-route config: it runs on the cluster, ahead of the codec,
+      // and measures this cluster's success rate (Envoy Gateway's placement).
+      http.addHttpFilters(io.eg4j.xds.core.filters.AdmissionControlXds.upstreamFilter(admission));
+      if (s.credentialInjection() == null) {
+        http.addHttpFilters(io.eg4j.xds.core.filters.CredentialInjectorFilterXds.upstreamCodec());
+      }
+    }
     if (s.credentialInjection() != null) {
       // The backendRef's own credential is injected by an upstream filter of its cluster, so only
       // requests sent to this backend carry it.
-      if (http == null) {
-        http =
-            HttpProtocolOptions.newBuilder()
-                .setExplicitHttpConfig(
-                    HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                        .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-      }
       http.addAllHttpFilters(
           io.eg4j.xds.core.filters.CredentialInjectorFilterXds.upstreamFilters(
               s.credentialInjection()));

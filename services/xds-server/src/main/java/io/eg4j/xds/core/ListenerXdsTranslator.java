@@ -459,6 +459,9 @@ public final class ListenerXdsTranslator {
             hcm.getCommonHttpProtocolOptions().toBuilder()
                 .setIdleTimeout(Protos.millis(client.idleTimeout().millis())));
       }
+      if (client.httpLimits() != null) {
+        httpLimits(hcm, client.httpLimits());
+      }
       if (client.acceptHttp10() || client.enableTrailers()) {
         hcm.setHttpProtocolOptions(
             hcm.getHttpProtocolOptions().toBuilder()
@@ -749,5 +752,27 @@ public final class ListenerXdsTranslator {
 
   private static String statPrefix(String name) {
     return name.replace('/', '-');
+  }
+
+  /** A ClientTrafficPolicy's HTTP connection and stream limits on the connection manager. */
+  static void httpLimits(
+      HttpConnectionManager.Builder hcm, io.eg4j.model.ir.traffic.HttpConnectionLimitsIr l) {
+    if (l.requestHeadersTimeout() != null) {
+      hcm.setRequestHeadersTimeout(Protos.millis(l.requestHeadersTimeout().millis()));
+    }
+    var common = hcm.getCommonHttpProtocolOptions().toBuilder();
+    if (l.maxConnectionDuration() != null) {
+      common.setMaxConnectionDuration(Protos.millis(l.maxConnectionDuration().millis()));
+      hcm.setHttp1SafeMaxConnectionDuration(l.http1SafeMaxConnectionDuration());
+    }
+    if (l.maxRequestsPerConnection() != null) {
+      common.setMaxRequestsPerConnection(
+          com.google.protobuf.UInt32Value.of(
+              (int) Math.min(l.maxRequestsPerConnection(), 0xFFFFFFFFL)));
+    }
+    if (l.maxStreamDuration() != null) {
+      common.setMaxStreamDuration(Protos.millis(l.maxStreamDuration().millis()));
+    }
+    hcm.setCommonHttpProtocolOptions(common);
   }
 }

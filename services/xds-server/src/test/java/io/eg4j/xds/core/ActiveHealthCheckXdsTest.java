@@ -17,7 +17,7 @@ class ActiveHealthCheckXdsTest {
   private static ClusterSettingsIr settings(ActiveHealthCheckIr a) {
     return new ClusterSettingsIr(
         null, null, null, null, null, null, null, null, null, null, a, null, false, null, null,
-        null, null, null, null);
+        null, null, null, null, null);
   }
 
   private static ActiveHealthCheckIr grpc(Integer port, ClusterSettingsIr.HealthCheckLogIr log) {

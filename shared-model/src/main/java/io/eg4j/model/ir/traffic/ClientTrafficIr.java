@@ -25,6 +25,9 @@ import java.util.List;
  * @param http3 true to serve HTTP/3 too on HTTPS listeners: a QUIC (UDP) listener on the same port
  *     with the same certificates, advertised by an {@code alt-svc} header on the TCP listener's
  *     responses
+ * @param disableRateLimitHeaders true to leave out the {@code x-ratelimit-*} response headers of
+ *     the listener's local and global rate limits (a rule's own {@code xRateLimitHeaders} wins)
+ * @param httpLimits limits on downstream HTTP connections and streams, or null for none
  */
 public record ClientTrafficIr(
     String policy,
@@ -39,7 +42,9 @@ public record ClientTrafficIr(
     ClientValidationIr clientValidation,
     TlsSettingsIr tls,
     ConnectionManagerIr connectionManager,
-    boolean http3) {
+    boolean http3,
+    boolean disableRateLimitHeaders,
+    HttpConnectionLimitsIr httpLimits) {
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
     tls = tls == null ? TlsSettingsIr.DEFAULTS : tls;
@@ -60,7 +65,9 @@ public record ClientTrafficIr(
         clientValidation,
         tls,
         cm,
-        http3);
+        http3,
+        disableRateLimitHeaders,
+        httpLimits);
   }
 
   /**

@@ -15,20 +15,30 @@ import java.util.List;
  * @param policyName the policy's name
  * @param rules the rules, in order
  * @param service where the rate limit service is and how Envoy calls it
+ * @param listenerHeadersOff true when the listener's ClientTrafficPolicy leaves out the {@code
+ *     x-ratelimit-*} headers (sent by default, draft 03); a rule's own {@code rateLimitHeaders}
+ *     wins
  */
 public record GlobalRateLimitIr(
     String domain,
     String policyNamespace,
     String policyName,
     List<RuleIr> rules,
-    ServiceIr service) {
+    ServiceIr service,
+    boolean listenerHeadersOff) {
   public GlobalRateLimitIr {
     rules = List.copyOf(rules);
   }
 
   /** This limit on a route of the listener {@code listenerName}. */
   public GlobalRateLimitIr withDomain(String listenerName) {
-    return new GlobalRateLimitIr(listenerName, policyNamespace, policyName, rules, service);
+    return new GlobalRateLimitIr(
+        listenerName, policyNamespace, policyName, rules, service, listenerHeadersOff);
+  }
+
+  /** This limit on a listener whose ClientTrafficPolicy leaves out the x-ratelimit-* headers. */
+  public GlobalRateLimitIr withListenerHeadersOff() {
+    return new GlobalRateLimitIr(domain, policyNamespace, policyName, rules, service, true);
   }
 
   /** The domain of the shared rules: one per policy, whatever the listener. */

@@ -10,11 +10,24 @@ import java.util.List;
  * @param defaultBucket the limit of every request, or null for none
  * @param rules the rules with client selectors, in order
  * @param rateLimitHeaders true to send the {@code x-ratelimit-*} headers (draft 03)
+ * @param explicitHeaders true when a rule sets {@code xRateLimitHeaders} itself, which wins over
+ *     the listener's ClientTrafficPolicy
  */
 public record LocalRateLimitIr(
-    TokenBucketIr defaultBucket, List<RuleIr> rules, boolean rateLimitHeaders) {
+    TokenBucketIr defaultBucket,
+    List<RuleIr> rules,
+    boolean rateLimitHeaders,
+    boolean explicitHeaders) {
   public LocalRateLimitIr {
     rules = rules == null ? List.of() : List.copyOf(rules);
+  }
+
+  /**
+   * This limit on a listener whose ClientTrafficPolicy leaves out the {@code x-ratelimit-*}
+   * headers: off unless a rule asks for them.
+   */
+  public LocalRateLimitIr withListenerHeadersOff() {
+    return explicitHeaders ? this : new LocalRateLimitIr(defaultBucket, rules, false, false);
   }
 
   /** True when a rule counts each header value or client address apart (a wildcard descriptor). */

@@ -216,4 +216,26 @@ public record TrafficIr(
         telemetry,
         responseOverrides);
   }
+
+  /** These settings with the local rate limit replaced. */
+  public TrafficIr withLocalRateLimit(LocalRateLimitIr l) {
+    return new TrafficIr(
+        policy,
+        cluster,
+        hash,
+        retry,
+        routingType,
+        l,
+        globalRateLimit,
+        httpUpgrade,
+        connectTerminate,
+        compression,
+        fault,
+        requestBufferBytes,
+        requestKbps,
+        responseKbps,
+        responseTrailerPrefix,
+        telemetry,
+        responseOverrides);
+  }
 }

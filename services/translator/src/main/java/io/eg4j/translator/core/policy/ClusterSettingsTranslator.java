@@ -192,14 +192,9 @@ public final class ClusterSettingsTranslator {
             duration(
                 t.path("http").get("streamIdleTimeout"), where + ".timeout.http.streamIdleTimeout"),
             duration(
-                t.path("http").get("maxStreamDuration"),
-                where + ".timeout.http.maxStreamDuration"));
-    return out.equals(
-            new ClusterSettingsIr(
-                null, null, null, null, null, null, null, null, null, null, null, null, false, null,
-                null, null, null, null, null))
-        ? null
-        : out;
+                t.path("http").get("maxStreamDuration"), where + ".timeout.http.maxStreamDuration"),
+            null);
+    return out.equals(ClusterSettingsIr.NONE) ? null : out;
   }
 
   /** {@code <where>.loadBalancer}, or null when not set. */

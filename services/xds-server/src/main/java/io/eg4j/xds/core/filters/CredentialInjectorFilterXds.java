@@ -86,13 +86,18 @@ public final class CredentialInjectorFilterXds implements HttpFilterXds {
   public static List<HttpFilter> upstreamFilters(CredentialInjectionIr c) {
     return List.of(
         HttpFilter.newBuilder().setName(filterName(c)).setTypedConfig(any(injector(c))).build(),
-        HttpFilter.newBuilder()
-            .setName("envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec")
-            .setTypedConfig(
-                any(
-                    io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec
-                        .getDefaultInstance()))
-            .build());
+        upstreamCodec());
+  }
+
+  /** The codec filter that ends every upstream filter chain. */
+  public static HttpFilter upstreamCodec() {
+    return HttpFilter.newBuilder()
+        .setName("envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec")
+        .setTypedConfig(
+            any(
+                io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec
+                    .getDefaultInstance()))
+        .build();
   }
 
   @Override

@@ -86,13 +86,18 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
     }
     // The listener-wide filter: each route's per-route config names its own domain.
     GlobalRateLimitIr base = first != null ? first : shared.values().iterator().next();
-    filters.add(filter(TYPE, base.domain() == null ? "eg4j" : base.domain(), base.service()));
+    // Every route of a connection manager is on the same listener: its ClientTrafficPolicy decides
+    // whether the x-ratelimit-* headers are sent (a rule's own setting wins, in its rate_limits).
+    boolean headers = !base.listenerHeadersOff();
+    filters.add(
+        filter(TYPE, base.domain() == null ? "eg4j" : base.domain(), base.service(), headers));
     for (Map.Entry<String, GlobalRateLimitIr> e : shared.entrySet()) {
-      filters.add(filter(e.getKey(), e.getValue().sharedDomain(), e.getValue().service()));
+      filters.add(filter(e.getKey(), e.getValue().sharedDomain(), e.getValue().service(), headers));
     }
   }
 
-  private static HttpFilter filter(String name, String domain, GlobalRateLimitIr.ServiceIr s) {
+  private static HttpFilter filter(
+      String name, String domain, GlobalRateLimitIr.ServiceIr s, boolean headers) {
     RateLimit.Builder rl =
         RateLimit.newBuilder()
             .setDomain(domain)
@@ -104,7 +109,10 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
                                 GrpcService.EnvoyGrpc.newBuilder().setClusterName(CLUSTER)))
                     .setTransportApiVersion(ApiVersion.V3))
             // The x-ratelimit-* headers tell clients their quota; x-envoy-ratelimited is internal.
-            .setEnableXRatelimitHeaders(RateLimit.XRateLimitHeadersRFCVersion.DRAFT_VERSION_03)
+            .setEnableXRatelimitHeaders(
+                headers
+                    ? RateLimit.XRateLimitHeadersRFCVersion.DRAFT_VERSION_03
+                    : RateLimit.XRateLimitHeadersRFCVersion.OFF)
             .setDisableXEnvoyRatelimitedHeader(true)
             .setFailureModeDeny(s.failClosed());
     if (s.timeoutMillis() != null) {

@@ -86,7 +86,8 @@ class GlobalRateLimitFilterXdsTest {
                     5,
                     false),
                 rule(List.of(), null, null, 7, false)),
-            SERVICE);
+            SERVICE,
+            false);
     HttpRouteIr r = route("httproute/default/a/rule/0/match/0/x", g);
     Route.Builder b = Route.newBuilder();
     new GlobalRateLimitFilterXds().patchRoute(b, r);
@@ -171,7 +172,8 @@ class GlobalRateLimitFilterXdsTest {
                     null,
                     3,
                     true)),
-            SERVICE);
+            SERVICE,
+            false);
     HttpRouteIr a = route("a", g);
     HttpRouteIr b = route("b", g.withDomain("default/eg/other"));
     List<HttpFilter> filters = new ArrayList<>();
@@ -211,6 +213,30 @@ class GlobalRateLimitFilterXdsTest {
   }
 
   @Test
+  void theListenersSwitchTurnsTheFiltersHeadersOff() throws Exception {
+    GlobalRateLimitIr on =
+        new GlobalRateLimitIr(
+            "default/eg/http",
+            "default",
+            "p",
+            List.of(rule(List.of(), null, null, 3, false)),
+            SERVICE,
+            false);
+    for (boolean headers : new boolean[] {true, false}) {
+      List<HttpFilter> filters = new ArrayList<>();
+      new GlobalRateLimitFilterXds()
+          .patchHcm(filters, List.of(route("a", headers ? on : on.withListenerHeadersOff())));
+      RateLimit rl = filters.get(0).getTypedConfig().unpack(RateLimit.class);
+      assertThat(rl.getEnableXRatelimitHeaders())
+          .as("headers %s", headers)
+          .isEqualTo(
+              headers
+                  ? RateLimit.XRateLimitHeadersRFCVersion.DRAFT_VERSION_03
+                  : RateLimit.XRateLimitHeadersRFCVersion.OFF);
+    }
+  }
+
+  @Test
   void costsAndLimitOverride() throws Exception {
     RuleIr r =
         new RuleIr(
@@ -227,7 +253,7 @@ class GlobalRateLimitFilterXdsTest {
             new CostIr(null, "ns.io", "tokens"),
             new CostIr(null, "ns.io", "limit"),
             "Off");
-    GlobalRateLimitIr g = new GlobalRateLimitIr("l", "default", "p", List.of(r), SERVICE);
+    GlobalRateLimitIr g = new GlobalRateLimitIr("l", "default", "p", List.of(r), SERVICE, false);
     Route.Builder b = Route.newBuilder();
     new GlobalRateLimitFilterXds().patchRoute(b, route("x", g));
     JsonNode limits = perRoute(b.build(), GlobalRateLimitFilterXds.TYPE).path("rate_limits");
@@ -273,7 +299,12 @@ class GlobalRateLimitFilterXdsTest {
                 route(
                     "x",
                     new GlobalRateLimitIr(
-                        "l", "d", "p", List.of(rule(List.of(), null, null, 1, false)), SERVICE))),
+                        "l",
+                        "d",
+                        "p",
+                        List.of(rule(List.of(), null, null, 1, false)),
+                        SERVICE,
+                        false))),
             out);
     assertThat(out.singleClusters()).hasSize(1);
     var s = out.singleClusters().get(0).settings().get(0);
@@ -294,7 +325,12 @@ class GlobalRateLimitFilterXdsTest {
       GlobalRateLimitIr.ServiceIr service) {
     GlobalRateLimitIr g =
         new GlobalRateLimitIr(
-            "default/eg/http", "d", "p", List.of(rule(List.of(), null, null, 1, false)), service);
+            "default/eg/http",
+            "d",
+            "p",
+            List.of(rule(List.of(), null, null, 1, false)),
+            service,
+            false);
     return new io.eg4j.xds.core.XdsTranslator()
         .translate(
             new io.eg4j.model.ir.XdsIr(
@@ -380,7 +416,12 @@ class GlobalRateLimitFilterXdsTest {
     // The secret itself: the certificate and key, served under the name the cluster asks for.
     GlobalRateLimitIr g =
         new GlobalRateLimitIr(
-            "default/eg/http", "d", "p", List.of(rule(List.of(), null, null, 1, false)), service);
+            "default/eg/http",
+            "d",
+            "p",
+            List.of(rule(List.of(), null, null, 1, false)),
+            service,
+            false);
     var secrets =
         new io.eg4j.xds.core.SecretXdsTranslator()
             .translate(

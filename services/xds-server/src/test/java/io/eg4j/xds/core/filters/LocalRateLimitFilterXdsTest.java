@@ -19,7 +19,10 @@ class LocalRateLimitFilterXdsTest {
   private static JsonNode config(MatchIr... matches) {
     return LocalRateLimitFilterXds.config(
         new LocalRateLimitIr(
-            null, List.of(new RuleIr(List.of(matches), new TokenBucketIr(1, 60), false)), true));
+            null,
+            List.of(new RuleIr(List.of(matches), new TokenBucketIr(1, 60), false)),
+            true,
+            false));
   }
 
   @Test

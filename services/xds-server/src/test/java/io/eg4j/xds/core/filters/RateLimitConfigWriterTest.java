@@ -24,7 +24,8 @@ class RateLimitConfigWriterTest {
             "default",
             "p",
             List.of(GlobalRateLimitFilterXdsTest.rule(List.of(), null, null, requests, false)),
-            GlobalRateLimitFilterXdsTest.SERVICE);
+            GlobalRateLimitFilterXdsTest.SERVICE,
+            false);
     HttpRouteIr r = GlobalRateLimitFilterXdsTest.route("r", g);
     return new XdsIr(
         key,

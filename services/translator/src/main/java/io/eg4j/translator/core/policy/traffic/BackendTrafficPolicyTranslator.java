@@ -39,6 +39,7 @@ public final class BackendTrafficPolicyTranslator {
     all.addAll(RouteFeaturesTranslator.SUPPORTED);
     all.addAll(TelemetryTranslator.SUPPORTED);
     all.addAll(ResponseOverrideTranslator.SUPPORTED);
+    all.addAll(AdmissionControlTranslator.SUPPORTED);
     return List.copyOf(all);
   }
 
@@ -176,6 +177,39 @@ public final class BackendTrafficPolicyTranslator {
     return out;
   }
 
+  /** The kinds a policy with {@code admissionControl} may target (the CRD's validation rule). */
+  private static final java.util.Set<String> ADMISSION_CONTROL_TARGETS =
+      java.util.Set.of("Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute");
+
+  /**
+   * The cluster settings of the route's backends: those at the top of the spec, with the admission
+   * control filter that runs on those clusters.
+   */
+  private static io.eg4j.model.ir.ClusterSettingsIr clusterSettings(
+      ObjectNode policy, JsonNode spec) throws PolicyException {
+    io.eg4j.model.ir.ClusterSettingsIr cluster = ClusterSettingsTranslator.translate(spec, "spec");
+    io.eg4j.model.ir.traffic.AdmissionControlIr ac = AdmissionControlTranslator.translate(spec);
+    if (ac == null) {
+      return cluster;
+    }
+    JsonNode own = policy.path("spec");
+    List<JsonNode> targets = new ArrayList<>();
+    if (own.path("targetRef").isObject()) {
+      targets.add(own.path("targetRef"));
+    }
+    own.path("targetRefs").forEach(targets::add);
+    own.path("targetSelectors").forEach(targets::add);
+    for (JsonNode t : targets) {
+      if (!ADMISSION_CONTROL_TARGETS.contains(t.path("kind").asText(""))) {
+        throw new PolicyException(
+            "spec.admissionControl: admissionControl can only be used with HTTPRoute, GRPCRoute,"
+                + " Gateway, or ListenerSet targets");
+      }
+    }
+    return (cluster == null ? io.eg4j.model.ir.ClusterSettingsIr.NONE : cluster)
+        .withAdmissionControl(ac);
+  }
+
   /**
    * Translates a policy whose spec may be the result of merging ({@code mergeType}).
    *
@@ -198,7 +232,7 @@ public final class BackendTrafficPolicyTranslator {
       return new Result(
           new TrafficIr(
               id,
-              ClusterSettingsTranslator.translate(spec, "spec"),
+              clusterSettings(policy, spec),
               hash(spec),
               retry(spec),
               routingType(spec),

@@ -30,6 +30,14 @@ public final class ClientTrafficPolicyTranslator {
     all.addAll(
         List.of(
             "clientIPDetection",
+            // The rate limits' x-ratelimit-* headers (BackendTrafficApplier).
+            "headers.disableRateLimitHeaders",
+            // HTTP connection and stream limits of the connection manager (httpLimits).
+            "timeout.http.requestHeadersReceivedTimeout",
+            "connection.connectionLimit.maxConnectionDuration",
+            "connection.connectionLimit.maxRequestsPerConnection",
+            "connection.connectionLimit.maxStreamDuration",
+            "http1.disableSafeMaxConnectionDuration",
             "clientIPDetection.xForwardedFor.numTrustedHops",
             "clientIPDetection.xForwardedFor.trustedCIDRs[]",
             "clientIPDetection.xForwardedFor.disableXForwardedForAppend",
@@ -174,7 +182,9 @@ public final class ClientTrafficPolicyTranslator {
               clientValidation(policy, spec.path("tls").path("clientValidation")),
               TlsSettingsTranslator.translate(spec.path("tls")),
               ConnectionManagerTranslator.translate(spec),
-              http3),
+              http3,
+              spec.path("headers").path("disableRateLimitHeaders").asBoolean(false),
+              httpLimits(spec)),
           null,
           warning);
     } catch (PolicyException e) {
@@ -384,5 +394,46 @@ public final class ClientTrafficPolicyTranslator {
           null, List.of(), false, name, custom.path("failClosed").asBoolean(false), false);
     }
     return new ClientIpDetectionIr(null, List.of(), false, null, false, true);
+  }
+
+  /**
+   * The HTTP connection and stream limits ({@code connection.connectionLimit}'s HTTP limits, {@code
+   * timeout.http.requestHeadersReceivedTimeout}), or null when none is set. An HTTP/1 connection
+   * past its maximum duration is closed after the next response, with {@code Connection: close},
+   * unless {@code http1.disableSafeMaxConnectionDuration}.
+   */
+  private static io.eg4j.model.ir.traffic.HttpConnectionLimitsIr httpLimits(JsonNode spec)
+      throws PolicyException {
+    JsonNode limit = spec.path("connection").path("connectionLimit");
+    var headers =
+        ClusterSettingsTranslator.duration(
+            spec.path("timeout").path("http").get("requestHeadersReceivedTimeout"),
+            "spec.timeout.http.requestHeadersReceivedTimeout");
+    var maxDuration =
+        ClusterSettingsTranslator.duration(
+            limit.get("maxConnectionDuration"),
+            "spec.connection.connectionLimit.maxConnectionDuration");
+    var maxStream =
+        ClusterSettingsTranslator.duration(
+            limit.get("maxStreamDuration"), "spec.connection.connectionLimit.maxStreamDuration");
+    Long maxRequests = null;
+    if (limit.hasNonNull("maxRequestsPerConnection")) {
+      JsonNode n = limit.path("maxRequestsPerConnection");
+      if (!n.canConvertToLong() || !n.isIntegralNumber() || n.asLong() < 1) {
+        throw new PolicyException(
+            "spec.connection.connectionLimit.maxRequestsPerConnection: must be at least 1");
+      }
+      maxRequests = n.asLong();
+    }
+    if (headers != null && headers.millis() == 0) {
+      // 0 disables the timeout, as leaving it out does.
+      headers = null;
+    }
+    if (headers == null && maxDuration == null && maxRequests == null && maxStream == null) {
+      return null;
+    }
+    boolean safe = !spec.path("http1").path("disableSafeMaxConnectionDuration").asBoolean(false);
+    return new io.eg4j.model.ir.traffic.HttpConnectionLimitsIr(
+        headers, maxDuration, maxRequests, maxStream, safe && maxDuration != null);
   }
 }

@@ -130,7 +130,8 @@ final class GlobalRateLimitTranslator {
             port,
             config.rateLimit().failClosed(),
             config.rateLimit().timeoutMillis(),
-            tls(config.rateLimit().serviceTls(), env)));
+            tls(config.rateLimit().serviceTls(), env)),
+        false);
   }
 
   private static GlobalRateLimitIr.TlsFilesIr tls(

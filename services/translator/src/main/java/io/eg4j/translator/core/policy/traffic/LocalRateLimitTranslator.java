@@ -85,6 +85,7 @@ final class LocalRateLimitTranslator {
     TokenBucketIr defaultBucket = null;
     List<RuleIr> rules = new ArrayList<>();
     boolean headers = true;
+    boolean explicit = false;
     JsonNode list = rl.path("local").path("rules");
     for (int i = 0; i < list.size(); i++) {
       JsonNode rule = list.get(i);
@@ -93,6 +94,7 @@ final class LocalRateLimitTranslator {
       if ("Off".equals(rule.path("xRateLimitHeaders").asText(""))) {
         headers = false;
       }
+      explicit |= rule.hasNonNull("xRateLimitHeaders");
       List<MatchIr> matches = new ArrayList<>();
       for (JsonNode sel : rule.path("clientSelectors")) {
         matches.addAll(selector(sel, where + ".clientSelectors"));
@@ -116,7 +118,7 @@ final class LocalRateLimitTranslator {
         }
       }
     }
-    return new LocalRateLimitIr(defaultBucket, rules, headers);
+    return new LocalRateLimitIr(defaultBucket, rules, headers, explicit);
   }
 
   private static TokenBucketIr bucket(JsonNode limit, String where) throws PolicyException {
