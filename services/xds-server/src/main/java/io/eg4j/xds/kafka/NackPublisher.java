@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  * each rejection to the object that caused it and withhold that object (DESIGN.md invariant 10).
  * After a NACK, the versions Envoy accepts are published too (envelope type {@code xds-recovered}),
  * so a withheld object that is retried (a listener that could not bind) is known to be in place.
+ * The EnvoyPatchPolicy outcomes of each IR go to the same topic under a key of their own ({@link
+ * #publishPatchOutcomes}).
  */
 public final class NackPublisher {
   private static final Logger log = LoggerFactory.getLogger(NackPublisher.class);
