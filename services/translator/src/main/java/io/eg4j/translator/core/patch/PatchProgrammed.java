@@ -19,9 +19,10 @@ import java.util.function.Function;
  * xds-server, which reports what became of each policy's operations ({@link EnvoyPatchOutcomes}),
  * tied to the content hash of the IR they were applied to. This merges the outcome into each
  * ancestor of the policy's status that is {@code Accepted=True}, as Envoy Gateway does after its
- * xDS translation, but only while the IR of that ancestor is the one the outcome came from: the
- * status of a new generation never carries the outcome of an older IR; it waits for the outcome of
- * its own.
+ * xDS translation, when it came from the IR published for that ancestor. While the outcome of a
+ * changed IR is on its way, the same generation of the policy keeps the outcome it had (so an
+ * endpoint change does not make the condition come and go); a new generation never carries the
+ * outcome of an older IR: it waits for the outcome of its own.
  *
  * <p>A policy accepted for an IR that carries none of its operations (it has none) has nothing that
  * could fail: it is {@code Programmed=True} at once, as in Envoy Gateway.
@@ -41,6 +42,19 @@ public final class PatchProgrammed {
   // IR key -> IR hash -> outcomes, oldest first at both levels.
   private final LinkedHashMap<String, LinkedHashMap<String, EnvoyPatchOutcomes>> known =
       new LinkedHashMap<>();
+
+  /** The outcome last merged for a policy and IR key, and the policy generation it was for. */
+  private record Merged(EnvoyPatchOutcomes.Policy outcome, JsonNode generation) {}
+
+  // "policy|irKey" -> the outcome last merged: kept, for the same generation of the policy, while
+  // the outcome of a newer IR (an endpoint change, another route) is on its way.
+  private final LinkedHashMap<String, Merged> merged =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Merged> eldest) {
+          return size() > MAX_KEYS;
+        }
+      };
 
   /**
    * Takes in the outcomes of one IR. Returns false when they were known already (every xds-server
@@ -136,18 +150,24 @@ public final class PatchProgrammed {
       } else {
         String hash = hashes.computeIfAbsent(irKey, irHash);
         outcome = outcome(irKey, hash, policy);
-        if (outcome == null) {
+      }
+      JsonNode generation = accepted.path("observedGeneration");
+      String mergedKey = policy + "|" + irKey;
+      if (outcome != null) {
+        merged.put(mergedKey, new Merged(outcome, generation));
+      } else {
+        // The IR changed and its outcome is not in yet: the same generation of the policy keeps
+        // the outcome it had; a new generation waits for its own.
+        Merged last = merged.get(mergedKey);
+        if (last == null || !last.generation().equals(generation)) {
           continue;
         }
+        outcome = last.outcome();
       }
       if (status == null) {
         status = s.status().deepCopy();
       }
-      setProgrammed(
-          (ObjectNode) status.path("ancestors").get(i),
-          outcome,
-          accepted.path("observedGeneration"),
-          now);
+      setProgrammed((ObjectNode) status.path("ancestors").get(i), outcome, generation, now);
     }
     return status == null
         ? s

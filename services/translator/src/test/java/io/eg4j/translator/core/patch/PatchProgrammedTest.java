@@ -68,9 +68,14 @@ class PatchProgrammedTest {
       """;
 
   private static TranslateResult translate() throws Exception {
+    return translate(3);
+  }
+
+  private static TranslateResult translate(int generation) throws Exception {
+    String yaml = BASE.replace("name: p, generation: 3", "name: p, generation: " + generation);
     List<ObjectNode> docs =
         ManifestReader.read(
-            "test", new ByteArrayInputStream(BASE.getBytes(StandardCharsets.UTF_8)));
+            "test", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
     return new Translator(
             EnvoyGatewayConfig.from(
                 Json.YAML.readTree(
@@ -136,6 +141,26 @@ class PatchProgrammedTest {
         .hasToString("\"Invalid\"");
     assertThat(programmed(pp.apply(raw, Map.of("default/eg", "old")::get, NOW), "p").path("reason"))
         .hasToString("\"Programmed\"");
+  }
+
+  @Test
+  void whileANewIrsOutcomeIsOnItsWayTheSameGenerationKeepsItsOutcomeAndANewOneDoesNot()
+      throws Exception {
+    PatchProgrammed pp = new PatchProgrammed();
+    pp.offer(outcomes("h1", false));
+    assertThat(programmed(pp.apply(translate(3), Map.of("default/eg", "h1")::get, NOW), "p"))
+        .isNotNull();
+    // An endpoint change: another IR, the same generation of the policy.
+    JsonNode kept = programmed(pp.apply(translate(3), Map.of("default/eg", "h2")::get, NOW), "p");
+    assertThat(kept).isNotNull();
+    assertThat(kept.path("reason").asText()).isEqualTo("Invalid");
+    // A new generation: nothing until the outcome of its IR.
+    assertThat(programmed(pp.apply(translate(4), Map.of("default/eg", "h3")::get, NOW), "p"))
+        .isNull();
+    pp.offer(outcomes("h3", true));
+    JsonNode fresh = programmed(pp.apply(translate(4), Map.of("default/eg", "h3")::get, NOW), "p");
+    assertThat(fresh.path("status").asText()).isEqualTo("True");
+    assertThat(fresh.path("observedGeneration").asLong()).isEqualTo(4);
   }
 
   @Test
