@@ -40,12 +40,41 @@ public final class PolicyStack implements AutoCloseable {
   private final XdsTestServer xds;
   private final EnvoyProcess envoy;
   private final int port;
+  private final PatchOutcomeEvents patchOutcomes;
   private TranslateResult last;
 
-  private PolicyStack(XdsTestServer xds, EnvoyProcess envoy, int port) {
+  private PolicyStack(
+      XdsTestServer xds, EnvoyProcess envoy, int port, PatchOutcomeEvents patchOutcomes) {
     this.xds = xds;
     this.envoy = envoy;
     this.port = port;
+    this.patchOutcomes = patchOutcomes;
+  }
+
+  /**
+   * Keeps the EnvoyPatchPolicy outcomes the xds-server core reports, as the translator does when
+   * they come over {@code eg4j.xds-nacks}.
+   */
+  private static final class PatchOutcomeEvents implements XdsEvents {
+    final io.eg4j.translator.core.patch.PatchProgrammed programmed =
+        new io.eg4j.translator.core.patch.PatchProgrammed();
+
+    @Override
+    public synchronized void patchOutcomes(
+        String irKey, io.eg4j.model.status.EnvoyPatchOutcomes outcomes) {
+      if (outcomes != null) {
+        programmed.offer(outcomes);
+      }
+    }
+
+    synchronized TranslateResult apply(TranslateResult r) {
+      return programmed.apply(
+          r,
+          k ->
+              io.eg4j.model.bus.ContentHash.of(
+                  io.eg4j.model.bus.Json.MAPPER.valueToTree(r.xdsIr().get(k))),
+          java.time.Instant.now().toString());
+    }
   }
 
   /**
@@ -65,7 +94,8 @@ public final class PolicyStack implements AutoCloseable {
       Path dir, java.util.function.UnaryOperator<EnvoyBootstrapSpec> bootstrapCustomizer)
       throws Exception {
     EnvoyProcess.requireEnvoy();
-    XdsTestServer xds = XdsTestServer.start(dir.resolve("certs"), XdsEvents.NONE, true);
+    PatchOutcomeEvents events = new PatchOutcomeEvents();
+    XdsTestServer xds = XdsTestServer.start(dir.resolve("certs"), events, true);
     int admin = EnvoyProcess.freePort();
     Path certs = xds.certs();
     EnvoyBootstrapSpec spec =
@@ -80,7 +110,7 @@ public final class PolicyStack implements AutoCloseable {
     Path bootstrap = dir.resolve("bootstrap.yaml");
     Files.writeString(bootstrap, EnvoyBootstrap.render(spec));
     EnvoyProcess envoy = EnvoyProcess.start(bootstrap, admin, dir);
-    return new PolicyStack(xds, envoy, EnvoyProcess.freePort());
+    return new PolicyStack(xds, envoy, EnvoyProcess.freePort(), events);
   }
 
   /** The port of the Gateway's HTTP listener. */
@@ -231,9 +261,12 @@ public final class PolicyStack implements AutoCloseable {
     xds.snapshots().rewriteIrWith(rewrite);
   }
 
-  /** The status the last translation gave an object, or null. */
+  /**
+   * The status the last translation gave an object, or null; an EnvoyPatchPolicy's with the {@code
+   * Programmed} condition the xds-server's outcome gives it, as the translator publishes it.
+   */
   public ResourceStatus status(String kind, String namespace, String name) {
-    for (ResourceStatus s : last.statuses()) {
+    for (ResourceStatus s : patchOutcomes.apply(last).statuses()) {
       if (s.key().kind().equals(kind)
           && namespace.equals(s.key().namespace())
           && s.key().name().equals(name)) {

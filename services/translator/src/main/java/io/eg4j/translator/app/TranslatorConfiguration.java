@@ -166,6 +166,17 @@ public class TranslatorConfiguration {
             clients.secretBox(),
             new ResourceStateHandler.Debounce(props.getDebounce(), props.getMaxDelay()),
             meters);
+    handler.patchOutcomesLoader(
+        () ->
+            io.eg4j.model.bus.kafka.CompactedTopicReader.read(
+                    clients.consumerProps("xds-nacks-read"),
+                    Topics.XDS_NACKS,
+                    clients.bus().getStartupTimeout())
+                .values()
+                .stream()
+                .map(XdsNackHandler::patchOutcomes)
+                .filter(java.util.Objects::nonNull)
+                .toList());
     handler.withholdingSettings(
         new io.eg4j.translator.core.nack.Withholding.Settings(
             props.getNackRetryFirst(),
@@ -219,7 +230,7 @@ public class TranslatorConfiguration {
             null,
             false,
             clients.bus().getPollTimeout()),
-        new XdsNackHandler(handler::offerNack),
+        new XdsNackHandler(handler::offerNack, handler::offerPatchOutcomes),
         new CatchUpTracker(),
         translatorDeadLetters);
   }

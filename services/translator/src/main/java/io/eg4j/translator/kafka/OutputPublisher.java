@@ -112,6 +112,20 @@ public final class OutputPublisher {
   }
 
   /**
+   * The content hash of an xDS IR as published on {@code eg4j.xds-ir} (its envelope's {@code
+   * contentHash}, which the xds-servers tie their EnvoyPatchPolicy outcomes to): the hash on the
+   * topic when the IR is the one last published there, else computed.
+   */
+  public String xdsIrHash(String key, io.eg4j.model.ir.XdsIr ir) {
+    Object last = lastValues.get(Topics.XDS_IR).get(key);
+    String onTopic = published.get(Topics.XDS_IR).get(key);
+    if (onTopic != null && last != null && sameContent(ir, last)) {
+      return onTopic;
+    }
+    return fingerprint(Topics.XDS_IR, Json.MAPPER.valueToTree(ir));
+  }
+
+  /**
    * Publishes what changed.
    *
    * @param result a translation

@@ -6,6 +6,7 @@ import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.ResourceKey;
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.bus.kafka.BusConsumerLoop;
+import io.eg4j.model.status.EnvoyPatchOutcomes;
 import io.eg4j.translator.core.EndpointFastPath;
 import io.eg4j.translator.core.ResourceSnapshot;
 import io.eg4j.translator.core.TranslateResult;
@@ -13,6 +14,7 @@ import io.eg4j.translator.core.Translator;
 import io.eg4j.translator.core.nack.NackAttribution;
 import io.eg4j.translator.core.nack.NackCulprit;
 import io.eg4j.translator.core.nack.Withholding;
+import io.eg4j.translator.core.patch.PatchProgrammed;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -46,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * <p>Envoy's rejections ({@link XdsNackHandler}) are traced to the objects that caused them, which
  * are withheld from what is published, with a status that says why ({@link Withholding}); the rest
  * keeps being served and updated (DESIGN.md invariant 10).
+ *
+ * <p>The xds-servers report what became of EnvoyPatchPolicy operations ({@link
+ * #offerPatchOutcomes}); each policy's {@code Programmed} condition is merged into the status
+ * published, for the IR the outcome came from only ({@link PatchProgrammed}).
  *
  * <p>Runs on the consumer loop's thread only, except {@link #offerNack}.
  */
@@ -90,6 +97,12 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   private Withholding.Settings withholdingSettings = Withholding.Settings.defaults();
   private Withholding withholding = new Withholding(withholdingSettings);
   private final ConcurrentLinkedQueue<XdsNackHandler.Event> nacks = new ConcurrentLinkedQueue<>();
+  // EnvoyPatchPolicy outcomes from the xds-servers, and what is known of them: kept across
+  // assignments (they are about IR content, not about who publishes it).
+  private final ConcurrentLinkedQueue<EnvoyPatchOutcomes> patchOutcomes =
+      new ConcurrentLinkedQueue<>();
+  private final PatchProgrammed patchProgrammed = new PatchProgrammed();
+  private Supplier<Collection<EnvoyPatchOutcomes>> loadPatchOutcomes = List::of;
   // Read by the eg4j.translator.withheld gauge on the scrape thread.
   private volatile int withheldCount;
   private long firstChange;
@@ -141,6 +154,21 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   public void withholdingSettings(Withholding.Settings settings) {
     withholdingSettings = settings;
     withholding = new Withholding(settings);
+  }
+
+  /**
+   * Reads the EnvoyPatchPolicy outcomes {@code eg4j.xds-nacks} holds, when this replica becomes the
+   * active one: an outcome published before it read the topic is not lost.
+   */
+  public void patchOutcomesLoader(Supplier<Collection<EnvoyPatchOutcomes>> loader) {
+    this.loadPatchOutcomes = loader;
+  }
+
+  /** Hands over the EnvoyPatchPolicy outcomes of one IR from {@code eg4j.xds-nacks}; any thread. */
+  public void offerPatchOutcomes(EnvoyPatchOutcomes outcomes) {
+    if (patchOutcomes.size() < 10_000) {
+      patchOutcomes.add(outcomes);
+    }
   }
 
   /** Hands over a rejection or recovery from {@code eg4j.xds-nacks}; any thread. */
@@ -218,6 +246,12 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   @Override
   public void onCaughtUp() {
     loadOutputs.run();
+    try {
+      loadPatchOutcomes.get().forEach(patchProgrammed::offer);
+    } catch (RuntimeException e) {
+      // Without them, policies wait for the next outcomes of their IR.
+      LOG.warn("cannot read the EnvoyPatchPolicy outcomes on eg4j.xds-nacks: {}", e.toString());
+    }
     active = true;
     dirty = false;
     translateAndPublish();
@@ -227,11 +261,12 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   public void afterPoll(boolean caughtUp) {
     boolean fullPoll = recordsThisPoll >= FULL_POLL;
     recordsThisPoll = 0;
+    boolean outcomesChanged = takePatchOutcomes();
     if (!active || !caughtUp) {
       nacks.clear();
       return;
     }
-    if (handleNacks() && !dirty) {
+    if ((handleNacks() || outcomesChanged) && !dirty) {
       republish();
     }
     if (!dirty) {
@@ -323,6 +358,21 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     if (previous != null) {
       publishResult(previous, false);
     }
+  }
+
+  /**
+   * Takes in queued EnvoyPatchPolicy outcomes. Returns true when one is new and about an IR that is
+   * published now, so a status may change.
+   */
+  private boolean takePatchOutcomes() {
+    boolean changed = false;
+    for (EnvoyPatchOutcomes o; (o = patchOutcomes.poll()) != null; ) {
+      if (patchProgrammed.offer(o) && published != null) {
+        var ir = published.xdsIr().get(o.irKey());
+        changed |= ir != null && o.irHash().equals(publisher.xdsIrHash(o.irKey(), ir));
+      }
+    }
+    return changed;
   }
 
   /**
@@ -439,6 +489,18 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
       // A bug in withholding must not stop the pipeline: serve the translation as it is.
       LOG.error("cannot withhold what Envoy rejected; publishing the translation as it is", e);
       result = raw;
+    }
+    try {
+      TranslateResult served = result;
+      result =
+          patchProgrammed.apply(
+              served,
+              key -> publisher.xdsIrHash(key, served.xdsIr().get(key)),
+              java.time.Instant.now()
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  .toString());
+    } catch (RuntimeException e) {
+      LOG.error("cannot merge the EnvoyPatchPolicy outcomes; publishing the statuses without", e);
     }
     withheldCount = withholding.size();
     published = result;

@@ -2,14 +2,18 @@ package io.eg4j.translator.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eg4j.model.bus.Envelope;
+import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.kafka.BusConsumerLoop;
+import io.eg4j.model.status.EnvoyPatchOutcomes;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Reads {@code eg4j.xds-nacks}: Envoy's rejections that the xds-servers publish, and the
  * acceptances that follow them. Each one goes to the {@link ResourceStateHandler}, which traces it
- * to the object that caused it and withholds that object.
+ * to the object that caused it and withholds that object. The EnvoyPatchPolicy outcomes the
+ * xds-servers publish on the same topic go to it too, for the policies' {@code Programmed}
+ * condition.
  *
  * <p>Runs without a consumer group from the end of the topic: a NACK is an event about what is
  * served now, and the NACKs of an earlier run are about configurations that may no longer exist (a
@@ -43,15 +47,43 @@ public final class XdsNackHandler implements BusConsumerLoop.Handler {
       String node) {}
 
   private final Consumer<Event> sink;
+  private final Consumer<EnvoyPatchOutcomes> patchOutcomes;
 
   /** A handler that hands each event to {@code sink} (thread-safe). */
   public XdsNackHandler(Consumer<Event> sink) {
+    this(sink, o -> {});
+  }
+
+  /**
+   * A handler that hands each event to {@code sink} and the EnvoyPatchPolicy outcomes the
+   * xds-servers report (envelope type {@link EnvoyPatchOutcomes#TYPE}) to {@code patchOutcomes}
+   * (both thread-safe).
+   */
+  public XdsNackHandler(Consumer<Event> sink, Consumer<EnvoyPatchOutcomes> patchOutcomes) {
     this.sink = sink;
+    this.patchOutcomes = patchOutcomes;
+  }
+
+  /** The EnvoyPatchPolicy outcomes an envelope carries, or null when it carries none. */
+  public static EnvoyPatchOutcomes patchOutcomes(Envelope envelope) {
+    if (envelope == null || !EnvoyPatchOutcomes.TYPE.equals(envelope.type())) {
+      return null;
+    }
+    try {
+      return Json.MAPPER.treeToValue(envelope.payload(), EnvoyPatchOutcomes.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+      return null;
+    }
   }
 
   @Override
   public void onRecord(ConsumerRecord<String, byte[]> record, Envelope envelope) {
     if (envelope == null || record.key() == null) {
+      return;
+    }
+    EnvoyPatchOutcomes outcomes = patchOutcomes(envelope);
+    if (outcomes != null) {
+      patchOutcomes.accept(outcomes);
       return;
     }
     JsonNode p = envelope.payload();

@@ -119,6 +119,11 @@ public class XdsServerConfiguration {
       }
 
       @Override
+      public void patchOutcomes(String irKey, io.eg4j.model.status.EnvoyPatchOutcomes outcomes) {
+        nacks.publishPatchOutcomes(irKey, outcomes);
+      }
+
+      @Override
       public void connected(int streams) {
         connected.set(streams);
       }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * packs. An {@code add} at the empty path of a resource that does not exist creates it from the
  * value. An operation that fails (no such resource, a path that does not resolve, a {@code test}
  * that does not match, a result that is not a valid resource of its type) is skipped and logged:
- * the resource is served as it was before that operation.
+ * the resource is served as it was before that operation. Each failure is reported too, so that
+ * {@link PatchOutcomes} can give the policy its {@code Programmed} condition.
  */
 final class JsonPatches {
   private static final Logger log = LoggerFactory.getLogger(JsonPatches.class);
@@ -36,8 +37,16 @@ final class JsonPatches {
 
   private JsonPatches() {}
 
-  /** The outcome of one operation: null when it applied, else why not. */
-  record Failure(JsonPatchIr patch, String reason) {}
+  /**
+   * One operation that did not apply.
+   *
+   * @param patch the operation
+   * @param notFound true when the resource it names does not exist
+   * @param reason why, for the log
+   * @param message what the policy's status says: for a missing resource its {@code type/name},
+   *     else the operation, the resource and the error, as Envoy Gateway words them
+   */
+  record Failure(JsonPatchIr patch, boolean notFound, String reason, String message) {}
 
   /** The resources with every operation that applies applied; failures are added to the list. */
   static XdsResources apply(XdsResources r, List<JsonPatchIr> patches, List<Failure> failures) {
@@ -50,7 +59,7 @@ final class JsonPatches {
     List<ClusterLoadAssignment> endpoints = new ArrayList<>(r.endpoints());
     List<Secret> secrets = new ArrayList<>(r.secrets());
     for (JsonPatchIr p : patches) {
-      String reason =
+      Failure failure =
           switch (p.type()) {
             case "type.googleapis.com/envoy.config.listener.v3.Listener" ->
                 patch(listeners, Listener::getName, Listener::newBuilder, p);
@@ -66,10 +75,13 @@ final class JsonPatches {
                     p);
             case "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret" ->
                 patch(secrets, Secret::getName, Secret::newBuilder, p);
-            default -> "unsupported resource type " + p.type();
+            default -> {
+              String why = "unsupported resource type " + p.type();
+              yield new Failure(p, false, why, why);
+            }
           };
-      if (reason != null) {
-        failures.add(new Failure(p, reason));
+      if (failure != null) {
+        failures.add(failure);
         log.warn(
             "EnvoyPatchPolicy {}: {} {} {} {} not applied: {}",
             p.policy(),
@@ -77,14 +89,14 @@ final class JsonPatches {
             p.path(),
             p.type(),
             p.name(),
-            reason);
+            failure.reason());
       }
     }
     return new XdsResources(listeners, routes, clusters, endpoints, secrets);
   }
 
   @SuppressWarnings("unchecked")
-  private static <M extends Message> String patch(
+  private static <M extends Message> Failure patch(
       List<M> list,
       Function<M, String> name,
       Supplier<? extends Message.Builder> builder,
@@ -96,17 +108,22 @@ final class JsonPatches {
         break;
       }
     }
+    boolean whole = p.op().equals("add") && p.path().isEmpty() && p.jsonPath() == null;
+    if (index < 0 && !whole) {
+      return new Failure(
+          p, true, "unable to find xds resource " + p.name(), p.type() + "/" + p.name());
+    }
+    String resource = null;
+    JsonNode patched = null;
     try {
       JsonNode doc;
       if (index < 0) {
-        if (!(p.op().equals("add") && p.path().isEmpty())) {
-          return "unable to find xds resource " + p.name();
-        }
         doc = JSON.nullNode();
       } else {
-        doc = JSON.readTree(Protos.json(list.get(index)));
+        resource = Protos.json(list.get(index));
+        doc = JSON.readTree(resource);
       }
-      JsonNode patched = applyOne(doc, p);
+      patched = applyOne(doc, p);
       Message.Builder b = builder.get();
       JsonFormat.parser().usingTypeRegistry(Protos.registry()).merge(patched.toString(), b);
       M result = (M) b.build();
@@ -116,10 +133,71 @@ final class JsonPatches {
         list.set(index, result);
       }
       return null;
-    } catch (PatchException | InvalidProtocolBufferException e) {
-      return e.getMessage();
+    } catch (InvalidProtocolBufferException e) {
+      String json = patched == null ? String.valueOf(p.value()) : patched.toString();
+      return new Failure(
+          p,
+          false,
+          e.getMessage(),
+          "unable to unmarshal xds resource " + json + ", err:" + e.getMessage());
+    } catch (PatchException e) {
+      return new Failure(p, false, e.getMessage(), applyMessage(p, resource, e.getMessage()));
     } catch (java.io.IOException | RuntimeException e) {
-      return "cannot apply: " + e;
+      String why = "cannot apply: " + e;
+      return new Failure(p, false, why, applyMessage(p, resource, why));
+    }
+  }
+
+  /** Envoy Gateway's words for an operation that does not apply to a resource. */
+  private static String applyMessage(JsonPatchIr p, String resource, String error) {
+    return "unable to apply patch:\n"
+        + operationJson(p)
+        + " on resource:\n"
+        + (resource == null ? "null" : compact(resource))
+        + ", err: "
+        + error;
+  }
+
+  /** The operation as a one-element JSON Patch document, keys in alphabetical order. */
+  static String operationJson(JsonPatchIr p) {
+    java.util.TreeMap<String, Object> op = new java.util.TreeMap<>();
+    op.put("op", p.op());
+    op.put("path", p.path());
+    if (p.jsonPath() != null) {
+      op.put("jsonPath", p.jsonPath());
+    }
+    if (p.from() != null) {
+      op.put("from", p.from());
+    }
+    try {
+      if (p.value() != null) {
+        op.put("value", sorted(JSON.readTree(p.value())));
+      }
+      return JSON.writeValueAsString(List.of(op));
+    } catch (java.io.IOException e) {
+      return String.valueOf(op);
+    }
+  }
+
+  private static Object sorted(JsonNode n) {
+    if (n.isObject()) {
+      java.util.TreeMap<String, Object> m = new java.util.TreeMap<>();
+      n.fields().forEachRemaining(e -> m.put(e.getKey(), sorted(e.getValue())));
+      return m;
+    }
+    if (n.isArray()) {
+      List<Object> l = new ArrayList<>();
+      n.forEach(x -> l.add(sorted(x)));
+      return l;
+    }
+    return n;
+  }
+
+  private static String compact(String json) {
+    try {
+      return JSON.readTree(json).toString();
+    } catch (java.io.IOException e) {
+      return json;
     }
   }
 

@@ -93,7 +93,9 @@ public final class ListenerXdsTranslator {
     clientListenerSettings(l, g);
     boolean needsSni = false;
     if (!g.plainHttp().isEmpty()) {
-      l.addFilterChains(
+      // Plain HTTP is the listener's default filter chain, as in Envoy Gateway: the paths of its
+      // EnvoyPatchPolicy examples (/default_filter_chain/filters/0/typed_config/...) resolve.
+      l.setDefaultFilterChain(
           FilterChain.newBuilder()
               .setName(g.plainRouteConfigName())
               .addFilters(
@@ -119,6 +121,10 @@ public final class ListenerXdsTranslator {
     // SNI); the first route, in the IR's sorted order, keeps the port.
     java.util.Set<FilterChainMatch> matches = new java.util.HashSet<>();
     l.getFilterChainsList().forEach(c -> matches.add(c.getFilterChainMatch()));
+    if (l.hasDefaultFilterChain()) {
+      // Plain HTTP keeps the connections no other chain matches.
+      matches.add(FilterChainMatch.getDefaultInstance());
+    }
     for (TcpListenerIr t : g.tcp()) {
       for (TcpListenerIr.TcpRouteIr r : t.routes()) {
         FilterChain.Builder fc = FilterChain.newBuilder().setName(t.name() + "/" + r.name());

@@ -31,6 +31,15 @@ public interface XdsEvents {
    */
   default void recovered(String irKey, String typeUrl, String version, String node) {}
 
+  /**
+   * The EnvoyPatchPolicy outcomes of an IR key, each time its IR is translated.
+   *
+   * @param irKey the IR key
+   * @param outcomes what became of each policy's operations, tied to the IR's hash; null when the
+   *     IR carries no operations any more, or the key is gone
+   */
+  default void patchOutcomes(String irKey, io.eg4j.model.status.EnvoyPatchOutcomes outcomes) {}
+
   /** The number of connected ADS streams changed. */
   default void connected(int streams) {}
 

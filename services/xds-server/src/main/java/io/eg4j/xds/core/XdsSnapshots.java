@@ -109,7 +109,28 @@ public final class XdsSnapshots implements AutoCloseable {
    * resources are the ones already desired.
    */
   public boolean update(XdsIr ir) {
-    XdsResources r = translator.translate(irRewrite.apply(ir));
+    return update(ir, null);
+  }
+
+  /**
+   * As {@link #update(XdsIr)}, and reports the EnvoyPatchPolicy outcomes of the IR ({@link
+   * XdsEvents#patchOutcomes}) tied to {@code irHash}: the {@code contentHash} of the IR's envelope,
+   * or, when null, the content hash of the IR as the translator publishes it.
+   */
+  public boolean update(XdsIr ir, String irHash) {
+    java.util.List<io.eg4j.model.status.EnvoyPatchOutcomes.Policy> outcomes =
+        new java.util.ArrayList<>();
+    XdsResources r = translator.translate(irRewrite.apply(ir), outcomes);
+    if (ir.jsonPatches().isEmpty()) {
+      events.patchOutcomes(ir.key(), null);
+    } else {
+      String hash =
+          irHash != null
+              ? irHash
+              : io.eg4j.model.bus.ContentHash.of(io.eg4j.model.bus.Json.MAPPER.valueToTree(ir));
+      events.patchOutcomes(
+          ir.key(), new io.eg4j.model.status.EnvoyPatchOutcomes(ir.key(), hash, outcomes));
+    }
     return update(ir.key(), exclusivePorts ? exclusivePorts(r) : r);
   }
 
@@ -196,6 +217,7 @@ public final class XdsSnapshots implements AutoCloseable {
    */
   public void remove(String key) {
     keys.remove(key);
+    events.patchOutcomes(key, null);
     if (!cache.clearSnapshot(key)) {
       log.debug("snapshot of {} kept: Envoys are still watching it", key);
     }

@@ -1,6 +1,7 @@
 package io.eg4j.xds.core;
 
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.model.status.EnvoyPatchOutcomes;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.ArrayList;
@@ -19,6 +20,14 @@ public final class XdsTranslator {
 
   /** Translates an IR into listeners, routes, clusters, endpoints and secrets. */
   public XdsResources translate(XdsIr ir) {
+    return translate(ir, new ArrayList<>());
+  }
+
+  /**
+   * Translates an IR, adding to {@code outcomes} the {@code Programmed} condition of each
+   * EnvoyPatchPolicy whose operations the IR carries ({@link PatchOutcomes}).
+   */
+  public XdsResources translate(XdsIr ir, List<EnvoyPatchOutcomes.Policy> outcomes) {
     List<Listener> ls = listeners.translate(ir);
     List<Cluster> cs = clusters.translate(ir);
     if (ls.stream()
@@ -35,6 +44,9 @@ public final class XdsTranslator {
         new XdsResources(
             ls, routes.translate(ir), cs, endpoints.translate(ir), secrets.translate(ir));
     // EnvoyPatchPolicies apply last, to what Envoy is about to receive.
-    return JsonPatches.apply(built, ir.jsonPatches(), new ArrayList<>());
+    List<JsonPatches.Failure> failures = new ArrayList<>();
+    XdsResources patched = JsonPatches.apply(built, ir.jsonPatches(), failures);
+    outcomes.addAll(PatchOutcomes.of(ir.jsonPatches(), failures));
+    return patched;
   }
 }

@@ -5,6 +5,7 @@ import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.EnvelopeSerde;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.Topics;
+import io.eg4j.model.status.EnvoyPatchOutcomes;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -15,6 +16,8 @@ import org.slf4j.LoggerFactory;
  * each rejection to the object that caused it and withhold that object (DESIGN.md invariant 10).
  * After a NACK, the versions Envoy accepts are published too (envelope type {@code xds-recovered}),
  * so a withheld object that is retried (a listener that could not bind) is known to be in place.
+ * The EnvoyPatchPolicy outcomes of each IR go to the same topic under a key of their own ({@link
+ * #publishPatchOutcomes}).
  */
 public final class NackPublisher {
   private static final Logger log = LoggerFactory.getLogger(NackPublisher.class);
@@ -34,6 +37,37 @@ public final class NackPublisher {
     payload.put("version", version);
     payload.put("node", node);
     send(irKey, Envelope.wrap("xds-recovered", "xds-server", payload));
+  }
+
+  // IR key -> the EnvoyPatchPolicy outcomes this replica last published for it.
+  private final java.util.Map<String, EnvoyPatchOutcomes> outcomes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Publishes the EnvoyPatchPolicy outcomes of an IR key (envelope type {@link
+   * EnvoyPatchOutcomes#TYPE}, record key {@link EnvoyPatchOutcomes#recordKey}), or a tombstone when
+   * {@code result} is null, and nothing when this replica already published the same. Compacted: a
+   * translator that takes over reads the last outcomes of every key.
+   */
+  public void publishPatchOutcomes(String irKey, EnvoyPatchOutcomes result) {
+    if (result == null) {
+      if (outcomes.remove(irKey) != null) {
+        producer.send(
+            new ProducerRecord<>(Topics.XDS_NACKS, EnvoyPatchOutcomes.recordKey(irKey), null),
+            (meta, err) -> {
+              if (err != null) {
+                log.error("cannot publish the end of patch outcomes of {}", irKey, err);
+              }
+            });
+      }
+      return;
+    }
+    if (result.equals(outcomes.put(irKey, result))) {
+      return;
+    }
+    send(
+        EnvoyPatchOutcomes.recordKey(irKey),
+        Envelope.wrap(EnvoyPatchOutcomes.TYPE, "xds-server", Json.MAPPER.valueToTree(result)));
   }
 
   /** Publishes one NACK. */

@@ -106,7 +106,7 @@ public final class XdsIrConsumer implements Runnable {
       c.assign(partitions);
       c.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = c.endOffsets(partitions);
-      Map<String, XdsIr> pending = new LinkedHashMap<>();
+      Map<String, Read> pending = new LinkedHashMap<>();
       while (running.get()) {
         ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
         for (ConsumerRecord<String, byte[]> r : records) {
@@ -151,7 +151,7 @@ public final class XdsIrConsumer implements Runnable {
     return true;
   }
 
-  private void handle(ConsumerRecord<String, byte[]> r, Map<String, XdsIr> pending) {
+  private void handle(ConsumerRecord<String, byte[]> r, Map<String, Read> pending) {
     MDC.put("irKey", String.valueOf(r.key()));
     MDC.put("offset", r.partition() + "@" + r.offset());
     try {
@@ -159,9 +159,9 @@ public final class XdsIrConsumer implements Runnable {
         deadLetter(r, "record without a key");
         return;
       }
-      XdsIr ir;
+      Read ir;
       if (r.value() == null) {
-        ir = null; // tombstone: the Gateway is gone
+        ir = new Read(null, null); // tombstone: the Gateway is gone
       } else {
         try {
           ir = read(r);
@@ -181,7 +181,10 @@ public final class XdsIrConsumer implements Runnable {
     }
   }
 
-  private XdsIr read(ConsumerRecord<String, byte[]> r) {
+  /** An IR read from the topic (null for a tombstone) and its envelope's content hash. */
+  private record Read(XdsIr ir, String hash) {}
+
+  private Read read(ConsumerRecord<String, byte[]> r) {
     Envelope env = envelopes.deserialize(r.topic(), r.value());
     if (!"xds-ir".equals(env.type())) {
       throw new IllegalArgumentException("envelope type is " + env.type() + ", not xds-ir");
@@ -200,7 +203,7 @@ public final class XdsIrConsumer implements Runnable {
         throw new IllegalArgumentException(
             "record key " + r.key() + " differs from IR key " + ir.key());
       }
-      return ir;
+      return new Read(ir, env.contentHash());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException("not an xDS IR: " + e.getOriginalMessage(), e);
     }
@@ -216,12 +219,13 @@ public final class XdsIrConsumer implements Runnable {
 
   private volatile java.util.function.BiConsumer<String, XdsIr> irListener;
 
-  private void apply(String key, XdsIr ir) {
+  private void apply(String key, Read read) {
+    XdsIr ir = read.ir();
     try {
       if (ir == null) {
         snapshots.remove(key);
         log.info("IR {} removed", key);
-      } else if (snapshots.update(ir)) {
+      } else if (snapshots.update(ir, read.hash())) {
         log.info("IR {} updated to {}", key, snapshots.desiredVersion(key));
       }
     } catch (RuntimeException e) {

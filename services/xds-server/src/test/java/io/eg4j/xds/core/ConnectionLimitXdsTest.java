@@ -58,7 +58,11 @@ class ConnectionLimitXdsTest {
   @Test
   void withoutTheSettingThereIsNoLimit() throws Exception {
     for (Listener l : listeners()) {
-      for (FilterChain fc : l.getFilterChainsList()) {
+      List<FilterChain> chains = new java.util.ArrayList<>(l.getFilterChainsList());
+      if (l.hasDefaultFilterChain()) {
+        chains.add(l.getDefaultFilterChain());
+      }
+      for (FilterChain fc : chains) {
         assertThat(fc.getFiltersList()).noneMatch(f -> f.getName().equals(FILTER));
       }
     }

@@ -41,7 +41,12 @@ class RequestIdExtensionXdsTest {
     List<Listener> out = TelemetryXds.apply(plain, new TelemetryIr(null, null, null, "Disable"));
     int managers = 0;
     for (Listener l : out) {
-      for (var fc : l.getFilterChainsList()) {
+      List<io.envoyproxy.envoy.config.listener.v3.FilterChain> chains =
+          new java.util.ArrayList<>(l.getFilterChainsList());
+      if (l.hasDefaultFilterChain()) {
+        chains.add(l.getDefaultFilterChain());
+      }
+      for (var fc : chains) {
         for (var f : fc.getFiltersList()) {
           if (f.getTypedConfig().is(HttpConnectionManager.class)) {
             managers++;
