@@ -69,6 +69,9 @@ public final class OciImagePuller {
 
   private final HttpClient client;
   private final Duration timeout;
+  // The Authorization of the last pull of a repository with given credentials: the next pull
+  // reuses the token (a 401 gets a fresh one).
+  private final Map<String, String> tokens = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A puller whose every request is bounded by {@code timeout}. */
   public OciImagePuller(Duration timeout) {
@@ -456,6 +459,37 @@ public final class OciImagePuller {
       if (credentials != null && credentials.registryToken() != null) {
         authorization = "Bearer " + credentials.registryToken();
       }
+      if (plainHttpRegistry(ref.registry())) {
+        scheme = "http";
+        schemeKnown = true;
+      }
+      String known = tokens.get(tokenKey());
+      if (known != null) {
+        authorization = known;
+      }
+    }
+
+    private String tokenKey() {
+      String who =
+          credentials == null
+              ? ""
+              : sha256Hex(
+                  (credentials.username()
+                          + "\n"
+                          + credentials.password()
+                          + "\n"
+                          + credentials.identityToken()
+                          + "\n"
+                          + credentials.registryToken())
+                      .getBytes(StandardCharsets.UTF_8));
+      return ref.registry() + "/" + ref.repository() + "\n" + who;
+    }
+
+    private void remember() {
+      if (tokens.size() > 1000) {
+        tokens.clear();
+      }
+      tokens.put(tokenKey(), authorization);
     }
 
     private String base() {
@@ -609,6 +643,7 @@ public final class OciImagePuller {
               "the registry " + ref.registry() + " asks for credentials, and there are none");
         }
         authorization = credentials.basicHeader();
+        remember();
         return;
       }
       if (!lower.startsWith("bearer")) {
@@ -688,6 +723,7 @@ public final class OciImagePuller {
         throw new PullException("the token endpoint of " + ref.registry() + " gave no token");
       }
       authorization = "Bearer " + token;
+      remember();
     }
 
     private HttpResponse<InputStream> send(HttpRequest req)
@@ -715,6 +751,32 @@ public final class OciImagePuller {
       };
     }
   }
+
+  /**
+   * True for a registry spoken to in plain HTTP, as Envoy Gateway's registry client (Docker's
+   * naming rules) does: {@code localhost}, a loopback address, or a private (RFC 1918) IPv4 one.
+   */
+  static boolean plainHttpRegistry(String registry) {
+    String host = registry;
+    if (host.startsWith("[")) {
+      host = host.substring(1, Math.max(1, host.indexOf(']')));
+    } else if (host.indexOf(':') == host.lastIndexOf(':') && host.indexOf(':') >= 0) {
+      host = host.substring(0, host.indexOf(':'));
+    }
+    if (host.equals("localhost") || host.equals("::1")) {
+      return true;
+    }
+    Matcher ip = IPV4.matcher(host);
+    if (!ip.matches()) {
+      return false;
+    }
+    int a = Integer.parseInt(ip.group(1));
+    int b = Integer.parseInt(ip.group(2));
+    return a == 127 || a == 10 || a == 172 && b >= 16 && b <= 31 || a == 192 && b == 168;
+  }
+
+  private static final Pattern IPV4 =
+      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.\\d{1,3}\\.\\d{1,3}");
 
   /** A TLS handshake answered in plain HTTP. */
   private static final class PlainHttpAnswer extends PullException {
