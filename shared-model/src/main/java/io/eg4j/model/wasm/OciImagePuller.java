@@ -137,8 +137,7 @@ public final class OciImagePuller {
         registry = "index.docker.io";
       }
       if (repository.isEmpty()
-          || !repository.matches(
-              "[a-z0-9]+(?:[._-]+[a-z0-9]+|__)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*")
+          || !repository.matches("[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*")
           || tag != null && !tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
         throw new PullException("could not parse url in image reference " + image);
       }
@@ -321,6 +320,17 @@ public final class OciImagePuller {
    */
   public Resolved resolve(String image, Credentials credentials)
       throws PullException, InterruptedException {
+    try {
+      return resolveImage(image, credentials);
+    } catch (RuntimeException e) {
+      // A registry's odd answer (a bad URL in a challenge or a redirect) is a failed pull, never
+      // an exception that stops a translation.
+      throw new PullException("could not fetch manifest of " + image + ": " + why(e));
+    }
+  }
+
+  private Resolved resolveImage(String image, Credentials credentials)
+      throws PullException, InterruptedException {
     Reference ref = Reference.parse(image);
     Session s = new Session(ref, credentials);
     Fetched top = s.manifest(ref.identifier());
@@ -353,6 +363,15 @@ public final class OciImagePuller {
 
   /** Fetches the module of a resolved image. */
   public Pulled module(Resolved r, Credentials credentials)
+      throws PullException, InterruptedException {
+    try {
+      return moduleOf(r, credentials);
+    } catch (RuntimeException e) {
+      throw new PullException("could not fetch Wasm binary of " + r.reference() + ": " + why(e));
+    }
+  }
+
+  private Pulled moduleOf(Resolved r, Credentials credentials)
       throws PullException, InterruptedException {
     Session s = new Session(r.reference(), credentials);
     JsonNode layers = r.manifest().path("layers");
