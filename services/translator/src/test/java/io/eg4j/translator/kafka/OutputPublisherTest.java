@@ -79,4 +79,63 @@ class OutputPublisherTest {
     publisher.publish(result(status("a", "Accepted", "t5"), status("b", "NotAllowed", "t5")));
     assertThat(sentKeys()).containsExactly("gateway.networking.k8s.io/HTTPRoute/default/a");
   }
+
+  @Test
+  void aWasmPullSecretCrossesTheBusOnlySealed() throws Exception {
+    io.eg4j.model.bus.SecretBox box = new io.eg4j.model.bus.SecretBox("k1", new byte[32]);
+    MockProducer<String, Envelope> sealedProducer =
+        new MockProducer<>(true, null, new StringSerializer(), (t, e) -> new byte[0]);
+    OutputPublisher sealing =
+        new OutputPublisher(sealedProducer, new SimpleMeterRegistry(), java.util.Optional.of(box));
+    String secret = "{\"auths\":{\"r.example\":{\"username\":\"u\",\"password\":\"s3cret-pw\"}}}";
+    var wasm =
+        new io.eg4j.model.ir.extension.ExtensionIr.WasmIr(
+            "p/wasm/0",
+            "p/wasm/0",
+            null,
+            null,
+            false,
+            "oci://r.example/w@sha256:" + "a".repeat(64),
+            "b".repeat(64),
+            null,
+            List.of(),
+            secret);
+    var backend =
+        new io.eg4j.model.ir.RouteDestinationIr(
+            "backend",
+            List.of(
+                new io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr(
+                    "backend/0",
+                    1,
+                    "HTTP",
+                    "IP",
+                    List.of(new io.eg4j.model.ir.RouteDestinationIr.EndpointIr("127.0.0.1", 9)),
+                    null)));
+    var route =
+        new io.eg4j.model.ir.HttpRouteIr(
+                "r", null, null, null, null, null, backend, null, null, null, null, null, null,
+                null, null, null, false, null, null, null, null, null, null)
+            .withExtensions(
+                new io.eg4j.model.ir.extension.ExtensionIr(
+                    "p", List.of(), List.of(), List.of(wasm)));
+    var ir =
+        new io.eg4j.model.ir.XdsIr(
+            "ns/gw",
+            List.of(
+                new io.eg4j.model.ir.HttpListenerIr(
+                    "l", null, 8080, 8080, List.of("*"), null, List.of(route), null)),
+            List.of(),
+            List.of(),
+            List.of());
+    sealing.publish(new TranslateResult(List.of(), Map.of("ns/gw", ir), Map.of(), Map.of(), null));
+    Envelope env =
+        sealedProducer.history().stream()
+            .filter(r -> r.topic().equals(Topics.XDS_IR))
+            .findFirst()
+            .orElseThrow()
+            .value();
+    assertThat(env.encrypted()).isTrue();
+    assertThat(Json.MAPPER.writeValueAsString(env)).doesNotContain("s3cret-pw");
+    assertThat(box.open(env.payload()).toString()).contains("s3cret-pw");
+  }
 }

@@ -10,6 +10,7 @@ import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.model.ir.extension.ExtensionIr;
 import io.eg4j.model.ir.extension.ExtensionIr.WasmIr;
+import io.eg4j.model.wasm.OciImagePuller;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * {@value #CLUSTER}) instead of from the module's origin: a proxy that starts later, or restarts,
  * gets the module the policy was accepted with even when the origin is down or has changed.
  *
+ * <p>A module in an OCI image ({@code oci://…}, pinned by the translator to the manifest digest it
+ * accepted) is pulled with the registry API and the pull secret the IR carries (sealed on the bus);
+ * the secret is dropped from the IR Envoy's configuration is made from.
+ *
  * <p>A download that fails, or a module whose checksum does not match, is answered 502 and logged;
  * Envoy retries with back-off and, meanwhile, fails the filter as its {@code failOpen} says. The
  * checksum was verified by the translator when it accepted the policy, so a mismatch here means the
@@ -66,8 +71,25 @@ public final class WasmModuleCache implements AutoCloseable {
   private final HttpServer server;
   private final HttpClient client;
   private final ExecutorService fetcher;
-  // sha256 -> the origin URL to download it from (the latest IR that named it)
-  private final Map<String, String> origins = new ConcurrentHashMap<>();
+  // sha256 -> where to download it from (the latest IR that named it)
+  private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+  private final OciImagePuller puller = new OciImagePuller(TIMEOUT);
+
+  /**
+   * Where a module comes from: an HTTP(S) URL, or an OCI image pinned to its manifest digest with
+   * the pull secret's entry for its registry (null for an anonymous pull).
+   */
+  private record Origin(String uri, String pullSecret) {
+    boolean image() {
+      return uri.startsWith("oci://");
+    }
+
+    @Override
+    public String toString() {
+      return uri;
+    }
+  }
+
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   private WasmModuleCache(Path dir, String advertisedHost, HttpServer server) {
@@ -195,7 +217,7 @@ public final class WasmModuleCache implements AutoCloseable {
     if (w.uri().startsWith(uri(w.sha256()))) {
       return w; // already ours
     }
-    String previous = origins.put(w.sha256(), w.uri());
+    Origin previous = origins.put(w.sha256(), new Origin(w.uri(), w.pullSecret()));
     if (previous == null && !Files.exists(file(w.sha256()))) {
       fetcher.submit(() -> ensure(w.sha256()));
     }
@@ -223,7 +245,7 @@ public final class WasmModuleCache implements AutoCloseable {
     if (Files.exists(f)) {
       return f;
     }
-    String origin = origins.get(sha256);
+    Origin origin = origins.get(sha256);
     if (origin == null) {
       return null;
     }
@@ -231,10 +253,13 @@ public final class WasmModuleCache implements AutoCloseable {
       if (Files.exists(f)) {
         return f;
       }
+      if (origin.image()) {
+        return pulled(sha256, origin, f);
+      }
       try {
         HttpResponse<InputStream> resp =
             client.send(
-                HttpRequest.newBuilder(URI.create(origin)).timeout(TIMEOUT).GET().build(),
+                HttpRequest.newBuilder(URI.create(origin.uri())).timeout(TIMEOUT).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (resp.statusCode() != 200) {
           resp.body().close();
@@ -283,6 +308,48 @@ public final class WasmModuleCache implements AutoCloseable {
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
       }
+    }
+  }
+
+  /**
+   * The module of an image, pulled with its pull secret and checked: the image is pinned to the
+   * manifest digest the translator accepted, and the module must have the checksum in the IR.
+   */
+  private Path pulled(String sha256, Origin origin, Path f) {
+    try {
+      OciImagePuller.Credentials creds = null;
+      if (origin.pullSecret() != null) {
+        creds =
+            OciImagePuller.credentials(
+                    origin.pullSecret(), OciImagePuller.Reference.parse(origin.uri()).registry())
+                .orElse(null);
+      }
+      OciImagePuller.Pulled p = puller.pull(origin.uri(), creds);
+      String got = p.moduleSha256();
+      if (!got.equals(sha256)) {
+        log.warn(
+            "Wasm module from {} has checksum {}, not {}: the image changed after the policy was"
+                + " accepted; not served",
+            origin,
+            got,
+            sha256);
+        return null;
+      }
+      Path tmp = Files.createTempFile(dir, sha256, ".part");
+      try {
+        Files.write(tmp, p.module());
+        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      log.info("Wasm module {} cached from {} ({} bytes)", sha256, origin, p.module().length);
+      return f;
+    } catch (IOException e) {
+      log.warn("Wasm module {}: pull of {} failed: {}", sha256, origin, e.getMessage());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 

@@ -47,6 +47,11 @@ public record ExtensionIr(
    * @param sha256 the module's SHA-256, hex; Envoy refuses a module that does not match
    * @param cluster the cluster Envoy fetches it through
    * @param hostKeys environment variables of the Envoy process handed to the module
+   * @param pullSecret for a module in an OCI image ({@code uri} {@code oci://…}, pinned to the
+   *     image's manifest digest, and no cluster: only the control plane's Wasm cache can serve it),
+   *     the {@code .dockerconfigjson} entry of the image's registry from the policy's pull secret,
+   *     or null for an anonymous pull. It crosses the bus only inside the sealed xDS IR (DESIGN.md
+   *     invariant 6) and never reaches Envoy.
    */
   public record WasmIr(
       String name,
@@ -57,9 +62,35 @@ public record ExtensionIr(
       String uri,
       String sha256,
       RouteDestinationIr cluster,
-      List<String> hostKeys) {
+      List<String> hostKeys,
+      String pullSecret) {
     public WasmIr {
       hostKeys = hostKeys == null ? List.of() : List.copyOf(hostKeys);
+    }
+
+    /** An extension whose module is fetched over HTTP(S). */
+    public WasmIr(
+        String name,
+        String pluginName,
+        String rootId,
+        String configuration,
+        boolean failOpen,
+        String uri,
+        String sha256,
+        RouteDestinationIr cluster,
+        List<String> hostKeys) {
+      this(name, pluginName, rootId, configuration, failOpen, uri, sha256, cluster, hostKeys, null);
+    }
+
+    /** True when the module is in an OCI image, which only the control plane's cache serves. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isImage() {
+      return uri != null && uri.startsWith("oci://");
+    }
+
+    @Override
+    public String toString() {
+      return "WasmIr[name=" + name + ", uri=" + uri + ", sha256=" + sha256 + "]";
     }
   }
 

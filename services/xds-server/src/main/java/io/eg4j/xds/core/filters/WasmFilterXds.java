@@ -28,7 +28,9 @@ import java.util.TreeMap;
  * envoy.filters.http.wasm/<policy>/wasm/<index>}), disabled on the listener and enabled on the
  * policy's routes. Envoy fetches the module over HTTP through the extension's cluster (retrying
  * with back-off, as Envoy Gateway configures it), refuses it unless its SHA-256 matches, and runs
- * it in the V8 runtime with the extension's {@code config} as its plugin configuration.
+ * it in the V8 runtime with the extension's {@code config} as its plugin configuration. A module in
+ * an OCI image is served only by the control plane's Wasm cache; without it, the extension's routes
+ * answer 500 (or run without it, with {@code failOpen}).
  */
 final class WasmFilterXds implements HttpFilterXds {
   static final String TYPE = "envoy.filters.http.wasm";
@@ -49,7 +51,9 @@ final class WasmFilterXds implements HttpFilterXds {
     for (HttpRouteIr r : routes) {
       if (r.extensions() != null) {
         for (WasmIr w : r.extensions().wasm()) {
-          byFilter.putIfAbsent(filterName(w), w);
+          if (servable(w)) {
+            byFilter.putIfAbsent(filterName(w), w);
+          }
         }
       }
     }
@@ -101,12 +105,33 @@ final class WasmFilterXds implements HttpFilterXds {
     return Wasm.newBuilder().setConfig(plugin).build();
   }
 
+  /**
+   * False for a module in an OCI image that no Wasm cache rewrote ({@code eg4j.xds.wasm-cache} is
+   * off): Envoy cannot fetch from a registry.
+   */
+  private static boolean servable(WasmIr w) {
+    return w.cluster() != null && !w.isImage();
+  }
+
   @Override
   public void patchRoute(Route.Builder route, HttpRouteIr ir) {
     if (ir.extensions() == null) {
       return;
     }
     for (WasmIr w : ir.extensions().wasm()) {
+      if (!servable(w)) {
+        if (!w.failOpen()) {
+          // No cache to serve the image's module from: the extension cannot run, so its routes
+          // fail closed rather than go unfiltered.
+          route
+              .clearRoute()
+              .clearRedirect()
+              .setDirectResponse(
+                  io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder()
+                      .setStatus(500));
+        }
+        continue;
+      }
       route.putTypedPerFilterConfig(
           filterName(w),
           any(FilterConfig.newBuilder().setConfig(com.google.protobuf.Any.newBuilder()).build()));
@@ -118,7 +143,9 @@ final class WasmFilterXds implements HttpFilterXds {
     for (HttpRouteIr r : routes) {
       if (r.extensions() != null) {
         for (WasmIr w : r.extensions().wasm()) {
-          out.addSingleCluster(w.cluster());
+          if (servable(w)) {
+            out.addSingleCluster(w.cluster());
+          }
         }
       }
     }

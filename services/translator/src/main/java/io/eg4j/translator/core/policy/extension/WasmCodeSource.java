@@ -1,5 +1,6 @@
 package io.eg4j.translator.core.policy.extension;
 
+import io.eg4j.model.wasm.OciImagePuller;
 import io.eg4j.translator.core.policy.PolicyException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +34,30 @@ public interface WasmCodeSource {
    */
   String checksum(String url, String where, boolean refetch) throws PolicyException;
 
+  /**
+   * A module pulled from an OCI image.
+   *
+   * @param pinnedUrl the image, {@code oci://registry/repository@sha256:<manifest digest>}
+   * @param sha256 hex SHA-256 of the module (not of the image)
+   */
+  record ImageModule(String pinnedUrl, String sha256) {}
+
+  /**
+   * The module in the OCI image {@code url}, pulled if needed, as Envoy Gateway's Wasm cache pulls
+   * it.
+   *
+   * @param url the image, {@code oci://…} with a tag or a digest
+   * @param dockerConfig the pull secret's {@code .dockerconfigjson}, or null for an anonymous pull
+   * @param imageSha256 the digest (hex) the image's manifest must have, or null
+   * @param where the field path for error messages
+   * @param refetch true to resolve the image again even when it was pulled before
+   */
+  default ImageModule image(
+      String url, String dockerConfig, String imageSha256, String where, boolean refetch)
+      throws PolicyException {
+    throw new PolicyException(where + ": this control plane does not pull OCI images");
+  }
+
   /** Hex SHA-256 of {@code bytes}. */
   static String sha256Hex(byte[] bytes) {
     try {
@@ -61,9 +86,19 @@ public interface WasmCodeSource {
 
     private record Entry(String checksum, String error, long at) {}
 
+    private record ImageEntry(
+        String pinnedUrl,
+        String imageDigest,
+        String indexDigest,
+        String sha256,
+        String error,
+        long at) {}
+
     private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+    private final Map<String, ImageEntry> images = new ConcurrentHashMap<>();
     private final HttpClient client;
     private final Clock clock;
+    private final OciImagePuller puller;
 
     public Http() {
       this(
@@ -77,6 +112,88 @@ public interface WasmCodeSource {
     Http(HttpClient client, Clock clock) {
       this.client = client;
       this.clock = clock;
+      this.puller = new OciImagePuller(TIMEOUT);
+    }
+
+    @Override
+    public ImageModule image(
+        String url, String dockerConfig, String imageSha256, String where, boolean refetch)
+        throws PolicyException {
+      long now = clock.millis();
+      // Another pull secret is another pull: a cached module is not handed to a policy whose
+      // credentials were never tried.
+      String key =
+          url + "\n" + (dockerConfig == null ? "" : WasmCodeSource.sha256Hex(dockerConfig));
+      ImageEntry e = images.get(key);
+      if (e != null && !refetch) {
+        if (e.sha256 != null) {
+          return matching(e, url, imageSha256, where);
+        }
+        if (now - e.at < FAILURE_TTL.toMillis()) {
+          throw new PolicyException(where + ": " + e.error);
+        }
+      }
+      ImageEntry fresh;
+      try {
+        OciImagePuller.Credentials creds = null;
+        if (dockerConfig != null) {
+          creds =
+              OciImagePuller.credentials(
+                      dockerConfig, OciImagePuller.Reference.parse(url).registry())
+                  .orElse(null);
+        }
+        OciImagePuller.Resolved r = puller.resolve(url, creds);
+        if (e != null && e.sha256 != null && r.imageDigest().equals(e.imageDigest)) {
+          fresh = e; // the same image as last time: its module is known
+        } else {
+          if (imageSha256 != null
+              && !imageSha256.equals(r.imageDigest())
+              && !imageSha256.equals(r.indexDigest())) {
+            throw new PolicyException(mismatch(url, r.imageDigest(), imageSha256, where));
+          }
+          OciImagePuller.Pulled p = puller.module(r, creds);
+          fresh =
+              new ImageEntry(
+                  p.reference().toString(),
+                  p.imageDigest(),
+                  p.indexDigest(),
+                  p.moduleSha256(),
+                  null,
+                  now);
+        }
+      } catch (OciImagePuller.PullException ex) {
+        fresh =
+            new ImageEntry(
+                null, null, null, null, "could not fetch Wasm OCI image: " + ex.getMessage(), now);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new PolicyException(where + ": pull of " + url + " interrupted");
+      }
+      images.put(key, fresh);
+      if (fresh.sha256 == null) {
+        throw new PolicyException(where + ": " + fresh.error);
+      }
+      return matching(fresh, url, imageSha256, where);
+    }
+
+    private static ImageModule matching(ImageEntry e, String url, String imageSha256, String where)
+        throws PolicyException {
+      if (imageSha256 != null
+          && !imageSha256.equals(e.imageDigest)
+          && !imageSha256.equals(e.indexDigest)) {
+        throw new PolicyException(mismatch(url, e.imageDigest, imageSha256, where));
+      }
+      return new ImageModule(e.pinnedUrl, e.sha256);
+    }
+
+    private static String mismatch(String url, String got, String want, String where) {
+      return where
+          + ": module downloaded from "
+          + url
+          + " has checksum "
+          + got
+          + ", which does not match: "
+          + want;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
 import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
 import io.eg4j.model.ir.extension.ExtensionIr.WasmIr;
+import io.eg4j.model.wasm.OciImagePuller;
 import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
@@ -24,9 +25,12 @@ import java.util.regex.Pattern;
  * <p>An HTTP code source is fetched by Envoy itself from the module's URL (the API says the server
  * must be reachable from the proxy), through a cluster for the URL's host, and checked against the
  * policy's {@code sha256}; without one, the control plane downloads the module once and uses its
- * checksum ({@link WasmCodeSource}). An OCI image code source needs a registry client and a cache
- * that serves the module to Envoy, which eg4j does not have yet: such an extension is refused with
- * a message that says so (or skipped, with {@code failOpen}).
+ * checksum ({@link WasmCodeSource}). An OCI image code source is pulled by the control plane
+ * (registry API v2, with the policy's {@code kubernetes.io/dockerconfigjson} pull secret), its
+ * manifest digest checked against the policy's {@code sha256} (or the URL's digest), and the
+ * module's own checksum put in the IR with the image pinned to that digest and the pull secret's
+ * entry for the registry; the xds-server's Wasm cache pulls it again and serves it to Envoy. A pull
+ * that fails refuses the extension with the reason (or skips it, with {@code failOpen}).
  *
  * <p>With the test setting {@code x-eg4j-test.wasmCache: mock} (the status corpus), modules are
  * never fetched: every code source is served from Envoy Gateway's cache address with a checksum
@@ -111,6 +115,8 @@ final class WasmTranslator {
     String url;
     String sha256;
     String codeWhere;
+    String dockerConfig = null;
+    String pullSecret = null;
     if (type.equals("HTTP")) {
       codeWhere = where + ".code.http";
       url = code.path("http").path("url").asText("");
@@ -128,8 +134,9 @@ final class WasmTranslator {
       }
       JsonNode pull = image.path("pullSecretRef");
       if (pull.isObject()) {
-        // The pull secret must exist and be allowed (a ReferenceGrant for another namespace).
-        pullSecret(env, policy, codeWhere, pull);
+        // The pull secret must exist, be allowed (a ReferenceGrant for another namespace) and hold
+        // a docker config.
+        dockerConfig = pullSecret(env, policy, codeWhere, pull);
       }
     } else {
       throw new PolicyException(where + ".code.type must be HTTP or Image, not '" + type + "'");
@@ -159,10 +166,32 @@ final class WasmTranslator {
       uri = "https://" + host + ":" + MOCK_PORT + "/" + h + ".wasm";
       cluster = mockCluster(host, proxyCertificate(env));
     } else if (type.equals("Image")) {
-      throw new PolicyException(
-          codeWhere
-              + ": eg4j does not pull Wasm modules from OCI images yet; serve the module over"
-              + " HTTP and use code.type HTTP");
+      String imageUrl = ociUrl(url);
+      OciImagePuller.Reference ref;
+      try {
+        ref = OciImagePuller.Reference.parse(imageUrl);
+      } catch (OciImagePuller.PullException e) {
+        throw new PolicyException(codeWhere + ".url: " + e.getMessage());
+      }
+      String expected = sha256 != null ? sha256 : digestOf(ref);
+      String policyPull = code.path("pullPolicy").asText("");
+      // Envoy Gateway's default: a latest tag without a checksum is pulled again, others once.
+      boolean always =
+          policyPull.equals("Always")
+              || policyPull.isEmpty() && expected == null && "latest".equals(ref.tag());
+      WasmCodeSource.ImageModule m =
+          source.image(imageUrl, dockerConfig, expected, codeWhere, always);
+      if (dockerConfig != null) {
+        try {
+          pullSecret = OciImagePuller.narrowed(dockerConfig, ref.registry());
+        } catch (OciImagePuller.PullException e) {
+          throw new PolicyException(codeWhere + ".pullSecretRef: " + e.getMessage());
+        }
+      }
+      checksum = m.sha256();
+      uri = m.pinnedUrl();
+      // Only the control plane's Wasm cache serves a module from an image: no cluster of its own.
+      cluster = null;
     } else {
       URI parsed;
       try {
@@ -205,23 +234,43 @@ final class WasmTranslator {
         uri,
         checksum,
         cluster,
-        hostKeys);
+        hostKeys,
+        pullSecret);
   }
 
-  private static void pullSecret(PolicyEnv env, ObjectNode policy, String codeWhere, JsonNode pull)
-      throws PolicyException {
+  /** The {@code .dockerconfigjson} of the pull secret. */
+  private static String pullSecret(
+      PolicyEnv env, ObjectNode policy, String codeWhere, JsonNode pull) throws PolicyException {
+    java.util.Map<String, String> data;
     try {
-      env.secret(
-          policy,
-          new ObjectRef(
-              pull.path("group").asText(""),
-              pull.path("kind").asText("Secret"),
-              pull.path("name").asText(""),
-              text(pull.path("namespace")),
-              null));
+      data =
+          env.secret(
+              policy,
+              new ObjectRef(
+                  pull.path("group").asText(""),
+                  pull.path("kind").asText("Secret"),
+                  pull.path("name").asText(""),
+                  text(pull.path("namespace")),
+                  null));
     } catch (PolicyException e) {
       throw new PolicyException(codeWhere + ".pullSecretRef: " + e.getMessage());
     }
+    String config = data.get(".dockerconfigjson");
+    if (config == null) {
+      String ns = text(pull.path("namespace"));
+      throw new PolicyException(
+          codeWhere
+              + ".pullSecretRef: missing .dockerconfigjson key in secret "
+              + (ns != null ? ns : policy.path("metadata").path("namespace").asText(""))
+              + "/"
+              + pull.path("name").asText(""));
+    }
+    return config;
+  }
+
+  /** The digest (hex) an image reference is pinned to, or null. */
+  private static String digestOf(OciImagePuller.Reference ref) {
+    return ref.digest() == null ? null : ref.digest().substring("sha256:".length());
   }
 
   /**

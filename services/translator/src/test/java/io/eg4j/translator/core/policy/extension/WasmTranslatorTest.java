@@ -30,6 +30,15 @@ class WasmTranslatorTest {
       new PolicyEnv() {
         @Override
         public Map<String, String> secret(ObjectNode policy, ObjectRef ref) throws PolicyException {
+          if (ref.name().equals("nokey")) {
+            return Map.of("token", "x");
+          }
+          if (ref.name().equals("creds")) {
+            return Map.of(
+                ".dockerconfigjson",
+                "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\"},"
+                    + "\"other.example\":{\"auth\":\"bzpx\"}}}");
+          }
           if (!ref.name().equals("pull")) {
             throw new PolicyException("Secret default/" + ref.name() + " does not exist");
           }
@@ -143,7 +152,10 @@ class WasmTranslatorTest {
         "{type: HTTP, http: {url: 'ftp://x/w.wasm'}}|must be an http or https URL",
         "{type: HTTP, http: {url: 'https://x/w.wasm', sha256: 0000}}|sha256 must be a string",
         "{type: HTTP, http: {}}|url is required",
-        "{type: Image, image: {url: 'registry.example/w:1'}}|does not pull Wasm modules from OCI",
+        "{type: Image, image: {url: 'registry.example/w:1'}}|does not pull OCI images",
+        "{type: Image, image: {url: 'r.example/w:1', pullSecretRef: {name: nokey}}}|"
+            + "pullSecretRef: missing .dockerconfigjson key in secret default/nokey",
+        "{type: Image, image: {url: 'r.example/W:1'}}|code.image.url: could not parse url",
         "{type: Git}|code.type must be HTTP or Image",
         "{type: Image, image: {url: 'r/w', pullSecretRef: {name: nope}}}|does not exist",
       })
@@ -175,6 +187,76 @@ class WasmTranslatorTest {
     assertThat(out).extracting(WasmIr::pluginName).containsExactly("good");
     assertThat(out.get(0).name()).endsWith("/wasm/1");
     assertThat(skipped).singleElement().asString().contains("spec.wasm[0].code.image");
+  }
+
+  /** An image source that records what it was asked, and answers with a fixed module. */
+  private static final class FakeImages implements WasmCodeSource {
+    final List<String> asked = new ArrayList<>();
+
+    @Override
+    public String checksum(String url, String where, boolean refetch) {
+      throw new AssertionError("no download expected for " + url);
+    }
+
+    @Override
+    public ImageModule image(
+        String url, String dockerConfig, String imageSha256, String where, boolean refetch)
+        throws PolicyException {
+      asked.add(url + " config=" + (dockerConfig != null) + " sha=" + imageSha256 + " " + refetch);
+      if (imageSha256 != null && !imageSha256.equals(SHA_A)) {
+        throw new PolicyException(where + ": module downloaded from " + url + " does not match");
+      }
+      return new ImageModule("oci://r.example/w@sha256:" + SHA_A, "b".repeat(64));
+    }
+  }
+
+  @Test
+  void imageModulesArePulledByTheControlPlaneAndServedOnlyFromItsCache() throws Exception {
+    FakeImages images = new FakeImages();
+    List<WasmIr> out =
+        translate(
+            """
+            wasm:
+            - name: private
+              code:
+                type: Image
+                image: {url: "r.example/w:v1", pullSecretRef: {name: creds}}
+            - name: pinned
+              code: {type: Image, image: {url: "oci://r.example/w@sha256:%1$s"}}
+            - name: latest
+              code: {type: Image, image: {url: "r.example/w"}}
+            - name: once
+              code: {type: Image, pullPolicy: IfNotPresent, image: {url: "r.example/w"}}
+            """
+                .formatted(SHA_A),
+            images,
+            false,
+            new ArrayList<>());
+    WasmIr w = out.get(0);
+    assertThat(w.uri()).isEqualTo("oci://r.example/w@sha256:" + SHA_A);
+    assertThat(w.isImage()).isTrue();
+    assertThat(w.sha256()).isEqualTo("b".repeat(64));
+    assertThat(w.cluster()).isNull();
+    // Only the image's registry's credentials travel on, in the (sealed) IR.
+    assertThat(w.pullSecret()).contains("r.example").doesNotContain("other.example");
+    assertThat(out.get(1).pullSecret()).isNull();
+    assertThat(images.asked)
+        .containsExactly(
+            "oci://r.example/w:v1 config=true sha=null false",
+            // The URL's digest is checked when the policy gives no sha256.
+            "oci://r.example/w@sha256:" + SHA_A + " config=false sha=" + SHA_A + " false",
+            // A latest tag without a checksum is pulled again, unless IfNotPresent says not to.
+            "oci://r.example/w:latest config=false sha=null true",
+            "oci://r.example/w:latest config=false sha=null false");
+
+    String mismatched =
+        """
+        wasm:
+        - code: {type: Image, image: {url: "r.example/w:v1", sha256: %s}}
+        """
+            .formatted("c".repeat(64));
+    assertThatThrownBy(() -> translate(mismatched, images, false, new ArrayList<>()))
+        .hasMessageContaining("spec.wasm[0].code.image: module downloaded from");
   }
 
   @ParameterizedTest
