@@ -45,12 +45,30 @@ def proxy_cert_file():
     return path
 
 
+def test_module():
+    """The test dynamic module (an HTTP filter in C, compiled once with the machine's compiler)."""
+    path = os.path.join(tmp, "libeg4j_test_module.so")
+    with db_lock:
+        if not os.path.exists(path):
+            src = os.path.join(root, "services", "xds-server", "src", "test", "resources", "io", "eg4j",
+                               "xds", "testing", "eg4j_test_module.c")
+            subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", path, src], check=True,
+                           capture_output=True)
+    return path
+
+
 def test_databases(node):
     """MaxMind database paths name files on the proxy's machine: Envoy opens them while it
-    validates, so each is replaced by an empty test database of its type (tools/test-mmdb.py)."""
+    validates, so each is replaced by an empty test database of its type (tools/test-mmdb.py).
+    So are the local paths of dynamic modules (the operator puts them on the proxy; Envoy loads
+    them while it validates): the test module stands in for them."""
     if isinstance(node, dict):
         for k, v in node.items():
-            if k == "filename" and isinstance(v, str) and v.startswith("/certs/"):
+            if (k == "dynamic_module_config" and isinstance(v, dict)
+                    and isinstance(v.get("module"), dict) and isinstance(v["module"].get("local"), dict)
+                    and "filename" in v["module"]["local"]):
+                v["module"]["local"]["filename"] = test_module()
+            elif k == "filename" and isinstance(v, str) and v.startswith("/certs/"):
                 # Files the provisioner mounts into every proxy (the control plane's CA at
                 # /certs/ca.crt): a test CA stands in for it.
                 node[k] = proxy_cert_file()

@@ -3,6 +3,8 @@ package io.eg4j.translator.core;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.extension.ExtensionIr;
 import io.eg4j.translator.core.PolicyProcessor.Attachment;
+import io.eg4j.translator.core.policy.PolicyException;
+import io.eg4j.translator.core.policy.extension.DynamicModuleTranslator;
 import io.eg4j.translator.core.policy.extension.EnvoyExtensionPolicyTranslator;
 import java.util.List;
 import java.util.Map;
@@ -28,17 +30,44 @@ final class EnvoyExtensionApplier {
   }
 
   void apply(TranslationContext ctx, Map<String, IrBuilders.XdsBuilder> xds) {
-    PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain));
+    PolicyChain.rewriteRoutes(ctx, xds, winners, (r, chain, lc) -> rewrite(r, chain, lc));
   }
 
-  private static HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain) {
+  private static HttpRouteIr rewrite(HttpRouteIr r, List<Attachment> chain, ListenerContext lc) {
     ExtensionIr ir = effective(chain);
+    if (ir != null && !ir.dynamicModules().isEmpty() && lc != null) {
+      ir = withGatewayModules(ir, chain, lc);
+    }
     if (ir == null) {
       // The route's SecurityPolicy stays on the 500 route: its filters run first and can only
       // refuse, and it is enforced as its status says.
       return r.failClosed(500).withSecurity(r.security());
     }
     return ir.isEmpty() ? r : r.withExtensions(ir);
+  }
+
+  /**
+   * The extensions with the dynamic modules as the EnvoyProxy of the route's own Gateway registers
+   * them (a policy that reaches several Gateways was checked against each registry; its IR holds
+   * the first one's), or null when that registry cannot give them (the route fails closed).
+   */
+  private static ExtensionIr withGatewayModules(
+      ExtensionIr ir, List<Attachment> chain, ListenerContext lc) {
+    Attachment source = chain.get(0);
+    if (!DynamicModuleTranslator.present(Nodes.spec(source.policy())) && chain.size() > 1) {
+      // Merged: the broader policy's modules are kept.
+      source = chain.get(1);
+    }
+    try {
+      List<ExtensionIr.DynamicModuleIr> modules =
+          DynamicModuleTranslator.translate(
+              Nodes.spec(source.policy()),
+              EnvoyExtensionPolicyTranslator.id(source.policy()),
+              lc.gateway.envoyProxy);
+      return new ExtensionIr(ir.policy(), ir.lua(), ir.extProc(), ir.wasm(), modules);
+    } catch (PolicyException e) {
+      return null;
+    }
   }
 
   private static ExtensionIr effective(List<Attachment> chain) {
@@ -58,7 +87,8 @@ final class EnvoyExtensionApplier {
         own.policy(),
         own.lua().isEmpty() ? broader.lua() : own.lua(),
         own.extProc().isEmpty() ? broader.extProc() : own.extProc(),
-        own.wasm().isEmpty() ? broader.wasm() : own.wasm());
+        own.wasm().isEmpty() ? broader.wasm() : own.wasm(),
+        own.dynamicModules().isEmpty() ? broader.dynamicModules() : own.dynamicModules());
   }
 
   /**

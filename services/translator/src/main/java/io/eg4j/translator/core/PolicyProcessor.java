@@ -99,6 +99,35 @@ final class PolicyProcessor {
     return "Strict";
   }
 
+  /**
+   * The EnvoyProxy specs in effect for the Gateways a policy reaches, one per Gateway in the order
+   * they are reached (null for a Gateway without one): an EnvoyExtensionPolicy's dynamic modules
+   * must be registered in each.
+   */
+  private List<JsonNode> envoyProxies(ObjectNode p) {
+    List<Target> ts;
+    try {
+      ts = targets(p, false);
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+    List<JsonNode> out = new ArrayList<>();
+    java.util.Set<GatewayContext> seen =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Target t : ts) {
+      for (ObjectNode a : ancestors(t)) {
+        for (GatewayContext g : ctx.acceptedGateways) {
+          if (g.name.equals(a.path("name").asText())
+              && g.namespace.equals(a.path("namespace").asText())
+              && seen.add(g)) {
+            out.add(g.envoyProxy);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   private static String routeKey(Target t) {
     return t.kind() + "/" + t.namespace() + "/" + t.name();
   }
@@ -419,7 +448,7 @@ final class PolicyProcessor {
       }
       case "EnvoyExtensionPolicy" -> {
         EnvoyExtensionPolicyTranslator.Result r =
-            extension.translate(p, Nodes.spec(p), luaValidation(p));
+            extension.translate(p, Nodes.spec(p), luaValidation(p), envoyProxies(p));
         translations.put(p, r);
         return r.error();
       }

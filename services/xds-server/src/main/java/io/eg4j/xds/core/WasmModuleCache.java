@@ -191,7 +191,7 @@ public final class WasmModuleCache implements AutoCloseable {
         for (WasmIr w : ext.wasm()) {
           wasm.add(served(w));
         }
-        routes.add(r.withExtensions(new ExtensionIr(ext.policy(), ext.lua(), ext.extProc(), wasm)));
+        routes.add(r.withExtensions(ext.withWasm(wasm)));
         changed = true;
       }
       if (changed) {

@@ -13,24 +13,72 @@ import java.util.List;
  * @param lua the Lua scripts, in the policy's order
  * @param extProc the external processors, in the policy's order
  * @param wasm the Wasm extensions, in the policy's order
+ * @param dynamicModules the dynamic module filters, in the policy's order
  */
 public record ExtensionIr(
-    String policy, List<LuaIr> lua, List<ExtProcIr> extProc, List<WasmIr> wasm) {
+    String policy,
+    List<LuaIr> lua,
+    List<ExtProcIr> extProc,
+    List<WasmIr> wasm,
+    List<DynamicModuleIr> dynamicModules) {
   public ExtensionIr {
     lua = lua == null ? List.of() : List.copyOf(lua);
     extProc = extProc == null ? List.of() : List.copyOf(extProc);
     wasm = wasm == null ? List.of() : List.copyOf(wasm);
+    dynamicModules = dynamicModules == null ? List.of() : List.copyOf(dynamicModules);
+  }
+
+  /** A policy without dynamic modules. */
+  public ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extProc, List<WasmIr> wasm) {
+    this(policy, lua, extProc, wasm, List.of());
+  }
+
+  /** This policy with other Wasm extensions (the rest unchanged). */
+  public ExtensionIr withWasm(List<WasmIr> other) {
+    return new ExtensionIr(policy, lua, extProc, other, dynamicModules);
   }
 
   /** A policy with Lua scripts and external processors only. */
   public ExtensionIr(String policy, List<LuaIr> lua, List<ExtProcIr> extProc) {
-    this(policy, lua, extProc, List.of());
+    this(policy, lua, extProc, List.of(), List.of());
   }
 
   /** True when the policy sets no extension that needs a filter. */
   @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isEmpty() {
-    return lua.isEmpty() && extProc.isEmpty() && wasm.isEmpty();
+    return lua.isEmpty() && extProc.isEmpty() && wasm.isEmpty() && dynamicModules.isEmpty();
+  }
+
+  /**
+   * One dynamic module filter ({@code spec.dynamicModule[]}): a shared library registered in the
+   * EnvoyProxy of the policy's Gateway ({@code spec.dynamicModules}), loaded by Envoy's dynamic
+   * modules HTTP filter, from a local path or from a URL Envoy downloads and checks.
+   *
+   * @param name the filter name suffix, {@code <policy>/dynamic-module/<index>}
+   * @param filterName the filter implementation within the module ({@code ""} when unset)
+   * @param config the filter's {@code config} as JSON text, handed to the module; null when unset
+   * @param terminalFilter true when the module answers requests itself, without an upstream
+   * @param doNotClose true to keep the module loaded when no filter uses it any more
+   * @param loadGlobally true to load the module's symbols globally ({@code RTLD_GLOBAL})
+   * @param path the module's absolute path on the proxy's filesystem; null for a remote module
+   * @param url where Envoy downloads a remote module; null for a local one
+   * @param sha256 the remote module's SHA-256, hex; null for a local one
+   * @param cluster the cluster Envoy downloads a remote module through; null for a local one
+   */
+  public record DynamicModuleIr(
+      String name,
+      String filterName,
+      String config,
+      boolean terminalFilter,
+      boolean doNotClose,
+      boolean loadGlobally,
+      String path,
+      String url,
+      String sha256,
+      RouteDestinationIr cluster) {
+    public DynamicModuleIr {
+      filterName = filterName == null ? "" : filterName;
+    }
   }
 
   /**

@@ -53,15 +53,17 @@ public final class HttpFilters {
           new CredentialInjectorFilterXds(),
           new LuaFilterXds(),
           new ExtProcFilterXds(),
-          new WasmFilterXds());
+          new WasmFilterXds(),
+          new DynamicModuleFilterXds());
 
   /**
    * Envoy Gateway's default filter order (its {@code newOrderedHTTPFilter}): health check first
    * (load balancers must see the drain state unchanged), fault injection, CORS before any
    * authentication so that preflights are answered, then authentication (external authorization,
-   * API key, basic, OAuth2, JWT), session persistence, buffering, extensions (Lua, ext_proc, Wasm),
-   * authorization, rate limits, gRPC-Web and gRPC statistics, custom responses, credential
-   * injection, compression, router. Types not listed sort at 50; equal orders sort by filter name.
+   * API key, basic, OAuth2, JWT), session persistence, buffering, extensions (Lua, ext_proc, Wasm,
+   * dynamic modules), authorization, rate limits, gRPC-Web and gRPC statistics, custom responses,
+   * credential injection, compression, router. Types not listed sort at 50; equal orders sort by
+   * filter name. Dynamic modules add their index in the policy ({@link #INDEXED}).
    */
   static final Map<String, Integer> ORDER =
       Map.ofEntries(
@@ -79,6 +81,7 @@ public final class HttpFilters {
           Map.entry("envoy.filters.http.lua", 10),
           Map.entry("envoy.filters.http.ext_proc", 100),
           Map.entry("envoy.filters.http.wasm", 200),
+          Map.entry(DynamicModuleFilterXds.TYPE, 250),
           Map.entry("envoy.filters.http.rbac", 301),
           Map.entry("envoy.filters.http.local_ratelimit", 302),
           Map.entry("envoy.filters.http.ratelimit", 303),
@@ -102,11 +105,18 @@ public final class HttpFilters {
     return filterName.startsWith(type);
   }
 
+  /**
+   * Types whose filters, one per entry of a policy's list ({@code .../<index>}), sort by their base
+   * order plus that index, as Envoy Gateway orders them: the first module of every policy runs
+   * before the second module of any.
+   */
+  static final java.util.Set<String> INDEXED = java.util.Set.of(DynamicModuleFilterXds.TYPE);
+
   static int order(String filterName) {
     String type = typeOf(filterName);
     Integer o = ORDER.get(type);
     if (o != null) {
-      return o;
+      return INDEXED.contains(type) ? o + index(filterName) : o;
     }
     // Compressors are named envoy.filters.http.compressor.<algorithm>.
     for (Map.Entry<String, Integer> e : ORDER.entrySet()) {
@@ -115,6 +125,16 @@ public final class HttpFilters {
       }
     }
     return 50;
+  }
+
+  /** The index a filter name ends with ({@code .../<index>}), or 0 when it ends otherwise. */
+  private static int index(String filterName) {
+    String last = filterName.substring(filterName.lastIndexOf('/') + 1);
+    try {
+      return Integer.parseInt(last);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /**

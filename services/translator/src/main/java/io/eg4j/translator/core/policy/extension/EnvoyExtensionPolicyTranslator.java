@@ -11,9 +11,10 @@ import java.util.List;
 
 /**
  * Translates an EnvoyExtensionPolicy into the {@link ExtensionIr} its routes carry. Each feature
- * (Lua, external processing, Wasm) has its own class beside this one that lists the spec fields it
- * enforces and builds its IR. A policy that sets a field no feature enforces is not applied (fail
- * closed, DESIGN.md invariant 9): its {@link Result} has an error naming those fields.
+ * (Lua, external processing, Wasm, dynamic modules) has its own class beside this one that lists
+ * the spec fields it enforces and builds its IR. A policy that sets a field no feature enforces is
+ * not applied (fail closed, DESIGN.md invariant 9): its {@link Result} has an error naming those
+ * fields.
  */
 public final class EnvoyExtensionPolicyTranslator {
   /** Checksums of downloaded Wasm modules, shared by every translation of this process. */
@@ -69,10 +70,25 @@ public final class EnvoyExtensionPolicyTranslator {
    *     {@code Disabled} (the EnvoyProxy's {@code lua.validationType} of the policy's Gateway)
    */
   public Result translate(ObjectNode policy, JsonNode spec, String luaValidation) {
+    return translate(policy, spec, luaValidation, List.of());
+  }
+
+  /**
+   * Translates {@code policy}.
+   *
+   * @param luaValidation how Lua scripts are checked (see above)
+   * @param envoyProxies the specs of the EnvoyProxies in effect for the Gateways the policy reaches
+   *     (an element is null for a Gateway without one): its dynamic modules must be registered in
+   *     each; the IR holds them as the first registers them (see {@link
+   *     DynamicModuleTranslator#translate} for the routes of the others)
+   */
+  public Result translate(
+      ObjectNode policy, JsonNode spec, String luaValidation, List<JsonNode> envoyProxies) {
     List<String> supported = new ArrayList<>(FieldSupport.ATTACHMENT);
     supported.addAll(LuaTranslator.SUPPORTED);
     supported.addAll(ExtProcTranslator.SUPPORTED);
     supported.addAll(WasmTranslator.SUPPORTED);
+    supported.addAll(DynamicModuleTranslator.SUPPORTED);
     String unsupported = FieldSupport.message(FieldSupport.unsupported(spec, supported));
     if (unsupported != null) {
       return new Result(null, unsupported);
@@ -86,7 +102,27 @@ public final class EnvoyExtensionPolicyTranslator {
           ExtProcTranslator.translate(spec, policy, id, env, skipped);
       List<ExtensionIr.WasmIr> wasm =
           WasmTranslator.translate(spec, policy, id, env, wasmSource, wasmMock, skipped);
-      ExtensionIr ir = new ExtensionIr(id, lua, extProc, wasm);
+      List<ExtensionIr.DynamicModuleIr> dynamicModules = List.of();
+      if (DynamicModuleTranslator.present(spec)) {
+        // Checked against every Gateway's registry: one that lacks a module fails the policy.
+        java.util.LinkedHashSet<String> errors = new java.util.LinkedHashSet<>();
+        boolean first = true;
+        for (JsonNode ep : envoyProxies) {
+          try {
+            List<ExtensionIr.DynamicModuleIr> dm = DynamicModuleTranslator.translate(spec, id, ep);
+            if (first) {
+              dynamicModules = dm;
+            }
+          } catch (PolicyException e) {
+            errors.add(e.getMessage());
+          }
+          first = false;
+        }
+        if (!errors.isEmpty()) {
+          throw new PolicyException(String.join("; ", errors));
+        }
+      }
+      ExtensionIr ir = new ExtensionIr(id, lua, extProc, wasm, dynamicModules);
       return new Result(
           ir,
           skipped.isEmpty()
@@ -102,7 +138,7 @@ public final class EnvoyExtensionPolicyTranslator {
   }
 
   /** The policy's id in filter names: {@code envoyextensionpolicy/<namespace>/<name>}. */
-  static String id(ObjectNode policy) {
+  public static String id(ObjectNode policy) {
     return "envoyextensionpolicy/"
         + policy.path("metadata").path("namespace").asText("")
         + "/"
