@@ -29,6 +29,9 @@ import threading
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from envoy_standins import StandIns  # noqa: E402
+
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -39,43 +42,7 @@ BATCH = int(os.environ.get("EG4J_FUZZ_BATCH", "40"))
 BATCH_BYTES = 4_000_000
 tmp = tempfile.mkdtemp(prefix="eg4j-fuzz-validate-")
 
-DB_TYPES = {"city_db_path": "GeoIP2-City", "asn_db_path": "GeoLite2-ASN",
-            "isp_db_path": "GeoIP2-ISP", "anon_db_path": "GeoIP2-Anonymous-IP"}
-db_lock = threading.Lock()
-
-
-def proxy_cert_file():
-    """A self-signed CA certificate in the scratch directory, made once."""
-    path = os.path.join(tmp, "certs-ca.crt")
-    with db_lock:
-        if not os.path.exists(path):
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                            "-subj", "/CN=eg4j-validate-ca", "-keyout", path + ".key", "-out", path],
-                           check=True, capture_output=True)
-    return path
-
-
-def test_databases(node):
-    """MaxMind database paths name files on the proxy's machine: each is replaced by an empty
-    test database of its type (tools/test-mmdb.py), as validate-envoy-static.py does."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "filename" and isinstance(v, str) and v.startswith("/certs/"):
-                # Files the provisioner mounts into every proxy (the control plane's CA at
-                # /certs/ca.crt): a test CA stands in for it.
-                node[k] = proxy_cert_file()
-            elif k in DB_TYPES and isinstance(v, str):
-                db = os.path.join(tmp, k + ".mmdb")
-                with db_lock:
-                    if not os.path.exists(db):
-                        subprocess.run([sys.executable, os.path.join(root, "tools", "test-mmdb.py"),
-                                        db, DB_TYPES[k], "-"], check=True)
-                node[k] = db
-            else:
-                test_databases(v)
-    elif isinstance(node, list):
-        for v in node:
-            test_databases(v)
+stand_ins = StandIns(tmp)
 
 
 runs = [0]
@@ -206,7 +173,7 @@ for name in files:
     if not isinstance(doc, dict):
         alone.append([(h, origin, text)])
         continue
-    test_databases(doc)
+    stand_ins.apply(doc)
     top = json.dumps({k: v for k, v in doc.items() if k not in ("node", "static_resources")},
                      sort_keys=True)
     groups.setdefault(top, []).append((h, origin, doc, len(text)))

@@ -10,11 +10,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from envoy_standins import StandIns  # noqa: E402
 from translate_all import result, translate_all as translate_all_cases  # noqa: E402
 
 cases_dir = os.path.abspath(sys.argv[1])
@@ -27,63 +27,7 @@ def translate_all():
     return translate_all_cases(root, cases_dir, names, ["envoy-static"])
 
 
-DB_TYPES = {"city_db_path": "GeoIP2-City", "asn_db_path": "GeoLite2-ASN",
-            "isp_db_path": "GeoIP2-ISP", "anon_db_path": "GeoIP2-Anonymous-IP"}
-
-
-db_lock = threading.Lock()
-
-
-def proxy_cert_file():
-    """A self-signed CA certificate in the scratch directory, made once."""
-    path = os.path.join(tmp, "certs-ca.crt")
-    with db_lock:
-        if not os.path.exists(path):
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                            "-subj", "/CN=eg4j-validate-ca", "-keyout", path + ".key", "-out", path],
-                           check=True, capture_output=True)
-    return path
-
-
-def test_module():
-    """The test dynamic module (an HTTP filter in C, compiled once with the machine's compiler)."""
-    path = os.path.join(tmp, "libeg4j_test_module.so")
-    with db_lock:
-        if not os.path.exists(path):
-            src = os.path.join(root, "services", "xds-server", "src", "test", "resources", "io", "eg4j",
-                               "xds", "testing", "eg4j_test_module.c")
-            subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", path, src], check=True,
-                           capture_output=True)
-    return path
-
-
-def test_databases(node):
-    """MaxMind database paths name files on the proxy's machine: Envoy opens them while it
-    validates, so each is replaced by an empty test database of its type (tools/test-mmdb.py).
-    So are the local paths of dynamic modules (the operator puts them on the proxy; Envoy loads
-    them while it validates): the test module stands in for them."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if (k == "dynamic_module_config" and isinstance(v, dict)
-                    and isinstance(v.get("module"), dict) and isinstance(v["module"].get("local"), dict)
-                    and "filename" in v["module"]["local"]):
-                v["module"]["local"]["filename"] = test_module()
-            elif k == "filename" and isinstance(v, str) and v.startswith("/certs/"):
-                # Files the provisioner mounts into every proxy (the control plane's CA at
-                # /certs/ca.crt): a test CA stands in for it.
-                node[k] = proxy_cert_file()
-            elif k in DB_TYPES and isinstance(v, str):
-                db = os.path.join(tmp, k + ".mmdb")
-                with db_lock:
-                    if not os.path.exists(db):
-                        subprocess.run([sys.executable, os.path.join(root, "tools", "test-mmdb.py"), db,
-                                        DB_TYPES[k], "-"], check=True)
-                node[k] = db
-            else:
-                test_databases(v)
-    elif isinstance(node, list):
-        for v in node:
-            test_databases(v)
+stand_ins = StandIns(tmp)
 
 
 def check(name, out):
@@ -93,7 +37,7 @@ def check(name, out):
     docs = [d for d in yaml.safe_load_all(text) if d]
     ok, problems = 0, []
     for i, doc in enumerate(docs):
-        test_databases(doc)
+        stand_ins.apply(doc)
         path = os.path.join(tmp, "%s-%d.yaml" % (name, i))
         with open(path, "w") as f:
             yaml.safe_dump(doc, f)
