@@ -1458,7 +1458,7 @@ def t_image_runs():
         shutil.rmtree(work, ignore_errors=True)
 
 
-@case("image runs the certgen Job: the chart's command in the xds-server image creates the three Secrets on an API server, and a second run keeps them")
+@case("image runs the certgen Job: the chart's command in the xds-server image creates the three Secrets and the OIDC cookie key on an API server, and a second run keeps them")
 def t_image_certgen():
     check(os.geteuid() == 0, "needs root for chroot and mounts (CI runs as root)")
     tar = os.path.join(ROOT, "services", "xds-server", "target", "jib-image.tar")
@@ -1541,11 +1541,17 @@ def t_image_certgen():
     check(runs[1].stdout.count("kept as they are") == 1, "second run: " + runs[1].stdout[-500:])
     args = dict(a.split("=", 1) for a in c["args"])
     names = {args[f"--eg4j.certgen.kubernetes.{k}"] for k in ("ca-secret", "server-secret", "envoy-secret")}
-    check(set(store) == names, f"created {sorted(store)}, want {sorted(names)}")
-    check(sum(1 for m, _ in calls if m == "POST") == 3, f"API calls: {calls}")
+    # And the OIDC cookie key, as Envoy Gateway's certgen makes it (ControllerSecrets.OIDC_HMAC).
+    hmac = "envoy-oidc-hmac"
+    check(set(store) == names | {hmac}, f"created {sorted(store)}, want {sorted(names | {hmac})}")
+    check(sum(1 for m, _ in calls if m == "POST") == 4, f"API calls: {calls}")
     import base64
 
+    key = base64.b64decode(store[hmac]["data"]["hmac-secret"])
+    check(set(store[hmac]["data"]) == {"hmac-secret"} and len(key) == 32, f"{hmac}: {sorted(store[hmac]['data'])}")
     for name, sec in store.items():
+        if name == hmac:
+            continue
         keys = {"ca.crt"} if name.endswith("-xds-ca") else {"tls.crt", "tls.key", "ca.crt"}
         check(set(sec["data"]) == keys, f"{name}: {sorted(sec['data'])}")
         check(base64.b64decode(sec["data"]["ca.crt"]).startswith(b"-----BEGIN CERTIFICATE-----"), f"{name}: ca.crt")
