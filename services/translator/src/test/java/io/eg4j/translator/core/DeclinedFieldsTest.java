@@ -145,7 +145,7 @@ class DeclinedFieldsTest {
           .contains(
               "spec.extProc[0].backendSettings.loadBalancer.consistentHash is not applied: the"
                   + " calls of this filter are Envoy's own requests");
-      // The filter is served, its cluster balanced by consistent hash (Maglev).
+      // The rest of the policy is served.
       assertThat(route(r).extensions().extProc()).as(key).hasSize(1);
     }
   }

@@ -101,6 +101,45 @@ class GlobalRateLimitTranslatorTest {
    * certificate files (/certs, as Envoy Gateway); given files are kept.
    */
   /**
+   * A policy environment of controller namespace {@code eg} with no controller Secrets, for the
+   * proxy certificate tests: each overrides what it is about; nothing else may be asked for.
+   */
+  private abstract static class StubEnv implements io.eg4j.translator.core.policy.PolicyEnv {
+    @Override
+    public java.util.Map<String, String> controllerSecret(String name) {
+      return null;
+    }
+
+    @Override
+    public java.util.Map<String, String> secret(
+        com.fasterxml.jackson.databind.node.ObjectNode policy,
+        io.eg4j.translator.core.policy.ObjectRef ref) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.Map<String, String> configMap(
+        com.fasterxml.jackson.databind.node.ObjectNode policy,
+        io.eg4j.translator.core.policy.ObjectRef ref) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public io.eg4j.model.ir.RouteDestinationIr backend(
+        com.fasterxml.jackson.databind.node.ObjectNode policy,
+        String destinationName,
+        io.eg4j.translator.core.policy.ObjectRef ref,
+        String protocol) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String controllerNamespace() {
+      return "eg";
+    }
+  }
+
+  /**
    * The control plane's client certificate ({@code <controller-namespace>/envoy}) wins over the
    * files of x-eg4j.rateLimitTls: it travels over SDS, the CA is where the proxies hold it.
    */
@@ -109,7 +148,7 @@ class GlobalRateLimitTranslatorTest {
     var cert =
         new io.eg4j.model.ir.TlsIr.CertificateIr("eg/envoy", "CERT", "KEY", java.util.List.of());
     io.eg4j.translator.core.policy.PolicyEnv env =
-        new io.eg4j.translator.core.policy.PolicyEnv() {
+        new StubEnv() {
           @Override
           public io.eg4j.model.ir.TlsIr.CertificateIr proxyClientCertificate() {
             return cert;
@@ -118,39 +157,6 @@ class GlobalRateLimitTranslatorTest {
           @Override
           public String proxyCaFile() {
             return "/data/certs/ca.crt";
-          }
-
-          @Override
-          public java.util.Map<String, String> controllerSecret(String name) {
-            return null;
-          }
-
-          @Override
-          public java.util.Map<String, String> secret(
-              com.fasterxml.jackson.databind.node.ObjectNode policy,
-              io.eg4j.translator.core.policy.ObjectRef ref) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public java.util.Map<String, String> configMap(
-              com.fasterxml.jackson.databind.node.ObjectNode policy,
-              io.eg4j.translator.core.policy.ObjectRef ref) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public io.eg4j.model.ir.RouteDestinationIr backend(
-              com.fasterxml.jackson.databind.node.ObjectNode policy,
-              String destinationName,
-              io.eg4j.translator.core.policy.ObjectRef ref,
-              String protocol) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public String controllerNamespace() {
-            return "eg";
           }
         };
     for (String x : new String[] {"", "x-eg4j: {rateLimitTls: true}\n"}) {
@@ -169,43 +175,10 @@ class GlobalRateLimitTranslatorTest {
   @Test
   void aBrokenControllerCertificateNeverMeansPlaintext() throws Exception {
     io.eg4j.translator.core.policy.PolicyEnv env =
-        new io.eg4j.translator.core.policy.PolicyEnv() {
+        new StubEnv() {
           @Override
           public String proxyCertificateProblem() {
             return "Secret eg/envoy is not a certificate with its matching private key";
-          }
-
-          @Override
-          public java.util.Map<String, String> controllerSecret(String name) {
-            return null;
-          }
-
-          @Override
-          public java.util.Map<String, String> secret(
-              com.fasterxml.jackson.databind.node.ObjectNode policy,
-              io.eg4j.translator.core.policy.ObjectRef ref) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public java.util.Map<String, String> configMap(
-              com.fasterxml.jackson.databind.node.ObjectNode policy,
-              io.eg4j.translator.core.policy.ObjectRef ref) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public io.eg4j.model.ir.RouteDestinationIr backend(
-              com.fasterxml.jackson.databind.node.ObjectNode policy,
-              String destinationName,
-              io.eg4j.translator.core.policy.ObjectRef ref,
-              String protocol) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public String controllerNamespace() {
-            return "eg";
           }
         };
     assertThat(GlobalRateLimitTranslator.translate(yaml(RULES), "d", "p", config(""), env))
