@@ -335,7 +335,7 @@ final class PolicyProcessor {
           if (kind.equals("SecurityPolicy") || kind.equals("EnvoyExtensionPolicy")) {
             String declined = FieldSupport.declined(Nodes.spec(p));
             if (declined != null) {
-              warn(rs, FieldSupport.NOT_APPLIED_REASON, declined);
+              note(rs, declined);
             }
           }
         }
@@ -1404,6 +1404,22 @@ final class PolicyProcessor {
       rs.conditions.set(Condition.isTrue("Warning", reason, message));
     } else {
       rs.conditions.set(Condition.isTrue("Warning", "Warnings", prior.message() + "; " + message));
+    }
+  }
+
+  /**
+   * Adds eg4j's own notice (a field accepted but not applied; Envoy Gateway writes nothing for it)
+   * to an ancestor's Warning. Alone it is a Warning with reason {@code FieldNotApplied}; joined to
+   * a warning Envoy Gateway writes, it goes into the message and leaves the reason Envoy Gateway
+   * would give, so tooling that keys on Envoy Gateway's reasons sees the same reason on eg4j.
+   */
+  private static void note(StatusCollector.RefStatus rs, String message) {
+    Condition prior = rs.conditions.get("Warning");
+    if (prior == null) {
+      rs.conditions.set(Condition.isTrue("Warning", FieldSupport.NOT_APPLIED_REASON, message));
+    } else {
+      rs.conditions.set(
+          Condition.isTrue("Warning", prior.reason(), prior.message() + "; " + message));
     }
   }
 

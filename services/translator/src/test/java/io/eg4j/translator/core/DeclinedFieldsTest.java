@@ -151,6 +151,35 @@ class DeclinedFieldsTest {
   }
 
   @Test
+  void aDeclinedSettingJoinsEnvoyGatewaysOwnWarningWithoutChangingItsReason() throws Exception {
+    TranslateResult r =
+        Translations.translate(
+            BASE
+                + """
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: EnvoyExtensionPolicy
+                metadata: {namespace: default, name: eep}
+                spec:
+                  targetRef: {group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}
+                  extProc:
+                  - backendRefs: [{name: authz, port: 9000}]
+                    backendSettings:
+                      loadBalancer:
+                        type: ConsistentHash
+                        consistentHash: {type: Header, header: {name: x-user}}
+                """);
+    String status = Translations.status(r, "EnvoyExtensionPolicy");
+    // Envoy Gateway writes DeprecatedField for the targetRef; eg4j's notice adds to the message
+    // only.
+    assertThat(status)
+        .contains("\"type\":\"Accepted\",\"status\":\"True\"")
+        .contains("\"reason\":\"DeprecatedField\"")
+        .doesNotContain("FieldNotApplied")
+        .contains("The targetRef field is deprecated, use targetRefs instead; spec.extProc[0]")
+        .contains("loadBalancer.consistentHash is not applied");
+  }
+
+  @Test
   void twoDeclinedSettingsAreBothNamedInOneWarning() throws Exception {
     TranslateResult r =
         Translations.translate(
