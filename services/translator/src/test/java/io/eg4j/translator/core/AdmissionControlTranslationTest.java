@@ -18,23 +18,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class AdmissionControlTranslationTest {
   private static final String BASE =
-      """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: GatewayClass
-      metadata: {name: eg}
-      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
-      ---
-      apiVersion: v1
-      kind: Namespace
-      metadata: {name: default}
-      ---
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata: {namespace: default, name: eg}
-      spec:
-        gatewayClassName: eg
-        listeners: [{name: http, protocol: HTTP, port: 80}]
-      ---
+      Translations.GATEWAY
+          + """
       apiVersion: v1
       kind: Service
       metadata: {namespace: default, name: web}
@@ -83,10 +68,6 @@ class AdmissionControlTranslationTest {
     return Translations.translate(BASE.formatted(targets, spec.indent(2), more));
   }
 
-  private static HttpRouteIr route(TranslateResult r) {
-    return r.xdsIr().values().iterator().next().http().get(0).routes().get(0);
-  }
-
   @Test
   void theSettingsReachTheRoutesCluster() throws Exception {
     TranslateResult r =
@@ -106,7 +87,7 @@ class AdmissionControlTranslationTest {
             """);
     assertThat(Translations.status(r, "BackendTrafficPolicy"))
         .contains("\"type\":\"Accepted\",\"status\":\"True\"");
-    AdmissionControlIr ac = route(r).destination().cluster().admissionControl();
+    AdmissionControlIr ac = Translations.firstRoute(r).destination().cluster().admissionControl();
     assertThat(ac)
         .isEqualTo(
             new AdmissionControlIr(
@@ -124,7 +105,7 @@ class AdmissionControlTranslationTest {
     TranslateResult r = translate("HTTPRoute", "web", "admissionControl: {}");
     assertThat(Translations.status(r, "BackendTrafficPolicy"))
         .contains("\"type\":\"Accepted\",\"status\":\"True\"");
-    assertThat(route(r).destination().cluster().admissionControl())
+    assertThat(Translations.firstRoute(r).destination().cluster().admissionControl())
         .isEqualTo(new AdmissionControlIr(null, null, null, null, null, List.of(), List.of()));
   }
 
@@ -145,7 +126,7 @@ class AdmissionControlTranslationTest {
     TranslateResult r = translate("HTTPRoute", "web", "admissionControl: {" + setting + "}");
     String status = Translations.status(r, "BackendTrafficPolicy");
     assertThat(status).contains("\"type\":\"Accepted\",\"status\":\"False\"").contains(message);
-    HttpRouteIr route = route(r);
+    HttpRouteIr route = Translations.firstRoute(r);
     assertThat(route.directResponse()).isNotNull();
     assertThat(route.directResponse().statusCode()).isEqualTo(500);
   }
@@ -160,7 +141,7 @@ class AdmissionControlTranslationTest {
     assertThat(Translations.status(r, "BackendTrafficPolicy"))
         .contains("\"type\":\"Accepted\",\"status\":\"False\"")
         .contains("admissionControl can only be used with HTTPRoute, GRPCRoute");
-    HttpRouteIr route = route(r);
+    HttpRouteIr route = Translations.firstRoute(r);
     assertThat(route.destination() == null ? null : route.destination().cluster()).isNull();
   }
 
@@ -195,6 +176,7 @@ class AdmissionControlTranslationTest {
             CTP.formatted(disable));
     assertThat(Translations.status(r, "ClientTrafficPolicy"))
         .contains("\"type\":\"Accepted\",\"status\":\"True\"");
-    assertThat(route(r).traffic().localRateLimit().rateLimitHeaders()).isEqualTo(headers);
+    assertThat(Translations.firstRoute(r).traffic().localRateLimit().rateLimitHeaders())
+        .isEqualTo(headers);
   }
 }

@@ -12,23 +12,8 @@ import org.junit.jupiter.api.Test;
  */
 class CredentialInjectionTest {
   private static final String BASE =
-      """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: GatewayClass
-      metadata: {name: eg}
-      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
-      ---
-      apiVersion: v1
-      kind: Namespace
-      metadata: {name: default}
-      ---
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata: {namespace: default, name: eg}
-      spec:
-        gatewayClassName: eg
-        listeners: [{name: http, protocol: HTTP, port: 80}]
-      ---
+      Translations.GATEWAY
+          + """
       apiVersion: v1
       kind: Service
       metadata: {namespace: default, name: web}
@@ -70,10 +55,6 @@ class CredentialInjectionTest {
     return Translations.translate(BASE.formatted(valueRef));
   }
 
-  private static HttpRouteIr route(TranslateResult r) {
-    return r.xdsIr().values().iterator().next().http().get(0).routes().get(0);
-  }
-
   private static String routeStatus(TranslateResult r) {
     return Translations.status(r, "HTTPRoute");
   }
@@ -81,7 +62,7 @@ class CredentialInjectionTest {
   @Test
   void theSecretsCredentialReachesTheRoute() throws Exception {
     TranslateResult r = translate("{name: good}");
-    HttpRouteIr route = route(r);
+    HttpRouteIr route = Translations.firstRoute(r);
     // The Service has no endpoints here: 503, not the 500 of a credential that cannot be read.
     assertThat(route.directResponse() == null ? 0 : route.directResponse().statusCode())
         .isNotEqualTo(500);
@@ -104,7 +85,7 @@ class CredentialInjectionTest {
           {"{name: good, kind: ConfigMap}", "must be a Secret"}
         }) {
       TranslateResult r = translate(c[0]);
-      HttpRouteIr route = route(r);
+      HttpRouteIr route = Translations.firstRoute(r);
       assertThat(route.directResponse()).as(c[0]).isNotNull();
       assertThat(route.directResponse().statusCode()).isEqualTo(500);
       assertThat(route.credentialInjection()).isNull();

@@ -2,9 +2,6 @@ package io.eg4j.translator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eg4j.model.ir.HttpListenerIr;
-import io.eg4j.model.ir.HttpRouteIr;
-import io.eg4j.model.ir.XdsIr;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,23 +13,8 @@ import org.junit.jupiter.api.Test;
  */
 class DeclinedFieldsTest {
   private static final String BASE =
-      """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: GatewayClass
-      metadata: {name: eg}
-      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
-      ---
-      apiVersion: v1
-      kind: Namespace
-      metadata: {name: default}
-      ---
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata: {namespace: default, name: eg}
-      spec:
-        gatewayClassName: eg
-        listeners: [{name: http, protocol: HTTP, port: 80}]
-      ---
+      Translations.GATEWAY
+          + """
       apiVersion: gateway.networking.k8s.io/v1
       kind: HTTPRoute
       metadata: {namespace: default, name: r}
@@ -58,15 +40,6 @@ class DeclinedFieldsTest {
                 backOff: {baseInterval: 0.2s, maxInterval: 3s}
       """;
 
-  private static HttpRouteIr route(TranslateResult r) {
-    for (XdsIr ir : r.xdsIr().values()) {
-      for (HttpListenerIr l : ir.http()) {
-        return l.routes().get(0);
-      }
-    }
-    throw new AssertionError("no route: " + r.statuses());
-  }
-
   @Test
   void anExtAuthPerTryTimeoutIsAcceptedWithAWarningAndTheRestIsServed() throws Exception {
     TranslateResult r =
@@ -88,9 +61,9 @@ class DeclinedFieldsTest {
         .contains("\"type\":\"Accepted\",\"status\":\"True\"")
         .contains("FieldNotApplied")
         .contains("spec.extAuth.grpc.backendSettings.retry.perRetry.timeout is not applied");
-    assertThat(route(r).security()).isNotNull();
-    assertThat(route(r).security().extAuth()).isNotNull();
-    assertThat(route(r).security().extAuth().retry().numRetries()).isEqualTo(2);
+    assertThat(Translations.firstRoute(r).security()).isNotNull();
+    assertThat(Translations.firstRoute(r).security().extAuth()).isNotNull();
+    assertThat(Translations.firstRoute(r).security().extAuth().retry().numRetries()).isEqualTo(2);
   }
 
   @Test
@@ -112,7 +85,7 @@ class DeclinedFieldsTest {
     assertThat(status)
         .contains("\"type\":\"Accepted\",\"status\":\"True\"")
         .contains("spec.extProc[0].backendSettings.retry.perRetry.timeout is not applied");
-    assertThat(route(r).extensions().extProc()).hasSize(1);
+    assertThat(Translations.firstRoute(r).extensions().extProc()).hasSize(1);
   }
 
   @Test
@@ -146,7 +119,7 @@ class DeclinedFieldsTest {
               "spec.extProc[0].backendSettings.loadBalancer.consistentHash is not applied: the"
                   + " calls of this filter are Envoy's own requests");
       // The rest of the policy is served.
-      assertThat(route(r).extensions().extProc()).as(key).hasSize(1);
+      assertThat(Translations.firstRoute(r).extensions().extProc()).as(key).hasSize(1);
     }
   }
 

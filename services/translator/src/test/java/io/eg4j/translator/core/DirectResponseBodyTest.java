@@ -2,9 +2,7 @@ package io.eg4j.translator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
-import io.eg4j.model.ir.XdsIr;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,23 +13,8 @@ import org.junit.jupiter.api.Test;
  */
 class DirectResponseBodyTest {
   private static final String BASE =
-      """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: GatewayClass
-      metadata: {name: eg}
-      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
-      ---
-      apiVersion: v1
-      kind: Namespace
-      metadata: {name: default}
-      ---
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata: {namespace: default, name: eg}
-      spec:
-        gatewayClassName: eg
-        listeners: [{name: http, protocol: HTTP, port: 80}]
-      ---
+      Translations.GATEWAY
+          + """
       apiVersion: gateway.networking.k8s.io/v1
       kind: HTTPRoute
       metadata: {namespace: default, name: r}
@@ -58,17 +41,6 @@ class DirectResponseBodyTest {
             + extra);
   }
 
-  private static HttpRouteIr route(TranslateResult r) {
-    for (XdsIr ir : r.xdsIr().values()) {
-      for (HttpListenerIr l : ir.http()) {
-        for (HttpRouteIr route : l.routes()) {
-          return route;
-        }
-      }
-    }
-    throw new AssertionError("no route; statuses: " + r.statuses());
-  }
-
   private static final String VALUE_REF =
       """
       directResponse:
@@ -88,7 +60,7 @@ class DirectResponseBodyTest {
             metadata: {namespace: default, name: page}
             data: {a-first: not this one, response.body: down for maintenance}
             """);
-    HttpRouteIr.DirectResponseIr dr = route(r).directResponse();
+    HttpRouteIr.DirectResponseIr dr = Translations.firstRoute(r).directResponse();
     assertThat(dr.statusCode()).isEqualTo(503);
     assertThat(dr.body()).isEqualTo("down for maintenance");
     assertThat(dr.contentType()).isEqualTo("text/plain");
@@ -106,13 +78,13 @@ class DirectResponseBodyTest {
             metadata: {namespace: default, name: page}
             data: {zz: last, body.html: <p>first</p>}
             """);
-    assertThat(route(r).directResponse().body()).isEqualTo("<p>first</p>");
+    assertThat(Translations.firstRoute(r).directResponse().body()).isEqualTo("<p>first</p>");
   }
 
   @Test
   void aMissingConfigMapFailsTheRuleWithA500AndSaysWhy() throws Exception {
     TranslateResult r = translate(VALUE_REF, "");
-    HttpRouteIr.DirectResponseIr dr = route(r).directResponse();
+    HttpRouteIr.DirectResponseIr dr = Translations.firstRoute(r).directResponse();
     assertThat(dr.statusCode()).isEqualTo(500);
     assertThat(dr.body()).isNull();
     String status = Translations.status(r, "HTTPRoute");
@@ -133,7 +105,7 @@ class DirectResponseBodyTest {
             data: {response.body: %s}
             """
                 .formatted("x".repeat(4097)));
-    assertThat(route(r).directResponse().statusCode()).isEqualTo(500);
+    assertThat(Translations.firstRoute(r).directResponse().statusCode()).isEqualTo(500);
     assertThat(Translations.status(r, "HTTPRoute"))
         .contains("response.body size 4097 greater than the max size 4096");
   }
@@ -151,7 +123,7 @@ class DirectResponseBodyTest {
                 add: [{name: x-reason, value: quota}]
             """,
             "");
-    HttpRouteIr route = route(r);
+    HttpRouteIr route = Translations.firstRoute(r);
     assertThat(route.directResponse().body()).isEqualTo("slow down");
     assertThat(route.responseHeaders().set()).containsEntry("retry-after", "30");
     assertThat(route.responseHeaders().add()).containsEntry("x-reason", "quota");

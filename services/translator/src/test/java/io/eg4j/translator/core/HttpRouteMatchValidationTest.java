@@ -17,23 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class HttpRouteMatchValidationTest {
   private static final String BASE =
-      """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: GatewayClass
-      metadata: {name: eg}
-      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
-      ---
-      apiVersion: v1
-      kind: Namespace
-      metadata: {name: default}
-      ---
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata: {namespace: default, name: eg}
-      spec:
-        gatewayClassName: eg
-        listeners: [{name: http, protocol: HTTP, port: 80}]
-      ---
+      Translations.GATEWAY
+          + """
       apiVersion: v1
       kind: Service
       metadata: {namespace: default, name: web}

@@ -2,6 +2,9 @@ package io.eg4j.translator.core;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.HttpRouteIr;
+import io.eg4j.model.ir.XdsIr;
 import io.eg4j.model.status.ResourceStatus;
 import io.eg4j.model.yaml.ManifestReader;
 import java.io.ByteArrayInputStream;
@@ -9,9 +12,49 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Test helpers: translate inline manifests with the default configuration, read a status. */
+/**
+ * Test helpers: translate inline manifests with the default configuration, read a status, take the
+ * first route of the xDS IR.
+ */
 final class Translations {
   private Translations() {}
+
+  /**
+   * The preamble most translator tests start from: GatewayClass {@code eg} of Envoy Gateway's
+   * controller, Namespace {@code default} and Gateway {@code default/eg} with one plain HTTP
+   * listener {@code http} on port 80; ends with a document separator.
+   */
+  static final String GATEWAY =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: GatewayClass
+      metadata: {name: eg}
+      spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+      ---
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: default}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {namespace: default, name: eg}
+      spec:
+        gatewayClassName: eg
+        listeners: [{name: http, protocol: HTTP, port: 80}]
+      ---
+      """;
+
+  /** The first route of the first HTTP listener of the xDS IR; fails naming the statuses. */
+  static HttpRouteIr firstRoute(TranslateResult r) {
+    for (XdsIr ir : r.xdsIr().values()) {
+      for (HttpListenerIr l : ir.http()) {
+        if (!l.routes().isEmpty()) {
+          return l.routes().get(0);
+        }
+      }
+    }
+    throw new AssertionError("no route; statuses: " + r.statuses());
+  }
 
   /** Translates multi-document YAML with {@link EnvoyGatewayConfig#defaults()}. */
   static TranslateResult translate(String yaml) throws IOException {
