@@ -33,7 +33,7 @@ class ZoneAwareLoadBalancingTest {
         c,
         new ClusterSettingsIr(
             null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
-            null, null, null, null, null),
+            null, null, null, null, null, null, null),
         false);
     return c.build();
   }
@@ -159,7 +159,7 @@ class ZoneAwareLoadBalancingTest {
   private static ClusterSettingsIr settings(LoadBalancerIr lb) {
     return new ClusterSettingsIr(
         null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
-        null, null, null, null, null);
+        null, null, null, null, null, null, null);
   }
 
   @Test
