@@ -520,8 +520,9 @@ final class ClusterSettingsXds {
       o.setFailurePercentageThreshold(Protos.u32(p.failurePercentageThreshold()))
           .setEnforcingFailurePercentage(Protos.u32(100));
     }
-    if (p.alwaysEjectOneEndpoint() != null) {
-      o.setAlwaysEjectOneHost(com.google.protobuf.BoolValue.of(p.alwaysEjectOneEndpoint()));
+    if (Boolean.TRUE.equals(p.alwaysEjectOneEndpoint())) {
+      // False (the CRD's default) is Envoy's default too.
+      o.setAlwaysEjectOneHost(com.google.protobuf.BoolValue.of(true));
     }
     return o.build();
   }
