@@ -172,6 +172,8 @@ public record ClusterSettingsIr(
    *     application utilization
    * @param keepResponseHeaders true to pass the ORCA headers on to the client; by default the route
    *     removes them
+   * @param outOfBand load reports pulled from each endpoint over an ORCA stream instead of read
+   *     from its responses, or null
    */
   public record BackendUtilizationIr(
       DurationIr blackoutPeriod,
@@ -179,11 +181,23 @@ public record ClusterSettingsIr(
       DurationIr weightUpdatePeriod,
       Integer errorUtilizationPenaltyPercent,
       List<String> metricNames,
-      boolean keepResponseHeaders) {
+      boolean keepResponseHeaders,
+      OutOfBandIr outOfBand) {
     public BackendUtilizationIr {
       metricNames = metricNames == null ? List.of() : List.copyOf(metricNames);
     }
   }
+
+  /**
+   * Out-of-band ORCA load reports: Envoy streams {@code OpenRcaService/StreamCoreMetrics} from each
+   * endpoint.
+   *
+   * @param reportingPeriod how often reports are asked for, or null for Envoy's 10 s
+   * @param port the port of the reporting stream instead of the endpoint's, or null
+   * @param authority the {@code :authority} of the stream, or null for Envoy's choice (the
+   *     endpoint's host name, its address, the cluster name)
+   */
+  public record OutOfBandIr(DurationIr reportingPeriod, Integer port, String authority) {}
 
   /**
    * Circuit breaker thresholds; null fields keep Envoy's defaults.

@@ -40,6 +40,9 @@ class BackendClusterLimitsE2E {
   EchoServer echo;
   HttpServer picky;
   ExecutorService pool;
+  java.net.ServerSocket orca;
+  final java.util.concurrent.CompletableFuture<String> orcaPreface =
+      new java.util.concurrent.CompletableFuture<>();
 
   /** A Service {@code name} whose endpoints are 127.0.0.1 on each of {@code ports}. */
   private static String service(String name, int... ports) {
@@ -132,6 +135,17 @@ class BackendClusterLimitsE2E {
     echo = EchoServer.start(0, "echo", "default");
     picky = picky();
     int pickyPort = picky.getAddress().getPort();
+    // The ORCA reporting port: records the first bytes of the first connection.
+    orca = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+    pool.submit(
+        () -> {
+          try (java.net.Socket c = orca.accept()) {
+            orcaPreface.complete(
+                new String(c.getInputStream().readNBytes(24), StandardCharsets.ISO_8859_1));
+          } catch (java.io.IOException e) {
+            orcaPreface.completeExceptionally(e);
+          }
+        });
     StringBuilder yaml =
         new StringBuilder(
             stack.gateway()
@@ -151,6 +165,7 @@ class BackendClusterLimitsE2E {
         .append(PolicyStack.route("hcwrong", "wrong"))
         .append(PolicyStack.route("sticky", "echo"))
         .append(PolicyStack.route("buffers", "echo"))
+        .append(PolicyStack.route("orca", "echo"))
         .append(PolicyStack.route("plain", "echo"));
     yaml.append(
             """
@@ -183,11 +198,22 @@ class BackendClusterLimitsE2E {
             spec:
               targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: buffers}]
               connection: {socketBufferLimit: 64Ki}
-            """)
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: orca}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: orca}]
+              loadBalancer:
+                type: BackendUtilization
+                backendUtilization:
+                  outOfBand: {reportingPeriod: 1s, port: %d, authority: orca.example.com}
+            """
+                .formatted(orca.getLocalPort()))
         .append(check("hcright", "hcright", "health.example.com"))
         .append(check("hcwrong", "hcwrong", "other.example.com"));
     stack.apply(yaml.toString());
-    for (String p : new String[] {"pe", "sticky", "buffers", "hcright", "hcwrong"}) {
+    for (String p : new String[] {"pe", "sticky", "buffers", "orca", "hcright", "hcwrong"}) {
       assertThat(stack.status("BackendTrafficPolicy", "default", p).status().toString())
           .as("policy %s", p)
           .contains("Accepted")
@@ -207,6 +233,13 @@ class BackendClusterLimitsE2E {
     }
     if (picky != null) {
       picky.stop(0);
+    }
+    if (orca != null) {
+      try {
+        orca.close();
+      } catch (java.io.IOException e) {
+        // closing anyway
+      }
     }
     if (pool != null) {
       pool.shutdownNow();
@@ -317,5 +350,13 @@ class BackendClusterLimitsE2E {
     Http.Response r = Http.get(stack.port(), "x.test", "/buffers/a");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body()).contains("\"pod\"");
+  }
+
+  @Test
+  void outOfBandReportsAreAskedForOnTheirOwnPort() throws Exception {
+    // Envoy opens an HTTP/2 (gRPC) connection to the endpoint's reporting port for its
+    // OpenRcaService stream, without a request on the route.
+    assertThat(orcaPreface.get(20, TimeUnit.SECONDS)).isEqualTo("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    assertThat(Http.get(stack.port(), "x.test", "/orca/a").status()).isEqualTo(200);
   }
 }

@@ -68,16 +68,49 @@ final class ClusterSettingsXds {
             com.google.protobuf.FloatValue.of(bu.errorUtilizationPenaltyPercent() / 100f));
       }
       w.addAllMetricNamesForComputingUtilization(bu.metricNames());
-      // The protos eg4j builds with predate the policy's slow start (ClientSideWrrXds).
-      Any config =
-          ClientSideWrrXds.pack(
-              w.build(),
-              slow == null
-                  ? null
-                  : io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig
-                      .newBuilder()
-                      .setSlowStartWindow(slow.getSlowStartWindow())
-                      .build());
+      var oob = bu.outOfBand();
+      if (oob != null) {
+        w.setEnableOobLoadReport(com.google.protobuf.BoolValue.of(true));
+        if (oob.reportingPeriod() != null) {
+          w.setOobReportingPeriod(Protos.millis(oob.reportingPeriod().millis()));
+        }
+      }
+      Any config;
+      if (oob != null && (oob.port() != null || oob.authority() != null)) {
+        // The stream's port and authority (oob_reporting_config) and the slow start are newer
+        // than the protos eg4j builds with: the policy travels as a TypedStruct.
+        config =
+            Protos.anyWithFields(
+                w.build(),
+                json -> {
+                  var r = json.putObject("oob_reporting_config");
+                  if (oob.port() != null) {
+                    r.put("port_value", oob.port());
+                  }
+                  if (oob.authority() != null) {
+                    r.put("authority", oob.authority());
+                  }
+                  if (slow != null) {
+                    json.putObject("slow_start_config")
+                        .put(
+                            "slow_start_window",
+                            java.math.BigDecimal.valueOf(lb.slowStartWindow().millis(), 3)
+                                    .toPlainString()
+                                + "s");
+                  }
+                });
+      } else {
+        // The protos eg4j builds with predate the policy's slow start (ClientSideWrrXds).
+        config =
+            ClientSideWrrXds.pack(
+                w.build(),
+                slow == null
+                    ? null
+                    : io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3
+                        .SlowStartConfig.newBuilder()
+                        .setSlowStartWindow(slow.getSlowStartWindow())
+                        .build());
+      }
       if (LoadBalancingPolicyXds.needed(lb)) {
         LoadBalancingPolicyXds.apply(c, lb, config);
         return;

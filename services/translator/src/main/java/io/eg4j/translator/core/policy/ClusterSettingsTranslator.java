@@ -68,6 +68,10 @@ public final class ClusterSettingsTranslator {
           "loadBalancer.backendUtilization.errorUtilizationPenaltyPercent",
           "loadBalancer.backendUtilization.metricNamesForComputingUtilization[]",
           "loadBalancer.backendUtilization.keepResponseHeaders",
+          "loadBalancer.backendUtilization.outOfBand",
+          "loadBalancer.backendUtilization.outOfBand.reportingPeriod",
+          "loadBalancer.backendUtilization.outOfBand.port",
+          "loadBalancer.backendUtilization.outOfBand.authority",
           "loadBalancer.zoneAware.preferLocal",
           "loadBalancer.zoneAware.preferLocal.force",
           "loadBalancer.zoneAware.preferLocal.force.minEndpointsInZoneThreshold",
@@ -270,7 +274,8 @@ public final class ClusterSettingsTranslator {
               duration(bu.get("weightUpdatePeriod"), w + ".weightUpdatePeriod"),
               penalty,
               metrics,
-              bu.path("keepResponseHeaders").asBoolean(false));
+              bu.path("keepResponseHeaders").asBoolean(false),
+              outOfBand(bu.path("outOfBand"), w + ".outOfBand"));
     }
     return new ClusterSettingsIr.LoadBalancerIr(
         type,
@@ -279,6 +284,36 @@ public final class ClusterSettingsTranslator {
         utilization,
         zoneAware(l, type, where + ".loadBalancer.zoneAware"),
         endpointOverride(l.path("endpointOverride"), where + ".loadBalancer.endpointOverride"));
+  }
+
+  /**
+   * {@code backendUtilization.outOfBand}: a reporting period above zero, a port from 1 to 65535, an
+   * authority of 1 to 259 characters without NUL, CR or LF (the CRD's rules). Null when not set.
+   */
+  private static ClusterSettingsIr.OutOfBandIr outOfBand(JsonNode o, String where)
+      throws PolicyException {
+    if (!o.isObject()) {
+      return null;
+    }
+    DurationIr period = duration(o.get("reportingPeriod"), where + ".reportingPeriod");
+    if (period != null && period.millis() < 1) {
+      throw new PolicyException(where + ".reportingPeriod: must be greater than 0");
+    }
+    Integer port = null;
+    if (o.has("port")) {
+      port = o.path("port").asInt(-1);
+      if (!o.path("port").canConvertToInt() || port < 1 || port > 65535) {
+        throw new PolicyException(where + ".port: must be 1 to 65535");
+      }
+    }
+    String authority = o.path("authority").asText(null);
+    if (authority != null
+        && (authority.isEmpty()
+            || authority.length() > 259
+            || authority.matches("(?s).*[\\x00\\n\\r].*"))) {
+      throw new PolicyException(where + ".authority: invalid " + authority);
+    }
+    return new ClusterSettingsIr.OutOfBandIr(period, port, authority);
   }
 
   /**
