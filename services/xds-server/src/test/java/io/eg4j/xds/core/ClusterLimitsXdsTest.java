@@ -224,4 +224,61 @@ class ClusterLimitsXdsTest {
     assertThat(options).allMatch(o -> o.getState() == SocketOption.SocketState.STATE_PREBIND);
     assertThat(apply(http1(), NONE).hasUpstreamBindConfig()).isFalse();
   }
+
+  private static ClusterSettingsIr orca(ClusterSettingsIr.OutOfBandIr oob) {
+    var lb =
+        new ClusterSettingsIr.LoadBalancerIr(
+            "BackendUtilization",
+            null,
+            null,
+            new ClusterSettingsIr.BackendUtilizationIr(
+                null, null, null, null, List.of(), false, oob),
+            null,
+            List.of());
+    return new ClusterSettingsIr(
+        null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
+        null, null, null, null, null, null, null);
+  }
+
+  private static com.google.protobuf.Any policy(Cluster c) {
+    var p = c.getLoadBalancingPolicy().getPolicies(0).getTypedExtensionConfig();
+    assertThat(p.getName())
+        .isEqualTo("envoy.load_balancing_policies.client_side_weighted_round_robin");
+    return p.getTypedConfig();
+  }
+
+  @Test
+  void outOfBandReportsWithAndWithoutTheirOwnPortAndAuthority() throws Exception {
+    // A period only: the protos eg4j builds with carry it.
+    var plain =
+        policy(
+                apply(
+                    http1(),
+                    orca(new ClusterSettingsIr.OutOfBandIr(new DurationIr(3000), null, null))))
+            .unpack(
+                io.envoyproxy.envoy.extensions.load_balancing_policies
+                    .client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin.class);
+    assertThat(plain.getEnableOobLoadReport().getValue()).isTrue();
+    assertThat(plain.getOobReportingPeriod().getSeconds()).isEqualTo(3);
+    // A port and an authority: oob_reporting_config, in a TypedStruct.
+    var struct =
+        policy(
+                apply(
+                    http1(),
+                    orca(new ClusterSettingsIr.OutOfBandIr(null, 9001, "orca.example.com"))))
+            .unpack(com.github.xds.type.v3.TypedStruct.class);
+    assertThat(struct.getTypeUrl()).endsWith(".ClientSideWeightedRoundRobin");
+    var fields = struct.getValue().getFieldsMap();
+    assertThat(fields.get("enable_oob_load_report").getBoolValue()).isTrue();
+    var config = fields.get("oob_reporting_config").getStructValue().getFieldsMap();
+    assertThat(config.get("port_value").getNumberValue()).isEqualTo(9001);
+    assertThat(config.get("authority").getStringValue()).isEqualTo("orca.example.com");
+    // No out-of-band reports: none asked for.
+    var none =
+        policy(apply(http1(), orca(null)))
+            .unpack(
+                io.envoyproxy.envoy.extensions.load_balancing_policies
+                    .client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin.class);
+    assertThat(none.hasEnableOobLoadReport()).isFalse();
+  }
 }

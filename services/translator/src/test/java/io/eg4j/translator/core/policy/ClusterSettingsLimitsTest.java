@@ -163,6 +163,35 @@ class ClusterSettingsLimitsTest {
         .hasMessageContaining("invalid quantity");
   }
 
+  @Test
+  void outOfBandLoadReports() throws Exception {
+    var bu =
+        settings(
+                """
+                loadBalancer:
+                  type: BackendUtilization
+                  backendUtilization:
+                    outOfBand: {reportingPeriod: 2s, port: 9001, authority: orca.example.com}
+                """)
+            .loadBalancer()
+            .backendUtilization();
+    assertThat(bu.outOfBand())
+        .isEqualTo(
+            new ClusterSettingsIr.OutOfBandIr(new DurationIr(2000), 9001, "orca.example.com"));
+    var bare =
+        settings("loadBalancer: {type: BackendUtilization, backendUtilization: {outOfBand: {}}}")
+            .loadBalancer()
+            .backendUtilization();
+    assertThat(bare.outOfBand()).isEqualTo(new ClusterSettingsIr.OutOfBandIr(null, null, null));
+    String lb = "loadBalancer: {type: BackendUtilization, backendUtilization: {outOfBand: {%s}}}";
+    assertThatThrownBy(() -> settings(lb.formatted("reportingPeriod: 0s")))
+        .hasMessageContaining("reportingPeriod: must be greater than 0");
+    assertThatThrownBy(() -> settings(lb.formatted("port: 0")))
+        .hasMessageContaining("outOfBand.port: must be 1 to 65535");
+    assertThatThrownBy(() -> settings(lb.formatted("authority: \"a\\nb\"")))
+        .hasMessageContaining("outOfBand.authority: invalid");
+  }
+
   /** Every new field is on the enforced list, at the top of a policy and in backendSettings. */
   @Test
   void theFieldsAreEnforcedWhereClusterSettingsAppear() throws Exception {
@@ -186,6 +215,13 @@ class ClusterSettingsLimitsTest {
               retriableStatuses: [503]
           passive: {failurePercentageThreshold: 80, alwaysEjectOneEndpoint: true}
         """;
+    String orca =
+        fields
+            + "loadBalancer:\n  type: BackendUtilization\n  backendUtilization:\n"
+            + "    outOfBand: {reportingPeriod: 2s, port: 9001, authority: a.example.com}\n";
+    assertThat(
+            FieldSupport.unsupported(YAML.readTree(orca), BackendTrafficPolicyTranslator.SUPPORTED))
+        .isEmpty();
     JsonNode top =
         YAML.readTree(
             fields
