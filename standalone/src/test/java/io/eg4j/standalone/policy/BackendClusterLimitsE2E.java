@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * connection each (as the same backend without the limit does); an active HTTP health check sends
  * its own Host header and a POST body, and an endpoint that only answers that request passes it,
  * while a check with another host name ejects it; the cookie Envoy sets for a consistent hash
- * carries the policy's attributes; a route whose upstream sockets get kernel buffer limits serves.
+ * carries the policy's attributes; a route whose upstream sockets get kernel buffer limits serves;
+ * out-of-band load reports make Envoy open an HTTP/2 connection to the policy's reporting port.
  *
  * <p>Besides the echo backend there is "picky": it answers every path with 200 and body {@code
  * picky}, except {@code /health}, which answers 200 only to a POST with Host {@code
