@@ -32,6 +32,9 @@ import java.util.List;
  * @param maxStreamDuration the route ends a stream after this long, or null
  * @param admissionControl admission control of the cluster's requests (a BackendTrafficPolicy's
  *     upstream {@code admission_control} filter), or null
+ * @param http2Keepalive HTTP/2 PINGs on connections to HTTP/2 backends, or null
+ * @param socketBufferLimitBytes the kernel receive and send buffer size of each upstream socket
+ *     ({@code SO_RCVBUF}, {@code SO_SNDBUF}), or null
  */
 public record ClusterSettingsIr(
     CircuitBreakerIr circuitBreaker,
@@ -53,13 +56,15 @@ public record ClusterSettingsIr(
     io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2Ir http2,
     DurationIr streamIdleTimeout,
     DurationIr maxStreamDuration,
-    io.eg4j.model.ir.traffic.AdmissionControlIr admissionControl) {
+    io.eg4j.model.ir.traffic.AdmissionControlIr admissionControl,
+    io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2KeepaliveIr http2Keepalive,
+    Long socketBufferLimitBytes) {
 
   /** No setting: Envoy Gateway's defaults for every one. */
   public static final ClusterSettingsIr NONE =
       new ClusterSettingsIr(
           null, null, null, null, null, null, null, null, null, null, null, null, false, null, null,
-          null, null, null, null, null);
+          null, null, null, null, null, null, null);
 
   /** These settings with admission control {@code ac} (null for none). */
   public ClusterSettingsIr withAdmissionControl(io.eg4j.model.ir.traffic.AdmissionControlIr ac) {
@@ -83,7 +88,9 @@ public record ClusterSettingsIr(
         http2,
         streamIdleTimeout,
         maxStreamDuration,
-        ac);
+        ac,
+        http2Keepalive,
+        socketBufferLimitBytes);
   }
 
   /**
@@ -165,6 +172,8 @@ public record ClusterSettingsIr(
    *     application utilization
    * @param keepResponseHeaders true to pass the ORCA headers on to the client; by default the route
    *     removes them
+   * @param outOfBand load reports pulled from each endpoint over an ORCA stream instead of read
+   *     from its responses, or null
    */
   public record BackendUtilizationIr(
       DurationIr blackoutPeriod,
@@ -172,19 +181,47 @@ public record ClusterSettingsIr(
       DurationIr weightUpdatePeriod,
       Integer errorUtilizationPenaltyPercent,
       List<String> metricNames,
-      boolean keepResponseHeaders) {
+      boolean keepResponseHeaders,
+      OutOfBandIr outOfBand) {
     public BackendUtilizationIr {
       metricNames = metricNames == null ? List.of() : List.copyOf(metricNames);
     }
   }
 
-  /** Circuit breaker thresholds; null fields keep Envoy's defaults. */
+  /**
+   * Out-of-band ORCA load reports: Envoy streams {@code OpenRcaService/StreamCoreMetrics} from each
+   * endpoint.
+   *
+   * @param reportingPeriod how often reports are asked for, or null for Envoy's 10 s
+   * @param port the port of the reporting stream instead of the endpoint's, or null
+   * @param authority the {@code :authority} of the stream, or null for Envoy's choice (the
+   *     endpoint's host name, its address, the cluster name)
+   */
+  public record OutOfBandIr(DurationIr reportingPeriod, Integer port, String authority) {}
+
+  /**
+   * Circuit breaker thresholds; null fields keep Envoy's defaults.
+   *
+   * @param perEndpointMaxConnections the most connections to any one endpoint, or null
+   * @param retryBudget retries limited to a share of the active requests (instead of {@code
+   *     maxParallelRetries}), or null
+   */
   public record CircuitBreakerIr(
       Long maxConnections,
       Long maxPendingRequests,
       Long maxParallelRequests,
       Long maxParallelRetries,
-      Long maxRequestsPerConnection) {}
+      Long maxRequestsPerConnection,
+      Long perEndpointMaxConnections,
+      RetryBudgetIr retryBudget) {}
+
+  /**
+   * A retry budget.
+   *
+   * @param percent concurrent retries as a percentage (0 to 100) of the active and pending requests
+   * @param minRetryConcurrency retries always allowed, or null for Envoy's 3
+   */
+  public record RetryBudgetIr(double percent, Integer minRetryConcurrency) {}
 
   /**
    * DNS resolution.
@@ -217,6 +254,11 @@ public record ClusterSettingsIr(
    *     server
    * @param port the port checks go to instead of each endpoint's serving port, or null
    * @param log where and which check outcomes are logged, or null for none
+   * @param hostname HTTP: the Host header of the checks, or null for Envoy's (the cluster name)
+   * @param requestBody HTTP: the request body sent, or null
+   * @param retriableStatuses HTTP: statuses that count towards the unhealthy threshold instead of
+   *     failing the host at once
+   * @param initialJitter the most a first check waits (a random time up to it), or null
    */
   public record ActiveHealthCheckIr(
       String type,
@@ -232,9 +274,14 @@ public record ClusterSettingsIr(
       PayloadIr receive,
       String grpcService,
       Integer port,
-      HealthCheckLogIr log) {
+      HealthCheckLogIr log,
+      String hostname,
+      PayloadIr requestBody,
+      List<Integer> retriableStatuses,
+      DurationIr initialJitter) {
     public ActiveHealthCheckIr {
       expectedStatuses = expectedStatuses == null ? List.of() : List.copyOf(expectedStatuses);
+      retriableStatuses = retriableStatuses == null ? List.of() : List.copyOf(retriableStatuses);
     }
   }
 
@@ -252,7 +299,14 @@ public record ClusterSettingsIr(
   /** A health check payload: text, or binary given base64-encoded. */
   public record PayloadIr(String text, String base64) {}
 
-  /** Outlier detection; null fields keep Envoy Gateway's defaults. */
+  /**
+   * Outlier detection; null fields keep Envoy Gateway's defaults.
+   *
+   * @param failurePercentageThreshold a host whose failure percentage reaches this is ejected
+   *     (always enforced), or null for no failure-percentage ejection
+   * @param alwaysEjectOneEndpoint eject at least one host whatever {@code maxEjectionPercent}
+   *     allows, or null
+   */
   public record PassiveHealthCheckIr(
       DurationIr baseEjectionTime,
       DurationIr interval,
@@ -260,5 +314,7 @@ public record ClusterSettingsIr(
       Integer consecutive5xxErrors,
       Integer consecutiveGatewayErrors,
       Integer consecutiveLocalOriginFailures,
-      Boolean splitExternalLocalOriginErrors) {}
+      Boolean splitExternalLocalOriginErrors,
+      Integer failurePercentageThreshold,
+      Boolean alwaysEjectOneEndpoint) {}
 }

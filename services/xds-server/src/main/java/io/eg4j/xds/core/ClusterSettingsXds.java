@@ -68,16 +68,49 @@ final class ClusterSettingsXds {
             com.google.protobuf.FloatValue.of(bu.errorUtilizationPenaltyPercent() / 100f));
       }
       w.addAllMetricNamesForComputingUtilization(bu.metricNames());
-      // The protos eg4j builds with predate the policy's slow start (ClientSideWrrXds).
-      Any config =
-          ClientSideWrrXds.pack(
-              w.build(),
-              slow == null
-                  ? null
-                  : io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig
-                      .newBuilder()
-                      .setSlowStartWindow(slow.getSlowStartWindow())
-                      .build());
+      var oob = bu.outOfBand();
+      if (oob != null) {
+        w.setEnableOobLoadReport(com.google.protobuf.BoolValue.of(true));
+        if (oob.reportingPeriod() != null) {
+          w.setOobReportingPeriod(Protos.millis(oob.reportingPeriod().millis()));
+        }
+      }
+      Any config;
+      if (oob != null && (oob.port() != null || oob.authority() != null)) {
+        // The stream's port and authority (oob_reporting_config) and the slow start are newer
+        // than the protos eg4j builds with: the policy travels as a TypedStruct.
+        config =
+            Protos.anyWithFields(
+                w.build(),
+                json -> {
+                  var r = json.putObject("oob_reporting_config");
+                  if (oob.port() != null) {
+                    r.put("port_value", oob.port());
+                  }
+                  if (oob.authority() != null) {
+                    r.put("authority", oob.authority());
+                  }
+                  if (slow != null) {
+                    json.putObject("slow_start_config")
+                        .put(
+                            "slow_start_window",
+                            java.math.BigDecimal.valueOf(lb.slowStartWindow().millis(), 3)
+                                    .toPlainString()
+                                + "s");
+                  }
+                });
+      } else {
+        // The protos eg4j builds with predate the policy's slow start (ClientSideWrrXds).
+        config =
+            ClientSideWrrXds.pack(
+                w.build(),
+                slow == null
+                    ? null
+                    : io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3
+                        .SlowStartConfig.newBuilder()
+                        .setSlowStartWindow(slow.getSlowStartWindow())
+                        .build());
+      }
       if (LoadBalancingPolicyXds.needed(lb)) {
         LoadBalancingPolicyXds.apply(c, lb, config);
         return;
@@ -139,10 +172,45 @@ final class ClusterSettingsXds {
       if (cb.maxParallelRetries() != null) {
         t.setMaxRetries(u32(cb.maxParallelRetries()));
       }
-      c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
+      if (cb.retryBudget() != null) {
+        // Envoy ignores max_retries when a budget is set: the budget takes precedence.
+        CircuitBreakers.Thresholds.RetryBudget.Builder rb =
+            CircuitBreakers.Thresholds.RetryBudget.newBuilder()
+                .setBudgetPercent(
+                    io.envoyproxy.envoy.type.v3.Percent.newBuilder()
+                        .setValue(cb.retryBudget().percent()));
+        if (cb.retryBudget().minRetryConcurrency() != null) {
+          rb.setMinRetryConcurrency(Protos.u32(cb.retryBudget().minRetryConcurrency()));
+        }
+        t.setRetryBudget(rb);
+      }
+      CircuitBreakers.Builder breakers = CircuitBreakers.newBuilder().addThresholds(t);
+      if (cb.perEndpointMaxConnections() != null) {
+        // Envoy reads only max_connections of the per-host thresholds.
+        breakers.addPerHostThresholds(
+            CircuitBreakers.Thresholds.newBuilder()
+                .setMaxConnections(u32(cb.perEndpointMaxConnections())));
+      }
+      c.setCircuitBreakers(breakers);
     }
     if (s.bufferLimitBytes() != null) {
       c.setPerConnectionBufferLimitBytes(u32(s.bufferLimitBytes()));
+    }
+    if (s.socketBufferLimitBytes() != null) {
+      // The kernel buffers of each upstream socket, set before connect (SOL_SOCKET 1; SO_SNDBUF 7,
+      // SO_RCVBUF 8 on Linux).
+      var bind = c.getUpstreamBindConfig().toBuilder();
+      for (int name : new int[] {8, 7}) {
+        bind.addSocketOptions(
+            io.envoyproxy.envoy.config.core.v3.SocketOption.newBuilder()
+                .setDescription(name == 8 ? "SO_RCVBUF" : "SO_SNDBUF")
+                .setLevel(1)
+                .setName(name)
+                .setIntValue(s.socketBufferLimitBytes())
+                .setState(
+                    io.envoyproxy.envoy.config.core.v3.SocketOption.SocketState.STATE_PREBIND));
+      }
+      c.setUpstreamBindConfig(bind);
     }
     if (s.dns() != null && dns) {
       if (s.dns().refreshRate() != null) {
@@ -290,6 +358,57 @@ final class ClusterSettingsXds {
                           .setInitialConnectionWindowSize(Protos.u32(1048576))));
       c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, any(h.build()));
     }
+    if (s.http2Keepalive() != null) {
+      http2Keepalive(c, s.http2Keepalive());
+    }
+  }
+
+  /**
+   * HTTP/2 PINGs on the cluster's HTTP/2 connections: those of a cluster that speaks HTTP/2 to its
+   * backends, or the HTTP/2 connections of one that uses the client's protocol. A cluster that
+   * speaks only HTTP/1.1 has none to keep alive.
+   */
+  private static void http2Keepalive(
+      Cluster.Builder c, io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2KeepaliveIr k) {
+    if (!c.getTypedExtensionProtocolOptionsMap().containsKey(HTTP_OPTIONS)) {
+      return;
+    }
+    io.envoyproxy.envoy.config.core.v3.KeepaliveSettings.Builder ks =
+        io.envoyproxy.envoy.config.core.v3.KeepaliveSettings.newBuilder()
+            .setTimeout(Protos.millis(k.timeoutMillis()));
+    if (k.intervalMillis() != null) {
+      ks.setInterval(Protos.millis(k.intervalMillis()));
+    }
+    if (k.intervalJitterPercent() != null) {
+      ks.setIntervalJitter(
+          io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(k.intervalJitterPercent()));
+    }
+    if (k.idleIntervalMillis() != null) {
+      ks.setConnectionIdleInterval(Protos.millis(k.idleIntervalMillis()));
+    }
+    HttpProtocolOptions.Builder h = httpOptions(c);
+    if (h.hasExplicitHttpConfig() && h.getExplicitHttpConfig().hasHttp2ProtocolOptions()) {
+      h.setExplicitHttpConfig(
+          h.getExplicitHttpConfig().toBuilder()
+              .setHttp2ProtocolOptions(
+                  h.getExplicitHttpConfig().getHttp2ProtocolOptions().toBuilder()
+                      .setConnectionKeepalive(ks)));
+    } else if (h.hasUseDownstreamProtocolConfig()) {
+      var d = h.getUseDownstreamProtocolConfig();
+      h.setUseDownstreamProtocolConfig(
+          d.toBuilder()
+              .setHttp2ProtocolOptions(
+                  d.getHttp2ProtocolOptions().toBuilder().setConnectionKeepalive(ks)));
+    } else if (h.hasAutoConfig()) {
+      var a = h.getAutoConfig();
+      h.setAutoConfig(
+          a.toBuilder()
+              .setHttp2ProtocolOptions(
+                  a.getHttp2ProtocolOptions().toBuilder().setConnectionKeepalive(ks)));
+    } else {
+      return;
+    }
+    c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, any(h.build()));
   }
 
   /**
@@ -345,8 +464,17 @@ final class ClusterSettingsXds {
       for (int code : a.expectedStatuses()) {
         http.addExpectedStatuses(Int64Range.newBuilder().setStart(code).setEnd(code + 1L));
       }
+      for (int code : a.retriableStatuses()) {
+        http.addRetriableStatuses(Int64Range.newBuilder().setStart(code).setEnd(code + 1L));
+      }
       if (a.expectedResponse() != null) {
         http.addReceive(payload(a.expectedResponse()));
+      }
+      if (a.hostname() != null) {
+        http.setHost(a.hostname());
+      }
+      if (a.requestBody() != null) {
+        http.setSend(payload(a.requestBody()));
       }
       h.setHttpHealthCheck(http);
     } else if ("GRPC".equals(a.type())) {
@@ -363,6 +491,9 @@ final class ClusterSettingsXds {
         tcp.addReceive(payload(a.receive()));
       }
       h.setTcpHealthCheck(tcp);
+    }
+    if (a.initialJitter() != null) {
+      h.setInitialJitter(Protos.millis(a.initialJitter().millis()));
     }
     if (a.log() != null) {
       h.setAlwaysLogHealthCheckFailures(a.log().everyFailure())
@@ -416,6 +547,15 @@ final class ClusterSettingsXds {
     }
     if (p.splitExternalLocalOriginErrors() != null) {
       o.setSplitExternalLocalOriginErrors(p.splitExternalLocalOriginErrors());
+    }
+    if (p.failurePercentageThreshold() != null) {
+      // Enforced on every ejection it finds, as Envoy Gateway sets it.
+      o.setFailurePercentageThreshold(Protos.u32(p.failurePercentageThreshold()))
+          .setEnforcingFailurePercentage(Protos.u32(100));
+    }
+    if (Boolean.TRUE.equals(p.alwaysEjectOneEndpoint())) {
+      // False (the CRD's default) is Envoy's default too.
+      o.setAlwaysEjectOneHost(com.google.protobuf.BoolValue.of(true));
     }
     return o.build();
   }

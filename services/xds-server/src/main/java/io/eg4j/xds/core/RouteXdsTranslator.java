@@ -428,6 +428,13 @@ public final class RouteXdsTranslator {
             if (h.ttl() != null) {
               c.setTtl(Protos.millis(h.ttl().millis()));
             }
+            h.cookieAttributes()
+                .forEach(
+                    (name, value) ->
+                        c.addAttributes(
+                            RouteAction.HashPolicy.CookieAttribute.newBuilder()
+                                .setName(name)
+                                .setValue(value)));
             hp.setCookie(c);
           }
           default ->

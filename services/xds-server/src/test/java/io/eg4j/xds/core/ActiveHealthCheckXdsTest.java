@@ -17,7 +17,7 @@ class ActiveHealthCheckXdsTest {
   private static ClusterSettingsIr settings(ActiveHealthCheckIr a) {
     return new ClusterSettingsIr(
         null, null, null, null, null, null, null, null, null, null, a, null, false, null, null,
-        null, null, null, null, null);
+        null, null, null, null, null, null, null);
   }
 
   private static ActiveHealthCheckIr grpc(Integer port, ClusterSettingsIr.HealthCheckLogIr log) {
@@ -35,7 +35,11 @@ class ActiveHealthCheckXdsTest {
         null,
         "foo-service",
         port,
-        log);
+        log,
+        null,
+        null,
+        List.of(),
+        null);
   }
 
   private static ClusterXdsTranslator.ClusterRef ref(String protocol, ActiveHealthCheckIr a) {

@@ -33,7 +33,7 @@ class ZoneAwareLoadBalancingTest {
         c,
         new ClusterSettingsIr(
             null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
-            null, null, null, null, null),
+            null, null, null, null, null, null, null),
         false);
     return c.build();
   }
@@ -91,7 +91,7 @@ class ZoneAwareLoadBalancingTest {
                 null,
                 null,
                 new ClusterSettingsIr.BackendUtilizationIr(
-                    null, null, null, null, List.of(), false),
+                    null, null, null, null, List.of(), false, null),
                 WEIGHTED,
                 List.of()));
     WrrLocality w = policy(c).unpack(WrrLocality.class);
@@ -159,7 +159,7 @@ class ZoneAwareLoadBalancingTest {
   private static ClusterSettingsIr settings(LoadBalancerIr lb) {
     return new ClusterSettingsIr(
         null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
-        null, null, null, null, null);
+        null, null, null, null, null, null, null);
   }
 
   @Test
@@ -208,7 +208,13 @@ class ZoneAwareLoadBalancingTest {
                 null,
                 new io.eg4j.model.ir.DurationIr(300_000),
                 new ClusterSettingsIr.BackendUtilizationIr(
-                    new io.eg4j.model.ir.DurationIr(10_000), null, null, 100, List.of(), false),
+                    new io.eg4j.model.ir.DurationIr(10_000),
+                    null,
+                    null,
+                    100,
+                    List.of(),
+                    false,
+                    null),
                 null,
                 List.of()));
     Any p = policy(c);
@@ -231,7 +237,7 @@ class ZoneAwareLoadBalancingTest {
                 null,
                 null,
                 new ClusterSettingsIr.BackendUtilizationIr(
-                    null, null, null, null, List.of(), false),
+                    null, null, null, null, List.of(), false, null),
                 null,
                 List.of()));
     assertThat(

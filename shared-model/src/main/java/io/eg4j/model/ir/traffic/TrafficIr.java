@@ -178,8 +178,21 @@ public record TrafficIr(
    * @param type {@code SourceIP}, {@code Header}, {@code Cookie} or {@code QueryParameter}
    * @param name the header, cookie or query parameter name; null for SourceIP
    * @param ttl for Cookie, the lifetime of the cookie Envoy sets when the request has none, or null
+   * @param cookieAttributes for Cookie, more attributes of the cookie Envoy sets (name to value,
+   *     sorted by name); empty otherwise
    */
-  public record HashIr(String type, String name, io.eg4j.model.ir.DurationIr ttl) {}
+  public record HashIr(
+      String type,
+      String name,
+      io.eg4j.model.ir.DurationIr ttl,
+      java.util.Map<String, String> cookieAttributes) {
+    public HashIr {
+      cookieAttributes =
+          cookieAttributes == null
+              ? java.util.Map.of()
+              : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(cookieAttributes));
+    }
+  }
 
   /** True when the route accepts CONNECT requests (and matches them instead of its path). */
   public boolean connect() {

@@ -37,6 +37,16 @@ public final class ClusterSettingsTranslator {
           "circuitBreaker.maxParallelRequests",
           "circuitBreaker.maxParallelRetries",
           "circuitBreaker.maxRequestsPerConnection",
+          "circuitBreaker.perEndpoint",
+          "circuitBreaker.perEndpoint.maxConnections",
+          "circuitBreaker.retryBudget.percent.numerator",
+          "circuitBreaker.retryBudget.percent.denominator",
+          "circuitBreaker.retryBudget.minRetryConcurrency",
+          "connection.socketBufferLimit",
+          "http2.connectionKeepalive.interval",
+          "http2.connectionKeepalive.timeout",
+          "http2.connectionKeepalive.intervalJitter",
+          "http2.connectionKeepalive.idleInterval",
           "connection.bufferLimit",
           "dns.dnsRefreshRate",
           "dns.respectDnsTtl",
@@ -49,6 +59,7 @@ public final class ClusterSettingsTranslator {
           "loadBalancer.consistentHash.headers[].name",
           "loadBalancer.consistentHash.cookie.name",
           "loadBalancer.consistentHash.cookie.ttl",
+          "loadBalancer.consistentHash.cookie.attributes.**",
           "loadBalancer.consistentHash.queryParams[].name",
           "loadBalancer.backendUtilization",
           "loadBalancer.backendUtilization.blackoutPeriod",
@@ -57,6 +68,10 @@ public final class ClusterSettingsTranslator {
           "loadBalancer.backendUtilization.errorUtilizationPenaltyPercent",
           "loadBalancer.backendUtilization.metricNamesForComputingUtilization[]",
           "loadBalancer.backendUtilization.keepResponseHeaders",
+          "loadBalancer.backendUtilization.outOfBand",
+          "loadBalancer.backendUtilization.outOfBand.reportingPeriod",
+          "loadBalancer.backendUtilization.outOfBand.port",
+          "loadBalancer.backendUtilization.outOfBand.authority",
           "loadBalancer.zoneAware.preferLocal",
           "loadBalancer.zoneAware.preferLocal.force",
           "loadBalancer.zoneAware.preferLocal.force.minEndpointsInZoneThreshold",
@@ -89,6 +104,12 @@ public final class ClusterSettingsTranslator {
           "healthCheck.active.http.expectedResponse.type",
           "healthCheck.active.http.expectedResponse.text",
           "healthCheck.active.http.expectedResponse.binary",
+          "healthCheck.active.http.hostname",
+          "healthCheck.active.http.requestBody.type",
+          "healthCheck.active.http.requestBody.text",
+          "healthCheck.active.http.requestBody.binary",
+          "healthCheck.active.http.retriableStatuses[]",
+          "healthCheck.active.initialJitter",
           "healthCheck.active.tcp.send.type",
           "healthCheck.active.tcp.send.text",
           "healthCheck.active.tcp.send.binary",
@@ -109,7 +130,9 @@ public final class ClusterSettingsTranslator {
           "healthCheck.passive.consecutive5XxErrors",
           "healthCheck.passive.consecutiveGatewayErrors",
           "healthCheck.passive.consecutiveLocalOriginFailures",
-          "healthCheck.passive.splitExternalLocalOriginErrors");
+          "healthCheck.passive.splitExternalLocalOriginErrors",
+          "healthCheck.passive.failurePercentageThreshold",
+          "healthCheck.passive.alwaysEjectOneEndpoint");
 
   /**
    * The cluster settings of {@code backendSettings} (raw JSON), or null when it sets none. Values
@@ -127,7 +150,9 @@ public final class ClusterSettingsTranslator {
                 count(cb, "maxPendingRequests", where),
                 count(cb, "maxParallelRequests", where),
                 count(cb, "maxParallelRetries", where),
-                count(cb, "maxRequestsPerConnection", where))
+                count(cb, "maxRequestsPerConnection", where),
+                perEndpointConnections(cb.path("perEndpoint"), where),
+                retryBudget(cb.path("retryBudget"), where + ".circuitBreaker.retryBudget"))
             : null;
     Long buffer = null;
     if (bs.path("connection").has("bufferLimit")) {
@@ -135,6 +160,18 @@ public final class ClusterSettingsTranslator {
           quantity(
               bs.path("connection").path("bufferLimit").asText(),
               where + ".connection.bufferLimit");
+    }
+    Long socketBuffer = null;
+    if (bs.path("connection").has("socketBufferLimit")) {
+      socketBuffer =
+          quantity(
+              bs.path("connection").path("socketBufferLimit").asText(),
+              where + ".connection.socketBufferLimit");
+      // The kernel takes an int: Envoy's socket option is set with setsockopt.
+      if (socketBuffer < 1 || socketBuffer > Integer.MAX_VALUE) {
+        throw new PolicyException(
+            where + ".connection.socketBufferLimit: must be 1 to 2147483647 bytes");
+      }
     }
     DnsIr dns = null;
     JsonNode d = bs.path("dns");
@@ -193,7 +230,10 @@ public final class ClusterSettingsTranslator {
                 t.path("http").get("streamIdleTimeout"), where + ".timeout.http.streamIdleTimeout"),
             duration(
                 t.path("http").get("maxStreamDuration"), where + ".timeout.http.maxStreamDuration"),
-            null);
+            null,
+            http2Keepalive(
+                bs.path("http2").path("connectionKeepalive"), where + ".http2.connectionKeepalive"),
+            socketBuffer);
     return out.equals(ClusterSettingsIr.NONE) ? null : out;
   }
 
@@ -234,7 +274,8 @@ public final class ClusterSettingsTranslator {
               duration(bu.get("weightUpdatePeriod"), w + ".weightUpdatePeriod"),
               penalty,
               metrics,
-              bu.path("keepResponseHeaders").asBoolean(false));
+              bu.path("keepResponseHeaders").asBoolean(false),
+              outOfBand(bu.path("outOfBand"), w + ".outOfBand"));
     }
     return new ClusterSettingsIr.LoadBalancerIr(
         type,
@@ -243,6 +284,36 @@ public final class ClusterSettingsTranslator {
         utilization,
         zoneAware(l, type, where + ".loadBalancer.zoneAware"),
         endpointOverride(l.path("endpointOverride"), where + ".loadBalancer.endpointOverride"));
+  }
+
+  /**
+   * {@code backendUtilization.outOfBand}: a reporting period above zero, a port from 1 to 65535, an
+   * authority of 1 to 259 characters without NUL, CR or LF (the CRD's rules). Null when not set.
+   */
+  private static ClusterSettingsIr.OutOfBandIr outOfBand(JsonNode o, String where)
+      throws PolicyException {
+    if (!o.isObject()) {
+      return null;
+    }
+    DurationIr period = duration(o.get("reportingPeriod"), where + ".reportingPeriod");
+    if (period != null && period.millis() < 1) {
+      throw new PolicyException(where + ".reportingPeriod: must be greater than 0");
+    }
+    Integer port = null;
+    if (o.has("port")) {
+      port = o.path("port").asInt(-1);
+      if (!o.path("port").canConvertToInt() || port < 1 || port > 65535) {
+        throw new PolicyException(where + ".port: must be 1 to 65535");
+      }
+    }
+    String authority = o.path("authority").asText(null);
+    if (authority != null
+        && (authority.isEmpty()
+            || authority.length() > 259
+            || authority.matches("(?s).*[\\x00\\n\\r].*"))) {
+      throw new PolicyException(where + ".authority: invalid " + authority);
+    }
+    return new ClusterSettingsIr.OutOfBandIr(period, port, authority);
   }
 
   /**
@@ -425,6 +496,87 @@ public final class ClusterSettingsTranslator {
     return (int) bytes;
   }
 
+  /**
+   * {@code circuitBreaker.retryBudget}: the percentage is {@code numerator / denominator} (the
+   * denominator 100 by default), or null when not set.
+   */
+  private static ClusterSettingsIr.RetryBudgetIr retryBudget(JsonNode rb, String where)
+      throws PolicyException {
+    if (!rb.isObject()) {
+      return null;
+    }
+    JsonNode p = rb.path("percent");
+    if (!p.path("numerator").canConvertToInt() || p.path("numerator").asInt() < 0) {
+      throw new PolicyException(where + ".percent.numerator: a whole number from 0 is required");
+    }
+    int numerator = p.path("numerator").asInt();
+    int denominator = 100;
+    if (p.has("denominator")) {
+      denominator = p.path("denominator").asInt(0);
+      if (!p.path("denominator").canConvertToInt() || denominator < 1) {
+        throw new PolicyException(where + ".percent.denominator: must be at least 1");
+      }
+    }
+    if (numerator > denominator) {
+      throw new PolicyException(
+          where + ".percent: the numerator must not be greater than the denominator");
+    }
+    Integer min = null;
+    if (rb.has("minRetryConcurrency")) {
+      JsonNode m = rb.path("minRetryConcurrency");
+      if (!m.canConvertToInt() || m.asInt() < 0) {
+        throw new PolicyException(where + ".minRetryConcurrency: must not be negative");
+      }
+      min = m.asInt();
+    }
+    return new ClusterSettingsIr.RetryBudgetIr(100.0 * numerator / denominator, min);
+  }
+
+  /**
+   * {@code http2.connectionKeepalive} to HTTP/2 backends: PINGs every interval (with jitter, 15% by
+   * default) and before using a connection idle for the idle interval, the connection closed when a
+   * PING goes unanswered for the timeout. Envoy needs the timeout whenever keepalive is configured,
+   * and the CRD wants it shorter than the interval. Null when not set.
+   */
+  private static io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2KeepaliveIr http2Keepalive(
+      JsonNode k, String where) throws PolicyException {
+    if (!k.isObject()) {
+      return null;
+    }
+    DurationIr interval = positive(k.get("interval"), where + ".interval");
+    DurationIr timeout = positive(k.get("timeout"), where + ".timeout");
+    DurationIr idle = positive(k.get("idleInterval"), where + ".idleInterval");
+    if (timeout == null) {
+      throw new PolicyException(
+          where
+              + ".timeout: required (Envoy closes a connection whose PING is not answered in it)");
+    }
+    if (interval != null && timeout.millis() >= interval.millis()) {
+      throw new PolicyException(where + ": timeout must be less than interval");
+    }
+    Integer jitter = null;
+    if (k.has("intervalJitter")) {
+      jitter = k.path("intervalJitter").asInt(-1);
+      if (!k.path("intervalJitter").canConvertToInt() || jitter < 0 || jitter > 100) {
+        throw new PolicyException(where + ".intervalJitter: must be 0 to 100");
+      }
+    }
+    return new io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2KeepaliveIr(
+        interval == null ? null : interval.millis(),
+        timeout.millis(),
+        jitter,
+        idle == null ? null : idle.millis());
+  }
+
+  /** A duration of at least 1 ms (Envoy's minimum for PING intervals), or null when absent. */
+  private static DurationIr positive(JsonNode v, String where) throws PolicyException {
+    DurationIr d = duration(v, where);
+    if (d != null && d.millis() < 1) {
+      throw new PolicyException(where + ": must be at least 1ms");
+    }
+    return d;
+  }
+
   /** The Maglev table size: a prime, at most 5000011 (Envoy's limit). */
   private static Long tableSize(JsonNode lb, String where) throws PolicyException {
     JsonNode t = lb.path("consistentHash").path("tableSize");
@@ -451,14 +603,25 @@ public final class ClusterSettingsTranslator {
     if (type.equals("HTTP") && h.path("path").asText("").isEmpty()) {
       throw new PolicyException(where + ".http.path must be set");
     }
-    List<Integer> statuses = new ArrayList<>();
-    for (JsonNode st : h.path("expectedStatuses")) {
-      int code = st.asInt();
-      if (code < 100 || code > 599) {
-        throw new PolicyException(where + ".http.expectedStatuses: invalid status " + code);
-      }
-      statuses.add(code);
+    List<Integer> statuses = statuses(h.path("expectedStatuses"), where + ".http.expectedStatuses");
+    List<Integer> retriable =
+        statuses(h.path("retriableStatuses"), where + ".http.retriableStatuses");
+    PayloadIr body = payload(h.path("requestBody"), where + ".http.requestBody");
+    if (body != null
+        && !List.of("POST", "PUT")
+            .contains(h.path("method").asText("").toUpperCase(java.util.Locale.ROOT))) {
+      throw new PolicyException(
+          where + ".http.requestBody: can only be set when the method is POST or PUT");
     }
+    String hostname = h.path("hostname").asText(null);
+    if (hostname != null
+        && (hostname.isEmpty()
+            || hostname.length() > 253
+            || !hostname.matches(
+                "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))) {
+      throw new PolicyException(where + ".http.hostname: invalid host name " + hostname);
+    }
+    DurationIr jitter = duration(a.get("initialJitter"), where + ".initialJitter");
     DurationIr timeout = duration(a.get("timeout"), where + ".timeout");
     DurationIr interval = duration(a.get("interval"), where + ".interval");
     return new ActiveHealthCheckIr(
@@ -475,7 +638,24 @@ public final class ClusterSettingsTranslator {
         payload(a.path("tcp").path("receive"), where + ".tcp.receive"),
         type.equals("GRPC") ? a.path("grpc").path("service").asText(null) : null,
         healthCheckPort(a.path("overrides"), where + ".overrides.port"),
-        healthCheckLog(a.path("healthCheckLog"), where + ".healthCheckLog"));
+        healthCheckLog(a.path("healthCheckLog"), where + ".healthCheckLog"),
+        type.equals("HTTP") ? hostname : null,
+        type.equals("HTTP") ? body : null,
+        type.equals("HTTP") ? retriable : List.of(),
+        jitter);
+  }
+
+  /** HTTP statuses (100 to 599) of a health check list. */
+  private static List<Integer> statuses(JsonNode list, String where) throws PolicyException {
+    List<Integer> out = new ArrayList<>();
+    for (JsonNode st : list) {
+      int code = st.asInt();
+      if (code < 100 || code > 599) {
+        throw new PolicyException(where + ": invalid status " + code);
+      }
+      out.add(code);
+    }
+    return out;
   }
 
   private static Integer healthCheckPort(JsonNode o, String where) throws PolicyException {
@@ -569,7 +749,42 @@ public final class ClusterSettingsTranslator {
             : null,
         p.has("splitExternalLocalOriginErrors")
             ? p.path("splitExternalLocalOriginErrors").asBoolean()
-            : null);
+            : null,
+        failurePercentage(p, where),
+        p.has("alwaysEjectOneEndpoint") ? p.path("alwaysEjectOneEndpoint").asBoolean() : null);
+  }
+
+  private static Integer failurePercentage(JsonNode p, String where) throws PolicyException {
+    if (!p.has("failurePercentageThreshold")) {
+      return null;
+    }
+    int v = p.path("failurePercentageThreshold").asInt(-1);
+    if (!p.path("failurePercentageThreshold").canConvertToInt() || v < 0 || v > 100) {
+      throw new PolicyException(where + ".failurePercentageThreshold: must be 0 to 100");
+    }
+    return v;
+  }
+
+  /**
+   * {@code circuitBreaker.perEndpoint.maxConnections}: the CRD's default, 1024, when {@code
+   * perEndpoint} is given without it; null without {@code perEndpoint}.
+   */
+  private static Long perEndpointConnections(JsonNode pe, String where) throws PolicyException {
+    if (!pe.isObject()) {
+      return null;
+    }
+    JsonNode v = pe.path("maxConnections");
+    if (v.isMissingNode() || v.isNull()) {
+      return 1024L;
+    }
+    if (!v.canConvertToLong() || v.asLong() < 0 || v.asLong() > 0xFFFFFFFFL) {
+      throw new PolicyException(
+          where
+              + ".circuitBreaker.perEndpoint.maxConnections: "
+              + v.asText()
+              + " is outside 0 to 4294967295");
+    }
+    return v.asLong();
   }
 
   /** A circuit breaker threshold: a whole number from 0 to 4294967295 (Envoy's uint32). */

@@ -132,13 +132,14 @@ public final class BackendTrafficPolicyTranslator {
     List<TrafficIr.HashIr> out = new ArrayList<>();
     String type = ch.path("type").asText("");
     switch (type) {
-      case "SourceIP" -> out.add(new TrafficIr.HashIr("SourceIP", null, null));
+      case "SourceIP" -> out.add(new TrafficIr.HashIr("SourceIP", null, null, null));
       case "Header", "Headers" -> {
         if (ch.path("header").has("name")) {
-          out.add(new TrafficIr.HashIr("Header", ch.path("header").path("name").asText(), null));
+          out.add(
+              new TrafficIr.HashIr("Header", ch.path("header").path("name").asText(), null, null));
         }
         for (JsonNode h : ch.path("headers")) {
-          out.add(new TrafficIr.HashIr("Header", h.path("name").asText(), null));
+          out.add(new TrafficIr.HashIr("Header", h.path("name").asText(), null, null));
         }
       }
       case "Cookie" -> {
@@ -153,11 +154,13 @@ public final class BackendTrafficPolicyTranslator {
                     + c.path("ttl").asText());
           }
         }
-        out.add(new TrafficIr.HashIr("Cookie", c.path("name").asText(""), ttl));
+        out.add(
+            new TrafficIr.HashIr(
+                "Cookie", c.path("name").asText(""), ttl, cookieAttributes(c.path("attributes"))));
       }
       case "QueryParams" -> {
         for (JsonNode q : ch.path("queryParams")) {
-          out.add(new TrafficIr.HashIr("QueryParameter", q.path("name").asText(), null));
+          out.add(new TrafficIr.HashIr("QueryParameter", q.path("name").asText(), null, null));
         }
       }
       default ->
@@ -173,6 +176,31 @@ public final class BackendTrafficPolicyTranslator {
     }
     if (out.isEmpty()) {
       throw new PolicyException("spec.loadBalancer.consistentHash: nothing to hash");
+    }
+    return out;
+  }
+
+  /**
+   * {@code cookie.attributes}: more attributes (name to value, such as {@code SameSite: Strict}) of
+   * the cookie Envoy sets; a name must be a token, a value must not hold control characters.
+   */
+  private static java.util.Map<String, String> cookieAttributes(JsonNode attrs)
+      throws PolicyException {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    for (var it = attrs.fields(); it.hasNext(); ) {
+      var e = it.next();
+      String v = e.getValue().isNull() ? "" : e.getValue().asText();
+      if (!e.getKey().matches("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")) {
+        throw new PolicyException(
+            "spec.loadBalancer.consistentHash.cookie.attributes: invalid name '"
+                + e.getKey()
+                + "'");
+      }
+      if (!v.matches("^[^\\x00-\\x08\\x0A-\\x1F\\x7F]*$")) {
+        throw new PolicyException(
+            "spec.loadBalancer.consistentHash.cookie.attributes." + e.getKey() + ": invalid value");
+      }
+      out.put(e.getKey(), v);
     }
     return out;
   }
