@@ -36,6 +36,7 @@ class LocalRateLimitE2E {
             + PolicyStack.route("free", "echo")
             + PolicyStack.route("per-user", "echo")
             + PolicyStack.route("per-client", "echo")
+            + PolicyStack.route("costly", "echo")
             + """
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -75,6 +76,22 @@ class LocalRateLimitE2E {
                   - clientSelectors:
                     - sourceCIDR: {type: Distinct, value: 127.0.0.0/8}
                     limit: {requests: 1, unit: Minute}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: costly}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: costly}]
+              rateLimit:
+                local:
+                  rules:
+                  # 6 tokens a minute, 3 per request: the third request is refused.
+                  - clientSelectors: [{headers: [{name: x-plan, value: heavy}]}]
+                    limit: {requests: 6, unit: Minute}
+                    cost: {request: {from: Number, number: 3}}
+                  # A bucket per value of ?key.
+                  - clientSelectors: [{queryParams: [{name: key, type: Distinct}]}]
+                    limit: {requests: 1, unit: Minute}
             """);
     stack.await(
         "the free route serves", () -> Http.get(stack.port(), "x.test", "/free").status() == 200);
@@ -113,6 +130,39 @@ class LocalRateLimitE2E {
     // A route without the policy is not limited.
     for (int i = 0; i < 5; i++) {
       assertThat(Http.get(stack.port(), "x.test", "/free").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theCostlyPolicyIsAccepted() {
+    assertThat(stack.status("BackendTrafficPolicy", "default", "costly").status().toString())
+        .contains("\"Accepted\"")
+        .doesNotContain("\"False\"");
+  }
+
+  @Test
+  void aRequestCostOfThreeExhaustsSixTokensInTwoRequests() {
+    for (int i = 0; i < 2; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/costly", "x-plan", "heavy").status())
+          .as("heavy request " + (i + 1))
+          .isEqualTo(200);
+    }
+    assertThat(Http.get(stack.port(), "x.test", "/costly", "x-plan", "heavy").status())
+        .isEqualTo(429);
+    // Requests the rule does not select are not limited (no default limit on this route).
+    for (int i = 0; i < 4; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/costly", "x-plan", "light").status())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void distinctQueryParameterValuesHaveABucketEach() {
+    assertThat(Http.get(stack.port(), "x.test", "/costly?key=a").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/costly?key=a").status()).isEqualTo(429);
+    assertThat(Http.get(stack.port(), "x.test", "/costly?key=b").status()).isEqualTo(200);
+    for (int i = 0; i < 3; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/costly?other=1").status()).isEqualTo(200);
     }
   }
 

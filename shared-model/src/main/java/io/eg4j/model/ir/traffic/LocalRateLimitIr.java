@@ -50,10 +50,20 @@ public record LocalRateLimitIr(
    * @param matches the selectors, all of which must match
    * @param bucket its limit
    * @param shadowMode true to count and report, never refuse
+   * @param requestCost the tokens a request takes from the bucket, or null for 1
    */
-  public record RuleIr(List<MatchIr> matches, TokenBucketIr bucket, boolean shadowMode) {
+  public record RuleIr(
+      List<MatchIr> matches,
+      TokenBucketIr bucket,
+      boolean shadowMode,
+      GlobalRateLimitIr.CostIr requestCost) {
     public RuleIr {
       matches = List.copyOf(matches);
+    }
+
+    /** A rule whose requests take one token each. */
+    public RuleIr(List<MatchIr> matches, TokenBucketIr bucket, boolean shadowMode) {
+      this(matches, bucket, shadowMode, null);
     }
   }
 
@@ -64,7 +74,8 @@ public record LocalRateLimitIr(
    *     SourceCIDR}
    * @param name the header or query parameter name; null otherwise
    * @param type {@code Exact}, {@code PathPrefix} or {@code RegularExpression}; {@code Distinct}
-   *     (Header and SourceCIDR) for a bucket per header value or per client address
+   *     (Header, QueryParam and SourceCIDR) for a bucket per header value, query parameter value or
+   *     client address
    * @param value the value (for SourceCIDR, the CIDR; for Method, a regular expression of methods);
    *     null for a Distinct header
    * @param invert true to select the requests that do not match

@@ -98,7 +98,23 @@ final class LocalRateLimitFilterXds implements HttpFilterXds {
       LocalRateLimitIr.RuleIr rule = rl.rules().get(i);
       ObjectNode d = descriptors.addObject();
       ArrayNode entries = d.putArray("entries");
-      ArrayNode actions = rateLimits.addObject().putArray("actions");
+      ObjectNode rateLimit = rateLimits.addObject();
+      ArrayNode actions = rateLimit.putArray("actions");
+      if (rule.requestCost() != null) {
+        // The tokens the request takes from the rule's bucket.
+        ObjectNode h = rateLimit.putObject("hits_addend");
+        if (rule.requestCost().number() != null) {
+          h.put("number", rule.requestCost().number());
+        } else {
+          h.put(
+              "format",
+              "%DYNAMIC_METADATA("
+                  + rule.requestCost().metadataNamespace()
+                  + ":"
+                  + rule.requestCost().metadataKey()
+                  + ")%");
+        }
+      }
       for (int j = 0; j < rule.matches().size(); j++) {
         String key = "rule-" + i + "-match-" + j;
         LocalRateLimitIr.MatchIr m = rule.matches().get(j);
@@ -111,6 +127,16 @@ final class LocalRateLimitFilterXds implements HttpFilterXds {
               .addObject()
               .putObject("request_headers")
               .put("header_name", m.name())
+              .put("descriptor_key", key);
+          continue;
+        }
+        if (distinct && "QueryParam".equals(m.on())) {
+          // As for a header: a bucket per value of the parameter.
+          entries.addObject().put("key", key);
+          actions
+              .addObject()
+              .putObject("query_parameters")
+              .put("query_parameter_name", m.name())
               .put("descriptor_key", key);
           continue;
         }

@@ -117,6 +117,44 @@ class GlobalRateLimitTranslatorTest {
   }
 
   @Test
+  void localRequestCostsAndDistinctQueryParameters() throws Exception {
+    String spec =
+        """
+        rateLimit:
+          local:
+            rules:
+            - clientSelectors: [{queryParams: [{name: key, type: Distinct}]}]
+              limit: {requests: 6, unit: Minute}
+              cost: {request: {from: Number, number: 3}}
+            - clientSelectors: [{headers: [{name: x, value: y}]}]
+              limit: {requests: 6, unit: Minute}
+              cost: {request: {from: Metadata, metadata: {namespace: a.io, key: cost}}}
+        """;
+    var l = LocalRateLimitTranslator.translate(yaml(spec));
+    assertThat(l.rules().get(0).matches().get(0).type()).isEqualTo("Distinct");
+    assertThat(l.rules().get(0).requestCost().number()).isEqualTo(3);
+    assertThat(l.rules().get(1).requestCost().metadataKey()).isEqualTo("cost");
+    assertThat(l.hasDistinct()).isTrue();
+    assertThat(FieldSupport.unsupported(yaml(spec), LocalRateLimitTranslator.SUPPORTED)).isEmpty();
+    // The default bucket (no selectors) always takes one token: a cost there is not applied.
+    assertThatThrownBy(
+            () ->
+                LocalRateLimitTranslator.translate(
+                    yaml(
+                        "rateLimit: {local: {rules: [{limit: {requests: 6, unit: Minute}, cost:"
+                            + " {request: {from: Number, number: 3}}}]}}")))
+        .hasMessageContaining("cost.request on the rule without clientSelectors");
+    assertThatThrownBy(
+            () ->
+                LocalRateLimitTranslator.translate(
+                    yaml(
+                        "rateLimit: {local: {rules: [{clientSelectors: [{headers: [{name: x,"
+                            + " value: y}]}], limit: {requests: 6, unit: Minute}, cost: {response:"
+                            + " {from: Number, number: 3}}}]}}")))
+        .hasMessageContaining("cost.response: not supported for local rate limits");
+  }
+
+  @Test
   void aConfiguredServiceAddressAndTheHostProvider() throws Exception {
     var g =
         GlobalRateLimitTranslator.translate(
