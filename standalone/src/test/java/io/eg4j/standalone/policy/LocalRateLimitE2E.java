@@ -37,6 +37,8 @@ class LocalRateLimitE2E {
             + PolicyStack.route("per-user", "echo")
             + PolicyStack.route("per-client", "echo")
             + PolicyStack.route("costly", "echo")
+            + PolicyStack.route("shared-a", "echo")
+            + PolicyStack.route("shared-b", "echo")
             + """
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -92,6 +94,25 @@ class LocalRateLimitE2E {
                   # A bucket per value of ?key.
                   - clientSelectors: [{queryParams: [{name: key, type: Distinct}]}]
                     limit: {requests: 1, unit: Minute}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: shared}
+            spec:
+              targetRefs:
+              - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: shared-a}
+              - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: shared-b}
+              rateLimit:
+                local:
+                  rules:
+                  # One bucket for both routes: everyone but bob.
+                  - clientSelectors: [{headers: [{name: x-user, value: bob, invert: true}]}]
+                    limit: {requests: 3, unit: Minute}
+                    shared: true
+                  # x-user: bob has a bucket of 1 on both routes together.
+                  - clientSelectors: [{headers: [{name: x-user, value: bob}]}]
+                    limit: {requests: 1, unit: Minute}
+                    shared: true
             """);
     stack.await(
         "the free route serves", () -> Http.get(stack.port(), "x.test", "/free").status() == 200);
@@ -163,6 +184,28 @@ class LocalRateLimitE2E {
     assertThat(Http.get(stack.port(), "x.test", "/costly?key=b").status()).isEqualTo(200);
     for (int i = 0; i < 3; i++) {
       assertThat(Http.get(stack.port(), "x.test", "/costly?other=1").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aSharedLimitIsExhaustedAcrossTheTwoRoutes() {
+    assertThat(stack.status("BackendTrafficPolicy", "default", "shared").status().toString())
+        .contains("\"Accepted\"")
+        .doesNotContain("\"False\"");
+    assertThat(Http.get(stack.port(), "x.test", "/shared-a", "x-user", "bob").status())
+        .isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b", "x-user", "bob").status())
+        .isEqualTo(429);
+    // Everyone else's bucket: 3 a minute on both routes together.
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-a").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-a").status()).isEqualTo(429);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b").status()).isEqualTo(429);
+    // The listener's other routes take nothing from the shared buckets.
+    for (int i = 0; i < 4; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/free", "x-user", "bob").status())
+          .isEqualTo(200);
     }
   }
 

@@ -70,6 +70,39 @@ class LocalRateLimitFilterXdsTest {
   }
 
   @Test
+  void sharedRulesStartWithThePolicyFromTheRouteMetadata() {
+    MatchIr m = new MatchIr("Header", "x-plan", "Exact", "heavy", false);
+    LocalRateLimitIr rl =
+        new LocalRateLimitIr(
+            null,
+            List.of(
+                new RuleIr(List.of(m), new TokenBucketIr(6, 60), false, null, false),
+                new RuleIr(List.of(), new TokenBucketIr(3, 60), false, null, true)),
+            true,
+            false);
+    // The route's own config keeps only its own rule.
+    JsonNode own = LocalRateLimitFilterXds.config(rl);
+    assertThat(own.path("descriptors")).hasSize(1);
+    JsonNode shared = LocalRateLimitFilterXds.sharedConfig("backendtrafficpolicy/default/p", rl);
+    assertThat(shared.path("descriptors")).hasSize(1);
+    JsonNode entries = shared.path("descriptors").get(0).path("entries");
+    assertThat(entries.get(0).path("key").asText()).isEqualTo("policy");
+    assertThat(entries.get(0).path("value").asText()).isEqualTo("backendtrafficpolicy/default/p");
+    assertThat(entries.get(1).path("key").asText()).isEqualTo("rule-1-match--1");
+    JsonNode actions = shared.path("rate_limits").get(0).path("actions");
+    JsonNode md = actions.get(0).path("metadata");
+    assertThat(md.path("source").asText()).isEqualTo("ROUTE_ENTRY");
+    assertThat(md.path("metadata_key").path("key").asText())
+        .isEqualTo(LocalRateLimitFilterXds.SHARED_METADATA);
+    assertThat(md.path("metadata_key").path("path").get(0).path("key").asText())
+        .isEqualTo("backendtrafficpolicy/default/p");
+    assertThat(actions.get(1).path("generic_key").path("descriptor_key").asText())
+        .isEqualTo("rule-1-match--1");
+    assertThat(shared.path("descriptors").get(0).path("token_bucket").path("max_tokens").asLong())
+        .isEqualTo(3);
+  }
+
+  @Test
   void distinctHeaderIsAWildcardEntryFilledFromTheHeader() {
     JsonNode c = config(new MatchIr("Header", "x-user", "Distinct", null, false));
     JsonNode entry = c.path("descriptors").get(0).path("entries").get(0);

@@ -28,6 +28,7 @@ final class LocalRateLimitTranslator {
           "rateLimit.local.rules[].limit.unit",
           "rateLimit.local.rules[].shadowMode",
           "rateLimit.local.rules[].xRateLimitHeaders",
+          "rateLimit.local.rules[].shared",
           "rateLimit.local.rules[].cost.request.from",
           "rateLimit.local.rules[].cost.request.number",
           "rateLimit.local.rules[].cost.request.metadata.namespace",
@@ -113,6 +114,14 @@ final class LocalRateLimitTranslator {
             where + ".limit.fromMetadata: not supported for local rate limits");
       }
       GlobalRateLimitIr.CostIr requestCost = requestCost(cost.path("request"), where);
+      boolean shared = rule.path("shared").asBoolean(false);
+      if (shared) {
+        // A bucket of the policy's, whatever route of the policy the request is on.
+        rules.add(
+            new RuleIr(
+                matches, bucket, rule.path("shadowMode").asBoolean(false), requestCost, true));
+        continue;
+      }
       if (matches.isEmpty()) {
         if (requestCost != null) {
           // The default bucket is the filter's own token bucket, which always takes one token.
@@ -130,7 +139,7 @@ final class LocalRateLimitTranslator {
     }
     if (defaultBucket != null) {
       for (RuleIr r : rules) {
-        if (r.bucket().intervalSeconds() % defaultBucket.intervalSeconds() != 0) {
+        if (!r.shared() && r.bucket().intervalSeconds() % defaultBucket.intervalSeconds() != 0) {
           throw new PolicyException(
               "spec.rateLimit.local.rules: a rule's limit unit must be a whole multiple of the"
                   + " unit of the rule without clientSelectors");

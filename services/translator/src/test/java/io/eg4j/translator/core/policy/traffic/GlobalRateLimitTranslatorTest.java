@@ -129,8 +129,15 @@ class GlobalRateLimitTranslatorTest {
             - clientSelectors: [{headers: [{name: x, value: y}]}]
               limit: {requests: 6, unit: Minute}
               cost: {request: {from: Metadata, metadata: {namespace: a.io, key: cost}}}
+            - limit: {requests: 7, unit: Second}
+              shared: true
         """;
     var l = LocalRateLimitTranslator.translate(yaml(spec));
+    // A shared rule without selectors is a bucket of the policy's, not the route's default.
+    assertThat(l.defaultBucket()).isNull();
+    assertThat(l.rules().get(2).shared()).isTrue();
+    assertThat(l.rules().get(2).matches()).isEmpty();
+    assertThat(l.hasShared()).isTrue();
     assertThat(l.rules().get(0).matches().get(0).type()).isEqualTo("Distinct");
     assertThat(l.rules().get(0).requestCost().number()).isEqualTo(3);
     assertThat(l.rules().get(1).requestCost().metadataKey()).isEqualTo("cost");
