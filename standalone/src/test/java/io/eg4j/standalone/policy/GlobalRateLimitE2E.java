@@ -123,6 +123,7 @@ class GlobalRateLimitE2E {
                 + PolicyStack.service("echo", echo.port())
                 + PolicyStack.route("limited", "echo")
                 + PolicyStack.route("free", "echo")
+                + PolicyStack.route("selected", "echo")
                 + """
                 ---
                 apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -137,6 +138,29 @@ class GlobalRateLimitE2E {
                       - clientSelectors:
                         - headers: [{name: x-user, type: Distinct}]
                         limit: {requests: 3, unit: Minute}
+                ---
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: BackendTrafficPolicy
+                metadata: {namespace: default, name: selectors}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: selected}]
+                  rateLimit:
+                    global:
+                      rules:
+                      # Only requests with ?tier=free.
+                      - clientSelectors: [{queryParams: [{name: tier, value: free}]}]
+                        limit: {requests: 2, unit: Minute}
+                      # One counter per value of ?key; requests without it are not counted.
+                      - clientSelectors: [{queryParams: [{name: key, type: Distinct}]}]
+                        limit: {requests: 1, unit: Minute}
+                      # Clients outside 127.0.0.0/8: the test's own client is exempt.
+                      - clientSelectors: [{sourceCIDR: {value: 127.0.0.0/8, invert: true}}]
+                        limit: {requests: 1, unit: Minute}
+                      # Clients outside 10.0.0.0/8 sending x-outside: the test's client is one.
+                      - clientSelectors:
+                        - sourceCIDR: {value: 10.0.0.0/8, invert: true}
+                          headers: [{name: x-outside, value: "yes"}]
+                        limit: {requests: 2, unit: Minute}
                 """,
             config,
             proxyTls);
@@ -230,6 +254,52 @@ class GlobalRateLimitE2E {
       assertThat(Http.get(stack.port(), "x.test", "/free", "x-user", "alice").status())
           .isEqualTo(200);
     }
+  }
+
+  @Test
+  void theSelectorsPolicyIsAccepted() {
+    assertThat(stack.status("BackendTrafficPolicy", "default", "selectors").status().toString())
+        .contains("\"Accepted\"")
+        .doesNotContain("\"False\"");
+  }
+
+  @Test
+  void aQueryParameterSelectorLimitsOnlyTheRequestsCarryingIt() {
+    for (int i = 0; i < 2; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/selected?tier=free").status())
+          .as("free request " + (i + 1))
+          .isEqualTo(200);
+    }
+    assertThat(Http.get(stack.port(), "x.test", "/selected?tier=free").status()).isEqualTo(429);
+    // Another value, or no parameter at all, is not counted by that rule.
+    for (int i = 0; i < 4; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/selected?tier=paid").status()).isEqualTo(200);
+      assertThat(Http.get(stack.port(), "x.test", "/selected?other=1").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aDistinctQueryParameterCountsEachValue() {
+    assertThat(Http.get(stack.port(), "x.test", "/selected?key=a").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/selected?key=a").status()).isEqualTo(429);
+    assertThat(Http.get(stack.port(), "x.test", "/selected?key=b").status()).isEqualTo(200);
+  }
+
+  @Test
+  void anInvertedRangeExemptsItsClientsAndCountsTheOthers() {
+    // The 127.0.0.0/8 rule (1 a minute) never counts the loopback client.
+    for (int i = 0; i < 4; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/selected?n=" + i).status())
+          .as("loopback request " + (i + 1))
+          .isEqualTo(200);
+    }
+    // The loopback client is outside 10.0.0.0/8: the 10.0.0.0/8-inverted rule counts it.
+    for (int i = 0; i < 2; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/selected", "x-outside", "yes").status())
+          .isEqualTo(200);
+    }
+    assertThat(Http.get(stack.port(), "x.test", "/selected", "x-outside", "yes").status())
+        .isEqualTo(429);
   }
 
   private static Path require(Optional<Path> p, String why) {

@@ -36,6 +36,9 @@ class LocalRateLimitE2E {
             + PolicyStack.route("free", "echo")
             + PolicyStack.route("per-user", "echo")
             + PolicyStack.route("per-client", "echo")
+            + PolicyStack.route("costly", "echo")
+            + PolicyStack.route("shared-a", "echo")
+            + PolicyStack.route("shared-b", "echo")
             + """
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -75,6 +78,41 @@ class LocalRateLimitE2E {
                   - clientSelectors:
                     - sourceCIDR: {type: Distinct, value: 127.0.0.0/8}
                     limit: {requests: 1, unit: Minute}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: costly}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: costly}]
+              rateLimit:
+                local:
+                  rules:
+                  # 6 tokens a minute, 3 per request: the third request is refused.
+                  - clientSelectors: [{headers: [{name: x-plan, value: heavy}]}]
+                    limit: {requests: 6, unit: Minute}
+                    cost: {request: {from: Number, number: 3}}
+                  # A bucket per value of ?key.
+                  - clientSelectors: [{queryParams: [{name: key, type: Distinct}]}]
+                    limit: {requests: 1, unit: Minute}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: shared}
+            spec:
+              targetRefs:
+              - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: shared-a}
+              - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: shared-b}
+              rateLimit:
+                local:
+                  rules:
+                  # One bucket for both routes: everyone but bob.
+                  - clientSelectors: [{headers: [{name: x-user, value: bob, invert: true}]}]
+                    limit: {requests: 3, unit: Minute}
+                    shared: true
+                  # x-user: bob has a bucket of 1 on both routes together.
+                  - clientSelectors: [{headers: [{name: x-user, value: bob}]}]
+                    limit: {requests: 1, unit: Minute}
+                    shared: true
             """);
     stack.await(
         "the free route serves", () -> Http.get(stack.port(), "x.test", "/free").status() == 200);
@@ -113,6 +151,61 @@ class LocalRateLimitE2E {
     // A route without the policy is not limited.
     for (int i = 0; i < 5; i++) {
       assertThat(Http.get(stack.port(), "x.test", "/free").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theCostlyPolicyIsAccepted() {
+    assertThat(stack.status("BackendTrafficPolicy", "default", "costly").status().toString())
+        .contains("\"Accepted\"")
+        .doesNotContain("\"False\"");
+  }
+
+  @Test
+  void aRequestCostOfThreeExhaustsSixTokensInTwoRequests() {
+    for (int i = 0; i < 2; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/costly", "x-plan", "heavy").status())
+          .as("heavy request " + (i + 1))
+          .isEqualTo(200);
+    }
+    assertThat(Http.get(stack.port(), "x.test", "/costly", "x-plan", "heavy").status())
+        .isEqualTo(429);
+    // Requests the rule does not select are not limited (no default limit on this route).
+    for (int i = 0; i < 4; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/costly", "x-plan", "light").status())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void distinctQueryParameterValuesHaveABucketEach() {
+    assertThat(Http.get(stack.port(), "x.test", "/costly?key=a").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/costly?key=a").status()).isEqualTo(429);
+    assertThat(Http.get(stack.port(), "x.test", "/costly?key=b").status()).isEqualTo(200);
+    for (int i = 0; i < 3; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/costly?other=1").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aSharedLimitIsExhaustedAcrossTheTwoRoutes() {
+    assertThat(stack.status("BackendTrafficPolicy", "default", "shared").status().toString())
+        .contains("\"Accepted\"")
+        .doesNotContain("\"False\"");
+    assertThat(Http.get(stack.port(), "x.test", "/shared-a", "x-user", "bob").status())
+        .isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b", "x-user", "bob").status())
+        .isEqualTo(429);
+    // Everyone else's bucket: 3 a minute on both routes together.
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-a").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b").status()).isEqualTo(200);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-a").status()).isEqualTo(429);
+    assertThat(Http.get(stack.port(), "x.test", "/shared-b").status()).isEqualTo(429);
+    // The listener's other routes take nothing from the shared buckets.
+    for (int i = 0; i < 4; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/free", "x-user", "bob").status())
+          .isEqualTo(200);
     }
   }
 

@@ -11,7 +11,6 @@ import io.eg4j.model.ir.XdsIr;
 import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
@@ -298,7 +297,7 @@ public final class RouteXdsTranslator {
       Struct.Builder s = Struct.newBuilder();
       new TreeMap<>(r.metadata())
           .forEach((k, v) -> s.putFields(k, Value.newBuilder().setStringValue(v).build()));
-      b.setMetadata(Metadata.newBuilder().putFilterMetadata("eg4j", s.build()));
+      b.getMetadataBuilder().putFilterMetadata("eg4j", s.build());
     }
     return b.build();
   }

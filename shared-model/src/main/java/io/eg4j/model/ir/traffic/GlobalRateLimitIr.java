@@ -99,6 +99,7 @@ public record GlobalRateLimitIr(
    *     has it, replaces {@code requests} (per {@code unit}), or null
    * @param rateLimitHeaders {@code Off} or {@code DraftVersion03} to override the listener's {@code
    *     x-ratelimit-*} headers for this rule, or null
+   * @param queryParams the query parameter selectors, in order
    */
   public record RuleIr(
       List<HeaderMatchIr> headers,
@@ -113,22 +114,60 @@ public record GlobalRateLimitIr(
       CostIr requestCost,
       CostIr responseCost,
       CostIr limitFromMetadata,
-      String rateLimitHeaders) {
+      String rateLimitHeaders,
+      List<HeaderMatchIr> queryParams) {
     public RuleIr {
       headers = List.copyOf(headers);
       methods = List.copyOf(methods);
+      queryParams = queryParams == null ? List.of() : List.copyOf(queryParams);
+    }
+
+    /** A rule without query parameter selectors. */
+    public RuleIr(
+        List<HeaderMatchIr> headers,
+        List<String> methods,
+        boolean methodsInvert,
+        PathMatchIr path,
+        CidrIr cidr,
+        long requests,
+        String unit,
+        boolean shadowMode,
+        boolean shared,
+        CostIr requestCost,
+        CostIr responseCost,
+        CostIr limitFromMetadata,
+        String rateLimitHeaders) {
+      this(
+          headers,
+          methods,
+          methodsInvert,
+          path,
+          cidr,
+          requests,
+          unit,
+          shadowMode,
+          shared,
+          requestCost,
+          responseCost,
+          limitFromMetadata,
+          rateLimitHeaders,
+          List.of());
     }
 
     /** True when the rule selects requests by something (otherwise it counts every request). */
     public boolean hasMatch() {
-      return !headers.isEmpty() || !methods.isEmpty() || path != null || cidr != null;
+      return !headers.isEmpty()
+          || !methods.isEmpty()
+          || path != null
+          || cidr != null
+          || !queryParams.isEmpty();
     }
   }
 
   /**
-   * A header selector.
+   * A header selector, or a query parameter selector ({@code queryParams}).
    *
-   * @param name the header name
+   * @param name the header (or query parameter) name
    * @param type {@code Exact}, {@code RegularExpression} or {@code Distinct} (one counter per
    *     value)
    * @param value the value or regular expression (null for Distinct)
@@ -151,8 +190,14 @@ public record GlobalRateLimitIr(
    * @param address the network address, such as {@code 192.168.0.0}
    * @param prefixLength the prefix length
    * @param distinct true for one counter per client address, false for one for the whole range
+   * @param invert true to select the clients outside the range
    */
-  public record CidrIr(String address, int prefixLength, boolean distinct) {
+  public record CidrIr(String address, int prefixLength, boolean distinct, boolean invert) {
+    /** A range that selects the clients inside it. */
+    public CidrIr(String address, int prefixLength, boolean distinct) {
+      this(address, prefixLength, distinct, false);
+    }
+
     /** The range as {@code address/prefix}. */
     public String cidr() {
       return address + "/" + prefixLength;

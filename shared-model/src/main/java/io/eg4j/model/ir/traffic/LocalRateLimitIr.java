@@ -30,6 +30,11 @@ public record LocalRateLimitIr(
     return explicitHeaders ? this : new LocalRateLimitIr(defaultBucket, rules, false, false);
   }
 
+  /** True when a rule's bucket is shared by the policy's routes. */
+  public boolean hasShared() {
+    return rules.stream().anyMatch(RuleIr::shared);
+  }
+
   /** True when a rule counts each header value or client address apart (a wildcard descriptor). */
   public boolean hasDistinct() {
     return rules.stream()
@@ -50,10 +55,31 @@ public record LocalRateLimitIr(
    * @param matches the selectors, all of which must match
    * @param bucket its limit
    * @param shadowMode true to count and report, never refuse
+   * @param requestCost the tokens a request takes from the bucket, or null for 1
+   * @param shared true when every route of the policy on a listener takes from one bucket
    */
-  public record RuleIr(List<MatchIr> matches, TokenBucketIr bucket, boolean shadowMode) {
+  public record RuleIr(
+      List<MatchIr> matches,
+      TokenBucketIr bucket,
+      boolean shadowMode,
+      GlobalRateLimitIr.CostIr requestCost,
+      boolean shared) {
     public RuleIr {
       matches = List.copyOf(matches);
+    }
+
+    /** A rule of the route's own. */
+    public RuleIr(
+        List<MatchIr> matches,
+        TokenBucketIr bucket,
+        boolean shadowMode,
+        GlobalRateLimitIr.CostIr requestCost) {
+      this(matches, bucket, shadowMode, requestCost, false);
+    }
+
+    /** A rule whose requests take one token each. */
+    public RuleIr(List<MatchIr> matches, TokenBucketIr bucket, boolean shadowMode) {
+      this(matches, bucket, shadowMode, null);
     }
   }
 
@@ -64,7 +90,8 @@ public record LocalRateLimitIr(
    *     SourceCIDR}
    * @param name the header or query parameter name; null otherwise
    * @param type {@code Exact}, {@code PathPrefix} or {@code RegularExpression}; {@code Distinct}
-   *     (Header and SourceCIDR) for a bucket per header value or per client address
+   *     (Header, QueryParam and SourceCIDR) for a bucket per header value, query parameter value or
+   *     client address
    * @param value the value (for SourceCIDR, the CIDR; for Method, a regular expression of methods);
    *     null for a Distinct header
    * @param invert true to select the requests that do not match

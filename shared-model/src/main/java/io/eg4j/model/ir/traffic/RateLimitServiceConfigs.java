@@ -78,6 +78,11 @@ public final class RateLimitServiceConfigs {
     return "rule-" + rule + "-match-" + match;
   }
 
+  /** The descriptor key of a rule's query parameter selector. */
+  public static String queryKey(int rule, int match) {
+    return "rule-" + rule + "-query-" + match;
+  }
+
   /** A file name for a domain's document: the domain with every other character than [a-z0-9.-]. */
   public static String fileName(String domain) {
     return domain.replaceAll("[^A-Za-z0-9.-]", "_") + ".yaml";
@@ -115,6 +120,14 @@ public final class RateLimitServiceConfigs {
       }
       if (rule.path() != null) {
         cur = child(descriptors(cur), "rule-" + i + "-path", "rule-" + i + "-path");
+      }
+      for (int j = 0; j < rule.queryParams().size(); j++) {
+        String key = queryKey(i, j);
+        cur =
+            child(
+                descriptors(cur),
+                key,
+                rule.queryParams().get(j).type().equals("Distinct") ? null : key);
       }
       if (rule.cidr() != null) {
         cur = child(descriptors(cur), "masked_remote_address", rule.cidr().cidr());

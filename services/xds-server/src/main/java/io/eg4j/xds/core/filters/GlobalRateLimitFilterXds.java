@@ -199,6 +199,26 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
               pathMatch(rule.path().type(), rule.path().value()),
               !rule.path().invert()));
     }
+    for (int j = 0; j < rule.queryParams().size(); j++) {
+      GlobalRateLimitIr.HeaderMatchIr q = rule.queryParams().get(j);
+      String key = RateLimitServiceConfigs.queryKey(i, j);
+      if (q.type().equals("Distinct")) {
+        // One counter per value; a request without the parameter is not counted by this rule.
+        actions
+            .addObject()
+            .putObject("query_parameters")
+            .put("descriptor_key", key)
+            .put("query_parameter_name", q.name());
+      } else {
+        ObjectNode a = actions.addObject();
+        ObjectNode m = a.putObject("query_parameter_value_match");
+        m.put("descriptor_key", key).put("descriptor_value", key).put("expect_match", !q.invert());
+        m.putArray("query_parameters")
+            .addObject()
+            .put("name", q.name())
+            .set("string_match", stringMatch(q.type(), q.value()));
+      }
+    }
     if (rule.cidr() != null) {
       actions.add(remoteAddress("masked_remote_address", rule.cidr().cidr(), rule.cidr()));
       if (rule.cidr().distinct()) {
@@ -281,6 +301,10 @@ public final class GlobalRateLimitFilterXds implements HttpFilterXds {
         .addObject()
         .put("address_prefix", cidr.address())
         .put("prefix_len", cidr.prefixLength());
+    if (cidr.invert()) {
+      // The descriptor is sent for the clients outside the range.
+      ((ObjectNode) r.get("address_matcher")).put("invert_match", true);
+    }
     r.put("descriptor_key", key).put("descriptor_value", value);
     return a;
   }

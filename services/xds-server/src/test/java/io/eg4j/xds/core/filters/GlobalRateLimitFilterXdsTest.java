@@ -159,6 +159,82 @@ class GlobalRateLimitFilterXdsTest {
   }
 
   @Test
+  void queryParametersAndAnInvertedRangeAgreeWithTheService() throws Exception {
+    RuleIr withQuery =
+        new RuleIr(
+            List.of(),
+            List.of(),
+            false,
+            null,
+            new CidrIr("10.0.0.0", 8, false, true),
+            2,
+            "Minute",
+            false,
+            false,
+            null,
+            null,
+            null,
+            null,
+            List.of(
+                new HeaderMatchIr("tier", "Exact", "free", false),
+                new HeaderMatchIr("key", "Distinct", null, false),
+                new HeaderMatchIr("debug", "RegularExpression", "1|true", true)));
+    GlobalRateLimitIr g =
+        new GlobalRateLimitIr(
+            "default/eg/http", "default", "p", List.of(withQuery), SERVICE, false);
+    HttpRouteIr r = route("httproute/default/q/rule/0/match/0/x", g);
+    Route.Builder b = Route.newBuilder();
+    new GlobalRateLimitFilterXds().patchRoute(b, r);
+    JsonNode actions =
+        perRoute(b.build(), GlobalRateLimitFilterXds.TYPE)
+            .path("rate_limits")
+            .get(0)
+            .path("actions");
+    JsonNode exact = actions.get(1).path("query_parameter_value_match");
+    assertThat(exact.path("descriptor_key").asText()).isEqualTo("rule-0-query-0");
+    assertThat(exact.path("expect_match").asBoolean()).isTrue();
+    assertThat(exact.path("query_parameters").get(0).path("name").asText()).isEqualTo("tier");
+    assertThat(exact.path("query_parameters").get(0).path("string_match").path("exact").asText())
+        .isEqualTo("free");
+    JsonNode distinct = actions.get(2).path("query_parameters");
+    assertThat(distinct.path("descriptor_key").asText()).isEqualTo("rule-0-query-1");
+    assertThat(distinct.path("query_parameter_name").asText()).isEqualTo("key");
+    JsonNode inverted = actions.get(3).path("query_parameter_value_match");
+    assertThat(inverted.path("expect_match").asBoolean()).isFalse();
+    assertThat(
+            inverted
+                .path("query_parameters")
+                .get(0)
+                .path("string_match")
+                .path("safe_regex")
+                .path("regex")
+                .asText())
+        .isEqualTo("1|true");
+    JsonNode range = actions.get(4).path("remote_address_match");
+    assertThat(range.path("descriptor_key").asText()).isEqualTo("masked_remote_address");
+    assertThat(range.path("address_matcher").path("invert_match").asBoolean()).isTrue();
+    assertThat(actions).hasSize(5);
+
+    JsonNode doc =
+        Json.YAML.readTree(RateLimitServiceConfigs.ofRoutes(List.of(r)).get("default/eg/http"));
+    List<String> chain = new ArrayList<>();
+    JsonNode cur = doc.path("descriptors").get(0).path("descriptors").get(0);
+    while (true) {
+      chain.add(cur.path("key").asText() + "=" + cur.path("value").asText("*"));
+      if (cur.has("rate_limit")) {
+        break;
+      }
+      cur = cur.path("descriptors").get(0);
+    }
+    assertThat(chain)
+        .containsExactly(
+            "rule-0-query-0=rule-0-query-0",
+            "rule-0-query-1=*",
+            "rule-0-query-2=rule-0-query-2",
+            "masked_remote_address=10.0.0.0/8");
+  }
+
+  @Test
   void sharedRulesCountInThePolicyDomainThroughTheirOwnFilter() throws Exception {
     GlobalRateLimitIr g =
         new GlobalRateLimitIr(

@@ -19,10 +19,10 @@ import java.util.regex.PatternSyntaxException;
 /**
  * {@code spec.rateLimit.global}: rules counted by the global rate limit service, which the
  * EnvoyGateway configuration's {@code rateLimit} enables. Each rule's client selectors (headers,
- * methods, path, client address range) become the descriptor Envoy sends; its limit, shadow mode
- * and sharing go to the service's configuration; its costs to what each request and response adds.
- * Without {@code rateLimit} in the EnvoyGateway configuration there is no service to ask, so a
- * policy with a global limit is not applied.
+ * methods, path, query parameters, client address range, inverted or not) become the descriptor
+ * Envoy sends; its limit, shadow mode and sharing go to the service's configuration; its costs to
+ * what each request and response adds. Without {@code rateLimit} in the EnvoyGateway configuration
+ * there is no service to ask, so a policy with a global limit is not applied.
  */
 final class GlobalRateLimitTranslator {
   private GlobalRateLimitTranslator() {}
@@ -56,8 +56,13 @@ final class GlobalRateLimitTranslator {
           S + "path.type",
           S + "path.value",
           S + "path.invert",
+          S + "queryParams[].name",
+          S + "queryParams[].type",
+          S + "queryParams[].value",
+          S + "queryParams[].invert",
           S + "sourceCIDR.type",
-          S + "sourceCIDR.value");
+          S + "sourceCIDR.value",
+          S + "sourceCIDR.invert");
 
   /** The units the rate limit service counts in (its configuration's {@code unit}). */
   private static final Set<String> UNITS =
@@ -180,6 +185,7 @@ final class GlobalRateLimitTranslator {
       throw new PolicyException(where + ".limit.requests: out of range");
     }
     List<HeaderMatchIr> headers = new ArrayList<>();
+    List<HeaderMatchIr> queryParams = new ArrayList<>();
     List<String> methods = new ArrayList<>();
     Boolean methodsInvert = null;
     PathMatchIr path = null;
@@ -187,30 +193,10 @@ final class GlobalRateLimitTranslator {
     for (JsonNode sel : rule.path("clientSelectors")) {
       String sw = where + ".clientSelectors";
       for (JsonNode h : sel.path("headers")) {
-        String t = h.path("type").asText("Exact");
-        boolean invert = h.path("invert").asBoolean(false);
-        String hname = h.path("name").asText("");
-        if (hname.isEmpty()) {
-          throw new PolicyException(sw + ".headers.name: must be set");
-        }
-        switch (t) {
-          case "Distinct" -> {
-            if (invert) {
-              throw new PolicyException(
-                  sw + ".headers: invert is not allowed with type Distinct (" + hname + ")");
-            }
-            headers.add(new HeaderMatchIr(hname, t, null, false));
-          }
-          case "Exact", "RegularExpression" -> {
-            if (!h.has("value")) {
-              throw new PolicyException(sw + ".headers.value: must be set for " + hname);
-            }
-            headers.add(
-                new HeaderMatchIr(
-                    hname, t, regexChecked(t, h.path("value").asText(""), sw), invert));
-          }
-          default -> throw notEnforced(sw + ".headers.type " + t);
-        }
+        headers.add(valueMatch(h, sw + ".headers"));
+      }
+      for (JsonNode q : sel.path("queryParams")) {
+        queryParams.add(valueMatch(q, sw + ".queryParams"));
       }
       for (JsonNode m : sel.path("methods")) {
         boolean invert = m.path("invert").asBoolean(false);
@@ -267,7 +253,34 @@ final class GlobalRateLimitTranslator {
         cost(rule.path("cost").path("request"), where + ".cost.request"),
         cost(rule.path("cost").path("response"), where + ".cost.response"),
         limitOverride,
-        headersMode);
+        headersMode,
+        queryParams);
+  }
+
+  /** A header or query parameter selector: its value exactly, a regular expression or Distinct. */
+  private static HeaderMatchIr valueMatch(JsonNode h, String sw) throws PolicyException {
+    String t = h.path("type").asText("Exact");
+    boolean invert = h.path("invert").asBoolean(false);
+    String hname = h.path("name").asText("");
+    if (hname.isEmpty()) {
+      throw new PolicyException(sw + ".name: must be set");
+    }
+    return switch (t) {
+      case "Distinct" -> {
+        if (invert) {
+          throw new PolicyException(
+              sw + ": invert is not allowed with type Distinct (" + hname + ")");
+        }
+        yield new HeaderMatchIr(hname, t, null, false);
+      }
+      case "Exact", "RegularExpression" -> {
+        if (!h.has("value")) {
+          throw new PolicyException(sw + ".value: must be set for " + hname);
+        }
+        yield new HeaderMatchIr(hname, t, regexChecked(t, h.path("value").asText(""), sw), invert);
+      }
+      default -> throw notEnforced(sw + ".type " + t);
+    };
   }
 
   private static CidrIr cidr(JsonNode c, String where) throws PolicyException {
@@ -293,7 +306,7 @@ final class GlobalRateLimitTranslator {
         || len > (v6 ? 128 : 32)) {
       throw new PolicyException(where + ": invalid CIDR " + v);
     }
-    return new CidrIr(addr, len, t.equals("Distinct"));
+    return new CidrIr(addr, len, t.equals("Distinct"), c.path("invert").asBoolean(false));
   }
 
   private static CostIr cost(JsonNode c, String where) throws PolicyException {

@@ -1,6 +1,7 @@
 package io.eg4j.translator.core.policy.traffic;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.ir.traffic.GlobalRateLimitIr;
 import io.eg4j.model.ir.traffic.LocalRateLimitIr;
 import io.eg4j.model.ir.traffic.LocalRateLimitIr.MatchIr;
 import io.eg4j.model.ir.traffic.LocalRateLimitIr.RuleIr;
@@ -27,6 +28,11 @@ final class LocalRateLimitTranslator {
           "rateLimit.local.rules[].limit.unit",
           "rateLimit.local.rules[].shadowMode",
           "rateLimit.local.rules[].xRateLimitHeaders",
+          "rateLimit.local.rules[].shared",
+          "rateLimit.local.rules[].cost.request.from",
+          "rateLimit.local.rules[].cost.request.number",
+          "rateLimit.local.rules[].cost.request.metadata.namespace",
+          "rateLimit.local.rules[].cost.request.metadata.key",
           "rateLimit.local.rules[].clientSelectors[].headers[].name",
           "rateLimit.local.rules[].clientSelectors[].headers[].type",
           "rateLimit.local.rules[].clientSelectors[].headers[].value",
@@ -99,19 +105,41 @@ final class LocalRateLimitTranslator {
       for (JsonNode sel : rule.path("clientSelectors")) {
         matches.addAll(selector(sel, where + ".clientSelectors"));
       }
+      JsonNode cost = rule.path("cost");
+      if (cost.has("response")) {
+        throw new PolicyException(where + ".cost.response: not supported for local rate limits");
+      }
+      if (rule.path("limit").has("fromMetadata")) {
+        throw new PolicyException(
+            where + ".limit.fromMetadata: not supported for local rate limits");
+      }
+      GlobalRateLimitIr.CostIr requestCost = requestCost(cost.path("request"), where);
+      boolean shared = rule.path("shared").asBoolean(false);
+      if (shared) {
+        // A bucket of the policy's, whatever route of the policy the request is on.
+        rules.add(
+            new RuleIr(
+                matches, bucket, rule.path("shadowMode").asBoolean(false), requestCost, true));
+        continue;
+      }
       if (matches.isEmpty()) {
+        if (requestCost != null) {
+          // The default bucket is the filter's own token bucket, which always takes one token.
+          throw notEnforced(where + ".cost.request on the rule without clientSelectors");
+        }
         if (defaultBucket != null) {
           throw new PolicyException(
               "spec.rateLimit.local.rules: only one rule may have no clientSelectors");
         }
         defaultBucket = bucket;
       } else {
-        rules.add(new RuleIr(matches, bucket, rule.path("shadowMode").asBoolean(false)));
+        rules.add(
+            new RuleIr(matches, bucket, rule.path("shadowMode").asBoolean(false), requestCost));
       }
     }
     if (defaultBucket != null) {
       for (RuleIr r : rules) {
-        if (r.bucket().intervalSeconds() % defaultBucket.intervalSeconds() != 0) {
+        if (!r.shared() && r.bucket().intervalSeconds() % defaultBucket.intervalSeconds() != 0) {
           throw new PolicyException(
               "spec.rateLimit.local.rules: a rule's limit unit must be a whole multiple of the"
                   + " unit of the rule without clientSelectors");
@@ -119,6 +147,36 @@ final class LocalRateLimitTranslator {
       }
     }
     return new LocalRateLimitIr(defaultBucket, rules, headers, explicit);
+  }
+
+  /** What a request takes from its rule's bucket, or null for one token. */
+  private static GlobalRateLimitIr.CostIr requestCost(JsonNode c, String where)
+      throws PolicyException {
+    if (!c.isObject()) {
+      return null;
+    }
+    String from = c.path("from").asText("");
+    switch (from) {
+      case "Number" -> {
+        long n = c.path("number").asLong(-1);
+        if (n < 0 || n > 0xFFFFFFFFL) {
+          throw new PolicyException(
+              where + ".cost.request.number: must be set when from is Number");
+        }
+        return new GlobalRateLimitIr.CostIr(n, null, null);
+      }
+      case "Metadata" -> {
+        JsonNode m = c.path("metadata");
+        if (m.path("namespace").asText("").isEmpty() || m.path("key").asText("").isEmpty()) {
+          throw new PolicyException(
+              where
+                  + ".cost.request.metadata: namespace and key must be set when from is Metadata");
+        }
+        return new GlobalRateLimitIr.CostIr(
+            null, m.path("namespace").asText(), m.path("key").asText());
+      }
+      default -> throw new PolicyException(where + ".cost.request.from: unknown value " + from);
+    }
   }
 
   private static TokenBucketIr bucket(JsonNode limit, String where) throws PolicyException {
@@ -182,6 +240,15 @@ final class LocalRateLimitTranslator {
     }
     for (JsonNode q : sel.path("queryParams")) {
       String t = q.path("type").asText("Exact");
+      if (t.equals("Distinct")) {
+        // A bucket per value of the parameter; requests without it are not counted by this rule.
+        if (q.path("invert").asBoolean(false)) {
+          throw new PolicyException(
+              where + ".queryParams: invert cannot be used with type Distinct (there is no value)");
+        }
+        out.add(new MatchIr("QueryParam", q.path("name").asText(""), "Distinct", null, false));
+        continue;
+      }
       if (!t.equals("Exact") && !t.equals("RegularExpression")) {
         throw notEnforced(where + ".queryParams.type " + t);
       }

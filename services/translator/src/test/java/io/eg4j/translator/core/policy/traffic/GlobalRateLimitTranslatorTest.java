@@ -84,6 +84,84 @@ class GlobalRateLimitTranslatorTest {
   }
 
   @Test
+  void queryParameterSelectorsAndInvertedRanges() throws Exception {
+    String spec =
+        """
+        rateLimit:
+          global:
+            rules:
+            - clientSelectors:
+              - queryParams:
+                - {name: tier, value: free}
+                - {name: key, type: Distinct}
+                - {name: debug, type: RegularExpression, value: '1|true', invert: true}
+              - sourceCIDR: {value: 10.0.0.0/8, invert: true}
+              limit: {requests: 2, unit: Minute}
+            - clientSelectors: [{sourceCIDR: {type: Distinct, value: 192.168.0.0/16}}]
+              limit: {requests: 2, unit: Minute}
+        """;
+    GlobalRateLimitIr g = GlobalRateLimitTranslator.translate(yaml(spec), "d", "p", config(""));
+    var r0 = g.rules().get(0);
+    assertThat(r0.queryParams())
+        .extracting(q -> q.name() + ":" + q.type() + ":" + q.value() + ":" + q.invert())
+        .containsExactly(
+            "tier:Exact:free:false",
+            "key:Distinct:null:false",
+            "debug:RegularExpression:1|true:true");
+    assertThat(r0.headers()).isEmpty();
+    assertThat(r0.hasMatch()).isTrue();
+    assertThat(r0.cidr().invert()).isTrue();
+    assertThat(r0.cidr().distinct()).isFalse();
+    assertThat(g.rules().get(1).cidr().invert()).isFalse();
+    assertThat(FieldSupport.unsupported(yaml(spec), GlobalRateLimitTranslator.SUPPORTED)).isEmpty();
+  }
+
+  @Test
+  void localRequestCostsAndDistinctQueryParameters() throws Exception {
+    String spec =
+        """
+        rateLimit:
+          local:
+            rules:
+            - clientSelectors: [{queryParams: [{name: key, type: Distinct}]}]
+              limit: {requests: 6, unit: Minute}
+              cost: {request: {from: Number, number: 3}}
+            - clientSelectors: [{headers: [{name: x, value: y}]}]
+              limit: {requests: 6, unit: Minute}
+              cost: {request: {from: Metadata, metadata: {namespace: a.io, key: cost}}}
+            - limit: {requests: 7, unit: Second}
+              shared: true
+        """;
+    var l = LocalRateLimitTranslator.translate(yaml(spec));
+    // A shared rule without selectors is a bucket of the policy's, not the route's default.
+    assertThat(l.defaultBucket()).isNull();
+    assertThat(l.rules().get(2).shared()).isTrue();
+    assertThat(l.rules().get(2).matches()).isEmpty();
+    assertThat(l.hasShared()).isTrue();
+    assertThat(l.rules().get(0).matches().get(0).type()).isEqualTo("Distinct");
+    assertThat(l.rules().get(0).requestCost().number()).isEqualTo(3);
+    assertThat(l.rules().get(1).requestCost().metadataKey()).isEqualTo("cost");
+    assertThat(l.hasDistinct()).isTrue();
+    assertThat(FieldSupport.unsupported(yaml(spec), LocalRateLimitTranslator.SUPPORTED)).isEmpty();
+    // The default bucket (no selectors) always takes one token: a cost there is not applied.
+    assertThatThrownBy(
+            () ->
+                LocalRateLimitTranslator.translate(
+                    yaml(
+                        "rateLimit: {local: {rules: [{limit: {requests: 6, unit: Minute}, cost:"
+                            + " {request: {from: Number, number: 3}}}]}}")))
+        .hasMessageContaining("cost.request on the rule without clientSelectors");
+    assertThatThrownBy(
+            () ->
+                LocalRateLimitTranslator.translate(
+                    yaml(
+                        "rateLimit: {local: {rules: [{clientSelectors: [{headers: [{name: x,"
+                            + " value: y}]}], limit: {requests: 6, unit: Minute}, cost: {response:"
+                            + " {from: Number, number: 3}}}]}}")))
+        .hasMessageContaining("cost.response: not supported for local rate limits");
+  }
+
+  @Test
   void aConfiguredServiceAddressAndTheHostProvider() throws Exception {
     var g =
         GlobalRateLimitTranslator.translate(
@@ -261,6 +339,9 @@ class GlobalRateLimitTranslatorTest {
         "{sourceCIDR: {value: not-a-cidr}}|invalid CIDR",
         "{headers: [{name: x, type: RegularExpression, value: '('}]}|invalid regular expression",
         "{headers: [{name: x}]}|value: must be set",
+        "{queryParams: [{name: q, type: Distinct, invert: true}]}|invert is not allowed",
+        "{queryParams: [{name: q}]}|queryParams.value: must be set",
+        "{queryParams: [{name: q, type: RegularExpression, value: '('}]}|invalid regular",
       })
   void invalidSelectors(String selector, String message) throws Exception {
     String spec =
