@@ -166,6 +166,21 @@ class TrafficFeatureValidationTest {
             RouteFeaturesTranslator.compression(
                 spec("compression: [{type: Brotli}, {type: Gzip}]")))
         .containsExactly("Brotli", "Gzip");
+    assertThat(
+            RouteFeaturesTranslator.compressionMinContentLength(
+                spec(
+                    "compression: [{type: Brotli, minContentLength: 2Ki}, {type: Gzip},"
+                        + " {type: Zstd, minContentLength: 100}]")))
+        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("Brotli", 2048L, "Zstd", 100L));
+    assertThat(
+            RouteFeaturesTranslator.compressionMinContentLength(
+                spec("compressor: [{type: Gzip, minContentLength: 64}]")))
+        .containsEntry("Gzip", 64L);
+    assertThatThrownBy(
+            () ->
+                RouteFeaturesTranslator.compressionMinContentLength(
+                    spec("compression: [{type: Gzip, minContentLength: 10}]")))
+        .hasMessageContaining("spec.compression[0].minContentLength");
     assertThat(RouteFeaturesTranslator.httpUpgrade(spec("httpUpgrade: [{type: spdy/3.1}]")))
         .containsExactly("spdy/3.1");
     assertThat(RouteFeaturesTranslator.httpUpgrade(spec("{}"))).isNull();
