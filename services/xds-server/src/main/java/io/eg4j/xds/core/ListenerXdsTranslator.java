@@ -477,11 +477,12 @@ public final class ListenerXdsTranslator {
       ConnectionManagerXds.apply(hcm, client.connectionManager());
     }
     if (client != null) {
-      if (client.socket() != null && client.socket().schemeMatchBackend()) {
-        // ClientTrafficPolicy scheme MatchBackend: :scheme follows the backend's transport.
+      if (client.socket() != null && client.socket().scheme() != null) {
+        // ClientTrafficPolicy scheme: MatchBackend makes :scheme follow the backend's transport;
+        // Preserve keeps the client's (an empty transformation, Envoy's default behaviour).
         hcm.setSchemeHeaderTransformation(
             io.envoyproxy.envoy.config.core.v3.SchemeHeaderTransformation.newBuilder()
-                .setMatchUpstream(true));
+                .setMatchUpstream(client.socket().schemeMatchBackend()));
       }
       if (client.requestReceivedTimeout() != null) {
         hcm.setRequestTimeout(Protos.millis(client.requestReceivedTimeout().millis()));

@@ -22,7 +22,7 @@ class ClientSocketXdsTest {
           + "    client:\n"
           + "      policy: clienttrafficpolicy/default/https\n"
           + "      socket: {socketBufferLimitBytes: 65536, tlsHandshakeTimeout: {millis: 2000},"
-          + " connectionInspectionTimeout: {millis: 3000}, schemeMatchBackend: true}\n";
+          + " connectionInspectionTimeout: {millis: 3000}, scheme: MatchBackend}\n";
 
   private static final String TCP_CLIENT =
       "  - name: default/tls/tcp\n"

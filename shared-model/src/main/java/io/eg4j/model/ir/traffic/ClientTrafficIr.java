@@ -96,15 +96,21 @@ public record ClientTrafficIr(
    *     chain's transport socket connect timeout), or null for none
    * @param connectionInspectionTimeout the time the listener filters (TLS inspection, PROXY
    *     protocol …) may wait for a connection's first bytes, or null for Envoy's 15 seconds
-   * @param schemeMatchBackend true when the {@code :scheme} sent upstream follows the backend's
-   *     transport (https with TLS, else http) instead of the client's
+   * @param scheme {@code MatchBackend} when the {@code :scheme} sent upstream follows the backend's
+   *     transport (https with TLS, else http), {@code Preserve} to keep the client's (as without
+   *     the setting), or null
    */
   public record SocketIr(
       Long socketBufferLimitBytes,
       io.eg4j.model.ir.DurationIr tcpIdleTimeout,
       io.eg4j.model.ir.DurationIr tlsHandshakeTimeout,
       io.eg4j.model.ir.DurationIr connectionInspectionTimeout,
-      boolean schemeMatchBackend) {}
+      String scheme) {
+    /** True when the scheme sent upstream follows the backend's transport. */
+    public boolean schemeMatchBackend() {
+      return "MatchBackend".equals(scheme);
+    }
+  }
 
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");

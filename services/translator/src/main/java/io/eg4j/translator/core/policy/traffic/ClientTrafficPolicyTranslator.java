@@ -428,22 +428,21 @@ public final class ClientTrafficPolicyTranslator {
     var inspection =
         ClusterSettingsTranslator.duration(
             tcp.get("connectionInspectionTimeout"), "spec.timeout.tcp.connectionInspectionTimeout");
-    boolean matchBackend = false;
+    String scheme = null;
     if (spec.hasNonNull("scheme")) {
-      String scheme = spec.path("scheme").asText();
+      scheme = spec.path("scheme").asText();
       if (!scheme.equals("Preserve") && !scheme.equals("MatchBackend")) {
         throw new PolicyException("spec.scheme: must be Preserve or MatchBackend, not " + scheme);
       }
-      matchBackend = scheme.equals("MatchBackend");
     }
     if (buffer == null
         && idle == null
         && handshake == null
         && inspection == null
-        && !matchBackend) {
+        && scheme == null) {
       return null;
     }
-    return new ClientTrafficIr.SocketIr(buffer, idle, handshake, inspection, matchBackend);
+    return new ClientTrafficIr.SocketIr(buffer, idle, handshake, inspection, scheme);
   }
 
   /**

@@ -32,7 +32,8 @@ class ClientSocketTranslatorTest {
     assertThat(s.tlsHandshakeTimeout().millis()).isEqualTo(5_000L);
     assertThat(s.connectionInspectionTimeout().millis()).isEqualTo(60_000L);
     assertThat(s.schemeMatchBackend()).isTrue();
-    assertThat(socket("scheme: Preserve")).as("the default changes nothing").isNull();
+    assertThat(socket("scheme: Preserve").schemeMatchBackend()).isFalse();
+    assertThat(socket("scheme: Preserve").scheme()).isEqualTo("Preserve");
     assertThat(socket("connection: {bufferLimit: 1Ki}")).isNull();
   }
 
