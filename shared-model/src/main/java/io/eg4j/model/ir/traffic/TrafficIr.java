@@ -116,13 +116,30 @@ public record TrafficIr(
    *     null for the proxy's
    * @param samplingDenominator the denominator of the sampling fraction
    * @param tags span tags, in name order
+   * @param clientSampling the share of requests traced when the client asks for it ({@code
+   *     x-client-trace-id}), or null for Envoy's
+   * @param overallSampling the share of requests traced after every other sampling decision, or
+   *     null for Envoy's
    */
   public record TracingIr(
-      Integer samplingNumerator, Integer samplingDenominator, java.util.List<TagIr> tags) {
+      Integer samplingNumerator,
+      Integer samplingDenominator,
+      java.util.List<TagIr> tags,
+      FractionIr clientSampling,
+      FractionIr overallSampling) {
     public TracingIr {
       tags = tags == null ? java.util.List.of() : java.util.List.copyOf(tags);
     }
+
+    /** Tracing with only the random sampling fraction and tags. */
+    public TracingIr(
+        Integer samplingNumerator, Integer samplingDenominator, java.util.List<TagIr> tags) {
+      this(samplingNumerator, samplingDenominator, tags, null, null);
+    }
   }
+
+  /** A fraction of requests: {@code numerator} out of {@code denominator}. */
+  public record FractionIr(int numerator, int denominator) {}
 
   /**
    * One span tag.

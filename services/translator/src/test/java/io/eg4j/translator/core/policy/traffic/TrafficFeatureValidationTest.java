@@ -223,6 +223,23 @@ class TrafficFeatureValidationTest {
         .isEqualTo("GRPCRoute/ns/g/rule");
     assertThat(t.tracing().samplingNumerator()).isEqualTo(1);
     assertThat(t.tracing().samplingDenominator()).isEqualTo(100);
+    assertThat(t.tracing().clientSampling()).isNull();
+    var fractions =
+        TelemetryTranslator.translate(
+            spec(
+                "telemetry: {tracing: {clientSamplingFraction: {numerator: 5},"
+                    + " overallSamplingFraction: {numerator: 1, denominator: 1000}}}"));
+    assertThat(fractions.tracing().clientSampling())
+        .isEqualTo(new io.eg4j.model.ir.traffic.TrafficIr.FractionIr(5, 100));
+    assertThat(fractions.tracing().overallSampling())
+        .isEqualTo(new io.eg4j.model.ir.traffic.TrafficIr.FractionIr(1, 1000));
+    assertThatThrownBy(
+            () ->
+                TelemetryTranslator.translate(
+                    spec(
+                        "telemetry: {tracing: {overallSamplingFraction: {numerator: 5,"
+                            + " denominator: 4}}}")))
+        .hasMessageContaining("overallSamplingFraction");
     // A tag in tags replaces the custom tag of the same name.
     assertThat(t.tracing().tags())
         .containsExactly(
