@@ -36,9 +36,9 @@ class RouteTracingXdsTest {
     assertThat(r.getTracing().getClientSampling().getNumerator()).isEqualTo(50);
     assertThat(r.getTracing().getClientSampling().getDenominator())
         .isEqualTo(FractionalPercent.DenominatorType.HUNDRED);
-    assertThat(r.getTracing().getOverallSampling().getNumerator()).isEqualTo(3000);
+    assertThat(r.getTracing().getOverallSampling().getNumerator()).isEqualTo(30);
     assertThat(r.getTracing().getOverallSampling().getDenominator())
-        .isEqualTo(FractionalPercent.DenominatorType.MILLION);
+        .isEqualTo(FractionalPercent.DenominatorType.TEN_THOUSAND);
     assertThat(r.getTracing().hasRandomSampling()).isTrue();
   }
 
