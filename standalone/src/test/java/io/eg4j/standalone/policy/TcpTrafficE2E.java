@@ -110,6 +110,60 @@ class TcpTrafficE2E {
     return seen;
   }
 
+  /**
+   * Opens a connection, exchanges one line, then waits idle (at most 10 seconds) for Envoy to close
+   * it; returns the milliseconds until the close, or -1 when it stayed open.
+   */
+  private long idleCloseMillis() throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", tcpPort)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write("hi\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.io.InputStream in = s.getInputStream();
+      int c;
+      while ((c = in.read()) != '\n') {
+        if (c < 0) {
+          return 0;
+        }
+      }
+      long start = System.nanoTime();
+      try {
+        if (in.read() < 0) {
+          return (System.nanoTime() - start) / 1_000_000;
+        }
+      } catch (java.net.SocketTimeoutException e) {
+        return -1;
+      }
+      return -1;
+    }
+  }
+
+  @Test
+  void theTcpIdleTimeoutClosesAnIdleConnection() throws Exception {
+    stack.apply(
+        base
+            + """
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: ClientTrafficPolicy
+            metadata: {namespace: default, name: idle}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg, sectionName: tcp}]
+              timeout:
+                tcp: {idleTimeout: 1s}
+            """);
+    stack.await(
+        "the idle timeout is in effect",
+        () -> {
+          try {
+            return idleCloseMillis() > 0;
+          } catch (Exception e) {
+            return false;
+          }
+        });
+    // Closed after the second of silence, not before it (and well before Envoy's default hour).
+    assertThat(idleCloseMillis()).isBetween(800L, 5_000L);
+  }
+
   @Test
   void aConsistentHashKeepsAClientOnOneBackend() throws Exception {
     assertThat(backendsOf(30)).as("spread without a policy").containsExactlyInAnyOrder("a:", "b:");

@@ -37,7 +37,7 @@ class TrafficFeaturesE2E {
     echo = EchoServer.start(0, "echo", "default");
     StringBuilder yaml =
         new StringBuilder(stack.gateway() + "---\n" + PolicyStack.service("echo", echo.port()));
-    for (String r : new String[] {"abort", "delay", "zip", "buffer", "plain"}) {
+    for (String r : new String[] {"abort", "delay", "zip", "brmin", "buffer", "plain"}) {
       yaml.append(PolicyStack.route(r, "echo"));
     }
     yaml.append(
@@ -65,6 +65,13 @@ class TrafficFeaturesE2E {
         spec:
           targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: zip}]
           compression: [{type: Gzip}]
+        ---
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: BackendTrafficPolicy
+        metadata: {namespace: default, name: brmin}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: brmin}]
+          compression: [{type: Brotli, minContentLength: 2Ki}]
         ---
         apiVersion: gateway.envoyproxy.io/v1alpha1
         kind: BackendTrafficPolicy
@@ -138,6 +145,31 @@ class TrafficFeaturesE2E {
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(plain.headers().firstValue("content-encoding")).isEmpty();
+  }
+
+  @Test
+  void aResponseUnderTheMinimumContentLengthIsNotCompressed() throws Exception {
+    // The echo body repeats the request's headers: without padding it is well under 2 KiB.
+    HttpResponse<byte[]> small = brotli("");
+    assertThat(small.statusCode()).isEqualTo(200);
+    assertThat(small.body().length).isLessThan(2048);
+    assertThat(small.headers().firstValue("content-encoding")).isEmpty();
+    HttpResponse<byte[]> big = brotli("p".repeat(4096));
+    assertThat(big.statusCode()).isEqualTo(200);
+    assertThat(big.headers().firstValue("content-encoding")).hasValue("br");
+    // Compressed, the repeated padding comes out far shorter than it went in.
+    assertThat(big.body().length).isLessThan(2048);
+  }
+
+  private HttpResponse<byte[]> brotli(String pad) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/brmin"))
+            .header("Host", "x.test")
+            .header("Accept-Encoding", "br");
+    if (!pad.isEmpty()) {
+      b.header("X-Pad", pad);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   @Test

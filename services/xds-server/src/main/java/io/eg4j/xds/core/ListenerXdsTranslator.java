@@ -115,6 +115,7 @@ public final class ListenerXdsTranslator {
               .setFilterChainMatch(sniMatch(h.hostnames()))
               .addFilters(hcm(h.name(), statPrefix(h.name()), true, List.of(h), filterOrder, false))
               .setTransportSocket(downstreamTls(h.tls(), true, h.client()));
+      tlsHandshakeTimeout(fc, h.client());
       l.addFilterChains(fc);
     }
     // Envoy rejects two filter chains with the same match (two TCPRoutes on one port without
@@ -139,6 +140,7 @@ public final class ListenerXdsTranslator {
         }
         if (r.tls() != null) {
           fc.setTransportSocket(downstreamTls(r.tls(), false, t.client()));
+          tlsHandshakeTimeout(fc, t.client());
         }
         if (r.tls() == null
             && r.destination() != null
@@ -149,7 +151,7 @@ public final class ListenerXdsTranslator {
           fc.addFilters(DynamicForwardProxy.loopbackSniDeny(statPrefix(t.name())))
               .addFilters(DynamicForwardProxy.sniFilter(r.destination()));
         }
-        fc.addFilters(tcpProxy(statPrefix(t.name() + "/" + r.name()), r.destination()));
+        fc.addFilters(tcpProxy(statPrefix(t.name() + "/" + r.name()), r.destination(), t.client()));
         l.addFilterChains(fc);
       }
     }
@@ -341,6 +343,14 @@ public final class ListenerXdsTranslator {
                               cm.proxyProtocol().equals("Optional"))
                           .build())));
     }
+    var socket = c.socket();
+    if (socket != null && socket.socketBufferLimitBytes() != null) {
+      // SO_RCVBUF of each accepted socket (the kernel doubles it for its bookkeeping).
+      l.addSocketOptions(socketOption(1, 8, socket.socketBufferLimitBytes()));
+    }
+    if (socket != null && socket.connectionInspectionTimeout() != null) {
+      l.setListenerFiltersTimeout(Protos.millis(socket.connectionInspectionTimeout().millis()));
+    }
     if (c.bufferLimitBytes() != null) {
       l.setPerConnectionBufferLimitBytes(
           com.google.protobuf.UInt32Value.of((int) Math.min(c.bufferLimitBytes(), 0xFFFFFFFFL)));
@@ -424,6 +434,19 @@ public final class ListenerXdsTranslator {
         .orElse(null);
   }
 
+  /**
+   * ClientTrafficPolicy {@code timeout.tcp.tlsHandshakeTimeout} on a TLS filter chain: a connection
+   * that has not finished its handshake by then is closed.
+   */
+  private static void tlsHandshakeTimeout(FilterChain.Builder fc, ClientTrafficIr client) {
+    if (client != null
+        && client.socket() != null
+        && client.socket().tlsHandshakeTimeout() != null) {
+      fc.setTransportSocketConnectTimeout(
+          Protos.millis(client.socket().tlsHandshakeTimeout().millis()));
+    }
+  }
+
   private static io.envoyproxy.envoy.config.core.v3.SocketOption socketOption(
       int level, int name, long value) {
     return io.envoyproxy.envoy.config.core.v3.SocketOption.newBuilder()
@@ -454,6 +477,13 @@ public final class ListenerXdsTranslator {
       ConnectionManagerXds.apply(hcm, client.connectionManager());
     }
     if (client != null) {
+      if (client.socket() != null && client.socket().scheme() != null) {
+        // ClientTrafficPolicy scheme: MatchBackend makes :scheme follow the backend's transport;
+        // Preserve keeps the client's (an empty transformation, Envoy's default behaviour).
+        hcm.setSchemeHeaderTransformation(
+            io.envoyproxy.envoy.config.core.v3.SchemeHeaderTransformation.newBuilder()
+                .setMatchUpstream(client.socket().schemeMatchBackend()));
+      }
       if (client.requestReceivedTimeout() != null) {
         hcm.setRequestTimeout(Protos.millis(client.requestReceivedTimeout().millis()));
       }
@@ -541,10 +571,16 @@ public final class ListenerXdsTranslator {
         .build();
   }
 
-  private static Filter tcpProxy(String statPrefix, io.eg4j.model.ir.RouteDestinationIr dest) {
+  private static Filter tcpProxy(
+      String statPrefix, io.eg4j.model.ir.RouteDestinationIr dest, ClientTrafficIr client) {
     // Every proxied connection is logged in Envoy Gateway's default format, as requests are.
     TcpProxy.Builder tp =
         TcpProxy.newBuilder().setStatPrefix(statPrefix).addAccessLog(AccessLogs.http());
+    if (client != null && client.socket() != null && client.socket().tcpIdleTimeout() != null) {
+      // ClientTrafficPolicy timeout.tcp.idleTimeout: no bytes either way for this long closes
+      // both connections.
+      tp.setIdleTimeout(Protos.millis(client.socket().tcpIdleTimeout().millis()));
+    }
     if (consistentHash(dest)) {
       // A consistent-hash cluster needs something to hash: the client's address.
       tp.addHashPolicy(

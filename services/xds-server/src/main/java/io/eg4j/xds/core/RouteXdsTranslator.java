@@ -323,6 +323,14 @@ public final class RouteXdsTranslator {
     if (tr.samplingNumerator() != null) {
       out.setRandomSampling(Protos.fraction(tr.samplingNumerator(), tr.samplingDenominator()));
     }
+    if (tr.clientSampling() != null) {
+      out.setClientSampling(
+          Protos.fraction(tr.clientSampling().numerator(), tr.clientSampling().denominator()));
+    }
+    if (tr.overallSampling() != null) {
+      out.setOverallSampling(
+          Protos.fraction(tr.overallSampling().numerator(), tr.overallSampling().denominator()));
+    }
     for (var tag : tr.tags()) {
       io.envoyproxy.envoy.type.tracing.v3.CustomTag.Builder c =
           io.envoyproxy.envoy.type.tracing.v3.CustomTag.newBuilder().setTag(tag.name());

@@ -28,6 +28,8 @@ import java.util.List;
  * @param disableRateLimitHeaders true to leave out the {@code x-ratelimit-*} response headers of
  *     the listener's local and global rate limits (a rule's own {@code xRateLimitHeaders} wins)
  * @param httpLimits limits on downstream HTTP connections and streams, or null for none
+ * @param socket the listener's socket and TCP settings and the scheme sent upstream, or null for
+ *     none
  */
 public record ClientTrafficIr(
     String policy,
@@ -44,7 +46,72 @@ public record ClientTrafficIr(
     ConnectionManagerIr connectionManager,
     boolean http3,
     boolean disableRateLimitHeaders,
-    HttpConnectionLimitsIr httpLimits) {
+    HttpConnectionLimitsIr httpLimits,
+    SocketIr socket) {
+  /** Settings without socket settings. */
+  public ClientTrafficIr(
+      String policy,
+      ClientIpDetectionIr clientIpDetection,
+      io.eg4j.model.ir.ClusterSettingsIr.TcpKeepaliveIr tcpKeepalive,
+      Long bufferLimitBytes,
+      io.eg4j.model.ir.DurationIr requestReceivedTimeout,
+      io.eg4j.model.ir.DurationIr idleTimeout,
+      io.eg4j.model.ir.DurationIr streamIdleTimeout,
+      boolean acceptHttp10,
+      boolean enableTrailers,
+      ClientValidationIr clientValidation,
+      TlsSettingsIr tls,
+      ConnectionManagerIr connectionManager,
+      boolean http3,
+      boolean disableRateLimitHeaders,
+      HttpConnectionLimitsIr httpLimits) {
+    this(
+        policy,
+        clientIpDetection,
+        tcpKeepalive,
+        bufferLimitBytes,
+        requestReceivedTimeout,
+        idleTimeout,
+        streamIdleTimeout,
+        acceptHttp10,
+        enableTrailers,
+        clientValidation,
+        tls,
+        connectionManager,
+        http3,
+        disableRateLimitHeaders,
+        httpLimits,
+        null);
+  }
+
+  /**
+   * Listener socket and TCP settings ({@code connection.socketBufferLimit}, {@code timeout.tcp})
+   * and {@code scheme}.
+   *
+   * @param socketBufferLimitBytes the kernel receive and send buffer size of each accepted socket
+   *     (SO_RCVBUF, SO_SNDBUF), or null
+   * @param tcpIdleTimeout how long a proxied TCP connection may carry no bytes either way before it
+   *     is closed (the TCP proxy's idle timeout), or null for Envoy's hour
+   * @param tlsHandshakeTimeout the time a connection has to finish the TLS handshake (the filter
+   *     chain's transport socket connect timeout), or null for none
+   * @param connectionInspectionTimeout the time the listener filters (TLS inspection, PROXY
+   *     protocol …) may wait for a connection's first bytes, or null for Envoy's 15 seconds
+   * @param scheme {@code MatchBackend} when the {@code :scheme} sent upstream follows the backend's
+   *     transport (https with TLS, else http), {@code Preserve} to keep the client's (as without
+   *     the setting), or null
+   */
+  public record SocketIr(
+      Long socketBufferLimitBytes,
+      io.eg4j.model.ir.DurationIr tcpIdleTimeout,
+      io.eg4j.model.ir.DurationIr tlsHandshakeTimeout,
+      io.eg4j.model.ir.DurationIr connectionInspectionTimeout,
+      String scheme) {
+    /** True when the scheme sent upstream follows the backend's transport. */
+    public boolean schemeMatchBackend() {
+      return "MatchBackend".equals(scheme);
+    }
+  }
+
   public ClientTrafficIr {
     IrValidation.requireName(policy, "client traffic policy");
     tls = tls == null ? TlsSettingsIr.DEFAULTS : tls;
@@ -67,7 +134,8 @@ public record ClientTrafficIr(
         cm,
         http3,
         disableRateLimitHeaders,
-        httpLimits);
+        httpLimits,
+        socket);
   }
 
   /**

@@ -36,6 +36,8 @@ import io.eg4j.model.ir.IrValidation;
  * @param telemetry the route's stats name and tracing, or null
  * @param responseOverrides responses replaced by local ones, the first that matches applies; empty
  *     for none
+ * @param compressionMinContentLength per compressor type, the smallest response (bytes) it
+ *     compresses ({@code compression[].minContentLength}); empty for Envoy's default (30)
  */
 public record TrafficIr(
     String policy,
@@ -54,7 +56,8 @@ public record TrafficIr(
     Long responseKbps,
     String responseTrailerPrefix,
     TelemetryIr telemetry,
-    java.util.List<ResponseOverrideIr> responseOverrides) {
+    java.util.List<ResponseOverrideIr> responseOverrides,
+    java.util.Map<String, Long> compressionMinContentLength) {
   /**
    * A local response that replaces the responses with one of the status codes (Envoy's custom
    * response filter).
@@ -113,13 +116,30 @@ public record TrafficIr(
    *     null for the proxy's
    * @param samplingDenominator the denominator of the sampling fraction
    * @param tags span tags, in name order
+   * @param clientSampling the share of requests traced when the client asks for it ({@code
+   *     x-client-trace-id}), or null for Envoy's
+   * @param overallSampling the share of requests traced after every other sampling decision, or
+   *     null for Envoy's
    */
   public record TracingIr(
-      Integer samplingNumerator, Integer samplingDenominator, java.util.List<TagIr> tags) {
+      Integer samplingNumerator,
+      Integer samplingDenominator,
+      java.util.List<TagIr> tags,
+      FractionIr clientSampling,
+      FractionIr overallSampling) {
     public TracingIr {
       tags = tags == null ? java.util.List.of() : java.util.List.copyOf(tags);
     }
+
+    /** Tracing with only the random sampling fraction and tags. */
+    public TracingIr(
+        Integer samplingNumerator, Integer samplingDenominator, java.util.List<TagIr> tags) {
+      this(samplingNumerator, samplingDenominator, tags, null, null);
+    }
   }
+
+  /** A fraction of requests: {@code numerator} out of {@code denominator}. */
+  public record FractionIr(int numerator, int denominator) {}
 
   /**
    * One span tag.
@@ -206,6 +226,50 @@ public record TrafficIr(
     compression = compression == null ? java.util.List.of() : java.util.List.copyOf(compression);
     responseOverrides =
         responseOverrides == null ? java.util.List.of() : java.util.List.copyOf(responseOverrides);
+    compressionMinContentLength =
+        compressionMinContentLength == null
+            ? java.util.Map.of()
+            : java.util.Map.copyOf(compressionMinContentLength);
+  }
+
+  /** Settings without compression minimum lengths. */
+  public TrafficIr(
+      String policy,
+      io.eg4j.model.ir.ClusterSettingsIr cluster,
+      java.util.List<HashIr> hash,
+      RetryIr retry,
+      String routingType,
+      LocalRateLimitIr localRateLimit,
+      GlobalRateLimitIr globalRateLimit,
+      java.util.List<String> httpUpgrade,
+      boolean connectTerminate,
+      java.util.List<String> compression,
+      FaultIr fault,
+      Long requestBufferBytes,
+      Long requestKbps,
+      Long responseKbps,
+      String responseTrailerPrefix,
+      TelemetryIr telemetry,
+      java.util.List<ResponseOverrideIr> responseOverrides) {
+    this(
+        policy,
+        cluster,
+        hash,
+        retry,
+        routingType,
+        localRateLimit,
+        globalRateLimit,
+        httpUpgrade,
+        connectTerminate,
+        compression,
+        fault,
+        requestBufferBytes,
+        requestKbps,
+        responseKbps,
+        responseTrailerPrefix,
+        telemetry,
+        responseOverrides,
+        null);
   }
 
   /** These settings with the global rate limit replaced. */
@@ -227,7 +291,8 @@ public record TrafficIr(
         responseKbps,
         responseTrailerPrefix,
         telemetry,
-        responseOverrides);
+        responseOverrides,
+        compressionMinContentLength);
   }
 
   /** These settings with the local rate limit replaced. */
@@ -249,6 +314,7 @@ public record TrafficIr(
         responseKbps,
         responseTrailerPrefix,
         telemetry,
-        responseOverrides);
+        responseOverrides,
+        compressionMinContentLength);
   }
 }

@@ -110,9 +110,16 @@ final class TrafficFiltersXds {
     public void patchHcm(List<HttpFilter> filters, List<HttpRouteIr> routes) {
       Set<String> types = new LinkedHashSet<>();
       Set<String> first = new LinkedHashSet<>();
+      java.util.Map<String, Long> minLength = new java.util.HashMap<>();
       for (HttpRouteIr r : routes) {
         if (traffic(r) != null && !traffic(r).compression().isEmpty()) {
-          types.addAll(traffic(r).compression());
+          for (String t : traffic(r).compression()) {
+            // The filter is shared by the listener's routes: as in Envoy Gateway, the first route
+            // that compresses with a type sets its minimum length.
+            if (types.add(t) && traffic(r).compressionMinContentLength().containsKey(t)) {
+              minLength.put(t, traffic(r).compressionMinContentLength().get(t));
+            }
+          }
           first.add(traffic(r).compression().get(0));
         }
       }
@@ -120,6 +127,14 @@ final class TrafficFiltersXds {
         Compressor.Builder c = Compressor.newBuilder().setCompressorLibrary(library(t));
         if (first.contains(t)) {
           c.setChooseFirst(true);
+        }
+        if (minLength.containsKey(t)) {
+          c.setResponseDirectionConfig(
+              Compressor.ResponseDirectionConfig.newBuilder()
+                  .setCommonConfig(
+                      Compressor.CommonDirectionConfig.newBuilder()
+                          .setMinContentLength(
+                              com.google.protobuf.UInt32Value.of(minLength.get(t).intValue()))));
         }
         filters.add(
             HttpFilter.newBuilder()

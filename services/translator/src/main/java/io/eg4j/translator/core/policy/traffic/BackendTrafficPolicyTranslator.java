@@ -284,7 +284,8 @@ public final class BackendTrafficPolicyTranslator {
                   .path("prefix")
                   .asText(null),
               TelemetryTranslator.translate(spec),
-              ResponseOverrideTranslator.translate(policy, spec, env)),
+              ResponseOverrideTranslator.translate(policy, spec, env),
+              RouteFeaturesTranslator.compressionMinContentLength(spec)),
           null);
     } catch (PolicyException e) {
       return new Result(null, e.getMessage());

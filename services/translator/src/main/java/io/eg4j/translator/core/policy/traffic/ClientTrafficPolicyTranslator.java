@@ -53,6 +53,12 @@ public final class ClientTrafficPolicyTranslator {
             "tcpKeepalive.idleTime",
             "tcpKeepalive.interval",
             "connection.bufferLimit",
+            // Listener socket and TCP settings, and the scheme sent upstream (socket()).
+            "connection.socketBufferLimit",
+            "timeout.tcp.idleTimeout",
+            "timeout.tcp.tlsHandshakeTimeout",
+            "timeout.tcp.connectionInspectionTimeout",
+            "scheme",
             "timeout.http.requestReceivedTimeout",
             "timeout.http.idleTimeout",
             "timeout.http.streamIdleTimeout",
@@ -184,7 +190,8 @@ public final class ClientTrafficPolicyTranslator {
               ConnectionManagerTranslator.translate(spec),
               http3,
               spec.path("headers").path("disableRateLimitHeaders").asBoolean(false),
-              httpLimits(spec)),
+              httpLimits(spec),
+              socket(spec)),
           null,
           warning);
     } catch (PolicyException e) {
@@ -394,6 +401,48 @@ public final class ClientTrafficPolicyTranslator {
           null, List.of(), false, name, custom.path("failClosed").asBoolean(false), false);
     }
     return new ClientIpDetectionIr(null, List.of(), false, null, false, true);
+  }
+
+  /**
+   * The listener's socket buffer size ({@code connection.socketBufferLimit}), its TCP timeouts
+   * ({@code timeout.tcp}) and {@code scheme}, or null when none is set.
+   */
+  static ClientTrafficIr.SocketIr socket(JsonNode spec) throws PolicyException {
+    JsonNode tcp = spec.path("timeout").path("tcp");
+    Long buffer = null;
+    if (spec.path("connection").hasNonNull("socketBufferLimit")) {
+      buffer =
+          ClusterSettingsTranslator.quantity(
+              spec.path("connection").path("socketBufferLimit").asText(),
+              "spec.connection.socketBufferLimit");
+      if (buffer < 1 || buffer > Integer.MAX_VALUE) {
+        throw new PolicyException(
+            "spec.connection.socketBufferLimit: must be between 1 byte and 2Gi - 1");
+      }
+    }
+    var idle =
+        ClusterSettingsTranslator.duration(tcp.get("idleTimeout"), "spec.timeout.tcp.idleTimeout");
+    var handshake =
+        ClusterSettingsTranslator.duration(
+            tcp.get("tlsHandshakeTimeout"), "spec.timeout.tcp.tlsHandshakeTimeout");
+    var inspection =
+        ClusterSettingsTranslator.duration(
+            tcp.get("connectionInspectionTimeout"), "spec.timeout.tcp.connectionInspectionTimeout");
+    String scheme = null;
+    if (spec.hasNonNull("scheme")) {
+      scheme = spec.path("scheme").asText();
+      if (!scheme.equals("Preserve") && !scheme.equals("MatchBackend")) {
+        throw new PolicyException("spec.scheme: must be Preserve or MatchBackend, not " + scheme);
+      }
+    }
+    if (buffer == null
+        && idle == null
+        && handshake == null
+        && inspection == null
+        && scheme == null) {
+      return null;
+    }
+    return new ClientTrafficIr.SocketIr(buffer, idle, handshake, inspection, scheme);
   }
 
   /**

@@ -23,10 +23,12 @@ final class RouteFeaturesTranslator {
           "compression[].gzip",
           "compression[].brotli",
           "compression[].zstd",
+          "compression[].minContentLength",
           "compressor[].type",
           "compressor[].gzip",
           "compressor[].brotli",
           "compressor[].zstd",
+          "compressor[].minContentLength",
           "faultInjection.abort.httpStatus",
           "faultInjection.abort.grpcStatus",
           "faultInjection.abort.percentage",
@@ -131,6 +133,32 @@ final class RouteFeaturesTranslator {
       if (!out.contains(type)) {
         out.add(type);
       }
+    }
+    return out;
+  }
+
+  /**
+   * {@code compression[].minContentLength} per compressor type, in bytes: responses shorter than
+   * this are not compressed. Envoy's compressor needs at least 30 bytes, its default; the value
+   * must fit Envoy's 32-bit field. A type listed twice keeps its first entry's length.
+   */
+  static java.util.Map<String, Long> compressionMinContentLength(JsonNode spec)
+      throws PolicyException {
+    String name = spec.has("compression") ? "compression" : "compressor";
+    JsonNode list = spec.path(name);
+    java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode c = list.get(i);
+      String type = c.path("type").asText("");
+      if (!c.hasNonNull("minContentLength") || out.containsKey(type)) {
+        continue;
+      }
+      String where = "spec." + name + "[" + i + "].minContentLength";
+      long bytes = ClusterSettingsTranslator.quantity(c.path("minContentLength").asText(), where);
+      if (bytes < 30 || bytes > 0xFFFFFFFFL) {
+        throw new PolicyException(where + ": must be between 30 bytes and 4Gi");
+      }
+      out.put(type, bytes);
     }
     return out;
   }

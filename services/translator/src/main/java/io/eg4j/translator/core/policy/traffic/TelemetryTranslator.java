@@ -25,6 +25,10 @@ final class TelemetryTranslator {
           "telemetry.metrics.routeStatName",
           "telemetry.tracing.samplingFraction.numerator",
           "telemetry.tracing.samplingFraction.denominator",
+          "telemetry.tracing.clientSamplingFraction.numerator",
+          "telemetry.tracing.clientSamplingFraction.denominator",
+          "telemetry.tracing.overallSamplingFraction.numerator",
+          "telemetry.tracing.overallSamplingFraction.denominator",
           "telemetry.tracing.customTags.**",
           "telemetry.tracing.tags.**");
 
@@ -149,10 +153,12 @@ final class TelemetryTranslator {
         throw new PolicyException("spec.telemetry.tracing.tags." + e.getKey() + ": unsupported");
       }
     }
-    if (num == null && tags.isEmpty()) {
+    var client = fraction(tr, "clientSamplingFraction");
+    var overall = fraction(tr, "overallSamplingFraction");
+    if (num == null && tags.isEmpty() && client == null && overall == null) {
       return null;
     }
-    return new TracingIr(num, den, List.copyOf(tags.values()));
+    return new TracingIr(num, den, List.copyOf(tags.values()), client, overall);
   }
 
   private static String name(JsonNode n, String where) throws PolicyException {
@@ -161,5 +167,21 @@ final class TelemetryTranslator {
       throw new PolicyException("spec.telemetry.tracing." + where + ".name: required");
     }
     return name;
+  }
+
+  /** A sampling fraction of {@code spec.telemetry.tracing}, or null when not set. */
+  private static io.eg4j.model.ir.traffic.TrafficIr.FractionIr fraction(JsonNode tr, String name)
+      throws PolicyException {
+    JsonNode f = tr.path(name);
+    if (!f.isObject()) {
+      return null;
+    }
+    int num = f.path("numerator").asInt(0);
+    int den = f.path("denominator").asInt(100);
+    if (num < 0 || den <= 0 || num > den) {
+      throw new PolicyException(
+          "spec.telemetry.tracing." + name + ": the numerator must be 0 to the denominator");
+    }
+    return new io.eg4j.model.ir.traffic.TrafficIr.FractionIr(num, den);
   }
 }

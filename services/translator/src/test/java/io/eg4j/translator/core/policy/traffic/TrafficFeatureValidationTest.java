@@ -166,6 +166,21 @@ class TrafficFeatureValidationTest {
             RouteFeaturesTranslator.compression(
                 spec("compression: [{type: Brotli}, {type: Gzip}]")))
         .containsExactly("Brotli", "Gzip");
+    assertThat(
+            RouteFeaturesTranslator.compressionMinContentLength(
+                spec(
+                    "compression: [{type: Brotli, minContentLength: 2Ki}, {type: Gzip},"
+                        + " {type: Zstd, minContentLength: 100}]")))
+        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("Brotli", 2048L, "Zstd", 100L));
+    assertThat(
+            RouteFeaturesTranslator.compressionMinContentLength(
+                spec("compressor: [{type: Gzip, minContentLength: 64}]")))
+        .containsEntry("Gzip", 64L);
+    assertThatThrownBy(
+            () ->
+                RouteFeaturesTranslator.compressionMinContentLength(
+                    spec("compression: [{type: Gzip, minContentLength: 10}]")))
+        .hasMessageContaining("spec.compression[0].minContentLength");
     assertThat(RouteFeaturesTranslator.httpUpgrade(spec("httpUpgrade: [{type: spdy/3.1}]")))
         .containsExactly("spdy/3.1");
     assertThat(RouteFeaturesTranslator.httpUpgrade(spec("{}"))).isNull();
@@ -208,6 +223,23 @@ class TrafficFeatureValidationTest {
         .isEqualTo("GRPCRoute/ns/g/rule");
     assertThat(t.tracing().samplingNumerator()).isEqualTo(1);
     assertThat(t.tracing().samplingDenominator()).isEqualTo(100);
+    assertThat(t.tracing().clientSampling()).isNull();
+    var fractions =
+        TelemetryTranslator.translate(
+            spec(
+                "telemetry: {tracing: {clientSamplingFraction: {numerator: 5},"
+                    + " overallSamplingFraction: {numerator: 1, denominator: 1000}}}"));
+    assertThat(fractions.tracing().clientSampling())
+        .isEqualTo(new io.eg4j.model.ir.traffic.TrafficIr.FractionIr(5, 100));
+    assertThat(fractions.tracing().overallSampling())
+        .isEqualTo(new io.eg4j.model.ir.traffic.TrafficIr.FractionIr(1, 1000));
+    assertThatThrownBy(
+            () ->
+                TelemetryTranslator.translate(
+                    spec(
+                        "telemetry: {tracing: {overallSamplingFraction: {numerator: 5,"
+                            + " denominator: 4}}}")))
+        .hasMessageContaining("overallSamplingFraction");
     // A tag in tags replaces the custom tag of the same name.
     assertThat(t.tracing().tags())
         .containsExactly(
