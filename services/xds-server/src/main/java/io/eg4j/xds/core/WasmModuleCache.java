@@ -92,7 +92,7 @@ public final class WasmModuleCache implements AutoCloseable {
             caPem,
             ca ->
                 new OciImagePuller(
-                    io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, false), TIMEOUT));
+                    io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, false), TIMEOUT, true));
   }
 
   /**

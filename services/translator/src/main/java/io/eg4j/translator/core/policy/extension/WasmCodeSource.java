@@ -169,7 +169,7 @@ public interface WasmCodeSource {
               caPem,
               ca ->
                   new OciImagePuller(
-                      io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, false), TIMEOUT));
+                      io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, false), TIMEOUT, true));
     }
 
     /** A CA bundle that cannot be read fails the fetch with the reason. */
