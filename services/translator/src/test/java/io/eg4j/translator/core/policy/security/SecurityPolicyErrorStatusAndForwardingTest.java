@@ -30,6 +30,9 @@ class SecurityPolicyErrorStatusAndForwardingTest {
           if (ref.name().equals("keys")) {
             return Map.of("client-a", "key-a");
           }
+          if (ref.name().equals("oidc-client")) {
+            return Map.of("client-secret", "s3cret");
+          }
           throw new PolicyException("Secret default/" + ref.name() + " does not exist");
         }
 
@@ -61,7 +64,7 @@ class SecurityPolicyErrorStatusAndForwardingTest {
 
         @Override
         public Map<String, String> controllerSecret(String name) {
-          return null;
+          return Map.of("hmac-secret", "0123456789abcdef0123456789abcdef");
         }
       };
 
@@ -127,5 +130,40 @@ class SecurityPolicyErrorStatusAndForwardingTest {
             """);
     assertThat(r.error())
         .contains("spec.apiKeyAuth.forwardClientIDHeader: not a valid header name: x client");
+  }
+
+  private static String oidc(String extra) {
+    return """
+        oidc:
+          provider:
+            issuer: https://idp.example
+            authorizationEndpoint: https://idp.example/authorize
+            tokenEndpoint: https://idp.example/token
+          clientID: app
+          clientSecret: {name: oidc-client}
+          redirectURL: https://app.example/oauth2/callback
+        """
+        + extra.indent(2);
+  }
+
+  @Test
+  void anIdTokenForwardedInAuthorizationIsEnforced() throws Exception {
+    SecurityPolicyTranslator.Result r = translate(oidc("forwardIDToken: {header: Authorization}"));
+    assertThat(r.error()).isNull();
+    assertThat(r.ir().oidc().forwardIdTokenHeader()).isEqualTo("Authorization");
+    assertThat(r.ir().oidc().forwardAccessToken()).isFalse();
+  }
+
+  @Test
+  void anIdTokenInAuthorizationCannotShareTheHeader() throws Exception {
+    assertThat(
+            translate(oidc("forwardAccessToken: true\nforwardIDToken: {header: authorization}"))
+                .error())
+        .contains("forwardAccessToken cannot be true when forwardIDToken.header is Authorization");
+    assertThat(
+            translate(oidc("passThroughAuthHeader: true\nforwardIDToken: {header: Authorization}"))
+                .error())
+        .contains("spec.oidc.forwardIDToken.header: the ID token cannot be forwarded in")
+        .contains("passThroughAuthHeader");
   }
 }
