@@ -85,8 +85,23 @@ public final class OciImagePuller {
 
   /** A puller with the given client (which must not follow redirects itself). */
   public OciImagePuller(HttpClient client, Duration timeout) {
+    this(client, timeout, false);
+  }
+
+  private final boolean httpsFirst;
+
+  /**
+   * A puller with the given client (which must not follow redirects itself).
+   *
+   * @param httpsFirst true to try HTTPS first even with a registry that is otherwise spoken to in
+   *     plain HTTP (localhost, loopback, private addresses), falling back to plain HTTP when it
+   *     answers in plain HTTP, as the registry client of Envoy Gateway does: for a client that
+   *     trusts a policy's own CA ({@code code.image.tls})
+   */
+  public OciImagePuller(HttpClient client, Duration timeout, boolean httpsFirst) {
     this.client = client;
     this.timeout = timeout;
+    this.httpsFirst = httpsFirst;
   }
 
   /** A pull that failed: the message says why, for a status. */
@@ -478,7 +493,7 @@ public final class OciImagePuller {
       if (credentials != null && credentials.registryToken() != null) {
         authorization = "Bearer " + credentials.registryToken();
       }
-      if (plainHttpRegistry(ref.registry())) {
+      if (plainHttpRegistry(ref.registry()) && !httpsFirst) {
         scheme = "http";
         schemeKnown = true;
       }

@@ -90,6 +90,11 @@ class BackendsAndExtensionsE2E {
             + PolicyStack.service("echo", echo.port())
             + "---\n"
             + PolicyStack.service("extproc", extProc.getPort(), "kubernetes.io/h2c")
+            + "---\n"
+            + PolicyStack.service(
+                "down-extproc", io.eg4j.xds.testing.EnvoyProcess.freePort(), "kubernetes.io/h2c")
+            + PolicyStack.route("down-default", "echo")
+            + PolicyStack.route("down-status", "echo")
             + """
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -152,6 +157,25 @@ class BackendsAndExtensionsE2E {
                   request: {}
                   response: {}
             ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: EnvoyExtensionPolicy
+            metadata: {namespace: default, name: down-default}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: down-default}]
+              extProc:
+              - backendRefs: [{name: down-extproc, port: 8080}]
+                processingMode: {request: {}}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: EnvoyExtensionPolicy
+            metadata: {namespace: default, name: down-status}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: down-status}]
+              extProc:
+              - backendRefs: [{name: down-extproc, port: 8080}]
+                processingMode: {request: {}}
+                statusOnError: 503
+            ---
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
             metadata: {namespace: default, name: guarded}
@@ -176,6 +200,7 @@ class BackendsAndExtensionsE2E {
     for (String[] policy :
         List.of(
             new String[] {"EnvoyExtensionPolicy", "processor"},
+            new String[] {"EnvoyExtensionPolicy", "down-status"},
             new String[] {"SecurityPolicy", "guarded"})) {
       assertThat(stack.status(policy[0], "default", policy[1]).status().toString())
           .as(policy[0] + " " + policy[1])
@@ -216,6 +241,15 @@ class BackendsAndExtensionsE2E {
     Http.Response plain = Http.get(stack.port(), "x.test", "/plain");
     assertThat(plain.body().toLowerCase(Locale.ROOT)).doesNotContain("x-processed-by");
     assertThat(plain.header("x-processed-response")).isNull();
+  }
+
+  @Test
+  void anUnreachableProcessorAnswersThePolicysStatusOnError() {
+    assertThat(Http.get(stack.port(), "x.test", "/down-default/a").status())
+        .as("Envoy's own status when the processor cannot be reached")
+        .isEqualTo(500);
+    assertThat(Http.get(stack.port(), "x.test", "/down-status/a").status()).isEqualTo(503);
+    assertThat(echo.seenPaths()).doesNotContain("/down-default/a", "/down-status/a");
   }
 
   @Test

@@ -63,6 +63,15 @@ class SecurityBasicAndApiKeyE2E {
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
+        metadata: {namespace: default, name: forwarded}
+        spec:
+          parentRefs: [{name: eg}]
+          rules:
+          - matches: [{path: {type: PathPrefix, value: /forwarded}}]
+            backendRefs: [{name: echo, port: 8080}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
         metadata: {namespace: default, name: open}
         spec:
           parentRefs: [{name: eg}]
@@ -102,6 +111,18 @@ class SecurityBasicAndApiKeyE2E {
             extractFrom:
             - headers: [x-api-key]
             - params: [api_key]
+        ---
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: SecurityPolicy
+        metadata: {namespace: default, name: forwarded}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: forwarded}]
+          apiKeyAuth:
+            credentialRefs: [{name: api-keys}]
+            extractFrom:
+            - headers: [x-api-key]
+            forwardClientIDHeader: x-client-id
+            sanitize: true
         """
             .formatted(
                 b64(htpasswd("alice", "wonderland") + "\n" + htpasswd("bob", "builder") + "\n"),
@@ -166,6 +187,26 @@ class SecurityBasicAndApiKeyE2E {
     assertThat(byHeader.body()).contains("/keyed/h");
     assertThat(Http.get(stack.port(), "x.test", "/keyed/q?api_key=key-bbb").status())
         .isEqualTo(200);
+  }
+
+  @Test
+  void apiKeyAuthWithoutForwardingKeepsTheKeyAndAddsNoClientId() {
+    Http.Response r = Http.get(stack.port(), "x.test", "/keyed/k", "x-api-key", "key-aaa");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).contains("key-aaa");
+    assertThat(r.body().toLowerCase()).doesNotContain("x-client-id");
+  }
+
+  @Test
+  void apiKeyAuthForwardsTheClientIdAndRemovesTheKey() {
+    assertThat(Http.get(stack.port(), "x.test", "/forwarded/a").status()).isEqualTo(401);
+    Http.Response r = Http.get(stack.port(), "x.test", "/forwarded/a", "x-api-key", "key-bbb");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).contains("/forwarded/a");
+    assertThat(r.body().toLowerCase())
+        .containsPattern("\"x-client-id\"\\s*:\\s*\\[\\s*\"client-b\"");
+    assertThat(r.body()).doesNotContain("key-bbb");
+    assertThat(r.body().toLowerCase()).doesNotContain("x-api-key");
   }
 
   @Test

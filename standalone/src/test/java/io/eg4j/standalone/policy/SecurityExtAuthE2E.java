@@ -110,10 +110,15 @@ class SecurityExtAuthE2E {
             + PolicyStack.service("grpc-authz", grpcAuthz.getPort(), "kubernetes.io/h2c")
             + "---\n"
             + PolicyStack.service("down-authz", io.eg4j.xds.testing.EnvoyProcess.freePort())
+            + "---\n"
+            + PolicyStack.service(
+                "down-grpc-authz", io.eg4j.xds.testing.EnvoyProcess.freePort(), "kubernetes.io/h2c")
             + PolicyStack.route("http-checked", "echo")
             + PolicyStack.route("grpc-checked", "echo")
             + PolicyStack.route("down-closed", "echo")
             + PolicyStack.route("down-open", "echo")
+            + PolicyStack.route("down-status", "echo")
+            + PolicyStack.route("down-grpc-status", "echo")
             + PolicyStack.route("open", "echo")
             + PolicyStack.route("http-override", "echo")
             + """
@@ -164,6 +169,29 @@ class SecurityExtAuthE2E {
                 timeout: 1s
                 http:
                   backendRefs: [{name: down-authz, port: 8080}]
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {namespace: default, name: down-status}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: down-status}]
+              extAuth:
+                timeout: 1s
+                statusOnError: 503
+                http:
+                  backendRefs: [{name: down-authz, port: 8080}]
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {namespace: default, name: down-grpc-status}
+            spec:
+              targetRefs:
+              - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: down-grpc-status}
+              extAuth:
+                timeout: 1s
+                statusOnError: 401
+                grpc:
+                  backendRefs: [{name: down-grpc-authz, port: 8080}]
             ---
             apiVersion: gateway.envoyproxy.io/v1alpha1
             kind: SecurityPolicy
@@ -239,6 +267,14 @@ class SecurityExtAuthE2E {
     assertThat(Http.get(stack.port(), "x.test", "/down-closed/a", "x-allow", "yes").status())
         .isEqualTo(403);
     assertThat(Http.get(stack.port(), "x.test", "/down-open/a").status()).isEqualTo(200);
+  }
+
+  @Test
+  void anUnreachableServiceAnswersThePolicysStatusOnError() {
+    assertThat(Http.get(stack.port(), "x.test", "/down-status/a", "x-allow", "yes").status())
+        .isEqualTo(503);
+    assertThat(Http.get(stack.port(), "x.test", "/down-grpc-status/a", "x-allow", "yes").status())
+        .isEqualTo(401);
   }
 
   @Test

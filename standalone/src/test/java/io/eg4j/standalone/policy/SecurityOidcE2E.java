@@ -173,8 +173,7 @@ class SecurityOidcE2E {
                 clientSecret: {name: oidc-client}
                 redirectURL: http://x.test:%d/oauth2/callback
                 logoutPath: /logout
-                forwardAccessToken: true
-                forwardIDToken: {header: X-Id-Token}
+                %s
                 csrfTokenTTL: 5m
                 disableTokenEncryption: true
                 cookieConfig: {sameSite: Strict}
@@ -186,7 +185,8 @@ class SecurityOidcE2E {
                     Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8)),
                     p,
                     CLIENT,
-                    stack.port());
+                    stack.port(),
+                    forwarding().indent(4).strip());
     stack.apply(yaml);
     stack.await(
         "an unauthenticated request is redirected to the provider",
@@ -243,6 +243,18 @@ class SecurityOidcE2E {
     return r;
   }
 
+  /** The policy's token forwarding settings (YAML lines of {@code oidc}). */
+  String forwarding() {
+    return "forwardAccessToken: true\nforwardIDToken: {header: X-Id-Token}";
+  }
+
+  /** What the backend sees of the tokens, as {@link #forwarding()} asks. */
+  void assertForwarded(String echoed) {
+    assertThat(echoed).containsPattern("(?i)\"authorization\"\\s*:\\s*\\[\\s*\"Bearer at-1\"");
+    // The ID token is forwarded in its own header.
+    assertThat(echoed).containsPattern("(?i)\"x-id-token\"\\s*:\\s*\\[\\s*\"it-1\"");
+  }
+
   @Test
   void theBrowserFlowEndsAtTheBackendWithTheAccessToken() throws Exception {
     Map<String, String> jar = new LinkedHashMap<>();
@@ -270,10 +282,8 @@ class SecurityOidcE2E {
     HttpResponse<String> page = get(back.getHost() == null ? start.resolve(back) : back, jar);
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body()).contains("/app/page");
-    assertThat(page.body()).containsPattern("(?i)\"authorization\"\\s*:\\s*\\[\\s*\"Bearer at-1\"");
-    // The ID token is forwarded in its own header; the session cookie holds the token in plain
-    // text (disableTokenEncryption).
-    assertThat(page.body()).containsPattern("(?i)\"x-id-token\"\\s*:\\s*\\[\\s*\"it-1\"");
+    assertForwarded(page.body());
+    // The session cookie holds the token in plain text (disableTokenEncryption).
     assertThat(jar.values()).contains("at-1");
     // The session cookies keep working without the provider.
     assertThat(get(start, jar).statusCode()).isEqualTo(200);

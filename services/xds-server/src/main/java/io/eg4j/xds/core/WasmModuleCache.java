@@ -74,12 +74,33 @@ public final class WasmModuleCache implements AutoCloseable {
   // sha256 -> where to download it from (the latest IR that named it)
   private final Map<String, Origin> origins = new ConcurrentHashMap<>();
   private final OciImagePuller puller = new OciImagePuller(TIMEOUT);
+  // A CA bundle's own client and puller, by bundle.
+  private final Map<String, HttpClient> caClients = new ConcurrentHashMap<>();
+  private final Map<String, OciImagePuller> caPullers = new ConcurrentHashMap<>();
+
+  private HttpClient client(String caPem) {
+    return caPem == null
+        ? client
+        : caClients.computeIfAbsent(
+            caPem, ca -> io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, true));
+  }
+
+  private OciImagePuller puller(String caPem) {
+    return caPem == null
+        ? puller
+        : caPullers.computeIfAbsent(
+            caPem,
+            ca ->
+                new OciImagePuller(
+                    io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, false), TIMEOUT, true));
+  }
 
   /**
    * Where a module comes from: an HTTP(S) URL, or an OCI image pinned to its manifest digest with
-   * the pull secret's entry for its registry (null for an anonymous pull).
+   * the pull secret's entry for its registry (null for an anonymous pull); {@code caPem} is the
+   * policy's CA bundle the server or registry is verified with besides the system's roots, or null.
    */
-  private record Origin(String uri, String pullSecret) {
+  private record Origin(String uri, String pullSecret, String caPem) {
     boolean image() {
       return uri.startsWith("oci://");
     }
@@ -217,7 +238,8 @@ public final class WasmModuleCache implements AutoCloseable {
     if (w.uri().startsWith(uri(w.sha256()))) {
       return w; // already ours
     }
-    Origin previous = origins.put(w.sha256(), new Origin(w.uri(), w.pullSecret()));
+    Origin previous =
+        origins.put(w.sha256(), new Origin(w.uri(), w.pullSecret(), w.caCertificate()));
     if (previous == null && !Files.exists(file(w.sha256()))) {
       fetcher.submit(() -> ensure(w.sha256()));
     }
@@ -258,9 +280,10 @@ public final class WasmModuleCache implements AutoCloseable {
       }
       try {
         HttpResponse<InputStream> resp =
-            client.send(
-                HttpRequest.newBuilder(URI.create(origin.uri())).timeout(TIMEOUT).GET().build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+            client(origin.caPem())
+                .send(
+                    HttpRequest.newBuilder(URI.create(origin.uri())).timeout(TIMEOUT).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
         if (resp.statusCode() != 200) {
           resp.body().close();
           log.warn("Wasm module {}: {} answered {}", sha256, origin, resp.statusCode());
@@ -300,6 +323,7 @@ public final class WasmModuleCache implements AutoCloseable {
         log.info("Wasm module {} cached from {} ({} bytes)", sha256, origin, total);
         return f;
       } catch (IOException | IllegalArgumentException e) {
+        // IllegalArgumentException: an invalid URL, or a CA bundle that cannot be read.
         log.warn("Wasm module {}: download from {} failed: {}", sha256, origin, e.toString());
         return null;
       } catch (InterruptedException e) {
@@ -324,7 +348,7 @@ public final class WasmModuleCache implements AutoCloseable {
                     origin.pullSecret(), OciImagePuller.Reference.parse(origin.uri()).registry())
                 .orElse(null);
       }
-      OciImagePuller.Pulled p = puller.pull(origin.uri(), creds);
+      OciImagePuller.Pulled p = puller(origin.caPem()).pull(origin.uri(), creds);
       String got = p.moduleSha256();
       if (!got.equals(sha256)) {
         log.warn(
@@ -344,7 +368,7 @@ public final class WasmModuleCache implements AutoCloseable {
       }
       log.info("Wasm module {} cached from {} ({} bytes)", sha256, origin, p.module().length);
       return f;
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       log.warn("Wasm module {}: pull of {} failed: {}", sha256, origin, e.getMessage());
       return null;
     } catch (InterruptedException e) {

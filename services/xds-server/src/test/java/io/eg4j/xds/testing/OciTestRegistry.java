@@ -57,12 +57,29 @@ public final class OciTestRegistry implements AutoCloseable {
   public record Image(String url, String digest) {}
 
   private OciTestRegistry(Auth auth, String user, String password) throws IOException {
+    this(auth, user, password, null);
+  }
+
+  private OciTestRegistry(Auth auth, String user, String password, javax.net.ssl.SSLContext tls)
+      throws IOException {
     this.auth = auth;
     this.user = user;
     this.password = password;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    } else {
+      var https =
+          com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+    }
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  /** A registry that asks for nothing and speaks only HTTPS, with {@code tls}'s certificate. */
+  public static OciTestRegistry anonymousTls(javax.net.ssl.SSLContext tls) throws IOException {
+    return new OciTestRegistry(Auth.NONE, null, null, tls);
   }
 
   /** A registry that asks for nothing. */

@@ -100,6 +100,9 @@ public record ExtensionIr(
    *     the {@code .dockerconfigjson} entry of the image's registry from the policy's pull secret,
    *     or null for an anonymous pull. It crosses the bus only inside the sealed xDS IR (DESIGN.md
    *     invariant 6) and never reaches Envoy.
+   * @param caCertificate the PEM CA bundle the module's HTTPS server or image registry is verified
+   *     with besides the system's trusted roots ({@code code.http.tls} / {@code code.image.tls}),
+   *     or null for the system's roots only
    */
   public record WasmIr(
       String name,
@@ -111,7 +114,8 @@ public record ExtensionIr(
       String sha256,
       RouteDestinationIr cluster,
       List<String> hostKeys,
-      String pullSecret) {
+      String pullSecret,
+      String caCertificate) {
     public WasmIr {
       hostKeys = hostKeys == null ? List.of() : List.copyOf(hostKeys);
     }
@@ -128,6 +132,32 @@ public record ExtensionIr(
         RouteDestinationIr cluster,
         List<String> hostKeys) {
       this(name, pluginName, rootId, configuration, failOpen, uri, sha256, cluster, hostKeys, null);
+    }
+
+    /** An extension without a CA bundle of its own. */
+    public WasmIr(
+        String name,
+        String pluginName,
+        String rootId,
+        String configuration,
+        boolean failOpen,
+        String uri,
+        String sha256,
+        RouteDestinationIr cluster,
+        List<String> hostKeys,
+        String pullSecret) {
+      this(
+          name,
+          pluginName,
+          rootId,
+          configuration,
+          failOpen,
+          uri,
+          sha256,
+          cluster,
+          hostKeys,
+          pullSecret,
+          null);
     }
 
     /** True when the module is in an OCI image, which only the control plane's cache serves. */
@@ -165,6 +195,8 @@ public record ExtensionIr(
    * @param receivingNamespaces dynamic metadata namespaces the processor may write
    * @param retry the gRPC call's retry policy, or null
    * @param shadowMode true to send to the processor without waiting for (or applying) its answers
+   * @param statusOnError the status answered when the processor fails or cannot be reached, or 0
+   *     for Envoy's default (500)
    */
   public record ExtProcIr(
       String name,
@@ -183,7 +215,8 @@ public record ExtensionIr(
       List<String> forwardingNamespaces,
       List<String> receivingNamespaces,
       PolicyRetryIr retry,
-      boolean shadowMode) {
+      boolean shadowMode,
+      int statusOnError) {
     public ExtProcIr {
       requestAttributes = requestAttributes == null ? List.of() : List.copyOf(requestAttributes);
       responseAttributes = responseAttributes == null ? List.of() : List.copyOf(responseAttributes);

@@ -5,6 +5,7 @@ import static io.eg4j.xds.core.Protos.any;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.security.ApiKeyAuthIr;
 import io.eg4j.model.ir.security.SecurityIr;
+import io.eg4j.xds.core.Protos;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth;
 import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute;
@@ -19,7 +20,9 @@ import java.util.TreeMap;
 /**
  * API key authentication: one api_key_auth filter per SecurityPolicy, disabled on the listener and
  * enabled on the policy's routes by their per-route credentials and key sources. A request with no
- * key, or a key no client holds, is refused with 401.
+ * key, or a key no client holds, is refused with 401. The policy's forwarding settings (the client
+ * ID as a request header, the key removed) are newer than the protos eg4j builds with, so a config
+ * that has them travels as a TypedStruct.
  */
 final class ApiKeyAuthFilterXds implements HttpFilterXds {
   static final String TYPE = "envoy.filters.http.api_key_auth";
@@ -47,11 +50,12 @@ final class ApiKeyAuthFilterXds implements HttpFilterXds {
                 HttpFilter.newBuilder()
                     .setName(name)
                     .setTypedConfig(
-                        any(
+                        withForwarding(
                             ApiKeyAuth.newBuilder()
                                 .addAllCredentials(credentials(a))
                                 .addAllKeySources(sources(a))
-                                .build()))
+                                .build(),
+                            a))
                     .setDisabled(true)
                     .build()));
   }
@@ -64,11 +68,33 @@ final class ApiKeyAuthFilterXds implements HttpFilterXds {
     ApiKeyAuthIr a = ir.security().apiKeyAuth();
     route.putTypedPerFilterConfig(
         filterName(ir.security()),
-        any(
+        withForwarding(
             ApiKeyAuthPerRoute.newBuilder()
                 .addAllCredentials(credentials(a))
                 .addAllKeySources(sources(a))
-                .build()));
+                .build(),
+            a));
+  }
+
+  /**
+   * The config, with Envoy's {@code forwarding} ({@code header}: the client ID header, {@code
+   * hide_credentials}: remove the key) when the policy sets either.
+   */
+  static com.google.protobuf.Any withForwarding(com.google.protobuf.Message m, ApiKeyAuthIr a) {
+    if (a.forwardClientIdHeader() == null && !a.sanitize()) {
+      return any(m);
+    }
+    return Protos.anyWithFields(
+        m,
+        json -> {
+          var f = json.putObject("forwarding");
+          if (a.forwardClientIdHeader() != null) {
+            f.put("header", a.forwardClientIdHeader());
+          }
+          if (a.sanitize()) {
+            f.put("hide_credentials", true);
+          }
+        });
   }
 
   private static List<Credential> credentials(ApiKeyAuthIr a) {

@@ -131,6 +131,10 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
     if (!a.headersToExtAuth().isEmpty()) {
       b.setAllowedHeaders(matchers(a.headersToExtAuth()));
     }
+    if (a.statusOnError() > 0) {
+      b.setStatusOnError(
+          io.envoyproxy.envoy.type.v3.HttpStatus.newBuilder().setCodeValue(a.statusOnError()));
+    }
     if (a.maxRequestBytes() > 0) {
       b.setWithRequestBody(BufferSettings.newBuilder().setMaxRequestBytes(a.maxRequestBytes()));
     }

@@ -49,9 +49,29 @@ final class ExtProcFilterXds implements HttpFilterXds {
             filters.add(
                 HttpFilter.newBuilder()
                     .setName(name)
-                    .setTypedConfig(any(config(p)))
+                    .setTypedConfig(typedConfig(p))
                     .setDisabled(true)
                     .build()));
+  }
+
+  /**
+   * The filter's config; {@code status_on_error} is newer than the protos eg4j builds with, so a
+   * config that sets it travels as a TypedStruct.
+   */
+  static com.google.protobuf.Any typedConfig(ExtProcIr p) {
+    if (p.statusOnError() <= 0) {
+      return any(config(p));
+    }
+    return Protos.anyWithFields(
+        config(p),
+        json ->
+            json.putObject("status_on_error")
+                .put(
+                    "code",
+                    io.envoyproxy.envoy.type.v3.StatusCode.forNumber(p.statusOnError()) == null
+                        ? String.valueOf(p.statusOnError())
+                        : io.envoyproxy.envoy.type.v3.StatusCode.forNumber(p.statusOnError())
+                            .name()));
   }
 
   static ExternalProcessor config(ExtProcIr p) {

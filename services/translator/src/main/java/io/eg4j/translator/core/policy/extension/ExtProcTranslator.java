@@ -34,6 +34,7 @@ final class ExtProcTranslator {
     s.addAll(
         List.of(
             "extProc[].failOpen",
+            "extProc[].statusOnError",
             "extProc[].shadowMode",
             "extProc[].messageTimeout",
             "extProc[].processingMode.allowModeOverride",
@@ -160,8 +161,25 @@ final class ExtProcTranslator {
           strings(e.path("metadata").path("accessibleNamespaces")),
           strings(e.path("metadata").path("writableNamespaces")),
           BackendSettingsTranslator.retry(e.get("backendSettings"), where + ".backendSettings"),
-          e.path("shadowMode").asBoolean(false));
+          e.path("shadowMode").asBoolean(false),
+          statusOnError(e, where));
     }
+  }
+
+  /**
+   * {@code statusOnError}: a 4xx or 5xx status (the CRD lists them), 0 when unset. Like any
+   * immediate response of the filter it is not sent when {@code failOpen} lets the request through.
+   */
+  private static int statusOnError(JsonNode e, String where) throws PolicyException {
+    JsonNode s = e.get("statusOnError");
+    if (s == null || s.isNull()) {
+      return 0;
+    }
+    int code = s.asInt(-1);
+    if (!s.canConvertToInt() || code < 400 || code > 599) {
+      throw new PolicyException(where + ".statusOnError: not a 4xx or 5xx status: " + s.asText());
+    }
+    return code;
   }
 
   /**

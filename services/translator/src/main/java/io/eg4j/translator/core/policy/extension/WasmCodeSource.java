@@ -35,6 +35,18 @@ public interface WasmCodeSource {
   String checksum(String url, String where, boolean refetch) throws PolicyException;
 
   /**
+   * Like {@link #checksum(String, String, boolean)}, verifying an HTTPS server with the PEM CA
+   * bundle {@code caPem} besides the system's roots (null: the system's only).
+   */
+  default String checksum(String url, String caPem, String where, boolean refetch)
+      throws PolicyException {
+    if (caPem == null) {
+      return checksum(url, where, refetch);
+    }
+    throw new PolicyException(where + ": this control plane does not fetch with a CA bundle");
+  }
+
+  /**
    * A module pulled from an OCI image.
    *
    * @param pinnedUrl the image, {@code oci://registry/repository@sha256:<manifest digest>}
@@ -56,6 +68,24 @@ public interface WasmCodeSource {
       String url, String dockerConfig, String imageSha256, String where, boolean refetch)
       throws PolicyException {
     throw new PolicyException(where + ": this control plane does not pull OCI images");
+  }
+
+  /**
+   * Like {@link #image(String, String, String, String, boolean)}, verifying the registry with the
+   * PEM CA bundle {@code caPem} besides the system's roots (null: the system's only).
+   */
+  default ImageModule image(
+      String url,
+      String dockerConfig,
+      String caPem,
+      String imageSha256,
+      String where,
+      boolean refetch)
+      throws PolicyException {
+    if (caPem == null) {
+      return image(url, dockerConfig, imageSha256, where, refetch);
+    }
+    throw new PolicyException(where + ": this control plane does not pull with a CA bundle");
   }
 
   /** Hex SHA-256 of {@code bytes}. */
@@ -99,6 +129,9 @@ public interface WasmCodeSource {
     private final HttpClient client;
     private final Clock clock;
     private final OciImagePuller puller;
+    // A CA bundle's own client and puller, by bundle.
+    private final Map<String, HttpClient> caClients = new ConcurrentHashMap<>();
+    private final Map<String, OciImagePuller> caPullers = new ConcurrentHashMap<>();
 
     public Http() {
       this(
@@ -119,11 +152,57 @@ public interface WasmCodeSource {
     public ImageModule image(
         String url, String dockerConfig, String imageSha256, String where, boolean refetch)
         throws PolicyException {
+      return image(url, dockerConfig, null, imageSha256, where, refetch);
+    }
+
+    private HttpClient client(String caPem) {
+      return caPem == null
+          ? client
+          : caClients.computeIfAbsent(
+              caPem, ca -> io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, true));
+    }
+
+    private OciImagePuller puller(String caPem) {
+      return caPem == null
+          ? puller
+          : caPullers.computeIfAbsent(
+              caPem,
+              ca ->
+                  new OciImagePuller(
+                      io.eg4j.model.wasm.TrustedCa.client(ca, TIMEOUT, false), TIMEOUT, true));
+    }
+
+    /** A CA bundle that cannot be read fails the fetch with the reason. */
+    private static void checkCa(String caPem, String where) throws PolicyException {
+      if (caPem != null) {
+        try {
+          io.eg4j.model.wasm.TrustedCa.context(caPem);
+        } catch (IllegalArgumentException e) {
+          throw new PolicyException(where + ".tls.caCertificateRef: " + e.getMessage());
+        }
+      }
+    }
+
+    @Override
+    public ImageModule image(
+        String url,
+        String dockerConfig,
+        String caPem,
+        String imageSha256,
+        String where,
+        boolean refetch)
+        throws PolicyException {
+      checkCa(caPem, where);
+      OciImagePuller puller = puller(caPem);
       long now = clock.millis();
-      // Another pull secret is another pull: a cached module is not handed to a policy whose
-      // credentials were never tried.
+      // Another pull secret or CA bundle is another pull: a cached module is not handed to a
+      // policy whose credentials or trust were never tried.
       String key =
-          url + "\n" + (dockerConfig == null ? "" : WasmCodeSource.sha256Hex(dockerConfig));
+          url
+              + "\n"
+              + (dockerConfig == null ? "" : WasmCodeSource.sha256Hex(dockerConfig))
+              + "\n"
+              + (caPem == null ? "" : WasmCodeSource.sha256Hex(caPem));
       ImageEntry e = images.get(key);
       if (e != null && !refetch) {
         if (e.sha256 != null) {
@@ -198,8 +277,16 @@ public interface WasmCodeSource {
 
     @Override
     public String checksum(String url, String where, boolean refetch) throws PolicyException {
+      return checksum(url, null, where, refetch);
+    }
+
+    @Override
+    public String checksum(String url, String caPem, String where, boolean refetch)
+        throws PolicyException {
+      checkCa(caPem, where);
       long now = clock.millis();
-      Entry e = cache.get(url);
+      String key = caPem == null ? url : url + "\n" + WasmCodeSource.sha256Hex(caPem);
+      Entry e = cache.get(key);
       if (e != null && !refetch) {
         if (e.checksum != null) {
           return e.checksum;
@@ -210,7 +297,7 @@ public interface WasmCodeSource {
       }
       Entry fresh;
       try {
-        fresh = new Entry(download(url), null, now);
+        fresh = new Entry(download(client(caPem), url), null, now);
       } catch (IOException ex) {
         String why = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
         fresh = new Entry(null, "cannot download " + url + ": " + why, now);
@@ -218,14 +305,15 @@ public interface WasmCodeSource {
         Thread.currentThread().interrupt();
         throw new PolicyException(where + ": download of " + url + " interrupted");
       }
-      cache.put(url, fresh);
+      cache.put(key, fresh);
       if (fresh.checksum == null) {
         throw new PolicyException(where + ": " + fresh.error);
       }
       return fresh.checksum;
     }
 
-    private String download(String url) throws IOException, InterruptedException {
+    private String download(HttpClient client, String url)
+        throws IOException, InterruptedException {
       HttpRequest req;
       try {
         req = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build();

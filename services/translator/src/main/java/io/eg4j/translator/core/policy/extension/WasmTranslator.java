@@ -49,6 +49,14 @@ final class WasmTranslator {
           "wasm[].code.pullPolicy",
           "wasm[].code.http.url",
           "wasm[].code.http.sha256",
+          "wasm[].code.http.tls.caCertificateRef.group",
+          "wasm[].code.http.tls.caCertificateRef.kind",
+          "wasm[].code.http.tls.caCertificateRef.name",
+          "wasm[].code.http.tls.caCertificateRef.namespace",
+          "wasm[].code.image.tls.caCertificateRef.group",
+          "wasm[].code.image.tls.caCertificateRef.kind",
+          "wasm[].code.image.tls.caCertificateRef.name",
+          "wasm[].code.image.tls.caCertificateRef.namespace",
           "wasm[].code.image.url",
           "wasm[].code.image.sha256",
           "wasm[].code.image.pullSecretRef.group",
@@ -141,6 +149,8 @@ final class WasmTranslator {
     } else {
       throw new PolicyException(where + ".code.type must be HTTP or Image, not '" + type + "'");
     }
+    JsonNode tls = code.path(type.equals("HTTP") ? "http" : "image").path("tls");
+    String caPem = tls.isObject() ? caBundle(env, policy, codeWhere, tls) : null;
     if (sha256 != null && !SHA256.matcher(sha256).matches()) {
       throw new PolicyException(
           codeWhere + ".sha256 must be 64 lowercase hex digits, not '" + sha256 + "'");
@@ -180,7 +190,7 @@ final class WasmTranslator {
           policyPull.equals("Always")
               || policyPull.isEmpty() && expected == null && "latest".equals(ref.tag());
       WasmCodeSource.ImageModule m =
-          source.image(imageUrl, dockerConfig, expected, codeWhere, always);
+          source.image(imageUrl, dockerConfig, caPem, expected, codeWhere, always);
       if (dockerConfig != null) {
         try {
           pullSecret = OciImagePuller.narrowed(dockerConfig, ref.registry());
@@ -207,9 +217,9 @@ final class WasmTranslator {
           sha256 != null
               ? sha256
               : source.checksum(
-                  url, codeWhere, "Always".equals(code.path("pullPolicy").asText("")));
+                  url, caPem, codeWhere, "Always".equals(code.path("pullPolicy").asText("")));
       uri = url;
-      cluster = UriClusters.of(parsed, scheme);
+      cluster = UriClusters.of(parsed, scheme, caPem);
     }
     String configuration = null;
     JsonNode config = w.path("config");
@@ -235,7 +245,44 @@ final class WasmTranslator {
         checksum,
         cluster,
         hostKeys,
-        pullSecret);
+        pullSecret,
+        caPem);
+  }
+
+  /**
+   * The PEM CA bundle of {@code tls.caCertificateRef}: key {@code ca.crt} of a ConfigMap or Secret
+   * (a ReferenceGrant for another namespace). A ClusterTrustBundle is refused, saying so.
+   */
+  private static String caBundle(PolicyEnv env, ObjectNode policy, String codeWhere, JsonNode tls)
+      throws PolicyException {
+    String where = codeWhere + ".tls.caCertificateRef";
+    JsonNode ref = tls.path("caCertificateRef");
+    if (!ref.isObject() || text(ref.path("name")) == null) {
+      throw new PolicyException(where + " must name a CA bundle");
+    }
+    String group = ref.path("group").asText("");
+    String kind = ref.path("kind").asText("Secret");
+    if (!group.isEmpty() || !kind.equals("Secret") && !kind.equals("ConfigMap")) {
+      throw new PolicyException(
+          where
+              + ": kind "
+              + (group.isEmpty() ? "" : group + "/")
+              + kind
+              + " is not supported by eg4j yet (a ConfigMap or Secret with ca.crt)");
+    }
+    ObjectRef r =
+        new ObjectRef("", kind, ref.path("name").asText(), text(ref.path("namespace")), null);
+    java.util.Map<String, String> data;
+    try {
+      data = kind.equals("Secret") ? env.secret(policy, r) : env.configMap(policy, r);
+    } catch (PolicyException e) {
+      throw new PolicyException(where + ": " + e.getMessage());
+    }
+    String pem = data.get("ca.crt");
+    if (pem == null || !pem.contains("-----BEGIN CERTIFICATE-----")) {
+      throw new PolicyException(where + ": " + kind + " " + r.name() + " has no PEM ca.crt");
+    }
+    return pem.strip() + "\n";
   }
 
   /** The {@code .dockerconfigjson} of the pull secret. */

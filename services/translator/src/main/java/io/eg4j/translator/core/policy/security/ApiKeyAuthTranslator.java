@@ -18,10 +18,9 @@ import java.util.Map;
  * SecurityPolicy {@code apiKeyAuth}: Envoy's api_key_auth filter with the keys of the referenced
  * Secrets (each data key is a client ID, its value that client's API key). The first Secret that
  * names a client wins for that client; a key shared by two clients is refused (the policy processor
- * reports it as Invalid before this runs).
- *
- * <p>{@code forwardClientIDHeader} and {@code sanitize} are not enforced: the api_key_auth protos
- * eg4j builds with have no forwarding settings, so a policy that sets them fails closed.
+ * reports it as Invalid before this runs). {@code forwardClientIDHeader} names a request header
+ * that carries the authenticated client's ID to the backend; {@code sanitize} removes the key from
+ * the request before it is forwarded.
  */
 final class ApiKeyAuthTranslator {
   static final List<String> SUPPORTED =
@@ -32,7 +31,13 @@ final class ApiKeyAuthTranslator {
           "apiKeyAuth.credentialRefs[].namespace",
           "apiKeyAuth.extractFrom[].headers[]",
           "apiKeyAuth.extractFrom[].params[]",
-          "apiKeyAuth.extractFrom[].cookies[]");
+          "apiKeyAuth.extractFrom[].cookies[]",
+          "apiKeyAuth.forwardClientIDHeader",
+          "apiKeyAuth.sanitize");
+
+  /** An HTTP header name (RFC 9110 token); pseudo-headers are not names a request can carry. */
+  private static final java.util.regex.Pattern HEADER_NAME =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private ApiKeyAuthTranslator() {}
 
@@ -65,7 +70,15 @@ final class ApiKeyAuthTranslator {
     if (from.isEmpty()) {
       throw new PolicyException("spec.apiKeyAuth.extractFrom must name at least one place");
     }
-    return new ApiKeyAuthIr(credentials, from, null, false);
+    String forward = a.getForwardClientIDHeader();
+    if (forward != null && forward.isEmpty()) {
+      forward = null;
+    }
+    if (forward != null && !HEADER_NAME.matcher(forward).matches()) {
+      throw new PolicyException(
+          "spec.apiKeyAuth.forwardClientIDHeader: not a valid header name: " + forward);
+    }
+    return new ApiKeyAuthIr(credentials, from, forward, Boolean.TRUE.equals(a.getSanitize()));
   }
 
   private static <T> List<T> nonNull(List<T> l) {

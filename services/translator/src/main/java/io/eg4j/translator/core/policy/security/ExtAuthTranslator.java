@@ -49,7 +49,8 @@ final class ExtAuthTranslator {
             "extAuth.bodyToExtAuth.maxRequestBytes",
             "extAuth.failOpen",
             "extAuth.timeout",
-            "extAuth.recomputeRoute"));
+            "extAuth.recomputeRoute",
+            "extAuth.statusOnError"));
     return List.copyOf(s);
   }
 
@@ -120,7 +121,7 @@ final class ExtAuthTranslator {
         Boolean.TRUE.equals(a.getFailOpen()),
         timeout,
         Boolean.TRUE.equals(a.getRecomputeRoute()),
-        0,
+        a.getStatusOnError() == null ? 0 : a.getStatusOnError().getValue(),
         BackendSettingsTranslator.retry(
             service.get("backendSettings"),
             "spec.extAuth." + (grpc ? "grpc" : "http") + ".backendSettings"),

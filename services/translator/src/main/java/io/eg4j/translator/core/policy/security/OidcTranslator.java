@@ -267,9 +267,19 @@ final class OidcTranslator {
       throw new PolicyException("spec.oidc.forwardIDToken.header: not a header name: " + h);
     }
     if (h.equalsIgnoreCase("authorization")) {
-      throw new PolicyException(
-          "spec.oidc.forwardIDToken.header: forwarding the ID token as a bearer Authorization"
-              + " header is not supported by eg4j yet, so the policy is not applied");
+      // Envoy writes the ID token as "Bearer <token>" there; the header then has one owner.
+      if (Boolean.TRUE.equals(o.getForwardAccessToken())) {
+        throw new PolicyException(
+            "spec.oidc: forwardAccessToken cannot be true when forwardIDToken.header is"
+                + " Authorization");
+      }
+      if (Boolean.TRUE.equals(o.getPassThroughAuthHeader())) {
+        throw new PolicyException(
+            "spec.oidc.forwardIDToken.header: the ID token cannot be forwarded in Authorization"
+                + " with passThroughAuthHeader, which lets requests with their own Authorization"
+                + " header through (Envoy refuses a pass-through on the header it forwards the"
+                + " token in)");
+      }
     }
     return h;
   }

@@ -47,7 +47,7 @@ class WasmTranslatorTest {
 
         @Override
         public Map<String, String> configMap(ObjectNode policy, ObjectRef ref) {
-          return Map.of();
+          return ref.name().equals("wasm-ca") ? Map.of("ca.crt", CA) : Map.of();
         }
 
         @Override
@@ -68,6 +68,8 @@ class WasmTranslatorTest {
       };
 
   private static final String SHA_A = "a".repeat(64);
+
+  private static final String CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
   private static JsonNode spec(String yaml) throws Exception {
     return Json.YAML.readTree(yaml);
@@ -349,5 +351,95 @@ class WasmTranslatorTest {
     } finally {
       server.stop(0);
     }
+  }
+
+  /** Records the CA bundle each fetch is asked to trust. */
+  static final class CaRecordingSource implements WasmCodeSource {
+    final List<String> asked = new ArrayList<>();
+
+    @Override
+    public String checksum(String url, String where, boolean refetch) {
+      return checksum(url, null, where, refetch);
+    }
+
+    @Override
+    public String checksum(String url, String caPem, String where, boolean refetch) {
+      asked.add(url + " ca=" + caPem);
+      return "b".repeat(64);
+    }
+
+    @Override
+    public ImageModule image(
+        String url,
+        String dockerConfig,
+        String caPem,
+        String imageSha256,
+        String where,
+        boolean refetch) {
+      asked.add(url + " ca=" + caPem);
+      return new ImageModule(url.replace(":v1", "@sha256:" + SHA_A), "c".repeat(64));
+    }
+  }
+
+  @Test
+  void tlsCaBundlesReachTheFetchTheIrAndEnvoysOwnCluster() throws Exception {
+    CaRecordingSource source = new CaRecordingSource();
+    List<WasmIr> out =
+        translate(
+            """
+            wasm:
+            - code:
+                type: HTTP
+                http:
+                  url: "https://modules.example/w.wasm"
+                  tls: {caCertificateRef: {kind: ConfigMap, name: wasm-ca}}
+            - code:
+                type: Image
+                image:
+                  url: "r.example/w:v1"
+                  tls: {caCertificateRef: {kind: ConfigMap, name: wasm-ca}}
+            - code: {type: HTTP, http: {url: "https://modules.example/w.wasm"}}
+            """,
+            source,
+            false,
+            new ArrayList<>());
+    assertThat(source.asked)
+        .containsExactly(
+            "https://modules.example/w.wasm ca=" + CA,
+            "oci://r.example/w:v1 ca=" + CA,
+            "https://modules.example/w.wasm ca=null");
+    assertThat(out.get(0).caCertificate()).isEqualTo(CA);
+    assertThat(out.get(1).caCertificate()).isEqualTo(CA);
+    assertThat(out.get(2).caCertificate()).isNull();
+    // Envoy's own cluster for the URL verifies with the bundle, and is not shared with the
+    // extension that trusts the system's roots.
+    assertThat(out.get(0).cluster().settings().get(0).tls().caCertificates()).isEqualTo(CA);
+    assertThat(out.get(0).cluster().name()).startsWith("modules_example_443_ca_");
+    assertThat(out.get(2).cluster().name()).isEqualTo("modules_example_443");
+    assertThat(out.get(2).cluster().settings().get(0).tls().caCertificates()).isNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{kind: ConfigMap, name: empty}|tls.caCertificateRef: ConfigMap empty has no PEM ca.crt",
+        "{group: certificates.k8s.io, kind: ClusterTrustBundle, name: b}|"
+            + "kind certificates.k8s.io/ClusterTrustBundle is not supported by eg4j yet",
+        "{name: nope}|tls.caCertificateRef: Secret default/nope does not exist",
+      })
+  void tlsCaBundlesThatCannotBeReadFailTheExtension(String ref, String message) {
+    String yaml =
+        """
+        wasm:
+        - code:
+            type: HTTP
+            http: {url: "https://modules.example/w.wasm", tls: {caCertificateRef: %s}}
+        """
+            .formatted(ref);
+    assertThatThrownBy(() -> translate(yaml, new CaRecordingSource(), false, new ArrayList<>()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("spec.wasm[0].code.http.tls.caCertificateRef")
+        .hasMessageContaining(message);
   }
 }
