@@ -113,10 +113,15 @@ public final class EmbeddedKraftBroker implements AutoCloseable {
     // cleaning round (24 bytes a key, 90% full), and a segment of 8 MiB (not 1 GiB) holds at most
     // about 170,000 records (some 50 bytes for the smallest, a tombstone in a batch), so each
     // segment fits with room to spare.
+    // A segment must still hold the largest batch the broker accepts: Kafka refuses a batch bigger
+    // than a segment, so with 8 MiB segments an IR record compressing to more than 8 MiB (within
+    // message.max.bytes) was refused. Segments are sized to message.max.bytes: the dedupe map's
+    // 314,000 keys still exceed the records such a segment holds unless nearly all of them are
+    // bare tombstones (eg4j's resource, status and IR records are hundreds of bytes or more).
     // Thread pools sized for one host with a handful of clients.
     p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
     p.put("log.cleaner.io.buffer.size", String.valueOf(256 * 1024));
-    p.put("log.segment.bytes", String.valueOf(8 * 1024 * 1024));
+    p.put("log.segment.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
     p.put("num.io.threads", "2");
     p.put("num.network.threads", "2");
     p.put("background.threads", "2");

@@ -2,6 +2,7 @@ package io.eg4j.standalone.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eg4j.model.bus.BusSettings;
 import io.eg4j.model.bus.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -71,6 +74,37 @@ class EmbeddedKraftBrokerIT {
           c.poll(Duration.ofMillis(500)).forEach(got::add);
         }
         assertThat(got).extracting(ConsumerRecord::value).containsExactly("kept");
+      }
+    }
+  }
+
+  @Test
+  void takesARecordAsLargeAsTheBusAllowsEvenIncompressible() throws Exception {
+    // 12 MiB of random bytes: zstd cannot shrink them, so the batch the broker gets is bigger than
+    // 8 MiB and smaller than the bus's limit, as a very large xDS IR record can be.
+    byte[] value = new byte[12 * 1024 * 1024];
+    new java.util.Random(7).nextBytes(value);
+    try (EmbeddedKraftBroker broker = EmbeddedKraftBroker.start(dir, Ports.free(), Ports.free())) {
+      Map<String, Object> producer = new java.util.HashMap<>(BusSettings.producerOverrides());
+      producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (KafkaProducer<String, byte[]> p =
+          new KafkaProducer<>(producer, new StringSerializer(), new ByteArraySerializer())) {
+        p.send(new ProducerRecord<>(Topics.XDS_IR, "big", value)).get();
+      }
+      Map<String, Object> consumer = new java.util.HashMap<>(BusSettings.consumerOverrides());
+      consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      consumer.put(ConsumerConfig.GROUP_ID_CONFIG, "big");
+      consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      try (KafkaConsumer<String, byte[]> c =
+          new KafkaConsumer<>(consumer, new StringDeserializer(), new ByteArrayDeserializer())) {
+        c.subscribe(List.of(Topics.XDS_IR));
+        List<ConsumerRecord<String, byte[]>> got = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (got.isEmpty() && System.nanoTime() < deadline) {
+          c.poll(Duration.ofMillis(500)).forEach(got::add);
+        }
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).value()).isEqualTo(value);
       }
     }
   }
