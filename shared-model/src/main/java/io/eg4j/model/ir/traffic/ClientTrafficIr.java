@@ -48,42 +48,6 @@ public record ClientTrafficIr(
     boolean disableRateLimitHeaders,
     HttpConnectionLimitsIr httpLimits,
     SocketIr socket) {
-  /** Settings without socket settings. */
-  public ClientTrafficIr(
-      String policy,
-      ClientIpDetectionIr clientIpDetection,
-      io.eg4j.model.ir.ClusterSettingsIr.TcpKeepaliveIr tcpKeepalive,
-      Long bufferLimitBytes,
-      io.eg4j.model.ir.DurationIr requestReceivedTimeout,
-      io.eg4j.model.ir.DurationIr idleTimeout,
-      io.eg4j.model.ir.DurationIr streamIdleTimeout,
-      boolean acceptHttp10,
-      boolean enableTrailers,
-      ClientValidationIr clientValidation,
-      TlsSettingsIr tls,
-      ConnectionManagerIr connectionManager,
-      boolean http3,
-      boolean disableRateLimitHeaders,
-      HttpConnectionLimitsIr httpLimits) {
-    this(
-        policy,
-        clientIpDetection,
-        tcpKeepalive,
-        bufferLimitBytes,
-        requestReceivedTimeout,
-        idleTimeout,
-        streamIdleTimeout,
-        acceptHttp10,
-        enableTrailers,
-        clientValidation,
-        tls,
-        connectionManager,
-        http3,
-        disableRateLimitHeaders,
-        httpLimits,
-        null);
-  }
-
   /**
    * Listener socket and TCP settings ({@code connection.socketBufferLimit}, {@code timeout.tcp})
    * and {@code scheme}.

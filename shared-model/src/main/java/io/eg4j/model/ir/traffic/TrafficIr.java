@@ -232,46 +232,6 @@ public record TrafficIr(
             : java.util.Map.copyOf(compressionMinContentLength);
   }
 
-  /** Settings without compression minimum lengths. */
-  public TrafficIr(
-      String policy,
-      io.eg4j.model.ir.ClusterSettingsIr cluster,
-      java.util.List<HashIr> hash,
-      RetryIr retry,
-      String routingType,
-      LocalRateLimitIr localRateLimit,
-      GlobalRateLimitIr globalRateLimit,
-      java.util.List<String> httpUpgrade,
-      boolean connectTerminate,
-      java.util.List<String> compression,
-      FaultIr fault,
-      Long requestBufferBytes,
-      Long requestKbps,
-      Long responseKbps,
-      String responseTrailerPrefix,
-      TelemetryIr telemetry,
-      java.util.List<ResponseOverrideIr> responseOverrides) {
-    this(
-        policy,
-        cluster,
-        hash,
-        retry,
-        routingType,
-        localRateLimit,
-        globalRateLimit,
-        httpUpgrade,
-        connectTerminate,
-        compression,
-        fault,
-        requestBufferBytes,
-        requestKbps,
-        responseKbps,
-        responseTrailerPrefix,
-        telemetry,
-        responseOverrides,
-        null);
-  }
-
   /** These settings with the global rate limit replaced. */
   public TrafficIr withGlobalRateLimit(GlobalRateLimitIr g) {
     return new TrafficIr(

@@ -59,6 +59,7 @@ class GlobalRateLimitFilterXdsTest {
             null,
             null,
             null,
+            null,
             null);
     return Ir.route(name).prefix("/").to(Ir.dest("d", "HTTP", 8080)).build().withTraffic(t);
   }
