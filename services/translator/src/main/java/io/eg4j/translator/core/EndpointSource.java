@@ -3,6 +3,8 @@ package io.eg4j.translator.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.RouteDestinationIr.EndpointIr;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +26,26 @@ public record EndpointSource(
 
   /** Adds the ready endpoints to {@code out}; returns the address types seen (IP, FQDN). */
   Set<String> collect(TranslationContext ctx, List<EndpointIr> out) {
-    Map<String, List<ObjectNode>> index =
-        serviceImport ? ctx.endpointSlicesByServiceImport : ctx.endpointSlicesByService;
-    return collect(index.getOrDefault(namespace + "/" + name, List.of()), out);
+    Collected c = ctx.collectedEndpoints.get(this);
+    if (c == null) {
+      Map<String, List<ObjectNode>> index =
+          serviceImport ? ctx.endpointSlicesByServiceImport : ctx.endpointSlicesByService;
+      List<EndpointIr> endpoints = new ArrayList<>();
+      Set<String> types = collect(index.getOrDefault(namespace + "/" + name, List.of()), endpoints);
+      c = new Collected(List.copyOf(endpoints), Collections.unmodifiableSet(types));
+      ctx.collectedEndpoints.put(this, c);
+    }
+    out.addAll(c.endpoints());
+    return c.types();
   }
+
+  /**
+   * The endpoints a source gave in one translation, and their address types.
+   *
+   * @param endpoints the ready endpoints
+   * @param types the address types seen (IP, FQDN)
+   */
+  record Collected(List<EndpointIr> endpoints, Set<String> types) {}
 
   /**
    * The owner key of this source's EndpointSlices: {@code S:ns/name} for a Service, {@code

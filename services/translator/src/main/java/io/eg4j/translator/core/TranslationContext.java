@@ -50,6 +50,12 @@ final class TranslationContext {
   final Map<String, List<ObjectNode>> endpointSlicesByService = new HashMap<>();
   final Map<String, List<ObjectNode>> endpointSlicesByServiceImport = new HashMap<>();
 
+  /**
+   * The ready endpoints of each endpoint source this translation has read: the routes of a large
+   * directory point at a few Services many times, and each read walks every slice of the Service.
+   */
+  final Map<EndpointSource, EndpointSource.Collected> collectedEndpoints = new HashMap<>();
+
   /** Every accepted Gateway of every class, for policy attachment. */
   final List<GatewayContext> acceptedGateways = new ArrayList<>();
 

@@ -11,6 +11,7 @@ import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.UdpListenerIr;
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.xds.core.filters.FilterResources;
 import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
@@ -122,6 +123,14 @@ public final class ClusterXdsTranslator {
 
   /** Every cluster an IR needs, by name (first definition wins), sorted by name. */
   static Map<String, ClusterRef> allRefs(XdsIr ir) {
+    return allRefs(ir, HttpFilters.resources(ir));
+  }
+
+  /**
+   * {@link #allRefs(XdsIr)} with the HTTP filters' resources already gathered ({@link
+   * HttpFilters#resources}: each filter scans every route for them).
+   */
+  static Map<String, ClusterRef> allRefs(XdsIr ir, FilterResources filterResources) {
     Map<String, ClusterRef> out = new TreeMap<>();
     for (HttpListenerIr l : ir.http()) {
       for (HttpRouteIr r : l.routes()) {
@@ -145,7 +154,6 @@ public final class ClusterXdsTranslator {
       }
     }
     // Upstreams the HTTP filters call: authorization services, JWKS and OIDC endpoints.
-    var filterResources = HttpFilters.resources(ir);
     for (RouteDestinationIr dest : filterResources.destinations()) {
       add(out, dest);
     }
@@ -225,9 +233,14 @@ public final class ClusterXdsTranslator {
 
   /** Translates the clusters of an IR. */
   public List<Cluster> translate(XdsIr ir) {
+    return translate(ir, allRefs(ir));
+  }
+
+  /** Translates the clusters of an IR whose cluster references are already gathered. */
+  List<Cluster> translate(XdsIr ir, Map<String, ClusterRef> refs) {
     List<Cluster> out = new ArrayList<>();
     Map<String, Http1ProtocolOptions> http1 = upstreamHttp1(ir);
-    for (ClusterRef ref : allRefs(ir).values()) {
+    for (ClusterRef ref : refs.values()) {
       // The rate limit service's cluster is one of the filter upstreams; its TLS is the proxy's.
       Cluster c =
           io.eg4j.xds.core.filters.GlobalRateLimitFilterXds.withServiceTls(

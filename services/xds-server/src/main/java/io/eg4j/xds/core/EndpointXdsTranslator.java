@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds the EDS resources: one {@code ClusterLoadAssignment} per EDS cluster (IP endpoints; not
@@ -21,8 +22,14 @@ import java.util.List;
 public final class EndpointXdsTranslator {
   /** Translates the endpoints of an IR. */
   public List<ClusterLoadAssignment> translate(XdsIr ir) {
+    return translate(ir, ClusterXdsTranslator.allRefs(ir));
+  }
+
+  /** Translates the endpoints of an IR whose cluster references are already gathered. */
+  List<ClusterLoadAssignment> translate(
+      XdsIr ir, Map<String, ClusterXdsTranslator.ClusterRef> refs) {
     List<ClusterLoadAssignment> out = new ArrayList<>();
-    for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
+    for (ClusterXdsTranslator.ClusterRef ref : refs.values()) {
       if (!ClusterXdsTranslator.isDns(ref) && !ClusterXdsTranslator.isDynamic(ref.setting())) {
         out.add(ClusterXdsTranslator.assignment(ref));
       }

@@ -5,6 +5,7 @@ import io.eg4j.model.ir.RouteDestinationIr;
 import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.TlsIr;
 import io.eg4j.model.ir.XdsIr;
+import io.eg4j.xds.core.filters.FilterResources;
 import io.eg4j.xds.core.filters.HttpFilters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
@@ -19,6 +20,16 @@ import java.util.TreeMap;
 public final class SecretXdsTranslator {
   /** Translates the secrets of an IR. */
   public List<Secret> translate(XdsIr ir) {
+    FilterResources filters = HttpFilters.resources(ir);
+    return translate(ir, ClusterXdsTranslator.allRefs(ir, filters), filters);
+  }
+
+  /**
+   * Translates the secrets of an IR whose cluster references and HTTP filter resources are already
+   * gathered.
+   */
+  List<Secret> translate(
+      XdsIr ir, Map<String, ClusterXdsTranslator.ClusterRef> refs, FilterResources filters) {
     Map<String, Secret> out = new TreeMap<>();
     for (HttpListenerIr l : ir.http()) {
       add(out, l.tls());
@@ -49,7 +60,7 @@ public final class SecretXdsTranslator {
       }
     }
     // The CAs clusters verify their TLS backends with (none for a backend not verified).
-    for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
+    for (ClusterXdsTranslator.ClusterRef ref : refs.values()) {
       if (!ref.localities().isEmpty()) {
         // Each TLS backendRef of a cluster with localities verifies with its own CA.
         ClusterXdsTranslator.tlsLocalities(ref)
@@ -65,7 +76,7 @@ public final class SecretXdsTranslator {
       }
     }
     // The client certificates clusters present to their TLS backends.
-    for (ClusterXdsTranslator.ClusterRef ref : ClusterXdsTranslator.allRefs(ir).values()) {
+    for (ClusterXdsTranslator.ClusterRef ref : refs.values()) {
       List<RouteDestinationIr.DestinationSettingIr> groups =
           ref.localities().isEmpty() ? List.of(ref.setting()) : ref.localities();
       for (RouteDestinationIr.DestinationSettingIr g : groups) {
@@ -76,7 +87,7 @@ public final class SecretXdsTranslator {
       }
     }
     // Secrets the HTTP filters read over SDS (OIDC client and HMAC secrets).
-    for (Secret s : HttpFilters.resources(ir).secrets()) {
+    for (Secret s : filters.secrets()) {
       out.putIfAbsent(s.getName(), s);
     }
     // The client certificate the proxy presents to the global rate limit service.

@@ -114,30 +114,31 @@ public final class CredentialInjectorFilterXds implements HttpFilterXds {
   @Override
   public void patchResources(List<HttpRouteIr> routes, FilterResources out) {
     for (HttpRouteIr r : routes) {
-      List<CredentialInjectionIr> used = new java.util.ArrayList<>();
       if (r.credentialInjection() != null) {
-        used.add(r.credentialInjection());
+        addSecret(r.credentialInjection(), out);
       }
       if (r.destination() != null) {
         // backendRefs with a credential of their own (injected by their cluster)
-        r.destination().settings().stream()
-            .map(s -> s.credentialInjection())
-            .filter(java.util.Objects::nonNull)
-            .forEach(used::add);
-      }
-      for (CredentialInjectionIr c : used) {
-        out.addSecret(
-            Secret.newBuilder()
-                .setName(secretName(c))
-                .setGenericSecret(
-                    GenericSecret.newBuilder()
-                        .setSecret(
-                            DataSource.newBuilder()
-                                .setInlineBytes(
-                                    ByteString.copyFrom(
-                                        Base64.getMimeDecoder().decode(c.credential())))))
-                .build());
+        for (var s : r.destination().settings()) {
+          if (s.credentialInjection() != null) {
+            addSecret(s.credentialInjection(), out);
+          }
+        }
       }
     }
+  }
+
+  private static void addSecret(CredentialInjectionIr c, FilterResources out) {
+    out.addSecret(
+        Secret.newBuilder()
+            .setName(secretName(c))
+            .setGenericSecret(
+                GenericSecret.newBuilder()
+                    .setSecret(
+                        DataSource.newBuilder()
+                            .setInlineBytes(
+                                ByteString.copyFrom(
+                                    Base64.getMimeDecoder().decode(c.credential())))))
+            .build());
   }
 }
