@@ -174,6 +174,25 @@ public final class EmbeddedKraftBroker implements AutoCloseable {
           throw new IOException("Kafka did not create topic " + t.name() + " in " + timeout, e);
         }
       }
+      // The controller has committed the topics, but the broker learns of them a moment later: a
+      // client starting now could be told a topic does not exist. Wait until the broker lists
+      // them all (on a busy machine the last ones lagged).
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      topics.forEach(t -> names.add(t.name()));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        java.util.Set<String> listed =
+            admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (listed.containsAll(names)) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          names.removeAll(listed);
+          throw new IOException(
+              "Kafka created but does not list topics " + names + " after " + timeout);
+        }
+        Thread.sleep(20);
+      }
     }
   }
 
