@@ -94,7 +94,13 @@ final class ExtAuthTranslator {
             service.get("backendSettings"),
             "spec.extAuth." + (grpc ? "grpc" : "http") + ".backendSettings");
     RouteDestinationIr dest =
-        backends(env, policy, id + "/extauth/0", ref, refs, policyNs, grpc ? "GRPC" : "HTTP")
+        PolicyBackendGroups.of(
+                env,
+                policy,
+                id + "/extauth/0",
+                refs,
+                grpc ? "GRPC" : "HTTP",
+                "spec.extAuth." + (grpc ? "grpc" : "http"))
             .withCluster(clusterSettings);
     String authority = authority(ref, ns, dest);
     // The check's timeout: spec.extAuth.timeout, else the backend's request timeout, else 10s.
@@ -191,61 +197,6 @@ final class ExtAuthTranslator {
       out.put(name, value);
     }
     return out;
-  }
-
-  /**
-   * The service's destination: its one backendRef's, or with several one cluster whose backend
-   * groups are the backendRefs (weighted by their weights; ext_authz names one cluster), each with
-   * its own TLS.
-   */
-  private static RouteDestinationIr backends(
-      PolicyEnv env,
-      ObjectNode policy,
-      String name,
-      ObjectRef first,
-      List<JsonNode> refs,
-      String policyNs,
-      String protocol)
-      throws PolicyException {
-    RouteDestinationIr one = env.backend(policy, name, first, protocol);
-    if (refs.size() == 1) {
-      return one;
-    }
-    List<RouteDestinationIr.DestinationSettingIr> settings = new ArrayList<>();
-    for (int j = 0; j < refs.size(); j++) {
-      JsonNode r = refs.get(j);
-      RouteDestinationIr d =
-          j == 0
-              ? one
-              : env.backend(
-                  policy,
-                  name,
-                  new ObjectRef(
-                      r.path("group").asText(""),
-                      r.path("kind").asText("Service"),
-                      r.path("name").asText(""),
-                      r.hasNonNull("namespace") ? r.path("namespace").asText(policyNs) : null,
-                      r.hasNonNull("port") ? r.get("port").asInt() : null),
-                  protocol);
-      for (RouteDestinationIr.DestinationSettingIr s : d.settings()) {
-        settings.add(
-            new RouteDestinationIr.DestinationSettingIr(
-                name + "/backend/" + j,
-                r.hasNonNull("weight") ? r.get("weight").asInt() : s.weight(),
-                s.protocol(),
-                s.addressType(),
-                s.endpoints(),
-                s.tls(),
-                s.requestHeaders(),
-                s.responseHeaders()));
-      }
-    }
-    if (settings.stream().map(s -> s.addressType()).distinct().count() > 1) {
-      // One cluster is either EDS (IP addresses) or DNS (hostnames), never both.
-      throw new PolicyException(
-          "spec.extAuth: backendRefs mix IP and FQDN addresses, which one cluster cannot serve");
-    }
-    return new RouteDestinationIr(name, settings);
   }
 
   /**
