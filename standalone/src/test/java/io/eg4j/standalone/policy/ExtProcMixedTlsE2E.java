@@ -10,6 +10,10 @@ import io.eg4j.xds.core.CertGen;
 import io.eg4j.xds.testing.Http;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
@@ -42,7 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
  * BackendTLSPolicy, each a gRPC processor written here that tags the request with its own name. The
  * two TLS servers accept only TLS with a certificate of a test CA and the plain one only plain
  * text, so a request is processed (and reaches the echo tagged) only when Envoy picks the right
- * transport socket for the backend it chose; over enough requests all three serve.
+ * transport socket for the backend it chose; over enough requests all three serve. A SecurityPolicy
+ * authorization service (gRPC) with a plain and a TLS backendRef is served the same way: one
+ * cluster, each backendRef with its own transport socket.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExtProcMixedTlsE2E {
@@ -60,6 +66,8 @@ class ExtProcMixedTlsE2E {
     Server plain = processor("plain", null);
     Server tlsBackend = processor("tls-backend", certs);
     Server tlsService = processor("tls-service", certs);
+    Server plainAuthz = authz("authz-plain", null);
+    Server tlsAuthz = authz("authz-tls", certs);
     stack = PolicyStack.start(dir);
     echo = EchoServer.start(0, "echo", "default");
     EnvoyGatewayConfig config =
@@ -85,6 +93,8 @@ class ExtProcMixedTlsE2E {
             + PolicyStack.service("proc-plain", plain.getPort(), "kubernetes.io/h2c")
             + "---\n"
             + PolicyStack.service("proc-tls", tlsService.getPort())
+            + "---\n"
+            + PolicyStack.service("authz-plain", plainAuthz.getPort(), "kubernetes.io/h2c")
             + """
             ---
             apiVersion: v1
@@ -132,17 +142,93 @@ class ExtProcMixedTlsE2E {
                 - {group: gateway.envoyproxy.io, kind: Backend, name: proc-tls-backend}
                 - {name: proc-tls, port: 8080}
                 processingMode: {request: {}}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: Backend
+            metadata: {namespace: default, name: authz-tls}
+            spec:
+              endpoints: [{ip: {address: 127.0.0.1, port: %d}}]
+              tls:
+                caCertificateRefs: [{kind: ConfigMap, name: proc-ca}]
+                sni: proc.test
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {namespace: default, name: guarded}
+            spec:
+              parentRefs: [{name: eg}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /guarded}}]
+                backendRefs: [{name: echo, port: 8080}]
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {namespace: default, name: guarded}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: guarded}]
+              extAuth:
+                grpc:
+                  backendRefs:
+                  - {name: authz-plain, port: 8080}
+                  - {group: gateway.envoyproxy.io, kind: Backend, name: authz-tls}
             """
                 .formatted(
                     ca.get(CertGen.CA_CERT).strip().indent(4).stripTrailing(),
-                    tlsBackend.getPort()),
+                    tlsBackend.getPort(),
+                    tlsAuthz.getPort()),
         config);
     assertThat(stack.status("EnvoyExtensionPolicy", "default", "mixed").status().toString())
         .as("EnvoyExtensionPolicy mixed")
         .contains("\"reason\":\"Accepted\"");
+    assertThat(stack.status("SecurityPolicy", "default", "guarded").status().toString())
+        .as("SecurityPolicy guarded")
+        .contains("\"reason\":\"Accepted\"");
     stack.await(
         "the processed route serves",
         () -> Http.get(stack.port(), "x.test", "/mixed").status() == 200);
+    stack.await(
+        "the guarded route serves",
+        () -> Http.get(stack.port(), "x.test", "/guarded").status() == 200);
+  }
+
+  /**
+   * An authorization service that allows every request and tells the backend its name ({@code
+   * x-authz-by: eg4j-<name>}), over TLS when {@code certs} is given.
+   */
+  private Server authz(String name, Path certs) throws Exception {
+    NettyServerBuilder b =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(
+                new AuthorizationGrpc.AuthorizationImplBase() {
+                  @Override
+                  public void check(CheckRequest req, StreamObserver<CheckResponse> out) {
+                    processed.get(name).incrementAndGet();
+                    out.onNext(
+                        CheckResponse.newBuilder()
+                            .setStatus(com.google.rpc.Status.newBuilder().setCode(0))
+                            .setOkResponse(
+                                OkHttpResponse.newBuilder()
+                                    .addHeaders(
+                                        HeaderValueOption.newBuilder()
+                                            .setHeader(
+                                                HeaderValue.newBuilder()
+                                                    .setKey("x-authz-by")
+                                                    .setValue("eg4j-" + name))))
+                            .build());
+                    out.onCompleted();
+                  }
+                });
+    if (certs != null) {
+      b.sslContext(
+          GrpcSslContexts.forServer(
+                  certs.resolve(CertGen.SERVER_CERT).toFile(),
+                  certs.resolve(CertGen.SERVER_KEY).toFile())
+              .build());
+    }
+    Server s = b.build().start();
+    processors.add(s);
+    processed.put(name, new AtomicInteger());
+    return s;
   }
 
   /** A processor that tags requests with {@code name}, over TLS when {@code certs} is given. */
@@ -191,8 +277,30 @@ class ExtProcMixedTlsE2E {
       tags.merge(tag, 1, Integer::sum);
     }
     assertThat(tags).containsOnlyKeys("plain", "tls-backend", "tls-service");
-    processed.forEach(
-        (name, n) -> assertThat(n.get()).as("requests processed by " + name).isPositive());
+    for (String name : List.of("plain", "tls-backend", "tls-service")) {
+      assertThat(processed.get(name).get()).as("requests processed by " + name).isPositive();
+    }
+  }
+
+  @Test
+  void everyAuthorizationBackendChecksOverItsOwnTransport() {
+    Map<String, Integer> tags = new TreeMap<>();
+    // Two backendRefs of equal weight: 200 requests leave one unpicked with a probability of
+    // 2^-199.
+    for (int i = 0; i < 200 && tags.size() < 2; i++) {
+      Http.Response r = Http.get(stack.port(), "x.test", "/guarded/" + i);
+      assertThat(r.status()).as("request " + i + ": " + r.body()).isEqualTo(200);
+      String body = r.body().toLowerCase(Locale.ROOT);
+      String tag =
+          List.of("authz-plain", "authz-tls").stream()
+              .filter(t -> body.contains("eg4j-" + t))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("request not checked: " + body));
+      tags.merge(tag, 1, Integer::sum);
+    }
+    assertThat(tags).containsOnlyKeys("authz-plain", "authz-tls");
+    assertThat(processed.get("authz-tls").get()).isPositive();
+    assertThat(processed.get("authz-plain").get()).isPositive();
   }
 
   /** Sets {@code x-processed-by: eg4j-<name>} on the request. */
