@@ -26,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Wasm modules fetched over HTTPS from servers whose certificate a private CA signed, through the
  * real envoy: a module on an HTTPS server and an image in a registry that speaks only TLS, each
- * policy naming the CA in a ConfigMap ({@code code.http.tls} / {@code code.image.tls}). The
- * translator fetches each for its checksum trusting that CA, the control plane's cache fetches it
- * again with the CA the IR carries, and Envoy runs the module; a policy that names no CA for the
- * same server is refused with the reason.
+ * policy naming the CA in a ConfigMap or a ClusterTrustBundle ({@code code.http.tls} / {@code
+ * code.image.tls}). The translator fetches each for its checksum trusting that CA, the control
+ * plane's cache fetches it again with the CA the IR carries, and Envoy runs the module; a policy
+ * that names no CA for the same server is refused with the reason.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WasmTlsE2E {
@@ -82,6 +82,8 @@ class WasmTlsE2E {
             + PolicyStack.route("https-module", "echo")
             + PolicyStack.route("tls-image", "echo")
             + PolicyStack.route("untrusted", "echo")
+            + PolicyStack.route("bundle-module", "echo")
+            + PolicyStack.route("bundle-image", "echo")
             + """
             ---
             apiVersion: v1
@@ -127,6 +129,43 @@ class WasmTlsE2E {
                 code:
                   type: HTTP
                   http: {url: "%2$s"}
+            ---
+            apiVersion: certificates.k8s.io/v1beta1
+            kind: ClusterTrustBundle
+            metadata: {name: wasm-bundle}
+            spec:
+              trustBundle: |
+            %1$s
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: EnvoyExtensionPolicy
+            metadata: {namespace: default, name: bundle-module}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: bundle-module}]
+              wasm:
+              - name: adder
+                code:
+                  type: HTTP
+                  http:
+                    url: "%2$s"
+                    tls:
+                      caCertificateRef:
+                        {group: certificates.k8s.io, kind: ClusterTrustBundle, name: wasm-bundle}
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: EnvoyExtensionPolicy
+            metadata: {namespace: default, name: bundle-image}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: bundle-image}]
+              wasm:
+              - name: adder
+                code:
+                  type: Image
+                  image:
+                    url: "%3$s"
+                    tls:
+                      caCertificateRef:
+                        {group: certificates.k8s.io, kind: ClusterTrustBundle, name: wasm-bundle}
             """
                 .formatted(
                     ca.get(CertGen.CA_CERT).strip().indent(4).stripTrailing(),
@@ -179,6 +218,25 @@ class WasmTlsE2E {
           return r.status() == 200 && "from-tls-registry".equals(r.header("x-wasm"));
         });
     assertThat(registry.blobRequests.get()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aClusterTrustBundleIsTheCaOfAModuleAndOfAnImage() {
+    for (String[] c :
+        List.of(
+            new String[] {"bundle-module", "from-https"},
+            new String[] {"bundle-image", "from-tls-registry"})) {
+      assertThat(stack.status("EnvoyExtensionPolicy", "default", c[0]).status().toString())
+          .as(c[0])
+          .contains("\"reason\":\"Accepted\"")
+          .doesNotContain("\"status\":\"False\"");
+      stack.await(
+          "route " + c[0] + " answers with the header the module adds",
+          () -> {
+            Http.Response r = Http.get(stack.port(), "x.test", "/" + c[0]);
+            return r.status() == 200 && c[1].equals(r.header("x-wasm"));
+          });
+    }
   }
 
   @Test

@@ -33,6 +33,15 @@ final class PolicyEnvironment implements PolicyEnv {
     return data(policy, ref, "ConfigMap", ctx.configMaps);
   }
 
+  @Override
+  public String clusterTrustBundle(String name) throws PolicyException {
+    ObjectNode o = ctx.clusterTrustBundles.get(name);
+    if (o == null) {
+      throw new PolicyException("ClusterTrustBundle " + name + " does not exist");
+    }
+    return Nodes.text(Nodes.spec(o), "trustBundle", "");
+  }
+
   private static final java.util.Set<String> CORE_GROUP_SPELLINGS =
       java.util.Set.of("", "core", "v1");
 

@@ -22,6 +22,16 @@ public interface PolicyEnv {
   Map<String, String> configMap(ObjectNode policy, ObjectRef ref) throws PolicyException;
 
   /**
+   * The PEM {@code spec.trustBundle} of a ClusterTrustBundle (certificates.k8s.io, cluster-scoped:
+   * no ReferenceGrant applies).
+   *
+   * @throws PolicyException when it does not exist
+   */
+  default String clusterTrustBundle(String name) throws PolicyException {
+    throw new PolicyException("ClusterTrustBundle " + name + " does not exist");
+  }
+
+  /**
    * A backend the policy calls (Service, ServiceImport or Backend), resolved to endpoints, with the
    * BackendTLSPolicy that targets it (the policy becomes that BackendTLSPolicy's ancestor).
    *

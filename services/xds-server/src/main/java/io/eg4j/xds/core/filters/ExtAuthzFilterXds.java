@@ -87,8 +87,9 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
   }
 
   static ExtAuthz config(ExtAuthIr a) {
+    // Several backendRefs are one cluster named after the destination, each backendRef a locality.
     String cluster =
-        ClusterXdsTranslator.refs(a.destination()).isEmpty()
+        ClusterXdsTranslator.refs(a.destination()).isEmpty() || oneCluster(a)
             ? a.destination().name()
             : ClusterXdsTranslator.refs(a.destination()).get(0).name();
     ExtAuthz.Builder b =
@@ -168,8 +169,17 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
   public void patchResources(List<HttpRouteIr> routes, FilterResources out) {
     for (HttpRouteIr r : routes) {
       if (r.security() != null && r.security().extAuth() != null) {
-        out.addDestination(r.security().extAuth().destination());
+        if (oneCluster(r.security().extAuth())) {
+          out.addSingleCluster(r.security().extAuth().destination());
+        } else {
+          out.addDestination(r.security().extAuth().destination());
+        }
       }
     }
+  }
+
+  /** True when the service has several backendRefs: ext_authz names one cluster for them all. */
+  private static boolean oneCluster(ExtAuthIr a) {
+    return a.destination().settings().size() > 1;
   }
 }

@@ -154,7 +154,12 @@ final class JwtAuthnFilterXds implements HttpFilterXds {
       if (r.security() != null && r.security().jwt() != null) {
         for (JwtProviderIr p : r.security().jwt().providers()) {
           if (p.jwksCluster() != null) {
-            out.addDestination(p.jwksCluster());
+            if (p.jwksCluster().settings().size() > 1) {
+              // Several backendRefs: one cluster (the filter names one), a locality each.
+              out.addSingleCluster(p.jwksCluster());
+            } else {
+              out.addDestination(p.jwksCluster());
+            }
           }
         }
       }

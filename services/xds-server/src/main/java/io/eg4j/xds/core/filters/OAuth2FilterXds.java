@@ -106,6 +106,7 @@ final class OAuth2FilterXds implements HttpFilterXds {
     OidcIr o = s.oidc();
     String cluster =
         ClusterXdsTranslator.refs(o.tokenCluster()).isEmpty()
+                || o.tokenCluster().settings().size() > 1
             ? o.tokenCluster().name()
             : ClusterXdsTranslator.refs(o.tokenCluster()).get(0).name();
     String sfx = "-" + o.cookieSuffix();
@@ -228,7 +229,12 @@ final class OAuth2FilterXds implements HttpFilterXds {
         .values()
         .forEach(
             s -> {
-              out.addDestination(s.oidc().tokenCluster());
+              if (s.oidc().tokenCluster().settings().size() > 1) {
+                // Several backendRefs: one cluster (the filter names one), a locality each.
+                out.addSingleCluster(s.oidc().tokenCluster());
+              } else {
+                out.addDestination(s.oidc().tokenCluster());
+              }
               out.addSecret(generic(clientSecretName(s), s.oidc().clientSecret()));
               out.addSecret(generic(hmacSecretName(s), s.oidc().hmacSecret()));
             });

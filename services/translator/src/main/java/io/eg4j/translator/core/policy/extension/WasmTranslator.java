@@ -251,7 +251,8 @@ final class WasmTranslator {
 
   /**
    * The PEM CA bundle of {@code tls.caCertificateRef}: key {@code ca.crt} of a ConfigMap or Secret
-   * (a ReferenceGrant for another namespace). A ClusterTrustBundle is refused, saying so.
+   * (a ReferenceGrant for another namespace), or the {@code spec.trustBundle} of a
+   * ClusterTrustBundle (cluster-scoped, so its {@code namespace} plays no part).
    */
   private static String caBundle(PolicyEnv env, ObjectNode policy, String codeWhere, JsonNode tls)
       throws PolicyException {
@@ -262,13 +263,28 @@ final class WasmTranslator {
     }
     String group = ref.path("group").asText("");
     String kind = ref.path("kind").asText("Secret");
+    if (kind.equals("ClusterTrustBundle")
+        && (group.isEmpty() || group.equals("certificates.k8s.io"))) {
+      String name = ref.path("name").asText();
+      String pem;
+      try {
+        pem = env.clusterTrustBundle(name);
+      } catch (PolicyException e) {
+        throw new PolicyException(where + ": " + e.getMessage());
+      }
+      if (pem == null || !pem.contains("-----BEGIN CERTIFICATE-----")) {
+        throw new PolicyException(
+            where + ": ClusterTrustBundle " + name + " has no PEM certificate in spec.trustBundle");
+      }
+      return pem.strip() + "\n";
+    }
     if (!group.isEmpty() || !kind.equals("Secret") && !kind.equals("ConfigMap")) {
       throw new PolicyException(
           where
               + ": kind "
               + (group.isEmpty() ? "" : group + "/")
               + kind
-              + " is not supported by eg4j yet (a ConfigMap or Secret with ca.crt)");
+              + " is not supported (a ConfigMap or Secret with ca.crt, or a ClusterTrustBundle)");
     }
     ObjectRef r =
         new ObjectRef("", kind, ref.path("name").asText(), text(ref.path("namespace")), null);

@@ -30,6 +30,7 @@ final class ExtAuthTranslator {
         s.add("extAuth." + proto + ".backendRef." + f);
         s.add("extAuth." + proto + ".backendRefs[]." + f);
       }
+      s.add("extAuth." + proto + ".backendRefs[].weight");
     }
     s.addAll(BackendSettingsTranslator.supported("extAuth.grpc"));
     s.addAll(BackendSettingsTranslator.supported("extAuth.http"));
@@ -93,7 +94,13 @@ final class ExtAuthTranslator {
             service.get("backendSettings"),
             "spec.extAuth." + (grpc ? "grpc" : "http") + ".backendSettings");
     RouteDestinationIr dest =
-        env.backend(policy, id + "/extauth/0", ref, grpc ? "GRPC" : "HTTP")
+        PolicyBackendGroups.of(
+                env,
+                policy,
+                id + "/extauth/0",
+                refs,
+                grpc ? "GRPC" : "HTTP",
+                "spec.extAuth." + (grpc ? "grpc" : "http"))
             .withCluster(clusterSettings);
     String authority = authority(ref, ns, dest);
     // The check's timeout: spec.extAuth.timeout, else the backend's request timeout, else 10s.

@@ -65,6 +65,7 @@ final class JwtTranslator {
               "jwt.providers[].remoteJWKS.backendRefs[].name",
               "jwt.providers[].remoteJWKS.backendRefs[].namespace",
               "jwt.providers[].remoteJWKS.backendRefs[].port",
+              "jwt.providers[].remoteJWKS.backendRefs[].weight",
               "jwt.providers[].localJWKS.type",
               "jwt.providers[].localJWKS.inline",
               "jwt.providers[].localJWKS.valueRef.group",
@@ -146,7 +147,20 @@ final class JwtTranslator {
         }
       }
       if (!refs.isEmpty()) {
-        cluster = env.backend(policy, policyId + "/jwt/" + p.getName(), refs.get(0), "HTTP");
+        List<com.fasterxml.jackson.databind.JsonNode> refNodes = new ArrayList<>();
+        var remoteNode = io.eg4j.model.bus.Json.MAPPER.valueToTree(remote);
+        if (remoteNode.path("backendRef").isObject()) {
+          refNodes.add(remoteNode.path("backendRef"));
+        }
+        remoteNode.path("backendRefs").forEach(refNodes::add);
+        cluster =
+            PolicyBackendGroups.of(
+                env,
+                policy,
+                policyId + "/jwt/" + p.getName(),
+                refNodes,
+                "HTTP",
+                where + ".remoteJWKS");
       } else {
         cluster = uriCluster(parsed, scheme);
       }

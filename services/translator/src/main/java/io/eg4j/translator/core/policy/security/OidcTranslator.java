@@ -50,6 +50,7 @@ final class OidcTranslator {
               "oidc.provider.backendRefs[].name",
               "oidc.provider.backendRefs[].namespace",
               "oidc.provider.backendRefs[].port",
+              "oidc.provider.backendRefs[].weight",
               "oidc.clientID",
               "oidc.clientIDRef.group",
               "oidc.clientIDRef.kind",
@@ -133,18 +134,9 @@ final class OidcTranslator {
     provider.path("backendRefs").forEach(refs::add);
     RouteDestinationIr cluster;
     if (!refs.isEmpty()) {
-      JsonNode r = refs.get(0);
       cluster =
-          env.backend(
-              policy,
-              policyId + "/oidc",
-              new ObjectRef(
-                  r.path("group").asText(""),
-                  r.path("kind").asText("Service"),
-                  r.path("name").asText(""),
-                  r.hasNonNull("namespace") ? r.get("namespace").asText() : null,
-                  r.hasNonNull("port") ? r.get("port").asInt() : null),
-              "HTTP");
+          PolicyBackendGroups.of(
+              env, policy, policyId + "/oidc", refs, "HTTP", "spec.oidc.provider");
     } else {
       cluster = JwtTranslator.uriCluster(token, scheme);
     }

@@ -51,6 +51,17 @@ class WasmTranslatorTest {
         }
 
         @Override
+        public String clusterTrustBundle(String name) throws PolicyException {
+          if (name.equals("wasm-bundle")) {
+            return BUNDLE;
+          }
+          if (name.equals("empty-bundle")) {
+            return "";
+          }
+          return PolicyEnv.super.clusterTrustBundle(name);
+        }
+
+        @Override
         public RouteDestinationIr backend(
             ObjectNode policy, String destinationName, ObjectRef ref, String protocol) {
           throw new UnsupportedOperationException();
@@ -70,6 +81,9 @@ class WasmTranslatorTest {
   private static final String SHA_A = "a".repeat(64);
 
   private static final String CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+  /** A ClusterTrustBundle's trustBundle: two CAs. */
+  private static final String BUNDLE = CA + CA.replace("MIIB", "MIIC");
 
   private static JsonNode spec(String yaml) throws Exception {
     return Json.YAML.readTree(yaml);
@@ -144,6 +158,43 @@ class WasmTranslatorTest {
     assertThat(out.get(0).configuration()).isNull();
     assertThat(out.get(0).cluster().name()).isEqualTo("127_0_0_1_9");
     assertThat(out.get(0).cluster().settings().get(0).tls()).isNull();
+  }
+
+  @Test
+  void aClusterTrustBundleIsTheCaOfTheFetchThePullAndEnvoysOwnCluster() throws Exception {
+    CaRecordingSource source = new CaRecordingSource();
+    List<WasmIr> out =
+        translate(
+            """
+            wasm:
+            - code:
+                type: HTTP
+                http:
+                  url: "https://modules.example/w.wasm"
+                  tls:
+                    caCertificateRef:
+                      {group: certificates.k8s.io, kind: ClusterTrustBundle, name: wasm-bundle}
+            - code:
+                type: Image
+                image:
+                  url: "r.example/w:v1"
+                  tls:
+                    caCertificateRef:
+                      group: certificates.k8s.io
+                      kind: ClusterTrustBundle
+                      name: wasm-bundle
+                      namespace: elsewhere
+            """,
+            source,
+            false,
+            new ArrayList<>());
+    // Cluster-scoped: the namespace plays no part and no ReferenceGrant is asked for.
+    assertThat(source.asked)
+        .containsExactly(
+            "https://modules.example/w.wasm ca=" + BUNDLE, "oci://r.example/w:v1 ca=" + BUNDLE);
+    assertThat(out.get(0).caCertificate()).isEqualTo(BUNDLE);
+    assertThat(out.get(1).caCertificate()).isEqualTo(BUNDLE);
+    assertThat(out.get(0).cluster().settings().get(0).tls().caCertificates()).isEqualTo(BUNDLE);
   }
 
   @ParameterizedTest
@@ -425,7 +476,11 @@ class WasmTranslatorTest {
       value = {
         "{kind: ConfigMap, name: empty}|tls.caCertificateRef: ConfigMap empty has no PEM ca.crt",
         "{group: certificates.k8s.io, kind: ClusterTrustBundle, name: b}|"
-            + "kind certificates.k8s.io/ClusterTrustBundle is not supported by eg4j yet",
+            + "ClusterTrustBundle b does not exist",
+        "{group: certificates.k8s.io, kind: ClusterTrustBundle, name: empty-bundle}|"
+            + "ClusterTrustBundle empty-bundle has no PEM certificate in spec.trustBundle",
+        "{group: example.com, kind: ClusterTrustBundle, name: wasm-bundle}|"
+            + "kind example.com/ClusterTrustBundle is not supported",
         "{name: nope}|tls.caCertificateRef: Secret default/nope does not exist",
       })
   void tlsCaBundlesThatCannotBeReadFailTheExtension(String ref, String message) {
