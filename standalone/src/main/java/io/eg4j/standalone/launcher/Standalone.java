@@ -2,6 +2,7 @@ package io.eg4j.standalone.launcher;
 
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.config.RateLimitTelemetry;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.provisioner.host.EnvoyBinary;
 import io.eg4j.provisioner.host.HostEnvoyProvisioner;
@@ -38,6 +39,12 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class Standalone implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+  /**
+   * The default port of the local rate limit service's Prometheus metrics (Envoy Gateway's pods use
+   * 19001, which is the watcher's actuator here).
+   */
+  static final int RATE_LIMIT_METRICS_PORT = 19006;
 
   /** The Secret the provisioner mounts in the proxies for mTLS to the xds-server (its default). */
   static final String XDS_CLIENT_SECRET = "envoy";
@@ -647,6 +654,14 @@ public final class Standalone implements AutoCloseable {
     if (config.rateLimit() == null) {
       return;
     }
+    RateLimitTelemetry telemetry;
+    try {
+      telemetry = RateLimitServiceProcess.telemetry(config);
+    } catch (IllegalArgumentException e) {
+      // Envoy Gateway does not start with such a configuration either.
+      throw new IllegalArgumentException(
+          "invalid EnvoyGateway config " + gatewayConfig + ": " + e.getMessage(), e);
+    }
     if (!xdsTls && config.rateLimit().serviceTls() != null) {
       // Without certificates the local service has no server certificate; proxies told to use
       // TLS would fail every handshake (and fail open or closed per rateLimit.failClosed).
@@ -664,6 +679,8 @@ public final class Standalone implements AutoCloseable {
               + " fail open until it runs");
       return;
     }
+    int metricsPort =
+        telemetry.prometheus() ? port(RATE_LIMIT_METRICS_PORT, "the rate limit metrics") : 0;
     rateLimitService =
         RateLimitServiceProcess.start(
             binary.get(),
@@ -672,12 +689,15 @@ public final class Standalone implements AutoCloseable {
             dataDir.logs(),
             Ports.free(),
             Ports.free(),
+            metricsPort,
             xdsTls ? dataDir.certs() : null);
     out.printf(
-        "Rate limit service on %s%s (Redis %s, log %s)%n",
+        "Rate limit service on %s%s (Redis %s%s%s, log %s)%n",
         config.rateLimitService(),
         xdsTls ? " over mutual TLS" : "",
         config.rateLimit().redisUrl(),
+        telemetry.prometheus() ? ", metrics http://127.0.0.1:" + metricsPort + "/metrics" : "",
+        telemetry.tracing() ? ", traces to " + telemetry.tracingEndpoint() : "",
         dataDir.logs().resolve("ratelimit.log"));
   }
 
