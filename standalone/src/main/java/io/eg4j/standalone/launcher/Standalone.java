@@ -4,6 +4,7 @@ import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.config.RateLimitTelemetry;
 import io.eg4j.model.echo.EchoServer;
+import io.eg4j.provisioner.core.render.RateLimitInfra;
 import io.eg4j.provisioner.host.EnvoyBinary;
 import io.eg4j.provisioner.host.HostEnvoyProvisioner;
 import io.eg4j.provisioner.host.HostProxyEvents;
@@ -136,6 +137,7 @@ public final class Standalone implements AutoCloseable {
       }
     }
     out.println("  data dir   " + dataDir.root());
+    checkRateLimitConfig(k8s != null);
 
     long t0 = System.nanoTime();
     int brokerPort = port(19092, "the Kafka broker");
@@ -646,6 +648,30 @@ public final class Standalone implements AutoCloseable {
   }
 
   /**
+   * Refuses, before anything starts, a {@code rateLimit} configuration with a telemetry setting
+   * (and in Kubernetes mode an HPA or PDB setting) Envoy Gateway rejects, naming the field: Envoy
+   * Gateway does not start with it either.
+   */
+  private void checkRateLimitConfig(boolean kubernetes) throws IOException {
+    if (gatewayConfig == null) {
+      return;
+    }
+    EnvoyGatewayConfig config = EnvoyGatewayConfig.load(gatewayConfig);
+    if (config.rateLimit() == null) {
+      return;
+    }
+    try {
+      RateLimitServiceProcess.telemetry(config);
+      if (kubernetes) {
+        RateLimitInfra.from(config);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "invalid EnvoyGateway config " + gatewayConfig + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * With {@code rateLimit} in the EnvoyGateway configuration, the global rate limit service runs
    * beside the proxies, as Envoy Gateway runs it beside its fleets.
    */
@@ -654,14 +680,8 @@ public final class Standalone implements AutoCloseable {
     if (config.rateLimit() == null) {
       return;
     }
-    RateLimitTelemetry telemetry;
-    try {
-      telemetry = RateLimitServiceProcess.telemetry(config);
-    } catch (IllegalArgumentException e) {
-      // Envoy Gateway does not start with such a configuration either.
-      throw new IllegalArgumentException(
-          "invalid EnvoyGateway config " + gatewayConfig + ": " + e.getMessage(), e);
-    }
+    // Checked by checkRateLimitConfig before anything started.
+    RateLimitTelemetry telemetry = RateLimitServiceProcess.telemetry(config);
     if (!xdsTls && config.rateLimit().serviceTls() != null) {
       // Without certificates the local service has no server certificate; proxies told to use
       // TLS would fail every handshake (and fail open or closed per rateLimit.failClosed).
