@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.sun.net.httpserver.HttpServer;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.config.EnvoyGatewayConfig;
 import java.io.IOException;
@@ -14,10 +15,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -31,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rateLimit.telemetry} applied: the real envoyproxy/ratelimit binary ({@code
  * tools/ratelimit/build.sh}) against a real {@code redis-server}, on 127.0.0.1. With Prometheus on
  * (the default) a rate limit decision shows up on the loopback metrics port under the mapped metric
- * names, labelled by domain and descriptor; with it disabled nothing listens there. A telemetry
- * setting Envoy Gateway rejects starts nothing.
+ * names, labelled by domain and descriptor; with it disabled nothing listens there. With tracing,
+ * the decision's span reaches the OTLP collector. A telemetry setting Envoy Gateway rejects starts
+ * nothing.
  *
  * <p>Needs redis-server and the built service: a failure when one is missing and {@code
  * EG4J_REQUIRE_ENVOY=1} (CI), skipped otherwise.
@@ -89,24 +94,26 @@ class RateLimitServiceProcessE2E {
                 .formatted(redisPort, telemetry, grpcPort)));
   }
 
-  private static void domain(Path dataRoot) throws IOException {
+  /** The domain {@code name} (one user may make two decisions a minute) in the service's files. */
+  private static void domain(Path dataRoot, String name) throws IOException {
     Path files = RateLimitServiceProcess.configDir(dataRoot);
     Files.createDirectories(files);
     Files.writeString(
-        files.resolve("metrics-test.yaml"),
+        files.resolve(name + ".yaml"),
         """
-        domain: metrics-test
+        domain: %s
         descriptors:
         - key: user
           value: alice
           rate_limit: {unit: minute, requests_per_unit: 2}
-        """);
+        """
+            .formatted(name));
   }
 
   @Test
   void servesPrometheusMetricsOnTheLoopbackPort() throws Exception {
     Path root = dir.resolve("on");
-    domain(root);
+    domain(root, "metrics-test");
     int httpPort = Ports.free();
     int metricsPort = Ports.free();
     try (RateLimitServiceProcess rl =
@@ -122,16 +129,7 @@ class RateLimitServiceProcessE2E {
       await("the service is healthy", Duration.ofSeconds(20), () -> healthy(httpPort));
       // Three decisions on the same descriptor: two within the limit, one over it.
       for (int i = 0; i < 3; i++) {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/json"))
-                    .POST(
-                        HttpRequest.BodyPublishers.ofString(
-                            "{\"domain\":\"metrics-test\",\"descriptors\":"
-                                + "[{\"entries\":[{\"key\":\"user\",\"value\":\"alice\"}]}]}"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.body()).contains(i < 2 ? "\"OK\"" : "OVER_LIMIT");
+        assertThat(decide(httpPort, "metrics-test")).contains(i < 2 ? "\"OK\"" : "OVER_LIMIT");
       }
       // The service flushes its statistics to the exporter every few seconds.
       String hits =
@@ -159,10 +157,65 @@ class RateLimitServiceProcessE2E {
         .contains("ratelimit_service_rate_limit_");
   }
 
+  /**
+   * With {@code tracing.provider.url} (no scheme: http is added) the service sends its spans, as
+   * OTLP over HTTP, to that collector: here a recorder on 127.0.0.1.
+   */
+  @Test
+  void sendsSpansToTheCollector() throws Exception {
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    collector.createContext(
+        "/",
+        ex -> {
+          byte[] body = ex.getRequestBody().readAllBytes();
+          bodies.add(
+              ex.getRequestURI().getPath() + " " + new String(body, StandardCharsets.ISO_8859_1));
+          ex.sendResponseHeaders(200, -1);
+          ex.close();
+        });
+    collector.start();
+    Path root = dir.resolve("traced");
+    domain(root, "tracing-test");
+    int httpPort = Ports.free();
+    try (RateLimitServiceProcess rl =
+        RateLimitServiceProcess.start(
+            binary,
+            config(
+                Ports.free(),
+                "telemetry: {metrics: {prometheus: {disable: true}}, tracing: {samplingRate: 100,"
+                    + " provider: {type: OpenTelemetry, url: '127.0.0.1:"
+                    + collector.getAddress().getPort()
+                    + "'}}}"),
+            root,
+            root.resolve("logs"),
+            httpPort,
+            Ports.free(),
+            Ports.free(),
+            null)) {
+      await("the service is healthy", Duration.ofSeconds(20), () -> healthy(httpPort));
+      decide(httpPort, "tracing-test");
+      // The span exporter sends in batches, every few seconds.
+      await(
+          "the collector receives the decision's span",
+          Duration.ofSeconds(30),
+          () ->
+              bodies.stream()
+                  .anyMatch(
+                      b ->
+                          b.startsWith("/v1/traces ")
+                              && b.contains("envoy-ratelimit")
+                              && b.contains("ShouldRateLimit")));
+      assertThat(rl.alive()).isTrue();
+    } finally {
+      collector.stop(0);
+    }
+  }
+
   @Test
   void disabledPrometheusListensNowhere() throws Exception {
     Path root = dir.resolve("off");
-    domain(root);
+    domain(root, "off-test");
     int httpPort = Ports.free();
     int metricsPort = Ports.free();
     try (RateLimitServiceProcess rl =
@@ -200,6 +253,21 @@ class RateLimitServiceProcessE2E {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("rateLimit.telemetry.metrics.statsd");
     assertThat(root.resolve("logs").resolve("ratelimit.log")).doesNotExist();
+  }
+
+  /** One decision on the test domain's descriptor, through the service's HTTP JSON API. */
+  private String decide(int httpPort, String domain) throws IOException, InterruptedException {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/json"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"domain\":\""
+                            + domain
+                            + "\",\"descriptors\":"
+                            + "[{\"entries\":[{\"key\":\"user\",\"value\":\"alice\"}]}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private String metrics(int port) throws IOException, InterruptedException {

@@ -196,7 +196,7 @@ public final class KubernetesRateLimitProvisioner implements RateLimitConfigSink
         return;
       }
       op.delete();
-      LOG.info("rate limiting is off: deleted {}", o.describe());
+      LOG.info("not asked for by the configuration: deleted {}", o.describe());
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
         throw new IllegalStateException("cannot delete " + o.describe() + ": " + e.getMessage(), e);
