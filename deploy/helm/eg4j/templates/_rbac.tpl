@@ -163,13 +163,20 @@ Envoy client certificate Secret beside each fleet (get it here, write and prune 
 {{ include "eg4j.rbac.provisioner.fleetKinds" . }}
 {{- else }}
 {{- /* The global rate limit service (KubernetesRateLimitProvisioner) stays in the release
-namespace: applied with rateLimit on, looked up (and deleted if it is its own) otherwise. The
-fleet grants above cover it outside gateway-namespace mode. */}}
+namespace: applied with rateLimit on (its HPA and PDB when rateLimitHpa and rateLimitPDB ask for
+them), looked up (and deleted if it is its own) otherwise. The fleet grants above cover it
+outside gateway-namespace mode. */}}
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [create, delete, get, patch]
 - apiGroups: [""]
   resources: [configmaps, serviceaccounts, services]
+  verbs: [create, delete, get, patch]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [create, delete, get, patch]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
   verbs: [create, delete, get, patch]
 {{- if .Values.xdsTls.enabled }}
 - apiGroups: [""]

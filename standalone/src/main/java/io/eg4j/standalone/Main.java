@@ -63,8 +63,8 @@ public final class Main {
                           one instance per data directory)
             --clean       wipe the data directory first
             --port-offset N  add N to every default port: broker 19092, xDS 18000, actuators
-                          19001-19005 (a port in use is replaced by a free one, with a line
-                          that says so); for a second instance beside the first
+                          19001-19005, rate limit metrics 19006 (a port in use is replaced by
+                          a free one, with a line that says so); for a second instance
             --config FILE an EnvoyGateway config file (default: file provider, host infra,
                           Backend API enabled)
             --envoy PATH  the envoy binary (default: envoy on PATH)

@@ -1,6 +1,7 @@
 package io.eg4j.standalone.launcher;
 
 import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.config.RateLimitTelemetry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,11 @@ import java.util.concurrent.TimeUnit;
  * EnvoyGatewayConfig#rateLimitService}, 127.0.0.1:8081 by default), counts in the Redis of {@code
  * rateLimit.backend.redis.url} (run by the user, as with Envoy Gateway), and reads the files the
  * xds-server keeps in {@link #configDir} (reloading when they change).
+ *
+ * <p>{@code rateLimit.telemetry} as Envoy Gateway applies it to its pods: unless {@code
+ * metrics.prometheus.disable}, Prometheus metrics (through the same statsd-exporter mapping) on a
+ * loopback port of their own; with {@code tracing.provider.url}, OpenTelemetry spans to that
+ * collector.
  *
  * <p>The binary is {@code EG4J_RATELIMIT}, or the one {@code tools/ratelimit/build.sh} caches.
  */
@@ -55,20 +61,23 @@ final class RateLimitServiceProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the service for {@code config} (whose {@code rateLimit} is set), its log in {@code
-   * logs}.
+   * The telemetry {@code config} asks of the service.
+   *
+   * @throws IllegalArgumentException naming the field Envoy Gateway would reject
    */
-  static RateLimitServiceProcess start(
-      Path binary, EnvoyGatewayConfig config, Path dataRoot, Path logs, int httpPort, int debugPort)
-      throws IOException {
-    return start(binary, config, dataRoot, logs, httpPort, debugPort, null);
+  static RateLimitTelemetry telemetry(EnvoyGatewayConfig config) {
+    return RateLimitTelemetry.from(config.raw().path("rateLimit"));
   }
 
   /**
-   * As {@link #start(Path, EnvoyGatewayConfig, Path, Path, int, int)}; with {@code certs} (the
-   * directory {@code eg4j certgen} wrote) the service serves gRPC over TLS with {@code
-   * server.crt}/{@code server.key} and asks every client for a certificate signed by {@code
+   * Starts the service for {@code config} (whose {@code rateLimit} is set), its log in {@code
+   * logs}, its Prometheus metrics (when on) at {@code http://127.0.0.1:<metricsPort>/metrics}. With
+   * {@code certs} (the directory {@code eg4j certgen} wrote) the service serves gRPC over TLS with
+   * {@code server.crt}/{@code server.key} and asks every client for a certificate signed by {@code
    * ca.crt}, as Envoy Gateway runs it: the proxies present theirs ({@code client.crt}).
+   *
+   * @throws IllegalArgumentException when {@code rateLimit.telemetry} has a field or value Envoy
+   *     Gateway rejects (nothing is started)
    */
   static RateLimitServiceProcess start(
       Path binary,
@@ -77,8 +86,10 @@ final class RateLimitServiceProcess implements AutoCloseable {
       Path logs,
       int httpPort,
       int debugPort,
+      int metricsPort,
       Path certs)
       throws IOException {
+    RateLimitTelemetry telemetry = telemetry(config);
     String address = config.rateLimitService();
     int colon = address.lastIndexOf(':');
     Files.createDirectories(configDir(dataRoot));
@@ -114,6 +125,29 @@ final class RateLimitServiceProcess implements AutoCloseable {
                   "GRPC_SERVER_TLS_CERT", certs.resolve("server.crt").toString(),
                   "GRPC_SERVER_TLS_KEY", certs.resolve("server.key").toString(),
                   "GRPC_CLIENT_TLS_CACERT", certs.resolve("ca.crt").toString()));
+    }
+    if (telemetry.prometheus()) {
+      Path mapping = dataRoot.resolve("ratelimit").resolve("prometheus-mapping.yaml");
+      Files.writeString(mapping, RateLimitTelemetry.prometheusMapping());
+      pb.environment()
+          .putAll(
+              Map.of(
+                  "USE_PROMETHEUS",
+                  "true",
+                  "PROMETHEUS_ADDR",
+                  "127.0.0.1:" + metricsPort,
+                  "PROMETHEUS_MAPPER_YAML",
+                  mapping.toString()));
+    }
+    if (telemetry.tracing()) {
+      pb.environment()
+          .putAll(
+              Map.of(
+                  "TRACING_ENABLED", "true",
+                  "TRACING_SERVICE_NAME", "envoy-ratelimit",
+                  "TRACING_SERVICE_NAMESPACE", config.controllerNamespace(),
+                  "TRACING_SAMPLING_RATE", telemetry.samplingFraction(),
+                  "OTEL_EXPORTER_OTLP_ENDPOINT", telemetry.tracingEndpoint()));
     }
     return new RateLimitServiceProcess(pb.start());
   }

@@ -2,7 +2,9 @@ package io.eg4j.standalone.launcher;
 
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.config.RateLimitTelemetry;
 import io.eg4j.model.echo.EchoServer;
+import io.eg4j.provisioner.core.render.RateLimitInfra;
 import io.eg4j.provisioner.host.EnvoyBinary;
 import io.eg4j.provisioner.host.HostEnvoyProvisioner;
 import io.eg4j.provisioner.host.HostProxyEvents;
@@ -38,6 +40,12 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class Standalone implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+  /**
+   * The default port of the local rate limit service's Prometheus metrics (Envoy Gateway's pods use
+   * 19001, which is the watcher's actuator here).
+   */
+  static final int RATE_LIMIT_METRICS_PORT = 19006;
 
   /** The Secret the provisioner mounts in the proxies for mTLS to the xds-server (its default). */
   static final String XDS_CLIENT_SECRET = "envoy";
@@ -129,6 +137,7 @@ public final class Standalone implements AutoCloseable {
       }
     }
     out.println("  data dir   " + dataDir.root());
+    checkRateLimitConfig(k8s != null);
 
     long t0 = System.nanoTime();
     int brokerPort = port(19092, "the Kafka broker");
@@ -639,6 +648,30 @@ public final class Standalone implements AutoCloseable {
   }
 
   /**
+   * Refuses, before anything starts, a {@code rateLimit} configuration with a telemetry setting
+   * (and in Kubernetes mode an HPA or PDB setting) Envoy Gateway rejects, naming the field: Envoy
+   * Gateway does not start with it either.
+   */
+  private void checkRateLimitConfig(boolean kubernetes) throws IOException {
+    if (gatewayConfig == null) {
+      return;
+    }
+    EnvoyGatewayConfig config = EnvoyGatewayConfig.load(gatewayConfig);
+    if (config.rateLimit() == null) {
+      return;
+    }
+    try {
+      RateLimitServiceProcess.telemetry(config);
+      if (kubernetes) {
+        RateLimitInfra.from(config);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "invalid EnvoyGateway config " + gatewayConfig + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * With {@code rateLimit} in the EnvoyGateway configuration, the global rate limit service runs
    * beside the proxies, as Envoy Gateway runs it beside its fleets.
    */
@@ -647,6 +680,8 @@ public final class Standalone implements AutoCloseable {
     if (config.rateLimit() == null) {
       return;
     }
+    // Checked by checkRateLimitConfig before anything started.
+    RateLimitTelemetry telemetry = RateLimitServiceProcess.telemetry(config);
     if (!xdsTls && config.rateLimit().serviceTls() != null) {
       // Without certificates the local service has no server certificate; proxies told to use
       // TLS would fail every handshake (and fail open or closed per rateLimit.failClosed).
@@ -664,6 +699,8 @@ public final class Standalone implements AutoCloseable {
               + " fail open until it runs");
       return;
     }
+    int metricsPort =
+        telemetry.prometheus() ? port(RATE_LIMIT_METRICS_PORT, "the rate limit metrics") : 0;
     rateLimitService =
         RateLimitServiceProcess.start(
             binary.get(),
@@ -672,12 +709,15 @@ public final class Standalone implements AutoCloseable {
             dataDir.logs(),
             Ports.free(),
             Ports.free(),
+            metricsPort,
             xdsTls ? dataDir.certs() : null);
     out.printf(
-        "Rate limit service on %s%s (Redis %s, log %s)%n",
+        "Rate limit service on %s%s (Redis %s%s%s, log %s)%n",
         config.rateLimitService(),
         xdsTls ? " over mutual TLS" : "",
         config.rateLimit().redisUrl(),
+        telemetry.prometheus() ? ", metrics http://127.0.0.1:" + metricsPort + "/metrics" : "",
+        telemetry.tracing() ? ", traces to " + telemetry.tracingEndpoint() : "",
         dataDir.logs().resolve("ratelimit.log"));
   }
 

@@ -110,8 +110,8 @@ class ChartRbacIT {
   /**
    * Global rate limiting on, in gateway-namespace mode (where the fleet grants are not in the
    * release namespace): the provisioner applies Envoy Gateway's envoy-ratelimit Deployment,
-   * Service, ServiceAccount and its ConfigMap in the release namespace with the chart's RBAC, not
-   * one request refused.
+   * Service, ServiceAccount, its ConfigMap, the metrics mapping, and the HPA and PDB the config
+   * asks for in the release namespace with the chart's RBAC, not one request refused.
    */
   @Test
   void rateLimitServiceInGatewayNamespaceMode(KubeApiServer kube, @TempDir Path tmp)
@@ -126,7 +126,13 @@ class ChartRbacIT {
             "--set",
             "config.envoyGateway.rateLimit.backend.type=Redis",
             "--set",
-            "config.envoyGateway.rateLimit.backend.redis.url=redis.redis:6379"));
+            "config.envoyGateway.rateLimit.backend.redis.url=redis.redis:6379",
+            "--set",
+            "config.envoyGateway.provider.type=Kubernetes",
+            "--set",
+            "config.envoyGateway.provider.kubernetes.rateLimitHpa.maxReplicas=3",
+            "--set",
+            "config.envoyGateway.provider.kubernetes.rateLimitPDB.minAvailable=1"));
     List<String> applied = new ArrayList<>();
     for (String line : kube.auditLines()) {
       JsonNode e = JSON.readTree(line);
@@ -134,7 +140,8 @@ class ChartRbacIT {
           && e.path("verb").asText().equals("patch")
           && e.path("responseStatus").path("code").asInt() / 100 == 2) {
         JsonNode ref = e.path("objectRef");
-        if (ref.path("name").asText().startsWith("envoy-ratelimit")) {
+        if (ref.path("name").asText().startsWith("envoy-ratelimit")
+            || ref.path("name").asText().equals("statsd-exporter-config")) {
           applied.add(ref.path("resource").asText() + "/" + ref.path("name").asText());
         }
       }
@@ -144,7 +151,10 @@ class ChartRbacIT {
             "deployments/envoy-ratelimit",
             "services/envoy-ratelimit",
             "serviceaccounts/envoy-ratelimit",
-            "configmaps/envoy-ratelimit-config");
+            "configmaps/envoy-ratelimit-config",
+            "configmaps/statsd-exporter-config",
+            "horizontalpodautoscalers/envoy-ratelimit",
+            "poddisruptionbudgets/envoy-ratelimit");
     // Not the release's: gone with the test, so no other test's provisioner meets them.
     try (KubernetesClient admin = kube.client()) {
       String ns = KubernetesTarget.DEFAULT_NAMESPACE;
@@ -152,6 +162,21 @@ class ChartRbacIT {
       admin.services().inNamespace(ns).withName("envoy-ratelimit").delete();
       admin.serviceAccounts().inNamespace(ns).withName("envoy-ratelimit").delete();
       admin.configMaps().inNamespace(ns).withName("envoy-ratelimit-config").delete();
+      admin.configMaps().inNamespace(ns).withName("statsd-exporter-config").delete();
+      admin
+          .autoscaling()
+          .v2()
+          .horizontalPodAutoscalers()
+          .inNamespace(ns)
+          .withName("envoy-ratelimit")
+          .delete();
+      admin
+          .policy()
+          .v1()
+          .podDisruptionBudget()
+          .inNamespace(ns)
+          .withName("envoy-ratelimit")
+          .delete();
     }
   }
 

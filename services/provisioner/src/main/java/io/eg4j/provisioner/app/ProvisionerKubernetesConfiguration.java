@@ -162,11 +162,20 @@ public class ProvisionerKubernetesConfiguration {
             env.getProperty("POD_NAMESPACE"),
             provisionerKubernetesClient.getNamespace());
     EnvoyGatewayConfig config;
+    RateLimitInfra infra;
     try {
       config =
           props.getConfigFile() == null
               ? EnvoyGatewayConfig.defaults()
               : EnvoyGatewayConfig.load(props.getConfigFile());
+      infra = RateLimitInfra.from(config);
+    } catch (IllegalArgumentException e) {
+      // A field Envoy Gateway rejects (its controller would not start): nothing is applied.
+      LOG.error(
+          "invalid EnvoyGateway config {}: {}; the rate limit service is left as it is",
+          props.getConfigFile(),
+          e.getMessage());
+      return new RateLimitService(null, null);
     } catch (IOException | RuntimeException e) {
       // Neither applied nor deleted: an unreadable file says nothing about what should run.
       LOG.error(
@@ -175,7 +184,6 @@ public class ProvisionerKubernetesConfiguration {
           e.toString());
       return new RateLimitService(null, null);
     }
-    RateLimitInfra infra = RateLimitInfra.from(config);
     KubernetesRateLimitProvisioner provisioner =
         new KubernetesRateLimitProvisioner(
             provisionerKubernetesClient,

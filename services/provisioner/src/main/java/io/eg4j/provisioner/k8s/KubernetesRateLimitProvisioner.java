@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Kubernetes mode of the global rate limit service, as Envoy Gateway runs it: when the EnvoyGateway
  * configuration enables {@code rateLimit}, the ServiceAccount, Deployment and Service {@code
- * envoy-ratelimit} and the ConfigMap of its configuration files exist in the controller namespace
- * ({@link RateLimitResourceRenderer}); when it does not, they are deleted.
+ * envoy-ratelimit} and the ConfigMap of its configuration files exist in the controller namespace,
+ * with the metrics mapping, HPA and PDB its settings ask for ({@link RateLimitResourceRenderer});
+ * when it does not, they are deleted.
  *
  * <p>The files come from the xDS IR ({@link RateLimitConfigSink}); the ConfigMap is written only
  * once they are known, so a restart never empties the service's configuration. Only the leader
@@ -125,7 +126,12 @@ public final class KubernetesRateLimitProvisioner implements RateLimitConfigSink
         if (files == null && o.name().equals(RateLimitResourceRenderer.CONFIG_MAP)) {
           continue;
         }
-        apply(o);
+        if (o.isDelete()) {
+          // An HPA, PDB or metrics mapping the configuration no longer asks for.
+          delete(o);
+        } else {
+          apply(o);
+        }
       }
       complete = files != null;
       if (failedBefore > 0) {
@@ -190,7 +196,7 @@ public final class KubernetesRateLimitProvisioner implements RateLimitConfigSink
         return;
       }
       op.delete();
-      LOG.info("rate limiting is off: deleted {}", o.describe());
+      LOG.info("not asked for by the configuration: deleted {}", o.describe());
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
         throw new IllegalStateException("cannot delete " + o.describe() + ": " + e.getMessage(), e);

@@ -88,7 +88,7 @@ class KubernetesRateLimitProvisionerIT {
               org.assertj.core.groups.Tuple.tuple("REDIS_TLS", "true"));
       assertThat(d.getSpec().getTemplate().getSpec().getVolumes())
           .extracting(v -> v.getName())
-          .containsExactly("config", "certs", "redis-certs");
+          .containsExactly("config", "certs", "statsd-exporter-config", "redis-certs");
       Service svc = client.services().inNamespace(ns).withName("envoy-ratelimit").get();
       assertThat(svc.getSpec().getPorts().get(0).getPort()).isEqualTo(8081);
       assertThat(svc.getSpec().getSelector()).isEqualTo(RateLimitResourceRenderer.LABELS);
@@ -125,6 +125,97 @@ class KubernetesRateLimitProvisionerIT {
             x -> assertThat(x.getMetadata().getDeletionTimestamp()).isNotNull());
     assertThat(client.services().inNamespace(ns).withName("envoy-ratelimit").get()).isNull();
     assertThat(client.serviceAccounts().inNamespace(ns).withName("envoy-ratelimit").get()).isNull();
+  }
+
+  /**
+   * The API server accepts the HPA, PDB and metrics objects as rendered; a configuration without
+   * them (Prometheus disabled) deletes them again.
+   */
+  @Test
+  void appliesAndRemovesTheAutoscalerBudgetAndMetrics() throws Exception {
+    RateLimitInfra scaled =
+        infra(
+            """
+            provider:
+              type: Kubernetes
+              kubernetes:
+                rateLimitHpa: {minReplicas: 2, maxReplicas: 5}
+                rateLimitPDB: {minAvailable: 1}
+            rateLimit:
+              backend: {type: Redis, redis: {url: 'redis.redis.svc:6379'}}
+              telemetry:
+                tracing: {samplingRate: 50, provider: {url: 'otel.monitoring:4318'}}
+            """);
+    try (var p = new KubernetesRateLimitProvisioner(client, ns, scaled, leader::get, FAST)) {
+      p.configFiles(Map.of("a.yaml", "domain: a\n"));
+    }
+    var hpa =
+        client
+            .autoscaling()
+            .v2()
+            .horizontalPodAutoscalers()
+            .inNamespace(ns)
+            .withName("envoy-ratelimit")
+            .get();
+    assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(2);
+    assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(5);
+    assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo("envoy-ratelimit");
+    var pdb =
+        client
+            .policy()
+            .v1()
+            .podDisruptionBudget()
+            .inNamespace(ns)
+            .withName("envoy-ratelimit")
+            .get();
+    assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    assertThat(pdb.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(RateLimitResourceRenderer.LABELS);
+    assertThat(metricsConfigMap().getData()).containsKey("conf.yaml");
+    Deployment d = client.apps().deployments().inNamespace(ns).withName("envoy-ratelimit").get();
+    assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("prometheus.io/port", "19001");
+    assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .extracting(EnvVar::getName, EnvVar::getValue)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("USE_PROMETHEUS", "true"),
+            org.assertj.core.groups.Tuple.tuple("TRACING_SAMPLING_RATE", "0.5"),
+            org.assertj.core.groups.Tuple.tuple(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel.monitoring:4318"));
+    Service svc = client.services().inNamespace(ns).withName("envoy-ratelimit").get();
+    assertThat(svc.getSpec().getPorts()).extracting(s -> s.getPort()).containsExactly(8081, 19001);
+
+    RateLimitInfra plain =
+        infra(
+            """
+            rateLimit:
+              backend: {type: Redis, redis: {url: 'redis.redis.svc:6379'}}
+              telemetry: {metrics: {prometheus: {disable: true}}}
+            """);
+    try (var p = new KubernetesRateLimitProvisioner(client, ns, plain, leader::get, FAST)) {
+      p.configFiles(Map.of("a.yaml", "domain: a\n"));
+    }
+    assertThat(
+            client
+                .autoscaling()
+                .v2()
+                .horizontalPodAutoscalers()
+                .inNamespace(ns)
+                .withName("envoy-ratelimit")
+                .get())
+        .isNull();
+    assertThat(
+            client
+                .policy()
+                .v1()
+                .podDisruptionBudget()
+                .inNamespace(ns)
+                .withName("envoy-ratelimit")
+                .get())
+        .isNull();
+    assertThat(metricsConfigMap()).isNull();
+    svc = client.services().inNamespace(ns).withName("envoy-ratelimit").get();
+    assertThat(svc.getSpec().getPorts()).extracting(s -> s.getPort()).containsExactly(8081);
   }
 
   @Test
@@ -173,6 +264,14 @@ class KubernetesRateLimitProvisionerIT {
     }
     Thread.sleep(500);
     return patches(resource);
+  }
+
+  private ConfigMap metricsConfigMap() {
+    return client
+        .configMaps()
+        .inNamespace(ns)
+        .withName(RateLimitResourceRenderer.METRICS_CONFIG_MAP)
+        .get();
   }
 
   private ConfigMap configMap() {

@@ -1,9 +1,11 @@
 package io.eg4j.provisioner.core.render;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.config.RateLimitTelemetry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,15 @@ import java.util.TreeMap;
  * RUNTIME_WATCH_ROOT=false} the service reloads when the kubelet swaps the mounted files after the
  * ConfigMap changes. The rest of the environment is Envoy Gateway's.
  *
+ * <p>Telemetry as Envoy Gateway renders it: unless {@code rateLimit.telemetry.metrics.prometheus.
+ * disable}, the service serves Prometheus metrics on {@value RateLimitTelemetry#PROMETHEUS_PORT} (a
+ * {@code metrics} port on the container and the Service, the {@code prometheus.io/*} pod
+ * annotations, and the ConfigMap {@value #METRICS_CONFIG_MAP} with the statsd-exporter mapping);
+ * with {@code tracing.provider.url} it sends OpenTelemetry spans there ({@code TRACING_*}). With
+ * {@code rateLimitHpa} a HorizontalPodAutoscaler scales the Deployment (which then carries no
+ * replica count of its own), and {@code rateLimitPDB} gives it a PodDisruptionBudget; each takes
+ * its {@code name} and {@code patch}.
+ *
  * <p>Pure: the same infrastructure and files give the same objects. With no infrastructure (rate
  * limiting off) every object is a deletion.
  */
@@ -31,6 +42,11 @@ public final class RateLimitResourceRenderer {
 
   /** The ConfigMap that carries the service's configuration files. */
   public static final String CONFIG_MAP = "envoy-ratelimit-config";
+
+  /**
+   * The ConfigMap of the statsd-exporter mapping behind the Prometheus metrics (Envoy Gateway's).
+   */
+  public static final String METRICS_CONFIG_MAP = "statsd-exporter-config";
 
   /** The gRPC port the service listens on (Envoy Gateway's). */
   public static final int GRPC_PORT = EnvoyGatewayConfig.RATE_LIMIT_GRPC_PORT;
@@ -45,7 +61,9 @@ public final class RateLimitResourceRenderer {
   private static final String CONFIG_DIR = "/data/ratelimit/config";
   private static final String CERTS = "/certs";
   private static final String REDIS_CERTS = "/redis-certs";
+  private static final String METRICS_CONFIG_DIR = "/etc/statsd-exporter";
   private static final int HEALTH_PORT = 8080;
+  private static final String HPA_API = "autoscaling/v2";
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private final String namespace;
@@ -64,16 +82,55 @@ public final class RateLimitResourceRenderer {
   public List<DesiredObject> render(RateLimitInfra infra, Map<String, String> configFiles) {
     List<DesiredObject> out = new ArrayList<>();
     if (infra == null) {
+      out.add(new DesiredObject("policy/v1", "PodDisruptionBudget", namespace, NAME, null));
+      out.add(new DesiredObject(HPA_API, "HorizontalPodAutoscaler", namespace, NAME, null));
       out.add(new DesiredObject("v1", "Service", namespace, NAME, null));
       out.add(new DesiredObject("apps/v1", "Deployment", namespace, NAME, null));
       out.add(new DesiredObject("v1", "ConfigMap", namespace, CONFIG_MAP, null));
+      out.add(new DesiredObject("v1", "ConfigMap", namespace, METRICS_CONFIG_MAP, null));
       out.add(new DesiredObject("v1", "ServiceAccount", namespace, NAME, null));
       return out;
     }
+    RateLimitTelemetry telemetry = infra.telemetry();
     out.add(new DesiredObject("v1", "ServiceAccount", namespace, NAME, serviceAccount()));
     out.add(new DesiredObject("v1", "ConfigMap", namespace, CONFIG_MAP, configMap(configFiles)));
+    if (telemetry.prometheus()) {
+      out.add(
+          new DesiredObject("v1", "ConfigMap", namespace, METRICS_CONFIG_MAP, metricsConfigMap()));
+    }
     out.add(new DesiredObject("apps/v1", "Deployment", namespace, NAME, deployment(infra)));
-    out.add(new DesiredObject("v1", "Service", namespace, NAME, service()));
+    out.add(new DesiredObject("v1", "Service", namespace, NAME, service(telemetry)));
+    if (infra.hpa() != null) {
+      String name = nameOr(infra.hpa(), NAME);
+      out.add(
+          new DesiredObject(
+              HPA_API,
+              "HorizontalPodAutoscaler",
+              namespace,
+              name,
+              patched(hpa(infra.hpa(), name), infra.hpa())));
+    }
+    if (infra.pdb() != null) {
+      String name = nameOr(infra.pdb(), NAME);
+      out.add(
+          new DesiredObject(
+              "policy/v1",
+              "PodDisruptionBudget",
+              namespace,
+              name,
+              patched(pdb(infra.pdb(), name), infra.pdb())));
+    }
+    // What the configuration no longer asks for goes last (only objects carrying the service's
+    // labels are deleted), the HPA after the Deployment that stops needing it.
+    if (infra.hpa() == null) {
+      out.add(new DesiredObject(HPA_API, "HorizontalPodAutoscaler", namespace, NAME, null));
+    }
+    if (infra.pdb() == null) {
+      out.add(new DesiredObject("policy/v1", "PodDisruptionBudget", namespace, NAME, null));
+    }
+    if (!telemetry.prometheus()) {
+      out.add(new DesiredObject("v1", "ConfigMap", namespace, METRICS_CONFIG_MAP, null));
+    }
     return out;
   }
 
@@ -113,7 +170,83 @@ public final class RateLimitResourceRenderer {
     return cm;
   }
 
-  private ObjectNode service() {
+  private ObjectNode metricsConfigMap() {
+    ObjectNode cm = object("v1", "ConfigMap", METRICS_CONFIG_MAP);
+    cm.putObject("data").put("conf.yaml", RateLimitTelemetry.prometheusMapping());
+    return cm;
+  }
+
+  private ObjectNode hpa(JsonNode spec, String name) {
+    ObjectNode hpa = object(HPA_API, "HorizontalPodAutoscaler", name);
+    ObjectNode s = hpa.putObject("spec");
+    ObjectNode target = s.putObject("scaleTargetRef");
+    target.put("apiVersion", "apps/v1");
+    target.put("kind", "Deployment");
+    target.put("name", NAME);
+    if (spec.hasNonNull("minReplicas")) {
+      s.put("minReplicas", spec.get("minReplicas").asInt());
+    }
+    s.put("maxReplicas", spec.get("maxReplicas").asInt());
+    if (spec.path("metrics").isArray() && !spec.path("metrics").isEmpty()) {
+      s.set("metrics", spec.get("metrics").deepCopy());
+    } else {
+      // Envoy Gateway's default: scale on 80% CPU.
+      ObjectNode m = s.putArray("metrics").addObject();
+      m.put("type", "Resource");
+      ObjectNode res = m.putObject("resource");
+      res.put("name", "cpu");
+      ObjectNode t = res.putObject("target");
+      t.put("type", "Utilization");
+      t.put("averageUtilization", 80);
+    }
+    if (spec.path("behavior").isObject()) {
+      s.set("behavior", spec.get("behavior").deepCopy());
+    }
+    return hpa;
+  }
+
+  private ObjectNode pdb(JsonNode spec, String name) {
+    ObjectNode pdb = object("policy/v1", "PodDisruptionBudget", name);
+    ObjectNode s = pdb.putObject("spec");
+    if (spec.hasNonNull("maxUnavailable")) {
+      s.set("maxUnavailable", spec.get("maxUnavailable").deepCopy());
+    } else if (spec.hasNonNull("minAvailable")) {
+      s.set("minAvailable", spec.get("minAvailable").deepCopy());
+    } else {
+      // Envoy Gateway's default: nothing has to stay up.
+      s.put("minAvailable", 0);
+    }
+    s.putObject("selector").set("matchLabels", labels());
+    return pdb;
+  }
+
+  /** {@code patch} of the HPA or PDB settings (StrategicMerge unless JSONMerge), applied last. */
+  private static ObjectNode patched(ObjectNode rendered, JsonNode kindSpec) {
+    JsonNode patch = kindSpec.path("patch");
+    if (!patch.path("value").isObject()) {
+      return rendered;
+    }
+    JsonNode value = patch.get("value");
+    JsonNode merged =
+        "JSONMerge".equals(patch.path("type").asText())
+            ? JsonPatches.mergePatch(rendered, value)
+            : JsonPatches.strategicMergePatch(rendered, value);
+    ObjectNode out = (ObjectNode) merged;
+    // A patch may not move the object: the applier and the deleter find it by these.
+    ObjectNode meta = (ObjectNode) out.path("metadata");
+    meta.set("name", rendered.path("metadata").path("name"));
+    meta.set("namespace", rendered.path("metadata").path("namespace"));
+    out.set("apiVersion", rendered.path("apiVersion"));
+    out.set("kind", rendered.path("kind"));
+    return out;
+  }
+
+  private static String nameOr(JsonNode spec, String fallback) {
+    JsonNode n = spec.path("name");
+    return n.isTextual() && !n.asText().isEmpty() ? n.asText() : fallback;
+  }
+
+  private ObjectNode service(RateLimitTelemetry telemetry) {
     ObjectNode svc = object("v1", "Service", NAME);
     ObjectNode spec = svc.putObject("spec");
     spec.put("type", "ClusterIP");
@@ -124,17 +257,35 @@ public final class RateLimitResourceRenderer {
     port.put("port", GRPC_PORT);
     port.put("protocol", "TCP");
     port.put("targetPort", GRPC_PORT);
+    if (telemetry.prometheus()) {
+      ObjectNode metrics = spec.withArray("ports").addObject();
+      metrics.put("name", "metrics");
+      metrics.put("port", RateLimitTelemetry.PROMETHEUS_PORT);
+      metrics.put("protocol", "TCP");
+      metrics.put("targetPort", RateLimitTelemetry.PROMETHEUS_PORT);
+    }
     return svc;
   }
 
   private ObjectNode deployment(RateLimitInfra infra) {
     ObjectNode d = object("apps/v1", "Deployment", NAME);
     ObjectNode spec = d.putObject("spec");
-    spec.put("replicas", infra.replicas());
+    // With an HPA the autoscaler owns the replica count (Envoy Gateway ignores replicas then).
+    if (infra.hpa() == null) {
+      spec.put("replicas", infra.replicas());
+    }
     spec.putObject("selector").set("matchLabels", labels());
     spec.putObject("strategy").put("type", "RollingUpdate");
     ObjectNode template = spec.putObject("template");
-    template.putObject("metadata").set("labels", labels());
+    ObjectNode podMeta = template.putObject("metadata");
+    podMeta.set("labels", labels());
+    boolean prometheus = infra.telemetry().prometheus();
+    if (prometheus) {
+      ObjectNode a = podMeta.putObject("annotations");
+      a.put("prometheus.io/path", "/metrics");
+      a.put("prometheus.io/port", String.valueOf(RateLimitTelemetry.PROMETHEUS_PORT));
+      a.put("prometheus.io/scrape", "true");
+    }
     ObjectNode pod = template.putObject("spec");
     pod.put("serviceAccountName", NAME);
     pod.put("automountServiceAccountToken", false);
@@ -144,11 +295,18 @@ public final class RateLimitResourceRenderer {
     c.put("image", infra.image());
     c.put("imagePullPolicy", "IfNotPresent");
     c.putArray("command").add("/bin/ratelimit");
-    c.set("env", env(infra));
-    ObjectNode grpc = c.putArray("ports").addObject();
+    c.set("env", env(infra, namespace));
+    ArrayNode ports = c.putArray("ports");
+    ObjectNode grpc = ports.addObject();
     grpc.put("name", "grpc");
     grpc.put("containerPort", GRPC_PORT);
     grpc.put("protocol", "TCP");
+    if (prometheus) {
+      ObjectNode metrics = ports.addObject();
+      metrics.put("name", "metrics");
+      metrics.put("containerPort", RateLimitTelemetry.PROMETHEUS_PORT);
+      metrics.put("protocol", "TCP");
+    }
     c.set("startupProbe", probe(10, 30));
     c.set("readinessProbe", probe(5, 1));
     c.set("livenessProbe", probe(10, 3));
@@ -166,6 +324,15 @@ public final class RateLimitResourceRenderer {
       mount(mounts, "certs", CERTS);
       secretVolume(volumes, "certs", infra.serviceTls().secretName());
     }
+    if (prometheus) {
+      mount(mounts, METRICS_CONFIG_MAP, METRICS_CONFIG_DIR);
+      ObjectNode v = volumes.addObject();
+      v.put("name", METRICS_CONFIG_MAP);
+      ObjectNode cm = v.putObject("configMap");
+      cm.put("name", METRICS_CONFIG_MAP);
+      // As Envoy Gateway mounts it: the pod starts even before the mapping is written.
+      cm.put("optional", true);
+    }
     if (infra.redisTlsSecret() != null) {
       mount(mounts, "redis-certs", REDIS_CERTS);
       secretVolume(volumes, "redis-certs", infra.redisTlsSecret());
@@ -173,7 +340,7 @@ public final class RateLimitResourceRenderer {
     return d;
   }
 
-  private static ArrayNode env(RateLimitInfra infra) {
+  private static ArrayNode env(RateLimitInfra infra, String namespace) {
     ArrayNode env = F.arrayNode();
     env(env, "RUNTIME_ROOT", "/data");
     env(env, "RUNTIME_SUBDIRECTORY", "ratelimit");
@@ -207,6 +374,25 @@ public final class RateLimitResourceRenderer {
         env(env, "REDIS_TLS_CLIENT_CERT", REDIS_CERTS + "/tls.crt");
         env(env, "REDIS_TLS_CLIENT_KEY", REDIS_CERTS + "/tls.key");
       }
+    }
+    RateLimitTelemetry telemetry = infra.telemetry();
+    if (telemetry.prometheus()) {
+      env(env, "USE_PROMETHEUS", "true");
+      env(env, "PROMETHEUS_ADDR", ":" + RateLimitTelemetry.PROMETHEUS_PORT);
+      env(env, "PROMETHEUS_MAPPER_YAML", METRICS_CONFIG_DIR + "/conf.yaml");
+    }
+    if (telemetry.tracing()) {
+      env(env, "TRACING_ENABLED", "true");
+      env(env, "TRACING_SERVICE_NAME", NAME);
+      env(env, "TRACING_SERVICE_NAMESPACE", namespace);
+      // Each pod's spans carry its own name as the service instance.
+      ObjectNode id = env.addObject();
+      id.put("name", "TRACING_SERVICE_INSTANCE_ID");
+      ObjectNode field = id.putObject("valueFrom").putObject("fieldRef");
+      field.put("apiVersion", "v1");
+      field.put("fieldPath", "metadata.name");
+      env(env, "TRACING_SAMPLING_RATE", telemetry.samplingFraction());
+      env(env, "OTEL_EXPORTER_OTLP_ENDPOINT", telemetry.tracingEndpoint());
     }
     return env;
   }
