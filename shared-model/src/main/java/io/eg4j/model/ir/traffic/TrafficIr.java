@@ -34,8 +34,8 @@ import io.eg4j.model.ir.IrValidation;
  * @param responseTrailerPrefix the prefix of the trailers the response bandwidth limit adds, or
  *     null
  * @param telemetry the route's stats name and tracing, or null
- * @param responseOverrides responses replaced by local ones, the first that matches applies; empty
- *     for none
+ * @param responseOverrides responses replaced by local ones or internal redirects, the first that
+ *     matches applies; empty for none
  * @param compressionMinContentLength per compressor type, the smallest response (bytes) it
  *     compresses ({@code compression[].minContentLength}); empty for Envoy's default (30)
  */
