@@ -45,7 +45,6 @@ final class ResponseOverrideTranslator {
           "responseOverride[].response.header.add[].value",
           "responseOverride[].response.header.set[].name",
           "responseOverride[].response.header.set[].value",
-          "responseOverride[].response.header.remove[]",
           "responseOverride[].match.responseHeaders[].name",
           "responseOverride[].match.responseHeaders[].value.type",
           "responseOverride[].match.responseHeaders[].value.value",
@@ -54,13 +53,13 @@ final class ResponseOverrideTranslator {
           "responseOverride[].redirect.port",
           "responseOverride[].redirect.path.type",
           "responseOverride[].redirect.path.replaceFullPath",
-          "responseOverride[].redirect.path.replacePrefixMatch",
           "responseOverride[].redirect.statusCode",
-          "responseOverride[].source");
+          "responseOverride[].source",
+          // Listed so that translate() refuses these two with the reason, not the generic message.
+          "responseOverride[].response.header.remove[]",
+          "responseOverride[].redirect.path.replacePrefixMatch");
 
   private static final String HEADER_NAME = "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$";
-
-  /** The key of a ConfigMap that holds a response body, as Envoy Gateway reads it. */
 
   /** The overrides, in order (the first that matches a response applies), or an empty list. */
   static List<ResponseOverrideIr> translate(ObjectNode policy, JsonNode spec, PolicyEnv env)
