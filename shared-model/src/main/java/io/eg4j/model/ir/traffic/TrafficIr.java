@@ -34,8 +34,8 @@ import io.eg4j.model.ir.IrValidation;
  * @param responseTrailerPrefix the prefix of the trailers the response bandwidth limit adds, or
  *     null
  * @param telemetry the route's stats name and tracing, or null
- * @param responseOverrides responses replaced by local ones, the first that matches applies; empty
- *     for none
+ * @param responseOverrides responses replaced by local ones or internal redirects, the first that
+ *     matches applies; empty for none
  * @param compressionMinContentLength per compressor type, the smallest response (bytes) it
  *     compresses ({@code compression[].minContentLength}); empty for Envoy's default (30)
  */
@@ -59,24 +59,35 @@ public record TrafficIr(
     java.util.List<ResponseOverrideIr> responseOverrides,
     java.util.Map<String, Long> compressionMinContentLength) {
   /**
-   * A local response that replaces the responses with one of the status codes (Envoy's custom
-   * response filter).
+   * An override of the responses that match: a local response (Envoy's custom response filter with
+   * a local response policy) or, with {@code redirect}, an internal redirect of the request whose
+   * response is sent instead (a redirect policy).
    *
-   * @param statusCodes the status codes the override applies to
+   * @param statusCodes the status codes the override applies to; empty when only headers match
    * @param contentType the Content-Type of the local response, or null
    * @param body the local response's body, or null to keep the response's
    * @param statusCode the local response's status, or null to keep the response's
    * @param headers response headers added ({@code add}) or set ({@code set})
+   * @param responseHeaders headers of the response that must all match (and one of the status
+   *     codes, when there are any); empty: status codes alone
+   * @param redirect the internal redirect, or null for a local response
+   * @param source {@code Local} (only Envoy's own replies), {@code Backend} (only upstream
+   *     responses), or null for both
    */
   public record ResponseOverrideIr(
       java.util.List<Integer> statusCodes,
       String contentType,
       String body,
       Integer statusCode,
-      java.util.List<HeaderIr> headers) {
+      java.util.List<HeaderIr> headers,
+      java.util.List<HeaderMatchIr> responseHeaders,
+      RedirectIr redirect,
+      String source) {
     public ResponseOverrideIr {
-      statusCodes = java.util.List.copyOf(statusCodes);
+      statusCodes = statusCodes == null ? java.util.List.of() : java.util.List.copyOf(statusCodes);
       headers = headers == null ? java.util.List.of() : java.util.List.copyOf(headers);
+      responseHeaders =
+          responseHeaders == null ? java.util.List.of() : java.util.List.copyOf(responseHeaders);
     }
 
     /**
@@ -85,6 +96,25 @@ public record TrafficIr(
      * @param op {@code add} (appended) or {@code set} (replaces)
      */
     public record HeaderIr(String name, String value, String op) {}
+
+    /**
+     * A match on one header of the response.
+     *
+     * @param type {@code Exact}, {@code Prefix}, {@code Suffix} or {@code RegularExpression}
+     */
+    public record HeaderMatchIr(String name, String type, String value) {}
+
+    /**
+     * Where the request is redirected to internally; a null part keeps the request's.
+     *
+     * @param scheme {@code http} or {@code https}, or null
+     * @param hostname the new host, or null
+     * @param port the new port, or null
+     * @param path the new full path, or null
+     * @param statusCode the status sent with the redirected response (when it is not an error)
+     */
+    public record RedirectIr(
+        String scheme, String hostname, Integer port, String path, int statusCode) {}
   }
 
   /**

@@ -10,18 +10,23 @@ import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.traffic.TrafficIr.ResponseOverrideIr;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
+import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * A BackendTrafficPolicy's response overrides: Envoy's custom response filter, inert on the
  * listener (no matcher), and on each route whose policy overrides responses a per-route config that
- * matches the response status codes and answers with the local response instead.
+ * matches the response's status code and headers (all must match) and answers with the local
+ * response, or with the response to an internal redirect, instead.
  */
 final class CustomResponseFilterXds implements HttpFilterXds {
   static final String TYPE = "envoy.filters.http.custom_response";
@@ -56,33 +61,56 @@ final class CustomResponseFilterXds implements HttpFilterXds {
     String policy = ir.traffic().policy();
     for (int i = 0; i < list.size(); i++) {
       ResponseOverrideIr o = list.get(i);
-      String codes = o.statusCodes().stream().map(String::valueOf).collect(Collectors.joining("|"));
+      List<Matcher.MatcherList.Predicate> all = new ArrayList<>();
+      if (!o.statusCodes().isEmpty()) {
+        String codes =
+            o.statusCodes().stream().map(String::valueOf).collect(Collectors.joining("|"));
+        all.add(
+            single(
+                "status-code",
+                any(HttpResponseStatusCodeMatchInput.getDefaultInstance()),
+                StringMatcher.newBuilder()
+                    .setSafeRegex(
+                        RegexMatcher.newBuilder()
+                            .setGoogleRe2(RegexMatcher.GoogleRE2.getDefaultInstance())
+                            .setRegex("^(?:" + codes + ")$"))
+                    .build()));
+      }
+      for (ResponseOverrideIr.HeaderMatchIr h : o.responseHeaders()) {
+        all.add(
+            single(
+                "response-header",
+                any(HttpResponseHeaderMatchInput.newBuilder().setHeaderName(h.name()).build()),
+                valueMatcher(h)));
+      }
+      if (o.source() != null) {
+        all.add(
+            single(
+                "local-reply",
+                localReplyInput(),
+                StringMatcher.newBuilder()
+                    .setExact(o.source().equals("Local") ? "true" : "false")
+                    .build()));
+      }
+      Matcher.MatcherList.Predicate predicate =
+          all.size() == 1
+              ? all.get(0)
+              : Matcher.MatcherList.Predicate.newBuilder()
+                  .setAndMatcher(
+                      Matcher.MatcherList.Predicate.PredicateList.newBuilder().addAllPredicate(all))
+                  .build();
       matchers.addMatchers(
           Matcher.MatcherList.FieldMatcher.newBuilder()
-              .setPredicate(
-                  Matcher.MatcherList.Predicate.newBuilder()
-                      .setSinglePredicate(
-                          Matcher.MatcherList.Predicate.SinglePredicate.newBuilder()
-                              .setInput(
-                                  TypedExtensionConfig.newBuilder()
-                                      .setName("status-code")
-                                      .setTypedConfig(
-                                          any(
-                                              HttpResponseStatusCodeMatchInput
-                                                  .getDefaultInstance())))
-                              .setValueMatch(
-                                  StringMatcher.newBuilder()
-                                      .setSafeRegex(
-                                          RegexMatcher.newBuilder()
-                                              .setGoogleRe2(
-                                                  RegexMatcher.GoogleRE2.getDefaultInstance())
-                                              .setRegex("^(?:" + codes + ")$")))))
+              .setPredicate(predicate)
               .setOnMatch(
                   Matcher.OnMatch.newBuilder()
                       .setAction(
                           TypedExtensionConfig.newBuilder()
                               .setName(policy + "/responseoverride/rule/" + i)
-                              .setTypedConfig(any(localResponse(o))))));
+                              .setTypedConfig(
+                                  o.redirect() != null
+                                      ? any(redirect(o.redirect()))
+                                      : any(localResponse(o))))));
     }
     route.putTypedPerFilterConfig(
         TYPE,
@@ -90,6 +118,72 @@ final class CustomResponseFilterXds implements HttpFilterXds {
             CustomResponse.newBuilder()
                 .setCustomResponseMatcher(Matcher.newBuilder().setMatcherList(matchers))
                 .build()));
+  }
+
+  private static Matcher.MatcherList.Predicate single(
+      String inputName, com.google.protobuf.Any input, StringMatcher value) {
+    return Matcher.MatcherList.Predicate.newBuilder()
+        .setSinglePredicate(
+            Matcher.MatcherList.Predicate.SinglePredicate.newBuilder()
+                .setInput(
+                    TypedExtensionConfig.newBuilder().setName(inputName).setTypedConfig(input))
+                .setValueMatch(value))
+        .build();
+  }
+
+  /**
+   * Envoy's input that tells its own replies ({@code "true"}) from upstream responses ({@code
+   * "false"}). Its message ({@code envoy.type.matcher.v3.HttpResponseLocalReplyMatchInput}, no
+   * fields) is newer than the protos eg4j builds with, so it travels as a TypedStruct of that type,
+   * which Envoy reads with its own descriptors.
+   */
+  private static com.google.protobuf.Any localReplyInput() {
+    return any(
+        com.github.xds.type.v3.TypedStruct.newBuilder()
+            .setTypeUrl(
+                "type.googleapis.com/envoy.type.matcher.v3.HttpResponseLocalReplyMatchInput")
+            .setValue(com.google.protobuf.Struct.getDefaultInstance())
+            .build());
+  }
+
+  private static StringMatcher valueMatcher(ResponseOverrideIr.HeaderMatchIr h) {
+    StringMatcher.Builder m = StringMatcher.newBuilder();
+    switch (h.type()) {
+      case "Prefix" -> m.setPrefix(h.value());
+      case "Suffix" -> m.setSuffix(h.value());
+      case "RegularExpression" ->
+          m.setSafeRegex(
+              RegexMatcher.newBuilder()
+                  .setGoogleRe2(RegexMatcher.GoogleRE2.getDefaultInstance())
+                  .setRegex(h.value()));
+      default -> m.setExact(h.value());
+    }
+    return m.build();
+  }
+
+  /**
+   * An internal redirect: Envoy sends the request again with the new URL parts through the route
+   * table and answers with that response (its status replaced by {@code statusCode} unless it is an
+   * error).
+   */
+  private static RedirectPolicy redirect(ResponseOverrideIr.RedirectIr r) {
+    RedirectAction.Builder a = RedirectAction.newBuilder();
+    if (r.scheme() != null) {
+      a.setSchemeRedirect(r.scheme());
+    }
+    if (r.hostname() != null) {
+      a.setHostRedirect(r.hostname());
+    }
+    if (r.port() != null) {
+      a.setPortRedirect(r.port());
+    }
+    if (r.path() != null) {
+      a.setPathRedirect(r.path());
+    }
+    return RedirectPolicy.newBuilder()
+        .setRedirectAction(a)
+        .setStatusCode(com.google.protobuf.UInt32Value.of(r.statusCode()))
+        .build();
   }
 
   private static LocalResponsePolicy localResponse(ResponseOverrideIr o) {
