@@ -92,12 +92,30 @@ class TelemetryE2E {
             + PolicyStack.service("app", echo.port())
             + "\n---\n"
             + PolicyStack.service("zipkin", zipkin.getAddress().getPort())
-            + PolicyStack.route("app", "app");
+            + PolicyStack.route("app", "app")
+            + PolicyStack.route("named", "app")
+            + """
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: span-names}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: named}]
+              telemetry:
+                tracing:
+                  spanName: {client: "front %REQ(:method)%", server: backend-call}
+            """;
     stack.apply(yaml);
     assertThat(String.valueOf(stack.status("Gateway", "default", "eg")))
         .doesNotContain("InvalidParameters");
     stack.await(
         "the route serves", () -> Http.get(stack.port(), "x.test", "/app/ready").status() == 200);
+    stack.await(
+        "the span-named route serves",
+        () -> Http.get(stack.port(), "x.test", "/named/ready").status() == 200);
+    assertThat(String.valueOf(stack.status("BackendTrafficPolicy", "default", "span-names")))
+        .contains("Accepted")
+        .doesNotContain("not supported");
   }
 
   @AfterAll
@@ -199,5 +217,57 @@ class TelemetryE2E {
     }
     assertThat(span).as(posted).isNotNull();
     assertThat(span.path("tags").path("team").asText()).isEqualTo("edge");
+  }
+
+  /**
+   * A BackendTrafficPolicy's {@code spanName} renames the route's spans: the downstream span takes
+   * the client name (its command operator filled in) and the upstream span the server name, Envoy's
+   * route tracing {@code operation} and {@code upstream_operation}.
+   */
+  @Test
+  void aPolicysSpanNamesNameTheRoutesSpans() throws Exception {
+    for (int i = 0; i < 6; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/named/span").status()).isEqualTo(200);
+      assertThat(Http.get(stack.port(), "x.test", "/app/unnamed").status()).isEqualTo(200);
+    }
+    stack.await(
+        "spans of both routes posted to the collector",
+        () ->
+            spans.stream().anyMatch(s -> s.contains("\"backend-call\""))
+                && spans.stream().anyMatch(s -> s.contains("\"front "))
+                && spans.stream().anyMatch(s -> s.contains("/app/unnamed")));
+    // A request's upstream span shares its downstream span's trace.
+    List<JsonNode> all = new ArrayList<>();
+    java.util.Set<String> namedTraces = new java.util.HashSet<>();
+    for (String s : spans) {
+      for (JsonNode span : Json.MAPPER.readTree(s)) {
+        all.add(span);
+        if (span.path("tags").path("http.url").asText().contains("/named/span")) {
+          namedTraces.add(span.path("traceId").asText());
+        }
+      }
+    }
+    List<JsonNode> named = new ArrayList<>();
+    List<JsonNode> others = new ArrayList<>();
+    for (JsonNode span : all) {
+      (namedTraces.contains(span.path("traceId").asText()) ? named : others).add(span);
+    }
+    String posted = String.join("\n", spans);
+    assertThat(named)
+        .as(posted)
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("SERVER");
+              assertThat(span.path("name").asText()).isEqualTo("front GET");
+            })
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("CLIENT");
+              assertThat(span.path("name").asText()).isEqualTo("backend-call");
+            });
+    // The other route keeps the tracer's own names.
+    assertThat(others)
+        .isNotEmpty()
+        .noneMatch(span -> span.path("name").asText().matches("front .*|backend-call"));
   }
 }
