@@ -236,21 +236,18 @@ class TelemetryE2E {
             spans.stream().anyMatch(s -> s.contains("\"backend-call\""))
                 && spans.stream().anyMatch(s -> s.contains("\"front "))
                 && spans.stream().anyMatch(s -> s.contains("/app/unnamed")));
-    // A request's upstream span shares its downstream span's trace.
-    List<JsonNode> all = new ArrayList<>();
-    java.util.Set<String> namedTraces = new java.util.HashSet<>();
-    for (String s : spans) {
-      for (JsonNode span : Json.MAPPER.readTree(s)) {
-        all.add(span);
-        if (span.path("tags").path("http.url").asText().contains("/named/span")) {
-          namedTraces.add(span.path("traceId").asText());
-        }
-      }
-    }
+    // Both spans of a request carry the cluster of its route.
     List<JsonNode> named = new ArrayList<>();
     List<JsonNode> others = new ArrayList<>();
-    for (JsonNode span : all) {
-      (namedTraces.contains(span.path("traceId").asText()) ? named : others).add(span);
+    for (String s : spans) {
+      for (JsonNode span : Json.MAPPER.readTree(s)) {
+        String cluster = span.path("tags").path("upstream_cluster").asText();
+        if (cluster.startsWith("httproute/default/named/")) {
+          named.add(span);
+        } else if (cluster.startsWith("httproute/default/app/")) {
+          others.add(span);
+        }
+      }
     }
     String posted = String.join("\n", spans);
     assertThat(named)
