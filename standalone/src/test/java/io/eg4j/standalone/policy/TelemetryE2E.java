@@ -81,6 +81,7 @@ class TelemetryE2E {
                       file: {path: %2$s}
                 tracing:
                   samplingRate: 100
+                  spanName: {client: proxy-in, server: proxy-out}
                   customTags:
                     team: {type: Literal, literal: {value: edge}}
                   provider:
@@ -222,7 +223,8 @@ class TelemetryE2E {
   /**
    * A BackendTrafficPolicy's {@code spanName} renames the route's spans: the downstream span takes
    * the client name (its command operator filled in) and the upstream span the server name, Envoy's
-   * route tracing {@code operation} and {@code upstream_operation}.
+   * route tracing {@code operation} and {@code upstream_operation}, over the EnvoyProxy's {@code
+   * spanName}, which names the other route's spans (the connection manager's tracing).
    */
   @Test
   void aPolicysSpanNamesNameTheRoutesSpans() throws Exception {
@@ -263,8 +265,19 @@ class TelemetryE2E {
               assertThat(span.path("name").asText()).isEqualTo("backend-call");
             });
     // The other route keeps the tracer's own names.
+    // The other route's spans take the EnvoyProxy's names (the connection manager's).
     assertThat(others)
-        .isNotEmpty()
-        .noneMatch(span -> span.path("name").asText().matches("front .*|backend-call"));
+        .as(posted)
+        .noneMatch(span -> span.path("name").asText().matches("front .*|backend-call"))
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("SERVER");
+              assertThat(span.path("name").asText()).isEqualTo("proxy-in");
+            })
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("CLIENT");
+              assertThat(span.path("name").asText()).isEqualTo("proxy-out");
+            });
   }
 }

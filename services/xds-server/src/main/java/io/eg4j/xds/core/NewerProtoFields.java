@@ -92,9 +92,30 @@ public final class NewerProtoFields {
   public static final Field ROUTE_TRACING_UPSTREAM_OPERATION =
       new Field("envoy.config.route.v3.Tracing", 6, "upstream_operation", Wire.STRING);
 
+  private static final String HCM_TRACING =
+      "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing";
+
+  /**
+   * {@code HttpConnectionManager.Tracing.operation} (11, string): the name of the downstream spans
+   * of the connection manager's routes (EnvoyProxy {@code telemetry.tracing.spanName.client}).
+   */
+  public static final Field HCM_TRACING_OPERATION =
+      new Field(HCM_TRACING, 11, "operation", Wire.STRING);
+
+  /**
+   * {@code HttpConnectionManager.Tracing.upstream_operation} (12, string): the name of the upstream
+   * spans (EnvoyProxy {@code telemetry.tracing.spanName.server}).
+   */
+  public static final Field HCM_TRACING_UPSTREAM_OPERATION =
+      new Field(HCM_TRACING, 12, "upstream_operation", Wire.STRING);
+
   /** Every newer field eg4j sets. */
   public static final List<Field> ALL =
-      List.of(ROUTE_TRACING_OPERATION, ROUTE_TRACING_UPSTREAM_OPERATION);
+      List.of(
+          ROUTE_TRACING_OPERATION,
+          ROUTE_TRACING_UPSTREAM_OPERATION,
+          HCM_TRACING_OPERATION,
+          HCM_TRACING_UPSTREAM_OPERATION);
 
   /** Sets a string field on a builder (replacing any value it had). */
   public static <B extends Message.Builder> B setString(B b, Field f, String value) {
