@@ -93,6 +93,33 @@ public record ClusterSettingsIr(
         socketBufferLimitBytes);
   }
 
+  /** These settings with active health check {@code a} (null for none). */
+  public ClusterSettingsIr withActiveHealthCheck(ActiveHealthCheckIr a) {
+    return new ClusterSettingsIr(
+        circuitBreaker,
+        bufferLimitBytes,
+        dns,
+        loadBalancer,
+        tcpKeepalive,
+        connectTimeout,
+        idleTimeout,
+        maxConnectionDuration,
+        requestTimeout,
+        proxyProtocol,
+        a,
+        passiveHealthCheck,
+        useClientProtocol,
+        panicThreshold,
+        preconnectPerEndpoint,
+        preconnectPredictive,
+        http2,
+        streamIdleTimeout,
+        maxStreamDuration,
+        admissionControl,
+        http2Keepalive,
+        socketBufferLimitBytes);
+  }
+
   /**
    * The load balancer ({@code loadBalancer}).
    *
@@ -282,6 +309,29 @@ public record ClusterSettingsIr(
     public ActiveHealthCheckIr {
       expectedStatuses = expectedStatuses == null ? List.of() : List.copyOf(expectedStatuses);
       retriableStatuses = retriableStatuses == null ? List.of() : List.copyOf(retriableStatuses);
+    }
+
+    /** This check with the HTTP Host header {@code host}. */
+    public ActiveHealthCheckIr withHostname(String host) {
+      return new ActiveHealthCheckIr(
+          type,
+          timeout,
+          interval,
+          unhealthyThreshold,
+          healthyThreshold,
+          path,
+          method,
+          expectedStatuses,
+          expectedResponse,
+          send,
+          receive,
+          grpcService,
+          port,
+          log,
+          host,
+          requestBody,
+          retriableStatuses,
+          initialJitter);
     }
   }
 

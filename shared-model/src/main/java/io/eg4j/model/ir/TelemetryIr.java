@@ -171,6 +171,8 @@ public record TelemetryIr(
    * @param customTags tags added to every span, sorted by tag
    * @param traceId128Bit Zipkin: 128-bit trace ids
    * @param sharedSpanContext Zipkin: client and server spans share one span context
+   * @param spanName the names of the spans, or null for the tracer's (a route's
+   *     BackendTrafficPolicy names its own)
    */
   public record TracingIr(
       String provider,
@@ -180,7 +182,8 @@ public record TelemetryIr(
       double samplingRate,
       List<CustomTagIr> customTags,
       boolean traceId128Bit,
-      boolean sharedSpanContext) {
+      boolean sharedSpanContext,
+      io.eg4j.model.ir.traffic.TrafficIr.SpanNameIr spanName) {
     public TracingIr {
       IrValidation.requireName(provider, "tracing provider");
       Objects.requireNonNull(destination, "tracing collector");

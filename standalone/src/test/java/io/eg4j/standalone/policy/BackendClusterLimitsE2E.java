@@ -126,7 +126,8 @@ class BackendClusterLimitsE2E {
                 requestBody: {type: Text, text: ping}
                 expectedStatuses: [200]
         """
-        .formatted(name, route, hostname);
+        .formatted(name, route, hostname)
+        .replaceAll(" *hostname: null\n", "");
   }
 
   @BeforeAll
@@ -159,7 +160,9 @@ class BackendClusterLimitsE2E {
                 + "---\n"
                 + service("right", echo.port(), pickyPort)
                 + "---\n"
-                + service("wrong", echo.port(), pickyPort));
+                + service("wrong", echo.port(), pickyPort)
+                + "---\n"
+                + service("fallback", echo.port(), pickyPort));
     yaml.append(PolicyStack.route("pe", "limited"))
         .append(PolicyStack.route("nope", "unlimited"))
         .append(PolicyStack.route("hcright", "right"))
@@ -167,7 +170,20 @@ class BackendClusterLimitsE2E {
         .append(PolicyStack.route("sticky", "echo"))
         .append(PolicyStack.route("buffers", "echo"))
         .append(PolicyStack.route("orca", "echo"))
-        .append(PolicyStack.route("plain", "echo"));
+        .append(PolicyStack.route("plain", "echo"))
+        .append(
+            """
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {namespace: default, name: hcfallback}
+            spec:
+              parentRefs: [{name: eg}]
+              hostnames: [health.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /hcfallback}}]
+                backendRefs: [{name: fallback, port: 8080}]
+            """);
     yaml.append(
             """
             ---
@@ -212,7 +228,8 @@ class BackendClusterLimitsE2E {
             """
                 .formatted(orca.getLocalPort()))
         .append(check("hcright", "hcright", "health.example.com"))
-        .append(check("hcwrong", "hcwrong", "other.example.com"));
+        .append(check("hcwrong", "hcwrong", "other.example.com"))
+        .append(check("hcfallback", "hcfallback", null));
     stack.apply(yaml.toString());
     for (String p : new String[] {"pe", "sticky", "buffers", "orca", "hcright", "hcwrong"}) {
       assertThat(stack.status("BackendTrafficPolicy", "default", p).status().toString())
@@ -297,6 +314,24 @@ class BackendClusterLimitsE2E {
     assertThat(unlimited[0]).isEqualTo(6);
     assertThat(clusterStat("nope", "upstream_cx_overflow")).isZero();
     assertThat(clusterStat("nope", "upstream_cx_total")).as("connections opened").isGreaterThan(2L);
+  }
+
+  @Test
+  void withoutAHostNameTheHealthCheckSendsTheRoutesHostName() {
+    // The route's host name is health.example.com, the one picky wants: Envoy Gateway's Host for
+    // a check without http.hostname (Envoy's own default would be the cluster name).
+    stack.await(
+        "both endpoints serve the route whose check picky passes with the route's host name",
+        () -> {
+          boolean sawPicky = false;
+          boolean sawEcho = false;
+          for (int i = 0; i < 6; i++) {
+            Http.Response r = Http.get(stack.port(), "health.example.com", "/hcfallback/" + i);
+            sawPicky |= r.status() == 200 && r.body().equals("picky");
+            sawEcho |= r.status() == 200 && r.body().contains("\"pod\"");
+          }
+          return sawPicky && sawEcho;
+        });
   }
 
   @Test

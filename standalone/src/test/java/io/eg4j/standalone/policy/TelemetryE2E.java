@@ -81,6 +81,7 @@ class TelemetryE2E {
                       file: {path: %2$s}
                 tracing:
                   samplingRate: 100
+                  spanName: {client: proxy-in, server: proxy-out}
                   customTags:
                     team: {type: Literal, literal: {value: edge}}
                   provider:
@@ -92,12 +93,30 @@ class TelemetryE2E {
             + PolicyStack.service("app", echo.port())
             + "\n---\n"
             + PolicyStack.service("zipkin", zipkin.getAddress().getPort())
-            + PolicyStack.route("app", "app");
+            + PolicyStack.route("app", "app")
+            + PolicyStack.route("named", "app")
+            + """
+            ---
+            apiVersion: gateway.envoyproxy.io/v1alpha1
+            kind: BackendTrafficPolicy
+            metadata: {namespace: default, name: span-names}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: named}]
+              telemetry:
+                tracing:
+                  spanName: {client: "front %REQ(:method)%", server: backend-call}
+            """;
     stack.apply(yaml);
     assertThat(String.valueOf(stack.status("Gateway", "default", "eg")))
         .doesNotContain("InvalidParameters");
     stack.await(
         "the route serves", () -> Http.get(stack.port(), "x.test", "/app/ready").status() == 200);
+    stack.await(
+        "the span-named route serves",
+        () -> Http.get(stack.port(), "x.test", "/named/ready").status() == 200);
+    assertThat(String.valueOf(stack.status("BackendTrafficPolicy", "default", "span-names")))
+        .contains("Accepted")
+        .doesNotContain("not supported");
   }
 
   @AfterAll
@@ -199,5 +218,66 @@ class TelemetryE2E {
     }
     assertThat(span).as(posted).isNotNull();
     assertThat(span.path("tags").path("team").asText()).isEqualTo("edge");
+  }
+
+  /**
+   * A BackendTrafficPolicy's {@code spanName} renames the route's spans: the downstream span takes
+   * the client name (its command operator filled in) and the upstream span the server name, Envoy's
+   * route tracing {@code operation} and {@code upstream_operation}, over the EnvoyProxy's {@code
+   * spanName}, which names the other route's spans (the connection manager's tracing).
+   */
+  @Test
+  void aPolicysSpanNamesNameTheRoutesSpans() throws Exception {
+    for (int i = 0; i < 6; i++) {
+      assertThat(Http.get(stack.port(), "x.test", "/named/span").status()).isEqualTo(200);
+      assertThat(Http.get(stack.port(), "x.test", "/app/unnamed").status()).isEqualTo(200);
+    }
+    stack.await(
+        "spans of both routes posted to the collector",
+        () ->
+            spans.stream().anyMatch(s -> s.contains("\"backend-call\""))
+                && spans.stream().anyMatch(s -> s.contains("\"front "))
+                && spans.stream().anyMatch(s -> s.contains("/app/unnamed")));
+    // Both spans of a request carry the cluster of its route.
+    List<JsonNode> named = new ArrayList<>();
+    List<JsonNode> others = new ArrayList<>();
+    for (String s : spans) {
+      for (JsonNode span : Json.MAPPER.readTree(s)) {
+        String cluster = span.path("tags").path("upstream_cluster").asText();
+        if (cluster.startsWith("httproute/default/named/")) {
+          named.add(span);
+        } else if (cluster.startsWith("httproute/default/app/")) {
+          others.add(span);
+        }
+      }
+    }
+    String posted = String.join("\n", spans);
+    assertThat(named)
+        .as(posted)
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("SERVER");
+              assertThat(span.path("name").asText()).isEqualTo("front GET");
+            })
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("CLIENT");
+              assertThat(span.path("name").asText()).isEqualTo("backend-call");
+            });
+    // The other route keeps the tracer's own names.
+    // The other route's spans take the EnvoyProxy's names (the connection manager's).
+    assertThat(others)
+        .as(posted)
+        .noneMatch(span -> span.path("name").asText().matches("front .*|backend-call"))
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("SERVER");
+              assertThat(span.path("name").asText()).isEqualTo("proxy-in");
+            })
+        .anySatisfy(
+            span -> {
+              assertThat(span.path("kind").asText()).isEqualTo("CLIENT");
+              assertThat(span.path("name").asText()).isEqualTo("proxy-out");
+            });
   }
 }

@@ -232,6 +232,7 @@ final class BackendTrafficApplier {
       // A gRPC health check needs HTTP/2 backends; Envoy would refuse the cluster.
       return r.failClosed(500);
     }
+    ir = healthCheckHost(ir, r.hostname());
     HttpRouteIr out = r.withTraffic(ir);
     if (ir.cluster() != null) {
       if (out.destination() != null) {
@@ -243,6 +244,23 @@ final class BackendTrafficApplier {
       }
     }
     return out;
+  }
+
+  /**
+   * An HTTP active health check without {@code http.hostname} sends the route's host name as its
+   * Host header, as Envoy Gateway does ({@code *} for a route that matches any host), rather than
+   * Envoy's default, the cluster name. A backend shared by several routes gets the host name of the
+   * first route that sets its cluster.
+   */
+  static TrafficIr healthCheckHost(TrafficIr ir, String routeHostname) {
+    if (ir.cluster() == null
+        || ir.cluster().activeHealthCheck() == null
+        || !"HTTP".equals(ir.cluster().activeHealthCheck().type())
+        || ir.cluster().activeHealthCheck().hostname() != null) {
+      return ir;
+    }
+    var check = ir.cluster().activeHealthCheck().withHostname(routeHostname);
+    return ir.withCluster(ir.cluster().withActiveHealthCheck(check));
   }
 
   /**

@@ -300,7 +300,17 @@ final class TelemetryProcessor {
         samplingRate(tracing),
         customTags(Nodes.obj(tracing, "customTags")),
         Nodes.bool(zipkin, "enable128BitTraceID", false),
-        !Nodes.bool(zipkin, "disableSharedSpanContext", false));
+        !Nodes.bool(zipkin, "disableSharedSpanContext", false),
+        spanName(Nodes.obj(tracing, "spanName")));
+  }
+
+  /** {@code spanName}, or null when it is not set or lacks a name (both are required). */
+  private static io.eg4j.model.ir.traffic.TrafficIr.SpanNameIr spanName(JsonNode n) {
+    String client = Nodes.text(n, "client", "");
+    String server = Nodes.text(n, "server", "");
+    return client.isEmpty() || server.isEmpty()
+        ? null
+        : new io.eg4j.model.ir.traffic.TrafficIr.SpanNameIr(client, server);
   }
 
   /** The sampling rate in percent: samplingRate, else samplingFraction, else 100. */

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
 import io.eg4j.model.ir.XdsIr.JsonPatchIr;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -125,7 +124,7 @@ final class JsonPatches {
       }
       patched = applyOne(doc, p);
       Message.Builder b = builder.get();
-      JsonFormat.parser().usingTypeRegistry(Protos.registry()).merge(patched.toString(), b);
+      NewerProtoFields.merge(patched.toString(), b, Protos.registry());
       M result = (M) b.build();
       if (index < 0) {
         list.add(result);

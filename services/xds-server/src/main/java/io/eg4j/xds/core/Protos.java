@@ -3,7 +3,6 @@ package io.eg4j.xds.core;
 import com.google.protobuf.Any;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Duration;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.JsonFormat;
@@ -200,14 +199,20 @@ public final class Protos {
     }
   }
 
-  /** Prints a message as JSON with Envoy's snake_case field names and Any types resolved. */
+  /**
+   * Prints a message as JSON with Envoy's snake_case field names and Any types resolved, the fields
+   * newer than the generated protos ({@link NewerProtoFields}) included.
+   */
   public static String json(Message m) {
     try {
-      return JsonFormat.printer()
-          .usingTypeRegistry(registry())
-          .preservingProtoFieldNames()
-          .print(m);
-    } catch (InvalidProtocolBufferException e) {
+      JsonFormat.TypeRegistry types = registry();
+      String printed =
+          JsonFormat.printer().usingTypeRegistry(types).preservingProtoFieldNames().print(m);
+      var tree = io.eg4j.model.bus.Json.MAPPER.readTree(printed);
+      return NewerProtoFields.render(m, tree, types)
+          ? io.eg4j.model.bus.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tree)
+          : printed;
+    } catch (IOException e) {
       throw new IllegalStateException("cannot print " + m.getDescriptorForType().getFullName(), e);
     }
   }

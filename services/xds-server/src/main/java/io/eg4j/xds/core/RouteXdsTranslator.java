@@ -304,7 +304,7 @@ public final class RouteXdsTranslator {
 
   /**
    * A BackendTrafficPolicy's telemetry: the route's stats name ({@code stat_prefix}, its operators
-   * filled from the route's metadata) and its tracing (random sampling and span tags).
+   * filled from the route's metadata) and its tracing (sampling, span tags and span names).
    */
   private static void telemetry(
       Route.Builder b,
@@ -351,6 +351,12 @@ public final class RouteXdsTranslator {
                     .setValue(tag.value()));
       }
       out.addCustomTags(c);
+    }
+    if (tr.spanName() != null) {
+      NewerProtoFields.setString(
+          out, NewerProtoFields.ROUTE_TRACING_OPERATION, tr.spanName().client());
+      NewerProtoFields.setString(
+          out, NewerProtoFields.ROUTE_TRACING_UPSTREAM_OPERATION, tr.spanName().server());
     }
     b.setTracing(out);
   }

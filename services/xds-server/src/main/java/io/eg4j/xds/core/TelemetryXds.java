@@ -307,7 +307,7 @@ final class TelemetryXds {
   /**
    * The tracing of the connection managers: the provider calling its collector cluster, the
    * sampling rate as the random sampling (client-forced and overall sampling at 100%, as Envoy
-   * Gateway sets them), the custom tags, and a span per upstream request.
+   * Gateway sets them), the custom tags, a span per upstream request, and the spans' names.
    */
   static HttpConnectionManager.Tracing tracing(TracingIr t) {
     Tracing.Http.Builder http = Tracing.Http.newBuilder();
@@ -349,14 +349,21 @@ final class TelemetryXds {
                           .build()));
       default -> throw new IllegalArgumentException("unknown tracing provider " + t.provider());
     }
-    return HttpConnectionManager.Tracing.newBuilder()
-        .setClientSampling(Percent.newBuilder().setValue(100))
-        .setOverallSampling(Percent.newBuilder().setValue(100))
-        .setRandomSampling(Percent.newBuilder().setValue(t.samplingRate()))
-        .setProvider(http)
-        .addAllCustomTags(customTags(t.customTags()))
-        .setSpawnUpstreamSpan(BoolValue.of(true))
-        .build();
+    HttpConnectionManager.Tracing.Builder out =
+        HttpConnectionManager.Tracing.newBuilder()
+            .setClientSampling(Percent.newBuilder().setValue(100))
+            .setOverallSampling(Percent.newBuilder().setValue(100))
+            .setRandomSampling(Percent.newBuilder().setValue(t.samplingRate()))
+            .setProvider(http)
+            .addAllCustomTags(customTags(t.customTags()))
+            .setSpawnUpstreamSpan(BoolValue.of(true));
+    if (t.spanName() != null) {
+      NewerProtoFields.setString(
+          out, NewerProtoFields.HCM_TRACING_OPERATION, t.spanName().client());
+      NewerProtoFields.setString(
+          out, NewerProtoFields.HCM_TRACING_UPSTREAM_OPERATION, t.spanName().server());
+    }
+    return out.build();
   }
 
   private static List<CustomTag> customTags(List<CustomTagIr> tags) {

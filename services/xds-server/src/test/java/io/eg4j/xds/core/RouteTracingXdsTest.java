@@ -48,4 +48,33 @@ class RouteTracingXdsTest {
     assertThat(r.getTracing().hasClientSampling()).isFalse();
     assertThat(r.getTracing().hasOverallSampling()).isFalse();
   }
+
+  @Test
+  void spanNamesAreTheRouteTracingOperationFieldsUnderTheirRealNumbers() throws Exception {
+    // The golden case names both spans. Envoy's route Tracing: operation = 5,
+    // upstream_operation = 6 (strings).
+    Route r = traced();
+    var unknown =
+        com.google.protobuf.UnknownFieldSet.parseFrom(
+            r.getTracing().toBuilder().clearRandomSampling().build().toByteString());
+    assertThat(unknown.getField(5).getLengthDelimitedList())
+        .singleElement()
+        .extracting(com.google.protobuf.ByteString::toStringUtf8)
+        .isEqualTo("ingress %REQ(:path)%");
+    assertThat(unknown.getField(6).getLengthDelimitedList())
+        .singleElement()
+        .extracting(com.google.protobuf.ByteString::toStringUtf8)
+        .isEqualTo("egress-call");
+    var json = XdsOutput.node(r).path("tracing");
+    assertThat(json.path("operation").asText()).isEqualTo("ingress %REQ(:path)%");
+    assertThat(json.path("upstream_operation").asText()).isEqualTo("egress-call");
+  }
+
+  @Test
+  void withoutSpanNamesTheRouteTracingHasNoOperation() throws Exception {
+    Route r =
+        traced("          spanName: {client: 'ingress %REQ(:path)%', server: egress-call}\n", "");
+    assertThat(r.getTracing().getUnknownFields().asMap()).isEmpty();
+    assertThat(XdsOutput.node(r).path("tracing").has("operation")).isFalse();
+  }
 }

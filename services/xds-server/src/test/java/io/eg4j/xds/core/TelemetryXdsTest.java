@@ -192,7 +192,8 @@ class TelemetryXdsTest {
                 rate,
                 List.of(new TelemetryIr.CustomTagIr("team", "Literal", "edge", null)),
                 false,
-                true));
+                true,
+                new io.eg4j.model.ir.traffic.TrafficIr.SpanNameIr("in", "out")));
     assertThat(t.getProvider().getName()).isEqualTo(envoyName);
     assertThat(t.getRandomSampling().getValue()).isEqualTo(rate);
     assertThat(t.getOverallSampling().getValue()).isEqualTo(100.0);
@@ -204,5 +205,13 @@ class TelemetryXdsTest {
               assertThat(c.getLiteral().getValue()).isEqualTo("edge");
             });
     assertThat(t.getSpawnUpstreamSpan().getValue()).isTrue();
+    // EnvoyProxy spanName: HttpConnectionManager.Tracing operation (11), upstream_operation (12).
+    assertThat(t.getUnknownFields().getField(11).getLengthDelimitedList())
+        .singleElement()
+        .extracting(com.google.protobuf.ByteString::toStringUtf8)
+        .isEqualTo("in");
+    assertThat(NewerProtoFields.getString(t, NewerProtoFields.HCM_TRACING_UPSTREAM_OPERATION))
+        .isEqualTo("out");
+    assertThat(XdsOutput.node(t).path("upstream_operation").asText()).isEqualTo("out");
   }
 }

@@ -150,13 +150,15 @@ public record TrafficIr(
    *     x-client-trace-id}), or null for Envoy's
    * @param overallSampling the share of requests traced after every other sampling decision, or
    *     null for Envoy's
+   * @param spanName the names of the route's spans, or null for the tracer's
    */
   public record TracingIr(
       Integer samplingNumerator,
       Integer samplingDenominator,
       java.util.List<TagIr> tags,
       FractionIr clientSampling,
-      FractionIr overallSampling) {
+      FractionIr overallSampling,
+      SpanNameIr spanName) {
     public TracingIr {
       tags = tags == null ? java.util.List.of() : java.util.List.copyOf(tags);
     }
@@ -164,9 +166,17 @@ public record TrafficIr(
     /** Tracing with only the random sampling fraction and tags. */
     public TracingIr(
         Integer samplingNumerator, Integer samplingDenominator, java.util.List<TagIr> tags) {
-      this(samplingNumerator, samplingDenominator, tags, null, null);
+      this(samplingNumerator, samplingDenominator, tags, null, null, null);
     }
   }
+
+  /**
+   * The names of a route's spans (Envoy command operators allowed).
+   *
+   * @param client the downstream span's name (Envoy's route tracing {@code operation})
+   * @param server the upstream span's name (Envoy's route tracing {@code upstream_operation})
+   */
+  public record SpanNameIr(String client, String server) {}
 
   /** A fraction of requests: {@code numerator} out of {@code denominator}. */
   public record FractionIr(int numerator, int denominator) {}
@@ -294,6 +304,29 @@ public record TrafficIr(
         retry,
         routingType,
         l,
+        globalRateLimit,
+        httpUpgrade,
+        connectTerminate,
+        compression,
+        fault,
+        requestBufferBytes,
+        requestKbps,
+        responseKbps,
+        responseTrailerPrefix,
+        telemetry,
+        responseOverrides,
+        compressionMinContentLength);
+  }
+
+  /** These settings with the cluster settings replaced. */
+  public TrafficIr withCluster(io.eg4j.model.ir.ClusterSettingsIr c) {
+    return new TrafficIr(
+        policy,
+        c,
+        hash,
+        retry,
+        routingType,
+        localRateLimit,
         globalRateLimit,
         httpUpgrade,
         connectTerminate,

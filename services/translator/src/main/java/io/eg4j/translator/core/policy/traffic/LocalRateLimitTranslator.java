@@ -124,8 +124,14 @@ final class LocalRateLimitTranslator {
       }
       if (matches.isEmpty()) {
         if (requestCost != null) {
-          // The default bucket is the filter's own token bucket, which always takes one token.
-          throw notEnforced(where + ".cost.request on the rule without clientSelectors");
+          // The default bucket is the filter's own token bucket, which always takes one token
+          // and counts only the requests no other rule matches; a route rate limit's
+          // hits_addend applies to descriptors only, and a descriptor matching every request
+          // would count the other rules' requests too. Envoy Gateway drops this cost silently.
+          throw notEnforced(
+              where
+                  + ".cost.request on the rule without clientSelectors (Envoy's default local"
+                  + " rate limit bucket takes one token per request)");
         }
         if (defaultBucket != null) {
           throw new PolicyException(

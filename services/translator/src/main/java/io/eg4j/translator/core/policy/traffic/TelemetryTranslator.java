@@ -1,6 +1,7 @@
 package io.eg4j.translator.core.policy.traffic;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eg4j.model.ir.traffic.TrafficIr.SpanNameIr;
 import io.eg4j.model.ir.traffic.TrafficIr.TagIr;
 import io.eg4j.model.ir.traffic.TrafficIr.TelemetryIr;
 import io.eg4j.model.ir.traffic.TrafficIr.TracingIr;
@@ -15,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * A BackendTrafficPolicy's {@code spec.telemetry}: the route's stats name ({@code
  * metrics.routeStatName}, Envoy's route {@code stat_prefix}) and the route's tracing (sampling
- * fraction and span tags, Envoy's route {@code tracing}).
+ * fractions, span tags and span names, Envoy's route {@code tracing}).
  */
 final class TelemetryTranslator {
   private TelemetryTranslator() {}
@@ -30,7 +31,9 @@ final class TelemetryTranslator {
           "telemetry.tracing.overallSamplingFraction.numerator",
           "telemetry.tracing.overallSamplingFraction.denominator",
           "telemetry.tracing.customTags.**",
-          "telemetry.tracing.tags.**");
+          "telemetry.tracing.tags.**",
+          "telemetry.tracing.spanName.client",
+          "telemetry.tracing.spanName.server");
 
   /** The operators a route stats name may use. */
   private static final List<String> STAT_OPERATORS =
@@ -155,10 +158,25 @@ final class TelemetryTranslator {
     }
     var client = fraction(tr, "clientSamplingFraction");
     var overall = fraction(tr, "overallSamplingFraction");
-    if (num == null && tags.isEmpty() && client == null && overall == null) {
+    SpanNameIr spanName = spanName(tr.path("spanName"));
+    if (num == null && tags.isEmpty() && client == null && overall == null && spanName == null) {
       return null;
     }
-    return new TracingIr(num, den, List.copyOf(tags.values()), client, overall);
+    return new TracingIr(num, den, List.copyOf(tags.values()), client, overall, spanName);
+  }
+
+  /** {@code spanName}: both names are required (the CRD's rule), or null when not set. */
+  private static SpanNameIr spanName(JsonNode n) throws PolicyException {
+    if (!n.isObject()) {
+      return null;
+    }
+    String client = n.path("client").asText("");
+    String server = n.path("server").asText("");
+    if (client.isEmpty() || server.isEmpty()) {
+      throw new PolicyException(
+          "spec.telemetry.tracing.spanName: both client and server are required");
+    }
+    return new SpanNameIr(client, server);
   }
 
   private static String name(JsonNode n, String where) throws PolicyException {

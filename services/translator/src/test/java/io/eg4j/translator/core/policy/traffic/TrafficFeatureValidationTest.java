@@ -249,6 +249,27 @@ class TrafficFeatureValidationTest {
   }
 
   @Test
+  void tracingSpanNames() throws Exception {
+    var t =
+        TelemetryTranslator.translate(
+            spec("telemetry: {tracing: {spanName: {client: 'in %REQ(:path)%', server: out}}}"));
+    assertThat(t.tracing().spanName())
+        .isEqualTo(new io.eg4j.model.ir.traffic.TrafficIr.SpanNameIr("in %REQ(:path)%", "out"));
+    assertThat(t.tracing().samplingNumerator()).isNull();
+    assertThat(
+            io.eg4j.translator.core.policy.FieldSupport.unsupported(
+                spec("telemetry: {tracing: {spanName: {client: a, server: b}}}"),
+                BackendTrafficPolicyTranslator.SUPPORTED))
+        .isEmpty();
+    assertThatThrownBy(
+            () ->
+                TelemetryTranslator.translate(
+                    spec("telemetry: {tracing: {spanName: {client: a}}}")))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("spanName: both client and server are required");
+  }
+
+  @Test
   void telemetryRefusals() throws Exception {
     assertThatThrownBy(
             () ->
