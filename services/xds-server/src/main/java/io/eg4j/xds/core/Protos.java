@@ -206,8 +206,7 @@ public final class Protos {
   public static String json(Message m) {
     try {
       JsonFormat.TypeRegistry types = registry();
-      String printed =
-          JsonFormat.printer().usingTypeRegistry(types).preservingProtoFieldNames().print(m);
+      String printed = print(m, types);
       var tree = io.eg4j.model.bus.Json.MAPPER.readTree(printed);
       return NewerProtoFields.render(m, tree, types)
           ? io.eg4j.model.bus.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tree)
@@ -215,6 +214,22 @@ public final class Protos {
     } catch (IOException e) {
       throw new IllegalStateException("cannot print " + m.getDescriptorForType().getFullName(), e);
     }
+  }
+
+  /** {@link #json} as a Jackson tree, for callers that go on editing it (parsed once). */
+  public static com.fasterxml.jackson.databind.JsonNode jsonTree(Message m) {
+    try {
+      JsonFormat.TypeRegistry types = registry();
+      var tree = io.eg4j.model.bus.Json.MAPPER.readTree(print(m, types));
+      NewerProtoFields.render(m, tree, types);
+      return tree;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot print " + m.getDescriptorForType().getFullName(), e);
+    }
+  }
+
+  private static String print(Message m, JsonFormat.TypeRegistry types) throws IOException {
+    return JsonFormat.printer().usingTypeRegistry(types).preservingProtoFieldNames().print(m);
   }
 
   /** Every message type eg4j packs into an {@code Any}, so JSON printing can expand them. */

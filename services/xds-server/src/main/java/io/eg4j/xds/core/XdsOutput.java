@@ -218,11 +218,7 @@ public final class XdsOutput {
 
   /** A message as a Jackson tree (snake_case field names). */
   public static JsonNode node(Message m) {
-    try {
-      return Json.MAPPER.readTree(Protos.json(m));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return Protos.jsonTree(m);
   }
 
   private static String yaml(JsonNode n) {

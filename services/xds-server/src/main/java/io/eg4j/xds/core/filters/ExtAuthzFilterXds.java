@@ -5,7 +5,6 @@ import static io.eg4j.xds.core.Protos.any;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.security.ExtAuthIr;
 import io.eg4j.model.ir.security.SecurityIr;
-import io.eg4j.xds.core.ClusterXdsTranslator;
 import io.eg4j.xds.core.Protos;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
@@ -75,23 +74,14 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
             http.put("path_override", a.pathOverride());
           }
           if (a.retry() != null) {
-            try {
-              http.set(
-                  "retry_policy",
-                  io.eg4j.model.bus.Json.MAPPER.readTree(Protos.json(PolicyRetries.of(a.retry()))));
-            } catch (java.io.IOException e) {
-              throw new IllegalStateException(e);
-            }
+            http.set("retry_policy", Protos.jsonTree(PolicyRetries.of(a.retry())));
           }
         });
   }
 
   static ExtAuthz config(ExtAuthIr a) {
     // Several backendRefs are one cluster named after the destination, each backendRef a locality.
-    String cluster =
-        ClusterXdsTranslator.refs(a.destination()).isEmpty() || oneCluster(a)
-            ? a.destination().name()
-            : ClusterXdsTranslator.refs(a.destination()).get(0).name();
+    String cluster = FilterResources.policyServiceCluster(a.destination());
     ExtAuthz.Builder b =
         ExtAuthz.newBuilder()
             .setTransportApiVersion(ApiVersion.V3)
@@ -169,17 +159,8 @@ final class ExtAuthzFilterXds implements HttpFilterXds {
   public void patchResources(List<HttpRouteIr> routes, FilterResources out) {
     for (HttpRouteIr r : routes) {
       if (r.security() != null && r.security().extAuth() != null) {
-        if (oneCluster(r.security().extAuth())) {
-          out.addSingleCluster(r.security().extAuth().destination());
-        } else {
-          out.addDestination(r.security().extAuth().destination());
-        }
+        out.addPolicyService(r.security().extAuth().destination());
       }
     }
-  }
-
-  /** True when the service has several backendRefs: ext_authz names one cluster for them all. */
-  private static boolean oneCluster(ExtAuthIr a) {
-    return a.destination().settings().size() > 1;
   }
 }

@@ -1,6 +1,7 @@
 package io.eg4j.xds.core.filters;
 
 import io.eg4j.model.ir.RouteDestinationIr;
+import io.eg4j.xds.core.ClusterXdsTranslator;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,28 @@ public final class FilterResources {
    */
   public void addSingleCluster(RouteDestinationIr destination) {
     singleClusters.putIfAbsent(destination.name(), destination);
+  }
+
+  /**
+   * Adds the upstream of a service a policy calls (an authorization service, a JWKS or OIDC
+   * provider): a single backendRef is served as a route's backend is ({@link #addDestination});
+   * several are one cluster with a locality each ({@link #addSingleCluster}), since the filter
+   * names one cluster.
+   */
+  public void addPolicyService(RouteDestinationIr destination) {
+    if (destination.settings().size() > 1) {
+      addSingleCluster(destination);
+    } else {
+      addDestination(destination);
+    }
+  }
+
+  /** The cluster the filter names for a service added with {@link #addPolicyService}. */
+  public static String policyServiceCluster(RouteDestinationIr destination) {
+    var refs = ClusterXdsTranslator.refs(destination);
+    return refs.isEmpty() || destination.settings().size() > 1
+        ? destination.name()
+        : refs.get(0).name();
   }
 
   /** The upstreams served as one cluster each, sorted by name. */

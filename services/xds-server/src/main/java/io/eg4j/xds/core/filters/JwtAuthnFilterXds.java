@@ -154,12 +154,7 @@ final class JwtAuthnFilterXds implements HttpFilterXds {
       if (r.security() != null && r.security().jwt() != null) {
         for (JwtProviderIr p : r.security().jwt().providers()) {
           if (p.jwksCluster() != null) {
-            if (p.jwksCluster().settings().size() > 1) {
-              // Several backendRefs: one cluster (the filter names one), a locality each.
-              out.addSingleCluster(p.jwksCluster());
-            } else {
-              out.addDestination(p.jwksCluster());
-            }
+            out.addPolicyService(p.jwksCluster());
           }
         }
       }

@@ -5,7 +5,6 @@ import static io.eg4j.xds.core.Protos.any;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.security.OidcIr;
 import io.eg4j.model.ir.security.SecurityIr;
-import io.eg4j.xds.core.ClusterXdsTranslator;
 import io.eg4j.xds.core.Protos;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
@@ -104,11 +103,7 @@ final class OAuth2FilterXds implements HttpFilterXds {
 
   static OAuth2Config config(SecurityIr s) {
     OidcIr o = s.oidc();
-    String cluster =
-        ClusterXdsTranslator.refs(o.tokenCluster()).isEmpty()
-                || o.tokenCluster().settings().size() > 1
-            ? o.tokenCluster().name()
-            : ClusterXdsTranslator.refs(o.tokenCluster()).get(0).name();
+    String cluster = FilterResources.policyServiceCluster(o.tokenCluster());
     String sfx = "-" + o.cookieSuffix();
     OAuth2Credentials.CookieNames.Builder cookies =
         OAuth2Credentials.CookieNames.newBuilder()
@@ -229,12 +224,7 @@ final class OAuth2FilterXds implements HttpFilterXds {
         .values()
         .forEach(
             s -> {
-              if (s.oidc().tokenCluster().settings().size() > 1) {
-                // Several backendRefs: one cluster (the filter names one), a locality each.
-                out.addSingleCluster(s.oidc().tokenCluster());
-              } else {
-                out.addDestination(s.oidc().tokenCluster());
-              }
+              out.addPolicyService(s.oidc().tokenCluster());
               out.addSecret(generic(clientSecretName(s), s.oidc().clientSecret()));
               out.addSecret(generic(hmacSecretName(s), s.oidc().hmacSecret()));
             });

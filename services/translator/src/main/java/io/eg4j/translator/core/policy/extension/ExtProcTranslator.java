@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.ClusterSettingsIr;
 import io.eg4j.model.ir.DurationIr;
 import io.eg4j.model.ir.RouteDestinationIr;
-import io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr;
 import io.eg4j.model.ir.extension.ExtensionIr.ExtProcIr;
 import io.eg4j.translator.core.policy.ObjectRef;
 import io.eg4j.translator.core.policy.PolicyEnv;
 import io.eg4j.translator.core.policy.PolicyException;
 import io.eg4j.translator.core.policy.security.BackendSettingsTranslator;
+import io.eg4j.translator.core.policy.security.PolicyBackendGroups;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -91,43 +91,15 @@ final class ExtProcTranslator {
       if (refs.isEmpty()) {
         throw new PolicyException(where + " needs a backendRef");
       }
-      List<DestinationSettingIr> settings = new ArrayList<>();
-      String authority = null;
-      for (int j = 0; j < refs.size(); j++) {
-        JsonNode r = refs.get(j);
-        String ns = r.path("namespace").asText(policyNs);
-        ObjectRef ref =
-            new ObjectRef(
-                r.path("group").asText(""),
-                r.path("kind").asText("Service"),
-                r.path("name").asText(""),
-                r.hasNonNull("namespace") ? ns : null,
-                r.hasNonNull("port") ? r.get("port").asInt() : null);
-        RouteDestinationIr one = env.backend(policy, name, ref, "GRPC");
-        for (DestinationSettingIr s : one.settings()) {
-          settings.add(
-              new DestinationSettingIr(
-                  name + "/backend/" + j,
-                  r.hasNonNull("weight") ? r.get("weight").asInt() : s.weight(),
-                  s.protocol(),
-                  s.addressType(),
-                  s.endpoints(),
-                  s.tls(),
-                  s.requestHeaders(),
-                  s.responseHeaders()));
-        }
-        if (authority == null) {
-          authority = authority(ref, ns, one);
-        }
-      }
-      if (settings.stream().map(DestinationSettingIr::addressType).distinct().count() > 1) {
-        // One cluster is either EDS (IP addresses) or DNS (hostnames), never both.
-        throw new PolicyException(
-            where + ": backendRefs mix IP and FQDN addresses, which one cluster cannot serve");
-      }
+      PolicyBackendGroups.Grouped grouped =
+          PolicyBackendGroups.grouped(env, policy, name, refs, "GRPC", where);
+      JsonNode r0 = refs.get(0);
+      String authority =
+          authority(
+              PolicyBackendGroups.ref(r0), r0.path("namespace").asText(policyNs), grouped.first());
       ClusterSettingsIr cluster =
           BackendSettingsTranslator.cluster(e.get("backendSettings"), where + ".backendSettings");
-      RouteDestinationIr dest = new RouteDestinationIr(name, settings).withCluster(cluster);
+      RouteDestinationIr dest = grouped.destination().withCluster(cluster);
       DurationIr timeout =
           cluster != null && cluster.requestTimeout() != null
               ? cluster.requestTimeout()

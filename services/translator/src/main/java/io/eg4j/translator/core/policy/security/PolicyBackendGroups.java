@@ -11,16 +11,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The backendRefs of a service a SecurityPolicy calls (an authorization service, a JWKS or OIDC
- * provider): Envoy's filter names one cluster, so several backendRefs become one destination whose
- * backend groups are the backendRefs, weighted by their weights, each with its own TLS (its
- * BackendTLSPolicy or the Backend's); the xds-server serves it as one cluster with a locality per
- * group.
+ * The backendRefs of a service a policy calls (an authorization service, a JWKS or OIDC provider,
+ * an external processor): Envoy's filter names one cluster, so several backendRefs become one
+ * destination whose backend groups are the backendRefs, weighted by their weights, each with its
+ * own TLS (its BackendTLSPolicy or the Backend's); the xds-server serves it as one cluster with a
+ * locality per group.
  */
-final class PolicyBackendGroups {
+public final class PolicyBackendGroups {
   private PolicyBackendGroups() {}
 
-  static ObjectRef ref(JsonNode r) {
+  /**
+   * A grouped destination and the first backendRef's own destination.
+   *
+   * @param destination one destination with a backend group per backendRef
+   * @param first what the first backendRef resolved to on its own
+   */
+  public record Grouped(RouteDestinationIr destination, RouteDestinationIr first) {}
+
+  /** A backendRef's reference (kind Service unless set). */
+  public static ObjectRef ref(JsonNode r) {
     return new ObjectRef(
         r.path("group").asText(""),
         r.path("kind").asText("Service"),
@@ -31,9 +40,7 @@ final class PolicyBackendGroups {
 
   /**
    * The destination {@code name} of {@code refs} (at least one): the first backendRef's own when it
-   * is the only one, else one destination with a backend group per backendRef.
-   *
-   * @param where the field, for the message when IP and FQDN backendRefs are mixed
+   * is the only one, else one destination with a backend group per backendRef ({@link #grouped}).
    */
   static RouteDestinationIr of(
       PolicyEnv env,
@@ -43,14 +50,34 @@ final class PolicyBackendGroups {
       String protocol,
       String where)
       throws PolicyException {
-    RouteDestinationIr first = env.backend(policy, name, ref(refs.get(0)), protocol);
     if (refs.size() == 1) {
-      return first;
+      return env.backend(policy, name, ref(refs.get(0)), protocol);
     }
+    return grouped(env, policy, name, refs, protocol, where).destination();
+  }
+
+  /**
+   * One destination {@code name} with a backend group {@code name/backend/<i>} per backendRef of
+   * {@code refs} (at least one), even a single one.
+   *
+   * @param where the field, for the message when IP and FQDN backendRefs are mixed
+   */
+  public static Grouped grouped(
+      PolicyEnv env,
+      ObjectNode policy,
+      String name,
+      List<JsonNode> refs,
+      String protocol,
+      String where)
+      throws PolicyException {
+    RouteDestinationIr first = null;
     List<DestinationSettingIr> settings = new ArrayList<>();
     for (int j = 0; j < refs.size(); j++) {
       JsonNode r = refs.get(j);
-      RouteDestinationIr d = j == 0 ? first : env.backend(policy, name, ref(r), protocol);
+      RouteDestinationIr d = env.backend(policy, name, ref(r), protocol);
+      if (first == null) {
+        first = d;
+      }
       for (DestinationSettingIr s : d.settings()) {
         settings.add(
             new DestinationSettingIr(
@@ -69,6 +96,6 @@ final class PolicyBackendGroups {
       throw new PolicyException(
           where + ": backendRefs mix IP and FQDN addresses, which one cluster cannot serve");
     }
-    return new RouteDestinationIr(name, settings);
+    return new Grouped(new RouteDestinationIr(name, settings), first);
   }
 }
