@@ -1107,15 +1107,21 @@ final class PolicyProcessor {
         }
         continue;
       }
-      for (ListenerContext l : listenersOf(t)) {
-        String proto = l.protocol;
-        if (!proto.equals("HTTP") && !proto.equals("HTTPS")) {
-          return "not supported by eg4j yet, so the policy is not applied: cluster settings and"
-              + " retries on "
-              + proto
-              + " listener "
-              + l.name;
-        }
+      // A Gateway or listener target: as in Envoy Gateway, the HTTP settings apply to its HTTP
+      // and gRPC routes and the cluster settings also to its TCP, TLS and UDP routes. Only a
+      // target without an HTTP listener leaves the HTTP settings nowhere to act.
+      List<ListenerContext> listeners = listenersOf(t);
+      boolean http =
+          listeners.stream().anyMatch(l -> l.protocol.equals("HTTP") || l.protocol.equals("HTTPS"));
+      if (!http && !listeners.isEmpty()) {
+        return "not applied: its HTTP settings (retries, rate limits, compression, fault injection,"
+            + " request buffering, bandwidth limits, HTTP upgrades, admission control, a"
+            + " consistent hash other than SourceIP) act on HTTP and gRPC routes only, and "
+            + t.kind()
+            + " "
+            + t.name()
+            + (t.section() == null ? "" : " section " + t.section())
+            + " has no HTTP or HTTPS listener";
       }
     }
     return null;
