@@ -196,9 +196,7 @@ class GlobalRateLimitE2E {
 
   @Test
   void thePolicyIsAccepted() {
-    assertThat(stack.status("BackendTrafficPolicy", "default", "global").status().toString())
-        .contains("\"Accepted\"")
-        .doesNotContain("\"False\"");
+    stack.assertAccepted("BackendTrafficPolicy", "global");
   }
 
   @Test
@@ -222,9 +220,7 @@ class GlobalRateLimitE2E {
 
   @Test
   void theSelectorsPolicyIsAccepted() {
-    assertThat(stack.status("BackendTrafficPolicy", "default", "selectors").status().toString())
-        .contains("\"Accepted\"")
-        .doesNotContain("\"False\"");
+    stack.assertAccepted("BackendTrafficPolicy", "selectors");
   }
 
   @Test

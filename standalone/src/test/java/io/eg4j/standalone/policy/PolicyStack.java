@@ -376,7 +376,7 @@ public final class PolicyStack implements AutoCloseable {
       assertThat(s).as("the status of %s default/%s", kind, name).isNotNull();
       assertThat(s.status().toString())
           .as("%s default/%s", kind, name)
-          .contains("Accepted")
+          .contains("\"Accepted\"")
           .doesNotContain("\"False\"");
     }
   }
