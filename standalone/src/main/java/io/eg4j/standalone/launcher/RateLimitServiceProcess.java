@@ -61,27 +61,30 @@ final class RateLimitServiceProcess implements AutoCloseable {
   }
 
   /**
-   * The telemetry {@code config} asks of the service.
-   *
-   * @throws IllegalArgumentException naming the field Envoy Gateway would reject
+   * The EnvoyGateway configuration the service runs for, with the telemetry its {@code
+   * rateLimit.telemetry} asks of the service, read once.
    */
-  static RateLimitTelemetry telemetry(EnvoyGatewayConfig config) {
-    return RateLimitTelemetry.from(config.raw().path("rateLimit"));
+  record Settings(EnvoyGatewayConfig config, RateLimitTelemetry telemetry) {
+    /**
+     * Reads {@code rateLimit.telemetry} of {@code config}.
+     *
+     * @throws IllegalArgumentException naming the field Envoy Gateway would reject
+     */
+    static Settings of(EnvoyGatewayConfig config) {
+      return new Settings(config, RateLimitTelemetry.from(config.raw().path("rateLimit")));
+    }
   }
 
   /**
-   * Starts the service for {@code config} (whose {@code rateLimit} is set), its log in {@code
+   * Starts the service for {@code settings} (whose {@code rateLimit} is set), its log in {@code
    * logs}, its Prometheus metrics (when on) at {@code http://127.0.0.1:<metricsPort>/metrics}. With
    * {@code certs} (the directory {@code eg4j certgen} wrote) the service serves gRPC over TLS with
    * {@code server.crt}/{@code server.key} and asks every client for a certificate signed by {@code
    * ca.crt}, as Envoy Gateway runs it: the proxies present theirs ({@code client.crt}).
-   *
-   * @throws IllegalArgumentException when {@code rateLimit.telemetry} has a field or value Envoy
-   *     Gateway rejects (nothing is started)
    */
   static RateLimitServiceProcess start(
       Path binary,
-      EnvoyGatewayConfig config,
+      Settings settings,
       Path dataRoot,
       Path logs,
       int httpPort,
@@ -89,7 +92,8 @@ final class RateLimitServiceProcess implements AutoCloseable {
       int metricsPort,
       Path certs)
       throws IOException {
-    RateLimitTelemetry telemetry = telemetry(config);
+    EnvoyGatewayConfig config = settings.config();
+    RateLimitTelemetry telemetry = settings.telemetry();
     String address = config.rateLimitService();
     int colon = address.lastIndexOf(':');
     Files.createDirectories(configDir(dataRoot));

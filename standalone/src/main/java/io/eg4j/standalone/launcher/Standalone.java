@@ -137,7 +137,7 @@ public final class Standalone implements AutoCloseable {
       }
     }
     out.println("  data dir   " + dataDir.root());
-    checkRateLimitConfig(k8s != null);
+    RateLimitServiceProcess.Settings rateLimit = checkRateLimitConfig(k8s != null);
 
     long t0 = System.nanoTime();
     int brokerPort = port(19092, "the Kafka broker");
@@ -185,7 +185,7 @@ public final class Standalone implements AutoCloseable {
     }
 
     if (k8s == null) {
-      startRateLimitService();
+      startRateLimitService(rateLimit);
     }
 
     if (options.demoEcho() && k8s == null) {
@@ -651,20 +651,24 @@ public final class Standalone implements AutoCloseable {
    * Refuses, before anything starts, a {@code rateLimit} configuration with a telemetry setting
    * (and in Kubernetes mode an HPA or PDB setting) Envoy Gateway rejects, naming the field: Envoy
    * Gateway does not start with it either.
+   *
+   * @return the configuration with its telemetry read, or null without {@code rateLimit}
    */
-  private void checkRateLimitConfig(boolean kubernetes) throws IOException {
+  private RateLimitServiceProcess.Settings checkRateLimitConfig(boolean kubernetes)
+      throws IOException {
     if (gatewayConfig == null) {
-      return;
+      return null;
     }
     EnvoyGatewayConfig config = EnvoyGatewayConfig.load(gatewayConfig);
     if (config.rateLimit() == null) {
-      return;
+      return null;
     }
     try {
-      RateLimitServiceProcess.telemetry(config);
+      RateLimitServiceProcess.Settings settings = RateLimitServiceProcess.Settings.of(config);
       if (kubernetes) {
         RateLimitInfra.from(config);
       }
+      return settings;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "invalid EnvoyGateway config " + gatewayConfig + ": " + e.getMessage(), e);
@@ -672,16 +676,16 @@ public final class Standalone implements AutoCloseable {
   }
 
   /**
-   * With {@code rateLimit} in the EnvoyGateway configuration, the global rate limit service runs
-   * beside the proxies, as Envoy Gateway runs it beside its fleets.
+   * With {@code rateLimit} in the EnvoyGateway configuration ({@code settings}, as {@link
+   * #checkRateLimitConfig} read it), the global rate limit service runs beside the proxies, as
+   * Envoy Gateway runs it beside its fleets.
    */
-  private void startRateLimitService() throws IOException {
-    EnvoyGatewayConfig config = EnvoyGatewayConfig.load(gatewayConfig);
-    if (config.rateLimit() == null) {
+  private void startRateLimitService(RateLimitServiceProcess.Settings settings) throws IOException {
+    if (settings == null) {
       return;
     }
-    // Checked by checkRateLimitConfig before anything started.
-    RateLimitTelemetry telemetry = RateLimitServiceProcess.telemetry(config);
+    EnvoyGatewayConfig config = settings.config();
+    RateLimitTelemetry telemetry = settings.telemetry();
     if (!xdsTls && config.rateLimit().serviceTls() != null) {
       // Without certificates the local service has no server certificate; proxies told to use
       // TLS would fail every handshake (and fail open or closed per rateLimit.failClosed).
@@ -704,7 +708,7 @@ public final class Standalone implements AutoCloseable {
     rateLimitService =
         RateLimitServiceProcess.start(
             binary.get(),
-            config,
+            settings,
             dataDir.root(),
             dataDir.logs(),
             Ports.free(),

@@ -1,8 +1,8 @@
 package io.eg4j.standalone.launcher;
 
+import static io.eg4j.standalone.launcher.RateLimitFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
 import io.eg4j.model.bus.Json;
@@ -10,7 +10,6 @@ import io.eg4j.model.config.EnvoyGatewayConfig;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -47,51 +43,36 @@ class RateLimitServiceProcessE2E {
   @TempDir static Path dir;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private Process redis;
-  private int redisPort;
+  private RateLimitFixture redis;
   private Path binary;
 
   @BeforeAll
   void redis() throws Exception {
-    Path redisBin = require(onPath("redis-server"), "redis-server is not on PATH");
-    binary = require(RateLimitServiceProcess.binary(), "the rate limit service is not built");
-    redisPort = Ports.free();
-    redis =
-        new ProcessBuilder(
-                redisBin.toString(),
-                "--port",
-                String.valueOf(redisPort),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis.log").toFile())
-            .start();
-    await("redis accepts connections", Duration.ofSeconds(10), () -> connects(redisPort));
+    binary = RateLimitFixture.rateLimitBinary();
+    redis = RateLimitFixture.startRedis(dir);
   }
 
   @AfterAll
-  void stopRedis() throws InterruptedException {
+  void stopRedis() {
     if (redis != null) {
-      redis.destroy();
-      redis.waitFor();
+      redis.close();
     }
   }
 
-  private EnvoyGatewayConfig config(int grpcPort, String telemetry) throws IOException {
-    return EnvoyGatewayConfig.from(
-        Json.YAML.readTree(
-            """
+  /** The configuration, its telemetry read as {@code eg4j run} reads it before it starts. */
+  private RateLimitServiceProcess.Settings config(int grpcPort, String telemetry)
+      throws IOException {
+    return RateLimitServiceProcess.Settings.of(
+        EnvoyGatewayConfig.from(
+            Json.YAML.readTree(
+                """
             rateLimit:
               backend: {type: Redis, redis: {url: '127.0.0.1:%d'}}
               %s
             x-eg4j:
               rateLimitService: '127.0.0.1:%d'
             """
-                .formatted(redisPort, telemetry, grpcPort)));
+                    .formatted(redis.redisPort(), telemetry, grpcPort))));
   }
 
   /** The domain {@code name} (one user may make two decisions a minute) in the service's files. */
@@ -126,7 +107,7 @@ class RateLimitServiceProcessE2E {
             Ports.free(),
             metricsPort,
             null)) {
-      await("the service is healthy", Duration.ofSeconds(20), () -> healthy(httpPort));
+      RateLimitFixture.awaitHealthy(httpPort, Duration.ofSeconds(20));
       // Three decisions on the same descriptor: two within the limit, one over it.
       for (int i = 0; i < 3; i++) {
         assertThat(decide(httpPort, "metrics-test")).contains(i < 2 ? "\"OK\"" : "OVER_LIMIT");
@@ -193,7 +174,7 @@ class RateLimitServiceProcessE2E {
             Ports.free(),
             Ports.free(),
             null)) {
-      await("the service is healthy", Duration.ofSeconds(20), () -> healthy(httpPort));
+      RateLimitFixture.awaitHealthy(httpPort, Duration.ofSeconds(20));
       decide(httpPort, "tracing-test");
       // The span exporter sends in batches, every few seconds.
       await(
@@ -228,7 +209,7 @@ class RateLimitServiceProcessE2E {
             Ports.free(),
             metricsPort,
             null)) {
-      await("the service is healthy", Duration.ofSeconds(20), () -> healthy(httpPort));
+      RateLimitFixture.awaitHealthy(httpPort, Duration.ofSeconds(20));
       assertThatThrownBy(() -> metrics(metricsPort)).isInstanceOf(ConnectException.class);
       assertThat(rl.alive()).isTrue();
     }
@@ -279,64 +260,5 @@ class RateLimitServiceProcessE2E {
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return r.body();
-  }
-
-  private boolean healthy(int port) {
-    try {
-      return http.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthcheck"))
-                      .timeout(Duration.ofSeconds(2))
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding())
-              .statusCode()
-          == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static boolean connects(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void await(String what, Duration limit, BooleanSupplier done)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (done.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    fail("timed out waiting until " + what);
-  }
-
-  private static Path require(Optional<Path> p, String why) {
-    if (p.isEmpty()) {
-      if ("1".equals(System.getenv("EG4J_REQUIRE_ENVOY"))) {
-        fail(
-            why + " and EG4J_REQUIRE_ENVOY=1 (install redis-server; run tools/ratelimit/build.sh)");
-      }
-      Assumptions.abort(why);
-    }
-    return p.get();
-  }
-
-  private static Optional<Path> onPath(String name) {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      Path p = Path.of(d, name);
-      if (Files.isExecutable(p)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
   }
 }

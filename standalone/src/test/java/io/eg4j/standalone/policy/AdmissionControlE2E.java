@@ -2,15 +2,9 @@ package io.eg4j.standalone.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.xds.testing.Http;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,34 +28,24 @@ import org.junit.jupiter.api.io.TempDir;
 class AdmissionControlE2E {
   @TempDir static Path dir;
   PolicyStack stack;
-  EchoServer echo;
-  HttpServer broken;
-  ExecutorService serverThreads;
   final AtomicInteger served = new AtomicInteger();
 
   @BeforeAll
   void start() throws Exception {
     stack = PolicyStack.start(dir);
-    echo = EchoServer.start(0, "echo", "default");
-    serverThreads = Executors.newCachedThreadPool();
-    broken = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    broken.createContext(
-        "/",
-        ex -> {
-          try (ex) {
-            ex.getRequestBody().readAllBytes();
-            served.incrementAndGet();
-            byte[] b = "broken".getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain");
-            ex.sendResponseHeaders(500, b.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(b);
-            }
-          }
-        });
-    broken.setExecutor(serverThreads);
-    broken.start();
-    int port = broken.getAddress().getPort();
+    EchoServer echo = stack.echo("echo");
+    int port =
+        stack
+            .httpBackend(
+                ex -> {
+                  try (ex) {
+                    ex.getRequestBody().readAllBytes();
+                    served.incrementAndGet();
+                    PolicyStack.respond(ex, 500, "text/plain", "broken");
+                  }
+                })
+            .getAddress()
+            .getPort();
     String yaml =
         stack.gateway()
             + "---\n"
@@ -132,41 +116,21 @@ class AdmissionControlE2E {
               headers: {disableRateLimitHeaders: true}
             """;
     stack.apply(yaml);
-    for (String p : new String[] {"ac", "tolerant", "quiet", "loud"}) {
-      assertThat(stack.status("BackendTrafficPolicy", "default", p).status().toString())
-          .as("policy %s", p)
-          .contains("Accepted")
-          .doesNotContain("\"False\"");
-    }
-    assertThat(stack.status("ClientTrafficPolicy", "default", "quiet").status().toString())
-        .contains("Accepted")
-        .doesNotContain("\"False\"");
+    stack.assertAccepted("BackendTrafficPolicy", "ac", "tolerant", "quiet", "loud");
+    stack.assertAccepted("ClientTrafficPolicy", "quiet");
     for (String r : new String[] {"ac", "tolerant", "raw"}) {
       stack.await(
           "the route /" + r + " reaches the backend",
           () -> Http.get(stack.port(), "x.test", "/" + r + "/warm").status() == 500);
     }
-    stack.await(
-        "the route /quiet serves",
-        () -> Http.get(stack.port(), "x.test", "/quiet/warm").status() == 200);
-    stack.await(
-        "the route /loud serves",
-        () -> Http.get(stack.port(), "x.test", "/loud/warm").status() == 200);
+    stack.awaitServes("/quiet/warm");
+    stack.awaitServes("/loud/warm");
   }
 
   @AfterAll
   void stop() {
     if (stack != null) {
       stack.close();
-    }
-    if (echo != null) {
-      echo.close();
-    }
-    if (broken != null) {
-      broken.stop(0);
-    }
-    if (serverThreads != null) {
-      serverThreads.shutdownNow();
     }
   }
 

@@ -2,11 +2,13 @@ package io.eg4j.standalone.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpExchange;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.xds.testing.Http;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,68 +40,23 @@ import org.junit.jupiter.api.io.TempDir;
 class BackendClusterLimitsE2E {
   @TempDir static Path dir;
   PolicyStack stack;
-  EchoServer echo;
-  HttpServer picky;
   ExecutorService pool;
-  java.net.ServerSocket orca;
-  final java.util.concurrent.CompletableFuture<String> orcaPreface =
-      new java.util.concurrent.CompletableFuture<>();
+  final CompletableFuture<String> orcaPreface = new CompletableFuture<>();
 
-  /** A Service {@code name} whose endpoints are 127.0.0.1 on each of {@code ports}. */
-  private static String service(String name, int... ports) {
-    StringBuilder y = new StringBuilder(PolicyStack.service(name, ports[0]));
-    for (int i = 1; i < ports.length; i++) {
-      y.append(
-          """
-          ---
-          apiVersion: discovery.k8s.io/v1
-          kind: EndpointSlice
-          metadata:
-            namespace: default
-            name: %s-%d
-            labels:
-              kubernetes.io/service-name: %s
-          addressType: IPv4
-          ports:
-          - name: http
-            port: %d
-            protocol: TCP
-          endpoints:
-          - addresses: [127.0.0.1]
-            conditions:
-              ready: true
-          """
-              .formatted(name, i + 1, name, ports[i]));
+  /** The "picky" backend (see the class comment). */
+  private static void picky(HttpExchange ex) throws IOException {
+    try (ex) {
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      int status = 200;
+      if (ex.getRequestURI().getPath().equals("/health")) {
+        boolean expected =
+            ex.getRequestMethod().equals("POST")
+                && "health.example.com".equals(ex.getRequestHeaders().getFirst("Host"))
+                && body.equals("ping");
+        status = expected ? 200 : 503;
+      }
+      PolicyStack.respond(ex, status, "text/plain", "picky");
     }
-    return y.toString();
-  }
-
-  private static HttpServer picky() throws Exception {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    s.createContext(
-        "/",
-        ex -> {
-          try (ex) {
-            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            int status = 200;
-            if (ex.getRequestURI().getPath().equals("/health")) {
-              boolean expected =
-                  ex.getRequestMethod().equals("POST")
-                      && "health.example.com".equals(ex.getRequestHeaders().getFirst("Host"))
-                      && body.equals("ping");
-              status = expected ? 200 : 503;
-            }
-            byte[] b = "picky".getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain");
-            ex.sendResponseHeaders(status, b.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(b);
-            }
-          }
-        });
-    s.setExecutor(Executors.newCachedThreadPool());
-    s.start();
-    return s;
   }
 
   private static String check(String name, String route, String hostname) {
@@ -132,19 +89,19 @@ class BackendClusterLimitsE2E {
 
   @BeforeAll
   void start() throws Exception {
-    pool = Executors.newFixedThreadPool(8);
     stack = PolicyStack.start(dir);
-    echo = EchoServer.start(0, "echo", "default");
-    picky = picky();
-    int pickyPort = picky.getAddress().getPort();
+    pool = Executors.newFixedThreadPool(8);
+    stack.closeWith(pool::shutdownNow);
+    EchoServer echo = stack.echo("echo");
+    int pickyPort = stack.httpBackend(BackendClusterLimitsE2E::picky).getAddress().getPort();
     // The ORCA reporting port: records the first bytes of the first connection.
-    orca = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+    ServerSocket orca = stack.closeWith(new ServerSocket(0, 8, InetAddress.getLoopbackAddress()));
     pool.submit(
         () -> {
-          try (java.net.Socket c = orca.accept()) {
+          try (Socket c = orca.accept()) {
             orcaPreface.complete(
                 new String(c.getInputStream().readNBytes(24), StandardCharsets.ISO_8859_1));
-          } catch (java.io.IOException e) {
+          } catch (IOException e) {
             orcaPreface.completeExceptionally(e);
           }
         });
@@ -158,11 +115,11 @@ class BackendClusterLimitsE2E {
                 + "---\n"
                 + PolicyStack.service("unlimited", echo.port())
                 + "---\n"
-                + service("right", echo.port(), pickyPort)
+                + PolicyStack.multiEndpointService("right", echo.port(), pickyPort)
                 + "---\n"
-                + service("wrong", echo.port(), pickyPort)
+                + PolicyStack.multiEndpointService("wrong", echo.port(), pickyPort)
                 + "---\n"
-                + service("fallback", echo.port(), pickyPort));
+                + PolicyStack.multiEndpointService("fallback", echo.port(), pickyPort));
     yaml.append(PolicyStack.route("pe", "limited"))
         .append(PolicyStack.route("nope", "unlimited"))
         .append(PolicyStack.route("hcright", "right"))
@@ -231,36 +188,15 @@ class BackendClusterLimitsE2E {
         .append(check("hcwrong", "hcwrong", "other.example.com"))
         .append(check("hcfallback", "hcfallback", null));
     stack.apply(yaml.toString());
-    for (String p : new String[] {"pe", "sticky", "buffers", "orca", "hcright", "hcwrong"}) {
-      assertThat(stack.status("BackendTrafficPolicy", "default", p).status().toString())
-          .as("policy %s", p)
-          .contains("Accepted")
-          .doesNotContain("\"False\"");
-    }
-    stack.await(
-        "the routes serve", () -> Http.get(stack.port(), "x.test", "/plain").status() == 200);
+    stack.assertAccepted(
+        "BackendTrafficPolicy", "pe", "sticky", "buffers", "orca", "hcright", "hcwrong");
+    stack.awaitServes("/plain");
   }
 
   @AfterAll
   void stop() {
     if (stack != null) {
       stack.close();
-    }
-    if (echo != null) {
-      echo.close();
-    }
-    if (picky != null) {
-      picky.stop(0);
-    }
-    if (orca != null) {
-      try {
-        orca.close();
-      } catch (java.io.IOException e) {
-        // closing anyway
-      }
-    }
-    if (pool != null) {
-      pool.shutdownNow();
     }
   }
 

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.xds.testing.Http;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,70 +35,32 @@ import org.junit.jupiter.api.io.TempDir;
 class BackendResilienceE2E {
   @TempDir static Path dir;
   PolicyStack stack;
-  EchoServer echo;
-  HttpServer sick;
-  HttpServer broken;
   ExecutorService pool;
 
-  /** A Service {@code name} whose endpoints are 127.0.0.1 on each of {@code ports}. */
-  private static String service(String name, int... ports) {
-    StringBuilder y = new StringBuilder(PolicyStack.service(name, ports[0]));
-    for (int i = 1; i < ports.length; i++) {
-      y.append(
-          """
-          ---
-          apiVersion: discovery.k8s.io/v1
-          kind: EndpointSlice
-          metadata:
-            namespace: default
-            name: %s-%d
-            labels:
-              kubernetes.io/service-name: %s
-          addressType: IPv4
-          ports:
-          - name: http
-            port: %d
-            protocol: TCP
-          endpoints:
-          - addresses: [127.0.0.1]
-            conditions:
-              ready: true
-          """
-              .formatted(name, i + 1, name, ports[i]));
-    }
-    return y.toString();
-  }
-
-  private static HttpServer server(String body, int status, int healthStatus) throws Exception {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    s.createContext(
-        "/",
+  /**
+   * A backend that answers {@code /health} with {@code healthStatus} and body {@code health}, every
+   * other path with {@code status} and {@code body}.
+   */
+  private HttpServer server(String body, int status, int healthStatus) throws IOException {
+    return stack.httpBackend(
         ex -> {
           try (ex) {
             ex.getRequestBody().readAllBytes();
             boolean health = ex.getRequestURI().getPath().equals("/health");
-            byte[] b = (health ? "health" : body).getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain");
-            ex.sendResponseHeaders(health ? healthStatus : status, b.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(b);
-            }
+            PolicyStack.respond(
+                ex, health ? healthStatus : status, "text/plain", health ? "health" : body);
           }
         });
-    s.setExecutor(Executors.newCachedThreadPool());
-    s.start();
-    return s;
   }
 
   @BeforeAll
   void start() throws Exception {
-    pool = Executors.newFixedThreadPool(8);
     stack = PolicyStack.start(dir);
-    echo = EchoServer.start(0, "echo", "default");
-    sick = server("sick", 200, 503);
-    broken = server("broken", 500, 500);
-    int sickPort = sick.getAddress().getPort();
-    int brokenPort = broken.getAddress().getPort();
+    pool = Executors.newFixedThreadPool(8);
+    stack.closeWith(pool::shutdownNow);
+    EchoServer echo = stack.echo("echo");
+    int sickPort = server("sick", 200, 503).getAddress().getPort();
+    int brokenPort = server("broken", 500, 500).getAddress().getPort();
     StringBuilder yaml =
         new StringBuilder(
             stack.gateway()
@@ -109,9 +69,9 @@ class BackendResilienceE2E {
                 + "---\n"
                 + PolicyStack.service("breaker", echo.port())
                 + "---\n"
-                + service("checked", echo.port(), sickPort)
+                + PolicyStack.multiEndpointService("checked", echo.port(), sickPort)
                 + "---\n"
-                + service("outliers", echo.port(), brokenPort)
+                + PolicyStack.multiEndpointService("outliers", echo.port(), brokenPort)
                 + "---\n"
                 + PolicyStack.service("broken", brokenPort));
     yaml.append(PolicyStack.route("cb", "breaker"))
@@ -174,31 +134,14 @@ class BackendResilienceE2E {
               body: {type: Inline, inline: "we are fixing it"}
         """);
     stack.apply(yaml.toString());
-    for (String p : new String[] {"cb", "hc", "od", "override"}) {
-      assertThat(stack.status("BackendTrafficPolicy", "default", p).status().toString())
-          .as("policy %s", p)
-          .contains("Accepted")
-          .doesNotContain("\"False\"");
-    }
-    stack.await(
-        "the routes serve", () -> Http.get(stack.port(), "x.test", "/plain").status() == 200);
+    stack.assertAccepted("BackendTrafficPolicy", "cb", "hc", "od", "override");
+    stack.awaitServes("/plain");
   }
 
   @AfterAll
   void stop() {
     if (stack != null) {
       stack.close();
-    }
-    if (echo != null) {
-      echo.close();
-    }
-    for (HttpServer s : new HttpServer[] {sick, broken}) {
-      if (s != null) {
-        s.stop(0);
-      }
-    }
-    if (pool != null) {
-      pool.shutdownNow();
     }
   }
 

@@ -126,12 +126,7 @@ class ClientListenerE2E {
                     + "  headers: {withUnderscoresAction: DropHeader}")
             + policy("trailing", "http1: {enableTrailers: true}"));
     stack.apply(yaml.toString());
-    for (String n : names) {
-      assertThat(stack.status("ClientTrafficPolicy", "default", n).status().toString())
-          .as("policy %s", n)
-          .contains("Accepted")
-          .doesNotContain("\"False\"");
-    }
+    stack.assertAccepted("ClientTrafficPolicy", names);
     for (int port : new int[] {stack.port(), hops, cidrs, strict, paths, trailing}) {
       stack.await(
           "listener " + port + " serves", () -> Http.get(port, "x.test", "/app").status() == 200);

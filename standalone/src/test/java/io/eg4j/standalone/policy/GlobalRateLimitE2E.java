@@ -1,34 +1,22 @@
 package io.eg4j.standalone.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.model.ir.traffic.RateLimitServiceConfigs;
+import io.eg4j.standalone.launcher.RateLimitFixture;
 import io.eg4j.translator.core.TranslateResult;
 import io.eg4j.xds.core.CertGen;
 import io.eg4j.xds.testing.EnvoyProcess;
 import io.eg4j.xds.testing.Http;
-import java.io.File;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -50,7 +38,7 @@ class GlobalRateLimitE2E {
   @TempDir static Path dir;
   PolicyStack stack;
   EchoServer echo;
-  Process redis;
+  RateLimitFixture redis;
   Process ratelimit;
   TranslateResult translated;
   int grpcPort;
@@ -58,27 +46,11 @@ class GlobalRateLimitE2E {
 
   @BeforeAll
   void start() throws Exception {
-    Path redisBin = require(onPath("redis-server"), "redis-server is not on PATH");
-    Path rlBin = require(ratelimitBinary(), "the rate limit service is not built");
+    Path rlBin = RateLimitFixture.rateLimitBinary();
+    redis = RateLimitFixture.startRedis(dir);
+    int redisPort = redis.redisPort();
     stack = PolicyStack.start(dir);
     echo = EchoServer.start(0, "echo", "default");
-
-    int redisPort = EnvoyProcess.freePort();
-    redis =
-        new ProcessBuilder(
-                redisBin.toString(),
-                "--port",
-                String.valueOf(redisPort),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis.log").toFile())
-            .start();
-    await("redis accepts connections", () -> connects(redisPort));
 
     grpcPort = EnvoyProcess.freePort();
     Map<String, String> tlsEnv = Map.of();
@@ -198,7 +170,7 @@ class GlobalRateLimitE2E {
                 Map.entry("DEBUG_PORT", String.valueOf(EnvoyProcess.freePort()))));
     rl.environment().putAll(tlsEnv);
     ratelimit = rl.start();
-    await("the rate limit service is healthy", () -> healthy(httpPort));
+    RateLimitFixture.awaitHealthy(httpPort, Duration.ofSeconds(30));
     stack.await(
         "the free route serves", () -> Http.get(stack.port(), "x.test", "/free").status() == 200);
   }
@@ -210,17 +182,9 @@ class GlobalRateLimitE2E {
 
   @AfterAll
   void stop() {
-    for (Process p : new Process[] {ratelimit, redis}) {
-      if (p != null) {
-        p.destroy();
-        try {
-          if (!p.waitFor(5, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+    RateLimitFixture.stop(ratelimit);
+    if (redis != null) {
+      redis.close();
     }
     if (stack != null) {
       stack.close();
@@ -232,9 +196,7 @@ class GlobalRateLimitE2E {
 
   @Test
   void thePolicyIsAccepted() {
-    assertThat(stack.status("BackendTrafficPolicy", "default", "global").status().toString())
-        .contains("\"Accepted\"")
-        .doesNotContain("\"False\"");
+    stack.assertAccepted("BackendTrafficPolicy", "global");
   }
 
   @Test
@@ -258,9 +220,7 @@ class GlobalRateLimitE2E {
 
   @Test
   void theSelectorsPolicyIsAccepted() {
-    assertThat(stack.status("BackendTrafficPolicy", "default", "selectors").status().toString())
-        .contains("\"Accepted\"")
-        .doesNotContain("\"False\"");
+    stack.assertAccepted("BackendTrafficPolicy", "selectors");
   }
 
   @Test
@@ -300,104 +260,5 @@ class GlobalRateLimitE2E {
     }
     assertThat(Http.get(stack.port(), "x.test", "/selected", "x-outside", "yes").status())
         .isEqualTo(429);
-  }
-
-  private static Path require(Optional<Path> p, String why) {
-    if (p.isEmpty()) {
-      if ("1".equals(System.getenv("EG4J_REQUIRE_ENVOY"))) {
-        fail(
-            why + " and EG4J_REQUIRE_ENVOY=1 (install redis-server; run tools/ratelimit/build.sh)");
-      }
-      Assumptions.abort(why);
-    }
-    return p.get();
-  }
-
-  static Optional<Path> onPath(String name) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    for (String d : path.split(File.pathSeparator)) {
-      Path p = Path.of(d, name);
-      if (Files.isExecutable(p)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
-  }
-
-  /**
-   * The service tools/ratelimit/build.sh built: {@code EG4J_RATELIMIT} if set, else the cache
-   * directory of the version the script pins.
-   */
-  static Optional<Path> ratelimitBinary() throws IOException {
-    String explicit = System.getenv("EG4J_RATELIMIT");
-    if (explicit != null && !explicit.isEmpty()) {
-      return Optional.of(Path.of(explicit)).filter(Files::isExecutable);
-    }
-    Path script = null;
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.exists(d.resolve("tools/ratelimit/build.sh"))) {
-        script = d.resolve("tools/ratelimit/build.sh");
-        break;
-      }
-    }
-    if (script == null) {
-      return Optional.empty();
-    }
-    String version = null;
-    for (String line : Files.readAllLines(script)) {
-      if (line.startsWith("RATELIMIT_VERSION=")) {
-        version = line.substring("RATELIMIT_VERSION=".length()).trim();
-      }
-    }
-    String cache = System.getenv("EG4J_CACHE");
-    Path root =
-        cache == null || cache.isEmpty()
-            ? Path.of(System.getProperty("user.home"), ".cache", "eg4j")
-            : Path.of(cache);
-    return version == null
-        ? Optional.empty()
-        : Optional.of(root.resolve("ratelimit").resolve(version).resolve("ratelimit"))
-            .filter(Files::isExecutable);
-  }
-
-  private static boolean connects(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static boolean healthy(int port) {
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthcheck"))
-                      .timeout(Duration.ofSeconds(2))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    fail("timed out waiting until " + what);
   }
 }

@@ -156,9 +156,7 @@ class LocalRateLimitE2E {
 
   @Test
   void theCostlyPolicyIsAccepted() {
-    assertThat(stack.status("BackendTrafficPolicy", "default", "costly").status().toString())
-        .contains("\"Accepted\"")
-        .doesNotContain("\"False\"");
+    stack.assertAccepted("BackendTrafficPolicy", "costly");
   }
 
   @Test
@@ -189,9 +187,7 @@ class LocalRateLimitE2E {
 
   @Test
   void aSharedLimitIsExhaustedAcrossTheTwoRoutes() {
-    assertThat(stack.status("BackendTrafficPolicy", "default", "shared").status().toString())
-        .contains("\"Accepted\"")
-        .doesNotContain("\"False\"");
+    stack.assertAccepted("BackendTrafficPolicy", "shared");
     assertThat(Http.get(stack.port(), "x.test", "/shared-a", "x-user", "bob").status())
         .isEqualTo(200);
     assertThat(Http.get(stack.port(), "x.test", "/shared-b", "x-user", "bob").status())

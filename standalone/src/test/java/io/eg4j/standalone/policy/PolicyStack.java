@@ -1,9 +1,15 @@
 package io.eg4j.standalone.policy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 import io.eg4j.model.bootstrap.EnvoyBootstrap;
 import io.eg4j.model.bootstrap.EnvoyBootstrapSpec;
 import io.eg4j.model.config.EnvoyGatewayConfig;
+import io.eg4j.model.echo.EchoServer;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.model.status.ResourceStatus;
 import io.eg4j.model.yaml.ManifestReader;
@@ -13,14 +19,20 @@ import io.eg4j.translator.core.Translator;
 import io.eg4j.xds.core.CertGen;
 import io.eg4j.xds.core.XdsEvents;
 import io.eg4j.xds.testing.EnvoyProcess;
+import io.eg4j.xds.testing.Http;
 import io.eg4j.xds.testing.XdsTestServer;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -31,7 +43,8 @@ import java.util.function.BooleanSupplier;
  * hands it over.
  *
  * <p>The Gateway is {@code default/eg} with one HTTP listener {@code http} on {@link #port()};
- * Envoy's node belongs to that IR key.
+ * Envoy's node belongs to that IR key. The backends a test starts through the stack ({@link #echo},
+ * {@link #httpBackend}, {@link #closeWith}) stop when it closes.
  */
 public final class PolicyStack implements AutoCloseable {
   /** The IR key of the test Gateway. */
@@ -41,6 +54,7 @@ public final class PolicyStack implements AutoCloseable {
   private final EnvoyProcess envoy;
   private final int port;
   private final PatchOutcomeEvents patchOutcomes;
+  private final List<AutoCloseable> owned = new ArrayList<>();
   private TranslateResult last;
 
   private PolicyStack(
@@ -219,6 +233,82 @@ public final class PolicyStack implements AutoCloseable {
             name, targetPort, appProtocol == null ? "" : "\n    appProtocol: " + appProtocol);
   }
 
+  /**
+   * Like {@link #service(String, int)} with an endpoint on 127.0.0.1 for each of {@code ports}, one
+   * EndpointSlice {@code <name>-<n>} each (so Envoy balances between them).
+   */
+  public static String multiEndpointService(String name, int... ports) {
+    StringBuilder y = new StringBuilder(service(name, ports[0]));
+    for (int i = 1; i < ports.length; i++) {
+      y.append(
+          """
+          ---
+          apiVersion: discovery.k8s.io/v1
+          kind: EndpointSlice
+          metadata:
+            namespace: default
+            name: %1$s-%2$d
+            labels:
+              kubernetes.io/service-name: %1$s
+          addressType: IPv4
+          ports:
+          - name: http
+            port: %3$d
+            protocol: TCP
+          endpoints:
+          - addresses: [127.0.0.1]
+            conditions:
+              ready: true
+          """
+              .formatted(name, i + 1, ports[i]));
+    }
+    return y.toString();
+  }
+
+  /**
+   * Starts an echo backend on a free port of 127.0.0.1 whose answers name {@code pod} (namespace
+   * {@code default}); it stops when the stack closes.
+   */
+  public EchoServer echo(String pod) throws IOException {
+    return closeWith(EchoServer.start(0, pod, "default"));
+  }
+
+  /**
+   * Starts an HTTP backend on a free port of 127.0.0.1 that answers every path with {@code
+   * handler}, each exchange on a thread of its own (so slow answers overlap); it stops when the
+   * stack closes.
+   */
+  public HttpServer httpBackend(HttpHandler handler) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    ExecutorService threads = Executors.newCachedThreadPool();
+    server.createContext("/", handler);
+    server.setExecutor(threads);
+    server.start();
+    closeWith(
+        () -> {
+          server.stop(0);
+          threads.shutdownNow();
+        });
+    return server;
+  }
+
+  /** Answers {@code ex} with {@code status} and a UTF-8 {@code body} of {@code contentType}. */
+  public static void respond(HttpExchange ex, int status, String contentType, String body)
+      throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", contentType);
+    ex.sendResponseHeaders(status, b.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(b);
+    }
+  }
+
+  /** Closes {@code resource} (a backend, a thread pool's shutdown …) when the stack closes. */
+  public <T extends AutoCloseable> T closeWith(T resource) {
+    owned.add(resource);
+    return resource;
+  }
+
   /** Translates {@code yaml} with Envoy Gateway's default configuration and serves the result. */
   public TranslateResult apply(String yaml) throws Exception {
     return apply(yaml, EnvoyGatewayConfig.defaults());
@@ -277,6 +367,26 @@ public final class PolicyStack implements AutoCloseable {
   }
 
   /**
+   * Asserts that the last translation accepted each of the {@code kind} objects {@code
+   * default/<name>} without a False condition.
+   */
+  public void assertAccepted(String kind, String... names) {
+    for (String name : names) {
+      ResourceStatus s = status(kind, "default", name);
+      assertThat(s).as("the status of %s default/%s", kind, name).isNotNull();
+      assertThat(s.status().toString())
+          .as("%s default/%s", kind, name)
+          .contains("\"Accepted\"")
+          .doesNotContain("\"False\"");
+    }
+  }
+
+  /** Waits (see {@link #await}) until {@code GET <path>} with Host {@code x.test} answers 200. */
+  public void awaitServes(String path) {
+    await(path + " serves", () -> Http.get(port, "x.test", path).status() == 200);
+  }
+
+  /**
    * Waits, at most 20 s, until {@code condition} holds; fails with Envoy's log tail otherwise.
    * Polls every 100 ms.
    */
@@ -298,8 +408,17 @@ public final class PolicyStack implements AutoCloseable {
         "timed out waiting for: " + what + "\n" + log.substring(Math.max(0, log.length() - 6000)));
   }
 
+  /** Stops what the test started through the stack (the last first), then Envoy and ADS. */
   @Override
   public void close() {
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      try {
+        owned.get(i).close();
+      } catch (Exception e) {
+        // Stop the rest all the same.
+      }
+    }
+    owned.clear();
     envoy.close();
     xds.close();
   }

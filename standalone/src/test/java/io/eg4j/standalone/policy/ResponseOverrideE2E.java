@@ -2,15 +2,13 @@ package io.eg4j.standalone.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.eg4j.model.echo.EchoServer;
 import io.eg4j.xds.testing.Http;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -35,36 +33,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ResponseOverrideE2E {
   @TempDir static Path dir;
   PolicyStack stack;
-  EchoServer echo;
-  HttpServer errors;
 
   private static final Pattern STATUS = Pattern.compile("/(\\d{3})$");
 
-  private static HttpServer errorServer() throws Exception {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    s.createContext(
-        "/",
-        ex -> {
-          try (ex) {
-            ex.getRequestBody().readAllBytes();
-            Matcher m = STATUS.matcher(ex.getRequestURI().getPath());
-            int status = m.find() ? Integer.parseInt(m.group(1)) : 200;
-            String query = ex.getRequestURI().getQuery();
-            if (query != null && query.startsWith("error=")) {
-              ex.getResponseHeaders().set("x-error", query.substring("error=".length()));
-            }
-            byte[] b = ("upstream " + status).getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/html");
-            ex.getResponseHeaders().set("x-upstream", "yes");
-            ex.sendResponseHeaders(status, b.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(b);
-            }
-          }
-        });
-    s.setExecutor(Executors.newCachedThreadPool());
-    s.start();
-    return s;
+  /** The "errors" backend (see the class comment). */
+  private static void answerWithStatus(HttpExchange ex) throws IOException {
+    try (ex) {
+      ex.getRequestBody().readAllBytes();
+      Matcher m = STATUS.matcher(ex.getRequestURI().getPath());
+      int status = m.find() ? Integer.parseInt(m.group(1)) : 200;
+      String query = ex.getRequestURI().getQuery();
+      if (query != null && query.startsWith("error=")) {
+        ex.getResponseHeaders().set("x-error", query.substring("error=".length()));
+      }
+      ex.getResponseHeaders().set("x-upstream", "yes");
+      PolicyStack.respond(ex, status, "text/html", "upstream " + status);
+    }
   }
 
   private static int closedPort() throws Exception {
@@ -76,8 +60,8 @@ class ResponseOverrideE2E {
   @BeforeAll
   void start() throws Exception {
     stack = PolicyStack.start(dir);
-    echo = EchoServer.start(0, "fallback", "default");
-    errors = errorServer();
+    EchoServer echo = stack.echo("fallback");
+    HttpServer errors = stack.httpBackend(ResponseOverrideE2E::answerWithStatus);
     StringBuilder yaml =
         new StringBuilder(
             stack.gateway()
@@ -158,26 +142,14 @@ class ResponseOverrideE2E {
             response: {body: {type: Inline, inline: "the backend is busy"}}
         """);
     stack.apply(yaml.toString());
-    for (String p : new String[] {"redirect", "header", "source"}) {
-      assertThat(stack.status("BackendTrafficPolicy", "default", p).status().toString())
-          .as("policy %s", p)
-          .contains("Accepted")
-          .doesNotContain("\"False\"");
-    }
-    stack.await(
-        "the routes serve", () -> Http.get(stack.port(), "x.test", "/raw/200").status() == 200);
+    stack.assertAccepted("BackendTrafficPolicy", "redirect", "header", "source");
+    stack.awaitServes("/raw/200");
   }
 
   @AfterAll
   void stop() {
     if (stack != null) {
       stack.close();
-    }
-    if (echo != null) {
-      echo.close();
-    }
-    if (errors != null) {
-      errors.stop(0);
     }
   }
 
