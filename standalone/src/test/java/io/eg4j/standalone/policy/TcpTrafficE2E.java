@@ -192,4 +192,79 @@ class TcpTrafficE2E {
     assertThat(backendsOf(30)).hasSize(1);
     assertThat(Http.get(stack.port(), "x.test", "/").status()).isEqualTo(404);
   }
+
+  /**
+   * A policy on the whole Gateway, which has an HTTP and a TCP listener, with an HTTP setting
+   * (retries) and a cluster setting (a consistent hash by client address): as in Envoy Gateway it
+   * is Accepted, the HTTP route retries and the TCP route's connections stick to one backend.
+   */
+  @Test
+  void aGatewayPolicyActsOnItsHttpAndItsTcpRoutes() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger attempts =
+        new java.util.concurrent.atomic.AtomicInteger();
+    // Every other attempt fails: only a retry turns each request into a 200.
+    int flaky =
+        stack
+            .httpBackend(
+                ex ->
+                    PolicyStack.respond(
+                        ex,
+                        attempts.incrementAndGet() % 2 == 1 ? 503 : 200,
+                        "text/plain",
+                        "attempt"))
+            .getAddress()
+            .getPort();
+    String withRoute =
+        base + PolicyStack.route("flaky", "flaky") + "---\n" + PolicyStack.service("flaky", flaky);
+    try {
+      stack.apply(
+          withRoute
+              + """
+              ---
+              apiVersion: gateway.envoyproxy.io/v1alpha1
+              kind: BackendTrafficPolicy
+              metadata: {namespace: default, name: gateway-wide}
+              spec:
+                targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg}]
+                retry:
+                  numRetries: 2
+                  retryOn:
+                    httpStatusCodes: [503]
+                loadBalancer:
+                  type: ConsistentHash
+                  consistentHash: {type: SourceIP}
+              """);
+      stack.assertAccepted("BackendTrafficPolicy", "gateway-wide");
+      stack.await(
+          "the TCP route's connections stick to one backend",
+          () -> {
+            try {
+              return backendsOf(10).size() == 1;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+      assertThat(backendsOf(30)).hasSize(1);
+      stack.awaitServes("/flaky");
+      int before = attempts.get();
+      for (int i = 0; i < 6; i++) {
+        assertThat(Http.get(stack.port(), "x.test", "/flaky").status()).isEqualTo(200);
+      }
+      // Six requests, each a failed attempt and its retry (the alternation may start either way,
+      // so one request can succeed at once).
+      assertThat(attempts.get() - before).isBetween(11, 12);
+    } finally {
+      // The other tests start from the TCP route without a policy.
+      stack.apply(base);
+      stack.await(
+          "the connections spread again",
+          () -> {
+            try {
+              return backendsOf(30).size() == 2;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+    }
+  }
 }
