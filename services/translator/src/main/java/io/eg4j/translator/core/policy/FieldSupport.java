@@ -145,6 +145,16 @@ public final class FieldSupport {
     if (!pattern.isEmpty() && covered(pattern, supported, node.size() > 0)) {
       return;
     }
+    if (!pattern.isEmpty()
+        && node.isObject()
+        && node.isEmpty()
+        && anySupportedBelow(pattern, supported)) {
+      // An empty object whose members are enforced asks for the feature with its defaults
+      // (retry: {} retries twice, healthCheck.passive: {} ejects with Envoy's defaults,
+      // tcpKeepalive: {} turns keepalive on) or sets nothing (timeout: {}); the translator that
+      // enforces the members handles both, and refuses an empty object that cannot work.
+      return;
+    }
     if (!pattern.isEmpty() && node.size() > 0 && !anySupportedBelow(pattern, supported)) {
       // Nothing under this field is enforced: name the field itself, not each of its leaves.
       out.add("spec." + concrete);

@@ -53,6 +53,16 @@ class FieldSupportTest {
             List.of("spec.csrf")),
         Arguments.of(
             "an empty object can be supported", "{\"csrf\":{}}", List.of("csrf"), List.of()),
+        Arguments.of(
+            "an empty object of enforced members is covered (the feature with its defaults)",
+            "{\"retry\":{\"perRetry\":{}}}",
+            List.of("retry.numRetries", "retry.perRetry.timeout"),
+            List.of()),
+        Arguments.of(
+            "an empty object is still named when nothing below it is enforced",
+            "{\"jwt\":{}}",
+            List.of("retry.numRetries"),
+            List.of("spec.jwt")),
         Arguments.of("null is not set", "{\"cors\":null}", List.of(), List.of()),
         Arguments.of(
             "field names compare case-insensitively, as Go decodes them",

@@ -221,9 +221,14 @@ final class RouteFeaturesTranslator {
 
   /** {@code spec.requestBuffer.limit} in bytes, or null. */
   static Long requestBuffer(JsonNode spec) throws PolicyException {
-    JsonNode limit = spec.path("requestBuffer").get("limit");
-    if (limit == null || limit.isNull()) {
+    JsonNode buffer = spec.get("requestBuffer");
+    if (buffer == null || buffer.isNull()) {
       return null;
+    }
+    JsonNode limit = buffer.get("limit");
+    if (limit == null || limit.isNull()) {
+      // Envoy's buffer filter needs a size above zero; Envoy Gateway would hand it zero.
+      throw new PolicyException("spec.requestBuffer.limit: must be set, between 1 and 4Gi");
     }
     long bytes = ClusterSettingsTranslator.quantity(limit.asText(), "spec.requestBuffer.limit");
     if (bytes < 1 || bytes > 0xFFFFFFFFL) {
