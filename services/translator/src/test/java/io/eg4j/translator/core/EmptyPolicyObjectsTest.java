@@ -102,14 +102,22 @@ class EmptyPolicyObjectsTest {
     assertThat(Translations.firstRoute(r).destination().cluster().passiveHealthCheck()).isNotNull();
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0}: {1}")
   @CsvSource(
       delimiter = '|',
-      value = {"'requestBuffer: {}'"})
-  void anEmptyRequestBufferIsRefusedWithTheReason(String spec) throws Exception {
-    TranslateResult r = translate("BackendTrafficPolicy", spec);
-    assertThat(Translations.status(r, "BackendTrafficPolicy"))
+      value = {
+        "BackendTrafficPolicy | 'requestBuffer: {}' | spec.requestBuffer.limit: must be set",
+        // Envoy refuses HTTP/2 PINGs without a timeout (the listener would be rejected).
+        "ClientTrafficPolicy | 'http2: {connectionKeepalive: {}}' | connectionKeepalive.timeout:"
+            + " required",
+        "ClientTrafficPolicy | 'http2: {connectionKeepalive: {interval: 10s}}' |"
+            + " connectionKeepalive.timeout: required",
+      })
+  void anObjectThatCannotWorkIsRefusedWithTheReason(String kind, String spec, String reason)
+      throws Exception {
+    TranslateResult r = translate(kind, spec);
+    assertThat(Translations.status(r, kind))
         .contains("\"type\":\"Accepted\",\"status\":\"False\"")
-        .contains("spec.requestBuffer.limit: must be set");
+        .contains(reason);
   }
 }

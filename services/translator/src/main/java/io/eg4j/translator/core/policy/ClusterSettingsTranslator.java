@@ -538,7 +538,7 @@ public final class ClusterSettingsTranslator {
    * PING goes unanswered for the timeout. Envoy needs the timeout whenever keepalive is configured,
    * and the CRD wants it shorter than the interval. Null when not set.
    */
-  private static io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2KeepaliveIr http2Keepalive(
+  public static io.eg4j.model.ir.traffic.ConnectionManagerIr.Http2KeepaliveIr http2Keepalive(
       JsonNode k, String where) throws PolicyException {
     if (!k.isObject()) {
       return null;

@@ -128,16 +128,10 @@ final class ConnectionManagerTranslator {
       }
       ignored.add(new NameMatchIr(t, v));
     }
-    ConnectionManagerIr.Http2KeepaliveIr keepalive = null;
-    JsonNode ka = http2.path("connectionKeepalive");
-    if (ka.isObject()) {
-      keepalive =
-          new ConnectionManagerIr.Http2KeepaliveIr(
-              millis(ka, "interval"),
-              millis(ka, "timeout"),
-              ka.has("intervalJitter") ? ka.path("intervalJitter").asInt() : null,
-              millis(ka, "idleInterval"));
-    }
+    // The same checks as a backend's HTTP/2 keepalive: Envoy refuses PINGs without a timeout.
+    ConnectionManagerIr.Http2KeepaliveIr keepalive =
+        io.eg4j.translator.core.policy.ClusterSettingsTranslator.http2Keepalive(
+            http2.path("connectionKeepalive"), "spec.http2.connectionKeepalive");
     Integer maxAccept = null;
     if (connection.has("maxAcceptPerSocketEvent")) {
       maxAccept = connection.path("maxAcceptPerSocketEvent").asInt();
