@@ -118,12 +118,16 @@ class DynamicModuleLoadBalancerE2E {
             + policy(
                 "to-a",
                 "DynamicModule",
-                "dynamicModule: {name: balancer, lbPolicyName: eg4j-pinned,"
+                "dynamicModule: {name: balancer, lbPolicyName: "
+                    + TestDynamicModule.LOAD_BALANCER
+                    + ","
                     + " config: {address: '127.0.0.1:%d'}}".formatted(a.port()))
             + policy(
                 "to-b",
                 "DynamicModule",
-                "dynamicModule: {name: balancer, lbPolicyName: eg4j-pinned,"
+                "dynamicModule: {name: balancer, lbPolicyName: "
+                    + TestDynamicModule.LOAD_BALANCER
+                    + ","
                     + " config: {address: '127.0.0.1:%d'}}".formatted(b.port()))
             + policy("rr", "RoundRobin", "")
             + policy(
