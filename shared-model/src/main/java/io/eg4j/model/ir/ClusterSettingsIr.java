@@ -93,6 +93,33 @@ public record ClusterSettingsIr(
         socketBufferLimitBytes);
   }
 
+  /** These settings with load balancer {@code lb} (null for Envoy Gateway's default). */
+  public ClusterSettingsIr withLoadBalancer(LoadBalancerIr lb) {
+    return new ClusterSettingsIr(
+        circuitBreaker,
+        bufferLimitBytes,
+        dns,
+        lb,
+        tcpKeepalive,
+        connectTimeout,
+        idleTimeout,
+        maxConnectionDuration,
+        requestTimeout,
+        proxyProtocol,
+        activeHealthCheck,
+        passiveHealthCheck,
+        useClientProtocol,
+        panicThreshold,
+        preconnectPerEndpoint,
+        preconnectPredictive,
+        http2,
+        streamIdleTimeout,
+        maxStreamDuration,
+        admissionControl,
+        http2Keepalive,
+        socketBufferLimitBytes);
+  }
+
   /** These settings with active health check {@code a} (null for none). */
   public ClusterSettingsIr withActiveHealthCheck(ActiveHealthCheckIr a) {
     return new ClusterSettingsIr(
@@ -123,9 +150,9 @@ public record ClusterSettingsIr(
   /**
    * The load balancer ({@code loadBalancer}).
    *
-   * @param type {@code RoundRobin}, {@code LeastRequest}, {@code Random}, {@code ConsistentHash} or
+   * @param type {@code RoundRobin}, {@code LeastRequest}, {@code Random}, {@code ConsistentHash},
    *     {@code BackendUtilization} (client-side weighted round robin on the endpoints' ORCA load
-   *     reports)
+   *     reports) or {@code DynamicModule}
    * @param hashTableSize the Maglev table size of a consistent-hash load balancer, or null
    * @param slowStartWindow how long a new endpoint takes to get its full share of requests (round
    *     robin, least request and backend utilization), or null
@@ -135,6 +162,11 @@ public record ClusterSettingsIr(
    * @param overrideHeaders request headers that name the endpoint ({@code IP:port}, a list allowed)
    *     a request goes to when that endpoint is healthy ({@code endpointOverride}); the balancer
    *     picks one otherwise. Empty for none
+   * @param dynamicModule the module of a {@code DynamicModule} load balancer (Envoy's {@code
+   *     dynamic_modules} load balancing policy), as the EnvoyProxy registers it: its {@code name}
+   *     is the registry's name of the module, its {@code filterName} the load balancer's name
+   *     inside the module ({@code lbPolicyName}) and its {@code config} the policy's config as JSON
+   *     text. Null for the other types
    */
   public record LoadBalancerIr(
       String type,
@@ -142,9 +174,23 @@ public record ClusterSettingsIr(
       DurationIr slowStartWindow,
       BackendUtilizationIr backendUtilization,
       ZoneAwareIr zoneAware,
-      List<String> overrideHeaders) {
+      List<String> overrideHeaders,
+      io.eg4j.model.ir.extension.ExtensionIr.DynamicModuleIr dynamicModule) {
     public LoadBalancerIr {
       overrideHeaders = overrideHeaders == null ? List.of() : List.copyOf(overrideHeaders);
+    }
+
+    /** This load balancer with the module of a {@code DynamicModule} type. */
+    public LoadBalancerIr withDynamicModule(
+        io.eg4j.model.ir.extension.ExtensionIr.DynamicModuleIr module) {
+      return new LoadBalancerIr(
+          type,
+          hashTableSize,
+          slowStartWindow,
+          backendUtilization,
+          zoneAware,
+          overrideHeaders,
+          module);
     }
   }
 

@@ -10,7 +10,9 @@ import io.eg4j.model.ir.TcpListenerIr;
 import io.eg4j.model.ir.traffic.TrafficIr;
 import io.eg4j.translator.core.PolicyProcessor.Attachment;
 import io.eg4j.translator.core.policy.FieldSupport;
+import io.eg4j.translator.core.policy.PolicyException;
 import io.eg4j.translator.core.policy.traffic.BackendTrafficPolicyTranslator;
+import io.eg4j.translator.core.policy.traffic.DynamicModuleLoadBalancerTranslator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -111,6 +113,13 @@ final class BackendTrafficApplier {
     }
     // Admission control is an HTTP filter: TCP and UDP backends have none (as in Envoy Gateway).
     io.eg4j.model.ir.ClusterSettingsIr cluster = ir.cluster().withAdmissionControl(null);
+    if (DynamicModuleLoadBalancerTranslator.present(cluster)) {
+      cluster = gatewayModule(cluster, lc);
+      if (cluster == null) {
+        // No endpoint rather than a balancer the policy did not ask for.
+        return d.withSettings(d.settings().stream().map(s -> s.withEndpoints(List.of())).toList());
+      }
+    }
     if (cluster.equals(io.eg4j.model.ir.ClusterSettingsIr.NONE)) {
       return d;
     }
@@ -121,6 +130,24 @@ final class BackendTrafficApplier {
           .withCluster(cluster);
     }
     return d.withCluster(cluster);
+  }
+
+  /**
+   * The settings with the dynamic module load balancer as the EnvoyProxy of the route's own Gateway
+   * registers it (a policy that reaches several Gateways was checked against each registry; its IR
+   * holds the first one's), or null when that registry cannot give it.
+   */
+  private static io.eg4j.model.ir.ClusterSettingsIr gatewayModule(
+      io.eg4j.model.ir.ClusterSettingsIr cluster, ListenerContext lc) {
+    if (lc == null) {
+      var m = cluster.loadBalancer().dynamicModule();
+      return m.path() != null ? cluster : null;
+    }
+    try {
+      return DynamicModuleLoadBalancerTranslator.forGateway(cluster, lc.gateway.envoyProxy);
+    } catch (PolicyException e) {
+      return null;
+    }
   }
 
   /**
@@ -221,6 +248,14 @@ final class BackendTrafficApplier {
     TrafficIr ir = effective(chain);
     if (ir == null) {
       return r;
+    }
+    if (DynamicModuleLoadBalancerTranslator.present(ir.cluster())) {
+      io.eg4j.model.ir.ClusterSettingsIr cluster = gatewayModule(ir.cluster(), lc);
+      if (cluster == null) {
+        // The route's Gateway cannot give the module: its requests must not be balanced otherwise.
+        return r.failClosed(500);
+      }
+      ir = ir.withCluster(cluster);
     }
     if (ir.globalRateLimit() != null) {
       // The route's own global limits count in its listener's domain (Envoy Gateway's).

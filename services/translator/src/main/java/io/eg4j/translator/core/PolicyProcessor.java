@@ -102,7 +102,7 @@ final class PolicyProcessor {
   /**
    * The EnvoyProxy specs in effect for the Gateways a policy reaches, one per Gateway in the order
    * they are reached (null for a Gateway without one): an EnvoyExtensionPolicy's dynamic modules
-   * must be registered in each.
+   * and a BackendTrafficPolicy's dynamic module load balancer must be registered in each.
    */
   private List<JsonNode> envoyProxies(ObjectNode p) {
     List<Target> ts;
@@ -437,7 +437,8 @@ final class PolicyProcessor {
         return r.error();
       }
       case "BackendTrafficPolicy" -> {
-        BackendTrafficPolicyTranslator.Result r = traffic.translate(p, Nodes.spec(p));
+        BackendTrafficPolicyTranslator.Result r =
+            traffic.translate(p, Nodes.spec(p), envoyProxies(p));
         translations.put(p, r);
         return r.error();
       }

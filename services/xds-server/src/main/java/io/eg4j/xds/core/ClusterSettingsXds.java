@@ -41,6 +41,10 @@ final class ClusterSettingsXds {
    * on the endpoints' ORCA load reports (BackendUtilization).
    */
   private static void loadBalancer(Cluster.Builder c, ClusterSettingsIr.LoadBalancerIr lb) {
+    if (lb.dynamicModule() != null) {
+      DynamicModuleConfigs.loadBalancer(c, lb.dynamicModule());
+      return;
+    }
     Cluster.SlowStartConfig slow =
         lb.slowStartWindow() == null
             ? null

@@ -51,15 +51,30 @@ public final class Protos {
           (com.fasterxml.jackson.databind.node.ObjectNode)
               io.eg4j.model.bus.Json.MAPPER.readTree(json(m));
       extra.accept(node);
+      return typedStruct(m.getDescriptorForType().getFullName(), node);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot extend " + m.getDescriptorForType().getFullName(), e);
+    }
+  }
+
+  /**
+   * A message of a type the java-control-plane protos eg4j builds with do not have at all, given as
+   * its JSON (snake_case names): an {@code xds.type.v3.TypedStruct} of that type, which Envoy reads
+   * with its own descriptors.
+   *
+   * @param type the message's full name ({@code envoy.extensions....Config})
+   */
+  public static Any typedStruct(String type, com.fasterxml.jackson.databind.node.ObjectNode json) {
+    try {
       com.google.protobuf.Struct.Builder value = com.google.protobuf.Struct.newBuilder();
-      JsonFormat.parser().merge(io.eg4j.model.bus.Json.MAPPER.writeValueAsString(node), value);
+      JsonFormat.parser().merge(io.eg4j.model.bus.Json.MAPPER.writeValueAsString(json), value);
       return any(
           com.github.xds.type.v3.TypedStruct.newBuilder()
-              .setTypeUrl("type.googleapis.com/" + m.getDescriptorForType().getFullName())
+              .setTypeUrl("type.googleapis.com/" + type)
               .setValue(value)
               .build());
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("cannot extend " + m.getDescriptorForType().getFullName(), e);
+      throw new IllegalStateException("cannot pack " + type, e);
     }
   }
 

@@ -234,7 +234,8 @@ class ClusterLimitsXdsTest {
             new ClusterSettingsIr.BackendUtilizationIr(
                 null, null, null, null, List.of(), false, oob),
             null,
-            List.of());
+            List.of(),
+            null);
     return new ClusterSettingsIr(
         null, null, null, lb, null, null, null, null, null, null, null, null, false, null, null,
         null, null, null, null, null, null, null);

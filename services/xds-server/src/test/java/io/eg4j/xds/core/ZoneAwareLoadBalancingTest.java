@@ -45,7 +45,8 @@ class ZoneAwareLoadBalancingTest {
 
   @Test
   void weightedZonesPickLocalitiesByWeight() throws Exception {
-    Cluster c = cluster(new LoadBalancerIr("RoundRobin", null, null, null, WEIGHTED, List.of()));
+    Cluster c =
+        cluster(new LoadBalancerIr("RoundRobin", null, null, null, WEIGHTED, List.of(), null));
     RoundRobin rr = policy(c).unpack(RoundRobin.class);
     assertThat(rr.getLocalityLbConfig().hasLocalityWeightedLbConfig()).isTrue();
     assertThat(c.getCommonLbConfig().hasLocalityWeightedLbConfig()).isFalse();
@@ -61,7 +62,8 @@ class ZoneAwareLoadBalancingTest {
                 null,
                 null,
                 new ZoneAwareIr(new PreferLocalIr(null, 50, null), List.of()),
-                List.of()));
+                List.of(),
+                null));
     LeastRequest lr = policy(c).unpack(LeastRequest.class);
     var z = lr.getLocalityLbConfig().getZoneAwareLbConfig();
     assertThat(z.getMinClusterSize().getValue()).isEqualTo(6);
@@ -78,7 +80,8 @@ class ZoneAwareLoadBalancingTest {
                 null,
                 null,
                 new ZoneAwareIr(new PreferLocalIr(1L, null, 2), List.of()),
-                List.of()));
+                List.of(),
+                null));
     assertThat(Protos.json(c)).contains("\"force_local_zone\"").contains("\"min_size\": 2");
   }
 
@@ -93,7 +96,8 @@ class ZoneAwareLoadBalancingTest {
                 new ClusterSettingsIr.BackendUtilizationIr(
                     null, null, null, null, List.of(), false, null),
                 WEIGHTED,
-                List.of()));
+                List.of(),
+                null));
     WrrLocality w = policy(c).unpack(WrrLocality.class);
     assertThat(
             w.getEndpointPickingPolicy()
@@ -109,7 +113,7 @@ class ZoneAwareLoadBalancingTest {
     Cluster c =
         cluster(
             new LoadBalancerIr(
-                "RoundRobin", null, null, null, null, List.of("x-custom-host", "x-other")));
+                "RoundRobin", null, null, null, null, List.of("x-custom-host", "x-other"), null));
     var ext = c.getLoadBalancingPolicy().getPolicies(0).getTypedExtensionConfig();
     assertThat(ext.getName()).isEqualTo("envoy.load_balancing_policies.override_host");
     assertThat(ext.getTypedConfig().getTypeUrl())
@@ -124,7 +128,7 @@ class ZoneAwareLoadBalancingTest {
 
   @Test
   void withoutZonesOrOverrideTheLegacyFieldsStay() {
-    Cluster c = cluster(new LoadBalancerIr("Random", null, null, null, null, List.of()));
+    Cluster c = cluster(new LoadBalancerIr("Random", null, null, null, null, List.of(), null));
     assertThat(c.hasLoadBalancingPolicy()).isFalse();
     assertThat(c.getLbPolicy()).isEqualTo(Cluster.LbPolicy.RANDOM);
   }
@@ -175,7 +179,8 @@ class ZoneAwareLoadBalancingTest {
     var plain = new io.eg4j.model.ir.RouteDestinationIr("rule/0", List.of(s), 0);
     var zoned =
         plain.withCluster(
-            settings(new LoadBalancerIr("RoundRobin", null, null, null, WEIGHTED, List.of())));
+            settings(
+                new LoadBalancerIr("RoundRobin", null, null, null, WEIGHTED, List.of(), null)));
     var preferLocal =
         plain.withCluster(
             settings(
@@ -185,7 +190,8 @@ class ZoneAwareLoadBalancingTest {
                     null,
                     null,
                     new ZoneAwareIr(new PreferLocalIr(null, null, null), List.of()),
-                    List.of())));
+                    List.of(),
+                    null)));
     assertThat(ClusterXdsTranslator.perBackendCluster(plain)).isFalse();
     assertThat(ClusterXdsTranslator.perBackendCluster(preferLocal)).isFalse();
     assertThat(ClusterXdsTranslator.perBackendCluster(zoned)).isTrue();
@@ -216,7 +222,8 @@ class ZoneAwareLoadBalancingTest {
                     false,
                     null),
                 null,
-                List.of()));
+                List.of(),
+                null));
     Any p = policy(c);
     // Envoy's own type (not a TypedStruct): the generated class reads it, the slow start (field 8,
     // newer than those protos) travels as a field Envoy knows.
@@ -239,7 +246,8 @@ class ZoneAwareLoadBalancingTest {
                 new ClusterSettingsIr.BackendUtilizationIr(
                     null, null, null, null, List.of(), false, null),
                 null,
-                List.of()));
+                List.of(),
+                null));
     assertThat(
             policy(plain).unpack(ClientSideWeightedRoundRobin.class).getUnknownFields().hasField(8))
         .isFalse();

@@ -11,13 +11,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The test dynamic module ({@code eg4j_test_module.c} beside this class): an Envoy HTTP filter that
- * sets {@code x-dynamic-module: <filter name>:<filter config>} on every response. Compiled here
- * with the machine's C compiler ({@code cc}, else {@code gcc}) into a shared library for the tests
- * that load a local module into the real envoy.
+ * sets {@code x-dynamic-module: <filter name>:<filter config>} on every response, and a load
+ * balancer ({@link #LOAD_BALANCER}) that sends every request to the healthy host whose address
+ * ({@code 127.0.0.1:8080}) its config names, else to the first one. Compiled here with the
+ * machine's C compiler ({@code cc}, else {@code gcc}) into a shared library for the tests that load
+ * a local module into the real envoy.
  */
 public final class TestDynamicModule {
   /** The response header the module sets. */
   public static final String HEADER = "x-dynamic-module";
+
+  /** The name of the module's load balancer; Envoy refuses a cluster that asks for another. */
+  public static final String LOAD_BALANCER = "eg4j-pinned";
 
   private TestDynamicModule() {}
 

@@ -1,7 +1,11 @@
 /*
  * A minimal Envoy dynamic module for eg4j's tests (io.eg4j.xds.testing.TestDynamicModule compiles
- * it with the C compiler): an HTTP filter that sets the response header
- * "x-dynamic-module: <filter_name>:<filter_config>" on every response it sees.
+ * it with the C compiler):
+ * - an HTTP filter that sets the response header "x-dynamic-module: <filter_name>:<filter_config>"
+ *   on every response it sees;
+ * - a load balancer ("eg4j-pinned"): every request goes to the healthy host whose address
+ *   ("127.0.0.1:8080") appears in the policy's config, else to the first healthy host. Any other
+ *   load balancer name is refused (Envoy then refuses the cluster).
  *
  * Written against the dynamic modules ABI of Envoy 1.40 (source/extensions/dynamic_modules/abi in
  * the Envoy repository): Envoy resolves every envoy_dynamic_module_on_http_filter_* hook below when
@@ -108,3 +112,98 @@ void envoy_dynamic_module_on_http_filter_http_stream_reset(void) {}
 void envoy_dynamic_module_on_http_filter_scheduled(void) {}
 void envoy_dynamic_module_on_http_filter_downstream_above_write_buffer_high_watermark(void) {}
 void envoy_dynamic_module_on_http_filter_downstream_below_write_buffer_low_watermark(void) {}
+
+/* ---------------------------------------------------------------------------------------------
+ * The load balancer (envoy.load_balancing_policies.dynamic_modules). Envoy resolves the five
+ * envoy_dynamic_module_on_lb_* hooks below when it loads the policy and refuses the module if one
+ * is missing; chooseHost answers an index into the healthy hosts of a priority.
+ */
+
+/* Provided by Envoy. */
+size_t envoy_dynamic_module_callback_lb_get_healthy_hosts_count(void* lb_envoy_ptr,
+                                                               uint32_t priority);
+bool envoy_dynamic_module_callback_lb_get_healthy_host_address(void* lb_envoy_ptr,
+                                                               uint32_t priority, size_t index,
+                                                               buffer* result);
+
+typedef struct {
+  char* config;
+} lb_config;
+
+const void* envoy_dynamic_module_on_lb_config_new(void* lb_config_envoy_ptr, buffer name,
+                                                  buffer config) {
+  (void)lb_config_envoy_ptr;
+  static const char wanted[] = "eg4j-pinned";
+  if (name.length != sizeof(wanted) - 1 || memcmp(name.ptr, wanted, name.length) != 0) {
+    return NULL;
+  }
+  lb_config* c = malloc(sizeof(lb_config));
+  if (c == NULL) {
+    return NULL;
+  }
+  c->config = malloc(config.length + 1);
+  if (c->config == NULL) {
+    free(c);
+    return NULL;
+  }
+  if (config.length > 0) {
+    memcpy(c->config, config.ptr, config.length);
+  }
+  c->config[config.length] = 0;
+  return c;
+}
+
+void envoy_dynamic_module_on_lb_config_destroy(const void* config) {
+  lb_config* c = (lb_config*)config;
+  free(c->config);
+  free(c);
+}
+
+/* One balancer per worker: it only needs the configuration. */
+const void* envoy_dynamic_module_on_lb_new(const void* config, void* lb_envoy_ptr) {
+  (void)lb_envoy_ptr;
+  return config;
+}
+
+/* True when the config holds the address as a whole (not inside a longer number or address). */
+static bool config_names(const char* config, buffer address) {
+  for (const char* p = config; *p != 0; p++) {
+    if (strncmp(p, address.ptr, address.length) != 0) {
+      continue;
+    }
+    char before = p == config ? ' ' : p[-1];
+    char after = p[address.length];
+    if ((before < '0' || before > '9') && before != '.' && (after < '0' || after > '9')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool envoy_dynamic_module_on_lb_choose_host(void* lb_envoy_ptr, const void* lb, void* context,
+                                            uint32_t* result_priority, uint32_t* result_index) {
+  (void)context;
+  const lb_config* c = (const lb_config*)lb;
+  size_t count = envoy_dynamic_module_callback_lb_get_healthy_hosts_count(lb_envoy_ptr, 0);
+  if (count == 0) {
+    return false;
+  }
+  *result_priority = 0;
+  *result_index = 0;
+  for (size_t i = 0; i < count; i++) {
+    buffer address = {NULL, 0};
+    if (envoy_dynamic_module_callback_lb_get_healthy_host_address(lb_envoy_ptr, 0, i, &address) &&
+        address.length > 0 && config_names(c->config, address)) {
+      *result_index = (uint32_t)i;
+      break;
+    }
+  }
+  return true;
+}
+
+void envoy_dynamic_module_on_lb_on_host_membership_update(void* lb_envoy_ptr, const void* lb,
+                                                          size_t added, size_t removed) {
+  (void)lb_envoy_ptr; (void)lb; (void)added; (void)removed;
+}
+
+void envoy_dynamic_module_on_lb_destroy(const void* lb) { (void)lb; }

@@ -139,6 +139,17 @@ public final class ClusterSettingsTranslator {
    * are checked as Envoy Gateway checks them; a bad one is a {@link PolicyException} naming it.
    */
   public static ClusterSettingsIr translate(JsonNode bs, String where) throws PolicyException {
+    return translate(bs, where, false);
+  }
+
+  /**
+   * The cluster settings, as {@link #translate(JsonNode, String)}; with {@code dynamicModules} a
+   * {@code DynamicModule} load balancer is taken too, as a reference to the module by its registry
+   * name that the caller resolves against the EnvoyProxy (a BackendTrafficPolicy's; Envoy Gateway
+   * refuses it for a policy's own backends).
+   */
+  public static ClusterSettingsIr translate(JsonNode bs, String where, boolean dynamicModules)
+      throws PolicyException {
     if (bs == null || !bs.isObject()) {
       return null;
     }
@@ -188,7 +199,8 @@ public final class ClusterSettingsTranslator {
               d.has("respectDnsTtl") ? d.path("respectDnsTtl").asBoolean() : null,
               family);
     }
-    ClusterSettingsIr.LoadBalancerIr lb = loadBalancer(bs.path("loadBalancer"), where);
+    ClusterSettingsIr.LoadBalancerIr lb =
+        loadBalancer(bs.path("loadBalancer"), where, dynamicModules);
     TcpKeepaliveIr keepalive = null;
     JsonNode k = bs.path("tcpKeepalive");
     if (k.isObject()) {
@@ -238,12 +250,15 @@ public final class ClusterSettingsTranslator {
   }
 
   /** {@code <where>.loadBalancer}, or null when not set. */
-  private static ClusterSettingsIr.LoadBalancerIr loadBalancer(JsonNode l, String where)
-      throws PolicyException {
+  private static ClusterSettingsIr.LoadBalancerIr loadBalancer(
+      JsonNode l, String where, boolean dynamicModules) throws PolicyException {
     if (!l.isObject()) {
       return null;
     }
     String type = l.path("type").asText("");
+    if (type.equals("DynamicModule")) {
+      return dynamicModule(l, where, dynamicModules);
+    }
     if (!List.of("RoundRobin", "LeastRequest", "Random", "ConsistentHash", "BackendUtilization")
         .contains(type)) {
       throw new PolicyException(where + ".loadBalancer.type: unsupported " + type);
@@ -283,7 +298,58 @@ public final class ClusterSettingsTranslator {
         slowStart(l, where),
         utilization,
         zoneAware(l, type, where + ".loadBalancer.zoneAware"),
-        endpointOverride(l.path("endpointOverride"), where + ".loadBalancer.endpointOverride"));
+        endpointOverride(l.path("endpointOverride"), where + ".loadBalancer.endpointOverride"),
+        null);
+  }
+
+  /**
+   * A {@code DynamicModule} load balancer: the module's registry name, the load balancer's name in
+   * it ({@code lbPolicyName}) and its config as JSON text; the source is left for the caller to
+   * resolve. The CRD forbids the other balancer settings with it; they are refused here too.
+   */
+  private static ClusterSettingsIr.LoadBalancerIr dynamicModule(
+      JsonNode l, String where, boolean allowed) throws PolicyException {
+    String w = where + ".loadBalancer";
+    if (!allowed) {
+      throw new PolicyException(
+          w + ".type: DynamicModule load balancing is not supported for a policy's own backends");
+    }
+    JsonNode dm = l.path("dynamicModule");
+    if (!dm.isObject()) {
+      throw new PolicyException(
+          w + ": If LoadBalancer type is DynamicModule, dynamicModule field needs to be set.");
+    }
+    for (String other :
+        List.of(
+            "consistentHash", "backendUtilization", "slowStart", "zoneAware", "endpointOverride")) {
+      if (l.has(other)) {
+        throw new PolicyException(
+            w + "." + other + ": not supported for DynamicModule load balancers");
+      }
+    }
+    String module = dm.path("name").asText("");
+    String name = dm.path("lbPolicyName").asText("");
+    if (module.isEmpty() || name.isEmpty()) {
+      throw new PolicyException(w + ".dynamicModule: name and lbPolicyName are required");
+    }
+    String config = null;
+    JsonNode c = dm.path("config");
+    if (!c.isMissingNode() && !c.isNull()) {
+      try {
+        config = io.eg4j.model.bus.Json.MAPPER.writeValueAsString(c);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new PolicyException(w + ".dynamicModule.config: " + e.getOriginalMessage());
+      }
+    }
+    return new ClusterSettingsIr.LoadBalancerIr(
+        "DynamicModule",
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        new io.eg4j.model.ir.extension.ExtensionIr.DynamicModuleIr(
+            module, name, config, false, false, false, null, null, null, null));
   }
 
   /**

@@ -2,10 +2,10 @@ package io.eg4j.xds.core.filters;
 
 import static io.eg4j.xds.core.Protos.any;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.StringValue;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.extension.ExtensionIr.DynamicModuleIr;
+import io.eg4j.xds.core.DynamicModuleConfigs;
 import io.eg4j.xds.core.Protos;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -28,9 +28,6 @@ import java.util.TreeMap;
  */
 final class DynamicModuleFilterXds implements HttpFilterXds {
   static final String TYPE = "envoy.filters.http.dynamic_modules";
-
-  /** How long Envoy waits for a remote module's download, as Envoy Gateway sets it. */
-  static final long REMOTE_TIMEOUT_MS = 10_000;
 
   @Override
   public String type() {
@@ -70,24 +67,7 @@ final class DynamicModuleFilterXds implements HttpFilterXds {
     return Protos.anyWithFields(
         f.build(),
         json -> {
-          ObjectNode dmc = json.putObject("dynamic_module_config");
-          if (m.doNotClose()) {
-            dmc.put("do_not_close", true);
-          }
-          if (m.loadGlobally()) {
-            dmc.put("load_globally", true);
-          }
-          ObjectNode module = dmc.putObject("module");
-          if (m.url() != null) {
-            ObjectNode remote = module.putObject("remote");
-            ObjectNode uri = remote.putObject("http_uri");
-            uri.put("uri", m.url());
-            uri.put("cluster", m.cluster().name());
-            uri.put("timeout", (REMOTE_TIMEOUT_MS / 1000) + "s");
-            remote.put("sha256", m.sha256());
-          } else {
-            module.putObject("local").put("filename", m.path());
-          }
+          DynamicModuleConfigs.put(json, m);
           if (m.terminalFilter()) {
             json.put("terminal_filter", true);
           }

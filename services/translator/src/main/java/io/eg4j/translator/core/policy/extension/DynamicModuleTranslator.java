@@ -73,10 +73,7 @@ public final class DynamicModuleTranslator {
       String module = dm.path("name").asText("");
       JsonNode entry = registry.get(module);
       if (entry == null) {
-        errors.add(
-            "dynamic module \""
-                + module
-                + "\" is not registered in the EnvoyProxy dynamicModules allowlist");
+        errors.add(notRegistered(module));
         continue;
       }
       try {
@@ -89,6 +86,41 @@ public final class DynamicModuleTranslator {
       throw new PolicyException("DynamicModule: " + String.join("; ", errors));
     }
     return out;
+  }
+
+  /**
+   * The module the EnvoyProxy registers as {@code module}, for a load balancer ({@code
+   * loadBalancer.dynamicModule} of a BackendTrafficPolicy): the IR's {@code name} is the module's
+   * registry name, its {@code filterName} the load balancer's name inside the module.
+   *
+   * @param config the load balancer's config as JSON text, or null
+   * @param envoyProxy the spec of the EnvoyProxy in effect for the Gateway, or null when there is
+   *     none (then no module is registered)
+   * @throws PolicyException when the registry does not hold the module or its entry lacks the
+   *     source its type needs
+   */
+  public static DynamicModuleIr registered(
+      String module, String lbPolicyName, String config, JsonNode envoyProxy)
+      throws PolicyException {
+    JsonNode entry = null;
+    if (envoyProxy != null) {
+      for (JsonNode e : envoyProxy.path("dynamicModules")) {
+        if (e.path("name").asText("").equals(module)) {
+          entry = e;
+          break;
+        }
+      }
+    }
+    if (entry == null) {
+      throw new PolicyException(notRegistered(module));
+    }
+    return source(module, module, lbPolicyName, config, false, entry);
+  }
+
+  private static String notRegistered(String module) {
+    return "dynamic module \""
+        + module
+        + "\" is not registered in the EnvoyProxy dynamicModules allowlist";
   }
 
   private static DynamicModuleIr one(JsonNode dm, int i, String id, String module, JsonNode entry)
@@ -115,6 +147,18 @@ public final class DynamicModuleTranslator {
               + "\" sets terminalFilter, which eg4j does not apply: Envoy accepts a terminal HTTP"
               + " filter only as the last filter of a listener, where the router must stay");
     }
+    return source(name, module, filterName, config, terminal, entry);
+  }
+
+  /** The module of a registry entry, from its local path or its remote URL and checksum. */
+  private static DynamicModuleIr source(
+      String name,
+      String module,
+      String filterName,
+      String config,
+      boolean terminal,
+      JsonNode entry)
+      throws PolicyException {
     boolean doNotClose = entry.path("doNotClose").asBoolean(false);
     boolean loadGlobally = entry.path("loadGlobally").asBoolean(false);
     JsonNode source = entry.path("source");

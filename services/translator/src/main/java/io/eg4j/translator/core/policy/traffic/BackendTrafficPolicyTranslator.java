@@ -24,6 +24,7 @@ public final class BackendTrafficPolicyTranslator {
     List<String> all = new ArrayList<>(FieldSupport.ATTACHMENT);
     // The cluster settings, at the top of the spec.
     all.addAll(ClusterSettingsTranslator.FIELDS);
+    all.addAll(DynamicModuleLoadBalancerTranslator.SUPPORTED);
     all.addAll(
         List.of(
             "retry.numRetries",
@@ -214,8 +215,10 @@ public final class BackendTrafficPolicyTranslator {
    * control filter that runs on those clusters.
    */
   private static io.eg4j.model.ir.ClusterSettingsIr clusterSettings(
-      ObjectNode policy, JsonNode spec) throws PolicyException {
-    io.eg4j.model.ir.ClusterSettingsIr cluster = ClusterSettingsTranslator.translate(spec, "spec");
+      ObjectNode policy, JsonNode spec, List<JsonNode> envoyProxies) throws PolicyException {
+    io.eg4j.model.ir.ClusterSettingsIr cluster =
+        DynamicModuleLoadBalancerTranslator.resolve(
+            ClusterSettingsTranslator.translate(spec, "spec", true), envoyProxies);
     io.eg4j.model.ir.traffic.AdmissionControlIr ac = AdmissionControlTranslator.translate(spec);
     if (ac == null) {
       return cluster;
@@ -239,12 +242,27 @@ public final class BackendTrafficPolicyTranslator {
   }
 
   /**
-   * Translates a policy whose spec may be the result of merging ({@code mergeType}).
+   * Translates a policy whose spec may be the result of merging ({@code mergeType}), without the
+   * Gateways it reaches: a dynamic module load balancer is left for each route's Gateway to
+   * resolve.
    *
    * @param policy the policy object
    * @param spec the spec to translate
    */
   public Result translate(ObjectNode policy, JsonNode spec) {
+    return translate(policy, spec, List.of());
+  }
+
+  /**
+   * Translates a policy whose spec may be the result of merging ({@code mergeType}).
+   *
+   * @param policy the policy object
+   * @param spec the spec to translate
+   * @param envoyProxies the specs of the EnvoyProxies in effect for the Gateways the policy reaches
+   *     (an element is null for a Gateway without one): the module of a dynamic module load
+   *     balancer must be registered in each
+   */
+  public Result translate(ObjectNode policy, JsonNode spec, List<JsonNode> envoyProxies) {
     List<String> unsupportedFields = new ArrayList<>(FieldSupport.unsupported(spec, SUPPORTED));
     unsupportedFields.addAll(TelemetryTranslator.unsupported(spec));
     String unsupported = FieldSupport.message(unsupportedFields);
@@ -260,7 +278,7 @@ public final class BackendTrafficPolicyTranslator {
       return new Result(
           new TrafficIr(
               id,
-              clusterSettings(policy, spec),
+              clusterSettings(policy, spec, envoyProxies),
               hash(spec),
               retry(spec),
               routingType(spec),
