@@ -9,6 +9,7 @@ markdown table and writes it to bench/duel/results.md.
   bench/duel/duel.py                          # everything, full size (about an hour)
   bench/duel/duel.py --quick                  # small sizes, to try the harness (a few minutes)
   bench/duel/duel.py --scenarios probe,mbb --routes 100 --sides eg4j
+  bench/duel/duel.py --sides eg4j --eg4j-mode services --scenarios scale --scale 5000
 
 Scenarios:
   probe      add routes one at a time (--routes, default 1000); per route, the time from the
@@ -19,7 +20,10 @@ Scenarios:
   scale      --scale sizes (default 5000,10000): all routes land at once, time until Envoy serves
              the last one (and for eg4j, until every HTTPRoute status file is written); then churn
              (10% of routes changed per minute for --churn-seconds, default 300). Control-plane
-             and Envoy RSS and CPU sampled from /proc every second
+             and Envoy RSS and CPU sampled from /proc every second. --eg4j-mode services (or
+             both) also runs eg4j as its five services in five JVMs (services/*/target/*-exec.jar,
+             the JVM flags of docker-compose.yml) with the Kafka broker in a sixth, sampled per
+             process and for the five together
   translate  resources to xDS in one process (--translate sizes, default 1000,10000), input
              parsing excluded: eg4j's DuelTranslate main, Envoy Gateway's translator through a Go
              benchmark dropped into the module copy that build-eg.sh keeps
@@ -1114,6 +1118,15 @@ SERVICE_ROLES = (("services", "five services, sum", "control"),
                  ("envoy", "Envoy", "envoy"))
 
 
+def services_figure(args):
+    if not getattr(args, "services_java_opts_used", None):
+        return ""
+    return ('''
+- **scale, eg4j services**: the same scenario with eg4j's five services as five JVMs and the broker
+  in a sixth (see the header); RSS and CPU per process, "five services, sum" is the peak of their
+  summed RSS (the broker and Envoy not included), compared with Envoy Gateway's one process.''')
+
+
 def services_line(args):
     opts = getattr(args, "services_java_opts_used", None)
     if not opts:
@@ -1240,7 +1253,7 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
   changed request-header filter (10% a minute) for {args.churn_seconds} s; convergence is until the
   last changed route answers with its last header value. RSS and CPU from /proc every second: the
   control plane (eg4j: the one JVM with the Kafka broker and the five services; Envoy Gateway: its
-  one process) and Envoy separately.
+  one process) and Envoy separately.{services_figure(args)}
 - **translate**: resources → IR → xDS in one process, the YAML parsed before timing; {args.translate_runs}
   timed runs after warm-up runs (eg4j: at least 50 and 10 s, so the JIT has compiled what a running
   control plane runs; Envoy Gateway: as many as timed), median and minimum. eg4j: `DuelTranslate`
