@@ -1430,7 +1430,7 @@ def main():
     log(f"wrote {args.out}; raw figures in {work}/results.json")
     if not args.keep:
         for n in os.listdir(work):
-            if n.startswith(("in-", "eg4j-data", "eg-home", "translate-", "duelbench")):
+            if n.startswith(("in-", "eg4j-data", "eg4j-services-data", "eg4j-service-jars", "eg-home", "translate-", "duelbench")):
                 shutil.rmtree(os.path.join(work, n), ignore_errors=True) if os.path.isdir(
                     os.path.join(work, n)) else os.remove(os.path.join(work, n))
 
