@@ -9,6 +9,7 @@ markdown table and writes it to bench/duel/results.md.
   bench/duel/duel.py                          # everything, full size (about an hour)
   bench/duel/duel.py --quick                  # small sizes, to try the harness (a few minutes)
   bench/duel/duel.py --scenarios probe,mbb --routes 100 --sides eg4j
+  bench/duel/duel.py --sides eg4j --eg4j-mode services --scenarios scale --scale 5000
 
 Scenarios:
   probe      add routes one at a time (--routes, default 1000); per route, the time from the
@@ -19,7 +20,10 @@ Scenarios:
   scale      --scale sizes (default 5000,10000): all routes land at once, time until Envoy serves
              the last one (and for eg4j, until every HTTPRoute status file is written); then churn
              (10% of routes changed per minute for --churn-seconds, default 300). Control-plane
-             and Envoy RSS and CPU sampled from /proc every second
+             and Envoy RSS and CPU sampled from /proc every second. --eg4j-mode services (or
+             both) also runs eg4j as its five services in five JVMs (services/*/target/*-exec.jar,
+             the JVM flags of docker-compose.yml) with the Kafka broker in a sixth, sampled per
+             process and for the five together
   translate  resources to xDS in one process (--translate sizes, default 1000,10000), input
              parsing excluded: eg4j's DuelTranslate main, Envoy Gateway's translator through a Go
              benchmark dropped into the module copy that build-eg.sh keeps
@@ -202,7 +206,18 @@ def land(directory, name, docs):
 # ---------------------------------------------------------------- processes
 
 
-def descendants(root):
+def descendants(root, kids=None):
+    if kids is None:
+        kids = children_map()
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def children_map():
     kids = {}
     for p in os.listdir("/proc"):
         if not p.isdigit():
@@ -213,12 +228,7 @@ def descendants(root):
             kids.setdefault(ppid, []).append(int(p))
         except (OSError, IndexError, ValueError):
             pass
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
+    return kids
 
 
 def exe_name(pid):
@@ -340,6 +350,9 @@ class Side:
     def statuses_done(self, directory, routes):
         return None
 
+    def exited(self):
+        return self.proc is None or self.proc.poll() is not None
+
 
 def _alive(pid):
     try:
@@ -423,6 +436,205 @@ class Eg4j(Side):
             except OSError:
                 pass
         return n
+
+
+SERVICES = ("xds-server", "status-writer", "provisioner", "translator", "watcher")  # start order
+
+
+def compose_java_opts():
+    """Each service's JAVA_TOOL_OPTIONS in docker-compose.yml (its anchors merged): the flags the
+    services mode runs with are the ones the containers get."""
+    try:
+        import yaml
+        with open(os.path.join(ROOT, "docker-compose.yml")) as f:
+            doc = yaml.safe_load(f)
+        return {s: (doc["services"][s].get("environment") or {}).get("JAVA_TOOL_OPTIONS", "")
+                for s in SERVICES}
+    except (ImportError, OSError, KeyError) as e:
+        log(f"docker-compose.yml not read ({e}): the services run with the JVM's defaults")
+        return {s: "" for s in SERVICES}
+
+
+class Eg4jServices(Eg4j):
+    """eg4j's five services as five JVMs (their -exec.jar, `java -jar`, as the container images
+    run them), in file/host mode, against one Kafka broker (KRaft) in a sixth JVM: the standalone
+    launcher's EmbeddedKraftBroker alone (BrokerMain). Each service gets the properties standalone
+    mode passes it (Standalone.properties), with plaintext xDS on loopback as in docker-compose.yml,
+    and the JAVA_TOOL_OPTIONS docker-compose.yml gives it (--services-java-opts adds flags to all;
+    --service-java-opts NAME=FLAGS replaces one service's). Sampled per process."""
+    name = "eg4j-services"
+    jars = None
+
+    def snapshot_jars(self):
+        if Eg4jServices.jars is None:
+            out = {}
+            dest = os.path.join(self.work, "eg4j-service-jars")
+            os.makedirs(dest, exist_ok=True)
+            for s in SERVICES:
+                tdir = os.path.join(ROOT, "services", s, "target")
+                jar = [j for j in os.listdir(tdir) if j.endswith("-exec.jar")] if os.path.isdir(tdir) else []
+                if not jar:
+                    raise RuntimeError(f"services/{s}/target/*-exec.jar is missing: ./mvnw package -pl services/{s}")
+                out[s] = snapshot_classpath([os.path.join(tdir, jar[0])], dest)
+            Eg4jServices.jars = out
+        return Eg4jServices.jars
+
+    def broker_classpath(self):
+        root = self.snapshot()
+        target = os.path.join(root, "standalone", "target")
+        return os.path.join(target, "eg4j-standalone-0.1.0-SNAPSHOT.jar") + ":" + open(
+            os.path.join(target, "classpath.txt")).read().strip()
+
+    def start(self, directory, tag=""):
+        self.procs, self.logs = {}, []
+        jars = self.snapshot_jars()
+        self.data = os.path.join(self.work, "eg4j-services-data" + tag)
+        shutil.rmtree(self.data, ignore_errors=True)
+        for sub in ("kafka", "status", "envoy", "bus"):
+            os.makedirs(os.path.join(self.data, sub))
+        key = os.path.join(self.data, "bus", "bus.key")
+        import base64
+        with open(key, "w") as f:
+            f.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+        os.chmod(key, 0o400)
+        cfg = os.path.join(self.data, "envoy-gateway.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"""apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyGateway
+gateway:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+provider:
+  type: Custom
+  custom:
+    resource:
+      type: File
+      file:
+        paths: ["{directory}"]
+    infrastructure:
+      type: Host
+      host: {{}}
+extensionApis:
+  enableBackend: true
+""")
+        env = dict(os.environ, MALLOC_ARENA_MAX=os.environ.get("MALLOC_ARENA_MAX", "2"))
+        env.pop("JAVA_TOOL_OPTIONS", None)
+        bport, cport, xds = free_port(), free_port(), free_port()
+        self.spawn("broker", ["java", *self.args.broker_java_opts.split(), "-cp", self.broker_classpath(),
+                              "io.eg4j.standalone.launcher.BrokerMain", os.path.join(self.data, "kafka"),
+                              str(bport), str(cport)], env, tag)
+        t0 = time.monotonic()
+        while not port_open(bport):
+            if self.procs["broker"].poll() is not None or time.monotonic() - t0 > self.args.start_timeout:
+                raise RuntimeError("the broker did not start; see its log")
+            time.sleep(0.2)
+        # BrokerMain prints "broker ready" once the topics exist.
+        blog = os.path.join(self.work, f"{self.name}{tag}-broker.log")
+        while "broker ready" not in open(blog, errors="replace").read():
+            if self.procs["broker"].poll() is not None or time.monotonic() - t0 > self.args.start_timeout:
+                raise RuntimeError("the broker did not create the topics; see " + blog)
+            time.sleep(0.2)
+        common = {
+            "spring.main.cloud-platform": "none",
+            "spring.cloud.kubernetes.enabled": "false",
+            "spring.cloud.kubernetes.leader.enabled": "false",
+            "spring.kafka.bootstrap-servers": f"127.0.0.1:{bport}",
+            "eg4j.bus.create-topics": "true",
+            "eg4j.bus.secret-key-file": key,
+            "server.address": "127.0.0.1",
+            "management.endpoint.health.probes.enabled": "true",
+            "management.endpoints.web.exposure.include": "health,info,prometheus",
+            "server.tomcat.threads.min-spare": "1",
+            "server.tomcat.threads.max": "20",
+        }
+        own = {
+            "watcher": {"eg4j.watcher.source": "file", "eg4j.watcher.directory": directory},
+            "translator": {"eg4j.translator.config-file": cfg},
+            "xds-server": {"spring.grpc.server.port": str(xds), "spring.grpc.server.address": "127.0.0.1",
+                           "eg4j.xds.tls.enabled": "false", "eg4j.xds.exclusive-listener-ports": "true"},
+            "status-writer": {"eg4j.status-writer.mode": "file",
+                              "eg4j.status-writer.directory": os.path.join(self.data, "status")},
+            "provisioner": {"eg4j.provisioner.mode": "host", "eg4j.provisioner.xds-address": "127.0.0.1",
+                            "eg4j.provisioner.xds-port": str(xds),
+                            "eg4j.provisioner.work-dir": os.path.join(self.data, "envoy"),
+                            "eg4j.provisioner.envoy-binary": self.args.envoy},
+        }
+        opts = compose_java_opts()
+        for k, v in self.args.service_java_opts.items():
+            opts[k] = v
+        self.java_opts = {}
+        for s in SERVICES:
+            props = dict(common, **own[s])
+            props["server.port"] = str(free_port())
+            flags = (opts.get(s, "") + " " + self.args.services_java_opts).split()
+            self.java_opts[s] = " ".join(flags)
+            self.spawn(s, ["java", *flags, "-jar", jars[s], *[f"--{k}={v}" for k, v in props.items()]], env, tag)
+        self.proc = self.procs["watcher"]
+
+    def spawn(self, name, cmd, env, tag):
+        path = os.path.join(self.work, f"{self.name}{tag}-{name}.log")
+        logf = open(path, "ab")
+        self.logs.append(logf)
+        log(f"{self.name}: starting {name} ({' '.join(cmd)[:200]}...), log {path}")
+        self.procs[name] = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env,
+                                            start_new_session=True, cwd=self.data)
+
+    def exited(self):
+        procs = getattr(self, "procs", None)
+        if not procs:
+            return True
+        gone = [n for n, p in procs.items() if p.poll() is not None]
+        if gone:
+            log(f"{self.name}: {', '.join(gone)} exited; see its log in the work directory")
+        return bool(gone)
+
+    def pids(self):
+        procs = getattr(self, "procs", None) or {}
+        out = {"envoy": [], "services": [], "control": []}
+        kids = children_map()
+        for name, p in procs.items():
+            tree = descendants(p.pid, kids)
+            out[name] = [q for q in tree if exe_name(q) == "java"]
+            out["envoy"] += [q for q in tree if exe_name(q) == "envoy"]
+            out["control"] += out[name]
+            if name != "broker":
+                out["services"] += out[name]
+        return out
+
+    def stop(self):
+        procs = getattr(self, "procs", None) or {}
+        # Producers first, the broker last.
+        for name in list(reversed(SERVICES)) + ["broker"]:
+            p = procs.get(name)
+            if p is None:
+                continue
+            self.proc = p
+            tree = descendants(p.pid)
+            for q in tree:
+                if _alive(q):
+                    try:
+                        os.kill(q, signal.SIGTERM)
+                    except OSError:
+                        pass
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and any(_alive(q) for q in tree):
+                time.sleep(0.2)
+            for q in tree:
+                if _alive(q):
+                    try:
+                        os.kill(q, signal.SIGKILL)
+                    except OSError:
+                        pass
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.procs, self.proc = {}, None
+        for f in getattr(self, "logs", []):
+            f.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and port_open(self.args.listener_port):
+            time.sleep(0.2)
+        log(f"{self.name}: stopped")
 
 
 class EnvoyGateway(Side):
@@ -523,7 +735,7 @@ def wait_started(side, client, timeout):
     """Waits until route 0 is served; fails at once when the side's process ends."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        if side.proc is None or side.proc.poll() is not None:
+        if side.exited():
             raise RuntimeError(f"{side.name} exited during start; see its log in the work directory")
         t, _, _ = wait_served(client, 0, 1.0, poll=0.1)
         if t is not None:
@@ -899,8 +1111,34 @@ def mib(b):
     return b / 1024 / 1024 if b is not None else None
 
 
+SERVICE_ROLES = (("services", "five services, sum", "control"),
+                 ("watcher", "watcher", None), ("translator", "translator", None),
+                 ("xds-server", "xds-server", None), ("provisioner", "provisioner", None),
+                 ("status-writer", "status-writer", None), ("broker", "Kafka broker", None),
+                 ("envoy", "Envoy", "envoy"))
+
+
+def services_figure(args):
+    if not getattr(args, "services_java_opts_used", None):
+        return ""
+    return ('''
+- **scale, eg4j services**: the same scenario with eg4j's five services as five JVMs and the broker
+  in a sixth (see the header); RSS and CPU per process, "five services, sum" is the peak of their
+  summed RSS (the broker and Envoy not included), compared with Envoy Gateway's one process.''')
+
+
+def services_line(args):
+    opts = getattr(args, "services_java_opts_used", None)
+    if not opts:
+        return ""
+    return ("\n- eg4j services mode (--eg4j-mode): the five `services/*/target/*-exec.jar` as separate JVMs "
+            "(`java -jar`, MALLOC_ARENA_MAX=2) against one KRaft broker JVM (BrokerMain, "
+            f"`{args.broker_java_opts}`); JVM flags per service: " +
+            "; ".join(f"{k} `{v or '(none)'}`" for k, v in opts.items()))
+
+
 def report(args, results, started, load_start, load_end, notes, commit):
-    A, B = "eg4j", "envoy-gateway"
+    A, B, S = "eg4j", "envoy-gateway", "eg4j-services"
     head, dirty, built = commit
     rows = []
 
@@ -934,11 +1172,12 @@ def report(args, results, started, load_start, load_end, notes, commit):
             get(A, "mbb", "switch_mean_ms"), get(B, "mbb", "switch_mean_ms"))
     for size in args.scale:
         k = f"scale{size}"
-        if not (get(A, k) or get(B, k)):
+        if not (get(A, k) or get(B, k) or get(S, k)):
             continue
         s = f"scale {size:,}"
-        row(s, "files land until Envoy serves the last route (s)", get(A, k, "serve_last_s"), get(B, k, "serve_last_s"))
-        row(s, "files land until every HTTPRoute status is written (s)", get(A, k, "status_all_s"), get(B, k, "status_all_s"))
+        if get(A, k) or get(B, k):
+            row(s, "files land until Envoy serves the last route (s)", get(A, k, "serve_last_s"), get(B, k, "serve_last_s"))
+            row(s, "files land until every HTTPRoute status is written (s)", get(A, k, "status_all_s"), get(B, k, "status_all_s"))
         for phase in ("load", "steady", "churn"):
             for role, rname in (("control", "control plane"), ("envoy", "Envoy")):
                 ra = get(A, k, "samples", phase, role)
@@ -952,6 +1191,26 @@ def report(args, results, started, load_start, load_end, notes, commit):
                     statistics.mean(rb["cores"]) if rb and rb["cores"] else None)
         if get(A, k, "churn_changes") or get(B, k, "churn_changes"):
             row(s, "churn: last change until Envoy serves it (s)", get(A, k, "churn_converge_s"), get(B, k, "churn_converge_s"))
+        sv = get(S, k)
+        if sv:
+            # eg4j's five services as separate JVMs (--eg4j-mode services): the eg4j column; the
+            # Envoy Gateway column only where the figure compares (its one process, its Envoy).
+            s2 = f"scale {size:,}, eg4j services"
+            row(s2, "files land until Envoy serves the last route (s)", sv.get("serve_last_s"), get(B, k, "serve_last_s"))
+            row(s2, "files land until every HTTPRoute status is written (s)", sv.get("status_all_s"), None)
+            for phase in ("load", "steady", "churn"):
+                for role, rname, cmp in SERVICE_ROLES:
+                    ra = get(S, k, "samples", phase, role)
+                    rb = get(B, k, "samples", phase, cmp) if cmp else None
+                    if not ra:
+                        continue
+                    row(s2, f"{rname} RSS, peak during {phase} (MiB)", mib(max(ra["rss"])) if ra["rss"] else None,
+                        mib(max(rb["rss"])) if rb and rb["rss"] else None)
+                    row(s2, f"{rname} CPU, mean during {phase} (cores)",
+                        statistics.mean(ra["cores"]) if ra["cores"] else None,
+                        statistics.mean(rb["cores"]) if rb and rb["cores"] else None)
+            if sv.get("churn_changes"):
+                row(s2, "churn: last change until Envoy serves it (s)", sv.get("churn_converge_s"), get(B, k, "churn_converge_s"))
     for size in args.translate:
         ta = get("translate", A, size)
         tb = get("translate", B, size)
@@ -971,7 +1230,7 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
   average (1, 5, 15 min) {load_start} at the start, {load_end} at the end
 - eg4j: commit {head} at the start{' (services/standalone had uncommitted changes)' if dirty else ''}, launcher jar built {built};
   `./eg4j run` (its own JVM flags) from a copy of the script and jars taken at the start;
-  EG4J_JAVA_OPTS: `{args.eg4j_java_opts or '(none)'}`
+  EG4J_JAVA_OPTS: `{args.eg4j_java_opts or '(none)'}`{services_line(args)}
 - Envoy Gateway: `envoy-gateway` {args.eg_version} built from the Go module proxy by bench/duel/build-eg.sh
 - Envoy: `{args.envoy}` ({envoy_version(args.envoy)}), the same binary for both
 - Ratio column: eg4j's figure divided by Envoy Gateway's (below 1 means eg4j is lower).
@@ -994,7 +1253,7 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
   changed request-header filter (10% a minute) for {args.churn_seconds} s; convergence is until the
   last changed route answers with its last header value. RSS and CPU from /proc every second: the
   control plane (eg4j: the one JVM with the Kafka broker and the five services; Envoy Gateway: its
-  one process) and Envoy separately.
+  one process) and Envoy separately.{services_figure(args)}
 - **translate**: resources → IR → xDS in one process, the YAML parsed before timing; {args.translate_runs}
   timed runs after warm-up runs (eg4j: at least 50 and 10 s, so the JIT has compiled what a running
   control plane runs; Envoy Gateway: as many as timed), median and minimum. eg4j: `DuelTranslate`
@@ -1056,6 +1315,17 @@ def main():
     ap.add_argument("--listener-port", type=int, default=28080)
     ap.add_argument("--port-offset", type=int, default=2000, help="eg4j's --port-offset")
     ap.add_argument("--eg4j-java-opts", default=os.environ.get("EG4J_JAVA_OPTS", ""))
+    ap.add_argument("--eg4j-mode", default="standalone", choices=("standalone", "services", "both"),
+                    help="scale scenario: eg4j as ./eg4j run (one JVM), as its five services in five JVMs "
+                         "with a broker JVM, or both")
+    ap.add_argument("--services-java-opts", default="",
+                    help="services mode: JVM flags added to every service's (docker-compose.yml's JAVA_TOOL_OPTIONS)")
+    ap.add_argument("--service-java-opts", action="append", default=[], metavar="NAME=FLAGS",
+                    help="services mode: one service's JVM flags instead of docker-compose.yml's (repeatable)")
+    ap.add_argument("--broker-java-opts",
+                    default="-XX:+UseSerialGC -Xms16m -Xmx192m -Xss512k -XX:MaxMetaspaceSize=96m "
+                            "-XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError",
+                    help="services mode: the broker JVM's flags")
     ap.add_argument("--envoy", default=None, help="the envoy binary (default: envoy on PATH)")
     ap.add_argument("--eg-version", default="v1.9.0")
     ap.add_argument("--eg-envoy-version", default="1.39.0",
@@ -1083,6 +1353,7 @@ def main():
     if args.quick:
         args.routes, args.switches, args.scale, args.churn_seconds, args.translate = 50, 10, "1000", 30, "1000"
     args.scenarios = args.scenarios.split(",")
+    args.service_java_opts = dict(o.split("=", 1) for o in args.service_java_opts)
     sides = args.sides.split(",")
     args.scale = [int(x) for x in args.scale.split(",") if x] if "scale" in args.scenarios else []
     args.translate = [int(x) for x in args.translate.split(",") if x] if "translate" in args.scenarios else []
@@ -1118,14 +1389,30 @@ def main():
                 except Exception as e:  # one side failing still reports the other
                     log(f"{s}: probe/mbb failed: {e}")
                     notes.append(f"{s}: probe/make-before-break failed: {e}")
+        scale_sides = []
+        for s in order:
+            if s == "eg4j":
+                if args.eg4j_mode in ("standalone", "both"):
+                    scale_sides.append("eg4j")
+                if args.eg4j_mode in ("services", "both"):
+                    scale_sides.append("eg4j-services")
+            else:
+                scale_sides.append(s)
+        classes["eg4j-services"] = Eg4jServices
         for size in args.scale:
-            for s in order:
+            for s in scale_sides:
                 side = classes[s](args, work)
                 try:
                     results.setdefault(s, {})[f"scale{size}"] = scenario_scale(side, args, work, echo_port, size)
+                    if s == "eg4j-services":
+                        args.services_java_opts_used = side.java_opts
                 except Exception as e:
                     log(f"{s}: scale {size} failed: {e}")
                     notes.append(f"{s}: scale {size} failed: {e}")
+                    try:
+                        side.stop()
+                    except Exception:
+                        pass
         if args.translate:
             try:
                 results["translate"] = scenario_translate(args, work, order)
@@ -1143,7 +1430,7 @@ def main():
     log(f"wrote {args.out}; raw figures in {work}/results.json")
     if not args.keep:
         for n in os.listdir(work):
-            if n.startswith(("in-", "eg4j-data", "eg-home", "translate-", "duelbench")):
+            if n.startswith(("in-", "eg4j-data", "eg4j-services-data", "eg4j-service-jars", "eg-home", "translate-", "duelbench")):
                 shutil.rmtree(os.path.join(work, n), ignore_errors=True) if os.path.isdir(
                     os.path.join(work, n)) else os.remove(os.path.join(work, n))
 
