@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.ir.TlsIr;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Gateway-level TLS ({@code spec.tls}, GEP-91 and GEP-3155): client certificate validation for
@@ -155,7 +157,28 @@ final class GatewayTlsProcessor {
     if (frontend.isMissingNode() && backend.isMissingNode()) {
       return;
     }
+    // The Gateway's references are its own: a frontend validation block whose CA certificates do
+    // not resolve makes them unresolved whether or not an HTTPS listener uses that block.
     boolean frontendInvalid = false;
+    boolean insecureFallback = false;
+    JsonNode defaultValidation = Nodes.obj(Nodes.obj(frontend, "default"), "validation");
+    List<JsonNode> validations = new ArrayList<>();
+    if (!defaultValidation.isMissingNode()) {
+      validations.add(defaultValidation);
+    }
+    for (JsonNode pp : Nodes.list(frontend, "perPort")) {
+      JsonNode v = Nodes.obj(Nodes.obj(pp, "tls"), "validation");
+      if (!v.isMissingNode()) {
+        validations.add(v);
+      }
+    }
+    for (JsonNode v : validations) {
+      if (!caRefsResolve(g, v)) {
+        frontendInvalid = true;
+      } else if ("AllowInsecureFallback".equals(Nodes.text(v, "mode"))) {
+        insecureFallback = true;
+      }
+    }
     for (ListenerContext l : g.ownListeners()) {
       Condition c = l.status.conditions.get("Accepted");
       if (c != null && c.reason().equals("NoValidCACertificate")) {
@@ -173,7 +196,7 @@ final class GatewayTlsProcessor {
       conditions.set(
           Condition.isTrue("ResolvedRefs", "ResolvedRefs", "Gateway TLS references are resolved"));
     }
-    if (insecureFallback(frontend)) {
+    if (insecureFallback) {
       conditions.set(
           Condition.isTrue(
               "InsecureFrontendValidationMode",
@@ -189,18 +212,34 @@ final class GatewayTlsProcessor {
     }
   }
 
-  private static boolean insecureFallback(JsonNode frontend) {
-    if ("AllowInsecureFallback"
-        .equals(Nodes.text(Nodes.obj(Nodes.obj(frontend, "default"), "validation"), "mode"))) {
-      return true;
-    }
-    for (JsonNode pp : Nodes.list(frontend, "perPort")) {
-      if ("AllowInsecureFallback"
-          .equals(Nodes.text(Nodes.obj(Nodes.obj(pp, "tls"), "validation"), "mode"))) {
-        return true;
+  /**
+   * Whether every CA certificate reference of a frontend validation block names a ConfigMap or
+   * Secret it may read (same namespace or a ReferenceGrant) that holds data; an unsupported kind is
+   * skipped, but at least one supported reference is needed.
+   */
+  private boolean caRefsResolve(GatewayContext g, JsonNode validation) {
+    boolean supported = false;
+    for (JsonNode ref : Nodes.list(validation, "caCertificateRefs")) {
+      String group = Nodes.text(ref, "group", "");
+      String kind = Nodes.text(ref, "kind", "ConfigMap");
+      String name = Nodes.text(ref, "name", "");
+      String ns = Nodes.text(ref, "namespace", g.namespace);
+      if (!ns.equals(g.namespace)
+          && !ctx.referenceAllowed(
+              TranslationContext.GATEWAY_GROUP, "Gateway", g.namespace, group, kind, ns, name)) {
+        return false;
+      }
+      if (!group.isEmpty() || !(kind.equals("ConfigMap") || kind.equals("Secret"))) {
+        continue;
+      }
+      supported = true;
+      ObjectNode o =
+          kind.equals("ConfigMap") ? ctx.configMaps.get(ns + "/" + name) : ctx.secret(ns, name);
+      if (o == null || Nodes.obj(o, "data").isEmpty()) {
+        return false;
       }
     }
-    return false;
+    return supported;
   }
 
   private String[] validateClientCertificate(GatewayContext g, JsonNode ref) {

@@ -38,8 +38,19 @@ final class ListenerProcessor {
         processProtocol(l);
       }
     }
-    // Conflicts are decided per port before any other check, so a listener that loses a port
-    // conflict is reported as Conflicted and nothing else.
+    // Each listener's own spec is validated first; only the listeners it leaves valid take part
+    // in the conflicts between listeners on one port, so an invalid listener (a missing
+    // certificate, say) does not take a port or a hostname from a valid one.
+    for (GatewayContext g : gateways) {
+      for (ListenerContext l : g.listeners) {
+        if (l.listenerSet != null) {
+          continue;
+        }
+        validateAllowedNamespaces(l);
+        validateTls(l);
+        validateHostname(l);
+      }
+    }
     for (GatewayContext g : gateways) {
       detectProtocolConflicts(g);
     }
@@ -51,7 +62,7 @@ final class ListenerProcessor {
     }
     for (GatewayContext g : gateways) {
       for (ListenerContext l : g.listeners) {
-        if (!l.status.conditions.has("Conflicted", "True")) {
+        if (l.listenerSet != null && !l.status.conditions.has("Conflicted", "True")) {
           validateAllowedNamespaces(l);
           validateTls(l);
           validateHostname(l);
@@ -216,8 +227,9 @@ final class ListenerProcessor {
    * Hostname"), with Envoy Gateway's compatibility rules on top:
    *
    * <ul>
-   *   <li>on one port, HTTP does not mix with HTTPS/TLS (HTTPS and TLS share a port by SNI): all of
-   *       them are {@code ProtocolConflict};
+   *   <li>on one port, HTTP, TCP and HTTPS/TLS (HTTPS and TLS share a port by SNI) do not mix: when
+   *       two of these families meet, all of the port's listeners but UDP ones are {@code
+   *       ProtocolConflict} (UDP shares a port with anything);
    *   <li>HTTP, HTTPS and TLS listeners on one port need distinct hostnames: see {@link
    *       #detectHostnameConflicts};
    *   <li>TCP and UDP are distinct by port only: the first TCP (UDP) listener keeps a port, later
@@ -227,24 +239,24 @@ final class ListenerProcessor {
   private void detectProtocolConflicts(GatewayContext g) {
     Map<Integer, List<ListenerContext>> byPort = new LinkedHashMap<>();
     for (ListenerContext l : g.listeners) {
-      if (l.listenerSet == null && l.port != null) {
+      if (l.listenerSet == null && l.port != null && !invalid(l)) {
         byPort.computeIfAbsent(l.port, p -> new ArrayList<>()).add(l);
       }
     }
     for (List<ListenerContext> onPort : byPort.values()) {
-      List<ListenerContext> l7 = new ArrayList<>();
+      List<ListenerContext> shared = new ArrayList<>();
       Set<String> families = new HashSet<>();
       for (ListenerContext l : onPort) {
         switch (l.protocol) {
-          case "HTTP", "HTTPS", "TLS" -> {
-            l7.add(l);
-            families.add(l.protocol.equals("HTTP") ? "HTTP" : "https/tls");
+          case "HTTP", "HTTPS", "TLS", "TCP" -> {
+            shared.add(l);
+            families.add(family(l.protocol));
           }
           default -> {}
         }
       }
       if (families.size() > 1) {
-        for (ListenerContext l : l7) {
+        for (ListenerContext l : shared) {
           l.status.conditions.set(
               Condition.isTrue(
                   "Conflicted",
@@ -267,6 +279,26 @@ final class ListenerProcessor {
         }
       }
     }
+  }
+
+  /** HTTPS and TLS share a port (by SNI); HTTP, TCP and the pair are distinct families. */
+  private static String family(String protocol) {
+    return protocol.equals("HTTPS") || protocol.equals("TLS") ? "https/tls" : protocol;
+  }
+
+  /**
+   * Whether the listener's own validation already made it invalid (Accepted or Programmed false, or
+   * references unresolved for another reason than a partly invalid certificate list): such a
+   * listener is left out of the conflicts between listeners.
+   */
+  private static boolean invalid(ListenerContext l) {
+    Conditions c = l.status.conditions;
+    Condition refs = c.get("ResolvedRefs");
+    return c.has("Accepted", "False")
+        || c.has("Programmed", "False")
+        || (refs != null
+            && refs.status().equals("False")
+            && !refs.reason().equals("PartiallyInvalidCertificateRef"));
   }
 
   /**
@@ -310,6 +342,9 @@ final class ListenerProcessor {
     Set<String> seen = new HashSet<>();
     for (GatewayContext g : gateways) {
       for (ListenerContext l : g.listeners) {
+        if (invalid(l)) {
+          continue;
+        }
         String k = l.protocol + ":" + (l.hostname == null ? "" : l.hostname) + ":" + l.portOrZero();
         if (!seen.add(k)) {
           l.status.conditions.set(
