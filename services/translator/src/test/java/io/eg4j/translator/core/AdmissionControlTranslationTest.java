@@ -19,23 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AdmissionControlTranslationTest {
   private static final String BASE =
       Translations.GATEWAY
+          + Translations.WEB_SERVICE
           + """
-      apiVersion: v1
-      kind: Service
-      metadata: {namespace: default, name: web}
-      spec:
-        ports: [{name: http, port: 8080, protocol: TCP}]
-      ---
-      apiVersion: discovery.k8s.io/v1
-      kind: EndpointSlice
-      metadata:
-        namespace: default
-        name: web-1
-        labels: {kubernetes.io/service-name: web}
-      addressType: IPv4
-      ports: [{name: http, port: 8080, protocol: TCP}]
-      endpoints: [{addresses: [10.0.0.1], conditions: {ready: true}}]
-      ---
       apiVersion: gateway.networking.k8s.io/v1
       kind: HTTPRoute
       metadata: {namespace: default, name: web}

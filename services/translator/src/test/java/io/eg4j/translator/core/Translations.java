@@ -44,6 +44,30 @@ final class Translations {
       ---
       """;
 
+  /**
+   * Service {@code default/web} (port 8080, named {@code http}) with one ready endpoint, 10.0.0.1,
+   * in EndpointSlice {@code web-1}; ends with a document separator.
+   */
+  static final String WEB_SERVICE =
+      """
+      apiVersion: v1
+      kind: Service
+      metadata: {namespace: default, name: web}
+      spec:
+        ports: [{name: http, port: 8080, protocol: TCP}]
+      ---
+      apiVersion: discovery.k8s.io/v1
+      kind: EndpointSlice
+      metadata:
+        namespace: default
+        name: web-1
+        labels: {kubernetes.io/service-name: web}
+      addressType: IPv4
+      ports: [{name: http, port: 8080, protocol: TCP}]
+      endpoints: [{addresses: [10.0.0.1], conditions: {ready: true}}]
+      ---
+      """;
+
   /** The first route of the first HTTP listener of the xDS IR; fails naming the statuses. */
   static HttpRouteIr firstRoute(TranslateResult r) {
     for (XdsIr ir : r.xdsIr().values()) {

@@ -64,7 +64,7 @@ public final class Protos {
    *
    * @param type the message's full name ({@code envoy.extensions....Config})
    */
-  public static Any typedStruct(String type, com.fasterxml.jackson.databind.node.ObjectNode json) {
+  private static Any typedStruct(String type, com.fasterxml.jackson.databind.node.ObjectNode json) {
     try {
       com.google.protobuf.Struct.Builder value = com.google.protobuf.Struct.newBuilder();
       JsonFormat.parser().merge(io.eg4j.model.bus.Json.MAPPER.writeValueAsString(json), value);
