@@ -32,24 +32,6 @@ class DynamicModuleLoadBalancerE2E {
   EchoServer a;
   EchoServer b;
 
-  private static String slice(String name, int port) {
-    return """
-        ---
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          namespace: default
-          name: %1$s
-          labels: {kubernetes.io/service-name: pool}
-        addressType: IPv4
-        ports: [{name: http, port: %2$d, protocol: TCP}]
-        endpoints:
-        - addresses: [127.0.0.1]
-          conditions: {ready: true}
-        """
-        .formatted(name, port);
-  }
-
   private static String policy(String name, String type, String more) {
     return """
         ---
@@ -68,49 +50,11 @@ class DynamicModuleLoadBalancerE2E {
   void start() throws Exception {
     Path module = TestDynamicModule.build(dir.resolve("module"));
     stack = PolicyStack.start(dir);
-    a = EchoServer.start(0, "echo-a", "default");
-    b = EchoServer.start(0, "echo-b", "default");
+    a = stack.echo("echo-a");
+    b = stack.echo("echo-b");
     stack.apply(
-        """
-        apiVersion: v1
-        kind: Namespace
-        metadata: {name: default}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: GatewayClass
-        metadata: {name: eg}
-        spec:
-          controllerName: gateway.envoyproxy.io/gatewayclass-controller
-        ---
-        apiVersion: gateway.envoyproxy.io/v1alpha1
-        kind: EnvoyProxy
-        metadata: {namespace: default, name: with-modules}
-        spec:
-          dynamicModules:
-          - name: balancer
-            source:
-              type: Local
-              local: {path: %s}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {namespace: default, name: eg}
-        spec:
-          gatewayClassName: eg
-          infrastructure:
-            parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: with-modules}
-          listeners:
-          - {name: http, protocol: HTTP, port: %d}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {namespace: default, name: pool}
-        spec:
-          ports: [{name: http, port: 8080, protocol: TCP}]
-        """
-                .formatted(module, stack.port())
-            + slice("pool-a", a.port())
-            + slice("pool-b", b.port())
+        stack.gatewayWithDynamicModule("balancer", module)
+            + PolicyStack.multiEndpointService("pool", a.port(), b.port())
             + PolicyStack.route("to-a", "pool")
             + PolicyStack.route("to-b", "pool")
             + PolicyStack.route("rr", "pool")
@@ -150,12 +94,6 @@ class DynamicModuleLoadBalancerE2E {
   void stop() {
     if (stack != null) {
       stack.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
     }
   }
 

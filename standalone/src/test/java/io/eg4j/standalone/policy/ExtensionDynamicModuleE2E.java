@@ -32,39 +32,7 @@ class ExtensionDynamicModuleE2E {
     stack = PolicyStack.start(dir);
     echo = EchoServer.start(0, "echo", "default");
     stack.apply(
-        """
-        apiVersion: v1
-        kind: Namespace
-        metadata: {name: default}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: GatewayClass
-        metadata: {name: eg}
-        spec:
-          controllerName: gateway.envoyproxy.io/gatewayclass-controller
-        ---
-        apiVersion: gateway.envoyproxy.io/v1alpha1
-        kind: EnvoyProxy
-        metadata: {namespace: default, name: with-modules}
-        spec:
-          dynamicModules:
-          - name: headers
-            source:
-              type: Local
-              local: {path: %s}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {namespace: default, name: eg}
-        spec:
-          gatewayClassName: eg
-          infrastructure:
-            parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: with-modules}
-          listeners:
-          - {name: http, protocol: HTTP, port: %d}
-        ---
-        """
-                .formatted(module, stack.port())
+        stack.gatewayWithDynamicModule("headers", module)
             + PolicyStack.service("echo", echo.port())
             + PolicyStack.route("dm", "echo")
             + PolicyStack.route("plain", "echo")

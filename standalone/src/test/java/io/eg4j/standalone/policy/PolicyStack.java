@@ -171,6 +171,47 @@ public final class PolicyStack implements AutoCloseable {
   }
 
   /**
+   * Namespace {@code default}, GatewayClass {@code eg}, an EnvoyProxy {@code default/with-modules}
+   * that registers the local dynamic module {@code module} at {@code path}, and Gateway {@code
+   * default/eg} with it and one HTTP listener on this stack's port; ends with a document separator.
+   */
+  public String gatewayWithDynamicModule(String module, java.nio.file.Path path) {
+    return """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: default}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata: {name: eg}
+        spec:
+          controllerName: gateway.envoyproxy.io/gatewayclass-controller
+        ---
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: EnvoyProxy
+        metadata: {namespace: default, name: with-modules}
+        spec:
+          dynamicModules:
+          - name: %s
+            source:
+              type: Local
+              local: {path: %s}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {namespace: default, name: eg}
+        spec:
+          gatewayClassName: eg
+          infrastructure:
+            parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: with-modules}
+          listeners:
+          - {name: http, protocol: HTTP, port: %d}
+        ---
+        """
+        .formatted(module, path, port);
+  }
+
+  /**
    * An HTTPRoute {@code default/<name>} on the Gateway {@code eg} that sends the path prefix {@code
    * /<name>} to port 8080 of the Service {@code default/<service>}, as a YAML document that starts
    * with {@code ---}.
