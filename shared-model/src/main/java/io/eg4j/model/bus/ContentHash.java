@@ -40,10 +40,18 @@ public final class ContentHash {
    * {@code ContentHashOfValueTest} hold the two equal.
    */
   public static String ofValue(Object value) {
+    return sha256(canonicalJson(value));
+  }
+
+  /**
+   * The canonical JSON (keys sorted) of a value, written straight from it: what {@link #ofValue}
+   * hashes, and a JSON document like any other for a reader that binds it by property name.
+   */
+  public static byte[] canonicalJson(Object value) {
     try {
-      return sha256(VALUES.writeValueAsBytes(value));
+      return VALUES.writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot hash value", e);
+      throw new IllegalStateException("cannot write value", e);
     }
   }
 

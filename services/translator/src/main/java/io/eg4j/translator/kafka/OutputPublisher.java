@@ -184,24 +184,19 @@ public final class OutputPublisher {
    */
   private Out out(String topic, Object value) {
     if (Topics.XDS_IR.equals(topic) && secrets.isPresent()) {
-      String hash = ContentHash.ofValue(value);
+      // One serialization serves both: the canonical JSON is hashed, and sealed as the payload.
+      byte[] plain = ContentHash.canonicalJson(value);
+      String hash = ContentHash.sha256(plain);
       return new Out(
           hash,
-          () -> {
-            byte[] plain;
-            try {
-              plain = Json.MAPPER.writeValueAsBytes(value);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-              throw new IllegalStateException("cannot write the xDS IR", e);
-            }
-            return new Envelope(
-                Envelope.CURRENT_SCHEMA,
-                typeOf(topic),
-                hash,
-                PRODUCER,
-                true,
-                secrets.get().sealJson(plain));
-          });
+          () ->
+              new Envelope(
+                  Envelope.CURRENT_SCHEMA,
+                  typeOf(topic),
+                  hash,
+                  PRODUCER,
+                  true,
+                  secrets.get().sealJson(plain)));
     }
     JsonNode payload = Json.MAPPER.valueToTree(value);
     String hash = fingerprint(topic, payload);
