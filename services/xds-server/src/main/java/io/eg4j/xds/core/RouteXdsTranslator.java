@@ -54,22 +54,43 @@ public final class RouteXdsTranslator {
   // translation gets that Route back instead of being translated again: one route change in
   // thousands translates one route (issue #16). Holds only the routes of each key's last
   // translation, so it never outgrows what is served.
-  private final Map<String, Map<HttpRouteIr, Route>> lastRoutes =
+  private final Map<String, Map<RouteKey, Route>> lastRoutes =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A route IR as a map key, its hash computed once: a record's hash walks all of its components,
+   * and each lookup would walk the route IR again.
+   */
+  private record RouteKey(HttpRouteIr ir, int hash) {
+    RouteKey(HttpRouteIr ir) {
+      this(ir, ir.hashCode());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RouteKey k && hash == k.hash && (ir == k.ir || ir.equals(k.ir));
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
 
   /** Translates the route configurations of an IR. */
   public List<RouteConfiguration> translate(XdsIr ir) {
-    Map<HttpRouteIr, Route> before = lastRoutes.getOrDefault(ir.key(), Map.of());
-    Map<HttpRouteIr, Route> now = new java.util.HashMap<>();
+    Map<RouteKey, Route> before = lastRoutes.getOrDefault(ir.key(), Map.of());
+    Map<RouteKey, Route> now = new java.util.HashMap<>();
     Function<HttpRouteIr, Route> routes =
         r -> {
-          Route made = now.get(r);
+          RouteKey k = new RouteKey(r);
+          Route made = now.get(k);
           if (made == null) {
-            made = before.get(r);
+            made = before.get(k);
             if (made == null) {
               made = route(r);
             }
-            now.put(r, made);
+            now.put(k, made);
           }
           return made;
         };
