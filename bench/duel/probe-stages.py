@@ -14,7 +14,7 @@ directory's eg4j-data-probe) and prints, per stage, the mean and p50 in ms over 
 
 Wall-clock stamps on a loaded machine: read them with the load average of the run.
 
-  bench/duel/probe-stages.py WORK/eg4j-data-probe
+  bench/duel/probe-stages.py WORK/eg4j-data-probe [FIRST LAST]   # only routes FIRST..LAST
 """
 import datetime
 import glob
@@ -72,9 +72,11 @@ def main():
     def after(xs, t):
         return next((x for x in xs if x >= t), None)
 
+    lo = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    hi = int(sys.argv[3]) if len(sys.argv) > 3 else 1 << 30
     stages = {"watcher": [], "xds-ir": [], "xds": [], "cds": [], "served": []}
     for i in sorted(watcher):
-        if i == 0 or i not in first_req or i not in served:
+        if i == 0 or i < lo or i > hi or i not in first_req or i not in served:
             continue
         t0 = first_req[i]
         w = watcher[i]

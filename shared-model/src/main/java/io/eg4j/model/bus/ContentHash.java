@@ -22,6 +22,39 @@ public final class ContentHash {
     }
   }
 
+  // CANONICAL, but a record's properties sorted by name like every other object's (Jackson puts
+  // creator properties, hence all of a record's, first and in declaration order by default): a
+  // value written by it is byte for byte what CANONICAL writes from the value's tree.
+  private static final com.fasterxml.jackson.databind.ObjectMapper VALUES =
+      ((com.fasterxml.jackson.databind.json.JsonMapper) Json.CANONICAL)
+          .rebuild()
+          .disable(com.fasterxml.jackson.databind.MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
+          .build();
+
+  /**
+   * The hash {@link #of} gives for {@code Json.MAPPER.valueToTree(value)}, written straight from
+   * the value: no tree, no untyped copy of it (issue #16: at a thousand routes, building both for
+   * the whole xDS IR on every change cost more than translating it). For values of eg4j's own
+   * records (the IR, statuses), whose JSON has no floats and no annotations but
+   * {@code @JsonInclude} and {@code @JsonIgnore}; {@code ContentHashTest} and the translator's
+   * {@code ContentHashOfValueTest} hold the two equal.
+   */
+  public static String ofValue(Object value) {
+    return sha256(canonicalJson(value));
+  }
+
+  /**
+   * The canonical JSON (keys sorted) of a value, written straight from it: what {@link #ofValue}
+   * hashes, and a JSON document like any other for a reader that binds it by property name.
+   */
+  public static byte[] canonicalJson(Object value) {
+    try {
+      return VALUES.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write value", e);
+    }
+  }
+
   /** The hex SHA-256 of some bytes. */
   public static String sha256(byte[] bytes) {
     try {

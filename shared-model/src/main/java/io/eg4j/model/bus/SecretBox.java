@@ -69,7 +69,18 @@ public final class SecretBox {
   /** Encrypts the JSON of {@code payload} into a text node. */
   public JsonNode seal(JsonNode payload) {
     try {
-      byte[] plain = Json.MAPPER.writeValueAsBytes(payload);
+      return sealJson(Json.MAPPER.writeValueAsBytes(payload));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encrypt payload", e);
+    }
+  }
+
+  /**
+   * Encrypts a JSON document given as UTF-8 bytes (a value written straight to bytes, without a
+   * tree) into a text node; {@link #open} reads it back as that document.
+   */
+  public JsonNode sealJson(byte[] plain) {
+    try {
       byte[] iv = new byte[IV_BYTES];
       RANDOM.nextBytes(iv);
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
@@ -79,13 +90,25 @@ public final class SecretBox {
       ByteBuffer out = ByteBuffer.allocate(id.length + 1 + iv.length + sealed.length);
       out.put(id).put((byte) 0).put(iv).put(sealed);
       return TextNode.valueOf(Base64.getEncoder().encodeToString(out.array()));
-    } catch (GeneralSecurityException | IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot encrypt payload", e);
     }
   }
 
   /** Decrypts what {@link #seal} produced. */
   public JsonNode open(JsonNode sealed) {
+    try {
+      return Json.MAPPER.readTree(openJson(sealed));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot decrypt payload: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Decrypts what {@link #seal} or {@link #sealJson} produced into the JSON document's UTF-8 bytes,
+   * for a reader that binds them to a type without building a tree first.
+   */
+  public byte[] openJson(JsonNode sealed) {
     try {
       byte[] all = Base64.getDecoder().decode(sealed.asText());
       int sep = 0;
@@ -99,9 +122,8 @@ public final class SecretBox {
       }
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, sep + 1, IV_BYTES));
-      byte[] plain = cipher.doFinal(all, sep + 1 + IV_BYTES, all.length - sep - 1 - IV_BYTES);
-      return Json.MAPPER.readTree(plain);
-    } catch (GeneralSecurityException | IOException e) {
+      return cipher.doFinal(all, sep + 1 + IV_BYTES, all.length - sep - 1 - IV_BYTES);
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot decrypt payload: " + e.getMessage(), e);
     }
   }

@@ -34,7 +34,9 @@ public final class DuelTranslate {
     List<ObjectNode> objects = ManifestReader.read(input);
     ResourceSnapshot snapshot = ResourceSnapshot.of(objects);
     Translator translator = new Translator(EnvoyGatewayConfig.defaults());
-    XdsTranslator xds = new XdsTranslator();
+    // A fresh XdsTranslator for every run: one kept across runs would hand back the Routes of the
+    // previous run's equal route IR (RouteXdsTranslator's reuse), which is a change's cost, not a
+    // translation from scratch.
     // Warm until the JIT has settled: at least 50 runs and 10 s of translating (a few runs of a
     // small input leave the timed runs to the interpreter and C1, which measured compilation, not
     // translation; a running control plane translates with compiled code). Go needs no warm-up;
@@ -42,7 +44,7 @@ public final class DuelTranslate {
     long warmUntil = System.nanoTime() + WARM_NANOS;
     int warmups = 0;
     while (warmups < Math.max(50, runs) || (System.nanoTime() < warmUntil && warmups < 2000)) {
-      once(translator, xds, snapshot);
+      once(translator, new XdsTranslator(), snapshot);
       warmups++;
     }
     com.sun.management.ThreadMXBean threads =
@@ -60,6 +62,7 @@ public final class DuelTranslate {
     List<XdsResources> last = new java.util.ArrayList<>();
     for (int i = 0; i < runs; i++) {
       last.clear();
+      XdsTranslator xds = new XdsTranslator();
       long a0 = threads.getThreadAllocatedBytes(self);
       long c0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();

@@ -122,8 +122,14 @@ public final class OutputPublisher {
     if (onTopic != null && last != null && sameContent(ir, last)) {
       return onTopic;
     }
-    return fingerprint(Topics.XDS_IR, Json.MAPPER.valueToTree(ir));
+    return ContentHash.ofValue(ir);
   }
+
+  /**
+   * One record to send: the fingerprint that decides whether it changed, and its envelope, built
+   * only when it did.
+   */
+  private record Out(String hash, java.util.function.Supplier<Envelope> envelope) {}
 
   /**
    * Publishes what changed.
@@ -135,7 +141,7 @@ public final class OutputPublisher {
     // A value equal to the one last published under its key is not serialized or hashed again:
     // at thousands of routes, turning every status and the whole IR into JSON trees and hashing
     // them on every change cost more than the translation itself.
-    Map<String, Map<String, JsonNode>> desired = new LinkedHashMap<>();
+    Map<String, Map<String, Out>> desired = new LinkedHashMap<>();
     Map<String, java.util.Set<String>> same = new HashMap<>();
     OUTPUTS.forEach(
         t -> {
@@ -158,15 +164,49 @@ public final class OutputPublisher {
       String topic,
       String key,
       Object value,
-      Map<String, Map<String, JsonNode>> desired,
+      Map<String, Map<String, Out>> desired,
       Map<String, java.util.Set<String>> same) {
     Object last = lastValues.get(topic).get(key);
     if (last != null && published.get(topic).containsKey(key) && sameContent(value, last)) {
       same.get(topic).add(key);
       return;
     }
-    desired.get(topic).put(key, Json.MAPPER.valueToTree(value));
+    desired.get(topic).put(key, out(topic, value));
     pendingValues.get(topic).put(key, value);
+  }
+
+  /**
+   * The record for a value. A sealed xDS IR is hashed and written to bytes straight from the value,
+   * never as a tree (issue #16: at a thousand routes, the tree, its untyped copy for hashing and
+   * its serialization for sealing were most of a change's cost in the translator); its hash is the
+   * one {@link #fingerprint} gives for its tree ({@link ContentHash#ofValue}), so what {@link
+   * #load} reads back compares equal.
+   */
+  private Out out(String topic, Object value) {
+    if (Topics.XDS_IR.equals(topic) && secrets.isPresent()) {
+      // One serialization serves both: the canonical JSON is hashed, and sealed as the payload.
+      byte[] plain = ContentHash.canonicalJson(value);
+      String hash = ContentHash.sha256(plain);
+      return new Out(
+          hash,
+          () ->
+              new Envelope(
+                  Envelope.CURRENT_SCHEMA,
+                  typeOf(topic),
+                  hash,
+                  PRODUCER,
+                  true,
+                  secrets.get().sealJson(plain)));
+    }
+    JsonNode payload = Json.MAPPER.valueToTree(value);
+    String hash = fingerprint(topic, payload);
+    if (Topics.STATUS.equals(topic)) {
+      // The envelope of a status carries the hash of the whole payload, transition times included.
+      return new Out(hash, () -> Envelope.wrap(typeOf(topic), PRODUCER, payload));
+    }
+    return new Out(
+        hash,
+        () -> new Envelope(Envelope.CURRENT_SCHEMA, typeOf(topic), hash, PRODUCER, false, payload));
   }
 
   /**
@@ -215,7 +255,7 @@ public final class OutputPublisher {
   }
 
   private int publishTopic(
-      String topic, Map<String, JsonNode> desired, java.util.Set<String> unchanged) {
+      String topic, Map<String, Out> desired, java.util.Set<String> unchanged) {
     Map<String, String> onTopic = published.get(topic);
     Map<String, Object> last = lastValues.get(topic);
     Map<String, Object> pending = pendingValues.get(topic);
@@ -223,21 +263,12 @@ public final class OutputPublisher {
     List<String> hashes = new ArrayList<>();
     List<Future<RecordMetadata>> acks = new ArrayList<>();
     for (var e : desired.entrySet()) {
-      String hash = fingerprint(topic, e.getValue());
+      String hash = e.getValue().hash();
       if (hash.equals(onTopic.get(e.getKey()))) {
         last.put(e.getKey(), pending.get(e.getKey()));
         continue;
       }
-      Envelope env =
-          Topics.XDS_IR.equals(topic) && secrets.isPresent()
-              ? new Envelope(
-                  Envelope.CURRENT_SCHEMA,
-                  typeOf(topic),
-                  hash,
-                  PRODUCER,
-                  true,
-                  secrets.get().seal(e.getValue()))
-              : Envelope.wrap(typeOf(topic), PRODUCER, e.getValue());
+      Envelope env = e.getValue().envelope().get();
       keys.add(e.getKey());
       hashes.add(hash);
       acks.add(producer.send(new ProducerRecord<>(topic, e.getKey(), env)));

@@ -137,5 +137,12 @@ class OutputPublisherTest {
     assertThat(env.encrypted()).isTrue();
     assertThat(Json.MAPPER.writeValueAsString(env)).doesNotContain("s3cret-pw");
     assertThat(box.open(env.payload()).toString()).contains("s3cret-pw");
+    // Written and hashed without a tree: the IR reads back equal, under the hash of its tree, which
+    // is what a restarted publisher and the xds-servers compare.
+    assertThat(Json.MAPPER.readValue(box.openJson(env.payload()), io.eg4j.model.ir.XdsIr.class))
+        .isEqualTo(ir);
+    assertThat(env.contentHash())
+        .isEqualTo(io.eg4j.model.bus.ContentHash.of(Json.MAPPER.valueToTree(ir)))
+        .isEqualTo(sealing.xdsIrHash("ns/gw", ir));
   }
 }

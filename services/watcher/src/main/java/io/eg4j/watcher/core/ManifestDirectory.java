@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The objects of a directory tree of Kubernetes YAML ({@code *.yaml}, {@code *.yml}; hidden files
@@ -484,18 +483,44 @@ public final class ManifestDirectory {
     if (!Files.isDirectory(root)) {
       return out;
     }
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.filter(p -> !hiddenBelowRoot(p))
-          .filter(Files::isRegularFile)
-          .filter(ManifestDirectory::isManifest)
-          .forEach(out::add);
+    try {
+      Files.walkFileTree(
+          root,
+          new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(
+                Path dir, BasicFileAttributes attrs) {
+              return !dir.equals(root) && hiddenBelowRoot(dir)
+                  ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+                  : java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (isManifest(file)
+                  && !hiddenBelowRoot(file)
+                  && (attrs.isRegularFile()
+                      || (attrs.isSymbolicLink() && Files.isRegularFile(file)))) {
+                out.add(file);
+              }
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e)
+                throws IOException {
+              // An entry renamed or deleted between the directory read and its stat (an editor's
+              // or a tool's hidden temporary file renamed into place) is simply gone: the walk
+              // goes on. Stopping here, as Files.walk does, left a partial listing, and every
+              // file not listed yet looked deleted: their objects were deleted on the bus.
+              if (e instanceof NoSuchFileException) {
+                return java.nio.file.FileVisitResult.CONTINUE;
+              }
+              throw e;
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + root, e);
-    } catch (UncheckedIOException e) {
-      // A directory vanished during the walk; the next scan sees the new state.
-      if (!(e.getCause() instanceof NoSuchFileException)) {
-        throw e;
-      }
     }
     return out;
   }

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -48,20 +49,69 @@ public final class RouteXdsTranslator {
    */
   static final String INVALID_BACKEND_CLUSTER = "invalid-backend-cluster";
 
+  // Per IR key, the routes of its last translation by the route IR they were made from. A route is
+  // a function of its route IR alone ({@link #route}), so a route IR equal to one of the last
+  // translation gets that Route back instead of being translated again: one route change in
+  // thousands translates one route (issue #16). Holds only the routes of each key's last
+  // translation, so it never outgrows what is served.
+  private final Map<String, Map<RouteKey, Route>> lastRoutes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A route IR as a map key, its hash computed once: a record's hash walks all of its components,
+   * and each lookup would walk the route IR again.
+   */
+  private record RouteKey(HttpRouteIr ir, int hash) {
+    RouteKey(HttpRouteIr ir) {
+      this(ir, ir.hashCode());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RouteKey k && hash == k.hash && (ir == k.ir || ir.equals(k.ir));
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
   /** Translates the route configurations of an IR. */
   public List<RouteConfiguration> translate(XdsIr ir) {
+    Map<RouteKey, Route> before = lastRoutes.getOrDefault(ir.key(), Map.of());
+    Map<RouteKey, Route> now = new java.util.HashMap<>();
+    Function<HttpRouteIr, Route> routes =
+        r -> {
+          RouteKey k = new RouteKey(r);
+          Route made = now.get(k);
+          if (made == null) {
+            made = before.get(k);
+            if (made == null) {
+              made = route(r);
+            }
+            now.put(k, made);
+          }
+          return made;
+        };
     List<RouteConfiguration> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
       if (!g.plainHttp().isEmpty()) {
-        out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir)));
+        out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir), routes));
       }
       for (HttpListenerIr h : g.https()) {
         RouteConfiguration rc =
-            misdirected(routeConfig(h.name(), List.of(h), vhostStats(ir)), h, g.https());
+            misdirected(routeConfig(h.name(), List.of(h), vhostStats(ir), routes), h, g.https());
         out.add(ListenerXdsTranslator.http3(h) ? advertiseHttp3(rc, h.externalPort()) : rc);
       }
     }
+    lastRoutes.put(ir.key(), now);
     return out;
+  }
+
+  /** Forgets what was kept for an IR key (its Gateway is gone). */
+  public void forget(String key) {
+    lastRoutes.remove(key);
   }
 
   /**
@@ -117,7 +167,10 @@ public final class RouteXdsTranslator {
   }
 
   private static RouteConfiguration routeConfig(
-      String name, List<HttpListenerIr> listeners, boolean vhostStats) {
+      String name,
+      List<HttpListenerIr> listeners,
+      boolean vhostStats,
+      Function<HttpRouteIr, Route> routes) {
     // Hostname -> routes, in listener order then the translator's route order.
     Map<String, List<HttpRouteIr>> byHost = new TreeMap<>();
     for (HttpListenerIr l : listeners) {
@@ -135,7 +188,7 @@ public final class RouteXdsTranslator {
       VirtualHost.Builder vh =
           VirtualHost.newBuilder().setName(name + "/" + e.getKey()).addDomains(e.getKey());
       for (HttpRouteIr r : e.getValue()) {
-        vh.addRoutes(route(r));
+        vh.addRoutes(routes.apply(r));
       }
       if (vhostStats) {
         vh.addVirtualClusters(virtualCluster(e.getKey()));

@@ -217,6 +217,7 @@ public final class XdsSnapshots implements AutoCloseable {
    */
   public void remove(String key) {
     keys.remove(key);
+    translator.forget(key);
     events.patchOutcomes(key, null);
     if (!cache.clearSnapshot(key)) {
       log.debug("snapshot of {} kept: Envoys are still watching it", key);

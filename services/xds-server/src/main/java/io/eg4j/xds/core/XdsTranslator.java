@@ -21,6 +21,11 @@ public final class XdsTranslator {
   private final EndpointXdsTranslator endpoints = new EndpointXdsTranslator();
   private final SecretXdsTranslator secrets = new SecretXdsTranslator();
 
+  /** Forgets what is kept between translations of an IR key (its Gateway is gone). */
+  public void forget(String key) {
+    routes.forget(key);
+  }
+
   /** Translates an IR into listeners, routes, clusters, endpoints and secrets. */
   public XdsResources translate(XdsIr ir) {
     return translate(ir, new ArrayList<>());

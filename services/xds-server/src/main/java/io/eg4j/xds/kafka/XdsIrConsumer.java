@@ -1,6 +1,5 @@
 package io.eg4j.xds.kafka;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.EnvelopeSerde;
 import io.eg4j.model.bus.Json;
@@ -189,16 +188,19 @@ public final class XdsIrConsumer implements Runnable {
     if (!"xds-ir".equals(env.type())) {
       throw new IllegalArgumentException("envelope type is " + env.type() + ", not xds-ir");
     }
-    JsonNode payload = env.payload();
-    if (env.encrypted()) {
-      payload =
-          secretBox
-              .orElseThrow(
-                  () -> new IllegalArgumentException("IR is encrypted and no bus key is set"))
-              .open(payload);
-    }
     try {
-      XdsIr ir = Json.MAPPER.treeToValue(payload, XdsIr.class);
+      // A sealed IR is bound straight from its decrypted bytes, without a tree in between (issue
+      // #16: at a thousand routes the tree and its walk were a third of a change's cost here).
+      XdsIr ir =
+          env.encrypted()
+              ? Json.MAPPER.readValue(
+                  secretBox
+                      .orElseThrow(
+                          () ->
+                              new IllegalArgumentException("IR is encrypted and no bus key is set"))
+                      .openJson(env.payload()),
+                  XdsIr.class)
+              : Json.MAPPER.treeToValue(env.payload(), XdsIr.class);
       if (!r.key().equals(ir.key())) {
         throw new IllegalArgumentException(
             "record key " + r.key() + " differs from IR key " + ir.key());
@@ -206,6 +208,8 @@ public final class XdsIrConsumer implements Runnable {
       return new Read(ir, env.contentHash());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException("not an xDS IR: " + e.getOriginalMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not an xDS IR: " + e.getMessage(), e);
     }
   }
 

@@ -1,0 +1,87 @@
+package io.eg4j.xds.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eg4j.model.ir.XdsIr;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The route translator reuses the Route of an equal route IR from its last translation of a key:
+ * what it returns must always be what a fresh translator returns, whatever it translated before.
+ */
+class RouteReuseTest {
+  private static XdsIr rekeyed(XdsIr ir, String key) {
+    return new XdsIr(
+        key,
+        ir.http(),
+        ir.tcp(),
+        ir.udp(),
+        ir.filterOrder(),
+        ir.ready(),
+        ir.localCluster(),
+        ir.jsonPatches(),
+        ir.telemetry(),
+        ir.backendTls());
+  }
+
+  private static List<Route> routes(List<RouteConfiguration> rcs) {
+    return rcs.stream()
+        .flatMap(rc -> rc.getVirtualHostsList().stream())
+        .flatMap(vh -> vh.getRoutesList().stream())
+        .toList();
+  }
+
+  @Test
+  void everyCaseAfterEveryOtherUnderOneKeyIsWhatAFreshTranslatorGives() throws Exception {
+    RouteXdsTranslator reused = new RouteXdsTranslator();
+    List<String> names = XdsGoldenCases.names();
+    // Each case follows another under the same key, both ways round, and itself.
+    for (int i = 0; i < names.size(); i++) {
+      for (String name : List.of(names.get(i), names.get((i + 1) % names.size()), names.get(i))) {
+        XdsIr ir = rekeyed(XdsGoldenCases.read(name), "shared");
+        assertThat(reused.translate(ir)).as(name).isEqualTo(new RouteXdsTranslator().translate(ir));
+      }
+    }
+  }
+
+  @Test
+  void aChangedRouteIsTranslatedAgainAndTheOthersAreReused() throws Exception {
+    RouteXdsTranslator t = new RouteXdsTranslator();
+    XdsIr before = XdsGoldenCases.read("backend-traffic-features");
+    XdsIr after =
+        XdsGoldenCases.read(
+            "backend-traffic-features",
+            "          samplingNumerator: 1\n",
+            "          samplingNumerator: 1\n"
+                + "          clientSampling: {numerator: 1, denominator: 2}\n");
+    List<Route> first = routes(t.translate(before));
+    List<Route> second = routes(t.translate(after));
+    assertThat(second).isEqualTo(routes(new RouteXdsTranslator().translate(after)));
+    assertThat(second).isNotEqualTo(first);
+    assertThat(second).hasSameSizeAs(first);
+    int same = 0;
+    for (int i = 0; i < first.size(); i++) {
+      if (first.get(i) == second.get(i)) {
+        same++;
+      } else {
+        assertThat(second.get(i)).isNotEqualTo(first.get(i));
+      }
+    }
+    // The traced route changed; the others are the very Routes of the first translation.
+    assertThat(same).isEqualTo(first.size() - 1);
+  }
+
+  @Test
+  void aForgottenKeyStartsAfresh() throws Exception {
+    RouteXdsTranslator t = new RouteXdsTranslator();
+    XdsIr ir = XdsGoldenCases.read("backend-traffic-features");
+    Route first = routes(t.translate(ir)).get(0);
+    assertThat(routes(t.translate(ir)).get(0)).isSameAs(first);
+    t.forget(ir.key());
+    Route again = routes(t.translate(ir)).get(0);
+    assertThat(again).isEqualTo(first).isNotSameAs(first);
+  }
+}
