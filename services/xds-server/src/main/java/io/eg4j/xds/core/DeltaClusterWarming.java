@@ -34,8 +34,11 @@ import java.util.function.Consumer;
  * assignment's name is <em>owed</em> to the stream. Right after the cluster response is sent, an
  * open endpoint watch of the stream is replaced by one that lists the owed names as pending, which
  * java-control-plane's cache answers with those assignments whatever their version; when no
- * endpoint watch is open (a response awaits its ACK), the next one lists them. A name stops being
- * owed once an endpoint response carries it or Envoy unsubscribes from it.
+ * endpoint watch is open (a response awaits its ACK), the next one lists them. Only names the
+ * stream holds are listed (a watch is made only when no response of its type awaits an ACK, so what
+ * the stream holds is what its watch tracks). A name stops being owed once an endpoint response
+ * carries it or Envoy unsubscribes from it. The server's watch is a handle whose cancellation
+ * cancels whichever cache watch answers it at the time.
  *
  * <p>It must also be registered as a {@link DiscoveryServerCallbacks}: java-control-plane runs the
  * request callbacks on the thread that then creates the watch, which is how a watch learns its
