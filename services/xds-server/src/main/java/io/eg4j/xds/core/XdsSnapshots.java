@@ -617,10 +617,13 @@ public final class XdsSnapshots implements AutoCloseable {
       if (request.hasErrorDetail()) {
         rejected(s.group);
         nacked(s.group, request.getTypeUrl());
+        // As a state-of-the-world NACK does, name the last version this stream accepted, not the
+        // rejected one: the translator counts a later acceptance of any other version as the
+        // retried listener in place, and a retry re-sends the rejected version itself.
         events.nack(
             s.group,
             request.getTypeUrl(),
-            version == null ? "" : version,
+            s.acked.getOrDefault(request.getTypeUrl(), ""),
             request.getErrorDetail().getMessage(),
             s.nodeId);
       } else if (version != null) {
