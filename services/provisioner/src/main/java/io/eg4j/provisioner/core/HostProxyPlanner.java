@@ -64,11 +64,13 @@ public final class HostProxyPlanner {
     // common.md "Node naming": cluster = the xDS IR key (= fleet name), id = <key>/<instance>.
     EnvoyBootstrapSpec spec =
         EnvoyBootstrapSpec.of(
-            ir.name() + "/" + settings.instance(),
-            ir.name(),
-            settings.xdsHost(),
-            settings.xdsPort(),
-            adminPort);
+                ir.name() + "/" + settings.instance(),
+                ir.name(),
+                settings.xdsHost(),
+                settings.xdsPort(),
+                adminPort)
+            // Delta ADS, as Envoy Gateway's proxies: a change sends only what changed.
+            .withDelta(true);
     if (settings.tls() != null) {
       spec = spec.withTls(settings.tls());
     }

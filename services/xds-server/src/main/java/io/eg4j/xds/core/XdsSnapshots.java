@@ -255,14 +255,18 @@ public final class XdsSnapshots implements AutoCloseable {
    * The ADS discovery server over this component's cache and callbacks. Resources are serialized
    * once and the bytes reused for every stream (java-control-plane's cached serializer): one route
    * change fans out to hundreds of Envoys without hundreds of serializations. A delta stream that
-   * declares {@code initial_resource_versions} is sent only what differs ({@link DeltaResumption}).
+   * declares {@code initial_resource_versions} is sent only what differs ({@link DeltaResumption}),
+   * and a delta stream whose cluster is updated is sent that cluster's endpoints again ({@link
+   * DeltaClusterWarming}).
    */
   public static io.envoyproxy.controlplane.server.V3DiscoveryServer discoveryServer(
       XdsSnapshots snapshots) {
-    // Delta streams resume from the versions Envoy declares (initial_resource_versions).
-    DeltaResumption resumption = new DeltaResumption(snapshots.cache());
+    // Delta streams resume from the versions Envoy declares (initial_resource_versions), and an
+    // updated cluster is sent its endpoints so that it does not stay warming.
+    DeltaClusterWarming warming = new DeltaClusterWarming(snapshots.cache());
+    DeltaResumption resumption = new DeltaResumption(warming);
     return new io.envoyproxy.controlplane.server.V3DiscoveryServer(
-        java.util.List.of(resumption, snapshots.callbacks()),
+        java.util.List.of(resumption, warming, snapshots.callbacks()),
         resumption,
         new io.envoyproxy.controlplane.server.DefaultExecutorGroup(),
         new io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer());
@@ -614,10 +618,13 @@ public final class XdsSnapshots implements AutoCloseable {
       if (request.hasErrorDetail()) {
         rejected(s.group);
         nacked(s.group, request.getTypeUrl());
+        // As a state-of-the-world NACK does, name the last version this stream accepted, not the
+        // rejected one: the translator counts a later acceptance of any other version as the
+        // retried listener in place, and a retry re-sends the rejected version itself.
         events.nack(
             s.group,
             request.getTypeUrl(),
-            version == null ? "" : version,
+            s.acked.getOrDefault(request.getTypeUrl(), ""),
             request.getErrorDetail().getMessage(),
             s.nodeId);
       } else if (version != null) {

@@ -317,11 +317,13 @@ public final class ProxyResourceRenderer {
     // The node id here is a placeholder: the container's --service-node names each pod.
     EnvoyBootstrapSpec spec =
         EnvoyBootstrapSpec.of(
-            ir.name() + "/bootstrap",
-            ir.name(),
-            settings.xdsHost(),
-            settings.xdsPort(),
-            ADMIN_PORT);
+                ir.name() + "/bootstrap",
+                ir.name(),
+                settings.xdsHost(),
+                settings.xdsPort(),
+                ADMIN_PORT)
+            // Delta ADS, as Envoy Gateway's proxies: a change sends only what changed.
+            .withDelta(true);
     RenderSettings.XdsTlsMount tls = settings.xdsTls();
     if (tls != null) {
       String dir = tls.mountPath();
