@@ -1145,14 +1145,19 @@ def services_line(args):
             "; ".join(f"{k} `{v or '(none)'}`" for k, v in opts.items()))
 
 
+def eg_probe_differs(args):
+    """True when Envoy Gateway's probe adds another number of routes than eg4j's (--eg-routes)."""
+    return bool(args.eg_routes) and args.eg_routes != args.routes and "envoy-gateway" in args.sides
+
+
 def probe_count_text(args):
-    if args.eg_routes and args.eg_routes != args.routes and "envoy-gateway" in args.sides:
+    if eg_probe_differs(args):
         return f"{args.routes} (Envoy Gateway: the first {args.eg_routes} of them)"
     return f"{args.routes}"
 
 
 def probe_label(args):
-    if args.eg_routes and args.eg_routes != args.routes and "envoy-gateway" in args.sides:
+    if eg_probe_differs(args):
         return f"probe (eg4j {args.routes} routes, Envoy Gateway {args.eg_routes})"
     return f"probe ({args.routes} routes)"
 
