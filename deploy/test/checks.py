@@ -1305,6 +1305,10 @@ def t_compose_quickstart():
     key = f"{gw['metadata'].get('namespace', 'default')}/{gw['metadata']['name']}"
     boot = yaml.safe_load(open(os.path.join(ROOT, "deploy", "compose", "envoy-bootstrap.yaml")))
     check(boot["node"]["cluster"] == key, f"bootstrap node.cluster {boot['node']['cluster']} != Gateway {key}")
+    # The same ADS flavour as the proxies the provisioner starts (delta), so compose runs the
+    # production path.
+    api = boot["dynamic_resources"]["ads_config"]["api_type"]
+    check(api == "DELTA_GRPC", f"bootstrap ads_config.api_type {api}, the provisioner's proxies use DELTA_GRPC")
     compose = yaml.safe_load(open(os.path.join(ROOT, "docker-compose.yml")))["services"]
     published = {str(p).rsplit(":", 1)[-1] for p in compose["envoy"]["ports"]}
     for listener in gw["spec"]["listeners"]:

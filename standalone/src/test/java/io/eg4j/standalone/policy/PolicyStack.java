@@ -119,7 +119,9 @@ public final class PolicyStack implements AutoCloseable {
                     certs.resolve(CertGen.CLIENT_CERT).toString(),
                     certs.resolve(CertGen.CLIENT_KEY).toString(),
                     certs.resolve(CertGen.CA_CERT).toString(),
-                    "localhost"));
+                    "localhost"))
+            // Delta ADS, as the provisioner's proxies use: the policy E2Es run the production path.
+            .withDelta(true);
     spec = bootstrapCustomizer.apply(spec);
     Path bootstrap = dir.resolve("bootstrap.yaml");
     Files.writeString(bootstrap, EnvoyBootstrap.render(spec));

@@ -39,12 +39,14 @@ import org.slf4j.LoggerFactory;
  * translates after each change, debounced adaptively, and publishes the result.
  *
  * <p>Adaptive debounce: a change that finds the translator idle is translated at once, after the
- * poll that brought it, unless that poll was full (more records are waiting: a batch is still
- * arriving) or the previous translation ended less than twice its own duration ago (a busy
- * translator coalesces: under a stream of changes to a big snapshot, translation takes at most a
- * third of the time). Otherwise it waits for {@code quiet} without changes, and never longer than
- * {@code maxDelay}. Nothing is published before catch-up, so a restarted or newly active replica
- * never publishes a partial snapshot.
+ * poll that brought it. Two things hold it back, and never longer than {@code maxDelay}: a full
+ * poll (more records are waiting: a batch is still arriving), after which it waits until the input
+ * has been quiet for {@code quiet}; and a busy translator, which coalesces: a change arriving less
+ * than twice the last translation's CPU time after it ended waits until then, so that under a
+ * stream of changes to a big snapshot translation takes at most a third of the time. A busy
+ * translator does not also wait for {@code quiet}: a lone change right after a translation is
+ * translated as soon as the busy window ends. Nothing is published before catch-up, so a restarted
+ * or newly active replica never publishes a partial snapshot.
  *
  * <p>Envoy's rejections ({@link XdsNackHandler}) are traced to the objects that caused them, which
  * are withheld from what is published, with a status that says why ({@link Withholding}); the rest
@@ -112,6 +114,8 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   private long lastTranslationCost;
   // Records handed over since the last afterPoll: a full poll means more are waiting.
   private int recordsThisPoll;
+  // Whether the last poll was full: the pending changes then wait for the input to be quiet.
+  private boolean batchArriving;
 
   /**
    * A handler.
@@ -261,6 +265,7 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   public void afterPoll(boolean caughtUp) {
     boolean fullPoll = recordsThisPoll >= FULL_POLL;
     recordsThisPoll = 0;
+    batchArriving = fullPoll;
     boolean outcomesChanged = takePatchOutcomes();
     if (!active || !caughtUp) {
       nacks.clear();
@@ -279,13 +284,19 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
 
   /** Whether pending changes are translated now (see the class comment). */
   private boolean due(long now, boolean fullPoll) {
-    if (now - firstChange >= debounce.maxDelay().toNanos()) {
-      return true;
+    return now - dueAt(fullPoll) >= 0;
+  }
+
+  /**
+   * When the pending changes become due (nanoTime): at once, or when the busy window ends, or,
+   * while a batch is arriving, when the input has also been quiet; never after {@code maxDelay}.
+   */
+  private long dueAt(boolean batch) {
+    long at = lastTranslationEnd + 2 * lastTranslationCost;
+    if (batch) {
+      at = Math.max(at, lastChange + debounce.quiet().toNanos());
     }
-    if (now - lastTranslationEnd < 2 * lastTranslationCost) {
-      return false;
-    }
-    return !fullPoll || now - lastChange >= debounce.quiet().toNanos();
+    return Math.min(firstChange + debounce.maxDelay().toNanos(), at);
   }
 
   @Override
@@ -293,24 +304,36 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
     if (!dirty || !active) {
       return -1;
     }
-    // Wake when the pending changes may become due, not a whole poll timeout later.
-    long now = System.nanoTime();
-    long at =
-        Math.min(
-            firstChange + debounce.maxDelay().toNanos(),
-            Math.max(
-                lastTranslationEnd + 2 * lastTranslationCost,
-                lastChange + debounce.quiet().toNanos()));
-    return Math.max(1, (at - now) / 1_000_000 + 1);
+    // Wake when the pending changes become due, not a whole poll timeout later. After a full poll
+    // the next poll returns at once anyway (records are waiting), and the quiet time counts from
+    // the last of them.
+    long wait = dueAt(batchArriving) - System.nanoTime();
+    return wait <= 0 ? 1 : Math.max(1, (wait + 999_999) / 1_000_000);
   }
 
   private void translateAndPublish() {
+    long cpu = cpuTime();
     long start = System.nanoTime();
     try {
       translateAndPublishNow();
     } finally {
       lastTranslationEnd = System.nanoTime();
-      lastTranslationCost = lastTranslationEnd - start;
+      // The busy window is about the CPU a translation takes, not the time it waits for the broker
+      // to acknowledge what it published (a flush is a round trip, not work).
+      long used = cpuTime() - cpu;
+      lastTranslationCost = cpu < 0 || used < 0 ? lastTranslationEnd - start : used;
+    }
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** The CPU time of this thread (ns), or -1 where the JVM cannot tell. */
+  private static long cpuTime() {
+    try {
+      return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : -1;
+    } catch (UnsupportedOperationException e) {
+      return -1;
     }
   }
 
