@@ -53,9 +53,14 @@ public final class RouteXdsTranslator {
   // a function of its route IR alone ({@link #route}), so a route IR equal to one of the last
   // translation gets that Route back instead of being translated again: one route change in
   // thousands translates one route (issue #16). Holds only the routes of each key's last
-  // translation, so it never outgrows what is served.
-  private final Map<String, Map<RouteKey, Route>> lastRoutes =
+  // translation, so it never outgrows what is served. The key kept is the route IR first seen: a
+  // route IR read again, equal to it, is garbage once its translation ends, so each change does not
+  // leave a whole generation of route IR to die in the old generation of the heap (issue #16).
+  private final Map<String, Map<RouteKey, Kept>> lastRoutes =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A translated route and the key (route IR) it was made from. */
+  private record Kept(RouteKey key, Route route) {}
 
   /**
    * A route IR as a map key, its hash computed once: a record's hash walks all of its components,
@@ -79,20 +84,20 @@ public final class RouteXdsTranslator {
 
   /** Translates the route configurations of an IR. */
   public List<RouteConfiguration> translate(XdsIr ir) {
-    Map<RouteKey, Route> before = lastRoutes.getOrDefault(ir.key(), Map.of());
-    Map<RouteKey, Route> now = new java.util.HashMap<>();
+    Map<RouteKey, Kept> before = lastRoutes.getOrDefault(ir.key(), Map.of());
+    Map<RouteKey, Kept> now = new java.util.HashMap<>();
     Function<HttpRouteIr, Route> routes =
         r -> {
           RouteKey k = new RouteKey(r);
-          Route made = now.get(k);
+          Kept made = now.get(k);
           if (made == null) {
             made = before.get(k);
             if (made == null) {
-              made = route(r);
+              made = new Kept(k, route(r));
             }
-            now.put(k, made);
+            now.put(made.key(), made);
           }
-          return made;
+          return made.route();
         };
     List<RouteConfiguration> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
@@ -106,6 +111,14 @@ public final class RouteXdsTranslator {
       }
     }
     lastRoutes.put(ir.key(), now);
+    return out;
+  }
+
+  /** The route IRs kept for an IR key from its last translation (for tests). */
+  java.util.Set<HttpRouteIr> keptRouteIrs(String key) {
+    java.util.Set<HttpRouteIr> out =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    lastRoutes.getOrDefault(key, Map.of()).keySet().forEach(k -> out.add(k.ir()));
     return out;
   }
 

@@ -84,4 +84,42 @@ class RouteReuseTest {
     Route again = routes(t.translate(ir)).get(0);
     assertThat(again).isEqualTo(first).isNotSameAs(first);
   }
+
+  private static List<io.eg4j.model.ir.HttpRouteIr> routeIrs(XdsIr ir) {
+    return ir.http().stream().flatMap(l -> l.routes().stream()).toList();
+  }
+
+  @Test
+  void theRouteIrKeptIsTheFirstOneSeenWhileItStaysEqual() throws Exception {
+    RouteXdsTranslator t = new RouteXdsTranslator();
+    XdsIr first = XdsGoldenCases.read("backend-traffic-features");
+    // The same content read again (new instances), then with one route changed.
+    XdsIr again = XdsGoldenCases.read("backend-traffic-features");
+    XdsIr changed =
+        XdsGoldenCases.read(
+            "backend-traffic-features",
+            "          samplingNumerator: 1\n",
+            "          samplingNumerator: 1\n"
+                + "          clientSampling: {numerator: 1, denominator: 2}\n");
+    t.translate(first);
+    var kept = t.keptRouteIrs(first.key());
+    assertThat(kept).hasSize(routeIrs(first).size());
+    List<Route> fromAgain = routes(t.translate(again));
+    assertThat(fromAgain).isEqualTo(routes(new RouteXdsTranslator().translate(again)));
+    // Nothing of the IR read again is kept: every route IR still equals the first one's.
+    assertThat(t.keptRouteIrs(first.key()))
+        .hasSize(kept.size())
+        .allSatisfy(r -> assertThat(routeIrs(first)).anySatisfy(f -> assertThat(f).isSameAs(r)))
+        .noneSatisfy(r -> assertThat(routeIrs(again)).anySatisfy(a -> assertThat(a).isSameAs(r)));
+    List<Route> fromChanged = routes(t.translate(changed));
+    assertThat(fromChanged).isEqualTo(routes(new RouteXdsTranslator().translate(changed)));
+    // The changed route's IR is the new one; the others are still the first translation's.
+    var keptNow = t.keptRouteIrs(first.key());
+    long fromFirst =
+        keptNow.stream().filter(r -> routeIrs(first).stream().anyMatch(f -> f == r)).count();
+    long fromChangedIr =
+        keptNow.stream().filter(r -> routeIrs(changed).stream().anyMatch(c -> c == r)).count();
+    assertThat(fromChangedIr).isEqualTo(1);
+    assertThat(fromFirst).isEqualTo(keptNow.size() - 1);
+  }
 }
