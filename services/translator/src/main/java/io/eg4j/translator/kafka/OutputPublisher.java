@@ -169,6 +169,9 @@ public final class OutputPublisher {
     Object last = lastValues.get(topic).get(key);
     if (last != null && published.get(topic).containsKey(key) && sameContent(value, last)) {
       same.get(topic).add(key);
+      // The newest equal value is kept, the one the translator holds as its last result, so the
+      // two share one copy instead of this map holding an older one (issue #16).
+      lastValues.get(topic).put(key, value);
       return;
     }
     desired.get(topic).put(key, out(topic, value));
@@ -314,6 +317,11 @@ public final class OutputPublisher {
         .increment(ok);
     LOG.info("published {} records to {}", ok, topic);
     return ok;
+  }
+
+  /** The value last published, or known unchanged, under a key of a topic (for tests). */
+  Object lastValue(String topic, String key) {
+    return lastValues.get(topic).get(key);
   }
 
   /** The envelope type of an output topic. */

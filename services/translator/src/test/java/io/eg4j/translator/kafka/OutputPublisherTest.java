@@ -145,4 +145,25 @@ class OutputPublisherTest {
         .isEqualTo(io.eg4j.model.bus.ContentHash.of(Json.MAPPER.valueToTree(ir)))
         .isEqualTo(sealing.xdsIrHash("ns/gw", ir));
   }
+
+  @Test
+  void anUnchangedValueIsRememberedAsItsNewestInstance() {
+    String a = "gateway.networking.k8s.io/HTTPRoute/default/a";
+    publisher.publish(result(status("a", "Accepted", "t1")));
+    assertThat(sentKeys()).containsExactly(a);
+
+    // Equal but for transition times: nothing sent, and the newest instance is the one kept, so
+    // the publisher and the translator's last result share it.
+    ResourceStatus second = status("a", "Accepted", "t2");
+    publisher.publish(result(second));
+    assertThat(sentKeys()).isEmpty();
+    assertThat(publisher.lastValue(Topics.STATUS, a)).isSameAs(second);
+
+    // Compared with that instance, a status equal to the first one is still unchanged, and a
+    // changed one is still sent.
+    publisher.publish(result(status("a", "Accepted", "t3")));
+    assertThat(sentKeys()).isEmpty();
+    publisher.publish(result(status("a", "NotAllowed", "t4")));
+    assertThat(sentKeys()).containsExactly(a);
+  }
 }
