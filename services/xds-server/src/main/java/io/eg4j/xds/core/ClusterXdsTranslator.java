@@ -240,19 +240,69 @@ public final class ClusterXdsTranslator {
   List<Cluster> translate(XdsIr ir, Map<String, ClusterRef> refs) {
     List<Cluster> out = new ArrayList<>();
     Map<String, Http1ProtocolOptions> http1 = upstreamHttp1(ir);
+    Map<Made, Cluster> before =
+        ir.key() == null ? Map.of() : lastClusters.getOrDefault(ir.key(), Map.of());
+    Map<Made, Cluster> now = new java.util.HashMap<>(refs.size() * 2);
     for (ClusterRef ref : refs.values()) {
+      Made k = new Made(ref, ir.backendTls());
+      Cluster made = now.get(k);
+      if (made == null) {
+        made = before.get(k);
+        if (made == null) {
+          made = cluster(ref, ir.backendTls());
+        }
+        now.put(k, made);
+      }
       // The rate limit service's cluster is one of the filter upstreams; its TLS is the proxy's.
-      Cluster c =
-          io.eg4j.xds.core.filters.GlobalRateLimitFilterXds.withServiceTls(
-              cluster(ref, ir.backendTls()), ir);
+      Cluster c = io.eg4j.xds.core.filters.GlobalRateLimitFilterXds.withServiceTls(made, ir);
       Http1ProtocolOptions h1 = http1.get(ref.name());
       out.add(h1 == null ? c : ClusterSettingsXds.withUpstreamHttp1(c, h1));
     }
     if (ir.localCluster() != null) {
       out.add(ProxyLocalXds.localCluster(ir));
     }
+    if (ir.key() != null) {
+      lastClusters.put(ir.key(), now);
+    }
     // The EnvoyProxy's stats settings (stat names, per-endpoint and size stats) on route clusters.
     return ClusterStatsXds.apply(out, ir);
+  }
+
+  // Per IR key, the clusters of its last translation by what they were made from. A cluster is a
+  // function of its reference and the proxy's backend TLS alone ({@link #cluster(ClusterRef,
+  // io.eg4j.model.ir.ProxyBackendTlsIr)}), so an equal pair from the last translation gets that
+  // Cluster back instead of being built again: one route added to thousands builds one cluster,
+  // and comparing and hashing the others is an identity check (issue #16). Holds only the clusters
+  // of each key's last translation, so it never outgrows what is served.
+  private final Map<String, Map<Made, Cluster>> lastClusters =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * What a cluster is made from, as a map key, its hash computed once (a record's hash walks every
+   * component, and the reference holds the whole backend group with its endpoints).
+   */
+  private record Made(ClusterRef ref, io.eg4j.model.ir.ProxyBackendTlsIr proxyTls, int hash) {
+    Made(ClusterRef ref, io.eg4j.model.ir.ProxyBackendTlsIr proxyTls) {
+      this(ref, proxyTls, java.util.Objects.hash(ref, proxyTls));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Made m
+          && hash == m.hash
+          && (ref == m.ref || ref.equals(m.ref))
+          && java.util.Objects.equals(proxyTls, m.proxyTls);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** Forgets the clusters kept from the last translation of an IR key (its Gateway is gone). */
+  public void forget(String key) {
+    lastClusters.remove(key);
   }
 
   static boolean isDns(DestinationSettingIr s) {

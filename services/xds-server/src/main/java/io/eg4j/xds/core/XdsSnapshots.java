@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every version is a hash of content, so replicas fed the same IR serve the same versions, and
  * an IR whose resources did not change causes no push (invariant 3). An update walks from what is
  * served to what is desired in steps, each waiting until every connected Envoy of the key has
- * acknowledged the previous one (or a timeout passes):
+ * acknowledged the previous one (or a timeout passes; a change that comes meanwhile waits too):
  *
  * <ol>
  *   <li>new clusters and their endpoints are added while listeners and routes stay as they were;
@@ -169,9 +169,15 @@ public final class XdsSnapshots implements AutoCloseable {
       }
       state.desired = desired;
       state.desiredVersions = v;
-      state.waitUntilNanos = 0;
-      state.waitFor = Map.of();
-      state.rejected = false;
+      if (state.rejected) {
+        // Envoy refused the step that was waited on and keeps what it had: start afresh.
+        state.waitUntilNanos = 0;
+        state.waitFor = Map.of();
+        state.rejected = false;
+      }
+      // Otherwise a step still waiting for Envoy's ACKs goes on waiting (until they come or the
+      // step timeout): the clusters it added may still be warming, and the next step may point
+      // routes at them, which Envoy would answer with 503 until they are warm.
       c = ++state.chain;
     }
     stepper.execute(() -> advance(key, c));
@@ -377,9 +383,13 @@ public final class XdsSnapshots implements AutoCloseable {
     List<Secret> secrets = union(desired.secrets(), served.secrets(), Secret::getName);
     if (adds) {
       // 1. New clusters (and their endpoints, and new certificates) before anything uses them.
+      // The CDS ACK is the signal that they are warm: over ADS, Envoy keeps CDS paused, its ACK
+      // unsent, while any cluster warms (waits for its endpoints, its first DNS answer), and sends
+      // it once the last one is warm. Waiting for the EDS ACK as well only adds the time the
+      // server takes to read one more request of the stream (issue #16).
       return new Step(
           new XdsResources(served.listeners(), served.routes(), clusters, endpoints, secrets),
-          List.of(Resources.V3.CLUSTER_TYPE_URL, Resources.V3.ENDPOINT_TYPE_URL));
+          List.of(Resources.V3.CLUSTER_TYPE_URL));
     }
     boolean frontChanges = !Versions.of(served).front().equals(Versions.of(desired).front());
     if (frontChanges && clusters.size() != desired.clusters().size()) {

@@ -24,6 +24,8 @@ public final class XdsTranslator {
   /** Forgets what is kept between translations of an IR key (its Gateway is gone). */
   public void forget(String key) {
     routes.forget(key);
+    clusters.forget(key);
+    endpoints.forget(key);
   }
 
   /** Translates an IR into listeners, routes, clusters, endpoints and secrets. */

@@ -6,7 +6,12 @@ import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.xds.testing.Ir;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +20,10 @@ class MakeBeforeBreakTest {
   final XdsTranslator translator = new XdsTranslator();
 
   XdsResources routeTo(String cluster, int port) {
+    return routeTo(cluster, port, "/");
+  }
+
+  XdsResources routeTo(String cluster, int port, String prefix) {
     return translator.translate(
         new XdsIr(
             "default/eg",
@@ -26,7 +35,8 @@ class MakeBeforeBreakTest {
                     80,
                     List.of("*"),
                     null,
-                    List.of(Ir.route("r").prefix("/").to(Ir.dest(cluster, "HTTP", port)).build()),
+                    List.of(
+                        Ir.route("r").prefix(prefix).to(Ir.dest(cluster, "HTTP", port)).build()),
                     null)),
             List.of(),
             List.of(),
@@ -58,8 +68,9 @@ class MakeBeforeBreakTest {
     assertThat(clusters(add.resources())).containsExactly("a", "b");
     assertThat(routeCluster(add.resources())).isEqualTo("a");
     assertThat(add.resources().endpoints()).hasSize(2);
-    assertThat(add.ackTypes())
-        .containsExactly(Resources.V3.CLUSTER_TYPE_URL, Resources.V3.ENDPOINT_TYPE_URL);
+    // Envoy sends the CDS ACK only once every cluster is warm (its endpoints arrived): that ACK
+    // alone lets the routes switch.
+    assertThat(add.ackTypes()).containsExactly(Resources.V3.CLUSTER_TYPE_URL);
 
     XdsSnapshots.Step switchRoutes = XdsSnapshots.nextStep(add.resources(), desired);
     assertThat(clusters(switchRoutes.resources())).containsExactly("a", "b");
@@ -78,5 +89,91 @@ class MakeBeforeBreakTest {
     XdsResources desired = routeTo("a", 2);
     XdsSnapshots.Step s = XdsSnapshots.nextStep(old, desired);
     assertThat(s.resources()).isEqualTo(desired);
+  }
+
+  private static final List<String> TYPES =
+      List.of(
+          Resources.V3.CLUSTER_TYPE_URL,
+          Resources.V3.ENDPOINT_TYPE_URL,
+          Resources.V3.LISTENER_TYPE_URL,
+          Resources.V3.ROUTE_TYPE_URL);
+
+  /** One state-of-the-world stream of an Envoy of {@code key}, subscribed to every type. */
+  private static void connect(DiscoveryServerCallbacks cb, String key) throws Exception {
+    cb.onStreamOpen(1, "");
+    Node node = Node.newBuilder().setId("envoy").setCluster(key).build();
+    for (String type : TYPES) {
+      cb.onV3StreamRequest(1, DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(type).build());
+    }
+  }
+
+  /** The Envoy acknowledges what is served now, for the given types. */
+  private static void ack(DiscoveryServerCallbacks cb, Snapshot served, List<String> types)
+      throws Exception {
+    for (String type : types) {
+      cb.onV3StreamRequest(
+          1,
+          DiscoveryRequest.newBuilder()
+              .setTypeUrl(type)
+              .setVersionInfo(served.version(type))
+              .setResponseNonce("n")
+              .build());
+    }
+  }
+
+  private static String servedRouteCluster(XdsSnapshots s, String key) {
+    return s.cache()
+        .getSnapshot(key)
+        .routes()
+        .resources()
+        .values()
+        .iterator()
+        .next()
+        .getVirtualHosts(0)
+        .getRoutes(0)
+        .getRoute()
+        .getCluster();
+  }
+
+  @Test
+  void aChangeArrivingWhileAddedClustersAwaitTheirAcksWaitsForThem() throws Exception {
+    String key = "default/eg";
+    try (XdsSnapshots s = new XdsSnapshots(XdsEvents.NONE, Duration.ofSeconds(60))) {
+      DiscoveryServerCallbacks cb = s.callbacks();
+      connect(cb, key);
+      s.update(key, routeTo("a", 1));
+      XdsSnapshotsTest.awaitSettled(s, key);
+      ack(cb, s.cache().getSnapshot(key), TYPES);
+
+      // Cluster b is added beside a; the route stays on a until Envoy acknowledges b.
+      s.update(key, routeTo("b", 2));
+      for (int i = 0;
+          i < 500 && !s.cache().getSnapshot(key).clusters().resources().containsKey("b");
+          i++) {
+        Thread.sleep(10);
+      }
+      Snapshot addStep = s.cache().getSnapshot(key);
+      assertThat(addStep.clusters().resources().keySet()).containsExactlyInAnyOrder("a", "b");
+      assertThat(servedRouteCluster(s, key)).isEqualTo("a");
+
+      // Before the ACKs, the route to b changes again without adding a cluster: b may still be
+      // warming in Envoy, so routes must not point at it yet.
+      s.update(key, routeTo("b", 2, "/v2"));
+      for (int i = 0; i < 30; i++) {
+        Thread.sleep(10);
+        assertThat(servedRouteCluster(s, key)).as("route while b is unacknowledged").isEqualTo("a");
+      }
+      assertThat(s.settled(key)).isFalse();
+
+      // Envoy acknowledges b, which it does once b is warm: the route switches, then a goes.
+      ack(cb, addStep, List.of(Resources.V3.CLUSTER_TYPE_URL));
+      for (int i = 0; i < 500 && !"b".equals(servedRouteCluster(s, key)); i++) {
+        Thread.sleep(10);
+      }
+      assertThat(servedRouteCluster(s, key)).isEqualTo("b");
+      ack(cb, s.cache().getSnapshot(key), TYPES);
+      XdsSnapshotsTest.awaitSettled(s, key);
+      assertThat(s.cache().getSnapshot(key).clusters().resources().keySet()).containsExactly("b");
+    }
   }
 }
