@@ -9,10 +9,12 @@ import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +35,8 @@ import java.util.function.Consumer;
  *
  * <p>For state of the world it stops the NACK loop: a NACK is answered as if the client held the
  * version it rejected, so it is sent the next change rather than the same rejected config again.
+ * For delta likewise, as if the client held the rejected resources, and by content rather than by
+ * version, so that a later return to the rejected content (a retry) is sent again.
  *
  * <p>It must also be registered as a {@link DiscoveryServerCallbacks}: java-control-plane runs the
  * request callbacks on the thread that then creates the watch, which is how a watch learns its
@@ -42,6 +46,7 @@ public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCall
   private final ConfigWatcher delegate;
   private final Map<Long, Map<String, Map<String, String>>> known = new ConcurrentHashMap<>();
   private final Map<Long, Map<String, Sent>> lastSent = new ConcurrentHashMap<>();
+  private final Map<Long, Map<String, DeltaSent>> lastDeltaSent = new ConcurrentHashMap<>();
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
 
   /**
@@ -99,7 +104,8 @@ public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCall
     currentStream.remove();
     Map<String, String> typeKnown =
         stream == null ? null : known.getOrDefault(stream, Map.of()).get(request.getTypeUrl());
-    if (typeKnown == null) {
+    DeltaSent rejected = stream == null ? null : rejectedBy(stream, request);
+    if (typeKnown == null && rejected == null) {
       return delegate.createDeltaWatch(
           request,
           requesterVersion,
@@ -109,25 +115,42 @@ public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCall
           responseConsumer,
           hasClusterChanged);
     }
-    Map<String, String> tracked;
-    Set<String> pending;
-    synchronized (typeKnown) {
-      tracked = new HashMap<>(typeKnown);
-      pending = new LinkedHashSet<>(pendingResources);
-      pending.removeAll(typeKnown.keySet());
+    Map<String, String> tracked = new HashMap<>();
+    Set<String> pending = new LinkedHashSet<>(pendingResources);
+    if (typeKnown != null) {
+      synchronized (typeKnown) {
+        tracked.putAll(typeKnown);
+        pending.removeAll(typeKnown.keySet());
+      }
     }
     // What the stream itself tracked (ACKed on this stream) is newer than the declared versions.
     tracked.putAll(resourceVersions);
-    Consumer<DeltaResponse> forget =
-        r -> {
-          synchronized (typeKnown) {
-            typeKnown.keySet().removeAll(r.resources().keySet());
-            r.removedResources().forEach(typeKnown::remove);
-          }
-          responseConsumer.accept(r);
-        };
+    String version = requesterVersion;
+    if (rejected != null) {
+      // A NACK. The cache would open the watch under the version it last sent, the rejected one,
+      // and answer it only when the snapshot's version differs from that: a config that goes back
+      // to the rejected content (a retry after the cause is gone) would never be sent again, since
+      // a change in between that the client already holds answers nothing and leaves the watch on
+      // that version. Instead the watch is opened under no version, as if the client held the
+      // rejected resources: it is answered by content, with the next change, and never with the
+      // same rejected resources at once (no NACK loop).
+      tracked.putAll(rejected.resources());
+      rejected.removed().forEach(tracked::remove);
+      pending.removeAll(rejected.resources().keySet());
+      version = "";
+    }
+    Consumer<DeltaResponse> consumer =
+        typeKnown == null
+            ? responseConsumer
+            : r -> {
+              synchronized (typeKnown) {
+                typeKnown.keySet().removeAll(r.resources().keySet());
+                r.removedResources().forEach(typeKnown::remove);
+              }
+              responseConsumer.accept(r);
+            };
     return delegate.createDeltaWatch(
-        request, requesterVersion, tracked, pending, isWildcard, forget, hasClusterChanged);
+        request, version, tracked, pending, isWildcard, consumer, hasClusterChanged);
   }
 
   @Override
@@ -154,6 +177,31 @@ public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCall
     currentStream.set(streamId);
   }
 
+  /** The resources and versions of the last delta response of a type on a stream. */
+  private record DeltaSent(String nonce, Map<String, String> resources, List<String> removed) {}
+
+  /** The delta response a request rejects, or null when it is not a NACK of the last one. */
+  private DeltaSent rejectedBy(long stream, DeltaXdsRequest request) {
+    if (!request.hasErrorDetail()) {
+      return null;
+    }
+    DeltaSent sent = lastDeltaSent.getOrDefault(stream, Map.of()).get(request.getTypeUrl());
+    return sent != null && sent.nonce().equals(request.getResponseNonce()) ? sent : null;
+  }
+
+  @Override
+  public void onV3StreamDeltaResponse(
+      long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+    Map<String, String> resources = new HashMap<>();
+    response.getResourcesList().forEach(r -> resources.put(r.getName(), r.getVersion()));
+    lastDeltaSent
+        .computeIfAbsent(streamId, id -> new ConcurrentHashMap<>())
+        .put(
+            response.getTypeUrl(),
+            new DeltaSent(
+                response.getNonce(), resources, List.copyOf(response.getRemovedResourcesList())));
+  }
+
   @Override
   public void onV3StreamResponse(
       long streamId, DiscoveryRequest request, DiscoveryResponse response) {
@@ -166,11 +214,13 @@ public final class DeltaResumption implements ConfigWatcher, DiscoveryServerCall
   public void onStreamClose(long streamId, String typeUrl) {
     known.remove(streamId);
     lastSent.remove(streamId);
+    lastDeltaSent.remove(streamId);
   }
 
   @Override
   public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
     known.remove(streamId);
     lastSent.remove(streamId);
+    lastDeltaSent.remove(streamId);
   }
 }

@@ -157,6 +157,42 @@ class DeltaClusterWarmingIT {
     current.close();
   }
 
+  @Test
+  void aRejectedListenerIsSentAgainWhenTheConfigReturnsToIt() throws Exception {
+    Client envoy = new Client();
+    envoy.send(request(LDS, List.of(), Map.of(), ""));
+    DeltaDiscoveryResponse first = envoy.next();
+    assertThat(first.getTypeUrl()).isEqualTo(LDS);
+    envoy.ack(first);
+
+    // Envoy rejects a changed listener (say its port is taken) and keeps the one it had.
+    XdsResources changed = withListenerBufferLimit(base);
+    server.snapshots().update(KEY, changed);
+    DeltaDiscoveryResponse rejected = envoy.next();
+    assertThat(rejected.getTypeUrl()).isEqualTo(LDS);
+    envoy.send(
+        request(LDS, List.of(), Map.of(), rejected.getNonce()).toBuilder()
+            .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage("cannot bind"))
+            .build());
+    // Not sent again at once: no NACK loop.
+    assertThat(envoy.poll(1)).isNull();
+
+    // The control plane withholds it: Envoy is sent the listener it holds (or nothing), and ACKs.
+    server.snapshots().update(KEY, base);
+    DeltaDiscoveryResponse back = envoy.poll(2);
+    if (back != null) {
+      envoy.ack(back);
+    }
+
+    // A retry: the rejected content once more. It must reach Envoy again, though its version is
+    // the one Envoy rejected.
+    server.snapshots().update(KEY, changed);
+    DeltaDiscoveryResponse retried = envoy.next();
+    assertThat(retried.getTypeUrl()).isEqualTo(LDS);
+    assertThat(versions(retried)).isEqualTo(versions(rejected));
+    envoy.close();
+  }
+
   private static XdsIr ir() {
     return new XdsIr(
         KEY,
