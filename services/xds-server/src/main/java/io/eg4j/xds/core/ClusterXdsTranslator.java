@@ -240,11 +240,11 @@ public final class ClusterXdsTranslator {
   List<Cluster> translate(XdsIr ir, Map<String, ClusterRef> refs) {
     List<Cluster> out = new ArrayList<>();
     Map<String, Http1ProtocolOptions> http1 = upstreamHttp1(ir);
-    Map<Made, Cluster> before =
+    Map<Hashed<Made>, Cluster> before =
         ir.key() == null ? Map.of() : lastClusters.getOrDefault(ir.key(), Map.of());
-    Map<Made, Cluster> now = new java.util.HashMap<>(refs.size() * 2);
+    Map<Hashed<Made>, Cluster> now = new java.util.HashMap<>(refs.size() * 2);
     for (ClusterRef ref : refs.values()) {
-      Made k = new Made(ref, ir.backendTls());
+      Hashed<Made> k = Hashed.of(new Made(ref, ir.backendTls()));
       Cluster made = now.get(k);
       if (made == null) {
         made = before.get(k);
@@ -274,31 +274,11 @@ public final class ClusterXdsTranslator {
   // Cluster back instead of being built again: one route added to thousands builds one cluster,
   // and comparing and hashing the others is an identity check (issue #16). Holds only the clusters
   // of each key's last translation, so it never outgrows what is served.
-  private final Map<String, Map<Made, Cluster>> lastClusters =
+  private final Map<String, Map<Hashed<Made>, Cluster>> lastClusters =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /**
-   * What a cluster is made from, as a map key, its hash computed once (a record's hash walks every
-   * component, and the reference holds the whole backend group with its endpoints).
-   */
-  private record Made(ClusterRef ref, io.eg4j.model.ir.ProxyBackendTlsIr proxyTls, int hash) {
-    Made(ClusterRef ref, io.eg4j.model.ir.ProxyBackendTlsIr proxyTls) {
-      this(ref, proxyTls, java.util.Objects.hash(ref, proxyTls));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Made m
-          && hash == m.hash
-          && (ref == m.ref || ref.equals(m.ref))
-          && java.util.Objects.equals(proxyTls, m.proxyTls);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
+  /** What a cluster is made from (see {@link #lastClusters}). */
+  private record Made(ClusterRef ref, io.eg4j.model.ir.ProxyBackendTlsIr proxyTls) {}
 
   /** Forgets the clusters kept from the last translation of an IR key (its Gateway is gone). */
   public void forget(String key) {

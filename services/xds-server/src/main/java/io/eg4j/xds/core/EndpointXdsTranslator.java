@@ -29,12 +29,13 @@ public final class EndpointXdsTranslator {
   List<ClusterLoadAssignment> translate(
       XdsIr ir, Map<String, ClusterXdsTranslator.ClusterRef> refs) {
     List<ClusterLoadAssignment> out = new ArrayList<>();
-    Map<Made, ClusterLoadAssignment> before =
+    Map<Hashed<ClusterXdsTranslator.ClusterRef>, ClusterLoadAssignment> before =
         ir.key() == null ? Map.of() : lastAssignments.getOrDefault(ir.key(), Map.of());
-    Map<Made, ClusterLoadAssignment> now = new java.util.HashMap<>(refs.size() * 2);
+    Map<Hashed<ClusterXdsTranslator.ClusterRef>, ClusterLoadAssignment> now =
+        new java.util.HashMap<>(refs.size() * 2);
     for (ClusterXdsTranslator.ClusterRef ref : refs.values()) {
       if (!ClusterXdsTranslator.isDns(ref) && !ClusterXdsTranslator.isDynamic(ref.setting())) {
-        Made k = new Made(ref);
+        Hashed<ClusterXdsTranslator.ClusterRef> k = Hashed.of(ref);
         ClusterLoadAssignment made = now.get(k);
         if (made == null) {
           made = before.get(k);
@@ -59,25 +60,8 @@ public final class EndpointXdsTranslator {
   // from: an assignment is a function of its reference alone ({@link
   // ClusterXdsTranslator#assignment}), so an equal reference gets the same assignment back, as the
   // cluster translator does with clusters (issue #16). Only each key's last translation is kept.
-  private final Map<String, Map<Made, ClusterLoadAssignment>> lastAssignments =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** A cluster reference as a map key, its hash computed once. */
-  private record Made(ClusterXdsTranslator.ClusterRef ref, int hash) {
-    Made(ClusterXdsTranslator.ClusterRef ref) {
-      this(ref, ref.hashCode());
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Made m && hash == m.hash && (ref == m.ref || ref.equals(m.ref));
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
+  private final Map<String, Map<Hashed<ClusterXdsTranslator.ClusterRef>, ClusterLoadAssignment>>
+      lastAssignments = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Forgets the assignments kept from the last translation of an IR key (its Gateway is gone). */
   public void forget(String key) {

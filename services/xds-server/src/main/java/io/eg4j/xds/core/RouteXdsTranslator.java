@@ -56,39 +56,19 @@ public final class RouteXdsTranslator {
   // translation, so it never outgrows what is served. The key kept is the route IR first seen: a
   // route IR read again, equal to it, is garbage once its translation ends, so each change does not
   // leave a whole generation of route IR to die in the old generation of the heap (issue #16).
-  private final Map<String, Map<RouteKey, Kept>> lastRoutes =
+  private final Map<String, Map<Hashed<HttpRouteIr>, Kept>> lastRoutes =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A translated route and the key (route IR) it was made from. */
-  private record Kept(RouteKey key, Route route) {}
-
-  /**
-   * A route IR as a map key, its hash computed once: a record's hash walks all of its components,
-   * and each lookup would walk the route IR again.
-   */
-  private record RouteKey(HttpRouteIr ir, int hash) {
-    RouteKey(HttpRouteIr ir) {
-      this(ir, ir.hashCode());
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof RouteKey k && hash == k.hash && (ir == k.ir || ir.equals(k.ir));
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
+  private record Kept(Hashed<HttpRouteIr> key, Route route) {}
 
   /** Translates the route configurations of an IR. */
   public List<RouteConfiguration> translate(XdsIr ir) {
-    Map<RouteKey, Kept> before = lastRoutes.getOrDefault(ir.key(), Map.of());
-    Map<RouteKey, Kept> now = new java.util.HashMap<>();
+    Map<Hashed<HttpRouteIr>, Kept> before = lastRoutes.getOrDefault(ir.key(), Map.of());
+    Map<Hashed<HttpRouteIr>, Kept> now = new java.util.HashMap<>();
     Function<HttpRouteIr, Route> routes =
         r -> {
-          RouteKey k = new RouteKey(r);
+          Hashed<HttpRouteIr> k = Hashed.of(r);
           Kept made = now.get(k);
           if (made == null) {
             made = before.get(k);
@@ -118,7 +98,7 @@ public final class RouteXdsTranslator {
   java.util.Set<HttpRouteIr> keptRouteIrs(String key) {
     java.util.Set<HttpRouteIr> out =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    lastRoutes.getOrDefault(key, Map.of()).keySet().forEach(k -> out.add(k.ir()));
+    lastRoutes.getOrDefault(key, Map.of()).keySet().forEach(k -> out.add(k.value()));
     return out;
   }
 
