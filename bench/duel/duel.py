@@ -1280,8 +1280,9 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
   control plane (eg4j: the one JVM with the Kafka broker and the five services; Envoy Gateway: its
   one process) and Envoy separately.{services_figure(args)}
 - **translate**: resources → IR → xDS in one process, the YAML parsed before timing; {args.translate_runs}
-  timed runs after warm-up runs (eg4j: at least 50 and 10 s, so the JIT has compiled what a running
-  control plane runs; Envoy Gateway: as many as timed), median and minimum. eg4j: `DuelTranslate`
+  timed runs after warm-up runs (eg4j: at least 50 and 10 s, then until the JIT compiler has been
+  idle for 3 s, at most 120 s, so the timed runs run the compiled code a running control plane runs;
+  Envoy Gateway: as many as timed), median and minimum. eg4j: `DuelTranslate`
   (standalone test classes; it also prints the process CPU time and allocation per run); Envoy
   Gateway: `internal/duelbench` test dropped into the module copy.
 

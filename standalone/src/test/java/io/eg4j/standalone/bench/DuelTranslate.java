@@ -26,6 +26,9 @@ public final class DuelTranslate {
   private DuelTranslate() {}
 
   private static final long WARM_NANOS = Long.getLong("duel.warmSeconds", 10) * 1_000_000_000L;
+  private static final long MAX_WARM_NANOS =
+      Long.getLong("duel.maxWarmSeconds", 120) * 1_000_000_000L;
+  private static final long JIT_QUIET_NANOS = 3_000_000_000L;
 
   /** Runs the benchmark. */
   public static void main(String[] args) throws Exception {
@@ -37,16 +40,41 @@ public final class DuelTranslate {
     // A fresh XdsTranslator for every run: one kept across runs would hand back the Routes of the
     // previous run's equal route IR (RouteXdsTranslator's reuse), which is a change's cost, not a
     // translation from scratch.
-    // Warm until the JIT has settled: at least 50 runs and 10 s of translating (a few runs of a
-    // small input leave the timed runs to the interpreter and C1, which measured compilation, not
-    // translation; a running control plane translates with compiled code). Go needs no warm-up;
-    // its side runs as many warm-up runs as timed ones.
-    long warmUntil = System.nanoTime() + WARM_NANOS;
+    // Warm until the JIT has settled: at least 50 runs and 10 s of translating, then until the
+    // JIT compiler has spent no more time compiling for 3 s (at most 120 s in all). A few runs of a
+    // small input leave the timed runs to the interpreter and C1, and on a 2-core machine C2 may
+    // still be compiling the translator's hot methods 10 s in: the timed runs then measure
+    // compilation, not translation (medians of one jar were ~25 or ~45 ms from one launch to the
+    // next). A running control plane translates with compiled code. Go needs no warm-up; its side
+    // runs as many warm-up runs as timed ones.
+    java.lang.management.CompilationMXBean jit =
+        java.lang.management.ManagementFactory.getCompilationMXBean();
+    boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+    long start = System.nanoTime();
+    long warmUntil = start + WARM_NANOS;
+    long capAt = start + MAX_WARM_NANOS;
+    long lastJitMillis = jitTimed ? jit.getTotalCompilationTime() : 0;
+    long jitQuietSince = System.nanoTime();
     int warmups = 0;
-    while (warmups < Math.max(50, runs) || (System.nanoTime() < warmUntil && warmups < 2000)) {
+    boolean settled = !jitTimed;
+    while (true) {
       once(translator, new XdsTranslator(), snapshot);
       warmups++;
+      long now = System.nanoTime();
+      if (jitTimed) {
+        long jitMillis = jit.getTotalCompilationTime();
+        if (jitMillis != lastJitMillis) {
+          lastJitMillis = jitMillis;
+          jitQuietSince = now;
+        }
+        settled = now - jitQuietSince >= JIT_QUIET_NANOS;
+      }
+      boolean enough = warmups >= Math.max(50, runs) && now >= warmUntil;
+      if ((enough && settled) || now >= capAt) {
+        break;
+      }
     }
+    double warmSeconds = (System.nanoTime() - start) / 1e9;
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     com.sun.management.OperatingSystemMXBean os =
@@ -96,7 +124,8 @@ public final class DuelTranslate {
         "RESULT {\"objects\": %d, \"xds_routes\": %d, \"clusters\": %d, \"runs\": %d,"
             + " \"median_ms\": %.2f, \"min_ms\": %.2f, \"max_ms\": %.2f,"
             + " \"to_ir_median_ms\": %.2f, \"cpu_median_ms\": %.2f,"
-            + " \"alloc_median_mb\": %.1f, \"warmups\": %d}%n",
+            + " \"alloc_median_mb\": %.1f, \"warmups\": %d, \"warm_s\": %.1f,"
+            + " \"jit_settled\": %b}%n",
         objects.size(),
         routes,
         clusters,
@@ -107,7 +136,9 @@ public final class DuelTranslate {
         ir[runs / 2] / 1e6,
         cpu[runs / 2] / 1e6,
         alloc[runs / 2] / 1e6,
-        warmups);
+        warmups,
+        warmSeconds,
+        settled);
   }
 
   private static void once(Translator translator, XdsTranslator xds, ResourceSnapshot snapshot) {

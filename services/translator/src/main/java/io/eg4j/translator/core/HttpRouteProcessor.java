@@ -599,12 +599,6 @@ final class HttpRouteProcessor {
   }
 
   /** The Gateway API's pattern of an HTTP header name (and of a query parameter name). */
-  private static final java.util.regex.Pattern HEADER_NAME =
-      java.util.regex.Pattern.compile("[A-Za-z0-9!#$%&'*+\\-.^_`|~]{1,256}");
-
-  private static final java.util.regex.Pattern PATH_CHARS =
-      java.util.regex.Pattern.compile("(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+");
-
   /**
    * Why an Exact or PathPrefix path value is invalid, or null: the HTTPRoute CRD's validation
    * rules, which Envoy's path matchers also need (an absolute path without '?' or '#').
@@ -624,7 +618,7 @@ final class HttpRouteProcessor {
     if (value.endsWith("/..") || value.endsWith("/.")) {
       return "must not end with '/..' or '/.'";
     }
-    if (!PATH_CHARS.matcher(value).matches()) {
+    if (!Syntax.isPathChars(value)) {
       return "must only contain valid characters (matching "
           + "^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$)";
     }
@@ -633,7 +627,7 @@ final class HttpRouteProcessor {
 
   private static StringMatchIr stringMatch(JsonNode h) throws RuleException {
     String name = Nodes.text(h, "name", "");
-    if (!HEADER_NAME.matcher(name).matches()) {
+    if (!Syntax.isHeaderName(name)) {
       throw new RuleException(
           "UnsupportedValue",
           "match name "

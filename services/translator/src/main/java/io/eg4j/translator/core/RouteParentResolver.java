@@ -122,14 +122,6 @@ final class RouteParentResolver {
   }
 
   /**
-   * The Gateway API's Hostname pattern, letters of either case (Envoy Gateway passes an upper-case
-   * hostname through; Envoy matches domains case-insensitively).
-   */
-  private static final java.util.regex.Pattern HOSTNAME =
-      java.util.regex.Pattern.compile(
-          "(\\*\\.)?[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*");
-
-  /**
    * The hostnames a route serves on a listener: the intersection of the route's hostnames with the
    * listener's, wildcards included (Gateway API hostname matching rules: a `*.` label matches one
    * or more labels, never the bare suffix; two wildcards intersect in the narrower one).
@@ -141,7 +133,7 @@ final class RouteParentResolver {
     }
     TreeSet<String> out = new TreeSet<>();
     for (String rh : routeHostnames) {
-      if (rh.length() > 253 || !HOSTNAME.matcher(rh).matches()) {
+      if (rh.length() > 253 || !Syntax.isHostname(rh)) {
         continue; // a hostname the API server would refuse matches no listener
       }
       if (lh.isEmpty() || lh.equals(rh)) {
