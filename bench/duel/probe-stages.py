@@ -15,6 +15,10 @@ directory's eg4j-data-probe) and prints, per stage, the mean and p50 in ms over 
 Wall-clock stamps on a loaded machine: read them with the load average of the run.
 
   bench/duel/probe-stages.py WORK/eg4j-data-probe [FIRST LAST]   # only routes FIRST..LAST
+
+With EG4J_SLOWEST=N in the environment, it also prints the N slowest routes, each with the time
+spent in each stage (watcher, translator, xds-server, until CDS, until served), to tell a tail
+made by one stage from one spread over all of them.
 """
 import datetime
 import glob
@@ -75,6 +79,7 @@ def main():
     lo = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     hi = int(sys.argv[3]) if len(sys.argv) > 3 else 1 << 30
     stages = {"watcher": [], "xds-ir": [], "xds": [], "cds": [], "served": []}
+    per_route = []
     for i in sorted(watcher):
         if i == 0 or i < lo or i > hi or i not in first_req or i not in served:
             continue
@@ -90,11 +95,19 @@ def main():
             continue
         for k, v in (("watcher", w), ("xds-ir", a), ("xds", b), ("cds", c), ("served", served[i])):
             stages[k].append((v - t0) * 1000)
+        per_route.append((i, [(v - t0) * 1000 for v in (w, a, b, c, served[i])]))
     n = len(stages["served"])
     print(f"{n} routes; ms since the first probe request (mean / p50):")
     for k, v in stages.items():
         if v:
             print(f"  {k:8s} {statistics.mean(v):7.1f} {statistics.median(v):7.1f}")
+    slowest = int(os.environ.get("EG4J_SLOWEST", "0"))
+    if slowest and per_route:
+        print(f"the {slowest} slowest routes; ms spent in each stage:")
+        print("  route  watcher translator xds-server   cds  served   total")
+        for i, t in sorted(per_route, key=lambda r: -r[1][4])[:slowest]:
+            parts = [t[0]] + [t[k] - t[k - 1] for k in range(1, 5)]
+            print(f"  {i:5d} " + " ".join(f"{x:8.1f}" for x in parts) + f" {t[4]:7.1f}")
 
 
 if __name__ == "__main__":
