@@ -120,29 +120,10 @@ public final class XdsSnapshots implements AutoCloseable {
   public boolean update(XdsIr ir, String irHash) {
     java.util.List<io.eg4j.model.status.EnvoyPatchOutcomes.Policy> outcomes =
         new java.util.ArrayList<>();
-    XdsIr rewritten = irRewrite.apply(ir);
-    XdsResources r;
+    XdsResources r = translator.translate(irRewrite.apply(ir), outcomes);
     if (ir.jsonPatches().isEmpty()) {
-      // The clusters it adds go to Envoy first, while the listeners and routes are translated:
-      // Envoy's CDS/EDS round trip for them overlaps that work (issue #16).
-      XdsTranslator.Backends backends = translator.backends(rewritten);
-      boolean early = addEarly(ir.key(), backends);
-      try {
-        if (early) {
-          betweenHalves.accept(ir.key());
-        }
-        r = translator.front(rewritten, backends, outcomes);
-      } catch (RuntimeException e) {
-        if (early) {
-          lastEarly(ir.key());
-        }
-        throw e;
-      }
       events.patchOutcomes(ir.key(), null);
     } else {
-      // An EnvoyPatchPolicy may patch any cluster with what the listeners and routes hold: the
-      // clusters are known only once everything is translated and patched.
-      r = translator.translate(rewritten, outcomes);
       String hash =
           irHash != null
               ? irHash
@@ -151,74 +132,6 @@ public final class XdsSnapshots implements AutoCloseable {
           ir.key(), new io.eg4j.model.status.EnvoyPatchOutcomes(ir.key(), hash, outcomes));
     }
     return update(ir.key(), exclusivePorts ? exclusivePorts(r) : r);
-  }
-
-  /** Called between the two halves of a translation whose add step went out early (tests). */
-  private java.util.function.Consumer<String> betweenHalves = key -> {};
-
-  void betweenHalvesForTests(java.util.function.Consumer<String> hook) {
-    this.betweenHalves = hook;
-  }
-
-  /**
-   * Serves the first make-before-break step of a change before its listeners and routes are
-   * translated: when the key is settled (Envoy has acknowledged everything served, nothing is
-   * pending) and {@code backends} holds a cluster that is not served, the desired state becomes
-   * what is served plus the new clusters, their endpoints and secrets (exactly the add step {@link
-   * #nextStep} would make of the whole change), and the stepper serves it. The whole change follows
-   * through {@link #update(String, XdsResources)}; its step waits for this one's ACK as any step
-   * does, and a rejection of this step holds the change as a rejected add step holds it.
-   *
-   * @return true when the add step was handed to the stepper
-   */
-  private boolean addEarly(String key, XdsTranslator.Backends backends) {
-    KeyState state = keys.get(key);
-    if (state == null) {
-      return false;
-    }
-    long c;
-    synchronized (state) {
-      XdsResources served = state.served;
-      if (served == null
-          || state.rejected
-          || !state.waitFor.isEmpty()
-          || !state.desiredVersions.equals(state.servedVersions)) {
-        return false;
-      }
-      Set<String> servedClusters = new java.util.HashSet<>();
-      served.clusters().forEach(cl -> servedClusters.add(cl.getName()));
-      if (backends.clusters().stream().allMatch(cl -> servedClusters.contains(cl.getName()))) {
-        return false;
-      }
-      XdsResources add =
-          reuseUnchanged(
-              new XdsResources(
-                  served.listeners(),
-                  served.routes(),
-                  union(backends.clusters(), served.clusters(), Cluster::getName),
-                  union(
-                      backends.endpoints(),
-                      served.endpoints(),
-                      ClusterLoadAssignment::getClusterName),
-                  union(backends.secrets(), served.secrets(), Secret::getName)),
-              served);
-      state.desired = add;
-      state.desiredVersions = Versions.of(add);
-      state.early = true;
-      c = ++state.chain;
-    }
-    stepper.execute(() -> advance(key, c));
-    return true;
-  }
-
-  /** The change whose add step went out early ends here (its translation failed). */
-  private void lastEarly(String key) {
-    KeyState state = keys.get(key);
-    if (state != null) {
-      synchronized (state) {
-        state.early = false;
-      }
-    }
   }
 
   /** The resources with every TCP listener bound without {@code SO_REUSEPORT}. */
@@ -251,14 +164,12 @@ public final class XdsSnapshots implements AutoCloseable {
     Versions v = Versions.of(desired);
     long c;
     synchronized (state) {
-      boolean early = state.early;
-      state.early = false;
       if (state.desired != null && state.desiredVersions.equals(v)) {
         return false;
       }
       state.desired = desired;
       state.desiredVersions = v;
-      if (state.rejected && !early) {
+      if (state.rejected) {
         // Envoy refused the step that was waited on and keeps what it had: start afresh.
         state.waitUntilNanos = 0;
         state.waitFor = Map.of();
@@ -266,9 +177,7 @@ public final class XdsSnapshots implements AutoCloseable {
       }
       // Otherwise a step still waiting for Envoy's ACKs goes on waiting (until they come or the
       // step timeout): the clusters it added may still be warming, and the next step may point
-      // routes at them, which Envoy would answer with 503 until they are warm. An add step of this
-      // same change served early ({@link #addEarly}) that Envoy rejected holds it, as the add step
-      // would have held it had it been served after the translation.
+      // routes at them, which Envoy would answer with 503 until they are warm.
       c = ++state.chain;
     }
     stepper.execute(() -> advance(key, c));
@@ -445,12 +354,6 @@ public final class XdsSnapshots implements AutoCloseable {
         state.waitUntilNanos = System.nanoTime() + stepTimeout.toNanos();
         long c = ++state.chain;
         stepper.execute(() -> advance(key, c));
-      } else if (state.early) {
-        // The add step of a change whose listeners and routes are still being translated: the
-        // change's next step waits for its ACK. The update that sets the change starts the chain
-        // that polls for it.
-        state.waitFor = step.waitFor(state.servedVersions);
-        state.waitUntilNanos = System.nanoTime() + stepTimeout.toNanos();
       }
     }
   }
@@ -602,8 +505,6 @@ public final class XdsSnapshots implements AutoCloseable {
     // The current polling chain: a scheduled advance of an older one stops.
     long chain;
     boolean rejected;
-    // The desired state is the add step of a change served before its translation ended.
-    boolean early;
   }
 
   private static final class StreamState {

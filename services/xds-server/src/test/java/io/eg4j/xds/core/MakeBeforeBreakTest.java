@@ -12,9 +12,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The make-before-break steps of {@link XdsSnapshots#nextStep}: what Envoy sees, in order. */
@@ -26,25 +24,23 @@ class MakeBeforeBreakTest {
   }
 
   XdsResources routeTo(String cluster, int port, String prefix) {
-    return translator.translate(irTo(cluster, port, prefix));
-  }
-
-  static XdsIr irTo(String cluster, int port, String prefix) {
-    return new XdsIr(
-        "default/eg",
-        List.of(
-            new HttpListenerIr(
-                "default/eg/http",
-                null,
-                10080,
-                80,
-                List.of("*"),
-                null,
-                List.of(Ir.route("r").prefix(prefix).to(Ir.dest(cluster, "HTTP", port)).build()),
-                null)),
-        List.of(),
-        List.of(),
-        List.of());
+    return translator.translate(
+        new XdsIr(
+            "default/eg",
+            List.of(
+                new HttpListenerIr(
+                    "default/eg/http",
+                    null,
+                    10080,
+                    80,
+                    List.of("*"),
+                    null,
+                    List.of(
+                        Ir.route("r").prefix(prefix).to(Ir.dest(cluster, "HTTP", port)).build()),
+                    null)),
+            List.of(),
+            List.of(),
+            List.of()));
   }
 
   static List<String> clusters(XdsResources r) {
@@ -178,188 +174,6 @@ class MakeBeforeBreakTest {
       ack(cb, s.cache().getSnapshot(key), TYPES);
       XdsSnapshotsTest.awaitSettled(s, key);
       assertThat(s.cache().getSnapshot(key).clusters().resources().keySet()).containsExactly("b");
-    }
-  }
-
-  /** Waits (bounded) until the served snapshot of {@code key} holds cluster {@code name}. */
-  private static void awaitServedCluster(XdsSnapshots s, String key, String name)
-      throws InterruptedException {
-    for (int i = 0;
-        i < 500 && !s.cache().getSnapshot(key).clusters().resources().containsKey(name);
-        i++) {
-      Thread.sleep(10);
-    }
-  }
-
-  private static Set<String> servedClusters(XdsSnapshots s, String key) {
-    return Set.copyOf(s.cache().getSnapshot(key).clusters().resources().keySet());
-  }
-
-  @Test
-  void theClustersAChangeAddsGoOutBeforeItsListenersAndRoutesAreTranslated() throws Exception {
-    String key = "default/eg";
-    try (XdsSnapshots s = new XdsSnapshots(XdsEvents.NONE, Duration.ofSeconds(60))) {
-      DiscoveryServerCallbacks cb = s.callbacks();
-      connect(cb, key);
-      List<String> halves = new ArrayList<>();
-      s.betweenHalvesForTests(k -> halves.add(k));
-      s.update(irTo("a", 1, "/"));
-      XdsSnapshotsTest.awaitSettled(s, key);
-      ack(cb, s.cache().getSnapshot(key), TYPES);
-      assertThat(halves).as("nothing was served before: no add step").isEmpty();
-
-      // While the listeners and routes of the change to b are still to be translated, Envoy is
-      // already sent cluster b beside a, the route still on a.
-      List<Object> seen = new ArrayList<>();
-      s.betweenHalvesForTests(
-          k -> {
-            try {
-              awaitServedCluster(s, k, "b");
-            } catch (InterruptedException e) {
-              throw new IllegalStateException(e);
-            }
-            seen.add(servedClusters(s, k));
-            seen.add(servedRouteCluster(s, k));
-          });
-      s.update(irTo("b", 2, "/"));
-      assertThat(seen).containsExactly(Set.of("a", "b"), "a");
-      Snapshot addStep = s.cache().getSnapshot(key);
-
-      // The whole change waits for that step's ACK, then switches the route, then removes a.
-      for (int i = 0; i < 30; i++) {
-        Thread.sleep(10);
-        assertThat(servedRouteCluster(s, key)).as("route while b is unacknowledged").isEqualTo("a");
-      }
-      ack(cb, addStep, List.of(Resources.V3.CLUSTER_TYPE_URL));
-      for (int i = 0; i < 500 && !"b".equals(servedRouteCluster(s, key)); i++) {
-        Thread.sleep(10);
-      }
-      assertThat(servedRouteCluster(s, key)).isEqualTo("b");
-      ack(cb, s.cache().getSnapshot(key), TYPES);
-      XdsSnapshotsTest.awaitSettled(s, key);
-      assertThat(servedClusters(s, key)).containsExactly("b");
-      // What is served in the end is the serial translation of the IR.
-      assertThat(s.cache().getSnapshot(key).routes().resources().values())
-          .containsExactlyElementsOf(new XdsTranslator().translate(irTo("b", 2, "/")).routes());
-    }
-  }
-
-  @Test
-  void anEarlyAddStepEnvoyRejectsHoldsTheChange() throws Exception {
-    String key = "default/eg";
-    try (XdsSnapshots s = new XdsSnapshots(XdsEvents.NONE, Duration.ofSeconds(60))) {
-      DiscoveryServerCallbacks cb = s.callbacks();
-      connect(cb, key);
-      s.update(irTo("a", 1, "/"));
-      XdsSnapshotsTest.awaitSettled(s, key);
-      ack(cb, s.cache().getSnapshot(key), TYPES);
-
-      // Envoy rejects the clusters of the change before its routes are translated.
-      s.betweenHalvesForTests(
-          k -> {
-            try {
-              awaitServedCluster(s, k, "b");
-              cb.onV3StreamRequest(
-                  1,
-                  DiscoveryRequest.newBuilder()
-                      .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-                      .setVersionInfo("old")
-                      .setResponseNonce("n")
-                      .setErrorDetail(com.google.rpc.Status.newBuilder().setMessage("no"))
-                      .build());
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
-      s.update(irTo("b", 2, "/"));
-      assertThat(servedClusters(s, key)).containsExactlyInAnyOrder("a", "b");
-
-      // As a rejected add step does, it holds: the routes never point at the rejected cluster.
-      for (int i = 0; i < 30; i++) {
-        Thread.sleep(10);
-        assertThat(servedRouteCluster(s, key)).as("route after b was rejected").isEqualTo("a");
-      }
-      assertThat(s.settled(key)).isFalse();
-
-      // The next change starts afresh.
-      s.betweenHalvesForTests(k -> {});
-      s.update(irTo("a", 1, "/v2"));
-      for (int i = 0; i < 500 && !s.settled(key); i++) {
-        ack(cb, s.cache().getSnapshot(key), TYPES);
-        Thread.sleep(10);
-      }
-      assertThat(s.settled(key)).isTrue();
-      assertThat(servedClusters(s, key)).containsExactly("a");
-    }
-  }
-
-  @Test
-  void anIrWithEnvoyPatchPoliciesIsTranslatedWholeBeforeAnythingIsServed() throws Exception {
-    String key = "default/eg";
-    try (XdsSnapshots s = new XdsSnapshots(XdsEvents.NONE, Duration.ofSeconds(60))) {
-      DiscoveryServerCallbacks cb = s.callbacks();
-      connect(cb, key);
-      s.update(irTo("a", 1, "/"));
-      XdsSnapshotsTest.awaitSettled(s, key);
-      ack(cb, s.cache().getSnapshot(key), TYPES);
-
-      // A patch may change a cluster: no cluster goes out before the whole IR is translated.
-      List<String> halves = new ArrayList<>();
-      s.betweenHalvesForTests(halves::add);
-      XdsIr b = irTo("b", 2, "/");
-      XdsIr patched =
-          new XdsIr(
-              b.key(),
-              b.http(),
-              b.tcp(),
-              b.udp(),
-              b.filterOrder(),
-              b.ready(),
-              b.localCluster(),
-              List.of(
-                  new XdsIr.JsonPatchIr(
-                      "default/p",
-                      Resources.V3.CLUSTER_TYPE_URL,
-                      "b",
-                      "add",
-                      "/per_connection_buffer_limit_bytes",
-                      null,
-                      "1024",
-                      null)),
-              null,
-              null);
-      s.update(patched);
-      assertThat(halves).isEmpty();
-      awaitServedCluster(s, key, "b");
-      assertThat(
-              s.cache()
-                  .getSnapshot(key)
-                  .clusters()
-                  .resources()
-                  .get("b")
-                  .getPerConnectionBufferLimitBytes()
-                  .getValue())
-          .as("the add step carries the patched cluster")
-          .isEqualTo(1024);
-    }
-  }
-
-  @Test
-  void aChangeThatAddsNoClusterIsNotSplit() throws Exception {
-    String key = "default/eg";
-    try (XdsSnapshots s = new XdsSnapshots(XdsEvents.NONE, Duration.ofSeconds(60))) {
-      DiscoveryServerCallbacks cb = s.callbacks();
-      connect(cb, key);
-      s.update(irTo("a", 1, "/"));
-      XdsSnapshotsTest.awaitSettled(s, key);
-      ack(cb, s.cache().getSnapshot(key), TYPES);
-      List<String> halves = new ArrayList<>();
-      s.betweenHalvesForTests(halves::add);
-      s.update(irTo("a", 1, "/v2"));
-      XdsSnapshotsTest.awaitSettled(s, key);
-      assertThat(halves).isEmpty();
-      assertThat(s.cache().getSnapshot(key).routes().resources().values())
-          .containsExactlyElementsOf(new XdsTranslator().translate(irTo("a", 1, "/v2")).routes());
     }
   }
 }

@@ -3,6 +3,9 @@ package io.eg4j.xds.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
+import io.eg4j.model.ir.HttpListenerIr;
+import io.eg4j.model.ir.XdsIr;
+import io.eg4j.xds.testing.Ir;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.List;
@@ -11,7 +14,23 @@ import org.junit.jupiter.api.Test;
 /** A resource is encoded once: for its content hash, and the same bytes for its sending. */
 class ProtosTest {
   private static RouteConfiguration routes() {
-    return new XdsTranslator().translate(MakeBeforeBreakTest.irTo("a", 1, "/")).routes().get(0);
+    XdsIr ir =
+        new XdsIr(
+            "default/eg",
+            List.of(
+                new HttpListenerIr(
+                    "default/eg/http",
+                    null,
+                    10080,
+                    80,
+                    List.of("*"),
+                    null,
+                    List.of(Ir.route("r").prefix("/").to(Ir.dest("a", "HTTP", 1)).build()),
+                    null)),
+            List.of(),
+            List.of(),
+            List.of());
+    return new XdsTranslator().translate(ir).routes().get(0);
   }
 
   @Test
