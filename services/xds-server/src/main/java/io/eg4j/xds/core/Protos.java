@@ -162,20 +162,53 @@ public final class Protos {
   }
 
   /**
-   * Per-message hashes, remembered by identity (Guava's weak keys compare by identity) so a
-   * resource is serialized for hashing once, however many snapshot steps and lists it is in.
+   * Per-message hashes and encodings, remembered by identity (Guava's weak keys compare by
+   * identity) so a resource is serialized once, however many snapshot steps and lists it is in: the
+   * bytes its hash is computed from are the bytes sent to Envoy ({@link #packed}).
    */
-  private static final com.google.common.cache.Cache<Message, String> HASHES =
+  private static final com.google.common.cache.Cache<Message, Encoded> ENCODED =
       com.google.common.cache.CacheBuilder.newBuilder().weakKeys().build();
+
+  /** One message's content hash and the {@code Any} that carries its (deterministic) bytes. */
+  private record Encoded(String hash, Any any) {}
+
+  private static Encoded encoded(Message m) {
+    Encoded e = ENCODED.getIfPresent(m);
+    if (e == null) {
+      byte[] b = deterministicBytes(m);
+      e =
+          new Encoded(
+              digestOf(List.of(b)),
+              Any.newBuilder()
+                  .setTypeUrl("type.googleapis.com/" + m.getDescriptorForType().getFullName())
+                  .setValue(com.google.protobuf.UnsafeByteOperations.unsafeWrap(b))
+                  .build());
+      ENCODED.put(m, e);
+    }
+    return e;
+  }
 
   /** SHA-256 (hex, first 16 bytes) of one message's deterministic encoding. */
   public static String hash(Message m) {
-    String h = HASHES.getIfPresent(m);
-    if (h == null) {
-      h = digest(List.of(m));
-      HASHES.put(m, h);
+    return encoded(m).hash();
+  }
+
+  /**
+   * The message packed in an {@code Any}, from the bytes its {@link #hash} was computed from (the
+   * discovery server's serializer: a resource is encoded once for its version and its sending).
+   */
+  public static Any packed(Message m) {
+    return encoded(m).any();
+  }
+
+  /** Serializes resources for the discovery server through {@link #packed}. */
+  static final class PackedSerializer
+      implements io.envoyproxy.controlplane.server.serializer.ProtoResourcesSerializer {
+    @Override
+    public Any serialize(
+        Message message, io.envoyproxy.controlplane.cache.Resources.ApiVersion apiVersion) {
+      return packed(message);
     }
-    return h;
   }
 
   /** The version of a list of messages: a hash over their own hashes, in order. */
@@ -194,10 +227,13 @@ public final class Protos {
 
   /** SHA-256 (hex, first 16 bytes) over messages' deterministic encodings, in order. */
   static String digest(List<? extends Message> messages) {
+    return digestOf(messages.stream().map(Protos::deterministicBytes).toList());
+  }
+
+  private static String digestOf(List<byte[]> encodings) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (Message m : messages) {
-        byte[] b = deterministicBytes(m);
+      for (byte[] b : encodings) {
         md.update(
             new byte[] {
               (byte) (b.length >>> 24),

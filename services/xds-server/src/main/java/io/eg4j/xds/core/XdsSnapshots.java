@@ -259,10 +259,11 @@ public final class XdsSnapshots implements AutoCloseable {
 
   /**
    * The ADS discovery server over this component's cache and callbacks. Resources are serialized
-   * once and the bytes reused for every stream (java-control-plane's cached serializer): one route
-   * change fans out to hundreds of Envoys without hundreds of serializations. A delta stream that
-   * declares {@code initial_resource_versions} is sent only what differs ({@link DeltaResumption}),
-   * and a delta stream whose cluster is updated is sent that cluster's endpoints again ({@link
+   * once, for their content hash, and the same bytes are sent to every stream ({@link
+   * Protos#packed}): one route change fans out to hundreds of Envoys without hundreds of
+   * serializations, and without a second one for the version. A delta stream that declares {@code
+   * initial_resource_versions} is sent only what differs ({@link DeltaResumption}), and a delta
+   * stream whose cluster is updated is sent that cluster's endpoints again ({@link
    * DeltaClusterWarming}).
    */
   public static io.envoyproxy.controlplane.server.V3DiscoveryServer discoveryServer(
@@ -275,7 +276,7 @@ public final class XdsSnapshots implements AutoCloseable {
         java.util.List.of(resumption, warming, snapshots.callbacks()),
         resumption,
         new io.envoyproxy.controlplane.server.DefaultExecutorGroup(),
-        new io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer());
+        new Protos.PackedSerializer());
   }
 
   /** Callbacks for the discovery server: stream counting, ACK tracking and NACK reporting. */
