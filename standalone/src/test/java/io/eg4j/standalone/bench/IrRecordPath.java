@@ -258,7 +258,9 @@ public final class IrRecordPath {
         MemoryRecords.builder(
             ByteBuffer.allocate(value.length + 1024),
             RecordBatch.CURRENT_MAGIC_VALUE,
-            Compression.zstd().build(),
+            "none".equals(System.getProperty("bench.kafkaCompression"))
+                ? Compression.NONE
+                : Compression.zstd().build(),
             TimestampType.CREATE_TIME,
             0L);
     b.append(
