@@ -144,6 +144,19 @@ class OutputPublisherTest {
     assertThat(env.contentHash())
         .isEqualTo(io.eg4j.model.bus.ContentHash.of(Json.MAPPER.valueToTree(ir)))
         .isEqualTo(sealing.xdsIrHash("ns/gw", ir));
+    // The record the producer sends (the envelope serializer seals it straight into its bytes):
+    // no secret in it, and it opens to the IR as the xds-servers read it.
+    byte[] record =
+        new io.eg4j.model.bus.EnvelopeSerde.EnvelopeSerializer().serialize(Topics.XDS_IR, env);
+    assertThat(new String(record, java.nio.charset.StandardCharsets.UTF_8))
+        .doesNotContain("s3cret-pw")
+        .isEqualTo(Json.MAPPER.writeValueAsString(env));
+    Envelope read =
+        new io.eg4j.model.bus.EnvelopeSerde.EnvelopeDeserializer()
+            .deserializeSealed(Topics.XDS_IR, record);
+    assertThat(read.contentHash()).isEqualTo(env.contentHash());
+    assertThat(Json.MAPPER.readValue(box.openJson(read.payload()), io.eg4j.model.ir.XdsIr.class))
+        .isEqualTo(ir);
   }
 
   @Test

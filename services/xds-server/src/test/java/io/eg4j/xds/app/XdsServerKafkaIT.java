@@ -68,6 +68,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class XdsServerKafkaIT {
   static EmbeddedKafkaKraftBroker broker;
   static Path certs;
+  static Path busKey;
   static int grpcPort = EnvoyProcess.freePort();
 
   @Autowired XdsIrConsumer consumer;
@@ -83,9 +84,19 @@ class XdsServerKafkaIT {
     broker.afterPropertiesSet();
     certs = Files.createTempDirectory("eg4j-xds-it");
     CertGen.generate(List.of(), Duration.ofDays(1)).writeTo(certs);
+    busKey = certs.resolve("bus.key");
+    io.eg4j.model.bus.SecretBox box = io.eg4j.model.bus.SecretBox.fromFile(busKey, true);
     // Published before the service starts: it must read all of it before it is ready.
     publish("default/eg", envelope(XdsGoldenCases.read("http-features")));
     publish("default/eg", "not json at all".getBytes(StandardCharsets.UTF_8));
+    // The IR served for default/eg is the last one: sealed with the bus key, as the translator
+    // publishes it (DESIGN.md invariant 6).
+    publish("default/eg", sealed(box, XdsGoldenCases.read("http-features")));
+    // A sealed IR whose ciphertext was altered: it cannot be opened, so it is a dead letter.
+    byte[] tampered =
+        sealed(box, new XdsIr("default/tampered", List.of(), List.of(), List.of(), List.of()));
+    tampered[tampered.length - 10] = (byte) (tampered[tampered.length - 10] == 'A' ? 'B' : 'A');
+    publish("default/tampered", tampered);
     publish(
         "default/gone",
         envelope(new XdsIr("default/gone", List.of(), List.of(), List.of(), List.of())));
@@ -115,10 +126,25 @@ class XdsServerKafkaIT {
     r.add("eg4j.xds.tls.key-file", () -> certs.resolve(CertGen.SERVER_KEY).toString());
     r.add("eg4j.xds.tls.ca-file", () -> certs.resolve(CertGen.CA_CERT).toString());
     r.add("eg4j.xds.step-timeout", () -> "1s");
+    r.add("eg4j.bus.secret-key-file", () -> busKey.toString());
   }
 
   static byte[] envelope(XdsIr ir) {
     Envelope e = Envelope.wrap("xds-ir", "test", Json.MAPPER.valueToTree(ir));
+    return new EnvelopeSerde.EnvelopeSerializer().serialize(Topics.XDS_IR, e);
+  }
+
+  /** The record the translator publishes for an IR: its canonical JSON, sealed. */
+  static byte[] sealed(io.eg4j.model.bus.SecretBox box, XdsIr ir) {
+    byte[] plain = io.eg4j.model.bus.ContentHash.canonicalJson(ir);
+    Envelope e =
+        new Envelope(
+            Envelope.CURRENT_SCHEMA,
+            "xds-ir",
+            io.eg4j.model.bus.ContentHash.sha256(plain),
+            "test",
+            true,
+            box.sealJson(plain));
     return new EnvelopeSerde.EnvelopeSerializer().serialize(Topics.XDS_IR, e);
   }
 
@@ -274,17 +300,25 @@ class XdsServerKafkaIT {
   @Test
   void badRecordGoesToTheDeadLetterTopicAndTombstonedKeyIsNotServed() throws Exception {
     awaitReady();
-    List<ConsumerRecord<String, byte[]>> dlt = read(Topics.deadLetter(Topics.XDS_IR), 1);
-    assertThat(dlt).hasSize(1);
-    assertThat(
-            new String(
-                dlt.get(0).headers().lastHeader("eg4j.dlt.reason").value(), StandardCharsets.UTF_8))
-        .contains("not an eg4j envelope");
+    List<ConsumerRecord<String, byte[]>> dlt = read(Topics.deadLetter(Topics.XDS_IR), 2);
+    assertThat(dlt).hasSize(2);
+    assertThat(dlt)
+        .extracting(
+            r ->
+                r.key()
+                    + ": "
+                    + new String(
+                        r.headers().lastHeader("eg4j.dlt.reason").value(), StandardCharsets.UTF_8))
+        .satisfiesExactlyInAnyOrder(
+            r -> assertThat(r).startsWith("default/eg: ").contains("not an eg4j envelope"),
+            r -> assertThat(r).startsWith("default/tampered: ").contains("cannot decrypt payload"));
     assertThat(registry.get("eg4j.bus.dead.letters").tag("topic", Topics.XDS_IR).counter().count())
-        .isEqualTo(1.0);
+        .isEqualTo(2.0);
     assertThat(consumer.caughtUp()).isTrue();
     // default/gone was published and then tombstoned before start-up: nothing is kept for it.
-    assertThat(snapshots.keys()).doesNotContain("default/gone").contains("default/eg");
+    assertThat(snapshots.keys())
+        .doesNotContain("default/gone", "default/tampered")
+        .contains("default/eg");
   }
 
   @Test
