@@ -154,7 +154,7 @@ public final class SecretBox {
   }
 
   /** Decrypts the sealed bytes {@code keyId || 0x00 || iv || ciphertext+tag}. */
-  public byte[] openSealed(byte[] all) {
+  byte[] openSealed(byte[] all) {
     try {
       int sep = 0;
       while (sep < all.length && all[sep] != 0) {
