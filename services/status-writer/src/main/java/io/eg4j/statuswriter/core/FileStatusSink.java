@@ -128,7 +128,11 @@ public final class FileStatusSink implements StatusSink {
         listener.onWrite(key, "skipped");
         return;
       }
-      Files.createDirectories(file.getParent());
+      // Checked first: createDirectories on an existing directory throws and catches an exception
+      // inside the JDK, twice per status written (issue #16: thousands per probe run).
+      if (!Files.isDirectory(file.getParent())) {
+        Files.createDirectories(file.getParent());
+      }
       Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
       Files.writeString(tmp, Json.YAML.writeValueAsString(doc), StandardCharsets.UTF_8);
       try {
