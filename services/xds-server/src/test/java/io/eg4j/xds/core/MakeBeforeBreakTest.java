@@ -84,6 +84,30 @@ class MakeBeforeBreakTest {
   }
 
   @Test
+  void everyStepCarriesTheVersionsOfItsOwnResources() {
+    // The stepper serves a step under the versions the step names, taken from the served and
+    // desired versions where the step's lists are theirs: they must be what hashing the step's
+    // resources gives, at every step of every walk.
+    List<XdsResources> states =
+        List.of(routeTo("a", 1), routeTo("b", 2), routeTo("a", 2), routeTo("b", 1));
+    for (XdsResources from : states) {
+      for (XdsResources to : states) {
+        XdsResources served = from;
+        for (int i = 0; i < 4; i++) {
+          XdsSnapshots.Step s = XdsSnapshots.nextStep(served, to);
+          assertThat(s.versions())
+              .as("step %d from %s to %s", i, clusters(from), clusters(to))
+              .isEqualTo(XdsSnapshots.Versions.of(s.resources()));
+          served = s.resources();
+        }
+        assertThat(served).isEqualTo(to);
+      }
+    }
+    XdsSnapshots.Step first = XdsSnapshots.nextStep(null, routeTo("a", 1));
+    assertThat(first.versions()).isEqualTo(XdsSnapshots.Versions.of(routeTo("a", 1)));
+  }
+
+  @Test
   void anEndpointChangeIsOneStep() {
     XdsResources old = routeTo("a", 1);
     XdsResources desired = routeTo("a", 2);
