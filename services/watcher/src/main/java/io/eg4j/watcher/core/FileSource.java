@@ -53,8 +53,9 @@ public final class FileSource implements ResourceSource {
   // when its directory is renamed, so the keys of a directory moved away are cancelled (its new
   // name is registered afresh), lest events be reported under a path that no longer holds them.
   private final Map<Path, WatchKey> keys = new HashMap<>();
-  // Set while a delivery is under way: when it fails, the next round delivers the full state
-  // without the hint of what changed, so nothing the failed delivery carried is lost.
+  // Set while a round is under way: when it fails, the next round (on the next event, or after
+  // rescanInterval, as before) delivers the full state without the hint of what changed, so
+  // nothing the failed round read is lost.
   private boolean deliveryFailed;
 
   /**
@@ -115,10 +116,10 @@ public final class FileSource implements ResourceSource {
   }
 
   private synchronized void scanAndDeliver(boolean readAll) {
-    ManifestDirectory.Scan scan = directory.scan(readAll);
-    scan.newErrors().forEach(onError);
     boolean hint = !deliveryFailed;
     deliveryFailed = true;
+    ManifestDirectory.Scan scan = directory.scan(readAll);
+    scan.newErrors().forEach(onError);
     sink.resync(scan.objects(), scan.complete(), scan.seen(), hint ? scan.changedKeys() : null);
     deliveryFailed = false;
   }
@@ -131,16 +132,17 @@ public final class FileSource implements ResourceSource {
     if (deliveryFailed || !sink.takesChanges()) {
       return false;
     }
+    // Set until the sink has what the read changed: a failure in between means a full round.
+    deliveryFailed = true;
     ManifestDirectory.Changes changes = directory.changes(paths);
     if (changes == null) {
+      deliveryFailed = false;
       return false;
     }
     changes.newErrors().forEach(onError);
-    if (changes.objects().isEmpty() && changes.deleted().isEmpty()) {
-      return true;
+    if (!changes.objects().isEmpty() || !changes.deleted().isEmpty()) {
+      sink.changes(changes.objects(), changes.deleted(), changes.complete());
     }
-    deliveryFailed = true;
-    sink.changes(changes.objects(), changes.deleted(), changes.complete());
     deliveryFailed = false;
     return true;
   }
@@ -151,11 +153,7 @@ public final class FileSource implements ResourceSource {
     long lastFull = lastEnd;
     while (running) {
       try {
-        // After a failed delivery, at once (the loop slept after the failure): a full round.
-        WatchKey key =
-            deliveryFailed
-                ? watcher.poll()
-                : watcher.poll(rescanInterval.toMillis(), TimeUnit.MILLISECONDS);
+        WatchKey key = watcher.poll(rescanInterval.toMillis(), TimeUnit.MILLISECONDS);
         boolean events = key != null;
         if (events) {
           drain(key);
