@@ -11,14 +11,21 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * The file source: a directory of Kubernetes YAML, watched recursively with a {@link WatchService}.
- * Each change delivers the full state to the sink, and the whole tree is re-read periodically as a
- * safety net for events the platform drops.
+ * After watch events, only the files the events name are read and only what they change is
+ * delivered ({@link ManifestDirectory#changes}, {@link ResourceSink#changes}), so a change costs
+ * the same in a tree of ten files or ten thousand. The full state is delivered at start, whenever
+ * the events cannot tell what changed (an overflow, a directory, a symbolic link) or the sink asks
+ * for it, and the whole tree is re-read periodically as a safety net for events the platform drops:
+ * after {@code rescanInterval} without events every file is read, and while events keep coming
+ * every file's stamp is compared at least once per {@code rescanInterval}.
  *
  * <p>Events are debounced adaptively. When the source is idle, a change is delivered as soon as the
  * tree has been quiet for {@code debounce} (a few milliseconds: an editor's save or a rename is a
@@ -38,6 +45,18 @@ public final class FileSource implements ResourceSource {
   private WatchService watcher;
   private Thread thread;
   private ResourceSink sink;
+  // Paths named by the events drained since the last round, and whether they cannot tell (an
+  // overflow, a watch key that is no longer valid). Only the loop's thread touches them.
+  private final java.util.Set<Path> pending = new java.util.HashSet<>();
+  private boolean pendingFull;
+  // The watch key of each directory, by the path it was registered under: a key keeps that path
+  // when its directory is renamed, so the keys of a directory moved away are cancelled (its new
+  // name is registered afresh), lest events be reported under a path that no longer holds them.
+  private final Map<Path, WatchKey> keys = new HashMap<>();
+  // Set while a round is under way: when it fails, the next round (on the next event, or after
+  // rescanInterval, as before) delivers the full state without the hint of what changed, so
+  // nothing the failed round read is lost.
+  private boolean deliveryFailed;
 
   /**
    * A file source.
@@ -97,14 +116,41 @@ public final class FileSource implements ResourceSource {
   }
 
   private synchronized void scanAndDeliver(boolean readAll) {
+    boolean hint = !deliveryFailed;
+    deliveryFailed = true;
     ManifestDirectory.Scan scan = directory.scan(readAll);
     scan.newErrors().forEach(onError);
-    sink.resync(scan.objects(), scan.complete(), scan.seen(), scan.changedKeys());
+    sink.resync(scan.objects(), scan.complete(), scan.seen(), hint ? scan.changedKeys() : null);
+    deliveryFailed = false;
+  }
+
+  /**
+   * Reads the files the events named and delivers what they changed; returns false, having read
+   * nothing, when the full state is needed instead.
+   */
+  private synchronized boolean deliverChanges(java.util.Set<Path> paths) {
+    if (deliveryFailed || !sink.takesChanges()) {
+      return false;
+    }
+    // Set until the sink has what the read changed: a failure in between means a full round.
+    deliveryFailed = true;
+    ManifestDirectory.Changes changes = directory.changes(paths);
+    if (changes == null) {
+      deliveryFailed = false;
+      return false;
+    }
+    changes.newErrors().forEach(onError);
+    if (!changes.objects().isEmpty() || !changes.deleted().isEmpty()) {
+      sink.changes(changes.objects(), changes.deleted(), changes.complete());
+    }
+    deliveryFailed = false;
+    return true;
   }
 
   private void loop() {
     long lastEnd = System.nanoTime();
     long lastCost = 0;
+    long lastFull = lastEnd;
     while (running) {
       try {
         WatchKey key = watcher.poll(rescanInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -114,9 +160,16 @@ public final class FileSource implements ResourceSource {
           settle(lastEnd + 2 * lastCost);
         }
         long start = System.nanoTime();
-        // After events, files whose size, modification time and inode are unchanged are not
-        // read again; the periodic re-read (no event for rescanInterval) reads every file.
-        scanAndDeliver(!events);
+        java.util.Set<Path> paths = java.util.Set.copyOf(pending);
+        boolean full = !events || pendingFull || start - lastFull >= rescanInterval.toNanos();
+        pending.clear();
+        pendingFull = false;
+        if (full || !deliverChanges(paths)) {
+          // After events, files whose size, modification time and inode are unchanged are not
+          // read again; the periodic re-read (no event for rescanInterval) reads every file.
+          scanAndDeliver(!events);
+          lastFull = System.nanoTime();
+        }
         lastEnd = System.nanoTime();
         lastCost = lastEnd - start;
       } catch (InterruptedException | ClosedWatchServiceException e) {
@@ -167,30 +220,51 @@ public final class FileSource implements ResourceSource {
 
   private void drain(WatchKey key) {
     for (var event : key.pollEvents()) {
-      if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE
-          && key.watchable() instanceof Path dir
-          && event.context() instanceof Path name) {
-        Path child = dir.resolve(name);
-        if (Files.isDirectory(child)) {
-          try {
-            registerTree(child);
-          } catch (IOException e) {
-            // The rescan still finds its files.
-          }
+      if (!(key.watchable() instanceof Path dir && event.context() instanceof Path name)) {
+        // OVERFLOW: events were lost.
+        pendingFull = true;
+        continue;
+      }
+      Path child = dir.resolve(name);
+      pending.add(child);
+      if (keys.containsKey(child)
+          && !Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        // A watched directory moved away or deleted (its files' own events may not come).
+        pendingFull = true;
+        keys.entrySet()
+            .removeIf(
+                e -> {
+                  if (!e.getKey().startsWith(child)) {
+                    return false;
+                  }
+                  e.getValue().cancel();
+                  return true;
+                });
+      }
+      if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE && Files.isDirectory(child)) {
+        try {
+          registerTree(child);
+        } catch (IOException e) {
+          // The rescan still finds its files.
         }
       }
     }
-    key.reset();
+    if (!key.reset()) {
+      // The directory is gone or no longer watched.
+      pendingFull = true;
+    }
   }
 
   private void registerTree(Path dir) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path d : (Iterable<Path>) walk.filter(Files::isDirectory)::iterator) {
-        d.register(
-            watcher,
-            StandardWatchEventKinds.ENTRY_CREATE,
-            StandardWatchEventKinds.ENTRY_MODIFY,
-            StandardWatchEventKinds.ENTRY_DELETE);
+        keys.put(
+            d,
+            d.register(
+                watcher,
+                StandardWatchEventKinds.ENTRY_CREATE,
+                StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_DELETE));
       }
     }
   }

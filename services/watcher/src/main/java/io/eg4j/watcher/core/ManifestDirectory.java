@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The objects of a directory tree of Kubernetes YAML ({@code *.yaml}, {@code *.yml}; hidden files
- * and directories are ignored). Each {@link #scan()} re-reads only files whose bytes changed.
+ * and directories are ignored). Each {@link #scan()} re-reads only files whose bytes changed; after
+ * watch events, {@link #changes} reads only the files they name and tells what those change, at the
+ * cost of those files, not of the tree.
  *
  * <p>A file that fails to parse keeps the objects it last parsed to, so one typo does not delete a
  * user's Gateway; its error is reported once per change of the file. Not thread-safe: one thread
@@ -38,6 +40,19 @@ public final class ManifestDirectory {
   private final Path root;
   private final Map<Path, FileState> files = new HashMap<>();
   private final java.util.Set<ResourceKey> seen = new java.util.HashSet<>();
+  // What {@link #changes} needs to tell what a few changed files change, without a walk over the
+  // others; kept up to date with `files` by putFile. Per key: the file that holds it (a Path), or
+  // the files (a TreeSet<Path>) when several do (the one that sorts last wins).
+  private final Map<ResourceKey, Object> holders = new HashMap<>();
+  // Per namespace: how many keys of `holders` are in it (a namespace used and not declared is
+  // added implicitly).
+  private final Map<String, Integer> namespaceUse = new HashMap<>();
+  // Files that never parsed (no keys): while there is one, the state is incomplete.
+  private int neverParsed;
+  // Manifest files that are symbolic links, as the last listing found them: their target may
+  // change without an event on their path, so while there is one, every event reads the stamps of
+  // every file (a full scan), as Kubernetes' ConfigMap volumes need.
+  private java.util.Set<Path> symlinks = java.util.Set.of();
 
   /**
    * What one file held when it was last read, and its size, modification time and file key (inode)
@@ -110,6 +125,25 @@ public final class ManifestDirectory {
       java.util.Set<ResourceKey> seen,
       java.util.Set<ResourceKey> changedKeys) {}
 
+  /**
+   * What {@link #changes} found: the objects of the keys that changed, the keys deleted.
+   *
+   * @param objects the current object of each key the changed files held before or hold now that
+   *     still exists (and of each namespace they use that no file declares), in the order of {@link
+   *     Scan#objects()}; an object equal to the one delivered before may be among them
+   * @param deleted the keys that no longer exist: every one was in a file that was read, so its
+   *     deletion is certain even while the state is incomplete
+   * @param complete false while some file has never parsed
+   * @param newErrors errors of the changed files that failed to parse
+   * @param changed whether any file was added, changed or removed
+   */
+  public record Changes(
+      Map<ResourceKey, ObjectNode> objects,
+      java.util.Set<ResourceKey> deleted,
+      boolean complete,
+      List<ManifestException> newErrors,
+      boolean changed) {}
+
   /** A directory; it need not exist yet. */
   public ManifestDirectory(Path root) {
     this.root = root;
@@ -146,14 +180,16 @@ public final class ManifestDirectory {
    * @throws UncheckedIOException when the directory cannot be listed
    */
   public Scan scan(boolean readAll) {
-    TreeSet<Path> present = list();
+    java.util.Set<Path> links = new java.util.HashSet<>();
+    TreeSet<Path> present = list(links);
+    symlinks = links;
     java.util.Set<ResourceKey> changedKeys = new java.util.HashSet<>();
-    for (var e : files.entrySet()) {
-      if (!present.contains(e.getKey()) && e.getValue().keys() != null) {
-        changedKeys.addAll(e.getValue().keys());
+    boolean changed = false;
+    for (Path file : new ArrayList<>(files.keySet())) {
+      if (!present.contains(file)) {
+        changed |= remove(file, changedKeys);
       }
     }
-    boolean changed = files.keySet().retainAll(present);
     List<ManifestException> errors = new ArrayList<>();
     // The objects of the files read by this scan; the others are parsed again only when asked for.
     Map<Path, Map<ResourceKey, ObjectNode>> fresh = new HashMap<>();
@@ -164,60 +200,7 @@ public final class ManifestDirectory {
       if (!readAll && prev != null && stamp != null && stamp.equals(prev.stamp())) {
         continue;
       }
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(file);
-      } catch (NoSuchFileException e) {
-        FileState gone = files.remove(file);
-        if (gone != null) {
-          changed = true;
-          if (gone.keys() != null) {
-            changedKeys.addAll(gone.keys());
-          }
-        }
-        continue;
-      } catch (IOException e) {
-        // Unreadable now (permissions, a half-written rename): keep what we had.
-        continue;
-      }
-      String hash = ContentHash.sha256(bytes);
-      if (prev != null && prev.bytesHash().equals(hash)) {
-        if (!Objects.equals(stamp, prev.stamp())) {
-          files.put(
-              file,
-              new FileState(prev.bytesHash(), prev.parsed(), prev.keys(), prev.error(), stamp));
-        }
-        continue;
-      }
-      changed = true;
-      if (prev != null && prev.keys() != null) {
-        changedKeys.addAll(prev.keys());
-      }
-      try {
-        Map<ResourceKey, ObjectNode> parsed = parse(file, bytes, true);
-        changedKeys.addAll(parsed.keySet());
-        seen.addAll(parsed.keySet());
-        fresh.put(file, parsed);
-        files.put(
-            file,
-            new FileState(
-                hash,
-                bytes,
-                java.util.Collections.unmodifiableSet(
-                    new java.util.LinkedHashSet<>(parsed.keySet())),
-                null,
-                stamp));
-      } catch (ManifestException e) {
-        errors.add(e);
-        files.put(
-            file,
-            new FileState(
-                hash,
-                prev == null ? null : prev.parsed(),
-                prev == null ? null : prev.keys(),
-                e,
-                stamp));
-      }
+      changed |= read(file, stamp, changedKeys, errors, fresh);
     }
     LazyObjects all = new LazyObjects(fresh);
     boolean complete = true;
@@ -235,6 +218,286 @@ public final class ManifestDirectory {
   }
 
   /**
+   * Reads only the given paths, those that watch events named, and tells what changed: the cost is
+   * that of the changed files, not of the tree. A path that is hidden (below the root) or is a file
+   * of another name is skipped; a manifest file is read, and one that is gone is removed.
+   *
+   * @param paths the paths the events named (files or directories, present or gone)
+   * @return what changed; null, with nothing read or changed, when the paths cannot tell: one is a
+   *     directory or a symbolic link, one is gone and was not a file read before (it may have been
+   *     a directory), or some manifest file is a symbolic link. Scan in full then.
+   */
+  public Changes changes(java.util.Collection<Path> paths) {
+    if (!symlinks.isEmpty()) {
+      return null;
+    }
+    List<Path> toRead = new ArrayList<>();
+    List<Path> toRemove = new ArrayList<>();
+    for (Path p : new TreeSet<>(paths)) {
+      if (!p.startsWith(root) || p.equals(root)) {
+        return null;
+      }
+      if (hiddenBelowRoot(p)) {
+        continue;
+      }
+      BasicFileAttributes a;
+      try {
+        a =
+            Files.readAttributes(
+                p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        if (!files.containsKey(p)) {
+          return null;
+        }
+        toRemove.add(p);
+        continue;
+      } catch (IOException e) {
+        return null;
+      }
+      if (!a.isRegularFile()) {
+        return null;
+      }
+      if (isManifest(p)) {
+        toRead.add(p);
+      }
+    }
+    java.util.Set<ResourceKey> changedKeys = new java.util.HashSet<>();
+    boolean changed = false;
+    for (Path file : toRemove) {
+      changed |= remove(file, changedKeys);
+    }
+    List<ManifestException> errors = new ArrayList<>();
+    Map<Path, Map<ResourceKey, ObjectNode>> fresh = new HashMap<>();
+    for (Path file : toRead) {
+      changed |= read(file, FileStamp.of(file), changedKeys, errors, fresh);
+    }
+    // The objects of the changed keys that exist, in file order (a key where its first file has
+    // it, as in a scan's objects), then the namespaces they use that no file declares.
+    java.util.Set<String> namespaces = new TreeSet<>();
+    java.util.Set<ResourceKey> deleted = new java.util.LinkedHashSet<>();
+    TreeMap<Path, java.util.Set<ResourceKey>> byFile = new TreeMap<>();
+    for (ResourceKey k : changedKeys) {
+      if (isNamespace(k)) {
+        namespaces.add(k.name());
+      } else if (!k.namespace().isEmpty()) {
+        namespaces.add(k.namespace());
+      }
+      Object h = holders.get(k);
+      if (h == null) {
+        if (!isNamespace(k)) {
+          deleted.add(k);
+        }
+        continue;
+      }
+      Path first = h instanceof Path one ? one : (Path) ((TreeSet<?>) h).first();
+      byFile.computeIfAbsent(first, f -> new java.util.HashSet<>()).add(k);
+    }
+    Map<ResourceKey, ObjectNode> objects = new LinkedHashMap<>();
+    for (var e : byFile.entrySet()) {
+      for (ResourceKey k : files.get(e.getKey()).keys()) {
+        if (e.getValue().contains(k)) {
+          objects.put(k, objectOf(k, fresh));
+        }
+      }
+    }
+    for (String ns : namespaces) {
+      ResourceKey k = namespaceKey(ns);
+      if (holders.containsKey(k)) {
+        continue; // declared: in `objects` when its file changed
+      }
+      if (namespaceUse.getOrDefault(ns, 0) > 0) {
+        objects.put(k, implicitNamespace(ns));
+      } else {
+        deleted.add(k);
+      }
+    }
+    return new Changes(objects, deleted, neverParsed == 0, errors, changed);
+  }
+
+  /** The object the winning file of a held key has for it now. */
+  private ObjectNode objectOf(ResourceKey key, Map<Path, Map<ResourceKey, ObjectNode>> fresh) {
+    Object h = holders.get(key);
+    Path winner = h instanceof Path one ? one : (Path) ((TreeSet<?>) h).last();
+    Map<ResourceKey, ObjectNode> objects =
+        fresh.computeIfAbsent(
+            winner,
+            f -> {
+              try {
+                return parse(f, files.get(f).parsed(), false);
+              } catch (ManifestException e) {
+                throw new IllegalStateException(f + " no longer parses from its own bytes", e);
+              }
+            });
+    return objects.get(key);
+  }
+
+  /**
+   * Reads one file; updates its state and says whether its bytes changed.
+   *
+   * @param stamp its stamp, taken before the read
+   * @param changedKeys gets the keys it held before and holds now when it changed
+   * @param errors gets its error when it changed and fails to parse
+   * @param fresh gets its objects when it changed and parses
+   */
+  private boolean read(
+      Path file,
+      FileStamp stamp,
+      java.util.Set<ResourceKey> changedKeys,
+      List<ManifestException> errors,
+      Map<Path, Map<ResourceKey, ObjectNode>> fresh) {
+    FileState prev = files.get(file);
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return remove(file, changedKeys);
+    } catch (IOException e) {
+      // Unreadable now (permissions, a half-written rename): keep what we had.
+      return false;
+    }
+    String hash = ContentHash.sha256(bytes);
+    if (prev != null && prev.bytesHash().equals(hash)) {
+      if (!Objects.equals(stamp, prev.stamp())) {
+        putFile(
+            file, new FileState(prev.bytesHash(), prev.parsed(), prev.keys(), prev.error(), stamp));
+      }
+      return false;
+    }
+    if (prev != null && prev.keys() != null) {
+      changedKeys.addAll(prev.keys());
+    }
+    try {
+      Map<ResourceKey, ObjectNode> parsed = parse(file, bytes, true);
+      changedKeys.addAll(parsed.keySet());
+      seen.addAll(parsed.keySet());
+      fresh.put(file, parsed);
+      putFile(
+          file,
+          new FileState(
+              hash,
+              bytes,
+              java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(parsed.keySet())),
+              null,
+              stamp));
+    } catch (ManifestException e) {
+      errors.add(e);
+      putFile(
+          file,
+          new FileState(
+              hash,
+              prev == null ? null : prev.parsed(),
+              prev == null ? null : prev.keys(),
+              e,
+              stamp));
+    }
+    return true;
+  }
+
+  /** Forgets a file that is gone; says whether it was known. */
+  private boolean remove(Path file, java.util.Set<ResourceKey> changedKeys) {
+    FileState gone = putFile(file, null);
+    if (gone == null) {
+      return false;
+    }
+    if (gone.keys() != null) {
+      changedKeys.addAll(gone.keys());
+    }
+    return true;
+  }
+
+  /**
+   * Sets (or with null, removes) a file's state, and keeps the key holders, namespace uses and the
+   * count of files that never parsed in step.
+   *
+   * @return its previous state
+   */
+  private FileState putFile(Path file, FileState next) {
+    FileState prev = next == null ? files.remove(file) : files.put(file, next);
+    java.util.Set<ResourceKey> before = prev == null ? null : prev.keys();
+    java.util.Set<ResourceKey> after = next == null ? null : next.keys();
+    if (before != after) {
+      if (before != null) {
+        for (ResourceKey k : before) {
+          if (after == null || !after.contains(k)) {
+            unhold(k, file);
+          }
+        }
+      }
+      if (after != null) {
+        for (ResourceKey k : after) {
+          if (before == null || !before.contains(k)) {
+            hold(k, file);
+          }
+        }
+      }
+    }
+    if (prev != null && prev.keys() == null) {
+      neverParsed--;
+    }
+    if (next != null && next.keys() == null) {
+      neverParsed++;
+    }
+    return prev;
+  }
+
+  private void hold(ResourceKey key, Path file) {
+    Object h = holders.get(key);
+    if (h == null) {
+      holders.put(key, file);
+      if (!key.namespace().isEmpty()) {
+        namespaceUse.merge(key.namespace(), 1, Integer::sum);
+      }
+    } else if (h instanceof Path one) {
+      if (!one.equals(file)) {
+        TreeSet<Path> several = new TreeSet<>();
+        several.add(one);
+        several.add(file);
+        holders.put(key, several);
+      }
+    } else {
+      @SuppressWarnings("unchecked")
+      TreeSet<Path> several = (TreeSet<Path>) h;
+      several.add(file);
+    }
+  }
+
+  private void unhold(ResourceKey key, Path file) {
+    Object h = holders.get(key);
+    if (h instanceof Path one) {
+      if (one.equals(file)) {
+        holders.remove(key);
+        if (!key.namespace().isEmpty()) {
+          namespaceUse.computeIfPresent(key.namespace(), (ns, n) -> n == 1 ? null : n - 1);
+        }
+      }
+    } else if (h != null) {
+      @SuppressWarnings("unchecked")
+      TreeSet<Path> several = (TreeSet<Path>) h;
+      several.remove(file);
+      if (several.size() == 1) {
+        holders.put(key, several.first());
+      }
+    }
+  }
+
+  private static boolean isNamespace(ResourceKey key) {
+    return key.group().isEmpty() && key.kind().equals("Namespace");
+  }
+
+  private static ResourceKey namespaceKey(String ns) {
+    return new ResourceKey("", "Namespace", "", ns);
+  }
+
+  /** The Namespace added for a namespace objects use and no file declares. */
+  private static ObjectNode implicitNamespace(String ns) {
+    ObjectNode o = io.eg4j.model.bus.Json.MAPPER.createObjectNode();
+    o.put("apiVersion", "v1");
+    o.put("kind", "Namespace");
+    o.putObject("metadata").put("name", ns);
+    return o;
+  }
+
+  /**
    * In a cluster, an object's namespace always exists (the API server refuses objects in a missing
    * one); a manifest directory need not declare it. Each namespace that objects use and no file
    * declares is added as a Namespace without labels, so that listeners that allow routes from the
@@ -244,7 +507,7 @@ public final class ManifestDirectory {
     java.util.Set<String> declared = new java.util.HashSet<>();
     java.util.Set<String> used = new java.util.TreeSet<>();
     for (ResourceKey k : all.keySet()) {
-      if (k.group().isEmpty() && k.kind().equals("Namespace")) {
+      if (isNamespace(k)) {
         declared.add(k.name());
       } else if (!k.namespace().isEmpty()) {
         used.add(k.namespace());
@@ -252,11 +515,7 @@ public final class ManifestDirectory {
     }
     for (String ns : used) {
       if (!declared.contains(ns)) {
-        ObjectNode o = io.eg4j.model.bus.Json.MAPPER.createObjectNode();
-        o.put("apiVersion", "v1");
-        o.put("kind", "Namespace");
-        o.putObject("metadata").put("name", ns);
-        all.put(new ResourceKey("", "Namespace", "", ns), o);
+        all.put(namespaceKey(ns), implicitNamespace(ns));
       }
     }
   }
@@ -478,7 +737,8 @@ public final class ManifestDirectory {
     }
   }
 
-  private TreeSet<Path> list() {
+  /** Lists the manifest files; adds those that are symbolic links to {@code links}. */
+  private TreeSet<Path> list(java.util.Set<Path> links) {
     TreeSet<Path> out = new TreeSet<>();
     if (!Files.isDirectory(root)) {
       return out;
@@ -502,6 +762,9 @@ public final class ManifestDirectory {
                   && (attrs.isRegularFile()
                       || (attrs.isSymbolicLink() && Files.isRegularFile(file)))) {
                 out.add(file);
+                if (attrs.isSymbolicLink()) {
+                  links.add(file);
+                }
               }
               return java.nio.file.FileVisitResult.CONTINUE;
             }

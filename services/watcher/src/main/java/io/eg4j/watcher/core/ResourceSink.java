@@ -42,6 +42,30 @@ public interface ResourceSink {
     resync(objects, complete, certainlyDeleted);
   }
 
+  /**
+   * Whether {@link #changes} may be called now. When false (the default), a source delivers its
+   * full state with {@code resync}: a sink that has not published a complete state yet, or whose
+   * last sends failed, needs it.
+   */
+  default boolean takesChanges() {
+    return false;
+  }
+
+  /**
+   * A change to the state delivered before, for a source that knows what changed (the file source
+   * after watch events): only when {@link #takesChanges()} said yes.
+   *
+   * @param objects the current objects of the keys that may have changed, in order (an object equal
+   *     to what the sink has may be among them)
+   * @param deleted keys that no longer exist; their deletion is certain even while the source is
+   *     incomplete
+   * @param complete false when part of the source could not be read
+   */
+  default void changes(
+      Map<ResourceKey, ObjectNode> objects, java.util.Set<ResourceKey> deleted, boolean complete) {
+    throw new UnsupportedOperationException("this sink only takes full resyncs");
+  }
+
   /** One object was added or changed (for event-driven sources). */
   default void upsert(ResourceKey key, ObjectNode object) {
     throw new UnsupportedOperationException("this sink only takes full resyncs");

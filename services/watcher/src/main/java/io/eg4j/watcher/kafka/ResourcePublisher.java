@@ -163,6 +163,50 @@ public final class ResourcePublisher implements ResourceSink {
     synced |= complete && failures == 0;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Once a complete state is published and no send is waiting for a retry: from then on every
+   * key on the topic is one the source delivered, so a change names all that is to be sent.
+   */
+  @Override
+  public synchronized boolean takesChanges() {
+    return synced && failed.isEmpty();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Costs what changed: each object given is hashed and sent if its hash is not the one on the
+   * topic, each deleted key on the topic is tombstoned, in one batch.
+   */
+  @Override
+  public synchronized void changes(
+      Map<ResourceKey, ObjectNode> objects, java.util.Set<ResourceKey> deleted, boolean complete) {
+    long start = System.nanoTime();
+    List<Pending> sends = new ArrayList<>();
+    for (var e : objects.entrySet()) {
+      Envelope env = changedEnvelope(e.getKey(), e.getValue());
+      if (env != null) {
+        sends.add(new Pending(e.getKey().toString(), e.getKey().kind(), env));
+      }
+    }
+    for (ResourceKey key : deleted) {
+      String k = key.toString();
+      if (published.containsKey(k)) {
+        sends.add(new Pending(k, key.kind(), null));
+      }
+    }
+    if (sends.isEmpty()) {
+      return;
+    }
+    send(sends);
+    Timer.builder("eg4j.watcher.publish.latency")
+        .description("From seeing a change to the broker's ack of its records")
+        .register(meters)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
   @Override
   public synchronized void upsert(ResourceKey key, ObjectNode object) {
     long start = System.nanoTime();
