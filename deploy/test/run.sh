@@ -14,7 +14,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 CACHE="${EG4J_CACHE:-$HOME/.cache/eg4j}"
-HELM_VERSION=v3.22.0
 PY_PACKAGES="kubernetes-validate==1.37.0 check-jsonschema==0.39.0 jsonschema==4.26.0 pyyaml==6.0.3 promql-parser==0.11.0"
 mkdir -p "$CACHE/bin"
 
@@ -29,19 +28,8 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$PY_PACKAG
   echo "$PY_PACKAGES" > "$STAMP"
 fi
 
-# helm: built once from the Go module proxy into the cache, with the link flags of helm's own
-# Makefile (its version, and the Kubernetes version of its client-go, v0.37 -> 1.37, which
-# `helm template` and `install --dry-run` assume without a cluster; go install alone says 1.20).
-HELM="$CACHE/bin/helm"
-if [ ! -x "$HELM" ] || ! "$HELM" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; then
-  echo "deploy/test: building helm $HELM_VERSION (go install, cached in $CACHE/bin)"
-  H=helm.sh/helm/v3
-  GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install -ldflags "-s -w \
-    -X $H/internal/version.version=$HELM_VERSION \
-    -X $H/pkg/chartutil.k8sVersionMajor=1 -X $H/pkg/chartutil.k8sVersionMinor=37 \
-    -X $H/pkg/lint/rules.k8sVersionMajor=1 -X $H/pkg/lint/rules.k8sVersionMinor=37" \
-    "$H/cmd/helm@$HELM_VERSION"
-fi
+# helm: built once from the Go module proxy into the cache (tools/helm/build.sh).
+HELM=$(bash "$ROOT/tools/helm/build.sh")
 export HELM
 echo "deploy/test: $("$HELM" version --short), $("$VENV/bin/python" --version)"
 

@@ -682,11 +682,28 @@ class ChartRbacIT {
   private static String helmBinary() {
     String helm = System.getenv("EG4J_HELM");
     if (helm == null || helm.isBlank()) {
-      helm = Path.of(System.getProperty("user.home"), ".cache/eg4j/bin/helm").toString();
+      // tools/helm/build.sh builds it the first time (from the Go module proxy, cached) and
+      // prints its path.
+      Path script = KubeApiServer.repositoryRoot().resolve("tools/helm/build.sh");
+      try {
+        Process p =
+            new ProcessBuilder("bash", script.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String out =
+            new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                .trim();
+        assertThat(p.waitFor()).as(script + " exit code").isZero();
+        String[] lines = out.split("\n");
+        helm = lines[lines.length - 1].trim();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while building helm", e);
+      }
     }
-    assertThat(Path.of(helm))
-        .as("helm (deploy/test/run.sh builds it into ~/.cache/eg4j/bin)")
-        .isExecutable();
+    assertThat(Path.of(helm)).as("helm (tools/helm/build.sh)").isExecutable();
     return helm;
   }
 
