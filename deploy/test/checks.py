@@ -537,10 +537,13 @@ def eg4j_properties(component):
 def boot_metadata():
     """Property names from Spring Boot's own configuration metadata in the local Maven repo."""
     names = set()
-    m2 = os.path.expanduser("~/.m2/repository/org/springframework/boot")
+    # The Maven repository the build used: -Dmaven.repo.local in MAVEN_ARGS, else ~/.m2's.
+    m = re.search(r"-Dmaven\.repo\.local=(\S+)", os.environ.get("MAVEN_ARGS", ""))
+    repo = m.group(1) if m else os.path.expanduser("~/.m2/repository")
+    m2 = os.path.join(repo, "org/springframework/boot")
     import zipfile
 
-    cloud = os.path.expanduser("~/.m2/repository/org/springframework/cloud")
+    cloud = os.path.join(repo, "org/springframework/cloud")
     jars = glob.glob(os.path.join(m2, "spring-boot*", "4.*", "spring-boot*-4.*.jar"))
     jars += glob.glob(os.path.join(cloud, "spring-cloud-kubernetes-*", "*", "spring-cloud-kubernetes-*.jar"))
     for jar in jars:
@@ -565,7 +568,7 @@ def t_properties():
     # The two spring-cloud-kubernetes actuator switches are @ConditionalOnEnabledHealthIndicator /
     # @ConditionalOnEnabledInfoContributor("kubernetes") names, which no metadata file lists.
     boot = boot_metadata() | {"server.port", "management.health.kubernetes.enabled", "management.info.kubernetes.enabled"}
-    check(len(boot) > 500, f"Spring Boot metadata not found in ~/.m2 ({len(boot)} names)")
+    check(len(boot) > 500, f"Spring Boot metadata not found in the Maven repository ({len(boot)} names)")
     map_props = ("spring.kafka.properties", "logging.level")
     known = {comp: eg4j_properties(comp) for comp in COMPONENTS}
     for comp in COMPONENTS:
