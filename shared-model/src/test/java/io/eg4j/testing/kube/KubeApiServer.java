@@ -301,22 +301,33 @@ public final class KubeApiServer implements AutoCloseable {
     if (env != null && !env.isBlank()) {
       return Path.of(env);
     }
-    Path script = repositoryRoot().resolve("tools/kube/build.sh");
+    return Path.of(buildTool("tools/kube/build.sh"));
+  }
+
+  /**
+   * Runs one of the repository's build scripts ({@code tools/kube/build.sh}, {@code
+   * tools/helm/build.sh}: each builds its tool from the Go module proxy the first time, cached) and
+   * returns the last line it prints, the path of what it built.
+   *
+   * @param script the script, relative to the repository root
+   */
+  public static String buildTool(String script) throws IOException {
+    Path path = repositoryRoot().resolve(script);
     Process p =
-        new ProcessBuilder("bash", script.toString())
+        new ProcessBuilder("bash", path.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     try {
       if (p.waitFor() != 0) {
-        throw new IOException(script + " failed (exit " + p.exitValue() + ")");
+        throw new IOException(path + " failed (exit " + p.exitValue() + ")");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while building the Kubernetes binaries", e);
+      throw new IOException("interrupted while running " + path, e);
     }
     String[] lines = out.split("\n");
-    return Path.of(lines[lines.length - 1].trim());
+    return lines[lines.length - 1].trim();
   }
 
   private void start(String name, String... command) throws IOException {

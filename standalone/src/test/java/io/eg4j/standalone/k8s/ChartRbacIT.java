@@ -682,25 +682,11 @@ class ChartRbacIT {
   private static String helmBinary() {
     String helm = System.getenv("EG4J_HELM");
     if (helm == null || helm.isBlank()) {
-      // tools/helm/build.sh builds it the first time (from the Go module proxy, cached) and
-      // prints its path.
-      Path script = KubeApiServer.repositoryRoot().resolve("tools/helm/build.sh");
+      // tools/helm/build.sh builds it the first time (from the Go module proxy, cached).
       try {
-        Process p =
-            new ProcessBuilder("bash", script.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        String out =
-            new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-                .trim();
-        assertThat(p.waitFor()).as(script + " exit code").isZero();
-        String[] lines = out.split("\n");
-        helm = lines[lines.length - 1].trim();
+        helm = KubeApiServer.buildTool("tools/helm/build.sh");
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while building helm", e);
       }
     }
     assertThat(Path.of(helm)).as("helm (tools/helm/build.sh)").isExecutable();

@@ -318,17 +318,16 @@ public final class ManifestDirectory {
   private ObjectNode objectOf(ResourceKey key, Map<Path, Map<ResourceKey, ObjectNode>> fresh) {
     Object h = holders.get(key);
     Path winner = h instanceof Path one ? one : (Path) ((TreeSet<?>) h).last();
-    Map<ResourceKey, ObjectNode> objects =
-        fresh.computeIfAbsent(
-            winner,
-            f -> {
-              try {
-                return parse(f, files.get(f).parsed(), false);
-              } catch (ManifestException e) {
-                throw new IllegalStateException(f + " no longer parses from its own bytes", e);
-              }
-            });
-    return objects.get(key);
+    return fresh.computeIfAbsent(winner, f -> parseAgain(f, files.get(f))).get(key);
+  }
+
+  /** The objects of a file that parsed, from the bytes kept in its state (no warnings again). */
+  private Map<ResourceKey, ObjectNode> parseAgain(Path file, FileState state) {
+    try {
+      return parse(file, state.parsed(), false);
+    } catch (ManifestException e) {
+      throw new IllegalStateException(file + " no longer parses from its own bytes", e);
+    }
   }
 
   /**
@@ -564,17 +563,7 @@ public final class ManifestDirectory {
       if (!(v instanceof Path file)) {
         return (ObjectNode) v;
       }
-      Map<ResourceKey, ObjectNode> objects =
-          parsed.computeIfAbsent(
-              file,
-              f -> {
-                try {
-                  return parse(f, states.get(f).parsed(), false);
-                } catch (ManifestException e) {
-                  throw new IllegalStateException(f + " no longer parses from its own bytes", e);
-                }
-              });
-      return objects.get(key);
+      return parsed.computeIfAbsent(file, f -> parseAgain(f, states.get(f))).get(key);
     }
 
     @Override

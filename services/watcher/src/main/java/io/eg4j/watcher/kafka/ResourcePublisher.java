@@ -156,10 +156,7 @@ public final class ResourcePublisher implements ResourceSink {
       return;
     }
     int failures = send(sends);
-    Timer.builder("eg4j.watcher.publish.latency")
-        .description("From seeing a change to the broker's ack of its records")
-        .register(meters)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    recordLatency(start);
     synced |= complete && failures == 0;
   }
 
@@ -201,10 +198,7 @@ public final class ResourcePublisher implements ResourceSink {
       return;
     }
     send(sends);
-    Timer.builder("eg4j.watcher.publish.latency")
-        .description("From seeing a change to the broker's ack of its records")
-        .register(meters)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    recordLatency(start);
   }
 
   @Override
@@ -215,10 +209,7 @@ public final class ResourcePublisher implements ResourceSink {
       return;
     }
     send(List.of(new Pending(key.toString(), key.kind(), env)));
-    Timer.builder("eg4j.watcher.publish.latency")
-        .description("From seeing a change to the broker's ack of its records")
-        .register(meters)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    recordLatency(start);
   }
 
   @Override
@@ -226,6 +217,13 @@ public final class ResourcePublisher implements ResourceSink {
     if (published.containsKey(key.toString())) {
       send(List.of(new Pending(key.toString(), key.kind(), null)));
     }
+  }
+
+  private void recordLatency(long start) {
+    Timer.builder("eg4j.watcher.publish.latency")
+        .description("From seeing a change to the broker's ack of its records")
+        .register(meters)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
   /** Sends and waits for the acks; returns how many failed (they are retried on the next round). */

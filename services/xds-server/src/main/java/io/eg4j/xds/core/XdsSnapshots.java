@@ -402,55 +402,60 @@ public final class XdsSnapshots implements AutoCloseable {
     List<ClusterLoadAssignment> endpoints =
         union(desired.endpoints(), served.endpoints(), ClusterLoadAssignment::getClusterName);
     List<Secret> secrets = union(desired.secrets(), served.secrets(), Secret::getName);
-    // A union that added nothing to the desired list is that list: its version is known.
-    String clustersVersion =
-        clusters == desired.clusters()
-            ? desiredVersions.clusters()
-            : XdsResources.versionOf(sortedBy(clusters, Cluster::getName));
-    String endpointsVersion =
-        endpoints == desired.endpoints()
-            ? desiredVersions.endpoints()
-            : XdsResources.versionOf(sortedBy(endpoints, ClusterLoadAssignment::getClusterName));
-    String secretsVersion =
-        secrets == desired.secrets()
-            ? desiredVersions.secrets()
-            : XdsResources.versionOf(sortedBy(secrets, Secret::getName));
     if (adds) {
       // 1. New clusters (and their endpoints, and new certificates) before anything uses them.
       // The CDS ACK is the signal that they are warm: over ADS, Envoy keeps CDS paused, its ACK
       // unsent, while any cluster warms (waits for its endpoints, its first DNS answer), and sends
       // it once the last one is warm. Waiting for the EDS ACK as well only adds the time the
       // server takes to read one more request of the stream (issue #16).
+      XdsResources step =
+          new XdsResources(served.listeners(), served.routes(), clusters, endpoints, secrets);
       return new Step(
-          new XdsResources(served.listeners(), served.routes(), clusters, endpoints, secrets),
+          step,
           List.of(Resources.V3.CLUSTER_TYPE_URL),
-          new Versions(
-              servedVersions.listeners(),
-              servedVersions.routes(),
-              clustersVersion,
-              endpointsVersion,
-              secretsVersion));
+          stepVersions(
+              step, servedVersions, clusters, endpoints, secrets, desired, desiredVersions));
     }
     boolean frontChanges = !servedVersions.front().equals(desiredVersions.front());
     if (frontChanges && clusters.size() != desired.clusters().size()) {
       // 2. Switch listeners and routes while the old clusters are still there.
+      XdsResources step =
+          new XdsResources(desired.listeners(), desired.routes(), clusters, endpoints, secrets);
       return new Step(
-          new XdsResources(desired.listeners(), desired.routes(), clusters, endpoints, secrets),
+          step,
           List.of(Resources.V3.LISTENER_TYPE_URL, Resources.V3.ROUTE_TYPE_URL),
-          new Versions(
-              desiredVersions.listeners(),
-              desiredVersions.routes(),
-              clustersVersion,
-              endpointsVersion,
-              secretsVersion));
+          stepVersions(
+              step, desiredVersions, clusters, endpoints, secrets, desired, desiredVersions));
     }
     // 3. Exactly the desired state: unused clusters and secrets go last.
     return new Step(desired, List.of(), desiredVersions);
   }
 
-  private static <T> List<T> sortedBy(List<T> list, Function<T, String> name) {
-    // The order XdsResources keeps its lists in, which the version is computed over.
-    return list.stream().sorted(java.util.Comparator.comparing(name)).toList();
+  /**
+   * A step's versions: listeners and routes as in {@code front}; a back list (clusters, endpoints,
+   * secrets) whose union added nothing is the desired list ({@link #union}) and keeps its known
+   * version, and only one the step merged is hashed, from the step's own (sorted) list.
+   */
+  private static Versions stepVersions(
+      XdsResources step,
+      Versions front,
+      List<Cluster> clusters,
+      List<ClusterLoadAssignment> endpoints,
+      List<Secret> secrets,
+      XdsResources desired,
+      Versions desiredVersions) {
+    return new Versions(
+        front.listeners(),
+        front.routes(),
+        clusters == desired.clusters()
+            ? desiredVersions.clusters()
+            : XdsResources.versionOf(step.clusters()),
+        endpoints == desired.endpoints()
+            ? desiredVersions.endpoints()
+            : XdsResources.versionOf(step.endpoints()),
+        secrets == desired.secrets()
+            ? desiredVersions.secrets()
+            : XdsResources.versionOf(step.secrets()));
   }
 
   private void serve(String key, KeyState state, XdsResources res, Versions v) {
