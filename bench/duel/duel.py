@@ -378,7 +378,7 @@ def snapshot_classpath(entries, dest):
         if not os.path.exists(copy):
             for attempt in range(60):  # a jar being rewritten by a build: wait for it
                 try:
-                    shutil.copyfile(e, copy + ".tmp")
+                    shutil.copy2(e, copy + ".tmp")  # with its mtime: a JVM AOT cache checks it
                     with zipfile.ZipFile(copy + ".tmp") as z:
                         z.namelist()
                     os.rename(copy + ".tmp", copy)
@@ -410,7 +410,7 @@ class Eg4j(Side):
             cp = snapshot_classpath([os.path.join(src, jar)] +
                                     open(os.path.join(src, "classpath.txt")).read().strip().split(":"),
                                     os.path.join(self.work, "eg4j-jars")).split(":")
-            shutil.copy(cp[0], os.path.join(target, jar))
+            shutil.copy2(cp[0], os.path.join(target, jar))
             with open(os.path.join(target, "classpath.txt"), "w") as f:
                 f.write(":".join(cp[1:]))
             Eg4j.root = snap
@@ -1368,6 +1368,8 @@ def main():
     ap.add_argument("--mbb-timeout", type=float, default=900)
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--work", default=None,
+                    help="the work directory (emptied first; default: a new one under $TMPDIR)")
     ap.add_argument("--no-netns", action="store_true",
                     help="run in the machine's network namespace instead of a private one")
     args = ap.parse_args()
@@ -1399,7 +1401,14 @@ def main():
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load_start = loadavg()
     commit = eg4j_commit()  # at the start: the eg4j jars are copied when eg4j first starts
-    work = tempfile.mkdtemp(prefix="eg4j-duel-")
+    if args.work:
+        # A fixed work directory (emptied first): the same paths in every run, for comparisons
+        # that depend on them (a JVM's AOT cache records its class path).
+        shutil.rmtree(args.work, ignore_errors=True)
+        os.makedirs(args.work)
+        work = args.work
+    else:
+        work = tempfile.mkdtemp(prefix="eg4j-duel-")
     log(f"work directory {work}; envoy {args.envoy}")
     echo = Echo()
     echo_port = free_port()

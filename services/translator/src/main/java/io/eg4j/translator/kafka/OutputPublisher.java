@@ -141,21 +141,24 @@ public final class OutputPublisher {
     // A value equal to the one last published under its key is not serialized or hashed again:
     // at thousands of routes, turning every status and the whole IR into JSON trees and hashing
     // them on every change cost more than the translation itself.
-    Map<String, Map<String, Out>> desired = new LinkedHashMap<>();
-    Map<String, java.util.Set<String>> same = new HashMap<>();
-    OUTPUTS.forEach(
-        t -> {
-          desired.put(t, new LinkedHashMap<>());
-          same.put(t, new java.util.HashSet<>());
-        });
-    result.infraIr().forEach((k, v) -> offer(Topics.INFRA_IR, k, v, desired, same));
-    result.xdsIr().forEach((k, v) -> offer(Topics.XDS_IR, k, v, desired, same));
-    for (ResourceStatus s : result.statuses()) {
-      offer(Topics.STATUS, s.key().toString(), s, desired, same);
-    }
+    // Each topic's values are compared right before that topic is sent, not all up front: the xDS
+    // IR, which Envoy waits for, goes out before the statuses of every route are compared (issue
+    // #16: at a thousand routes, comparing them took ~0.8 ms of each change's path to Envoy).
     int sent = 0;
     for (String topic : OUTPUTS) {
-      sent += publishTopic(topic, desired.get(topic), same.get(topic));
+      Map<String, Out> desired = new LinkedHashMap<>();
+      java.util.Set<String> same = new java.util.HashSet<>();
+      switch (topic) {
+        case Topics.INFRA_IR ->
+            result.infraIr().forEach((k, v) -> offer(topic, k, v, desired, same));
+        case Topics.XDS_IR -> result.xdsIr().forEach((k, v) -> offer(topic, k, v, desired, same));
+        default -> {
+          for (ResourceStatus s : result.statuses()) {
+            offer(topic, s.key().toString(), s, desired, same);
+          }
+        }
+      }
+      sent += publishTopic(topic, desired, same);
     }
     return sent;
   }
@@ -164,17 +167,17 @@ public final class OutputPublisher {
       String topic,
       String key,
       Object value,
-      Map<String, Map<String, Out>> desired,
-      Map<String, java.util.Set<String>> same) {
+      Map<String, Out> desired,
+      java.util.Set<String> same) {
     Object last = lastValues.get(topic).get(key);
     if (last != null && published.get(topic).containsKey(key) && sameContent(value, last)) {
-      same.get(topic).add(key);
+      same.add(key);
       // The newest equal value is kept, the one the translator holds as its last result, so the
       // two share one copy instead of this map holding an older one (issue #16).
       lastValues.get(topic).put(key, value);
       return;
     }
-    desired.get(topic).put(key, out(topic, value));
+    desired.put(key, out(topic, value));
     pendingValues.get(topic).put(key, value);
   }
 

@@ -80,6 +80,78 @@ class OutputPublisherTest {
     assertThat(sentKeys()).containsExactly("gateway.networking.k8s.io/HTTPRoute/default/a");
   }
 
+  /** A status body that notes in {@code events} when the publisher first reads it. */
+  private static final class WatchedStatus extends ObjectNode {
+    private final List<String> events;
+
+    WatchedStatus(List<String> events) {
+      super(Json.MAPPER.getNodeFactory());
+      this.events = events;
+    }
+
+    private void read() {
+      if (!events.contains("status read")) {
+        events.add("status read");
+      }
+    }
+
+    @Override
+    public com.fasterxml.jackson.databind.JsonNode get(String field) {
+      read();
+      return super.get(field);
+    }
+
+    @Override
+    public java.util.Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> fields() {
+      read();
+      return super.fields();
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> properties() {
+      read();
+      return super.properties();
+    }
+
+    @Override
+    public void serialize(
+        com.fasterxml.jackson.core.JsonGenerator g,
+        com.fasterxml.jackson.databind.SerializerProvider p)
+        throws java.io.IOException {
+      read();
+      super.serialize(g, p);
+    }
+  }
+
+  @Test
+  void theXdsIrIsSentBeforeAnyStatusIsCompared() {
+    // Envoy waits for the xDS IR; the statuses of every route can wait for it (issue #16).
+    List<String> events = new java.util.ArrayList<>();
+    MockProducer<String, Envelope> recording =
+        new MockProducer<>(true, null, new StringSerializer(), (t, e) -> new byte[0]) {
+          @Override
+          public synchronized java.util.concurrent.Future<
+                  org.apache.kafka.clients.producer.RecordMetadata>
+              send(org.apache.kafka.clients.producer.ProducerRecord<String, Envelope> r) {
+            events.add("sent " + r.topic());
+            return super.send(r);
+          }
+        };
+    OutputPublisher p = new OutputPublisher(recording, new SimpleMeterRegistry());
+    WatchedStatus body = new WatchedStatus(events);
+    body.putArray("conditions").addObject().put("type", "Accepted");
+    ResourceStatus s =
+        new ResourceStatus(
+            new ResourceKey("gateway.networking.k8s.io", "HTTPRoute", "default", "a"),
+            "gateway.networking.k8s.io/v1",
+            1,
+            body);
+    var ir = new io.eg4j.model.ir.XdsIr("ns/gw", List.of(), List.of(), List.of(), List.of());
+    p.publish(new TranslateResult(List.of(s), Map.of("ns/gw", ir), Map.of(), Map.of(), null));
+    assertThat(events)
+        .containsExactly("sent " + Topics.XDS_IR, "status read", "sent " + Topics.STATUS);
+  }
+
   @Test
   void aWasmPullSecretCrossesTheBusOnlySealed() throws Exception {
     io.eg4j.model.bus.SecretBox box = new io.eg4j.model.bus.SecretBox("k1", new byte[32]);
