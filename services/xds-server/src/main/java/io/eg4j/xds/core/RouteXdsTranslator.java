@@ -59,24 +59,47 @@ public final class RouteXdsTranslator {
   private final Map<String, Map<Hashed<HttpRouteIr>, Kept>> lastRoutes =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  // The same routes by the very route IR instances of the last translation. The xds-server's reader
+  // gives an unchanged route the instance it gave last time (its JSON bytes unchanged), so most
+  // routes are found here, without the deep hash and equals of the map above (issue #16).
+  private final Map<String, Map<HttpRouteIr, Kept>> lastById =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  // Route IRs looked up by deep hash and equality, not by identity (for tests).
+  private long deepLookups;
+
   /** A translated route and the key (route IR) it was made from. */
   private record Kept(Hashed<HttpRouteIr> key, Route route) {}
 
   /** Translates the route configurations of an IR. */
   public List<RouteConfiguration> translate(XdsIr ir) {
     Map<Hashed<HttpRouteIr>, Kept> before = lastRoutes.getOrDefault(ir.key(), Map.of());
+    Map<HttpRouteIr, Kept> beforeById = lastById.getOrDefault(ir.key(), Map.of());
     Map<Hashed<HttpRouteIr>, Kept> now = new java.util.HashMap<>();
+    Map<HttpRouteIr, Kept> nowById = new java.util.IdentityHashMap<>();
     Function<HttpRouteIr, Route> routes =
         r -> {
-          Hashed<HttpRouteIr> k = Hashed.of(r);
-          Kept made = now.get(k);
-          if (made == null) {
-            made = before.get(k);
-            if (made == null) {
-              made = new Kept(k, route(r));
-            }
-            now.put(made.key(), made);
+          Kept made = nowById.get(r);
+          if (made != null) {
+            return made.route();
           }
+          made = beforeById.get(r);
+          if (made == null) {
+            deepLookups++;
+            Hashed<HttpRouteIr> k = Hashed.of(r);
+            made = now.get(k);
+            if (made == null) {
+              made = before.get(k);
+              if (made == null) {
+                made = new Kept(k, route(r));
+              }
+            }
+          }
+          // The kept key carries its hash: putting it back costs no walk of the route IR.
+          now.put(made.key(), made);
+          // By the kept instance, not by r: an equal route IR read anew is not held past this
+          // change.
+          nowById.put(made.key().value(), made);
           return made.route();
         };
     List<RouteConfiguration> out = new ArrayList<>();
@@ -91,6 +114,7 @@ public final class RouteXdsTranslator {
       }
     }
     lastRoutes.put(ir.key(), now);
+    lastById.put(ir.key(), nowById);
     return out;
   }
 
@@ -99,12 +123,19 @@ public final class RouteXdsTranslator {
     java.util.Set<HttpRouteIr> out =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     lastRoutes.getOrDefault(key, Map.of()).keySet().forEach(k -> out.add(k.value()));
+    out.addAll(lastById.getOrDefault(key, Map.of()).keySet());
     return out;
+  }
+
+  /** How many route IRs were looked up by deep hash and equality, not by identity (for tests). */
+  long deepLookups() {
+    return deepLookups;
   }
 
   /** Forgets what was kept for an IR key (its Gateway is gone). */
   public void forget(String key) {
     lastRoutes.remove(key);
+    lastById.remove(key);
   }
 
   /**
