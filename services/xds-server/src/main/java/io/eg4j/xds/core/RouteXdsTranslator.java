@@ -65,6 +65,12 @@ public final class RouteXdsTranslator {
   private final Map<String, Map<HttpRouteIr, Kept>> lastById =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  // Per IR key, the virtual hosts of its last translation by name: an unchanged one is given back
+  // as the same instance, whose encoding {@link Protos} remembers, so the version and the encoding
+  // of a route configuration with one changed route of thousands encode one virtual host.
+  private final Map<String, Map<String, VirtualHost>> lastVirtualHosts =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   // Route IRs looked up by deep hash and equality, not by identity (for tests).
   private long deepLookups;
 
@@ -102,19 +108,32 @@ public final class RouteXdsTranslator {
           nowById.put(made.key().value(), made);
           return made.route();
         };
+    Map<String, VirtualHost> vhostsBefore = lastVirtualHosts.getOrDefault(ir.key(), Map.of());
+    Map<String, VirtualHost> vhostsNow = new java.util.HashMap<>();
+    java.util.function.UnaryOperator<VirtualHost> vhosts =
+        vh -> {
+          // Equal with the same Route instances is an identity check per route.
+          VirtualHost old = vhostsBefore.get(vh.getName());
+          VirtualHost kept = old != null && old.equals(vh) ? old : vh;
+          vhostsNow.put(vh.getName(), kept);
+          return kept;
+        };
     List<RouteConfiguration> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
       if (!g.plainHttp().isEmpty()) {
-        out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir), routes));
+        out.add(
+            routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir), routes, vhosts));
       }
       for (HttpListenerIr h : g.https()) {
         RouteConfiguration rc =
-            misdirected(routeConfig(h.name(), List.of(h), vhostStats(ir), routes), h, g.https());
+            misdirected(
+                routeConfig(h.name(), List.of(h), vhostStats(ir), routes, vhosts), h, g.https());
         out.add(ListenerXdsTranslator.http3(h) ? advertiseHttp3(rc, h.externalPort()) : rc);
       }
     }
     lastRoutes.put(ir.key(), now);
     lastById.put(ir.key(), nowById);
+    lastVirtualHosts.put(ir.key(), vhostsNow);
     return out;
   }
 
@@ -136,6 +155,7 @@ public final class RouteXdsTranslator {
   public void forget(String key) {
     lastRoutes.remove(key);
     lastById.remove(key);
+    lastVirtualHosts.remove(key);
   }
 
   /**
@@ -194,7 +214,8 @@ public final class RouteXdsTranslator {
       String name,
       List<HttpListenerIr> listeners,
       boolean vhostStats,
-      Function<HttpRouteIr, Route> routes) {
+      Function<HttpRouteIr, Route> routes,
+      java.util.function.UnaryOperator<VirtualHost> vhosts) {
     // Hostname -> routes, in listener order then the translator's route order.
     Map<String, List<HttpRouteIr>> byHost = new TreeMap<>();
     for (HttpListenerIr l : listeners) {
@@ -217,7 +238,7 @@ public final class RouteXdsTranslator {
       if (vhostStats) {
         vh.addVirtualClusters(virtualCluster(e.getKey()));
       }
-      rc.addVirtualHosts(vh);
+      rc.addVirtualHosts(vhosts.apply(vh.build()));
     }
     // Envoy refuses a route configuration with a direct response body above
     // max_direct_response_body_size_bytes (4096 by default): raise it to the largest body served.
