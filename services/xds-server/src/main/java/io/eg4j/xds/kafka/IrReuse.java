@@ -35,7 +35,7 @@ import java.util.Map;
  * it, a tombstone drops them ({@link #forget}). Same bytes bind to equal records (a route IR is a
  * function of its JSON), so a reused instance is always what binding would have given.
  *
- * <p>Not thread-safe: one consumer thread reads.
+ * <p>One consumer thread reads; {@link #keys} may be read from another.
  */
 public final class IrReuse {
   /** The reader that reuses: {@link Json#MAPPER} with route IRs bound through {@link Reusing}. */
@@ -59,7 +59,8 @@ public final class IrReuse {
   }
 
   /** Per IR key, the route IRs of its last record by their span. */
-  private final Map<String, Map<Span, HttpRouteIr>> last = new HashMap<>();
+  private final Map<String, Map<Span, HttpRouteIr>> last =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Binds the decrypted JSON of a record of IR key {@code key}, reusing the route IRs of that key's
@@ -80,6 +81,11 @@ public final class IrReuse {
   /** Drops what is kept for a key (its tombstone: the Gateway is gone). */
   void forget(String key) {
     last.remove(key);
+  }
+
+  /** The keys something is kept for (for tests). */
+  java.util.Set<String> keys() {
+    return java.util.Set.copyOf(last.keySet());
   }
 
   /** The route IRs kept for a key (for tests). */

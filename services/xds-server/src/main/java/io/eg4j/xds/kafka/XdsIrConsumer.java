@@ -81,6 +81,14 @@ public final class XdsIrConsumer implements Runnable {
     return caughtUp.get();
   }
 
+  /**
+   * The IR keys whose last record's route IRs are kept for reuse (for tests): a tombstone drops its
+   * key. Read it on the consumer's thread or once the consumer is caught up and idle.
+   */
+  public java.util.Set<String> reuseKeys() {
+    return reuse.keys();
+  }
+
   /** Stops the loop. */
   public void stop() {
     running.set(false);
