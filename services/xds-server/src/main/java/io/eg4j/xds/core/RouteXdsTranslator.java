@@ -66,8 +66,9 @@ public final class RouteXdsTranslator {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   // Per IR key, the virtual hosts of its last translation by name: an unchanged one is given back
-  // as the same instance, whose encoding {@link Protos} remembers, so the version and the encoding
-  // of a route configuration with one changed route of thousands encode one virtual host.
+  // as the same instance, so comparing a fresh route configuration with the last one
+  // (XdsSnapshots.reuseUnchanged) is an identity check for it. The encoding of a configuration is
+  // put together from its routes' remembered encodings ({@link Protos#routeConfigBytes}).
   private final Map<String, Map<String, VirtualHost>> lastVirtualHosts =
       new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -59,7 +59,7 @@ class ProtosTest {
   }
 
   @Test
-  void aRouteConfigurationIsEncodedFromItsVirtualHostsByteForByte() throws Exception {
+  void aRouteConfigurationIsEncodedFromItsRoutesByteForByte() throws Exception {
     int configs = 0;
     for (String name : XdsGoldenCases.names()) {
       for (RouteConfiguration rc :
@@ -67,7 +67,7 @@ class ProtosTest {
         configs++;
         byte[] whole = Protos.deterministicBytes(rc);
         assertThat(Protos.routeConfigBytes(rc)).as(name).isEqualTo(whole);
-        // Again, from the virtual hosts' remembered encodings.
+        // Again, from the routes' remembered encodings.
         assertThat(Protos.routeConfigBytes(rc)).as(name).isEqualTo(whole);
         assertThat(Protos.packed(rc).getValue().toByteArray()).as(name).isEqualTo(whole);
         assertThat(Protos.hash(rc)).as(name).isEqualTo(Protos.digest(List.of(rc)));
