@@ -153,12 +153,17 @@ public final class EnvelopeSerde implements Serde<Envelope> {
           String name = p.currentName();
           com.fasterxml.jackson.core.JsonToken value = p.nextToken();
           if ("payload".equals(name)) {
-            payload =
-                encrypted && value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
-                    ? com.fasterxml.jackson.databind.node.BinaryNode.valueOf(
-                        p.getBinaryValue(
-                            com.fasterxml.jackson.core.Base64Variants.MIME_NO_LINEFEEDS))
-                    : Json.MAPPER.readTree(p);
+            if (encrypted && value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+              byte[] sealed = base64String(p, data);
+              payload =
+                  com.fasterxml.jackson.databind.node.BinaryNode.valueOf(
+                      sealed != null
+                          ? sealed
+                          : p.getBinaryValue(
+                              com.fasterxml.jackson.core.Base64Variants.MIME_NO_LINEFEEDS));
+            } else {
+              payload = Json.MAPPER.readTree(p);
+            }
           } else {
             com.fasterxml.jackson.databind.JsonNode v = Json.MAPPER.readTree(p);
             head.set(name, v);
@@ -181,6 +186,37 @@ public final class EnvelopeSerde implements Serde<Envelope> {
         throw new SerializationException(
             "record on " + topic + " is not an eg4j envelope: " + e.getMessage(), e);
       }
+    }
+
+    /**
+     * The string token the parser is at, decoded from Base64 straight from the record's bytes
+     * (issue #16: Jackson's own decoding appends three bytes at a time to a growing buffer and
+     * copies it; {@link java.util.Base64} decodes into one array of the right size), or null when
+     * the string holds an escape, which leaves the parser to decode it.
+     */
+    private static byte[] base64String(com.fasterxml.jackson.core.JsonParser p, byte[] data) {
+      long at = p.currentTokenLocation().getByteOffset();
+      if (at < 0 || at >= data.length || data[(int) at] != '"') {
+        return null;
+      }
+      int start = (int) at + 1;
+      int end = start;
+      while (end < data.length && data[end] != '"') {
+        if (data[end] == '\\') {
+          return null;
+        }
+        end++;
+      }
+      if (end >= data.length) {
+        return null;
+      }
+      java.nio.ByteBuffer out =
+          java.util.Base64.getDecoder().decode(java.nio.ByteBuffer.wrap(data, start, end - start));
+      byte[] a = out.array();
+      return out.arrayOffset() == 0 && out.remaining() == a.length
+          ? a
+          : java.util.Arrays.copyOfRange(
+              a, out.arrayOffset() + out.position(), out.arrayOffset() + out.limit());
     }
   }
 }

@@ -170,4 +170,26 @@ class SealedEnvelopeTest {
     assertThatThrownBy(() -> box.openSealed(new byte[] {'k', '1', 0, 1, 2}))
         .isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aPayloadWithEscapesIsDecodedByTheParserAndReadTheSame() throws Exception {
+    byte[] plain = document(30_000);
+    byte[] record = serializer.serialize(Topics.XDS_IR, envelope(box.sealJson(plain), plain));
+    String text = new String(record, StandardCharsets.UTF_8);
+    assertThat(text).contains("/");
+    // JSON lets a writer escape '/': the string is then left to the parser's own decoding.
+    int from = text.indexOf("\"payload\":\"");
+    String escaped = text.substring(0, from) + text.substring(from).replace("/", "\\/");
+    assertThat(escaped).contains("\\/");
+    for (String r : new String[] {text, escaped}) {
+      Envelope e =
+          deserializer.deserializeSealed(Topics.XDS_IR, r.getBytes(StandardCharsets.UTF_8));
+      assertThat(e.payload()).isInstanceOf(BinaryNode.class);
+      assertThat(box.openJson(e.payload())).isEqualTo(plain);
+      assertThat(((BinaryNode) e.payload()).binaryValue())
+          .isEqualTo(
+              Base64.getDecoder()
+                  .decode(deserializer.deserialize(Topics.XDS_IR, record).payload().asText()));
+    }
+  }
 }

@@ -38,8 +38,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Gateway of gen-scale's output, with and without its last HTTPRoute, alternately, so every publish
  * is a change) sealed with a bus key, through the real envelope serializer; the record value is put
  * in a zstd batch as the producer does and read back as the consumer does; {@link
- * XdsIrConsumer#read} turns it into the IR. Prints, per stage, the median wall time and the bytes
- * the thread allocated (ThreadMXBean), and the record's sizes.
+ * XdsIrConsumer#read} turns it into the IR, reusing the route IRs of the last record that are the
+ * same, as the consumer does. Prints, per stage, the median wall time and the bytes the thread
+ * allocated (ThreadMXBean), and the record's sizes.
  *
  * <p>{@code java -cp ... io.eg4j.standalone.bench.IrRecordPath INPUT.yaml [runs]}
  */
@@ -83,6 +84,8 @@ public final class IrRecordPath {
     OutputPublisher publisher =
         new OutputPublisher(producer, new SimpleMeterRegistry(), Optional.of(box));
 
+    // As the consumer reads: the route IRs of the key's last record reused for the same bytes.
+    io.eg4j.xds.kafka.IrReuse reuse = new io.eg4j.xds.kafka.IrReuse();
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     long self = Thread.currentThread().getId();
@@ -106,7 +109,8 @@ public final class IrRecordPath {
       byte[] value = readBack(batch);
       long t2 = System.nanoTime();
       long a2 = threads.getThreadAllocatedBytes(self);
-      XdsIrConsumer.Read read = XdsIrConsumer.read(Topics.XDS_IR, key, value, Optional.of(box));
+      XdsIrConsumer.Read read =
+          XdsIrConsumer.read(Topics.XDS_IR, key, value, Optional.of(box), reuse);
       long t3 = System.nanoTime();
       long a3 = threads.getThreadAllocatedBytes(self);
       producer.clear();

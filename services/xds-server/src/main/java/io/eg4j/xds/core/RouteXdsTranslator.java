@@ -59,38 +59,82 @@ public final class RouteXdsTranslator {
   private final Map<String, Map<Hashed<HttpRouteIr>, Kept>> lastRoutes =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  // The same routes by the very route IR instances of the last translation. The xds-server's reader
+  // gives an unchanged route the instance it gave last time (its JSON bytes unchanged), so most
+  // routes are found here, without the deep hash and equals of the map above (issue #16).
+  private final Map<String, Map<HttpRouteIr, Kept>> lastById =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  // Per IR key, the virtual hosts of its last translation by name: an unchanged one is given back
+  // as the same instance, so comparing a fresh route configuration with the last one
+  // (XdsSnapshots.reuseUnchanged) is an identity check for it. The encoding of a configuration is
+  // put together from its routes' remembered encodings ({@link Protos#routeConfigBytes}).
+  private final Map<String, Map<String, VirtualHost>> lastVirtualHosts =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  // Route IRs looked up by deep hash and equality, not by identity (for tests).
+  private long deepLookups;
+
   /** A translated route and the key (route IR) it was made from. */
   private record Kept(Hashed<HttpRouteIr> key, Route route) {}
 
   /** Translates the route configurations of an IR. */
   public List<RouteConfiguration> translate(XdsIr ir) {
     Map<Hashed<HttpRouteIr>, Kept> before = lastRoutes.getOrDefault(ir.key(), Map.of());
+    Map<HttpRouteIr, Kept> beforeById = lastById.getOrDefault(ir.key(), Map.of());
     Map<Hashed<HttpRouteIr>, Kept> now = new java.util.HashMap<>();
+    Map<HttpRouteIr, Kept> nowById = new java.util.IdentityHashMap<>();
     Function<HttpRouteIr, Route> routes =
         r -> {
-          Hashed<HttpRouteIr> k = Hashed.of(r);
-          Kept made = now.get(k);
-          if (made == null) {
-            made = before.get(k);
-            if (made == null) {
-              made = new Kept(k, route(r));
-            }
-            now.put(made.key(), made);
+          Kept made = nowById.get(r);
+          if (made != null) {
+            return made.route();
           }
+          made = beforeById.get(r);
+          if (made == null) {
+            deepLookups++;
+            Hashed<HttpRouteIr> k = Hashed.of(r);
+            made = now.get(k);
+            if (made == null) {
+              made = before.get(k);
+              if (made == null) {
+                made = new Kept(k, route(r));
+              }
+            }
+          }
+          // The kept key carries its hash: putting it back costs no walk of the route IR.
+          now.put(made.key(), made);
+          // By the kept instance, not by r: an equal route IR read anew is not held past this
+          // change.
+          nowById.put(made.key().value(), made);
           return made.route();
+        };
+    Map<String, VirtualHost> vhostsBefore = lastVirtualHosts.getOrDefault(ir.key(), Map.of());
+    Map<String, VirtualHost> vhostsNow = new java.util.HashMap<>();
+    java.util.function.UnaryOperator<VirtualHost> vhosts =
+        vh -> {
+          // Equal with the same Route instances is an identity check per route.
+          VirtualHost old = vhostsBefore.get(vh.getName());
+          VirtualHost kept = old != null && old.equals(vh) ? old : vh;
+          vhostsNow.put(vh.getName(), kept);
+          return kept;
         };
     List<RouteConfiguration> out = new ArrayList<>();
     for (PortGroup g : PortGroup.of(ir)) {
       if (!g.plainHttp().isEmpty()) {
-        out.add(routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir), routes));
+        out.add(
+            routeConfig(g.plainRouteConfigName(), g.plainHttp(), vhostStats(ir), routes, vhosts));
       }
       for (HttpListenerIr h : g.https()) {
         RouteConfiguration rc =
-            misdirected(routeConfig(h.name(), List.of(h), vhostStats(ir), routes), h, g.https());
+            misdirected(
+                routeConfig(h.name(), List.of(h), vhostStats(ir), routes, vhosts), h, g.https());
         out.add(ListenerXdsTranslator.http3(h) ? advertiseHttp3(rc, h.externalPort()) : rc);
       }
     }
     lastRoutes.put(ir.key(), now);
+    lastById.put(ir.key(), nowById);
+    lastVirtualHosts.put(ir.key(), vhostsNow);
     return out;
   }
 
@@ -99,12 +143,20 @@ public final class RouteXdsTranslator {
     java.util.Set<HttpRouteIr> out =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     lastRoutes.getOrDefault(key, Map.of()).keySet().forEach(k -> out.add(k.value()));
+    out.addAll(lastById.getOrDefault(key, Map.of()).keySet());
     return out;
+  }
+
+  /** How many route IRs were looked up by deep hash and equality, not by identity (for tests). */
+  long deepLookups() {
+    return deepLookups;
   }
 
   /** Forgets what was kept for an IR key (its Gateway is gone). */
   public void forget(String key) {
     lastRoutes.remove(key);
+    lastById.remove(key);
+    lastVirtualHosts.remove(key);
   }
 
   /**
@@ -163,7 +215,8 @@ public final class RouteXdsTranslator {
       String name,
       List<HttpListenerIr> listeners,
       boolean vhostStats,
-      Function<HttpRouteIr, Route> routes) {
+      Function<HttpRouteIr, Route> routes,
+      java.util.function.UnaryOperator<VirtualHost> vhosts) {
     // Hostname -> routes, in listener order then the translator's route order.
     Map<String, List<HttpRouteIr>> byHost = new TreeMap<>();
     for (HttpListenerIr l : listeners) {
@@ -186,7 +239,7 @@ public final class RouteXdsTranslator {
       if (vhostStats) {
         vh.addVirtualClusters(virtualCluster(e.getKey()));
       }
-      rc.addVirtualHosts(vh);
+      rc.addVirtualHosts(vhosts.apply(vh.build()));
     }
     // Envoy refuses a route configuration with a direct response body above
     // max_direct_response_body_size_bytes (4096 by default): raise it to the largest body served.

@@ -53,6 +53,8 @@ public final class XdsIrConsumer implements Runnable {
   private static final EnvelopeSerde.EnvelopeDeserializer ENVELOPES =
       new EnvelopeSerde.EnvelopeDeserializer();
   private volatile KafkaConsumer<String, byte[]> consumer;
+  // The route IRs of each key's last record, reused for the same bytes (read on the poll thread).
+  private final IrReuse reuse = new IrReuse();
 
   /**
    * @param consumerConfig Kafka consumer settings (bootstrap servers, security)
@@ -77,6 +79,14 @@ public final class XdsIrConsumer implements Runnable {
   /** True once the topic has been read up to its start-up end offsets and applied. */
   public boolean caughtUp() {
     return caughtUp.get();
+  }
+
+  /**
+   * The IR keys whose last record's route IRs are kept for reuse (for tests): a tombstone drops its
+   * key. Read it on the consumer's thread or once the consumer is caught up and idle.
+   */
+  public java.util.Set<String> reuseKeys() {
+    return reuse.keys();
   }
 
   /** Stops the loop. */
@@ -161,6 +171,7 @@ public final class XdsIrConsumer implements Runnable {
       Read ir;
       if (r.value() == null) {
         ir = new Read(null, null); // tombstone: the Gateway is gone
+        reuse.forget(r.key());
       } else {
         try {
           ir = read(r);
@@ -189,7 +200,7 @@ public final class XdsIrConsumer implements Runnable {
   public record Read(XdsIr ir, String hash) {}
 
   private Read read(ConsumerRecord<String, byte[]> r) {
-    return read(r.topic(), r.key(), r.value(), secretBox);
+    return read(r.topic(), r.key(), r.value(), secretBox, reuse);
   }
 
   /**
@@ -200,6 +211,16 @@ public final class XdsIrConsumer implements Runnable {
    *     to the dead-letter topic
    */
   public static Read read(String topic, String key, byte[] value, Optional<SecretBox> secretBox) {
+    return read(topic, key, value, secretBox, null);
+  }
+
+  /**
+   * {@link #read(String, String, byte[], Optional)} reusing the route IRs of the key's last record
+   * read through {@code reuse} where their bytes are the same; {@code reuse} keeps this record's
+   * only when it is read without error (null: bind everything).
+   */
+  public static Read read(
+      String topic, String key, byte[] value, Optional<SecretBox> secretBox, IrReuse reuse) {
     // A sealed payload is decoded from Base64 as the envelope is read, and decrypted from those
     // bytes (issue #16: no String, char buffer or second copy of a record of several MB).
     Envelope env = ENVELOPES.deserializeSealed(topic, value);
@@ -209,19 +230,29 @@ public final class XdsIrConsumer implements Runnable {
     try {
       // A sealed IR is bound straight from its decrypted bytes, without a tree in between (issue
       // #16: at a thousand routes the tree and its walk were a third of a change's cost here).
-      XdsIr ir =
-          env.encrypted()
-              ? Json.MAPPER.readValue(
-                  secretBox
-                      .orElseThrow(
-                          () ->
-                              new IllegalArgumentException("IR is encrypted and no bus key is set"))
-                      .openJson(env.payload()),
-                  XdsIr.class)
-              : Json.MAPPER.treeToValue(env.payload(), XdsIr.class);
+      XdsIr ir;
+      IrReuse.Bound bound = null;
+      if (!env.encrypted()) {
+        ir = Json.MAPPER.treeToValue(env.payload(), XdsIr.class);
+      } else {
+        byte[] json =
+            secretBox
+                .orElseThrow(
+                    () -> new IllegalArgumentException("IR is encrypted and no bus key is set"))
+                .openJson(env.payload());
+        if (reuse == null) {
+          ir = Json.MAPPER.readValue(json, XdsIr.class);
+        } else {
+          bound = reuse.bind(key, json);
+          ir = bound.ir();
+        }
+      }
       if (!key.equals(ir.key())) {
         throw new IllegalArgumentException(
             "record key " + key + " differs from IR key " + ir.key());
+      }
+      if (bound != null) {
+        reuse.keep(key, bound);
       }
       return new Read(ir, env.contentHash());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -100,6 +100,18 @@ class XdsServerKafkaIT {
     publish(
         "default/gone",
         envelope(new XdsIr("default/gone", List.of(), List.of(), List.of(), List.of())));
+    // Sealed with routes, so the consumer keeps its route IRs for reuse; the tombstone drops them.
+    XdsIr features = XdsGoldenCases.read("http-features");
+    publish(
+        "default/gone",
+        sealed(
+            box,
+            new XdsIr(
+                "default/gone",
+                features.http(),
+                features.tcp(),
+                features.udp(),
+                features.filterOrder())));
     publish("default/gone", null);
   }
 
@@ -319,6 +331,8 @@ class XdsServerKafkaIT {
     assertThat(snapshots.keys())
         .doesNotContain("default/gone", "default/tampered")
         .contains("default/eg");
+    // What the reader kept for reuse: the last good record of default/eg, nothing for the others.
+    assertThat(consumer.reuseKeys()).containsExactly("default/eg");
   }
 
   @Test

@@ -57,4 +57,69 @@ class ProtosTest {
     assertThat(Protos.hash(b)).isEqualTo(Protos.hash(a));
     assertThat(Protos.packed(b)).isEqualTo(Protos.packed(a));
   }
+
+  @Test
+  void aRouteConfigurationIsEncodedFromItsRoutesByteForByte() throws Exception {
+    int configs = 0;
+    for (String name : XdsGoldenCases.names()) {
+      for (RouteConfiguration rc :
+          new XdsTranslator().translate(XdsGoldenCases.read(name)).routes()) {
+        configs++;
+        byte[] whole = Protos.deterministicBytes(rc);
+        assertThat(Protos.routeConfigBytes(rc)).as(name).isEqualTo(whole);
+        // Again, from the routes' remembered encodings.
+        assertThat(Protos.routeConfigBytes(rc)).as(name).isEqualTo(whole);
+        assertThat(Protos.packed(rc).getValue().toByteArray()).as(name).isEqualTo(whole);
+        assertThat(Protos.hash(rc)).as(name).isEqualTo(Protos.digest(List.of(rc)));
+      }
+    }
+    assertThat(configs).isGreaterThan(10);
+  }
+
+  @Test
+  void anUnchangedVirtualHostIsTheSameInstanceAndTheChangedConfigurationEncodesAsAWhole()
+      throws Exception {
+    RouteXdsTranslator t = new RouteXdsTranslator();
+    XdsIr ir = XdsGoldenCases.read("http-features");
+    List<RouteConfiguration> first = t.translate(ir);
+    var http = new java.util.ArrayList<>(ir.http());
+    HttpListenerIr l = http.get(0);
+    var rs = new java.util.ArrayList<>(l.routes());
+    rs.set(0, rs.get(0).withTimeout(new io.eg4j.model.ir.DurationIr(4321)));
+    http.set(
+        0,
+        new HttpListenerIr(
+            l.name(),
+            l.address(),
+            l.port(),
+            l.externalPort(),
+            l.hostnames(),
+            l.tls(),
+            rs,
+            l.client()));
+    XdsIr changed = ir.withListeners(http, ir.tcp(), ir.udp());
+    first.forEach(Protos::hash);
+    List<RouteConfiguration> second = t.translate(changed);
+    assertThat(second).isEqualTo(new XdsTranslator().translate(changed).routes());
+    int same = 0;
+    int vhosts = 0;
+    for (int i = 0; i < second.size(); i++) {
+      RouteConfiguration rc = second.get(i);
+      assertThat(Protos.packed(rc).getValue().toByteArray())
+          .isEqualTo(Protos.deterministicBytes(rc));
+      assertThat(Protos.hash(rc)).isEqualTo(Protos.digest(List.of(rc)));
+      for (int v = 0; v < rc.getVirtualHostsCount(); v++) {
+        vhosts++;
+        var before = first.get(i).getVirtualHosts(v);
+        var now = rc.getVirtualHosts(v);
+        if (before == now) {
+          same++;
+        } else {
+          assertThat(now).isNotEqualTo(before);
+        }
+      }
+    }
+    // One virtual host holds the changed route; the others are the first translation's.
+    assertThat(same).isEqualTo(vhosts - 1);
+  }
 }

@@ -122,4 +122,48 @@ class RouteReuseTest {
     assertThat(fromChangedIr).isEqualTo(1);
     assertThat(fromFirst).isEqualTo(keptNow.size() - 1);
   }
+
+  @Test
+  void theSameRouteIrInstancesAreFoundWithoutDeepLookups() throws Exception {
+    RouteXdsTranslator t = new RouteXdsTranslator();
+    XdsIr ir = XdsGoldenCases.read("http-features");
+    int n = routeIrs(ir).size();
+    List<Route> first = routes(t.translate(ir));
+    assertThat(t.deepLookups()).isEqualTo(n);
+    // The reader gives unchanged routes as the same instances: no deep hash or equals for them.
+    List<Route> again = routes(t.translate(ir.withListeners(ir.http(), ir.tcp(), ir.udp())));
+    assertThat(t.deepLookups()).isEqualTo(n);
+    for (int i = 0; i < first.size(); i++) {
+      assertThat(again.get(i)).isSameAs(first.get(i));
+    }
+    // An equal route IR read anew (another instance) is found deeply and not kept by identity.
+    XdsIr reread = XdsGoldenCases.read("http-features");
+    t.translate(reread);
+    t.translate(reread);
+    assertThat(t.deepLookups()).isEqualTo(3 * n);
+    assertThat(t.keptRouteIrs(ir.key()))
+        .noneSatisfy(r -> assertThat(routeIrs(reread)).anySatisfy(a -> assertThat(a).isSameAs(r)));
+    // One route changed (a new instance): that one alone is looked up deeply, and translated.
+    var http = new java.util.ArrayList<>(ir.http());
+    var l = http.get(0);
+    var rs = new java.util.ArrayList<>(l.routes());
+    rs.set(1, rs.get(1).withTimeout(new io.eg4j.model.ir.DurationIr(4321)));
+    http.set(
+        0,
+        new io.eg4j.model.ir.HttpListenerIr(
+            l.name(),
+            l.address(),
+            l.port(),
+            l.externalPort(),
+            l.hostnames(),
+            l.tls(),
+            rs,
+            l.client()));
+    XdsIr changed = ir.withListeners(http, ir.tcp(), ir.udp());
+    List<Route> third = routes(t.translate(changed));
+    assertThat(t.deepLookups()).isEqualTo(3 * n + 1);
+    assertThat(third).isEqualTo(routes(new RouteXdsTranslator().translate(changed)));
+    assertThat(third.stream().filter(r -> first.stream().noneMatch(f -> f == r)).count())
+        .isEqualTo(1);
+  }
 }
