@@ -35,6 +35,11 @@ public record HttpListenerIr(
     IrValidation.uniqueNames("route", routes, HttpRouteIr::name);
   }
 
+  /** This listener with other routes, everything else shared. */
+  public HttpListenerIr withRoutes(List<HttpRouteIr> newRoutes) {
+    return new HttpListenerIr(name, address, port, externalPort, hostnames, tls, newRoutes, client);
+  }
+
   /** Routes grouped by hostname, in a stable order. */
   public List<String> routeHostnames() {
     return routes.stream()

@@ -79,6 +79,21 @@ public record XdsIr(
     this(key, http, tcp, udp, filterOrder, null, null);
   }
 
+  /** This IR under another key, everything else shared. */
+  public XdsIr withKey(String newKey) {
+    return new XdsIr(
+        newKey,
+        http,
+        tcp,
+        udp,
+        filterOrder,
+        ready,
+        localCluster,
+        jsonPatches,
+        telemetry,
+        backendTls);
+  }
+
   /** This IR with other listeners, everything else shared. */
   public XdsIr withListeners(
       List<HttpListenerIr> newHttp, List<TcpListenerIr> newTcp, List<UdpListenerIr> newUdp) {

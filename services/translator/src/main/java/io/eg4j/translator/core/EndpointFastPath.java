@@ -232,15 +232,7 @@ public final class EndpointFastPath {
     for (int ri : positions) {
       routes.set(ri, route(routes.get(ri), fresh));
     }
-    return new HttpListenerIr(
-        l.name(),
-        l.address(),
-        l.port(),
-        l.externalPort(),
-        l.hostnames(),
-        l.tls(),
-        routes,
-        l.client());
+    return l.withRoutes(routes);
   }
 
   private static HttpRouteIr route(HttpRouteIr r, Map<String, List<EndpointIr>> fresh) {

@@ -143,7 +143,6 @@ public final class RouteXdsTranslator {
     java.util.Set<HttpRouteIr> out =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     lastRoutes.getOrDefault(key, Map.of()).keySet().forEach(k -> out.add(k.value()));
-    out.addAll(lastById.getOrDefault(key, Map.of()).keySet());
     return out;
   }
 

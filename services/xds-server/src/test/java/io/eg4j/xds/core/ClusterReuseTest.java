@@ -14,20 +14,6 @@ import org.junit.jupiter.api.Test;
  * fresh translators return, whatever they translated before, and only what changed is made again.
  */
 class ClusterReuseTest {
-  private static XdsIr rekeyed(XdsIr ir, String key) {
-    return new XdsIr(
-        key,
-        ir.http(),
-        ir.tcp(),
-        ir.udp(),
-        ir.filterOrder(),
-        ir.ready(),
-        ir.localCluster(),
-        ir.jsonPatches(),
-        ir.telemetry(),
-        ir.backendTls());
-  }
-
   private static final String SLOW = "httproute/default/slow/rule/0";
 
   @Test
@@ -39,7 +25,7 @@ class ClusterReuseTest {
     // Each case follows another under the same key, both ways round, and itself.
     for (int i = 0; i < names.size(); i++) {
       for (String name : List.of(names.get(i), names.get((i + 1) % names.size()), names.get(i))) {
-        XdsIr ir = rekeyed(XdsGoldenCases.read(name), "shared");
+        XdsIr ir = XdsGoldenCases.read(name).withKey("shared");
         assertThat(clusters.translate(ir))
             .as(name)
             .isEqualTo(new ClusterXdsTranslator().translate(ir));

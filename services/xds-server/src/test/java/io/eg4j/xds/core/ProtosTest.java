@@ -86,17 +86,7 @@ class ProtosTest {
     HttpListenerIr l = http.get(0);
     var rs = new java.util.ArrayList<>(l.routes());
     rs.set(0, rs.get(0).withTimeout(new io.eg4j.model.ir.DurationIr(4321)));
-    http.set(
-        0,
-        new HttpListenerIr(
-            l.name(),
-            l.address(),
-            l.port(),
-            l.externalPort(),
-            l.hostnames(),
-            l.tls(),
-            rs,
-            l.client()));
+    http.set(0, l.withRoutes(rs));
     XdsIr changed = ir.withListeners(http, ir.tcp(), ir.udp());
     first.forEach(Protos::hash);
     List<RouteConfiguration> second = t.translate(changed);

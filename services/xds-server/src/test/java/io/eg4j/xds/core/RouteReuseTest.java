@@ -13,20 +13,6 @@ import org.junit.jupiter.api.Test;
  * what it returns must always be what a fresh translator returns, whatever it translated before.
  */
 class RouteReuseTest {
-  private static XdsIr rekeyed(XdsIr ir, String key) {
-    return new XdsIr(
-        key,
-        ir.http(),
-        ir.tcp(),
-        ir.udp(),
-        ir.filterOrder(),
-        ir.ready(),
-        ir.localCluster(),
-        ir.jsonPatches(),
-        ir.telemetry(),
-        ir.backendTls());
-  }
-
   private static List<Route> routes(List<RouteConfiguration> rcs) {
     return rcs.stream()
         .flatMap(rc -> rc.getVirtualHostsList().stream())
@@ -41,7 +27,7 @@ class RouteReuseTest {
     // Each case follows another under the same key, both ways round, and itself.
     for (int i = 0; i < names.size(); i++) {
       for (String name : List.of(names.get(i), names.get((i + 1) % names.size()), names.get(i))) {
-        XdsIr ir = rekeyed(XdsGoldenCases.read(name), "shared");
+        XdsIr ir = XdsGoldenCases.read(name).withKey("shared");
         assertThat(reused.translate(ir)).as(name).isEqualTo(new RouteXdsTranslator().translate(ir));
       }
     }
@@ -148,17 +134,7 @@ class RouteReuseTest {
     var l = http.get(0);
     var rs = new java.util.ArrayList<>(l.routes());
     rs.set(1, rs.get(1).withTimeout(new io.eg4j.model.ir.DurationIr(4321)));
-    http.set(
-        0,
-        new io.eg4j.model.ir.HttpListenerIr(
-            l.name(),
-            l.address(),
-            l.port(),
-            l.externalPort(),
-            l.hostnames(),
-            l.tls(),
-            rs,
-            l.client()));
+    http.set(0, l.withRoutes(rs));
     XdsIr changed = ir.withListeners(http, ir.tcp(), ir.udp());
     List<Route> third = routes(t.translate(changed));
     assertThat(t.deepLookups()).isEqualTo(3 * n + 1);

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eg4j.model.bus.ContentHash;
-import io.eg4j.model.bus.Envelope;
-import io.eg4j.model.bus.EnvelopeSerde;
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.bus.Topics;
 import io.eg4j.model.ir.DurationIr;
@@ -34,16 +32,7 @@ class IrReuseTest {
   }
 
   private byte[] record(byte[] plain) {
-    return new EnvelopeSerde.EnvelopeSerializer()
-        .serialize(
-            Topics.XDS_IR,
-            new Envelope(
-                Envelope.CURRENT_SCHEMA,
-                "xds-ir",
-                ContentHash.sha256(plain),
-                "translator",
-                true,
-                box.sealJson(plain)));
+    return SealedIrRecordTest.record(box, plain);
   }
 
   private XdsIr read(IrReuse reuse, XdsIr ir) {
@@ -66,20 +55,8 @@ class IrReuseTest {
     HttpListenerIr l = http.get(listener);
     List<HttpRouteIr> rs = new ArrayList<>(l.routes());
     rs.set(index, f.apply(rs.get(index)));
-    http.set(listener, withRoutes(l, rs));
+    http.set(listener, l.withRoutes(rs));
     return ir.withListeners(http, ir.tcp(), ir.udp());
-  }
-
-  private static HttpListenerIr withRoutes(HttpListenerIr l, List<HttpRouteIr> routes) {
-    return new HttpListenerIr(
-        l.name(),
-        l.address(),
-        l.port(),
-        l.externalPort(),
-        l.hostnames(),
-        l.tls(),
-        routes,
-        l.client());
   }
 
   @Test
@@ -89,21 +66,7 @@ class IrReuseTest {
     for (int i = 0; i < names.size(); i++) {
       // Each case follows another of the same key, and itself.
       for (String name : List.of(names.get(i), names.get((i + 1) % names.size()), names.get(i))) {
-        XdsIr golden = XdsGoldenCases.read(name);
-        XdsIr ir = golden.withListeners(golden.http(), golden.tcp(), golden.udp());
-        read(
-            reuse,
-            new XdsIr(
-                "shared",
-                ir.http(),
-                ir.tcp(),
-                ir.udp(),
-                ir.filterOrder(),
-                ir.ready(),
-                ir.localCluster(),
-                ir.jsonPatches(),
-                ir.telemetry(),
-                ir.backendTls()));
+        read(reuse, XdsGoldenCases.read(name).withKey("shared"));
       }
     }
   }
@@ -156,7 +119,7 @@ class IrReuseTest {
     to.add(0, moved);
     XdsIr after =
         ir.withListeners(
-            List.of(withRoutes(ir.http().get(0), from), withRoutes(ir.http().get(1), to)),
+            List.of(ir.http().get(0).withRoutes(from), ir.http().get(1).withRoutes(to)),
             ir.tcp(),
             ir.udp());
     XdsIr second = read(reuse, after);
@@ -206,18 +169,7 @@ class IrReuseTest {
   void aForgottenKeyStartsAfreshAndKeysAreKeptApart() throws Exception {
     IrReuse reuse = new IrReuse();
     XdsIr ir = XdsGoldenCases.read("http-features");
-    XdsIr other =
-        new XdsIr(
-            "ns/other",
-            ir.http(),
-            ir.tcp(),
-            ir.udp(),
-            ir.filterOrder(),
-            ir.ready(),
-            ir.localCluster(),
-            ir.jsonPatches(),
-            ir.telemetry(),
-            ir.backendTls());
+    XdsIr other = ir.withKey("ns/other");
     List<HttpRouteIr> first = routes(read(reuse, ir));
     List<HttpRouteIr> ofOther = routes(read(reuse, other));
     assertThat(ofOther.get(0)).isNotSameAs(first.get(0));

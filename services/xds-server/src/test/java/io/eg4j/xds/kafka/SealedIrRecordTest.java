@@ -28,7 +28,11 @@ class SealedIrRecordTest {
   private final SecretBox box = new SecretBox("k1", new byte[32]);
 
   private byte[] record(XdsIr ir) {
-    byte[] plain = ContentHash.canonicalJson(ir);
+    return record(box, ContentHash.canonicalJson(ir));
+  }
+
+  /** A record of {@code eg4j.xds-ir} as the translator writes it: the JSON sealed with the key. */
+  static byte[] record(SecretBox box, byte[] plain) {
     return new EnvelopeSerde.EnvelopeSerializer()
         .serialize(
             Topics.XDS_IR,

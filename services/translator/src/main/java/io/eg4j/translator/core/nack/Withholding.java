@@ -249,18 +249,7 @@ public final class Withholding {
           routes.add(r);
         }
       }
-      http.add(
-          routes.size() == l.routes().size()
-              ? l
-              : new HttpListenerIr(
-                  l.name(),
-                  l.address(),
-                  l.port(),
-                  l.externalPort(),
-                  l.hostnames(),
-                  l.tls(),
-                  routes,
-                  l.client()));
+      http.add(routes.size() == l.routes().size() ? l : l.withRoutes(routes));
     }
     List<TcpListenerIr> tcp = new ArrayList<>();
     for (TcpListenerIr l : ir.tcp()) {
