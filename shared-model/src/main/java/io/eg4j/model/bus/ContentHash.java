@@ -55,6 +55,19 @@ public final class ContentHash {
     }
   }
 
+  /**
+   * {@link #canonicalJson(Object)} written with one writer attribute: {@link SecretValues} reads
+   * {@code SecretBox.class} (seal each secret value) and {@code SecretValues.Seen.class} (count
+   * them).
+   */
+  public static byte[] canonicalJson(Object value, Object attributeKey, Object attribute) {
+    try {
+      return VALUES.writer().withAttribute(attributeKey, attribute).writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write value", e);
+    }
+  }
+
   /** The hex SHA-256 of some bytes. */
   public static String sha256(byte[] bytes) {
     try {

@@ -13,26 +13,34 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * A {@link SecretBox} ciphertext as a payload node: the JSON string {@code base64(keyId || 0x00 ||
- * iv || ciphertext+tag)}, encrypted as it is written rather than held as bytes, Base64 text and a
- * String (issue #16: at 5,000 routes an xDS IR is a 4.5 MB document, and every copy of it a
+ * A {@link SecretBox} ciphertext as a payload node: the JSON string {@code base64(keyId || format
+ * || iv || ciphertext+tag)}, encrypted as it is written rather than held as bytes, Base64 text and
+ * a String (issue #16: at 5,000 routes an xDS IR is a 4.5 MB document, and every copy of it a
  * humongous object). {@link EnvelopeSerde} writes an envelope around it into one array of its exact
  * size; any other writer (a tree, {@code toString}) sees a JSON string, the same text.
  *
- * <p>The plaintext is held until the node is written, never shown: {@link #toString} and {@link
- * #asText} give the ciphertext. Each node has its own IV; writing it twice writes the same text.
+ * <p>The plaintext (the document, or its zstd frame when the format byte says so) is held until the
+ * node is written, never shown: {@link #toString} and {@link #asText} give the ciphertext. Each
+ * node has its own IV; writing it twice writes the same text.
  */
 public final class SealedNode extends ValueNode {
   private static final int CHUNK = 16 * 1024;
 
   private final SecretBox box;
   private final byte[] iv;
+  private final byte format;
   private final byte[] plain;
 
-  SealedNode(SecretBox box, byte[] iv, byte[] plain) {
+  SealedNode(SecretBox box, byte[] iv, byte format, byte[] plain) {
     this.box = box;
     this.iv = iv;
+    this.format = format;
     this.plain = plain;
+  }
+
+  /** Whether the sealed bytes hold a zstd frame of the document rather than the document. */
+  public boolean compressed() {
+    return format == SecretBox.FORMAT_ZSTD;
   }
 
   /** The length of the sealed bytes: key id, separator, IV, ciphertext and tag. */
@@ -47,7 +55,7 @@ public final class SealedNode extends ValueNode {
 
   /** Writes the sealed bytes, encrypting the plaintext a chunk at a time. */
   public void writeSealed(OutputStream out) throws IOException {
-    box.writeSealed(iv, plain, out, CHUNK);
+    box.writeSealed(iv, format, plain, out, CHUNK);
   }
 
   /** Writes the Base64 text of the sealed bytes (no quotes). */
@@ -97,6 +105,7 @@ public final class SealedNode extends ValueNode {
   public boolean equals(Object o) {
     return o instanceof SealedNode s
         && s.box == box
+        && s.format == format
         && Arrays.equals(s.iv, iv)
         && Arrays.equals(s.plain, plain);
   }

@@ -11,7 +11,10 @@ package io.eg4j.model.ir;
  * @param credential the Secret's {@code credential} value, base64 (as Kubernetes stores it)
  */
 public record CredentialInjectionIr(
-    String filter, String header, boolean overwrite, String credential) {
+    String filter,
+    String header,
+    boolean overwrite,
+    @io.eg4j.model.bus.SecretMaterial String credential) {
   public CredentialInjectionIr {
     IrValidation.requireName(filter, "credential injection filter");
     IrValidation.requireName(credential, "credential of " + filter);

@@ -60,7 +60,10 @@ public record TlsIr(
    * @param serverNames DNS names the certificate covers, used for SNI filter-chain matching
    */
   public record CertificateIr(
-      String name, String certificateChain, String privateKey, List<String> serverNames) {
+      String name,
+      String certificateChain,
+      @io.eg4j.model.bus.SecretMaterial String privateKey,
+      List<String> serverNames) {
     public CertificateIr {
       IrValidation.requireName(name, "certificate");
       serverNames = XdsIr.copy(serverNames);

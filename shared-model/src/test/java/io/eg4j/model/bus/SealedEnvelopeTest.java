@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A sealed payload is written straight into its envelope's bytes and read back from them without a
- * String in between (issue #16), and the record on the topic is byte for byte what the earlier
- * writer wrote ({@code base64(keyId || 0x00 || iv || AES-GCM)} as the payload string): records on a
- * compacted topic written by an older version are read, and an older reader reads new ones.
+ * String in between (issue #16). {@code sealJson} seals byte for byte as the earlier writer did
+ * ({@code base64(keyId || 0x00 || iv || AES-GCM)} as the payload string); {@code sealCompressed}
+ * compresses a large document first ({@code keyId || 0x01 || ...}). Records on a compacted topic
+ * written by an older version are read.
  */
 class SealedEnvelopeTest {
   private static final byte[] KEY = new byte[32];
@@ -45,6 +46,13 @@ class SealedEnvelopeTest {
     return s.append("\"}").toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  /** {@code size} bytes that do not compress (a seeded generator: the same bytes every run). */
+  private static byte[] noise(int size) {
+    byte[] b = new byte[size];
+    new java.util.Random(size).nextBytes(b);
+    return b;
+  }
+
   private static Envelope envelope(com.fasterxml.jackson.databind.JsonNode payload, byte[] plain) {
     return new Envelope(
         Envelope.CURRENT_SCHEMA, "xds-ir", ContentHash.sha256(plain), "test", true, payload);
@@ -66,6 +74,7 @@ class SealedEnvelopeTest {
     // Sizes around the encryption chunk (16 KiB) and the Base64 groups (3 bytes).
     for (int size : new int[] {0, 60, 61, 62, 16383, 16384, 16385, 49152, 100_001}) {
       byte[] plain = size == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : document(size);
+      assertThat(((SealedNode) box.sealJson(plain)).compressed()).isFalse();
       byte[] record = serializer.serialize(Topics.XDS_IR, envelope(box.sealJson(plain), plain));
       // The IV is the one the writer drew: read it back from the record.
       byte[] sealed =
@@ -74,9 +83,85 @@ class SealedEnvelopeTest {
       assertThat(record).as("size %d", size).isEqualTo(oldRecord(plain, iv));
       // Any other writer of the envelope (a tree, a string) writes the same text.
       Envelope again = envelope(box.sealJson(plain), plain);
+      // Compressed sealing leaves small and incompressible documents as they were.
+      for (byte[] doc : new byte[][] {plain, noise(size)}) {
+        SealedNode node = (SealedNode) box.sealCompressed(doc);
+        if (doc.length < SecretBox.COMPRESS_FROM || doc != plain) {
+          assertThat(node.compressed()).as("size %d", size).isFalse();
+          assertThat(box.openSealed(node.sealedBytes())).isEqualTo(doc);
+        }
+      }
       assertThat(Json.MAPPER.writeValueAsBytes(again))
           .isEqualTo(serializer.serialize(Topics.XDS_IR, again));
     }
+  }
+
+  @Test
+  void aLargeDocumentIsCompressedBeforeItIsSealed() throws Exception {
+    for (int size : new int[] {1024, 16385, 100_001, 5_000_000}) {
+      byte[] plain = document(size);
+      SealedNode node = (SealedNode) box.sealCompressed(plain);
+      assertThat(node.compressed()).as("size %d", size).isTrue();
+      byte[] record = serializer.serialize(Topics.XDS_IR, envelope(node, plain));
+      byte[] sealed =
+          Base64.getDecoder().decode(Json.MAPPER.readTree(record).get("payload").asText());
+      assertThat(sealed[2]).isEqualTo(SecretBox.FORMAT_ZSTD);
+      assertThat((long) sealed.length).isEqualTo(node.sealedLength());
+      // A document as repetitive as an xDS IR shrinks by far more than the sealing adds.
+      assertThat(sealed.length).as("size %d", size).isLessThan(Math.max(200, size / 20));
+      assertThat(box.openJson(deserializer.deserializeSealed(Topics.XDS_IR, record).payload()))
+          .isEqualTo(plain);
+      assertThat(box.openJson(deserializer.deserialize(Topics.XDS_IR, record).payload()))
+          .isEqualTo(plain);
+      assertThat(new String(record, StandardCharsets.UTF_8)).doesNotContain("s3cret");
+    }
+  }
+
+  @Test
+  void aCompressedPayloadsFormatByteIsAuthenticated() throws Exception {
+    byte[] plain = document(20_000);
+    byte[] sealed = ((SealedNode) box.sealCompressed(plain)).sealedBytes();
+    assertThat(box.openSealed(sealed)).isEqualTo(plain);
+    // Read as an uncompressed payload, the ciphertext's tag no longer matches.
+    byte[] relabelled = sealed.clone();
+    relabelled[2] = SecretBox.FORMAT_PLAIN;
+    assertThatThrownBy(() -> box.openSealed(relabelled))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot decrypt payload");
+    byte[] unknown = sealed.clone();
+    unknown[2] = 7;
+    assertThatThrownBy(() -> box.openSealed(unknown))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("unknown sealed format 7");
+  }
+
+  @Test
+  void aCompressedPayloadMustSayItsSize() throws Exception {
+    // A zstd frame written by a stream does not carry the document's size.
+    java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+    try (var z = new com.github.luben.zstd.ZstdOutputStream(frame)) {
+      z.write(document(5000));
+    }
+    java.io.ByteArrayOutputStream sealed = new java.io.ByteArrayOutputStream();
+    byte[] iv = new byte[12];
+    box.writeSealed(iv, SecretBox.FORMAT_ZSTD, frame.toByteArray(), sealed, 1024);
+    assertThatThrownBy(() -> box.openSealed(sealed.toByteArray()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("does not say its size");
+    // Not a zstd frame at all.
+    java.io.ByteArrayOutputStream garbage = new java.io.ByteArrayOutputStream();
+    box.writeSealed(iv, SecretBox.FORMAT_ZSTD, noise(100), garbage, 1024);
+    assertThatThrownBy(() -> box.openSealed(garbage.toByteArray()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot decompress payload");
+  }
+
+  @Test
+  void aKeyIdMustBePrintable() {
+    assertThatThrownBy(() -> new SecretBox("k\u0001", KEY))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("printable");
+    assertThatThrownBy(() -> new SecretBox("", KEY)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -86,7 +171,9 @@ class SealedEnvelopeTest {
     Arrays.fill(iv, (byte) 9);
     byte[] old = oldRecord(plain, iv);
     byte[] fresh = serializer.serialize(Topics.XDS_IR, envelope(box.sealJson(plain), plain));
-    for (byte[] record : new byte[][] {old, fresh}) {
+    byte[] compressed =
+        serializer.serialize(Topics.XDS_IR, envelope(box.sealCompressed(plain), plain));
+    for (byte[] record : new byte[][] {old, fresh, compressed}) {
       Envelope streamed = deserializer.deserializeSealed(Topics.XDS_IR, record);
       assertThat(streamed.payload()).isInstanceOf(BinaryNode.class);
       assertThat(box.openJson(streamed.payload())).isEqualTo(plain);
@@ -173,7 +260,7 @@ class SealedEnvelopeTest {
 
   @Test
   void aPayloadWithEscapesIsDecodedByTheParserAndReadTheSame() throws Exception {
-    byte[] plain = document(30_000);
+    byte[] plain = noise(30_000);
     byte[] record = serializer.serialize(Topics.XDS_IR, envelope(box.sealJson(plain), plain));
     String text = new String(record, StandardCharsets.UTF_8);
     assertThat(text).contains("/");

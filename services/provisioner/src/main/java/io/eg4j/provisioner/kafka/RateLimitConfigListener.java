@@ -115,9 +115,16 @@ public final class RateLimitConfigListener implements BusConsumerLoop.Handler {
     }
     XdsIr ir;
     try {
-      ir = Json.MAPPER.treeToValue(payload, XdsIr.class);
+      // The secret values sealed inside an encrypted IR are opened with the same key.
+      com.fasterxml.jackson.databind.ObjectReader reader = Json.MAPPER.readerFor(XdsIr.class);
+      if (env.encrypted()) {
+        reader = reader.withAttribute(io.eg4j.model.bus.SecretBox.class, box.get());
+      }
+      ir = reader.readValue(Json.MAPPER.treeAsTokens(payload));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException("not an xDS IR: " + e.getOriginalMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not an xDS IR: " + e.getMessage(), e);
     }
     List<HttpRouteIr> out = new ArrayList<>();
     for (HttpListenerIr l : ir.http()) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.ContentHash;
 import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.Json;
+import io.eg4j.model.bus.SecretBox;
+import io.eg4j.model.bus.SecretValues;
 import io.eg4j.model.bus.Topics;
 import io.eg4j.model.bus.kafka.CompactedTopicReader;
 import io.eg4j.model.status.ResourceStatus;
@@ -190,9 +192,13 @@ public final class OutputPublisher {
    */
   private Out out(String topic, Object value) {
     if (Topics.XDS_IR.equals(topic) && secrets.isPresent()) {
-      // One serialization serves both: the canonical JSON is hashed, and sealed as the payload.
-      byte[] plain = ContentHash.canonicalJson(value);
+      // The canonical JSON is hashed, and, when it holds no Secret material, also compressed and
+      // sealed as the payload. One that holds some is written a second time with each secret value
+      // sealed on its own, and that is compressed (SecretBox: no secret in a compressed stream).
+      SecretValues.Seen seen = new SecretValues.Seen();
+      byte[] plain = ContentHash.canonicalJson(value, SecretValues.Seen.class, seen);
       String hash = ContentHash.sha256(plain);
+      SecretBox box = secrets.get();
       return new Out(
           hash,
           () ->
@@ -202,7 +208,8 @@ public final class OutputPublisher {
                   hash,
                   PRODUCER,
                   true,
-                  secrets.get().sealJson(plain)));
+                  box.sealCompressed(
+                      seen.count() == 0 ? plain : compressibleDocument(value, box))));
     }
     JsonNode payload = Json.MAPPER.valueToTree(value);
     String hash = fingerprint(topic, payload);
@@ -213,6 +220,14 @@ public final class OutputPublisher {
     return new Out(
         hash,
         () -> new Envelope(Envelope.CURRENT_SCHEMA, typeOf(topic), hash, PRODUCER, false, payload));
+  }
+
+  /**
+   * The JSON of a sealed xDS IR's payload before it is compressed: the canonical JSON with every
+   * secret value ({@link io.eg4j.model.bus.SecretMaterial}) sealed on its own.
+   */
+  static byte[] compressibleDocument(Object value, SecretBox box) {
+    return ContentHash.canonicalJson(value, SecretBox.class, box);
   }
 
   /**

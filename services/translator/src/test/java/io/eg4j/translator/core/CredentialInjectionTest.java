@@ -73,6 +73,18 @@ class CredentialInjectionTest {
     assertThat(routeStatus(r)).contains("\"ResolvedRefs\",\"status\":\"True\"");
     // The IR as printed never shows the credential.
     assertThat(route.credentialInjection().toString()).doesNotContain("dG9rZW4=");
+    // On the bus it is sealed on its own before the IR is compressed (SecretMaterial).
+    io.eg4j.model.bus.SecretBox box = new io.eg4j.model.bus.SecretBox("k1", new byte[32]);
+    for (io.eg4j.model.ir.XdsIr ir : r.xdsIr().values()) {
+      assertThat(new String(io.eg4j.model.bus.ContentHash.canonicalJson(ir), "UTF-8"))
+          .contains("dG9rZW4=");
+      assertThat(
+              new String(
+                  io.eg4j.model.bus.ContentHash.canonicalJson(
+                      ir, io.eg4j.model.bus.SecretBox.class, box),
+                  "UTF-8"))
+          .doesNotContain("dG9rZW4=");
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.eg4j.translator.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.Envelope;
@@ -208,11 +209,22 @@ class OutputPublisherTest {
             .value();
     assertThat(env.encrypted()).isTrue();
     assertThat(Json.MAPPER.writeValueAsString(env)).doesNotContain("s3cret-pw");
-    assertThat(box.open(env.payload()).toString()).contains("s3cret-pw");
+    // Inside the payload the pull secret is sealed once more on its own (the payload is
+    // compressed).
+    assertThat(box.open(env.payload()).toString())
+        .doesNotContain("s3cret-pw")
+        .contains("\"pullSecret\":\"\\u0000" + box.keyId() + ":");
     // Written and hashed without a tree: the IR reads back equal, under the hash of its tree, which
     // is what a restarted publisher and the xds-servers compare.
-    assertThat(Json.MAPPER.readValue(box.openJson(env.payload()), io.eg4j.model.ir.XdsIr.class))
+    assertThat(
+            Json.MAPPER
+                .readerFor(io.eg4j.model.ir.XdsIr.class)
+                .withAttribute(io.eg4j.model.bus.SecretBox.class, box)
+                .<io.eg4j.model.ir.XdsIr>readValue(box.openJson(env.payload())))
         .isEqualTo(ir);
+    assertThatThrownBy(
+            () -> Json.MAPPER.readValue(box.openJson(env.payload()), io.eg4j.model.ir.XdsIr.class))
+        .hasMessageContaining("no bus key");
     assertThat(env.contentHash())
         .isEqualTo(io.eg4j.model.bus.ContentHash.of(Json.MAPPER.valueToTree(ir)))
         .isEqualTo(sealing.xdsIrHash("ns/gw", ir));
@@ -227,7 +239,11 @@ class OutputPublisherTest {
         new io.eg4j.model.bus.EnvelopeSerde.EnvelopeDeserializer()
             .deserializeSealed(Topics.XDS_IR, record);
     assertThat(read.contentHash()).isEqualTo(env.contentHash());
-    assertThat(Json.MAPPER.readValue(box.openJson(read.payload()), io.eg4j.model.ir.XdsIr.class))
+    assertThat(
+            Json.MAPPER
+                .readerFor(io.eg4j.model.ir.XdsIr.class)
+                .withAttribute(io.eg4j.model.bus.SecretBox.class, box)
+                .<io.eg4j.model.ir.XdsIr>readValue(box.openJson(read.payload())))
         .isEqualTo(ir);
   }
 

@@ -65,11 +65,16 @@ public final class IrReuse {
   /**
    * Binds the decrypted JSON of a record of IR key {@code key}, reusing the route IRs of that key's
    * last record whose bytes are the same. What is kept for the key is replaced only when binding
-   * succeeds; the caller checks the IR's key and calls {@link #keep} then.
+   * succeeds; the caller checks the IR's key and calls {@link #keep} then. {@code box} opens the
+   * secret values sealed inside the record ({@link io.eg4j.model.bus.SecretValues}).
    */
-  Bound bind(String key, byte[] json) throws IOException {
-    Spans s = new Spans(json, last.getOrDefault(key, Map.of()));
-    XdsIr ir = REUSING.withAttribute(Spans.class, s).readValue(json);
+  Bound bind(String key, byte[] json, io.eg4j.model.bus.SecretBox box) throws IOException {
+    Spans s = new Spans(json, last.getOrDefault(key, Map.of()), box);
+    XdsIr ir =
+        REUSING
+            .withAttribute(Spans.class, s)
+            .withAttribute(io.eg4j.model.bus.SecretBox.class, box)
+            .readValue(json);
     return new Bound(ir, s.now);
   }
 
@@ -140,12 +145,14 @@ public final class IrReuse {
   /** One read: the record's bytes, the spans kept from the last record and those of this one. */
   private static final class Spans {
     private final byte[] json;
+    private final ObjectReader route;
     private final Map<Span, HttpRouteIr> before;
     private final Map<Span, HttpRouteIr> now = new HashMap<>();
     private final MessageDigest sha256;
 
-    Spans(byte[] json, Map<Span, HttpRouteIr> before) {
+    Spans(byte[] json, Map<Span, HttpRouteIr> before, io.eg4j.model.bus.SecretBox box) {
       this.json = json;
+      this.route = ROUTE.withAttribute(io.eg4j.model.bus.SecretBox.class, box);
       this.before = before;
       try {
         this.sha256 = MessageDigest.getInstance("SHA-256");
@@ -162,7 +169,7 @@ public final class IrReuse {
       if (r == null) {
         r = before.get(k);
         if (r == null) {
-          r = ROUTE.readValue(json, start, end - start);
+          r = route.readValue(json, start, end - start);
         }
         now.put(k, r);
       }

@@ -235,15 +235,19 @@ public final class XdsIrConsumer implements Runnable {
       if (!env.encrypted()) {
         ir = Json.MAPPER.treeToValue(env.payload(), XdsIr.class);
       } else {
-        byte[] json =
-            secretBox
-                .orElseThrow(
-                    () -> new IllegalArgumentException("IR is encrypted and no bus key is set"))
-                .openJson(env.payload());
+        io.eg4j.model.bus.SecretBox box =
+            secretBox.orElseThrow(
+                () -> new IllegalArgumentException("IR is encrypted and no bus key is set"));
+        // Its secret values are sealed one by one inside it; the box opens them as they are bound.
+        byte[] json = box.openJson(env.payload());
         if (reuse == null) {
-          ir = Json.MAPPER.readValue(json, XdsIr.class);
+          ir =
+              Json.MAPPER
+                  .readerFor(XdsIr.class)
+                  .withAttribute(io.eg4j.model.bus.SecretBox.class, box)
+                  .readValue(json);
         } else {
-          bound = reuse.bind(key, json);
+          bound = reuse.bind(key, json, box);
           ir = bound.ir();
         }
       }

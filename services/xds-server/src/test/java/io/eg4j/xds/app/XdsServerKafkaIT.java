@@ -146,7 +146,10 @@ class XdsServerKafkaIT {
     return new EnvelopeSerde.EnvelopeSerializer().serialize(Topics.XDS_IR, e);
   }
 
-  /** The record the translator publishes for an IR: its canonical JSON, sealed. */
+  /**
+   * The record the translator publishes for an IR: hashed over its canonical JSON, each secret
+   * value sealed on its own, compressed and sealed.
+   */
   static byte[] sealed(io.eg4j.model.bus.SecretBox box, XdsIr ir) {
     byte[] plain = io.eg4j.model.bus.ContentHash.canonicalJson(ir);
     Envelope e =
@@ -156,7 +159,9 @@ class XdsServerKafkaIT {
             io.eg4j.model.bus.ContentHash.sha256(plain),
             "test",
             true,
-            box.sealJson(plain));
+            box.sealCompressed(
+                io.eg4j.model.bus.ContentHash.canonicalJson(
+                    ir, io.eg4j.model.bus.SecretBox.class, box)));
     return new EnvelopeSerde.EnvelopeSerializer().serialize(Topics.XDS_IR, e);
   }
 

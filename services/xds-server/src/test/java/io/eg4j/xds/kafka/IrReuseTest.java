@@ -28,7 +28,7 @@ class IrReuseTest {
   private final SecretBox box = new SecretBox("k1", new byte[32]);
 
   private byte[] record(XdsIr ir) {
-    return record(ContentHash.canonicalJson(ir));
+    return SealedIrRecordTest.record(box, ir);
   }
 
   private byte[] record(byte[] plain) {

@@ -28,21 +28,29 @@ class SealedIrRecordTest {
   private final SecretBox box = new SecretBox("k1", new byte[32]);
 
   private byte[] record(XdsIr ir) {
-    return record(box, ContentHash.canonicalJson(ir));
+    return record(box, ir);
   }
 
-  /** A record of {@code eg4j.xds-ir} as the translator writes it: the JSON sealed with the key. */
+  /**
+   * A record of {@code eg4j.xds-ir} as the translator writes it: hashed over its canonical JSON,
+   * then that JSON with each secret value sealed on its own, compressed and sealed with the key.
+   */
+  static byte[] record(SecretBox box, XdsIr ir) {
+    return record(
+        ContentHash.sha256(ContentHash.canonicalJson(ir)),
+        box.sealCompressed(ContentHash.canonicalJson(ir, SecretBox.class, box)));
+  }
+
+  /** A record in the form earlier writers gave it: the plain JSON sealed whole, uncompressed. */
   static byte[] record(SecretBox box, byte[] plain) {
+    return record(ContentHash.sha256(plain), box.sealJson(plain));
+  }
+
+  private static byte[] record(String hash, com.fasterxml.jackson.databind.JsonNode payload) {
     return new EnvelopeSerde.EnvelopeSerializer()
         .serialize(
             Topics.XDS_IR,
-            new Envelope(
-                Envelope.CURRENT_SCHEMA,
-                "xds-ir",
-                ContentHash.sha256(plain),
-                "translator",
-                true,
-                box.sealJson(plain)));
+            new Envelope(Envelope.CURRENT_SCHEMA, "xds-ir", hash, "translator", true, payload));
   }
 
   @Test
@@ -61,7 +69,27 @@ class SealedIrRecordTest {
         assertThat(new String(record, StandardCharsets.ISO_8859_1))
             .as(name)
             .doesNotContain("PRIVATE KEY");
+        // Nor the document that was compressed: the keys were sealed before.
+        byte[] doc =
+            box.openJson(
+                new EnvelopeSerde.EnvelopeDeserializer()
+                    .deserializeSealed(Topics.XDS_IR, record)
+                    .payload());
+        assertThat(new String(doc, StandardCharsets.UTF_8))
+            .as(name)
+            .doesNotContain("PRIVATE KEY")
+            .contains("\\u0000k1:");
       }
+      // The earlier writers' form of the same IR reads the same.
+      assertThat(
+              XdsIrConsumer.read(
+                      Topics.XDS_IR,
+                      ir.key(),
+                      record(box, ContentHash.canonicalJson(ir)),
+                      Optional.of(box))
+                  .ir())
+          .as(name)
+          .isEqualTo(ir);
     }
     assertThat(withKeys).as("golden cases with private keys").isPositive();
   }

@@ -114,7 +114,7 @@ public record ExtensionIr(
       String sha256,
       RouteDestinationIr cluster,
       List<String> hostKeys,
-      String pullSecret,
+      @io.eg4j.model.bus.SecretMaterial String pullSecret,
       String caCertificate) {
     public WasmIr {
       hostKeys = hostKeys == null ? List.of() : List.copyOf(hostKeys);

@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * @param sanitize true to remove the key from the request before it is forwarded
  */
 public record ApiKeyAuthIr(
-    Map<String, String> credentials,
+    @io.eg4j.model.bus.SecretMaterial.Values Map<String, String> credentials,
     List<ExtractFromIr> extractFrom,
     String forwardClientIdHeader,
     boolean sanitize) {

@@ -8,7 +8,8 @@ package io.eg4j.model.ir.security;
  * @param forwardUsernameHeader a request header that carries the authenticated user name to the
  *     backend, or null
  */
-public record BasicAuthIr(String users, String forwardUsernameHeader) {
+public record BasicAuthIr(
+    @io.eg4j.model.bus.SecretMaterial String users, String forwardUsernameHeader) {
   public BasicAuthIr {
     if (users == null) {
       throw new IllegalArgumentException("basic auth needs users");

@@ -37,9 +37,9 @@ import java.util.List;
  *     {@code None}), or null to set none
  */
 public record OidcIr(
-    String clientId,
-    String clientSecret,
-    String hmacSecret,
+    @io.eg4j.model.bus.SecretMaterial String clientId,
+    @io.eg4j.model.bus.SecretMaterial String clientSecret,
+    @io.eg4j.model.bus.SecretMaterial String hmacSecret,
     String authorizationEndpoint,
     String tokenEndpoint,
     RouteDestinationIr tokenCluster,

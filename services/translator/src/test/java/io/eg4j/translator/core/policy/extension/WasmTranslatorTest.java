@@ -293,6 +293,23 @@ class WasmTranslatorTest {
     // Only the image's registry's credentials travel on, in the (sealed) IR.
     assertThat(w.pullSecret()).contains("r.example").doesNotContain("other.example");
     assertThat(out.get(1).pullSecret()).isNull();
+    // On the bus they are sealed on their own before the IR is compressed (SecretMaterial).
+    io.eg4j.model.bus.SecretBox box = new io.eg4j.model.bus.SecretBox("k1", new byte[32]);
+    String sealed =
+        new String(
+            io.eg4j.model.bus.ContentHash.canonicalJson(w, io.eg4j.model.bus.SecretBox.class, box),
+            java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(sealed).contains("\"pluginName\":\"private\"", "\"pullSecret\":\"\\u0000k1:");
+    assertThat(
+            io.eg4j.model.bus.Json.MAPPER
+                .readerFor(WasmIr.class)
+                .withAttribute(io.eg4j.model.bus.SecretBox.class, box)
+                .<WasmIr>readValue(sealed))
+        .isEqualTo(w);
+    assertThat(io.eg4j.model.bus.Json.MAPPER.writeValueAsString(w))
+        .contains(io.eg4j.model.bus.Json.MAPPER.writeValueAsString(w.pullSecret()));
+    assertThat(sealed)
+        .doesNotContain(io.eg4j.model.bus.Json.MAPPER.writeValueAsString(w.pullSecret()));
     assertThat(images.asked)
         .containsExactly(
             "oci://r.example/w:v1 config=true sha=null false",
