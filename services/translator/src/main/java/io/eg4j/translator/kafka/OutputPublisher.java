@@ -52,6 +52,8 @@ public final class OutputPublisher {
   private final Map<String, Map<String, Object>> lastValues = new HashMap<>();
   private final Map<String, Map<String, Object>> pendingValues = new HashMap<>();
   private final java.util.Optional<io.eg4j.model.bus.SecretBox> secrets;
+  // The canonical JSON of each xDS IR key's last write, by route: an unchanged route is copied.
+  private final XdsIrJson xdsIrJson = new XdsIrJson();
 
   /**
    * A publisher.
@@ -151,7 +153,11 @@ public final class OutputPublisher {
       switch (topic) {
         case Topics.INFRA_IR ->
             result.infraIr().forEach((k, v) -> offer(topic, k, v, desired, same));
-        case Topics.XDS_IR -> result.xdsIr().forEach((k, v) -> offer(topic, k, v, desired, same));
+        case Topics.XDS_IR -> {
+          result.xdsIr().forEach((k, v) -> offer(topic, k, v, desired, same));
+          // An IR key that is gone keeps nothing.
+          xdsIrJson.retain(result.xdsIr().keySet());
+        }
         default -> {
           for (ResourceStatus s : result.statuses()) {
             offer(topic, s.key().toString(), s, desired, same);
@@ -177,7 +183,7 @@ public final class OutputPublisher {
       lastValues.get(topic).put(key, value);
       return;
     }
-    desired.put(key, out(topic, value));
+    desired.put(key, out(topic, key, value));
     pendingValues.get(topic).put(key, value);
   }
 
@@ -188,10 +194,14 @@ public final class OutputPublisher {
    * one {@link #fingerprint} gives for its tree ({@link ContentHash#ofValue}), so what {@link
    * #load} reads back compares equal.
    */
-  private Out out(String topic, Object value) {
+  private Out out(String topic, String key, Object value) {
     if (Topics.XDS_IR.equals(topic) && secrets.isPresent()) {
       // One serialization serves both: the canonical JSON is hashed, and sealed as the payload.
-      byte[] plain = ContentHash.canonicalJson(value);
+      // The routes that did not change since the key's last IR are copied from its JSON.
+      byte[] plain =
+          value instanceof io.eg4j.model.ir.XdsIr ir
+              ? xdsIrJson.write(key, ir)
+              : ContentHash.canonicalJson(value);
       String hash = ContentHash.sha256(plain);
       return new Out(
           hash,
