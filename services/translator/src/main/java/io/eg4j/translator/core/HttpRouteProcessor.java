@@ -68,7 +68,7 @@ final class HttpRouteProcessor {
       Map<String, IrBuilders.XdsBuilder> xds) {
     String kind = grpc ? "GRPCRoute" : "HTTPRoute";
     for (ObjectNode r : routes) {
-      RouteContext route = new RouteContext(r, kind, ctx.meta(r));
+      RouteContext route = new RouteContext(r, kind);
       if (!resolver.resolve(route, gateways)) {
         continue;
       }

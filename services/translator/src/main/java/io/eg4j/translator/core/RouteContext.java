@@ -14,23 +14,14 @@ final class RouteContext {
   final String kind;
   final String namespace;
   final String name;
-
-  /** What was read of the route before processing: namespace, name, parentRefs. */
-  final ObjectMeta meta;
-
   StatusCollector.Entry status;
   final List<Parent> parents = new ArrayList<>();
 
   RouteContext(ObjectNode route, String kind) {
-    this(route, kind, ObjectMeta.read(route));
-  }
-
-  RouteContext(ObjectNode route, String kind, ObjectMeta meta) {
     this.route = route;
     this.kind = kind;
-    this.meta = meta;
-    this.namespace = meta.namespace();
-    this.name = meta.name();
+    this.namespace = Nodes.namespace(route);
+    this.name = Nodes.name(route);
   }
 
   JsonNode spec() {

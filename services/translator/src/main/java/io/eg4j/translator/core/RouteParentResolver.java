@@ -23,15 +23,16 @@ final class RouteParentResolver {
   /** Returns false when no parentRef of the route is ours (the route gets no status). */
   boolean resolve(RouteContext route, List<GatewayContext> gateways) {
     boolean relevant = false;
-    // The parentRefs in object form, read once per route instance (ObjectMeta).
-    for (ObjectMeta.ParentRef p : route.meta.parentRefs()) {
-      JsonNode ref = p.ref();
-      String group = p.group();
-      String kind = p.kind();
-      String ns = p.namespace();
-      String name = p.name();
-      String section = p.section();
-      Integer port = p.port();
+    for (JsonNode ref : Nodes.list(route.spec(), "parentRefs")) {
+      if (!ref.isObject()) {
+        continue;
+      }
+      String group = Nodes.text(ref, "group", TranslationContext.GATEWAY_GROUP);
+      String kind = Nodes.text(ref, "kind", "Gateway");
+      String ns = Nodes.text(ref, "namespace", route.namespace);
+      String name = Nodes.text(ref, "name", "");
+      String section = Nodes.text(ref, "sectionName");
+      Integer port = Nodes.integer(ref, "port");
       if (!group.equals(TranslationContext.GATEWAY_GROUP)) {
         continue;
       }

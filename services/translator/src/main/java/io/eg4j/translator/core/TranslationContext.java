@@ -77,26 +77,18 @@ final class TranslationContext {
   /** What each of those settings made of its endpoints ({@link EndpointSource#state}). */
   final Map<String, String> endpointStates = new java.util.HashMap<>();
 
-  /** What was read of each object of the snapshot (by instance), {@link #meta}. */
-  private final Map<JsonNode, ObjectMeta> metas;
-
   TranslationContext(
-      ResourceSnapshot snapshot,
-      Map<JsonNode, ObjectMeta> metas,
-      EnvoyGatewayConfig config,
-      StatusCollector statuses,
-      Instant now) {
+      ResourceSnapshot snapshot, EnvoyGatewayConfig config, StatusCollector statuses, Instant now) {
     this.config = config;
     this.statuses = statuses;
     this.now = now;
-    this.metas = metas;
     for (ObjectNode o : snapshot.objects().values()) {
       index(o);
     }
     Comparator<ObjectNode> order =
-        Comparator.comparing((ObjectNode o) -> meta(o).creationTimestamp())
-            .thenComparing(o -> meta(o).namespace())
-            .thenComparing(o -> meta(o).name());
+        Comparator.comparing((ObjectNode o) -> Nodes.creationTimestamp(o))
+            .thenComparing(o -> Nodes.namespace(o))
+            .thenComparing(o -> Nodes.name(o));
     for (List<ObjectNode> l :
         List.of(
             gatewayClasses,
@@ -117,17 +109,10 @@ final class TranslationContext {
     }
   }
 
-  /** What was read of an object of the snapshot; read now for another. */
-  ObjectMeta meta(JsonNode o) {
-    ObjectMeta m = metas.get(o);
-    return m != null ? m : ObjectMeta.read(o);
-  }
-
   private void index(ObjectNode o) {
-    ObjectMeta m = meta(o);
-    String kind = m.kind();
-    String group = io.eg4j.model.bus.ResourceKey.groupOf(m.apiVersion());
-    String key = m.namespace() + "/" + m.name();
+    String kind = Nodes.text(o, "kind", "");
+    String group = io.eg4j.model.bus.ResourceKey.groupOf(Nodes.text(o, "apiVersion", ""));
+    String key = Nodes.namespace(o) + "/" + Nodes.name(o);
     switch (kind) {
       case "GatewayClass" -> gatewayClasses.add(o);
       case "Gateway" -> gateways.add(o);
@@ -143,7 +128,7 @@ final class TranslationContext {
       case "ServiceImport" -> serviceImports.put(key, o);
       case "Secret" -> secrets.put(key, o);
       case "ConfigMap" -> configMaps.put(key, o);
-      case "Namespace" -> namespaces.put(m.name(), withNameLabel(o));
+      case "Namespace" -> namespaces.put(Nodes.name(o), withNameLabel(o));
       case "Backend" -> {
         if (group.equals(EG_GROUP)) {
           backends.put(key, o);
@@ -171,13 +156,13 @@ final class TranslationContext {
         String svc = labels.get("kubernetes.io/service-name");
         if (svc != null) {
           endpointSlicesByService
-              .computeIfAbsent(m.namespace() + "/" + svc, k -> new ArrayList<>())
+              .computeIfAbsent(Nodes.namespace(o) + "/" + svc, k -> new ArrayList<>())
               .add(o);
         }
         String si = labels.get("multicluster.kubernetes.io/service-name");
         if (si != null) {
           endpointSlicesByServiceImport
-              .computeIfAbsent(m.namespace() + "/" + si, k -> new ArrayList<>())
+              .computeIfAbsent(Nodes.namespace(o) + "/" + si, k -> new ArrayList<>())
               .add(o);
         }
       }

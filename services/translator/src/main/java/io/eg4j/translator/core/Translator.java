@@ -26,8 +26,6 @@ public final class Translator {
   private final EnvoyGatewayConfig config;
   private final Clock clock;
   private final ProxyClientTls proxyClientTls;
-  // What each translation reads of every object first, kept per object instance between them.
-  private final ObjectMeta.Cache metas = new ObjectMeta.Cache();
 
   /** A translator for one EnvoyGateway configuration, using the system clock. */
   public Translator(EnvoyGatewayConfig config) {
@@ -53,9 +51,7 @@ public final class Translator {
   public TranslateResult translate(ResourceSnapshot snapshot) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     StatusCollector statuses = new StatusCollector();
-    TranslationContext ctx =
-        new TranslationContext(
-            snapshot, metas.of(snapshot.objects().values()), config, statuses, now);
+    TranslationContext ctx = new TranslationContext(snapshot, config, statuses, now);
     ctx.proxyClientTls = proxyClientTls;
     Map<String, IrBuilders.XdsBuilder> xds = new TreeMap<>();
     Map<String, IrBuilders.InfraBuilder> infra = new TreeMap<>();
