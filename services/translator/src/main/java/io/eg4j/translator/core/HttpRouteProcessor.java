@@ -98,6 +98,9 @@ final class HttpRouteProcessor {
           .add(b);
     }
     for (List<Bound> group : bySignature.values()) {
+      if (group.size() < 2) {
+        continue;
+      }
       long routes =
           group.stream().map(b -> b.route().namespace + "/" + b.route().name).distinct().count();
       if (routes < 2) {

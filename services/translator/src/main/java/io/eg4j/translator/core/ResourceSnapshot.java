@@ -28,7 +28,10 @@ public final class ResourceSnapshot {
     return new ResourceSnapshot(map);
   }
 
-  /** A snapshot of a key-to-object map, as a consumer of {@code eg4j.resources} keeps it. */
+  /**
+   * A snapshot of a key-to-object map, as a consumer of {@code eg4j.resources} keeps it. A map in
+   * the keys' natural order ({@code TreeMap}) is copied without comparing keys.
+   */
   public static ResourceSnapshot of(Map<ResourceKey, ObjectNode> objects) {
     return new ResourceSnapshot(new TreeMap<>(objects));
   }

@@ -54,6 +54,8 @@ public final class OutputPublisher {
   private final Map<String, Map<String, Object>> lastValues = new HashMap<>();
   private final Map<String, Map<String, Object>> pendingValues = new HashMap<>();
   private final java.util.Optional<io.eg4j.model.bus.SecretBox> secrets;
+  // The canonical JSON of each xDS IR key's last write, by route: an unchanged route is copied.
+  private final XdsIrJson xdsIrJson = new XdsIrJson();
 
   /**
    * A publisher.
@@ -153,7 +155,11 @@ public final class OutputPublisher {
       switch (topic) {
         case Topics.INFRA_IR ->
             result.infraIr().forEach((k, v) -> offer(topic, k, v, desired, same));
-        case Topics.XDS_IR -> result.xdsIr().forEach((k, v) -> offer(topic, k, v, desired, same));
+        case Topics.XDS_IR -> {
+          result.xdsIr().forEach((k, v) -> offer(topic, k, v, desired, same));
+          // An IR key that is gone keeps nothing.
+          xdsIrJson.retain(result.xdsIr().keySet());
+        }
         default -> {
           for (ResourceStatus s : result.statuses()) {
             offer(topic, s.key().toString(), s, desired, same);
@@ -179,7 +185,7 @@ public final class OutputPublisher {
       lastValues.get(topic).put(key, value);
       return;
     }
-    desired.put(key, out(topic, value));
+    desired.put(key, out(topic, key, value));
     pendingValues.get(topic).put(key, value);
   }
 
@@ -190,15 +196,27 @@ public final class OutputPublisher {
    * one {@link #fingerprint} gives for its tree ({@link ContentHash#ofValue}), so what {@link
    * #load} reads back compares equal.
    */
-  private Out out(String topic, Object value) {
+  private Out out(String topic, String key, Object value) {
     if (Topics.XDS_IR.equals(topic) && secrets.isPresent()) {
       // The canonical JSON is hashed, and, when it holds no Secret material, also compressed and
       // sealed as the payload. One that holds some is written a second time with each secret value
       // sealed on its own, and that is compressed (SecretBox: no secret in a compressed stream).
-      SecretValues.Seen seen = new SecretValues.Seen();
-      byte[] plain = ContentHash.canonicalJson(value, SecretValues.Seen.class, seen);
-      String hash = ContentHash.sha256(plain);
+      // The routes that did not change since the key's last IR are copied from its JSON.
       SecretBox box = secrets.get();
+      byte[] plain;
+      java.util.function.Supplier<byte[]> doc;
+      if (value instanceof io.eg4j.model.ir.XdsIr ir) {
+        plain = xdsIrJson.write(key, ir);
+        doc =
+            xdsIrJson.secretValues(key) == 0
+                ? () -> plain
+                : () -> xdsIrJson.writeSealedValues(key, ir, box);
+      } else {
+        SecretValues.Seen seen = new SecretValues.Seen();
+        plain = ContentHash.canonicalJson(value, SecretValues.Seen.class, seen);
+        doc = seen.count() == 0 ? () -> plain : () -> compressibleDocument(value, box);
+      }
+      String hash = ContentHash.sha256(plain);
       return new Out(
           hash,
           () ->
@@ -208,8 +226,7 @@ public final class OutputPublisher {
                   hash,
                   PRODUCER,
                   true,
-                  box.sealCompressed(
-                      seen.count() == 0 ? plain : compressibleDocument(value, box))));
+                  box.sealCompressed(doc.get())));
     }
     JsonNode payload = Json.MAPPER.valueToTree(value);
     String hash = fingerprint(topic, payload);

@@ -82,7 +82,10 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
   private final Optional<SecretBox> secrets;
   private final Debounce debounce;
   private final MeterRegistry meters;
-  private final Map<ResourceKey, ObjectNode> objects = new HashMap<>();
+  // In key order, as a snapshot keeps them: a sorted map is copied into the snapshot's without a
+  // single comparison (issue #16: sorting every key again on each change was 0.3 ms at a thousand
+  // routes).
+  private final java.util.SortedMap<ResourceKey, ObjectNode> objects = new java.util.TreeMap<>();
   private final Map<ResourceKey, String> hashes = new HashMap<>();
   // Read by the eg4j.leader gauge on the scrape thread.
   private volatile boolean active;

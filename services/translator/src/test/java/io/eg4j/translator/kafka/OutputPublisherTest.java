@@ -248,6 +248,53 @@ class OutputPublisherTest {
   }
 
   @Test
+  void aSealedIrWithUnchangedRoutesCopiedIsTheCanonicalJsonOfTheWholeIr() {
+    io.eg4j.model.bus.SecretBox box = new io.eg4j.model.bus.SecretBox("k1", new byte[32]);
+    MockProducer<String, Envelope> sealedProducer =
+        new MockProducer<>(true, null, new StringSerializer(), (t, e) -> new byte[0]);
+    OutputPublisher sealing =
+        new OutputPublisher(sealedProducer, new SimpleMeterRegistry(), java.util.Optional.of(box));
+    List<io.eg4j.model.ir.HttpRouteIr> routes = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      routes.add(route("r" + i, 9000 + i));
+      var ir =
+          new io.eg4j.model.ir.XdsIr(
+              "ns/gw",
+              List.of(
+                  new io.eg4j.model.ir.HttpListenerIr(
+                      "l", null, 8080, 8080, List.of("*"), null, routes, null)),
+              List.of(),
+              List.of(),
+              List.of());
+      sealing.publish(
+          new TranslateResult(List.of(), Map.of("ns/gw", ir), Map.of(), Map.of(), null));
+      var sent = sealedProducer.history();
+      Envelope env = sent.get(sent.size() - 1).value();
+      assertThat(box.openJson(env.payload()))
+          .isEqualTo(io.eg4j.model.bus.ContentHash.canonicalJson(ir));
+      assertThat(env.contentHash()).isEqualTo(io.eg4j.model.bus.ContentHash.ofValue(ir));
+    }
+    assertThat(sealedProducer.history()).hasSize(5);
+  }
+
+  private static io.eg4j.model.ir.HttpRouteIr route(String name, int port) {
+    var backend =
+        new io.eg4j.model.ir.RouteDestinationIr(
+            name,
+            List.of(
+                new io.eg4j.model.ir.RouteDestinationIr.DestinationSettingIr(
+                    name + "/0",
+                    1,
+                    "HTTP",
+                    "IP",
+                    List.of(new io.eg4j.model.ir.RouteDestinationIr.EndpointIr("127.0.0.1", port)),
+                    null)));
+    return new io.eg4j.model.ir.HttpRouteIr(
+        name, null, null, null, null, null, backend, null, null, null, null, null, null, null, null,
+        null, false, null, null, null, null, null, null);
+  }
+
+  @Test
   void anUnchangedValueIsRememberedAsItsNewestInstance() {
     String a = "gateway.networking.k8s.io/HTTPRoute/default/a";
     publisher.publish(result(status("a", "Accepted", "t1")));

@@ -52,6 +52,10 @@ public class TranslatorBenchmark {
   private TranslateResult previous;
   private ResourceSnapshot endpointsChanged;
   private java.util.Set<io.eg4j.model.bus.ResourceKey> changedKeys;
+  // The snapshot with one HTTPRoute in two versions, other objects the same instances: as the
+  // translator service's state holds them from one change to the next.
+  private final ResourceSnapshot[] routeVersions = new ResourceSnapshot[2];
+  private int nextVersion;
 
   @Setup
   public void setup() throws IOException {
@@ -78,6 +82,21 @@ public class TranslatorBenchmark {
     changed.put(slice.getKey(), moved);
     endpointsChanged = ResourceSnapshot.of(changed);
     changedKeys = java.util.Set.of(slice.getKey());
+    java.util.Map<io.eg4j.model.bus.ResourceKey, ObjectNode> versions =
+        new java.util.TreeMap<>(snapshot.objects());
+    var route =
+        versions.entrySet().stream()
+            .filter(e -> e.getKey().kind().equals("HTTPRoute"))
+            .skip(versions.size() / 7 % 100)
+            .findFirst()
+            .orElseThrow();
+    for (int v = 0; v < 2; v++) {
+      ObjectNode copy = route.getValue().deepCopy();
+      ((ObjectNode) copy.path("spec").path("rules").get(0).path("matches").get(0).path("path"))
+          .put("value", "/changed-" + v);
+      versions.put(route.getKey(), copy);
+      routeVersions[v] = ResourceSnapshot.of(versions);
+    }
     TranslateResult fast =
         EndpointFastPath.apply(previous, endpointsChanged.objects(), changedKeys)
             .orElseThrow(
@@ -103,6 +122,18 @@ public class TranslatorBenchmark {
   @Benchmark
   public TranslateResult endpointFastPath() {
     return EndpointFastPath.apply(previous, endpointsChanged.objects(), changedKeys).orElseThrow();
+  }
+
+  /**
+   * A translation after one HTTPRoute changed (a new instance; the other objects the same instances
+   * as in the last translation), the two versions of the route alternating: what the translator
+   * service does for each change of issue #16's probe.
+   */
+  @Benchmark
+  public TranslateResult oneRouteChanged() {
+    ResourceSnapshot s = routeVersions[nextVersion];
+    nextVersion ^= 1;
+    return translator.translate(s);
   }
 
   /** Runs the benchmark with GC profiling. */
