@@ -183,9 +183,39 @@ public final class SecretBox {
     }
   }
 
-  /** Whether a string is a value {@link #sealValue} sealed. */
+  /**
+   * Whether a string has the form of a value {@link #sealValue} sealed: U+0000, a key id of
+   * printable ASCII, ':' and Base64. A secret whose own text starts with U+0000 is not taken for
+   * one unless it has that whole form.
+   */
   public static boolean isSealedValue(String s) {
-    return s != null && !s.isEmpty() && s.charAt(0) == SEALED_VALUE;
+    if (s == null || s.length() < 3 || s.charAt(0) != SEALED_VALUE) {
+      return false;
+    }
+    int colon = s.indexOf(':');
+    if (colon < 2) {
+      return false;
+    }
+    for (int i = 1; i < colon; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    for (int i = colon + 1; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean base64 =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '+'
+              || c == '/'
+              || c == '=';
+      if (!base64) {
+        return false;
+      }
+    }
+    return colon + 1 < s.length();
   }
 
   /** The value {@link #sealValue} sealed into {@code sealed}. */

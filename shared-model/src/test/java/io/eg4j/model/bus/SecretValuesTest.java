@@ -49,6 +49,10 @@ class SecretValuesTest {
     assertThat(new SecretBox("k1", OTHER_KEY).sealValue("s3cret-api-key")).isNotEqualTo(a);
     assertThat(SecretBox.isSealedValue(a)).isTrue();
     assertThat(SecretBox.isSealedValue("s3cret-api-key")).isFalse();
+    // A secret's own text that happens to start with U+0000 is not taken for a sealed value.
+    assertThat(SecretBox.isSealedValue("\u0000binary")).isFalse();
+    assertThat(SecretBox.isSealedValue("\u0000k1:not base64!")).isFalse();
+    assertThat(SecretBox.isSealedValue("\u0000:QUJD")).isFalse();
     assertThat(box.openValue(a)).isEqualTo("s3cret-api-key");
     assertThat(box.openValue(box.sealValue(""))).isEmpty();
     assertThat(box.openValue(box.sealValue(PEM))).isEqualTo(PEM);
@@ -65,6 +69,8 @@ class SecretValuesTest {
     assertThatThrownBy(() -> new SecretBox("k2", KEY).openValue(a))
         .hasMessageContaining("encrypted with key k1");
     assertThatThrownBy(() -> box.openValue("\u0000k1:***"))
+        .hasMessageContaining("not a sealed value");
+    assertThatThrownBy(() -> box.openValue("\u0000k1:QUJD"))
         .hasMessageContaining("cannot decrypt value");
   }
 
@@ -129,6 +135,20 @@ class SecretValuesTest {
         .isEqualTo(auth);
     assertThat(auth.credentials())
         .isEqualTo(Map.of("client-a", "key-aaaaaaaaaaaa", "client-b", "key-bbbbbbbbbbbb"));
+  }
+
+  @Test
+  void aSecretThatStartsWithNulRoundTripsWithAndWithoutTheKey() throws Exception {
+    TlsIr.CertificateIr cert = certificate("\u0000binary key");
+    byte[] plain = ContentHash.canonicalJson(cert);
+    assertThat(Json.MAPPER.readValue(plain, TlsIr.CertificateIr.class)).isEqualTo(cert);
+    byte[] sealed = ContentHash.canonicalJson(cert, SecretBox.class, box);
+    assertThat(
+            Json.MAPPER
+                .readerFor(TlsIr.CertificateIr.class)
+                .withAttribute(SecretBox.class, box)
+                .<TlsIr.CertificateIr>readValue(sealed))
+        .isEqualTo(cert);
   }
 
   @Test
