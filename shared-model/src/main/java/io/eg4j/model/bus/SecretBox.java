@@ -27,7 +27,8 @@ import javax.crypto.spec.SecretKeySpec;
  * ({@link #sealValue}, {@link SecretValues}): compressing secrets together with text a route author
  * controls would let record sizes reveal the secrets (a CRIME-like oracle). A sealed value is
  * deterministic (its IV is derived from the value), so an unchanged secret gives unchanged bytes
- * and an unchanged content hash, and says nothing to the compressor about what it holds.
+ * (readers still recognise unchanged routes by their bytes), and says nothing to the compressor
+ * about what it holds.
  */
 public final class SecretBox {
   private static final int IV_BYTES = 12;
@@ -50,7 +51,7 @@ public final class SecretBox {
   /** The first character of a value sealed by {@link #sealValue}. */
   static final char SEALED_VALUE = '\u0000';
 
-  /** The zstd level: the fastest of the regular levels (a 1,000-route xDS IR: 750 KB to 9 KB). */
+  /** The zstd level: the fastest of the regular levels (a 1,000-route xDS IR: 600 KB to 9 KB). */
   private static final int ZSTD_LEVEL = 1;
 
   /** The largest document a compressed payload may open to (an xDS IR of 10,000 routes: ~9 MB). */
