@@ -56,6 +56,14 @@ public final class ContentHash {
   }
 
   /**
+   * A builder of the mapper {@link #canonicalJson} writes with, for a writer that must write the
+   * same bytes with a module of its own (the translator's, which copies unchanged routes' JSON).
+   */
+  public static com.fasterxml.jackson.databind.json.JsonMapper.Builder canonicalValues() {
+    return ((com.fasterxml.jackson.databind.json.JsonMapper) VALUES).rebuild();
+  }
+
+  /**
    * {@link #canonicalJson(Object)} written with one writer attribute: {@link SecretValues} reads
    * {@code SecretBox.class} (seal each secret value) and {@code SecretValues.Seen.class} (count
    * them).

@@ -7,7 +7,6 @@ import io.eg4j.model.bus.ContentHash;
 import io.eg4j.model.bus.Envelope;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.SecretBox;
-import io.eg4j.model.bus.SecretValues;
 import io.eg4j.model.bus.Topics;
 import io.eg4j.model.bus.kafka.CompactedTopicReader;
 import io.eg4j.model.status.ResourceStatus;
@@ -203,19 +202,8 @@ public final class OutputPublisher {
       // sealed on its own, and that is compressed (SecretBox: no secret in a compressed stream).
       // The routes that did not change since the key's last IR are copied from its JSON.
       SecretBox box = secrets.get();
-      byte[] plain;
-      java.util.function.Supplier<byte[]> doc;
-      if (value instanceof io.eg4j.model.ir.XdsIr ir) {
-        plain = xdsIrJson.write(key, ir);
-        doc =
-            xdsIrJson.secretValues(key) == 0
-                ? () -> plain
-                : () -> xdsIrJson.writeSealedValues(key, ir, box);
-      } else {
-        SecretValues.Seen seen = new SecretValues.Seen();
-        plain = ContentHash.canonicalJson(value, SecretValues.Seen.class, seen);
-        doc = seen.count() == 0 ? () -> plain : () -> compressibleDocument(value, box);
-      }
+      io.eg4j.model.ir.XdsIr ir = (io.eg4j.model.ir.XdsIr) value;
+      byte[] plain = xdsIrJson.write(key, ir);
       String hash = ContentHash.sha256(plain);
       return new Out(
           hash,
@@ -226,7 +214,7 @@ public final class OutputPublisher {
                   hash,
                   PRODUCER,
                   true,
-                  box.sealCompressed(doc.get())));
+                  box.sealCompressed(xdsIrJson.compressible(key, ir, plain, box))));
     }
     JsonNode payload = Json.MAPPER.valueToTree(value);
     String hash = fingerprint(topic, payload);
@@ -237,14 +225,6 @@ public final class OutputPublisher {
     return new Out(
         hash,
         () -> new Envelope(Envelope.CURRENT_SCHEMA, typeOf(topic), hash, PRODUCER, false, payload));
-  }
-
-  /**
-   * The JSON of a sealed xDS IR's payload before it is compressed: the canonical JSON with every
-   * secret value ({@link io.eg4j.model.bus.SecretMaterial}) sealed on its own.
-   */
-  static byte[] compressibleDocument(Object value, SecretBox box) {
-    return ContentHash.canonicalJson(value, SecretBox.class, box);
   }
 
   /**

@@ -3,15 +3,11 @@ package io.eg4j.translator.kafka;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import io.eg4j.model.bus.ContentHash;
-import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.bus.SecretValues;
 import io.eg4j.model.ir.HttpRouteIr;
@@ -44,19 +40,11 @@ import java.util.Map;
  * {@link #retain} drops the keys that are gone. Used on the publisher's thread only.
  */
 final class XdsIrJson {
-  // ContentHash's mapper for values: CANONICAL with a record's properties sorted like any other's.
-  private static final ObjectMapper PLAIN =
-      ((JsonMapper) Json.CANONICAL)
-          .rebuild()
-          .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
-          .build();
-
   private static final Object PASS = new Object();
   private static final Object SEAL = new Object();
 
   private static final ObjectWriter REUSING =
-      ((JsonMapper) PLAIN)
-          .rebuild()
+      ContentHash.canonicalValues()
           .addModule(new SimpleModule("eg4j-route-bytes").addSerializer(new RouteSerializer()))
           .build()
           .writer();
@@ -94,7 +82,7 @@ final class XdsIrJson {
       this.last = last;
     }
 
-    byte[] json(HttpRouteIr route) throws JsonProcessingException {
+    byte[] json(HttpRouteIr route) {
       Kept k = find(last.get(route.name()), route);
       if (k != null) {
         k.route = route;
@@ -104,10 +92,7 @@ final class XdsIrJson {
         k =
             new Kept(
                 route,
-                PLAIN
-                    .writer()
-                    .withAttribute(SecretValues.Seen.class, seen)
-                    .writeValueAsBytes(route),
+                ContentHash.canonicalJson(route, SecretValues.Seen.class, seen),
                 seen.count());
         written++;
       }
@@ -182,6 +167,15 @@ final class XdsIrJson {
     }
   }
 
+  /**
+   * The document a sealed xDS IR's payload compresses, for the IR just written under {@code key} as
+   * {@code plain}: {@code plain} itself when it holds no secret value, else {@link
+   * #writeSealedValues}.
+   */
+  byte[] compressible(String key, XdsIr ir, byte[] plain, SecretBox box) {
+    return secretValues(key) == 0 ? plain : writeSealedValues(key, ir, box);
+  }
+
   /** Drops what is kept for the keys not in {@code keys} (their IRs are gone). */
   void retain(java.util.Set<String> keys) {
     byKey.keySet().retainAll(keys);
@@ -213,19 +207,19 @@ final class XdsIrJson {
         @SuppressWarnings("unchecked")
         Kept k = Pass.find(((Map<String, Kept[]>) kept).get(route.name()), route);
         if (k == null) {
-          json = PLAIN.writer().withAttribute(SecretBox.class, box).writeValueAsBytes(route);
+          json = ContentHash.canonicalJson(route, SecretBox.class, box);
         } else if (k.secrets == 0) {
           json = k.json;
         } else {
           if (k.sealed == null) {
-            k.sealed = PLAIN.writer().withAttribute(SecretBox.class, box).writeValueAsBytes(route);
+            k.sealed = ContentHash.canonicalJson(route, SecretBox.class, box);
           }
           json = k.sealed;
         }
       } else if (provider.getAttribute(PASS) instanceof Pass pass) {
         json = pass.json(route);
       } else {
-        json = PLAIN.writeValueAsBytes(route);
+        json = ContentHash.canonicalJson(route);
       }
       gen.writeRawValue(new Utf8(json));
     }

@@ -4,20 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.eg4j.model.bus.ContentHash;
 import io.eg4j.model.bus.Json;
 import io.eg4j.model.bus.SecretBox;
-import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.ir.XdsIr;
-import io.eg4j.model.yaml.ManifestReader;
 import io.eg4j.translator.core.ResourceSnapshot;
 import io.eg4j.translator.core.TranslateResult;
 import io.eg4j.translator.core.Translator;
+import io.eg4j.translator.core.TranslatorInputs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -45,60 +41,31 @@ class SecretValuesOffTheBusTest {
   private static final AtomicInteger FOUND = new AtomicInteger();
 
   static Stream<Path> inputs() throws IOException {
-    List<Path> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(Path.of("src/test/resources/testdata"))) {
-      files.filter(p -> p.getFileName().toString().endsWith(".in.yaml")).sorted().forEach(out::add);
-    }
-    Path corpus =
-        Stream.of("../../../shared", "../../../../shared")
-            .map(s -> Path.of(s, "conformance/eg-status/cases"))
-            .filter(Files::isDirectory)
-            .findFirst()
-            .orElse(null);
-    if (corpus != null) {
-      try (Stream<Path> cases = Files.list(corpus)) {
-        cases.map(c -> c.resolve("input.yaml")).filter(Files::exists).sorted().forEach(out::add);
-      }
-    }
-    return out.stream();
+    return TranslatorInputs.goldenAndCorpus();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("inputs")
   void noSecretDataIsLeftInTheCompressedDocument(Path input) throws IOException {
-    List<ObjectNode> docs;
-    try {
-      docs = ManifestReader.read(input);
-    } catch (RuntimeException e) {
+    TranslatorInputs.Input in = TranslatorInputs.read(input);
+    if (in == null) {
       return; // an input the reader refuses never reaches the translator
     }
-    EnvoyGatewayConfig config = EnvoyGatewayConfig.defaults();
-    List<ObjectNode> resources = new ArrayList<>();
-    for (ObjectNode d : docs) {
-      if ("EnvoyGateway".equals(d.path("kind").asText())) {
-        config = EnvoyGatewayConfig.from(d);
-      } else {
-        resources.add(d);
-      }
-    }
-    Path configFile = input.resolveSibling("config.yaml");
-    if (Files.exists(configFile)) {
-      for (ObjectNode d : ManifestReader.read(configFile)) {
-        if ("EnvoyGateway".equals(d.path("kind").asText())) {
-          config = EnvoyGatewayConfig.from(d);
-        }
-      }
-    }
-    Set<String> secrets = secretPieces(resources);
+    Set<String> secrets = secretPieces(in.resources());
     if (secrets.isEmpty()) {
       return;
     }
-    TranslateResult result = new Translator(config).translate(ResourceSnapshot.of(resources));
+    TranslateResult result =
+        new Translator(in.config()).translate(ResourceSnapshot.of(in.resources()));
+    XdsIrJson writer = new XdsIrJson();
     for (Map.Entry<String, XdsIr> e : result.xdsIr().entrySet()) {
-      String plain = new String(ContentHash.canonicalJson(e.getValue()), StandardCharsets.UTF_8);
+      // The document the publisher compresses, written as the publisher writes it.
+      byte[] plainBytes = writer.write(e.getKey(), e.getValue());
+      String plain = new String(plainBytes, StandardCharsets.UTF_8);
       String sealed =
           new String(
-              OutputPublisher.compressibleDocument(e.getValue(), BOX), StandardCharsets.UTF_8);
+              writer.compressible(e.getKey(), e.getValue(), plainBytes, BOX),
+              StandardCharsets.UTF_8);
       for (String piece : secrets) {
         String json = Json.MAPPER.writeValueAsString(piece);
         json = json.substring(1, json.length() - 1);

@@ -6,20 +6,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eg4j.model.bus.ContentHash;
 import io.eg4j.model.bus.SecretBox;
 import io.eg4j.model.bus.SecretValues;
-import io.eg4j.model.config.EnvoyGatewayConfig;
 import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.XdsIr;
 import io.eg4j.model.yaml.ManifestReader;
 import io.eg4j.translator.core.ResourceSnapshot;
 import io.eg4j.translator.core.Translator;
+import io.eg4j.translator.core.TranslatorInputs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,26 +37,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * deletes, where exactly the routes that are new or changed are serialized.
  */
 class XdsIrJsonTest {
-  private static final Path DIR = Path.of("src/test/resources/testdata");
   private static final Clock CLOCK = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
 
   static Stream<Path> cases() throws IOException {
-    try (Stream<Path> files = Files.list(DIR)) {
-      return files.filter(p -> p.toString().endsWith(".in.yaml")).sorted().toList().stream();
-    }
+    return TranslatorInputs.golden();
   }
 
   private static Map<String, XdsIr> translate(List<ObjectNode> docs) {
-    EnvoyGatewayConfig config = EnvoyGatewayConfig.defaults();
-    List<ObjectNode> resources = new ArrayList<>();
-    for (ObjectNode d : docs) {
-      if ("EnvoyGateway".equals(d.path("kind").asText())) {
-        config = EnvoyGatewayConfig.from(d);
-      } else {
-        resources.add(d);
-      }
-    }
-    return new Translator(config, CLOCK).translate(ResourceSnapshot.of(resources)).xdsIr();
+    TranslatorInputs.Input in = TranslatorInputs.split(docs);
+    return new Translator(in.config(), CLOCK)
+        .translate(ResourceSnapshot.of(in.resources()))
+        .xdsIr();
   }
 
   private static List<HttpRouteIr> routes(XdsIr ir) {
