@@ -13,9 +13,13 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 public final class Json {
   private Json() {}
 
-  /** Reads leniently (unknown fields ignored), writes without nulls. */
+  /**
+   * Reads leniently (unknown fields ignored), writes without nulls. Trees it reads or creates are
+   * {@link CompactNodeFactory}'s, the smaller kind the services keep in memory.
+   */
   public static final ObjectMapper MAPPER =
       JsonMapper.builder()
+          .nodeFactory(CompactNodeFactory.INSTANCE)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
@@ -23,6 +27,7 @@ public final class Json {
   /** Like {@link #MAPPER} but with sorted keys, for hashing and golden files. */
   public static final ObjectMapper CANONICAL =
       JsonMapper.builder()
+          .nodeFactory(CompactNodeFactory.INSTANCE)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
@@ -37,6 +42,7 @@ public final class Json {
                   .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                   .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
                   .build())
+          .nodeFactory(CompactNodeFactory.INSTANCE)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();

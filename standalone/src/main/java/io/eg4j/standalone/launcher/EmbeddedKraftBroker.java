@@ -108,18 +108,18 @@ public final class EmbeddedKraftBroker implements AutoCloseable {
     p.put("message.max.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
     p.put("replica.fetch.max.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
     // Memory (issue #16): the broker shares one JVM with the five services. The log cleaner's
-    // dedupe map is allocated on the heap at start-up, 128 MiB by default (a live 16 MiB array in
-    // a heap dump at 5,000 routes when it was 16 MiB): 8 MiB holds about 314,000 keys of one
-    // cleaning round (24 bytes a key, 90% full), and a segment of 8 MiB (not 1 GiB) holds at most
-    // about 170,000 records (some 50 bytes for the smallest, a tombstone in a batch), so each
-    // segment fits with room to spare.
+    // dedupe map is allocated on the heap at start-up, 128 MiB by default, and lives as long as
+    // the broker. 2 MiB holds about 78,000 keys of one cleaning round (24 bytes a key, 90% full):
+    // more than the distinct keys of a topic at 10,000 routes (one key per resource, status or
+    // Gateway). When a round meets more dirty keys than that, Kafka maps the segments up to where
+    // the map filled, cleans those and takes the rest in the next round, so a smaller map costs
+    // rounds, not correctness. (It was 8 MiB until session 21: 6 MiB of a heap dump's 172 MB live
+    // at 5,000 routes; bench/duel/results.md.)
     // A segment must still hold the largest batch the broker accepts: Kafka refuses a batch bigger
     // than a segment, so with 8 MiB segments an IR record compressing to more than 8 MiB (within
-    // message.max.bytes) was refused. Segments are sized to message.max.bytes: the dedupe map's
-    // 314,000 keys still exceed the records such a segment holds unless nearly all of them are
-    // bare tombstones (eg4j's resource, status and IR records are hundreds of bytes or more).
+    // message.max.bytes) was refused. Segments are sized to message.max.bytes.
     // Thread pools sized for one host with a handful of clients.
-    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
     p.put("log.cleaner.io.buffer.size", String.valueOf(256 * 1024));
     p.put("log.segment.bytes", String.valueOf(BusSettings.MAX_MESSAGE_BYTES + 1024 * 1024));
     p.put("num.io.threads", "2");

@@ -15,7 +15,8 @@ import java.util.Map;
  * accessor returns a default instead of throwing when a field is missing or has the wrong type.
  */
 final class Nodes {
-  static final JsonNodeFactory F = JsonNodeFactory.instance;
+  // The compact trees of the bus mapper: statuses and IR fragments live as long as the input.
+  static final JsonNodeFactory F = io.eg4j.model.bus.CompactNodeFactory.INSTANCE;
 
   private Nodes() {}
 
