@@ -34,7 +34,10 @@ import java.util.stream.Collectors;
  * reported as warnings: the API server drops them.
  */
 public final class CrdSchemas {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  // Compact trees (CompactNodeFactory): the schemas stay in memory for the life of the process.
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .setNodeFactory(io.eg4j.model.bus.CompactNodeFactory.INSTANCE);
 
   /** The CRD files on the class path, under {@code eg4j/crds/}. */
   static final List<String> FILES =

@@ -233,6 +233,9 @@ public final class OutputPublisher {
    * lastTransitionTime}. False when unsure (the value is then hashed as before).
    */
   static boolean sameContent(Object a, Object b) {
+    if (a == b) {
+      return true;
+    }
     if (a instanceof ResourceStatus x && b instanceof ResourceStatus y) {
       return x.key().equals(y.key())
           && java.util.Objects.equals(x.apiVersion(), y.apiVersion())

@@ -361,6 +361,8 @@ public final class ResourceStateHandler implements BusConsumerLoop.Handler {
         // (TranslatorLeavesInputUntouchedTest), and an object here is only ever replaced, never
         // changed in place. Copying every object on every change was megabytes at 5,000 routes.
         result = translator.translate(ResourceSnapshot.of(objects));
+        // Unchanged statuses and routes stay the instances already held (ResultReuse).
+        result = ResultReuse.reuse(previous, result);
       }
     } catch (RuntimeException e) {
       // A bug in the core must not stop the pipeline; the next change tries again, in full.
