@@ -22,6 +22,51 @@ public final class TranslatorInputs {
   /** The golden inputs' directory (from the translator module). */
   public static final Path GOLDEN = Path.of("src/test/resources/testdata");
 
+  /**
+   * A GatewayClass, the {@code default} Namespace, Gateway {@code default/gw} with two HTTP
+   * listeners ({@code http} on 80, {@code alt} on 8080) and Service {@code default/svc} on 8080:
+   * YAML that tests append their HTTPRoutes to (each after a {@code ---} line).
+   */
+  public static final String TWO_LISTENER_GATEWAY =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: GatewayClass
+      metadata:
+        name: eg
+      spec:
+        controllerName: gateway.envoyproxy.io/gatewayclass-controller
+      ---
+      apiVersion: v1
+      kind: Namespace
+      metadata:
+        name: default
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata:
+        name: gw
+        namespace: default
+      spec:
+        gatewayClassName: eg
+        listeners:
+        - name: http
+          protocol: HTTP
+          port: 80
+        - name: alt
+          protocol: HTTP
+          port: 8080
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: svc
+        namespace: default
+      spec:
+        ports:
+        - name: http
+          port: 8080
+      """;
+
   /** A config and the resources it translates. */
   public record Input(EnvoyGatewayConfig config, List<ObjectNode> resources) {}
 

@@ -126,46 +126,7 @@ class ResultReuseTest {
 
   private static List<ObjectNode> docs(Path tmp, Map<Integer, String> paths, int generation)
       throws IOException {
-    StringBuilder b =
-        new StringBuilder(
-            """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GatewayClass
-            metadata:
-              name: eg
-            spec:
-              controllerName: gateway.envoyproxy.io/gatewayclass-controller
-            ---
-            apiVersion: v1
-            kind: Namespace
-            metadata:
-              name: default
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata:
-              name: gw
-              namespace: default
-            spec:
-              gatewayClassName: eg
-              listeners:
-              - name: http
-                protocol: HTTP
-                port: 80
-              - name: alt
-                protocol: HTTP
-                port: 8080
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata:
-              name: svc
-              namespace: default
-            spec:
-              ports:
-              - name: http
-                port: 8080
-            """);
+    StringBuilder b = new StringBuilder(TranslatorInputs.TWO_LISTENER_GATEWAY);
     paths.forEach(
         (n, path) ->
             b.append("---\n")

@@ -159,46 +159,7 @@ class XdsIrJsonTest {
   }
 
   private static XdsIr ir(Path tmp, List<String> routes) throws IOException {
-    StringBuilder b =
-        new StringBuilder(
-            """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GatewayClass
-            metadata:
-              name: eg
-            spec:
-              controllerName: gateway.envoyproxy.io/gatewayclass-controller
-            ---
-            apiVersion: v1
-            kind: Namespace
-            metadata:
-              name: default
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata:
-              name: gw
-              namespace: default
-            spec:
-              gatewayClassName: eg
-              listeners:
-              - name: http
-                protocol: HTTP
-                port: 80
-              - name: alt
-                protocol: HTTP
-                port: 8080
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata:
-              name: svc
-              namespace: default
-            spec:
-              ports:
-              - name: http
-                port: 8080
-            """);
+    StringBuilder b = new StringBuilder(TranslatorInputs.TWO_LISTENER_GATEWAY);
     routes.forEach(r -> b.append("---\n").append(r));
     Path file = tmp.resolve("in.yaml");
     Files.writeString(file, b);
