@@ -162,9 +162,7 @@ public final class CompactNodeFactory extends JsonNodeFactory {
 
     @Override
     public void clear() {
-      if (big != null) {
-        big = null;
-      }
+      big = null;
       kv = EMPTY;
       size = 0;
       modCount++;

@@ -1,10 +1,9 @@
 package io.eg4j.model.yaml;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.eg4j.model.bus.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,10 +33,6 @@ import java.util.stream.Collectors;
  * reported as warnings: the API server drops them.
  */
 public final class CrdSchemas {
-  // Compact trees (CompactNodeFactory): the schemas stay in memory for the life of the process.
-  private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory())
-          .setNodeFactory(io.eg4j.model.bus.CompactNodeFactory.INSTANCE);
 
   /** The CRD files on the class path, under {@code eg4j/crds/}. */
   static final List<String> FILES =
@@ -85,7 +80,9 @@ public final class CrdSchemas {
         if (in == null) {
           throw new IllegalStateException("CRD " + f + " is missing from the class path");
         }
-        var docs = YAML.readerFor(JsonNode.class).readValues(YAML.getFactory().createParser(in));
+        // Json.YAML reads compact trees: the schemas stay in memory for the life of the process.
+        var docs =
+            Json.YAML.readerFor(JsonNode.class).readValues(Json.YAML.getFactory().createParser(in));
         while (docs.hasNextValue()) {
           JsonNode crd = (JsonNode) docs.nextValue();
           if (crd == null || !"CustomResourceDefinition".equals(crd.path("kind").asText())) {

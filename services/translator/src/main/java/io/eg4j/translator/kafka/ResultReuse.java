@@ -1,6 +1,5 @@
 package io.eg4j.translator.kafka;
 
-import io.eg4j.model.bus.ResourceKey;
 import io.eg4j.model.ir.HttpListenerIr;
 import io.eg4j.model.ir.HttpRouteIr;
 import io.eg4j.model.ir.XdsIr;
@@ -11,6 +10,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
 
 /**
  * Puts the previous translation's instances in place of the equal parts of a new one: the statuses
@@ -35,33 +36,18 @@ final class ResultReuse {
     if (previous == null) {
       return next;
     }
-    List<ResourceStatus> statuses = statuses(previous.statuses(), next.statuses());
+    List<ResourceStatus> statuses =
+        keep(
+            previous.statuses(),
+            next.statuses(),
+            ResourceStatus::key,
+            (old, s) -> OutputPublisher.sameContent(old, s) ? old : s);
     Map<String, XdsIr> xdsIr = xdsIr(previous.xdsIr(), next.xdsIr());
     if (statuses == next.statuses() && xdsIr == next.xdsIr()) {
       return next;
     }
     return new TranslateResult(
         statuses, xdsIr, next.infraIr(), next.endpointSources(), next.endpointIndex());
-  }
-
-  private static List<ResourceStatus> statuses(
-      List<ResourceStatus> previous, List<ResourceStatus> next) {
-    Map<ResourceKey, ResourceStatus> before = new HashMap<>(previous.size() * 2);
-    for (ResourceStatus s : previous) {
-      before.put(s.key(), s);
-    }
-    List<ResourceStatus> out = new ArrayList<>(next.size());
-    boolean reused = false;
-    for (ResourceStatus s : next) {
-      ResourceStatus old = before.get(s.key());
-      if (old != null && old != s && OutputPublisher.sameContent(old, s)) {
-        out.add(old);
-        reused = true;
-      } else {
-        out.add(s);
-      }
-    }
-    return reused ? out : next;
   }
 
   private static Map<String, XdsIr> xdsIr(Map<String, XdsIr> previous, Map<String, XdsIr> next) {
@@ -80,39 +66,37 @@ final class ResultReuse {
     return out == null ? next : out;
   }
 
-  /** {@code next} with the previous listener's equal routes in place of its own. */
+  /** {@code next} with each listener's routes equal to the previous listener's kept. */
   private static XdsIr routes(XdsIr previous, XdsIr next) {
-    Map<String, HttpListenerIr> before = new HashMap<>();
-    for (HttpListenerIr l : previous.http()) {
-      before.put(l.name(), l);
-    }
-    List<HttpListenerIr> http = new ArrayList<>(next.http().size());
-    boolean changed = false;
-    for (HttpListenerIr l : next.http()) {
-      HttpListenerIr old = before.get(l.name());
-      HttpListenerIr merged = old == null || old == l ? l : routes(old, l);
-      changed |= merged != l;
-      http.add(merged);
-    }
-    return changed ? next.withListeners(http, next.tcp(), next.udp()) : next;
+    List<HttpListenerIr> http =
+        keep(previous.http(), next.http(), HttpListenerIr::name, ResultReuse::listener);
+    return http == next.http() ? next : next.withListeners(http, next.tcp(), next.udp());
   }
 
-  private static HttpListenerIr routes(HttpListenerIr previous, HttpListenerIr next) {
-    Map<String, HttpRouteIr> before = new HashMap<>(previous.routes().size() * 2);
-    for (HttpRouteIr r : previous.routes()) {
-      before.put(r.name(), r);
+  private static HttpListenerIr listener(HttpListenerIr previous, HttpListenerIr next) {
+    List<HttpRouteIr> routes =
+        keep(previous.routes(), next.routes(), HttpRouteIr::name, (o, r) -> o.equals(r) ? o : r);
+    return routes == next.routes() ? next : next.withRoutes(routes);
+  }
+
+  /**
+   * {@code next} with each element replaced by {@code merge(previous element of the same key, it)};
+   * {@code next} itself when every element stays as it is. Keys are unique within each list.
+   */
+  private static <T, K> List<T> keep(
+      List<T> previous, List<T> next, Function<T, K> key, BinaryOperator<T> merge) {
+    Map<K, T> before = new HashMap<>(previous.size() * 2);
+    for (T t : previous) {
+      before.put(key.apply(t), t);
     }
-    List<HttpRouteIr> routes = new ArrayList<>(next.routes().size());
-    boolean reused = false;
-    for (HttpRouteIr r : next.routes()) {
-      HttpRouteIr old = before.get(r.name());
-      if (old != null && old != r && old.equals(r)) {
-        routes.add(old);
-        reused = true;
-      } else {
-        routes.add(r);
-      }
+    List<T> out = new ArrayList<>(next.size());
+    boolean changed = false;
+    for (T t : next) {
+      T old = before.get(key.apply(t));
+      T kept = old == null || old == t ? t : merge.apply(old, t);
+      changed |= kept != t;
+      out.add(kept);
     }
-    return reused ? next.withRoutes(routes) : next;
+    return changed ? out : next;
   }
 }

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,16 +60,9 @@ class TranslatorGoldenTest {
 
   /** Translates one input file and renders the result as stable YAML. */
   static String render(Path input) throws IOException {
-    List<ObjectNode> docs = ManifestReader.read(input);
-    EnvoyGatewayConfig config = EnvoyGatewayConfig.defaults();
-    List<ObjectNode> resources = new ArrayList<>();
-    for (ObjectNode d : docs) {
-      if ("EnvoyGateway".equals(d.path("kind").asText())) {
-        config = EnvoyGatewayConfig.from(d);
-      } else {
-        resources.add(d);
-      }
-    }
+    TranslatorInputs.Input in = TranslatorInputs.split(ManifestReader.read(input));
+    EnvoyGatewayConfig config = in.config();
+    List<ObjectNode> resources = in.resources();
     TranslateResult result =
         new Translator(config, CLOCK).translate(ResourceSnapshot.of(resources));
     // A second run must give the same IR: translation is deterministic.
