@@ -93,7 +93,7 @@ public final class CrdSchemas {
           for (JsonNode v : crd.path("spec").path("versions")) {
             JsonNode schema = v.path("schema").path("openAPIV3Schema");
             if (!schema.isMissingNode()) {
-              out.put(group + "/" + v.path("name").asText() + "/" + kind, schema);
+              out.put(group + "/" + v.path("name").asText() + "/" + kind, withoutProse(schema));
             }
           }
         }
@@ -104,11 +104,37 @@ public final class CrdSchemas {
     return out;
   }
 
+  /**
+   * The schema without what validation never reads, kept for the life of the process: the
+   * descriptions (most of a CRD's text) and the CEL rules, which this class does not evaluate. Only
+   * a string {@code description} and an array {@code x-kubernetes-validations} go: a property of
+   * either name is an object schema under {@code properties} and stays.
+   */
+  static JsonNode withoutProse(JsonNode schema) {
+    if (schema instanceof ObjectNode o) {
+      if (o.path("description").isTextual()) {
+        o.remove("description");
+      }
+      if (o.path("x-kubernetes-validations").isArray()) {
+        o.remove("x-kubernetes-validations");
+      }
+      o.forEach(CrdSchemas::withoutProse);
+    } else if (schema.isArray()) {
+      schema.forEach(CrdSchemas::withoutProse);
+    }
+    return schema;
+  }
+
   /** The outcome of a validation. */
   public record Result(List<String> errors, List<String> warnings) {
     public boolean valid() {
       return errors.isEmpty();
     }
+  }
+
+  /** The kept schemas by {@code group/version/Kind}, for the module's tests. */
+  Map<String, JsonNode> schemasForTest() {
+    return schemas;
   }
 
   /** True when this class knows the schema of {@code apiVersion} and {@code kind}. */

@@ -131,4 +131,53 @@ class CrdSchemasTest {
     assertThat(SCHEMAS.knows("gateway.networking.k8s.io/v1", "HTTPRoute")).isTrue();
     assertThat(SCHEMAS.knows("v1", "Service")).isFalse();
   }
+
+  @Test
+  void keptSchemasDropDescriptionsAndCelRulesButNotPropertiesOfThoseNames() throws Exception {
+    ObjectNode schema =
+        (ObjectNode)
+            io.eg4j.model.bus.Json.MAPPER.readTree(
+                """
+                {"description": "a route", "type": "object",
+                 "x-kubernetes-validations": [{"rule": "self.a > 0"}],
+                 "properties": {
+                   "description": {"type": "string", "description": "a field named description",
+                                   "maxLength": 3},
+                   "x-kubernetes-validations": {"type": "object"},
+                   "items": {"type": "array", "items": {"type": "string", "description": "x"}}}}
+                """);
+    ObjectNode kept = (ObjectNode) CrdSchemas.withoutProse(schema);
+    assertThat(kept.has("description")).isFalse();
+    assertThat(kept.has("x-kubernetes-validations")).isFalse();
+    assertThat(kept.path("properties").path("description").path("maxLength").asInt()).isEqualTo(3);
+    assertThat(kept.path("properties").path("description").has("description")).isFalse();
+    assertThat(kept.path("properties").has("x-kubernetes-validations")).isTrue();
+    assertThat(kept.path("properties").path("items").path("items").toString())
+        .isEqualTo("{\"type\":\"string\"}");
+    // And validation still reads the field's own constraints.
+    CrdSchemas one = new CrdSchemas(java.util.Map.of("g/v1/K", kept));
+    CrdSchemas.Result r =
+        one.validate(yaml("apiVersion: g/v1\nkind: K\nmetadata: {name: a}\ndescription: long\n"));
+    assertThat(r.errors()).singleElement().asString().contains("description", "Too long");
+  }
+
+  @Test
+  void noLoadedSchemaKeepsADescriptionString() {
+    java.util.List<String> found = new java.util.ArrayList<>();
+    CrdSchemas.load().schemasForTest().forEach((k, v) -> scanForProse(k, v, found));
+    assertThat(found).isEmpty();
+    assertThat(CrdSchemas.load().schemasForTest()).hasSizeGreaterThan(10);
+  }
+
+  private static void scanForProse(
+      String at, com.fasterxml.jackson.databind.JsonNode n, java.util.List<String> found) {
+    if (n.isObject()) {
+      if (n.path("description").isTextual() || n.path("x-kubernetes-validations").isArray()) {
+        found.add(at);
+      }
+      n.properties().forEach(e -> scanForProse(at + "." + e.getKey(), e.getValue(), found));
+    } else if (n.isArray()) {
+      n.forEach(c -> scanForProse(at + "[]", c, found));
+    }
+  }
 }
