@@ -1251,8 +1251,8 @@ Produced by `bench/duel/duel.py {' '.join(sys.argv[1:])}` (see `bench/duel/duel.
 "Performance duel").
 
 - Date: {started} to {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
-- Machine: {machine()}; shared with other engineers' builds and tests while this ran: load
-  average (1, 5, 15 min) {load_start} at the start, {load_end} at the end
+- Machine: {machine()}; load average (1, 5, 15 min) {load_start} at the start, {load_end} at
+  the end (anything else running on the machine shows there)
 - eg4j: commit {head} at the start{' (services/standalone had uncommitted changes)' if dirty else ''}, launcher jar built {built};
   `./eg4j run` (its own JVM flags) from a copy of the script and jars taken at the start;
   EG4J_JAVA_OPTS: `{args.eg4j_java_opts or '(none)'}`{services_line(args)}
